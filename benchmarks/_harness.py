@@ -1,0 +1,35 @@
+"""Shared timing and reporting for the benchmarks: medians over repeats, ratios to peers."""
+import statistics
+import time
+
+
+def median_time(fn, number, repeat=15, warmup=3):
+    """Median over `repeat` batches of the seconds per call of `fn` (called `number` times)."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def report(title, rows, unit="us", reference="tensorlib"):
+    """Prints `rows` [(name, seconds)] with each row's ratio to the reference row."""
+    scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
+    ref = dict(rows).get(reference)
+    print(f"\n{title}")
+    print(f"  {'implementation':<34} {'median ' + unit:>12} {'vs ' + reference:>14}")
+    for name, seconds in rows:
+        ratio = f"{seconds / ref:.2f}x" if ref else "-"
+        print(f"  {name:<34} {seconds * scale:>12.2f} {ratio:>14}")
+
+
+def optional_import(name):
+    """The module, or None when the peer is not installed."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except Exception:  # noqa: BLE001 (a broken peer install is the same as none)
+        return None

@@ -1,0 +1,37 @@
+// Devices: what accelerators this build can use.
+//
+// A build made without nvcc, or run on a machine without an NVIDIA driver or GPU, simply
+// reports no GPUs; everything else works on the CPU.
+//
+//   for (const tl::GpuInfo& gpu : tl::list_gpus())
+//     std::printf("%s, %zu MiB\n", gpu.name.c_str(), gpu.total_memory >> 20);
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "tensorlib/op_registry.h"
+#include "tensorlib/status.h"
+
+namespace tl {
+
+struct GpuInfo {
+  int index;
+  std::string name;
+  size_t total_memory;  // bytes
+  int compute_capability_major;
+  int compute_capability_minor;
+  int multiprocessors;
+};
+
+// True when this build of tensorlib includes the CUDA backend.
+bool built_with_cuda();
+// The GPUs usable now (empty without CUDA, driver or device).
+std::vector<GpuInfo> list_gpus();
+// Allocates memory on GPU `index`, copies a pattern there and back, compares and frees it.
+Status gpu_round_trip(int index, size_t bytes);
+// Registers the kernels of every compiled-in device backend beside the CPU ones.
+void register_device_kernels(OpRegistry& r);
+
+}  // namespace tl

@@ -1,0 +1,79 @@
+// The dataflow graph.
+//
+// A graph is an append-only list of nodes. A node's inputs must already be in the graph when
+// it is added, so node ids are a topological order and the executor never has to sort. Each
+// node is checked against its op's declaration and shape-inferred as it is added, so errors
+// surface where the graph is built.
+//
+//   tl::Graph g;
+//   tl::NodeSpec spec;
+//   spec.op = "Add"; spec.name = "sum";
+//   spec.inputs = {{x, 0}, {y, 0}};
+//   spec.attrs.set("T", tl::DType::kFloat32);
+//   int32_t id;
+//   TL_RETURN_IF_ERROR(g.add_node(spec, &id));
+//   g.node(id).output_shapes[0];   // inferred
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tensorlib/attr.h"
+#include "tensorlib/op_registry.h"
+#include "tensorlib/shape.h"
+#include "tensorlib/status.h"
+
+namespace tl {
+
+// One output of one node: "name:index" in TF's spelling.
+struct Endpoint {
+  int32_t node = -1;
+  int32_t index = 0;
+  bool operator==(const Endpoint& o) const { return node == o.node && index == o.index; }
+};
+
+// What a caller asks for when adding a node.
+struct NodeSpec {
+  std::string op;
+  std::string name;
+  std::vector<Endpoint> inputs;
+  std::vector<int32_t> control_inputs;
+  AttrMap attrs;
+  std::string device;
+};
+
+struct Node {
+  int32_t id;
+  std::string name;
+  const OpDef* op;
+  std::vector<Endpoint> inputs;
+  std::vector<int32_t> control_inputs;
+  AttrMap attrs;  // the spec's attributes with the declaration's defaults filled in
+  std::string device;
+  std::vector<DType> output_dtypes;
+  std::vector<Shape> output_shapes;  // as inferred, refined by set_output_shape
+};
+
+class Graph {
+ public:
+  // Validates `spec` (op known, inputs exist, attributes declared and typed, shape function
+  // accepts the inputs) and appends it. On failure the graph is unchanged.
+  Status add_node(const NodeSpec& spec, int32_t* id);
+  int32_t num_nodes() const { return static_cast<int32_t>(nodes_.size()); }
+  const Node& node(int32_t id) const { return *nodes_[id]; }
+  // The id of the node called `name`, or -1.
+  int32_t find(const std::string& name) const;
+  // Narrows an output's static shape (TF's Tensor.set_shape); fails when incompatible.
+  Status set_output_shape(Endpoint e, const Shape& shape);
+  // The constant value of an output when it is a Const node's, else null.
+  const Tensor* constant_value(Endpoint e) const;
+
+ private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::unordered_map<std::string, int32_t> by_name_;
+};
+
+}  // namespace tl

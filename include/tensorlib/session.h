@@ -1,0 +1,67 @@
+// Sessions and the executor.
+//
+// A Session runs subgraphs of one Graph and owns the state that persists between runs
+// (variables, random-number streams). `make_callable` compiles a (feeds, fetches, targets)
+// triple once into a plan: the nodes needed, pruned and in order, with the last use of every
+// value so buffers are recycled as soon as they die and elementwise ops write in place.
+// Plans are cached, so asking again for the same triple is a lookup.
+//
+//   tl::Session session(graph, tl::SessionOptions{});
+//   int64_t callable;
+//   TL_RETURN_IF_ERROR(session.make_callable({x}, {y}, {}, &callable));
+//   tl::Tensor in = tl::Tensor::borrow(tl::DType::kFloat32, tl::Shape({4}), data);
+//   tl::Tensor out;
+//   TL_RETURN_IF_ERROR(session.run_callable(callable, &in, &out));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "tensorlib/graph.h"
+#include "tensorlib/op_registry.h"
+#include "tensorlib/tensor.h"
+
+namespace tl {
+
+struct SessionOptions {
+  int intra_op_threads = 0;  // <= 0: the process default (see set_default_num_threads)
+};
+
+// Threads a session uses when its options leave it open (initially: all hardware threads).
+void set_default_num_threads(int n);
+int default_num_threads();
+
+class Plan;
+
+class Session {
+ public:
+  Session(std::shared_ptr<const Graph> graph, SessionOptions options);
+  ~Session();
+
+  // Compiles (or finds) the plan that feeds `feeds`, returns `fetches` and runs `targets`;
+  // `*handle` identifies it in run_callable.
+  Status make_callable(const std::vector<Endpoint>& feeds, const std::vector<Endpoint>& fetches,
+                       const std::vector<int32_t>& targets, int64_t* handle);
+  // Runs a plan. `feeds` holds one tensor per feed endpoint (read in place, never retained);
+  // `fetches` receives one tensor per fetch endpoint, each owning its own buffer.
+  // Safe to call from several threads at once.
+  Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches);
+
+  const Graph& graph() const { return *graph_; }
+  SessionState& state() { return state_; }
+
+ private:
+  std::shared_ptr<const Graph> graph_;
+  SessionOptions options_;
+  SessionState state_;
+  std::mutex plans_mutex_;
+  std::vector<std::unique_ptr<Plan>> plans_;
+  std::map<std::tuple<std::vector<int64_t>, std::vector<int64_t>, std::vector<int32_t>>, int64_t>
+      plan_index_;
+};
+
+}  // namespace tl

@@ -1,0 +1,94 @@
+// Buffers and tensors.
+//
+// A Buffer is a block of memory that is either owned (allocated by tensorlib, 64-byte aligned)
+// or borrowed (someone else's memory, e.g. a NumPy array, read in place). A Tensor is a dtype,
+// a fully defined shape and a shared reference to a buffer; copying a Tensor never copies data.
+//
+//   tl::Tensor t;
+//   TL_RETURN_IF_ERROR(tl::Tensor::allocate(tl::DType::kFloat32, tl::Shape({2, 3}), &t));
+//   float* p = t.data<float>();
+//
+//   // Wrap a caller's array without copying; the caller keeps it alive while it is used.
+//   tl::Tensor in = tl::Tensor::borrow(tl::DType::kFloat32, tl::Shape({4}), ptr);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "tensorlib/dtype.h"
+#include "tensorlib/shape.h"
+#include "tensorlib/status.h"
+
+namespace tl {
+
+constexpr size_t kBufferAlignment = 64;
+
+class Buffer {
+ public:
+  // Called when a borrowed buffer is released (may be null).
+  using ReleaseFn = void (*)(void* data, void* context);
+
+  // Allocates `bytes` (at least one cache line), 64-byte aligned; null when out of memory.
+  static std::shared_ptr<Buffer> allocate(size_t bytes);
+  // Allocates `n` default-constructed std::strings, destroyed with the buffer.
+  static std::shared_ptr<Buffer> allocate_strings(int64_t n);
+  // Wraps memory owned by someone else; `release(data, context)` runs when the buffer dies.
+  static std::shared_ptr<Buffer> borrow(void* data, size_t bytes, ReleaseFn release = nullptr,
+                                        void* context = nullptr);
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  void* data() const { return data_; }
+  size_t size() const { return size_; }
+  // True when tensorlib allocated this memory (so it may be reused or written in place).
+  bool owned() const { return owned_; }
+
+ private:
+  Buffer(void* data, size_t size, bool owned, ReleaseFn release, void* context)
+      : data_(data), size_(size), owned_(owned), release_(release), context_(context) {}
+
+  void* data_;
+  size_t size_;
+  bool owned_;
+  ReleaseFn release_;
+  void* context_;
+};
+
+class Tensor {
+ public:
+  // An empty (invalid) tensor.
+  Tensor() = default;
+  Tensor(DType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer);
+
+  // Allocates a tensor of a fully defined shape. String tensors hold default-constructed
+  // std::string elements that are destroyed with the buffer.
+  static Status allocate(DType dtype, const Shape& shape, Tensor* out);
+  // A tensor over memory the caller owns and keeps alive (no copy).
+  static Tensor borrow(DType dtype, const Shape& shape, void* data);
+  // A deep copy into newly allocated memory.
+  Status copy(Tensor* out) const;
+
+  bool valid() const { return buffer_ != nullptr; }
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t num_elements() const { return num_elements_; }
+  size_t num_bytes() const { return static_cast<size_t>(num_elements_) * dtype_size(dtype_); }
+  void* raw_data() const { return buffer_ ? buffer_->data() : nullptr; }
+  template <typename T>
+  T* data() const {
+    return static_cast<T*>(raw_data());
+  }
+  const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
+  // Same data, another shape with the same number of elements (no copy).
+  Tensor reshaped(const Shape& shape) const;
+
+ private:
+  DType dtype_ = DType::kInvalid;
+  Shape shape_;
+  int64_t num_elements_ = 0;
+  std::shared_ptr<Buffer> buffer_;
+};
+
+}  // namespace tl

@@ -1,0 +1,65 @@
+// A persistent pool of worker threads for intra-op parallelism.
+//
+// Workers are started once and sleep between jobs; kernels split their loops with
+// parallel_for, which runs small jobs inline on the caller without waking anyone.
+//
+//   pool.parallel_for(n, /*grain=*/4096, threads, [&](int64_t begin, int64_t end) {
+//     for (int64_t i = begin; i < end; ++i) y[i] = x[i] * 2;
+//   });
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tl {
+
+class ThreadPool {
+ public:
+  // Starts `num_threads - 1` workers (the calling thread is the last one).
+  explicit ThreadPool(int num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // The process-wide pool, sized to the machine's hardware threads.
+  static ThreadPool& global();
+
+  // Threads available, the caller included.
+  int num_threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) over [0, n) in chunks of at least `grain` items, on at most
+  // `max_threads` threads (<= 0: all). Returns when every chunk is done.
+  template <typename F>
+  void parallel_for(int64_t n, int64_t grain, int max_threads, F&& fn) {
+    run(n, grain, max_threads, [](void* f, int64_t b, int64_t e) { (*static_cast<F*>(f))(b, e); },
+        &fn);
+  }
+
+ private:
+  using Trampoline = void (*)(void* fn, int64_t begin, int64_t end);
+  void run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn);
+  void worker_loop(int index);
+  void work_on_job();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;        // guards the job fields below and serialises callers
+  std::mutex submit_mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  // The current job.
+  Trampoline call_ = nullptr;
+  void* fn_ = nullptr;
+  int64_t n_ = 0;
+  int64_t chunk_ = 0;
+  int job_threads_ = 0;
+  std::atomic<int64_t> next_chunk_{0};
+  std::atomic<int> pending_{0};
+};
+
+}  // namespace tl

@@ -1,0 +1,37 @@
+# Process-wide settings and device discovery of the C++ core.
+from libtensorlib cimport (
+    Status, built_with_cuda as c_built_with_cuda, default_num_threads, gpu_round_trip as
+    c_gpu_round_trip, list_gpus as c_list_gpus, set_default_num_threads, status_code,
+)
+
+from tensorlib import errors as _errors
+
+
+def built_with_cuda():
+    """True when this build includes the CUDA backend."""
+    return c_built_with_cuda()
+
+
+def list_gpus():
+    """[(index, name, total memory in bytes, (major, minor), multiprocessors)] of usable GPUs."""
+    return [(g.index, g.name.decode(), g.total_memory,
+             (g.compute_capability_major, g.compute_capability_minor), g.multiprocessors)
+            for g in c_list_gpus()]
+
+
+def gpu_round_trip(int index, size_t nbytes):
+    """Allocates on GPU `index`, copies there and back through a kernel, checks, frees."""
+    cdef Status s
+    with nogil:
+        s = c_gpu_round_trip(index, nbytes)
+    if not s.ok():
+        raise _errors.exception_from_status(status_code(s), s.message().decode(), -1, False)
+
+
+def set_num_threads(int n):
+    with nogil:
+        set_default_num_threads(n)
+
+
+def get_num_threads():
+    return default_num_threads()

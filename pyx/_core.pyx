@@ -1,0 +1,422 @@
+# The boundary between Python and the C++ core: graphs, sessions, and NumPy <-> tensors.
+#
+# Everything here validates and converts, releases the GIL around the call that computes, then
+# maps a failed Status to a Python exception in one place (raise_status).
+from cpython.ref cimport Py_INCREF
+from libc.stdint cimport int32_t, int64_t
+from libc.string cimport memcpy
+from libcpp.memory cimport shared_ptr
+from libcpp.pair cimport pair
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+
+cimport numpy as cnp
+import numpy as np
+
+from libtensorlib cimport (
+    AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpRegistry, Session as CSession,
+    SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor, kMaxRank,
+    make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel, output_dtype, output_shape,
+    set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
+    status_code, string_data, tensor_dtype,
+)
+
+cnp.import_array()
+
+from tensorlib import errors as _errors
+
+# DType enum values (TensorFlow's numbering) and their NumPy types.
+cdef enum:
+    DT_FLOAT = 1
+    DT_DOUBLE = 2
+    DT_INT32 = 3
+    DT_STRING = 7
+    DT_INT64 = 9
+    DT_BOOL = 10
+    DT_HALF = 19
+
+# AttrType enum values (include/tensorlib/attr.h).
+cdef enum:
+    ATTR_INT = 0
+    ATTR_FLOAT = 1
+    ATTR_BOOL = 2
+    ATTR_STRING = 3
+    ATTR_TYPE = 4
+    ATTR_INTS = 5
+    ATTR_SHAPE = 6
+    ATTR_TENSOR = 7
+
+_NUMPY_OF_DTYPE = {
+    DT_FLOAT: np.dtype(np.float32), DT_DOUBLE: np.dtype(np.float64),
+    DT_INT32: np.dtype(np.int32), DT_INT64: np.dtype(np.int64), DT_BOOL: np.dtype(np.bool_),
+    DT_HALF: np.dtype(np.float16), DT_STRING: np.dtype(object),
+}
+_DTYPE_OF_NUMPY = {v: k for k, v in _NUMPY_OF_DTYPE.items() if k != DT_STRING}
+
+
+cdef int npy_type(int dtype) noexcept:
+    if dtype == DT_FLOAT:
+        return cnp.NPY_FLOAT32
+    if dtype == DT_DOUBLE:
+        return cnp.NPY_FLOAT64
+    if dtype == DT_INT32:
+        return cnp.NPY_INT32
+    if dtype == DT_INT64:
+        return cnp.NPY_INT64
+    if dtype == DT_BOOL:
+        return cnp.NPY_BOOL
+    if dtype == DT_HALF:
+        return cnp.NPY_FLOAT16
+    return cnp.NPY_OBJECT
+
+
+cdef int raise_status(const Status& s, bint building) except -1:
+    """Raises the Python exception for a failed status (building: graph-construction errors)."""
+    raise _errors.exception_from_status(status_code(s), s.message().decode("utf-8", "replace"),
+                                        s.node(), building)
+
+
+cdef class BufferOwner:
+    """Keeps a tensorlib buffer alive for the NumPy array that views it (the array's `base`)."""
+    cdef shared_ptr[Buffer] buffer
+
+    @property
+    def address(self):
+        """Address of the buffer's first byte."""
+        return <size_t>self.buffer.get().data()
+
+    @property
+    def nbytes(self):
+        return self.buffer.get().size()
+
+
+cdef object to_numpy(const Tensor& t):
+    """A NumPy array that takes over `t`'s buffer (no copy); 0-d results become NumPy scalars."""
+    cdef int dtype = tensor_dtype(t)
+    cdef int rank = t.shape().rank()
+    cdef cnp.npy_intp dims[16]
+    cdef int i
+    cdef int64_t n
+    cdef string* strings
+    for i in range(rank):
+        dims[i] = t.shape().dim(i)
+    if dtype == DT_STRING:
+        n = t.num_elements()
+        strings = string_data(t)
+        out = np.empty(n, dtype=object)
+        for i in range(n):
+            out[i] = <bytes>(strings[i].data()[:strings[i].size()])
+        out = out.reshape(tuple(dims[i] for i in range(rank)))
+        return out[()] if rank == 0 else out
+    owner = BufferOwner()
+    owner.buffer = t.buffer()
+    arr = cnp.PyArray_SimpleNewFromData(rank, dims, npy_type(dtype), t.raw_data())
+    Py_INCREF(owner)
+    cnp.PyArray_SetBaseObject(arr, owner)
+    return arr[()] if rank == 0 else arr
+
+
+cdef int from_numpy(object value, Tensor* out) except -1:
+    """Copies a NumPy array (numeric, bool or bytes/str) into a new tensor (Const values)."""
+    cdef vector[int64_t] dims
+    cdef int dtype
+    cdef Status s
+    cdef int64_t i
+    cdef string* strings
+    arr = np.asarray(value)
+    if arr.ndim > kMaxRank:
+        raise ValueError(f"tensorlib supports tensors of rank up to {kMaxRank}, got {arr.ndim}")
+    dims = [int(d) for d in arr.shape]
+    if arr.dtype.kind in "OSU":
+        s = allocate_tensor(DT_STRING, dims, out)
+        if not s.ok():
+            raise_status(s, False)
+        strings = string_data(out[0])
+        for i, item in enumerate(arr.reshape(-1)):
+            if isinstance(item, str):
+                item = item.encode("utf-8")
+            elif not isinstance(item, bytes):
+                raise TypeError(f"a string tensor cannot hold {type(item).__name__} values")
+            strings[i] = <string>item
+        return 0
+    if arr.dtype not in _DTYPE_OF_NUMPY:
+        raise TypeError(f"tensorlib has no dtype for NumPy's {arr.dtype}")
+    dtype = _DTYPE_OF_NUMPY[arr.dtype]
+    arr = np.ascontiguousarray(arr)
+    s = allocate_tensor(dtype, dims, out)
+    if not s.ok():
+        raise_status(s, False)
+    if arr.nbytes:
+        memcpy(out[0].raw_data(), cnp.PyArray_DATA(arr), arr.nbytes)
+    return 0
+
+
+cdef Shape to_shape(object dims) except *:
+    """None -> unknown rank; a sequence with None (or -1) for unknown dims."""
+    cdef Status s
+    cdef vector[int64_t] v
+    if dims is None:
+        return make_shape(v, False, &s)
+    v = [-1 if d is None else int(d) for d in dims]
+    cdef Shape shape = make_shape(v, True, &s)
+    if not s.ok():
+        raise_status(s, True)
+    return shape
+
+
+cdef object from_shape(const Shape& shape):
+    """The inverse of to_shape."""
+    cdef int i
+    if not shape.rank_known():
+        return None
+    dims = []
+    for i in range(shape.rank()):
+        dims.append(None if shape.dim(i) < 0 else shape.dim(i))
+    return tuple(dims)
+
+
+_attr_types_cache = {}
+
+
+def op_attr_types(str op):
+    """{attribute name: AttrType value} of a registered op (KeyError when unknown)."""
+    cdef vector[pair[string, int]] items
+    types = _attr_types_cache.get(op)
+    if types is None:
+        if not c_op_attr_types(op.encode(), &items):
+            raise KeyError(op)
+        types = {p.first.decode(): p.second for p in items}
+        _attr_types_cache[op] = types
+    return types
+
+
+def registered_ops():
+    """Names of every registered op, sorted."""
+    return [n.decode() for n in OpRegistry.global_().names()]
+
+
+def has_kernel(str op, int device):
+    """True when `op` has a kernel for device 0 (CPU) or 1 (GPU)."""
+    return op_has_kernel(op.encode(), device)
+
+
+cdef int set_attr(AttrMap& attrs, str op, str key, object value, dict types) except -1:
+    cdef string k = key.encode()
+    cdef Tensor t
+    cdef int kind
+    if key not in types:
+        raise ValueError(f"Op '{op}' has no attribute '{key}'")
+    kind = types[key]
+    if kind == ATTR_INT:
+        set_int(attrs, k, int(value))
+    elif kind == ATTR_FLOAT:
+        set_float(attrs, k, float(value))
+    elif kind == ATTR_BOOL:
+        set_bool(attrs, k, bool(value))
+    elif kind == ATTR_STRING:
+        set_string(attrs, k, value.encode() if isinstance(value, str) else bytes(value))
+    elif kind == ATTR_TYPE:
+        set_type(attrs, k, int(value))
+    elif kind == ATTR_INTS:
+        set_ints(attrs, k, [int(v) for v in value])
+    elif kind == ATTR_SHAPE:
+        set_shape(attrs, k, to_shape(value))
+    else:
+        from_numpy(value, &t)
+        set_tensor(attrs, k, t)
+    return 0
+
+
+cdef class Graph:
+    """The C++ graph behind a tensorlib.Graph: nodes are added here and shape-inferred at once."""
+    cdef shared_ptr[CGraph] ptr
+
+    def __cinit__(self):
+        self.ptr.reset(new CGraph())
+
+    def add_node(self, str op, str name, list inputs, list control_inputs, dict attrs,
+                 str device):
+        """Adds a node; returns its id. inputs: [(node id, output index)]."""
+        cdef NodeSpec spec
+        cdef Endpoint e
+        cdef int32_t node_id
+        cdef Status s
+        types = op_attr_types(op) if attrs else None
+        spec.op = op.encode()
+        spec.name = name.encode()
+        spec.device = device.encode()
+        for node, index in inputs:
+            e.node = node
+            e.index = index
+            spec.inputs.push_back(e)
+        for c in control_inputs:
+            spec.control_inputs.push_back(c)
+        for key, value in attrs.items():
+            set_attr(spec.attrs, op, key, value, types)
+        s = self.ptr.get().add_node(spec, &node_id)
+        if not s.ok():
+            raise_status(s, True)
+        return node_id
+
+    def num_outputs(self, int32_t node):
+        return num_outputs(self.ptr.get()[0], node)
+
+    def output_dtype(self, int32_t node, int index):
+        return output_dtype(self.ptr.get()[0], node, index)
+
+    def output_shape(self, int32_t node, int index):
+        """None for unknown rank, else a tuple with None for unknown dims."""
+        return from_shape(output_shape(self.ptr.get()[0], node, index))
+
+    def set_output_shape(self, int32_t node, int index, dims):
+        cdef Endpoint e
+        e.node = node
+        e.index = index
+        cdef Status s = self.ptr.get().set_output_shape(e, to_shape(dims))
+        if not s.ok():
+            raise_status(s, True)
+
+
+cdef class Session:
+    """The C++ session: variables and cached plans of one graph."""
+    cdef CSession* ptr
+    cdef Graph graph
+
+    def __cinit__(self, Graph graph, int intra_op_threads):
+        cdef SessionOptions options
+        options.intra_op_threads = intra_op_threads
+        self.graph = graph
+        self.ptr = new CSession(<shared_ptr[const CGraph]>graph.ptr, options)
+
+    def __dealloc__(self):
+        del self.ptr
+
+    def make_callable(self, list feeds, list feed_names, list fetches, list targets):
+        """Compiles a plan. feeds and fetches: [(node id, output index)]; targets: [node id]."""
+        cdef vector[Endpoint] cfeeds, cfetches
+        cdef vector[int32_t] ctargets
+        cdef Endpoint e
+        cdef int64_t handle
+        cdef Status s
+        for node, index in feeds:
+            e.node = node
+            e.index = index
+            cfeeds.push_back(e)
+        for node, index in fetches:
+            e.node = node
+            e.index = index
+            cfetches.push_back(e)
+        for t in targets:
+            ctargets.push_back(t)
+        s = self.ptr.make_callable(cfeeds, cfetches, ctargets, &handle)
+        if not s.ok():
+            raise_status(s, False)
+        feed_info = [(self.graph.output_dtype(n, i), self.graph.output_shape(n, i))
+                     for n, i in feeds]
+        return Callable(self, handle, feed_info, feed_names, len(fetches))
+
+
+def format_shape(dims):
+    """TF1's spelling of a static shape: (?, 3) or <unknown>."""
+    if dims is None:
+        return "<unknown>"
+    dims = ["?" if d is None or d < 0 else str(d) for d in dims]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def convert_feed(value, dtype, str name):
+    """The one conversion of a feed that cannot be read in place (documented in README).
+
+    Same-kind conversions (float64 -> float32, Python lists, int -> float) make one contiguous
+    copy; conversions that lose meaning (float -> int, anything -> bool, strings) raise TypeError.
+    """
+    if hasattr(value, "op") and hasattr(value, "value_index"):
+        raise TypeError(f"The value of a feed cannot be a tf.Tensor object (feeding '{name}'). "
+                        "Acceptable feed values include Python scalars, strings, lists, "
+                        "numpy ndarrays, or TensorHandles.")
+    arr = np.asarray(value)
+    if arr.dtype != dtype:
+        if arr.dtype.kind not in "biuf" or (dtype.kind == "b") != (arr.dtype.kind == "b") or \
+                not np.can_cast(arr.dtype, dtype, casting="same_kind"):
+            raise TypeError(f"Cannot feed a value of dtype {arr.dtype} to tensor '{name}' of "
+                            f"dtype {dtype}: the conversion is not safe; cast it first")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+cdef class Callable:
+    """One compiled plan: call it with the feed values in order; returns the fetched arrays."""
+    cdef Session session
+    cdef int64_t handle
+    cdef int num_feeds
+    cdef int num_fetches
+    cdef vector[int] feed_npy_types
+    cdef vector[int] feed_dtypes
+    cdef vector[vector[int64_t]] feed_dims   # static dims, -1 unknown
+    cdef vector[char] feed_rank_known
+    cdef list feed_numpy_dtypes
+    cdef list feed_names
+
+    def __cinit__(self, Session session, int64_t handle, list feed_info, list feed_names,
+                  int num_fetches):
+        self.session = session
+        self.handle = handle
+        self.num_feeds = len(feed_info)
+        self.num_fetches = num_fetches
+        self.feed_numpy_dtypes = []
+        self.feed_names = feed_names
+        for dtype, dims in feed_info:
+            self.feed_dtypes.push_back(dtype)
+            self.feed_npy_types.push_back(npy_type(dtype))
+            self.feed_numpy_dtypes.append(_NUMPY_OF_DTYPE[dtype])
+            self.feed_rank_known.push_back(dims is not None)
+            self.feed_dims.push_back([-1 if d is None else d for d in (dims or ())])
+
+    cdef bint fits(self, int i, cnp.ndarray arr):
+        """True when arr's shape is compatible with feed i's static shape."""
+        cdef int r
+        if not self.feed_rank_known[i]:
+            return arr.ndim <= kMaxRank
+        if arr.ndim != <int>self.feed_dims[i].size():
+            return False
+        for r in range(arr.ndim):
+            if self.feed_dims[i][r] >= 0 and self.feed_dims[i][r] != arr.shape[r]:
+                return False
+        return True
+
+    def __call__(self, values):
+        """Runs the plan. values: a sequence with one value per feed."""
+        cdef vector[Tensor] feeds
+        cdef vector[Tensor] fetches
+        cdef cnp.ndarray arr
+        cdef Status s
+        cdef int i
+        if len(values) != self.num_feeds:
+            raise ValueError(f"expected {self.num_feeds} feed values, got {len(values)}")
+        feeds.resize(self.num_feeds)
+        fetches.resize(self.num_fetches)
+        arrays = []  # keeps converted feeds alive until the run is over
+        for i, value in enumerate(values):
+            if (type(value) is np.ndarray
+                    and cnp.PyArray_TYPE(<cnp.ndarray>value) == self.feed_npy_types[i]
+                    and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
+                arr = <cnp.ndarray>value  # read in place: no copy
+            else:
+                if self.feed_dtypes[i] == DT_STRING:
+                    raise TypeError(f"cannot feed tensor '{self.feed_names[i]}': feeding "
+                                    "string tensors is not supported")
+                arr = convert_feed(value, self.feed_numpy_dtypes[i], self.feed_names[i])
+                arrays.append(arr)
+            if not self.fits(i, arr):
+                dims = self.feed_dims[i] if self.feed_rank_known[i] else None
+                raise ValueError(
+                    f"Cannot feed value of shape {np.shape(arr)} for Tensor "
+                    f"'{self.feed_names[i]}', which has shape "
+                    f"'{format_shape(dims)}'")
+            feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
+                                     arr.ndim, cnp.PyArray_DATA(arr))
+        with nogil:
+            s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data())
+        feeds.clear()
+        if not s.ok():
+            raise_status(s, False)
+        return [to_numpy(fetches[i]) for i in range(self.num_fetches)]

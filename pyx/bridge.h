@@ -1,0 +1,81 @@
+// Small inline helpers that let Cython reach C++ constructs it cannot spell (std::variant
+// attribute values, enum classes). Included only by the Cython modules.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensorlib/device.h"
+#include "tensorlib/graph.h"
+#include "tensorlib/op_registry.h"
+#include "tensorlib/session.h"
+
+namespace tl {
+namespace bridge {
+
+inline int status_code(const Status& s) { return static_cast<int>(s.code()); }
+inline int tensor_dtype(const Tensor& t) { return static_cast<int>(t.dtype()); }
+inline DType to_dtype(int v) { return static_cast<DType>(v); }
+
+inline void set_int(AttrMap& m, const std::string& k, int64_t v) { m.set(k, v); }
+inline void set_float(AttrMap& m, const std::string& k, double v) { m.set(k, v); }
+inline void set_bool(AttrMap& m, const std::string& k, bool v) { m.set(k, v); }
+inline void set_string(AttrMap& m, const std::string& k, const std::string& v) { m.set(k, v); }
+inline void set_type(AttrMap& m, const std::string& k, int v) { m.set(k, static_cast<DType>(v)); }
+inline void set_ints(AttrMap& m, const std::string& k, const std::vector<int64_t>& v) {
+  m.set(k, v);
+}
+inline void set_shape(AttrMap& m, const std::string& k, const Shape& v) { m.set(k, v); }
+inline void set_tensor(AttrMap& m, const std::string& k, const Tensor& v) { m.set(k, v); }
+
+// The declared attributes of op `name` as (name, AttrType) pairs; false when unknown.
+inline bool op_attr_types(const std::string& name,
+                          std::vector<std::pair<std::string, int>>* out) {
+  const OpDef* op = OpRegistry::global().find(name);
+  if (!op) return false;
+  for (const AttrSpec& a : op->attrs()) out->emplace_back(a.name, static_cast<int>(a.type));
+  return true;
+}
+
+// Whether op `name` has a kernel for `device` (0: CPU, 1: GPU).
+inline bool op_has_kernel(const std::string& name, int device) {
+  const OpDef* op = OpRegistry::global().find(name);
+  return op && op->kernel(static_cast<Device>(device)) != nullptr;
+}
+
+inline const Node& graph_node(const Graph& g, int32_t id) { return g.node(id); }
+inline int output_dtype(const Graph& g, int32_t id, int index) {
+  return static_cast<int>(g.node(id).output_dtypes[index]);
+}
+inline const Shape& output_shape(const Graph& g, int32_t id, int index) {
+  return g.node(id).output_shapes[index];
+}
+inline int num_outputs(const Graph& g, int32_t id) {
+  return static_cast<int>(g.node(id).output_dtypes.size());
+}
+
+inline Shape make_shape(const std::vector<int64_t>& dims, bool known_rank, Status* status) {
+  if (!known_rank) return Shape::unknown();
+  Shape s;
+  *status = Shape::make(dims, &s);
+  return s;
+}
+
+inline Tensor borrow_tensor(int dtype, const int64_t* dims, int rank, void* data) {
+  Shape s;
+  for (int i = 0; i < rank; ++i) s.add_dim(dims[i]);
+  return Tensor::borrow(static_cast<DType>(dtype), s, data);
+}
+
+inline Status allocate_tensor(int dtype, const std::vector<int64_t>& dims, Tensor* out) {
+  Shape s;
+  TL_RETURN_IF_ERROR(Shape::make(dims, &s));
+  return Tensor::allocate(static_cast<DType>(dtype), s, out);
+}
+
+inline std::string* string_data(const Tensor& t) { return t.data<std::string>(); }
+
+}  // namespace bridge
+}  // namespace tl

@@ -1,0 +1,127 @@
+# Declarations of the C++ core (include/tensorlib/*.h) for the Cython modules, written once.
+from libc.stdint cimport int32_t, int64_t
+from libcpp cimport bool
+from libcpp.memory cimport shared_ptr
+from libcpp.pair cimport pair
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+
+
+cdef extern from "tensorlib/status.h" namespace "tl" nogil:
+    cdef cppclass Status:
+        Status()
+        bool ok()
+        const string& message()
+        int32_t node()
+
+
+cdef extern from "tensorlib/shape.h" namespace "tl" nogil:
+    cdef int kMaxRank
+    cdef cppclass Shape:
+        Shape()
+        int rank() const
+        bool rank_known() const
+        int64_t dim(int i) const
+        const int64_t* dims() const
+        void add_dim(int64_t d)
+        bool is_fully_defined() const
+        int64_t num_elements() const
+        string to_string() const
+
+
+cdef extern from "tensorlib/tensor.h" namespace "tl" nogil:
+    cdef cppclass Buffer:
+        void* data() const
+        size_t size() const
+        bool owned() const
+
+    cdef cppclass Tensor:
+        Tensor()
+        bool valid() const
+        const Shape& shape() const
+        int64_t num_elements() const
+        size_t num_bytes() const
+        void* raw_data() const
+        const shared_ptr[Buffer]& buffer() const
+
+
+cdef extern from "tensorlib/attr.h" namespace "tl" nogil:
+    cdef cppclass AttrMap:
+        pass
+
+
+cdef extern from "tensorlib/graph.h" namespace "tl" nogil:
+    cdef cppclass Endpoint:
+        int32_t node
+        int32_t index
+
+    cdef cppclass NodeSpec:
+        string op
+        string name
+        vector[Endpoint] inputs
+        vector[int32_t] control_inputs
+        AttrMap attrs
+        string device
+
+    cdef cppclass Graph:
+        Status add_node(const NodeSpec& spec, int32_t* id)
+        int32_t num_nodes()
+        int32_t find(const string& name)
+        Status set_output_shape(Endpoint e, const Shape& shape)
+
+
+cdef extern from "tensorlib/session.h" namespace "tl" nogil:
+    cdef cppclass SessionOptions:
+        int intra_op_threads
+
+    cdef cppclass Session:
+        Session(shared_ptr[const Graph] graph, SessionOptions options)
+        Status make_callable(const vector[Endpoint]& feeds, const vector[Endpoint]& fetches,
+                             const vector[int32_t]& targets, int64_t* handle)
+        Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches)
+
+    void set_default_num_threads(int n)
+    int default_num_threads()
+
+
+cdef extern from "tensorlib/device.h" namespace "tl" nogil:
+    cdef cppclass GpuInfo:
+        int index
+        string name
+        size_t total_memory
+        int compute_capability_major
+        int compute_capability_minor
+        int multiprocessors
+
+    bool built_with_cuda()
+    vector[GpuInfo] list_gpus()
+    Status gpu_round_trip(int index, size_t bytes)
+
+
+cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
+    cdef cppclass OpRegistry:
+        @staticmethod
+        OpRegistry& global_ "global"()
+        vector[string] names()
+
+
+cdef extern from "bridge.h" namespace "tl::bridge" nogil:
+    int status_code(const Status& s)
+    void set_int(AttrMap& m, const string& k, int64_t v)
+    void set_float(AttrMap& m, const string& k, double v)
+    void set_bool(AttrMap& m, const string& k, bool v)
+    void set_string(AttrMap& m, const string& k, const string& v)
+    void set_type(AttrMap& m, const string& k, int v)
+    void set_ints(AttrMap& m, const string& k, const vector[int64_t]& v)
+    void set_shape(AttrMap& m, const string& k, const Shape& v)
+    void set_tensor(AttrMap& m, const string& k, const Tensor& v)
+    bool op_attr_types(const string& name, vector[pair[string, int]]* out)
+    bool op_has_kernel(const string& name, int device)
+    int output_dtype(const Graph& g, int32_t id, int index)
+    const Shape& output_shape(const Graph& g, int32_t id, int index)
+    int num_outputs(const Graph& g, int32_t id)
+    Shape make_shape(const vector[int64_t]& dims, bool known_rank, Status* status)
+    Tensor borrow_tensor(int dtype, const int64_t* dims, int rank, void* data)
+    Status allocate_tensor(int dtype, const vector[int64_t]& dims, Tensor* out)
+    int tensor_dtype(const Tensor& t)
+    string* string_data(const Tensor& t)

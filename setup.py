@@ -1,0 +1,117 @@
+"""Builds tensorlib: libtensorlib (C++, via CMake) and the Cython modules linked to it.
+
+    pip install .                      # build and install
+    pip install -e . --no-build-isolation   # development: edit Python freely; re-run to
+                                            # rebuild C++/Cython (incremental, in build/)
+
+Environment:
+    TENSORLIB_CUDA=0      build without the CUDA backend even when nvcc is found
+    TENSORLIB_DEBUG=1     Cython bounds/wraparound checks on, C++ built with -O0 -g
+    CUDA_HOME             where to look for nvcc first (then PATH, then /usr/local/cuda)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+DEBUG = os.environ.get("TENSORLIB_DEBUG") == "1"
+JOBS = os.cpu_count() or 2
+
+
+def find_nvcc():
+    """nvcc from CUDA_HOME, then PATH, then /usr/local/cuda; None when absent or disabled."""
+    if os.environ.get("TENSORLIB_CUDA", "1") == "0":
+        return None
+    candidates = []
+    if os.environ.get("CUDA_HOME"):
+        candidates.append(Path(os.environ["CUDA_HOME"]) / "bin" / "nvcc")
+    on_path = shutil.which("nvcc")
+    if on_path:
+        candidates.append(Path(on_path))
+    candidates.append(Path("/usr/local/cuda/bin/nvcc"))
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return str(c)
+    return None
+
+
+class BuildTensorlib(build_ext):
+    """Builds libtensorlib with CMake, then the Cython extensions that link to it."""
+
+    def run(self):
+        self.parallel = self.parallel or JOBS
+        lib = self.build_core()
+        for package_dir in self.package_dirs():
+            (package_dir / "lib").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(lib, package_dir / "lib" / lib.name)
+            headers = package_dir / "include" / "tensorlib"
+            if headers.exists():
+                shutil.rmtree(headers)
+            shutil.copytree(ROOT / "include" / "tensorlib", headers)
+        for ext in self.extensions:
+            ext.library_dirs.append(str(lib.parent))
+        super().run()
+
+    def package_dirs(self):
+        dirs = [Path(self.build_lib) / "tensorlib"]
+        if self.inplace:
+            dirs.append(ROOT / "tensorlib")
+        return dirs
+
+    def build_core(self):
+        build_dir = ROOT / "build" / f"cmake-{sysconfig.get_platform()}-{sys.implementation.cache_tag}"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            "cmake", "-S", str(ROOT), "-B", str(build_dir),
+            f"-DCMAKE_BUILD_TYPE={'Debug' if DEBUG else 'Release'}",
+        ]
+        nvcc = find_nvcc()
+        if nvcc:
+            args += ["-DTENSORLIB_CUDA=ON", f"-DCMAKE_CUDA_COMPILER={nvcc}"]
+        else:
+            args += ["-DTENSORLIB_CUDA=OFF"]
+        subprocess.check_call(args)
+        subprocess.check_call(["cmake", "--build", str(build_dir), "-j", str(JOBS)])
+        return build_dir / "libtensorlib.so"
+
+
+def extensions():
+    import numpy
+    from Cython.Build import cythonize
+
+    common = dict(
+        language="c++",
+        include_dirs=[str(ROOT / "include"), str(ROOT / "pyx"), numpy.get_include()],
+        libraries=["tensorlib"],
+        extra_compile_args=["-std=c++17", "-O0" if DEBUG else "-O2", "-Wno-unused-function"],
+        # The modules sit in tensorlib/, the core library in tensorlib/lib/.
+        extra_link_args=["-Wl,-rpath,$ORIGIN/lib"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    )
+    modules = [
+        Extension("tensorlib._core", ["pyx/_core.pyx"], **common),
+        Extension("tensorlib._config", ["pyx/_config.pyx"], **common),
+    ]
+    return cythonize(
+        modules,
+        build_dir="build/cython",
+        include_path=[str(ROOT / "pyx")],
+        language_level=3,
+        nthreads=JOBS,
+        compiler_directives={
+            "boundscheck": DEBUG,
+            "wraparound": DEBUG,
+            "cdivision": not DEBUG,
+            "embedsignature": True,
+        },
+    )
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildTensorlib},
+      package_data={"tensorlib": ["lib/*.so", "include/tensorlib/*.h"]})

@@ -1,0 +1,119 @@
+#include "tensorlib/graph.h"
+
+namespace tl {
+namespace {
+
+// Checks `spec.attrs` against the declaration and fills in defaults.
+Status resolve_attrs(const OpDef& op, const NodeSpec& spec, AttrMap* out) {
+  for (const auto& item : spec.attrs.items()) {
+    const AttrSpec* decl = nullptr;
+    for (const AttrSpec& a : op.attrs()) {
+      if (a.name == item.first) decl = &a;
+    }
+    if (!decl) {
+      return invalid_argument("Op '" + op.name() + "' has no attribute '" + item.first + "'");
+    }
+    if (attr_type_of(item.second) != decl->type) {
+      return type_error("Attribute '" + item.first + "' of op '" + op.name() + "' must be a " +
+                        attr_type_name(decl->type) + ", not a " +
+                        attr_type_name(attr_type_of(item.second)));
+    }
+  }
+  *out = spec.attrs;
+  for (const AttrSpec& a : op.attrs()) {
+    if (out->find(a.name)) continue;
+    if (!a.default_value) {
+      return invalid_argument("Op '" + op.name() + "' requires attribute '" + a.name + "'");
+    }
+    out->set(a.name, *a.default_value);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
+  const OpDef* op = OpRegistry::global().find(spec.op);
+  if (!op) return not_found("Op type not registered '" + spec.op + "'");
+  if (spec.name.empty()) return invalid_argument("a node needs a name");
+  if (by_name_.count(spec.name)) {
+    return invalid_argument("Duplicate node name in graph: '" + spec.name + "'");
+  }
+
+  const size_t declared = op->inputs().size();
+  const size_t given = spec.inputs.size();
+  if (op->variadic() ? given + 1 < declared : given != declared) {
+    return invalid_argument("Op '" + op->name() + "' expects " +
+                            (op->variadic() ? "at least " + std::to_string(declared - 1)
+                                            : std::to_string(declared)) +
+                            " inputs, got " + std::to_string(given));
+  }
+  std::vector<DType> in_dtypes(given);
+  std::vector<Shape> in_shapes(given);
+  std::vector<const Tensor*> in_values(given);
+  for (size_t i = 0; i < given; ++i) {
+    const Endpoint& e = spec.inputs[i];
+    if (e.node < 0 || e.node >= num_nodes() || e.index < 0 ||
+        e.index >= static_cast<int32_t>(nodes_[e.node]->output_dtypes.size())) {
+      return invalid_argument("input " + std::to_string(i) + " of '" + spec.name +
+                              "' is not an output of a node in this graph");
+    }
+    in_dtypes[i] = nodes_[e.node]->output_dtypes[e.index];
+    in_shapes[i] = nodes_[e.node]->output_shapes[e.index];
+    in_values[i] = constant_value(e);
+  }
+  for (int32_t c : spec.control_inputs) {
+    if (c < 0 || c >= num_nodes()) {
+      return invalid_argument("a control input of '" + spec.name + "' is not in this graph");
+    }
+  }
+
+  auto node = std::make_unique<Node>();
+  TL_RETURN_IF_ERROR(resolve_attrs(*op, spec, &node->attrs));
+  node->output_dtypes.assign(op->num_outputs(), DType::kInvalid);
+  node->output_shapes.assign(op->num_outputs(), Shape::unknown());
+  InferenceContext ctx(op->name(), node->attrs, static_cast<int>(given), in_dtypes.data(),
+                       in_shapes.data(), in_values.data(), op->num_outputs(),
+                       node->output_dtypes.data(), node->output_shapes.data());
+  TL_RETURN_IF_ERROR(op->shape_fn()(ctx));
+
+  node->id = num_nodes();
+  node->name = spec.name;
+  node->op = op;
+  node->inputs = spec.inputs;
+  node->control_inputs = spec.control_inputs;
+  node->device = spec.device;
+  *id = node->id;
+  by_name_.emplace(node->name, node->id);
+  nodes_.push_back(std::move(node));
+  return Status::OK();
+}
+
+int32_t Graph::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? -1 : it->second;
+}
+
+Status Graph::set_output_shape(Endpoint e, const Shape& shape) {
+  if (e.node < 0 || e.node >= num_nodes() ||
+      e.index >= static_cast<int32_t>(nodes_[e.node]->output_shapes.size())) {
+    return invalid_argument("no such tensor in this graph");
+  }
+  Shape& current = nodes_[e.node]->output_shapes[e.index];
+  Shape merged;
+  Status s = current.merge(shape, &merged);
+  if (!s.ok()) {
+    return invalid_argument("Shapes " + current.to_string() + " and " + shape.to_string() +
+                            " are incompatible");
+  }
+  current = merged;
+  return Status::OK();
+}
+
+const Tensor* Graph::constant_value(Endpoint e) const {
+  const Node& n = *nodes_[e.node];
+  if (n.op->name() != "Const") return nullptr;
+  return &n.attrs.get<Tensor>("value");
+}
+
+}  // namespace tl

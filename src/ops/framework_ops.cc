@@ -1,0 +1,133 @@
+// Ops that connect the graph to the outside and to session state: Placeholder, Const,
+// VariableV2, Assign, NoOp.
+#include <cstring>
+
+#include "ops/ops.h"
+#include "tensorlib/graph.h"
+
+namespace tl {
+namespace {
+
+Status placeholder_shape(InferenceContext& ctx) {
+  ctx.set_output(0, ctx.attrs().get<DType>("dtype"), ctx.attrs().get<Shape>("shape"));
+  return Status::OK();
+}
+
+// Reached only if a plan failed to reject an unfed placeholder; plans check this up front.
+Status placeholder_kernel(KernelContext& ctx) {
+  return invalid_argument("You must feed a value for placeholder tensor '" +
+                          ctx.graph_node().name + "'");
+}
+
+Status const_shape(InferenceContext& ctx) {
+  const Tensor& value = ctx.attrs().get<Tensor>("value");
+  if (!value.valid()) return invalid_argument("Const needs a value");
+  ctx.set_output(0, value.dtype(), value.shape());
+  return Status::OK();
+}
+
+Status const_kernel(KernelContext& ctx) {
+  ctx.output(0) = ctx.attrs().get<Tensor>("value");
+  return Status::OK();
+}
+
+Status variable_shape(InferenceContext& ctx) {
+  ctx.set_output(0, ctx.attrs().get<DType>("dtype"), ctx.attrs().get<Shape>("shape"));
+  return Status::OK();
+}
+
+Status variable_kernel(KernelContext& ctx) {
+  Tensor value = ctx.state().variable(ctx.node());
+  if (!value.valid()) {
+    return failed_precondition("Attempting to use uninitialized value " + ctx.graph_node().name);
+  }
+  ctx.output(0) = std::move(value);
+  return Status::OK();
+}
+
+Status assign_shape(InferenceContext& ctx) {
+  const DType var = ctx.input_dtype(0), value = ctx.input_dtype(1);
+  if (var != DType::kInvalid && var != value) {
+    return type_error("Input 'value' of 'Assign' Op has type " + std::string(dtype_name(value)) +
+                      " that does not match type " + dtype_name(var) + " of argument 'ref'.");
+  }
+  Shape out = ctx.input_shape(1);
+  if (ctx.attrs().get<bool>("validate_shape")) {
+    Status s = ctx.input_shape(0).merge(ctx.input_shape(1), &out);
+    if (!s.ok()) {
+      return invalid_argument("Shapes must be equal, but are " + ctx.input_shape(0).to_string() +
+                              " and " + ctx.input_shape(1).to_string() + " for 'Assign'.");
+    }
+  }
+  ctx.set_output(0, value, out);
+  return Status::OK();
+}
+
+Status assign_kernel(KernelContext& ctx) {
+  const Node& node = ctx.graph_node();
+  const int32_t var = node.inputs[0].node;
+  const Tensor& value = ctx.input(1);
+  if (ctx.attrs().get<bool>("validate_shape") &&
+      !value.shape().is_compatible_with(node.output_shapes[0])) {
+    return invalid_argument("Assign requires shapes of both tensors to match. lhs shape= " +
+                            node.output_shapes[0].to_string() +
+                            " rhs shape= " + value.shape().to_string());
+  }
+  Tensor current = ctx.state().variable(var);
+  // Overwrite in place when nobody else holds the variable's buffer (the state and `current`
+  // are its two references); otherwise give the variable a fresh copy.
+  if (current.valid() && current.dtype() == value.dtype() && current.shape() == value.shape() &&
+      value.dtype() != DType::kString && current.buffer().use_count() == 2) {
+    if (value.num_bytes() && current.raw_data() != value.raw_data()) {
+      std::memcpy(current.raw_data(), value.raw_data(), value.num_bytes());
+    }
+  } else {
+    TL_RETURN_IF_ERROR(value.copy(&current));
+    ctx.state().set_variable(var, current);
+  }
+  ctx.output(0) = std::move(current);
+  return Status::OK();
+}
+
+Status no_op_shape(InferenceContext&) { return Status::OK(); }
+Status no_op_kernel(KernelContext&) { return Status::OK(); }
+
+}  // namespace
+
+void register_framework_ops(OpRegistry& r) {
+  r.add_builtin(OpDef("Placeholder")
+                    .attr("dtype", AttrType::kType)
+                    .attr("shape", AttrType::kShape, Shape::unknown())
+                    .shape(placeholder_shape)
+                    .kernel(Device::kCPU, placeholder_kernel)
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("Const")
+                    .attr("value", AttrType::kTensor)
+                    .shape(const_shape)
+                    .kernel(Device::kCPU, const_kernel)
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("VariableV2")
+                    .attr("shape", AttrType::kShape)
+                    .attr("dtype", AttrType::kType)
+                    .shape(variable_shape)
+                    .kernel(Device::kCPU, variable_kernel)
+                    .sets_own_outputs()
+                    .stateful());
+  r.add_builtin(OpDef("Assign")
+                    .input("ref")
+                    .input("value")
+                    .attr("validate_shape", AttrType::kBool, true)
+                    .attr("use_locking", AttrType::kBool, true)
+                    .shape(assign_shape)
+                    .kernel(Device::kCPU, assign_kernel)
+                    .ref_input(0)
+                    .sets_own_outputs()
+                    .stateful());
+  r.add_builtin(OpDef("NoOp")
+                    .outputs(0)
+                    .shape(no_op_shape)
+                    .kernel(Device::kCPU, no_op_kernel)
+                    .stateful());
+}
+
+}  // namespace tl

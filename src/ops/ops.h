@@ -1,0 +1,15 @@
+// Registration of the built-in op families, one function per family (one file each).
+// OpRegistry::global() calls every one of them once, in registry.cc.
+#pragma once
+
+#include "tensorlib/op_registry.h"
+
+namespace tl {
+
+void register_framework_ops(OpRegistry& r);  // framework_ops.cc: Placeholder, Const, variables
+void register_math_ops(OpRegistry& r);       // math_ops.cc: elementwise, matmul, cast, compare
+void register_reduction_ops(OpRegistry& r);  // reduction_ops.cc: Sum, Mean, ArgMax
+void register_array_ops(OpRegistry& r);      // array_ops.cc: Reshape, Identity, Fill
+void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNormal
+
+}  // namespace tl

@@ -1,0 +1,436 @@
+// Sum, Mean and ArgMax.
+//
+// A reduction is run as passes over (outer, reduced, inner) views of the input: adjacent dims
+// that are both reduced or both kept are merged first, then each run of reduced dims is removed
+// by one pass, innermost first. Partial sums are taken over fixed-size pieces and combined in
+// order, so results do not depend on the thread count.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <vector>
+
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+
+namespace tl {
+namespace {
+
+// Elements summed into one partial sum (rows of a long row reduction are split into pieces).
+constexpr int64_t kReducePiece = 1 << 15;
+// Columns accumulated together by a column pass (an accumulator array on the stack).
+constexpr int64_t kReduceColumns = 256;
+
+// The accumulator of a sum: float32 sums are combined in double, int32 sums in int64.
+template <typename T>
+using AccumOf = std::conditional_t<std::is_same_v<T, float>, double,
+                                   std::conditional_t<std::is_same_v<T, int32_t>, int64_t, T>>;
+
+// Bit i set: axis i is reduced. Fails on an axis outside [-rank, rank).
+Status reduction_mask(const Tensor& axes, int rank, uint32_t* mask) {
+  *mask = 0;
+  for (int64_t i = 0; i < axes.num_elements(); ++i) {
+    const int64_t axis = int_element(axes, i);
+    if (axis < -rank || axis >= rank) {
+      return invalid_argument("Invalid reduction dimension " + std::to_string(axis) +
+                              " for input with " + std::to_string(rank) + " dimensions");
+    }
+    *mask |= 1u << (axis < 0 ? axis + rank : axis);
+  }
+  return Status::OK();
+}
+
+Status reduction_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 0, 1));
+  const bool keep_dims = ctx.attrs().get<bool>("keep_dims");
+  const Shape& in = ctx.input_shape(0);
+  const DType dtype = ctx.input_dtype(0);
+  const Tensor* axes = ctx.input_value(1);
+  const Shape& axes_shape = ctx.input_shape(1);
+  if (!axes && axes_shape.rank() == 1 && axes_shape.dim(0) == 0) {
+    ctx.set_output(0, dtype, in);
+    return Status::OK();
+  }
+  if (!in.rank_known() || (!axes && !keep_dims)) {
+    ctx.set_output(0, dtype, Shape::unknown());
+    return Status::OK();
+  }
+  Shape out;
+  if (!axes) {
+    for (int i = 0; i < in.rank(); ++i) out.add_dim(kUnknownDim);
+    ctx.set_output(0, dtype, out);
+    return Status::OK();
+  }
+  uint32_t mask;
+  Status s = reduction_mask(*axes, in.rank(), &mask);
+  if (!s.ok()) return shape_error(ctx, s.message());
+  for (int i = 0; i < in.rank(); ++i) {
+    if (!(mask >> i & 1)) {
+      out.add_dim(in.dim(i));
+    } else if (keep_dims) {
+      out.add_dim(1);
+    }
+  }
+  ctx.set_output(0, dtype, out);
+  return Status::OK();
+}
+
+// One pass: the input viewed as [outer, reduced, inner], the output as [outer, inner].
+struct PassDims {
+  int64_t outer, reduced, inner;
+};
+
+// The input's dims with size-1 dims dropped and neighbours of the same kind merged.
+class ReduceDims {
+ public:
+  ReduceDims(const Shape& shape, uint32_t mask) {
+    for (int i = 0; i < shape.rank(); ++i) {
+      if (shape.dim(i) != 1) push(shape.dim(i), mask >> i & 1);
+    }
+  }
+
+  // Runs of reduced dims left.
+  int groups() const {
+    int g = 0;
+    for (int i = 0; i < rank_; ++i) g += reduced_[i];
+    return g;
+  }
+
+  // Removes the innermost reduced run and describes the pass that does it.
+  PassDims pop_last_group() {
+    int g = rank_ - 1;
+    while (!reduced_[g]) --g;
+    PassDims p{1, dims_[g], 1};
+    for (int i = 0; i < g; ++i) p.outer *= dims_[i];
+    for (int i = g + 1; i < rank_; ++i) p.inner *= dims_[i];
+    const int old_rank = rank_;
+    int64_t dims[kMaxRank];
+    bool reduced[kMaxRank];
+    std::copy(dims_, dims_ + old_rank, dims);
+    std::copy(reduced_, reduced_ + old_rank, reduced);
+    rank_ = 0;
+    for (int i = 0; i < old_rank; ++i) {
+      if (i != g) push(dims[i], reduced[i]);
+    }
+    return p;
+  }
+
+ private:
+  void push(int64_t d, bool reduced) {
+    if (rank_ > 0 && reduced_[rank_ - 1] == reduced) {
+      dims_[rank_ - 1] *= d;
+    } else {
+      dims_[rank_] = d;
+      reduced_[rank_++] = reduced;
+    }
+  }
+
+  int rank_ = 0;
+  int64_t dims_[kMaxRank];
+  bool reduced_[kMaxRank];
+};
+
+// Sum of n contiguous values. Floating values are added in 16 independent lanes (which gcc
+// vectorises without -ffast-math) over blocks of 1024, and the block sums added as Acc.
+template <typename Acc, typename In>
+Acc sum_contiguous(const In* p, int64_t n) {
+  using Lane = std::conditional_t<std::is_floating_point_v<In>, In, Acc>;
+  constexpr int kLanes = 16;
+  constexpr int64_t kBlock = 1024;
+  Acc total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const In* q = p + b;
+    const int64_t len = std::min(kBlock, n - b);
+    Lane lanes[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= len; i += kLanes) {
+      for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<Lane>(q[i + l]);
+    }
+    for (; i < len; ++i) lanes[i % kLanes] += static_cast<Lane>(q[i]);
+    for (int l = 0; l < kLanes; ++l) total += static_cast<Acc>(lanes[l]);
+  }
+  return total;
+}
+
+// out[o] = finish(sum of row o) for rows of p.reduced contiguous values.
+template <typename In, typename Acc, typename Out, typename Finish>
+void reduce_rows(KernelContext& ctx, const In* in, const PassDims& p, Out* out, Finish finish) {
+  const int64_t pieces = (p.reduced + kReducePiece - 1) / kReducePiece;
+  if (pieces <= 1) {
+    ctx.parallel_for(p.outer, kElementwiseGrain / (p.reduced + 1) + 1, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) out[o] = finish(sum_contiguous<Acc>(in + o * p.reduced, p.reduced));
+    });
+    return;
+  }
+  std::vector<Acc> partial(static_cast<size_t>(p.outer * pieces));
+  ctx.parallel_for(p.outer * pieces, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / pieces, start = t % pieces * kReducePiece;
+      partial[t] = sum_contiguous<Acc>(in + o * p.reduced + start,
+                                       std::min(kReducePiece, p.reduced - start));
+    }
+  });
+  for (int64_t o = 0; o < p.outer; ++o) {
+    Acc s = 0;
+    for (int64_t i = 0; i < pieces; ++i) s += partial[o * pieces + i];
+    out[o] = finish(s);
+  }
+}
+
+// Adds rows [r0, r1) of columns [j0, j0 + width) of one [reduced, inner] slab into acc.
+template <typename In, typename Acc>
+void add_columns(const In* slab, int64_t inner, int64_t r0, int64_t r1, int64_t j0, int64_t width,
+                 Acc* acc) {
+  std::fill(acc, acc + width, Acc(0));
+  for (int64_t r = r0; r < r1; ++r) {
+    const In* row = slab + r * inner + j0;
+    for (int64_t j = 0; j < width; ++j) acc[j] += static_cast<Acc>(row[j]);
+  }
+}
+
+// out[o, j] = finish(sum over r of in[o, r, j]), accumulating kReduceColumns columns at a time.
+// With few such tasks and many rows, rows are also split into pieces summed separately.
+template <typename In, typename Acc, typename Out, typename Finish>
+void reduce_columns(KernelContext& ctx, const In* in, const PassDims& p, Out* out, Finish finish) {
+  const int64_t chunks = (p.inner + kReduceColumns - 1) / kReduceColumns;
+  const int64_t units = p.outer * chunks;
+  const int64_t rows_per_piece =
+      std::max<int64_t>(1, kReducePiece / std::min(p.inner, kReduceColumns));
+  const int64_t pieces =
+      units < 64 && p.reduced > rows_per_piece ? (p.reduced + rows_per_piece - 1) / rows_per_piece
+                                               : 1;
+  if (pieces == 1) {
+    const int64_t unit_elems = p.reduced * std::min(p.inner, kReduceColumns) + 1;
+    ctx.parallel_for(units, kElementwiseGrain / unit_elems + 1, [&](int64_t b, int64_t e) {
+      Acc acc[kReduceColumns];
+      for (int64_t u = b; u < e; ++u) {
+        const int64_t o = u / chunks, j0 = u % chunks * kReduceColumns;
+        const int64_t width = std::min(kReduceColumns, p.inner - j0);
+        add_columns(in + o * p.reduced * p.inner, p.inner, 0, p.reduced, j0, width, acc);
+        for (int64_t j = 0; j < width; ++j) out[o * p.inner + j0 + j] = finish(acc[j]);
+      }
+    });
+    return;
+  }
+  std::vector<Acc> partial(static_cast<size_t>(p.outer * pieces * p.inner));
+  ctx.parallel_for(units * pieces, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t u = t / pieces, piece = t % pieces;
+      const int64_t o = u / chunks, j0 = u % chunks * kReduceColumns;
+      const int64_t r0 = piece * rows_per_piece, r1 = std::min(p.reduced, r0 + rows_per_piece);
+      add_columns(in + o * p.reduced * p.inner, p.inner, r0, r1, j0,
+                  std::min(kReduceColumns, p.inner - j0),
+                  partial.data() + (o * pieces + piece) * p.inner + j0);
+    }
+  });
+  ctx.parallel_for(p.outer * p.inner, kElementwiseGrain / pieces + 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t o = i / p.inner, j = i % p.inner;
+      Acc s = 0;
+      for (int64_t piece = 0; piece < pieces; ++piece) s += partial[(o * pieces + piece) * p.inner + j];
+      out[i] = finish(s);
+    }
+  });
+}
+
+template <typename In, typename Acc, typename Out, typename Finish>
+void reduce_pass(KernelContext& ctx, const In* in, const PassDims& p, Out* out, Finish finish) {
+  if (p.inner == 1) {
+    reduce_rows<In, Acc>(ctx, in, p, out, finish);
+  } else {
+    reduce_columns<In, Acc>(ctx, in, p, out, finish);
+  }
+}
+
+// out = finish(sum of x over the masked axes); intermediate passes keep Acc values.
+template <typename T, typename Finish>
+void reduce_sum(KernelContext& ctx, const Tensor& x, uint32_t mask, Tensor& out, Finish finish) {
+  using Acc = AccumOf<T>;
+  const T* in = x.data<T>();
+  T* y = out.data<T>();
+  if (x.num_elements() == 0) {
+    std::fill(y, y + out.num_elements(), finish(Acc(0)));
+    return;
+  }
+  ReduceDims dims(x.shape(), mask);
+  if (dims.groups() == 0) {
+    ctx.parallel_for(x.num_elements(), kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = finish(static_cast<Acc>(in[i]));
+    });
+    return;
+  }
+  if (dims.groups() == 1) {
+    reduce_pass<T, Acc>(ctx, in, dims.pop_last_group(), y, finish);
+    return;
+  }
+  auto keep = [](Acc a) { return a; };
+  PassDims p = dims.pop_last_group();
+  std::vector<Acc> cur(static_cast<size_t>(p.outer * p.inner)), next;
+  reduce_pass<T, Acc>(ctx, in, p, cur.data(), keep);
+  while (dims.groups() > 1) {
+    p = dims.pop_last_group();
+    next.resize(static_cast<size_t>(p.outer * p.inner));
+    reduce_pass<Acc, Acc>(ctx, cur.data(), p, next.data(), keep);
+    cur.swap(next);
+  }
+  reduce_pass<Acc, Acc>(ctx, cur.data(), dims.pop_last_group(), y, finish);
+}
+
+// The number of input elements that make up one output element.
+int64_t reduced_count(const Shape& shape, uint32_t mask) {
+  int64_t n = 1;
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (mask >> i & 1) n *= shape.dim(i);
+  }
+  return n;
+}
+
+template <bool kMean>
+Status reduce_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  uint32_t mask;
+  TL_RETURN_IF_ERROR(reduction_mask(ctx.input(1), x.shape().rank(), &mask));
+  return dispatch(NumericTypes{}, x.dtype(), kMean ? "Mean" : "Sum", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Acc = AccumOf<T>;
+    if constexpr (!kMean) {
+      reduce_sum<T>(ctx, x, mask, ctx.output(0), [](Acc a) { return static_cast<T>(a); });
+    } else if constexpr (std::is_floating_point_v<T>) {
+      // The mean of nothing is 0 / 0 = NaN, as in NumPy.
+      const Acc count = static_cast<Acc>(reduced_count(x.shape(), mask));
+      reduce_sum<T>(ctx, x, mask, ctx.output(0), [count](Acc a) { return static_cast<T>(a / count); });
+    } else {
+      // NOTE: integer means truncate, like TF; the mean of nothing is 0 (not a division by 0).
+      const Acc count = reduced_count(x.shape(), mask);
+      reduce_sum<T>(ctx, x, mask, ctx.output(0),
+                    [count](Acc a) { return static_cast<T>(count ? a / count : 0); });
+    }
+  });
+}
+
+// ---- ArgMax ----
+
+Status argmax_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "output_type", IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 0, 0));
+  const DType out_type = ctx.attrs().get<DType>("output_type");
+  const Shape& in = ctx.input_shape(0);
+  if (!in.rank_known()) {
+    ctx.set_output(0, out_type, Shape::unknown());
+    return Status::OK();
+  }
+  const int rank = in.rank();
+  Shape out;
+  const Tensor* dimension = ctx.input_value(1);
+  if (!dimension) {
+    for (int i = 0; i + 1 < rank; ++i) out.add_dim(kUnknownDim);
+    ctx.set_output(0, out_type, out);
+    return Status::OK();
+  }
+  int64_t axis = int_element(*dimension, 0);
+  if (axis < -rank || axis >= rank) {
+    return shape_error(ctx, "Expected dimension in the range [" + std::to_string(-rank) + ", " +
+                                std::to_string(rank) + "), but got " + std::to_string(axis));
+  }
+  if (axis < 0) axis += rank;
+  for (int i = 0; i < rank; ++i) {
+    if (i != axis) out.add_dim(in.dim(i));
+  }
+  ctx.set_output(0, out_type, out);
+  return Status::OK();
+}
+
+// True when v should replace best: larger, or the first NaN (NaN wins, as in NumPy).
+template <typename T>
+bool arg_better(T v, T best) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return v > best || (std::isnan(v) && !std::isnan(best));
+  } else {
+    return v > best;
+  }
+}
+
+template <typename T, typename Index>
+void argmax(KernelContext& ctx, const T* in, const PassDims& p, Index* out) {
+  if (p.inner == 1) {
+    ctx.parallel_for(p.outer, kElementwiseGrain / p.reduced + 1, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* row = in + o * p.reduced;
+        int64_t best = 0;
+        for (int64_t r = 1; r < p.reduced; ++r) {
+          if (arg_better(row[r], row[best])) best = r;
+        }
+        out[o] = static_cast<Index>(best);
+      }
+    });
+    return;
+  }
+  const int64_t chunks = (p.inner + kReduceColumns - 1) / kReduceColumns;
+  const int64_t unit_elems = p.reduced * std::min(p.inner, kReduceColumns);
+  ctx.parallel_for(p.outer * chunks, kElementwiseGrain / unit_elems + 1, [&](int64_t b, int64_t e) {
+    T best[kReduceColumns];
+    Index index[kReduceColumns];
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t o = u / chunks, j0 = u % chunks * kReduceColumns;
+      const int64_t width = std::min(kReduceColumns, p.inner - j0);
+      const T* slab = in + o * p.reduced * p.inner + j0;
+      std::copy(slab, slab + width, best);
+      std::fill(index, index + width, Index(0));
+      for (int64_t r = 1; r < p.reduced; ++r) {
+        const T* row = slab + r * p.inner;
+        for (int64_t j = 0; j < width; ++j) {
+          if (arg_better(row[j], best[j])) {
+            best[j] = row[j];
+            index[j] = static_cast<Index>(r);
+          }
+        }
+      }
+      std::copy(index, index + width, out + o * p.inner + j0);
+    }
+  });
+}
+
+Status argmax_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  const Shape& shape = x.shape();
+  int64_t axis = int_element(ctx.input(1), 0);
+  if (axis < 0) axis += shape.rank();
+  if (shape.dim(static_cast<int>(axis)) == 0) {
+    return invalid_argument("Reduction axis " + std::to_string(axis) + " is empty in shape " +
+                            shape.to_string());
+  }
+  PassDims p{1, shape.dim(static_cast<int>(axis)), 1};
+  for (int i = 0; i < axis; ++i) p.outer *= shape.dim(i);
+  for (int i = static_cast<int>(axis) + 1; i < shape.rank(); ++i) p.inner *= shape.dim(i);
+  if (p.outer * p.inner == 0) return Status::OK();
+  return dispatch(NumericTypes{}, x.dtype(), "ArgMax", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (out.dtype() == DType::kInt32) {
+      argmax(ctx, x.data<T>(), p, out.data<int32_t>());
+    } else {
+      argmax(ctx, x.data<T>(), p, out.data<int64_t>());
+    }
+  });
+}
+
+}  // namespace
+
+void register_reduction_ops(OpRegistry& r) {
+  r.add_builtin(OpDef("Sum").input("input").input("reduction_indices")
+                    .attr("keep_dims", AttrType::kBool, false)
+                    .shape(reduction_shape).kernel(Device::kCPU, reduce_kernel<false>));
+  r.add_builtin(OpDef("Mean").input("input").input("reduction_indices")
+                    .attr("keep_dims", AttrType::kBool, false)
+                    .shape(reduction_shape).kernel(Device::kCPU, reduce_kernel<true>));
+  r.add_builtin(OpDef("ArgMax").input("input").input("dimension")
+                    .attr("output_type", AttrType::kType, DType::kInt64)
+                    .shape(argmax_shape).kernel(Device::kCPU, argmax_kernel));
+}
+
+}  // namespace tl

@@ -1,0 +1,406 @@
+// The executor: plans built once per (feeds, fetches, targets), then run as a loop over steps.
+#include "tensorlib/session.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace tl {
+namespace {
+
+std::atomic<int> g_default_threads{0};
+
+std::string dtype_and_shape(const Node& node, int index) {
+  return std::string(dtype_name(node.output_dtypes[index])) + " and shape " +
+         node.output_shapes[index].to_string();
+}
+
+}  // namespace
+
+void set_default_num_threads(int n) { g_default_threads.store(n > 0 ? n : 0); }
+
+int default_num_threads() {
+  const int n = g_default_threads.load();
+  return n > 0 ? n : ThreadPool::global().num_threads();
+}
+
+int32_t KernelContext::node() const { return node_.id; }
+
+Tensor SessionState::variable(int32_t node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = variables_.find(node);
+  return it == variables_.end() ? Tensor() : it->second;
+}
+
+void SessionState::set_variable(int32_t node, Tensor value) {
+  Tensor old;  // released outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  old = std::move(variables_[node]);
+  variables_[node] = std::move(value);
+}
+
+uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  uint64_t& next = random_counters_[node];
+  const uint64_t first = next;
+  next += count;
+  return first;
+}
+
+// One node of a plan, with everything the run loop needs precomputed.
+struct Step {
+  const Node* node;
+  KernelFn kernel;
+  std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
+  int32_t first_output;               // slot of output 0; outputs are consecutive
+  bool static_shapes;                 // every output shape is known before running
+  std::vector<int32_t> forwardable;   // input slots whose buffer output 0 may take over
+  std::vector<int32_t> release;       // slots that die after this step
+};
+
+// Buffers recycled within and across runs of one plan.
+class BufferPool {
+ public:
+  std::shared_ptr<Buffer> take(size_t bytes) {
+    auto best = free_.end();
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      // Reuse a buffer that fits without wasting more than half of it.
+      if ((*it)->size() >= bytes && (*it)->size() <= 2 * bytes + kBufferAlignment &&
+          (best == free_.end() || (*it)->size() < (*best)->size())) {
+        best = it;
+      }
+    }
+    if (best == free_.end()) return Buffer::allocate(bytes);
+    std::shared_ptr<Buffer> b = std::move(*best);
+    *best = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give(std::shared_ptr<Buffer> b) { free_.push_back(std::move(b)); }
+
+ private:
+  std::vector<std::shared_ptr<Buffer>> free_;
+};
+
+// The mutable part of a plan: values of the current run and the buffer pool.
+struct RunState {
+  std::vector<Tensor> slots;
+  BufferPool pool;
+  std::vector<const Tensor*> inputs;  // scratch: the running step's inputs
+  std::vector<DType> in_dtypes;
+  std::vector<Shape> in_shapes;
+  std::vector<DType> out_dtypes;
+  std::vector<Shape> out_shapes;
+};
+
+class Plan {
+ public:
+  static Status build(const Graph& graph, const std::vector<Endpoint>& feeds,
+                      const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
+                      std::unique_ptr<Plan>* out);
+  Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches);
+
+ private:
+  Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
+                   Tensor* fetches);
+  Status prepare_outputs(const Step& step, RunState& rs);
+
+  std::vector<Endpoint> feed_endpoints_;
+  std::vector<const Node*> feed_nodes_;
+  std::vector<int32_t> feed_slots_;
+  std::vector<int32_t> fetch_slots_;
+  std::vector<Step> steps_;
+  int32_t num_slots_ = 0;
+  std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)
+  RunState cached_;
+};
+
+Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
+                   const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
+                   std::unique_ptr<Plan>* out) {
+  auto plan = std::make_unique<Plan>();
+  const int32_t n = graph.num_nodes();
+  auto valid = [&](const Endpoint& e) {
+    return e.node >= 0 && e.node < n && e.index >= 0 &&
+           e.index < static_cast<int32_t>(graph.node(e.node).output_dtypes.size());
+  };
+  // Slot of every fed endpoint, then of every output of every needed node.
+  std::vector<std::vector<int32_t>> fed(n);
+  for (const Endpoint& e : feeds) {
+    if (!valid(e)) return invalid_argument("a fed tensor is not in the session's graph");
+    auto& f = fed[e.node];
+    f.resize(graph.node(e.node).output_dtypes.size(), -1);
+    if (f[e.index] >= 0) {
+      return invalid_argument("tensor " + graph.node(e.node).name + ":" +
+                              std::to_string(e.index) + " is fed twice");
+    }
+    f[e.index] = plan->num_slots_;
+    plan->feed_endpoints_.push_back(e);
+    plan->feed_nodes_.push_back(&graph.node(e.node));
+    plan->feed_slots_.push_back(plan->num_slots_++);
+  }
+  auto is_fed = [&](const Endpoint& e) {
+    return e.index < static_cast<int32_t>(fed[e.node].size()) && fed[e.node][e.index] >= 0;
+  };
+
+  // Prune: walk back from the fetches and targets; a fed tensor cuts the walk.
+  std::vector<char> needed(n, 0);
+  std::vector<int32_t> stack;
+  for (const Endpoint& e : fetches) {
+    if (!valid(e)) return invalid_argument("a fetched tensor is not in the session's graph");
+    if (!is_fed(e)) stack.push_back(e.node);
+  }
+  for (int32_t t : targets) {
+    if (t < 0 || t >= n) return invalid_argument("a target op is not in the session's graph");
+    stack.push_back(t);
+  }
+  while (!stack.empty()) {
+    const int32_t id = stack.back();
+    stack.pop_back();
+    if (needed[id]) continue;
+    needed[id] = 1;
+    const Node& node = graph.node(id);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (!node.op->is_ref_input(static_cast<int>(i)) && !is_fed(node.inputs[i])) {
+        stack.push_back(node.inputs[i].node);
+      }
+    }
+    for (int32_t c : node.control_inputs) stack.push_back(c);
+  }
+
+  // Ids are a topological order, so needed nodes in id order are a valid schedule.
+  std::vector<int32_t> first_slot(n, -1);
+  for (int32_t id = 0; id < n; ++id) {
+    if (!needed[id]) continue;
+    const Node& node = graph.node(id);
+    if (node.op->name() == "Placeholder") {
+      return invalid_argument("You must feed a value for placeholder tensor '" + node.name +
+                              "' with dtype " + dtype_and_shape(node, 0))
+          .with_node(id);
+    }
+    KernelFn kernel = node.op->kernel(Device::kCPU);
+    if (!kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    first_slot[id] = plan->num_slots_;
+    plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
+    Step step;
+    step.node = &node;
+    step.kernel = kernel;
+    step.first_output = first_slot[id];
+    step.static_shapes = !node.op->sets_own_outputs();
+    for (const Shape& s : node.output_shapes) step.static_shapes &= s.is_fully_defined();
+    plan->steps_.push_back(std::move(step));
+  }
+  auto slot_of = [&](const Endpoint& e) {
+    return is_fed(e) ? fed[e.node][e.index] : first_slot[e.node] + e.index;
+  };
+
+  // Wire inputs and find each slot's last reader.
+  std::vector<int32_t> last_use(plan->num_slots_, -1);
+  std::vector<char> pinned(plan->num_slots_, 0);  // fetched or fed: never recycled
+  for (int32_t s : plan->feed_slots_) pinned[s] = 1;
+  for (const Endpoint& e : fetches) {
+    plan->fetch_slots_.push_back(slot_of(e));
+    pinned[slot_of(e)] = 1;
+  }
+  for (size_t k = 0; k < plan->steps_.size(); ++k) {
+    Step& step = plan->steps_[k];
+    for (size_t i = 0; i < step.node->inputs.size(); ++i) {
+      const bool ref = step.node->op->is_ref_input(static_cast<int>(i));
+      const int32_t s = ref ? -1 : slot_of(step.node->inputs[i]);
+      step.inputs.push_back(s);
+      if (s >= 0) last_use[s] = static_cast<int32_t>(k);
+    }
+  }
+  for (size_t k = 0; k < plan->steps_.size(); ++k) {
+    Step& step = plan->steps_[k];
+    for (int fi : step.node->op->forward_inputs()) {
+      const int32_t s = step.inputs[fi];
+      const int uses = static_cast<int>(std::count(step.inputs.begin(), step.inputs.end(), s));
+      if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) && uses == 1) {
+        step.forwardable.push_back(s);
+      }
+    }
+    // Outputs nobody reads die at once; inputs die after their last reader.
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      const int32_t s = step.first_output + static_cast<int32_t>(o);
+      if (!pinned[s] && last_use[s] < 0) step.release.push_back(s);
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) &&
+          std::find(step.release.begin(), step.release.end(), s) == step.release.end()) {
+        step.release.push_back(s);
+      }
+    }
+  }
+  plan->cached_.slots.resize(plan->num_slots_);
+  *out = std::move(plan);
+  return Status::OK();
+}
+
+Status Plan::prepare_outputs(const Step& step, RunState& rs) {
+  const Node& node = *step.node;
+  const int num_outputs = static_cast<int>(node.output_dtypes.size());
+  if (node.op->sets_own_outputs()) return Status::OK();
+  const DType* dtypes = node.output_dtypes.data();
+  const Shape* shapes = node.output_shapes.data();
+  if (!step.static_shapes) {
+    const size_t ni = rs.inputs.size();
+    rs.in_dtypes.resize(ni);
+    rs.in_shapes.resize(ni);
+    for (size_t i = 0; i < ni; ++i) {
+      // A reference input has no value: its shape function must not look at it.
+      rs.in_dtypes[i] = rs.inputs[i] ? rs.inputs[i]->dtype() : DType::kInvalid;
+      rs.in_shapes[i] = rs.inputs[i] ? rs.inputs[i]->shape() : Shape::unknown();
+    }
+    rs.out_dtypes.assign(num_outputs, DType::kInvalid);
+    rs.out_shapes.assign(num_outputs, Shape::unknown());
+    InferenceContext ctx(node.op->name(), node.attrs, static_cast<int>(ni), rs.in_dtypes.data(),
+                         rs.in_shapes.data(), rs.inputs.data(), num_outputs,
+                         rs.out_dtypes.data(), rs.out_shapes.data());
+    TL_RETURN_IF_ERROR(node.op->shape_fn()(ctx));
+    dtypes = rs.out_dtypes.data();
+    shapes = rs.out_shapes.data();
+  }
+  for (int o = 0; o < num_outputs; ++o) {
+    Tensor& out = rs.slots[step.first_output + o];
+    if (!shapes[o].is_fully_defined()) {
+      return internal_error("could not infer the shape of output " + std::to_string(o) +
+                            " of '" + node.name + "' at run time");
+    }
+    const size_t bytes = static_cast<size_t>(shapes[o].num_elements()) * dtype_size(dtypes[o]);
+    if (o == 0) {
+      bool forwarded = false;
+      for (int32_t s : step.forwardable) {
+        const Tensor& in = rs.slots[s];
+        if (in.dtype() == dtypes[0] && in.num_bytes() == bytes && in.buffer()->owned() &&
+            in.buffer().use_count() == 1) {
+          out = Tensor(dtypes[0], shapes[0], in.buffer());
+          forwarded = true;
+          break;
+        }
+      }
+      if (forwarded) continue;
+    }
+    if (dtypes[o] == DType::kString) {
+      TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
+      continue;
+    }
+    std::shared_ptr<Buffer> b = rs.pool.take(bytes);
+    if (!b) {
+      return resource_exhausted("out of memory allocating output " + std::to_string(o) +
+                                " of shape " + shapes[o].to_string());
+    }
+    out = Tensor(dtypes[o], shapes[o], std::move(b));
+  }
+  return Status::OK();
+}
+
+Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
+                       Tensor* fetches) {
+  for (size_t f = 0; f < feed_slots_.size(); ++f) {
+    const Node& node = *feed_nodes_[f];
+    const int32_t index = feed_endpoints_[f].index;
+    const Tensor& t = feeds[f];
+    if (!t.valid() || t.dtype() != node.output_dtypes[index] ||
+        !t.shape().is_compatible_with(node.output_shapes[index])) {
+      return invalid_argument("Cannot feed a value of dtype " +
+                              std::string(t.valid() ? dtype_name(t.dtype()) : "<none>") +
+                              " and shape " + t.shape().to_string() + " to tensor '" +
+                              node.name + ":" + std::to_string(index) + "', which has dtype " +
+                              dtype_and_shape(node, index))
+          .with_node(node.id);
+    }
+    rs.slots[feed_slots_[f]] = t;
+  }
+  for (const Step& step : steps_) {
+    const Node& node = *step.node;
+    rs.inputs.resize(step.inputs.size());
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      rs.inputs[i] = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
+    }
+    Status s = prepare_outputs(step, rs);
+    if (s.ok()) {
+      const int num_outputs = static_cast<int>(node.output_dtypes.size());
+      KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(rs.inputs.size()),
+                        &rs.slots[step.first_output], num_outputs, &state, max_threads);
+      s = step.kernel(ctx);
+    }
+    if (!s.ok()) return s.with_node(node.id);
+    for (int32_t slot : step.release) {
+      Tensor& t = rs.slots[slot];
+      if (t.valid() && t.buffer()->owned() && t.buffer().use_count() == 1 &&
+          t.dtype() != DType::kString) {
+        rs.pool.give(t.buffer());
+      }
+      t = Tensor();
+    }
+  }
+  for (size_t f = 0; f < fetch_slots_.size(); ++f) {
+    Tensor& t = rs.slots[fetch_slots_[f]];
+    if (!t.valid()) return internal_error("a fetched tensor was not computed");
+    // A value that shares its buffer (a variable, a constant, a feed, another fetch) is copied
+    // so the caller owns what it gets; anything else is handed over as it is.
+    if (t.buffer()->owned() && t.buffer().use_count() == 1 &&
+        std::count(fetch_slots_.begin(), fetch_slots_.end(), fetch_slots_[f]) == 1) {
+      fetches[f] = std::move(t);
+    } else {
+      TL_RETURN_IF_ERROR(t.copy(&fetches[f]));
+    }
+  }
+  return Status::OK();
+}
+
+Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches) {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  RunState own;
+  RunState& rs = lock.owns_lock() ? cached_ : own;
+  if (!lock.owns_lock()) own.slots.resize(num_slots_);
+  Status s = run_steps(rs, state, max_threads, feeds, fetches);
+  // NOTE: every slot is cleared, so no reference to a caller's (borrowed) feed outlives run().
+  for (Tensor& t : rs.slots) t = Tensor();
+  return s;
+}
+
+Session::Session(std::shared_ptr<const Graph> graph, SessionOptions options)
+    : graph_(std::move(graph)), options_(options) {}
+
+Session::~Session() = default;
+
+Status Session::make_callable(const std::vector<Endpoint>& feeds,
+                              const std::vector<Endpoint>& fetches,
+                              const std::vector<int32_t>& targets, int64_t* handle) {
+  auto pack = [](const std::vector<Endpoint>& es) {
+    std::vector<int64_t> v;
+    for (const Endpoint& e : es) v.push_back((int64_t{e.node} << 32) | uint32_t(e.index));
+    return v;
+  };
+  auto key = std::make_tuple(pack(feeds), pack(fetches), targets);
+  std::lock_guard<std::mutex> lock(plans_mutex_);
+  auto it = plan_index_.find(key);
+  if (it != plan_index_.end()) {
+    *handle = it->second;
+    return Status::OK();
+  }
+  std::unique_ptr<Plan> plan;
+  TL_RETURN_IF_ERROR(Plan::build(*graph_, feeds, fetches, targets, &plan));
+  *handle = static_cast<int64_t>(plans_.size());
+  plans_.push_back(std::move(plan));
+  plan_index_.emplace(std::move(key), *handle);
+  return Status::OK();
+}
+
+Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches) {
+  Plan* plan;
+  {
+    std::lock_guard<std::mutex> lock(plans_mutex_);
+    if (handle < 0 || handle >= static_cast<int64_t>(plans_.size())) {
+      return invalid_argument("no callable with handle " + std::to_string(handle));
+    }
+    plan = plans_[handle].get();
+  }
+  const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads
+                                                    : default_num_threads();
+  return plan->run(state_, threads, feeds, fetches);
+}
+
+}  // namespace tl

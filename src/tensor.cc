@@ -1,0 +1,81 @@
+#include "tensorlib/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+namespace tl {
+
+std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
+  const size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  void* data = std::aligned_alloc(kBufferAlignment, rounded ? rounded : kBufferAlignment);
+  if (!data) return nullptr;
+  return std::shared_ptr<Buffer>(new Buffer(data, bytes, true, nullptr, nullptr));
+}
+
+std::shared_ptr<Buffer> Buffer::allocate_strings(int64_t n) {
+  std::shared_ptr<Buffer> b = allocate(static_cast<size_t>(n) * sizeof(std::string));
+  if (!b) return nullptr;
+  auto* p = static_cast<std::string*>(b->data_);
+  for (int64_t i = 0; i < n; ++i) new (p + i) std::string();
+  b->release_ = [](void* data, void* count) {
+    auto* s = static_cast<std::string*>(data);
+    for (intptr_t i = 0, c = reinterpret_cast<intptr_t>(count); i < c; ++i) s[i].~basic_string();
+  };
+  b->context_ = reinterpret_cast<void*>(static_cast<intptr_t>(n));
+  return b;
+}
+
+std::shared_ptr<Buffer> Buffer::borrow(void* data, size_t bytes, ReleaseFn release,
+                                       void* context) {
+  return std::shared_ptr<Buffer>(new Buffer(data, bytes, false, release, context));
+}
+
+Buffer::~Buffer() {
+  if (release_) release_(data_, context_);
+  if (owned_) std::free(data_);
+}
+
+Tensor::Tensor(DType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer)
+    : dtype_(dtype), shape_(shape), num_elements_(shape.num_elements()),
+      buffer_(std::move(buffer)) {}
+
+Status Tensor::allocate(DType dtype, const Shape& shape, Tensor* out) {
+  const int64_t n = shape.num_elements();
+  if (n < 0) {
+    return internal_error("cannot allocate a tensor of partial shape " + shape.to_string());
+  }
+  std::shared_ptr<Buffer> b = dtype == DType::kString
+                                  ? Buffer::allocate_strings(n)
+                                  : Buffer::allocate(static_cast<size_t>(n) * dtype_size(dtype));
+  if (!b) {
+    return resource_exhausted("out of memory allocating a " + std::string(dtype_name(dtype)) +
+                              " tensor of shape " + shape.to_string());
+  }
+  *out = Tensor(dtype, shape, std::move(b));
+  return Status::OK();
+}
+
+Tensor Tensor::borrow(DType dtype, const Shape& shape, void* data) {
+  const size_t bytes = static_cast<size_t>(shape.num_elements()) * dtype_size(dtype);
+  return Tensor(dtype, shape, Buffer::borrow(data, bytes));
+}
+
+Status Tensor::copy(Tensor* out) const {
+  Tensor t;
+  TL_RETURN_IF_ERROR(allocate(dtype_, shape_, &t));
+  if (dtype_ == DType::kString) {
+    const auto* src = data<std::string>();
+    auto* dst = t.data<std::string>();
+    for (int64_t i = 0; i < num_elements_; ++i) dst[i] = src[i];
+  } else if (num_bytes()) {
+    std::memcpy(t.raw_data(), raw_data(), num_bytes());
+  }
+  *out = std::move(t);
+  return Status::OK();
+}
+
+Tensor Tensor::reshaped(const Shape& shape) const { return Tensor(dtype_, shape, buffer_); }
+
+}  // namespace tl

@@ -1,0 +1,95 @@
+#include "tensorlib/thread_pool.h"
+
+#include <algorithm>
+
+namespace tl {
+namespace {
+
+// True on pool workers: a parallel_for issued from inside a job runs inline.
+thread_local bool t_in_worker = false;
+
+}  // namespace
+
+ThreadPool::ThreadPool(int num_threads) {
+  for (int i = 0; i + 1 < std::max(num_threads, 1); ++i) {
+    workers_.emplace_back([this, i] { worker_loop(i); });
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+ThreadPool& ThreadPool::global() {
+  // NOTE: deliberately leaked: worker threads must not be joined during static destruction,
+  // when the interpreter or the host program may already be tearing down.
+  static ThreadPool* pool = new ThreadPool(static_cast<int>(
+      std::max(1u, std::thread::hardware_concurrency())));
+  return *pool;
+}
+
+void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  int threads = max_threads <= 0 ? num_threads() : std::min(max_threads, num_threads());
+  const int64_t max_chunks = (n + grain - 1) / grain;
+  if (threads <= 1 || max_chunks <= 1 || t_in_worker) {
+    call(fn, 0, n);
+    return;
+  }
+  threads = static_cast<int>(std::min<int64_t>(threads, max_chunks));
+  // A few chunks per thread balance uneven progress without much scheduling traffic.
+  const int64_t num_chunks = std::min<int64_t>(max_chunks, int64_t{threads} * 4);
+
+  std::lock_guard<std::mutex> submit(submit_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    call_ = call;
+    fn_ = fn;
+    n_ = n;
+    chunk_ = (n + num_chunks - 1) / num_chunks;
+    job_threads_ = threads;
+    next_chunk_.store(0, std::memory_order_relaxed);
+    pending_.store(threads - 1, std::memory_order_relaxed);
+    ++generation_;
+  }
+  wake_.notify_all();
+  work_on_job();
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+}
+
+void ThreadPool::work_on_job() {
+  for (;;) {
+    const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    const int64_t begin = c * chunk_;
+    if (begin >= n_) return;
+    call_(fn_, begin, std::min(n_, begin + chunk_));
+  }
+}
+
+void ThreadPool::worker_loop(int index) {
+  t_in_worker = true;
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+      if (index + 1 >= job_threads_) continue;  // not needed for this job
+    }
+    work_on_job();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_all();
+    }
+  }
+}
+
+}  // namespace tl

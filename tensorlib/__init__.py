@@ -1,0 +1,39 @@
+"""tensorlib: TensorFlow 1.x's graph-mode API on a C++ executor.
+
+    import tensorlib as tf
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.reduce_sum(x * 2.0, axis=1)
+    with tf.Session() as sess:
+        print(sess.run(y, {x: [[1, 2, 3]]}))
+"""
+__version__ = "0.1.0"
+
+from tensorlib import config, dtypes, errors, nn  # noqa: F401
+from tensorlib.client.session import (  # noqa: F401
+    ConfigProto, GPUOptions, InteractiveSession, Session, get_default_session,
+)
+from tensorlib.dtypes import (  # noqa: F401
+    DType, as_dtype, bool, double, float16, float32, float64, half, int32, int64, string,
+)
+from tensorlib.framework.constant_op import constant, convert_to_tensor  # noqa: F401
+from tensorlib.framework.ops import (  # noqa: F401
+    Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
+    control_dependencies, device, get_collection, get_collection_ref, get_default_graph,
+    name_scope, reset_default_graph,
+)
+from tensorlib.framework.random_seed import set_random_seed  # noqa: F401
+from tensorlib.framework.tensor_shape import Dimension, TensorShape  # noqa: F401
+from tensorlib.ops.array_ops import (  # noqa: F401
+    fill, identity, ones, placeholder, reshape, zeros,
+)
+from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
+from tensorlib.ops.math_ops import (  # noqa: F401
+    add, arg_max, argmax, cast, divide, equal, exp, log, matmul, multiply, negative,
+    reduce_mean, reduce_sum, sigmoid, subtract, truediv,
+)
+from tensorlib.ops.random_ops import random_normal  # noqa: F401
+from tensorlib.ops.variables import (  # noqa: F401
+    Variable, global_variables, global_variables_initializer, initialize_all_variables,
+    trainable_variables, variables_initializer,
+)

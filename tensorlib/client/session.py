@@ -1,0 +1,270 @@
+"""Session: runs parts of a graph in the C++ executor.
+
+`Session.run(fetches, feed_dict)` compiles each distinct (fetch structure, feed keys) pair once
+into a callable (a C++ plan) and caches it, so a repeated run costs one dictionary lookup, one
+call into C++ with the GIL released, and the wrapping of the results as NumPy arrays.
+"""
+import collections
+import threading
+
+from tensorlib import _core, errors
+from tensorlib.framework import ops
+
+
+class GPUOptions:
+    """TF1's GPU options (recorded; placement comes with the CUDA backend)."""
+
+    def __init__(self, allow_growth=False, per_process_gpu_memory_fraction=0.0,
+                 visible_device_list=""):
+        self.allow_growth = allow_growth
+        self.per_process_gpu_memory_fraction = per_process_gpu_memory_fraction
+        self.visible_device_list = visible_device_list
+
+
+class ConfigProto:
+    """Session configuration. `intra_op_parallelism_threads` caps the threads a kernel uses
+    (0: tensorlib.config.get_num_threads()); the graph runs its ops one after another, so
+    `inter_op_parallelism_threads` has no effect."""
+
+    def __init__(self, intra_op_parallelism_threads=0, inter_op_parallelism_threads=0,
+                 log_device_placement=False, allow_soft_placement=False, device_count=None,
+                 gpu_options=None):
+        self.intra_op_parallelism_threads = intra_op_parallelism_threads
+        self.inter_op_parallelism_threads = inter_op_parallelism_threads
+        self.log_device_placement = log_device_placement
+        self.allow_soft_placement = allow_soft_placement
+        self.device_count = dict(device_count or {})
+        self.gpu_options = gpu_options or GPUOptions()
+
+
+class _SessionStack(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_session_stack = _SessionStack()
+
+
+def get_default_session():
+    """The innermost session made default with `as_default` (or a `with` block), or None."""
+    return _session_stack.stack[-1] if _session_stack.stack else None
+
+
+def _run_using_default(element, feed_dict, session, what):
+    session = session or get_default_session()
+    if session is None:
+        raise ValueError(f"Cannot evaluate tensor using `{what}`: No default session is "
+                         "registered. Use `with sess.as_default()` or pass an explicit session "
+                         f"to `{what}`")
+    if session.graph is not element.graph:
+        raise ValueError(f"Cannot use the given session to evaluate tensor: the tensor's graph "
+                         "is different from the session's graph.")
+    return session.run(element, feed_dict)
+
+
+class _FetchPlan:
+    """How one fetch structure maps to a flat list of unique tensors and back."""
+
+    def __init__(self, graph, fetches):
+        self.tensors = []    # unique tensors to fetch
+        self.targets = []    # ops to run for their effect
+        self._index = {}
+        self.rebuild = self._compile(graph, fetches)
+
+    def _compile(self, graph, fetch):
+        """A function from the list of fetched arrays to the user's structure."""
+        if fetch is None:
+            raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+        if isinstance(fetch, (list, tuple)):
+            parts = [self._compile(graph, f) for f in fetch]
+            if isinstance(fetch, list):
+                return lambda values: [p(values) for p in parts]
+            if hasattr(fetch, "_fields"):  # namedtuple
+                cls = type(fetch)
+                return lambda values: cls(*[p(values) for p in parts])
+            return lambda values: tuple(p(values) for p in parts)
+        if isinstance(fetch, collections.abc.Mapping):
+            keys = list(fetch)
+            parts = [self._compile(graph, fetch[k]) for k in keys]
+            cls = type(fetch)
+            return lambda values: cls(zip(keys, [p(values) for p in parts]))
+        try:
+            element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
+        except (TypeError, ValueError, KeyError) as e:
+            raise type(e)(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                          f"({e})") from None
+        if isinstance(element, ops.Operation):
+            if element not in self.targets:
+                self.targets.append(element)
+            return lambda values: None
+        i = self._index.get(element)
+        if i is None:
+            i = self._index[element] = len(self.tensors)
+            self.tensors.append(element)
+        return lambda values: values[i]
+
+
+def _structure_key(fetches):
+    """A hashable key for a fetch structure (lists become tuples, dicts sorted items)."""
+    if isinstance(fetches, list):
+        return (list, tuple(_structure_key(f) for f in fetches))
+    if isinstance(fetches, tuple):
+        return (type(fetches), tuple(_structure_key(f) for f in fetches))
+    if isinstance(fetches, collections.abc.Mapping):
+        return (type(fetches), tuple((k, _structure_key(v)) for k, v in fetches.items()))
+    return fetches
+
+
+class BaseSession:
+    """Runs a graph. Holds the graph's variable values; a plan cache makes repeated runs cheap.
+    Thread-safe: several threads may call run() at once."""
+
+    def __init__(self, target="", graph=None, config=None):
+        if target:
+            raise ValueError(f"tensorlib runs in-process; target {target!r} is not supported")
+        self._graph = graph if graph is not None else ops.get_default_graph()
+        self._config = config or ConfigProto()
+        self._c = _core.Session(self._graph._c,
+                                int(self._config.intra_op_parallelism_threads or 0))
+        self._closed = False
+        self._cache = {}
+        self._lock = threading.Lock()
+
+    @property
+    def graph(self):
+        return self._graph
+
+    @property
+    def graph_def(self):
+        return self._graph
+
+    def close(self):
+        """Frees the session's state (variable values, plans); later runs raise RuntimeError."""
+        self._closed = True
+        self._cache = {}
+        self._c = None
+
+    def as_default(self):
+        """Makes this the default session (for Tensor.eval/Operation.run) in a `with` block."""
+        return _default_session(self)
+
+    def __enter__(self):
+        self._default_graph = self._graph.as_default()
+        self._default_graph.__enter__()
+        self._default_session = self.as_default()
+        self._default_session.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._default_session.__exit__(exc_type, exc, tb)
+        self._default_graph.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def __del__(self):
+        self._c = None
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Computes `fetches` (a tensor, op, name, or nested list/tuple/dict/namedtuple of
+        them), feeding `feed_dict` ({tensor or name: value}). Returns the same structure with
+        NumPy arrays (scalars for 0-d tensors) for tensors and None for ops."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if options is not None or run_metadata is not None:
+            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
+                                      "tracing yet")
+        try:
+            key = (fetches, tuple(feed_dict) if feed_dict else ())
+            entry = self._cache.get(key)
+        except TypeError:  # an unhashable structure (a list or dict of fetches)
+            key = (_structure_key(fetches), tuple(feed_dict) if feed_dict else ())
+            entry = self._cache.get(key)
+        if entry is None:
+            entry = self._prepare(fetches, feed_dict)
+            self._cache[key] = entry
+        run, rebuild = entry
+        values = list(feed_dict.values()) if feed_dict else []
+        try:
+            return rebuild(run(values))
+        except errors.OpError as e:
+            raise self._annotated(e) from None
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function that runs `fetches` with positional feed values for `feed_list`."""
+        feed_list = list(feed_list or [])
+        run, rebuild = self._prepare(fetches, dict.fromkeys(feed_list))
+
+        def call(*values):
+            if self._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            try:
+                return rebuild(run(values))
+            except errors.OpError as e:
+                raise self._annotated(e) from None
+
+        return call
+
+    def _prepare(self, fetches, feed_dict):
+        graph = self._graph
+        plan = _FetchPlan(graph, fetches)
+        feeds = []
+        for key in feed_dict or ():
+            try:
+                t = graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
+            except (TypeError, ValueError, KeyError) as e:
+                raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
+            feeds.append(t)
+        with self._lock:
+            try:
+                callable_ = self._c.make_callable(
+                    [t._as_node_input() for t in feeds], [t.name for t in feeds],
+                    [t._as_node_input() for t in plan.tensors],
+                    [op._id for op in plan.targets])
+            except errors.OpError as e:
+                raise self._annotated(e) from None
+        return callable_, plan.rebuild
+
+    def _annotated(self, e):
+        """The error with the failing node and the user's line that made it."""
+        op = self._graph._op_by_id(getattr(e, "_node_id", -1))
+        if op is not None:
+            e.op = op
+            e.message = f"{e.message}\n\t [[node {op.name}{op._where()} ]]"
+            e.args = (e.message,)
+        return e
+
+
+class _default_session:
+    def __init__(self, session):
+        self._session = session
+
+    def __enter__(self):
+        _session_stack.stack.append(self._session)
+        return self._session
+
+    def __exit__(self, *exc):
+        _session_stack.stack.pop()
+
+
+class Session(BaseSession):
+    """TF1's Session: `Session(target='', graph=None, config=None)`."""
+
+
+class InteractiveSession(BaseSession):
+    """A session that makes itself the default on creation (for notebooks and shells), so
+    `t.eval()` and `op.run()` work without a `with` block."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._default = self.as_default()
+        self._default.__enter__()
+        self._graph_default = self._graph.as_default()
+        self._graph_default.__enter__()
+
+    def close(self):
+        if not self._closed:
+            if get_default_session() is self:
+                self._default.__exit__(None, None, None)
+            stack = ops._graph_stack.stack
+            if stack and stack[-1] is self._graph:
+                self._graph_default.__exit__(None, None, None)
+        super().close()

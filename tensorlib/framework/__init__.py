@@ -1,0 +1,1 @@
+"""Graph construction: graphs, operations, tensors, shapes, name scopes and constants."""

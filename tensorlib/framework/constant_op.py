@@ -1,0 +1,97 @@
+"""Constants and the conversion of Python and NumPy values to tensors."""
+import numpy as np
+
+from tensorlib import dtypes as _dtypes
+from tensorlib.framework import ops
+
+# Python data gets TF1's default dtypes: float32 for floats, int32 for ints that fit.
+_INT32_MIN, _INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def _to_numpy(value, dtype):
+    """`value` as a NumPy array of `dtype` (a DType or None: inferred as TF1 does)."""
+    is_numpy = isinstance(value, (np.ndarray, np.generic))
+    try:
+        arr = np.asarray(value)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from None
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
+    if dtype is None:
+        if arr.dtype.kind == "O":
+            dtype = _dtypes.string
+        elif not is_numpy and arr.dtype.kind == "f":
+            dtype = _dtypes.float32
+        elif not is_numpy and arr.dtype.kind in "iu":
+            fits = arr.size == 0 or (arr.min() >= _INT32_MIN and arr.max() <= _INT32_MAX)
+            dtype = _dtypes.int32 if fits else _dtypes.int64
+        else:
+            dtype = _dtypes.as_dtype(arr.dtype)
+    if dtype == _dtypes.string:
+        if arr.dtype.kind != "O":
+            raise TypeError(f"Expected string, got {value!r} of type "
+                            f"'{type(value).__name__}' instead.")
+        return arr, dtype
+    if arr.dtype.kind == "O":
+        raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
+                        f"'{type(value).__name__}' instead.")
+    target = np.dtype(dtype.as_numpy_dtype)
+    if arr.dtype != target:
+        lossy = (arr.dtype.kind == "f" and target.kind in "iub") or \
+                (arr.dtype.kind in "iu" and target.kind == "b")
+        if lossy and not np.array_equal(arr.astype(target), arr):
+            raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
+                            f"'{type(value).__name__}' instead.")
+        if target.kind in "iu" and arr.dtype.kind in "iu" and arr.size and (
+                arr.min() < np.iinfo(target).min or arr.max() > np.iinfo(target).max):
+            raise TypeError(f"Value out of range for {dtype.name}: {value!r}")
+        arr = arr.astype(target)
+    return arr, dtype
+
+
+def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
+    """A tensor holding `value` (a Python scalar or nested list, a NumPy array, bytes/str).
+
+    `shape`, when given, reshapes a value of as many elements or fills it with a scalar.
+    """
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+    arr, dtype = _to_numpy(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in ([shape] if np.isscalar(shape) else shape))
+        if arr.shape != shape:
+            if verify_shape:
+                raise TypeError(f"Expected Tensor's shape: {shape}, got {arr.shape}.")
+            if arr.size == 1:
+                arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+            elif arr.size == int(np.prod(shape)):
+                arr = arr.reshape(shape)
+            else:
+                raise ValueError(f"Cannot create a constant of shape {shape} from a value with "
+                                 f"{arr.size} elements.")
+    graph = ops.get_default_graph()
+    return graph._create_op("Const", [], {"value": arr}, name=name).outputs[0]
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
+    """`value` as a Tensor: Tensors pass through (dtype checked), Variables give their value,
+    anything else becomes a constant."""
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+    if hasattr(value, "_as_graph_element"):
+        value = value._as_graph_element()
+    if isinstance(value, ops.Tensor):
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with "
+                             f"dtype {value.dtype.name}: {value!r}")
+        return value
+    if isinstance(value, ops.Operation):
+        raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
+                        f"{dtype}, name={name!r})")
+    hint = preferred_dtype or dtype_hint
+    if dtype is None and hint is not None:
+        try:
+            return constant(value, dtype=hint, name=name or "Const")
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype=dtype, name=name or "Const")

@@ -1,0 +1,478 @@
+"""Graph, Operation and Tensor: Python handles onto the C++ graph.
+
+A Graph owns a C++ graph (tensorlib._core.Graph). Adding an op checks and shape-infers it in
+C++ at once, so a bad shape raises at the user's line; the Python objects only remember names,
+structure and where in the user's code each op was made.
+"""
+import contextlib
+import os
+import sys
+import threading
+
+from tensorlib import _core
+from tensorlib import dtypes as _dtypes
+from tensorlib.framework import tensor_shape
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_location():
+    """(file, line) of the innermost caller outside tensorlib, or None."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR + os.sep):
+            return filename, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+class Tensor:
+    """One output of an Operation: a symbolic value, computed when a Session runs it."""
+
+    # NumPy defers binary operators with a Tensor on the right to Tensor's reflected methods.
+    __array_priority__ = 100
+    __array_ufunc__ = None
+
+    def __init__(self, op, value_index, dtype):
+        self._op = op
+        self._value_index = value_index
+        self._dtype = dtype
+
+    @property
+    def op(self):
+        return self._op
+
+    @property
+    def value_index(self):
+        return self._value_index
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def graph(self):
+        return self._op.graph
+
+    @property
+    def name(self):
+        return f"{self._op.name}:{self._value_index}"
+
+    @property
+    def device(self):
+        return self._op.device
+
+    @property
+    def shape(self):
+        """The static shape (a TensorShape), as inferred when the op was added."""
+        return tensor_shape.TensorShape(
+            self._op.graph._c.output_shape(self._op._id, self._value_index))
+
+    def get_shape(self):
+        return self.shape
+
+    def set_shape(self, shape):
+        """Narrows the static shape; ValueError when it contradicts what is known."""
+        shape = tensor_shape.as_shape(shape)
+        try:
+            self._op.graph._c.set_output_shape(self._op._id, self._value_index, shape.as_tuple())
+        except ValueError:
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied "
+                             f"shape {shape}") from None
+
+    def consumers(self):
+        return [op for op in self.graph._ops
+                if any(t is self for t in op.inputs)]
+
+    def eval(self, feed_dict=None, session=None):
+        """Runs the graph to compute this tensor in `session` or the default session."""
+        from tensorlib.client import session as _session
+        return _session._run_using_default(self, feed_dict, session, "eval()")
+
+    def _as_node_input(self):
+        return self._op._id, self._value_index
+
+    def __repr__(self):
+        return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self._dtype.name}>"
+
+    def __str__(self):
+        return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        raise TypeError("Using a `tf.Tensor` as a Python `bool` is not allowed. Use `if t is "
+                        "not None:` instead of `if t:` to test if a tensor is defined, and use "
+                        "the logical TensorFlow ops to test the value of a tensor.")
+
+    def __iter__(self):
+        raise TypeError("'Tensor' object is not iterable.")
+
+    def __len__(self):
+        raise TypeError(f"len is not well defined for symbolic Tensors. ({self.name})")
+
+
+class Operation:
+    """A node of the graph: its type, inputs, attributes and output Tensors."""
+
+    def __init__(self, graph, node_id, name, op_type, inputs, control_inputs, attrs, location,
+                 device):
+        self._graph = graph
+        self._id = node_id
+        self._name = name
+        self._type = op_type
+        self._inputs = tuple(inputs)
+        self._control_inputs = tuple(control_inputs)
+        self._attrs = attrs
+        self._location = location
+        self._device = device
+        c = graph._c
+        self._outputs = tuple(
+            Tensor(self, i, _dtypes.as_dtype(c.output_dtype(node_id, i)))
+            for i in range(c.num_outputs(node_id)))
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def type(self):
+        return self._type
+
+    @property
+    def graph(self):
+        return self._graph
+
+    @property
+    def inputs(self):
+        return self._inputs
+
+    @property
+    def outputs(self):
+        return self._outputs
+
+    @property
+    def control_inputs(self):
+        return self._control_inputs
+
+    @property
+    def device(self):
+        return self._device
+
+    def values(self):
+        return self._outputs
+
+    def get_attr(self, name):
+        """The value of attribute `name` as given when the op was made."""
+        if name not in self._attrs:
+            raise ValueError(f"Operation '{self._name}' has no attr named '{name}'.")
+        return self._attrs[name]
+
+    def run(self, feed_dict=None, session=None):
+        """Runs this op in `session` or the default session."""
+        from tensorlib.client import session as _session
+        _session._run_using_default(self, feed_dict, session, "run()")
+
+    def _where(self):
+        """' (defined at file:line)' for error messages, or ''."""
+        if self._location is None:
+            return ""
+        return f" (defined at {self._location[0]}:{self._location[1]})"
+
+    def __repr__(self):
+        return f"<tf.Operation '{self._name}' type={self._type}>"
+
+
+class GraphKeys:
+    """Standard collection names."""
+
+    GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    SUMMARIES = "summaries"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    GLOBAL_STEP = "global_step"
+    INIT_OP = "init_op"
+    TRAIN_OP = "train_op"
+    SAVERS = "savers"
+    VARIABLES = GLOBAL_VARIABLES
+
+
+class Graph:
+    """A dataflow graph. Ops are appended; nothing is computed until a Session runs it."""
+
+    def __init__(self):
+        self._c = _core.Graph()
+        self._ops = []
+        self._ops_by_name = {}
+        self._names_in_use = {}
+        self._name_stack = ""
+        self._control_dependencies = []
+        self._device_stack = [""]
+        self._collections = {}
+        self._finalized = False
+        self._lock = threading.RLock()
+        self.seed = None
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _create_op(self, op_type, inputs, attrs=None, name=None, control_inputs=()):
+        """Adds an op of type `op_type`; returns the Operation. The single entry point for every
+        op wrapper: it names, checks and shape-infers (in C++) and records the user's line."""
+        attrs = attrs or {}
+        with self._lock:
+            if self._finalized:
+                raise RuntimeError("Graph is finalized and cannot be modified.")
+            for t in inputs:
+                if t.graph is not self:
+                    raise ValueError(f"Tensor {t.name} must be from the same graph as the op "
+                                     f"being created ({op_type}).")
+            # A name ending in '/' is a scope's own (already unique) name: the op takes it.
+            name = name[:-1] if name and name.endswith("/") else self.unique_name(name or op_type)
+            control = list(control_inputs)
+            for deps in self._control_dependencies:
+                control.extend(op for op in deps if op not in control)
+            device = self._device_stack[-1]
+            location = _user_location()
+            try:
+                node_id = self._c.add_node(op_type, name, [t._as_node_input() for t in inputs],
+                                           [op._id for op in control], attrs, device)
+            except (ValueError, TypeError) as e:
+                where = f" (defined at {location[0]}:{location[1]})" if location else ""
+                shapes = ", ".join(str(t.shape) for t in inputs)
+                raise type(e)(f"{e} [node '{name}' (op: '{op_type}') with input shapes: "
+                              f"{shapes}]{where}") from None
+            op = Operation(self, node_id, name, op_type, inputs, control, attrs, location,
+                           device)
+            self._ops.append(op)
+            self._ops_by_name[name] = op
+            return op
+
+    def unique_name(self, name, mark_as_used=True):
+        """`name` under the current name scope, suffixed _1, _2, ... when already taken."""
+        if self._name_stack:
+            name = self._name_stack + "/" + name
+        key = name.lower()
+        count = self._names_in_use.get(key, 0)
+        if mark_as_used:
+            self._names_in_use[key] = count + 1
+        if count > 0:
+            base = key
+            while key in self._names_in_use:
+                key = f"{base}_{count}"
+                count += 1
+            if mark_as_used:
+                self._names_in_use[key] = 1
+            name = f"{name}_{count - 1}"
+        return name
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        """Prefixes the names of ops made inside with `name/` (made unique); a name ending in
+        '/' is used as is; None or '' resets to the top level."""
+        old = self._name_stack
+        if not name:
+            new = ""
+        elif name.endswith("/"):
+            new = name[:-1]
+        else:
+            new = self.unique_name(name)
+        self._name_stack = new
+        try:
+            yield (new + "/") if new else ""
+        finally:
+            self._name_stack = old
+
+    def get_name_scope(self):
+        return self._name_stack
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs):
+        """Ops made inside run only after `control_inputs` (ops or tensors); None clears."""
+        if control_inputs is None:
+            old = self._control_dependencies
+            self._control_dependencies = []
+            try:
+                yield
+            finally:
+                self._control_dependencies = old
+            return
+        ops = []
+        for c in control_inputs:
+            c = self.as_graph_element(c, allow_tensor=True, allow_operation=True)
+            ops.append(c.op if isinstance(c, Tensor) else c)
+        self._control_dependencies.append(ops)
+        try:
+            yield
+        finally:
+            self._control_dependencies.pop()
+
+    @contextlib.contextmanager
+    def device(self, device_name):
+        """Records a device for ops made inside (placement comes with the CUDA backend)."""
+        self._device_stack.append(device_name or "")
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
+
+    # -- lookup ------------------------------------------------------------------------------
+
+    def get_operations(self):
+        return list(self._ops)
+
+    def get_operation_by_name(self, name):
+        op = self._ops_by_name.get(name)
+        if op is None:
+            raise KeyError(f"The name '{name}' refers to an Operation not in the graph.")
+        return op
+
+    def get_tensor_by_name(self, name):
+        return self.as_graph_element(name, allow_tensor=True, allow_operation=False)
+
+    def as_graph_element(self, obj, allow_tensor=True, allow_operation=True):
+        """The Tensor or Operation that `obj` (an element, a Variable or a name) stands for."""
+        if hasattr(obj, "_as_graph_element"):
+            obj = obj._as_graph_element()
+        if isinstance(obj, str):
+            if ":" in obj:
+                if not allow_tensor:
+                    raise ValueError(f"Name '{obj}' refers to a Tensor, which is not allowed.")
+                op_name, _, index = obj.rpartition(":")
+                op = self._ops_by_name.get(op_name)
+                if op is None or not index.isdigit() or int(index) >= len(op.outputs):
+                    raise KeyError(f"The name '{obj}' refers to a Tensor which does not exist.")
+                return op.outputs[int(index)]
+            if not allow_operation:
+                raise ValueError(f"The name '{obj}' looks like an (invalid) Operation name, "
+                                 "not a Tensor. Tensor names must be of the form "
+                                 "\"<op_name>:<output_index>\".")
+            return self.get_operation_by_name(obj)
+        if isinstance(obj, Tensor) and allow_tensor:
+            if obj.graph is not self:
+                raise ValueError(f"Tensor {obj} is not an element of this graph.")
+            return obj
+        if isinstance(obj, Operation) and allow_operation:
+            if obj.graph is not self:
+                raise ValueError(f"Operation {obj} is not an element of this graph.")
+            return obj
+        raise TypeError(f"Can not convert a {type(obj).__name__} into a "
+                        f"{'Tensor or Operation' if allow_operation else 'Tensor'}.")
+
+    # -- collections -------------------------------------------------------------------------
+
+    def add_to_collection(self, name, value):
+        self._collections.setdefault(name, []).append(value)
+
+    def add_to_collections(self, names, value):
+        for name in [names] if isinstance(names, str) else names:
+            self.add_to_collection(name, value)
+
+    def get_collection(self, name, scope=None):
+        items = self._collections.get(name, [])
+        if scope is None:
+            return list(items)
+        return [i for i in items if getattr(i, "name", "").startswith(scope)]
+
+    def get_collection_ref(self, name):
+        return self._collections.setdefault(name, [])
+
+    def get_all_collection_keys(self):
+        return list(self._collections)
+
+    def clear_collection(self, name):
+        self._collections.pop(name, None)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def finalize(self):
+        """Makes the graph read-only: adding an op raises RuntimeError (catches graphs that
+        grow inside training loops)."""
+        self._finalized = True
+
+    @property
+    def finalized(self):
+        return self._finalized
+
+    @property
+    def version(self):
+        return len(self._ops)
+
+    def _op_by_id(self, node_id):
+        return self._ops[node_id] if 0 <= node_id < len(self._ops) else None
+
+    @contextlib.contextmanager
+    def as_default(self):
+        """Makes this the default graph inside the `with` block."""
+        _graph_stack.stack.append(self)
+        try:
+            yield self
+        finally:
+            _graph_stack.stack.pop()
+
+
+class _GraphStack(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_graph_stack = _GraphStack()
+_global_default_graph = None
+
+
+def get_default_graph():
+    """The innermost graph made default with `as_default`, else the global default graph."""
+    if _graph_stack.stack:
+        return _graph_stack.stack[-1]
+    global _global_default_graph
+    if _global_default_graph is None:
+        _global_default_graph = Graph()
+    return _global_default_graph
+
+
+def reset_default_graph():
+    """Replaces the global default graph with a new, empty one."""
+    if _graph_stack.stack:
+        raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. If "
+                             "you need a cleared graph, exit the nesting and create a new graph.")
+    global _global_default_graph
+    _global_default_graph = Graph()
+
+
+def name_scope(name, default_name=None, values=None):
+    """TF1's `tf.name_scope(name, default_name=None, values=None)` on the default graph."""
+    return get_default_graph().name_scope(name if name is not None else default_name)
+
+
+def control_dependencies(control_inputs):
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(device_name):
+    return get_default_graph().device(device_name)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
+def apply_op(op_type, inputs, attrs=None, name=None, control_inputs=()):
+    """Adds an op to its inputs' graph (the default graph when it has none); returns it."""
+    graph = next((t.graph for t in inputs), None) or get_default_graph()
+    return graph._create_op(op_type, inputs, attrs, name=name, control_inputs=control_inputs)

@@ -1,0 +1,3 @@
+"""`tf.nn`: neural-network ops."""
+from tensorlib.ops.math_ops import sigmoid  # noqa: F401
+from tensorlib.ops.nn_ops import relu  # noqa: F401

@@ -1,0 +1,1 @@
+"""Op wrappers by family, each beside its gradient rule (math, array, nn, random, state)."""

@@ -1,0 +1,178 @@
+"""Session.run: fetch structures, feeds, defaults, and its errors."""
+import collections
+import threading
+
+import numpy as np
+import pytest
+
+import tensorlib as tf
+
+
+@pytest.fixture
+def graph():
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    y = tf.reduce_sum(x, axis=1, name="y")
+    z = tf.multiply(x, 3.0, name="z")
+    return x, y, z
+
+
+def test_fetch_structures(graph):
+    x, y, z = graph
+    feed = {x: np.array([[1, 2], [3, 4]], np.float32)}
+    Pair = collections.namedtuple("Pair", "a b")
+    with tf.Session() as sess:
+        assert sess.run(y, feed).tolist() == [3, 7]
+        a, b = sess.run([y, z], feed)
+        assert b.tolist() == [[3, 6], [9, 12]]
+        nested = sess.run({"sum": y, "both": (y, [z]), "op": z.op}, feed)
+        assert nested["sum"].tolist() == [3, 7] and nested["op"] is None
+        assert nested["both"][1][0].tolist() == [[3, 6], [9, 12]]
+        assert isinstance(nested["both"], tuple) and isinstance(nested["both"][1], list)
+        p = sess.run(Pair(a=y, b="z:0"), feed)
+        assert isinstance(p, Pair) and p.b.tolist() == [[3, 6], [9, 12]]
+        assert sess.run("y:0", {"x:0": [[1, 1]]}).tolist() == [2]
+        assert sess.run(y.op, feed) is None
+
+
+def test_repeated_fetch_is_computed_once(graph):
+    x, y, _ = graph
+    with tf.Session() as sess:
+        a, b = sess.run([y, y], {x: [[1, 2]]})
+    assert a is b and a.tolist() == [3]  # as in TF1: one value, returned twice
+
+
+def test_feeds_convert_safely_and_reject_lossy_conversions(graph):
+    x, y, _ = graph
+    with tf.Session() as sess:
+        assert sess.run(y, {x: [[1, 2]]}).tolist() == [3]  # Python ints -> float32
+        assert sess.run(y, {x: np.ones((1, 2))}).tolist() == [2]  # float64 -> float32
+        i = tf.placeholder(tf.int32, [2])
+        with pytest.raises(TypeError, match="not safe"):
+            sess.run(i * 2, {i: [1.5, 2.0]})
+        with pytest.raises(TypeError, match="cannot be a tf.Tensor"):
+            sess.run(y, {x: tf.ones([1, 2])})
+
+
+def test_wrong_feed_shape_is_a_value_error(graph):
+    x, y, _ = graph
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match=r"Cannot feed value of shape \(3,\) for Tensor 'x:0'"):
+            sess.run(y, {x: np.ones(3, np.float32)})
+
+
+def test_missing_feed_names_the_placeholder(graph):
+    _, y, _ = graph
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="You must feed a value for placeholder tensor 'x'") as info:
+            sess.run(y)
+    assert info.value.op.name == "x"
+    assert "test_session.py" in str(info.value)
+
+
+def test_fetch_from_another_graph_is_rejected():
+    other = tf.Graph()
+    with other.as_default():
+        c = tf.constant(1.0)
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match="not an element of this graph"):
+            sess.run(c)
+    with pytest.raises((TypeError, KeyError)):
+        tf.Session().run(object())
+
+
+def test_closed_session_raises():
+    sess = tf.Session()
+    c = tf.constant(1.0)
+    assert sess.run(c) == 1.0
+    sess.close()
+    with pytest.raises(RuntimeError, match="closed Session"):
+        sess.run(c)
+
+
+def test_context_manager_makes_default_session_and_graph():
+    g = tf.Graph()
+    with g.as_default():
+        c = tf.constant([1, 2])
+    with tf.Session(graph=g) as sess:
+        assert tf.get_default_session() is sess
+        assert tf.get_default_graph() is g
+        assert c.eval().tolist() == [1, 2]
+    assert tf.get_default_session() is None
+    with pytest.raises(ValueError, match="No default session"):
+        c.eval()
+
+
+def test_as_default_and_operation_run():
+    v = tf.Variable(5.0)
+    sess = tf.Session()
+    with sess.as_default():
+        v.initializer.run()
+        assert v.eval() == 5.0
+    sess.close()
+
+
+def test_interactive_session():
+    c = tf.constant(2.0) * 4
+    sess = tf.InteractiveSession()
+    try:
+        assert c.eval() == 8.0
+    finally:
+        sess.close()
+    assert tf.get_default_session() is None
+
+
+def test_make_callable_with_positional_feeds(graph):
+    x, y, z = graph
+    with tf.Session() as sess:
+        f = sess.make_callable([y, z], [x])
+        s, m = f(np.array([[1, 2]], np.float32))
+    assert s.tolist() == [3] and m.tolist() == [[3, 6]]
+
+
+def test_runtime_error_in_a_kernel_is_an_op_error():
+    x = tf.placeholder(tf.float32, [None])
+    r = tf.reshape(x, [2, 2])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="reshape") as info:
+            sess.run(r, {x: np.ones(3, np.float32)})
+        assert info.value.op is r.op
+        assert sess.run(r, {x: np.ones(4, np.float32)}).shape == (2, 2)
+
+
+def test_graph_can_grow_after_session_creation():
+    a = tf.constant(3.0)
+    with tf.Session() as sess:
+        assert sess.run(a) == 3.0
+        b = a * 2
+        assert sess.run(b) == 6.0
+
+
+def test_concurrent_runs_from_several_threads():
+    x = tf.placeholder(tf.float64, [None])
+    y = tf.reduce_sum(x * x)
+    sess = tf.Session()
+    errors = []
+
+    def work(seed):
+        data = np.random.default_rng(seed).standard_normal(1000)
+        for _ in range(200):
+            got = sess.run(y, {x: data})
+            if not np.isclose(got, (data * data).sum()):
+                errors.append(seed)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sess.close()
+    assert not errors
+
+
+def test_config_proto_threads():
+    x = tf.constant(np.arange(100_000, dtype=np.float64))
+    s = tf.reduce_sum(x)
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            assert sess.run(s) == np.arange(100_000).sum()

@@ -108,7 +108,7 @@ cdef object to_numpy(const Tensor& t):
             out[i] = <bytes>(strings[i].data()[:strings[i].size()])
         out = out.reshape(tuple(dims[i] for i in range(rank)))
         return out[()] if rank == 0 else out
-    owner = BufferOwner()
+    cdef BufferOwner owner = BufferOwner.__new__(BufferOwner)
     owner.buffer = t.buffer()
     arr = cnp.PyArray_SimpleNewFromData(rank, dims, npy_type(dtype), t.raw_data())
     Py_INCREF(owner)
@@ -291,8 +291,10 @@ cdef class Session:
     def __dealloc__(self):
         del self.ptr
 
-    def make_callable(self, list feeds, list feed_names, list fetches, list targets):
-        """Compiles a plan. feeds and fetches: [(node id, output index)]; targets: [node id]."""
+    def make_callable(self, list feeds, list feed_names, list fetches, list targets,
+                      bint single):
+        """Compiles a plan. feeds and fetches: [(node id, output index)]; targets: [node id].
+        single: the callable returns the one fetched array itself, not a list of it."""
         cdef vector[Endpoint] cfeeds, cfetches
         cdef vector[int32_t] ctargets
         cdef Endpoint e
@@ -313,7 +315,7 @@ cdef class Session:
             raise_status(s, False)
         feed_info = [(self.graph.output_dtype(n, i), self.graph.output_shape(n, i))
                      for n, i in feeds]
-        return Callable(self, handle, feed_info, feed_names, len(fetches))
+        return Callable(self, handle, feed_info, feed_names, len(fetches), single)
 
 
 def format_shape(dims):
@@ -355,9 +357,11 @@ cdef class Callable:
     cdef vector[char] feed_rank_known
     cdef list feed_numpy_dtypes
     cdef list feed_names
+    cdef bint single
 
     def __cinit__(self, Session session, int64_t handle, list feed_info, list feed_names,
-                  int num_fetches):
+                  int num_fetches, bint single):
+        self.single = single and num_fetches == 1
         self.session = session
         self.handle = handle
         self.num_feeds = len(feed_info)
@@ -384,18 +388,21 @@ cdef class Callable:
         return True
 
     def __call__(self, values):
-        """Runs the plan. values: a sequence with one value per feed."""
+        """Runs the plan. values: a sized iterable with one value per feed."""
+        return self.call(values)
+
+    cdef object call(self, object values):
         cdef vector[Tensor] feeds
         cdef vector[Tensor] fetches
         cdef cnp.ndarray arr
         cdef Status s
-        cdef int i
+        cdef int i = 0
         if len(values) != self.num_feeds:
             raise ValueError(f"expected {self.num_feeds} feed values, got {len(values)}")
         feeds.resize(self.num_feeds)
         fetches.resize(self.num_fetches)
-        arrays = []  # keeps converted feeds alive until the run is over
-        for i, value in enumerate(values):
+        cdef object arrays = None  # keeps converted feeds alive until the run is over
+        for value in values:
             if (type(value) is np.ndarray
                     and cnp.PyArray_TYPE(<cnp.ndarray>value) == self.feed_npy_types[i]
                     and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
@@ -405,7 +412,7 @@ cdef class Callable:
                     raise TypeError(f"cannot feed tensor '{self.feed_names[i]}': feeding "
                                     "string tensors is not supported")
                 arr = convert_feed(value, self.feed_numpy_dtypes[i], self.feed_names[i])
-                arrays.append(arr)
+                arrays = (arr, arrays)
             if not self.fits(i, arr):
                 dims = self.feed_dims[i] if self.feed_rank_known[i] else None
                 raise ValueError(
@@ -414,9 +421,53 @@ cdef class Callable:
                     f"'{format_shape(dims)}'")
             feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
                                      arr.ndim, cnp.PyArray_DATA(arr))
+            i += 1
         with nogil:
             s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data())
         feeds.clear()
         if not s.ok():
             raise_status(s, False)
+        if self.single:
+            return to_numpy(fetches[0])
         return [to_numpy(fetches[i]) for i in range(self.num_fetches)]
+
+
+cdef class SessionRunner:
+    """The fast path of Session.run, in C: look up the cached callable for this fetch structure
+    and these feed keys, call it, rebuild the structure. The Python subclass supplies
+    `_prepare(fetches, feed_dict) -> (Callable, rebuild or None)` for a cache miss,
+    `_structure_key(fetches)` for unhashable fetch structures and `_annotated(error)`."""
+    cdef dict _run_cache
+    cdef public bint _closed
+
+    def __cinit__(self, *args, **kwargs):
+        self._run_cache = {}
+
+    def _clear_run_cache(self):
+        self._run_cache = {}
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Computes `fetches` (a tensor, op, name, or nested list/tuple/dict/namedtuple of
+        them), feeding `feed_dict` ({tensor or name: value}). Returns the same structure with
+        NumPy arrays (scalars for 0-d tensors) for tensors and None for ops."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if options is not None or run_metadata is not None:
+            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
+                                      "tracing yet")
+        feed_keys = tuple(feed_dict) if feed_dict else None
+        try:
+            key = (fetches, feed_keys)
+            entry = self._run_cache.get(key)
+        except TypeError:  # an unhashable structure (a list or dict of fetches)
+            key = (self._structure_key(fetches), feed_keys)
+            entry = self._run_cache.get(key)
+        if entry is None:
+            entry = self._prepare(fetches, feed_dict)
+            self._run_cache[key] = entry
+        callable_, rebuild = <tuple>entry
+        try:
+            out = (<Callable>callable_).call(feed_dict.values() if feed_dict else ())
+        except _errors.OpError as e:
+            raise self._annotated(e) from None
+        return out if rebuild is None else rebuild(out)

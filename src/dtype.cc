@@ -2,20 +2,6 @@
 
 namespace tl {
 
-size_t dtype_size(DType t) {
-  switch (t) {
-    case DType::kFloat16: return 2;
-    case DType::kFloat32: return 4;
-    case DType::kFloat64: return 8;
-    case DType::kInt32: return 4;
-    case DType::kInt64: return 8;
-    case DType::kBool: return 1;
-    case DType::kString: return sizeof(std::string);
-    case DType::kInvalid: break;
-  }
-  return 0;
-}
-
 const char* dtype_name(DType t) {
   switch (t) {
     case DType::kFloat16: return "float16";

@@ -54,6 +54,7 @@ struct Step {
   std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
   int32_t first_output;               // slot of output 0; outputs are consecutive
   bool static_shapes;                 // every output shape is known before running
+  std::vector<size_t> output_bytes;   // with static_shapes: each output's size
   std::vector<int32_t> forwardable;   // input slots whose buffer output 0 may take over
   std::vector<int32_t> release;       // slots that die after this step
 };
@@ -103,14 +104,19 @@ class Plan {
  private:
   Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
                    Tensor* fetches);
+  Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads);
   Status prepare_outputs(const Step& step, RunState& rs);
+  void init_run_state(RunState& rs) const;
 
   std::vector<Endpoint> feed_endpoints_;
   std::vector<const Node*> feed_nodes_;
   std::vector<int32_t> feed_slots_;
   std::vector<int32_t> fetch_slots_;
   std::vector<Step> steps_;
+  // Outputs of stateless nodes without inputs (constants), computed when the plan is built.
+  std::vector<std::pair<int32_t, Tensor>> constants_;
   int32_t num_slots_ = 0;
+  size_t max_inputs_ = 0;
   std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)
   RunState cached_;
 };
@@ -187,7 +193,13 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     step.kernel = kernel;
     step.first_output = first_slot[id];
     step.static_shapes = !node.op->sets_own_outputs();
-    for (const Shape& s : node.output_shapes) step.static_shapes &= s.is_fully_defined();
+    for (size_t o = 0; o < node.output_shapes.size(); ++o) {
+      const Shape& s = node.output_shapes[o];
+      step.static_shapes &= s.is_fully_defined();
+      step.output_bytes.push_back(s.is_fully_defined() ? static_cast<size_t>(s.num_elements()) *
+                                                             dtype_size(node.output_dtypes[o])
+                                                       : 0);
+    }
     plan->steps_.push_back(std::move(step));
   }
   auto slot_of = [&](const Endpoint& e) {
@@ -196,8 +208,18 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
 
   // Wire inputs and find each slot's last reader.
   std::vector<int32_t> last_use(plan->num_slots_, -1);
-  std::vector<char> pinned(plan->num_slots_, 0);  // fetched or fed: never recycled
+  std::vector<char> pinned(plan->num_slots_, 0);  // fetched, fed or constant: never recycled
   for (int32_t s : plan->feed_slots_) pinned[s] = 1;
+  auto precomputed = [](const Step& step) {
+    const Node& n = *step.node;
+    return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
+  };
+  for (const Step& step : plan->steps_) {
+    if (!precomputed(step)) continue;
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      pinned[step.first_output + o] = 1;
+    }
+  }
   for (const Endpoint& e : fetches) {
     plan->fetch_slots_.push_back(slot_of(e));
     pinned[slot_of(e)] = 1;
@@ -232,7 +254,27 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
       }
     }
   }
-  plan->cached_.slots.resize(plan->num_slots_);
+  for (const Step& step : plan->steps_) {
+    plan->max_inputs_ = std::max(plan->max_inputs_, step.inputs.size());
+  }
+  plan->init_run_state(plan->cached_);
+
+  // Compute the constants once, here, and drop their steps from the run loop.
+  SessionState scratch_state;
+  std::vector<Step> steps;
+  for (Step& step : plan->steps_) {
+    if (!precomputed(step)) {
+      steps.push_back(std::move(step));
+      continue;
+    }
+    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1));
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      const int32_t slot = step.first_output + static_cast<int32_t>(o);
+      plan->constants_.emplace_back(slot, std::move(plan->cached_.slots[slot]));
+      plan->cached_.slots[slot] = Tensor();
+    }
+  }
+  plan->steps_ = std::move(steps);
   *out = std::move(plan);
   return Status::OK();
 }
@@ -244,7 +286,7 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
   const DType* dtypes = node.output_dtypes.data();
   const Shape* shapes = node.output_shapes.data();
   if (!step.static_shapes) {
-    const size_t ni = rs.inputs.size();
+    const size_t ni = step.inputs.size();
     rs.in_dtypes.resize(ni);
     rs.in_shapes.resize(ni);
     for (size_t i = 0; i < ni; ++i) {
@@ -263,34 +305,37 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
   }
   for (int o = 0; o < num_outputs; ++o) {
     Tensor& out = rs.slots[step.first_output + o];
-    if (!shapes[o].is_fully_defined()) {
-      return internal_error("could not infer the shape of output " + std::to_string(o) +
-                            " of '" + node.name + "' at run time");
+    size_t bytes = step.output_bytes[o];
+    if (!step.static_shapes) {
+      if (!shapes[o].is_fully_defined()) {
+        return internal_error("could not infer the shape of output " + std::to_string(o) +
+                              " of '" + node.name + "' at run time");
+      }
+      bytes = static_cast<size_t>(shapes[o].num_elements()) * dtype_size(dtypes[o]);
+      if (dtypes[o] == DType::kString) {
+        TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
+        continue;
+      }
+      out = Tensor(dtypes[o], shapes[o], nullptr);
     }
-    const size_t bytes = static_cast<size_t>(shapes[o].num_elements()) * dtype_size(dtypes[o]);
+    // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
+    // a dying input's buffer, or one from the pool.
+    std::shared_ptr<Buffer> buffer;
     if (o == 0) {
-      bool forwarded = false;
       for (int32_t s : step.forwardable) {
         const Tensor& in = rs.slots[s];
-        if (in.dtype() == dtypes[0] && in.num_bytes() == bytes && in.buffer()->owned() &&
+        if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
             in.buffer().use_count() == 1) {
-          out = Tensor(dtypes[0], shapes[0], in.buffer());
-          forwarded = true;
+          buffer = in.buffer();
           break;
         }
       }
-      if (forwarded) continue;
     }
-    if (dtypes[o] == DType::kString) {
-      TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
-      continue;
-    }
-    std::shared_ptr<Buffer> b = rs.pool.take(bytes);
-    if (!b) {
+    if (!buffer && !(buffer = rs.pool.take(bytes))) {
       return resource_exhausted("out of memory allocating output " + std::to_string(o) +
-                                " of shape " + shapes[o].to_string());
+                                " of shape " + out.shape().to_string());
     }
-    out = Tensor(dtypes[o], shapes[o], std::move(b));
+    out.set_buffer(std::move(buffer));
   }
   return Status::OK();
 }
@@ -312,28 +357,9 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
     }
     rs.slots[feed_slots_[f]] = t;
   }
+  for (const auto& c : constants_) rs.slots[c.first] = c.second;
   for (const Step& step : steps_) {
-    const Node& node = *step.node;
-    rs.inputs.resize(step.inputs.size());
-    for (size_t i = 0; i < step.inputs.size(); ++i) {
-      rs.inputs[i] = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
-    }
-    Status s = prepare_outputs(step, rs);
-    if (s.ok()) {
-      const int num_outputs = static_cast<int>(node.output_dtypes.size());
-      KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(rs.inputs.size()),
-                        &rs.slots[step.first_output], num_outputs, &state, max_threads);
-      s = step.kernel(ctx);
-    }
-    if (!s.ok()) return s.with_node(node.id);
-    for (int32_t slot : step.release) {
-      Tensor& t = rs.slots[slot];
-      if (t.valid() && t.buffer()->owned() && t.buffer().use_count() == 1 &&
-          t.dtype() != DType::kString) {
-        rs.pool.give(t.buffer());
-      }
-      t = Tensor();
-    }
+    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads));
   }
   for (size_t f = 0; f < fetch_slots_.size(); ++f) {
     Tensor& t = rs.slots[fetch_slots_[f]];
@@ -342,7 +368,8 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
     // so the caller owns what it gets; anything else is handed over as it is.
     if (t.buffer()->owned() && t.buffer().use_count() == 1 &&
         std::count(fetch_slots_.begin(), fetch_slots_.end(), fetch_slots_[f]) == 1) {
-      fetches[f] = std::move(t);
+      fetches[f] = t;
+      t.release();  // the slot keeps its dtype and shape for the next run
     } else {
       TL_RETURN_IF_ERROR(t.copy(&fetches[f]));
     }
@@ -350,14 +377,51 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
   return Status::OK();
 }
 
+Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int max_threads) {
+  const Node& node = *step.node;
+  const size_t num_inputs = step.inputs.size();
+  for (size_t i = 0; i < num_inputs; ++i) {
+    rs.inputs[i] = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
+  }
+  Status s = prepare_outputs(step, rs);
+  if (s.ok()) {
+    KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
+                      &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
+                      &state, max_threads);
+    s = step.kernel(ctx);
+  }
+  if (!s.ok()) return s.with_node(node.id);
+  for (int32_t slot : step.release) {
+    Tensor& t = rs.slots[slot];
+    if (t.valid() && t.buffer()->owned() && t.buffer().use_count() == 1 &&
+        t.dtype() != DType::kString) {
+      rs.pool.give(t.buffer());
+    }
+    t.release();
+  }
+  return Status::OK();
+}
+
+void Plan::init_run_state(RunState& rs) const {
+  rs.slots.resize(num_slots_);
+  rs.inputs.resize(max_inputs_);
+  for (const Step& step : steps_) {
+    if (!step.static_shapes) continue;
+    const Node& node = *step.node;
+    for (size_t o = 0; o < node.output_dtypes.size(); ++o) {
+      rs.slots[step.first_output + o] = Tensor(node.output_dtypes[o], node.output_shapes[o], nullptr);
+    }
+  }
+}
+
 Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   RunState own;
   RunState& rs = lock.owns_lock() ? cached_ : own;
-  if (!lock.owns_lock()) own.slots.resize(num_slots_);
+  if (!lock.owns_lock()) init_run_state(own);
   Status s = run_steps(rs, state, max_threads, feeds, fetches);
   // NOTE: every slot is cleared, so no reference to a caller's (borrowed) feed outlives run().
-  for (Tensor& t : rs.slots) t = Tensor();
+  for (Tensor& t : rs.slots) t.release();
   return s;
 }
 

@@ -30,8 +30,6 @@ struct Half {
   uint16_t bits;
 };
 
-// Bytes per element (sizeof(std::string) for kString, 0 for kInvalid).
-size_t dtype_size(DType t);
 // NumPy-style name: "float32", "int64", "bool", "string", ...
 const char* dtype_name(DType t);
 // True for a value that names one of the dtypes above.
@@ -72,5 +70,20 @@ template <>
 struct DTypeOf<std::string> {
   static constexpr DType value = DType::kString;
 };
+
+// Bytes per element (sizeof(std::string) for kString, 0 for kInvalid).
+inline size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::kFloat16: return 2;
+    case DType::kFloat32: return 4;
+    case DType::kFloat64: return 8;
+    case DType::kInt32: return 4;
+    case DType::kInt64: return 8;
+    case DType::kBool: return 1;
+    case DType::kString: return sizeof(std::string);
+    case DType::kInvalid: break;
+  }
+  return 0;
+}
 
 }  // namespace tl

@@ -108,6 +108,10 @@ class KernelContext {
   // Splits [0, n) over the session's threads (see ThreadPool::parallel_for).
   template <typename F>
   void parallel_for(int64_t n, int64_t grain, F&& fn) {
+    if (n <= grain || max_threads_ == 1) {  // small work runs inline, without the pool
+      if (n > 0) fn(int64_t{0}, n);
+      return;
+    }
     ThreadPool::global().parallel_for(n, grain, max_threads_, static_cast<F&&>(fn));
   }
   int max_threads() const { return max_threads_; }

@@ -83,6 +83,10 @@ class Tensor {
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
   // Same data, another shape with the same number of elements (no copy).
   Tensor reshaped(const Shape& shape) const;
+  // Drops the reference to the buffer (the tensor becomes invalid; dtype and shape stay).
+  void release() { buffer_.reset(); }
+  // Points the tensor at `buffer` (at least num_bytes() long), keeping dtype and shape.
+  void set_buffer(std::shared_ptr<Buffer> buffer) { buffer_ = std::move(buffer); }
 
  private:
   DType dtype_ = DType::kInvalid;

@@ -18,8 +18,11 @@ namespace {
 
 // Elements summed into one partial sum (rows of a long row reduction are split into pieces).
 constexpr int64_t kReducePiece = 1 << 15;
-// Columns accumulated together by a column pass (an accumulator array on the stack).
-constexpr int64_t kReduceColumns = 256;
+// Columns accumulated together by a column pass (an accumulator array on the stack; wide
+// enough that each row's slice spans whole pages, which the prefetcher streams well).
+constexpr int64_t kReduceColumns = 4096;
+// Elements per piece when a column pass splits its rows.
+constexpr int64_t kReduceColumnPiece = 1 << 18;
 
 // The accumulator of a sum: float32 sums are combined in double, int32 sums in int64.
 template <typename T>
@@ -179,50 +182,63 @@ void reduce_rows(KernelContext& ctx, const In* in, const PassDims& p, Out* out, 
   }
 }
 
-// Adds rows [r0, r1) of columns [j0, j0 + width) of one [reduced, inner] slab into acc.
+// Sums rows [r0, r1) of columns [j0, j0 + width) of one [reduced, inner] slab into
+// acc[0, width); acc has room for kReduceColumns values. Narrow slabs (width == inner, a few
+// columns) are summed as rows joined `fold` at a time, so the inner loop stays long, and the
+// folded sums are combined at the end.
 template <typename In, typename Acc>
-void add_columns(const In* slab, int64_t inner, int64_t r0, int64_t r1, int64_t j0, int64_t width,
-                 Acc* acc) {
-  std::fill(acc, acc + width, Acc(0));
-  for (int64_t r = r0; r < r1; ++r) {
+void sum_columns(const In* slab, int64_t inner, int64_t r0, int64_t r1, int64_t j0,
+                 int64_t width, Acc* acc) {
+  const int64_t fold = width == inner ? std::max<int64_t>(1, kReduceColumns / width) : 1;
+  std::fill(acc, acc + fold * width, Acc(0));
+  int64_t r = r0;
+  for (; r + fold <= r1; r += fold) {
+    const In* rows = slab + r * inner + j0;
+    for (int64_t q = 0; q < fold * width; ++q) acc[q] += static_cast<Acc>(rows[q]);
+  }
+  for (; r < r1; ++r) {
     const In* row = slab + r * inner + j0;
     for (int64_t j = 0; j < width; ++j) acc[j] += static_cast<Acc>(row[j]);
   }
+  for (int64_t f = 1; f < fold; ++f) {
+    for (int64_t j = 0; j < width; ++j) acc[j] += acc[f * width + j];
+  }
 }
 
-// out[o, j] = finish(sum over r of in[o, r, j]), accumulating kReduceColumns columns at a time.
-// With few such tasks and many rows, rows are also split into pieces summed separately.
+// out[o, j] = finish(sum over r of in[o, r, j]), kReduceColumns columns at a time. With few
+// such tasks and many rows, rows are also split into pieces whose sums are combined in order.
 template <typename In, typename Acc, typename Out, typename Finish>
 void reduce_columns(KernelContext& ctx, const In* in, const PassDims& p, Out* out, Finish finish) {
   const int64_t chunks = (p.inner + kReduceColumns - 1) / kReduceColumns;
   const int64_t units = p.outer * chunks;
-  const int64_t rows_per_piece =
-      std::max<int64_t>(1, kReducePiece / std::min(p.inner, kReduceColumns));
+  const int64_t width = std::min(p.inner, kReduceColumns);
+  const int64_t rows_per_piece = std::max<int64_t>(1, kReduceColumnPiece / width);
   const int64_t pieces =
       units < 64 && p.reduced > rows_per_piece ? (p.reduced + rows_per_piece - 1) / rows_per_piece
                                                : 1;
   if (pieces == 1) {
-    const int64_t unit_elems = p.reduced * std::min(p.inner, kReduceColumns) + 1;
-    ctx.parallel_for(units, kElementwiseGrain / unit_elems + 1, [&](int64_t b, int64_t e) {
+    ctx.parallel_for(units, kElementwiseGrain / (p.reduced * width + 1) + 1,
+                     [&](int64_t b, int64_t e) {
       Acc acc[kReduceColumns];
       for (int64_t u = b; u < e; ++u) {
         const int64_t o = u / chunks, j0 = u % chunks * kReduceColumns;
-        const int64_t width = std::min(kReduceColumns, p.inner - j0);
-        add_columns(in + o * p.reduced * p.inner, p.inner, 0, p.reduced, j0, width, acc);
-        for (int64_t j = 0; j < width; ++j) out[o * p.inner + j0 + j] = finish(acc[j]);
+        const int64_t w = std::min(kReduceColumns, p.inner - j0);
+        sum_columns(in + o * p.reduced * p.inner, p.inner, 0, p.reduced, j0, w, acc);
+        for (int64_t j = 0; j < w; ++j) out[o * p.inner + j0 + j] = finish(acc[j]);
       }
     });
     return;
   }
   std::vector<Acc> partial(static_cast<size_t>(p.outer * pieces * p.inner));
   ctx.parallel_for(units * pieces, 1, [&](int64_t b, int64_t e) {
+    Acc acc[kReduceColumns];
     for (int64_t t = b; t < e; ++t) {
       const int64_t u = t / pieces, piece = t % pieces;
       const int64_t o = u / chunks, j0 = u % chunks * kReduceColumns;
+      const int64_t w = std::min(kReduceColumns, p.inner - j0);
       const int64_t r0 = piece * rows_per_piece, r1 = std::min(p.reduced, r0 + rows_per_piece);
-      add_columns(in + o * p.reduced * p.inner, p.inner, r0, r1, j0,
-                  std::min(kReduceColumns, p.inner - j0),
-                  partial.data() + (o * pieces + piece) * p.inner + j0);
+      sum_columns(in + o * p.reduced * p.inner, p.inner, r0, r1, j0, w, acc);
+      std::copy(acc, acc + w, partial.data() + (o * pieces + piece) * p.inner + j0);
     }
   });
   ctx.parallel_for(p.outer * p.inner, kElementwiseGrain / pieces + 1, [&](int64_t b, int64_t e) {

@@ -115,9 +115,10 @@ def _structure_key(fetches):
     return fetches
 
 
-class BaseSession:
+class BaseSession(_core.SessionRunner):
     """Runs a graph. Holds the graph's variable values; a plan cache makes repeated runs cheap.
-    Thread-safe: several threads may call run() at once."""
+    Thread-safe: several threads may call run() at once. `run` itself is inherited from
+    _core.SessionRunner (its fast path is compiled); the cache misses come back here."""
 
     def __init__(self, target="", graph=None, config=None):
         if target:
@@ -127,7 +128,6 @@ class BaseSession:
         self._c = _core.Session(self._graph._c,
                                 int(self._config.intra_op_parallelism_threads or 0))
         self._closed = False
-        self._cache = {}
         self._lock = threading.Lock()
 
     @property
@@ -141,7 +141,7 @@ class BaseSession:
     def close(self):
         """Frees the session's state (variable values, plans); later runs raise RuntimeError."""
         self._closed = True
-        self._cache = {}
+        self._clear_run_cache()
         self._c = None
 
     def as_default(self):
@@ -163,31 +163,6 @@ class BaseSession:
     def __del__(self):
         self._c = None
 
-    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
-        """Computes `fetches` (a tensor, op, name, or nested list/tuple/dict/namedtuple of
-        them), feeding `feed_dict` ({tensor or name: value}). Returns the same structure with
-        NumPy arrays (scalars for 0-d tensors) for tensors and None for ops."""
-        if self._closed:
-            raise RuntimeError("Attempted to use a closed Session.")
-        if options is not None or run_metadata is not None:
-            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
-                                      "tracing yet")
-        try:
-            key = (fetches, tuple(feed_dict) if feed_dict else ())
-            entry = self._cache.get(key)
-        except TypeError:  # an unhashable structure (a list or dict of fetches)
-            key = (_structure_key(fetches), tuple(feed_dict) if feed_dict else ())
-            entry = self._cache.get(key)
-        if entry is None:
-            entry = self._prepare(fetches, feed_dict)
-            self._cache[key] = entry
-        run, rebuild = entry
-        values = list(feed_dict.values()) if feed_dict else []
-        try:
-            return rebuild(run(values))
-        except errors.OpError as e:
-            raise self._annotated(e) from None
-
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function that runs `fetches` with positional feed values for `feed_list`."""
         feed_list = list(feed_list or [])
@@ -197,11 +172,13 @@ class BaseSession:
             if self._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
             try:
-                return rebuild(run(values))
+                return run(values) if rebuild is None else rebuild(run(values))
             except errors.OpError as e:
                 raise self._annotated(e) from None
 
         return call
+
+    _structure_key = staticmethod(_structure_key)
 
     def _prepare(self, fetches, feed_dict):
         graph = self._graph
@@ -213,15 +190,18 @@ class BaseSession:
             except (TypeError, ValueError, KeyError) as e:
                 raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
             feeds.append(t)
+        # A lone tensor needs no rebuilding: the callable returns its array directly.
+        single = len(plan.tensors) == 1 and not plan.targets and not isinstance(
+            fetches, (list, tuple, collections.abc.Mapping))
         with self._lock:
             try:
                 callable_ = self._c.make_callable(
                     [t._as_node_input() for t in feeds], [t.name for t in feeds],
                     [t._as_node_input() for t in plan.tensors],
-                    [op._id for op in plan.targets])
+                    [op._id for op in plan.targets], single)
             except errors.OpError as e:
                 raise self._annotated(e) from None
-        return callable_, plan.rebuild
+        return callable_, None if single else plan.rebuild
 
     def _annotated(self, e):
         """The error with the failing node and the user's line that made it."""

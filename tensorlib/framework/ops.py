@@ -99,9 +99,6 @@ class Tensor:
     def __str__(self):
         return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
 
-    def __hash__(self):
-        return id(self)
-
     def __bool__(self):
         raise TypeError("Using a `tf.Tensor` as a Python `bool` is not allowed. Use `if t is "
                         "not None:` instead of `if t:` to test if a tensor is defined, and use "

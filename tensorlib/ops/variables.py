@@ -111,9 +111,6 @@ class Variable:
         return (f"<tf.Variable '{self.name}' shape={self.shape} "
                 f"dtype={self.dtype.name}>")
 
-    def __hash__(self):
-        return id(self)
-
 
 def _forward_operators():
     """A Variable in an expression stands for its value (x + v, v @ w, -v, ...)."""

@@ -149,7 +149,7 @@ struct GemmTile {
 // Cache blocks: a kMc x kKc block of packed A stays in L2, a kKc x kNr sliver of packed B in L1.
 constexpr int64_t kGemmMc = 96;
 constexpr int64_t kGemmKc = 256;
-constexpr int64_t kGemmNc = 512;
+constexpr int64_t kGemmNc = 256;
 // Below this many multiply-adds, a plain loop beats packing.
 constexpr int64_t kGemmTiny = 32768;
 // Multiply-adds per parallel task, so that small products run inline.

@@ -239,10 +239,8 @@ class Graph:
                 node_id = self._c.add_node(op_type, name, [t._as_node_input() for t in inputs],
                                            [op._id for op in control], attrs, device)
             except (ValueError, TypeError) as e:
-                where = f" (defined at {location[0]}:{location[1]})" if location else ""
-                shapes = ", ".join(str(t.shape) for t in inputs)
-                raise type(e)(f"{e} [node '{name}' (op: '{op_type}') with input shapes: "
-                              f"{shapes}]{where}") from None
+                where = f", defined at {location[0]}:{location[1]}" if location else ""
+                raise type(e)(f"{e} [node '{name}'{where}]") from None
             op = Operation(self, node_id, name, op_type, inputs, control, attrs, location,
                            device)
             self._ops.append(op)

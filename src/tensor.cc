@@ -7,11 +7,19 @@
 
 namespace tl {
 
+std::shared_ptr<Buffer> Buffer::make(void* data, size_t size, bool owned, ReleaseFn release,
+                                     void* context) {
+  struct Shared : Buffer {
+    Shared(void* d, size_t s, bool o, ReleaseFn r, void* c) : Buffer(d, s, o, r, c) {}
+  };
+  return std::make_shared<Shared>(data, size, owned, release, context);
+}
+
 std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
   const size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   void* data = std::aligned_alloc(kBufferAlignment, rounded ? rounded : kBufferAlignment);
   if (!data) return nullptr;
-  return std::shared_ptr<Buffer>(new Buffer(data, bytes, true, nullptr, nullptr));
+  return make(data, bytes, true, nullptr, nullptr);
 }
 
 std::shared_ptr<Buffer> Buffer::allocate_strings(int64_t n) {
@@ -29,7 +37,7 @@ std::shared_ptr<Buffer> Buffer::allocate_strings(int64_t n) {
 
 std::shared_ptr<Buffer> Buffer::borrow(void* data, size_t bytes, ReleaseFn release,
                                        void* context) {
-  return std::shared_ptr<Buffer>(new Buffer(data, bytes, false, release, context));
+  return make(data, bytes, false, release, context);
 }
 
 Buffer::~Buffer() {

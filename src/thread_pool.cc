@@ -59,7 +59,11 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
     ++generation_;
   }
   wake_.notify_all();
+  // NOTE: while the caller works on the job it counts as a worker, so a parallel_for nested
+  // inside a chunk runs inline instead of waiting on submit_mutex_ (a deadlock).
+  t_in_worker = true;
   work_on_job();
+  t_in_worker = false;
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
 }

@@ -45,9 +45,15 @@ class Buffer {
   // True when tensorlib allocated this memory (so it may be reused or written in place).
   bool owned() const { return owned_; }
 
- private:
+ protected:
+  // Use allocate() or borrow(); protected so they can make_shared a subclass (one allocation
+  // for the object and its reference count).
   Buffer(void* data, size_t size, bool owned, ReleaseFn release, void* context)
       : data_(data), size_(size), owned_(owned), release_(release), context_(context) {}
+
+ private:
+  static std::shared_ptr<Buffer> make(void* data, size_t size, bool owned, ReleaseFn release,
+                                      void* context);
 
   void* data_;
   size_t size_;

@@ -53,7 +53,8 @@ Status random_normal_kernel(KernelContext& ctx) {
     constexpr int64_t kPerBlock = sizeof(T) == 4 ? 4 : 2;
     const int64_t n = out.num_elements();
     const int64_t blocks = (n + kPerBlock - 1) / kPerBlock;
-    const uint64_t base = ctx.state().take_random_counter(ctx.node(), static_cast<uint64_t>(blocks));
+    const uint64_t base =
+        ctx.state().take_random_counter(ctx.node(), static_cast<uint64_t>(blocks));
     T* y = out.data<T>();
     ctx.parallel_for(blocks, kTranscendentalGrain / kPerBlock, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {

@@ -163,7 +163,9 @@ void reduce_rows(KernelContext& ctx, const In* in, const PassDims& p, Out* out, 
   const int64_t pieces = (p.reduced + kReducePiece - 1) / kReducePiece;
   if (pieces <= 1) {
     ctx.parallel_for(p.outer, kElementwiseGrain / (p.reduced + 1) + 1, [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) out[o] = finish(sum_contiguous<Acc>(in + o * p.reduced, p.reduced));
+      for (int64_t o = b; o < e; ++o) {
+        out[o] = finish(sum_contiguous<Acc>(in + o * p.reduced, p.reduced));
+      }
     });
     return;
   }
@@ -245,7 +247,9 @@ void reduce_columns(KernelContext& ctx, const In* in, const PassDims& p, Out* ou
     for (int64_t i = b; i < e; ++i) {
       const int64_t o = i / p.inner, j = i % p.inner;
       Acc s = 0;
-      for (int64_t piece = 0; piece < pieces; ++piece) s += partial[(o * pieces + piece) * p.inner + j];
+      for (int64_t piece = 0; piece < pieces; ++piece) {
+        s += partial[(o * pieces + piece) * p.inner + j];
+      }
       out[i] = finish(s);
     }
   });
@@ -316,7 +320,8 @@ Status reduce_kernel(KernelContext& ctx) {
     } else if constexpr (std::is_floating_point_v<T>) {
       // The mean of nothing is 0 / 0 = NaN, as in NumPy.
       const Acc count = static_cast<Acc>(reduced_count(x.shape(), mask));
-      reduce_sum<T>(ctx, x, mask, ctx.output(0), [count](Acc a) { return static_cast<T>(a / count); });
+      reduce_sum<T>(ctx, x, mask, ctx.output(0),
+                    [count](Acc a) { return static_cast<T>(a / count); });
     } else {
       // NOTE: integer means truncate, like TF; the mean of nothing is 0 (not a division by 0).
       const Acc count = reduced_count(x.shape(), mask);

@@ -20,15 +20,20 @@ def chain_numpy(x):
     return x
 
 
-def bench_tensorlib(data):
-    import tensorlib as tf
+def session_chain(tf):
+    """The chain as a TF1 graph: the same code builds it with tensorlib and with TensorFlow."""
     g = tf.Graph()
     with g.as_default():
         x = tf.placeholder(tf.float32, [1])
         y = x
         for _ in range(CHAIN // 4):
             y = tf.exp(-(y * 0.5 + 1.0))
-        sess = tf.Session()
+        return tf.Session(graph=g), x, y
+
+
+def bench_tensorlib(data):
+    import tensorlib as tf
+    sess, x, y = session_chain(tf)
     np.testing.assert_allclose(sess.run(y, {x: data}), chain_numpy(data), rtol=1e-6)
     feed = {x: data}
     return median_time(lambda: sess.run(y, feed), NUMBER)
@@ -40,13 +45,7 @@ def bench_tf1(data):
         return None
     tf = tf.compat.v1
     tf.disable_eager_execution()
-    g = tf.Graph()
-    with g.as_default():
-        x = tf.placeholder(tf.float32, [1])
-        y = x
-        for _ in range(CHAIN // 4):
-            y = tf.exp(-(y * 0.5 + 1.0))
-        sess = tf.Session()
+    sess, x, y = session_chain(tf)
     feed = {x: data}
     return median_time(lambda: sess.run(y, feed), NUMBER // 20)
 

@@ -106,8 +106,7 @@ cdef object to_numpy(const Tensor& t):
         out = np.empty(n, dtype=object)
         for i in range(n):
             out[i] = <bytes>(strings[i].data()[:strings[i].size()])
-        out = out.reshape(tuple(dims[i] for i in range(rank)))
-        return out[()] if rank == 0 else out
+        return out[0] if rank == 0 else out.reshape(t.shape().to_vector())
     cdef BufferOwner owner = BufferOwner.__new__(BufferOwner)
     owner.buffer = t.buffer()
     arr = cnp.PyArray_SimpleNewFromData(rank, dims, npy_type(dtype), t.raw_data())
@@ -358,10 +357,16 @@ cdef class Callable:
     cdef list feed_numpy_dtypes
     cdef list feed_names
     cdef bint single
+    # Reused by one call at a time (`busy`); GIL-protected, so a concurrent call sees busy.
+    cdef vector[Tensor] feed_scratch
+    cdef vector[Tensor] fetch_scratch
+    cdef bint busy
 
     def __cinit__(self, Session session, int64_t handle, list feed_info, list feed_names,
                   int num_fetches, bint single):
         self.single = single and num_fetches == 1
+        self.feed_scratch.resize(len(feed_info))
+        self.fetch_scratch.resize(num_fetches)
         self.session = session
         self.handle = handle
         self.num_feeds = len(feed_info)
@@ -392,15 +397,28 @@ cdef class Callable:
         return self.call(values)
 
     cdef object call(self, object values):
-        cdef vector[Tensor] feeds
-        cdef vector[Tensor] fetches
+        cdef vector[Tensor] own_feeds, own_fetches
+        cdef int i
+        if len(values) != self.num_feeds:
+            raise ValueError(f"expected {self.num_feeds} feed values, got {len(values)}")
+        if self.busy:  # another thread is running this callable: use vectors of our own
+            own_feeds.resize(self.num_feeds)
+            own_fetches.resize(self.num_fetches)
+            return self.run(values, own_feeds, own_fetches)
+        self.busy = True
+        try:
+            return self.run(values, self.feed_scratch, self.fetch_scratch)
+        finally:
+            for i in range(self.num_feeds):
+                self.feed_scratch[i].release()
+            for i in range(self.num_fetches):
+                self.fetch_scratch[i].release()
+            self.busy = False
+
+    cdef object run(self, object values, vector[Tensor]& feeds, vector[Tensor]& fetches):
         cdef cnp.ndarray arr
         cdef Status s
         cdef int i = 0
-        if len(values) != self.num_feeds:
-            raise ValueError(f"expected {self.num_feeds} feed values, got {len(values)}")
-        feeds.resize(self.num_feeds)
-        fetches.resize(self.num_fetches)
         cdef object arrays = None  # keeps converted feeds alive until the run is over
         for value in values:
             if (type(value) is np.ndarray
@@ -424,7 +442,6 @@ cdef class Callable:
             i += 1
         with nogil:
             s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data())
-        feeds.clear()
         if not s.ok():
             raise_status(s, False)
         if self.single:

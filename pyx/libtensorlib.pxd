@@ -27,6 +27,7 @@ cdef extern from "tensorlib/shape.h" namespace "tl" nogil:
         bool is_fully_defined() const
         int64_t num_elements() const
         string to_string() const
+        vector[int64_t] to_vector() const
 
 
 cdef extern from "tensorlib/tensor.h" namespace "tl" nogil:
@@ -43,6 +44,7 @@ cdef extern from "tensorlib/tensor.h" namespace "tl" nogil:
         size_t num_bytes() const
         void* raw_data() const
         const shared_ptr[Buffer]& buffer() const
+        void release()
 
 
 cdef extern from "tensorlib/attr.h" namespace "tl" nogil:

@@ -113,8 +113,10 @@ class Plan {
   std::vector<int32_t> feed_slots_;
   std::vector<int32_t> fetch_slots_;
   std::vector<Step> steps_;
-  // Outputs of stateless nodes without inputs (constants), computed when the plan is built.
+  // Outputs of stateless nodes without inputs (constants), computed when the plan is built;
+  // they stay in their slots from run to run.
   std::vector<std::pair<int32_t, Tensor>> constants_;
+  std::vector<int32_t> transient_slots_;  // every other slot, cleared after each run
   int32_t num_slots_ = 0;
   size_t max_inputs_ = 0;
   std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)
@@ -270,11 +272,15 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1));
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
       const int32_t slot = step.first_output + static_cast<int32_t>(o);
-      plan->constants_.emplace_back(slot, std::move(plan->cached_.slots[slot]));
-      plan->cached_.slots[slot] = Tensor();
+      plan->constants_.emplace_back(slot, plan->cached_.slots[slot]);  // stays in cached_
     }
   }
   plan->steps_ = std::move(steps);
+  std::vector<char> constant(plan->num_slots_, 0);
+  for (const auto& c : plan->constants_) constant[c.first] = 1;
+  for (int32_t slot = 0; slot < plan->num_slots_; ++slot) {
+    if (!constant[slot]) plan->transient_slots_.push_back(slot);
+  }
   *out = std::move(plan);
   return Status::OK();
 }
@@ -323,10 +329,10 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
     std::shared_ptr<Buffer> buffer;
     if (o == 0) {
       for (int32_t s : step.forwardable) {
-        const Tensor& in = rs.slots[s];
+        Tensor& in = rs.slots[s];
         if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
             in.buffer().use_count() == 1) {
-          buffer = in.buffer();
+          buffer = in.take_buffer();  // the input's last reader: it needs only the data
           break;
         }
       }
@@ -357,7 +363,6 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
     }
     rs.slots[feed_slots_[f]] = t;
   }
-  for (const auto& c : constants_) rs.slots[c.first] = c.second;
   for (const Step& step : steps_) {
     TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads));
   }
@@ -405,6 +410,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
 void Plan::init_run_state(RunState& rs) const {
   rs.slots.resize(num_slots_);
   rs.inputs.resize(max_inputs_);
+  for (const auto& c : constants_) rs.slots[c.first] = c.second;
   for (const Step& step : steps_) {
     if (!step.static_shapes) continue;
     const Node& node = *step.node;
@@ -420,8 +426,9 @@ Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tens
   RunState& rs = lock.owns_lock() ? cached_ : own;
   if (!lock.owns_lock()) init_run_state(own);
   Status s = run_steps(rs, state, max_threads, feeds, fetches);
-  // NOTE: every slot is cleared, so no reference to a caller's (borrowed) feed outlives run().
-  for (Tensor& t : rs.slots) t.release();
+  // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
+  // feed outlives run().
+  for (int32_t slot : transient_slots_) rs.slots[slot].release();
   return s;
 }
 

@@ -47,7 +47,7 @@ Buffer::~Buffer() {
 
 Tensor::Tensor(DType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer)
     : dtype_(dtype), shape_(shape), num_elements_(shape.num_elements()),
-      buffer_(std::move(buffer)) {}
+      data_(buffer ? buffer->data() : nullptr), buffer_(std::move(buffer)) {}
 
 Status Tensor::allocate(DType dtype, const Shape& shape, Tensor* out) {
   const int64_t n = shape.num_elements();

@@ -81,7 +81,7 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   int64_t num_elements() const { return num_elements_; }
   size_t num_bytes() const { return static_cast<size_t>(num_elements_) * dtype_size(dtype_); }
-  void* raw_data() const { return buffer_ ? buffer_->data() : nullptr; }
+  void* raw_data() const { return data_; }
   template <typename T>
   T* data() const {
     return static_cast<T*>(raw_data());
@@ -90,14 +90,25 @@ class Tensor {
   // Same data, another shape with the same number of elements (no copy).
   Tensor reshaped(const Shape& shape) const;
   // Drops the reference to the buffer (the tensor becomes invalid; dtype and shape stay).
-  void release() { buffer_.reset(); }
+  void release() {
+    buffer_.reset();
+    data_ = nullptr;
+  }
   // Points the tensor at `buffer` (at least num_bytes() long), keeping dtype and shape.
-  void set_buffer(std::shared_ptr<Buffer> buffer) { buffer_ = std::move(buffer); }
+  void set_buffer(std::shared_ptr<Buffer> buffer) {
+    data_ = buffer ? buffer->data() : nullptr;
+    buffer_ = std::move(buffer);
+  }
+  // Hands the buffer over to another tensor (the executor's in-place forwarding).
+  // NOTE: this tensor stays readable only while the new owner keeps the buffer alive; it
+  // reports valid() == false from now on.
+  std::shared_ptr<Buffer> take_buffer() { return std::move(buffer_); }
 
  private:
   DType dtype_ = DType::kInvalid;
   Shape shape_;
   int64_t num_elements_ = 0;
+  void* data_ = nullptr;  // buffer_->data(), kept apart so take_buffer() leaves it readable
   std::shared_ptr<Buffer> buffer_;
 };
 

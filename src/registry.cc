@@ -13,6 +13,7 @@ OpRegistry& OpRegistry::global() {
     auto* r = new OpRegistry();
     register_framework_ops(*r);
     register_math_ops(*r);
+    register_matmul_ops(*r);
     register_reduction_ops(*r);
     register_array_ops(*r);
     register_random_ops(*r);

@@ -1,15 +1,15 @@
-"""Every op against NumPy: one table line per op (see OPS), run on random inputs."""
+"""Math ops against NumPy: one line of OPS per op and case (see op_testing.py)."""
 import numpy as np
 import pytest
 
 import tensorlib as tf
+from op_testing import check_op
 
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-# (test id, op types covered, tensorlib function, NumPy reference, input shapes, dtype, kwargs)
 OPS = [
     ("add", ["Add"], tf.add, np.add, [(3, 4), (3, 4)], np.float32, {}),
     ("add_broadcast", ["Add"], tf.add, np.add, [(2, 1, 4), (3, 1)], np.float64, {}),
@@ -66,34 +66,10 @@ OPS = [
 ]
 
 
-def _random_input(rng, shape, dtype, positive=False, small_ints=False):
-    if np.issubdtype(dtype, np.integer):
-        high = 3 if small_ints else 100
-        return rng.integers(-high, high, size=shape).astype(dtype)
-    x = rng.standard_normal(shape).astype(dtype)
-    return np.abs(x) + 0.1 if positive else x
-
-
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
-    _, _, fn, ref, shapes, dtype, opts = case
-    inputs = [_random_input(rng, s, dtype, **opts) for s in shapes]
-    if feed:
-        holders = [tf.placeholder(tf.as_dtype(dtype), shape=[None] * len(s)) for s in shapes]
-        out = fn(*holders)
-        with tf.Session() as sess:
-            got = sess.run(out, dict(zip(holders, inputs)))
-    else:
-        out = fn(*[tf.constant(x) for x in inputs])
-        with tf.Session() as sess:
-            got = sess.run(out)
-    want = ref(*inputs)
-    assert np.shape(got) == np.shape(want)
-    assert np.asarray(got).dtype == np.asarray(want).dtype or dtype != np.asarray(want).dtype
-    tol = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12}
-    rtol = tol.get(np.asarray(want).dtype.type, 0)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    check_op(case, feed, rng)
 
 
 def test_fill_zeros_ones():

@@ -1,0 +1,44 @@
+"""The one helper every op test uses: run an op on random inputs and compare with NumPy.
+
+Each op family's test module has a table OPS of cases:
+    (test id, op types covered, tensorlib function, NumPy reference, input shapes, dtype, options)
+options: positive=True (inputs > 0), small_ints=True (integers in [-3, 3), to make ties).
+test_registry.py checks that every registered op type appears in some table.
+"""
+import numpy as np
+
+import tensorlib as tf
+
+TOLERANCE = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12}
+
+
+def random_input(rng, shape, dtype, positive=False, small_ints=False):
+    if np.issubdtype(dtype, np.integer):
+        high = 3 if small_ints else 100
+        return rng.integers(-high, high, size=shape).astype(dtype)
+    if dtype == np.bool_:
+        return rng.random(shape) < 0.5
+    x = rng.standard_normal(shape).astype(dtype)
+    return np.abs(x) + 0.1 if positive else x
+
+
+def check_op(case, feed, rng):
+    """Runs one OPS case with constant inputs (feed=False) or fed placeholders of unknown dims
+    (feed=True) and compares dtype, shape and values with the NumPy reference."""
+    _, _, fn, ref, shapes, dtype, opts = case
+    inputs = [random_input(rng, s, dtype, **opts) for s in shapes]
+    if feed:
+        holders = [tf.placeholder(tf.as_dtype(dtype), shape=[None] * len(s)) for s in shapes]
+        out = fn(*holders)
+        with tf.Session() as sess:
+            got = sess.run(out, dict(zip(holders, inputs)))
+    else:
+        out = fn(*[tf.constant(x) for x in inputs])
+        with tf.Session() as sess:
+            got = sess.run(out)
+    want = np.asarray(ref(*inputs))
+    got = np.asarray(got)
+    assert got.shape == want.shape
+    assert got.dtype == want.dtype
+    tol = TOLERANCE.get(want.dtype.type, 0)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

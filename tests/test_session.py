@@ -176,3 +176,20 @@ def test_config_proto_threads():
     for threads in (1, 2):
         with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
             assert sess.run(s) == np.arange(100_000).sum()
+
+
+def test_run_prunes_to_what_the_fetches_need():
+    never_fed = tf.placeholder(tf.float32)
+    unused = never_fed * 3.0  # noqa: F841 (not needed by the fetch, so never run)
+    b = tf.constant(2.0) * 5.0
+    with tf.Session() as sess:
+        assert sess.run(b) == 10.0
+
+
+def test_feeding_an_intermediate_tensor_cuts_the_graph():
+    p = tf.placeholder(tf.float32, [2])
+    mid = p * 2.0
+    out = mid + 1.0
+    with tf.Session() as sess:
+        assert sess.run(out, {mid: [1.0, 2.0]}).tolist() == [2.0, 3.0]
+        assert sess.run(out, {p: [1.0, 2.0]}).tolist() == [3.0, 5.0]

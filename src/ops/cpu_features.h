@@ -1,0 +1,39 @@
+// Runtime CPU dispatch: one build runs on any x86-64 and uses AVX2/AVX-512 where present.
+//
+// A hot loop is compiled several times with a target attribute and the widest version the CPU
+// supports is picked at run time (never -march=native at build time):
+//
+//   template <typename T> TL_TARGET_AVX2 void add_avx2(...)  { /* same loop */ }
+//   template <typename T> void add_generic(...)              { /* same loop */ }
+//   if (cpu_has_avx2()) add_avx2<T>(...); else add_generic<T>(...);
+//
+// Code inlined into a TL_TARGET_* function is compiled for that target too, so a generic
+// loop body (a lambda, a template) can be shared by every version.
+#pragma once
+
+namespace tl {
+
+#if defined(__x86_64__) || defined(__i386__)
+#define TL_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TL_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+
+// True when the CPU (and OS) support AVX2 and FMA.
+inline bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+// True when the CPU supports AVX-512 F/BW/DQ/VL.
+inline bool cpu_has_avx512() {
+  static const bool has =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return has;
+}
+#else
+#define TL_TARGET_AVX2
+#define TL_TARGET_AVX512
+inline bool cpu_has_avx2() { return false; }
+inline bool cpu_has_avx512() { return false; }
+#endif
+
+}  // namespace tl

@@ -134,10 +134,6 @@ class BaseSession(_core.SessionRunner):
     def graph(self):
         return self._graph
 
-    @property
-    def graph_def(self):
-        return self._graph
-
     def close(self):
         """Frees the session's state (variable values, plans); later runs raise RuntimeError."""
         self._closed = True
@@ -160,11 +156,11 @@ class BaseSession(_core.SessionRunner):
         self._default_graph.__exit__(exc_type, exc, tb)
         self.close()
 
-    def __del__(self):
-        self._c = None
-
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function that runs `fetches` with positional feed values for `feed_list`."""
+        if accept_options:
+            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
+                                      "tracing yet")
         feed_list = list(feed_list or [])
         run, rebuild = self._prepare(fetches, dict.fromkeys(feed_list))
 

@@ -341,6 +341,10 @@ def convert_feed(value, dtype, str name):
                 not np.can_cast(arr.dtype, dtype, casting="same_kind"):
             raise TypeError(f"Cannot feed a value of dtype {arr.dtype} to tensor '{name}' of "
                             f"dtype {dtype}: the conversion is not safe; cast it first")
+        if dtype.kind in "iu" and arr.size and (arr.min() < np.iinfo(dtype).min or
+                                                arr.max() > np.iinfo(dtype).max):
+            raise TypeError(f"Cannot feed {arr.dtype} values outside the range of {dtype} to "
+                            f"tensor '{name}'")
     return np.ascontiguousarray(arr, dtype=dtype)
 
 

@@ -76,6 +76,7 @@ Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
                        in_shapes.data(), in_values.data(), op->num_outputs(),
                        node->output_dtypes.data(), node->output_shapes.data());
   TL_RETURN_IF_ERROR(op->shape_fn()(ctx));
+  for (const Shape& s : node->output_shapes) TL_RETURN_IF_ERROR(check_size(s));
 
   node->id = num_nodes();
   node->name = spec.name;

@@ -306,6 +306,7 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
                          rs.in_shapes.data(), rs.inputs.data(), num_outputs,
                          rs.out_dtypes.data(), rs.out_shapes.data());
     TL_RETURN_IF_ERROR(node.op->shape_fn()(ctx));
+    for (const Shape& s : rs.out_shapes) TL_RETURN_IF_ERROR(check_size(s));
     dtypes = rs.out_dtypes.data();
     shapes = rs.out_shapes.data();
   }

@@ -94,6 +94,23 @@ bool Shape::operator==(const Shape& other) const {
   return rank_ == other.rank_ && std::equal(dims_, dims_ + std::max(rank_, 0), other.dims_);
 }
 
+Status check_size(const Shape& s) {
+  constexpr int64_t kMaxElements = int64_t{1} << 57;
+  int64_t n = 1;
+  for (int i = 0; i < s.rank(); ++i) {
+    const int64_t d = s.dim(i);
+    if (d <= 0) {
+      if (d == 0) return Status::OK();  // empty: no overflow whatever the other dims
+      continue;                         // unknown
+    }
+    if (n > kMaxElements / d) {
+      return invalid_argument("Shape " + s.to_string() + " has too many elements");
+    }
+    n *= d;
+  }
+  return Status::OK();
+}
+
 Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
   if (!a.rank_known() || !b.rank_known()) {
     *out = Shape::unknown();

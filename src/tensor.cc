@@ -50,6 +50,7 @@ Tensor::Tensor(DType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer)
       data_(buffer ? buffer->data() : nullptr), buffer_(std::move(buffer)) {}
 
 Status Tensor::allocate(DType dtype, const Shape& shape, Tensor* out) {
+  TL_RETURN_IF_ERROR(check_size(shape));
   const int64_t n = shape.num_elements();
   if (n < 0) {
     return internal_error("cannot allocate a tensor of partial shape " + shape.to_string());

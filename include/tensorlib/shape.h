@@ -65,6 +65,10 @@ class Shape {
   int64_t dims_[kMaxRank] = {};
 };
 
+// Fails when the known dims multiply to more elements than any tensor can hold (2^57, so that
+// the byte size of every dtype fits in 64 bits). Checked for every inferred output shape.
+Status check_size(const Shape& s);
+
 // NumPy broadcasting of two (partial) shapes; fails when known dims disagree.
 Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out);
 

@@ -17,7 +17,6 @@ namespace bridge {
 
 inline int status_code(const Status& s) { return static_cast<int>(s.code()); }
 inline int tensor_dtype(const Tensor& t) { return static_cast<int>(t.dtype()); }
-inline DType to_dtype(int v) { return static_cast<DType>(v); }
 
 inline void set_int(AttrMap& m, const std::string& k, int64_t v) { m.set(k, v); }
 inline void set_float(AttrMap& m, const std::string& k, double v) { m.set(k, v); }
@@ -45,7 +44,6 @@ inline bool op_has_kernel(const std::string& name, int device) {
   return op && op->kernel(static_cast<Device>(device)) != nullptr;
 }
 
-inline const Node& graph_node(const Graph& g, int32_t id) { return g.node(id); }
 inline int output_dtype(const Graph& g, int32_t id, int index) {
   return static_cast<int>(g.node(id).output_dtypes[index]);
 }

@@ -341,7 +341,7 @@ def convert_feed(value, dtype, str name):
                 not np.can_cast(arr.dtype, dtype, casting="same_kind"):
             raise TypeError(f"Cannot feed a value of dtype {arr.dtype} to tensor '{name}' of "
                             f"dtype {dtype}: the conversion is not safe; cast it first")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return np.asarray(arr, dtype=dtype, order="C")  # NOTE: ascontiguousarray makes 0-d 1-d
 
 
 cdef class Callable:

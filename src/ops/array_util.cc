@@ -4,6 +4,12 @@
 #include <cstring>
 #include <string>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "ops/cpu_features.h"
+
 namespace tl {
 namespace {
 
@@ -80,6 +86,79 @@ void copy_strided_rows(const CopyLayout& l, const U* src, U* dst, int64_t begin,
   }
 }
 
+// One tile of a transposing copy: t[i * dst_p + j] = s[i + j * src_j] for i in [i0, i1),
+// j in [j0, j1).
+template <typename U>
+inline void transpose_tile(const U* s, int64_t src_j, U* t, int64_t dst_p, int64_t i0,
+                           int64_t i1, int64_t j0, int64_t j1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    U* row = t + i * dst_p;
+    const U* col = s + i;
+    for (int64_t j = j0; j < j1; ++j) row[j] = col[j * src_j];
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// The same tile with 8x8 (4-byte elements) or 4x4 (8-byte elements) in-register transposes
+// for the full blocks; the ragged edges go through transpose_tile. Shuffles move bits only,
+// so every 4- or 8-byte type is safe.
+TL_TARGET_AVX2 void transpose_tile_avx2(const uint32_t* s, int64_t src_j, uint32_t* t,
+                                        int64_t dst_p, int64_t i0, int64_t i1, int64_t j0,
+                                        int64_t j1) {
+  const int64_t i_end = i0 + (i1 - i0) / 8 * 8, j_end = j0 + (j1 - j0) / 8 * 8;
+  for (int64_t j = j0; j < j_end; j += 8) {
+    for (int64_t i = i0; i < i_end; i += 8) {
+      __m256 r[8];
+      for (int k = 0; k < 8; ++k) {
+        r[k] = _mm256_loadu_ps(reinterpret_cast<const float*>(s + (j + k) * src_j + i));
+      }
+      __m256 a[8], b[8];
+      for (int k = 0; k < 8; k += 2) {
+        a[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+        a[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+      }
+      for (int k = 0; k < 8; k += 4) {
+        b[k] = _mm256_shuffle_ps(a[k], a[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        b[k + 1] = _mm256_shuffle_ps(a[k], a[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        b[k + 2] = _mm256_shuffle_ps(a[k + 1], a[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        b[k + 3] = _mm256_shuffle_ps(a[k + 1], a[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int k = 0; k < 4; ++k) {
+        _mm256_storeu_ps(reinterpret_cast<float*>(t + (i + k) * dst_p + j),
+                         _mm256_permute2f128_ps(b[k], b[k + 4], 0x20));
+        _mm256_storeu_ps(reinterpret_cast<float*>(t + (i + k + 4) * dst_p + j),
+                         _mm256_permute2f128_ps(b[k], b[k + 4], 0x31));
+      }
+    }
+  }
+  transpose_tile(s, src_j, t, dst_p, i_end, i1, j0, j1);
+  transpose_tile(s, src_j, t, dst_p, i0, i_end, j_end, j1);
+}
+
+TL_TARGET_AVX2 void transpose_tile_avx2(const uint64_t* s, int64_t src_j, uint64_t* t,
+                                        int64_t dst_p, int64_t i0, int64_t i1, int64_t j0,
+                                        int64_t j1) {
+  const int64_t i_end = i0 + (i1 - i0) / 4 * 4, j_end = j0 + (j1 - j0) / 4 * 4;
+  for (int64_t j = j0; j < j_end; j += 4) {
+    for (int64_t i = i0; i < i_end; i += 4) {
+      __m256d r[4];
+      for (int k = 0; k < 4; ++k) {
+        r[k] = _mm256_loadu_pd(reinterpret_cast<const double*>(s + (j + k) * src_j + i));
+      }
+      const __m256d a0 = _mm256_unpacklo_pd(r[0], r[1]), a1 = _mm256_unpackhi_pd(r[0], r[1]);
+      const __m256d a2 = _mm256_unpacklo_pd(r[2], r[3]), a3 = _mm256_unpackhi_pd(r[2], r[3]);
+      auto* out = reinterpret_cast<double*>(t);
+      _mm256_storeu_pd(out + i * dst_p + j, _mm256_permute2f128_pd(a0, a2, 0x20));
+      _mm256_storeu_pd(out + (i + 1) * dst_p + j, _mm256_permute2f128_pd(a1, a3, 0x20));
+      _mm256_storeu_pd(out + (i + 2) * dst_p + j, _mm256_permute2f128_pd(a0, a2, 0x31));
+      _mm256_storeu_pd(out + (i + 3) * dst_p + j, _mm256_permute2f128_pd(a1, a3, 0x31));
+    }
+  }
+  transpose_tile(s, src_j, t, dst_p, i_end, i1, j0, j1);
+  transpose_tile(s, src_j, t, dst_p, i0, i_end, j_end, j1);
+}
+#endif
+
 // Transposing copy: the source is contiguous along dim p, the destination along the last dim.
 // Work units are (index over the other dims, tile of dim p); each unit walks the last dim in
 // kTile x kTile tiles so that both sides stay in cache.
@@ -100,6 +179,10 @@ void copy_transposed(KernelContext& ctx, const CopyLayout& l, int p, const U* sr
   int64_t outer = 1;
   for (int d = 0; d < others.rank; ++d) outer *= others.dims[d];
   const int64_t unit_bytes = kTile * nj * static_cast<int64_t>(sizeof(U));
+  bool avx2 = false;
+#if defined(__x86_64__) || defined(__i386__)
+  avx2 = (sizeof(U) == 4 || sizeof(U) == 8) && cpu_has_avx2();
+#endif
   ctx.parallel_for(outer * p_tiles, std::max<int64_t>(1, kCopyGrainBytes / unit_bytes),
                    [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {
@@ -110,11 +193,15 @@ void copy_transposed(KernelContext& ctx, const CopyLayout& l, int p, const U* sr
       U* t = dst + dof;
       for (int64_t j0 = 0; j0 < nj; j0 += kTile) {
         const int64_t j1 = std::min(nj, j0 + kTile);
-        for (int64_t i = i0; i < i1; ++i) {
-          U* row = t + i * dst_p;
-          const U* col = s + i;
-          for (int64_t j = j0; j < j1; ++j) row[j] = col[j * src_j];
+#if defined(__x86_64__) || defined(__i386__)
+        if constexpr (sizeof(U) == 4 || sizeof(U) == 8) {
+          if (avx2) {
+            transpose_tile_avx2(s, src_j, t, dst_p, i0, i1, j0, j1);
+            continue;
+          }
         }
+#endif
+        transpose_tile(s, src_j, t, dst_p, i0, i1, j0, j1);
       }
     }
   });

@@ -240,6 +240,9 @@ def test_static_shapes_follow_partial_inputs():
     assert x[:, 1].shape.as_list() == [None, 4]
     assert x[..., None, 1:3].shape.as_list() == [None, 3, 1, 2]
     assert x[0].shape.as_list() == [3, 4]
+    i = tf.placeholder(tf.int32, [])
+    assert x[1:, i].shape.as_list() == [None, 4]
+    assert x[..., i:].shape.as_list() == [None, 3, None]
     assert tf.transpose(x).shape.as_list() == [4, 3, None]
     assert tf.concat([x, x], 1).shape.as_list() == [None, 6, 4]
     assert tf.concat([x, tf.zeros([2, 3, 4])], 0).shape.as_list() == [None, 3, 4]

@@ -187,7 +187,8 @@ Status strided_slice_spec(const Shape& in, int n, const int64_t* begin, const in
         return invalid_argument("Index out of range using input dim " + std::to_string(full) +
                                 "; input has only " + std::to_string(rank) + " dims");
       }
-      known[full] = begin && end && strides;
+      // A masked begin or end does not need its value.
+      known[full] = (begin || (begin_mask >> i & 1)) && (end || (end_mask >> i & 1)) && strides;
       b[full] = begin ? begin[i] : 0;
       e[full] = end ? end[i] : 0;
       st[full] = strides ? strides[i] : 1;

@@ -75,8 +75,11 @@ void copy_strided_rows(const CopyLayout& l, const U* src, U* dst, int64_t begin,
   for (int64_t row = begin; row < end; ++row) {
     const U* s = src + so;
     U* t = dst + dof;
+    // Constant strides let the compiler vectorise the common cases (reverse, every other).
     if (ds == 1 && ss == -1) {
       for (int64_t j = 0; j < n; ++j) t[j] = s[-j];
+    } else if (ds == 1 && ss == 2) {
+      for (int64_t j = 0; j < n; ++j) t[j] = s[2 * j];
     } else if (ds == 1) {
       for (int64_t j = 0; j < n; ++j) t[j] = s[j * ss];
     } else {

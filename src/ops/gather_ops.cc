@@ -177,6 +177,11 @@ Status one_hot_kernel(KernelContext& ctx) {
                                          std::to_string(depth));
   const int64_t axis = ctx.attrs().get<int64_t>("axis");
   const Shape& is = indices.shape();
+  if (axis < -1 || axis > is.rank()) {
+    return invalid_argument("Expected axis to be -1 or between [0, " +
+                            std::to_string(is.rank() + 1) + ").  But received: " +
+                            std::to_string(axis));
+  }
   const int a = axis == -1 ? is.rank() : static_cast<int>(axis);
   int64_t prefix = 1, suffix = 1;
   for (int d = 0; d < a; ++d) prefix *= is.dim(d);

@@ -318,6 +318,9 @@ PadMode pad_mode(const AttrMap& attrs) {
   return std::get<std::string>(*mode) == "SYMMETRIC" ? PadMode::kSymmetric : PadMode::kReflect;
 }
 
+// Bound on each padding, so that no size computation overflows.
+constexpr int64_t kMaxPadding = int64_t{1} << 40;
+
 // Reads the [rank, 2] paddings and checks them against `in` (dims may be unknown).
 Status read_paddings(const Tensor& p, const Shape& in, PadMode mode, int64_t* before,
                      int64_t* after) {
@@ -329,6 +332,10 @@ Status read_paddings(const Tensor& p, const Shape& in, PadMode mode, int64_t* be
   for (int d = 0; d < rank; ++d) {
     before[d] = int_element(p, 2 * d);
     after[d] = int_element(p, 2 * d + 1);
+    if (before[d] > kMaxPadding || after[d] > kMaxPadding) {
+      return invalid_argument("Paddings are too large: " + std::to_string(before[d]) + " " +
+                              std::to_string(after[d]));
+    }
     if (before[d] < 0 || after[d] < 0) {
       return invalid_argument("Paddings must be non-negative: " + std::to_string(before[d]) +
                               " " + std::to_string(after[d]));

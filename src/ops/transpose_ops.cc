@@ -135,6 +135,9 @@ Status reverse_kernel(KernelContext& ctx) {
 
 // ---- Tile ----
 
+// Bound on multiples and tiled dims, so that no size computation overflows.
+constexpr int64_t kMaxTiledDim = int64_t{1} << 40;
+
 Status read_multiples(const Tensor& m, int rank, int64_t* out) {
   if (m.num_elements() != rank) {
     return invalid_argument("Expected multiples argument to be a vector of length " +
@@ -146,6 +149,10 @@ Status read_multiples(const Tensor& m, int rank, int64_t* out) {
     if (out[d] < 0) {
       return invalid_argument("Expected multiples[" + std::to_string(d) + "] >= 0, but got " +
                               std::to_string(out[d]));
+    }
+    if (out[d] > kMaxTiledDim) {
+      return invalid_argument("multiples[" + std::to_string(d) + "] = " +
+                              std::to_string(out[d]) + " is too large");
     }
   }
   return Status::OK();
@@ -172,6 +179,9 @@ Status tile_shape(InferenceContext& ctx) {
     if (!s.ok()) return shape_error(ctx, s.message());
     for (int d = 0; d < rank; ++d) {
       const int64_t dim = in.rank_known() ? in.dim(d) : kUnknownDim;
+      if (dim != kUnknownDim && mult[d] > 0 && dim > kMaxTiledDim / mult[d]) {
+        return shape_error(ctx, "Tile would make dimension " + std::to_string(d) + " too large");
+      }
       out.add_dim(dim == kUnknownDim ? (mult[d] == 0 ? 0 : kUnknownDim) : dim * mult[d]);
     }
   } else {

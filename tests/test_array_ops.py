@@ -98,7 +98,7 @@ OPS = [
      [(2, 3, 5)], I64, {}),
     ("reverse_two_axes", ["ReverseV2"], lambda x: tf.reverse(x, [0, 2]),
      lambda x: x[::-1, :, ::-1], [(2, 3, 4)], BOOL, {}),
-    ("reverse_none", ["ReverseV2"], lambda x: tf.reverse(x, np.zeros(0, I32)), lambda x: x,
+    ("reverse_none", ["ReverseV2"], lambda x: tf.reverse(x, []), lambda x: x,
      [(3,)], F64, {}),
     ("tile", ["Tile"], lambda x: tf.tile(x, [2, 3]), lambda x: np.tile(x, (2, 3)), [(2, 3)],
      F32, {}),
@@ -278,6 +278,42 @@ def test_getitem_on_fed_index():
         np.testing.assert_array_equal(sess.run(x[:, i], {i: -1}), [3, 7, 11])
         with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
             sess.run(x[i], {i: 3})
+
+
+def _random_index(rng, shape):
+    """A random NumPy basic index for `shape`: ints, slices, at most one ..., newaxis."""
+    spec, used, ellipsis = [], 0, False
+    for _ in range(rng.integers(1, len(shape) + 2)):
+        r = rng.random()
+        if r < 0.1 and not ellipsis:
+            spec.append(Ellipsis)
+            ellipsis = True
+        elif r < 0.2:
+            spec.append(None)
+        elif used < len(shape) and r < 0.45 and shape[used] > 0 and not ellipsis:
+            spec.append(int(rng.integers(-shape[used], shape[used])))
+            used += 1
+        elif used < len(shape):
+            ends = [None if rng.random() < 0.3 else int(rng.integers(-7, 8)) for _ in "be"]
+            step = None if rng.random() < 0.4 else int(rng.choice([-3, -2, -1, 1, 2, 3]))
+            spec.append(slice(ends[0], ends[1], step))
+            used += 1
+    return tuple(spec)
+
+
+def test_getitem_matches_numpy_on_random_indices(rng):
+    cases = []
+    for _ in range(150):
+        shape = tuple(int(d) for d in rng.integers(0, 5, rng.integers(1, 5)))
+        x = rng.standard_normal(shape).astype(F32)
+        index = _random_index(rng, shape)
+        cases.append((x, index, tf.placeholder(tf.float32, [None] * len(shape))))
+    outs = [(h[index], tf.constant(x)[index]) for x, index, h in cases]
+    with tf.Session() as sess:
+        got = sess.run(outs, {h: x for x, _, h in cases})
+    for (x, index, _), (fed, const) in zip(cases, got):
+        np.testing.assert_array_equal(fed, x[index])
+        np.testing.assert_array_equal(const, x[index])
 
 
 def test_getitem_rejects_bad_indices():

@@ -86,6 +86,8 @@ def _int_input(value, name):
     """An int32/int64 tensor from a Python/NumPy value or a tensor (axes, indices, sizes)."""
     if isinstance(value, tensor_shape.Dimension):
         value = value.value
+    if not _is_tensor(value) and np.size(value) == 0:
+        return constant(np.zeros(np.shape(value), np.int32), name=name)  # [] is int32, not float
     return convert_to_tensor(value, name=name)
 
 

@@ -171,6 +171,8 @@ OPS = [
      lambda x: x[1:, ::-2, None, 0], [(3, 5, 2)], F32, {}),
     ("getitem_ellipsis_middle", ["StridedSlice"], lambda x: x[1, ..., ::2],
      lambda x: x[1, ..., ::2], [(2, 3, 4, 5)], BOOL, {}),
+    ("getitem_long_strided_row", ["StridedSlice"], lambda x: x[::-3],
+     lambda x: x[::-3], [(70001,)], F32, {}),
     ("getitem_clamped", ["StridedSlice"], lambda x: x[-10:10, 3:1], lambda x: x[-10:10, 3:1],
      [(3, 4)], F64, {}),
     ("getitem_reverse_from", ["StridedSlice"], lambda x: x[2::-1, :-5:-1],

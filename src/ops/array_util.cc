@@ -65,28 +65,49 @@ inline void next_row(const CopyLayout& l, int rank, int64_t* idx, int64_t* src, 
   }
 }
 
-// Rows [begin, end) of the layout; each row is the last dim, copied element by element.
+// Elements [j0, j1) of one row: t[j * ds] = s[j * ss].
 template <typename U>
-void copy_strided_rows(const CopyLayout& l, const U* src, U* dst, int64_t begin, int64_t end) {
+inline void copy_row_part(const U* s, int64_t ss, U* t, int64_t ds, int64_t j0, int64_t j1) {
+  // Constant strides let the compiler vectorise the common cases (reverse, every other).
+  if (ds == 1 && ss == -1) {
+    for (int64_t j = j0; j < j1; ++j) t[j] = s[-j];
+  } else if (ds == 1 && ss == 2) {
+    for (int64_t j = j0; j < j1; ++j) t[j] = s[2 * j];
+  } else if (ds == 1) {
+    for (int64_t j = j0; j < j1; ++j) t[j] = s[j * ss];
+  } else {
+    for (int64_t j = j0; j < j1; ++j) t[j * ds] = s[j * ss];
+  }
+}
+
+// Copies a layout whose last dim is strided on some side, element by element. Work units
+// are pieces of rows (whole rows unless rows are few and long), so that both many short rows
+// and a single long one spread over the threads.
+template <typename U>
+void copy_strided(KernelContext& ctx, const CopyLayout& l, int64_t rows, const U* src, U* dst) {
   const int outer = l.rank - 1;
   const int64_t n = l.dims[outer], ss = l.src_strides[outer], ds = l.dst_strides[outer];
-  int64_t idx[kMaxCopyRank], so, dof;
-  row_offsets(l, outer, begin, idx, &so, &dof);
-  for (int64_t row = begin; row < end; ++row) {
-    const U* s = src + so;
-    U* t = dst + dof;
-    // Constant strides let the compiler vectorise the common cases (reverse, every other).
-    if (ds == 1 && ss == -1) {
-      for (int64_t j = 0; j < n; ++j) t[j] = s[-j];
-    } else if (ds == 1 && ss == 2) {
-      for (int64_t j = 0; j < n; ++j) t[j] = s[2 * j];
-    } else if (ds == 1) {
-      for (int64_t j = 0; j < n; ++j) t[j] = s[j * ss];
-    } else {
-      for (int64_t j = 0; j < n; ++j) t[j * ds] = s[j * ss];
-    }
-    next_row(l, outer, idx, &so, &dof);
+  const int64_t piece = std::max<int64_t>(1, kCopyGrainBytes / int64_t(sizeof(U)));
+  if (n > piece) {
+    const int64_t pieces = (n + piece - 1) / piece;
+    ctx.parallel_for(rows * pieces, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t u = begin; u < end; ++u) {
+        int64_t idx[kMaxCopyRank], so, dof;
+        row_offsets(l, outer, u / pieces, idx, &so, &dof);
+        const int64_t j0 = (u % pieces) * piece;
+        copy_row_part(src + so, ss, dst + dof, ds, j0, std::min(n, j0 + piece));
+      }
+    });
+    return;
   }
+  ctx.parallel_for(rows, std::max<int64_t>(1, piece / n), [&](int64_t begin, int64_t end) {
+    int64_t idx[kMaxCopyRank], so, dof;
+    row_offsets(l, outer, begin, idx, &so, &dof);
+    for (int64_t row = begin; row < end; ++row) {
+      copy_row_part(src + so, ss, dst + dof, ds, 0, n);
+      next_row(l, outer, idx, &so, &dof);
+    }
+  });
 }
 
 // One tile of a transposing copy: t[i * dst_p + j] = s[i + j * src_j] for i in [i0, i1),
@@ -238,9 +259,7 @@ void copy_typed(KernelContext& ctx, const CopyLayout& l, const U* src, U* dst) {
       }
     }
   }
-  ctx.parallel_for(rows, grain, [&](int64_t begin, int64_t end) {
-    copy_strided_rows(l, src, dst, begin, end);
-  });
+  copy_strided(ctx, l, rows, src, dst);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // ConcatV2, Pack, Unpack, Split and SplitV: tensors joined or cut along one axis. Seen as
 // [rows, width] matrices split after the axis, every piece is a block of columns, so each
-// kernel is one row-interleaved memcpy (move_rows).
+// kernel is one row-interleaved copy (move_rows).
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -14,15 +14,38 @@
 namespace tl {
 namespace {
 
+// Joined rows narrower than this move piece by piece with strided copies; wider ones by
+// memcpy of byte ranges.
+constexpr int64_t kWideRowBytes = 512;
+
 // Row r of the joined buffer is row r of piece 0, then row r of piece 1, ...; piece k's rows
-// are bytes[k] long. `join`: pieces -> joined, else joined -> pieces. Work is split into
-// equal byte ranges of the joined buffer, whatever the pieces' sizes.
-void move_rows(KernelContext& ctx, int64_t rows, const std::vector<int64_t>& bytes, char* joined,
-               const std::vector<char*>& pieces, bool join) {
+// are bytes[k] long (a multiple of `elem_size`). `join`: pieces -> joined, else joined ->
+// pieces. Wide rows are split into equal byte ranges of the joined buffer, whatever the
+// pieces' sizes; narrow rows are one strided copy per piece.
+void move_rows(KernelContext& ctx, int64_t rows, const std::vector<int64_t>& bytes,
+               size_t elem_size, char* joined, const std::vector<char*>& pieces, bool join) {
   std::vector<int64_t> first(bytes.size() + 1, 0);  // byte offset of each piece within a row
   for (size_t k = 0; k < bytes.size(); ++k) first[k + 1] = first[k] + bytes[k];
   const int64_t row_bytes = first.back(), total = rows * row_bytes;
   if (total == 0) return;
+  const int64_t elem = static_cast<int64_t>(elem_size);
+  if (row_bytes < kWideRowBytes) {
+    for (size_t k = 0; k < bytes.size(); ++k) {
+      if (bytes[k] == 0) continue;
+      CopyLayout l;
+      l.rank = 2;
+      l.dims[0] = rows;
+      l.dims[1] = bytes[k] / elem;
+      int64_t* piece_strides = join ? l.src_strides : l.dst_strides;
+      int64_t* joined_strides = join ? l.dst_strides : l.src_strides;
+      piece_strides[0] = bytes[k] / elem;
+      joined_strides[0] = row_bytes / elem;
+      piece_strides[1] = joined_strides[1] = 1;
+      char* at = joined + first[k];
+      strided_copy(ctx, elem_size, join ? pieces[k] : at, join ? at : pieces[k], l);
+    }
+    return;
+  }
   const int64_t chunks = (total + kCopyGrainBytes - 1) / kCopyGrainBytes;
   ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
     int64_t at = b * kCopyGrainBytes;
@@ -148,7 +171,8 @@ Status concat_kernel(KernelContext& ctx) {
                             " add up to " + std::to_string(total) + ", not " +
                             std::to_string(shape.dim(a)));
   }
-  move_rows(ctx, rows, bytes, static_cast<char*>(out.raw_data()), pieces, /*join=*/true);
+  move_rows(ctx, rows, bytes, dtype_size(out.dtype()), static_cast<char*>(out.raw_data()),
+            pieces, /*join=*/true);
   return Status::OK();
 }
 
@@ -204,8 +228,8 @@ Status pack_kernel(KernelContext& ctx) {
                                    static_cast<int64_t>(dtype_size(ctx.input(0).dtype())));
   std::vector<char*> pieces(n);
   for (int i = 0; i < n; ++i) pieces[i] = static_cast<char*>(ctx.input(i).raw_data());
-  move_rows(ctx, dims_product(in, 0, a), bytes, static_cast<char*>(ctx.output(0).raw_data()),
-            pieces, /*join=*/true);
+  move_rows(ctx, dims_product(in, 0, a), bytes, dtype_size(ctx.input(0).dtype()),
+            static_cast<char*>(ctx.output(0).raw_data()), pieces, /*join=*/true);
   return Status::OK();
 }
 
@@ -247,8 +271,8 @@ Status unpack_kernel(KernelContext& ctx) {
   std::vector<int64_t> bytes(n, dims_product(in, a + 1, in.rank()) * dtype_size(x.dtype()));
   std::vector<char*> pieces(n);
   for (int i = 0; i < n; ++i) pieces[i] = static_cast<char*>(ctx.output(i).raw_data());
-  move_rows(ctx, dims_product(in, 0, a), bytes, static_cast<char*>(x.raw_data()), pieces,
-            /*join=*/false);
+  move_rows(ctx, dims_product(in, 0, a), bytes, dtype_size(x.dtype()),
+            static_cast<char*>(x.raw_data()), pieces, /*join=*/false);
   return Status::OK();
 }
 
@@ -374,8 +398,8 @@ Status split_kernel(KernelContext& ctx) {
     bytes[i] = pieces_dim[i] * inner;
     pieces[i] = static_cast<char*>(ctx.output(i).raw_data());
   }
-  move_rows(ctx, dims_product(in, 0, a), bytes, static_cast<char*>(x.raw_data()), pieces,
-            /*join=*/false);
+  move_rows(ctx, dims_product(in, 0, a), bytes, dtype_size(x.dtype()),
+            static_cast<char*>(x.raw_data()), pieces, /*join=*/false);
   return Status::OK();
 }
 

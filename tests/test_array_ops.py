@@ -461,3 +461,14 @@ def test_large_copies_match_numpy_for_any_thread_count(rng):
         with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
             for g, w in zip(sess.run(outs), want):
                 np.testing.assert_array_equal(g, w)
+
+
+def test_transpose_every_tile_edge(rng):
+    sizes = [1, 7, 8, 9, 16, 17, 33, 40]
+    cases = [rng.standard_normal((r, c)).astype(dtype) for dtype in (F32, F64, np.float16, I64)
+             for r in sizes for c in sizes]
+    cases += [rng.random((r, c)) < 0.5 for r in sizes for c in sizes]
+    outs = [tf.transpose(tf.constant(x)) for x in cases]
+    with tf.Session() as sess:
+        for got, x in zip(sess.run(outs), cases):
+            np.testing.assert_array_equal(got, x.T)

@@ -400,7 +400,8 @@ def _fed(dtype, shape, value):
 
 
 RUN_ERRORS = [
-    ("gather_index", lambda x: tf.gather(x, [0, 5]), (3, 2), r"indices\[1\] = 5 is not in \[0, 3\)"),
+    ("gather_index", lambda x: tf.gather(x, [0, 5]), (3, 2),
+     r"indices\[1\] = 5 is not in \[0, 3\)"),
     ("gather_negative_index", lambda x: tf.gather(x, [[0], [-1]], axis=1), (3, 2),
      r"indices\[1,0\] = -1 is not in \[0, 2\)"),
     ("embedding_id", lambda x: tf.nn.embedding_lookup(x, [7]), (3, 2), "not in"),
@@ -454,7 +455,8 @@ def test_large_copies_match_numpy_for_any_thread_count(rng):
     x = rng.standard_normal((64, 300, 20)).astype(F32)
     t = tf.constant(x)
     outs = [tf.transpose(t, [2, 0, 1]), tf.concat([t, t], 2), tf.tile(t, [1, 1, 3]),
-            t[:, ::-3], tf.pad(t, [[1, 1], [0, 0], [2, 2]], "REFLECT"), tf.gather(t, [3, 1], axis=2)]
+            t[:, ::-3], tf.pad(t, [[1, 1], [0, 0], [2, 2]], "REFLECT"),
+            tf.gather(t, [3, 1], axis=2)]
     want = [x.transpose(2, 0, 1), np.concatenate([x, x], 2), np.tile(x, (1, 1, 3)), x[:, ::-3],
             np.pad(x, [[1, 1], [0, 0], [2, 2]], "reflect"), x[..., [3, 1]]]
     for threads in (1, 2):

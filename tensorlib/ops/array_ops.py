@@ -78,7 +78,7 @@ def _is_tensor(x):
 def _contains_tensor(values):
     if _is_tensor(values):
         return True
-    return isinstance(values, (list, tuple)) and builtins.any(
+    return isinstance(values, (list, tuple)) and any(
         _contains_tensor(v) for v in values)
 
 

@@ -345,7 +345,7 @@ def convert_feed(value, dtype, str name):
                                                 arr.max() > np.iinfo(dtype).max):
             raise TypeError(f"Cannot feed {arr.dtype} values outside the range of {dtype} to "
                             f"tensor '{name}'")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return np.asarray(arr, dtype=dtype, order="C")  # NOTE: ascontiguousarray makes 0-d 1-d
 
 
 cdef class Callable:

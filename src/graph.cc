@@ -3,6 +3,9 @@
 namespace tl {
 namespace {
 
+// The most outputs a node may have (Split and Unpack take theirs from an attribute).
+constexpr int64_t kMaxOutputs = 1 << 16;
+
 // Checks `spec.attrs` against the declaration and fills in defaults.
 Status resolve_attrs(const OpDef& op, const NodeSpec& spec, AttrMap* out) {
   for (const auto& item : spec.attrs.items()) {
@@ -70,10 +73,20 @@ Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
 
   auto node = std::make_unique<Node>();
   TL_RETURN_IF_ERROR(resolve_attrs(*op, spec, &node->attrs));
-  node->output_dtypes.assign(op->num_outputs(), DType::kInvalid);
-  node->output_shapes.assign(op->num_outputs(), Shape::unknown());
+  int num_outputs = op->num_outputs();
+  if (!op->num_outputs_attr().empty()) {
+    const int64_t n = node->attrs.get<int64_t>(op->num_outputs_attr());
+    if (n < 0 || n > kMaxOutputs) {
+      return invalid_argument("Attr '" + op->num_outputs_attr() + "' of '" + op->name() +
+                              "' Op must be in [0, " + std::to_string(kMaxOutputs) + "], got " +
+                              std::to_string(n));
+    }
+    num_outputs = static_cast<int>(n);
+  }
+  node->output_dtypes.assign(num_outputs, DType::kInvalid);
+  node->output_shapes.assign(num_outputs, Shape::unknown());
   InferenceContext ctx(op->name(), node->attrs, static_cast<int>(given), in_dtypes.data(),
-                       in_shapes.data(), in_values.data(), op->num_outputs(),
+                       in_shapes.data(), in_values.data(), num_outputs,
                        node->output_dtypes.data(), node->output_shapes.data());
   TL_RETURN_IF_ERROR(op->shape_fn()(ctx));
   for (const Shape& s : node->output_shapes) TL_RETURN_IF_ERROR(check_size(s));

@@ -16,6 +16,10 @@ OpRegistry& OpRegistry::global() {
     register_matmul_ops(*r);
     register_reduction_ops(*r);
     register_array_ops(*r);
+    register_transpose_ops(*r);
+    register_slice_ops(*r);
+    register_concat_ops(*r);
+    register_gather_ops(*r);
     register_random_ops(*r);
     register_device_kernels(*r);
     return r;

@@ -25,14 +25,19 @@ from tensorlib.framework.ops import (  # noqa: F401
 from tensorlib.framework.random_seed import set_random_seed  # noqa: F401
 from tensorlib.framework.tensor_shape import Dimension, TensorShape  # noqa: F401
 from tensorlib.ops.array_ops import (  # noqa: F401
-    fill, identity, ones, placeholder, reshape, zeros,
+    boolean_mask, concat, expand_dims, eye, fill, gather, identity, lin_space, linspace,
+    newaxis, one_hot, ones, ones_like, pad, placeholder, placeholder_with_default, range, rank,
+    reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack, strided_slice,
+    tile, transpose, unstack, zeros, zeros_like,
 )
 from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
 from tensorlib.ops.math_ops import (  # noqa: F401
     add, arg_max, argmax, cast, divide, equal, exp, log, matmul, multiply, negative,
     reduce_mean, reduce_sum, sigmoid, subtract, truediv,
 )
-from tensorlib.ops.random_ops import random_normal  # noqa: F401
+from tensorlib.ops.random_ops import (  # noqa: F401
+    multinomial, random_normal, random_shuffle, random_uniform, truncated_normal,
+)
 from tensorlib.ops.variables import (  # noqa: F401
     Variable, global_variables, global_variables_initializer, initialize_all_variables,
     trainable_variables, variables_initializer,

@@ -81,30 +81,6 @@ def test_fill_zeros_ones():
     assert z.dtype == np.float32 and o.dtype == np.int64
 
 
-def test_random_normal_statistics_and_seed():
-    tf.set_random_seed(42)
-    x = tf.random_normal([200_000], mean=3.0, stddev=2.0)
-    with tf.Session() as sess:
-        a, b = sess.run(x), sess.run(x)
-    assert abs(a.mean() - 3.0) < 0.02 and abs(a.std() - 2.0) < 0.02
-    assert not np.array_equal(a, b)  # a stateful op draws new numbers every run
-    tf.reset_default_graph()
-    tf.set_random_seed(42)
-    y = tf.random_normal([200_000], mean=3.0, stddev=2.0)
-    with tf.Session() as sess:
-        c = sess.run(y)
-    np.testing.assert_array_equal(a, c)  # same seeds, same graph: the same numbers
-
-
-def test_random_normal_same_for_any_thread_count():
-    x = tf.random_normal([100_000], seed=7, dtype=tf.float64)
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(x))
-    np.testing.assert_array_equal(results[0], results[1])
-
-
 def test_python_operators_follow_numpy():
     a = np.arange(6, dtype=np.float32).reshape(2, 3) + 1
     b = np.full((3,), 2.0, np.float32)

@@ -14,7 +14,12 @@ COVERED_ELSEWHERE = {
     "Placeholder": "test_session.py", "Const": "test_graph.py",
     "VariableV2": "test_variables.py", "Assign": "test_variables.py",
     "NoOp": "test_variables.py", "Fill": "test_math_ops.py::test_fill_zeros_ones",
-    "RandomStandardNormal": "test_math_ops.py::test_random_normal_statistics_and_seed",
+    "RandomStandardNormal": "test_random_ops.py::test_random_normal_statistics_and_seed",
+    "RandomUniform": "test_random_ops.py::test_random_uniform_statistics_and_range",
+    "RandomUniformInt": "test_random_ops.py::test_random_uniform_int_covers_its_range",
+    "TruncatedNormal": "test_random_ops.py::test_truncated_normal_statistics_and_range",
+    "RandomShuffle": "test_random_ops.py::test_random_shuffle_permutes_rows",
+    "Multinomial": "test_random_ops.py::test_multinomial_follows_the_softmax_of_the_logits",
 }
 
 

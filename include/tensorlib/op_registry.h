@@ -148,6 +148,9 @@ class OpDef {
     return input(std::move(name));
   }
   OpDef& outputs(int n) { return num_outputs_ = n, *this; }
+  // The number of outputs is the value of int attribute `attr` (Unpack's `num`, Split's
+  // `num_split`), fixed per node when it is added to a graph.
+  OpDef& outputs_from_attr(std::string attr) { return num_outputs_attr_ = std::move(attr), *this; }
   OpDef& attr(std::string name, AttrType type) {
     return attrs_.push_back({std::move(name), type, std::nullopt}), *this;
   }
@@ -173,6 +176,8 @@ class OpDef {
   const std::vector<std::string>& inputs() const { return inputs_; }
   bool variadic() const { return variadic_; }
   int num_outputs() const { return num_outputs_; }
+  // The attribute giving the number of outputs, or "" when it is num_outputs().
+  const std::string& num_outputs_attr() const { return num_outputs_attr_; }
   const std::vector<AttrSpec>& attrs() const { return attrs_; }
   ShapeFn shape_fn() const { return shape_fn_; }
   KernelFn kernel(Device device) const { return kernels_[static_cast<int>(device)]; }
@@ -191,6 +196,7 @@ class OpDef {
   std::vector<std::string> inputs_;
   bool variadic_ = false;
   int num_outputs_ = 1;
+  std::string num_outputs_attr_;
   std::vector<AttrSpec> attrs_;
   ShapeFn shape_fn_ = nullptr;
   KernelFn kernels_[kNumDevices] = {};

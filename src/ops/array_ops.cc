@@ -1,5 +1,11 @@
-// Reshape, Identity and Fill.
+// Reshape, Identity, Fill, Shape, Size, Rank, ExpandDims, Squeeze, PlaceholderWithDefault,
+// Range, LinSpace and Where.
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
@@ -99,6 +105,325 @@ Status fill_kernel(KernelContext& ctx) {
   });
 }
 
+// ---- Shape, Size, Rank ----
+
+Status shape_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "out_type", IntTypes{}));
+  const int rank = ctx.input_shape(0).rank();
+  ctx.set_output(0, ctx.attrs().get<DType>("out_type"),
+                 Shape({rank < 0 ? kUnknownDim : rank}));
+  return Status::OK();
+}
+
+// Writes `values` into `out` (int32 or int64), failing when an int32 cannot hold one.
+Status write_ints(const int64_t* values, int64_t n, Tensor& out, const char* op) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (out.dtype() == DType::kInt64) {
+      out.data<int64_t>()[i] = values[i];
+    } else if (values[i] > INT32_MAX) {
+      return invalid_argument(std::string(op) + ": value " + std::to_string(values[i]) +
+                              " does not fit in int32; use out_type=tf.int64");
+    } else {
+      out.data<int32_t>()[i] = static_cast<int32_t>(values[i]);
+    }
+  }
+  return Status::OK();
+}
+
+Status shape_kernel(KernelContext& ctx) {
+  const Shape& s = ctx.input(0).shape();
+  return write_ints(s.dims(), s.rank(), ctx.output(0), "Shape");
+}
+
+Status size_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "out_type", IntTypes{}));
+  ctx.set_output(0, ctx.attrs().get<DType>("out_type"), Shape());
+  return Status::OK();
+}
+
+Status size_kernel(KernelContext& ctx) {
+  const int64_t n = ctx.input(0).num_elements();
+  return write_ints(&n, 1, ctx.output(0), "Size");
+}
+
+Status rank_shape(InferenceContext& ctx) {
+  ctx.set_output(0, DType::kInt32, Shape());
+  return Status::OK();
+}
+
+Status rank_kernel(KernelContext& ctx) {
+  *ctx.output(0).data<int32_t>() = ctx.input(0).shape().rank();
+  return Status::OK();
+}
+
+// ---- ExpandDims, Squeeze: views ----
+
+// ExpandDims' output shape for a known input rank and axis.
+Status expand_dims(const Shape& in, int64_t axis, Shape* out) {
+  if (in.rank() >= kMaxRank) {
+    return invalid_argument("tensorlib supports tensors of rank up to " +
+                            std::to_string(kMaxRank));
+  }
+  if (axis < -in.rank() - 1 || axis > in.rank()) {
+    return invalid_argument("Tried to expand dim index " + std::to_string(axis) +
+                            " for tensor with " + std::to_string(in.rank()) + " dimensions.");
+  }
+  if (axis < 0) axis += in.rank() + 1;
+  Shape s;
+  for (int d = 0; d < in.rank(); ++d) {
+    if (d == axis) s.add_dim(1);
+    s.add_dim(in.dim(d));
+  }
+  if (axis == in.rank()) s.add_dim(1);
+  *out = s;
+  return Status::OK();
+}
+
+Status expand_dims_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  const Shape& dim_shape = ctx.input_shape(1);
+  if (dim_shape.is_fully_defined() && dim_shape.num_elements() != 1) {
+    return shape_error(ctx, "'dim' must be a tensor with a single value");
+  }
+  const Shape& in = ctx.input_shape(0);
+  const Tensor* axis = ctx.input_value(1);
+  Shape out = Shape::unknown();
+  if (in.rank_known() && axis) {
+    Status s = expand_dims(in, int_element(*axis, 0), &out);
+    if (!s.ok()) return shape_error(ctx, s.message());
+  } else if (in.rank_known() && in.rank() < kMaxRank) {
+    out = Shape();
+    for (int d = 0; d <= in.rank(); ++d) out.add_dim(kUnknownDim);
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+Status expand_dims_kernel(KernelContext& ctx) {
+  if (ctx.input(1).num_elements() != 1) {
+    return invalid_argument("'dim' must be a tensor with a single value");
+  }
+  Shape out;
+  TL_RETURN_IF_ERROR(expand_dims(ctx.input(0).shape(), int_element(ctx.input(1), 0), &out));
+  ctx.output(0) = ctx.input(0).reshaped(out);
+  return Status::OK();
+}
+
+// Squeeze's output shape: `in` without the listed dims (all size-1 dims when none are listed).
+// Unknown dims that are listed are taken to be 1; with none listed they make the result unknown.
+Status squeeze(const Shape& in, const std::vector<int64_t>& dims, Shape* out) {
+  if (!in.rank_known()) {
+    *out = Shape::unknown();
+    return Status::OK();
+  }
+  bool drop[kMaxRank] = {};
+  for (int64_t d : dims) {
+    if (d < -in.rank() || d >= in.rank()) {
+      return invalid_argument("Tried to squeeze dim index " + std::to_string(d) +
+                              " for tensor with " + std::to_string(in.rank()) + " dimensions.");
+    }
+    const int64_t a = d < 0 ? d + in.rank() : d;
+    if (in.dim(a) != 1 && in.dim(a) != kUnknownDim) {
+      return invalid_argument("Can not squeeze dim[" + std::to_string(a) +
+                              "], expected a dimension of 1, got " + std::to_string(in.dim(a)));
+    }
+    drop[a] = true;
+  }
+  Shape s;
+  for (int d = 0; d < in.rank(); ++d) {
+    if (dims.empty() && in.dim(d) == kUnknownDim) {
+      *out = Shape::unknown();
+      return Status::OK();
+    }
+    if (!(drop[d] || (dims.empty() && in.dim(d) == 1))) s.add_dim(in.dim(d));
+  }
+  *out = s;
+  return Status::OK();
+}
+
+Status squeeze_shape(InferenceContext& ctx) {
+  Shape out;
+  Status s = squeeze(ctx.input_shape(0), ctx.attrs().get<std::vector<int64_t>>("squeeze_dims"),
+                     &out);
+  if (!s.ok()) return shape_error(ctx, s.message());
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+Status squeeze_kernel(KernelContext& ctx) {
+  Shape out;
+  TL_RETURN_IF_ERROR(squeeze(ctx.input(0).shape(),
+                             ctx.attrs().get<std::vector<int64_t>>("squeeze_dims"), &out));
+  ctx.output(0) = ctx.input(0).reshaped(out);
+  return Status::OK();
+}
+
+// ---- PlaceholderWithDefault ----
+
+Status placeholder_with_default_shape(InferenceContext& ctx) {
+  const DType dtype = ctx.attrs().get<DType>("dtype");
+  const Shape& shape = ctx.attrs().get<Shape>("shape");
+  if (ctx.input_dtype(0) != dtype) {
+    return type_error("Input 'input' of 'PlaceholderWithDefault' Op has type " +
+                      std::string(dtype_name(ctx.input_dtype(0))) +
+                      " that does not match type " + dtype_name(dtype) + " of attr 'dtype'.");
+  }
+  if (!ctx.input_shape(0).is_compatible_with(shape)) {
+    return shape_error(ctx, "Shapes " + ctx.input_shape(0).to_string() + " and " +
+                                shape.to_string() + " are incompatible");
+  }
+  ctx.set_output(0, dtype, shape);
+  return Status::OK();
+}
+
+// ---- Range, LinSpace ----
+
+Status check_scalars(const InferenceContext& ctx) {
+  for (int i = 0; i < ctx.num_inputs(); ++i) TL_RETURN_IF_ERROR(check_rank(ctx, i, 0, 0));
+  return Status::OK();
+}
+
+// The number of elements of Range(start, limit, delta), with TF1's checks.
+template <typename T>
+Status range_size(T start, T limit, T delta, int64_t* size) {
+  auto str = [](T v) { return std::to_string(v); };
+  if (delta == 0) return invalid_argument("Requires delta != 0: " + str(delta));
+  if (delta > 0 && start > limit) {
+    return invalid_argument("Requires start <= limit when delta > 0: " + str(start) + "/" +
+                            str(limit));
+  }
+  if (delta < 0 && start < limit) {
+    return invalid_argument("Requires start >= limit when delta < 0: " + str(start) + "/" +
+                            str(limit));
+  }
+  if constexpr (std::is_integral_v<T>) {
+    const uint64_t span = delta > 0 ? uint64_t(int64_t(limit) - int64_t(start))
+                                    : uint64_t(int64_t(start) - int64_t(limit));
+    const uint64_t step = delta > 0 ? uint64_t(delta) : uint64_t(-int64_t(delta));
+    *size = static_cast<int64_t>((span + step - 1) / step);
+  } else {
+    const double n = std::ceil(std::abs((double(limit) - double(start)) / double(delta)));
+    if (!(n < 9.2e18)) return invalid_argument("Requires a finite range size: " + str(delta));
+    *size = static_cast<int64_t>(n);
+  }
+  return Status::OK();
+}
+
+Status range_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  TL_RETURN_IF_ERROR(check_scalars(ctx));
+  int64_t size = kUnknownDim;
+  if (ctx.input_value(0) && ctx.input_value(1) && ctx.input_value(2)) {
+    Status s = dispatch(NumericTypes{}, ctx.input_dtype(0), "Range", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      return range_size(*ctx.input_value(0)->data<T>(), *ctx.input_value(1)->data<T>(),
+                        *ctx.input_value(2)->data<T>(), &size);
+    });
+    if (!s.ok()) return shape_error(ctx, s.message());
+  }
+  ctx.set_output(0, ctx.input_dtype(0), Shape({size}));
+  return Status::OK();
+}
+
+Status range_kernel(KernelContext& ctx) {
+  Tensor& out = ctx.output(0);
+  return dispatch(NumericTypes{}, out.dtype(), "Range", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T start = *ctx.input(0).data<T>(), delta = *ctx.input(2).data<T>();
+    T* y = out.data<T>();
+    ctx.parallel_for(out.num_elements(), kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+    });
+  });
+}
+
+Status linspace_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 2, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_scalars(ctx));
+  int64_t num = kUnknownDim;
+  if (const Tensor* v = ctx.input_value(2)) {
+    num = int_element(*v, 0);
+    if (num <= 0) return shape_error(ctx, "Requires num > 0: " + std::to_string(num));
+  }
+  ctx.set_output(0, ctx.input_dtype(0), Shape({num}));
+  return Status::OK();
+}
+
+Status linspace_kernel(KernelContext& ctx) {
+  Tensor& out = ctx.output(0);
+  return dispatch(FloatTypes{}, out.dtype(), "LinSpace", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T start = *ctx.input(0).data<T>(), stop = *ctx.input(1).data<T>();
+    const int64_t n = out.num_elements();
+    const T step = n > 1 ? (stop - start) / static_cast<T>(n - 1) : T(0);
+    T* y = out.data<T>();
+    ctx.parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) y[i] = start + static_cast<T>(i) * step;
+    });
+  });
+}
+
+// ---- Where: coordinates of the true (non-zero) elements ----
+
+constexpr int64_t kWhereChunk = 1 << 16;  // elements counted per task
+
+Status where_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericOrBoolTypes{}));
+  const int rank = ctx.input_shape(0).rank();
+  ctx.set_output(0, DType::kInt64, Shape({kUnknownDim, rank < 0 ? kUnknownDim : rank}));
+  return Status::OK();
+}
+
+Status where_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  return dispatch(NumericOrBoolTypes{}, x.dtype(), "Where", [&](auto tag) -> Status {
+    using T = typename decltype(tag)::type;
+    const T* p = x.data<T>();
+    const int64_t n = x.num_elements();
+    const int rank = x.shape().rank();
+    // Count per fixed-size chunk, so that positions do not depend on the thread count.
+    const int64_t chunks = (n + kWhereChunk - 1) / kWhereChunk;
+    std::vector<int64_t> first(static_cast<size_t>(chunks) + 1, 0);
+    ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        int64_t count = 0;
+        const int64_t end = std::min(n, (c + 1) * kWhereChunk);
+        for (int64_t i = c * kWhereChunk; i < end; ++i) count += p[i] != T(0);
+        first[c + 1] = count;
+      }
+    });
+    for (int64_t c = 0; c < chunks; ++c) first[c + 1] += first[c];
+    TL_RETURN_IF_ERROR(
+        Tensor::allocate(DType::kInt64, Shape({first[chunks], rank}), &ctx.output(0)));
+    int64_t* out = ctx.output(0).data<int64_t>();
+    const int64_t* dims = x.shape().dims();
+    ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        int64_t* o = out + first[c] * rank;
+        int64_t idx[kMaxRank];
+        int64_t rest = c * kWhereChunk;
+        for (int d = rank - 1; d >= 0; --d) {
+          idx[d] = rest % dims[d];
+          rest /= dims[d];
+        }
+        const int64_t end = std::min(n, (c + 1) * kWhereChunk);
+        for (int64_t i = c * kWhereChunk; i < end; ++i) {
+          if (p[i] != T(0)) {
+            std::copy(idx, idx + rank, o);
+            o += rank;
+          }
+          for (int d = rank - 1; d >= 0 && ++idx[d] == dims[d]; --d) idx[d] = 0;
+        }
+      }
+    });
+    return Status::OK();
+  });
+}
+
 }  // namespace
 
 void register_array_ops(OpRegistry& r) {
@@ -108,6 +433,28 @@ void register_array_ops(OpRegistry& r) {
                     .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
   r.add_builtin(OpDef("Fill").input("dims").input("value").shape(fill_shape)
                     .kernel(Device::kCPU, fill_kernel));
+  r.add_builtin(OpDef("Shape").input("input").attr("out_type", AttrType::kType, DType::kInt32)
+                    .shape(shape_shape).kernel(Device::kCPU, shape_kernel));
+  r.add_builtin(OpDef("Size").input("input").attr("out_type", AttrType::kType, DType::kInt32)
+                    .shape(size_shape).kernel(Device::kCPU, size_kernel));
+  r.add_builtin(OpDef("Rank").input("input").shape(rank_shape)
+                    .kernel(Device::kCPU, rank_kernel));
+  r.add_builtin(OpDef("ExpandDims").input("input").input("dim").shape(expand_dims_shape)
+                    .kernel(Device::kCPU, expand_dims_kernel).sets_own_outputs());
+  r.add_builtin(OpDef("Squeeze").input("input")
+                    .attr("squeeze_dims", AttrType::kInts, std::vector<int64_t>{})
+                    .shape(squeeze_shape).kernel(Device::kCPU, squeeze_kernel)
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("PlaceholderWithDefault").input("input")
+                    .attr("dtype", AttrType::kType).attr("shape", AttrType::kShape)
+                    .shape(placeholder_with_default_shape)
+                    .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
+  r.add_builtin(OpDef("Range").input("start").input("limit").input("delta").shape(range_shape)
+                    .kernel(Device::kCPU, range_kernel));
+  r.add_builtin(OpDef("LinSpace").input("start").input("stop").input("num")
+                    .shape(linspace_shape).kernel(Device::kCPU, linspace_kernel));
+  r.add_builtin(OpDef("Where").input("input").shape(where_shape)
+                    .kernel(Device::kCPU, where_kernel).sets_own_outputs());
 }
 
 }  // namespace tl

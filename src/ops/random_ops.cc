@@ -1,7 +1,14 @@
-// RandomStandardNormal.
+// RandomStandardNormal, RandomUniform, RandomUniformInt, TruncatedNormal, RandomShuffle and
+// Multinomial. Every value comes from a Philox block fixed by its position in the output, so
+// results are the same for any thread count (see philox.h).
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <string>
+#include <vector>
 
+#include "ops/array_util.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/philox.h"
@@ -12,12 +19,47 @@ namespace {
 
 constexpr double kTwoPi = 6.283185307179586;
 
-Status random_normal_shape(InferenceContext& ctx) {
-  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "dtype", FloatTypes{}));
-  Shape out;
-  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, /*allow_unknown=*/false, &out));
-  ctx.set_output(0, ctx.attrs().get<DType>("dtype"), out);
-  return Status::OK();
+// One run's share of a random op's stream: the key from `seed`, `seed2` in the high counter
+// words, and `base`, the first of the blocks this run reserved.
+struct RandomStream {
+  PhiloxKey key;
+  uint64_t seed2;
+  uint64_t base;
+
+  // The 128 random bits of block `i` of this run.
+  PhiloxCounter block(uint64_t i) const {
+    const uint64_t c = base + i;
+    return philox4x32({static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32),
+                       static_cast<uint32_t>(seed2), static_cast<uint32_t>(seed2 >> 32)},
+                      key);
+  }
+};
+
+// Reserves `blocks` blocks of the running node's stream.
+RandomStream take_stream(KernelContext& ctx, uint64_t blocks) {
+  const uint64_t seed = static_cast<uint64_t>(ctx.attrs().get<int64_t>("seed"));
+  const uint64_t seed2 = static_cast<uint64_t>(ctx.attrs().get<int64_t>("seed2"));
+  RandomStream s{{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}, seed2, 0};
+  if (seed == 0 && seed2 == 0) {
+    // No seed set anywhere: a fresh stream each run (TF1 behaviour).
+    thread_local std::random_device device;
+    s.key = {device(), device()};
+  }
+  s.base = ctx.state().take_random_counter(ctx.node(), blocks);
+  return s;
+}
+
+// Values per Philox block: 4 floats (24 bits each) or 2 doubles (53 bits each).
+template <typename T>
+constexpr int64_t kPerBlock = sizeof(T) == 4 ? 4 : 2;
+
+// The uniforms in [0, 1) of one block.
+inline void block_uniforms(const PhiloxCounter& r, float* u) {
+  for (int j = 0; j < 4; ++j) u[j] = uniform_float(r[j]);
+}
+inline void block_uniforms(const PhiloxCounter& r, double* u) {
+  u[0] = uniform_double(r[0], r[1]);
+  u[1] = uniform_double(r[2], r[3]);
 }
 
 // Box-Muller: two independent standard normals from u1 in (0, 1] and u2 in [0, 1).
@@ -29,59 +71,264 @@ void box_muller(T u1, T u2, T* z) {
   z[1] = radius * std::sin(theta);
 }
 
-// The normals of one Philox block: 4 floats (24 bits per uniform) or 2 doubles (53 bits).
-inline void block_normals(const PhiloxCounter& r, float* z) {
-  box_muller(1.0f - uniform_float(r[0]), uniform_float(r[1]), z);
-  box_muller(1.0f - uniform_float(r[2]), uniform_float(r[3]), z + 2);
+// The normals of one block.
+template <typename T>
+void block_normals(const PhiloxCounter& r, T* z) {
+  T u[kPerBlock<T>];
+  block_uniforms(r, u);
+  for (int j = 0; j < kPerBlock<T>; j += 2) box_muller(T(1) - u[j], u[j + 1], z + j);
 }
-inline void block_normals(const PhiloxCounter& r, double* z) {
-  box_muller(1.0 - uniform_double(r[0], r[1]), uniform_double(r[2], r[3]), z);
+
+// Fills `out` with fn(block bits, values) kPerBlock<T> values at a time, block i giving
+// elements [i * kPerBlock, (i + 1) * kPerBlock).
+template <typename T, typename F>
+void fill_by_blocks(KernelContext& ctx, Tensor& out, int64_t grain, F fn) {
+  const int64_t n = out.num_elements();
+  constexpr int64_t per = kPerBlock<T>;
+  const int64_t blocks = (n + per - 1) / per;
+  const RandomStream stream = take_stream(ctx, static_cast<uint64_t>(blocks));
+  T* y = out.data<T>();
+  ctx.parallel_for(blocks, grain / per, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T v[per];
+      fn(stream.block(static_cast<uint64_t>(i)), v);
+      const int64_t start = i * per;
+      for (int64_t j = 0; j < per && start + j < n; ++j) y[start + j] = v[j];
+    }
+  });
+}
+
+// (shape) -> a tensor of attr dtype (a float type).
+Status random_float_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "dtype", FloatTypes{}));
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, /*allow_unknown=*/false, &out));
+  ctx.set_output(0, ctx.attrs().get<DType>("dtype"), out);
+  return Status::OK();
 }
 
 Status random_normal_kernel(KernelContext& ctx) {
   Tensor& out = ctx.output(0);
-  const uint64_t seed = static_cast<uint64_t>(ctx.attrs().get<int64_t>("seed"));
-  const uint64_t seed2 = static_cast<uint64_t>(ctx.attrs().get<int64_t>("seed2"));
-  PhiloxKey key{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
-  if (seed == 0 && seed2 == 0) {
-    // No seed set anywhere: a fresh stream each run (TF1 behaviour).
-    thread_local std::random_device device;
-    key = {device(), device()};
-  }
   return dispatch(FloatTypes{}, out.dtype(), "RandomStandardNormal", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    constexpr int64_t kPerBlock = sizeof(T) == 4 ? 4 : 2;
+    fill_by_blocks<T>(ctx, out, kTranscendentalGrain,
+                      [](const PhiloxCounter& r, T* v) { block_normals(r, v); });
+  });
+}
+
+Status random_uniform_kernel(KernelContext& ctx) {
+  Tensor& out = ctx.output(0);
+  return dispatch(FloatTypes{}, out.dtype(), "RandomUniform", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fill_by_blocks<T>(ctx, out, kElementwiseGrain,
+                      [](const PhiloxCounter& r, T* v) { block_uniforms(r, v); });
+  });
+}
+
+// Blocks reserved per group of kPerBlock outputs: a group needs kPerBlock normals within two
+// standard deviations out of 8 * kPerBlock draws (each accepted with p = 0.954), which fails
+// with probability below 1e-17; past the reserve it reads on into the next group's blocks,
+// which stays deterministic.
+constexpr int64_t kTruncatedReserve = 8;
+
+Status truncated_normal_kernel(KernelContext& ctx) {
+  Tensor& out = ctx.output(0);
+  return dispatch(FloatTypes{}, out.dtype(), "TruncatedNormal", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int64_t per = kPerBlock<T>;
     const int64_t n = out.num_elements();
-    const int64_t blocks = (n + kPerBlock - 1) / kPerBlock;
-    const uint64_t base =
-        ctx.state().take_random_counter(ctx.node(), static_cast<uint64_t>(blocks));
+    const int64_t groups = (n + per - 1) / per;
+    const RandomStream stream =
+        take_stream(ctx, static_cast<uint64_t>(groups * kTruncatedReserve));
     T* y = out.data<T>();
-    ctx.parallel_for(blocks, kTranscendentalGrain / kPerBlock, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const uint64_t counter = base + static_cast<uint64_t>(i);
-        const PhiloxCounter bits = philox4x32(
-            {static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32),
-             static_cast<uint32_t>(seed2), static_cast<uint32_t>(seed2 >> 32)},
-            key);
-        T z[kPerBlock];
-        block_normals(bits, z);
-        const int64_t start = i * kPerBlock;
-        for (int64_t j = 0; j < kPerBlock && start + j < n; ++j) y[start + j] = z[j];
+    ctx.parallel_for(groups, kTranscendentalGrain / per, [&](int64_t b, int64_t e) {
+      for (int64_t g = b; g < e; ++g) {
+        const int64_t start = g * per, count = std::min(per, n - start);
+        int64_t filled = 0;
+        for (uint64_t k = static_cast<uint64_t>(g * kTruncatedReserve); filled < count; ++k) {
+          T z[per];
+          block_normals(stream.block(k), z);
+          for (int64_t j = 0; j < per && filled < count; ++j) {
+            if (std::abs(z[j]) < T(2)) y[start + filled++] = z[j];
+          }
+        }
       }
     });
   });
 }
 
+// ---- RandomUniformInt: shape, minval, maxval ----
+
+Status random_uniform_int_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 1, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 0, 0));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 0, 0));
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, /*allow_unknown=*/false, &out));
+  ctx.set_output(0, ctx.input_dtype(1), out);
+  return Status::OK();
+}
+
+Status random_uniform_int_kernel(KernelContext& ctx) {
+  Tensor& out = ctx.output(0);
+  if (out.num_elements() == 0) return Status::OK();
+  const int64_t lo = int_element(ctx.input(1), 0), hi = int_element(ctx.input(2), 0);
+  if (lo >= hi) {
+    return invalid_argument("Need minval < maxval: " + std::to_string(lo) + " >= " +
+                            std::to_string(hi));
+  }
+  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  return dispatch(IntTypes{}, out.dtype(), "RandomUniformInt", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    // NOTE: the modulo's bias is below range / 2^32 (int32) or range / 2^64 (int64).
+    fill_by_blocks<T>(ctx, out, kElementwiseGrain, [&](const PhiloxCounter& r, T* v) {
+      if constexpr (sizeof(T) == 4) {
+        for (int j = 0; j < 4; ++j) v[j] = static_cast<T>(lo + static_cast<int64_t>(r[j] % range));
+      } else {
+        for (int j = 0; j < 2; ++j) {
+          const uint64_t bits = uint64_t{r[2 * j]} << 32 | r[2 * j + 1];
+          v[j] = static_cast<T>(static_cast<uint64_t>(lo) + bits % range);
+        }
+      }
+    });
+  });
+}
+
+// ---- RandomShuffle ----
+
+Status random_shuffle_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return Status::OK();
+}
+
+// Fisher-Yates over the rows (dim 0), one 64-bit draw per swap, then a parallel row copy.
+Status random_shuffle_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  const int64_t rows = x.shape().rank() == 0 ? 1 : x.shape().dim(0);
+  if (rows <= 1 || out.num_elements() == 0) {
+    parallel_memcpy(ctx, out.raw_data(), x.raw_data(), x.num_bytes());
+    return Status::OK();
+  }
+  const RandomStream stream = take_stream(ctx, static_cast<uint64_t>((rows + 1) / 2));
+  std::vector<int64_t> perm(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) perm[i] = i;
+  for (int64_t i = rows - 1; i > 0; --i) {
+    const PhiloxCounter r = stream.block(static_cast<uint64_t>(i / 2));
+    const uint64_t bits = uint64_t{r[2 * (i % 2)]} << 32 | r[2 * (i % 2) + 1];
+    std::swap(perm[i], perm[static_cast<int64_t>(bits % static_cast<uint64_t>(i + 1))]);
+  }
+  const size_t row_bytes = x.num_bytes() / static_cast<size_t>(rows);
+  const char* src = static_cast<const char*>(x.raw_data());
+  char* dst = static_cast<char*>(out.raw_data());
+  ctx.parallel_for(rows, std::max<int64_t>(1, kCopyGrainBytes / int64_t(row_bytes)),
+                   [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      std::memcpy(dst + i * row_bytes, src + perm[i] * row_bytes, row_bytes);
+    }
+  });
+  return Status::OK();
+}
+
+// ---- Multinomial: logits [batch, classes], num_samples ----
+
+Status multinomial_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 2, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 0, 0));
+  TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "output_dtype", IntTypes{}));
+  int64_t samples = kUnknownDim;
+  if (const Tensor* t = ctx.input_value(1)) {
+    samples = int_element(*t, 0);
+    if (samples < 0) {
+      return shape_error(ctx, "num_samples should be nonnegative, got " +
+                                  std::to_string(samples));
+    }
+  }
+  const Shape& logits = ctx.input_shape(0);
+  ctx.set_output(0, ctx.attrs().get<DType>("output_dtype"),
+                 Shape({logits.rank_known() ? logits.dim(0) : kUnknownDim, samples}));
+  return Status::OK();
+}
+
+// Each sample is the first class whose cumulative weight exp(logit - max) exceeds a uniform
+// draw times the total; sample s of row b uses half of block (b * num_samples + s) / 2.
+Status multinomial_kernel(KernelContext& ctx) {
+  const Tensor& logits = ctx.input(0);
+  const int64_t batch = logits.shape().dim(0), classes = logits.shape().dim(1);
+  const int64_t samples = int_element(ctx.input(1), 0);
+  if (samples < 0) {
+    return invalid_argument("num_samples should be nonnegative, got " + std::to_string(samples));
+  }
+  if (batch > 0 && samples > 0 && classes == 0) {
+    return invalid_argument("num_classes should be positive, got 0");
+  }
+  Tensor& out = ctx.output(0);
+  if (out.num_elements() == 0) return Status::OK();
+  const RandomStream stream = take_stream(ctx, static_cast<uint64_t>((batch * samples + 1) / 2));
+  return dispatch(FloatTypes{}, logits.dtype(), "Multinomial", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* x = logits.data<T>();
+    const int64_t grain = std::max<int64_t>(1, kTranscendentalGrain / (classes + samples));
+    ctx.parallel_for(batch, grain, [&](int64_t b, int64_t e) {
+      std::vector<double> cdf(static_cast<size_t>(classes));
+      for (int64_t row = b; row < e; ++row) {
+        const T* l = x + row * classes;
+        T max = -INFINITY;
+        for (int64_t c = 0; c < classes; ++c) {
+          if (std::isfinite(l[c])) max = std::max(max, l[c]);
+        }
+        double total = 0;
+        for (int64_t c = 0; c < classes; ++c) {
+          total += std::isfinite(l[c]) ? std::exp(static_cast<double>(l[c] - max)) : 0.0;
+          cdf[c] = total;
+        }
+        for (int64_t s = 0; s < samples; ++s) {
+          const uint64_t k = static_cast<uint64_t>(row * samples + s);
+          const PhiloxCounter r = stream.block(k / 2);
+          const double u = uniform_double(r[2 * (k % 2)], r[2 * (k % 2) + 1]) * total;
+          const int64_t c = std::min<int64_t>(
+              classes - 1, std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+          if (out.dtype() == DType::kInt64) {
+            out.data<int64_t>()[row * samples + s] = c;
+          } else {
+            out.data<int32_t>()[row * samples + s] = static_cast<int32_t>(c);
+          }
+        }
+      }
+    });
+  });
+}
+
+// Declares a stateful random op with TF1's seed attributes.
+OpDef random_op(const char* name) {
+  return OpDef(name).attr("seed", AttrType::kInt, int64_t{0})
+      .attr("seed2", AttrType::kInt, int64_t{0}).stateful();
+}
+
 }  // namespace
 
 void register_random_ops(OpRegistry& r) {
-  r.add_builtin(OpDef("RandomStandardNormal").input("shape")
+  r.add_builtin(random_op("RandomStandardNormal").input("shape")
                     .attr("dtype", AttrType::kType, DType::kFloat32)
-                    .attr("seed", AttrType::kInt, int64_t{0})
-                    .attr("seed2", AttrType::kInt, int64_t{0})
-                    .shape(random_normal_shape)
-                    .kernel(Device::kCPU, random_normal_kernel)
-                    .stateful());
+                    .shape(random_float_shape).kernel(Device::kCPU, random_normal_kernel));
+  r.add_builtin(random_op("RandomUniform").input("shape")
+                    .attr("dtype", AttrType::kType, DType::kFloat32)
+                    .shape(random_float_shape).kernel(Device::kCPU, random_uniform_kernel));
+  r.add_builtin(random_op("TruncatedNormal").input("shape")
+                    .attr("dtype", AttrType::kType, DType::kFloat32)
+                    .shape(random_float_shape).kernel(Device::kCPU, truncated_normal_kernel));
+  r.add_builtin(random_op("RandomUniformInt").input("shape").input("minval").input("maxval")
+                    .shape(random_uniform_int_shape)
+                    .kernel(Device::kCPU, random_uniform_int_kernel));
+  r.add_builtin(random_op("RandomShuffle").input("value").shape(random_shuffle_shape)
+                    .kernel(Device::kCPU, random_shuffle_kernel));
+  r.add_builtin(random_op("Multinomial").input("logits").input("num_samples")
+                    .attr("output_dtype", AttrType::kType, DType::kInt64)
+                    .shape(multinomial_shape).kernel(Device::kCPU, multinomial_kernel));
 }
 
 }  // namespace tl

@@ -1,4 +1,7 @@
-"""Array ops: placeholders, reshapes, fills."""
+"""Array ops: shapes, placeholders, reshapes, fills, slicing and indexing (Tensor.__getitem__),
+joining and cutting, reordering, padding, gathering."""
+import builtins
+
 import numpy as np
 
 from tensorlib import dtypes as _dtypes
@@ -66,3 +69,451 @@ def zeros(shape, dtype=_dtypes.float32, name=None):
 def ones(shape, dtype=_dtypes.float32, name=None):
     """A tensor of `shape` filled with ones."""
     return _filled(shape, dtype, 1, name)
+
+
+def _is_tensor(x):
+    return isinstance(x, ops.Tensor) or hasattr(x, "_as_graph_element")
+
+
+def _contains_tensor(values):
+    if _is_tensor(values):
+        return True
+    return isinstance(values, (list, tuple)) and any(
+        _contains_tensor(v) for v in values)
+
+
+def _int_input(value, name):
+    """An int32/int64 tensor from a Python/NumPy value or a tensor (axes, indices, sizes)."""
+    if isinstance(value, tensor_shape.Dimension):
+        value = value.value
+    if not _is_tensor(value) and np.size(value) == 0:
+        return constant(np.zeros(np.shape(value), np.int32), name=name)  # [] is int32, not float
+    return convert_to_tensor(value, name=name)
+
+
+# ---- shapes ------------------------------------------------------------------------------
+
+def shape(input, name=None, out_type=_dtypes.int32):  # noqa: A002
+    """The shape of `input` as a 1-D integer tensor (a constant when statically known)."""
+    x = convert_to_tensor(input)
+    out_type = _dtypes.as_dtype(out_type)
+    static = x.shape
+    if static.is_fully_defined():
+        return constant(np.asarray(static.as_list(), out_type.as_numpy_dtype).reshape(-1),
+                        name=name or "Shape")
+    return ops.apply_op("Shape", [x], {"out_type": out_type.as_datatype_enum},
+                        name=name).outputs[0]
+
+
+def size(input, name=None, out_type=_dtypes.int32):  # noqa: A002
+    """The number of elements of `input` as a scalar (a constant when statically known)."""
+    x = convert_to_tensor(input)
+    out_type = _dtypes.as_dtype(out_type)
+    if x.shape.is_fully_defined():
+        return constant(np.asarray(x.shape.num_elements(), out_type.as_numpy_dtype),
+                        name=name or "Size")
+    return ops.apply_op("Size", [x], {"out_type": out_type.as_datatype_enum},
+                        name=name).outputs[0]
+
+
+def rank(input, name=None):  # noqa: A002
+    """The number of dimensions of `input` as an int32 scalar (a constant when known)."""
+    x = convert_to_tensor(input)
+    if x.shape.ndims is not None:
+        return constant(np.int32(x.shape.ndims), name=name or "Rank")
+    return ops.apply_op("Rank", [x], name=name).outputs[0]
+
+
+def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
+    """`input` with a dimension of size 1 inserted at `axis` (no copy)."""
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dim'.")
+        axis = dim
+    if axis is None:
+        raise ValueError("Must specify an axis argument to tf.expand_dims()")
+    return ops.apply_op("ExpandDims", [convert_to_tensor(input), _int_input(axis, "dim")],
+                        name=name).outputs[0]
+
+
+def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    """`input` without the size-1 dimensions listed in `axis` (all of them when None)."""
+    if squeeze_dims is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'squeeze_dims' and 'axis'")
+        axis = squeeze_dims
+    if np.isscalar(axis):
+        axis = [axis]
+    return ops.apply_op("Squeeze", [convert_to_tensor(input)],
+                        {"squeeze_dims": [int(a) for a in (axis or [])]}, name=name).outputs[0]
+
+
+def placeholder_with_default(input, shape, name=None):  # noqa: A002
+    """A tensor that takes `input`'s value unless another value is fed for it; `shape` may
+    be less specific than `input`'s shape (None dims)."""
+    x = convert_to_tensor(input)
+    shape = tensor_shape.as_shape(shape)
+    return ops.apply_op("PlaceholderWithDefault", [x],
+                        {"dtype": x.dtype.as_datatype_enum, "shape": shape.as_tuple()},
+                        name=name).outputs[0]
+
+
+# ---- creation ----------------------------------------------------------------------------
+
+def _filled_like(tensor, dtype, scalar, name, default_name):
+    x = convert_to_tensor(tensor)
+    dtype = x.dtype if dtype is None else _dtypes.as_dtype(dtype)
+    with ops.name_scope(name, default_name) as scope:
+        if x.shape.is_fully_defined():
+            return _filled(x.shape.as_list(), dtype, scalar, scope)
+        value = constant(np.asarray(scalar).astype(dtype.as_numpy_dtype), name="Const")
+        return ops.apply_op("Fill", [shape(x), value], name=scope).outputs[0]
+
+
+def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    """Zeros with the shape of `tensor` (and its dtype unless `dtype` is given)."""
+    return _filled_like(tensor, dtype, 0, name, "zeros_like")
+
+
+def ones_like(tensor, dtype=None, name=None, optimize=True):
+    """Ones with the shape of `tensor` (and its dtype unless `dtype` is given)."""
+    return _filled_like(tensor, dtype, 1, name, "ones_like")
+
+
+_RANGE_DTYPES = [_dtypes.int32, _dtypes.int64, _dtypes.float32, _dtypes.float64]
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
+    """[start, start + delta, ...) up to but excluding `limit`; range(n) is [0, n)."""
+    from tensorlib.ops import math_ops
+    if limit is None:
+        start, limit = 0, start
+    with ops.name_scope(name, "Range") as scope:
+        args = [convert_to_tensor(v, dtype=dtype, name=n)
+                for v, n in ((start, "start"), (limit, "limit"), (delta, "delta"))]
+        if dtype is None:
+            for a in args:
+                if a.dtype not in _RANGE_DTYPES:
+                    raise TypeError(f"range does not support dtype {a.dtype.name}")
+            dtype = max((a.dtype for a in args), key=_RANGE_DTYPES.index)
+        args = [math_ops.cast(a, dtype) for a in args]
+        return ops.apply_op("Range", args, name=scope).outputs[0]
+
+
+def linspace(start, stop, num, name=None):
+    """`num` evenly spaced values from `start` to `stop`, both included."""
+    with ops.name_scope(name, "LinSpace") as scope:
+        start = convert_to_tensor(start, name="start")
+        stop = convert_to_tensor(stop, dtype=start.dtype, name="stop")
+        return ops.apply_op("LinSpace", [start, stop, _int_input(num, "num")],
+                            name=scope).outputs[0]
+
+
+lin_space = linspace
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
+    """The identity matrix [num_rows, num_columns] (square by default), optionally repeated
+    over `batch_shape` leading dims."""
+    with ops.name_scope(name, "eye") as scope:
+        columns = num_rows if num_columns is None else num_columns
+        matrix = one_hot(range(num_rows), columns, dtype=dtype,
+                         name=None if batch_shape else scope)
+        if not batch_shape:
+            return matrix
+        batch = [int(b) for b in batch_shape]
+        matrix = reshape(matrix, [1] * len(batch) + [num_rows, columns])
+        return tile(matrix, batch + [1, 1], name=scope)
+
+
+# ---- reordering and copying --------------------------------------------------------------
+
+def transpose(a, perm=None, name="transpose", conjugate=False):
+    """`a` with its dims permuted: output dim i is input dim perm[i]; the default reverses
+    the dims."""
+    with ops.name_scope(name, "transpose") as scope:
+        a = convert_to_tensor(a, name="a")
+        if perm is None:
+            ndims = a.shape.ndims
+            if ndims is not None:
+                perm = constant(np.arange(ndims - 1, -1, -1, dtype=np.int32), name="perm")
+            else:
+                from tensorlib.ops import math_ops
+                r = rank(a)
+                perm = math_ops.subtract(math_ops.subtract(r, 1), range(0, r, 1))
+        return ops.apply_op("Transpose", [a, _int_input(perm, "perm")],
+                            name=scope).outputs[0]
+
+
+def reverse(tensor, axis, name=None):
+    """`tensor` with the order of elements along each dim in `axis` reversed."""
+    axis = [axis] if np.isscalar(axis) else axis
+    return ops.apply_op("ReverseV2", [convert_to_tensor(tensor), _int_input(axis, "axis")],
+                        name=name).outputs[0]
+
+
+reverse_v2 = reverse
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    """`input` repeated multiples[i] times along dim i."""
+    return ops.apply_op("Tile", [convert_to_tensor(input), _int_input(multiples, "multiples")],
+                        name=name).outputs[0]
+
+
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """`tensor` padded by paddings[i] = [before, after] along dim i: with `constant_values`
+    (CONSTANT) or by mirroring the edge without it (REFLECT) or with it (SYMMETRIC)."""
+    tensor = convert_to_tensor(tensor)
+    paddings = _int_input(paddings, "paddings")
+    mode = mode.upper()
+    if mode == "CONSTANT":
+        if not _is_tensor(constant_values) and np.all(np.asarray(constant_values) == 0):
+            return ops.apply_op("Pad", [tensor, paddings], name=name).outputs[0]
+        value = convert_to_tensor(constant_values, dtype=tensor.dtype, name="constant_values")
+        return ops.apply_op("PadV2", [tensor, paddings, value], name=name).outputs[0]
+    if mode in ("REFLECT", "SYMMETRIC"):
+        return ops.apply_op("MirrorPad", [tensor, paddings], {"mode": mode},
+                            name=name).outputs[0]
+    raise ValueError(f"Unknown padding mode: {mode}")
+
+
+# ---- joining and cutting -----------------------------------------------------------------
+
+def concat(values, axis, name="concat"):
+    """The tensors in `values` joined along dimension `axis`."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    if len(values) == 1:
+        with ops.name_scope(name) as scope:
+            axis_t = _int_input(axis, "concat_dim")
+            if axis_t.shape.ndims not in (None, 0):
+                raise ValueError(f"Shape {axis_t.shape} must have rank 0")
+            return identity(values[0], name=scope)
+    values = [convert_to_tensor(v) for v in values]
+    return ops.apply_op("ConcatV2", values + [_int_input(axis, "axis")], name=name).outputs[0]
+
+
+def stack(values, axis=0, name="stack"):
+    """The N tensors of one shape in `values` stacked into one tensor of rank + 1, along a new
+    dimension `axis`."""
+    if axis == 0 and not _contains_tensor(values):
+        return convert_to_tensor(values, name=name)
+    values = [convert_to_tensor(v) for v in values]
+    if not values:
+        raise ValueError("stack needs at least one value")
+    return ops.apply_op("Pack", values, {"axis": int(axis)}, name=name).outputs[0]
+
+
+def unstack(value, num=None, axis=0, name="unstack"):
+    """The list of tensors obtained by cutting `value` along dimension `axis`."""
+    value = convert_to_tensor(value)
+    if num is None:
+        dims = value.shape.dims
+        if dims is None:
+            raise ValueError(f"Cannot infer num from shape {value.shape}")
+        if not -len(dims) <= axis < len(dims):
+            raise ValueError(f"axis = {axis} not in [{-len(dims)}, {len(dims)})")
+        num = dims[axis].value
+        if num is None:
+            raise ValueError(f"Cannot infer num from shape {value.shape}")
+    return list(ops.apply_op("Unpack", [value], {"num": int(num), "axis": int(axis)},
+                             name=name).outputs)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """`value` cut along `axis` into num_or_size_splits equal pieces (an int) or pieces of the
+    listed sizes (one may be -1); returns the list of pieces."""
+    value = convert_to_tensor(value)
+    axis = _int_input(axis, "split_dim")
+    if isinstance(num_or_size_splits, (int, np.integer, tensor_shape.Dimension)):
+        n = int(num_or_size_splits)
+        return list(ops.apply_op("Split", [axis, value], {"num_split": n},
+                                 name=name).outputs)
+    sizes = _int_input(num_or_size_splits, "size_splits")
+    if num is None:
+        dims = sizes.shape.dims
+        if dims is None or len(dims) != 1 or dims[0].value is None:
+            raise ValueError(f"Cannot infer num from shape {sizes.shape}")
+        num = dims[0].value
+    return list(ops.apply_op("SplitV", [value, sizes, axis], {"num_split": int(num)},
+                             name=name).outputs)
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001
+    """The block of `input_` of `size` elements starting at `begin` (size -1: to the end)."""
+    return ops.apply_op("Slice", [convert_to_tensor(input_), _int_input(begin, "begin"),
+                                  _int_input(size, "size")], name=name).outputs[0]
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """input_[begin:end:strides] over several dims, with TF1's masks (bit i of a mask applies
+    to entry i of begin/end/strides)."""
+    begin = _int_input(begin, "begin")
+    end = _int_input(end, "end")
+    if strides is None:
+        strides = ones_like(begin)
+    strides = _int_input(strides, "strides")
+    attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
+             "ellipsis_mask": int(ellipsis_mask), "new_axis_mask": int(new_axis_mask),
+             "shrink_axis_mask": int(shrink_axis_mask)}
+    return ops.apply_op("StridedSlice", [convert_to_tensor(input_), begin, end, strides], attrs,
+                        name=name).outputs[0]
+
+
+newaxis = None
+
+
+def _check_index(idx):
+    """Raises TypeError unless `idx` can index a dim (an int or a scalar int tensor)."""
+    if isinstance(idx, (int, np.integer)) and not isinstance(idx, (bool, np.bool_)):
+        return
+    if _is_tensor(idx):
+        t = convert_to_tensor(idx)
+        if t.dtype in (_dtypes.int32, _dtypes.int64) and t.shape.ndims in (None, 0):
+            return
+    raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                    f"scalar tf.int32/tf.int64 tensors are valid indices, got {idx!r}")
+
+
+def _pack_indices(values, name):
+    """A 1-D index tensor from a list of ints and scalar tensors."""
+    tensors = [convert_to_tensor(v) for v in values if _is_tensor(v)]
+    if not tensors:
+        return constant(np.asarray(values, np.int32 if all(
+            -2 ** 31 <= v < 2 ** 31 for v in values) else np.int64).reshape(-1), name=name)
+    dtype = tensors[0].dtype
+    return stack([v if _is_tensor(v) else constant(np.asarray(v, dtype.as_numpy_dtype))
+                  for v in values], name=name)
+
+
+def _slice_helper(tensor, slice_spec, var=None):
+    """tensor[slice_spec] with NumPy's basic indexing (ints, slices, ..., None), as TF1 does
+    it through StridedSlice."""
+    if not isinstance(slice_spec, (list, tuple)):
+        slice_spec = [slice_spec]
+    begin, end, strides = [], [], []
+    begin_mask = end_mask = ellipsis_mask = new_axis_mask = shrink_axis_mask = 0
+    for index, s in enumerate(slice_spec):
+        if isinstance(s, builtins.slice):
+            for part in (s.start, s.stop, s.step):
+                if part is not None:
+                    _check_index(part)
+            if s.start is None:
+                begin.append(0)
+                begin_mask |= 1 << index
+            else:
+                begin.append(s.start)
+            if s.stop is None:
+                end.append(0)
+                end_mask |= 1 << index
+            else:
+                end.append(s.stop)
+            strides.append(1 if s.step is None else s.step)
+        elif s is Ellipsis:
+            begin.append(0)
+            end.append(0)
+            strides.append(1)
+            ellipsis_mask |= 1 << index
+        elif s is None:
+            begin.append(0)
+            end.append(0)
+            strides.append(1)
+            new_axis_mask |= 1 << index
+        else:
+            _check_index(s)
+            begin.append(s)
+            if _is_tensor(s):
+                from tensorlib.ops import math_ops
+                end.append(math_ops.add(s, 1))
+            else:
+                end.append(s + 1)
+            strides.append(1)
+            shrink_axis_mask |= 1 << index
+    with ops.name_scope(None, "strided_slice") as scope:
+        return strided_slice(tensor, _pack_indices(begin, "stack"),
+                             _pack_indices(end, "stack_1"), _pack_indices(strides, "stack_2"),
+                             begin_mask=begin_mask, end_mask=end_mask,
+                             ellipsis_mask=ellipsis_mask, new_axis_mask=new_axis_mask,
+                             shrink_axis_mask=shrink_axis_mask, name=scope)
+
+
+# ---- indexing ----------------------------------------------------------------------------
+
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """Slices of `params` along `axis` (default 0) at `indices`: the output's shape is
+    params.shape[:axis] + indices.shape + params.shape[axis + 1:]. An index out of range is
+    an InvalidArgumentError when the graph runs."""
+    if batch_dims != 0:
+        raise ValueError("tensorlib's gather supports batch_dims=0 only")
+    axis = 0 if axis is None else axis
+    return ops.apply_op("GatherV2", [convert_to_tensor(params), _int_input(indices, "indices"),
+                                     _int_input(axis, "axis")], name=name).outputs[0]
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """A tensor with a new dimension of size `depth` at `axis` (default last) that holds
+    `on_value` (default 1) where the index matches and `off_value` (default 0) elsewhere."""
+    with ops.name_scope(name, "one_hot") as scope:
+        dtype = None if dtype is None else _dtypes.as_dtype(dtype)
+        given = [v for v in (on_value, off_value) if v is not None]
+        tensors = [convert_to_tensor(v) for v in given if _is_tensor(v)]
+        if dtype is None:
+            dtype = tensors[0].dtype if tensors else (
+                convert_to_tensor(given[0]).dtype if given else _dtypes.float32)
+        for t in tensors:
+            if t.dtype != dtype:
+                raise TypeError(f"dtype {t.dtype.name} of on_value/off_value does not match "
+                                f"dtype {dtype.name}")
+        on = convert_to_tensor(1 if on_value is None else on_value, dtype=dtype,
+                               name="on_value")
+        off = convert_to_tensor(0 if off_value is None else off_value, dtype=dtype,
+                                name="off_value")
+        return ops.apply_op("OneHot", [_int_input(indices, "indices"),
+                                       _int_input(depth, "depth"), on, off],
+                            {"axis": -1 if axis is None else int(axis)}, name=scope).outputs[0]
+
+
+def _where_indices(condition, name=None):
+    """The coordinates of the true elements of `condition`: int64 [num_true, rank]."""
+    return ops.apply_op("Where", [convert_to_tensor(condition)], name=name or "Where").outputs[0]
+
+
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """The elements (or slices) of `tensor` where the boolean `mask` is true: the dims
+    axis .. axis + mask.ndim of `tensor` (which must match mask's shape) become one dim."""
+    with ops.name_scope(name, "boolean_mask") as scope:
+        tensor = convert_to_tensor(tensor, name="tensor")
+        mask = convert_to_tensor(mask, name="mask")
+        if mask.dtype != _dtypes.bool:
+            raise TypeError(f"mask must be a bool tensor, got {mask.dtype.name}")
+        ndims_mask = mask.shape.ndims
+        if ndims_mask == 0:
+            raise ValueError("mask cannot be scalar.")
+        if ndims_mask is None:
+            raise ValueError("Number of mask dimensions must be specified, even if some "
+                             "dimensions are None.  E.g. shape=[None] is ok, but shape=None "
+                             "is not.")
+        axis = 0 if axis is None else int(axis)
+        static = tensor.shape
+        if static.ndims is not None:
+            masked = tensor_shape.TensorShape(static.as_list()[axis:axis + ndims_mask])
+            if not masked.is_compatible_with(mask.shape):
+                raise ValueError(f"Shapes {masked} and {mask.shape} are incompatible")
+        leading = mask.shape.num_elements()
+        if leading is None and static.ndims is not None:
+            leading = tensor_shape.TensorShape(
+                static.as_list()[axis:axis + ndims_mask]).num_elements()
+        dims = shape(tensor)
+        new_shape = concat([dims[:axis], [-1 if leading is None else leading],
+                            dims[axis + ndims_mask:]], 0)
+        flat = reshape(tensor, new_shape)
+        if static.ndims is not None:
+            flat.set_shape(static.as_list()[:axis] + [leading] +
+                           static.as_list()[axis + ndims_mask:])
+        indices = squeeze(_where_indices(reshape(mask, [-1])), axis=[1])
+        return gather(flat, indices, axis=axis, name=scope)
+
+
+ops.Tensor.__getitem__ = _slice_helper

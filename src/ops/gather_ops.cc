@@ -1,0 +1,223 @@
+// GatherV2 and OneHot: outputs indexed by the values of an integer tensor.
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "ops/array_util.h"
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+
+namespace tl {
+namespace {
+
+// "[1,0]": the position of flat element `i` of a tensor of shape `s`.
+std::string position(const Shape& s, int64_t i) {
+  std::string out;
+  for (int d = s.rank() - 1; d >= 0; --d) {
+    out = std::to_string(i % s.dim(d)) + (out.empty() ? "" : ",") + out;
+    i /= s.dim(d);
+  }
+  return "[" + out + "]";
+}
+
+// ---- GatherV2: params, indices, axis ----
+
+Status gather_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 2, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 0, 0));
+  const Shape& params = ctx.input_shape(0);
+  const Shape& indices = ctx.input_shape(1);
+  const Tensor* axis_value = ctx.input_value(2);
+  if (!params.rank_known() || !indices.rank_known() || !axis_value) {
+    Shape out = Shape::unknown();
+    if (params.rank_known() && indices.rank_known() &&
+        params.rank() - 1 + indices.rank() <= kMaxRank) {
+      out = Shape();
+      for (int d = 0; d < params.rank() - 1 + indices.rank(); ++d) out.add_dim(kUnknownDim);
+    }
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::OK();
+  }
+  int64_t axis;
+  Status s = canonical_axis(int_element(*axis_value, 0), params.rank(), 0, "axis", &axis);
+  if (!s.ok()) return shape_error(ctx, s.message());
+  if (params.rank() - 1 + indices.rank() > kMaxRank) {
+    return shape_error(ctx, "tensorlib supports tensors of rank up to " +
+                                std::to_string(kMaxRank));
+  }
+  Shape out;
+  for (int d = 0; d < axis; ++d) out.add_dim(params.dim(d));
+  for (int d = 0; d < indices.rank(); ++d) out.add_dim(indices.dim(d));
+  for (int d = static_cast<int>(axis) + 1; d < params.rank(); ++d) out.add_dim(params.dim(d));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// out[o, i, :] = params[o, indices[i], :] for the [outer, limit, inner] view of params.
+template <typename Index, typename U>
+void gather_rows(KernelContext& ctx, const U* params, const Index* indices, int64_t outer,
+                 int64_t n, int64_t limit, int64_t inner, U* out) {
+  const int64_t row_bytes = inner * static_cast<int64_t>(sizeof(U));
+  ctx.parallel_for(outer * n, std::max<int64_t>(1, kCopyGrainBytes / row_bytes),
+                   [&](int64_t b, int64_t e) {
+    int64_t o = b / n, i = b % n;
+    for (int64_t row = b; row < e; ++row) {
+      const U* src = params + (o * limit + static_cast<int64_t>(indices[i])) * inner;
+      U* dst = out + row * inner;
+      if (inner == 1) {
+        *dst = *src;
+      } else {
+        std::memcpy(dst, src, static_cast<size_t>(row_bytes));
+      }
+      if (++i == n) i = 0, ++o;
+    }
+  });
+}
+
+Status gather_kernel(KernelContext& ctx) {
+  const Tensor& params = ctx.input(0);
+  const Tensor& indices = ctx.input(1);
+  const Shape& ps = params.shape();
+  int64_t axis;
+  TL_RETURN_IF_ERROR(canonical_axis(int_element(ctx.input(2), 0), ps.rank(), 0, "axis", &axis));
+  const int a = static_cast<int>(axis);
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < a; ++d) outer *= ps.dim(d);
+  for (int d = a + 1; d < ps.rank(); ++d) inner *= ps.dim(d);
+  const int64_t limit = ps.dim(a), n = indices.num_elements();
+  Tensor& out = ctx.output(0);
+  return dispatch(IntTypes{}, indices.dtype(), "GatherV2", [&](auto tag) -> Status {
+    using Index = typename decltype(tag)::type;
+    const Index* idx = indices.data<Index>();
+    // Check every index before copying anything (counted per task, reported in order).
+    bool bad = false;
+    ctx.parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) {
+      bool local = false;
+      for (int64_t i = b; i < e; ++i) local |= idx[i] < 0 || idx[i] >= limit;
+      if (local) bad = true;
+    });
+    if (bad) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (idx[i] < 0 || idx[i] >= limit) {
+          return invalid_argument("indices" + position(indices.shape(), i) + " = " +
+                                  std::to_string(idx[i]) + " is not in [0, " +
+                                  std::to_string(limit) + ")");
+        }
+      }
+    }
+    if (out.num_elements() == 0) return Status::OK();
+    const size_t size = dtype_size(params.dtype());
+    const void* p = params.raw_data();
+    void* o = out.raw_data();
+    switch (size) {
+      case 1:
+        gather_rows(ctx, static_cast<const uint8_t*>(p), idx, outer, n, limit, inner,
+                    static_cast<uint8_t*>(o));
+        break;
+      case 2:
+        gather_rows(ctx, static_cast<const uint16_t*>(p), idx, outer, n, limit, inner,
+                    static_cast<uint16_t*>(o));
+        break;
+      case 4:
+        gather_rows(ctx, static_cast<const uint32_t*>(p), idx, outer, n, limit, inner,
+                    static_cast<uint32_t*>(o));
+        break;
+      default:
+        gather_rows(ctx, static_cast<const uint64_t*>(p), idx, outer, n, limit, inner,
+                    static_cast<uint64_t*>(o));
+    }
+    return Status::OK();
+  });
+}
+
+// ---- OneHot: indices, depth, on_value, off_value ----
+
+Status one_hot_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 2, PodTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 2, 3));
+  for (int i = 1; i < 4; ++i) TL_RETURN_IF_ERROR(check_rank(ctx, i, 0, 0));
+  const Shape& in = ctx.input_shape(0);
+  const int64_t axis = ctx.attrs().get<int64_t>("axis");
+  int64_t depth = kUnknownDim;
+  if (const Tensor* d = ctx.input_value(1)) {
+    depth = int_element(*d, 0);
+    if (depth < 0) return shape_error(ctx, "depth must be non-negative, got: " +
+                                               std::to_string(depth));
+  }
+  if (!in.rank_known()) {
+    ctx.set_output(0, ctx.input_dtype(2), Shape::unknown());
+    return Status::OK();
+  }
+  if (axis < -1 || axis > in.rank()) {
+    return shape_error(ctx, "Expected axis to be -1 or between [0, " +
+                                std::to_string(in.rank() + 1) + ").  But received: " +
+                                std::to_string(axis));
+  }
+  if (in.rank() >= kMaxRank) return shape_error(ctx, "OneHot would exceed the maximum rank");
+  const int a = axis == -1 ? in.rank() : static_cast<int>(axis);
+  Shape out;
+  for (int d = 0; d <= in.rank(); ++d) {
+    if (d == a) out.add_dim(depth);
+    if (d < in.rank()) out.add_dim(in.dim(d));
+  }
+  ctx.set_output(0, ctx.input_dtype(2), out);
+  return Status::OK();
+}
+
+Status one_hot_kernel(KernelContext& ctx) {
+  const Tensor& indices = ctx.input(0);
+  const int64_t depth = int_element(ctx.input(1), 0);
+  if (depth < 0) return invalid_argument("depth must be non-negative, got: " +
+                                         std::to_string(depth));
+  const int64_t axis = ctx.attrs().get<int64_t>("axis");
+  const Shape& is = indices.shape();
+  if (axis < -1 || axis > is.rank()) {
+    return invalid_argument("Expected axis to be -1 or between [0, " +
+                            std::to_string(is.rank() + 1) + ").  But received: " +
+                            std::to_string(axis));
+  }
+  const int a = axis == -1 ? is.rank() : static_cast<int>(axis);
+  int64_t prefix = 1, suffix = 1;
+  for (int d = 0; d < a; ++d) prefix *= is.dim(d);
+  for (int d = a; d < is.rank(); ++d) suffix *= is.dim(d);
+  Tensor& out = ctx.output(0);
+  return dispatch(PodTypes{}, out.dtype(), "OneHot", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T on = *ctx.input(2).data<T>(), off = *ctx.input(3).data<T>();
+    T* y = out.data<T>();
+    const int64_t block = depth * suffix;
+    dispatch(IntTypes{}, indices.dtype(), "OneHot", [&](auto itag) {
+      using Index = typename decltype(itag)::type;
+      const Index* idx = indices.data<Index>();
+      ctx.parallel_for(prefix, std::max<int64_t>(1, kElementwiseGrain / (block + 1)),
+                       [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p) {
+          T* o = y + p * block;
+          std::fill(o, o + block, off);
+          for (int64_t s = 0; s < suffix; ++s) {
+            const int64_t i = static_cast<int64_t>(idx[p * suffix + s]);
+            if (i >= 0 && i < depth) o[i * suffix + s] = on;
+          }
+        }
+      });
+    });
+  });
+}
+
+}  // namespace
+
+void register_gather_ops(OpRegistry& r) {
+  r.add_builtin(OpDef("GatherV2").input("params").input("indices").input("axis")
+                    .shape(gather_shape).kernel(Device::kCPU, gather_kernel));
+  r.add_builtin(OpDef("OneHot").input("indices").input("depth").input("on_value")
+                    .input("off_value").attr("axis", AttrType::kInt, int64_t{-1})
+                    .shape(one_hot_shape).kernel(Device::kCPU, one_hot_kernel));
+}
+
+}  // namespace tl

@@ -1,0 +1,476 @@
+"""Array ops against NumPy: one line of OPS per op and case (see op_testing.py)."""
+import numpy as np
+import pytest
+
+import tensorlib as tf
+from op_testing import check_op
+from tensorlib.ops import array_ops
+
+F32, F64, I32, I64, BOOL = np.float32, np.float64, np.int32, np.int64, np.bool_
+SMALL = {"small_ints": True}
+
+
+def _one_hot(x, depth, axis=-1):
+    hot = (x[..., None] == np.arange(depth)).astype(np.float32)
+    return np.moveaxis(hot, -1, axis)
+
+
+def _mirror(mode):
+    return lambda x: np.pad(x, [[1, 2], [2, 0]], mode="reflect" if mode == "REFLECT"
+                            else "symmetric")
+
+
+def _mod_table(*parts):
+    table = np.empty((sum(len(p) for p in parts),) + parts[0].shape[1:], parts[0].dtype)
+    for i, p in enumerate(parts):
+        table[i::len(parts)] = p
+    return table
+
+
+MASK = np.array([True, False, True])
+MASK_2D = np.array([[True, False, True, True], [False, False, True, False],
+                    [True, True, False, False]])
+
+OPS = [
+    # shapes
+    ("shape", ["Shape"], tf.shape, lambda x: np.array(x.shape, I32), [(2, 0, 3)], F32, {}),
+    ("shape_int64", ["Shape"], lambda x: tf.shape(x, out_type=tf.int64),
+     lambda x: np.array(x.shape, I64), [(4, 1)], BOOL, {}),
+    ("size", ["Size"], tf.size, lambda x: np.array(x.size, I32), [(3, 5)], I64, {}),
+    ("size_empty", ["Size"], tf.size, lambda x: np.array(x.size, I32), [(3, 0)], F64, {}),
+    ("rank", ["Rank"], tf.rank, lambda x: np.array(x.ndim, I32), [(2, 1, 3)], F32, {}),
+    ("expand_dims", ["ExpandDims"], lambda x: tf.expand_dims(x, 0), lambda x: x[None],
+     [(2, 3)], F32, {}),
+    ("expand_dims_neg", ["ExpandDims"], lambda x: tf.expand_dims(x, -1),
+     lambda x: x[..., None], [(2, 3)], I64, {}),
+    ("expand_dims_scalar", ["ExpandDims"], lambda x: tf.expand_dims(x, axis=0),
+     lambda x: x[None], [()], BOOL, {}),
+    ("squeeze_all", ["Squeeze"], lambda x: tf.squeeze(x), np.squeeze, [(1, 3, 1, 2)], F64, {}),
+    ("squeeze_axis", ["Squeeze"], lambda x: tf.squeeze(x, [-1]), lambda x: x[..., 0],
+     [(1, 3, 1)], I32, {}),
+    ("squeeze_dims", ["Squeeze"], lambda x: tf.squeeze(x, squeeze_dims=[0]),
+     lambda x: x[0], [(1, 0)], F32, {}),
+    ("placeholder_with_default", ["PlaceholderWithDefault"],
+     lambda x: tf.placeholder_with_default(x, [None, 3]), lambda x: x, [(2, 3)], F32, {}),
+    # creation
+    ("zeros_like", ["Fill"], tf.zeros_like, np.zeros_like, [(2, 3)], F32, {}),
+    ("ones_like_int", ["Fill"], tf.ones_like, np.ones_like, [(4,)], I64, {}),
+    ("ones_like_dtype", ["Fill"], lambda x: tf.ones_like(x, dtype=tf.float64),
+     lambda x: np.ones(x.shape, F64), [(2, 0)], F32, {}),
+    ("range", ["Range"], lambda: tf.range(2, 11, 3), lambda: np.arange(2, 11, 3, dtype=I32),
+     [], F32, {}),
+    ("range_limit_only", ["Range"], lambda: tf.range(5), lambda: np.arange(5, dtype=I32), [],
+     F32, {}),
+    ("range_negative_delta", ["Range"], lambda: tf.range(10, 1, -4, dtype=tf.int64),
+     lambda: np.arange(10, 1, -4, dtype=I64), [], F32, {}),
+    ("range_float", ["Range"], lambda: tf.range(0.5, 3.0, 0.7),
+     lambda: np.arange(0.5, 3.0, 0.7).astype(F32), [], F32, {}),
+    ("range_empty", ["Range"], lambda: tf.range(3, 3), lambda: np.arange(3, 3, dtype=I32), [],
+     F32, {}),
+    ("range_dynamic", ["Range", "Size"], lambda x: tf.range(tf.size(x)),
+     lambda x: np.arange(x.size, dtype=I32), [(2, 3)], F64, {}),
+    ("linspace", ["LinSpace"], lambda: tf.linspace(0.0, 1.0, 5),
+     lambda: np.linspace(0, 1, 5, dtype=F32), [], F32, {}),
+    ("linspace_one", ["LinSpace"], lambda: tf.lin_space(np.float64(2), np.float64(3), 1),
+     lambda: np.array([2.0]), [], F64, {}),
+    ("eye", ["OneHot", "Range"], lambda: tf.eye(3), lambda: np.eye(3, dtype=F32), [], F32, {}),
+    ("eye_rect_batch", ["OneHot", "Tile"], lambda: tf.eye(2, 3, batch_shape=[2], dtype=tf.int32),
+     lambda: np.tile(np.eye(2, 3, dtype=I32), (2, 1, 1)), [], F32, {}),
+    # reordering
+    ("transpose_2d", ["Transpose"], tf.transpose, np.transpose, [(70, 130)], F32, {}),
+    ("transpose_perm", ["Transpose"], lambda x: tf.transpose(x, [1, 2, 0]),
+     lambda x: x.transpose(1, 2, 0), [(3, 4, 5)], F64, {}),
+    ("transpose_4d_int", ["Transpose"], lambda x: tf.transpose(x, [2, 0, 3, 1]),
+     lambda x: x.transpose(2, 0, 3, 1), [(2, 3, 40, 50)], I64, {}),
+    ("transpose_batched_blocks", ["Transpose"], lambda x: tf.transpose(x, [0, 2, 1]),
+     lambda x: x.transpose(0, 2, 1), [(3, 33, 65)], I32, {}),
+    ("transpose_bool_size1", ["Transpose"], lambda x: tf.transpose(x, [1, 0, 2]),
+     lambda x: x.transpose(1, 0, 2), [(1, 4, 1)], BOOL, {}),
+    ("transpose_empty", ["Transpose"], tf.transpose, np.transpose, [(0, 3)], F32, {}),
+    ("transpose_half", ["Transpose"], tf.transpose, np.transpose, [(20, 33)], np.float16, {}),
+    ("transpose_large", ["Transpose"], tf.transpose, np.transpose, [(300, 517)], F32, {}),
+    ("transpose_ragged_f64", ["Transpose"], tf.transpose, np.transpose, [(37, 45)], F64, {}),
+    ("transpose_ragged_i64", ["Transpose"], lambda x: tf.transpose(x, [1, 0, 2]),
+     lambda x: x.transpose(1, 0, 2), [(19, 66, 1)], I64, {}),
+    ("reverse", ["ReverseV2"], lambda x: tf.reverse(x, [0]), lambda x: x[::-1], [(4, 3)],
+     F32, {}),
+    ("reverse_neg_axis", ["ReverseV2"], lambda x: tf.reverse(x, [-1]), lambda x: x[..., ::-1],
+     [(2, 3, 5)], I64, {}),
+    ("reverse_two_axes", ["ReverseV2"], lambda x: tf.reverse(x, [0, 2]),
+     lambda x: x[::-1, :, ::-1], [(2, 3, 4)], BOOL, {}),
+    ("reverse_none", ["ReverseV2"], lambda x: tf.reverse(x, []), lambda x: x,
+     [(3,)], F64, {}),
+    ("tile", ["Tile"], lambda x: tf.tile(x, [2, 3]), lambda x: np.tile(x, (2, 3)), [(2, 3)],
+     F32, {}),
+    ("tile_3d_int", ["Tile"], lambda x: tf.tile(x, [1, 2, 2]), lambda x: np.tile(x, (1, 2, 2)),
+     [(2, 1, 3)], I32, {}),
+    ("tile_zero", ["Tile"], lambda x: tf.tile(x, [0, 2]), lambda x: np.tile(x, (0, 2)),
+     [(2, 3)], F64, {}),
+    ("tile_bool", ["Tile"], lambda x: tf.tile(x, [3]), lambda x: np.tile(x, 3), [(4,)], BOOL,
+     {}),
+    ("pad", ["Pad"], lambda x: tf.pad(x, [[1, 2], [0, 3]]),
+     lambda x: np.pad(x, [[1, 2], [0, 3]]), [(3, 4)], F32, {}),
+    ("pad_3d_int", ["Pad"], lambda x: tf.pad(x, [[0, 1], [2, 0], [1, 1]]),
+     lambda x: np.pad(x, [[0, 1], [2, 0], [1, 1]]), [(2, 3, 2)], I64, {}),
+    ("pad_empty", ["Pad"], lambda x: tf.pad(x, [[1, 1], [1, 1]]),
+     lambda x: np.pad(x, [[1, 1], [1, 1]]), [(0, 2)], F64, {}),
+    ("pad_constant_values", ["PadV2"], lambda x: tf.pad(x, [[1, 0], [2, 1]], constant_values=7),
+     lambda x: np.pad(x, [[1, 0], [2, 1]], constant_values=7), [(2, 2)], I32, {}),
+    ("pad_reflect", ["MirrorPad"], lambda x: tf.pad(x, [[1, 2], [2, 0]], "REFLECT"),
+     _mirror("REFLECT"), [(3, 4)], F32, {}),
+    ("pad_symmetric", ["MirrorPad"], lambda x: tf.pad(x, [[1, 2], [2, 0]], mode="symmetric"),
+     _mirror("SYMMETRIC"), [(2, 3)], F64, {}),
+    ("pad_reflect_3d", ["MirrorPad"], lambda x: tf.pad(x, [[1, 1], [0, 2], [2, 1]], "REFLECT"),
+     lambda x: np.pad(x, [[1, 1], [0, 2], [2, 1]], mode="reflect"), [(3, 3, 4)], I64, {}),
+    # joining and cutting
+    ("concat", ["ConcatV2"], lambda a, b: tf.concat([a, b], 1),
+     lambda a, b: np.concatenate([a, b], 1), [(2, 3), (2, 5)], F32, {}),
+    ("concat_axis0", ["ConcatV2"], lambda a, b, c: tf.concat([a, b, c], 0),
+     lambda a, b, c: np.concatenate([a, b, c], 0), [(2, 3), (1, 3), (4, 3)], I64, {}),
+    ("concat_neg_axis_empty", ["ConcatV2"], lambda a, b: tf.concat([a, b], -1),
+     lambda a, b: np.concatenate([a, b], -1), [(2, 2, 0), (2, 2, 3)], BOOL, {}),
+    ("concat_half", ["ConcatV2"], lambda a, b: tf.concat([a, b], 0),
+     lambda a, b: np.concatenate([a, b]), [(1, 3), (2, 3)], np.float16, {}),
+    ("concat_large", ["ConcatV2"], lambda a, b: tf.concat([a, b], 1),
+     lambda a, b: np.concatenate([a, b], 1), [(200, 300), (200, 100)], F64, {}),
+    ("concat_one", ["Identity"], lambda a: tf.concat([a], 0), lambda a: a, [(3,)], I32, {}),
+    ("stack", ["Pack"], lambda a, b: tf.stack([a, b]), lambda a, b: np.stack([a, b]),
+     [(2, 3), (2, 3)], F32, {}),
+    ("stack_axis", ["Pack"], lambda a, b, c: tf.stack([a, b, c], axis=-1),
+     lambda a, b, c: np.stack([a, b, c], -1), [(2, 3), (2, 3), (2, 3)], I32, {}),
+    ("stack_scalars", ["Pack"], lambda a, b: tf.stack([a, b], axis=0),
+     lambda a, b: np.stack([a, b]), [(), ()], F64, {}),
+    ("unstack", ["Unpack"], lambda x: tf.unstack(x, 3), lambda x: list(x), [(3, 2)], F32, {}),
+    ("unstack_axis", ["Unpack"], lambda x: tf.unstack(x, 4, axis=-1),
+     lambda x: list(np.moveaxis(x, -1, 0)), [(2, 3, 4)], BOOL, {}),
+    ("split", ["Split"], lambda x: tf.split(x, 2, axis=1), lambda x: np.split(x, 2, axis=1),
+     [(3, 4)], F32, {}),
+    ("split_neg_axis", ["Split"], lambda x: tf.split(x, 3, -1), lambda x: np.split(x, 3, -1),
+     [(2, 2, 6)], I64, {}),
+    ("split_sizes", ["SplitV"], lambda x: tf.split(x, [1, -1, 2], 1)[1],
+     lambda x: x[:, 1:3], [(2, 5)], F64, {}),
+    ("split_sizes_empty", ["SplitV"], lambda x: tf.split(x, [0, 3], 0)[1], lambda x: x,
+     [(3, 2)], I32, {}),
+    # slicing
+    ("slice", ["Slice"], lambda x: tf.slice(x, [1, 0], [2, -1]), lambda x: x[1:3, :],
+     [(4, 5)], F32, {}),
+    ("slice_3d", ["Slice"], lambda x: tf.slice(x, [0, 1, 2], [2, 1, 1]),
+     lambda x: x[0:2, 1:2, 2:3], [(3, 3, 3)], I64, {}),
+    ("slice_empty", ["Slice"], lambda x: tf.slice(x, [2, 0], [0, 2]), lambda x: x[2:2, 0:2],
+     [(3, 2)], BOOL, {}),
+    ("getitem_int", ["StridedSlice"], lambda x: x[1], lambda x: x[1], [(3, 4)], F32, {}),
+    ("getitem_negative", ["StridedSlice"], lambda x: x[-1, -2:], lambda x: x[-1, -2:],
+     [(3, 4)], F64, {}),
+    ("getitem_range", ["StridedSlice"], lambda x: x[:, 1:3], lambda x: x[:, 1:3], [(3, 4)],
+     I32, {}),
+    ("getitem_newaxis", ["StridedSlice"], lambda x: x[..., None], lambda x: x[..., None],
+     [(2, 3)], I64, {}),
+    ("getitem_reverse", ["StridedSlice"], lambda x: x[::-1], lambda x: x[::-1], [(5, 2)],
+     F32, {}),
+    ("getitem_steps", ["StridedSlice"], lambda x: x[1:, ::-2, tf.newaxis, 0],
+     lambda x: x[1:, ::-2, None, 0], [(3, 5, 2)], F32, {}),
+    ("getitem_ellipsis_middle", ["StridedSlice"], lambda x: x[1, ..., ::2],
+     lambda x: x[1, ..., ::2], [(2, 3, 4, 5)], BOOL, {}),
+    ("getitem_long_strided_row", ["StridedSlice"], lambda x: x[::-3],
+     lambda x: x[::-3], [(70001,)], F32, {}),
+    ("getitem_clamped", ["StridedSlice"], lambda x: x[-10:10, 3:1], lambda x: x[-10:10, 3:1],
+     [(3, 4)], F64, {}),
+    ("getitem_reverse_from", ["StridedSlice"], lambda x: x[2::-1, :-5:-1],
+     lambda x: x[2::-1, :-5:-1], [(4, 6)], I32, {}),
+    ("getitem_tensor_index", ["StridedSlice", "Pack"], lambda x: x[tf.constant(1), 1:],
+     lambda x: x[1, 1:], [(3, 4)], F32, {}),
+    ("strided_slice_masks", ["StridedSlice"],
+     lambda x: tf.strided_slice(x, [0, 1, 0], [0, 3, 0], [1, 1, 1], begin_mask=1, end_mask=5,
+                                shrink_axis_mask=0),
+     lambda x: x[:, 1:3, :], [(2, 4, 3)], F32, {}),
+    # indexing
+    ("gather", ["GatherV2"], lambda x: tf.gather(x, [2, 0, 2]), lambda x: x[[2, 0, 2]],
+     [(3, 4)], F32, {}),
+    ("gather_axis", ["GatherV2"], lambda x: tf.gather(x, [[1, 0], [0, 0]], axis=1),
+     lambda x: np.take(x, [[1, 0], [0, 0]], axis=1), [(2, 3, 4)], F64, {}),
+    ("gather_neg_axis_int64_indices", ["GatherV2"],
+     lambda x: tf.gather(x, np.array([3, 1], I64), axis=-1),
+     lambda x: np.take(x, [3, 1], axis=-1), [(2, 4)], I32, {}),
+    ("gather_1d", ["GatherV2"], lambda x: tf.gather(x, [4, 4, 0]), lambda x: x[[4, 4, 0]],
+     [(5,)], I64, {}),
+    ("gather_empty_indices", ["GatherV2"], lambda x: tf.gather(x, np.zeros((0,), I32)),
+     lambda x: x[:0], [(3, 2)], BOOL, {}),
+    ("gather_scalar_index", ["GatherV2"], lambda x: tf.gather(x, 1), lambda x: x[1],
+     [(3, 2)], F32, {}),
+    ("one_hot", ["OneHot"], lambda x: tf.one_hot(x, 4), lambda x: _one_hot(x, 4), [(5,)],
+     I32, SMALL),
+    ("one_hot_axis0", ["OneHot"], lambda x: tf.one_hot(x, 3, axis=0),
+     lambda x: _one_hot(x, 3, 0), [(2, 3)], I64, SMALL),
+    ("one_hot_values", ["OneHot"],
+     lambda x: tf.one_hot(x, 3, on_value=5, off_value=-1, axis=1),
+     lambda x: np.where(_one_hot(x, 3, 1) == 1, 5, -1).astype(I32), [(2, 2)], I32, SMALL),
+    ("one_hot_dtype", ["OneHot"], lambda x: tf.one_hot(x, 2, dtype=tf.float64),
+     lambda x: _one_hot(x, 2).astype(F64), [(3,)], I64, SMALL),
+    ("where", ["Where"], array_ops._where_indices, lambda x: np.argwhere(x).astype(I64),
+     [(3, 4)], BOOL, {}),
+    ("where_numeric", ["Where"], array_ops._where_indices,
+     lambda x: np.argwhere(x).astype(I64), [(7,)], I32, SMALL),
+    ("boolean_mask", ["Where", "GatherV2"], lambda x: tf.boolean_mask(x, MASK),
+     lambda x: x[MASK], [(3, 4)], F32, {}),
+    ("boolean_mask_2d", ["Where", "GatherV2"], lambda x: tf.boolean_mask(x, MASK_2D),
+     lambda x: x[MASK_2D], [(3, 4, 2)], I64, {}),
+    ("boolean_mask_axis", ["Where", "GatherV2"], lambda x: tf.boolean_mask(x, MASK, axis=1),
+     lambda x: x[:, MASK], [(2, 3)], F64, {}),
+    ("embedding_lookup", ["GatherV2"], lambda p: tf.nn.embedding_lookup(p, [[0, 2], [1, 1]]),
+     lambda p: p[[[0, 2], [1, 1]]], [(3, 4)], F32, {}),
+    ("embedding_lookup_div", ["ConcatV2", "GatherV2"],
+     lambda a, b: tf.nn.embedding_lookup([a, b], [4, 0, 2], partition_strategy="div"),
+     lambda a, b: np.concatenate([a, b])[[4, 0, 2]], [(3, 2), (2, 2)], F64, {}),
+]
+
+
+@pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
+@pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
+def test_op_matches_numpy(case, feed, rng):
+    check_op(case, feed, rng)
+
+
+def test_embedding_lookup_mod_partitions(rng):
+    parts = [rng.standard_normal(s).astype(F32) for s in [(3, 2), (3, 2), (2, 2)]]
+    ids = np.array([[0, 4], [5, 7], [2, 2]])
+    out = tf.nn.embedding_lookup([tf.constant(p) for p in parts], ids)
+    with tf.Session() as sess:
+        got = sess.run(out)
+    np.testing.assert_array_equal(got, _mod_table(*parts)[ids])
+    assert out.shape.as_list() == [3, 2, 2]
+
+
+def test_static_shapes_follow_partial_inputs():
+    x = tf.placeholder(tf.float32, [None, 3, 4])
+    assert x[:, 1].shape.as_list() == [None, 4]
+    assert x[..., None, 1:3].shape.as_list() == [None, 3, 1, 2]
+    assert x[0].shape.as_list() == [3, 4]
+    i = tf.placeholder(tf.int32, [])
+    assert x[1:, i].shape.as_list() == [None, 4]
+    assert x[..., i:].shape.as_list() == [None, 3, None]
+    assert tf.transpose(x).shape.as_list() == [4, 3, None]
+    assert tf.concat([x, x], 1).shape.as_list() == [None, 6, 4]
+    assert tf.concat([x, tf.zeros([2, 3, 4])], 0).shape.as_list() == [None, 3, 4]
+    assert tf.stack([x, x], 1).shape.as_list() == [None, 2, 3, 4]
+    assert [t.shape.as_list() for t in tf.split(x, [1, 2], 1)] == [[None, 1, 4], [None, 2, 4]]
+    assert tf.gather(x, tf.placeholder(tf.int32, [5, 6]), axis=1).shape.as_list() == \
+        [None, 5, 6, 4]
+    assert tf.tile(x, [2, 2, 1]).shape.as_list() == [None, 6, 4]
+    assert tf.pad(x, [[1, 1], [0, 0], [2, 2]]).shape.as_list() == [None, 3, 8]
+    assert tf.one_hot(tf.placeholder(tf.int32, [None]), 7).shape.as_list() == [None, 7]
+    assert tf.squeeze(tf.placeholder(tf.float32, [None, 1, 2]), [1]).shape.as_list() == \
+        [None, 2]
+    assert tf.shape(x).shape.as_list() == [3]
+    assert tf.boolean_mask(x, MASK, axis=1).shape.as_list() == [None, None, 4]
+
+
+def test_placeholder_with_default_can_be_fed():
+    x = tf.placeholder_with_default(np.arange(3, dtype=F32), [None])
+    y = x * 2.0
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y), [0, 2, 4])
+        np.testing.assert_array_equal(sess.run(y, {x: np.ones(5, F32)}), np.full(5, 2.0))
+
+
+def test_getitem_on_fed_index():
+    x = tf.constant(np.arange(12).reshape(3, 4))
+    i = tf.placeholder(tf.int32, [])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(x[i], {i: 2}), [8, 9, 10, 11])
+        np.testing.assert_array_equal(sess.run(x[:, i], {i: -1}), [3, 7, 11])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+            sess.run(x[i], {i: 3})
+
+
+def _random_index(rng, shape):
+    """A random NumPy basic index for `shape`: ints, slices, at most one ..., newaxis."""
+    spec, used, ellipsis = [], 0, False
+    for _ in range(rng.integers(1, len(shape) + 2)):
+        r = rng.random()
+        if r < 0.1 and not ellipsis:
+            spec.append(Ellipsis)
+            ellipsis = True
+        elif r < 0.2:
+            spec.append(None)
+        elif used < len(shape) and r < 0.45 and shape[used] > 0 and not ellipsis:
+            spec.append(int(rng.integers(-shape[used], shape[used])))
+            used += 1
+        elif used < len(shape):
+            ends = [None if rng.random() < 0.3 else int(rng.integers(-7, 8)) for _ in "be"]
+            step = None if rng.random() < 0.4 else int(rng.choice([-3, -2, -1, 1, 2, 3]))
+            spec.append(slice(ends[0], ends[1], step))
+            used += 1
+    return tuple(spec)
+
+
+def test_getitem_matches_numpy_on_random_indices(rng):
+    cases = []
+    for _ in range(150):
+        shape = tuple(int(d) for d in rng.integers(0, 5, rng.integers(1, 5)))
+        x = rng.standard_normal(shape).astype(F32)
+        index = _random_index(rng, shape)
+        cases.append((x, index, tf.placeholder(tf.float32, [None] * len(shape))))
+    outs = [(h[index], tf.constant(x)[index]) for x, index, h in cases]
+    with tf.Session() as sess:
+        got = sess.run(outs, {h: x for x, _, h in cases})
+    for (x, index, _), (fed, const) in zip(cases, got):
+        np.testing.assert_array_equal(fed, x[index])
+        np.testing.assert_array_equal(const, x[index])
+
+
+def test_getitem_rejects_bad_indices():
+    x = tf.constant(np.zeros((3, 4)))
+    for bad in (1.5, "a", tf.constant([1, 2]), tf.constant(1.0), True):
+        with pytest.raises(TypeError, match="valid indices"):
+            x[bad]  # noqa: B018
+
+
+BUILD_ERRORS = [
+    ("gather_axis", lambda: tf.gather(tf.zeros([2, 3]), [0], axis=2), "axis"),
+    ("transpose_perm_size", lambda: tf.transpose(tf.zeros([2, 3]), [1, 0, 2]), "size 2"),
+    ("transpose_perm_repeat", lambda: tf.transpose(tf.zeros([2, 3]), [1, 1]), "missing"),
+    ("concat_dims", lambda: tf.concat([tf.zeros([2, 3]), tf.zeros([2, 4])], 0), "3 and 4"),
+    ("concat_rank", lambda: tf.concat([tf.zeros([2, 3]), tf.zeros([2])], 0), "rank"),
+    ("concat_axis", lambda: tf.concat([tf.zeros([2]), tf.zeros([2])], 1), "range"),
+    ("concat_scalars", lambda: tf.concat([tf.zeros([]), tf.zeros([])], 0), "scalars"),
+    ("stack_shapes", lambda: tf.stack([tf.zeros([2]), tf.zeros([3])]), "Shapes"),
+    ("stack_axis", lambda: tf.stack([tf.zeros([2]), tf.zeros([2])], axis=2), "axis"),
+    ("unstack_num", lambda: tf.unstack(tf.placeholder(tf.float32, [None, 2])), "infer num"),
+    ("unstack_wrong_num", lambda: tf.unstack(tf.zeros([3, 2]), num=2), "Dimension must be 2"),
+    ("split_uneven", lambda: tf.split(tf.zeros([5, 2]), 2), "evenly divisible"),
+    ("split_sizes", lambda: tf.split(tf.zeros([5, 2]), [2, 2]), "Determined shape"),
+    ("split_two_unknown", lambda: tf.split(tf.zeros([5, 2]), [-1, -1]), "Only one"),
+    ("slice_begin", lambda: tf.slice(tf.zeros([3, 4]), [4, 0], [1, 1]), "begin"),
+    ("slice_size", lambda: tf.slice(tf.zeros([3, 4]), [1, 0], [3, 1]), "size"),
+    ("slice_rank", lambda: tf.slice(tf.zeros([3, 4]), [1], [3]), "size 2"),
+    ("getitem_out_of_bounds", lambda: tf.zeros([3, 4])[3], "out of bounds"),
+    ("getitem_negative_out_of_bounds", lambda: tf.zeros([3, 4])[:, -5], "out of bounds"),
+    ("getitem_too_many", lambda: tf.zeros([3])[1, 2], "Index out of range"),
+    ("getitem_zero_step", lambda: tf.zeros([3])[::0], "non-zero"),
+    ("getitem_two_ellipses", lambda: tf.zeros([3, 3])[..., ...], "Multiple ellipses"),
+    ("expand_dims_axis", lambda: tf.expand_dims(tf.zeros([2, 3]), 4), "expand dim"),
+    ("squeeze_not_one", lambda: tf.squeeze(tf.zeros([2, 3]), [1]), "expected a dimension of 1"),
+    ("squeeze_axis", lambda: tf.squeeze(tf.zeros([1, 3]), [2]), "squeeze dim"),
+    ("tile_length", lambda: tf.tile(tf.zeros([2, 3]), [1, 2, 3]), "length 2"),
+    ("tile_negative", lambda: tf.tile(tf.zeros([2, 3]), [1, -1]), ">= 0"),
+    ("tile_huge", lambda: tf.tile(tf.zeros([2 ** 20]), [2 ** 30]), "too large"),
+    ("pad_rank", lambda: tf.pad(tf.zeros([2, 3]), [[1, 1]]), "rank of inputs"),
+    ("pad_negative", lambda: tf.pad(tf.zeros([2, 3]), [[1, 1], [-1, 0]]), "non-negative"),
+    ("pad_huge", lambda: tf.pad(tf.zeros([2]), [[2 ** 62, 0]]), "too large"),
+    ("pad_reflect_large", lambda: tf.pad(tf.zeros([2, 3]), [[2, 0], [0, 0]], "REFLECT"),
+     "less than"),
+    ("pad_symmetric_large", lambda: tf.pad(tf.zeros([2, 3]), [[0, 0], [0, 4]], "SYMMETRIC"),
+     "no greater"),
+    ("pad_mode", lambda: tf.pad(tf.zeros([2]), [[1, 1]], "EDGE"), "Unknown padding mode"),
+    ("one_hot_axis", lambda: tf.one_hot([1, 2], 3, axis=2), "axis"),
+    ("one_hot_depth", lambda: tf.one_hot([1, 2], -1), "depth"),
+    ("reverse_repeat", lambda: tf.reverse(tf.zeros([2, 3]), [1, -1]), "more than once"),
+    ("reverse_axis", lambda: tf.reverse(tf.zeros([2, 3]), [2]), "axis"),
+    ("range_delta", lambda: tf.range(0, 5, 0), "delta != 0"),
+    ("range_direction", lambda: tf.range(5, 0, 1), "start <= limit"),
+    ("linspace_num", lambda: tf.linspace(0.0, 1.0, 0), "num > 0"),
+    ("boolean_mask_scalar", lambda: tf.boolean_mask(tf.zeros([2]), True), "scalar"),
+    ("boolean_mask_shape", lambda: tf.boolean_mask(tf.zeros([2, 3]), MASK), "incompatible"),
+    ("placeholder_with_default_shape",
+     lambda: tf.placeholder_with_default(tf.zeros([2, 3]), [3, None]), "incompatible"),
+]
+
+
+@pytest.mark.parametrize("build", [c[1] for c in BUILD_ERRORS], ids=[c[0] for c in BUILD_ERRORS])
+def test_bad_static_arguments_raise_value_error(build):
+    message = next(m for _, b, m in BUILD_ERRORS if b is build)
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_dtype_errors_raise_type_error():
+    with pytest.raises(TypeError):
+        tf.concat([tf.zeros([2]), tf.zeros([2], tf.int32)], 0)
+    with pytest.raises(TypeError):
+        tf.gather(tf.zeros([2]), tf.constant([0.5]))
+    with pytest.raises(TypeError):
+        tf.one_hot([0], 2, on_value=tf.constant(1.0), off_value=tf.constant(0, tf.int32))
+    with pytest.raises(TypeError):
+        tf.boolean_mask(tf.zeros([2]), [1, 0])
+
+
+def _fed(dtype, shape, value):
+    holder = tf.placeholder(dtype, [None] * len(shape))
+    return holder, {holder: value}
+
+
+RUN_ERRORS = [
+    ("gather_index", lambda x: tf.gather(x, [0, 5]), (3, 2),
+     r"indices\[1\] = 5 is not in \[0, 3\)"),
+    ("gather_negative_index", lambda x: tf.gather(x, [[0], [-1]], axis=1), (3, 2),
+     r"indices\[1,0\] = -1 is not in \[0, 2\)"),
+    ("embedding_id", lambda x: tf.nn.embedding_lookup(x, [7]), (3, 2), "not in"),
+    ("concat_dims", lambda x: tf.concat([x, tf.zeros([2, 2])], 0), (2, 3), "must be equal"),
+    ("stack_shapes", lambda x: tf.stack([x, tf.zeros([2, 2])]), (2, 3), "must match"),
+    ("split_uneven", lambda x: tf.split(x, 2)[0], (3, 2), "evenly divisible"),
+    ("slice_size", lambda x: tf.slice(x, [1, 0], [3, 1]), (2, 3), "size"),
+    ("getitem", lambda x: x[2], (2, 3), "out of bounds"),
+    ("squeeze", lambda x: tf.squeeze(x, [0]), (2, 3), "expected a dimension of 1"),
+    ("reflect_pad", lambda x: tf.pad(x, [[2, 0], [0, 0]], "REFLECT"), (2, 3), "less than"),
+    ("unstack", lambda x: tf.unstack(x, num=3)[0], (2, 3), "Dimension must be 3"),
+    ("one_hot_axis", lambda x: tf.one_hot(tf.cast(tf.reshape(x, tf.placeholder_with_default(
+        [6], [None])), tf.int32), 3, axis=2), (2, 3), "axis"),
+    ("transpose_perm", lambda x: tf.transpose(x, tf.placeholder_with_default([0, 0], [2])),
+     (2, 3), "missing"),
+]
+
+
+@pytest.mark.parametrize("case", RUN_ERRORS, ids=[c[0] for c in RUN_ERRORS])
+def test_bad_dynamic_values_raise_invalid_argument(case):
+    _, fn, shape, message = case
+    x, feed = _fed(tf.float32, shape, np.zeros(shape, F32))
+    out = fn(x)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            sess.run(out, feed)
+
+
+def test_gather_out_of_range_on_constants_fails_at_run_time():
+    out = tf.gather(tf.constant([1.0, 2.0]), [2])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="not in"):
+            sess.run(out)
+
+
+def test_fed_values_checked_by_range_and_split():
+    n = tf.placeholder(tf.int32, [])
+    sizes = tf.placeholder(tf.int32, [2])
+    x = tf.zeros([5, 2])
+    with tf.Session() as sess:
+        assert sess.run(tf.range(n), {n: 3}).tolist() == [0, 1, 2]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="start <= limit"):
+            sess.run(tf.range(n), {n: -1})
+        a, b = tf.split(x, sizes)
+        assert sess.run(b, {sizes: [1, 4]}).shape == (4, 2)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Determined shape"):
+            sess.run(b, {sizes: [1, 1]})
+
+
+def test_large_copies_match_numpy_for_any_thread_count(rng):
+    x = rng.standard_normal((64, 300, 20)).astype(F32)
+    t = tf.constant(x)
+    outs = [tf.transpose(t, [2, 0, 1]), tf.concat([t, t], 2), tf.tile(t, [1, 1, 3]),
+            t[:, ::-3], tf.pad(t, [[1, 1], [0, 0], [2, 2]], "REFLECT"),
+            tf.gather(t, [3, 1], axis=2)]
+    want = [x.transpose(2, 0, 1), np.concatenate([x, x], 2), np.tile(x, (1, 1, 3)), x[:, ::-3],
+            np.pad(x, [[1, 1], [0, 0], [2, 2]], "reflect"), x[..., [3, 1]]]
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            for g, w in zip(sess.run(outs), want):
+                np.testing.assert_array_equal(g, w)
+
+
+def test_transpose_every_tile_edge(rng):
+    sizes = [1, 7, 8, 9, 16, 17, 33, 40]
+    cases = [rng.standard_normal((r, c)).astype(dtype) for dtype in (F32, F64, np.float16, I64)
+             for r in sizes for c in sizes]
+    cases += [rng.random((r, c)) < 0.5 for r in sizes for c in sizes]
+    outs = [tf.transpose(tf.constant(x)) for x in cases]
+    with tf.Session() as sess:
+        for got, x in zip(sess.run(outs), cases):
+            np.testing.assert_array_equal(got, x.T)

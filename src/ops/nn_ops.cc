@@ -612,11 +612,11 @@ Status l2_loss_shape(InferenceContext& ctx) {
 // on the thread count.
 constexpr int64_t kL2Piece = 1 << 14;
 
-// Sum of squares of n values: 16 independent lanes (vectorised without -ffast-math) over
-// blocks of 1024, block sums added in double.
+// Sum of squares of n values: 128 bytes of independent lanes (vectorised without -ffast-math,
+// four AVX2 accumulators) over blocks of 1024, block sums added in double.
 template <typename T>
 inline double sum_squares(const T* x, int64_t n) {
-  constexpr int kLanes = 16;
+  constexpr int kLanes = 128 / sizeof(T);
   constexpr int64_t kBlock = 1024;
   double total = 0;
   for (int64_t b = 0; b < n; b += kBlock) {

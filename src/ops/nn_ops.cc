@@ -521,8 +521,8 @@ Status sparse_xent_kernel(KernelContext& ctx) {
 // ---- BiasAdd ----
 
 // Axis of the bias in a value of rank `rank`: the last (NHWC) or third from last (NCHW).
-int bias_axis(const InferenceContext& ctx, int rank) {
-  return ctx.attrs().get<std::string>("data_format") == "NCHW" ? rank - 3 : rank - 1;
+int bias_axis(const AttrMap& attrs, int rank) {
+  return attrs.get<std::string>("data_format") == "NCHW" ? rank - 3 : rank - 1;
 }
 
 Status bias_add_shape(InferenceContext& ctx) {
@@ -536,7 +536,7 @@ Status bias_add_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, 1));
   Shape out = ctx.input_shape(0);
   if (out.rank_known()) {
-    const int axis = bias_axis(ctx, out.rank());
+    const int axis = bias_axis(ctx.attrs(), out.rank());
     const Shape& bias = ctx.input_shape(1);
     const int64_t want = out.dim(axis);
     const int64_t got = bias.rank_known() ? bias.dim(0) : kUnknownDim;
@@ -572,7 +572,7 @@ Status bias_add_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& bias = ctx.input(1);
   const int rank = x.shape().rank();
-  const int axis = ctx.attrs().get<std::string>("data_format") == "NCHW" ? rank - 3 : rank - 1;
+  const int axis = bias_axis(ctx.attrs(), rank);
   const int64_t channels = bias.num_elements();
   int64_t inner = 1;
   for (int d = axis + 1; d < rank; ++d) inner *= x.shape().dim(d);

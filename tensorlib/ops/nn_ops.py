@@ -5,7 +5,7 @@ from tensorlib import dtypes as _dtypes
 from tensorlib import errors
 from tensorlib.framework import ops, tensor_shape
 from tensorlib.framework.constant_op import convert_to_tensor
-from tensorlib.ops import math_ops
+from tensorlib.ops import math_ops, random_ops
 from tensorlib.ops.math_ops import sigmoid  # noqa: F401 (tf.nn.sigmoid)
 
 
@@ -417,7 +417,6 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
                              f"(got {keep_prob!r})") from None
     if rate is None:
         raise ValueError("You must provide a rate to dropout.")
-    from tensorlib.ops import random_ops
     with ops.name_scope(name, "dropout", [x]) as name:
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_floating:

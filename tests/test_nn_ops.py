@@ -346,3 +346,20 @@ def test_dropout_keeps_about_keep_prob_and_scales():
     assert abs((got != 0).mean() - 0.8) < 0.01
     assert (got_rows == got_rows[:, :1]).all()  # one decision per row
     assert abs((got_rows[:, 0] != 0).mean() - 0.5) < 0.1
+
+
+def test_static_shapes_from_partial_inputs():
+    x = tf.placeholder(tf.float32, [None, 5])
+    assert tf.nn.bias_add(x, tf.placeholder(tf.float32, [None])).shape.as_list() == [None, 5]
+    assert tf.nn.bias_add(tf.placeholder(tf.float32, [2, None]),
+                          tf.zeros([7])).shape.as_list() == [2, 7]
+    assert tf.nn.softmax(x).shape.as_list() == [None, 5]
+    sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.placeholder(tf.int32, [4]), logits=x)
+    assert sparse.shape.as_list() == [4]
+    dense = tf.nn.softmax_cross_entropy_with_logits_v2(
+        labels=tf.placeholder(tf.float32, [3, None, None]),
+        logits=tf.placeholder(tf.float32, [None, 2, None]))
+    assert dense.shape.as_list() == [3, 2]
+    assert tf.nn.l2_loss(tf.placeholder(tf.float64)).shape.as_list() == []
+    assert tf.nn.softmax(tf.placeholder(tf.float32)).shape.ndims is None

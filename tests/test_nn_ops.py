@@ -363,3 +363,21 @@ def test_static_shapes_from_partial_inputs():
     assert dense.shape.as_list() == [3, 2]
     assert tf.nn.l2_loss(tf.placeholder(tf.float64)).shape.as_list() == []
     assert tf.nn.softmax(tf.placeholder(tf.float32)).shape.ndims is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_at_special_values(dtype):
+    x = np.array([-np.inf, -1000, -90, -20, -1, -1e-3, -1e-30, 0, 1e-30, 1e-3, 1, 20, 90, 1000,
+                  np.inf, np.nan] * 2, dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = {
+            tf.nn.relu6: np.clip(x, 0, 6),
+            tf.nn.elu: np.where(x < 0, np.expm1(x), x),
+            tf.nn.selu: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(x), x),
+            tf.nn.leaky_relu: np.where(x > 0, x, x * 0.2),
+            tf.nn.softplus: np.logaddexp(0, x),
+        }
+    with tf.Session() as sess:
+        got = sess.run([fn(tf.constant(x)) for fn in want])
+    for g, w in zip(got, want.values()):
+        np.testing.assert_allclose(g, w.astype(dtype), rtol=1e-6, atol=0)

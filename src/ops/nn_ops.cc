@@ -30,9 +30,9 @@ constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 // ---- float32 AVX2 math (Cephes polynomials, about 2 ulp) ----
 
 #ifdef TL_NN_AVX2
-// exp(x); 0 below -87.34 (no subnormal results), +inf above 88.37; NaN stays NaN.
+// exp(x) over the whole float range (subnormal results included); NaN stays NaN.
 TL_TARGET_AVX2 inline __m256 exp_avx2(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.33654f), hi = _mm256_set1_ps(88.37626f);
+  const __m256 lo = _mm256_set1_ps(-103.972084f), hi = _mm256_set1_ps(88.7228394f);
   const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
   const __m256 overflow = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
   x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));  // NOTE: operand order keeps NaN
@@ -47,9 +47,14 @@ TL_TARGET_AVX2 inline __m256 exp_avx2(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i e = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+  // 2^n for n in [-150, 128] as 2^n1 * 2^n2, both factors normal floats.
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
   y = _mm256_andnot_ps(underflow, y);
   return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), overflow);
 }

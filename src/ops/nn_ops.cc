@@ -196,7 +196,19 @@ struct SoftplusFn {
 #endif
 };
 
+// y[i] = fn(x[i]) with the scalar operator (vectorised by the compiler where it can).
+template <typename Fn, typename T>
+inline void map_scalar(const Fn& fn, const T* x, T* y, int64_t n) {
+  const Fn f = fn;  // a local copy: stores to y cannot change its attributes
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
 #ifdef TL_NN_AVX2
+template <typename Fn, typename T>
+TL_TARGET_AVX2 void map_scalar_avx2(const Fn& fn, const T* x, T* y, int64_t n) {
+  map_scalar(fn, x, y, n);
+}
+
 // y[i] = fn(x[i]) for float32, 8 lanes at a time; the tail goes through a padded block.
 template <typename Fn>
 TL_TARGET_AVX2 void map_avx2(const Fn& fn, const float* x, float* y, int64_t n) {
@@ -219,19 +231,18 @@ Status activation_kernel(KernelContext& ctx) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
     T* py = ctx.output(0).data<T>();
+    void (*map)(const Fn&, const T*, T*, int64_t) = &map_scalar<Fn, T>;
 #ifdef TL_NN_AVX2
-    if constexpr (std::is_same_v<T, float>) {
-      if (cpu_has_avx2()) {
-        ctx.parallel_for(x.num_elements(), kGrain, [&](int64_t b, int64_t e) {
-          map_avx2(fn, px + b, py + b, e - b);
-        });
-        return;
+    if (cpu_has_avx2()) {
+      if constexpr (std::is_same_v<T, float>) {
+        map = &map_avx2<Fn>;
+      } else {
+        map = &map_scalar_avx2<Fn, T>;
       }
     }
 #endif
-    ctx.parallel_for(x.num_elements(), kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) py[i] = fn(px[i]);
-    });
+    ctx.parallel_for(x.num_elements(), kGrain,
+                     [&](int64_t b, int64_t e) { map(fn, px + b, py + b, e - b); });
   });
 }
 

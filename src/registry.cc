@@ -21,6 +21,7 @@ OpRegistry& OpRegistry::global() {
     register_concat_ops(*r);
     register_gather_ops(*r);
     register_random_ops(*r);
+    register_nn_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

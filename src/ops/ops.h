@@ -16,5 +16,6 @@ void register_slice_ops(OpRegistry& r);      // slice_ops.cc: Slice, StridedSlic
 void register_concat_ops(OpRegistry& r);     // concat_ops.cc: ConcatV2, Pack, Unpack, Split
 void register_gather_ops(OpRegistry& r);     // gather_ops.cc: GatherV2, OneHot
 void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNormal, RandomUniform
+void register_nn_ops(OpRegistry& r);         // nn_ops.cc: activations, softmax, losses, BiasAdd
 
 }  // namespace tl

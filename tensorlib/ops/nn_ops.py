@@ -1,9 +1,484 @@
-"""Neural-network ops (`tf.nn`)."""
-from tensorlib.framework import ops
+"""Neural-network ops (`tf.nn`): activations, softmax, losses, bias_add, dropout, moments."""
+import numbers
+
+from tensorlib import dtypes as _dtypes
+from tensorlib import errors
+from tensorlib.framework import ops, tensor_shape
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.ops import math_ops, random_ops
 from tensorlib.ops.math_ops import sigmoid  # noqa: F401 (tf.nn.sigmoid)
+
+
+def _unary(op_type, features, name, attrs=None):
+    return ops.apply_op(op_type, [convert_to_tensor(features, name="features")], attrs,
+                        name=name).outputs[0]
 
 
 def relu(features, name=None):
     """max(features, 0) elementwise."""
-    return ops.apply_op("Relu", [convert_to_tensor(features)], name=name).outputs[0]
+    return _unary("Relu", features, name)
+
+
+def relu6(features, name=None):
+    """Computes Rectified Linear 6: `min(max(features, 0), 6)`.
+
+    Args:
+      features: A `Tensor` with type `float`, `double`, `int32` or `int64`.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` with the same type as `features`.
+    """
+    return _unary("Relu6", features, name)
+
+
+def elu(features, name=None):
+    """Computes exponential linear: `exp(features) - 1` if < 0, `features` otherwise.
+
+    See [Fast and Accurate Deep Network Learning by Exponential Linear Units (ELUs)
+    ](http://arxiv.org/abs/1511.07289)
+    """
+    return _unary("Elu", features, name)
+
+
+def selu(features, name=None):
+    """Computes scaled exponential linear: `scale * alpha * (exp(features) - 1)` if < 0,
+    `scale * features` otherwise, with alpha = 1.6732632423543772848170429916717 and
+    scale = 1.0507009873554804934193349852946.
+
+    See [Self-Normalizing Neural Networks](https://arxiv.org/abs/1706.02515)
+    """
+    return _unary("Selu", features, name)
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """Compute the Leaky ReLU activation function: `features` if > 0, `alpha * features`
+    otherwise.
+
+    "Rectifier Nonlinearities Improve Neural Network Acoustic Models"
+    AL Maas, AY Hannun, AY Ng - Proc. ICML, 2013.
+
+    Args:
+      features: A `Tensor` representing preactivation values. Must be one of the following
+        types: `float32`, `float64`, `int32`, `int64` (integers are cast to `float32`).
+      alpha: Slope of the activation function at x < 0.
+      name: A name for the operation (optional).
+
+    Returns:
+      The activation value.
+    """
+    with ops.name_scope(name, "LeakyRelu", [features, alpha]) as name:
+        features = convert_to_tensor(features, name="features")
+        if features.dtype.is_integer:
+            features = math_ops.cast(features, _dtypes.float32)
+        if hasattr(alpha, "item"):
+            alpha = alpha.item()
+        return ops.apply_op("LeakyRelu", [features], {"alpha": float(alpha)},
+                            name=name).outputs[0]
+
+
+def softplus(features, name=None):
+    """Computes softplus: `log(exp(features) + 1)`, without overflow for large features."""
+    return _unary("Softplus", features, name)
+
+
+def _softmax(op_type, logits, axis, dim, name):
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dim'.")
+    axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
+    logits = convert_to_tensor(logits)
+    ndims = logits.shape.ndims
+    if isinstance(axis, ops.Tensor):
+        raise TypeError(f"{op_type}: `axis` must be a Python integer, got a Tensor")
+    if axis != -1 and axis != (ndims or 0) - 1:
+        if ndims is not None and not -ndims <= axis < ndims:
+            raise errors.InvalidArgumentError(
+                None, None, f"Dimension ({axis}) must be in the range [{-ndims}, {ndims}) "
+                f"where {ndims} is the number of dimensions in the input.")
+        raise NotImplementedError(
+            f"{op_type} over axis {axis} of a tensor of rank {ndims}: only the last axis is "
+            "supported (tensorlib has no Transpose op yet to move the axis last)")
+    return ops.apply_op(op_type, [logits], name=name).outputs[0]
+
+
+def softmax(logits, axis=None, name=None, dim=None):
+    """Computes softmax activations: `exp(logits) / reduce_sum(exp(logits), axis)`.
+
+    Args:
+      logits: A non-empty `Tensor` of type `float32` or `float64`.
+      axis: The dimension softmax would be performed on. The default is -1 which indicates
+        the last dimension (the only one supported so far).
+      name: A name for the operation (optional).
+      dim: Deprecated alias for `axis`.
+
+    Returns:
+      A `Tensor`. Has the same type and shape as `logits`.
+
+    Raises:
+      InvalidArgumentError: if `logits` is empty or `axis` is beyond the last dimension of
+        `logits`.
+    """
+    return _softmax("Softmax", logits, axis, dim, name)
+
+
+def log_softmax(logits, axis=None, name=None, dim=None):
+    """Computes log softmax activations: `logits - log(reduce_sum(exp(logits), axis))`.
+
+    Args:
+      logits: A non-empty `Tensor` of type `float32` or `float64`.
+      axis: The dimension softmax would be performed on. The default is -1 which indicates
+        the last dimension (the only one supported so far).
+      name: A name for the operation (optional).
+      dim: Deprecated alias for `axis`.
+
+    Returns:
+      A `Tensor`. Has the same type and shape as `logits`.
+    """
+    return _softmax("LogSoftmax", logits, axis, dim, name)
+
+
+def _ensure_xent_args(name, sentinel, labels, logits):
+    if sentinel is not None:
+        raise ValueError(f"Only call `{name}` with named arguments (labels=..., logits=..., ...)")
+    if labels is None or logits is None:
+        raise ValueError("Both labels and logits must be provided.")
+
+
+def _precise(logits):
+    """float16 logits are computed in float32, as TF1 does."""
+    if logits.dtype == _dtypes.float16:
+        return math_ops.cast(logits, _dtypes.float32)
+    return logits
+
+
+def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
+    """Computes softmax cross entropy between `logits` and `labels`.
+
+    Measures the probability error in discrete classification tasks in which the classes are
+    mutually exclusive (each entry is in exactly one class). `labels` holds a valid probability
+    distribution along the class axis; `logits` are unscaled log probabilities (do not call
+    this op with the output of `softmax`).
+
+    `logits` and `labels` must have the same shape, e.g. `[batch_size, num_classes]`, and the
+    same dtype (`float16`, `float32`, or `float64`).
+
+    Args:
+      labels: Each vector along the class dimension should hold a valid probability
+        distribution.
+      logits: Unscaled log probabilities.
+      axis: The class dimension. Defaulted to -1 which is the last dimension (the only one
+        supported so far).
+      name: A name for the operation (optional).
+      dim: Deprecated alias for axis.
+
+    Returns:
+      A `Tensor` that contains the softmax cross entropy loss. Its type is the same as
+      `logits` and its shape is the same as `labels` except that it does not have the last
+      dimension of `labels`.
+    """
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dim'.")
+    axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
+    with ops.name_scope(name, "softmax_cross_entropy_with_logits", [logits, labels]) as name:
+        logits = convert_to_tensor(logits, name="logits")
+        labels = convert_to_tensor(labels, name="labels")
+        precise_logits = _precise(logits)
+        labels = math_ops.cast(labels, precise_logits.dtype)
+        ndims = precise_logits.shape.ndims
+        if axis != -1 and (ndims is None or axis % ndims != ndims - 1):
+            raise NotImplementedError(
+                f"softmax_cross_entropy_with_logits over axis {axis} of a tensor of rank "
+                f"{ndims}: only the last axis is supported (tensorlib has no Transpose op yet "
+                "to move the axis last)")
+        cost = ops.apply_op("SoftmaxCrossEntropyWithLogits", [precise_logits, labels],
+                            name=name).outputs[0]
+        if logits.dtype == _dtypes.float16:
+            cost = math_ops.cast(cost, _dtypes.float16)
+        return cost
+
+
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
+                                      name=None):
+    """Computes softmax cross entropy between `logits` and `labels`.
+
+    Measures the probability error in discrete classification tasks in which the classes are
+    mutually exclusive. `logits` and `labels` must have the same shape, e.g.
+    `[batch_size, num_classes]`, and the same dtype. Backpropagation will happen only into
+    `logits` (see `softmax_cross_entropy_with_logits_v2` for labels that are trained too).
+
+    Args:
+      _sentinel: Used to prevent positional parameters. Internal, do not use.
+      labels: Each vector along the class dimension should hold a valid probability
+        distribution.
+      logits: Unscaled log probabilities.
+      dim: The class dimension. Defaulted to -1 which is the last dimension.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` that contains the softmax cross entropy loss, of `labels`' shape without its
+      last dimension.
+    """
+    _ensure_xent_args("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, axis=dim,
+                                                name=name)
+
+
+def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
+                                             name=None):
+    """Computes sparse softmax cross entropy between `logits` and `labels`.
+
+    For mutually exclusive classes given as indices: `labels` of shape `[d_0, ..., d_{r-1}]`
+    (int32 or int64, each in `[0, num_classes)`) and `logits` of shape
+    `[d_0, ..., d_{r-1}, num_classes]` (float16, float32 or float64). A label outside
+    `[0, num_classes)` raises InvalidArgumentError when the op runs.
+
+    Args:
+      _sentinel: Used to prevent positional parameters. Internal, do not use.
+      labels: `Tensor` of shape `[d_0, d_1, ..., d_{r-1}]` and dtype `int32` or `int64`.
+      logits: Unscaled log probabilities of shape `[d_0, d_1, ..., d_{r-1}, num_classes]`.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` of the same shape as `labels` and of the same type as `logits` with the
+      softmax cross entropy loss.
+
+    Raises:
+      ValueError: If logits are scalars (need to have rank >= 1) or if the rank of the labels
+        is not equal to the rank of the logits minus one.
+    """
+    _ensure_xent_args("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    with ops.name_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]):
+        labels = convert_to_tensor(labels)
+        logits = convert_to_tensor(logits)
+        precise_logits = _precise(logits)
+        labels_shape = labels.shape
+        logits_shape = logits.shape
+        if logits_shape.ndims == 0:
+            raise ValueError(f"Logits cannot be scalars - received shape {logits_shape}.")
+        if (logits_shape.ndims is not None and labels_shape.ndims is not None
+                and labels_shape.ndims != logits_shape.ndims - 1):
+            raise ValueError(f"Rank mismatch: Rank of labels (received {labels_shape.ndims}) "
+                             "should equal rank of logits minus 1 (received "
+                             f"{logits_shape.ndims}).")
+        if (labels_shape.is_fully_defined() and logits_shape.ndims is not None
+                and logits_shape[:-1].is_fully_defined()
+                and labels_shape.as_list() != logits_shape[:-1].as_list()):
+            raise ValueError(f"Shape mismatch: The shape of labels (received {labels_shape}) "
+                             "should equal the shape of logits except for the last dimension "
+                             f"(received {logits_shape}).")
+        cost = ops.apply_op("SparseSoftmaxCrossEntropyWithLogits", [precise_logits, labels],
+                            name=name).outputs[0]
+        if logits.dtype == _dtypes.float16:
+            cost = math_ops.cast(cost, _dtypes.float16)
+        return cost
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Computes sigmoid cross entropy given `logits`.
+
+    Measures the probability error in discrete classification tasks in which each class is
+    independent and not mutually exclusive. With `x = logits`, `z = labels`, the loss
+    `z * -log(sigmoid(x)) + (1 - z) * -log(1 - sigmoid(x))` is computed in the stable form
+
+        max(x, 0) - x * z + log(1 + exp(-abs(x)))
+
+    `logits` and `labels` must have the same type and shape.
+
+    Args:
+      _sentinel: Used to prevent positional parameters. Internal, do not use.
+      labels: A `Tensor` of the same type and shape as `logits`.
+      logits: A `Tensor` of type `float32` or `float64`.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` of the same shape as `logits` with the componentwise logistic losses.
+
+    Raises:
+      ValueError: If `logits` and `labels` do not have the same shape.
+    """
+    _ensure_xent_args("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
+    with ops.name_scope(name, "logistic_loss", [logits, labels]) as name:
+        logits = convert_to_tensor(logits, name="logits")
+        labels = convert_to_tensor(labels, name="labels")
+        try:
+            labels.shape.merge_with(logits.shape)
+        except ValueError:
+            raise ValueError("logits and labels must have the same shape "
+                             f"({logits.shape} vs {labels.shape})") from None
+        relu_logits = relu(logits)
+        # -abs(x) = -(relu(x) + relu(-x)), exactly; log(1 + exp(t)) = softplus(t).
+        abs_logits = math_ops.add(relu_logits, relu(math_ops.negative(logits)))
+        neg_abs_logits = math_ops.negative(abs_logits)
+        return math_ops.add(math_ops.subtract(relu_logits, math_ops.multiply(logits, labels)),
+                            softplus(neg_abs_logits), name=name)
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """Adds `bias` to `value`.
+
+    This is (mostly) a special case of `tf.add` where `bias` is restricted to 1-D. Broadcasting
+    is supported, so `value` may have any number of dimensions. Unlike `tf.add`, the type of
+    `bias` is allowed to differ from `value` in the case where both types are quantized.
+
+    Args:
+      value: A `Tensor` with type `float`, `double`, `int64` or `int32`.
+      bias: A 1-D `Tensor` with size matching the channel dimension of `value`. Must be the
+        same type as `value`.
+      data_format: A string. 'N...C' and 'NC...' are supported: the bias is added to the last
+        dimension, or to the third-from-last ('NCHW').
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` with the same type as `value`.
+    """
+    with ops.name_scope(name, "BiasAdd", [value, bias]) as name:
+        if data_format is not None:
+            if data_format.startswith("NC"):
+                data_format = "NCHW"
+            elif data_format.startswith("N") and data_format.endswith("C"):
+                data_format = "NHWC"
+            else:
+                raise ValueError("data_format must be of the form `N...C` or `NC...`")
+        value = convert_to_tensor(value, name="input")
+        bias = convert_to_tensor(bias, dtype=value.dtype, name="bias")
+        return ops.apply_op("BiasAdd", [value, bias], {"data_format": data_format or "NHWC"},
+                            name=name).outputs[0]
+
+
+def l2_loss(t, name=None):
+    """L2 Loss.
+
+    Computes half the L2 norm of a tensor without the `sqrt`:
+
+        output = sum(t ** 2) / 2
+
+    Args:
+      t: A `Tensor` of type `float32` or `float64`. Typically 2-D, but may have any
+        dimensions.
+      name: A name for the operation (optional).
+
+    Returns:
+      A scalar `Tensor`. Has the same type as `t`.
+    """
+    return ops.apply_op("L2Loss", [convert_to_tensor(t, name="t")], name=name).outputs[0]
+
+
+def _noise_shape(x, noise_shape):
+    """The shape of dropout's random mask: `noise_shape`, its None entries taken from x."""
+    if noise_shape is None:
+        if not x.shape.is_fully_defined():
+            raise ValueError(f"dropout of {x.name} with shape {x.shape}: tensorlib needs the "
+                             "shape fully known, or an explicit noise_shape")
+        return x.shape.as_list()
+    if isinstance(noise_shape, ops.Tensor):
+        return noise_shape
+    noise_shape = list(tensor_shape.as_shape(noise_shape).as_list())
+    if x.shape.ndims is not None and len(noise_shape) == x.shape.ndims:
+        noise_shape = [x.shape.as_list()[i] if d is None else d
+                       for i, d in enumerate(noise_shape)]
+    if any(d is None for d in noise_shape):
+        raise ValueError(f"dropout: noise_shape {noise_shape} has unknown dims")
+    return noise_shape
+
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """Computes dropout.
+
+    With probability `rate` (= 1 - keep_prob), drops elements of `x`. Input that are kept are
+    scaled up by `1 / (1 - rate)`, so that the expected sum is unchanged.
+
+    By default, each element is kept or dropped independently. If `noise_shape` is specified,
+    it must be broadcastable to the shape of `x`, and only dimensions with
+    `noise_shape[i] == shape(x)[i]` make independent decisions.
+
+    Args:
+      x: A floating point tensor.
+      keep_prob: (deprecated) A deprecated alias for `(1-rate)`.
+      noise_shape: A 1-D `Tensor` of type `int32`, representing the shape for randomly
+        generated keep/drop flags.
+      seed: A Python integer. Used to create random seeds.
+      name: A name for this operation (optional).
+      rate: A scalar `Tensor` with the same type as `x`. The probability that each element of
+        `x` is discarded.
+
+    Returns:
+      A Tensor of the same shape of `x`.
+
+    Raises:
+      ValueError: If `rate` is not in `[0, 1)` or if `x` is not a floating point tensor.
+    """
+    if keep_prob is not None and rate is not None:
+        raise ValueError("Cannot specify both 'rate' and 'keep_prob'.")
+    if keep_prob is not None:
+        try:
+            rate = 1. - keep_prob
+        except TypeError:
+            raise ValueError("keep_prob must be a floating point number or Tensor "
+                             f"(got {keep_prob!r})") from None
+    if rate is None:
+        raise ValueError("You must provide a rate to dropout.")
+    with ops.name_scope(name, "dropout", [x]) as name:
+        x = convert_to_tensor(x, name="x")
+        if not x.dtype.is_floating:
+            raise ValueError("x has to be a floating point tensor since it's going to be "
+                             f"scaled. Got a {x.dtype.name} tensor instead.")
+        if isinstance(rate, numbers.Real):
+            if not 0 <= rate < 1:
+                raise ValueError("rate must be a scalar tensor or a float in the range [0, 1), "
+                                 f"got {rate:g}")
+            if rate == 0:
+                return x
+        rate = convert_to_tensor(rate, dtype=x.dtype, name="rate")
+        if rate.shape.ndims not in (None, 0):
+            raise ValueError(f"rate must be a scalar, got shape {rate.shape}")
+        random_tensor = random_ops.random_uniform(_noise_shape(x, noise_shape), seed=seed,
+                                                  dtype=x.dtype)
+        keep_prob = math_ops.subtract(1.0, rate)
+        # floor(keep_prob + u) is 1 with probability keep_prob; the sum lies in [0, 2), where
+        # the float -> int32 cast (truncation) is floor.
+        keep_mask = math_ops.cast(
+            math_ops.cast(math_ops.add(random_tensor, keep_prob), _dtypes.int32), x.dtype)
+        return math_ops.multiply(math_ops.multiply(x, math_ops.truediv(1.0, keep_prob)),
+                                 keep_mask, name=name)
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """Calculate the mean and variance of `x`.
+
+    The mean and variance are calculated by aggregating the contents of `x` across `axes`. If
+    `x` is 1-D and `axes = [0]` this is just the mean and variance of a vector.
+
+    Note: shift is currently not used; the true mean is computed and used.
+
+    When using these moments for batch normalization (see `tf.nn.batch_normalization`):
+     * for so-called "global normalization", used with convolutional filters with shape
+       `[batch, height, width, depth]`, pass `axes=[0, 1, 2]`.
+     * for simple batch normalization pass `axes=[0]` (batch only).
+
+    Args:
+      x: A `Tensor`.
+      axes: Array of ints. Axes along which to compute mean and variance.
+      shift: Not used in the current implementation.
+      name: Name used to scope the operations that compute the moments.
+      keep_dims: Deprecated alias for keepdims.
+      keepdims: produce moments with the same dimensionality as the input.
+
+    Returns:
+      Two `Tensor` objects: `mean` and `variance`.
+    """
+    if keep_dims is not None and keepdims is not None:
+        raise ValueError("Cannot specify both 'keepdims' and 'keep_dims'.")
+    keep_dims = bool(keepdims if keepdims is not None else keep_dims)
+    with ops.name_scope(name, "moments", [x, axes]):
+        x = convert_to_tensor(x, name="x")
+        y = math_ops.cast(x, _dtypes.float32) if x.dtype == _dtypes.float16 else x
+        mean = math_ops.reduce_mean(y, axes, keepdims=True, name="mean")
+        deviation = math_ops.subtract(y, mean)
+        variance = math_ops.reduce_mean(math_ops.multiply(deviation, deviation), axes,
+                                        keepdims=keep_dims, name="variance")
+        if not keep_dims:
+            # Summing the kept size-1 axes drops them (a squeeze).
+            mean = math_ops.reduce_sum(mean, axes, name="Squeeze")
+        if x.dtype == _dtypes.float16:
+            return math_ops.cast(mean, _dtypes.float16), math_ops.cast(variance, _dtypes.float16)
+        return mean, variance

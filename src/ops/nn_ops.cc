@@ -1,0 +1,727 @@
+// Neural-network ops: activations (Relu6, Elu, Selu, LeakyRelu, Softplus), Softmax and
+// LogSoftmax, the fused softmax cross-entropies, BiasAdd and L2Loss. (Relu is in math_ops.cc.)
+//
+// Row ops (Softmax, LogSoftmax, the cross-entropies) see their input as [rows, classes], the
+// classes being the last dim, and run rows in parallel. Each row subtracts its max before exp,
+// so logits of any size give finite results. float32 loops use AVX2 (with the exp and log
+// below) when the CPU has it; other types run generic loops.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TL_NN_AVX2 1
+#endif
+
+#include "ops/cpu_features.h"
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+
+namespace tl {
+namespace {
+
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+
+// ---- float32 AVX2 math (Cephes polynomials, about 2 ulp) ----
+
+#ifdef TL_NN_AVX2
+// exp(x) over the whole float range (subnormal results included); NaN stays NaN.
+TL_TARGET_AVX2 inline __m256 exp_avx2(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-103.972084f), hi = _mm256_set1_ps(88.7228394f);
+  const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  const __m256 overflow = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
+  x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));  // NOTE: operand order keeps NaN
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  // 2^n for n in [-150, 128] as 2^n1 * 2^n2, both factors normal floats.
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  y = _mm256_andnot_ps(underflow, y);
+  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), overflow);
+}
+
+// exp(x) - 1, accurate near 0 (a Taylor polynomial where |x| < 0.35).
+TL_TARGET_AVX2 inline __m256 expm1_avx2(__m256 x) {
+  __m256 p = _mm256_set1_ps(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 720));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(0.5f));
+  const __m256 taylor = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), x);
+  const __m256 big = _mm256_sub_ps(exp_avx2(x), _mm256_set1_ps(1.0f));
+  const __m256 abs = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+  return _mm256_blendv_ps(big, taylor, _mm256_cmp_ps(abs, _mm256_set1_ps(0.35f), _CMP_LT_OQ));
+}
+
+// log(x) for normal x > 0.
+TL_TARGET_AVX2 inline __m256 log_avx2(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256i bits = _mm256_castps_si256(x);
+  __m256 e = _mm256_cvtepi32_ps(
+      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
+  __m256 m = _mm256_castsi256_ps(_mm256_or_si256(
+      _mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
+  // m in [0.5, 1): fold into [sqrt(0.5), sqrt(2)) - 1.
+  const __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
+  e = _mm256_sub_ps(e, _mm256_and_ps(small, one));
+  m = _mm256_add_ps(_mm256_sub_ps(m, one), _mm256_and_ps(small, m));
+  const __m256 z = _mm256_mul_ps(m, m);
+  __m256 p = _mm256_set1_ps(7.0376836292e-2f);
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.1514610310e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.1676998740e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.2420140846e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.4249322787e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.6668057665e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(2.0000714765e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-2.4999993993e-1f));
+  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(3.3333331174e-1f));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, m), z);
+  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
+  y = _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), z, y);
+  return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), _mm256_add_ps(m, y));
+}
+
+// log(1 + x) for x >= 0, accurate for tiny x: log(u) * x / (u - 1) with u = 1 + x rounded.
+TL_TARGET_AVX2 inline __m256 log1p_avx2(__m256 x) {
+  const __m256 u = _mm256_add_ps(x, _mm256_set1_ps(1.0f));
+  const __m256 d = _mm256_sub_ps(u, _mm256_set1_ps(1.0f));
+  const __m256 exact = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ);
+  const __m256 r = _mm256_mul_ps(log_avx2(u), _mm256_div_ps(x, _mm256_blendv_ps(d, x, exact)));
+  return _mm256_blendv_ps(r, x, exact);
+}
+
+// The sum of the 8 lanes.
+TL_TARGET_AVX2 inline float hsum_avx2(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+#endif
+
+// ---- elementwise activations ----
+// Each is a functor built from the op's attributes: a scalar operator() for every dtype and,
+// for float32, an 8-lane vec().
+
+struct Relu6Fn {
+  static constexpr const char* kName = "Relu6";
+  explicit Relu6Fn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T x) const { return x < T(0) ? T(0) : (x > T(6) ? T(6) : x); }  // NaN passes
+#ifdef TL_NN_AVX2
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
+    return _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(_mm256_setzero_ps(), x));
+  }
+#endif
+};
+
+struct LeakyReluFn {
+  static constexpr const char* kName = "LeakyRelu";
+  explicit LeakyReluFn(const AttrMap& attrs) : alpha(attrs.get<double>("alpha")) {}
+  template <typename T>
+  T operator()(T x) const { return x > T(0) ? x : x * static_cast<T>(alpha); }
+#ifdef TL_NN_AVX2
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
+    const __m256 scaled = _mm256_mul_ps(x, _mm256_set1_ps(static_cast<float>(alpha)));
+    return _mm256_blendv_ps(scaled, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
+#endif
+  double alpha;
+};
+
+struct EluFn {
+  static constexpr const char* kName = "Elu";
+  explicit EluFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T x) const { return x < T(0) ? std::expm1(x) : x; }
+#ifdef TL_NN_AVX2
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
+    return _mm256_blendv_ps(x, expm1_avx2(x), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+#endif
+};
+
+struct SeluFn {
+  static constexpr const char* kName = "Selu";
+  explicit SeluFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T x) const {
+    return x < T(0) ? static_cast<T>(kSeluScale * kSeluAlpha) * std::expm1(x)
+                    : static_cast<T>(kSeluScale) * x;
+  }
+#ifdef TL_NN_AVX2
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
+    const __m256 neg = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale * kSeluAlpha)),
+                                     expm1_avx2(x));
+    const __m256 pos = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale)), x);
+    return _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+#endif
+};
+
+// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, tiny results survive.
+struct SoftplusFn {
+  static constexpr const char* kName = "Softplus";
+  explicit SoftplusFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T x) const {
+    return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+  }
+#ifdef TL_NN_AVX2
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
+    const __m256 neg_abs = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
+    return _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), x),
+                         log1p_avx2(exp_avx2(neg_abs)));
+  }
+#endif
+};
+
+// y[i] = fn(x[i]) with the scalar operator (vectorised by the compiler where it can).
+template <typename Fn, typename T>
+inline void map_scalar(const Fn& fn, const T* x, T* y, int64_t n) {
+  const Fn f = fn;  // a local copy: stores to y cannot change its attributes
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+#ifdef TL_NN_AVX2
+template <typename Fn, typename T>
+TL_TARGET_AVX2 void map_scalar_avx2(const Fn& fn, const T* x, T* y, int64_t n) {
+  map_scalar(fn, x, y, n);
+}
+
+// y[i] = fn(x[i]) for float32, 8 lanes at a time; the tail goes through a padded block.
+template <typename Fn>
+TL_TARGET_AVX2 void map_avx2(const Fn& fn, const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fn.vec(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float tail[8] = {};
+    std::copy(x + i, x + n, tail);
+    _mm256_store_ps(tail, fn.vec(_mm256_load_ps(tail)));
+    std::copy(tail, tail + (n - i), y + i);
+  }
+}
+#endif
+
+template <typename Fn, typename List, int64_t kGrain>
+Status activation_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Fn fn(ctx.attrs());
+  return dispatch(List{}, x.dtype(), Fn::kName, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    T* py = ctx.output(0).data<T>();
+    void (*map)(const Fn&, const T*, T*, int64_t) = &map_scalar<Fn, T>;
+#ifdef TL_NN_AVX2
+    if (cpu_has_avx2()) {
+      if constexpr (std::is_same_v<T, float>) {
+        map = &map_avx2<Fn>;
+      } else {
+        map = &map_scalar_avx2<Fn, T>;
+      }
+    }
+#endif
+    ctx.parallel_for(x.num_elements(), kGrain,
+                     [&](int64_t b, int64_t e) { map(fn, px + b, py + b, e - b); });
+  });
+}
+
+// ---- row math: the loops of the softmax family, generic and float32 AVX2 ----
+
+template <typename T>
+struct GenericRows {
+  using Acc = double;  // float32 rows are summed in double
+  static T max(const T* x, int64_t n) {
+    T m = x[0];
+    for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+    return m;
+  }
+  // y[i] = exp(x[i] - m); returns their sum.
+  static Acc exp_sum(const T* x, T m, T* y, int64_t n) {
+    Acc sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      y[i] = std::exp(x[i] - m);
+      sum += y[i];
+    }
+    return sum;
+  }
+  // The sum of exp(x[i] - m).
+  static Acc sum_exp(const T* x, T m, int64_t n) {
+    Acc sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
+    return sum;
+  }
+  static void scale(T* y, int64_t n, T s) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= s;
+  }
+  static void shift(const T* x, T c, T* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - c;
+  }
+  // bp[i] = bp[i] * inv - labels[i]; returns sum(labels[i] * (log_sum - (x[i] - m))).
+  static Acc xent(const T* x, const T* labels, T m, T log_sum, T inv, T* bp, int64_t n) {
+    Acc loss = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      loss += labels[i] * (log_sum - (x[i] - m));
+      bp[i] = bp[i] * inv - labels[i];
+    }
+    return loss;
+  }
+};
+
+#ifdef TL_NN_AVX2
+struct Avx2Rows {
+  using Acc = float;
+  TL_TARGET_AVX2 static float max(const float* x, int64_t n) {
+    __m256 m = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, m);
+    float r = lanes[0];
+    for (int k = 1; k < 8; ++k) r = std::max(r, lanes[k]);
+    for (; i < n; ++i) r = std::max(r, x[i]);
+    return r;
+  }
+  TL_TARGET_AVX2 static float exp_sum(const float* x, float m, float* y, int64_t n) {
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256 sum = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+      _mm256_storeu_ps(y + i, e);
+      sum = _mm256_add_ps(sum, e);
+    }
+    if (i < n) {  // padding lanes hold -inf: exp gives 0 (or NaN when the row is NaN anyway)
+      alignas(32) float tail[8];
+      std::fill(tail, tail + 8, -std::numeric_limits<float>::infinity());
+      std::copy(x + i, x + n, tail);
+      const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_load_ps(tail), vm));
+      _mm256_store_ps(tail, e);
+      std::copy(tail, tail + (n - i), y + i);
+      sum = _mm256_add_ps(sum, e);
+    }
+    return hsum_avx2(sum);
+  }
+  TL_TARGET_AVX2 static float sum_exp(const float* x, float m, int64_t n) {
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256 sum = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      sum = _mm256_add_ps(sum, exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm)));
+    }
+    float total = hsum_avx2(sum);
+    for (; i < n; ++i) total += std::exp(x[i] - m);
+    return total;
+  }
+  TL_TARGET_AVX2 static void scale(float* y, int64_t n, float s) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= s;
+  }
+  TL_TARGET_AVX2 static void shift(const float* x, float c, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - c;
+  }
+  TL_TARGET_AVX2 static float xent(const float* x, const float* labels, float m, float log_sum,
+                                   float inv, float* bp, int64_t n) {
+    const __m256 vc = _mm256_set1_ps(log_sum + m), vinv = _mm256_set1_ps(inv);
+    __m256 loss = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 l = _mm256_loadu_ps(labels + i);
+      loss = _mm256_fmadd_ps(l, _mm256_sub_ps(vc, _mm256_loadu_ps(x + i)), loss);
+      _mm256_storeu_ps(bp + i, _mm256_fmsub_ps(_mm256_loadu_ps(bp + i), vinv, l));
+    }
+    float total = hsum_avx2(loss);
+    for (; i < n; ++i) {
+      total += labels[i] * (log_sum - (x[i] - m));
+      bp[i] = bp[i] * inv - labels[i];
+    }
+    return total;
+  }
+};
+#endif
+
+// Rows per task: about kTranscendentalGrain elements.
+int64_t row_grain(int64_t classes) {
+  return std::max<int64_t>(1, kTranscendentalGrain / std::max<int64_t>(1, classes));
+}
+
+// Calls fn(Rows{}) with the row math for T: AVX2 for float32 when the CPU has it.
+template <typename T, typename F>
+void with_rows(F&& fn) {
+#ifdef TL_NN_AVX2
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_has_avx2()) return fn(Avx2Rows{});
+  }
+#endif
+  fn(GenericRows<T>{});
+}
+
+// ---- Softmax, LogSoftmax ----
+
+Status softmax_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return Status::OK();
+}
+
+template <bool kLog>
+Status softmax_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  return dispatch(FloatTypes{}, x.dtype(), kLog ? "LogSoftmax" : "Softmax", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t classes = x.shape().dim(x.shape().rank() - 1);
+    if (classes == 0) return;
+    const int64_t rows = x.num_elements() / classes;
+    const T* px = x.data<T>();
+    T* py = ctx.output(0).data<T>();
+    with_rows<T>([&](auto rows_math) {
+      using R = decltype(rows_math);
+      ctx.parallel_for(rows, row_grain(classes), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const T* xr = px + r * classes;
+          T* yr = py + r * classes;
+          const T m = R::max(xr, classes);
+          if (kLog) {  // y may be x's buffer: x is read to the end before y is written
+            R::shift(xr, m + static_cast<T>(std::log(R::sum_exp(xr, m, classes))), yr, classes);
+          } else {
+            R::scale(yr, classes, static_cast<T>(1 / R::exp_sum(xr, m, yr, classes)));
+          }
+        }
+      });
+    });
+  });
+}
+
+// ---- SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits ----
+// Outputs: loss (the input's shape without its last dim) and backprop (softmax - labels).
+
+void set_xent_outputs(InferenceContext& ctx, const Shape& logits) {
+  const DType t = ctx.input_dtype(0);
+  if (!logits.rank_known()) {
+    ctx.set_output(0, t, Shape::unknown());
+  } else {
+    Shape loss;
+    for (int i = 0; i + 1 < logits.rank(); ++i) loss.add_dim(logits.dim(i));
+    ctx.set_output(0, t, loss);
+  }
+  ctx.set_output(1, t, logits);
+}
+
+Status xent_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, kMaxRank));
+  Shape logits;
+  if (!ctx.input_shape(0).merge(ctx.input_shape(1), &logits).ok()) {
+    return shape_error(ctx, "logits and labels must be the same size: logits_size=" +
+                                ctx.input_shape(0).to_string() +
+                                " labels_size=" + ctx.input_shape(1).to_string());
+  }
+  set_xent_outputs(ctx, logits);
+  return Status::OK();
+}
+
+Status xent_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  return dispatch(FloatTypes{}, x.dtype(), "SoftmaxCrossEntropyWithLogits", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t classes = x.shape().dim(x.shape().rank() - 1);
+    T* loss = ctx.output(0).data<T>();
+    if (classes == 0) {
+      std::fill(loss, loss + ctx.output(0).num_elements(), T(0));
+      return;
+    }
+    const int64_t rows = x.num_elements() / classes;
+    const T* px = x.data<T>();
+    const T* labels = ctx.input(1).data<T>();
+    T* bp = ctx.output(1).data<T>();
+    with_rows<T>([&](auto rows_math) {
+      using R = decltype(rows_math);
+      ctx.parallel_for(rows, row_grain(classes), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const int64_t off = r * classes;
+          const T m = R::max(px + off, classes);
+          const auto sum = R::exp_sum(px + off, m, bp + off, classes);
+          loss[r] = static_cast<T>(R::xent(px + off, labels + off, m,
+                                           static_cast<T>(std::log(sum)),
+                                           static_cast<T>(1 / sum), bp + off, classes));
+        }
+      });
+    });
+  });
+}
+
+Status sparse_xent_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  const Shape& features = ctx.input_shape(0);
+  const Shape& labels = ctx.input_shape(1);
+  Shape logits = features;
+  if (labels.rank_known()) {
+    if (features.rank_known() && labels.rank() != features.rank() - 1) {
+      return shape_error(ctx, "Rank of labels (received " + std::to_string(labels.rank()) +
+                                  ") should equal rank of logits minus 1 (received " +
+                                  std::to_string(features.rank()) + ")");
+    }
+    Shape from_labels = labels;
+    from_labels.add_dim(features.rank_known() ? features.dim(features.rank() - 1)
+                                              : kUnknownDim);
+    if (labels.rank() + 1 > kMaxRank || !features.merge(from_labels, &logits).ok()) {
+      return shape_error(ctx, "logits and labels must have the same first dimensions, got "
+                              "logits shape " + features.to_string() + " and labels shape " +
+                              labels.to_string());
+    }
+  }
+  set_xent_outputs(ctx, logits);
+  return Status::OK();
+}
+
+Status sparse_xent_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& labels = ctx.input(1);
+  const int64_t classes = x.shape().dim(x.shape().rank() - 1);
+  const int64_t rows = labels.num_elements();
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t label = int_element(labels, r);
+    if (label < 0 || label >= classes) {
+      return invalid_argument("Received a label value of " + std::to_string(label) +
+                              " which is outside the valid range of [0, " +
+                              std::to_string(classes) + ") (in row " + std::to_string(r) +
+                              " of the labels)");
+    }
+  }
+  return dispatch(FloatTypes{}, x.dtype(), "SparseSoftmaxCrossEntropyWithLogits", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    T* loss = ctx.output(0).data<T>();
+    T* bp = ctx.output(1).data<T>();
+    with_rows<T>([&](auto rows_math) {
+      using R = decltype(rows_math);
+      ctx.parallel_for(rows, row_grain(classes), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const int64_t off = r * classes;
+          const int64_t label = int_element(labels, r);
+          const T m = R::max(px + off, classes);
+          const auto sum = R::exp_sum(px + off, m, bp + off, classes);
+          R::scale(bp + off, classes, static_cast<T>(1 / sum));
+          bp[off + label] -= T(1);
+          loss[r] = static_cast<T>(std::log(sum)) - (px[off + label] - m);
+        }
+      });
+    });
+  });
+}
+
+// ---- BiasAdd ----
+
+// Axis of the bias in a value of rank `rank`: the last (NHWC) or third from last (NCHW).
+int bias_axis(const AttrMap& attrs, int rank) {
+  return attrs.get<std::string>("data_format") == "NCHW" ? rank - 3 : rank - 1;
+}
+
+Status bias_add_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  const std::string& format = ctx.attrs().get<std::string>("data_format");
+  if (format != "NHWC" && format != "NCHW") {
+    return shape_error(ctx, "Invalid data_format '" + format + "' (NHWC or NCHW)");
+  }
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, format == "NCHW" ? 3 : 2, kMaxRank));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, 1));
+  Shape out = ctx.input_shape(0);
+  if (out.rank_known()) {
+    const int axis = bias_axis(ctx.attrs(), out.rank());
+    const Shape& bias = ctx.input_shape(1);
+    const int64_t want = out.dim(axis);
+    const int64_t got = bias.rank_known() ? bias.dim(0) : kUnknownDim;
+    if (want >= 0 && got >= 0 && want != got) {
+      return shape_error(ctx, "Dimensions must be equal, but are " + std::to_string(want) +
+                                  " and " + std::to_string(got));
+    }
+    if (want < 0) out.set_dim(axis, got);
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// y[i] = x[i] + b[i] over `n` elements, or + b[0] when `broadcast`.
+template <typename T>
+inline void add_row(const T* x, const T* b, bool broadcast, T* y, int64_t n) {
+  if (broadcast) {
+    const T bv = *b;
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] + bv;
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] + b[i];
+  }
+}
+
+#ifdef TL_NN_AVX2
+template <typename T>
+TL_TARGET_AVX2 void add_row_avx2(const T* x, const T* b, bool broadcast, T* y, int64_t n) {
+  add_row(x, b, broadcast, y, n);
+}
+#endif
+
+Status bias_add_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& bias = ctx.input(1);
+  const int rank = x.shape().rank();
+  const int axis = bias_axis(ctx.attrs(), rank);
+  const int64_t channels = bias.num_elements();
+  int64_t inner = 1;
+  for (int d = axis + 1; d < rank; ++d) inner *= x.shape().dim(d);
+  return dispatch(NumericTypes{}, x.dtype(), "BiasAdd", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    const T* pb = bias.data<T>();
+    T* py = ctx.output(0).data<T>();
+    if (x.num_elements() == 0) return;
+    // NHWC: rows of `channels` values plus the whole bias; NCHW: rows of `inner` values plus
+    // one bias value each.
+    const bool nchw = axis != rank - 1;
+    const int64_t row_len = nchw ? inner : channels;
+    const int64_t rows = x.num_elements() / row_len;
+    auto row_fn = &add_row<T>;
+#ifdef TL_NN_AVX2
+    if (cpu_has_avx2()) row_fn = &add_row_avx2<T>;
+#endif
+    ctx.parallel_for(rows, kElementwiseGrain / row_len + 1, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        row_fn(px + r * row_len, nchw ? pb + r % channels : pb, nchw, py + r * row_len,
+               row_len);
+      }
+    });
+  });
+}
+
+// ---- L2Loss ----
+
+Status l2_loss_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  ctx.set_output(0, ctx.input_dtype(0), Shape());
+  return Status::OK();
+}
+
+// Elements per partial sum; partial sums are added in order, so the result does not depend
+// on the thread count.
+constexpr int64_t kL2Piece = 1 << 14;
+
+// Sum of squares of n values: 128 bytes of independent lanes (vectorised without -ffast-math,
+// four AVX2 accumulators) over blocks of 1024, block sums added in double.
+template <typename T>
+inline double sum_squares(const T* x, int64_t n) {
+  constexpr int kLanes = 128 / sizeof(T);
+  constexpr int64_t kBlock = 1024;
+  double total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const T* q = x + b;
+    const int64_t len = std::min(kBlock, n - b);
+    T lanes[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= len; i += kLanes) {
+      for (int k = 0; k < kLanes; ++k) lanes[k] += q[i + k] * q[i + k];
+    }
+    for (; i < len; ++i) lanes[0] += q[i] * q[i];
+    T block = 0;
+    for (int k = 0; k < kLanes; ++k) block += lanes[k];
+    total += block;
+  }
+  return total;
+}
+
+#ifdef TL_NN_AVX2
+template <typename T>
+TL_TARGET_AVX2 double sum_squares_avx2(const T* x, int64_t n) {
+  return sum_squares(x, n);
+}
+#endif
+
+Status l2_loss_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  return dispatch(FloatTypes{}, x.dtype(), "L2Loss", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    const int64_t n = x.num_elements();
+    auto sum_fn = &sum_squares<T>;
+#ifdef TL_NN_AVX2
+    if (cpu_has_avx2()) sum_fn = &sum_squares_avx2<T>;
+#endif
+    const int64_t pieces = (n + kL2Piece - 1) / kL2Piece;
+    std::vector<double> partial(static_cast<size_t>(pieces));
+    ctx.parallel_for(pieces, 4, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        partial[p] = sum_fn(px + p * kL2Piece, std::min(kL2Piece, n - p * kL2Piece));
+      }
+    });
+    double total = 0;
+    for (double s : partial) total += s;
+    ctx.output(0).data<T>()[0] = static_cast<T>(total / 2);
+  });
+}
+
+}  // namespace
+
+void register_nn_ops(OpRegistry& r) {
+  r.add_builtin(
+      OpDef("Relu6").input("features").shape(unary_shape<NumericTypes>)
+          .kernel(Device::kCPU, activation_kernel<Relu6Fn, NumericTypes, kElementwiseGrain>)
+          .forwards_input(0));
+  r.add_builtin(
+      OpDef("LeakyRelu").input("features").attr("alpha", AttrType::kFloat, 0.2)
+          .shape(unary_shape<FloatTypes>)
+          .kernel(Device::kCPU, activation_kernel<LeakyReluFn, FloatTypes, kElementwiseGrain>)
+          .forwards_input(0));
+  r.add_builtin(
+      OpDef("Elu").input("features").shape(unary_shape<FloatTypes>)
+          .kernel(Device::kCPU, activation_kernel<EluFn, FloatTypes, kTranscendentalGrain>)
+          .forwards_input(0));
+  r.add_builtin(
+      OpDef("Selu").input("features").shape(unary_shape<FloatTypes>)
+          .kernel(Device::kCPU, activation_kernel<SeluFn, FloatTypes, kTranscendentalGrain>)
+          .forwards_input(0));
+  r.add_builtin(
+      OpDef("Softplus").input("features").shape(unary_shape<FloatTypes>)
+          .kernel(Device::kCPU, activation_kernel<SoftplusFn, FloatTypes, kTranscendentalGrain>)
+          .forwards_input(0));
+
+  r.add_builtin(OpDef("Softmax").input("logits").shape(softmax_shape)
+                    .kernel(Device::kCPU, softmax_kernel<false>).forwards_input(0));
+  r.add_builtin(OpDef("LogSoftmax").input("logits").shape(softmax_shape)
+                    .kernel(Device::kCPU, softmax_kernel<true>).forwards_input(0));
+  r.add_builtin(OpDef("SoftmaxCrossEntropyWithLogits").input("features").input("labels")
+                    .outputs(2).shape(xent_shape).kernel(Device::kCPU, xent_kernel));
+  r.add_builtin(OpDef("SparseSoftmaxCrossEntropyWithLogits").input("features").input("labels")
+                    .outputs(2).shape(sparse_xent_shape)
+                    .kernel(Device::kCPU, sparse_xent_kernel));
+
+  r.add_builtin(OpDef("BiasAdd").input("value").input("bias")
+                    .attr("data_format", AttrType::kString, std::string("NHWC"))
+                    .shape(bias_add_shape).kernel(Device::kCPU, bias_add_kernel)
+                    .forwards_input(0));
+  r.add_builtin(OpDef("L2Loss").input("t").shape(l2_loss_shape)
+                    .kernel(Device::kCPU, l2_loss_kernel));
+}
+
+}  // namespace tl

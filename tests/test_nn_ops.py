@@ -1,0 +1,383 @@
+"""Neural-network ops against NumPy: one line of OPS per op and case (see op_testing.py)."""
+import numpy as np
+import pytest
+
+import tensorlib as tf
+from op_testing import check_op
+from tensorlib.framework import ops
+from tensorlib.ops import random_ops
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _log_softmax(x):
+    s = x - x.max(-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(-1, keepdims=True))
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _onehot(z):
+    return np.eye(z.shape[-1], dtype=z.dtype)[np.argmax(z, -1)]
+
+
+def _big(x):
+    """Logits around +-1000 (the same product on both sides)."""
+    return x * 1000.0
+
+
+# Tensor-side helpers: labels derived in the graph from a second float input.
+def _xent(x, z):
+    return tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.nn.softmax(z), logits=x)
+
+
+def _xent_backprop(x, z):
+    return ops.apply_op("SoftmaxCrossEntropyWithLogits", [x, tf.nn.softmax(z)]).outputs[1]
+
+
+def _sparse_xent(x, z, output_type=tf.int64):
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.argmax(z, -1, output_type=output_type), logits=x)
+
+
+def _sparse_xent_backprop(x, z):
+    return ops.apply_op("SparseSoftmaxCrossEntropyWithLogits",
+                        [x, tf.argmax(z, -1, output_type=tf.int32)]).outputs[1]
+
+
+def _xent_ref(x, z):
+    return -(_softmax(z) * _log_softmax(x)).sum(-1)
+
+
+def _sparse_xent_ref(x, z):
+    return -np.take_along_axis(_log_softmax(x), np.argmax(z, -1)[..., None], -1)[..., 0]
+
+
+def _sigmoid_xent_ref(x, z):
+    z = _sigmoid(z)
+    return np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
+
+
+def _moments_ref(x, axes, keepdims=False):
+    return x.mean(axes, keepdims=keepdims), x.var(axes, keepdims=keepdims)
+
+
+OPS = [
+    ("relu", ["Relu"], tf.nn.relu, lambda x: np.maximum(x, 0), [(5, 5)], np.float32, {}),
+    ("relu_large", ["Relu"], tf.nn.relu, lambda x: np.maximum(x, 0), [(300, 1000)],
+     np.float32, {}),
+    ("relu6", ["Relu6"], lambda x: tf.nn.relu6(x * 4.0), lambda x: np.clip(x * 4, 0, 6),
+     [(7, 13)], np.float32, {}),
+    ("relu6_large", ["Relu6"], lambda x: tf.nn.relu6(x * 4.0), lambda x: np.clip(x * 4, 0, 6),
+     [(300, 1000)], np.float32, {}),
+    ("relu6_float64", ["Relu6"], lambda x: tf.nn.relu6(x * 4.0),
+     lambda x: np.clip(x * 4, 0, 6), [(3, 5)], np.float64, {}),
+    ("relu6_int", ["Relu6"], tf.nn.relu6, lambda x: np.clip(x, 0, 6), [(4, 6)], np.int32, {}),
+    ("relu6_int64", ["Relu6"], tf.nn.relu6, lambda x: np.clip(x, 0, 6), [(9,)], np.int64, {}),
+    ("elu", ["Elu"], tf.nn.elu, lambda x: np.where(x < 0, np.expm1(x), x), [(7, 13)],
+     np.float32, {}),
+    ("elu_large", ["Elu"], tf.nn.elu, lambda x: np.where(x < 0, np.expm1(x), x),
+     [(300, 1000)], np.float32, {}),
+    ("elu_float64", ["Elu"], tf.nn.elu, lambda x: np.where(x < 0, np.expm1(x), x), [(4, 5)],
+     np.float64, {}),
+    ("selu", ["Selu"], tf.nn.selu,
+     lambda x: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(x), x), [(3, 17)],
+     np.float32, {}),
+    ("selu_float64", ["Selu"], tf.nn.selu,
+     lambda x: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(x), x), [(2, 3, 4)],
+     np.float64, {}),
+    ("leaky_relu", ["LeakyRelu"], tf.nn.leaky_relu, lambda x: np.where(x > 0, x, x * 0.2),
+     [(5, 9)], np.float32, {}),
+    ("leaky_relu_alpha", ["LeakyRelu"], lambda x: tf.nn.leaky_relu(x, alpha=0.01),
+     lambda x: np.where(x > 0, x, x * 0.01), [(4, 4)], np.float64, {}),
+    ("leaky_relu_int_to_float", ["LeakyRelu"], tf.nn.leaky_relu,
+     lambda x: np.where(x > 0, x, x * 0.2).astype(np.float32), [(10,)], np.int32, {}),
+    ("softplus", ["Softplus"], tf.nn.softplus, lambda x: np.logaddexp(0, x), [(7, 13)],
+     np.float32, {}),
+    ("softplus_extreme", ["Softplus"], lambda x: tf.nn.softplus(_big(x)),
+     lambda x: np.logaddexp(0, _big(x)), [(40,)], np.float32, {}),
+    ("softplus_float64_extreme", ["Softplus"], lambda x: tf.nn.softplus(_big(x)),
+     lambda x: np.logaddexp(0, _big(x)), [(5, 8)], np.float64, {}),
+    ("softplus_large", ["Softplus"], tf.nn.softplus, lambda x: np.logaddexp(0, x),
+     [(200, 1000)], np.float32, {}),
+    ("softmax", ["Softmax"], tf.nn.softmax, _softmax, [(4, 10)], np.float32, {}),
+    ("softmax_float64", ["Softmax"], tf.nn.softmax, _softmax, [(3, 4, 7)], np.float64, {}),
+    ("softmax_extreme", ["Softmax"], lambda x: tf.nn.softmax(_big(x)), lambda x: _softmax(_big(x)),
+     [(6, 9)], np.float32, {}),
+    ("softmax_one_class", ["Softmax"], tf.nn.softmax, _softmax, [(3, 1)], np.float32, {}),
+    ("softmax_vector", ["Softmax"], lambda x: tf.nn.softmax(x, axis=0), _softmax, [(1,)],
+     np.float64, {}),
+    ("softmax_no_rows", ["Softmax"], tf.nn.softmax, _softmax, [(0, 4)], np.float32, {}),
+    ("softmax_many_classes", ["Softmax"], lambda x: tf.nn.softmax(x, dim=-1), _softmax,
+     [(3, 5003)], np.float32, {}),
+    ("softmax_many_rows", ["Softmax"], tf.nn.softmax, _softmax, [(2000, 33)], np.float32, {}),
+    ("log_softmax", ["LogSoftmax"], tf.nn.log_softmax, _log_softmax, [(5, 11)], np.float32,
+     {}),
+    ("log_softmax_float64_extreme", ["LogSoftmax"], lambda x: tf.nn.log_softmax(_big(x)),
+     lambda x: _log_softmax(_big(x)), [(4, 6)], np.float64, {}),
+    ("log_softmax_extreme", ["LogSoftmax"], lambda x: tf.nn.log_softmax(_big(x), axis=1),
+     lambda x: _log_softmax(_big(x)), [(4, 17)], np.float32, {}),
+    ("log_softmax_many_classes", ["LogSoftmax"], tf.nn.log_softmax, _log_softmax,
+     [(2, 4099)], np.float32, {}),
+    ("xent", ["SoftmaxCrossEntropyWithLogits"], _xent, _xent_ref, [(4, 9), (4, 9)],
+     np.float32, {}),
+    ("xent_float64", ["SoftmaxCrossEntropyWithLogits"], _xent, _xent_ref, [(3, 5), (3, 5)],
+     np.float64, {}),
+    ("xent_extreme", ["SoftmaxCrossEntropyWithLogits"], lambda x, z: _xent(_big(x), z),
+     lambda x, z: _xent_ref(_big(x), z), [(5, 7), (5, 7)], np.float32, {}),
+    ("xent_rank3", ["SoftmaxCrossEntropyWithLogits"], _xent, _xent_ref,
+     [(2, 3, 4), (2, 3, 4)], np.float32, {}),
+    ("xent_many_classes", ["SoftmaxCrossEntropyWithLogits"], _xent, _xent_ref,
+     [(3, 3001), (3, 3001)], np.float32, {}),
+    ("xent_one_class", ["SoftmaxCrossEntropyWithLogits"], _xent, _xent_ref, [(4, 1), (4, 1)],
+     np.float64, {}),
+    ("xent_v1", ["SoftmaxCrossEntropyWithLogits"],
+     lambda x, z: tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(z), logits=x),
+     _xent_ref, [(6, 3), (6, 3)], np.float32, {}),
+    ("xent_backprop", ["SoftmaxCrossEntropyWithLogits"], _xent_backprop,
+     lambda x, z: _softmax(x) - _softmax(z), [(5, 13), (5, 13)], np.float32, {}),
+    ("xent_backprop_extreme", ["SoftmaxCrossEntropyWithLogits"],
+     lambda x, z: _xent_backprop(_big(x), z), lambda x, z: _softmax(_big(x)) - _softmax(z),
+     [(3, 8), (3, 8)], np.float64, {}),
+    ("sparse_xent", ["SparseSoftmaxCrossEntropyWithLogits"], _sparse_xent, _sparse_xent_ref,
+     [(6, 5), (6, 5)], np.float32, {}),
+    ("sparse_xent_int32_labels", ["SparseSoftmaxCrossEntropyWithLogits"],
+     lambda x, z: _sparse_xent(x, z, tf.int32), _sparse_xent_ref, [(4, 7), (4, 7)],
+     np.float64, {}),
+    ("sparse_xent_extreme", ["SparseSoftmaxCrossEntropyWithLogits"],
+     lambda x, z: _sparse_xent(_big(x), z), lambda x, z: _sparse_xent_ref(_big(x), z),
+     [(8, 6), (8, 6)], np.float32, {}),
+    ("sparse_xent_rank3", ["SparseSoftmaxCrossEntropyWithLogits"], _sparse_xent,
+     _sparse_xent_ref, [(2, 3, 4), (2, 3, 4)], np.float32, {}),
+    ("sparse_xent_many_classes", ["SparseSoftmaxCrossEntropyWithLogits"], _sparse_xent,
+     _sparse_xent_ref, [(3, 4001), (3, 4001)], np.float32, {}),
+    ("sparse_xent_one_class", ["SparseSoftmaxCrossEntropyWithLogits"], _sparse_xent,
+     _sparse_xent_ref, [(1, 1), (1, 1)], np.float32, {}),
+    ("sparse_xent_backprop", ["SparseSoftmaxCrossEntropyWithLogits"], _sparse_xent_backprop,
+     lambda x, z: _softmax(x) - _onehot(z), [(5, 9), (5, 9)], np.float32, {}),
+    ("sigmoid_xent", ["Relu", "Softplus"],
+     lambda x, z: tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.sigmoid(z), logits=x),
+     _sigmoid_xent_ref, [(4, 6), (4, 6)], np.float32, {}),
+    ("sigmoid_xent_extreme", ["Relu", "Softplus"],
+     lambda x, z: tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.sigmoid(z),
+                                                          logits=_big(x)),
+     lambda x, z: _sigmoid_xent_ref(_big(x), z), [(3, 5), (3, 5)], np.float64, {}),
+    ("bias_add", ["BiasAdd"], tf.nn.bias_add, np.add, [(2, 3, 4), (4,)], np.float32, {}),
+    ("bias_add_large", ["BiasAdd"], tf.nn.bias_add, np.add, [(500, 300), (300,)],
+     np.float32, {}),
+    ("bias_add_float64", ["BiasAdd"], tf.nn.bias_add, np.add, [(3, 1), (1,)], np.float64, {}),
+    ("bias_add_int", ["BiasAdd"], tf.nn.bias_add, np.add, [(5, 2), (2,)], np.int32, {}),
+    ("bias_add_nchw", ["BiasAdd"], lambda x, b: tf.nn.bias_add(x, b, data_format="NCHW"),
+     lambda x, b: x + b[:, None, None], [(2, 3, 4, 5), (3,)], np.float32, {}),
+    ("bias_add_nchw_rank3", ["BiasAdd"], lambda x, b: tf.nn.bias_add(x, b, "NCHW"),
+     lambda x, b: x + b[:, None, None], [(3, 2, 2), (3,)], np.int64, {}),
+    ("bias_add_no_rows", ["BiasAdd"], tf.nn.bias_add, np.add, [(0, 3), (3,)], np.float32, {}),
+    ("l2_loss", ["L2Loss"], tf.nn.l2_loss, lambda x: np.sum(x * x) / 2, [(3, 4)], np.float32,
+     {}),
+    ("l2_loss_large", ["L2Loss"], tf.nn.l2_loss,
+     lambda x: np.float32(np.sum(x.astype(np.float64) ** 2) / 2), [(300, 1001)], np.float32,
+     {}),
+    ("l2_loss_float64", ["L2Loss"], tf.nn.l2_loss, lambda x: np.sum(x * x) / 2, [(7,)],
+     np.float64, {}),
+    ("l2_loss_scalar", ["L2Loss"], tf.nn.l2_loss, lambda x: x * x / 2, [()], np.float64, {}),
+    ("l2_loss_empty", ["L2Loss"], tf.nn.l2_loss, lambda x: np.sum(x * x) / 2, [(0, 5)],
+     np.float32, {}),
+    ("moments", ["Mean", "Sum"], lambda x: tf.nn.moments(x, [0, 2]),
+     lambda x: _moments_ref(x, (0, 2)), [(4, 3, 5)], np.float32, {}),
+    ("moments_keep_dims", ["Mean"], lambda x: tf.nn.moments(x, [0], keep_dims=True),
+     lambda x: _moments_ref(x, (0,), keepdims=True), [(6, 2)], np.float64, {}),
+]
+
+
+@pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
+@pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
+def test_op_matches_numpy(case, feed, rng):
+    check_op(case, feed, rng)
+
+
+def test_sparse_label_out_of_range_is_invalid_argument():
+    logits = tf.placeholder(tf.float32, [None, 3])
+    labels = tf.placeholder(tf.int32, [None])
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    x = np.zeros((2, 3), np.float32)
+    with tf.Session() as sess:
+        for bad in ([0, 3], [-1, 0]):
+            with pytest.raises(tf.errors.InvalidArgumentError, match="valid range of \\[0, 3\\)"):
+                sess.run(loss, {logits: x, labels: bad})
+        np.testing.assert_allclose(sess.run(loss, {logits: x, labels: [2, 0]}),
+                                   np.full(2, np.log(3), np.float32), rtol=1e-6)
+
+
+def test_sparse_label_out_of_range_int64_constant():
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.constant([1, 10**12], tf.int64), logits=tf.zeros([2, 4]))
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError):
+        sess.run(loss)
+
+
+def test_sparse_rank_and_shape_mismatch_is_value_error():
+    with pytest.raises(ValueError, match="Rank mismatch"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.zeros([2, 3], tf.int32),
+                                                       logits=tf.zeros([2, 3]))
+    with pytest.raises(ValueError, match="Shape mismatch"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.zeros([4], tf.int32),
+                                                       logits=tf.zeros([2, 3]))
+    with pytest.raises(ValueError, match="scalars"):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.zeros([], tf.int32),
+                                                       logits=tf.constant(1.0))
+
+
+def test_sparse_labels_must_be_integers():
+    with pytest.raises(TypeError):
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.zeros([2]),
+                                                       logits=tf.zeros([2, 3]))
+
+
+def test_xent_shape_mismatch_is_value_error():
+    with pytest.raises(ValueError, match="same size"):
+        tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.zeros([2, 4]),
+                                                   logits=tf.zeros([2, 3]))
+    with pytest.raises(ValueError, match="same shape"):
+        tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros([2, 4]),
+                                                logits=tf.zeros([2, 3]))
+
+
+def test_xent_needs_named_arguments():
+    for fn in (tf.nn.softmax_cross_entropy_with_logits,
+               tf.nn.sparse_softmax_cross_entropy_with_logits,
+               tf.nn.sigmoid_cross_entropy_with_logits):
+        with pytest.raises(ValueError, match="named arguments"):
+            fn(tf.zeros([2, 3]), tf.zeros([2, 3]))
+        with pytest.raises(ValueError, match="Both labels and logits"):
+            fn(logits=tf.zeros([2, 3]))
+
+
+def test_bias_size_mismatch_is_value_error_at_graph_build():
+    with pytest.raises(ValueError, match="Dimensions must be equal, but are 3 and 4"):
+        tf.nn.bias_add(tf.zeros([2, 3]), tf.zeros([4]))
+    with pytest.raises(ValueError, match="Dimensions must be equal"):
+        tf.nn.bias_add(tf.zeros([2, 3, 4, 5]), tf.zeros([5]), data_format="NCHW")
+    with pytest.raises(ValueError, match="rank"):
+        tf.nn.bias_add(tf.zeros([3]), tf.zeros([3]))
+    with pytest.raises(ValueError, match="data_format"):
+        tf.nn.bias_add(tf.zeros([2, 3]), tf.zeros([3]), data_format="HWC")
+
+
+def test_bias_size_mismatch_in_feeds_is_invalid_argument():
+    x = tf.placeholder(tf.float32, [None, None])
+    y = tf.nn.bias_add(x, tf.zeros([4]))
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError):
+        sess.run(y, {x: np.zeros((2, 3), np.float32)})
+
+
+def test_softmax_axis_errors():
+    x = tf.zeros([2, 3])
+    with pytest.raises(NotImplementedError, match="only the last axis"):
+        tf.nn.softmax(x, axis=0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="range"):
+        tf.nn.log_softmax(x, axis=2)
+    with pytest.raises(ValueError, match="rank"):
+        tf.nn.softmax(tf.constant(1.0))
+    with pytest.raises(TypeError):
+        tf.nn.softmax(tf.zeros([2, 3], tf.int32))
+
+
+@pytest.mark.parametrize("classes", [3, 20])
+def test_softmax_nan_row_stays_in_its_row(classes, rng):
+    x = rng.standard_normal((4, classes)).astype(np.float32)
+    x[0, 0] = x[1, 1] = x[2, -1] = np.nan
+    with tf.Session() as sess:
+        got = sess.run([tf.nn.softmax(x), tf.nn.log_softmax(x)])
+    for g in got:
+        assert np.isnan(g[:3]).all()
+    np.testing.assert_allclose(got[0][3], _softmax(x[3]), rtol=1e-5)
+
+
+def test_l2_loss_same_for_any_thread_count(rng):
+    x = tf.constant(rng.standard_normal(300_000).astype(np.float32))
+    results = []
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            results.append(sess.run(tf.nn.l2_loss(x)))
+    assert results[0] == results[1]
+
+
+def test_moments_shift_is_ignored_and_keepdims_aliases():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    mean, var = tf.nn.moments(tf.constant(x), [1], shift=5.0, keepdims=True)
+    with tf.Session() as sess:
+        m, v = sess.run([mean, var])
+    np.testing.assert_allclose(m, x.mean(1, keepdims=True))
+    np.testing.assert_allclose(v, x.var(1, keepdims=True))
+    with pytest.raises(ValueError):
+        tf.nn.moments(tf.constant(x), [1], keep_dims=True, keepdims=True)
+
+
+def test_dropout_argument_errors():
+    x = tf.ones([4, 4])
+    with pytest.raises(ValueError, match="both"):
+        tf.nn.dropout(x, keep_prob=0.5, rate=0.5)
+    with pytest.raises(ValueError, match="provide a rate"):
+        tf.nn.dropout(x)
+    with pytest.raises(ValueError, match="range"):
+        tf.nn.dropout(x, rate=1.0)
+    with pytest.raises(ValueError, match="floating point"):
+        tf.nn.dropout(tf.ones([2], tf.int32), 0.5)
+    assert tf.nn.dropout(x, keep_prob=1.0) is x
+
+
+@pytest.mark.skipif(not hasattr(random_ops, "random_uniform"), reason="needs random_uniform")
+def test_dropout_keeps_about_keep_prob_and_scales():
+    x = tf.ones([400, 250])
+    y = tf.nn.dropout(x, keep_prob=0.8, seed=3)
+    rows = tf.nn.dropout(x, rate=0.5, noise_shape=[400, 1], seed=4)
+    with tf.Session() as sess:
+        got, got_rows = sess.run([y, rows])
+    assert set(np.unique(got)) <= {0.0, np.float32(1 / 0.8)}
+    assert abs((got != 0).mean() - 0.8) < 0.01
+    assert (got_rows == got_rows[:, :1]).all()  # one decision per row
+    assert abs((got_rows[:, 0] != 0).mean() - 0.5) < 0.1
+
+
+def test_static_shapes_from_partial_inputs():
+    x = tf.placeholder(tf.float32, [None, 5])
+    assert tf.nn.bias_add(x, tf.placeholder(tf.float32, [None])).shape.as_list() == [None, 5]
+    assert tf.nn.bias_add(tf.placeholder(tf.float32, [2, None]),
+                          tf.zeros([7])).shape.as_list() == [2, 7]
+    assert tf.nn.softmax(x).shape.as_list() == [None, 5]
+    sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.placeholder(tf.int32, [4]), logits=x)
+    assert sparse.shape.as_list() == [4]
+    dense = tf.nn.softmax_cross_entropy_with_logits_v2(
+        labels=tf.placeholder(tf.float32, [3, None, None]),
+        logits=tf.placeholder(tf.float32, [None, 2, None]))
+    assert dense.shape.as_list() == [3, 2]
+    assert tf.nn.l2_loss(tf.placeholder(tf.float64)).shape.as_list() == []
+    assert tf.nn.softmax(tf.placeholder(tf.float32)).shape.ndims is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_at_special_values(dtype):
+    x = np.array([-np.inf, -1000, -90, -20, -1, -1e-3, -1e-30, 0, 1e-30, 1e-3, 1, 20, 90, 1000,
+                  np.inf, np.nan] * 2, dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = {
+            tf.nn.relu6: np.clip(x, 0, 6),
+            tf.nn.elu: np.where(x < 0, np.expm1(x), x),
+            tf.nn.selu: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(x), x),
+            tf.nn.leaky_relu: np.where(x > 0, x, x * 0.2),
+            tf.nn.softplus: np.logaddexp(0, x),
+        }
+    with tf.Session() as sess:
+        got = sess.run([fn(tf.constant(x)) for fn in want])
+    for g, w in zip(got, want.values()):
+        np.testing.assert_allclose(g, w.astype(dtype), rtol=1e-6, atol=0)

@@ -68,3 +68,13 @@ def test_load_and_variables_initializer():
         sess.run(tf.variables_initializer([w]))
         v.load([3.0, 4.0], sess)
         assert sess.run(v).tolist() == [3.0, 4.0] and sess.run(w) == 1
+
+
+def test_variables_index_and_compute_like_tensors():
+    v = tf.Variable(np.arange(6.0).reshape(2, 3))
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        row, col, expr = sess.run([v[1], v[:, 2], -v * 2 + 1])
+    np.testing.assert_array_equal(row, [3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(col, [2.0, 5.0])
+    np.testing.assert_array_equal(expr, -np.arange(6.0).reshape(2, 3) * 2 + 1)

@@ -115,7 +115,8 @@ class Variable:
 def _forward_operators():
     """A Variable in an expression stands for its value (x + v, v @ w, -v, ...)."""
     for name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
-                 "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__"):
+                 "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__",
+                 "__getitem__"):
         def forward(self, *args, _name=name):
             return getattr(self._variable, _name)(*args)
         setattr(Variable, name, forward)

@@ -507,3 +507,15 @@ def test_large_elementwise_inputs_use_the_thread_pool_consistently(rng):
     for x, y in zip(*results):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_allclose(results[0][4], a + b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_floor_ceil_round_match_numpy_on_special_values(dtype):
+    x = np.array([-0.0, 0.0, -0.3, 0.3, -0.5, 0.5, -1.5, 1.5, -2.0, 2.5, np.nan, np.inf, -np.inf,
+                  1e30, -1e30, 8388607.5, -8388607.5, 16777217.0], dtype)
+    with tf.Session() as sess:
+        got = sess.run([tf.floor(x), tf.ceil(x), tf.round(x), tf.floordiv(x, dtype(0.5))])
+    # FloorDiv of floats is floor(x / y) in TF (NumPy gives NaN for inf // y).
+    for g, w in zip(got, [np.floor(x), np.ceil(x), np.round(x), np.floor(x / dtype(0.5))]):
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(w))

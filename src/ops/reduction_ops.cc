@@ -273,7 +273,9 @@ void reduce_rows(KernelContext& ctx, const In* in, const PassDims& p, Out* out, 
   });
   for (int64_t o = 0; o < p.outer; ++o) {
     Acc s = R::template identity<Acc>();
-    for (int64_t i = 0; i < pieces; ++i) s = R::combine(s, static_cast<Acc>(partial[o * pieces + i]));
+    for (int64_t i = 0; i < pieces; ++i) {
+      s = R::combine(s, static_cast<Acc>(partial[o * pieces + i]));
+    }
     out[o] = finish(s);
   }
 }
@@ -283,14 +285,16 @@ void reduce_rows(KernelContext& ctx, const In* in, const PassDims& p, Out* out, 
 // columns) are reduced as rows joined `fold` at a time, so the inner loop stays long, and the
 // folded results are combined at the end.
 template <typename R, typename In, typename Acc>
-TL_ALWAYS_INLINE void reduce_columns_body(const In* slab, int64_t inner, int64_t r0, int64_t r1,
-                                          int64_t j0, int64_t width, Acc* acc) {
+TL_ALWAYS_INLINE void reduce_column_block_body(const In* slab, int64_t inner, int64_t r0,
+                                               int64_t r1, int64_t j0, int64_t width, Acc* acc) {
   const int64_t fold = width == inner ? std::max<int64_t>(1, kReduceColumns / width) : 1;
   std::fill(acc, acc + fold * width, R::template identity<Acc>());
   int64_t r = r0;
   for (; r + fold <= r1; r += fold) {
     const In* rows = slab + r * inner + j0;
-    for (int64_t q = 0; q < fold * width; ++q) acc[q] = R::combine(acc[q], static_cast<Acc>(rows[q]));
+    for (int64_t q = 0; q < fold * width; ++q) {
+      acc[q] = R::combine(acc[q], static_cast<Acc>(rows[q]));
+    }
   }
   for (; r < r1; ++r) {
     const In* row = slab + r * inner + j0;
@@ -301,20 +305,20 @@ TL_ALWAYS_INLINE void reduce_columns_body(const In* slab, int64_t inner, int64_t
   }
 }
 template <typename R, typename In, typename Acc>
-TL_TARGET_AVX2 void reduce_columns_avx2(const In* slab, int64_t inner, int64_t r0, int64_t r1,
-                                        int64_t j0, int64_t width, Acc* acc) {
-  reduce_columns_body<R>(slab, inner, r0, r1, j0, width, acc);
+TL_TARGET_AVX2 void reduce_column_block_avx2(const In* slab, int64_t inner, int64_t r0,
+                                             int64_t r1, int64_t j0, int64_t width, Acc* acc) {
+  reduce_column_block_body<R>(slab, inner, r0, r1, j0, width, acc);
 }
 template <typename R, typename In, typename Acc>
-void reduce_columns_generic(const In* slab, int64_t inner, int64_t r0, int64_t r1, int64_t j0,
-                            int64_t width, Acc* acc) {
-  reduce_columns_body<R>(slab, inner, r0, r1, j0, width, acc);
+void reduce_column_block_generic(const In* slab, int64_t inner, int64_t r0, int64_t r1,
+                                 int64_t j0, int64_t width, Acc* acc) {
+  reduce_column_block_body<R>(slab, inner, r0, r1, j0, width, acc);
 }
 template <typename R, typename In, typename Acc>
 void reduce_column_block(const In* slab, int64_t inner, int64_t r0, int64_t r1, int64_t j0,
-                 int64_t width, Acc* acc) {
-  if (cpu_has_avx2()) return reduce_columns_avx2<R>(slab, inner, r0, r1, j0, width, acc);
-  reduce_columns_generic<R>(slab, inner, r0, r1, j0, width, acc);
+                         int64_t width, Acc* acc) {
+  if (cpu_has_avx2()) return reduce_column_block_avx2<R>(slab, inner, r0, r1, j0, width, acc);
+  reduce_column_block_generic<R>(slab, inner, r0, r1, j0, width, acc);
 }
 
 // out[o, j] = finish(reduction over r of in[o, r, j]), kReduceColumns columns at a time. With

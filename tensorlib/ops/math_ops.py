@@ -315,30 +315,22 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                         name=name or "MatMul").outputs[0]
 
 
-def _static_dims(x, what):
-    dims = x.shape.as_list() if x.shape.ndims is not None else None
-    if dims is None or any(d is None for d in dims):
-        raise ValueError(f"{what} needs the shape of {x.name} to be known, got {x.shape}")
-    return dims
-
-
-def _as_matrix(x, split, what):
-    """x viewed as a matrix [prod(dims[:split]), prod(dims[split:])]; reshaped only when
-    needed (one unknown dim is allowed: it becomes -1)."""
+def _as_matrices(x, batch, split, what):
+    """x as a batch of matrices [x's first `batch` dims..., rows, cols], where rows joins the
+    `split` dims after the batch dims and cols the rest. Reshaped only when needed; the
+    reshape needs all but one of its dims known (that one becomes -1)."""
     from tensorlib.ops import array_ops
     dims = x.shape.as_list()
-    if len(dims) == 2 and split == 1:
+    if len(dims) == batch + 2 and split == 1:
         return x
-    rows, cols = dims[:split], dims[split:]
+    rows, cols = dims[batch:batch + split], dims[batch + split:]
 
     def size(group):
-        if any(d is None for d in group):
-            return None
-        return int(np.prod(group, dtype=np.int64))
+        return None if None in group else int(np.prod(group, dtype=np.int64))
 
-    shape = [size(rows), size(cols)]
+    shape = dims[:batch] + [size(rows), size(cols)]
     if shape.count(None) > 1:
-        _static_dims(x, what)
+        raise ValueError(f"{what} needs all but one dim of {x.name} known, got {x.shape}")
     return array_ops.reshape(x, [-1 if d is None else d for d in shape])
 
 
@@ -389,8 +381,8 @@ def tensordot(a, b, axes, name=None):
         place_a, place_b = placement(axes_a, ra), placement(axes_b, rb)
         free_a = dims_a[:ra - k] if place_a == "trailing" else dims_a[k:]
         free_b = dims_b[k:] if place_b == "leading" else dims_b[:rb - k]
-        ma = _as_matrix(a, ra - k if place_a == "trailing" else k, "tensordot")
-        mb = _as_matrix(b, k if place_b == "leading" else rb - k, "tensordot")
+        ma = _as_matrices(a, 0, ra - k if place_a == "trailing" else k, "tensordot")
+        mb = _as_matrices(b, 0, k if place_b == "leading" else rb - k, "tensordot")
         product = matmul(ma, mb, transpose_a=place_a == "leading",
                          transpose_b=place_b == "trailing")
         out_dims = free_a + free_b
@@ -496,8 +488,8 @@ def einsum(equation, *inputs, **kwargs):
         swap = bool(free_a and free_b) and out[nb:] == free_b + free_a
         trans_a = ra.startswith(contracted) and free_a != ""
         trans_b = rb.endswith(contracted) and free_b != ""
-        ma = _einsum_matrix(a, ta, nb, len(free_a) if not trans_a else len(contracted))
-        mb = _einsum_matrix(b, tb, nb, len(contracted) if not trans_b else len(free_b))
+        ma = _as_matrices(a, nb, len(contracted) if trans_a else len(free_a), "einsum")
+        mb = _as_matrices(b, nb, len(free_b) if trans_b else len(contracted), "einsum")
         if swap:
             product = matmul(mb, ma, transpose_a=not trans_b, transpose_b=not trans_a)
         else:
@@ -525,25 +517,6 @@ def _einsum_expand(x, term, out):
     from tensorlib.ops import array_ops
     dims = dict(zip(term, x.shape.as_list()))
     shape = [dims[c] if c in term else 1 for c in out]
-    if shape.count(None) > 1:
-        raise ValueError(f"einsum needs all but one dim of {x.name} known, got {x.shape}")
-    return array_ops.reshape(x, [-1 if d is None else d for d in shape])
-
-
-def _einsum_matrix(x, term, nb, split):
-    """x (batch axes first) as a batch of matrices: [batch..., rows, cols] where rows joins
-    the `split` axes after the batch axes."""
-    rest = term[nb:]
-    if len(rest) == 2 and split == 1:
-        return x
-    from tensorlib.ops import array_ops
-    dims = x.shape.as_list()
-    batch_dims, rows, cols = dims[:nb], dims[nb:nb + split], dims[nb + split:]
-
-    def size(group):
-        return None if any(d is None for d in group) else int(np.prod(group, dtype=np.int64))
-
-    shape = batch_dims + [size(rows), size(cols)]
     if shape.count(None) > 1:
         raise ValueError(f"einsum needs all but one dim of {x.name} known, got {x.shape}")
     return array_ops.reshape(x, [-1 if d is None else d for d in shape])

@@ -519,3 +519,19 @@ def test_floor_ceil_round_match_numpy_on_special_values(dtype):
     for g, w in zip(got, [np.floor(x), np.ceil(x), np.round(x), np.floor(x / dtype(0.5))]):
         np.testing.assert_array_equal(g, w)
         np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+
+
+def test_results_are_right_when_outputs_reuse_input_buffers(rng):
+    a = rng.standard_normal((4, 300)).astype(np.float32)
+    p = tf.placeholder(tf.float32, [4, 300])
+    # Each op's input dies there, so the executor may hand its buffer to the output.
+    chain = tf.cumsum(tf.cumsum(p * 1.0, axis=1, exclusive=True) * 1.0, axis=0, reverse=True)
+    summed = tf.add_n([p * 1.0, p * 2.0, p * 3.0])
+    picked = tf.where(p * 1.0 > 0, p * 2.0, p * 3.0)
+    with tf.Session() as sess:
+        got = sess.run([chain, summed, picked], {p: a})
+    excl = np.cumsum(a, axis=1) - a
+    np.testing.assert_allclose(got[0], np.flip(np.cumsum(np.flip(excl, 0), 0), 0), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(got[1], 6 * a, rtol=1e-6)
+    np.testing.assert_allclose(got[2], np.where(a > 0, 2 * a, 3 * a), rtol=1e-6)

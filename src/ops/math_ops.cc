@@ -476,7 +476,8 @@ void add_n_loop_generic(const T* const* in, int k, T* out, int64_t n) {
   add_n_loop(in, k, out, n);
 }
 
-// Sums in blocks that stay in cache while every input is added in.
+// Sums in blocks that stay in cache while every input is added in. The output may share
+// input 0's buffer (read at each index before it is written).
 Status add_n_kernel(KernelContext& ctx) {
   constexpr int64_t kBlock = 4096;
   const int k = ctx.num_inputs();
@@ -658,8 +659,9 @@ void cumsum(KernelContext& ctx, const T* in, T* out, int64_t outer, int64_t n, i
         T* y = out + offset;
         if (exclusive) {
           for (int64_t j = 0; j < w; ++j) {
+            const T v = x[j];  // read before y[j] is written: y may be x
             y[j] = sum[j];
-            sum[j] += x[j];
+            sum[j] += v;
           }
         } else {
           for (int64_t j = 0; j < w; ++j) y[j] = sum[j] += x[j];
@@ -799,7 +801,8 @@ void register_math_ops(OpRegistry& r) {
   r.add_builtin(OpDef("Cumsum").input("x").input("axis")
                     .attr("exclusive", AttrType::kBool, false)
                     .attr("reverse", AttrType::kBool, false)
-                    .shape(cumsum_shape).kernel(Device::kCPU, cumsum_kernel));
+                    .shape(cumsum_shape).kernel(Device::kCPU, cumsum_kernel)
+                    .forwards_input(0));
 
   r.add_builtin(OpDef("Cast").input("x").attr("DstT", AttrType::kType).shape(cast_shape)
                     .kernel(Device::kCPU, cast_kernel).forwards_input(0));

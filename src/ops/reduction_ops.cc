@@ -213,11 +213,11 @@ class ReduceDims {
 
 // The reduction of n contiguous values. Floating values are combined in 16 independent lanes
 // (which gcc vectorises without -ffast-math) over blocks of 1024, and the block results
-// combined as Acc.
+// combined as Acc. Bool lanes are bytes, which gcc vectorises where it does not for bool.
 template <typename R, typename In>
 TL_ALWAYS_INLINE typename R::Acc reduce_contiguous_body(const In* p, int64_t n) {
   using Acc = typename R::Acc;
-  using Lane = std::conditional_t<std::is_floating_point_v<In>, In, Acc>;
+  using Lane = std::conditional_t<std::is_floating_point_v<In>, In, StoreOf<Acc>>;
   constexpr int kLanes = 16;
   constexpr int64_t kBlock = 1024;
   Acc total = R::template identity<Acc>();

@@ -55,7 +55,8 @@ void unary_span(const In* x, Out* y, int64_t n) {
   unary_loop_generic<Fn>(x, y, n);
 }
 
-// o[j] = fn(a[j], b[j]) for j < n, where an operand that is not `full` is one value.
+// o[j] = fn(a[j], b[j]) for j < n, where the operand that is not `full` (at most one) is one
+// value.
 template <typename Fn, typename In, typename Out>
 TL_ALWAYS_INLINE void binary_loop(const In* a, bool a_full, const In* b, bool b_full, Out* o,
                                   int64_t n) {
@@ -65,12 +66,9 @@ TL_ALWAYS_INLINE void binary_loop(const In* a, bool a_full, const In* b, bool b_
   } else if (a_full) {
     const In bv = *b;
     for (int64_t j = 0; j < n; ++j) o[j] = fn(a[j], bv);
-  } else if (b_full) {
+  } else {
     const In av = *a;
     for (int64_t j = 0; j < n; ++j) o[j] = fn(av, b[j]);
-  } else {
-    const Out v = fn(*a, *b);
-    for (int64_t j = 0; j < n; ++j) o[j] = v;
   }
 }
 template <typename Fn, typename In, typename Out>

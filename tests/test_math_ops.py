@@ -539,3 +539,19 @@ def test_results_are_right_when_outputs_reuse_input_buffers(rng):
                                atol=1e-5)
     np.testing.assert_allclose(got[1], 6 * a, rtol=1e-6)
     np.testing.assert_allclose(got[2], np.where(a > 0, 2 * a, 3 * a), rtol=1e-6)
+
+
+def test_fed_axes_are_checked_at_run_time():
+    x = tf.zeros([2, 3])
+    axis = tf.placeholder(tf.int32)  # unknown rank: nothing to check while building
+    with tf.Session() as sess:
+        for op in (tf.cumsum(x, axis), tf.argmin(x, axis), tf.argmax(x, axis),
+                   tf.reduce_max(x, axis)):
+            for bad in (2, -3):
+                with pytest.raises(tf.errors.InvalidArgumentError):
+                    sess.run(op, {axis: bad})
+        for op in (tf.cumsum(x, axis), tf.argmin(x, axis)):
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                sess.run(op, {axis: [0, 1]})
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                sess.run(op, {axis: np.zeros([0], np.int32)})

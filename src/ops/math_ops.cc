@@ -673,6 +673,10 @@ Status cumsum_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Shape& shape = x.shape();
   const int rank = shape.rank();
+  if (ctx.input(1).num_elements() != 1) {
+    return invalid_argument("Cumsum's axis must be a scalar, got shape " +
+                            ctx.input(1).shape().to_string());
+  }
   int64_t axis = int_element(ctx.input(1), 0);
   if (axis < -rank || axis >= rank) {
     return invalid_argument("Expected scan axis in the range [" + std::to_string(-rank) + ", " +

@@ -548,7 +548,17 @@ Status arg_reduce_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
   const Shape& shape = x.shape();
+  if (ctx.input(1).num_elements() != 1) {
+    return invalid_argument(std::string(kMax ? "ArgMax" : "ArgMin") +
+                            "'s dimension must be a scalar, got shape " +
+                            ctx.input(1).shape().to_string());
+  }
   int64_t axis = int_element(ctx.input(1), 0);
+  if (axis < -shape.rank() || axis >= shape.rank()) {
+    return invalid_argument("Expected dimension in the range [" +
+                            std::to_string(-shape.rank()) + ", " +
+                            std::to_string(shape.rank()) + "), but got " + std::to_string(axis));
+  }
   if (axis < 0) axis += shape.rank();
   if (shape.dim(static_cast<int>(axis)) == 0) {
     return invalid_argument("Reduction axis " + std::to_string(axis) + " is empty in shape " +

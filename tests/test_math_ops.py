@@ -195,6 +195,8 @@ OPS = [
      [(300, 5)], np.float32, {}),
     ("reduce_max_row_long", ["Max"], lambda x: tf.reduce_max(x, 1), lambda x: x.max(1),
      [(2, 70000)], np.float32, {}),
+    ("reduce_max_no_axes", ["Max"], lambda x: tf.reduce_max(x, axis=[]), lambda x: x,
+     [(3, 2)], np.float32, {}),
     ("reduce_min", ["Min"], lambda x: tf.reduce_min(x, 0), lambda x: x.min(0), [(6, 3)],
      np.float64, {}),
     ("reduce_min_int64_keep_dims", ["Min"], lambda x: tf.reduce_min(x, 1, keep_dims=True),

@@ -532,6 +532,8 @@ def _reduction_axes(x, axis, reduction_indices):
             raise ValueError(f"Reducing all axes of {x.name} needs its rank to be known; "
                              "give `axis` explicitly")
         return convert_to_tensor(np.arange(rank, dtype=np.int32), name="Const")
+    if isinstance(axis, (list, tuple)) and not axis:
+        axis = np.zeros([0], np.int32)  # no axes: an int32 list (not float32, as [] would be)
     return convert_to_tensor(axis, name="reduction_indices")
 
 

@@ -468,8 +468,7 @@ def einsum(equation, *inputs, **kwargs):
         free_b = "".join(c for c in tb if c not in ta)
         if not contracted:
             # An elementwise/outer product: align both operands to the output by broadcasting.
-            if out != "".join(c for c in out if c in ta + tb) or \
-                    ta != "".join(c for c in out if c in ta) or \
+            if ta != "".join(c for c in out if c in ta) or \
                     tb != "".join(c for c in out if c in tb):
                 raise _einsum_unsupported(equation, "the output reorders an input's axes")
             a = _einsum_expand(a, ta, out)
@@ -500,8 +499,7 @@ def einsum(equation, *inputs, **kwargs):
                 if d is not None:
                     dims[c] = d
         out_dims = [dims.get(c) for c in out]
-        if len(free_a) == 1 and len(free_b) == 1 and nb <= 1 or \
-                product.shape.as_list() == out_dims:
+        if len(free_a) == 1 and len(free_b) == 1:  # the product is laid out as the output
             return array_ops.identity(product, name=scope)
         if out_dims.count(None) > 1:
             raise ValueError(f"einsum: {equation!r} needs the sizes of all but one output "

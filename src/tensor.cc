@@ -5,6 +5,10 @@
 #include <new>
 #include <string>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace tl {
 
 std::shared_ptr<Buffer> Buffer::make(void* data, size_t size, bool owned, ReleaseFn release,
@@ -15,10 +19,20 @@ std::shared_ptr<Buffer> Buffer::make(void* data, size_t size, bool owned, Releas
   return std::make_shared<Shared>(data, size, owned, release, context);
 }
 
+// Buffers from this size on are placed on 2 MiB boundaries and backed by transparent huge
+// pages where the OS allows it: a fresh 64 MB result then takes 32 page faults, not 16384.
+constexpr size_t kHugePageBytes = size_t{2} << 20;
+constexpr size_t kHugePageThreshold = size_t{4} << 20;
+
 std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
-  const size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
-  void* data = std::aligned_alloc(kBufferAlignment, rounded ? rounded : kBufferAlignment);
+  const bool huge = bytes >= kHugePageThreshold;
+  const size_t alignment = huge ? kHugePageBytes : kBufferAlignment;
+  const size_t rounded = (bytes + alignment - 1) / alignment * alignment;
+  void* data = std::aligned_alloc(alignment, rounded ? rounded : alignment);
   if (!data) return nullptr;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (huge) madvise(data, rounded, MADV_HUGEPAGE);  // a hint: failure changes nothing
+#endif
   return make(data, bytes, true, nullptr, nullptr);
 }
 

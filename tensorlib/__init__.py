@@ -32,8 +32,13 @@ from tensorlib.ops.array_ops import (  # noqa: F401
 )
 from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
 from tensorlib.ops.math_ops import (  # noqa: F401
-    add, arg_max, argmax, cast, divide, equal, exp, log, matmul, multiply, negative,
-    reduce_mean, reduce_sum, sigmoid, subtract, truediv,
+    abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum,
+    divide, einsum, equal, exp, floor, floor_div, floordiv, floormod, greater, greater_equal,
+    less, less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, matmul,
+    maximum, minimum, mod, multiply, negative, not_equal, pow, reduce_all, reduce_any,
+    reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod, reduce_sum, round,
+    rsqrt, sigmoid, sign, sin, sqrt, square, squared_difference, subtract, tanh, tensordot,
+    truediv, where, where_v2,
 )
 from tensorlib.ops.random_ops import (  # noqa: F401
     multinomial, random_normal, random_shuffle, random_uniform, truncated_normal,

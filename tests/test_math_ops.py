@@ -3,11 +3,22 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, random_input
 
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _odd(y):
+    """Nonzero divisors (odd numbers, both signs) from arbitrary integers."""
+    return y * 2 + 1
 
 
 OPS = [
@@ -24,6 +35,127 @@ OPS = [
     ("exp", ["Exp"], tf.exp, np.exp, [(100,)], np.float32, {}),
     ("log", ["Log"], tf.log, np.log, [(4, 25)], np.float64, {"positive": True}),
     ("sigmoid", ["Sigmoid"], tf.sigmoid, _sigmoid, [(3, 7)], np.float32, {}),
+    ("abs", ["Abs"], tf.abs, np.abs, [(3, 4)], np.float32, {}),
+    ("abs_int", ["Abs"], tf.abs, np.abs, [(7,)], np.int64, {}),
+    ("square", ["Square"], tf.square, np.square, [(2, 5)], np.float64, {}),
+    ("square_int", ["Square"], tf.square, np.square, [(6,)], np.int32, {}),
+    ("sqrt", ["Sqrt"], tf.sqrt, np.sqrt, [(4, 4)], np.float32, {"positive": True}),
+    ("rsqrt", ["Rsqrt"], tf.rsqrt, lambda x: 1 / np.sqrt(x), [(9,)], np.float64,
+     {"positive": True}),
+    ("log1p", ["Log1p"], tf.log1p, np.log1p, [(3, 3)], np.float32, {"positive": True}),
+    ("sign", ["Sign"], tf.sign, np.sign, [(10,)], np.float32, {}),
+    ("sign_int", ["Sign"], tf.sign, np.sign, [(10,)], np.int32, {"small_ints": True}),
+    ("floor", ["Floor"], lambda x: tf.floor(x * 3), lambda x: np.floor(x * 3), [(8,)],
+     np.float32, {}),
+    ("ceil", ["Ceil"], lambda x: tf.ceil(x * 3), lambda x: np.ceil(x * 3), [(2, 4)],
+     np.float64, {}),
+    ("round_half_even", ["Round"], lambda x: tf.round(x * 2), lambda x: np.round(x * 2),
+     [(4, 5)], np.float64, {"small_ints": True}),
+    ("round_float", ["Round"], lambda x: tf.round(x * 4), lambda x: np.round(x * 4), [(30,)],
+     np.float32, {}),
+    ("round_int", ["Round"], tf.round, np.round, [(5,)], np.int64, {}),
+    ("sin", ["Sin"], tf.sin, np.sin, [(3, 6)], np.float32, {}),
+    ("cos", ["Cos"], tf.cos, np.cos, [(7,)], np.float64, {}),
+    ("tanh", ["Tanh"], tf.tanh, np.tanh, [(4, 9)], np.float32, {}),
+    ("tanh_f64", ["Tanh"], tf.tanh, np.tanh, [(13,)], np.float64, {}),
+    ("exp_f64", ["Exp"], tf.exp, np.exp, [(3, 3)], np.float64, {}),
+    ("log_f32", ["Log"], tf.log, np.log, [(37,)], np.float32, {"positive": True}),
+    ("sigmoid_f64", ["Sigmoid"], tf.sigmoid, _sigmoid, [(11,)], np.float64, {}),
+    ("logical_not", ["LogicalNot"], tf.logical_not, np.logical_not, [(3, 4)], np.bool_, {}),
+    ("floordiv", ["FloorDiv"], tf.floordiv, np.floor_divide, [(3, 4), (4,)], np.float32, {}),
+    ("floordiv_int", ["FloorDiv"], lambda x, y: tf.floordiv(x, _odd(y)),
+     lambda x, y: np.floor_divide(x, _odd(y)), [(5, 6), (5, 1)], np.int32, {}),
+    ("floordiv_int64", ["FloorDiv"], lambda x, y: tf.floordiv(x, _odd(y)),
+     lambda x, y: np.floor_divide(x, _odd(y)), [(8,), ()], np.int64, {}),
+    ("floormod", ["FloorMod"], tf.floormod, np.mod, [(2, 3, 4), (3, 1)], np.float64, {}),
+    ("floormod_int", ["FloorMod"], lambda x, y: tf.mod(x, _odd(y)),
+     lambda x, y: np.mod(x, _odd(y)), [(6, 7), (6, 7)], np.int32, {}),
+    ("floormod_int64", ["FloorMod"], lambda x, y: tf.floormod(x, _odd(y)),
+     lambda x, y: np.mod(x, _odd(y)), [(9,), (9,)], np.int64, {}),
+    ("pow", ["Pow"], tf.pow, np.power, [(3, 4), (4,)], np.float32, {"positive": True}),
+    ("pow_f64", ["Pow"], tf.pow, np.power, [(5,), (1,)], np.float64, {"positive": True}),
+    ("pow_int", ["Pow"], lambda x, y: tf.pow(x, tf.abs(y)), lambda x, y: x ** np.abs(y),
+     [(4, 5), (4, 5)], np.int32, {"small_ints": True}),
+    ("maximum", ["Maximum"], tf.maximum, np.maximum, [(4, 1, 3), (2, 3)], np.float32, {}),
+    ("maximum_int", ["Maximum"], tf.maximum, np.maximum, [(6,), (6,)], np.int64, {}),
+    ("minimum", ["Minimum"], tf.minimum, np.minimum, [(3, 5), ()], np.float64, {}),
+    ("minimum_int", ["Minimum"], tf.minimum, np.minimum, [(2, 3), (2, 1)], np.int32, {}),
+    ("minimum_empty", ["Minimum"], tf.minimum, np.minimum, [(0, 3), (3,)], np.float32, {}),
+    ("squared_difference", ["SquaredDifference"], tf.squared_difference,
+     lambda x, y: (x - y) ** 2, [(3, 4), (3, 1)], np.float32, {}),
+    ("squared_difference_int", ["SquaredDifference"], tf.squared_difference,
+     lambda x, y: (x - y) ** 2, [(5,), (5,)], np.int64, {}),
+    ("not_equal", ["NotEqual"], tf.not_equal, np.not_equal, [(4, 3), (3,)], np.int32,
+     {"small_ints": True}),
+    ("not_equal_bool", ["NotEqual"], tf.not_equal, np.not_equal, [(6,), (6,)], np.bool_, {}),
+    ("equal_bool", ["Equal"], tf.equal, np.equal, [(2, 3), (1, 3)], np.bool_, {}),
+    ("less", ["Less"], tf.less, np.less, [(3, 4), (4,)], np.float32, {}),
+    ("less_int", ["Less"], tf.less, np.less, [(5, 5), (5, 1)], np.int64, {"small_ints": True}),
+    ("less_equal", ["LessEqual"], tf.less_equal, np.less_equal, [(2, 3, 4), (3, 1)],
+     np.int32, {"small_ints": True}),
+    ("greater", ["Greater"], tf.greater, np.greater, [(7,), ()], np.float64, {}),
+    ("greater_equal", ["GreaterEqual"], tf.greater_equal, np.greater_equal, [(3, 3), (3, 3)],
+     np.int32, {"small_ints": True}),
+    ("greater_empty", ["Greater"], tf.greater, np.greater, [(2, 0), (1, 1)], np.float32, {}),
+    ("logical_and", ["LogicalAnd"], tf.logical_and, np.logical_and, [(3, 4), (4,)],
+     np.bool_, {}),
+    ("logical_or", ["LogicalOr"], tf.logical_or, np.logical_or, [(2, 1, 3), (2, 3)], np.bool_,
+     {}),
+    ("logical_xor", ["LogicalAnd", "LogicalOr", "LogicalNot"], tf.logical_xor,
+     np.logical_xor, [(4, 4), (4, 4)], np.bool_, {}),
+    ("add_n", ["AddN"], lambda *xs: tf.add_n(list(xs)), lambda *xs: sum(xs),
+     [(3, 4), (3, 4), (3, 4)], np.float32, {}),
+    ("add_n_one", ["AddN"], lambda x: tf.add_n([x]), lambda x: x, [(5,)], np.float64, {}),
+    ("add_n_int_many", ["AddN"], lambda *xs: tf.add_n(list(xs)), lambda *xs: sum(xs),
+     [(2, 3)] * 5, np.int32, {}),
+    ("add_n_large", ["AddN"], lambda *xs: tf.add_n(list(xs)), lambda *xs: sum(xs),
+     [(70000,)] * 3, np.float32, {}),
+    ("where_select", ["SelectV2"], lambda c, x, y: tf.where(c > 0, x, y),
+     lambda c, x, y: np.where(c > 0, x, y), [(3, 4), (3, 4), (3, 4)], np.float32, {}),
+    ("where_select_rows", ["SelectV2", "Reshape"], lambda c, x, y: tf.where(c > 0, x, y),
+     lambda c, x, y: np.where((c > 0)[:, None], x, y), [(3,), (3, 4), (3, 4)], np.float64,
+     {}),
+    ("where_v2_broadcast", ["SelectV2"], lambda c, x, y: tf.where_v2(c > 0, x, y),
+     lambda c, x, y: np.where(c > 0, x, y), [(4, 1), (1, 5), ()], np.int32, {}),
+    ("where_coordinates", ["Where"], lambda x: tf.where(x > 0), lambda x: np.argwhere(x > 0),
+     [(3, 4, 2)], np.float32, {}),
+    ("where_coordinates_empty", ["Where"], lambda x: tf.where(x > 100),
+     lambda x: np.argwhere(x > 100), [(5, 2)], np.float64, {}),
+    ("clip_by_value", ["Minimum", "Maximum"], lambda x: tf.clip_by_value(x, -0.5, 0.5),
+     lambda x: np.clip(x, -0.5, 0.5), [(4, 6)], np.float32, {}),
+    ("clip_by_value_tensors", ["Minimum", "Maximum"], tf.clip_by_value,
+     lambda x, lo, hi: np.maximum(np.minimum(x, hi), lo), [(3, 4), (4,), ()], np.float64, {}),
+    ("cumsum", ["Cumsum"], tf.cumsum, lambda x: np.cumsum(x, axis=0), [(5, 3)], np.float64,
+     {}),
+    ("cumsum_axis1_int", ["Cumsum"], lambda x: tf.cumsum(x, axis=1),
+     lambda x: np.cumsum(x, axis=1, dtype=x.dtype), [(2, 6, 3)], np.int32, {}),
+    ("cumsum_exclusive_reverse", ["Cumsum"],
+     lambda x: tf.cumsum(x, axis=-1, exclusive=True, reverse=True),
+     lambda x: np.flip(np.cumsum(np.flip(x, -1), -1), -1) - x, [(3, 7)], np.int64, {}),
+    ("cumsum_exclusive", ["Cumsum"], lambda x: tf.cumsum(x, exclusive=True),
+     lambda x: np.cumsum(x, axis=0) - x, [(6,)], np.float64, {}),
+    ("cumsum_empty", ["Cumsum"], lambda x: tf.cumsum(x, 1), lambda x: np.cumsum(x, 1),
+     [(0, 4)], np.float32, {}),
+    ("tensordot_matmul", ["MatMul"], lambda a, b: tf.tensordot(a, b, 1),
+     lambda a, b: np.tensordot(a, b, 1), [(3, 4), (4, 5)], np.float32, {}),
+    ("einsum_matmul", ["MatMul"], lambda a, b: tf.einsum("ij,jk->ik", a, b),
+     lambda a, b: np.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)], np.float32, {}),
+    ("einsum_matmul_tb", ["MatMul"], lambda a, b: tf.einsum("ij,kj->ik", a, b),
+     lambda a, b: np.einsum("ij,kj->ik", a, b), [(3, 4), (5, 4)], np.float64, {}),
+    ("einsum_matmul_swapped_out", ["MatMul"], lambda a, b: tf.einsum("ij,jk->ki", a, b),
+     lambda a, b: np.einsum("ij,jk->ki", a, b), [(3, 4), (4, 2)], np.float32, {}),
+    ("einsum_batch", ["BatchMatMulV2"], lambda a, b: tf.einsum("bij,bjk->bik", a, b),
+     lambda a, b: np.einsum("bij,bjk->bik", a, b), [(2, 3, 4), (2, 4, 5)], np.float32, {}),
+    ("einsum_outer", ["Mul", "Reshape"], lambda a, b: tf.einsum("i,j->ij", a, b),
+     lambda a, b: np.einsum("i,j->ij", a, b), [(3,), (4,)], np.float32, {}),
+    ("einsum_elementwise", ["Mul"], lambda a, b: tf.einsum("ij,ij->ij", a, b),
+     lambda a, b: np.einsum("ij,ij->ij", a, b), [(3, 4), (3, 4)], np.float32, {}),
+    ("einsum_dot", ["MatMul", "Reshape"], lambda a, b: tf.einsum("i,i->", a, b),
+     lambda a, b: np.einsum("i,i->", a, b), [(6,), (6,)], np.float64, {}),
+    ("einsum_sum_out", ["Sum"], lambda a: tf.einsum("ijk->ik", a),
+     lambda a: np.einsum("ijk->ik", a), [(2, 3, 4)], np.float32, {}),
+    ("einsum_matvec", ["MatMul", "Reshape"], lambda a, b: tf.einsum("ij,j->i", a, b),
+     lambda a, b: np.einsum("ij,j->i", a, b), [(3, 4), (4,)], np.float32, {}),
     ("equal", ["Equal"], tf.equal, np.equal, [(4, 3), (3,)], np.int32, {"small_ints": True}),
     ("matmul", ["MatMul"], tf.matmul, np.matmul, [(5, 7), (7, 3)], np.float32, {}),
     ("matmul_large", ["MatMul"], tf.matmul, np.matmul, [(130, 257), (257, 65)], np.float64,
@@ -47,6 +179,61 @@ OPS = [
      lambda x: x.mean(axis=0), [(10, 3)], np.float32, {}),
     ("reduce_mean_keep_dims", ["Mean"], lambda x: tf.reduce_mean(x, 1, keep_dims=True),
      lambda x: x.mean(1, keepdims=True), [(4, 9)], np.float64, {}),
+    ("reduce_max", ["Max"], lambda x: tf.reduce_max(x, axis=1), lambda x: x.max(axis=1),
+     [(4, 5, 6)], np.float32, {}),
+    ("reduce_max_all_int", ["Max"], tf.reduce_max, np.max, [(3, 7)], np.int32, {}),
+    ("reduce_max_keepdims_neg", ["Max"], lambda x: tf.reduce_max(x, [0, -1], keepdims=True),
+     lambda x: x.max(axis=(0, 2), keepdims=True), [(3, 4, 5)], np.float64, {}),
+    ("reduce_max_empty", ["Max"], lambda x: tf.reduce_max(x, 0),
+     lambda x: np.max(x, 0, initial=-np.inf), [(0, 3)], np.float32, {}),
+    ("reduce_max_empty_int", ["Max"], lambda x: tf.reduce_max(x, 1),
+     lambda x: np.max(x, 1, initial=np.iinfo(np.int32).min), [(2, 0)], np.int32, {}),
+    ("reduce_max_columns_long", ["Max"], lambda x: tf.reduce_max(x, 0), lambda x: x.max(0),
+     [(300, 5)], np.float32, {}),
+    ("reduce_max_row_long", ["Max"], lambda x: tf.reduce_max(x, 1), lambda x: x.max(1),
+     [(2, 70000)], np.float32, {}),
+    ("reduce_max_no_axes", ["Max"], lambda x: tf.reduce_max(x, axis=[]), lambda x: x,
+     [(3, 2)], np.float32, {}),
+    ("reduce_min", ["Min"], lambda x: tf.reduce_min(x, 0), lambda x: x.min(0), [(6, 3)],
+     np.float64, {}),
+    ("reduce_min_int64_keep_dims", ["Min"], lambda x: tf.reduce_min(x, 1, keep_dims=True),
+     lambda x: x.min(1, keepdims=True), [(4, 5)], np.int64, {}),
+    ("reduce_min_empty", ["Min"], tf.reduce_min, lambda x: np.min(x, initial=np.inf),
+     [(0,)], np.float64, {}),
+    ("reduce_min_two_groups", ["Min"], lambda x: tf.reduce_min(x, [0, 2]),
+     lambda x: x.min(axis=(0, 2)), [(3, 4, 5, 2)], np.float32, {}),
+    ("reduce_prod", ["Prod"], lambda x: tf.reduce_prod(x, -1), lambda x: x.prod(-1),
+     [(4, 5)], np.float32, {}),
+    ("reduce_prod_int", ["Prod"], tf.reduce_prod, np.prod, [(2, 3)], np.int64,
+     {"small_ints": True}),
+    ("reduce_prod_empty", ["Prod"], lambda x: tf.reduce_prod(x, 0), lambda x: x.prod(0),
+     [(0, 2)], np.float64, {}),
+    ("reduce_any", ["Any"], lambda x: tf.reduce_any(x, 1), lambda x: x.any(1), [(5, 3)],
+     np.bool_, {}),
+    ("reduce_any_all_axes", ["Any"], tf.reduce_any, np.any, [(2, 3, 4)], np.bool_, {}),
+    ("reduce_all_long_rows", ["All"], lambda x: tf.reduce_all(x > -3.9, 1),
+     lambda x: (x > -3.9).all(1), [(4, 5000)], np.float32, {}),
+    ("reduce_any_long_rows", ["Any"], lambda x: tf.reduce_any(x > 4.2, -1),
+     lambda x: (x > 4.2).any(-1), [(6, 40000)], np.float32, {}),
+    ("reduce_any_empty", ["Any"], tf.reduce_any, np.any, [(0, 3)], np.bool_, {}),
+    ("reduce_all", ["All"], lambda x: tf.reduce_all(x, 0, keepdims=True),
+     lambda x: x.all(0, keepdims=True), [(4, 3)], np.bool_, {}),
+    ("reduce_all_two_groups", ["All"], lambda x: tf.reduce_all(x, [0, 2]),
+     lambda x: x.all(axis=(0, 2)), [(2, 3, 2, 4)], np.bool_, {}),
+    ("reduce_all_empty", ["All"], lambda x: tf.reduce_all(x, 1), lambda x: x.all(1),
+     [(3, 0)], np.bool_, {}),
+    ("reduce_logsumexp", ["Max", "Sum", "Exp", "Log"], lambda x: tf.reduce_logsumexp(x, 1),
+     lambda x: _logsumexp(x, 1), [(4, 6)], np.float64, {}),
+    ("reduce_logsumexp_all_keepdims", ["Max", "Sum"],
+     lambda x: tf.reduce_logsumexp(x * 100, keepdims=True),
+     lambda x: _logsumexp(x * 100, keepdims=True), [(3, 5)], np.float32, {}),
+    ("argmin", ["ArgMin"], lambda x: tf.argmin(x, axis=1), lambda x: np.argmin(x, axis=1),
+     [(5, 8)], np.float32, {}),
+    ("argmin_ties_int", ["ArgMin"], lambda x: tf.argmin(x, 0), lambda x: np.argmin(x, 0),
+     [(6, 4)], np.int32, {"small_ints": True}),
+    ("arg_min_int32_out", ["ArgMin"],
+     lambda x: tf.arg_min(x, -1, output_type=tf.int32),
+     lambda x: np.argmin(x, -1).astype(np.int32), [(3, 2, 7)], np.float64, {}),
     ("argmax", ["ArgMax"], lambda x: tf.argmax(x, axis=1), lambda x: np.argmax(x, axis=1),
      [(5, 8)], np.float32, {}),
     ("argmax_default_axis", ["ArgMax"], tf.argmax, lambda x: np.argmax(x, axis=0),
@@ -61,6 +248,38 @@ OPS = [
      [(2, 3, 4)], np.float32, {}),
     ("identity", ["Identity"], tf.identity, lambda x: x, [(3, 2)], np.int64, {}),
 ]
+
+
+# Contractions that reshape their operands: the reshapes need the operands' dims, so these run
+# on constants and on placeholders of known shape (the table's fed placeholders have none).
+CONTRACTIONS = [
+    ("tensordot_two_axes", lambda a, b: tf.tensordot(a, b, 2),
+     lambda a, b: np.tensordot(a, b, 2), [(2, 3, 4), (3, 4, 5)], np.float64),
+    ("tensordot_axis_lists",
+     lambda a, b: tf.tensordot(a, b, [[0], [0]]), lambda a, b: np.tensordot(a, b, [[0], [0]]),
+     [(4, 2, 3), (4, 5)], np.float32),
+    ("tensordot_trailing_b",
+     lambda a, b: tf.tensordot(a, b, [[2], [1]]), lambda a, b: np.tensordot(a, b, [[2], [1]]),
+     [(2, 3, 4), (5, 4)], np.float64),
+    ("tensordot_outer", lambda a, b: tf.tensordot(a, b, 0),
+     lambda a, b: np.tensordot(a, b, 0), [(3,), (2, 2)], np.float32),
+    ("einsum_contract_two", lambda a, b: tf.einsum("ijk,jkl", a, b),
+     lambda a, b: np.einsum("ijk,jkl", a, b), [(2, 3, 4), (3, 4, 5)], np.float64),
+]
+
+
+@pytest.mark.parametrize("case", CONTRACTIONS, ids=[c[0] for c in CONTRACTIONS])
+def test_contractions_that_reshape_match_numpy(case, rng):
+    _, fn, ref, shapes, dtype = case
+    inputs = [random_input(rng, s, dtype) for s in shapes]
+    holders = [tf.placeholder(tf.as_dtype(dtype), shape=s) for s in shapes]
+    with tf.Session() as sess:
+        got_const = sess.run(fn(*[tf.constant(x) for x in inputs]))
+        got_fed = sess.run(fn(*holders), dict(zip(holders, inputs)))
+    want = ref(*inputs)
+    for got in (got_const, got_fed):
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
@@ -102,3 +321,212 @@ def test_integer_division_is_true_division():
         got = sess.run(tf.constant([7, -7]) / tf.constant([2, 2]))
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, [3.5, -3.5])
+
+
+def _float32_samples(rng):
+    """Floats of every magnitude (random bit patterns), a dense sweep over [-110, 110] and the
+    special values: inf, -inf, NaN, zeros, subnormals and the overflow/underflow edges."""
+    bits = rng.integers(0, 2 ** 32, size=200_000, dtype=np.uint64).astype(np.uint32)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-40, 1.17549435e-38,
+               3.4028235e38, -3.4028235e38, 88.72283, 88.722839, 88.7228394, 89.0, -87.3,
+               -103.97, -103.973, -104.0, 0.625, -0.625, 9.0, -9.0, 1.0, -1.0]
+    return np.concatenate([bits.view(np.float32), np.asarray(special, np.float32),
+                           np.linspace(-110, 110, 200_001, dtype=np.float32)])
+
+
+@pytest.mark.parametrize("fn,ref", [
+    (tf.exp, np.exp), (tf.log, np.log), (tf.tanh, np.tanh),
+    (tf.sigmoid, lambda x: (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.float32)),
+], ids=["exp", "log", "tanh", "sigmoid"])
+def test_float32_transcendentals_match_numpy_everywhere(fn, ref, rng):
+    x = _float32_samples(rng)
+    p = tf.placeholder(tf.float32, [None])
+    with tf.Session() as sess:
+        got = sess.run(fn(p), {p: x})
+    with np.errstate(all="ignore"):
+        want = ref(x)
+    # atol: results in the subnormal range keep only a few bits (steps of 1.4e-45).
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=3e-45)
+
+
+def test_integer_floordiv_and_mod_by_zero_is_an_error():
+    x = tf.constant([5, 7], tf.int32)
+    for op in (tf.floordiv, tf.floormod):
+        with tf.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="division by zero"):
+                sess.run(op(x, tf.constant([1, 0])))
+
+
+def test_integer_floordiv_of_the_minimum_by_minus_one_wraps():
+    lo = np.iinfo(np.int32).min
+    x = tf.constant([lo, lo, 7], tf.int32)
+    with tf.Session() as sess:
+        q, r = sess.run([x // -1, x % -1])
+    np.testing.assert_array_equal(q, [lo, lo, -7])
+    np.testing.assert_array_equal(r, [0, 0, 0])
+
+
+def test_integer_pow_with_negative_exponent_is_an_error():
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="negative integer powers"):
+            sess.run(tf.pow(tf.constant([2, 3]), tf.constant([1, -1])))
+
+
+def test_mixed_dtypes_are_a_type_error_naming_both():
+    x, y = tf.constant([1.0]), tf.constant([1.0], tf.float64)
+    for op in (tf.maximum, tf.floordiv, tf.less, tf.pow, tf.squared_difference):
+        with pytest.raises(TypeError, match="float64.*float32|float32.*float64"):
+            op(x, y)
+    with pytest.raises(TypeError):
+        tf.logical_and(x, x)
+    with pytest.raises(TypeError):
+        tf.add_n([x, y])
+
+
+def test_incompatible_shapes_are_a_value_error():
+    with pytest.raises(ValueError):
+        tf.maximum(tf.zeros([2, 3]), tf.zeros([4]))
+    with pytest.raises(ValueError):
+        tf.add_n([tf.zeros([2, 3]), tf.zeros([3, 2])])
+    with pytest.raises(ValueError):
+        tf.where(tf.zeros([2], tf.bool) | True, tf.zeros([3]), tf.zeros([3]))
+    with pytest.raises(ValueError):
+        tf.cumsum(tf.zeros([2, 3]), axis=2)
+
+
+def test_round_halves_to_even_and_max_of_nothing():
+    halves = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], np.float32)
+    with tf.Session() as sess:
+        r, m, lo = sess.run([tf.round(halves), tf.reduce_max(tf.zeros([0, 2]), 0),
+                             tf.reduce_min(tf.zeros([0], tf.int64))])
+    np.testing.assert_array_equal(r, [-2, -2, -0, 0, 2, 2])
+    np.testing.assert_array_equal(m, [-np.inf, -np.inf])
+    assert lo == np.iinfo(np.int64).max
+
+
+def test_max_min_and_maximum_propagate_nan():
+    x = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]], np.float32)
+    with tf.Session() as sess:
+        got = sess.run([tf.reduce_max(x, 1), tf.reduce_min(x, 0), tf.maximum(x, 2.0),
+                        tf.argmax(x, 1)])
+    np.testing.assert_array_equal(got[0], np.max(x, 1))
+    np.testing.assert_array_equal(got[1], np.min(x, 0))
+    np.testing.assert_array_equal(got[2], np.maximum(x, 2.0))
+    np.testing.assert_array_equal(got[3], np.argmax(x, 1))
+
+
+def test_reduce_logsumexp_is_stable_for_large_and_infinite_inputs():
+    x = np.array([[1000.0, 1000.0], [-np.inf, -np.inf], [np.inf, 1.0]], np.float64)
+    with tf.Session() as sess:
+        got = sess.run(tf.reduce_logsumexp(x, axis=1))
+    np.testing.assert_allclose(got, [1000.0 + np.log(2.0), -np.inf, np.inf])
+
+
+def test_reductions_do_not_depend_on_thread_count(rng):
+    x = rng.standard_normal((3, 200_000)).astype(np.float32)
+    ops = [tf.reduce_sum(x), tf.reduce_max(x, 1), tf.reduce_prod(x, 0), tf.reduce_min(x, 0)]
+    results = []
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            results.append(sess.run(ops))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_where_needs_both_or_neither_of_x_and_y():
+    with pytest.raises(ValueError, match="both"):
+        tf.where(tf.constant([True]), x=tf.constant([1.0]))
+
+
+def test_unsupported_contractions_are_value_errors():
+    a, b = tf.zeros([2, 3, 4]), tf.zeros([3, 5])
+    with pytest.raises(ValueError, match="leading or trailing"):
+        tf.tensordot(a, b, [[1], [0]])
+    with pytest.raises(ValueError, match="not supported"):
+        tf.einsum("ij->ji", tf.zeros([2, 3]))
+    with pytest.raises(ValueError, match="not supported"):
+        tf.einsum("ii->i", tf.zeros([2, 2]))
+    with pytest.raises(ValueError, match="not supported"):
+        tf.einsum("ijk,jl->ikl", a, b)
+
+
+def test_comparison_and_logic_operators():
+    a = np.array([[1, 5, 3], [4, 2, 6]], np.int32)
+    x = tf.constant(a)
+    p, q = tf.constant([True, False, True]), tf.constant([True, True, False])
+    exprs = [x < 3, x <= 3, x > 3, x >= 3, 3 < x, x // 2, 7 // x, x % 4, -7 % x, x ** 2,
+             2 ** x, abs(-x), p & q, p | q, p ^ q, ~p, True & q]
+    with tf.Session() as sess:
+        got = sess.run(exprs)
+    pn, qn = np.array([True, False, True]), np.array([True, True, False])
+    want = [a < 3, a <= 3, a > 3, a >= 3, 3 < a, a // 2, 7 // a, a % 4, -7 % a, a ** 2,
+            2 ** a, abs(-a), pn & qn, pn | qn, pn ^ qn, ~pn, True & qn]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert (x == x) is True and (x != tf.constant(a)) is True  # identity, as in TF1
+
+
+def test_operators_are_named_as_in_tf1_comparisons():
+    x = tf.constant(1.0)
+    assert (x < x).op.type == "Less" and (x < x).op.name.startswith("Less")
+    assert (x // x).op.name.startswith("floordiv") and (x % x).op.name.startswith("mod")
+    assert (x ** x).op.name.startswith("pow") and abs(x).op.type == "Abs"
+
+
+def test_large_elementwise_inputs_use_the_thread_pool_consistently(rng):
+    a = rng.standard_normal(300_000).astype(np.float32)
+    b = rng.standard_normal((1, 300_000)).astype(np.float32)
+    x, y = tf.constant(a), tf.constant(b)
+    outs = [tf.exp(x), tf.tanh(x), tf.sigmoid(x), tf.log(tf.abs(x)), x + y, x * 2,
+            tf.maximum(x, y), tf.cumsum(x)]
+    results = []
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            results.append(sess.run(outs))
+    for x, y in zip(*results):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_allclose(results[0][4], a + b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_floor_ceil_round_match_numpy_on_special_values(dtype):
+    x = np.array([-0.0, 0.0, -0.3, 0.3, -0.5, 0.5, -1.5, 1.5, -2.0, 2.5, np.nan, np.inf, -np.inf,
+                  1e30, -1e30, 8388607.5, -8388607.5, 16777217.0], dtype)
+    with tf.Session() as sess:
+        got = sess.run([tf.floor(x), tf.ceil(x), tf.round(x), tf.floordiv(x, dtype(0.5))])
+    # FloorDiv of floats is floor(x / y) in TF (NumPy gives NaN for inf // y).
+    for g, w in zip(got, [np.floor(x), np.ceil(x), np.round(x), np.floor(x / dtype(0.5))]):
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+
+
+def test_results_are_right_when_outputs_reuse_input_buffers(rng):
+    a = rng.standard_normal((4, 300)).astype(np.float32)
+    p = tf.placeholder(tf.float32, [4, 300])
+    # Each op's input dies there, so the executor may hand its buffer to the output.
+    chain = tf.cumsum(tf.cumsum(p * 1.0, axis=1, exclusive=True) * 1.0, axis=0, reverse=True)
+    summed = tf.add_n([p * 1.0, p * 2.0, p * 3.0])
+    picked = tf.where(p * 1.0 > 0, p * 2.0, p * 3.0)
+    with tf.Session() as sess:
+        got = sess.run([chain, summed, picked], {p: a})
+    excl = np.cumsum(a, axis=1) - a
+    np.testing.assert_allclose(got[0], np.flip(np.cumsum(np.flip(excl, 0), 0), 0), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(got[1], 6 * a, rtol=1e-6)
+    np.testing.assert_allclose(got[2], np.where(a > 0, 2 * a, 3 * a), rtol=1e-6)
+
+
+def test_fed_axes_are_checked_at_run_time():
+    x = tf.zeros([2, 3])
+    axis = tf.placeholder(tf.int32)  # unknown rank: nothing to check while building
+    with tf.Session() as sess:
+        for op in (tf.cumsum(x, axis), tf.argmin(x, axis), tf.argmax(x, axis),
+                   tf.reduce_max(x, axis)):
+            for bad in (2, -3):
+                with pytest.raises(tf.errors.InvalidArgumentError):
+                    sess.run(op, {axis: bad})
+        for op in (tf.cumsum(x, axis), tf.argmin(x, axis)):
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                sess.run(op, {axis: [0, 1]})
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                sess.run(op, {axis: np.zeros([0], np.int32)})

@@ -9,7 +9,7 @@ namespace tl {
 void register_framework_ops(OpRegistry& r);  // framework_ops.cc: Placeholder, Const, variables
 void register_math_ops(OpRegistry& r);       // math_ops.cc: elementwise, cast, compare
 void register_matmul_ops(OpRegistry& r);     // matmul_ops.cc: MatMul, BatchMatMulV2
-void register_reduction_ops(OpRegistry& r);  // reduction_ops.cc: Sum, Mean, ArgMax
+void register_reduction_ops(OpRegistry& r);  // reduction_ops.cc: Sum, Max, ..., ArgMax
 void register_array_ops(OpRegistry& r);      // array_ops.cc: Reshape, Shape, Range, Where
 void register_transpose_ops(OpRegistry& r);  // transpose_ops.cc: Transpose, ReverseV2, Tile
 void register_slice_ops(OpRegistry& r);      // slice_ops.cc: Slice, StridedSlice, Pad

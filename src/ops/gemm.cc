@@ -1,0 +1,314 @@
+// Packed, blocked GEMM (the BLIS loop order) with a register-blocked micro-kernel.
+//
+// For each kKc-deep slab of k and kNc-wide panel of columns, the panel of op(B) is packed once
+// into kNr-wide slivers (shared by all threads); then tasks of (block of rows, group of slivers)
+// run in parallel, each packing its kMc x kKc block of op(A) into kMr-tall slivers that stay in
+// L2 while each kKc x kNr sliver of B sits in L1 and the micro-kernel keeps a kMr x kNr tile of
+// C in registers.
+#include "ops/gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "ops/cpu_features.h"
+
+namespace tl {
+namespace {
+
+// Below this many multiply-adds a plain loop beats packing.
+constexpr int64_t kTinyMadds = 32768;
+// Multiply-adds per parallel task, so that small products run on one thread.
+constexpr int64_t kTaskMadds = 1 << 18;
+// Depth of a slab of k, and bytes of the packed block of A that should stay in L2.
+constexpr int64_t kKc = 256;
+constexpr int64_t kABlockBytes = 144 * 1024;
+// Widest panel of B packed at once (a multiple of every kNr); it lives in L3.
+constexpr int64_t kNc = 4096;
+
+// A strided matrix: element (r, p) at p_[r * rs + p * ps].
+template <typename T>
+struct View {
+  const T* p;
+  int64_t rs, ps;
+  const T& at(int64_t r, int64_t q) const { return p[r * rs + q * ps]; }
+};
+
+// A 64-byte-aligned buffer of at least n elements, one per thread and slot, kept and grown.
+template <typename T>
+T* thread_buffer(int slot, int64_t n) {
+  struct Buffer {
+    void* data = nullptr;
+    size_t bytes = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[2];
+  Buffer& b = buffers[slot];
+  const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+  if (b.bytes < need) {
+    std::free(b.data);
+    b.data = std::aligned_alloc(64, need);
+    b.bytes = need;
+  }
+  return static_cast<T*>(b.data);
+}
+
+// Packs rows [0, rows) x cols [0, kc) of x into slivers of `width` rows, each stored p-major
+// (width values per p), the last sliver zero-padded.
+template <typename T>
+void pack(View<T> x, int64_t rows, int64_t kc, int width, T* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += width) {
+    const int64_t w = std::min<int64_t>(width, rows - r0);
+    const T* src = x.p + r0 * x.rs;
+    if (x.rs == 1) {  // a sliver's values for one p are contiguous
+      for (int64_t q = 0; q < kc; ++q, dst += width) {
+        std::memcpy(dst, src + q * x.ps, w * sizeof(T));
+        std::fill(dst + w, dst + width, T(0));
+      }
+    } else {
+      for (int64_t q = 0; q < kc; ++q, dst += width) {
+        int64_t r = 0;
+        for (; r < w; ++r) dst[r] = src[r * x.rs + q * x.ps];
+        for (; r < width; ++r) dst[r] = T(0);
+      }
+    }
+  }
+}
+
+// ---- micro-kernels: c (kMr x kNr, row stride ldc) = or += sum over p of a[:, p] b[p, :] ----
+
+// The portable one: fixed-size loops the compiler vectorises for the baseline target.
+template <typename T>
+struct GenericKernel {
+  static constexpr int kMr = 4;
+  static constexpr int kNr = 32 / sizeof(T);
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
+    T acc[kMr][kNr] = {};
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+      for (int i = 0; i < kMr; ++i) {
+        for (int j = 0; j < kNr; ++j) acc[i][j] += a[i] * b[j];
+      }
+    }
+    for (int i = 0; i < kMr; ++i) {
+      T* row = c + i * ldc;
+      for (int j = 0; j < kNr; ++j) row[j] = overwrite ? acc[i][j] : row[j] + acc[i][j];
+    }
+  }
+};
+
+#if defined(__x86_64__) || defined(__i386__)
+// AVX2 vectors of 8 floats or 4 doubles behind one interface.
+template <typename T>
+struct Avx2Vec;
+template <>
+struct Avx2Vec<float> {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_ps(); }
+  TL_TARGET_AVX2 static V load(const float* p) { return _mm256_loadu_ps(p); }
+  TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+};
+template <>
+struct Avx2Vec<double> {
+  using V = __m256d;
+  static constexpr int kLanes = 4;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_pd(); }
+  TL_TARGET_AVX2 static V load(const double* p) { return _mm256_loadu_pd(p); }
+  TL_TARGET_AVX2 static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+};
+
+// 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
+// broadcast fill 15 of the 16 ymm registers.
+template <typename T>
+struct Avx2Kernel {
+  using Vec = Avx2Vec<T>;
+  using V = typename Vec::V;
+  static constexpr int kMr = 6;
+  static constexpr int kNr = 2 * Vec::kLanes;
+  TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
+                                 bool overwrite) {
+    constexpr int kL = Vec::kLanes;
+    V c00 = Vec::zero(), c01 = Vec::zero(), c10 = Vec::zero(), c11 = Vec::zero();
+    V c20 = Vec::zero(), c21 = Vec::zero(), c30 = Vec::zero(), c31 = Vec::zero();
+    V c40 = Vec::zero(), c41 = Vec::zero(), c50 = Vec::zero(), c51 = Vec::zero();
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+      const V b0 = Vec::load(b), b1 = Vec::load(b + kL);
+      V ai = Vec::broadcast(a);
+      c00 = Vec::fma(ai, b0, c00);
+      c01 = Vec::fma(ai, b1, c01);
+      ai = Vec::broadcast(a + 1);
+      c10 = Vec::fma(ai, b0, c10);
+      c11 = Vec::fma(ai, b1, c11);
+      ai = Vec::broadcast(a + 2);
+      c20 = Vec::fma(ai, b0, c20);
+      c21 = Vec::fma(ai, b1, c21);
+      ai = Vec::broadcast(a + 3);
+      c30 = Vec::fma(ai, b0, c30);
+      c31 = Vec::fma(ai, b1, c31);
+      ai = Vec::broadcast(a + 4);
+      c40 = Vec::fma(ai, b0, c40);
+      c41 = Vec::fma(ai, b1, c41);
+      ai = Vec::broadcast(a + 5);
+      c50 = Vec::fma(ai, b0, c50);
+      c51 = Vec::fma(ai, b1, c51);
+    }
+    const V rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                            {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int i = 0; i < kMr; ++i, c += ldc) {
+      if (overwrite) {
+        Vec::store(c, rows[i][0]);
+        Vec::store(c + kL, rows[i][1]);
+      } else {
+        Vec::store(c, Vec::add(Vec::load(c), rows[i][0]));
+        Vec::store(c + kL, Vec::add(Vec::load(c + kL), rows[i][1]));
+      }
+    }
+  }
+};
+#endif
+
+// ---- drivers ----
+
+// C(i, j) for j in [j0, j1), all i, as rows of axpys (tiny products, or too few rows of C to
+// be worth packing B).
+template <typename T>
+void gemm_rows(View<T> a, View<T> b, int64_t m, int64_t k, int64_t j0, int64_t j1, T* c,
+               int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* row = c + i * ldc;
+    if (!accumulate) std::fill(row + j0, row + j1, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a.at(i, p);
+      const T* brow = b.p + p * b.ps;
+      if (b.rs == 1) {
+        for (int64_t j = j0; j < j1; ++j) row[j] += av * brow[j];
+      } else {
+        for (int64_t j = j0; j < j1; ++j) row[j] += av * brow[j * b.rs];
+      }
+    }
+  }
+}
+
+// The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
+template <typename T, typename K>
+void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
+                  T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  constexpr int64_t kMc = kABlockBytes / (kKc * sizeof(T)) / kMr * kMr;
+  static_assert(kNc % kNr == 0, "a panel of B holds whole slivers");
+  const int threads = std::max(ctx.max_threads(), 1);
+  // Row blocks of equal height (a multiple of kMr), so that tasks are even.
+  const int64_t row_blocks = (m + kMc - 1) / kMc;
+  const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
+  T* b_pack = thread_buffer<T>(0, std::min(kKc, k) * std::min(kNc, (n + kNr - 1) / kNr * kNr));
+  for (int64_t jc = 0; jc < n; jc += kNc) {
+    const int64_t nc = std::min(kNc, n - jc);
+    const int64_t slivers = (nc + kNr - 1) / kNr;
+    // Too few row blocks to keep every thread busy: split the panel's slivers too.
+    const int64_t groups =
+        std::min<int64_t>(slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
+    const int64_t tasks = row_blocks * groups;
+    const int64_t task_madds = mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) *
+                               std::min(kKc, k);
+    for (int64_t pc = 0; pc < k; pc += kKc) {
+      const int64_t kc = std::min(kKc, k - pc);
+      const bool overwrite = !accumulate && pc == 0;
+      ctx.parallel_for(slivers, std::max<int64_t>(1, kTaskMadds / 16 / (kc * kNr)),
+                       [&](int64_t s0, int64_t s1) {
+        const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
+        pack(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, kNr, b_pack + s0 * kNr * kc);
+      });
+      ctx.parallel_for(tasks, std::max<int64_t>(1, kTaskMadds / task_madds),
+                       [&](int64_t t0, int64_t t1) {
+        T* a_pack = thread_buffer<T>(1, mc_block * kc);
+        int64_t packed_block = -1;
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t rb = t / groups, g = t % groups;
+          const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
+          if (rb != packed_block) {
+            pack(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, kMr, a_pack);
+            packed_block = rb;
+          }
+          for (int64_t s = g * slivers / groups; s < (g + 1) * slivers / groups; ++s) {
+            const int64_t jr = s * kNr, nr = std::min(kNr, nc - jr);
+            const T* bp = b_pack + s * kNr * kc;
+            for (int64_t ir = 0; ir < mc; ir += kMr) {
+              const int64_t mr = std::min(kMr, mc - ir);
+              T* ct = c + (i0 + ir) * ldc + jc + jr;
+              if (mr == kMr && nr == kNr) {
+                K::run(kc, a_pack + ir * kc, bp, ct, ldc, overwrite);
+                continue;
+              }
+              // An edge tile: computed whole, then its corner inside C is stored.
+              alignas(64) T tile[kMr * kNr];
+              K::run(kc, a_pack + ir * kc, bp, tile, kNr, true);
+              for (int64_t i = 0; i < mr; ++i) {
+                T* row = ct + i * ldc;
+                for (int64_t j = 0; j < nr; ++j) {
+                  row[j] = overwrite ? tile[i * kNr + j] : row[j] + tile[i * kNr + j];
+                }
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+          const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) {
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+    }
+    return;
+  }
+  // op(A) as m x k and op(B) as n x k (rows indexed by C's columns).
+  const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
+  const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
+  constexpr bool kFloating = std::is_floating_point_v<T>;
+  constexpr int64_t kMinRows = kFloating ? 6 : GenericKernel<T>::kMr;
+  if (m * n * k <= kTinyMadds || (m < kMinRows && bv.rs == 1)) {
+    ctx.parallel_for(n, std::max<int64_t>(64, kTaskMadds / (m * k)), [&](int64_t j0, int64_t j1) {
+      gemm_rows(av, bv, m, k, j0, j1, c, ldc, accumulate);
+    });
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (kFloating) {
+    if (cpu_has_avx2()) {
+      gemm_blocked<T, Avx2Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+      return;
+    }
+  }
+#endif
+  gemm_blocked<T, GenericKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+}
+
+#define TL_INSTANTIATE_GEMM(T)                                                               \
+  template void gemm<T>(KernelContext&, bool, bool, int64_t, int64_t, int64_t, const T*,     \
+                        int64_t, const T*, int64_t, T*, int64_t, bool);
+TL_INSTANTIATE_GEMM(float)
+TL_INSTANTIATE_GEMM(double)
+TL_INSTANTIATE_GEMM(int32_t)
+TL_INSTANTIATE_GEMM(int64_t)
+#undef TL_INSTANTIATE_GEMM
+
+}  // namespace tl

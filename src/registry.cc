@@ -17,6 +17,7 @@ OpRegistry& OpRegistry::global() {
     register_reduction_ops(*r);
     register_array_ops(*r);
     register_random_ops(*r);
+    register_conv_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

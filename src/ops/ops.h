@@ -12,5 +12,6 @@ void register_matmul_ops(OpRegistry& r);     // matmul_ops.cc: MatMul, BatchMatM
 void register_reduction_ops(OpRegistry& r);  // reduction_ops.cc: Sum, Mean, ArgMax
 void register_array_ops(OpRegistry& r);      // array_ops.cc: Reshape, Identity, Fill
 void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNormal
+void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its gradients
 
 }  // namespace tl

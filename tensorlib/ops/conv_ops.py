@@ -1,0 +1,60 @@
+"""Convolution ops (`tf.nn.conv2d`, ...), NHWC only on the CPU."""
+from tensorlib.framework import ops
+from tensorlib.framework.constant_op import convert_to_tensor
+
+
+def _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations):
+    return {"strides": list(strides), "padding": padding, "use_cudnn_on_gpu": use_cudnn_on_gpu,
+            "data_format": data_format, "dilations": list(dilations)}
+
+
+def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
+           data_format="NHWC", dilations=[1, 1, 1, 1], name=None, filters=None):  # noqa: B006
+    """2-D convolution of a 4-D `input` [batch, height, width, in_channels] with a `filter`
+    [filter_height, filter_width, in_channels, out_channels]; `strides` and `dilations` have 4
+    entries (1 for batch and channels), `padding` is 'SAME' or 'VALID'."""
+    if filter is None:
+        filter = filters  # noqa: A001
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    filter = convert_to_tensor(filter, dtype=input.dtype, name="filter")  # noqa: A001
+    return ops.apply_op("Conv2D", [input, filter],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
+                          use_cudnn_on_gpu=True, data_format="NHWC",
+                          dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its input, of shape `input_sizes` (a 1-D int32
+    tensor of 4 values), given the filter and the gradient `out_backprop` of its output."""
+    filter = convert_to_tensor(filter, name="filter")  # noqa: A001
+    out_backprop = convert_to_tensor(out_backprop, dtype=filter.dtype, name="out_backprop")
+    input_sizes = convert_to_tensor(input_sizes, name="input_sizes")
+    return ops.apply_op("Conv2DBackpropInput", [input_sizes, filter, out_backprop],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
+                           use_cudnn_on_gpu=True, data_format="NHWC",
+                           dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its filter, of shape `filter_sizes` (a 1-D int32
+    tensor of 4 values), given the input and the gradient `out_backprop` of its output."""
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    out_backprop = convert_to_tensor(out_backprop, dtype=input.dtype, name="out_backprop")
+    filter_sizes = convert_to_tensor(filter_sizes, name="filter_sizes")
+    return ops.apply_op("Conv2DBackpropFilter", [input, filter_sizes, out_backprop],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_transpose(value, filter, output_shape, strides, padding="SAME",  # noqa: A002
+                     data_format="NHWC", name=None):
+    """The transpose of conv2d (sometimes called deconvolution): `value` [batch, height, width,
+    in_channels] with `filter` [height, width, output_channels, in_channels] gives a tensor of
+    `output_shape`, the gradient of conv2d with respect to its input."""
+    value = convert_to_tensor(value, name="value")
+    filter = convert_to_tensor(filter, dtype=value.dtype, name="filter")  # noqa: A001
+    return conv2d_backprop_input(output_shape, filter, value, strides, padding,
+                                 data_format=data_format, name=name or "conv2d_transpose")
+

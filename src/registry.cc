@@ -18,6 +18,7 @@ OpRegistry& OpRegistry::global() {
     register_array_ops(*r);
     register_random_ops(*r);
     register_conv_ops(*r);
+    register_pooling_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -1,4 +1,4 @@
-"""Convolution ops against direct NumPy references: one line of OPS per case (see
+"""Convolution and pooling ops against direct NumPy references: one line of OPS per case (see
 op_testing.py); the references' gradients are checked against finite differences of the
 forward ops."""
 import numpy as np
@@ -6,6 +6,7 @@ import pytest
 
 import tensorlib as tf
 from op_testing import check_op
+from tensorlib.ops import conv_ops
 
 # ---- NumPy references (computed in float64, returned in the inputs' dtype) ----
 
@@ -60,6 +61,50 @@ def np_conv2d_backprop_filter(x, w_shape, g, strides, padding, dilations=(1, 1, 
     return dw.astype(x.dtype)
 
 
+def _windows(in_shape, ksize, strides, padding):
+    """[(oh, ow, rows, cols)]: each output pixel's window, clipped to the input."""
+    _, h, w, _ = in_shape
+    oh, top = _geometry(h, ksize[1], strides[1], 1, padding)
+    ow, left = _geometry(w, ksize[2], strides[2], 1, padding)
+    for a in range(oh):
+        r0 = a * strides[1] - top
+        for b in range(ow):
+            c0 = b * strides[2] - left
+            yield (a, b, slice(max(r0, 0), min(r0 + ksize[1], h)),
+                   slice(max(c0, 0), min(c0 + ksize[2], w)), oh, ow)
+
+
+def np_pool(x, ksize, strides, padding, kind):
+    out = None
+    for a, b, rows, cols, oh, ow in _windows(x.shape, ksize, strides, padding):
+        if out is None:
+            out = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.float64)
+        win = x[:, rows, cols].astype(np.float64)
+        out[:, a, b] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
+    return out.astype(x.dtype)
+
+
+def np_max_pool_grad(x, g, ksize, strides, padding):
+    dx = np.zeros(x.shape, np.float64)
+    for a, b, rows, cols, _, _ in _windows(x.shape, ksize, strides, padding):
+        win = x[:, rows, cols]
+        n, wh, ww, c = win.shape
+        first = win.reshape(n, wh * ww, c).argmax(axis=1)  # the first maximum, row-major
+        for i in range(n):
+            for k in range(c):
+                dx[i, rows.start + first[i, k] // ww, cols.start + first[i, k] % ww, k] += \
+                    g[i, a, b, k]
+    return dx.astype(x.dtype)
+
+
+def np_avg_pool_grad(in_shape, g, ksize, strides, padding):
+    dx = np.zeros(in_shape, np.float64)
+    for a, b, rows, cols, _, _ in _windows(in_shape, ksize, strides, padding):
+        count = (rows.stop - rows.start) * (cols.stop - cols.start)
+        dx[:, rows, cols] += g[:, a, b][:, None, None, :] / count
+    return dx.astype(g.dtype)
+
+
 def _out_shape(in_shape, w_shape, strides, padding, dilations=(1, 1, 1, 1)):
     oh, _ = _geometry(in_shape[1], w_shape[0], strides[1], dilations[1], padding)
     ow, _ = _geometry(in_shape[2], w_shape[1], strides[2], dilations[2], padding)
@@ -92,7 +137,34 @@ def filter_grad(case_id, x_shape, w_shape, strides, padding, dtype, dilations=(1
             [x_shape, _out_shape(x_shape, w_shape, strides, padding, dilations)], dtype, {})
 
 
+def pool(case_id, kind, x_shape, ksize, strides, padding, dtype, opts=None):
+    fn = tf.nn.max_pool if kind == "max" else tf.nn.avg_pool
+    return (case_id, ["MaxPool" if kind == "max" else "AvgPool"],
+            lambda x: fn(x, ksize, strides, padding),
+            lambda x: np_pool(x, ksize, strides, padding, kind), [x_shape], dtype, opts or {})
+
+
+def _pool_out(x_shape, ksize, strides, padding):
+    return _out_shape(x_shape, (ksize[1], ksize[2], 0, x_shape[3]), strides, padding)
+
+
+def max_grad(case_id, x_shape, ksize, strides, padding, dtype, opts=None):
+    return (case_id, ["MaxPoolGrad"],
+            lambda x, g: conv_ops.max_pool_grad(
+                x, tf.nn.max_pool(x, ksize, strides, padding), g, ksize, strides, padding),
+            lambda x, g: np_max_pool_grad(x, g, ksize, strides, padding),
+            [x_shape, _pool_out(x_shape, ksize, strides, padding)], dtype, opts or {})
+
+
+def avg_grad(case_id, x_shape, ksize, strides, padding, dtype):
+    return (case_id, ["AvgPoolGrad"],
+            lambda g: conv_ops.avg_pool_grad(x_shape, g, ksize, strides, padding),
+            lambda g: np_avg_pool_grad(x_shape, g, ksize, strides, padding),
+            [_pool_out(x_shape, ksize, strides, padding)], dtype, {})
+
+
 S1, S2 = [1, 1, 1, 1], [1, 2, 2, 1]
+K2, K3 = [1, 2, 2, 1], [1, 3, 3, 1]
 
 OPS = [
     conv("conv_valid", (2, 7, 8, 3), (3, 3, 3, 4), S1, "VALID", np.float32),
@@ -133,6 +205,21 @@ OPS = [
      lambda v, w: tf.nn.conv2d_transpose(v, w, [2, 8, 8, 3], S2),
      lambda v, w: np_conv2d_backprop_input((2, 8, 8, 3), w, v, S2, "SAME"),
      [(2, 4, 4, 5), (3, 3, 3, 5)], np.float32, {}),
+    pool("max_pool_valid", "max", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    pool("max_pool_same_overlapping", "max", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    pool("max_pool_int", "max", (1, 5, 5, 2), K3, S1, "SAME", np.int32),
+    pool("max_pool_int64", "max", (1, 4, 6, 2), [1, 2, 3, 1], [1, 2, 3, 1], "VALID", np.int64),
+    pool("avg_pool_valid", "avg", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    pool("avg_pool_same_counts_valid_only", "avg", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    pool("avg_pool_same_big_window", "avg", (1, 5, 4, 2), [1, 4, 3, 1], [1, 1, 2, 1], "SAME",
+         np.float32),
+    pool("max_pool_empty_batch", "max", (0, 4, 4, 2), K2, S2, "SAME", np.float32),
+    max_grad("max_pool_grad_valid", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    max_grad("max_pool_grad_overlapping", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    max_grad("max_pool_grad_ties_go_to_first", (2, 6, 6, 3), K3, S1, "SAME", np.int32,
+             {"small_ints": True}),
+    avg_grad("avg_pool_grad_valid", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    avg_grad("avg_pool_grad_same", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
 ]
 
 
@@ -173,6 +260,23 @@ def test_conv_gradients_match_finite_differences(strides, padding, dilations, rn
             np.testing.assert_allclose(got_dw[j], want, rtol=1e-6, atol=1e-6)
 
 
+def test_pool_gradients_match_finite_differences(rng):
+    x = rng.standard_normal((1, 5, 6, 2))
+    g = rng.standard_normal(_pool_out(x.shape, K3, S2, "SAME"))
+    xs = tf.placeholder(tf.float64, x.shape)
+    ymax = tf.reduce_sum(tf.nn.max_pool(xs, K3, S2, "SAME") * g)
+    yavg = tf.reduce_sum(tf.nn.avg_pool(xs, K3, S2, "SAME") * g)
+    with tf.Session() as sess:
+        dmax = sess.run(conv_ops.max_pool_grad(x, tf.nn.max_pool(x, K3, S2, "SAME"), g, K3, S2,
+                                               "SAME"))
+        davg = sess.run(conv_ops.avg_pool_grad(x.shape, g, K3, S2, "SAME"))
+        for i in np.ndindex(*x.shape):
+            want = _finite_difference(lambda v: sess.run(ymax, {xs: v}), x, i)
+            np.testing.assert_allclose(dmax[i], want, rtol=1e-6, atol=1e-6)
+            want = _finite_difference(lambda v: sess.run(yavg, {xs: v}), x, i)
+            np.testing.assert_allclose(davg[i], want, rtol=1e-6, atol=1e-6)
+
+
 # ---- errors ----
 
 
@@ -180,6 +284,7 @@ def test_conv2d_shape_inference_with_unknown_dims():
     x = tf.placeholder(tf.float32, [None, 28, None, 3])
     y = tf.nn.conv2d(x, tf.zeros([5, 5, 3, 8]), S2, "SAME")
     assert y.shape.as_list() == [None, 14, None, 8]
+    assert tf.nn.max_pool(y, K2, S2, "VALID").shape.as_list() == [None, 7, None, 8]
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -206,12 +311,18 @@ def test_conv2d_shape_errors():
     with pytest.raises(ValueError, match="out_backprop"):
         tf.nn.conv2d_backprop_filter(tf.zeros([1, 5, 5, 2]), [3, 3, 2, 4],
                                      tf.zeros([1, 3, 3, 5]), S1, "VALID")
+    with pytest.raises(ValueError):
+        tf.nn.max_pool(tf.zeros([1, 5, 5]), K2, S2, "SAME")
+    with pytest.raises(ValueError, match="batch or depth"):
+        tf.nn.max_pool(tf.zeros([1, 5, 5, 2]), [2, 2, 2, 1], S2, "SAME")
 
 
 def test_conv2d_rejects_integer_inputs():
     with pytest.raises(TypeError):
         tf.nn.conv2d(tf.zeros([1, 5, 5, 2], tf.int32), tf.zeros([3, 3, 2, 4], tf.int32), S1,
                      "SAME")
+    with pytest.raises(TypeError):
+        tf.nn.avg_pool(tf.zeros([1, 5, 5, 2], tf.int32), K2, S2, "SAME")
 
 
 def test_conv2d_mismatch_found_at_run_time():

@@ -13,5 +13,6 @@ void register_reduction_ops(OpRegistry& r);  // reduction_ops.cc: Sum, Mean, Arg
 void register_array_ops(OpRegistry& r);      // array_ops.cc: Reshape, Identity, Fill
 void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNormal
 void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its gradients
+void register_pooling_ops(OpRegistry& r);    // pooling_ops.cc: MaxPool, AvgPool, gradients
 
 }  // namespace tl

@@ -1,4 +1,4 @@
-"""Convolution ops (`tf.nn.conv2d`, ...), NHWC only on the CPU."""
+"""Convolution and pooling ops (`tf.nn.conv2d`, `tf.nn.max_pool`, ...), NHWC only on the CPU."""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 
@@ -6,6 +6,11 @@ from tensorlib.framework.constant_op import convert_to_tensor
 def _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations):
     return {"strides": list(strides), "padding": padding, "use_cudnn_on_gpu": use_cudnn_on_gpu,
             "data_format": data_format, "dilations": list(dilations)}
+
+
+def _pool_attrs(ksize, strides, padding, data_format):
+    return {"ksize": list(ksize), "strides": list(strides), "padding": padding,
+            "data_format": data_format}
 
 
 def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
@@ -58,3 +63,39 @@ def conv2d_transpose(value, filter, output_shape, strides, padding="SAME",  # no
     return conv2d_backprop_input(output_shape, filter, value, strides, padding,
                                  data_format=data_format, name=name or "conv2d_transpose")
 
+
+def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
+    """Max pooling of a 4-D `value` over windows of `ksize` (4 entries, 1 for batch and
+    channels) moved by `strides`; 'SAME' padding never wins the max."""
+    value = convert_to_tensor(value, name="input")
+    return ops.apply_op("MaxPool", [value], _pool_attrs(ksize, strides, padding, data_format),
+                        name=name).outputs[0]
+
+
+def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
+    """Average pooling of a 4-D `value`; with 'SAME' padding each average is over the input
+    elements inside the window only."""
+    value = convert_to_tensor(value, name="value")
+    return ops.apply_op("AvgPool", [value], _pool_attrs(ksize, strides, padding, data_format),
+                        name=name).outputs[0]
+
+
+def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_format="NHWC",
+                  name=None):
+    """The gradient of max_pool: each entry of `grad` goes to the first maximum of its window
+    in `orig_input`."""
+    orig_input = convert_to_tensor(orig_input, name="orig_input")
+    orig_output = convert_to_tensor(orig_output, dtype=orig_input.dtype, name="orig_output")
+    grad = convert_to_tensor(grad, dtype=orig_input.dtype, name="grad")
+    return ops.apply_op("MaxPoolGrad", [orig_input, orig_output, grad],
+                        _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]
+
+
+def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="NHWC",
+                  name=None):
+    """The gradient of avg_pool for an input of shape `orig_input_shape` (1-D int32): each entry
+    of `grad` is shared evenly by the input elements of its window."""
+    orig_input_shape = convert_to_tensor(orig_input_shape, name="orig_input_shape")
+    grad = convert_to_tensor(grad, name="grad")
+    return ops.apply_op("AvgPoolGrad", [orig_input_shape, grad],
+                        _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]

@@ -85,18 +85,32 @@ Status make_geom(const AttrMap& attrs, const std::string& op, const Shape& input
                               &g->out_w, &g->pad_left);
 }
 
-// Calls fn(input pixel offset or -1 when in the padding, column of P) for each filter tap of
-// output pixel `row`, in P's column order, one run of in_c columns at a time.
+// Calls fn(input offset or -1 for padding, column of P, length) over the runs of output pixel
+// `row`'s patch, in P's column order. Without dilation along w, a window row's taps are one
+// contiguous run of the input (clipped by the padding).
 template <typename F>
-void for_each_tap(const ConvGeom& g, int64_t row, F fn) {
+void for_each_run(const ConvGeom& g, int64_t row, F fn) {
   const int64_t ow = row % g.out_w, oh = row / g.out_w % g.out_h, n = row / (g.out_w * g.out_h);
-  int64_t col = 0;
-  for (int64_t kh = 0; kh < g.filter_h; ++kh) {
+  const int64_t c = g.in_c, window_row = g.filter_w * c;
+  const int64_t iw0 = ow * g.stride_w - g.pad_left;
+  for (int64_t kh = 0, col = 0; kh < g.filter_h; ++kh, col += window_row) {
     const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-    const bool h_in = ih >= 0 && ih < g.in_h;
-    for (int64_t kw = 0; kw < g.filter_w; ++kw, col += g.in_c) {
-      const int64_t iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
-      fn(h_in && iw >= 0 && iw < g.in_w ? ((n * g.in_h + ih) * g.in_w + iw) * g.in_c : -1, col);
+    if (ih < 0 || ih >= g.in_h) {
+      fn(-1, col, window_row);
+      continue;
+    }
+    const int64_t pixel0 = (n * g.in_h + ih) * g.in_w;
+    if (g.dilation_w == 1) {
+      const int64_t lo = std::clamp<int64_t>(-iw0, 0, g.filter_w);
+      const int64_t hi = std::clamp<int64_t>(g.in_w - iw0, lo, g.filter_w);
+      if (lo > 0) fn(-1, col, lo * c);
+      if (hi > lo) fn((pixel0 + iw0 + lo) * c, col + lo * c, (hi - lo) * c);
+      if (hi < g.filter_w) fn(-1, col + hi * c, (g.filter_w - hi) * c);
+      continue;
+    }
+    for (int64_t kw = 0; kw < g.filter_w; ++kw) {
+      const int64_t iw = iw0 + kw * g.dilation_w;
+      fn(iw >= 0 && iw < g.in_w ? (pixel0 + iw) * c : -1, col + kw * c, c);
     }
   }
 }
@@ -107,11 +121,11 @@ void im2col(const ConvGeom& g, const T* input, int64_t r0, int64_t rows, T* col)
   const int64_t k = g.patch();
   for (int64_t r = 0; r < rows; ++r) {
     T* dst = col + r * k;
-    for_each_tap(g, r0 + r, [&](int64_t in, int64_t c) {
+    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
       if (in < 0) {
-        std::fill(dst + c, dst + c + g.in_c, T(0));
+        std::fill(dst + c, dst + c + len, T(0));
       } else {
-        std::memcpy(dst + c, input + in, g.in_c * sizeof(T));
+        std::memcpy(dst + c, input + in, len * sizeof(T));
       }
     });
   }
@@ -123,10 +137,10 @@ void col2im_add(const ConvGeom& g, const T* col, int64_t r0, int64_t rows, T* in
   const int64_t k = g.patch();
   for (int64_t r = 0; r < rows; ++r) {
     const T* src = col + r * k;
-    for_each_tap(g, r0 + r, [&](int64_t in, int64_t c) {
+    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
       if (in < 0) return;
       T* dst = input + in;
-      for (int64_t i = 0; i < g.in_c; ++i) dst[i] += src[c + i];
+      for (int64_t i = 0; i < len; ++i) dst[i] += src[c + i];
     });
   }
 }

@@ -58,23 +58,29 @@ T* thread_buffer(int slot, int64_t n) {
   return static_cast<T*>(b.data);
 }
 
-// Packs rows [0, rows) x cols [0, kc) of x into slivers of `width` rows, each stored p-major
-// (width values per p), the last sliver zero-padded.
-template <typename T>
-void pack(View<T> x, int64_t rows, int64_t kc, int width, T* dst) {
-  for (int64_t r0 = 0; r0 < rows; r0 += width) {
-    const int64_t w = std::min<int64_t>(width, rows - r0);
+// Packs rows [0, rows) x cols [0, kc) of x into slivers of kWidth rows, each stored p-major
+// (kWidth values per p), the last sliver zero-padded.
+template <int kWidth, typename T>
+void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kWidth, dst += kWidth * kc) {
+    const int64_t w = std::min<int64_t>(kWidth, rows - r0);
     const T* src = x.p + r0 * x.rs;
-    if (x.rs == 1) {  // a sliver's values for one p are contiguous
-      for (int64_t q = 0; q < kc; ++q, dst += width) {
-        std::memcpy(dst, src + q * x.ps, w * sizeof(T));
-        std::fill(dst + w, dst + width, T(0));
+    if (w == kWidth && x.rs == 1) {  // a sliver's values for one p are contiguous
+      for (int64_t q = 0; q < kc; ++q) {
+        const T* s = src + q * x.ps;
+        for (int r = 0; r < kWidth; ++r) dst[q * kWidth + r] = s[r];
+      }
+    } else if (w == kWidth && x.ps == 1) {  // each row of the sliver is contiguous
+      const T* row[kWidth];
+      for (int r = 0; r < kWidth; ++r) row[r] = src + r * x.rs;
+      for (int64_t q = 0; q < kc; ++q) {
+        for (int r = 0; r < kWidth; ++r) dst[q * kWidth + r] = row[r][q];
       }
     } else {
-      for (int64_t q = 0; q < kc; ++q, dst += width) {
+      for (int64_t q = 0; q < kc; ++q) {
         int64_t r = 0;
-        for (; r < w; ++r) dst[r] = src[r * x.rs + q * x.ps];
-        for (; r < width; ++r) dst[r] = T(0);
+        for (; r < w; ++r) dst[q * kWidth + r] = x.at(r0 + r, q);
+        for (; r < kWidth; ++r) dst[q * kWidth + r] = T(0);
       }
     }
   }
@@ -228,7 +234,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
       ctx.parallel_for(slivers, std::max<int64_t>(1, kTaskMadds / 16 / (kc * kNr)),
                        [&](int64_t s0, int64_t s1) {
         const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
-        pack(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, kNr, b_pack + s0 * kNr * kc);
+        pack<kNr>(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);
       });
       ctx.parallel_for(tasks, std::max<int64_t>(1, kTaskMadds / task_madds),
                        [&](int64_t t0, int64_t t1) {
@@ -238,7 +244,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
           const int64_t rb = t / groups, g = t % groups;
           const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
           if (rb != packed_block) {
-            pack(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, kMr, a_pack);
+            pack<kMr>(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
             packed_block = rb;
           }
           for (int64_t s = g * slivers / groups; s < (g + 1) * slivers / groups; ++s) {

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <limits>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
@@ -82,19 +82,38 @@ Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& 
   return windowed_output_size(g->in_w, kw, 1, w.stride_w, w.same, &g->out_w, &g->pad_left);
 }
 
+// fn(begin, end) compiled for AVX2: `flatten` inlines fn's body here, so its loops are
+// vectorised for that target.
+template <typename F>
+TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2(const F& fn, int64_t begin, int64_t end) {
+  fn(begin, end);
+}
+
+// fn(begin, end) over [0, n) in parallel, in its AVX2 version where the CPU has AVX2.
+template <typename F>
+void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {
+  ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
+    if (cpu_has_avx2()) {
+      run_avx2(fn, begin, end);
+    } else {
+      fn(begin, end);
+    }
+  });
+}
+
 // fn(begin, end) over output rows (n, oh) in parallel.
 template <typename F>
-void for_output_rows(KernelContext& ctx, const PoolGeom& g, F fn) {
+void for_output_rows(KernelContext& ctx, const PoolGeom& g, const F& fn) {
   const int64_t per_row = std::max<int64_t>(g.out_w * g.channels * g.window_h * g.window_w, 1);
-  ctx.parallel_for(g.batch * g.out_h, kPoolGrain / per_row + 1, std::move(fn));
+  parallel_vectorised(ctx, g.batch * g.out_h, kPoolGrain / per_row + 1, fn);
 }
 
 // fn(begin, end) over images in parallel (gradients scatter within one image).
 template <typename F>
-void for_images(KernelContext& ctx, const PoolGeom& g, F fn) {
+void for_images(KernelContext& ctx, const PoolGeom& g, const F& fn) {
   const int64_t per_image =
       std::max<int64_t>(g.out_h * g.out_w * g.channels * g.window_h * g.window_w, 1);
-  ctx.parallel_for(g.batch, kPoolGrain / per_image + 1, std::move(fn));
+  parallel_vectorised(ctx, g.batch, kPoolGrain / per_image + 1, fn);
 }
 
 template <typename T>

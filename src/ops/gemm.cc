@@ -207,6 +207,14 @@ void gemm_rows(View<T> a, View<T> b, int64_t m, int64_t k, int64_t j0, int64_t j
   }
 }
 
+// gemm_rows compiled for AVX2 (`flatten` inlines its loops here).
+template <typename T>
+TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b, int64_t m,
+                                                            int64_t k, int64_t j0, int64_t j1,
+                                                            T* c, int64_t ldc, bool accumulate) {
+  gemm_rows(a, b, m, k, j0, j1, c, ldc, accumulate);
+}
+
 // The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
 template <typename T, typename K>
 void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
@@ -293,7 +301,11 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   constexpr int64_t kMinRows = kFloating ? 6 : GenericKernel<T>::kMr;
   if (m * n * k <= kTinyMadds || (m < kMinRows && bv.rs == 1)) {
     ctx.parallel_for(n, std::max<int64_t>(64, kTaskMadds / (m * k)), [&](int64_t j0, int64_t j1) {
-      gemm_rows(av, bv, m, k, j0, j1, c, ldc, accumulate);
+      if (cpu_has_avx2()) {
+        gemm_rows_avx2(av, bv, m, k, j0, j1, c, ldc, accumulate);
+      } else {
+        gemm_rows(av, bv, m, k, j0, j1, c, ldc, accumulate);
+      }
     });
     return;
   }

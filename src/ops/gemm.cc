@@ -93,6 +93,7 @@ template <typename T>
 struct GenericKernel {
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
     T acc[kMr][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
@@ -134,6 +135,40 @@ struct Avx2Vec<double> {
   TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
 };
 
+// Packs a 6-row sliver of float rows (row r at src + r * rs, kc values) p-major: six values
+// per p. Eight p at a time, the 6 rows (and 2 of zeros) are transposed as an 8x8 block.
+TL_TARGET_AVX2 void pack6_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
+  int64_t q = 0;
+  const __m256 zero = _mm256_setzero_ps();
+  for (; q + 8 <= kc; q += 8, dst += 48) {
+    const float* p = src + q;
+    const __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + rs);
+    const __m256 r2 = _mm256_loadu_ps(p + 2 * rs), r3 = _mm256_loadu_ps(p + 3 * rs);
+    const __m256 r4 = _mm256_loadu_ps(p + 4 * rs), r5 = _mm256_loadu_ps(p + 5 * rs);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 s4 = _mm256_shuffle_ps(t4, zero, 0x44), s5 = _mm256_shuffle_ps(t4, zero, 0xee);
+    const __m256 s6 = _mm256_shuffle_ps(t5, zero, 0x44), s7 = _mm256_shuffle_ps(t5, zero, 0xee);
+    // Column j holds the 6 values of p = q + j (then 2 zeros); each store's 2 extra floats
+    // are overwritten by the next, and the last column stores only its 6.
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 6, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 12, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 18, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 30, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 36, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_maskstore_ps(dst + 42, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0),
+                        _mm256_permute2f128_ps(s3, s7, 0x31));
+  }
+  for (; q < kc; ++q, dst += 6) {
+    for (int r = 0; r < 6; ++r) dst[r] = src[r * rs + q];
+  }
+}
+
 // 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
 // broadcast fill 15 of the 16 ymm registers.
 template <typename T>
@@ -142,6 +177,20 @@ struct Avx2Kernel {
   using V = typename Vec::V;
   static constexpr int kMr = 6;
   static constexpr int kNr = 2 * Vec::kLanes;
+  // Row-major float A (each row of a sliver contiguous) goes through 8x8 transposes.
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (a.ps == 1) {
+        const int64_t full = rows / kMr * kMr;
+        for (int64_t r0 = 0; r0 < full; r0 += kMr, dst += kMr * kc) {
+          pack6_rows(a.p + r0 * a.rs, a.rs, kc, dst);
+        }
+        pack<kMr>(View<T>{a.p + full * a.rs, a.rs, a.ps}, rows - full, kc, dst);
+        return;
+      }
+    }
+    pack<kMr>(a, rows, kc, dst);
+  }
   TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
                                  bool overwrite) {
     constexpr int kL = Vec::kLanes;
@@ -252,7 +301,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
           const int64_t rb = t / groups, g = t % groups;
           const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
           if (rb != packed_block) {
-            pack<kMr>(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
+            K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
             packed_block = rb;
           }
           for (int64_t s = g * slivers / groups; s < (g + 1) * slivers / groups; ++s) {

@@ -23,15 +23,17 @@ namespace {
 
 // Below this many multiply-adds a plain loop beats packing.
 constexpr int64_t kTinyMadds = 32768;
-// Multiply-adds per parallel task, so that small products run on one thread.
+// Multiply-adds per parallel task, so that small products run on one thread; likewise the
+// elements of B packed per task.
 constexpr int64_t kTaskMadds = 1 << 18;
+constexpr int64_t kPackElements = 1 << 14;
 // Depth of a slab of k, and bytes of the packed block of A that should stay in L2.
 constexpr int64_t kKc = 256;
 constexpr int64_t kABlockBytes = 144 * 1024;
 // Widest panel of B packed at once (a multiple of every kNr); it lives in L3.
 constexpr int64_t kNc = 4096;
 
-// A strided matrix: element (r, p) at p_[r * rs + p * ps].
+// A strided matrix: element (r, q) at p[r * rs + q * ps].
 template <typename T>
 struct View {
   const T* p;
@@ -280,15 +282,15 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
     const int64_t nc = std::min(kNc, n - jc);
     const int64_t slivers = (nc + kNr - 1) / kNr;
     // Too few row blocks to keep every thread busy: split the panel's slivers too.
-    const int64_t groups =
-        std::min<int64_t>(slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
+    const int64_t groups = std::min<int64_t>(
+        slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
     const int64_t tasks = row_blocks * groups;
     const int64_t task_madds = mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) *
                                std::min(kKc, k);
     for (int64_t pc = 0; pc < k; pc += kKc) {
       const int64_t kc = std::min(kKc, k - pc);
       const bool overwrite = !accumulate && pc == 0;
-      ctx.parallel_for(slivers, std::max<int64_t>(1, kTaskMadds / 16 / (kc * kNr)),
+      ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
                        [&](int64_t s0, int64_t s1) {
         const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
         pack<kNr>(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);

@@ -280,6 +280,21 @@ def test_pool_gradients_match_finite_differences(rng):
 # ---- errors ----
 
 
+def test_window_attributes_accept_an_int_or_two_values(rng):
+    x = rng.standard_normal((1, 7, 8, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    with tf.Session() as sess:
+        got = sess.run([tf.nn.conv2d(x, w, 2, "SAME"), tf.nn.conv2d(x, w, [2, 1], "VALID"),
+                        tf.nn.max_pool(x, 2, [2], "SAME"), tf.nn.avg_pool(x, [3, 2], 2, "VALID")])
+    np.testing.assert_allclose(got[0], np_conv2d(x, w, S2, "SAME"), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[1], np_conv2d(x, w, [1, 2, 1, 1], "VALID"), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_array_equal(got[2], np_pool(x, K2, S2, "SAME", "max"))
+    np.testing.assert_allclose(got[3], np_pool(x, [1, 3, 2, 1], S2, "VALID", "avg"), rtol=1e-6)
+    with pytest.raises(ValueError, match="length 1, 2 or 4"):
+        tf.nn.conv2d(x, w, [1, 1, 1], "SAME")
+
+
 def test_conv2d_shape_inference_with_unknown_dims():
     x = tf.placeholder(tf.float32, [None, 28, None, 3])
     y = tf.nn.conv2d(x, tf.zeros([5, 5, 3, 8]), S2, "SAME")
@@ -290,7 +305,6 @@ def test_conv2d_shape_inference_with_unknown_dims():
 @pytest.mark.parametrize("kwargs,match", [
     ({"data_format": "NCHW"}, "NHWC"),
     ({"padding": "FULL"}, "padding"),
-    ({"strides": [1, 1, 1]}, "4 dimensions"),
     ({"strides": [2, 1, 1, 1]}, "batch and depth"),
     ({"dilations": [1, 1, 1, 2]}, "batch and depth"),
 ])

@@ -21,9 +21,10 @@
 namespace tl {
 namespace {
 
-// Bytes of one block of patch rows (about L2-sized), and the fewest rows in a block.
+// Bytes of one block of patch rows (about L2-sized). Blocks are a whole number of row
+// groups, a multiple of every GEMM micro-tile height, so that only the last has edge tiles.
 constexpr int64_t kColBytes = 256 * 1024;
-constexpr int64_t kMinColRows = 32;
+constexpr int64_t kColRowGroup = 48;
 
 // Everything a convolution kernel indexes with.
 struct ConvGeom {
@@ -40,7 +41,8 @@ struct ConvGeom {
   }
   // Rows of P per im2col block.
   int64_t block_rows(size_t elem) const {
-    return std::max<int64_t>(kMinColRows, kColBytes / (std::max<int64_t>(patch(), 1) * elem));
+    const int64_t rows = kColBytes / (std::max<int64_t>(patch(), 1) * elem);
+    return (rows / kColRowGroup + 1) * kColRowGroup;
   }
 };
 

@@ -322,6 +322,9 @@ def test_conv2d_shape_errors():
     with pytest.raises(ValueError, match="out_backprop"):
         tf.nn.conv2d_backprop_input([1, 5, 5, 2], tf.zeros([3, 3, 2, 4]), tf.zeros([1, 5, 4, 4]),
                                     S1, "SAME")
+    with pytest.raises(ValueError, match="input_sizes must hold 4 values"):
+        tf.nn.conv2d_backprop_input([1, 5, 5], tf.zeros([3, 3, 2, 4]), tf.zeros([1, 5, 5, 4]),
+                                    S1, "SAME")
     with pytest.raises(ValueError, match="out_backprop"):
         tf.nn.conv2d_backprop_filter(tf.zeros([1, 5, 5, 2]), [3, 3, 2, 4],
                                      tf.zeros([1, 3, 3, 5]), S1, "VALID")

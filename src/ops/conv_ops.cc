@@ -243,10 +243,10 @@ Status conv2d_shape(InferenceContext& ctx) {
 }
 
 // The shape held by the 1-D int input `i` (input_sizes, filter_sizes): 4 dims, maybe unknown.
-Status sizes_input(InferenceContext& ctx, int i, Shape* out) {
+Status sizes_input(InferenceContext& ctx, int i, const char* name, Shape* out) {
   TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, i, false, out));
   if (out->rank_known() && out->rank() != 4) {
-    return shape_error(ctx, "Conv2D sizes must be 4-dimensional, got " + out->to_string());
+    return shape_error(ctx, std::string(name) + " must hold 4 values, got " + out->to_string());
   }
   *out = rank4(*out);
   return Status::OK();
@@ -267,7 +267,7 @@ Status conv2d_backprop_input_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
   TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
   Shape input;
-  TL_RETURN_IF_ERROR(sizes_input(ctx, 0, &input));
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 0, "input_sizes", &input));
   TL_RETURN_IF_ERROR(check_out_backprop(ctx, input, ctx.input_shape(1)));
   ctx.set_output(0, ctx.input_dtype(1), input);
   return Status::OK();
@@ -279,7 +279,7 @@ Status conv2d_backprop_filter_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
   TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
   Shape filter;
-  TL_RETURN_IF_ERROR(sizes_input(ctx, 1, &filter));
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 1, "filter_sizes", &filter));
   TL_RETURN_IF_ERROR(check_out_backprop(ctx, ctx.input_shape(0), filter));
   ctx.set_output(0, ctx.input_dtype(0), filter);
   return Status::OK();

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -85,8 +86,10 @@ def bench_tensorlib(a, b, number):
     z = tf.matmul(x, y)
     sess = tf.Session()
     feed = {x: a, y: b}
+    seconds = median_time(lambda: sess.run(z, feed), number, repeat=7, warmup=2)
+    # NOTE: checked after timing: NumPy's BLAS threads spin for a while after each call.
     np.testing.assert_allclose(sess.run(z, feed), a @ b, rtol=2e-3, atol=2e-3)
-    return median_time(lambda: sess.run(z, feed), number, repeat=7, warmup=2)
+    return seconds
 
 
 def bench_numpy(a, b, number):
@@ -101,6 +104,12 @@ def bench_torch(a, b, number):
     return median_time(lambda: torch.matmul(ta, tb), number, repeat=7, warmup=2)
 
 
+def settled(fn, *args):
+    """fn(*args) after a pause that lets the previous library's idle threads stop spinning."""
+    time.sleep(0.5)
+    return fn(*args)
+
+
 def main(sizes):
     peak = measure_peak()
     if peak:
@@ -110,8 +119,9 @@ def main(sizes):
         a = rng.standard_normal((n, n), dtype=np.float32)
         b = rng.standard_normal((n, n), dtype=np.float32)
         number = max(1, int(2e9 / (2 * n ** 3)))
-        rows = [("tensorlib", bench_tensorlib(a, b, number)), ("numpy", bench_numpy(a, b, number))]
-        t = bench_torch(a, b, number)
+        rows = [("tensorlib", settled(bench_tensorlib, a, b, number)),
+                ("numpy", settled(bench_numpy, a, b, number))]
+        t = settled(bench_torch, a, b, number)
         if t is not None:
             rows.append(("torch", t))
         report(f"MatMul float32 {n}x{n} @ {n}x{n}", rows, unit="ms")

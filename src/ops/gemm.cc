@@ -274,8 +274,10 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
   constexpr int64_t kMc = kABlockBytes / (kKc * sizeof(T)) / kMr * kMr;
   static_assert(kNc % kNr == 0, "a panel of B holds whole slivers");
   const int threads = std::max(ctx.max_threads(), 1);
-  // Row blocks of equal height (a multiple of kMr), so that tasks are even.
-  const int64_t row_blocks = (m + kMc - 1) / kMc;
+  // Row blocks of equal height (a multiple of kMr), as many as a multiple of the threads when
+  // there are several, so that tasks are even.
+  int64_t row_blocks = (m + kMc - 1) / kMc;
+  if (row_blocks > 1) row_blocks = (row_blocks + threads - 1) / threads * threads;
   const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
   T* b_pack = thread_buffer<T>(0, std::min(kKc, k) * std::min(kNc, (n + kNr - 1) / kNr * kNr));
   for (int64_t jc = 0; jc < n; jc += kNc) {

@@ -8,6 +8,8 @@ tensorlib and with TensorFlow 1 (tensorflow.compat.v1); PyTorch runs torch.nn.fu
 the same weights. Outputs are checked against each other. Then tensorlib's layers alone, with
 their GFLOP/s.
 """
+import time
+
 import numpy as np
 
 from _harness import median_time, optional_import, report
@@ -114,6 +116,7 @@ def main():
     layers = bench_layers(w)  # before the peers, whose idle threads may still spin
     for name, fn in [("PyTorch (torch.nn.functional)", bench_torch),
                      ("TensorFlow 1 Session.run", bench_tf1)]:
+        time.sleep(0.5)  # lets the previous library's idle threads stop spinning
         seconds, got = fn(images, w)
         if seconds is not None:
             np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)

@@ -31,6 +31,8 @@ OPS = [
      lambda a, b: a @ b.T, [(161, 90), (37, 90)], np.float32, {}),
     ("matmul_many_slabs_and_blocks", ["MatMul"], tf.matmul, np.matmul,
      [(310, 600), (600, 70)], np.float64, {}),
+    ("matmul_one_block_of_rows_wide", ["MatMul"], tf.matmul, np.matmul,
+     [(50, 300), (300, 700)], np.float64, {}),
     ("matmul_few_rows", ["MatMul"], tf.matmul, np.matmul, [(3, 150), (150, 300)], np.float32,
      {}),
     ("matmul_one_column", ["MatMul"], tf.matmul, np.matmul, [(200, 300), (300, 1)],

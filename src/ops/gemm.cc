@@ -266,18 +266,85 @@ TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b
   gemm_rows(a, b, m, k, j0, j1, c, ldc, accumulate);
 }
 
+// C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
+// columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
+// streams from L2.
+template <typename T, typename K>
+void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
+                  int64_t ldc, bool overwrite) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  for (int64_t jr = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
+    const int64_t nr = std::min(kNr, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += kMr) {
+      const int64_t mr = std::min(kMr, mc - ir);
+      T* ct = c + ir * ldc + jr;
+      if (mr == kMr && nr == kNr) {
+        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite);
+        continue;
+      }
+      // An edge tile: computed whole, then its corner inside C is stored.
+      alignas(64) T tile[kMr * kNr];
+      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true);
+      for (int64_t i = 0; i < mr; ++i) {
+        T* row = ct + i * ldc;
+        for (int64_t j = 0; j < nr; ++j) {
+          row[j] = overwrite ? tile[i * kNr + j] : row[j] + tile[i * kNr + j];
+        }
+      }
+    }
+  }
+}
+
+// Rows of op(A) that one packed block holds: the whole A when it is that short.
+template <typename T, typename K>
+constexpr int64_t block_rows() {
+  return kABlockBytes / (kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
+}
+
+// The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
+// columns of C are split into groups, one task each, and every task packs its own slivers of
+// B (nobody else needs them), so one parallel_for covers the whole product.
+template <typename T, typename K>
+void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
+                   T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  const int threads = std::max(ctx.max_threads(), 1);
+  const int64_t slivers = (n + kNr - 1) / kNr;
+  const int64_t groups =
+      std::min(slivers, std::max<int64_t>(2 * threads, (slivers * kNr + kNc - 1) / kNc));
+  const int64_t widest = (slivers + groups - 1) / groups * kNr;
+  ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
+                   [&](int64_t g0, int64_t g1) {
+    T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * std::min(kKc, k));
+    T* b_pack = thread_buffer<T>(0, widest * std::min(kKc, k));
+    for (int64_t pc = 0; pc < k; pc += kKc) {
+      const int64_t kc = std::min(kKc, k - pc);
+      K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t j0 = g * slivers / groups * kNr;
+        const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
+        pack<kNr>(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
+        macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0);
+      }
+    }
+  });
+}
+
 // The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
 template <typename T, typename K>
 void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                   T* c, int64_t ldc, bool accumulate) {
-  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
-  constexpr int64_t kMc = kABlockBytes / (kKc * sizeof(T)) / kMr * kMr;
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr, kMc = block_rows<T, K>();
   static_assert(kNc % kNr == 0, "a panel of B holds whole slivers");
+  if (m <= kMc) {
+    gemm_few_rows<T, K>(ctx, a, b, m, n, k, c, ldc, accumulate);
+    return;
+  }
   const int threads = std::max(ctx.max_threads(), 1);
-  // Row blocks of equal height (a multiple of kMr), as many as a multiple of the threads when
-  // there are several, so that tasks are even.
+  // Row blocks of equal height (a multiple of kMr), as many as a multiple of the threads, so
+  // that tasks are even.
   int64_t row_blocks = (m + kMc - 1) / kMc;
-  if (row_blocks > 1) row_blocks = (row_blocks + threads - 1) / threads * threads;
+  row_blocks = (row_blocks + threads - 1) / threads * threads;
   const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
   T* b_pack = thread_buffer<T>(0, std::min(kKc, k) * std::min(kNc, (n + kNr - 1) / kNr * kNr));
   for (int64_t jc = 0; jc < n; jc += kNc) {
@@ -292,6 +359,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
     for (int64_t pc = 0; pc < k; pc += kKc) {
       const int64_t kc = std::min(kKc, k - pc);
       const bool overwrite = !accumulate && pc == 0;
+      // The panel of B, shared by every task: packed first, in parallel.
       ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
                        [&](int64_t s0, int64_t s1) {
         const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
@@ -308,27 +376,10 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
             K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
             packed_block = rb;
           }
-          for (int64_t s = g * slivers / groups; s < (g + 1) * slivers / groups; ++s) {
-            const int64_t jr = s * kNr, nr = std::min(kNr, nc - jr);
-            const T* bp = b_pack + s * kNr * kc;
-            for (int64_t ir = 0; ir < mc; ir += kMr) {
-              const int64_t mr = std::min(kMr, mc - ir);
-              T* ct = c + (i0 + ir) * ldc + jc + jr;
-              if (mr == kMr && nr == kNr) {
-                K::run(kc, a_pack + ir * kc, bp, ct, ldc, overwrite);
-                continue;
-              }
-              // An edge tile: computed whole, then its corner inside C is stored.
-              alignas(64) T tile[kMr * kNr];
-              K::run(kc, a_pack + ir * kc, bp, tile, kNr, true);
-              for (int64_t i = 0; i < mr; ++i) {
-                T* row = ct + i * ldc;
-                for (int64_t j = 0; j < nr; ++j) {
-                  row[j] = overwrite ? tile[i * kNr + j] : row[j] + tile[i * kNr + j];
-                }
-              }
-            }
-          }
+          const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
+          macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc,
+                             std::min(nc, s1 * kNr) - s0 * kNr, c + i0 * ldc + jc + s0 * kNr,
+                             ldc, overwrite);
         }
       });
     }

@@ -402,6 +402,7 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
   const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
   constexpr bool kFloating = std::is_floating_point_v<T>;
+  // Fewer rows than a micro-tile (with rows of B contiguous): rows of axpys beat packing B.
   constexpr int64_t kMinRows = kFloating ? 6 : GenericKernel<T>::kMr;
   if (m * n * k <= kTinyMadds || (m < kMinRows && bv.rs == 1)) {
     ctx.parallel_for(n, std::max<int64_t>(64, kTaskMadds / (m * k)), [&](int64_t j0, int64_t j1) {

@@ -1,10 +1,11 @@
 // Packed, blocked GEMM (the BLIS loop order) with a register-blocked micro-kernel.
 //
-// For each kKc-deep slab of k and kNc-wide panel of columns, the panel of op(B) is packed once
-// into kNr-wide slivers (shared by all threads); then tasks of (block of rows, group of slivers)
-// run in parallel, each packing its kMc x kKc block of op(A) into kMr-tall slivers that stay in
-// L2 while each kKc x kNr sliver of B sits in L1 and the micro-kernel keeps a kMr x kNr tile of
-// C in registers.
+// k is cut into slabs (at most kKc deep) and the columns of C into panels (at most kNc wide).
+// For each slab and panel, the panel of op(B) is packed once into kNr-wide slivers shared by
+// all threads; then tasks of (block of rows, group of slivers) run in parallel, each packing its
+// kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
+// L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
+// block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
 #include "ops/gemm.h"
 
 #include <algorithm>
@@ -27,7 +28,8 @@ constexpr int64_t kTinyMadds = 32768;
 // elements of B packed per task.
 constexpr int64_t kTaskMadds = 1 << 18;
 constexpr int64_t kPackElements = 1 << 14;
-// Depth of a slab of k, and bytes of the packed block of A that should stay in L2.
+// Deepest slab of k (k is cut into slabs of equal depth), and bytes of the packed block of A
+// that should stay in L2.
 constexpr int64_t kKc = 256;
 constexpr int64_t kABlockBytes = 144 * 1024;
 // Widest panel of B packed at once (a multiple of every kNr); it lives in L3.
@@ -301,6 +303,12 @@ constexpr int64_t block_rows() {
   return kABlockBytes / (kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
 }
 
+// The depth of k's slabs: as even as possible, none deeper than kKc.
+inline int64_t slab_depth(int64_t k) {
+  const int64_t slabs = (k + kKc - 1) / kKc;
+  return (k + slabs - 1) / slabs;
+}
+
 // The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
 // columns of C are split into groups, one task each, and every task packs its own slivers of
 // B (nobody else needs them), so one parallel_for covers the whole product.
@@ -313,12 +321,13 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   const int64_t groups =
       std::min(slivers, std::max<int64_t>(2 * threads, (slivers * kNr + kNc - 1) / kNc));
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
+  const int64_t depth = slab_depth(k);
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
-    T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * std::min(kKc, k));
-    T* b_pack = thread_buffer<T>(0, widest * std::min(kKc, k));
-    for (int64_t pc = 0; pc < k; pc += kKc) {
-      const int64_t kc = std::min(kKc, k - pc);
+    T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
+    T* b_pack = thread_buffer<T>(0, widest * depth);
+    for (int64_t pc = 0; pc < k; pc += depth) {
+      const int64_t kc = std::min(depth, k - pc);
       K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t j0 = g * slivers / groups * kNr;
@@ -346,7 +355,8 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
   int64_t row_blocks = (m + kMc - 1) / kMc;
   row_blocks = (row_blocks + threads - 1) / threads * threads;
   const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
-  T* b_pack = thread_buffer<T>(0, std::min(kKc, k) * std::min(kNc, (n + kNr - 1) / kNr * kNr));
+  const int64_t depth = slab_depth(k);
+  T* b_pack = thread_buffer<T>(0, depth * std::min(kNc, (n + kNr - 1) / kNr * kNr));
   for (int64_t jc = 0; jc < n; jc += kNc) {
     const int64_t nc = std::min(kNc, n - jc);
     const int64_t slivers = (nc + kNr - 1) / kNr;
@@ -354,10 +364,10 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
     const int64_t groups = std::min<int64_t>(
         slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
     const int64_t tasks = row_blocks * groups;
-    const int64_t task_madds = mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) *
-                               std::min(kKc, k);
-    for (int64_t pc = 0; pc < k; pc += kKc) {
-      const int64_t kc = std::min(kKc, k - pc);
+    const int64_t task_madds =
+        mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) * depth;
+    for (int64_t pc = 0; pc < k; pc += depth) {
+      const int64_t kc = std::min(depth, k - pc);
       const bool overwrite = !accumulate && pc == 0;
       // The panel of B, shared by every task: packed first, in parallel.
       ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),

@@ -201,6 +201,10 @@ struct Avx2Kernel {
     V c00 = Vec::zero(), c01 = Vec::zero(), c10 = Vec::zero(), c11 = Vec::zero();
     V c20 = Vec::zero(), c21 = Vec::zero(), c30 = Vec::zero(), c31 = Vec::zero();
     V c40 = Vec::zero(), c41 = Vec::zero(), c50 = Vec::zero(), c51 = Vec::zero();
+    // The tile of C is stored (or added to) after the loop: start bringing it in now.
+    for (int i = 0; i < kMr; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    }
 #pragma GCC unroll 4
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
       const V b0 = Vec::load(b), b1 = Vec::load(b + kL);

@@ -22,6 +22,8 @@ OpRegistry& OpRegistry::global() {
     register_gather_ops(*r);
     register_random_ops(*r);
     register_nn_ops(*r);
+    register_conv_ops(*r);
+    register_pooling_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -1,4 +1,7 @@
 """`tf.nn`: neural-network ops."""
+from tensorlib.ops.conv_ops import (  # noqa: F401
+    avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, max_pool,
+)
 from tensorlib.ops.embedding_ops import embedding_lookup  # noqa: F401
 from tensorlib.ops.math_ops import sigmoid  # noqa: F401
 from tensorlib.ops.nn_ops import (  # noqa: F401

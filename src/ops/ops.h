@@ -17,5 +17,7 @@ void register_concat_ops(OpRegistry& r);     // concat_ops.cc: ConcatV2, Pack, U
 void register_gather_ops(OpRegistry& r);     // gather_ops.cc: GatherV2, OneHot
 void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNormal, RandomUniform
 void register_nn_ops(OpRegistry& r);         // nn_ops.cc: activations, softmax, losses, BiasAdd
+void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its gradients
+void register_pooling_ops(OpRegistry& r);    // pooling_ops.cc: MaxPool, AvgPool, gradients
 
 }  // namespace tl

@@ -1,0 +1,351 @@
+// 2-D convolution (NHWC input, HWIO filter) and its two gradients, as GEMMs on patch matrices.
+//
+// The patch matrix P has one row per output pixel (n, oh, ow) and one column per filter tap
+// (kh, kw, ci), so that, with the filter W seen as a (KH*KW*CI) x CO matrix:
+//   Conv2D:               out = P W
+//   Conv2DBackpropInput:  d_input = col2im(d_out W^T)
+//   Conv2DBackpropFilter: d_filter = P^T d_out
+// P is built (im2col) a block of rows at a time, so it never exists whole; a 1x1 filter with
+// stride 1 needs no patches at all (P is the input).
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ops/gemm.h"
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+#include "ops/window.h"
+
+namespace tl {
+namespace {
+
+// Bytes of one block of patch rows (about L2-sized). Blocks are a whole number of row
+// groups, a multiple of every GEMM micro-tile height, so that only the last has edge tiles.
+constexpr int64_t kColBytes = 256 * 1024;
+constexpr int64_t kColRowGroup = 48;
+
+// Everything a convolution kernel indexes with.
+struct ConvGeom {
+  int64_t batch, in_h, in_w, in_c;
+  int64_t filter_h, filter_w, out_c;
+  int64_t out_h, out_w;
+  int64_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+
+  int64_t rows() const { return batch * out_h * out_w; }      // rows of P
+  int64_t patch() const { return filter_h * filter_w * in_c; }  // columns of P
+  // P is the input itself.
+  bool pointwise() const {
+    return filter_h == 1 && filter_w == 1 && stride_h == 1 && stride_w == 1;
+  }
+  // Rows of P per im2col block.
+  int64_t block_rows(size_t elem) const {
+    const int64_t rows = kColBytes / (std::max<int64_t>(patch(), 1) * elem);
+    return (rows / kColRowGroup + 1) * kColRowGroup;
+  }
+};
+
+// A shape of rank 4: `s` itself, or four unknown dims when its rank is unknown.
+Shape rank4(const Shape& s) {
+  return s.rank_known() ? s : Shape({kUnknownDim, kUnknownDim, kUnknownDim, kUnknownDim});
+}
+
+// The output shape of convolving `input` with `filter` (both rank 4, dims maybe unknown).
+Status conv_output_shape(const InferenceContext& ctx, const Shape& input, const Shape& filter,
+                         Shape* out) {
+  Window2D w;
+  Status s = read_window_attrs(ctx.attrs(), ctx.op(), true, &w);
+  if (!s.ok()) return shape_error(ctx, s.message());
+  const Shape in = rank4(input), f = rank4(filter);
+  if (in.dim(3) != kUnknownDim && f.dim(2) != kUnknownDim && in.dim(3) != f.dim(2)) {
+    return shape_error(ctx, "Depth of input (" + std::to_string(in.dim(3)) +
+                                ") does not match input depth of filter (" +
+                                std::to_string(f.dim(2)) + ")");
+  }
+  int64_t oh, ow, pad;
+  s = windowed_output_size(in.dim(1), f.dim(0), w.dilation_h, w.stride_h, w.same, &oh, &pad);
+  if (s.ok()) {
+    s = windowed_output_size(in.dim(2), f.dim(1), w.dilation_w, w.stride_w, w.same, &ow, &pad);
+  }
+  if (!s.ok()) return shape_error(ctx, s.message());
+  *out = Shape({in.dim(0), oh, ow, f.dim(3)});
+  return Status::OK();
+}
+
+// The geometry of a convolution of fully known shapes (already checked by the shape function).
+Status make_geom(const AttrMap& attrs, const std::string& op, const Shape& input,
+                 const Shape& filter, ConvGeom* g) {
+  Window2D w;
+  TL_RETURN_IF_ERROR(read_window_attrs(attrs, op, true, &w));
+  *g = ConvGeom{input.dim(0), input.dim(1), input.dim(2), input.dim(3), filter.dim(0),
+                filter.dim(1), filter.dim(3), 0, 0, w.stride_h, w.stride_w, w.dilation_h,
+                w.dilation_w, 0, 0};
+  TL_RETURN_IF_ERROR(windowed_output_size(g->in_h, g->filter_h, g->dilation_h, g->stride_h,
+                                          w.same, &g->out_h, &g->pad_top));
+  return windowed_output_size(g->in_w, g->filter_w, g->dilation_w, g->stride_w, w.same,
+                              &g->out_w, &g->pad_left);
+}
+
+// Calls fn(input offset or -1 for padding, column of P, length) over the runs of output pixel
+// `row`'s patch, in P's column order. Without dilation along w, a window row's taps are one
+// contiguous run of the input (clipped by the padding).
+template <typename F>
+void for_each_run(const ConvGeom& g, int64_t row, F fn) {
+  const int64_t ow = row % g.out_w, oh = row / g.out_w % g.out_h, n = row / (g.out_w * g.out_h);
+  const int64_t c = g.in_c, window_row = g.filter_w * c;
+  const int64_t iw0 = ow * g.stride_w - g.pad_left;
+  for (int64_t kh = 0, col = 0; kh < g.filter_h; ++kh, col += window_row) {
+    const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+    if (ih < 0 || ih >= g.in_h) {
+      fn(-1, col, window_row);
+      continue;
+    }
+    const int64_t pixel0 = (n * g.in_h + ih) * g.in_w;
+    if (g.dilation_w == 1) {
+      const int64_t lo = std::clamp<int64_t>(-iw0, 0, g.filter_w);
+      const int64_t hi = std::clamp<int64_t>(g.in_w - iw0, lo, g.filter_w);
+      if (lo > 0) fn(-1, col, lo * c);
+      if (hi > lo) fn((pixel0 + iw0 + lo) * c, col + lo * c, (hi - lo) * c);
+      if (hi < g.filter_w) fn(-1, col + hi * c, (g.filter_w - hi) * c);
+      continue;
+    }
+    for (int64_t kw = 0; kw < g.filter_w; ++kw) {
+      const int64_t iw = iw0 + kw * g.dilation_w;
+      fn(iw >= 0 && iw < g.in_w ? (pixel0 + iw) * c : -1, col + kw * c, c);
+    }
+  }
+}
+
+// Rows [r0, r0 + rows) of P into col (rows x patch, row-major).
+template <typename T>
+void im2col(const ConvGeom& g, const T* input, int64_t r0, int64_t rows, T* col) {
+  const int64_t k = g.patch();
+  for (int64_t r = 0; r < rows; ++r) {
+    T* dst = col + r * k;
+    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
+      if (in < 0) {
+        std::fill(dst + c, dst + c + len, T(0));
+      } else {
+        std::memcpy(dst + c, input + in, len * sizeof(T));
+      }
+    });
+  }
+}
+
+// The reverse: adds rows [r0, r0 + rows) of col back onto the input pixels they came from.
+template <typename T>
+void col2im_add(const ConvGeom& g, const T* col, int64_t r0, int64_t rows, T* input) {
+  const int64_t k = g.patch();
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* src = col + r * k;
+    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
+      if (in < 0) return;
+      T* dst = input + in;
+      for (int64_t i = 0; i < len; ++i) dst[i] += src[c + i];
+    });
+  }
+}
+
+// This thread's im2col buffer of at least n elements.
+template <typename T>
+T* col_buffer(int64_t n) {
+  thread_local std::vector<T> buffer;
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+
+// out (rows x out_c) = P filter.
+template <typename T>
+void conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter, T* out) {
+  const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
+  if (g.pointwise()) {
+    gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
+    return;
+  }
+  const int64_t block = g.block_rows(sizeof(T));
+  ctx.parallel_for((m + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {
+    T* col = col_buffer<T>(block * k);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * block, rows = std::min(block, m - r0);
+      im2col(g, input, r0, rows, col);
+      gemm<T>(ctx, false, false, rows, n, k, col, k, filter, n, out + r0 * n, n, false);
+    }
+  });
+}
+
+// d_input = col2im(d_out filter^T), one image per task (images do not overlap).
+template <typename T>
+void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filter,
+                           const T* d_out, T* d_input) {
+  const int64_t k = g.patch(), n = g.out_c;
+  if (g.pointwise()) {
+    gemm<T>(ctx, false, true, g.rows(), k, n, d_out, n, filter, n, d_input, k, false);
+    return;
+  }
+  const int64_t image_rows = g.out_h * g.out_w, image_size = g.in_h * g.in_w * g.in_c;
+  const int64_t block = std::min(g.block_rows(sizeof(T)), std::max<int64_t>(image_rows, 1));
+  std::fill(d_input, d_input + g.batch * image_size, T(0));
+  ctx.parallel_for(g.batch, 1, [&](int64_t i0, int64_t i1) {
+    T* col = col_buffer<T>(block * k);
+    for (int64_t r0 = i0 * image_rows; r0 < i1 * image_rows; r0 += block) {
+      const int64_t image_end = (r0 / image_rows + 1) * image_rows;
+      const int64_t rows = std::min(block, image_end - r0);
+      gemm<T>(ctx, false, true, rows, k, n, d_out + r0 * n, n, filter, n, col, k, false);
+      col2im_add(g, col, r0, rows, d_input);
+    }
+  });
+}
+
+// d_filter = P^T d_out, the rows of P split into one part per thread, each summed into its
+// own buffer; the parts are added at the end.
+template <typename T>
+void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* input,
+                            const T* d_out, T* d_filter) {
+  const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
+  if (g.pointwise() || m == 0) {
+    gemm<T>(ctx, true, false, k, n, m, input, k, d_out, n, d_filter, n, false);
+    return;
+  }
+  const int64_t block = g.block_rows(sizeof(T));
+  const int64_t blocks = (m + block - 1) / block;
+  const int64_t parts = std::min<int64_t>(std::max(ctx.max_threads(), 1), blocks);
+  std::vector<T> partial(static_cast<size_t>((parts - 1) * k * n));
+  ctx.parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    T* col = col_buffer<T>(block * k);
+    for (int64_t p = p0; p < p1; ++p) {
+      T* dst = p == 0 ? d_filter : partial.data() + (p - 1) * k * n;
+      for (int64_t b = p * blocks / parts; b < (p + 1) * blocks / parts; ++b) {
+        const int64_t r0 = b * block, rows = std::min(block, m - r0);
+        im2col(g, input, r0, rows, col);
+        gemm<T>(ctx, true, false, k, n, rows, col, k, d_out + r0 * n, n, dst, n,
+                b != p * blocks / parts);
+      }
+    }
+  });
+  for (int64_t p = 1; p < parts; ++p) {
+    const T* src = partial.data() + (p - 1) * k * n;
+    for (int64_t i = 0; i < k * n; ++i) d_filter[i] += src[i];
+  }
+}
+
+// ---- shape functions ----
+
+Status conv2d_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
+  Shape out;
+  TL_RETURN_IF_ERROR(conv_output_shape(ctx, ctx.input_shape(0), ctx.input_shape(1), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// The shape held by the 1-D int input `i` (input_sizes, filter_sizes): 4 dims, maybe unknown.
+Status sizes_input(InferenceContext& ctx, int i, const char* name, Shape* out) {
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, i, false, out));
+  if (out->rank_known() && out->rank() != 4) {
+    return shape_error(ctx, std::string(name) + " must hold 4 values, got " + out->to_string());
+  }
+  *out = rank4(*out);
+  return Status::OK();
+}
+
+// Fails unless out_backprop (input 2) has the shape of the convolution's output.
+Status check_out_backprop(const InferenceContext& ctx, const Shape& input, const Shape& filter) {
+  Shape expected;
+  TL_RETURN_IF_ERROR(conv_output_shape(ctx, input, filter, &expected));
+  if (expected.is_compatible_with(rank4(ctx.input_shape(2)))) return Status::OK();
+  return shape_error(ctx, "out_backprop has shape " + ctx.input_shape(2).to_string() +
+                              " but the convolution's output has shape " + expected.to_string());
+}
+
+Status conv2d_backprop_input_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 1, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
+  Shape input;
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 0, "input_sizes", &input));
+  TL_RETURN_IF_ERROR(check_out_backprop(ctx, input, ctx.input_shape(1)));
+  ctx.set_output(0, ctx.input_dtype(1), input);
+  return Status::OK();
+}
+
+Status conv2d_backprop_filter_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
+  Shape filter;
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 1, "filter_sizes", &filter));
+  TL_RETURN_IF_ERROR(check_out_backprop(ctx, ctx.input_shape(0), filter));
+  ctx.set_output(0, ctx.input_dtype(0), filter);
+  return Status::OK();
+}
+
+// ---- kernels ----
+
+Status conv2d_kernel(KernelContext& ctx) {
+  const Tensor& input = ctx.input(0);
+  const Tensor& filter = ctx.input(1);
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2D", input.shape(), filter.shape(), &g));
+  return dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    conv2d(ctx, g, input.data<T>(), filter.data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status conv2d_backprop_input_kernel(KernelContext& ctx) {
+  const Tensor& filter = ctx.input(1);
+  Tensor& d_input = ctx.output(0);
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2DBackpropInput", d_input.shape(),
+                               filter.shape(), &g));
+  return dispatch(FloatTypes{}, filter.dtype(), "Conv2DBackpropInput", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    conv2d_backprop_input(ctx, g, filter.data<T>(), ctx.input(2).data<T>(), d_input.data<T>());
+  });
+}
+
+Status conv2d_backprop_filter_kernel(KernelContext& ctx) {
+  const Tensor& input = ctx.input(0);
+  Tensor& d_filter = ctx.output(0);
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2DBackpropFilter", input.shape(),
+                               d_filter.shape(), &g));
+  return dispatch(FloatTypes{}, input.dtype(), "Conv2DBackpropFilter", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    conv2d_backprop_filter(ctx, g, input.data<T>(), ctx.input(2).data<T>(),
+                           d_filter.data<T>());
+  });
+}
+
+// The attributes every Conv2D op has.
+OpDef& conv_attrs(OpDef& def) {
+  return def.attr("strides", AttrType::kInts)
+      .attr("padding", AttrType::kString)
+      .attr("use_cudnn_on_gpu", AttrType::kBool, true)
+      .attr("data_format", AttrType::kString, std::string("NHWC"))
+      .attr("dilations", AttrType::kInts, std::vector<int64_t>{1, 1, 1, 1});
+}
+
+}  // namespace
+
+void register_conv_ops(OpRegistry& r) {
+  OpDef conv("Conv2D");
+  r.add_builtin(conv_attrs(conv.input("input").input("filter"))
+                    .shape(conv2d_shape).kernel(Device::kCPU, conv2d_kernel));
+  OpDef input_grad("Conv2DBackpropInput");
+  r.add_builtin(conv_attrs(input_grad.input("input_sizes").input("filter").input("out_backprop"))
+                    .shape(conv2d_backprop_input_shape)
+                    .kernel(Device::kCPU, conv2d_backprop_input_kernel));
+  OpDef filter_grad("Conv2DBackpropFilter");
+  r.add_builtin(conv_attrs(filter_grad.input("input").input("filter_sizes").input("out_backprop"))
+                    .shape(conv2d_backprop_filter_shape)
+                    .kernel(Device::kCPU, conv2d_backprop_filter_kernel));
+}
+
+}  // namespace tl

@@ -1,0 +1,451 @@
+// Packed, blocked GEMM (the BLIS loop order) with a register-blocked micro-kernel.
+//
+// k is cut into slabs (at most kKc deep) and the columns of C into panels (at most kNc wide).
+// For each slab and panel, the panel of op(B) is packed once into kNr-wide slivers shared by
+// all threads; then tasks of (block of rows, group of slivers) run in parallel, each packing its
+// kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
+// L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
+// block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
+#include "ops/gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "ops/cpu_features.h"
+
+namespace tl {
+namespace {
+
+// Below this many multiply-adds a plain loop beats packing.
+constexpr int64_t kTinyMadds = 32768;
+// Multiply-adds per parallel task, so that small products run on one thread; likewise the
+// elements of B packed per task.
+constexpr int64_t kTaskMadds = 1 << 18;
+constexpr int64_t kPackElements = 1 << 14;
+// Deepest slab of k (k is cut into slabs of equal depth), and bytes of the packed block of A
+// that should stay in L2.
+constexpr int64_t kKc = 256;
+constexpr int64_t kABlockBytes = 144 * 1024;
+// Widest panel of B packed at once (a multiple of every kNr); it lives in L3.
+constexpr int64_t kNc = 4096;
+
+// A strided matrix: element (r, q) at p[r * rs + q * ps].
+template <typename T>
+struct View {
+  const T* p;
+  int64_t rs, ps;
+  const T& at(int64_t r, int64_t q) const { return p[r * rs + q * ps]; }
+};
+
+// A 64-byte-aligned buffer of at least n elements, one per thread and slot, kept and grown.
+template <typename T>
+T* thread_buffer(int slot, int64_t n) {
+  struct Buffer {
+    void* data = nullptr;
+    size_t bytes = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[2];
+  Buffer& b = buffers[slot];
+  const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+  if (b.bytes < need) {
+    std::free(b.data);
+    b.data = std::aligned_alloc(64, need);
+    b.bytes = need;
+  }
+  return static_cast<T*>(b.data);
+}
+
+// Packs rows [0, rows) x cols [0, kc) of x into slivers of kWidth rows, each stored p-major
+// (kWidth values per p), the last sliver zero-padded.
+template <int kWidth, typename T>
+void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kWidth, dst += kWidth * kc) {
+    const int64_t w = std::min<int64_t>(kWidth, rows - r0);
+    const T* src = x.p + r0 * x.rs;
+    if (w == kWidth && x.rs == 1) {  // a sliver's values for one p are contiguous
+      for (int64_t q = 0; q < kc; ++q) {
+        const T* s = src + q * x.ps;
+        for (int r = 0; r < kWidth; ++r) dst[q * kWidth + r] = s[r];
+      }
+    } else if (w == kWidth && x.ps == 1) {  // each row of the sliver is contiguous
+      const T* row[kWidth];
+      for (int r = 0; r < kWidth; ++r) row[r] = src + r * x.rs;
+      for (int64_t q = 0; q < kc; ++q) {
+        for (int r = 0; r < kWidth; ++r) dst[q * kWidth + r] = row[r][q];
+      }
+    } else {
+      for (int64_t q = 0; q < kc; ++q) {
+        int64_t r = 0;
+        for (; r < w; ++r) dst[q * kWidth + r] = x.at(r0 + r, q);
+        for (; r < kWidth; ++r) dst[q * kWidth + r] = T(0);
+      }
+    }
+  }
+}
+
+// ---- micro-kernels: c (kMr x kNr, row stride ldc) = or += sum over p of a[:, p] b[p, :] ----
+
+// The portable one: fixed-size loops the compiler vectorises for the baseline target.
+template <typename T>
+struct GenericKernel {
+  static constexpr int kMr = 4;
+  static constexpr int kNr = 32 / sizeof(T);
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
+    T acc[kMr][kNr] = {};
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+      for (int i = 0; i < kMr; ++i) {
+        for (int j = 0; j < kNr; ++j) acc[i][j] += a[i] * b[j];
+      }
+    }
+    for (int i = 0; i < kMr; ++i) {
+      T* row = c + i * ldc;
+      for (int j = 0; j < kNr; ++j) row[j] = overwrite ? acc[i][j] : row[j] + acc[i][j];
+    }
+  }
+};
+
+#if defined(__x86_64__) || defined(__i386__)
+// AVX2 vectors of 8 floats or 4 doubles behind one interface.
+template <typename T>
+struct Avx2Vec;
+template <>
+struct Avx2Vec<float> {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_ps(); }
+  TL_TARGET_AVX2 static V load(const float* p) { return _mm256_loadu_ps(p); }
+  TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+};
+template <>
+struct Avx2Vec<double> {
+  using V = __m256d;
+  static constexpr int kLanes = 4;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_pd(); }
+  TL_TARGET_AVX2 static V load(const double* p) { return _mm256_loadu_pd(p); }
+  TL_TARGET_AVX2 static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+};
+
+// Packs a 6-row sliver of float rows (row r at src + r * rs, kc values) p-major: six values
+// per p. Eight p at a time, the 6 rows (and 2 of zeros) are transposed as an 8x8 block.
+TL_TARGET_AVX2 void pack6_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
+  int64_t q = 0;
+  const __m256 zero = _mm256_setzero_ps();
+  for (; q + 8 <= kc; q += 8, dst += 48) {
+    const float* p = src + q;
+    const __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + rs);
+    const __m256 r2 = _mm256_loadu_ps(p + 2 * rs), r3 = _mm256_loadu_ps(p + 3 * rs);
+    const __m256 r4 = _mm256_loadu_ps(p + 4 * rs), r5 = _mm256_loadu_ps(p + 5 * rs);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 s4 = _mm256_shuffle_ps(t4, zero, 0x44), s5 = _mm256_shuffle_ps(t4, zero, 0xee);
+    const __m256 s6 = _mm256_shuffle_ps(t5, zero, 0x44), s7 = _mm256_shuffle_ps(t5, zero, 0xee);
+    // Column j holds the 6 values of p = q + j (then 2 zeros); each store's 2 extra floats
+    // are overwritten by the next, and the last column stores only its 6.
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 6, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 12, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 18, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 30, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 36, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_maskstore_ps(dst + 42, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0),
+                        _mm256_permute2f128_ps(s3, s7, 0x31));
+  }
+  for (; q < kc; ++q, dst += 6) {
+    for (int r = 0; r < 6; ++r) dst[r] = src[r * rs + q];
+  }
+}
+
+// 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
+// broadcast fill 15 of the 16 ymm registers.
+template <typename T>
+struct Avx2Kernel {
+  using Vec = Avx2Vec<T>;
+  using V = typename Vec::V;
+  static constexpr int kMr = 6;
+  static constexpr int kNr = 2 * Vec::kLanes;
+  // Row-major float A (each row of a sliver contiguous) goes through 8x8 transposes.
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (a.ps == 1) {
+        const int64_t full = rows / kMr * kMr;
+        for (int64_t r0 = 0; r0 < full; r0 += kMr, dst += kMr * kc) {
+          pack6_rows(a.p + r0 * a.rs, a.rs, kc, dst);
+        }
+        pack<kMr>(View<T>{a.p + full * a.rs, a.rs, a.ps}, rows - full, kc, dst);
+        return;
+      }
+    }
+    pack<kMr>(a, rows, kc, dst);
+  }
+  TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
+                                 bool overwrite) {
+    constexpr int kL = Vec::kLanes;
+    V c00 = Vec::zero(), c01 = Vec::zero(), c10 = Vec::zero(), c11 = Vec::zero();
+    V c20 = Vec::zero(), c21 = Vec::zero(), c30 = Vec::zero(), c31 = Vec::zero();
+    V c40 = Vec::zero(), c41 = Vec::zero(), c50 = Vec::zero(), c51 = Vec::zero();
+    // The tile of C is stored (or added to) after the loop: start bringing it in now.
+    for (int i = 0; i < kMr; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+      const V b0 = Vec::load(b), b1 = Vec::load(b + kL);
+      V ai = Vec::broadcast(a);
+      c00 = Vec::fma(ai, b0, c00);
+      c01 = Vec::fma(ai, b1, c01);
+      ai = Vec::broadcast(a + 1);
+      c10 = Vec::fma(ai, b0, c10);
+      c11 = Vec::fma(ai, b1, c11);
+      ai = Vec::broadcast(a + 2);
+      c20 = Vec::fma(ai, b0, c20);
+      c21 = Vec::fma(ai, b1, c21);
+      ai = Vec::broadcast(a + 3);
+      c30 = Vec::fma(ai, b0, c30);
+      c31 = Vec::fma(ai, b1, c31);
+      ai = Vec::broadcast(a + 4);
+      c40 = Vec::fma(ai, b0, c40);
+      c41 = Vec::fma(ai, b1, c41);
+      ai = Vec::broadcast(a + 5);
+      c50 = Vec::fma(ai, b0, c50);
+      c51 = Vec::fma(ai, b1, c51);
+    }
+    const V rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                            {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int i = 0; i < kMr; ++i, c += ldc) {
+      if (overwrite) {
+        Vec::store(c, rows[i][0]);
+        Vec::store(c + kL, rows[i][1]);
+      } else {
+        Vec::store(c, Vec::add(Vec::load(c), rows[i][0]));
+        Vec::store(c + kL, Vec::add(Vec::load(c + kL), rows[i][1]));
+      }
+    }
+  }
+};
+#endif
+
+// ---- drivers ----
+
+// C(i, j) for j in [j0, j1), all i, as rows of axpys (tiny products, or too few rows of C to
+// be worth packing B).
+template <typename T>
+void gemm_rows(View<T> a, View<T> b, int64_t m, int64_t k, int64_t j0, int64_t j1, T* c,
+               int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* row = c + i * ldc;
+    if (!accumulate) std::fill(row + j0, row + j1, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a.at(i, p);
+      const T* brow = b.p + p * b.ps;
+      if (b.rs == 1) {
+        for (int64_t j = j0; j < j1; ++j) row[j] += av * brow[j];
+      } else {
+        for (int64_t j = j0; j < j1; ++j) row[j] += av * brow[j * b.rs];
+      }
+    }
+  }
+}
+
+// gemm_rows compiled for AVX2 (`flatten` inlines its loops here).
+template <typename T>
+TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b, int64_t m,
+                                                            int64_t k, int64_t j0, int64_t j1,
+                                                            T* c, int64_t ldc, bool accumulate) {
+  gemm_rows(a, b, m, k, j0, j1, c, ldc, accumulate);
+}
+
+// C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
+// columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
+// streams from L2.
+template <typename T, typename K>
+void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
+                  int64_t ldc, bool overwrite) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  for (int64_t jr = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
+    const int64_t nr = std::min(kNr, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += kMr) {
+      const int64_t mr = std::min(kMr, mc - ir);
+      T* ct = c + ir * ldc + jr;
+      if (mr == kMr && nr == kNr) {
+        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite);
+        continue;
+      }
+      // An edge tile: computed whole, then its corner inside C is stored.
+      alignas(64) T tile[kMr * kNr];
+      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true);
+      for (int64_t i = 0; i < mr; ++i) {
+        T* row = ct + i * ldc;
+        for (int64_t j = 0; j < nr; ++j) {
+          row[j] = overwrite ? tile[i * kNr + j] : row[j] + tile[i * kNr + j];
+        }
+      }
+    }
+  }
+}
+
+// Rows of op(A) that one packed block holds: the whole A when it is that short.
+template <typename T, typename K>
+constexpr int64_t block_rows() {
+  return kABlockBytes / (kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
+}
+
+// The depth of k's slabs: as even as possible, none deeper than kKc.
+inline int64_t slab_depth(int64_t k) {
+  const int64_t slabs = (k + kKc - 1) / kKc;
+  return (k + slabs - 1) / slabs;
+}
+
+// The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
+// columns of C are split into groups, one task each, and every task packs its own slivers of
+// B (nobody else needs them), so one parallel_for covers the whole product.
+template <typename T, typename K>
+void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
+                   T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  const int threads = std::max(ctx.max_threads(), 1);
+  const int64_t slivers = (n + kNr - 1) / kNr;
+  const int64_t groups =
+      std::min(slivers, std::max<int64_t>(2 * threads, (slivers * kNr + kNc - 1) / kNc));
+  const int64_t widest = (slivers + groups - 1) / groups * kNr;
+  const int64_t depth = slab_depth(k);
+  ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
+                   [&](int64_t g0, int64_t g1) {
+    T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
+    T* b_pack = thread_buffer<T>(0, widest * depth);
+    for (int64_t pc = 0; pc < k; pc += depth) {
+      const int64_t kc = std::min(depth, k - pc);
+      K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t j0 = g * slivers / groups * kNr;
+        const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
+        pack<kNr>(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
+        macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0);
+      }
+    }
+  });
+}
+
+// The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
+template <typename T, typename K>
+void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
+                  T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr, kMc = block_rows<T, K>();
+  static_assert(kNc % kNr == 0, "a panel of B holds whole slivers");
+  if (m <= kMc) {
+    gemm_few_rows<T, K>(ctx, a, b, m, n, k, c, ldc, accumulate);
+    return;
+  }
+  const int threads = std::max(ctx.max_threads(), 1);
+  // Row blocks of equal height (a multiple of kMr), as many as a multiple of the threads, so
+  // that tasks are even.
+  int64_t row_blocks = (m + kMc - 1) / kMc;
+  row_blocks = (row_blocks + threads - 1) / threads * threads;
+  const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
+  const int64_t depth = slab_depth(k);
+  T* b_pack = thread_buffer<T>(0, depth * std::min(kNc, (n + kNr - 1) / kNr * kNr));
+  for (int64_t jc = 0; jc < n; jc += kNc) {
+    const int64_t nc = std::min(kNc, n - jc);
+    const int64_t slivers = (nc + kNr - 1) / kNr;
+    // Too few row blocks to keep every thread busy: split the panel's slivers too.
+    const int64_t groups = std::min<int64_t>(
+        slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
+    const int64_t tasks = row_blocks * groups;
+    const int64_t task_madds =
+        mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) * depth;
+    for (int64_t pc = 0; pc < k; pc += depth) {
+      const int64_t kc = std::min(depth, k - pc);
+      const bool overwrite = !accumulate && pc == 0;
+      // The panel of B, shared by every task: packed first, in parallel.
+      ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
+                       [&](int64_t s0, int64_t s1) {
+        const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
+        pack<kNr>(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);
+      });
+      ctx.parallel_for(tasks, std::max<int64_t>(1, kTaskMadds / task_madds),
+                       [&](int64_t t0, int64_t t1) {
+        T* a_pack = thread_buffer<T>(1, mc_block * kc);
+        int64_t packed_block = -1;
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t rb = t / groups, g = t % groups;
+          const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
+          if (rb != packed_block) {
+            K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
+            packed_block = rb;
+          }
+          const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
+          macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc,
+                             std::min(nc, s1 * kNr) - s0 * kNr, c + i0 * ldc + jc + s0 * kNr,
+                             ldc, overwrite);
+        }
+      });
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+          const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) {
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+    }
+    return;
+  }
+  // op(A) as m x k and op(B) as n x k (rows indexed by C's columns).
+  const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
+  const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
+  constexpr bool kFloating = std::is_floating_point_v<T>;
+  // Fewer rows than a micro-tile (with rows of B contiguous): rows of axpys beat packing B.
+  constexpr int64_t kMinRows = kFloating ? 6 : GenericKernel<T>::kMr;
+  if (m * n * k <= kTinyMadds || (m < kMinRows && bv.rs == 1)) {
+    ctx.parallel_for(n, std::max<int64_t>(64, kTaskMadds / (m * k)), [&](int64_t j0, int64_t j1) {
+      if (cpu_has_avx2()) {
+        gemm_rows_avx2(av, bv, m, k, j0, j1, c, ldc, accumulate);
+      } else {
+        gemm_rows(av, bv, m, k, j0, j1, c, ldc, accumulate);
+      }
+    });
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (kFloating) {
+    if (cpu_has_avx2()) {
+      gemm_blocked<T, Avx2Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+      return;
+    }
+  }
+#endif
+  gemm_blocked<T, GenericKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+}
+
+#define TL_INSTANTIATE_GEMM(T)                                                               \
+  template void gemm<T>(KernelContext&, bool, bool, int64_t, int64_t, int64_t, const T*,     \
+                        int64_t, const T*, int64_t, T*, int64_t, bool);
+TL_INSTANTIATE_GEMM(float)
+TL_INSTANTIATE_GEMM(double)
+TL_INSTANTIATE_GEMM(int32_t)
+TL_INSTANTIATE_GEMM(int64_t)
+#undef TL_INSTANTIATE_GEMM
+
+}  // namespace tl

@@ -1,0 +1,28 @@
+// General matrix multiply for the CPU kernels (MatMul, BatchMatMulV2, convolutions).
+//
+// C = op(A) op(B), row-major with leading dimensions, packed and cache-blocked, split over the
+// session's threads, with an AVX2+FMA register-blocked micro-kernel picked at run time (a
+// portable one elsewhere). No BLAS.
+//
+//   // C (m x n) = A (m x k) * B^T, where B is stored n x k.
+//   gemm<float>(ctx, false, true, m, n, k, a, k, b, k, c, n, /*accumulate=*/false);
+//
+// Called from inside a parallel_for chunk, it runs on that chunk's thread alone.
+#pragma once
+
+#include <cstdint>
+
+#include "tensorlib/op_registry.h"
+
+namespace tl {
+
+// C = op(A) op(B), or C += op(A) op(B) when `accumulate`. op(A) is m x k with A(i, p) at
+// a[i * lda + p], or at a[p * lda + i] when trans_a; op(B) is k x n with B(p, j) at
+// b[p * ldb + j], or at b[j * ldb + p] when trans_b; C(i, j) is at c[i * ldc + j]. Without
+// `accumulate` C is only written (it may hold garbage). Defined for float, double, int32_t
+// and int64_t.
+template <typename T>
+void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+          const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate);
+
+}  // namespace tl

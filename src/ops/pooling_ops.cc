@@ -1,0 +1,345 @@
+// 2-D max and average pooling over NHWC tensors, and their gradients.
+//
+// A window covers the input pixels [oh * stride - pad_top, + window) x (the same in w), clipped
+// to the input: SAME padding never counts as a value (the average divides by the number of
+// input pixels inside the window, the max ignores the padding).
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ops/cpu_features.h"
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+#include "ops/window.h"
+
+namespace tl {
+namespace {
+
+// Output pixels' worth of work (times channels) per parallel task.
+constexpr int64_t kPoolGrain = 16384;
+
+struct PoolGeom {
+  int64_t batch, in_h, in_w, channels;
+  int64_t window_h, window_w, stride_h, stride_w;
+  int64_t out_h, out_w, pad_top, pad_left;
+
+  // The input rows [*h0, *h1) and columns [*w0, *w1) under output pixel (oh, ow).
+  void window(int64_t oh, int64_t ow, int64_t* h0, int64_t* h1, int64_t* w0,
+              int64_t* w1) const {
+    const int64_t hs = oh * stride_h - pad_top, ws = ow * stride_w - pad_left;
+    *h0 = std::max<int64_t>(hs, 0);
+    *h1 = std::min(hs + window_h, in_h);
+    *w0 = std::max<int64_t>(ws, 0);
+    *w1 = std::min(ws + window_w, in_w);
+  }
+};
+
+// Reads and checks ksize, strides, padding and data_format.
+Status read_pool_attrs(const AttrMap& attrs, const std::string& op, Window2D* w,
+                       int64_t* window_h, int64_t* window_w) {
+  TL_RETURN_IF_ERROR(read_window_attrs(attrs, op, false, w));
+  const auto& ksize = attrs.get<std::vector<int64_t>>("ksize");
+  if (ksize.size() != 4) {
+    return invalid_argument(op + ": sliding window ksize field must specify 4 dimensions");
+  }
+  if (ksize[0] != 1 || ksize[3] != 1) {
+    return invalid_argument(op + ": pooling is not yet supported on the batch or depth "
+                                 "dimension.");
+  }
+  if (ksize[1] < 1 || ksize[2] < 1) return invalid_argument(op + ": ksize must be positive");
+  *window_h = ksize[1];
+  *window_w = ksize[2];
+  return Status::OK();
+}
+
+// The pooled shape of `input` (rank 4 or unknown).
+Status pool_output_shape(const InferenceContext& ctx, const Shape& input, Shape* out) {
+  Window2D w;
+  int64_t kh, kw;
+  Status s = read_pool_attrs(ctx.attrs(), ctx.op(), &w, &kh, &kw);
+  const Shape in = input.rank_known()
+                       ? input
+                       : Shape({kUnknownDim, kUnknownDim, kUnknownDim, kUnknownDim});
+  int64_t oh = 0, ow = 0, pad;
+  if (s.ok()) s = windowed_output_size(in.dim(1), kh, 1, w.stride_h, w.same, &oh, &pad);
+  if (s.ok()) s = windowed_output_size(in.dim(2), kw, 1, w.stride_w, w.same, &ow, &pad);
+  if (!s.ok()) return shape_error(ctx, s.message());
+  *out = Shape({in.dim(0), oh, ow, in.dim(3)});
+  return Status::OK();
+}
+
+Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& input,
+                      PoolGeom* g) {
+  Window2D w;
+  int64_t kh, kw;
+  TL_RETURN_IF_ERROR(read_pool_attrs(attrs, op, &w, &kh, &kw));
+  *g = PoolGeom{input.dim(0), input.dim(1), input.dim(2), input.dim(3), kh, kw,
+                w.stride_h, w.stride_w, 0, 0, 0, 0};
+  TL_RETURN_IF_ERROR(
+      windowed_output_size(g->in_h, kh, 1, w.stride_h, w.same, &g->out_h, &g->pad_top));
+  return windowed_output_size(g->in_w, kw, 1, w.stride_w, w.same, &g->out_w, &g->pad_left);
+}
+
+// fn(begin, end) compiled for AVX2: `flatten` inlines fn's body here, so its loops are
+// vectorised for that target.
+template <typename F>
+TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2(const F& fn, int64_t begin, int64_t end) {
+  fn(begin, end);
+}
+
+// fn(begin, end) over [0, n) in parallel, in its AVX2 version where the CPU has AVX2.
+template <typename F>
+void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {
+  ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
+    if (cpu_has_avx2()) {
+      run_avx2(fn, begin, end);
+    } else {
+      fn(begin, end);
+    }
+  });
+}
+
+// fn(begin, end) over output rows (n, oh) in parallel.
+template <typename F>
+void for_output_rows(KernelContext& ctx, const PoolGeom& g, const F& fn) {
+  const int64_t per_row = std::max<int64_t>(g.out_w * g.channels * g.window_h * g.window_w, 1);
+  parallel_vectorised(ctx, g.batch * g.out_h, kPoolGrain / per_row + 1, fn);
+}
+
+// fn(begin, end) over images in parallel (gradients scatter within one image).
+template <typename F>
+void for_images(KernelContext& ctx, const PoolGeom& g, const F& fn) {
+  const int64_t per_image =
+      std::max<int64_t>(g.out_h * g.out_w * g.channels * g.window_h * g.window_w, 1);
+  parallel_vectorised(ctx, g.batch, kPoolGrain / per_image + 1, fn);
+}
+
+template <typename T>
+void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
+  const int64_t c = g.channels;
+  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        T* o = out + (row * g.out_w + ow) * c;
+        std::fill(o, o + c, std::numeric_limits<T>::lowest());
+        int64_t h0, h1, w0, w1;
+        g.window(oh, ow, &h0, &h1, &w0, &w1);
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) {
+            const T* x = in + ((n * g.in_h + h) * g.in_w + w) * c;
+            for (int64_t i = 0; i < c; ++i) o[i] = x[i] > o[i] ? x[i] : o[i];
+          }
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void avg_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
+  const int64_t c = g.channels;
+  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        T* o = out + (row * g.out_w + ow) * c;
+        std::fill(o, o + c, T(0));
+        int64_t h0, h1, w0, w1;
+        g.window(oh, ow, &h0, &h1, &w0, &w1);
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) {
+            const T* x = in + ((n * g.in_h + h) * g.in_w + w) * c;
+            for (int64_t i = 0; i < c; ++i) o[i] += x[i];
+          }
+        }
+        const T scale = T(1) / static_cast<T>((h1 - h0) * (w1 - w0));
+        for (int64_t i = 0; i < c; ++i) o[i] *= scale;
+      }
+    }
+  });
+}
+
+// Each output gradient goes to the first maximum of its window (row-major scan), as in TF.
+template <typename T>
+void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
+                   T* d_in) {
+  const int64_t c = g.channels, image = g.in_h * g.in_w * c;
+  std::fill(d_in, d_in + g.batch * image, T(0));
+  for_images(ctx, g, [&](int64_t begin, int64_t end) {
+    std::vector<T> best(static_cast<size_t>(c));
+    std::vector<int64_t> where(static_cast<size_t>(c));
+    for (int64_t n = begin; n < end; ++n) {
+      const T* x = in + n * image;
+      T* dx = d_in + n * image;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          int64_t h0, h1, w0, w1;
+          g.window(oh, ow, &h0, &h1, &w0, &w1);
+          std::fill(where.begin(), where.end(), -1);
+          for (int64_t h = h0; h < h1; ++h) {
+            for (int64_t w = w0; w < w1; ++w) {
+              const int64_t at = (h * g.in_w + w) * c;
+              for (int64_t i = 0; i < c; ++i) {
+                if (where[i] < 0 || x[at + i] > best[i]) {
+                  best[i] = x[at + i];
+                  where[i] = at + i;
+                }
+              }
+            }
+          }
+          const T* gy = grad + ((n * g.out_h + oh) * g.out_w + ow) * c;
+          for (int64_t i = 0; i < c; ++i) {
+            if (where[i] >= 0) dx[where[i]] += gy[i];
+          }
+        }
+      }
+    }
+  });
+}
+
+// Each output gradient is shared evenly by the input pixels of its window.
+template <typename T>
+void avg_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* grad, T* d_in) {
+  const int64_t c = g.channels, image = g.in_h * g.in_w * c;
+  std::fill(d_in, d_in + g.batch * image, T(0));
+  for_images(ctx, g, [&](int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) {
+      T* dx = d_in + n * image;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          int64_t h0, h1, w0, w1;
+          g.window(oh, ow, &h0, &h1, &w0, &w1);
+          const T scale = T(1) / static_cast<T>((h1 - h0) * (w1 - w0));
+          const T* gy = grad + ((n * g.out_h + oh) * g.out_w + ow) * c;
+          for (int64_t h = h0; h < h1; ++h) {
+            for (int64_t w = w0; w < w1; ++w) {
+              T* d = dx + (h * g.in_w + w) * c;
+              for (int64_t i = 0; i < c; ++i) d[i] += gy[i] * scale;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// ---- shape functions ----
+
+template <typename List>
+Status pool_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, List{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
+  Shape out;
+  TL_RETURN_IF_ERROR(pool_output_shape(ctx, ctx.input_shape(0), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// Fails unless input `i` (a gradient) has the pooled shape of `input`.
+Status check_pool_grad(const InferenceContext& ctx, const Shape& input, int i) {
+  Shape expected;
+  TL_RETURN_IF_ERROR(pool_output_shape(ctx, input, &expected));
+  if (expected.is_compatible_with(ctx.input_shape(i))) return Status::OK();
+  return shape_error(ctx, "input " + std::to_string(i) + " has shape " +
+                              ctx.input_shape(i).to_string() +
+                              " but the pooled output has shape " + expected.to_string());
+}
+
+Status max_pool_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  for (int i = 0; i < 3; ++i) TL_RETURN_IF_ERROR(check_rank(ctx, i, 4, 4));
+  TL_RETURN_IF_ERROR(check_pool_grad(ctx, ctx.input_shape(0), 1));
+  TL_RETURN_IF_ERROR(check_pool_grad(ctx, ctx.input_shape(0), 2));
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return Status::OK();
+}
+
+Status avg_pool_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
+  Shape input;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, false, &input));
+  if (input.rank_known() && input.rank() != 4) {
+    return shape_error(ctx, "orig_input_shape must be 4-dimensional, got " + input.to_string());
+  }
+  TL_RETURN_IF_ERROR(check_pool_grad(ctx, input, 1));
+  ctx.set_output(0, ctx.input_dtype(1),
+                 input.rank_known() ? input
+                                    : Shape({kUnknownDim, kUnknownDim, kUnknownDim,
+                                             kUnknownDim}));
+  return Status::OK();
+}
+
+// ---- kernels ----
+
+Status max_pool_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPool", x.shape(), &g));
+  return dispatch(NumericTypes{}, x.dtype(), "MaxPool", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    max_pool(ctx, g, x.data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status avg_pool_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "AvgPool", x.shape(), &g));
+  return dispatch(FloatTypes{}, x.dtype(), "AvgPool", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    avg_pool(ctx, g, x.data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status max_pool_grad_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGrad", x.shape(), &g));
+  return dispatch(NumericTypes{}, x.dtype(), "MaxPoolGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    max_pool_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status avg_pool_grad_kernel(KernelContext& ctx) {
+  Tensor& d_in = ctx.output(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "AvgPoolGrad", d_in.shape(), &g));
+  return dispatch(FloatTypes{}, d_in.dtype(), "AvgPoolGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    avg_pool_grad(ctx, g, ctx.input(1).data<T>(), d_in.data<T>());
+  });
+}
+
+// The attributes every pooling op has.
+OpDef& pool_attrs(OpDef& def) {
+  return def.attr("ksize", AttrType::kInts)
+      .attr("strides", AttrType::kInts)
+      .attr("padding", AttrType::kString)
+      .attr("data_format", AttrType::kString, std::string("NHWC"));
+}
+
+}  // namespace
+
+void register_pooling_ops(OpRegistry& r) {
+  OpDef max_pool_def("MaxPool");
+  r.add_builtin(pool_attrs(max_pool_def.input("input"))
+                    .shape(pool_shape<NumericTypes>).kernel(Device::kCPU, max_pool_kernel));
+  OpDef avg_pool_def("AvgPool");
+  r.add_builtin(pool_attrs(avg_pool_def.input("value"))
+                    .shape(pool_shape<FloatTypes>).kernel(Device::kCPU, avg_pool_kernel));
+  OpDef max_grad("MaxPoolGrad");
+  r.add_builtin(pool_attrs(max_grad.input("orig_input").input("orig_output").input("grad"))
+                    .shape(max_pool_grad_shape).kernel(Device::kCPU, max_pool_grad_kernel));
+  OpDef avg_grad("AvgPoolGrad");
+  r.add_builtin(pool_attrs(avg_grad.input("orig_input_shape").input("grad"))
+                    .shape(avg_pool_grad_shape).kernel(Device::kCPU, avg_pool_grad_kernel));
+}
+
+}  // namespace tl

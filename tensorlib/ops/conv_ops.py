@@ -1,0 +1,123 @@
+"""Convolution and pooling ops (`tf.nn.conv2d`, `tf.nn.max_pool`, ...), NHWC only on the CPU."""
+from tensorlib.framework import ops
+from tensorlib.framework.constant_op import convert_to_tensor
+
+
+def _get_sequence(value, name):
+    """A window attribute as 4 values (NHWC): an int or 1 value for both spatial dims, 2 values
+    for height and width, or all 4 (as TF 1.15 accepts)."""
+    if value is None:
+        return [1, 1, 1, 1]
+    values = [value] if isinstance(value, int) else list(value)
+    if len(values) == 1:
+        return [1, values[0], values[0], 1]
+    if len(values) == 2:
+        return [1, values[0], values[1], 1]
+    if len(values) == 4:
+        return values
+    raise ValueError(f"{name} should be of length 1, 2 or 4 but was {len(values)}")
+
+
+def _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations):
+    return {"strides": _get_sequence(strides, "strides"), "padding": padding,
+            "use_cudnn_on_gpu": use_cudnn_on_gpu, "data_format": data_format,
+            "dilations": _get_sequence(dilations, "dilations")}
+
+
+def _pool_attrs(ksize, strides, padding, data_format):
+    return {"ksize": _get_sequence(ksize, "ksize"), "strides": _get_sequence(strides, "strides"),
+            "padding": padding, "data_format": data_format}
+
+
+def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
+           data_format="NHWC", dilations=[1, 1, 1, 1], name=None, filters=None):  # noqa: B006
+    """2-D convolution of a 4-D `input` [batch, height, width, in_channels] with a `filter`
+    [filter_height, filter_width, in_channels, out_channels]. `strides` and `dilations`: an int
+    or 1, 2 or 4 ints (4: 1 for batch and channels); `padding`: 'SAME' or 'VALID'."""
+    if filter is None:
+        filter = filters  # noqa: A001
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    filter = convert_to_tensor(filter, dtype=input.dtype, name="filter")  # noqa: A001
+    return ops.apply_op("Conv2D", [input, filter],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
+                          use_cudnn_on_gpu=True, data_format="NHWC",
+                          dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its input, of shape `input_sizes` (a 1-D int32
+    tensor of 4 values), given the filter and the gradient `out_backprop` of its output."""
+    filter = convert_to_tensor(filter, name="filter")  # noqa: A001
+    out_backprop = convert_to_tensor(out_backprop, dtype=filter.dtype, name="out_backprop")
+    input_sizes = convert_to_tensor(input_sizes, name="input_sizes")
+    return ops.apply_op("Conv2DBackpropInput", [input_sizes, filter, out_backprop],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
+                           use_cudnn_on_gpu=True, data_format="NHWC",
+                           dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its filter, of shape `filter_sizes` (a 1-D int32
+    tensor of 4 values), given the input and the gradient `out_backprop` of its output."""
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    out_backprop = convert_to_tensor(out_backprop, dtype=input.dtype, name="out_backprop")
+    filter_sizes = convert_to_tensor(filter_sizes, name="filter_sizes")
+    return ops.apply_op("Conv2DBackpropFilter", [input, filter_sizes, out_backprop],
+                        _conv_attrs(strides, padding, use_cudnn_on_gpu, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None,  # noqa: A002
+                     padding="SAME", data_format="NHWC", name=None, input=None,  # noqa: A002
+                     filters=None, dilations=None):
+    """The transpose of conv2d (sometimes called deconvolution): `value` [batch, height, width,
+    in_channels] with `filter` [height, width, output_channels, in_channels] gives a tensor of
+    `output_shape`, the gradient of conv2d with respect to its input."""
+    value = input if value is None else value
+    filter = filters if filter is None else filter  # noqa: A001
+    value = convert_to_tensor(value, name="value")
+    filter = convert_to_tensor(filter, dtype=value.dtype, name="filter")  # noqa: A001
+    return conv2d_backprop_input(output_shape, filter, value, strides, padding,
+                                 data_format=data_format, dilations=dilations,
+                                 name=name or "conv2d_transpose")
+
+
+def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
+             input=None):  # noqa: A002
+    """Max pooling of a 4-D `value` over windows of `ksize` moved by `strides` (each an int or
+    1, 2 or 4 ints); 'SAME' padding never wins the max."""
+    value = convert_to_tensor(input if value is None else value, name="input")
+    return ops.apply_op("MaxPool", [value], _pool_attrs(ksize, strides, padding, data_format),
+                        name=name).outputs[0]
+
+
+def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
+             input=None):  # noqa: A002
+    """Average pooling of a 4-D `value` (arguments as max_pool); with 'SAME' padding each
+    average is over the input elements inside the window only."""
+    value = convert_to_tensor(input if value is None else value, name="value")
+    return ops.apply_op("AvgPool", [value], _pool_attrs(ksize, strides, padding, data_format),
+                        name=name).outputs[0]
+
+
+def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_format="NHWC",
+                  name=None):
+    """The gradient of max_pool: each entry of `grad` goes to the first maximum of its window
+    in `orig_input`."""
+    orig_input = convert_to_tensor(orig_input, name="orig_input")
+    orig_output = convert_to_tensor(orig_output, dtype=orig_input.dtype, name="orig_output")
+    grad = convert_to_tensor(grad, dtype=orig_input.dtype, name="grad")
+    return ops.apply_op("MaxPoolGrad", [orig_input, orig_output, grad],
+                        _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]
+
+
+def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="NHWC",
+                  name=None):
+    """The gradient of avg_pool for an input of shape `orig_input_shape` (1-D int32): each entry
+    of `grad` is shared evenly by the input elements of its window."""
+    orig_input_shape = convert_to_tensor(orig_input_shape, name="orig_input_shape")
+    grad = convert_to_tensor(grad, name="grad")
+    return ops.apply_op("AvgPoolGrad", [orig_input_shape, grad],
+                        _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]

@@ -1,0 +1,357 @@
+"""Convolution and pooling ops against direct NumPy references: one line of OPS per case (see
+op_testing.py); the references' gradients are checked against finite differences of the
+forward ops."""
+import numpy as np
+import pytest
+
+import tensorlib as tf
+from op_testing import check_op
+from tensorlib.ops import conv_ops
+
+# ---- NumPy references (computed in float64, returned in the inputs' dtype) ----
+
+
+def _geometry(size, window, stride, dilation, padding):
+    """TF's output size and leading padding of one spatial dim."""
+    effective = (window - 1) * dilation + 1
+    if padding == "SAME":
+        out = -(-size // stride)
+        return out, max((out - 1) * stride + effective - size, 0) // 2
+    return (size - effective) // stride + 1, 0
+
+
+def _taps(in_shape, w_shape, strides, padding, dilations):
+    """(padded input shape, crop offsets, [(i, j, slice_h, slice_w)]) of a convolution: the
+    padded input sliced at tap (i, j) gives every output pixel's input for that tap."""
+    _, h, w, _ = in_shape
+    kh, kw = w_shape[:2]
+    (sh, sw), (dh, dw) = strides[1:3], dilations[1:3]
+    oh, top = _geometry(h, kh, sh, dh, padding)
+    ow, left = _geometry(w, kw, sw, dw, padding)
+    ph = max(top + h, (oh - 1) * sh + (kh - 1) * dh + 1)
+    pw = max(left + w, (ow - 1) * sw + (kw - 1) * dw + 1)
+    taps = [(i, j, slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
+             slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)) for i in range(kh) for j in range(kw)]
+    return (in_shape[0], ph, pw, in_shape[3]), (top, left), taps
+
+
+def np_conv2d(x, w, strides, padding, dilations=(1, 1, 1, 1)):
+    padded, (top, left), taps = _taps(x.shape, w.shape, strides, padding, dilations)
+    xp = np.zeros(padded)
+    xp[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+    out = sum(xp[:, sh, sw] @ w[i, j].astype(np.float64) for i, j, sh, sw in taps)
+    return out.astype(x.dtype)
+
+
+def np_conv2d_backprop_input(in_shape, w, g, strides, padding, dilations=(1, 1, 1, 1)):
+    padded, (top, left), taps = _taps(in_shape, w.shape, strides, padding, dilations)
+    dxp = np.zeros(padded)
+    for i, j, sh, sw in taps:
+        dxp[:, sh, sw] += g.astype(np.float64) @ w[i, j].T
+    return dxp[:, top:top + in_shape[1], left:left + in_shape[2]].astype(w.dtype)
+
+
+def np_conv2d_backprop_filter(x, w_shape, g, strides, padding, dilations=(1, 1, 1, 1)):
+    padded, (top, left), taps = _taps(x.shape, w_shape, strides, padding, dilations)
+    xp = np.zeros(padded)
+    xp[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+    dw = np.zeros(w_shape)
+    for i, j, sh, sw in taps:
+        dw[i, j] = np.einsum("nhwc,nhwo->co", xp[:, sh, sw], g.astype(np.float64))
+    return dw.astype(x.dtype)
+
+
+def _windows(in_shape, ksize, strides, padding):
+    """[(oh, ow, rows, cols)]: each output pixel's window, clipped to the input."""
+    _, h, w, _ = in_shape
+    oh, top = _geometry(h, ksize[1], strides[1], 1, padding)
+    ow, left = _geometry(w, ksize[2], strides[2], 1, padding)
+    for a in range(oh):
+        r0 = a * strides[1] - top
+        for b in range(ow):
+            c0 = b * strides[2] - left
+            yield (a, b, slice(max(r0, 0), min(r0 + ksize[1], h)),
+                   slice(max(c0, 0), min(c0 + ksize[2], w)), oh, ow)
+
+
+def np_pool(x, ksize, strides, padding, kind):
+    out = None
+    for a, b, rows, cols, oh, ow in _windows(x.shape, ksize, strides, padding):
+        if out is None:
+            out = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.float64)
+        win = x[:, rows, cols].astype(np.float64)
+        out[:, a, b] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
+    return out.astype(x.dtype)
+
+
+def np_max_pool_grad(x, g, ksize, strides, padding):
+    dx = np.zeros(x.shape, np.float64)
+    for a, b, rows, cols, _, _ in _windows(x.shape, ksize, strides, padding):
+        win = x[:, rows, cols]
+        n, wh, ww, c = win.shape
+        first = win.reshape(n, wh * ww, c).argmax(axis=1)  # the first maximum, row-major
+        for i in range(n):
+            for k in range(c):
+                dx[i, rows.start + first[i, k] // ww, cols.start + first[i, k] % ww, k] += \
+                    g[i, a, b, k]
+    return dx.astype(x.dtype)
+
+
+def np_avg_pool_grad(in_shape, g, ksize, strides, padding):
+    dx = np.zeros(in_shape, np.float64)
+    for a, b, rows, cols, _, _ in _windows(in_shape, ksize, strides, padding):
+        count = (rows.stop - rows.start) * (cols.stop - cols.start)
+        dx[:, rows, cols] += g[:, a, b][:, None, None, :] / count
+    return dx.astype(g.dtype)
+
+
+def _out_shape(in_shape, w_shape, strides, padding, dilations=(1, 1, 1, 1)):
+    oh, _ = _geometry(in_shape[1], w_shape[0], strides[1], dilations[1], padding)
+    ow, _ = _geometry(in_shape[2], w_shape[1], strides[2], dilations[2], padding)
+    return (in_shape[0], oh, ow, w_shape[3])
+
+
+# ---- OPS lines ----
+
+
+def conv(case_id, x_shape, w_shape, strides, padding, dtype, dilations=(1, 1, 1, 1)):
+    return (case_id, ["Conv2D"],
+            lambda x, w: tf.nn.conv2d(x, w, strides, padding, dilations=dilations),
+            lambda x, w: np_conv2d(x, w, strides, padding, dilations),
+            [x_shape, w_shape], dtype, {})
+
+
+def input_grad(case_id, x_shape, w_shape, strides, padding, dtype, dilations=(1, 1, 1, 1)):
+    return (case_id, ["Conv2DBackpropInput"],
+            lambda w, g: tf.nn.conv2d_backprop_input(x_shape, w, g, strides, padding,
+                                                     dilations=dilations),
+            lambda w, g: np_conv2d_backprop_input(x_shape, w, g, strides, padding, dilations),
+            [w_shape, _out_shape(x_shape, w_shape, strides, padding, dilations)], dtype, {})
+
+
+def filter_grad(case_id, x_shape, w_shape, strides, padding, dtype, dilations=(1, 1, 1, 1)):
+    return (case_id, ["Conv2DBackpropFilter"],
+            lambda x, g: tf.nn.conv2d_backprop_filter(x, w_shape, g, strides, padding,
+                                                      dilations=dilations),
+            lambda x, g: np_conv2d_backprop_filter(x, w_shape, g, strides, padding, dilations),
+            [x_shape, _out_shape(x_shape, w_shape, strides, padding, dilations)], dtype, {})
+
+
+def pool(case_id, kind, x_shape, ksize, strides, padding, dtype, opts=None):
+    fn = tf.nn.max_pool if kind == "max" else tf.nn.avg_pool
+    return (case_id, ["MaxPool" if kind == "max" else "AvgPool"],
+            lambda x: fn(x, ksize, strides, padding),
+            lambda x: np_pool(x, ksize, strides, padding, kind), [x_shape], dtype, opts or {})
+
+
+def _pool_out(x_shape, ksize, strides, padding):
+    return _out_shape(x_shape, (ksize[1], ksize[2], 0, x_shape[3]), strides, padding)
+
+
+def max_grad(case_id, x_shape, ksize, strides, padding, dtype, opts=None):
+    return (case_id, ["MaxPoolGrad"],
+            lambda x, g: conv_ops.max_pool_grad(
+                x, tf.nn.max_pool(x, ksize, strides, padding), g, ksize, strides, padding),
+            lambda x, g: np_max_pool_grad(x, g, ksize, strides, padding),
+            [x_shape, _pool_out(x_shape, ksize, strides, padding)], dtype, opts or {})
+
+
+def avg_grad(case_id, x_shape, ksize, strides, padding, dtype):
+    return (case_id, ["AvgPoolGrad"],
+            lambda g: conv_ops.avg_pool_grad(x_shape, g, ksize, strides, padding),
+            lambda g: np_avg_pool_grad(x_shape, g, ksize, strides, padding),
+            [_pool_out(x_shape, ksize, strides, padding)], dtype, {})
+
+
+S1, S2 = [1, 1, 1, 1], [1, 2, 2, 1]
+K2, K3 = [1, 2, 2, 1], [1, 3, 3, 1]
+
+OPS = [
+    conv("conv_valid", (2, 7, 8, 3), (3, 3, 3, 4), S1, "VALID", np.float32),
+    conv("conv_same_stride2", (2, 9, 8, 3), (3, 3, 3, 5), S2, "SAME", np.float64),
+    conv("conv_same_uneven_padding", (1, 8, 7, 2), (4, 2, 2, 3), [1, 3, 2, 1], "SAME",
+         np.float32),
+    conv("conv_dilated_same", (2, 9, 9, 2), (3, 3, 2, 3), S1, "SAME", np.float64,
+         [1, 2, 2, 1]),
+    conv("conv_dilated_strided_valid", (1, 11, 10, 3), (2, 3, 3, 2), [1, 2, 1, 1], "VALID",
+         np.float32, [1, 1, 3, 1]),
+    conv("conv_filter_wider_than_input", (1, 3, 2, 2), (5, 4, 2, 3), S1, "SAME", np.float64),
+    conv("conv_pointwise", (2, 5, 6, 7), (1, 1, 7, 9), S1, "SAME", np.float32),
+    conv("conv_pointwise_strided", (2, 5, 6, 3), (1, 1, 3, 2), S2, "VALID", np.float64),
+    conv("conv_many_blocks", (4, 30, 30, 8), (5, 5, 8, 16), S1, "SAME", np.float32),
+    conv("conv_empty_batch", (0, 5, 5, 2), (3, 3, 2, 3), S1, "SAME", np.float32),
+    conv("conv_no_channels", (1, 4, 4, 0), (2, 2, 0, 3), S1, "VALID", np.float64),
+    input_grad("conv_input_grad_valid", (2, 7, 8, 3), (3, 3, 3, 4), S1, "VALID", np.float32),
+    input_grad("conv_input_grad_same_stride2", (2, 9, 8, 3), (3, 3, 3, 5), S2, "SAME",
+               np.float64),
+    input_grad("conv_input_grad_dilated", (1, 9, 9, 2), (3, 3, 2, 3), S1, "SAME", np.float32,
+               [1, 2, 2, 1]),
+    input_grad("conv_input_grad_filter_wider_than_input", (2, 3, 2, 2), (5, 4, 2, 3), S2,
+               "SAME", np.float64),
+    input_grad("conv_input_grad_pointwise", (2, 5, 6, 7), (1, 1, 7, 9), S1, "VALID",
+               np.float64),
+    input_grad("conv_input_grad_many_images", (6, 20, 20, 8), (5, 5, 8, 16), S2, "SAME",
+               np.float32),
+    filter_grad("conv_filter_grad_valid", (2, 7, 8, 3), (3, 3, 3, 4), S1, "VALID",
+                np.float32),
+    filter_grad("conv_filter_grad_same_stride2", (2, 9, 8, 3), (3, 3, 3, 5), S2, "SAME",
+                np.float64),
+    filter_grad("conv_filter_grad_dilated", (1, 9, 9, 2), (3, 3, 2, 3), [1, 1, 2, 1], "SAME",
+                np.float64, [1, 2, 1, 1]),
+    filter_grad("conv_filter_grad_filter_wider_than_input", (2, 3, 2, 2), (5, 4, 2, 3), S1,
+                "SAME", np.float64),
+    filter_grad("conv_filter_grad_pointwise", (2, 5, 6, 7), (1, 1, 7, 9), S1, "SAME",
+                np.float32),
+    filter_grad("conv_filter_grad_many_blocks", (4, 30, 30, 8), (5, 5, 8, 16), S1, "SAME",
+                np.float64),
+    filter_grad("conv_filter_grad_empty_batch", (0, 5, 5, 2), (3, 3, 2, 3), S1, "SAME",
+                np.float32),
+    ("conv2d_transpose", ["Conv2DBackpropInput"],
+     lambda v, w: tf.nn.conv2d_transpose(v, w, [2, 8, 8, 3], S2),
+     lambda v, w: np_conv2d_backprop_input((2, 8, 8, 3), w, v, S2, "SAME"),
+     [(2, 4, 4, 5), (3, 3, 3, 5)], np.float32, {}),
+    pool("max_pool_valid", "max", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    pool("max_pool_same_overlapping", "max", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    pool("max_pool_int", "max", (1, 5, 5, 2), K3, S1, "SAME", np.int32),
+    pool("max_pool_int64", "max", (1, 4, 6, 2), [1, 2, 3, 1], [1, 2, 3, 1], "VALID", np.int64),
+    pool("avg_pool_valid", "avg", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    pool("avg_pool_same_counts_valid_only", "avg", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    pool("avg_pool_same_big_window", "avg", (1, 5, 4, 2), [1, 4, 3, 1], [1, 1, 2, 1], "SAME",
+         np.float32),
+    pool("max_pool_empty_batch", "max", (0, 4, 4, 2), K2, S2, "SAME", np.float32),
+    max_grad("max_pool_grad_valid", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    max_grad("max_pool_grad_overlapping", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+    max_grad("max_pool_grad_ties_go_to_first", (2, 6, 6, 3), K3, S1, "SAME", np.int32,
+             {"small_ints": True}),
+    avg_grad("avg_pool_grad_valid", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
+    avg_grad("avg_pool_grad_same", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+]
+
+
+@pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
+@pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
+def test_op_matches_numpy(case, feed, rng):
+    check_op(case, feed, rng)
+
+
+# ---- the references' gradients against finite differences of tensorlib's forward ops ----
+
+
+def _finite_difference(f, x, index, eps=1e-6):
+    xp, xm = x.copy(), x.copy()
+    xp[index] += eps
+    xm[index] -= eps
+    return (f(xp) - f(xm)) / (2 * eps)
+
+
+@pytest.mark.parametrize("strides,padding,dilations", [
+    (S2, "SAME", [1, 1, 1, 1]), ([1, 1, 2, 1], "VALID", [1, 2, 1, 1])])
+def test_conv_gradients_match_finite_differences(strides, padding, dilations, rng):
+    x = rng.standard_normal((2, 7, 6, 3))
+    w = rng.standard_normal((3, 2, 3, 4))
+    g = rng.standard_normal(_out_shape(x.shape, w.shape, strides, padding, dilations))
+    xs, ws = tf.placeholder(tf.float64, x.shape), tf.placeholder(tf.float64, w.shape)
+    y = tf.reduce_sum(tf.nn.conv2d(xs, ws, strides, padding, dilations=dilations) * g)
+    dx = tf.nn.conv2d_backprop_input(x.shape, w, g, strides, padding, dilations=dilations)
+    dw = tf.nn.conv2d_backprop_filter(x, w.shape, g, strides, padding, dilations=dilations)
+    with tf.Session() as sess:
+        got_dx, got_dw = sess.run([dx, dw])
+        for _ in range(6):
+            i = tuple(rng.integers(0, s) for s in x.shape)
+            want = _finite_difference(lambda v: sess.run(y, {xs: v, ws: w}), x, i)
+            np.testing.assert_allclose(got_dx[i], want, rtol=1e-6, atol=1e-6)
+            j = tuple(rng.integers(0, s) for s in w.shape)
+            want = _finite_difference(lambda v: sess.run(y, {xs: x, ws: v}), w, j)
+            np.testing.assert_allclose(got_dw[j], want, rtol=1e-6, atol=1e-6)
+
+
+def test_pool_gradients_match_finite_differences(rng):
+    x = rng.standard_normal((1, 5, 6, 2))
+    g = rng.standard_normal(_pool_out(x.shape, K3, S2, "SAME"))
+    xs = tf.placeholder(tf.float64, x.shape)
+    ymax = tf.reduce_sum(tf.nn.max_pool(xs, K3, S2, "SAME") * g)
+    yavg = tf.reduce_sum(tf.nn.avg_pool(xs, K3, S2, "SAME") * g)
+    with tf.Session() as sess:
+        dmax = sess.run(conv_ops.max_pool_grad(x, tf.nn.max_pool(x, K3, S2, "SAME"), g, K3, S2,
+                                               "SAME"))
+        davg = sess.run(conv_ops.avg_pool_grad(x.shape, g, K3, S2, "SAME"))
+        for i in np.ndindex(*x.shape):
+            want = _finite_difference(lambda v: sess.run(ymax, {xs: v}), x, i)
+            np.testing.assert_allclose(dmax[i], want, rtol=1e-6, atol=1e-6)
+            want = _finite_difference(lambda v: sess.run(yavg, {xs: v}), x, i)
+            np.testing.assert_allclose(davg[i], want, rtol=1e-6, atol=1e-6)
+
+
+# ---- errors ----
+
+
+def test_window_attributes_accept_an_int_or_two_values(rng):
+    x = rng.standard_normal((1, 7, 8, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    with tf.Session() as sess:
+        got = sess.run([tf.nn.conv2d(x, w, 2, "SAME"), tf.nn.conv2d(x, w, [2, 1], "VALID"),
+                        tf.nn.max_pool(x, 2, [2], "SAME"), tf.nn.avg_pool(x, [3, 2], 2, "VALID")])
+    np.testing.assert_allclose(got[0], np_conv2d(x, w, S2, "SAME"), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[1], np_conv2d(x, w, [1, 2, 1, 1], "VALID"), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_array_equal(got[2], np_pool(x, K2, S2, "SAME", "max"))
+    np.testing.assert_allclose(got[3], np_pool(x, [1, 3, 2, 1], S2, "VALID", "avg"), rtol=1e-6)
+    with pytest.raises(ValueError, match="length 1, 2 or 4"):
+        tf.nn.conv2d(x, w, [1, 1, 1], "SAME")
+
+
+def test_conv2d_shape_inference_with_unknown_dims():
+    x = tf.placeholder(tf.float32, [None, 28, None, 3])
+    y = tf.nn.conv2d(x, tf.zeros([5, 5, 3, 8]), S2, "SAME")
+    assert y.shape.as_list() == [None, 14, None, 8]
+    assert tf.nn.max_pool(y, K2, S2, "VALID").shape.as_list() == [None, 7, None, 8]
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"data_format": "NCHW"}, "NHWC"),
+    ({"padding": "FULL"}, "padding"),
+    ({"strides": [2, 1, 1, 1]}, "batch and depth"),
+    ({"dilations": [1, 1, 1, 2]}, "batch and depth"),
+])
+def test_conv2d_bad_attributes_raise_value_error(kwargs, match):
+    args = {"strides": S1, "padding": "SAME", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        tf.nn.conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([3, 3, 2, 4]), **args)
+
+
+def test_conv2d_shape_errors():
+    with pytest.raises(ValueError, match="does not match input depth"):
+        tf.nn.conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([3, 3, 3, 4]), S1, "SAME")
+    with pytest.raises(ValueError, match="negative"):
+        tf.nn.conv2d(tf.zeros([1, 3, 5, 2]), tf.zeros([4, 3, 2, 4]), S1, "VALID")
+    with pytest.raises(ValueError, match="out_backprop"):
+        tf.nn.conv2d_backprop_input([1, 5, 5, 2], tf.zeros([3, 3, 2, 4]), tf.zeros([1, 5, 4, 4]),
+                                    S1, "SAME")
+    with pytest.raises(ValueError, match="input_sizes must hold 4 values"):
+        tf.nn.conv2d_backprop_input([1, 5, 5], tf.zeros([3, 3, 2, 4]), tf.zeros([1, 5, 5, 4]),
+                                    S1, "SAME")
+    with pytest.raises(ValueError, match="out_backprop"):
+        tf.nn.conv2d_backprop_filter(tf.zeros([1, 5, 5, 2]), [3, 3, 2, 4],
+                                     tf.zeros([1, 3, 3, 5]), S1, "VALID")
+    with pytest.raises(ValueError):
+        tf.nn.max_pool(tf.zeros([1, 5, 5]), K2, S2, "SAME")
+    with pytest.raises(ValueError, match="batch or depth"):
+        tf.nn.max_pool(tf.zeros([1, 5, 5, 2]), [2, 2, 2, 1], S2, "SAME")
+
+
+def test_conv2d_rejects_integer_inputs():
+    with pytest.raises(TypeError):
+        tf.nn.conv2d(tf.zeros([1, 5, 5, 2], tf.int32), tf.zeros([3, 3, 2, 4], tf.int32), S1,
+                     "SAME")
+    with pytest.raises(TypeError):
+        tf.nn.avg_pool(tf.zeros([1, 5, 5, 2], tf.int32), K2, S2, "SAME")
+
+
+def test_conv2d_mismatch_found_at_run_time():
+    x = tf.placeholder(tf.float32, [None, None, None, None])
+    y = tf.nn.conv2d(x, tf.zeros([3, 3, 2, 4]), S1, "VALID")
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="depth"):
+            sess.run(y, {x: np.zeros((1, 5, 5, 3), np.float32)})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="negative"):
+            sess.run(y, {x: np.zeros((1, 2, 5, 2), np.float32)})

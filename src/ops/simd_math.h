@@ -1,5 +1,6 @@
-// Vectorised float32 exp, log, tanh and sigmoid for AVX2 (8 lanes), with the special values
-// of the C library (inf, NaN, zero, subnormals) and errors of about 1-2 ulp.
+// Vectorised float32 exp, expm1, log, log1p, tanh and sigmoid for AVX2 (8 lanes), with the
+// special values of the C library (inf, NaN, zero, subnormals) and errors of about 1-2 ulp;
+// and a horizontal sum.
 //
 //   if (cpu_has_avx2()) simd::exp_avx2(x, y, n); else for (...) y[i] = std::exp(x[i]);
 //
@@ -116,6 +117,37 @@ TL_SIMD_INLINE __m256 sigmoid_ps(__m256 x) {
   const __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
   const __m256 num = _mm256_blendv_ps(splat(1.0f), e, negative);
   return _mm256_div_ps(num, _mm256_add_ps(splat(1.0f), e));
+}
+
+// e^x - 1, accurate near 0: a Taylor polynomial where |x| < 0.35, e^x - 1 elsewhere.
+TL_SIMD_INLINE __m256 expm1_ps(__m256 x) {
+  __m256 p = splat(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 720));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 120));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 24));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 6));
+  p = _mm256_fmadd_ps(p, x, splat(0.5f));
+  const __m256 taylor = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), x);
+  const __m256 big = _mm256_sub_ps(exp_ps(x), splat(1.0f));
+  const __m256 ax = _mm256_andnot_ps(splat(-0.0f), x);
+  return _mm256_blendv_ps(big, taylor, _mm256_cmp_ps(ax, splat(0.35f), _CMP_LT_OQ));
+}
+
+// ln(1 + x) for x >= 0, accurate for tiny x: log(u) * x / (u - 1) with u = 1 + x rounded.
+TL_SIMD_INLINE __m256 log1p_ps(__m256 x) {
+  const __m256 u = _mm256_add_ps(x, splat(1.0f));
+  const __m256 d = _mm256_sub_ps(u, splat(1.0f));
+  const __m256 exact = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ);
+  const __m256 r = _mm256_mul_ps(log_ps(u), _mm256_div_ps(x, _mm256_blendv_ps(d, x, exact)));
+  return _mm256_blendv_ps(r, x, exact);
+}
+
+// The sum of the 8 lanes.
+TL_SIMD_INLINE float hsum_ps(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
 }
 
 // y[i] = F(x[i]) for i < n, 8 at a time; the last partial vector goes through a padded copy.

@@ -643,36 +643,31 @@ arg_min = argmin
 
 def _override_operators():
     """Python operators on Tensors, named as TF1 names them (x + y makes 'add')."""
-    T = ops.Tensor
+    override = ops.Tensor._override_operator
 
-    def binary(fn, op_name):
-        def forward(self, other):
-            return fn(self, other, name=op_name)
+    def binary(operator, fn, op_name):
+        override(f"__{operator}__", lambda self, other: fn(self, other, name=op_name))
+        override(f"__r{operator}__", lambda self, other: fn(other, self, name=op_name))
 
-        def reverse(self, other):
-            return fn(other, self, name=op_name)
-
-        return forward, reverse
-
-    T.__add__, T.__radd__ = binary(add, "add")
-    T.__sub__, T.__rsub__ = binary(subtract, "sub")
-    T.__mul__, T.__rmul__ = binary(multiply, "mul")
-    T.__truediv__, T.__rtruediv__ = binary(truediv, "truediv")
-    T.__matmul__, T.__rmatmul__ = binary(matmul, "matmul")
-    T.__floordiv__, T.__rfloordiv__ = binary(floordiv, "floordiv")
-    T.__mod__, T.__rmod__ = binary(floormod, "mod")
-    T.__pow__, T.__rpow__ = binary(pow, "pow")
-    T.__and__, T.__rand__ = binary(logical_and, "and")
-    T.__or__, T.__ror__ = binary(logical_or, "or")
-    T.__xor__, T.__rxor__ = binary(logical_xor, "xor")
-    # Comparisons take their op's default name; == and != stay identity tests (as in TF1).
-    T.__lt__ = lambda self, other: less(self, other)
-    T.__le__ = lambda self, other: less_equal(self, other)
-    T.__gt__ = lambda self, other: greater(self, other)
-    T.__ge__ = lambda self, other: greater_equal(self, other)
-    T.__neg__ = lambda self: negative(self, name="neg")
-    T.__abs__ = lambda self: abs(self, name="Abs")
-    T.__invert__ = lambda self: logical_not(self, name="LogicalNot")
+    binary("add", add, "add")
+    binary("sub", subtract, "sub")
+    binary("mul", multiply, "mul")
+    binary("truediv", truediv, "truediv")
+    binary("matmul", matmul, "matmul")
+    binary("floordiv", floordiv, "floordiv")
+    binary("mod", floormod, "mod")
+    binary("pow", pow, "pow")
+    binary("and", logical_and, "and")
+    binary("or", logical_or, "or")
+    binary("xor", logical_xor, "xor")
+    # Comparisons take their op's default name.
+    override("__lt__", lambda self, other: less(self, other))
+    override("__le__", lambda self, other: less_equal(self, other))
+    override("__gt__", lambda self, other: greater(self, other))
+    override("__ge__", lambda self, other: greater_equal(self, other))
+    override("__neg__", lambda self: negative(self, name="neg"))
+    override("__abs__", lambda self: abs(self, name="Abs"))
+    override("__invert__", lambda self: logical_not(self, name="LogicalNot"))
 
 
 _override_operators()

@@ -244,17 +244,15 @@ def where(condition, x=None, y=None, name=None):
     """With x and y: elements of x where `condition` is true, else of y (TF1's Select: a 1-D
     condition may pick whole rows of x and y by their first dim). With neither: the int64
     coordinates [num_true, rank] of the true elements of `condition`."""
-    condition = convert_to_tensor(condition, name="condition")
-    if x is None and y is None:
-        return ops.apply_op("Where", [condition], name=name).outputs[0]
     if x is None or y is None:
-        raise ValueError("x and y must both be non-None or both be None.")
+        return where_v2(condition, x, y, name=name)
+    condition = convert_to_tensor(condition, name="condition")
     x, y = _binary_inputs(x, y)
     rank_c, rank_x = condition.shape.ndims, x.shape.ndims
     if rank_c == 1 and rank_x is not None and rank_x > 1:
         from tensorlib.ops import array_ops
         condition = array_ops.reshape(condition, [-1] + [1] * (rank_x - 1))
-    return ops.apply_op("SelectV2", [condition, x, y], name=name or "Select").outputs[0]
+    return where_v2(condition, x, y, name=name or "Select")
 
 
 def where_v2(condition, x=None, y=None, name=None):
@@ -587,29 +585,23 @@ def _keepdims(keepdims, keep_dims):
     return bool(keepdims if keepdims is not None else keep_dims)
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-               keep_dims=None):
-    """Sum over `axis` (all axes when None); `keepdims` keeps reduced axes with size 1."""
-    x = convert_to_tensor(input_tensor)
-    axes = _reduction_axes(x, axis, reduction_indices)
-    return ops.apply_op("Sum", [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
-                        name=name).outputs[0]
-
-
-def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-                keep_dims=None):
-    """Mean over `axis` (all axes when None); integer means truncate, as in TF1."""
-    x = convert_to_tensor(input_tensor)
-    axes = _reduction_axes(x, axis, reduction_indices)
-    return ops.apply_op("Mean", [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
-                        name=name).outputs[0]
-
-
 def _reduce(op_type, input_tensor, axis, keepdims, name, reduction_indices, keep_dims):
     x = convert_to_tensor(input_tensor)
     axes = _reduction_axes(x, axis, reduction_indices)
     return ops.apply_op(op_type, [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
                         name=name).outputs[0]
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None):
+    """Sum over `axis` (all axes when None); `keepdims` keeps reduced axes with size 1."""
+    return _reduce("Sum", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+                keep_dims=None):
+    """Mean over `axis` (all axes when None); integer means truncate, as in TF1."""
+    return _reduce("Mean", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 
 
 def _sigmoid(x):
@@ -453,10 +453,7 @@ def test_reduce_logsumexp_is_stable_for_large_and_infinite_inputs():
 def test_reductions_do_not_depend_on_thread_count(rng):
     x = rng.standard_normal((3, 200_000)).astype(np.float32)
     ops = [tf.reduce_sum(x), tf.reduce_max(x, 1), tf.reduce_prod(x, 0), tf.reduce_min(x, 0)]
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(ops))
+    results = run_with_threads(ops)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
@@ -524,10 +521,7 @@ def test_large_elementwise_inputs_use_the_thread_pool_consistently(rng):
     x, y = tf.constant(a), tf.constant(b)
     outs = [tf.exp(x), tf.tanh(x), tf.sigmoid(x), tf.log(tf.abs(x)), x + y, x * 2,
             tf.maximum(x, y), tf.cumsum(x)]
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(outs))
+    results = run_with_threads(outs)
     for x, y in zip(*results):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_allclose(results[0][4], a + b, rtol=1e-6)

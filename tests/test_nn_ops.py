@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.framework import ops
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -400,10 +400,7 @@ def test_softmax_nan_row_stays_in_its_row(classes, rng):
 
 def test_l2_loss_same_for_any_thread_count(rng):
     x = tf.constant(rng.standard_normal(300_000).astype(np.float32))
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(tf.nn.l2_loss(x)))
+    results = run_with_threads(tf.nn.l2_loss(x))
     assert results[0] == results[1]
 
 

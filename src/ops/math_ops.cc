@@ -180,8 +180,10 @@ TL_FLOAT_UNARY(Cos, std::cos(x))
 
 // The transcendental functions with a vectorised float32 version.
 #if TL_HAVE_SIMD_MATH
-#define TL_SIMD_MAP(fn) \
-  static void simd(const float* x, float* y, int64_t n) { simd::map_ps<simd::fn>(x, y, n); }
+#define TL_SIMD_MAP(fn)                                   \
+  static void simd(const float* x, float* y, int64_t n) { \
+    simd::map_ps(simd::VecFn<simd::fn>{}, x, y, n);       \
+  }
 #else
 #define TL_SIMD_MAP(fn)
 #endif

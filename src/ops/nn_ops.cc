@@ -113,19 +113,6 @@ template <typename Fn, typename T>
 TL_TARGET_AVX2 void map_scalar_avx2(const Fn& fn, const T* x, T* y, int64_t n) {
   map_scalar(fn, x, y, n);
 }
-
-// y[i] = fn(x[i]) for float32, 8 lanes at a time; the tail goes through a padded block.
-template <typename Fn>
-TL_TARGET_AVX2 void map_avx2(const Fn& fn, const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fn.vec(_mm256_loadu_ps(x + i)));
-  if (i < n) {
-    alignas(32) float tail[8] = {};
-    std::copy(x + i, x + n, tail);
-    _mm256_store_ps(tail, fn.vec(_mm256_load_ps(tail)));
-    std::copy(tail, tail + (n - i), y + i);
-  }
-}
 #endif
 
 template <typename Fn, typename List, int64_t kGrain>
@@ -140,7 +127,7 @@ Status activation_kernel(KernelContext& ctx) {
 #if TL_HAVE_SIMD_MATH
     if (cpu_has_avx2()) {
       if constexpr (std::is_same_v<T, float>) {
-        map = &map_avx2<Fn>;
+        map = &simd::map_ps<Fn>;
       } else {
         map = &map_scalar_avx2<Fn, T>;
       }

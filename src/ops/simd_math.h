@@ -2,7 +2,8 @@
 // special values of the C library (inf, NaN, zero, subnormals) and errors of about 1-2 ulp;
 // and a horizontal sum.
 //
-//   if (cpu_has_avx2()) simd::exp_avx2(x, y, n); else for (...) y[i] = std::exp(x[i]);
+//   if (cpu_has_avx2()) simd::map_ps(simd::VecFn<simd::exp_ps>{}, x, y, n);
+//   else for (...) y[i] = std::exp(x[i]);
 //
 // The polynomials are Cephes' (S. L. Moshier), with the usual range reductions:
 // exp: x = n ln2 + r, |r| <= ln2/2, e^x = 2^n e^r; log: x = 2^e m, sqrt(1/2) <= m < sqrt(2).
@@ -150,16 +151,22 @@ TL_SIMD_INLINE float hsum_ps(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// y[i] = F(x[i]) for i < n, 8 at a time; the last partial vector goes through a padded copy.
-// `y` may be `x`.
+// A vector function as a map_ps functor.
 template <__m256 (*F)(__m256)>
-TL_TARGET_AVX2 void map_ps(const float* x, float* y, int64_t n) {
+struct VecFn {
+  TL_SIMD_INLINE __m256 vec(__m256 x) const { return F(x); }
+};
+
+// y[i] = fn(x[i]) for i < n, 8 at a time through fn.vec(__m256); the last partial vector goes
+// through a padded copy. `y` may be `x`.
+template <typename Fn>
+TL_TARGET_AVX2 void map_ps(const Fn& fn, const float* x, float* y, int64_t n) {
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(x + i)));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fn.vec(_mm256_loadu_ps(x + i)));
   if (i < n) {
     float tail[8] = {};
     std::memcpy(tail, x + i, static_cast<size_t>(n - i) * sizeof(float));
-    _mm256_storeu_ps(tail, F(_mm256_loadu_ps(tail)));
+    _mm256_storeu_ps(tail, fn.vec(_mm256_loadu_ps(tail)));
     std::memcpy(y + i, tail, static_cast<size_t>(n - i) * sizeof(float));
   }
 }

@@ -108,19 +108,43 @@ struct BroadcastLayout {
 // The layout of NumPy-broadcasting `a` against `b` (fully defined, compatible shapes, no dim 0).
 void make_broadcast_layout(const Shape& a, const Shape& b, BroadcastLayout* layout);
 
-// Splits `index` over the layout's first `rank` dims into idx[0..rank) and returns the
-// matching element offsets into a and b (rank = l.rank - 1 when `index` counts inner rows).
-inline void broadcast_offsets(const BroadcastLayout& l, int rank, int64_t index, int64_t* idx,
-                              int64_t* off_a, int64_t* off_b) {
+// ---- walking strided layouts ----
+
+// Splits `index` (row-major over dims[0..rank)) into idx[0..rank) and returns its element
+// offsets along two sets of strides.
+inline void strided_offsets(const int64_t* dims, const int64_t* stride_a, const int64_t* stride_b,
+                            int rank, int64_t index, int64_t* idx, int64_t* off_a,
+                            int64_t* off_b) {
   int64_t a = 0, b = 0;
   for (int d = rank - 1; d >= 0; --d) {
-    idx[d] = index % l.dims[d];
-    index /= l.dims[d];
-    a += idx[d] * l.stride_a[d];
-    b += idx[d] * l.stride_b[d];
+    idx[d] = index % dims[d];
+    index /= dims[d];
+    a += idx[d] * stride_a[d];
+    b += idx[d] * stride_b[d];
   }
   *off_a = a;
   *off_b = b;
+}
+
+// Advances idx[0..rank) to the next index (row-major over dims) and the offsets with it.
+inline void next_strided_index(const int64_t* dims, const int64_t* stride_a,
+                               const int64_t* stride_b, int rank, int64_t* idx, int64_t* off_a,
+                               int64_t* off_b) {
+  for (int d = rank - 1; d >= 0; --d) {
+    *off_a += stride_a[d];
+    *off_b += stride_b[d];
+    if (++idx[d] < dims[d]) return;
+    *off_a -= dims[d] * stride_a[d];
+    *off_b -= dims[d] * stride_b[d];
+    idx[d] = 0;
+  }
+}
+
+// strided_offsets over a broadcast layout's first `rank` dims (rank = l.rank - 1 when `index`
+// counts inner rows).
+inline void broadcast_offsets(const BroadcastLayout& l, int rank, int64_t index, int64_t* idx,
+                              int64_t* off_a, int64_t* off_b) {
+  strided_offsets(l.dims, l.stride_a, l.stride_b, rank, index, idx, off_a, off_b);
 }
 
 // o[j] = fn(a[j], b[j]) for j < n, where an operand that is not `full` is one value (*a or
@@ -172,14 +196,7 @@ void binary_map(KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& ou
     broadcast_offsets(l, outer_rank, begin, idx, &oa, &ob);
     for (int64_t r = begin; r < end; ++r) {
       row(pa + oa, a_full, pb + ob, b_full, po + r * inner, inner);
-      for (int d = outer_rank - 1; d >= 0; --d) {
-        oa += l.stride_a[d];
-        ob += l.stride_b[d];
-        if (++idx[d] < l.dims[d]) break;
-        oa -= l.dims[d] * l.stride_a[d];
-        ob -= l.dims[d] * l.stride_b[d];
-        idx[d] = 0;
-      }
+      next_strided_index(l.dims, l.stride_a, l.stride_b, outer_rank, idx, &oa, &ob);
     }
   });
 }

@@ -105,16 +105,21 @@ def _moved_axis_perm(x, axis, swap):
         axis %= builtins.max(ndims, 1)
         if axis >= ndims - 1:
             return None
-        rest = list(range(axis + 1, ndims - 1)) + ([axis] if swap else [ndims - 1, axis])
-        return list(range(axis)) + ([ndims - 1] if swap else []) + rest
+        if swap:
+            return list(range(axis)) + [ndims - 1] + list(range(axis + 1, ndims - 1)) + [axis]
+        return list(range(axis)) + list(range(axis + 1, ndims)) + [axis]
     if axis == -1:
         return None
-    last = math_ops.subtract(array_ops.rank(x), 1)
-    axis = math_ops.floormod(axis, array_ops.rank(x)) if axis < 0 else axis
-    parts = [array_ops.range(axis)]
-    parts += [array_ops.reshape(last, [1]), array_ops.range(axis + 1, last)] if swap else \
-        [array_ops.range(axis + 1, last + 1)]
-    return array_ops.concat(parts + [array_ops.reshape(axis, [1])], 0)
+    rank = array_ops.rank(x)
+    last = math_ops.subtract(rank, 1)
+    if axis < 0:
+        axis = math_ops.floormod(axis, rank)
+    if swap:
+        middle = [array_ops.reshape(last, [1]), array_ops.range(axis + 1, last)]
+    else:
+        middle = [array_ops.range(axis + 1, rank)]
+    return array_ops.concat([array_ops.range(axis)] + middle + [array_ops.reshape(axis, [1])],
+                            0)
 
 
 def _softmax(op_type, logits, axis, dim, name):

@@ -365,7 +365,9 @@ def _contract(a, batch_a, free_a, sum_a, b, batch_b, free_b, sum_b):
     dims_a, dims_b = _dims(a), _dims(b)
 
     def as_batch_matrix(x, dims, batch, first, second):
-        """x as [batch dims..., prod(first), prod(second)], or its transpose (flag True)."""
+        """(x as [batch dims..., prod(first), prod(second)], False); or, when x's axes lie in
+        the order batch + second + first, (x as [batch dims..., prod(second), prod(first)],
+        True): matmul then transposes it."""
         for rows, cols, flag in ((first, second, False), (second, first, True)):
             if batch + rows + cols == list(range(len(dims))):
                 break
@@ -394,7 +396,7 @@ def tensordot(a, b, axes, name=None):
     Args:
       a: `Tensor` of type `float32` or `float64`.
       b: `Tensor` with the same type as `a`.
-      axes: Either a scalar `N`, or a list or an `int32` `Tensor` of shape [2, k].
+      axes: Either a scalar `N`, or a pair of axis lists (or of single axes) of equal length.
       name: A name for the operation (optional).
 
     Returns:

@@ -109,4 +109,7 @@ def test_variables_forward_every_tensor_operator():
         for got, want in zip(sess.run(fetches), expected):
             np.testing.assert_allclose(got, want)
     for operator in tf.Tensor.OVERLOADABLE_OPERATORS:
+        assert getattr(tf.Tensor, operator) is not getattr(object, operator, None), operator
         assert getattr(tf.Variable, operator) is not getattr(object, operator, None), operator
+    with pytest.raises(ValueError, match="not allowed"):
+        tf.Tensor._override_operator("__eq__", lambda self, other: None)

@@ -5,7 +5,8 @@ from tensorlib.ops.conv_ops import (  # noqa: F401
 from tensorlib.ops.embedding_ops import embedding_lookup  # noqa: F401
 from tensorlib.ops.math_ops import sigmoid  # noqa: F401
 from tensorlib.ops.nn_ops import (  # noqa: F401
-    bias_add, dropout, elu, l2_loss, leaky_relu, log_softmax, moments, relu, relu6, selu,
+    batch_normalization, bias_add, dropout, elu, l2_loss, l2_normalize, leaky_relu, log_softmax,
+    moments, relu, relu6, selu,
     sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits_v2, softplus, sparse_softmax_cross_entropy_with_logits,
 )

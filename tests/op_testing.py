@@ -1,4 +1,5 @@
-"""The one helper every op test uses: run an op on random inputs and compare with NumPy.
+"""The helpers of the op tests: check_op runs an op on random inputs and compares with NumPy;
+run_with_threads runs fetches at several intra-op thread counts.
 
 Each op family's test module has a table OPS of cases:
     (test id, op types covered, tensorlib function, NumPy reference, input shapes, dtype, options)
@@ -42,3 +43,12 @@ def check_op(case, feed, rng):
     assert got.dtype == want.dtype
     tol = TOLERANCE.get(want.dtype.type, 0)
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def run_with_threads(fetches, threads=(1, 2)):
+    """sess.run(fetches) in one session per intra-op thread count: the results, in order."""
+    results = []
+    for n in threads:
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=n)) as sess:
+            results.append(sess.run(fetches))
+    return results

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, random_input
+from op_testing import check_op, run_with_threads
 
 
 def _sigmoid(x):
@@ -156,6 +156,66 @@ OPS = [
      lambda a: np.einsum("ijk->ik", a), [(2, 3, 4)], np.float32, {}),
     ("einsum_matvec", ["MatMul", "Reshape"], lambda a, b: tf.einsum("ij,j->i", a, b),
      lambda a, b: np.einsum("ij,j->i", a, b), [(3, 4), (4,)], np.float32, {}),
+    ("tensordot_two_axes", ["MatMul", "Reshape"], lambda a, b: tf.tensordot(a, b, 2),
+     lambda a, b: np.tensordot(a, b, 2), [(2, 3, 4), (3, 4, 5)], np.float64, {}),
+    ("tensordot_axis_lists", ["MatMul"], lambda a, b: tf.tensordot(a, b, [[0], [0]]),
+     lambda a, b: np.tensordot(a, b, [[0], [0]]), [(4, 2, 3), (4, 5)], np.float32, {}),
+    ("tensordot_trailing_b", ["MatMul"], lambda a, b: tf.tensordot(a, b, [[2], [1]]),
+     lambda a, b: np.tensordot(a, b, [[2], [1]]), [(2, 3, 4), (5, 4)], np.float64, {}),
+    ("tensordot_outer", ["MatMul"], lambda a, b: tf.tensordot(a, b, 0),
+     lambda a, b: np.tensordot(a, b, 0), [(3,), (2, 2)], np.float32, {}),
+    ("tensordot_middle_axes", ["Transpose", "MatMul"],
+     lambda a, b: tf.tensordot(a, b, [[1], [0]]), lambda a, b: np.tensordot(a, b, [[1], [0]]),
+     [(2, 3, 4), (3, 5)], np.float32, {}),
+    ("tensordot_crossed_axes", ["Transpose", "MatMul"],
+     lambda a, b: tf.tensordot(a, b, [[2, 0], [0, 2]]),
+     lambda a, b: np.tensordot(a, b, [[2, 0], [0, 2]]), [(4, 3, 2), (2, 5, 4)], np.float64,
+     {}),
+    ("tensordot_negative_axes", ["Transpose", "MatMul"],
+     lambda a, b: tf.tensordot(a, b, [[-2], [-1]]),
+     lambda a, b: np.tensordot(a, b, [[-2], [-1]]), [(2, 3, 4), (5, 3)], np.float32, {}),
+    ("tensordot_all_axes", ["MatMul"], lambda a, b: tf.tensordot(a, b, [[1, 0], [0, 1]]),
+     lambda a, b: np.tensordot(a, b, [[1, 0], [0, 1]]), [(3, 4), (4, 3)], np.float64, {}),
+    ("tensordot_empty", ["MatMul"], lambda a, b: tf.tensordot(a, b, [[0], [1]]),
+     lambda a, b: np.tensordot(a, b, [[0], [1]]), [(3, 0), (2, 3)], np.float32, {}),
+    ("einsum_contract_two", ["MatMul", "Reshape"], lambda a, b: tf.einsum("ijk,jkl", a, b),
+     lambda a, b: np.einsum("ijk,jkl", a, b), [(2, 3, 4), (3, 4, 5)], np.float64, {}),
+    ("einsum_transpose", ["Transpose"], lambda a: tf.einsum("ijk->kij", a),
+     lambda a: np.einsum("ijk->kij", a), [(2, 3, 4)], np.float32, {}),
+    ("einsum_sum_and_permute", ["Sum", "Transpose"], lambda a: tf.einsum("ijk->ki", a),
+     lambda a: np.einsum("ijk->ki", a), [(2, 3, 4)], np.float64, {}),
+    ("einsum_sum_all", ["Sum"], lambda a: tf.einsum("ij->", a),
+     lambda a: np.einsum("ij->", a), [(3, 4)], np.float32, {}),
+    ("einsum_batch_in_middle", ["Transpose", "BatchMatMulV2"],
+     lambda a, b: tf.einsum("ibj,jbk->bik", a, b), lambda a, b: np.einsum("ibj,jbk->bik", a, b),
+     [(3, 2, 4), (4, 2, 5)], np.float32, {}),
+    ("einsum_batch_last_out", ["Transpose", "BatchMatMulV2"],
+     lambda a, b: tf.einsum("bij,bjk->ikb", a, b), lambda a, b: np.einsum("bij,bjk->ikb", a, b),
+     [(2, 3, 4), (2, 4, 5)], np.float64, {}),
+    ("einsum_two_batch_dims", ["BatchMatMulV2"],
+     lambda a, b: tf.einsum("abij,abkj->abik", a, b),
+     lambda a, b: np.einsum("abij,abkj->abik", a, b), [(2, 3, 2, 4), (2, 3, 5, 4)],
+     np.float32, {}),
+    ("einsum_multi_contraction", ["Transpose", "MatMul"],
+     lambda a, b: tf.einsum("ikjl,ljm->mki", a, b),
+     lambda a, b: np.einsum("ikjl,ljm->mki", a, b), [(2, 3, 4, 5), (5, 4, 2)], np.float64,
+     {}),
+    ("einsum_outer_permuted", ["Mul", "Transpose"], lambda a, b: tf.einsum("ij,k->kji", a, b),
+     lambda a, b: np.einsum("ij,k->kji", a, b), [(2, 3), (4,)], np.float32, {}),
+    ("einsum_batch_outer", ["Mul"], lambda a, b: tf.einsum("bi,bj->bij", a, b),
+     lambda a, b: np.einsum("bi,bj->bij", a, b), [(3, 2), (3, 4)], np.float64, {}),
+    ("einsum_elementwise_transposed", ["Mul", "Transpose"],
+     lambda a, b: tf.einsum("ij,ji->ij", a, b), lambda a, b: np.einsum("ij,ji->ij", a, b),
+     [(3, 4), (4, 3)], np.float32, {}),
+    ("einsum_sum_before_product", ["Sum", "MatMul"], lambda a, b: tf.einsum("ijx,jk->ik", a, b),
+     lambda a, b: np.einsum("ijx,jk->ik", a, b), [(2, 3, 4), (3, 5)], np.float32, {}),
+    ("einsum_three_operands", ["MatMul"], lambda a, b, c: tf.einsum("ij,jk,kl->li", a, b, c),
+     lambda a, b, c: np.einsum("ij,jk,kl->li", a, b, c), [(2, 3), (3, 4), (4, 5)],
+     np.float64, {}),
+    ("einsum_implicit_output", ["MatMul"], lambda a, b: tf.einsum("ba,cb", a, b),
+     lambda a, b: np.einsum("ba,cb", a, b), [(3, 2), (4, 3)], np.float32, {}),
+    ("einsum_empty", ["MatMul"], lambda a, b: tf.einsum("ij,jk->ki", a, b),
+     lambda a, b: np.einsum("ij,jk->ki", a, b), [(0, 3), (3, 2)], np.float32, {}),
     ("equal", ["Equal"], tf.equal, np.equal, [(4, 3), (3,)], np.int32, {"small_ints": True}),
     ("reduce_sum_all", ["Sum"], tf.reduce_sum, np.sum, [(4, 5, 6)], np.float32, {}),
     ("reduce_sum_axis", ["Sum"], lambda x: tf.reduce_sum(x, axis=1),
@@ -239,38 +299,6 @@ OPS = [
      [(2, 3, 4)], np.float32, {}),
     ("identity", ["Identity"], tf.identity, lambda x: x, [(3, 2)], np.int64, {}),
 ]
-
-
-# Contractions that reshape their operands: the reshapes need the operands' dims, so these run
-# on constants and on placeholders of known shape (the table's fed placeholders have none).
-CONTRACTIONS = [
-    ("tensordot_two_axes", lambda a, b: tf.tensordot(a, b, 2),
-     lambda a, b: np.tensordot(a, b, 2), [(2, 3, 4), (3, 4, 5)], np.float64),
-    ("tensordot_axis_lists",
-     lambda a, b: tf.tensordot(a, b, [[0], [0]]), lambda a, b: np.tensordot(a, b, [[0], [0]]),
-     [(4, 2, 3), (4, 5)], np.float32),
-    ("tensordot_trailing_b",
-     lambda a, b: tf.tensordot(a, b, [[2], [1]]), lambda a, b: np.tensordot(a, b, [[2], [1]]),
-     [(2, 3, 4), (5, 4)], np.float64),
-    ("tensordot_outer", lambda a, b: tf.tensordot(a, b, 0),
-     lambda a, b: np.tensordot(a, b, 0), [(3,), (2, 2)], np.float32),
-    ("einsum_contract_two", lambda a, b: tf.einsum("ijk,jkl", a, b),
-     lambda a, b: np.einsum("ijk,jkl", a, b), [(2, 3, 4), (3, 4, 5)], np.float64),
-]
-
-
-@pytest.mark.parametrize("case", CONTRACTIONS, ids=[c[0] for c in CONTRACTIONS])
-def test_contractions_that_reshape_match_numpy(case, rng):
-    _, fn, ref, shapes, dtype = case
-    inputs = [random_input(rng, s, dtype) for s in shapes]
-    holders = [tf.placeholder(tf.as_dtype(dtype), shape=s) for s in shapes]
-    with tf.Session() as sess:
-        got_const = sess.run(fn(*[tf.constant(x) for x in inputs]))
-        got_fed = sess.run(fn(*holders), dict(zip(holders, inputs)))
-    want = ref(*inputs)
-    for got in (got_const, got_fed):
-        assert got.shape == want.shape and got.dtype == want.dtype
-        np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
@@ -416,10 +444,7 @@ def test_reduce_logsumexp_is_stable_for_large_and_infinite_inputs():
 def test_reductions_do_not_depend_on_thread_count(rng):
     x = rng.standard_normal((3, 200_000)).astype(np.float32)
     ops = [tf.reduce_sum(x), tf.reduce_max(x, 1), tf.reduce_prod(x, 0), tf.reduce_min(x, 0)]
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(ops))
+    results = run_with_threads(ops)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
@@ -431,14 +456,31 @@ def test_where_needs_both_or_neither_of_x_and_y():
 
 def test_unsupported_contractions_are_value_errors():
     a, b = tf.zeros([2, 3, 4]), tf.zeros([3, 5])
-    with pytest.raises(ValueError, match="leading or trailing"):
-        tf.tensordot(a, b, [[1], [0]])
-    with pytest.raises(ValueError, match="not supported"):
-        tf.einsum("ij->ji", tf.zeros([2, 3]))
-    with pytest.raises(ValueError, match="not supported"):
+    with pytest.raises(ValueError, match="must be equal"):
+        tf.tensordot(a, b, [[2], [0]])
+    with pytest.raises(ValueError, match="out of range"):
+        tf.tensordot(a, b, [[3], [0]])
+    with pytest.raises(ValueError, match="repeated"):
+        tf.tensordot(a, tf.zeros([3, 3]), [[1, 1], [0, 1]])
+    with pytest.raises(ValueError, match="trace or a diagonal"):
         tf.einsum("ii->i", tf.zeros([2, 2]))
-    with pytest.raises(ValueError, match="not supported"):
-        tf.einsum("ijk,jl->ikl", a, b)
+    with pytest.raises(ValueError, match="trace or a diagonal"):
+        tf.einsum("ij,jj->i", tf.zeros([2, 2]), tf.zeros([2, 2]))
+    with pytest.raises(ValueError, match="size 4 in one operand and 3"):
+        tf.einsum("ijk,kl->ijl", a, b)
+    with pytest.raises(ValueError, match="ellipses"):
+        tf.einsum("...ij->...ji", a)
+    with pytest.raises(ValueError, match="in no input"):
+        tf.einsum("ij->ijk", b)
+    with pytest.raises(ValueError, match="names 2 operands"):
+        tf.einsum("ij,jk->ik", b)
+
+
+def test_contractions_keep_static_dims_of_partial_shapes():
+    a = tf.placeholder(tf.float32, [None, 3, 4])
+    b = tf.placeholder(tf.float32, [4, None])
+    assert tf.tensordot(a, b, 1).shape.as_list() == [None, 3, None]
+    assert tf.einsum("bij,jk->kbi", a, b).shape.as_list() == [None, None, 3]
 
 
 def test_comparison_and_logic_operators():
@@ -470,10 +512,7 @@ def test_large_elementwise_inputs_use_the_thread_pool_consistently(rng):
     x, y = tf.constant(a), tf.constant(b)
     outs = [tf.exp(x), tf.tanh(x), tf.sigmoid(x), tf.log(tf.abs(x)), x + y, x * 2,
             tf.maximum(x, y), tf.cumsum(x)]
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(outs))
+    results = run_with_threads(outs)
     for x, y in zip(*results):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_allclose(results[0][4], a + b, rtol=1e-6)

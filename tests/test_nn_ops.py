@@ -3,22 +3,21 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.framework import ops
-from tensorlib.ops import random_ops
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _softmax(x):
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis, keepdims=True))
+    return e / e.sum(axis, keepdims=True)
 
 
-def _log_softmax(x):
-    s = x - x.max(-1, keepdims=True)
-    return s - np.log(np.exp(s).sum(-1, keepdims=True))
+def _log_softmax(x, axis=-1):
+    s = x - x.max(axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis, keepdims=True))
 
 
 def _sigmoid(x):
@@ -54,8 +53,16 @@ def _sparse_xent_backprop(x, z):
                         [x, tf.argmax(z, -1, output_type=tf.int32)]).outputs[1]
 
 
-def _xent_ref(x, z):
-    return -(_softmax(z) * _log_softmax(x)).sum(-1)
+def _xent_ref(x, z, axis=-1):
+    return -(_softmax(z, axis) * _log_softmax(x, axis)).sum(axis)
+
+
+def _l2_normalize_ref(x, axis=None, epsilon=1e-12):
+    return x / np.sqrt(np.maximum((x * x).sum(axis, keepdims=True), epsilon))
+
+
+def _batch_norm_ref(x, mean, var, offset, scale, eps=1e-3):
+    return (x - mean) / np.sqrt(var + eps) * scale + offset
 
 
 def _sparse_xent_ref(x, z):
@@ -191,10 +198,65 @@ OPS = [
     ("l2_loss_scalar", ["L2Loss"], tf.nn.l2_loss, lambda x: x * x / 2, [()], np.float64, {}),
     ("l2_loss_empty", ["L2Loss"], tf.nn.l2_loss, lambda x: np.sum(x * x) / 2, [(0, 5)],
      np.float32, {}),
-    ("moments", ["Mean", "Sum"], lambda x: tf.nn.moments(x, [0, 2]),
+    ("moments", ["Mean", "SquaredDifference", "Squeeze"], lambda x: tf.nn.moments(x, [0, 2]),
      lambda x: _moments_ref(x, (0, 2)), [(4, 3, 5)], np.float32, {}),
     ("moments_keep_dims", ["Mean"], lambda x: tf.nn.moments(x, [0], keep_dims=True),
      lambda x: _moments_ref(x, (0,), keepdims=True), [(6, 2)], np.float64, {}),
+    ("moments_negative_axis", ["Mean", "Squeeze"], lambda x: tf.nn.moments(x, [-1]),
+     lambda x: _moments_ref(x, (-1,)), [(3, 1, 4)], np.float64, {}),
+    ("moments_empty_kept_dim", ["Mean", "Squeeze"], lambda x: tf.nn.moments(x, [1]),
+     lambda x: _moments_ref(x, (1,)), [(0, 3)], np.float32, {}),
+    ("softmax_axis0", ["Softmax", "Transpose"], lambda x: tf.nn.softmax(x, axis=0),
+     lambda x: _softmax(x, 0), [(5, 3)], np.float32, {}),
+    ("softmax_middle_axis", ["Softmax", "Transpose"], lambda x: tf.nn.softmax(x, axis=1),
+     lambda x: _softmax(x, 1), [(2, 4, 3)], np.float64, {}),
+    ("softmax_negative_axis", ["Softmax", "Transpose"], lambda x: tf.nn.softmax(x, dim=-3),
+     lambda x: _softmax(x, -3), [(3, 1, 2, 2)], np.float32, {}),
+    ("softmax_axis0_empty", ["Softmax", "Transpose"], lambda x: tf.nn.softmax(x, axis=0),
+     lambda x: _softmax(x, 0), [(2, 0)], np.float32, {}),
+    ("log_softmax_axis0", ["LogSoftmax", "Transpose"], lambda x: tf.nn.log_softmax(x, 0),
+     lambda x: _log_softmax(x, 0), [(6, 2)], np.float64, {}),
+    ("log_softmax_middle_axis", ["LogSoftmax", "Transpose"],
+     lambda x: tf.nn.log_softmax(_big(x), axis=-2), lambda x: _log_softmax(_big(x), -2),
+     [(2, 5, 3)], np.float32, {}),
+    ("xent_axis0", ["SoftmaxCrossEntropyWithLogits", "Transpose"],
+     lambda x, z: tf.nn.softmax_cross_entropy_with_logits_v2(
+         labels=tf.nn.softmax(z, axis=0), logits=x, axis=0),
+     lambda x, z: _xent_ref(x, z, 0), [(5, 3), (5, 3)], np.float32, {}),
+    ("xent_v1_middle_dim", ["SoftmaxCrossEntropyWithLogits", "Transpose"],
+     lambda x, z: tf.nn.softmax_cross_entropy_with_logits(
+         labels=tf.nn.softmax(z, axis=1), logits=x, dim=-2),
+     lambda x, z: _xent_ref(x, z, 1), [(2, 4, 3), (2, 4, 3)], np.float64, {}),
+    ("l2_normalize", ["Sum", "Square", "Maximum", "Rsqrt", "Mul"],
+     lambda x: tf.nn.l2_normalize(x, axis=1), lambda x: _l2_normalize_ref(x, 1), [(3, 4)],
+     np.float32, {}),
+    ("l2_normalize_all_axes", ["Sum", "Rsqrt"], tf.nn.l2_normalize, _l2_normalize_ref,
+     [(2, 3, 2)], np.float64, {}),
+    ("l2_normalize_axes_list", ["Sum", "Rsqrt"], lambda x: tf.nn.l2_normalize(x, [0, -1]),
+     lambda x: _l2_normalize_ref(x, (0, 2)), [(2, 3, 4)], np.float32, {}),
+    ("l2_normalize_dim_epsilon", ["Maximum", "Rsqrt"],
+     lambda x: tf.nn.l2_normalize(x * 1e-4, dim=0, epsilon=1e-4),
+     lambda x: _l2_normalize_ref(x * 1e-4, 0, 1e-4), [(5,)], np.float64, {}),
+    ("l2_normalize_zeros", ["Maximum", "Rsqrt"], lambda x: tf.nn.l2_normalize(x * 0.0, -1),
+     lambda x: _l2_normalize_ref(x * 0.0, -1), [(2, 3)], np.float32, {}),
+    ("l2_normalize_empty", ["Sum", "Rsqrt"], lambda x: tf.nn.l2_normalize(x, 1),
+     lambda x: _l2_normalize_ref(x, 1), [(0, 3)], np.float32, {}),
+    ("batch_normalization", ["Rsqrt", "Mul", "Sub", "Add"],
+     lambda x, m, v, o, g: tf.nn.batch_normalization(x, m, v * v, o, g, 1e-3),
+     lambda x, m, v, o, g: _batch_norm_ref(x, m, v * v, o, g), [(4, 3), (3,), (3,), (3,), (3,)],
+     np.float32, {}),
+    ("batch_normalization_kept_dims", ["Rsqrt", "Mul", "Sub", "Add"],
+     lambda x, m, v, o, g: tf.nn.batch_normalization(x, m, v * v, o, g, 1e-3),
+     lambda x, m, v, o, g: _batch_norm_ref(x, m, v * v, o, g),
+     [(2, 3, 4), (1, 3, 1), (1, 3, 1), (1, 3, 1), (1, 3, 1)], np.float64, {}),
+    ("batch_normalization_no_offset_scale", ["Rsqrt", "Neg"],
+     lambda x, m, v: tf.nn.batch_normalization(x, m, v * v, None, None, 1e-3),
+     lambda x, m, v: _batch_norm_ref(x, m, v * v, 0.0, 1.0), [(5, 2), (2,), (2,)],
+     np.float64, {}),
+    ("batch_normalization_scale_only", ["Rsqrt", "Mul"],
+     lambda x, m, v, g: tf.nn.batch_normalization(x, m, v * v, None, g, 1e-3),
+     lambda x, m, v, g: _batch_norm_ref(x, m, v * v, 0.0, g), [(0, 3), (3,), (3,), (3,)],
+     np.float32, {}),
 ]
 
 
@@ -281,14 +343,48 @@ def test_bias_size_mismatch_in_feeds_is_invalid_argument():
 
 def test_softmax_axis_errors():
     x = tf.zeros([2, 3])
-    with pytest.raises(NotImplementedError, match="only the last axis"):
-        tf.nn.softmax(x, axis=0)
     with pytest.raises(tf.errors.InvalidArgumentError, match="range"):
         tf.nn.log_softmax(x, axis=2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="range"):
+        tf.nn.softmax_cross_entropy_with_logits_v2(labels=x, logits=x, axis=-3)
+    with pytest.raises(ValueError, match="both"):
+        tf.nn.softmax(x, axis=0, dim=0)
     with pytest.raises(ValueError, match="rank"):
         tf.nn.softmax(tf.constant(1.0))
     with pytest.raises(TypeError):
         tf.nn.softmax(tf.zeros([2, 3], tf.int32))
+    with pytest.raises(TypeError):
+        tf.nn.softmax(x, axis=tf.constant(0))
+
+
+def test_softmax_over_any_axis_of_unknown_rank(rng):
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    z = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    holder = tf.placeholder(tf.float32)
+    labels = tf.placeholder(tf.float32)
+    outs = [tf.nn.softmax(holder, axis=0), tf.nn.log_softmax(holder, axis=-2),
+            tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=holder, axis=1),
+            tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=holder, axis=-3)]
+    with tf.Session() as sess:
+        got = sess.run(outs, {holder: x, labels: _softmax(z, 1)})
+    np.testing.assert_allclose(got[0], _softmax(x, 0), rtol=1e-5)
+    np.testing.assert_allclose(got[1], _log_softmax(x, -2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[2], -(_softmax(z, 1) * _log_softmax(x, 1)).sum(1),
+                               rtol=1e-5)
+    np.testing.assert_allclose(got[3], -(_softmax(z, 1) * _log_softmax(x, 0)).sum(0),
+                               rtol=1e-5)
+
+
+def test_l2_normalize_and_batch_normalization_errors():
+    x = tf.zeros([2, 3])
+    with pytest.raises(ValueError, match="both"):
+        tf.nn.l2_normalize(x, axis=0, dim=0)
+    with pytest.raises(ValueError):
+        tf.nn.l2_normalize(x, axis=2)
+    with pytest.raises(ValueError):
+        tf.nn.batch_normalization(x, tf.zeros([4]), tf.ones([3]), None, None, 1e-3)
+    with pytest.raises(TypeError):
+        tf.nn.batch_normalization(x, tf.zeros([3], tf.float64), tf.ones([3]), None, None, 1e-3)
 
 
 @pytest.mark.parametrize("classes", [3, 20])
@@ -304,10 +400,7 @@ def test_softmax_nan_row_stays_in_its_row(classes, rng):
 
 def test_l2_loss_same_for_any_thread_count(rng):
     x = tf.constant(rng.standard_normal(300_000).astype(np.float32))
-    results = []
-    for threads in (1, 2):
-        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
-            results.append(sess.run(tf.nn.l2_loss(x)))
+    results = run_with_threads(tf.nn.l2_loss(x))
     assert results[0] == results[1]
 
 
@@ -335,7 +428,6 @@ def test_dropout_argument_errors():
     assert tf.nn.dropout(x, keep_prob=1.0) is x
 
 
-@pytest.mark.skipif(not hasattr(random_ops, "random_uniform"), reason="needs random_uniform")
 def test_dropout_keeps_about_keep_prob_and_scales():
     x = tf.ones([400, 250])
     y = tf.nn.dropout(x, keep_prob=0.8, seed=3)
@@ -346,6 +438,28 @@ def test_dropout_keeps_about_keep_prob_and_scales():
     assert abs((got != 0).mean() - 0.8) < 0.01
     assert (got_rows == got_rows[:, :1]).all()  # one decision per row
     assert abs((got_rows[:, 0] != 0).mean() - 0.5) < 0.1
+
+
+def test_dropout_of_unknown_shape_and_fed_rate():
+    x = tf.placeholder(tf.float64, [None, None])
+    rate = tf.placeholder(tf.float64, [])
+    y = tf.nn.dropout(x, rate=rate, seed=5)
+    cols = tf.nn.dropout(x, keep_prob=0.25, noise_shape=[1, None], seed=6)
+    unranked = tf.placeholder(tf.float32)
+    anything = tf.nn.dropout(unranked, rate=0.5, seed=7)
+    assert y.shape.as_list() == [None, None] and anything.shape.ndims is None
+    value = np.full((300, 200), 2.0)
+    with tf.Session() as sess:
+        got, got_cols = sess.run([y, cols], {x: value, rate: 0.3})
+        got_any = sess.run(anything, {unranked: np.ones((2, 3, 4), np.float32)})
+    assert got_any.shape == (2, 3, 4) and set(np.unique(got_any)) <= {0.0, 2.0}
+    assert got.shape == value.shape
+    assert set(np.unique(got)) <= {0.0, 2.0 / 0.7}
+    assert abs((got != 0).mean() - 0.7) < 0.02
+    assert (got_cols == got_cols[:1]).all()  # one decision per column
+    assert set(np.unique(got_cols)) <= {0.0, 8.0}
+    with pytest.raises(ValueError, match="unknown dims"):
+        tf.nn.dropout(tf.placeholder(tf.float32), rate=0.5, noise_shape=[None, 1])
 
 
 def test_static_shapes_from_partial_inputs():

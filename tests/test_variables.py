@@ -78,3 +78,38 @@ def test_variables_index_and_compute_like_tensors():
     np.testing.assert_array_equal(row, [3.0, 4.0, 5.0])
     np.testing.assert_array_equal(col, [2.0, 5.0])
     np.testing.assert_array_equal(expr, -np.arange(6.0).reshape(2, 3) * 2 + 1)
+
+
+def test_variables_forward_every_tensor_operator():
+    import operator as op
+    binary = [  # (Python operator, NumPy reference, variable's value, other operand)
+        (op.add, np.add, [1.5, -2.0], 3.0), (op.sub, np.subtract, [1.5, -2.0], 3.0),
+        (op.mul, np.multiply, [1.5, -2.0], 3.0), (op.truediv, np.divide, [1.5, -2.0], 4.0),
+        (op.floordiv, np.floor_divide, [7.0, -7.0], 2.0), (op.mod, np.mod, [7.0, -7.0], 3.0),
+        (op.pow, np.power, [2.0, 3.0], 2.0),
+        (op.matmul, np.matmul, [[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]),
+        (op.and_, np.logical_and, [True, False], True),
+        (op.or_, np.logical_or, [True, False], False),
+        (op.xor, np.logical_xor, [True, False], True), (op.lt, np.less, [1.0, 3.0], 2.0),
+        (op.le, np.less_equal, [1.0, 2.0], 2.0), (op.gt, np.greater, [1.0, 3.0], 2.0),
+        (op.ge, np.greater_equal, [1.0, 2.0], 2.0),
+    ]
+    fetches, expected = [], []
+    for fn, ref, value, other in binary:
+        value, v = np.array(value), tf.Variable(np.array(value))
+        other = np.array(other, dtype=value.dtype)
+        fetches += [fn(v, other), fn(other, v)]
+        expected += [ref(value, other), ref(other, value)]
+    w_value, b_value = np.array([[1.0, -2.0], [3.0, -4.0]]), np.array([True, False])
+    w, b = tf.Variable(w_value), tf.Variable(b_value)
+    fetches += [-w, abs(w), ~b, w[1, ::-1]]
+    expected += [-w_value, np.abs(w_value), ~b_value, w_value[1, ::-1]]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for got, want in zip(sess.run(fetches), expected):
+            np.testing.assert_allclose(got, want)
+    for operator in tf.Tensor.OVERLOADABLE_OPERATORS:
+        assert getattr(tf.Tensor, operator) is not getattr(object, operator, None), operator
+        assert getattr(tf.Variable, operator) is not getattr(object, operator, None), operator
+    with pytest.raises(ValueError, match="not allowed"):
+        tf.Tensor._override_operator("__eq__", lambda self, other: None)

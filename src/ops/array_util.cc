@@ -9,6 +9,7 @@
 #endif
 
 #include "ops/cpu_features.h"
+#include "ops/kernel_util.h"
 
 namespace tl {
 namespace {
@@ -42,27 +43,12 @@ void simplify(CopyLayout* l) {
 // row's index in idx[0..rank).
 inline void row_offsets(const CopyLayout& l, int rank, int64_t row, int64_t* idx, int64_t* src,
                         int64_t* dst) {
-  int64_t s = 0, t = 0;
-  for (int d = rank - 1; d >= 0; --d) {
-    idx[d] = row % l.dims[d];
-    row /= l.dims[d];
-    s += idx[d] * l.src_strides[d];
-    t += idx[d] * l.dst_strides[d];
-  }
-  *src = s;
-  *dst = t;
+  strided_offsets(l.dims, l.src_strides, l.dst_strides, rank, row, idx, src, dst);
 }
 
 // Advances idx over the first `rank` dims by one row, updating the offsets.
 inline void next_row(const CopyLayout& l, int rank, int64_t* idx, int64_t* src, int64_t* dst) {
-  for (int d = rank - 1; d >= 0; --d) {
-    *src += l.src_strides[d];
-    *dst += l.dst_strides[d];
-    if (++idx[d] < l.dims[d]) return;
-    *src -= l.dims[d] * l.src_strides[d];
-    *dst -= l.dims[d] * l.dst_strides[d];
-    idx[d] = 0;
-  }
+  next_strided_index(l.dims, l.src_strides, l.dst_strides, rank, idx, src, dst);
 }
 
 // Elements [j0, j1) of one row: t[j * ds] = s[j * ss].

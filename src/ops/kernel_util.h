@@ -108,49 +108,80 @@ struct BroadcastLayout {
 // The layout of NumPy-broadcasting `a` against `b` (fully defined, compatible shapes, no dim 0).
 void make_broadcast_layout(const Shape& a, const Shape& b, BroadcastLayout* layout);
 
-// Splits `index` over the layout's first `rank` dims into idx[0..rank) and returns the
-// matching element offsets into a and b (rank = l.rank - 1 when `index` counts inner rows).
-inline void broadcast_offsets(const BroadcastLayout& l, int rank, int64_t index, int64_t* idx,
-                              int64_t* off_a, int64_t* off_b) {
+// ---- walking strided layouts ----
+
+// Splits `index` (row-major over dims[0..rank)) into idx[0..rank) and returns its element
+// offsets along two sets of strides.
+inline void strided_offsets(const int64_t* dims, const int64_t* stride_a, const int64_t* stride_b,
+                            int rank, int64_t index, int64_t* idx, int64_t* off_a,
+                            int64_t* off_b) {
   int64_t a = 0, b = 0;
   for (int d = rank - 1; d >= 0; --d) {
-    idx[d] = index % l.dims[d];
-    index /= l.dims[d];
-    a += idx[d] * l.stride_a[d];
-    b += idx[d] * l.stride_b[d];
+    idx[d] = index % dims[d];
+    index /= dims[d];
+    a += idx[d] * stride_a[d];
+    b += idx[d] * stride_b[d];
   }
   *off_a = a;
   *off_b = b;
 }
 
-// out = fn(a, b) with NumPy broadcasting; `out` has the broadcast shape and may share the
-// buffer of an operand of that same size (each element is read before it is written).
+// Advances idx[0..rank) to the next index (row-major over dims) and the offsets with it.
+inline void next_strided_index(const int64_t* dims, const int64_t* stride_a,
+                               const int64_t* stride_b, int rank, int64_t* idx, int64_t* off_a,
+                               int64_t* off_b) {
+  for (int d = rank - 1; d >= 0; --d) {
+    *off_a += stride_a[d];
+    *off_b += stride_b[d];
+    if (++idx[d] < dims[d]) return;
+    *off_a -= dims[d] * stride_a[d];
+    *off_b -= dims[d] * stride_b[d];
+    idx[d] = 0;
+  }
+}
+
+// strided_offsets over a broadcast layout's first `rank` dims (rank = l.rank - 1 when `index`
+// counts inner rows).
+inline void broadcast_offsets(const BroadcastLayout& l, int rank, int64_t index, int64_t* idx,
+                              int64_t* off_a, int64_t* off_b) {
+  strided_offsets(l.dims, l.stride_a, l.stride_b, rank, index, idx, off_a, off_b);
+}
+
+// o[j] = fn(a[j], b[j]) for j < n, where an operand that is not `full` is one value (*a or
+// *b; at most one of them).
 template <typename In, typename Out, typename F>
+inline __attribute__((always_inline)) void binary_row(const In* a, bool a_full, const In* b,
+                                                      bool b_full, Out* o, int64_t n, F fn) {
+  if (a_full && b_full) {
+    for (int64_t j = 0; j < n; ++j) o[j] = fn(a[j], b[j]);
+  } else if (a_full) {
+    const In bv = *b;
+    for (int64_t j = 0; j < n; ++j) o[j] = fn(a[j], bv);
+  } else {
+    const In av = *a;
+    for (int64_t j = 0; j < n; ++j) o[j] = fn(av, b[j]);
+  }
+}
+
+// out = a (op) b with NumPy broadcasting, computed in rows by
+// row(const In* a, bool a_full, const In* b, bool b_full, Out* o, int64_t n), which does what
+// binary_row does (typically binary_row itself, compiled for the CPU at hand). `out` has the
+// broadcast shape and may share the buffer of an operand of that same size (each element is
+// read before it is written).
+template <typename In, typename Out, typename Row>
 void binary_map(KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& out, int64_t grain,
-                F fn) {
+                Row row) {
   const In* pa = a.data<In>();
   const In* pb = b.data<In>();
   Out* po = out.data<Out>();
   const int64_t n = out.num_elements();
   const int64_t na = a.num_elements(), nb = b.num_elements();
   if (n == 0) return;
-  if (na == n && nb == n) {
+  if ((na == n || na == 1) && (nb == n || nb == 1)) {
+    const bool a_full = na == n, b_full = nb == n;
     ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = fn(pa[i], pb[i]);
-    });
-    return;
-  }
-  if (na == 1 && nb == n) {
-    const In av = pa[0];
-    ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = fn(av, pb[i]);
-    });
-    return;
-  }
-  if (nb == 1 && na == n) {
-    const In bv = pb[0];
-    ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = fn(pa[i], bv);
+      row(pa + (a_full ? begin : 0), a_full, pb + (b_full ? begin : 0), b_full, po + begin,
+          end - begin);
     });
     return;
   }
@@ -159,32 +190,13 @@ void binary_map(KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& ou
   const int outer_rank = l.rank - 1;
   const int64_t inner = l.dims[outer_rank];
   const bool a_full = l.stride_a[outer_rank] != 0, b_full = l.stride_b[outer_rank] != 0;
-  const int64_t rows = n / inner;
-  ctx.parallel_for(rows, grain / inner + 1, [&](int64_t begin, int64_t end) {
+  ctx.parallel_for(n / inner, grain / inner + 1, [&](int64_t begin, int64_t end) {
     int64_t idx[kMaxRank];
     int64_t oa, ob;
     broadcast_offsets(l, outer_rank, begin, idx, &oa, &ob);
-    for (int64_t row = begin; row < end; ++row) {
-      Out* o = po + row * inner;
-      const In* ra = pa + oa;
-      const In* rb = pb + ob;
-      if (a_full && b_full) {
-        for (int64_t j = 0; j < inner; ++j) o[j] = fn(ra[j], rb[j]);
-      } else if (a_full) {
-        const In bv = *rb;
-        for (int64_t j = 0; j < inner; ++j) o[j] = fn(ra[j], bv);
-      } else {
-        const In av = *ra;
-        for (int64_t j = 0; j < inner; ++j) o[j] = fn(av, rb[j]);
-      }
-      for (int d = outer_rank - 1; d >= 0; --d) {
-        oa += l.stride_a[d];
-        ob += l.stride_b[d];
-        if (++idx[d] < l.dims[d]) break;
-        oa -= l.dims[d] * l.stride_a[d];
-        ob -= l.dims[d] * l.stride_b[d];
-        idx[d] = 0;
-      }
+    for (int64_t r = begin; r < end; ++r) {
+      row(pa + oa, a_full, pb + ob, b_full, po + r * inner, inner);
+      next_strided_index(l.dims, l.stride_a, l.stride_b, outer_rank, idx, &oa, &ob);
     }
   });
 }

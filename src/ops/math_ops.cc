@@ -55,21 +55,11 @@ void unary_span(const In* x, Out* y, int64_t n) {
   unary_loop_generic<Fn>(x, y, n);
 }
 
-// o[j] = fn(a[j], b[j]) for j < n, where the operand that is not `full` (at most one) is one
-// value.
+// o[j] = fn(a[j], b[j]) for j < n (kernel_util.h's binary_row with Fn).
 template <typename Fn, typename In, typename Out>
 TL_ALWAYS_INLINE void binary_loop(const In* a, bool a_full, const In* b, bool b_full, Out* o,
                                   int64_t n) {
-  const Fn fn;
-  if (a_full && b_full) {
-    for (int64_t j = 0; j < n; ++j) o[j] = fn(a[j], b[j]);
-  } else if (a_full) {
-    const In bv = *b;
-    for (int64_t j = 0; j < n; ++j) o[j] = fn(a[j], bv);
-  } else {
-    const In av = *a;
-    for (int64_t j = 0; j < n; ++j) o[j] = fn(av, b[j]);
-  }
+  binary_row(a, a_full, b, b_full, o, n, Fn{});
 }
 template <typename Fn, typename In, typename Out>
 TL_TARGET_AVX2 void binary_loop_avx2(const In* a, bool a_full, const In* b, bool b_full, Out* o,
@@ -94,48 +84,6 @@ void unary_apply(KernelContext& ctx, const Tensor& x, Tensor& y, int64_t grain) 
   Out* py = y.data<Out>();
   ctx.parallel_for(x.num_elements(), grain, [&](int64_t b, int64_t e) {
     unary_span<Fn>(px + b, py + b, e - b);
-  });
-}
-
-// out = fn(a, b) with NumPy broadcasting (the layout of kernel_util.h's binary_map, with
-// vectorised rows). `out` may share an operand's buffer when it has the output's size.
-template <typename Fn, typename In, typename Out>
-void binary_apply(KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& out,
-                  int64_t grain) {
-  const In* pa = a.data<In>();
-  const In* pb = b.data<In>();
-  Out* po = out.data<Out>();
-  const int64_t n = out.num_elements();
-  const int64_t na = a.num_elements(), nb = b.num_elements();
-  if (n == 0) return;
-  if ((na == n || na == 1) && (nb == n || nb == 1)) {
-    const bool a_full = na == n, b_full = nb == n;
-    ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
-      binary_span<Fn>(pa + (a_full ? begin : 0), a_full, pb + (b_full ? begin : 0), b_full,
-                      po + begin, end - begin);
-    });
-    return;
-  }
-  BroadcastLayout l;
-  make_broadcast_layout(a.shape(), b.shape(), &l);
-  const int outer_rank = l.rank - 1;
-  const int64_t inner = l.dims[outer_rank];
-  const bool a_full = l.stride_a[outer_rank] != 0, b_full = l.stride_b[outer_rank] != 0;
-  ctx.parallel_for(n / inner, grain / inner + 1, [&](int64_t begin, int64_t end) {
-    int64_t idx[kMaxRank];
-    int64_t oa, ob;
-    broadcast_offsets(l, outer_rank, begin, idx, &oa, &ob);
-    for (int64_t row = begin; row < end; ++row) {
-      binary_span<Fn>(pa + oa, a_full, pb + ob, b_full, po + row * inner, inner);
-      for (int d = outer_rank - 1; d >= 0; --d) {
-        oa += l.stride_a[d];
-        ob += l.stride_b[d];
-        if (++idx[d] < l.dims[d]) break;
-        oa -= l.dims[d] * l.stride_a[d];
-        ob -= l.dims[d] * l.stride_b[d];
-        idx[d] = 0;
-      }
-    }
   });
 }
 
@@ -232,8 +180,10 @@ TL_FLOAT_UNARY(Cos, std::cos(x))
 
 // The transcendental functions with a vectorised float32 version.
 #if TL_HAVE_SIMD_MATH
-#define TL_SIMD_MAP(fn) \
-  static void simd(const float* x, float* y, int64_t n) { simd::map_ps<simd::fn>(x, y, n); }
+#define TL_SIMD_MAP(fn)                                   \
+  static void simd(const float* x, float* y, int64_t n) { \
+    simd::map_ps(simd::VecFn<simd::fn>{}, x, y, n);       \
+  }
 #else
 #define TL_SIMD_MAP(fn)
 #endif
@@ -392,7 +342,8 @@ Status binary_kernel(KernelContext& ctx) {
   return dispatch(List{}, x.dtype(), Fn::kName, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using Out = decltype(Fn{}(T(), T()));
-    binary_apply<Fn, T, Out>(ctx, x, ctx.input(1), ctx.output(0), kElementwiseGrain);
+    binary_map<T, Out>(ctx, x, ctx.input(1), ctx.output(0), kElementwiseGrain,
+                      binary_span<Fn, T, Out>);
   });
 }
 

@@ -3,121 +3,25 @@
 //
 // Row ops (Softmax, LogSoftmax, the cross-entropies) see their input as [rows, classes], the
 // classes being the last dim, and run rows in parallel. Each row subtracts its max before exp,
-// so logits of any size give finite results. float32 loops use AVX2 (with the exp and log
-// below) when the CPU has it; other types run generic loops.
+// so logits of any size give finite results. float32 loops use AVX2 (with the exp and log of
+// simd_math.h) when the CPU has it; other types run generic loops.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define TL_NN_AVX2 1
-#endif
-
 #include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
+#include "ops/simd_math.h"
 
 namespace tl {
 namespace {
 
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-
-// ---- float32 AVX2 math (Cephes polynomials, about 2 ulp) ----
-
-#ifdef TL_NN_AVX2
-// exp(x) over the whole float range (subnormal results included); NaN stays NaN.
-TL_TARGET_AVX2 inline __m256 exp_avx2(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-103.972084f), hi = _mm256_set1_ps(88.7228394f);
-  const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  const __m256 overflow = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
-  x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));  // NOTE: operand order keeps NaN
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  // 2^n for n in [-150, 128] as 2^n1 * 2^n2, both factors normal floats.
-  const __m256i ni = _mm256_cvtps_epi32(n);
-  const __m256i n1 = _mm256_srai_epi32(ni, 1);
-  const __m256i n2 = _mm256_sub_epi32(ni, n1);
-  const __m256i bias = _mm256_set1_epi32(127);
-  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
-  y = _mm256_andnot_ps(underflow, y);
-  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), overflow);
-}
-
-// exp(x) - 1, accurate near 0 (a Taylor polynomial where |x| < 0.35).
-TL_TARGET_AVX2 inline __m256 expm1_avx2(__m256 x) {
-  __m256 p = _mm256_set1_ps(1.0f / 5040);
-  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 720));
-  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 120));
-  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 24));
-  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 6));
-  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(0.5f));
-  const __m256 taylor = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), x);
-  const __m256 big = _mm256_sub_ps(exp_avx2(x), _mm256_set1_ps(1.0f));
-  const __m256 abs = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-  return _mm256_blendv_ps(big, taylor, _mm256_cmp_ps(abs, _mm256_set1_ps(0.35f), _CMP_LT_OQ));
-}
-
-// log(x) for normal x > 0.
-TL_TARGET_AVX2 inline __m256 log_avx2(__m256 x) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256i bits = _mm256_castps_si256(x);
-  __m256 e = _mm256_cvtepi32_ps(
-      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
-  __m256 m = _mm256_castsi256_ps(_mm256_or_si256(
-      _mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
-  // m in [0.5, 1): fold into [sqrt(0.5), sqrt(2)) - 1.
-  const __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
-  e = _mm256_sub_ps(e, _mm256_and_ps(small, one));
-  m = _mm256_add_ps(_mm256_sub_ps(m, one), _mm256_and_ps(small, m));
-  const __m256 z = _mm256_mul_ps(m, m);
-  __m256 p = _mm256_set1_ps(7.0376836292e-2f);
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.1514610310e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.1676998740e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.2420140846e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(1.4249322787e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-1.6668057665e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(2.0000714765e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(-2.4999993993e-1f));
-  p = _mm256_fmadd_ps(p, m, _mm256_set1_ps(3.3333331174e-1f));
-  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, m), z);
-  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
-  y = _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), z, y);
-  return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), _mm256_add_ps(m, y));
-}
-
-// log(1 + x) for x >= 0, accurate for tiny x: log(u) * x / (u - 1) with u = 1 + x rounded.
-TL_TARGET_AVX2 inline __m256 log1p_avx2(__m256 x) {
-  const __m256 u = _mm256_add_ps(x, _mm256_set1_ps(1.0f));
-  const __m256 d = _mm256_sub_ps(u, _mm256_set1_ps(1.0f));
-  const __m256 exact = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ);
-  const __m256 r = _mm256_mul_ps(log_avx2(u), _mm256_div_ps(x, _mm256_blendv_ps(d, x, exact)));
-  return _mm256_blendv_ps(r, x, exact);
-}
-
-// The sum of the 8 lanes.
-TL_TARGET_AVX2 inline float hsum_avx2(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-#endif
 
 // ---- elementwise activations ----
 // Each is a functor built from the op's attributes: a scalar operator() for every dtype and,
@@ -128,7 +32,7 @@ struct Relu6Fn {
   explicit Relu6Fn(const AttrMap&) {}
   template <typename T>
   T operator()(T x) const { return x < T(0) ? T(0) : (x > T(6) ? T(6) : x); }  // NaN passes
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 x) const {
     return _mm256_min_ps(_mm256_set1_ps(6.0f), _mm256_max_ps(_mm256_setzero_ps(), x));
   }
@@ -140,7 +44,7 @@ struct LeakyReluFn {
   explicit LeakyReluFn(const AttrMap& attrs) : alpha(attrs.get<double>("alpha")) {}
   template <typename T>
   T operator()(T x) const { return x > T(0) ? x : x * static_cast<T>(alpha); }
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 x) const {
     const __m256 scaled = _mm256_mul_ps(x, _mm256_set1_ps(static_cast<float>(alpha)));
     return _mm256_blendv_ps(scaled, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
@@ -154,9 +58,10 @@ struct EluFn {
   explicit EluFn(const AttrMap&) {}
   template <typename T>
   T operator()(T x) const { return x < T(0) ? std::expm1(x) : x; }
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 x) const {
-    return _mm256_blendv_ps(x, expm1_avx2(x), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+    const __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(x, simd::expm1_ps(x), negative);
   }
 #endif
 };
@@ -169,10 +74,10 @@ struct SeluFn {
     return x < T(0) ? static_cast<T>(kSeluScale * kSeluAlpha) * std::expm1(x)
                     : static_cast<T>(kSeluScale) * x;
   }
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 x) const {
     const __m256 neg = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale * kSeluAlpha)),
-                                     expm1_avx2(x));
+                                     simd::expm1_ps(x));
     const __m256 pos = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale)), x);
     return _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
   }
@@ -187,11 +92,11 @@ struct SoftplusFn {
   T operator()(T x) const {
     return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
   }
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 x) const {
     const __m256 neg_abs = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
     return _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), x),
-                         log1p_avx2(exp_avx2(neg_abs)));
+                         simd::log1p_ps(simd::exp_ps(neg_abs)));
   }
 #endif
 };
@@ -203,23 +108,10 @@ inline void map_scalar(const Fn& fn, const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
 template <typename Fn, typename T>
 TL_TARGET_AVX2 void map_scalar_avx2(const Fn& fn, const T* x, T* y, int64_t n) {
   map_scalar(fn, x, y, n);
-}
-
-// y[i] = fn(x[i]) for float32, 8 lanes at a time; the tail goes through a padded block.
-template <typename Fn>
-TL_TARGET_AVX2 void map_avx2(const Fn& fn, const float* x, float* y, int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fn.vec(_mm256_loadu_ps(x + i)));
-  if (i < n) {
-    alignas(32) float tail[8] = {};
-    std::copy(x + i, x + n, tail);
-    _mm256_store_ps(tail, fn.vec(_mm256_load_ps(tail)));
-    std::copy(tail, tail + (n - i), y + i);
-  }
 }
 #endif
 
@@ -232,10 +124,10 @@ Status activation_kernel(KernelContext& ctx) {
     const T* px = x.data<T>();
     T* py = ctx.output(0).data<T>();
     void (*map)(const Fn&, const T*, T*, int64_t) = &map_scalar<Fn, T>;
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
     if (cpu_has_avx2()) {
       if constexpr (std::is_same_v<T, float>) {
-        map = &map_avx2<Fn>;
+        map = &simd::map_ps<Fn>;
       } else {
         map = &map_scalar_avx2<Fn, T>;
       }
@@ -288,7 +180,7 @@ struct GenericRows {
   }
 };
 
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
 struct Avx2Rows {
   using Acc = float;
   TL_TARGET_AVX2 static float max(const float* x, int64_t n) {
@@ -307,7 +199,7 @@ struct Avx2Rows {
     __m256 sum = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+      const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
       _mm256_storeu_ps(y + i, e);
       sum = _mm256_add_ps(sum, e);
     }
@@ -315,21 +207,21 @@ struct Avx2Rows {
       alignas(32) float tail[8];
       std::fill(tail, tail + 8, -std::numeric_limits<float>::infinity());
       std::copy(x + i, x + n, tail);
-      const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_load_ps(tail), vm));
+      const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_load_ps(tail), vm));
       _mm256_store_ps(tail, e);
       std::copy(tail, tail + (n - i), y + i);
       sum = _mm256_add_ps(sum, e);
     }
-    return hsum_avx2(sum);
+    return simd::hsum_ps(sum);
   }
   TL_TARGET_AVX2 static float sum_exp(const float* x, float m, int64_t n) {
     const __m256 vm = _mm256_set1_ps(m);
     __m256 sum = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      sum = _mm256_add_ps(sum, exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm)));
+      sum = _mm256_add_ps(sum, simd::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm)));
     }
-    float total = hsum_avx2(sum);
+    float total = simd::hsum_ps(sum);
     for (; i < n; ++i) total += std::exp(x[i] - m);
     return total;
   }
@@ -349,7 +241,7 @@ struct Avx2Rows {
       loss = _mm256_fmadd_ps(l, _mm256_sub_ps(vc, _mm256_loadu_ps(x + i)), loss);
       _mm256_storeu_ps(bp + i, _mm256_fmsub_ps(_mm256_loadu_ps(bp + i), vinv, l));
     }
-    float total = hsum_avx2(loss);
+    float total = simd::hsum_ps(loss);
     for (; i < n; ++i) {
       total += labels[i] * (log_sum - (x[i] - m));
       bp[i] = bp[i] * inv - labels[i];
@@ -367,7 +259,7 @@ int64_t row_grain(int64_t classes) {
 // Calls fn(Rows{}) with the row math for T: AVX2 for float32 when the CPU has it.
 template <typename T, typename F>
 void with_rows(F&& fn) {
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
   if constexpr (std::is_same_v<T, float>) {
     if (cpu_has_avx2()) return fn(Avx2Rows{});
   }
@@ -577,7 +469,7 @@ inline void add_row(const T* x, const T* b, bool broadcast, T* y, int64_t n) {
   }
 }
 
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
 template <typename T>
 TL_TARGET_AVX2 void add_row_avx2(const T* x, const T* b, bool broadcast, T* y, int64_t n) {
   add_row(x, b, broadcast, y, n);
@@ -604,7 +496,7 @@ Status bias_add_kernel(KernelContext& ctx) {
     const int64_t row_len = nchw ? inner : channels;
     const int64_t rows = x.num_elements() / row_len;
     auto row_fn = &add_row<T>;
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
     if (cpu_has_avx2()) row_fn = &add_row_avx2<T>;
 #endif
     ctx.parallel_for(rows, kElementwiseGrain / row_len + 1, [&](int64_t b, int64_t e) {
@@ -651,7 +543,7 @@ inline double sum_squares(const T* x, int64_t n) {
   return total;
 }
 
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
 template <typename T>
 TL_TARGET_AVX2 double sum_squares_avx2(const T* x, int64_t n) {
   return sum_squares(x, n);
@@ -665,7 +557,7 @@ Status l2_loss_kernel(KernelContext& ctx) {
     const T* px = x.data<T>();
     const int64_t n = x.num_elements();
     auto sum_fn = &sum_squares<T>;
-#ifdef TL_NN_AVX2
+#if TL_HAVE_SIMD_MATH
     if (cpu_has_avx2()) sum_fn = &sum_squares_avx2<T>;
 #endif
     const int64_t pieces = (n + kL2Piece - 1) / kL2Piece;

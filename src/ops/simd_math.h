@@ -1,7 +1,9 @@
-// Vectorised float32 exp, log, tanh and sigmoid for AVX2 (8 lanes), with the special values
-// of the C library (inf, NaN, zero, subnormals) and errors of about 1-2 ulp.
+// Vectorised float32 exp, expm1, log, log1p, tanh and sigmoid for AVX2 (8 lanes), with the
+// special values of the C library (inf, NaN, zero, subnormals) and errors of about 1-2 ulp;
+// and a horizontal sum.
 //
-//   if (cpu_has_avx2()) simd::exp_avx2(x, y, n); else for (...) y[i] = std::exp(x[i]);
+//   if (cpu_has_avx2()) simd::map_ps(simd::VecFn<simd::exp_ps>{}, x, y, n);
+//   else for (...) y[i] = std::exp(x[i]);
 //
 // The polynomials are Cephes' (S. L. Moshier), with the usual range reductions:
 // exp: x = n ln2 + r, |r| <= ln2/2, e^x = 2^n e^r; log: x = 2^e m, sqrt(1/2) <= m < sqrt(2).
@@ -118,16 +120,53 @@ TL_SIMD_INLINE __m256 sigmoid_ps(__m256 x) {
   return _mm256_div_ps(num, _mm256_add_ps(splat(1.0f), e));
 }
 
-// y[i] = F(x[i]) for i < n, 8 at a time; the last partial vector goes through a padded copy.
-// `y` may be `x`.
+// e^x - 1, accurate near 0: a Taylor polynomial where |x| < 0.35, e^x - 1 elsewhere.
+TL_SIMD_INLINE __m256 expm1_ps(__m256 x) {
+  __m256 p = splat(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 720));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 120));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 24));
+  p = _mm256_fmadd_ps(p, x, splat(1.0f / 6));
+  p = _mm256_fmadd_ps(p, x, splat(0.5f));
+  const __m256 taylor = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), x);
+  const __m256 big = _mm256_sub_ps(exp_ps(x), splat(1.0f));
+  const __m256 ax = _mm256_andnot_ps(splat(-0.0f), x);
+  return _mm256_blendv_ps(big, taylor, _mm256_cmp_ps(ax, splat(0.35f), _CMP_LT_OQ));
+}
+
+// ln(1 + x) for x >= 0, accurate for tiny x: log(u) * x / (u - 1) with u = 1 + x rounded.
+TL_SIMD_INLINE __m256 log1p_ps(__m256 x) {
+  const __m256 u = _mm256_add_ps(x, splat(1.0f));
+  const __m256 d = _mm256_sub_ps(u, splat(1.0f));
+  const __m256 exact = _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ);
+  const __m256 r = _mm256_mul_ps(log_ps(u), _mm256_div_ps(x, _mm256_blendv_ps(d, x, exact)));
+  return _mm256_blendv_ps(r, x, exact);
+}
+
+// The sum of the 8 lanes.
+TL_SIMD_INLINE float hsum_ps(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// A vector function as a map_ps functor.
 template <__m256 (*F)(__m256)>
-TL_TARGET_AVX2 void map_ps(const float* x, float* y, int64_t n) {
+struct VecFn {
+  TL_SIMD_INLINE __m256 vec(__m256 x) const { return F(x); }
+};
+
+// y[i] = fn(x[i]) for i < n, 8 at a time through fn.vec(__m256); the last partial vector goes
+// through a padded copy. `y` may be `x`.
+template <typename Fn>
+TL_TARGET_AVX2 void map_ps(const Fn& fn, const float* x, float* y, int64_t n) {
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(x + i)));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fn.vec(_mm256_loadu_ps(x + i)));
   if (i < n) {
     float tail[8] = {};
     std::memcpy(tail, x + i, static_cast<size_t>(n - i) * sizeof(float));
-    _mm256_storeu_ps(tail, F(_mm256_loadu_ps(tail)));
+    _mm256_storeu_ps(tail, fn.vec(_mm256_loadu_ps(tail)));
     std::memcpy(y + i, tail, static_cast<size_t>(n - i) * sizeof(float));
   }
 }

@@ -72,6 +72,18 @@ Status slice_sizes(const Shape& in, const int64_t* begin, const int64_t* size, S
   return Status::OK();
 }
 
+// The input's dims as a shape of rank `rank`: `in`, or `rank` unknown dims when in's rank is
+// unknown. False when `rank` is unknown or out of range (the output's rank is then unknown).
+bool input_dims(const Shape& in, int rank, Shape* dims) {
+  if (rank < 0 || rank > kMaxRank) return false;
+  *dims = in;
+  if (!in.rank_known()) {
+    *dims = Shape();
+    for (int d = 0; d < rank; ++d) dims->add_dim(kUnknownDim);
+  }
+  return true;
+}
+
 Status slice_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
@@ -91,14 +103,10 @@ Status slice_shape(InferenceContext& ctx) {
     }
     rank = static_cast<int>(s->dim(0));
   }
-  if (rank < 0 || rank > kMaxRank) {
+  Shape in_dims;
+  if (!input_dims(in, rank, &in_dims)) {
     ctx.set_output(0, ctx.input_dtype(0), Shape::unknown());
     return Status::OK();
-  }
-  Shape in_dims = in;
-  if (!in.rank_known()) {
-    in_dims = Shape();
-    for (int d = 0; d < rank; ++d) in_dims.add_dim(kUnknownDim);
   }
   std::vector<int64_t> begin, size;
   if (ctx.input_value(1)) begin = read_ints(*ctx.input_value(1));
@@ -373,14 +381,10 @@ Status pad_shape(InferenceContext& ctx) {
     return shape_error(ctx, "The first dimension of paddings must be the rank of inputs" +
                                 ps.to_string() + " " + in.to_string());
   }
-  if (rank < 0 || rank > kMaxRank) {
+  Shape in_dims;
+  if (!input_dims(in, rank, &in_dims)) {
     ctx.set_output(0, ctx.input_dtype(0), Shape::unknown());
     return Status::OK();
-  }
-  Shape in_dims = in;
-  if (!in.rank_known()) {
-    in_dims = Shape();
-    for (int d = 0; d < rank; ++d) in_dims.add_dim(kUnknownDim);
   }
   Shape out;
   if (const Tensor* p = ctx.input_value(1)) {

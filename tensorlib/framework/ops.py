@@ -34,6 +34,24 @@ class Tensor:
     __array_priority__ = 100
     __array_ufunc__ = None
 
+    # The Python operators that build ops (defined by math_ops and array_ops through
+    # _override_operator); == and != stay identity tests, as in TF1's graph mode.
+    OVERLOADABLE_OPERATORS = (
+        "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+        "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__",
+        "__pow__", "__rpow__", "__matmul__", "__rmatmul__",
+        "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__",
+        "__lt__", "__le__", "__gt__", "__ge__",
+        "__neg__", "__abs__", "__invert__", "__getitem__",
+    )
+
+    @classmethod
+    def _override_operator(cls, operator, func):
+        """Makes `func` the Tensor's `operator` (one of OVERLOADABLE_OPERATORS)."""
+        if operator not in cls.OVERLOADABLE_OPERATORS:
+            raise ValueError(f"Overriding {operator} is not allowed")
+        setattr(cls, operator, func)
+
     def __init__(self, op, value_index, dtype):
         self._op = op
         self._value_index = value_index

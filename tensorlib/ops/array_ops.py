@@ -516,4 +516,4 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
         return gather(flat, indices, axis=axis, name=scope)
 
 
-ops.Tensor.__getitem__ = _slice_helper
+ops.Tensor._override_operator("__getitem__", _slice_helper)

@@ -244,17 +244,15 @@ def where(condition, x=None, y=None, name=None):
     """With x and y: elements of x where `condition` is true, else of y (TF1's Select: a 1-D
     condition may pick whole rows of x and y by their first dim). With neither: the int64
     coordinates [num_true, rank] of the true elements of `condition`."""
-    condition = convert_to_tensor(condition, name="condition")
-    if x is None and y is None:
-        return ops.apply_op("Where", [condition], name=name).outputs[0]
     if x is None or y is None:
-        raise ValueError("x and y must both be non-None or both be None.")
+        return where_v2(condition, x, y, name=name)
+    condition = convert_to_tensor(condition, name="condition")
     x, y = _binary_inputs(x, y)
     rank_c, rank_x = condition.shape.ndims, x.shape.ndims
     if rank_c == 1 and rank_x is not None and rank_x > 1:
         from tensorlib.ops import array_ops
         condition = array_ops.reshape(condition, [-1] + [1] * (rank_x - 1))
-    return ops.apply_op("SelectV2", [condition, x, y], name=name or "Select").outputs[0]
+    return where_v2(condition, x, y, name=name or "Select")
 
 
 def where_v2(condition, x=None, y=None, name=None):
@@ -315,34 +313,99 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                         name=name or "MatMul").outputs[0]
 
 
-def _as_matrices(x, batch, split, what):
-    """x as a batch of matrices [x's first `batch` dims..., rows, cols], where rows joins the
-    `split` dims after the batch dims and cols the rest. Reshaped only when needed; the
-    reshape needs all but one of its dims known (that one becomes -1)."""
+def _dims(x):
+    """x's dims (rank known): Python ints where statically known, scalar int32 tensors read
+    from tf.shape(x) elsewhere."""
     from tensorlib.ops import array_ops
-    dims = x.shape.as_list()
-    if len(dims) == batch + 2 and split == 1:
+    static = x.shape.as_list()
+    if None not in static:
+        return static
+    shape = array_ops.shape(x)
+    return [shape[i] if d is None else d for i, d in enumerate(static)]
+
+
+def _product(dims):
+    """The product of dims from _dims: an int when all are known, else a scalar tensor."""
+    known = int(np.prod([d for d in dims if not isinstance(d, ops.Tensor)], dtype=np.int64))
+    unknown = [d for d in dims if isinstance(d, ops.Tensor)]
+    if not unknown:
+        return known
+    result = unknown[0]
+    for d in unknown[1:]:
+        result = multiply(result, d)
+    return result if known == 1 else multiply(result, known)
+
+
+def _reshape(x, dims, name=None):
+    """x reshaped to dims from _dims/_product; the static shape keeps the known ones."""
+    from tensorlib.ops import array_ops
+    if x.shape.as_list() == dims:
+        return x if name is None else array_ops.identity(x, name=name)
+    if not any(isinstance(d, ops.Tensor) for d in dims):
+        return array_ops.reshape(x, dims, name=name)
+    result = array_ops.reshape(x, array_ops.stack(dims), name=name)
+    result.set_shape([None if isinstance(d, ops.Tensor) else d for d in dims])
+    return result
+
+
+def _transposed(x, perm):
+    """x with its dims permuted by perm (x itself when perm is the identity)."""
+    from tensorlib.ops import array_ops
+    if list(perm) == list(range(len(perm))):
         return x
-    rows, cols = dims[batch:batch + split], dims[batch + split:]
+    return array_ops.transpose(x, list(perm))
 
-    def size(group):
-        return None if None in group else int(np.prod(group, dtype=np.int64))
 
-    shape = dims[:batch] + [size(rows), size(cols)]
-    if shape.count(None) > 1:
-        raise ValueError(f"{what} needs all but one dim of {x.name} known, got {x.shape}")
-    return array_ops.reshape(x, [-1 if d is None else d for d in shape])
+def _contract(a, batch_a, free_a, sum_a, b, batch_b, free_b, sum_b):
+    """The batch matrix product of a and b over the axes sum_a of a and sum_b of b (paired in
+    order), with the batch axes batch_a and batch_b (paired, of equal sizes) leading the result,
+    then a's free axes free_a and b's free_b, in the orders given. Each operand is
+    transposed only when its axes are not already in [batch, rows, cols] or [batch, cols,
+    rows] order; matmul transposes the latter itself."""
+    dims_a, dims_b = _dims(a), _dims(b)
+
+    def as_batch_matrix(x, dims, batch, first, second):
+        """(x as [batch dims..., prod(first), prod(second)], False); or, when x's axes lie in
+        the order batch + second + first, (x as [batch dims..., prod(second), prod(first)],
+        True): matmul then transposes it."""
+        for rows, cols, flag in ((first, second, False), (second, first, True)):
+            if batch + rows + cols == list(range(len(dims))):
+                break
+        else:
+            rows, cols, flag = first, second, False
+            x = _transposed(x, batch + rows + cols)
+        shape = [dims[i] for i in batch] + [_product([dims[i] for i in rows]),
+                                            _product([dims[i] for i in cols])]
+        return _reshape(x, shape), flag
+
+    ma, trans_a = as_batch_matrix(a, dims_a, batch_a, free_a, sum_a)
+    mb, trans_b = as_batch_matrix(b, dims_b, batch_b, sum_b, free_b)
+    product = matmul(ma, mb, transpose_a=trans_a, transpose_b=trans_b)
+    return _reshape(product, [dims_a[i] for i in batch_a + free_a] +
+                    [dims_b[j] for j in free_b])
 
 
 def tensordot(a, b, axes, name=None):
-    """Sums the products of a and b over the axes `axes` (an int N: the last N of a with the
-    first N of b; or a pair of axis lists) and keeps the other axes, a's first.
+    """Tensor contraction of a and b along specified axes and outer product.
 
-    The contraction runs as one matmul of a and b seen as matrices; the contracted axes must
-    therefore be leading or trailing in each operand, in the same order in both (the forms
-    that need no transpose of the data); others raise a ValueError."""
-    from tensorlib.ops import array_ops
-    with ops.name_scope(name, "Tensordot") as scope:
+    Sums the products of the elements of `a` and `b` over the axes `axes`: an int N (the last
+    N axes of `a` with the first N of `b`) or a pair of equally long axis lists (`a`'s
+    axes[0][i] with `b`'s axes[1][i]). The result has `a`'s other axes, then `b`'s, in order.
+    Dims may be unknown until the graph runs; the ranks must be known.
+
+    Args:
+      a: `Tensor` of type `float32` or `float64`.
+      b: `Tensor` with the same type as `a`.
+      axes: Either a scalar `N`, or a pair of axis lists (or of single axes) of equal length.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor` with the same type as `a`.
+
+    Raises:
+      ValueError: If the shapes of `a`, `b`, and `axes` are incompatible.
+    """
+    with ops.name_scope(name, "Tensordot", [a, b, axes]) as scope:
         a, b = _binary_inputs(a, b)
         ra, rb = a.shape.ndims, b.shape.ndims
         if ra is None or rb is None:
@@ -352,47 +415,35 @@ def tensordot(a, b, axes, name=None):
                 raise ValueError(f"'axes' must be at most the rank of a and b, got {axes}")
             axes_a, axes_b = list(range(ra - axes, ra)), list(range(axes))
         else:
-            if len(axes) != 2:
+            if isinstance(axes, ops.Tensor) or len(axes) != 2:
                 raise ValueError("'axes' must be an int or a pair of axis lists")
             axes_a, axes_b = ([axes[0]] if np.isscalar(axes[0]) else list(axes[0]),
                               [axes[1]] if np.isscalar(axes[1]) else list(axes[1]))
             if len(axes_a) != len(axes_b):
                 raise ValueError(f"Different number of contraction axes 'a' and 'b', "
                                  f"{len(axes_a)} != {len(axes_b)}.")
-            axes_a = [int(i) % ra if ra else int(i) for i in axes_a]
-            axes_b = [int(i) % rb if rb else int(i) for i in axes_b]
+            for axs, rank, which in ((axes_a, ra, "a"), (axes_b, rb, "b")):
+                for i in axs:
+                    if not -rank <= int(i) < rank:
+                        raise ValueError(f"Axis {int(i)} of {which} is out of range for rank "
+                                         f"{rank}")
+            axes_a = [int(i) % ra for i in axes_a]
+            axes_b = [int(i) % rb for i in axes_b]
+            if len(set(axes_a)) != len(axes_a) or len(set(axes_b)) != len(axes_b):
+                raise ValueError(f"tensordot: repeated axes in {axes}")
+            # Contracting in a's axis order leaves a untransposed whenever that is possible.
             pairs = sorted(zip(axes_a, axes_b))
             axes_a, axes_b = [p[0] for p in pairs], [p[1] for p in pairs]
-        k = len(axes_a)
         dims_a, dims_b = a.shape.as_list(), b.shape.as_list()
         for i, j in zip(axes_a, axes_b):
             if dims_a[i] is not None and dims_b[j] is not None and dims_a[i] != dims_b[j]:
                 raise ValueError(f"Dimension {i} of a ({dims_a[i]}) and dimension {j} of b "
                                  f"({dims_b[j]}) must be equal to contract them")
-
-        def placement(axs, rank):
-            if axs == list(range(rank - k, rank)):
-                return "trailing"
-            if axs == list(range(k)):
-                return "leading"
-            raise ValueError(f"tensordot contracts axes {axs} of a rank-{rank} operand: only "
-                             "leading or trailing runs of axes, in order, are supported")
-
-        place_a, place_b = placement(axes_a, ra), placement(axes_b, rb)
-        free_a = dims_a[:ra - k] if place_a == "trailing" else dims_a[k:]
-        free_b = dims_b[k:] if place_b == "leading" else dims_b[:rb - k]
-        ma = _as_matrices(a, 0, ra - k if place_a == "trailing" else k, "tensordot")
-        mb = _as_matrices(b, 0, k if place_b == "leading" else rb - k, "tensordot")
-        product = matmul(ma, mb, transpose_a=place_a == "leading",
-                         transpose_b=place_b == "trailing")
-        out_dims = free_a + free_b
-        if len(out_dims) == 2 and ra - k == 1 and rb - k == 1:
-            return array_ops.identity(product, name=scope)
-        if out_dims.count(None) > 1:
-            raise ValueError("tensordot needs all but one of the output dims known, got "
-                             f"{out_dims}")
-        return array_ops.reshape(product, [-1 if d is None else d for d in out_dims],
-                                 name=scope)
+        free_a = [i for i in range(ra) if i not in axes_a]
+        free_b = [j for j in range(rb) if j not in axes_b]
+        from tensorlib.ops import array_ops
+        return array_ops.identity(_contract(a, [], free_a, axes_a, b, [], free_b, axes_b),
+                                  name=scope)
 
 
 def _einsum_parse(equation, num_inputs):
@@ -412,9 +463,12 @@ def _einsum_parse(equation, num_inputs):
     for term in terms + [out]:
         if not all(c in string.ascii_letters for c in term):
             raise ValueError(f"einsum: invalid subscripts in {equation!r}")
+    for term in terms:
         if len(set(term)) != len(term):
-            raise ValueError(f"einsum: repeated subscripts in one term (traces, diagonals) "
-                             f"are not supported: {equation!r}")
+            raise ValueError(f"einsum: a subscript repeated within one operand (a trace or a "
+                             f"diagonal) is not supported: {equation!r}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"einsum: output subscripts repeat in {equation!r}")
     for c in out:
         if not any(c in t for t in terms):
             raise ValueError(f"einsum: output subscript {c!r} is in no input: {equation!r}")
@@ -429,95 +483,87 @@ def _einsum_sum_out(x, term, keep):
     return reduce_sum(x, axis=axes), "".join(c for c in term if c in keep)
 
 
-def _einsum_unsupported(equation, why):
-    return ValueError(f"einsum: {equation!r} is not supported: {why} (transposes are not "
-                      "available yet)")
+def _einsum_pair(a, ta, b, tb, keep):
+    """The einsum of a (subscripts ta) and b (tb) keeping the subscripts in `keep`, and its
+    subscripts: the shared kept ones (batch), then a's own, then b's own."""
+    a, ta = _einsum_sum_out(a, ta, keep + tb)
+    b, tb = _einsum_sum_out(b, tb, keep + ta)
+    batch = [c for c in ta if c in tb and c in keep]
+    summed = [c for c in ta if c in tb and c not in keep]
+    own_a = [c for c in ta if c not in tb]
+    own_b = [c for c in tb if c not in ta]
+    term = "".join(batch + own_a + own_b)
+    if not summed:
+        # A broadcast product: both operands laid out as `term`, size 1 where they lack one.
+        from tensorlib.ops import array_ops
+        a = _transposed(a, [ta.index(c) for c in batch + own_a])
+        b = _transposed(b, [tb.index(c) for c in batch + own_b])
+        if own_b:
+            a = _reshape(a, _dims(a) + [1] * len(own_b))
+        if own_a:
+            dims_b = _dims(b)
+            b = _reshape(b, dims_b[:len(batch)] + [1] * len(own_a) + dims_b[len(batch):])
+        return multiply(a, b), term
+    return _contract(a, [ta.index(c) for c in batch], [ta.index(c) for c in own_a],
+                     [ta.index(c) for c in summed], b, [tb.index(c) for c in batch],
+                     [tb.index(c) for c in own_b], [tb.index(c) for c in summed]), term
 
 
 def einsum(equation, *inputs, **kwargs):
-    """Sums of products of the inputs' elements as the subscripts of `equation` describe
-    ('ij,jk->ik'). Supported: one or two operands, with each operand's and the output's
-    subscripts ordered so that no axis has to move: matmul and batch matmul (any operand
-    transposed in the matrix dims), contractions of leading or trailing axes, outer and
-    elementwise products, sums over axes. Others raise a ValueError."""
+    """A generalized contraction between tensors of arbitrary dimension.
+
+    Sums of products of the inputs' elements as the subscripts of `equation` describe, e.g.
+    'ij,jk->ik' (matmul), 'bij,bkj->bik' (batch matmul with b transposed), 'ij->ji'
+    (transpose), 'ijk->k' (a sum), 'i,j->ij' (outer product), 'ij,ij->' (a dot product).
+    Without '->' the output has the subscripts that appear once, in alphabetical order. The
+    operands are combined two at a time, from the left. Not supported: ellipses ('...') and
+    a subscript repeated within one operand (a trace or a diagonal, 'ii->i'); both raise a
+    ValueError.
+
+    Args:
+      equation: a `str` describing the contraction.
+      *inputs: the inputs to contract (each one a `Tensor`), whose shapes should be
+        consistent with `equation`.
+      name: A name for the operation (optional).
+
+    Returns:
+      The contracted `Tensor`, with shape determined by `equation`.
+
+    Raises:
+      ValueError: If the format of `equation` is incorrect, or the number of inputs or their
+        shapes are inconsistent with `equation`.
+    """
     name = kwargs.pop("name", None)
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(kwargs)}")
-    if not inputs or len(inputs) > 2:
-        raise ValueError(f"einsum: 1 or 2 operands are supported, got {len(inputs)}")
+    if not inputs:
+        raise ValueError("einsum: at least one operand is needed")
     terms, out = _einsum_parse(equation, len(inputs))
     from tensorlib.ops import array_ops
-    with ops.name_scope(name, "einsum") as scope:
-        if len(inputs) == 1:
-            x = convert_to_tensor(inputs[0])
-            x, term = _einsum_sum_out(x, terms[0], out)
-            if term != out:
-                raise _einsum_unsupported(equation, "the output reorders the input's axes")
-            return array_ops.identity(x, name=scope)
-        a, b = _binary_inputs(*inputs)
-        ta, tb = terms
-        for t, x in ((ta, a), (tb, b)):
-            if x.shape.ndims is not None and x.shape.ndims != len(t):
+    with ops.name_scope(name, "einsum", inputs) as scope:
+        if len(inputs) == 2:
+            tensors = list(_binary_inputs(*inputs))
+        else:
+            tensors = [convert_to_tensor(x) for x in inputs]
+        sizes = {}
+        for t, x in zip(terms, tensors):
+            if x.shape.ndims is None:
+                raise ValueError(f"einsum needs the rank of {x.name} to be known")
+            if x.shape.ndims != len(t):
                 raise ValueError(f"einsum: subscripts {t!r} do not match the rank of "
                                  f"{x.name} ({x.shape})")
-        a, ta = _einsum_sum_out(a, ta, out + tb)
-        b, tb = _einsum_sum_out(b, tb, out + ta)
-        batch = "".join(c for c in out if c in ta and c in tb)
-        contracted = "".join(c for c in ta if c in tb and c not in out)
-        free_a = "".join(c for c in ta if c not in tb)
-        free_b = "".join(c for c in tb if c not in ta)
-        if not contracted:
-            # An elementwise/outer product: align both operands to the output by broadcasting.
-            if ta != "".join(c for c in out if c in ta) or \
-                    tb != "".join(c for c in out if c in tb):
-                raise _einsum_unsupported(equation, "the output reorders an input's axes")
-            a = _einsum_expand(a, ta, out)
-            b = _einsum_expand(b, tb, out)
-            return multiply(a, b, name=scope)
-        nb = len(batch)
-        if ta[:nb] != batch or tb[:nb] != batch:
-            raise _einsum_unsupported(equation, "batch subscripts must lead every term")
-        ra, rb = ta[nb:], tb[nb:]
-        if ra not in (free_a + contracted, contracted + free_a):
-            raise _einsum_unsupported(equation, f"{ta!r} mixes free and contracted axes")
-        if rb not in (contracted + free_b, free_b + contracted):
-            raise _einsum_unsupported(equation, f"{tb!r} mixes free and contracted axes")
-        if out[nb:] not in (free_a + free_b, free_b + free_a) or out[:nb] != batch:
-            raise _einsum_unsupported(equation, f"the output {out!r} reorders the free axes")
-        swap = bool(free_a and free_b) and out[nb:] == free_b + free_a
-        trans_a = ra.startswith(contracted) and free_a != ""
-        trans_b = rb.endswith(contracted) and free_b != ""
-        ma = _as_matrices(a, nb, len(contracted) if trans_a else len(free_a), "einsum")
-        mb = _as_matrices(b, nb, len(free_b) if trans_b else len(contracted), "einsum")
-        if swap:
-            product = matmul(mb, ma, transpose_a=not trans_b, transpose_b=not trans_a)
-        else:
-            product = matmul(ma, mb, transpose_a=trans_a, transpose_b=trans_b)
-        dims = {}
-        for t, x in ((ta, a), (tb, b)):
             for c, d in zip(t, x.shape.as_list()):
-                if d is not None:
-                    dims[c] = d
-        out_dims = [dims.get(c) for c in out]
-        if len(free_a) == 1 and len(free_b) == 1:  # the product is laid out as the output
-            return array_ops.identity(product, name=scope)
-        if out_dims.count(None) > 1:
-            raise ValueError(f"einsum: {equation!r} needs the sizes of all but one output "
-                             f"axis known, got {out_dims}")
-        return array_ops.reshape(product, [-1 if d is None else d for d in out_dims],
-                                 name=scope)
-
-
-def _einsum_expand(x, term, out):
-    """x with size-1 axes inserted so that its subscripts line up with `out`'s."""
-    if out.endswith(term):
-        return x
-    from tensorlib.ops import array_ops
-    dims = dict(zip(term, x.shape.as_list()))
-    shape = [dims[c] if c in term else 1 for c in out]
-    if shape.count(None) > 1:
-        raise ValueError(f"einsum needs all but one dim of {x.name} known, got {x.shape}")
-    return array_ops.reshape(x, [-1 if d is None else d for d in shape])
+                if d is not None and sizes.setdefault(c, d) != d:
+                    raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} in one "
+                                     f"operand and {d} in another in {equation!r}")
+        x, term = tensors[0], terms[0]
+        for k in range(1, len(tensors)):
+            keep = out + "".join(terms[k + 1:])
+            x, term = _einsum_pair(x, term, tensors[k], terms[k], keep)
+        x, term = _einsum_sum_out(x, term, out)
+        if term != out:
+            return array_ops.transpose(x, [term.index(c) for c in out], name=scope)
+        return array_ops.identity(x, name=scope)
 
 
 def _reduction_axes(x, axis, reduction_indices):
@@ -541,29 +587,23 @@ def _keepdims(keepdims, keep_dims):
     return bool(keepdims if keepdims is not None else keep_dims)
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-               keep_dims=None):
-    """Sum over `axis` (all axes when None); `keepdims` keeps reduced axes with size 1."""
-    x = convert_to_tensor(input_tensor)
-    axes = _reduction_axes(x, axis, reduction_indices)
-    return ops.apply_op("Sum", [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
-                        name=name).outputs[0]
-
-
-def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-                keep_dims=None):
-    """Mean over `axis` (all axes when None); integer means truncate, as in TF1."""
-    x = convert_to_tensor(input_tensor)
-    axes = _reduction_axes(x, axis, reduction_indices)
-    return ops.apply_op("Mean", [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
-                        name=name).outputs[0]
-
-
 def _reduce(op_type, input_tensor, axis, keepdims, name, reduction_indices, keep_dims):
     x = convert_to_tensor(input_tensor)
     axes = _reduction_axes(x, axis, reduction_indices)
     return ops.apply_op(op_type, [x, axes], {"keep_dims": _keepdims(keepdims, keep_dims)},
                         name=name).outputs[0]
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None):
+    """Sum over `axis` (all axes when None); `keepdims` keeps reduced axes with size 1."""
+    return _reduce("Sum", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+                keep_dims=None):
+    """Mean over `axis` (all axes when None); integer means truncate, as in TF1."""
+    return _reduce("Mean", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
@@ -643,36 +683,31 @@ arg_min = argmin
 
 def _override_operators():
     """Python operators on Tensors, named as TF1 names them (x + y makes 'add')."""
-    T = ops.Tensor
+    override = ops.Tensor._override_operator
 
-    def binary(fn, op_name):
-        def forward(self, other):
-            return fn(self, other, name=op_name)
+    def binary(operator, fn, op_name):
+        override(f"__{operator}__", lambda self, other: fn(self, other, name=op_name))
+        override(f"__r{operator}__", lambda self, other: fn(other, self, name=op_name))
 
-        def reverse(self, other):
-            return fn(other, self, name=op_name)
-
-        return forward, reverse
-
-    T.__add__, T.__radd__ = binary(add, "add")
-    T.__sub__, T.__rsub__ = binary(subtract, "sub")
-    T.__mul__, T.__rmul__ = binary(multiply, "mul")
-    T.__truediv__, T.__rtruediv__ = binary(truediv, "truediv")
-    T.__matmul__, T.__rmatmul__ = binary(matmul, "matmul")
-    T.__floordiv__, T.__rfloordiv__ = binary(floordiv, "floordiv")
-    T.__mod__, T.__rmod__ = binary(floormod, "mod")
-    T.__pow__, T.__rpow__ = binary(pow, "pow")
-    T.__and__, T.__rand__ = binary(logical_and, "and")
-    T.__or__, T.__ror__ = binary(logical_or, "or")
-    T.__xor__, T.__rxor__ = binary(logical_xor, "xor")
-    # Comparisons take their op's default name; == and != stay identity tests (as in TF1).
-    T.__lt__ = lambda self, other: less(self, other)
-    T.__le__ = lambda self, other: less_equal(self, other)
-    T.__gt__ = lambda self, other: greater(self, other)
-    T.__ge__ = lambda self, other: greater_equal(self, other)
-    T.__neg__ = lambda self: negative(self, name="neg")
-    T.__abs__ = lambda self: abs(self, name="Abs")
-    T.__invert__ = lambda self: logical_not(self, name="LogicalNot")
+    binary("add", add, "add")
+    binary("sub", subtract, "sub")
+    binary("mul", multiply, "mul")
+    binary("truediv", truediv, "truediv")
+    binary("matmul", matmul, "matmul")
+    binary("floordiv", floordiv, "floordiv")
+    binary("mod", floormod, "mod")
+    binary("pow", pow, "pow")
+    binary("and", logical_and, "and")
+    binary("or", logical_or, "or")
+    binary("xor", logical_xor, "xor")
+    # Comparisons take their op's default name.
+    override("__lt__", lambda self, other: less(self, other))
+    override("__le__", lambda self, other: less_equal(self, other))
+    override("__gt__", lambda self, other: greater(self, other))
+    override("__ge__", lambda self, other: greater_equal(self, other))
+    override("__neg__", lambda self: negative(self, name="neg"))
+    override("__abs__", lambda self: abs(self, name="Abs"))
+    override("__invert__", lambda self: logical_not(self, name="LogicalNot"))
 
 
 _override_operators()

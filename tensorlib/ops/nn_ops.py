@@ -1,11 +1,12 @@
 """Neural-network ops (`tf.nn`): activations, softmax, losses, bias_add, dropout, moments."""
+import builtins
 import numbers
 
 from tensorlib import dtypes as _dtypes
 from tensorlib import errors
 from tensorlib.framework import ops, tensor_shape
 from tensorlib.framework.constant_op import convert_to_tensor
-from tensorlib.ops import math_ops, random_ops
+from tensorlib.ops import array_ops, math_ops, random_ops
 from tensorlib.ops.math_ops import sigmoid  # noqa: F401 (tf.nn.sigmoid)
 
 
@@ -82,23 +83,56 @@ def softplus(features, name=None):
     return _unary("Softplus", features, name)
 
 
-def _softmax(op_type, logits, axis, dim, name):
+def _class_axis(axis, dim):
     if axis is not None and dim is not None:
         raise ValueError("Cannot specify both 'axis' and 'dim'.")
     axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
-    logits = convert_to_tensor(logits)
-    ndims = logits.shape.ndims
     if isinstance(axis, ops.Tensor):
-        raise TypeError(f"{op_type}: `axis` must be a Python integer, got a Tensor")
-    if axis != -1 and axis != (ndims or 0) - 1:
-        if ndims is not None and not -ndims <= axis < ndims:
+        raise TypeError("`axis` must be a Python integer, got a Tensor")
+    return int(axis)
+
+
+def _moved_axis_perm(x, axis, swap):
+    """The permutation that moves `axis` of x last: swapping it with the last axis (`swap`,
+    its own inverse) or shifting the axes after it forward (TF1's _move_dim_to_end). None when
+    `axis` is already last. Out-of-range axes raise InvalidArgumentError, as in TF1."""
+    ndims = x.shape.ndims
+    if ndims is not None:
+        if not -ndims <= axis < ndims and not (ndims == 0 and axis == -1):
             raise errors.InvalidArgumentError(
                 None, None, f"Dimension ({axis}) must be in the range [{-ndims}, {ndims}) "
                 f"where {ndims} is the number of dimensions in the input.")
-        raise NotImplementedError(
-            f"{op_type} over axis {axis} of a tensor of rank {ndims}: only the last axis is "
-            "supported (tensorlib has no Transpose op yet to move the axis last)")
-    return ops.apply_op(op_type, [logits], name=name).outputs[0]
+        axis %= builtins.max(ndims, 1)
+        if axis >= ndims - 1:
+            return None
+        if swap:
+            return list(range(axis)) + [ndims - 1] + list(range(axis + 1, ndims - 1)) + [axis]
+        return list(range(axis)) + list(range(axis + 1, ndims)) + [axis]
+    if axis == -1:
+        return None
+    rank = array_ops.rank(x)
+    last = math_ops.subtract(rank, 1)
+    if axis < 0:
+        axis = math_ops.floormod(axis, rank)
+    if swap:
+        middle = [array_ops.reshape(last, [1]), array_ops.range(axis + 1, last)]
+    else:
+        middle = [array_ops.range(axis + 1, rank)]
+    return array_ops.concat([array_ops.range(axis)] + middle + [array_ops.reshape(axis, [1])],
+                            0)
+
+
+def _softmax(op_type, logits, axis, dim, name):
+    axis = _class_axis(axis, dim)
+    logits = convert_to_tensor(logits)
+    perm = _moved_axis_perm(logits, axis, swap=True)
+    if perm is None:
+        return ops.apply_op(op_type, [logits], name=name).outputs[0]
+    with ops.name_scope(name, op_type, [logits]) as scope:
+        moved = ops.apply_op(op_type, [array_ops.transpose(logits, perm)]).outputs[0]
+        result = array_ops.transpose(moved, perm, name=scope)
+        result.set_shape(logits.shape)
+        return result
 
 
 def softmax(logits, axis=None, name=None, dim=None):
@@ -107,7 +141,7 @@ def softmax(logits, axis=None, name=None, dim=None):
     Args:
       logits: A non-empty `Tensor` of type `float32` or `float64`.
       axis: The dimension softmax would be performed on. The default is -1 which indicates
-        the last dimension (the only one supported so far).
+        the last dimension.
       name: A name for the operation (optional).
       dim: Deprecated alias for `axis`.
 
@@ -127,7 +161,7 @@ def log_softmax(logits, axis=None, name=None, dim=None):
     Args:
       logits: A non-empty `Tensor` of type `float32` or `float64`.
       axis: The dimension softmax would be performed on. The default is -1 which indicates
-        the last dimension (the only one supported so far).
+        the last dimension.
       name: A name for the operation (optional).
       dim: Deprecated alias for `axis`.
 
@@ -166,30 +200,25 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
       labels: Each vector along the class dimension should hold a valid probability
         distribution.
       logits: Unscaled log probabilities.
-      axis: The class dimension. Defaulted to -1 which is the last dimension (the only one
-        supported so far).
+      axis: The class dimension. Defaulted to -1 which is the last dimension.
       name: A name for the operation (optional).
       dim: Deprecated alias for axis.
 
     Returns:
       A `Tensor` that contains the softmax cross entropy loss. Its type is the same as
-      `logits` and its shape is the same as `labels` except that it does not have the last
+      `logits` and its shape is the same as `labels` except that it does not have the class
       dimension of `labels`.
     """
-    if axis is not None and dim is not None:
-        raise ValueError("Cannot specify both 'axis' and 'dim'.")
-    axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
+    axis = _class_axis(axis, dim)
     with ops.name_scope(name, "softmax_cross_entropy_with_logits", [logits, labels]) as name:
         logits = convert_to_tensor(logits, name="logits")
         labels = convert_to_tensor(labels, name="labels")
         precise_logits = _precise(logits)
         labels = math_ops.cast(labels, precise_logits.dtype)
-        ndims = precise_logits.shape.ndims
-        if axis != -1 and (ndims is None or axis % ndims != ndims - 1):
-            raise NotImplementedError(
-                f"softmax_cross_entropy_with_logits over axis {axis} of a tensor of rank "
-                f"{ndims}: only the last axis is supported (tensorlib has no Transpose op yet "
-                "to move the axis last)")
+        perm = _moved_axis_perm(precise_logits, axis, swap=False)
+        if perm is not None:
+            precise_logits = array_ops.transpose(precise_logits, perm)
+            labels = array_ops.transpose(labels, perm)
         cost = ops.apply_op("SoftmaxCrossEntropyWithLogits", [precise_logits, labels],
                             name=name).outputs[0]
         if logits.dtype == _dtypes.float16:
@@ -216,7 +245,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
     Returns:
       A `Tensor` that contains the softmax cross entropy loss, of `labels`' shape without its
-      last dimension.
+      class dimension.
     """
     _ensure_xent_args("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, axis=dim,
@@ -364,21 +393,22 @@ def l2_loss(t, name=None):
 
 
 def _noise_shape(x, noise_shape):
-    """The shape of dropout's random mask: `noise_shape`, its None entries taken from x."""
+    """The shape of dropout's random mask: `noise_shape` (x's shape when None), its unknown
+    entries taken from x (from tf.shape(x) when x's are unknown too)."""
     if noise_shape is None:
-        if not x.shape.is_fully_defined():
-            raise ValueError(f"dropout of {x.name} with shape {x.shape}: tensorlib needs the "
-                             "shape fully known, or an explicit noise_shape")
-        return x.shape.as_list()
+        return array_ops.shape(x)
     if isinstance(noise_shape, ops.Tensor):
         return noise_shape
-    noise_shape = list(tensor_shape.as_shape(noise_shape).as_list())
-    if x.shape.ndims is not None and len(noise_shape) == x.shape.ndims:
-        noise_shape = [x.shape.as_list()[i] if d is None else d
-                       for i, d in enumerate(noise_shape)]
-    if any(d is None for d in noise_shape):
-        raise ValueError(f"dropout: noise_shape {noise_shape} has unknown dims")
-    return noise_shape
+    dims = tensor_shape.as_shape(noise_shape).as_list()
+    if x.shape.ndims is not None and len(dims) == x.shape.ndims:
+        dims = [x.shape.as_list()[i] if d is None else d for i, d in enumerate(dims)]
+    if None not in dims:
+        return dims
+    if x.shape.ndims is None or len(dims) != x.shape.ndims:
+        raise ValueError(f"dropout: noise_shape {dims} has unknown dims that x (shape "
+                         f"{x.shape}) cannot give")
+    x_shape = array_ops.shape(x)
+    return array_ops.stack([x_shape[i] if d is None else d for i, d in enumerate(dims)])
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
@@ -431,15 +461,14 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         rate = convert_to_tensor(rate, dtype=x.dtype, name="rate")
         if rate.shape.ndims not in (None, 0):
             raise ValueError(f"rate must be a scalar, got shape {rate.shape}")
-        random_tensor = random_ops.random_uniform(_noise_shape(x, noise_shape), seed=seed,
-                                                  dtype=x.dtype)
         keep_prob = math_ops.subtract(1.0, rate)
-        # floor(keep_prob + u) is 1 with probability keep_prob; the sum lies in [0, 2), where
-        # the float -> int32 cast (truncation) is floor.
-        keep_mask = math_ops.cast(
-            math_ops.cast(math_ops.add(random_tensor, keep_prob), _dtypes.int32), x.dtype)
-        return math_ops.multiply(math_ops.multiply(x, math_ops.truediv(1.0, keep_prob)),
-                                 keep_mask, name=name)
+        # floor(keep_prob + u) for u uniform in [0, 1) is 1 with probability keep_prob, else 0.
+        random_tensor = math_ops.add(keep_prob, random_ops.random_uniform(
+            _noise_shape(x, noise_shape), seed=seed, dtype=x.dtype))
+        keep_mask = math_ops.floor(random_tensor)
+        result = math_ops.multiply(math_ops.truediv(x, keep_prob), keep_mask, name=name)
+        result.set_shape(x.shape)
+        return result
 
 
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
@@ -473,12 +502,80 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
         x = convert_to_tensor(x, name="x")
         y = math_ops.cast(x, _dtypes.float32) if x.dtype == _dtypes.float16 else x
         mean = math_ops.reduce_mean(y, axes, keepdims=True, name="mean")
-        deviation = math_ops.subtract(y, mean)
-        variance = math_ops.reduce_mean(math_ops.multiply(deviation, deviation), axes,
-                                        keepdims=keep_dims, name="variance")
+        variance = math_ops.reduce_mean(math_ops.squared_difference(y, mean), axes,
+                                        keepdims=True, name="variance")
         if not keep_dims:
-            # Summing the kept size-1 axes drops them (a squeeze).
-            mean = math_ops.reduce_sum(mean, axes, name="Squeeze")
+            mean = array_ops.squeeze(mean, axes)
+            variance = array_ops.squeeze(variance, axes)
         if x.dtype == _dtypes.float16:
             return math_ops.cast(mean, _dtypes.float16), math_ops.cast(variance, _dtypes.float16)
         return mean, variance
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """Normalizes along dimension `axis` using an L2 norm.
+
+    For a 1-D tensor with `axis = 0`, computes
+
+        output = x / sqrt(max(sum(x**2), epsilon))
+
+    For `x` with more dimensions, independently normalizes each 1-D slice along dimension
+    `axis`.
+
+    Args:
+      x: A `Tensor`.
+      axis: Dimension along which to normalize. A scalar or a vector of integers.
+      epsilon: A lower bound value for the norm. Will use `sqrt(epsilon)` as the divisor if
+        `norm < sqrt(epsilon)`.
+      name: A name for this operation (optional).
+      dim: Deprecated alias for axis.
+
+    Returns:
+      A `Tensor` with the same shape as `x`.
+    """
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dim'.")
+    axis = dim if axis is None else axis
+    with ops.name_scope(name, "l2_normalize", [x]) as name:
+        x = convert_to_tensor(x, name="x")
+        square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
+        x_inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
+        return math_ops.multiply(x, x_inv_norm, name=name)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """Batch normalization.
+
+    Normalizes a tensor by `mean` and `variance`, and applies (optionally) a `scale` \\(\\gamma\\)
+    to it, as well as an `offset` \\(\\beta\\):
+
+    \\(\\frac{\\gamma(x-\\mu)}{\\sigma}+\\beta\\)
+
+    `mean`, `variance`, `offset` and `scale` are all expected to be of one of two shapes: the
+    shape of `x` with the normalized dimensions kept at size 1 (as `tf.nn.moments(...,
+    keep_dims=True)` gives), or, for the common case of normalizing over all dimensions but
+    the last, 1-D of the size of `x`'s last dimension (`keep_dims=False`).
+
+    Args:
+      x: Input `Tensor` of arbitrary dimensionality.
+      mean: A mean `Tensor`.
+      variance: A variance `Tensor`.
+      offset: An offset `Tensor`, often denoted \\(\\beta\\) in equations, or None. If present,
+        will be added to the normalized tensor.
+      scale: A scale `Tensor`, often denoted \\(\\gamma\\) in equations, or `None`. If present,
+        the scale is applied to the normalized tensor.
+      variance_epsilon: A small float number to avoid dividing by 0.
+      name: A name for this operation (optional).
+
+    Returns:
+      the normalized, scaled, offset tensor.
+    """
+    with ops.name_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
+        x = convert_to_tensor(x, name="x")
+        inv = math_ops.rsqrt(math_ops.add(variance, variance_epsilon))
+        if scale is not None:
+            inv = math_ops.multiply(inv, scale)
+        shift = math_ops.negative(math_ops.multiply(mean, inv)) if offset is None else \
+            math_ops.subtract(offset, math_ops.multiply(mean, inv))
+        return math_ops.add(math_ops.multiply(x, math_ops.cast(inv, x.dtype)),
+                            math_ops.cast(shift, x.dtype))

@@ -18,29 +18,29 @@ def _float_dtype(dtype, fn):
     return dtype
 
 
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
-    """Samples of a normal distribution N(mean, stddev**2), drawn anew at every run."""
-    dtype = _float_dtype(dtype, "random_normal")
-    with ops.name_scope(name, "random_normal") as scope:
+def _normal(op_type, default_name, shape, mean, stddev, dtype, seed, name):
+    """mean + stddev * (samples of op_type, a standard normal distribution)."""
+    dtype = _float_dtype(dtype, default_name)
+    with ops.name_scope(name, default_name) as scope:
         shape = _shape_tensor(shape)
         mean = convert_to_tensor(mean, dtype=dtype, name="mean")
         stddev = convert_to_tensor(stddev, dtype=dtype, name="stddev")
         attrs = dict(_seed_attrs(seed), dtype=dtype.as_datatype_enum)
-        rnd = ops.apply_op("RandomStandardNormal", [shape], attrs).outputs[0]
+        rnd = ops.apply_op(op_type, [shape], attrs).outputs[0]
         return math_ops.add(math_ops.multiply(rnd, stddev, name="mul"), mean, name=scope)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
+    """Samples of a normal distribution N(mean, stddev**2), drawn anew at every run."""
+    return _normal("RandomStandardNormal", "random_normal", shape, mean, stddev, dtype, seed,
+                   name)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """Samples of N(mean, stddev**2) restricted to within two standard deviations of the mean:
     values further out are drawn again."""
-    dtype = _float_dtype(dtype, "truncated_normal")
-    with ops.name_scope(name, "truncated_normal") as scope:
-        shape = _shape_tensor(shape)
-        mean = convert_to_tensor(mean, dtype=dtype, name="mean")
-        stddev = convert_to_tensor(stddev, dtype=dtype, name="stddev")
-        attrs = dict(_seed_attrs(seed), dtype=dtype.as_datatype_enum)
-        rnd = ops.apply_op("TruncatedNormal", [shape], attrs).outputs[0]
-        return math_ops.add(math_ops.multiply(rnd, stddev, name="mul"), mean, name=scope)
+    return _normal("TruncatedNormal", "truncated_normal", shape, mean, stddev, dtype, seed,
+                   name)
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name=None):

@@ -8,6 +8,10 @@ class Variable:
     """A TF1 variable. Its value lives in each Session and starts uninitialized: run
     `initializer` (or `global_variables_initializer()`) before reading it."""
 
+    # NumPy defers binary operators with a Variable on the right to its reflected methods.
+    __array_priority__ = 100
+    __array_ufunc__ = None
+
     def __init__(self, initial_value=None, trainable=True, collections=None,
                  validate_shape=True, name=None, dtype=None, expected_shape=None):
         if initial_value is None:
@@ -113,13 +117,11 @@ class Variable:
 
 
 def _forward_operators():
-    """A Variable in an expression stands for its value (x + v, v @ w, -v, ...)."""
-    for name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
-                 "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__",
-                 "__getitem__"):
-        def forward(self, *args, _name=name):
-            return getattr(self._variable, _name)(*args)
-        setattr(Variable, name, forward)
+    """A Variable in an expression stands for its value (x + v, v @ w, -v, v[0], ...)."""
+    for operator in ops.Tensor.OVERLOADABLE_OPERATORS:
+        def forward(self, *args, _operator=operator):
+            return getattr(self._variable, _operator)(*args)
+        setattr(Variable, operator, forward)
 
 
 _forward_operators()

@@ -3,7 +3,7 @@ from tensorlib.ops.conv_ops import (  # noqa: F401
     avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, max_pool,
 )
 from tensorlib.ops.embedding_ops import embedding_lookup  # noqa: F401
-from tensorlib.ops.math_ops import sigmoid  # noqa: F401
+from tensorlib.ops.math_ops import sigmoid, tanh  # noqa: F401
 from tensorlib.ops.nn_ops import (  # noqa: F401
     batch_normalization, bias_add, dropout, elu, l2_loss, l2_normalize, leaky_relu, log_softmax,
     moments, relu, relu6, selu,

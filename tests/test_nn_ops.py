@@ -79,6 +79,9 @@ def _moments_ref(x, axes, keepdims=False):
 
 
 OPS = [
+    ("nn_tanh", ["Tanh"], tf.nn.tanh, np.tanh, [(3, 4)], np.float32, {}),
+    ("nn_sigmoid", ["Sigmoid"], tf.nn.sigmoid, lambda x: 1 / (1 + np.exp(-x)), [(5,)],
+     np.float64, {}),
     ("relu", ["Relu"], tf.nn.relu, lambda x: np.maximum(x, 0), [(5, 5)], np.float32, {}),
     ("relu_large", ["Relu"], tf.nn.relu, lambda x: np.maximum(x, 0), [(300, 1000)],
      np.float32, {}),

@@ -181,7 +181,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   for (int32_t id = 0; id < n; ++id) {
     if (!needed[id]) continue;
     const Node& node = graph.node(id);
-    if (node.op->name() == "Placeholder") {
+    if (node.op->needs_feed()) {
       return invalid_argument("You must feed a value for placeholder tensor '" + node.name +
                               "' with dtype " + dtype_and_shape(node, 0))
           .with_node(id);

@@ -171,6 +171,8 @@ class OpDef {
   // Input `i` names a variable to write rather than a value to read: its producer does not
   // run for it (TF's reference inputs, e.g. Assign's `ref`).
   OpDef& ref_input(int i) { return ref_inputs_.push_back(i), *this; }
+  // Its outputs must be fed: a plan that would run the node is rejected (Placeholder).
+  OpDef& must_be_fed() { return must_be_fed_ = true, *this; }
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
@@ -184,6 +186,7 @@ class OpDef {
   const std::vector<int>& forward_inputs() const { return forward_inputs_; }
   bool sets_own_outputs() const { return sets_own_outputs_; }
   bool is_stateful() const { return stateful_; }
+  bool needs_feed() const { return must_be_fed_; }
   bool is_ref_input(int i) const {
     for (int r : ref_inputs_) {
       if (r == i) return true;
@@ -203,6 +206,7 @@ class OpDef {
   std::vector<int> forward_inputs_;
   bool sets_own_outputs_ = false;
   bool stateful_ = false;
+  bool must_be_fed_ = false;
   std::vector<int> ref_inputs_;
 };
 

@@ -13,7 +13,8 @@ Status placeholder_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
-// Reached only if a plan failed to reject an unfed placeholder; plans check this up front.
+// Plans reject an unfed placeholder before running anything (OpDef::must_be_fed); this is
+// what running one would report.
 Status placeholder_kernel(KernelContext& ctx) {
   return invalid_argument("You must feed a value for placeholder tensor '" +
                           ctx.graph_node().name + "'");
@@ -100,7 +101,8 @@ void register_framework_ops(OpRegistry& r) {
                     .attr("shape", AttrType::kShape, Shape::unknown())
                     .shape(placeholder_shape)
                     .kernel(Device::kCPU, placeholder_kernel)
-                    .sets_own_outputs());
+                    .sets_own_outputs()
+                    .must_be_fed());
   r.add_builtin(OpDef("Const")
                     .attr("value", AttrType::kTensor)
                     .shape(const_shape)

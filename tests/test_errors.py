@@ -58,3 +58,10 @@ def test_session_survives_errors(sess):
     with pytest.raises(tf.errors.InvalidArgumentError):
         sess.run(r, {x: np.ones(3, np.float32)})
     assert sess.run(r, {x: np.arange(4, dtype=np.float32)}).tolist() == [[0, 1], [2, 3]]
+
+
+def test_a_shape_fed_as_a_matrix_is_rejected(sess):
+    x = tf.placeholder(tf.float32, None)
+    dims = tf.placeholder(tf.int32, None)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be a vector"):
+        sess.run(tf.reshape(x, dims), {x: np.ones(6, np.float32), dims: [[2, 3]]})

@@ -39,6 +39,10 @@ void make_broadcast_layout(const Shape& a, const Shape& b, BroadcastLayout* layo
 }
 
 Status read_dims(const Tensor& t, bool allow_unknown, Shape* out) {
+  if (t.shape().rank() > 1) {
+    return invalid_argument("A shape must be a vector, got a tensor of shape " +
+                            t.shape().to_string());
+  }
   const int64_t n = t.num_elements();
   if (n > kMaxRank) {
     return invalid_argument("tensorlib supports tensors of rank up to " +

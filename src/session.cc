@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <unordered_map>
 
 namespace tl {
 namespace {
@@ -48,6 +49,13 @@ uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
 }
 
 // One node of a plan, with everything the run loop needs precomputed.
+// One op of a fused elementwise chain: its span function and its scalar operand, if any.
+struct Stage {
+  SpanFn fn;
+  const void* scalar;  // a constant's data (kept alive by the plan), or null for unary ops
+  bool scalar_first;
+};
+
 struct Step {
   const Node* node;
   KernelFn kernel;
@@ -57,7 +65,16 @@ struct Step {
   std::vector<size_t> output_bytes;   // with static_shapes: each output's size
   std::vector<int32_t> forwardable;   // input slots whose buffer output 0 may take over
   std::vector<int32_t> release;       // slots that die after this step
+  // A fused chain (two stages or more) replaces the kernel: the stages run one after another
+  // over cache-sized blocks of `chain_input`, writing output 0.
+  std::vector<Stage> stages;
+  int32_t chain_input = -1;
 };
+
+// Elements per block of a fused chain: every stage runs over a block while it is in L1.
+constexpr int64_t kChainBlock = 2048;
+// Elements per task of a fused chain (smaller chains run inline).
+constexpr int64_t kChainGrain = 8192;
 
 // Buffers recycled within and across runs of one plan.
 class BufferPool {
@@ -105,6 +122,9 @@ class Plan {
   Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
                    Tensor* fetches);
   Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads);
+  static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
+  void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
+                               const std::vector<char>& constant);
   Status prepare_outputs(const Step& step, RunState& rs);
   void init_run_state(RunState& rs) const;
 
@@ -281,8 +301,103 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   for (int32_t slot = 0; slot < plan->num_slots_; ++slot) {
     if (!constant[slot]) plan->transient_slots_.push_back(slot);
   }
+  plan->fuse_elementwise_chains(graph, pinned, constant);
   *out = std::move(plan);
   return Status::OK();
+}
+
+void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
+                                   const std::vector<char>& constant) {
+  std::vector<const Tensor*> constant_value(num_slots_, nullptr);
+  for (const auto& c : constants_) constant_value[c.first] = &c.second;
+  std::vector<int32_t> readers(num_slots_, 0);
+  for (const Step& step : steps_) {
+    for (int32_t s : step.inputs) {
+      if (s >= 0) ++readers[s];
+    }
+  }
+  // The stage form of `step` and the slot it reads, when it can join a chain: one float output
+  // of static shape, a span form, and besides its main input (of the output's shape) at most
+  // a constant scalar.
+  auto as_stage = [&](const Step& step, Stage* stage, int32_t* main) {
+    const Node& node = *step.node;
+    if (!step.static_shapes || node.output_dtypes.size() != 1) return false;
+    const SpanFn fn = node.op->span_fn(node.output_dtypes[0]);
+    if (!fn) return false;
+    auto full = [&](int i) {
+      const Endpoint& e = node.inputs[i];
+      return step.inputs[i] >= 0 && !constant[step.inputs[i]] &&
+             graph.node(e.node).output_shapes[e.index] == node.output_shapes[0];
+    };
+    if (step.inputs.size() == 1 && full(0)) {
+      *stage = Stage{fn, nullptr, false};
+      *main = step.inputs[0];
+      return true;
+    }
+    for (int k = 0; step.inputs.size() == 2 && k < 2; ++k) {
+      const int32_t s = step.inputs[k];
+      if (s >= 0 && constant[s] && constant_value[s]->num_elements() == 1 && full(1 - k)) {
+        *stage = Stage{fn, constant_value[s]->raw_data(), k == 0};
+        *main = step.inputs[1 - k];
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // A step joins the chain whose output is its main input when nothing else reads that
+  // value. The chain runs where its first step ran: every later stage reads only the chain's
+  // value and constants, so it may run earlier than it was scheduled.
+  std::vector<Step> steps;
+  std::vector<std::pair<Stage, int32_t>> first_stage;  // per step of `steps`, when it has one
+  std::unordered_map<int32_t, size_t> open;             // chain output slot -> index in steps
+  for (Step& step : steps_) {
+    Stage stage;
+    int32_t main = -1;
+    if (!as_stage(step, &stage, &main)) {
+      steps.push_back(std::move(step));
+      first_stage.emplace_back(Stage{}, -1);
+      continue;
+    }
+    auto it = open.find(main);
+    if (it != open.end() && readers[main] == 1 && !pinned[main]) {
+      const size_t head_index = it->second;
+      Step& head = steps[head_index];
+      if (head.stages.empty()) {
+        head.stages.push_back(first_stage[head_index].first);
+        head.chain_input = first_stage[head_index].second;
+      }
+      head.stages.push_back(stage);
+      head.first_output = step.first_output;
+      head.release.insert(head.release.end(), step.release.begin(), step.release.end());
+      open.erase(it);
+      open.emplace(head.first_output, head_index);
+      continue;
+    }
+    open.emplace(step.first_output, steps.size());
+    steps.push_back(std::move(step));
+    first_stage.emplace_back(stage, main);
+  }
+  steps_ = std::move(steps);
+}
+
+void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
+  const Tensor& x = rs.slots[step.chain_input];
+  Tensor& y = rs.slots[step.first_output];
+  const size_t size = dtype_size(y.dtype());
+  const char* px = static_cast<const char*>(x.raw_data());
+  char* py = static_cast<char*>(y.raw_data());
+  ctx.parallel_for(y.num_elements(), kChainGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; b += kChainBlock) {
+      const int64_t n = std::min(end, b + kChainBlock) - b;
+      const void* in = px + b * size;
+      void* out = py + b * size;
+      for (const Stage& st : step.stages) {
+        st.fn(in, st.scalar, st.scalar_first, out, n);
+        in = out;
+      }
+    }
+  });
 }
 
 Status Plan::prepare_outputs(const Step& step, RunState& rs) {
@@ -394,7 +509,11 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
     KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
                       &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
                       &state, max_threads);
-    s = step.kernel(ctx);
+    if (step.stages.empty()) {
+      s = step.kernel(ctx);
+    } else {
+      run_chain(step, rs, ctx);
+    }
   }
   if (!s.ok()) return s.with_node(node.id);
   for (int32_t slot : step.release) {

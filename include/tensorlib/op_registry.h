@@ -129,6 +129,10 @@ class KernelContext {
 
 using ShapeFn = Status (*)(InferenceContext& ctx);
 using KernelFn = Status (*)(KernelContext& ctx);
+// An elementwise op over one contiguous span, for chains the executor fuses into one pass:
+// y[i] = op(x[i]) for a unary op; y[i] = op(x[i], *s), or op(*s, x[i]) when `scalar_first`,
+// for a binary op with a scalar operand. `y` may be `x`.
+using SpanFn = void (*)(const void* x, const void* s, bool scalar_first, void* y, int64_t n);
 
 struct AttrSpec {
   std::string name;
@@ -173,6 +177,13 @@ class OpDef {
   OpDef& ref_input(int i) { return ref_inputs_.push_back(i), *this; }
   // Its outputs must be fed: a plan that would run the node is rejected (Placeholder).
   OpDef& must_be_fed() { return must_be_fed_ = true, *this; }
+  // The span form of an elementwise op for float32/float64 (see SpanFn); it must compute
+  // exactly what the kernel computes.
+  OpDef& span(DType t, SpanFn fn) {
+    if (t == DType::kFloat32) spans_[0] = fn;
+    if (t == DType::kFloat64) spans_[1] = fn;
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
@@ -187,6 +198,10 @@ class OpDef {
   bool sets_own_outputs() const { return sets_own_outputs_; }
   bool is_stateful() const { return stateful_; }
   bool needs_feed() const { return must_be_fed_; }
+  // The span form for dtype `t`, or null.
+  SpanFn span_fn(DType t) const {
+    return t == DType::kFloat32 ? spans_[0] : t == DType::kFloat64 ? spans_[1] : nullptr;
+  }
   bool is_ref_input(int i) const {
     for (int r : ref_inputs_) {
       if (r == i) return true;
@@ -208,6 +223,7 @@ class OpDef {
   bool stateful_ = false;
   bool must_be_fed_ = false;
   std::vector<int> ref_inputs_;
+  SpanFn spans_[2] = {};  // float32, float64
 };
 
 // The single process-wide table of ops. Built-in ops are registered when it is first used;

@@ -78,6 +78,19 @@ void binary_span(const In* a, bool a_full, const In* b, bool b_full, Out* o, int
   binary_loop_generic<Fn>(a, a_full, b, b_full, o, n);
 }
 
+// The SpanFn forms (op_registry.h) of the same loops, for fused chains.
+template <typename Fn, typename T>
+void unary_span_fn(const void* x, const void*, bool, void* y, int64_t n) {
+  unary_span<Fn>(static_cast<const T*>(x), static_cast<T*>(y), n);
+}
+template <typename Fn, typename T>
+void scalar_span_fn(const void* x, const void* s, bool scalar_first, void* y, int64_t n) {
+  const T* px = static_cast<const T*>(x);
+  const T* ps = static_cast<const T*>(s);
+  if (scalar_first) return binary_span<Fn, T, T>(ps, false, px, true, static_cast<T*>(y), n);
+  binary_span<Fn, T, T>(px, true, ps, false, static_cast<T*>(y), n);
+}
+
 template <typename Fn, typename In, typename Out>
 void unary_apply(KernelContext& ctx, const Tensor& x, Tensor& y, int64_t grain) {
   const In* px = x.data<In>();
@@ -651,17 +664,31 @@ Status cast_kernel(KernelContext& ctx) {
 // Registers unary op `Fn::kName` over the dtypes of List.
 template <typename Fn, typename List, int64_t kGrain = kElementwiseGrain>
 void add_unary(OpRegistry& r, const char* input = "x") {
-  r.add_builtin(OpDef(Fn::kName).input(input).shape(unary_shape<List>)
-                    .kernel(Device::kCPU, unary_kernel<Fn, List, kGrain>).forwards_input(0));
+  OpDef def(Fn::kName);
+  def.input(input).shape(unary_shape<List>)
+      .kernel(Device::kCPU, unary_kernel<Fn, List, kGrain>).forwards_input(0);
+  if constexpr (dtype_in(DType::kFloat32, List{})) {
+    def.span(DType::kFloat32, unary_span_fn<Fn, float>)
+        .span(DType::kFloat64, unary_span_fn<Fn, double>);
+  }
+  r.add_builtin(std::move(def));
 }
 
 // Registers binary op `Fn::kName`; comparisons (bool results) use comparison_shape.
 template <typename Fn, typename List, KernelFn kKernel = binary_kernel<Fn, List>>
 void add_binary(OpRegistry& r) {
   constexpr bool kBool = std::is_same_v<decltype(Fn{}(0.0f, 0.0f)), bool>;
-  r.add_builtin(OpDef(Fn::kName).input("x").input("y")
-                    .shape(kBool ? comparison_shape<List> : binary_shape<List>)
-                    .kernel(Device::kCPU, kKernel).forwards_input(0).forwards_input(1));
+  OpDef def(Fn::kName);
+  def.input("x").input("y")
+      .shape(kBool ? comparison_shape<List> : binary_shape<List>)
+      .kernel(Device::kCPU, kKernel).forwards_input(0).forwards_input(1);
+  // Ops with their own kernel (error checks) and comparisons are not fused.
+  if constexpr (!kBool && kKernel == binary_kernel<Fn, List> &&
+                dtype_in(DType::kFloat32, List{})) {
+    def.span(DType::kFloat32, scalar_span_fn<Fn, float>)
+        .span(DType::kFloat64, scalar_span_fn<Fn, double>);
+  }
+  r.add_builtin(std::move(def));
 }
 
 }  // namespace

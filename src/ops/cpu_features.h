@@ -11,6 +11,8 @@
 // loop body (a lambda, a template) can be shared by every version.
 #pragma once
 
+#include <cstdint>
+
 namespace tl {
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -35,5 +37,12 @@ inline bool cpu_has_avx512() {
 inline bool cpu_has_avx2() { return false; }
 inline bool cpu_has_avx512() { return false; }
 #endif
+
+// fn(begin, end) compiled for AVX2: `flatten` inlines fn's body here, so a generic loop body
+// (a lambda) is vectorised for that target. Call it only when cpu_has_avx2().
+template <typename F>
+TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2(const F& fn, int64_t begin, int64_t end) {
+  fn(begin, end);
+}
 
 }  // namespace tl

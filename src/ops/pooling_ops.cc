@@ -82,13 +82,6 @@ Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& 
   return windowed_output_size(g->in_w, kw, 1, w.stride_w, w.same, &g->out_w, &g->pad_left);
 }
 
-// fn(begin, end) compiled for AVX2: `flatten` inlines fn's body here, so its loops are
-// vectorised for that target.
-template <typename F>
-TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2(const F& fn, int64_t begin, int64_t end) {
-  fn(begin, end);
-}
-
 // fn(begin, end) over [0, n) in parallel, in its AVX2 version where the CPU has AVX2.
 template <typename F>
 void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {

@@ -27,10 +27,11 @@ from tensorlib.framework.tensor_shape import Dimension, TensorShape  # noqa: F40
 from tensorlib.ops.array_ops import (  # noqa: F401
     boolean_mask, concat, expand_dims, eye, fill, gather, identity, lin_space, linspace,
     newaxis, one_hot, ones, ones_like, pad, placeholder, placeholder_with_default, range, rank,
-    reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack, strided_slice,
-    tile, transpose, unstack, zeros, zeros_like,
+    reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack, stop_gradient,
+    strided_slice, tile, transpose, unstack, zeros, zeros_like,
 )
 from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
+from tensorlib.ops.gradients_impl import gradients, hessians  # noqa: F401
 from tensorlib.ops.math_ops import (  # noqa: F401
     abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum,
     divide, einsum, equal, exp, floor, floor_div, floordiv, floormod, greater, greater_equal,

@@ -3,7 +3,8 @@ run_with_threads runs fetches at several intra-op thread counts.
 
 Each op family's test module has a table OPS of cases:
     (test id, op types covered, tensorlib function, NumPy reference, input shapes, dtype, options)
-options: positive=True (inputs > 0), small_ints=True (integers in [-3, 3), to make ties).
+options: positive=True (inputs > 0), small_ints=True (integers in [-3, 3), to make ties),
+away_from_zero=True (|inputs| > 0.1, for functions with a kink at 0).
 test_registry.py checks that every registered op type appears in some table.
 """
 import numpy as np
@@ -13,13 +14,15 @@ import tensorlib as tf
 TOLERANCE = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12}
 
 
-def random_input(rng, shape, dtype, positive=False, small_ints=False):
+def random_input(rng, shape, dtype, positive=False, small_ints=False, away_from_zero=False):
     if np.issubdtype(dtype, np.integer):
         high = 3 if small_ints else 100
         return rng.integers(-high, high, size=shape).astype(dtype)
     if dtype == np.bool_:
         return rng.random(shape) < 0.5
     x = rng.standard_normal(shape).astype(dtype)
+    if away_from_zero:
+        return (np.sign(x) * (np.abs(x) + 0.1)).astype(dtype)
     return np.abs(x) + 0.1 if positive else x
 
 
@@ -52,3 +55,35 @@ def run_with_threads(fetches, threads=(1, 2)):
         with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=n)) as sess:
             results.append(sess.run(fetches))
     return results
+
+
+def check_gradient(case, rng, delta=1e-6, tol=1e-6):
+    """Checks one GRADS case: the gradient tensorlib builds for a random projection of the
+    output, sum(w * fn(*xs)), against central finite differences, in float64.
+
+    A GRADS case is (test id, op types covered, fn, input shapes, options): fn takes float64
+    Tensors of the given shapes (other arguments are fixed inside fn); options as random_input.
+    """
+    _, _, fn, shapes, opts = case
+    xs = [random_input(rng, s, np.float64, **opts) for s in shapes]
+    holders = [tf.placeholder(tf.float64, s) for s in shapes]
+    out = fn(*holders)
+    with tf.Session() as sess:
+        feed = dict(zip(holders, xs))
+        y = np.asarray(sess.run(out, feed))
+        w = rng.standard_normal(y.shape)
+        loss = tf.reduce_sum(out * tf.constant(w))
+        grads = tf.gradients(loss, holders)
+        assert all(g is not None for g in grads), f"no gradient for some input: {grads}"
+        got = sess.run(grads, feed)
+        for x, h, g in zip(xs, holders, got):
+            assert np.shape(g) == x.shape
+            want = np.zeros(x.shape)
+            for i in np.ndindex(*x.shape):
+                plus, minus = x.copy(), x.copy()
+                plus[i] += delta
+                minus[i] -= delta
+                lp = sess.run(loss, {**feed, h: plus})
+                lm = sess.run(loss, {**feed, h: minus})
+                want[i] = (lp - lm) / (2 * delta)
+            np.testing.assert_allclose(g, want, rtol=tol, atol=tol)

@@ -300,6 +300,13 @@ OPS = [
     ("identity", ["Identity"], tf.identity, lambda x: x, [(3, 2)], np.int64, {}),
 ]
 
+# Gradients against finite differences (tests/test_gradients.py runs these):
+# (id, op types covered, fn of float64 tensors, input shapes, options).
+GRADS = [
+    ("add", ["Add"], tf.add, [(2, 3), (3,)], {}),
+    ("mul", ["Mul"], tf.multiply, [(2, 1, 3), (4, 1)], {}),
+]
+
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])

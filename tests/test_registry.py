@@ -20,6 +20,8 @@ COVERED_ELSEWHERE = {
     "TruncatedNormal": "test_random_ops.py::test_truncated_normal_statistics_and_range",
     "RandomShuffle": "test_random_ops.py::test_random_shuffle_permutes_rows",
     "Multinomial": "test_random_ops.py::test_multinomial_follows_the_softmax_of_the_logits",
+    "StopGradient": "test_gradients.py::test_stop_gradient_blocks_both_forms",
+    "SumToShape": "test_gradients.py::test_broadcast_reduction_with_unknown_shapes",
 }
 
 

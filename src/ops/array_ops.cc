@@ -1,4 +1,4 @@
-// Reshape, Identity, Fill, Shape, Size, Rank, ExpandDims, Squeeze, PlaceholderWithDefault,
+// Reshape, Identity, StopGradient, Fill, Shape, Size, Rank, ExpandDims, Squeeze, PlaceholderWithDefault,
 // Range, LinSpace and Where.
 #include <algorithm>
 #include <climits>
@@ -430,6 +430,9 @@ void register_array_ops(OpRegistry& r) {
   r.add_builtin(OpDef("Reshape").input("tensor").input("shape").shape(reshape_shape)
                     .kernel(Device::kCPU, reshape_kernel).sets_own_outputs());
   r.add_builtin(OpDef("Identity").input("input").shape(identity_shape)
+                    .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
+  // The same value as its input; gradients do not flow through it.
+  r.add_builtin(OpDef("StopGradient").input("input").shape(identity_shape)
                     .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
   r.add_builtin(OpDef("Fill").input("dims").input("value").shape(fill_shape)
                     .kernel(Device::kCPU, fill_kernel));

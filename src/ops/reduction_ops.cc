@@ -1,4 +1,4 @@
-// Sum, Mean, Prod, Max, Min, Any, All, ArgMax and ArgMin.
+// Sum, Mean, Prod, Max, Min, Any, All, SumToShape (the gradient of a broadcast), ArgMax and ArgMin.
 //
 // A reduction is run as passes over (outer, reduced, inner) views of the input: adjacent dims
 // that are both reduced or both kept are merged first, then each run of reduced dims is removed
@@ -456,6 +456,48 @@ Status mean_kernel(KernelContext& ctx) {
   });
 }
 
+// ---- SumToShape ----
+// The gradient of a broadcast: x summed down to `shape`, a shape x broadcasts from (every dim
+// of `shape` equals x's aligned dim or is 1; missing leading dims count as 1).
+
+Status sum_to_shape_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, 1));
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 1, /*allow_unknown=*/false, &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+Status sum_to_shape_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Shape& target = ctx.output(0).shape();
+  const int rank = x.shape().rank();
+  const int lead = rank - target.rank();
+  bool ok = lead >= 0;
+  uint32_t mask = 0;
+  for (int i = 0; ok && i < rank; ++i) {
+    if (i < lead) {
+      mask |= 1u << i;
+    } else if (target.dim(i - lead) != x.shape().dim(i)) {
+      ok = target.dim(i - lead) == 1;
+      mask |= 1u << i;
+    }
+  }
+  if (!ok) {
+    return invalid_argument("SumToShape: shape " + target.to_string() +
+                            " does not broadcast to the input's shape " +
+                            x.shape().to_string());
+  }
+  return dispatch(NumericTypes{}, x.dtype(), "SumToShape", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Acc = typename SumReducer<T>::Acc;
+    reduce<SumReducer<T>, T>(ctx, x, mask, ctx.output(0),
+                             [](Acc a) { return static_cast<T>(a); });
+  });
+}
+
 // ---- ArgMax, ArgMin ----
 
 Status arg_reduce_shape(InferenceContext& ctx) {
@@ -598,6 +640,8 @@ void register_reduction_ops(OpRegistry& r) {
   r.add_builtin(OpDef("Mean").input("input").input("reduction_indices")
                     .attr("keep_dims", AttrType::kBool, false)
                     .shape(reduction_shape<NumericTypes>).kernel(Device::kCPU, mean_kernel));
+  r.add_builtin(OpDef("SumToShape").input("input").input("shape")
+                    .shape(sum_to_shape_shape).kernel(Device::kCPU, sum_to_shape_kernel));
   r.add_builtin(OpDef("ArgMax").input("input").input("dimension")
                     .attr("output_type", AttrType::kType, DType::kInt64)
                     .shape(arg_reduce_shape).kernel(Device::kCPU, arg_reduce_kernel<true>));

@@ -489,3 +489,56 @@ def apply_op(op_type, inputs, attrs=None, name=None, control_inputs=()):
     """Adds an op to its inputs' graph (the default graph when it has none); returns it."""
     graph = next((t.graph for t in inputs), None) or get_default_graph()
     return graph._create_op(op_type, inputs, attrs, name=name, control_inputs=control_inputs)
+
+
+# ---- gradient registry ------------------------------------------------------------------------
+# One rule per differentiable op type, defined beside the op's wrapper:
+#
+#     @ops.RegisterGradient("Mul", reduces_broadcast=True)
+#     def _mul_grad(op, grad):
+#         x, y = op.inputs
+#         return grad * y, grad * x
+#
+# A rule receives the op and one gradient per output (None for outputs nothing depends on,
+# unless the op has several outputs and some have gradients: those get zeros) and returns one
+# gradient per input (None where there is none). With reduces_broadcast the rule may return
+# gradients in the broadcast output shape: the gradient driver sums them down to each input's
+# shape. Op types that have no gradient are declared with NotDifferentiable.
+
+_gradient_registry = {}
+
+
+class RegisterGradient:
+    """Decorator registering the gradient rule of op type `op_type`."""
+
+    def __init__(self, op_type, reduces_broadcast=False):
+        if not isinstance(op_type, str):
+            raise TypeError("op_type must be a string")
+        self._op_type = op_type
+        self._reduces_broadcast = reduces_broadcast
+
+    def __call__(self, fn):
+        if self._op_type in _gradient_registry:
+            raise KeyError(f"Registering two gradient with name '{self._op_type}'!")
+        _gradient_registry[self._op_type] = (fn, self._reduces_broadcast)
+        return fn
+
+
+def NotDifferentiable(op_type):  # noqa: N802 (TF1's name)
+    """Declares that ops of type `op_type` have no gradient (their inputs get None)."""
+    if not isinstance(op_type, str):
+        raise TypeError("op_type must be a string")
+    _gradient_registry[op_type] = (None, False)
+
+
+no_gradient = NotDifferentiable
+
+
+def get_gradient_function(op):
+    """(rule, reduces_broadcast) for `op`: rule is None when the op is not differentiable.
+    Raises LookupError when its type has no registered rule."""
+    try:
+        return _gradient_registry[op.type]
+    except KeyError:
+        raise LookupError(f"No gradient defined for operation '{op.name}' "
+                          f"(op type: {op.type})") from None

@@ -48,6 +48,16 @@ def identity(input, name=None):  # noqa: A002
     return ops.apply_op("Identity", [convert_to_tensor(input)], name=name).outputs[0]
 
 
+def stop_gradient(input, name=None):  # noqa: A002
+    """The same value as `input`, but gradients() treats it as a constant."""
+    if hasattr(input, "_as_graph_element"):
+        input = input._as_graph_element()
+    return ops.apply_op("StopGradient", [convert_to_tensor(input)], name=name).outputs[0]
+
+
+ops.NotDifferentiable("StopGradient")
+
+
 def fill(dims, value, name=None):
     """A tensor of shape `dims` filled with the scalar `value`."""
     value = convert_to_tensor(value)

@@ -44,6 +44,11 @@ def subtract(x, y, name=None):
     return _binary("Sub", x, y, name)
 
 
+@ops.RegisterGradient("Add", reduces_broadcast=True)
+def _add_grad(op, grad):
+    return grad, grad
+
+
 def multiply(x, y, name=None):
     """x * y elementwise, with NumPy broadcasting."""
     return _binary("Mul", x, y, name)
@@ -711,3 +716,9 @@ def _override_operators():
 
 
 _override_operators()
+
+
+@ops.RegisterGradient("Mul", reduces_broadcast=True)
+def _mul_grad(op, grad):
+    x, y = op.inputs
+    return grad * y, grad * x

@@ -49,11 +49,14 @@ uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
 }
 
 // One node of a plan, with everything the run loop needs precomputed.
-// One op of a fused elementwise chain: its span function and its scalar operand, if any.
+// One op of a fused elementwise chain: its span function and its other operand, if any: a
+// constant scalar, or a vector broadcast along the last dim (a bias) read from a slot.
 struct Stage {
-  SpanFn fn;
-  const void* scalar;  // a constant's data (kept alive by the plan), or null for unary ops
-  bool scalar_first;
+  SpanFn fn = nullptr;
+  const void* scalar = nullptr;  // a constant's data (kept alive by the plan)
+  bool scalar_first = false;     // the operand comes first (scalar or vector)
+  PairSpanFn pair = nullptr;     // with a vector operand: fn is null
+  int32_t vector_slot = -1;
 };
 
 struct Step {
@@ -317,27 +320,50 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     }
   }
   // The stage form of `step` and the slot it reads, when it can join a chain: one float output
-  // of static shape, a span form, and besides its main input (of the output's shape) at most
-  // a constant scalar.
+  // of static shape; besides its main input (of the output's shape) at most a constant scalar
+  // or a vector along the output's last dim, and a span form for that case.
   auto as_stage = [&](const Step& step, Stage* stage, int32_t* main) {
     const Node& node = *step.node;
     if (!step.static_shapes || node.output_dtypes.size() != 1) return false;
-    const SpanFn fn = node.op->span_fn(node.output_dtypes[0]);
-    if (!fn) return false;
-    auto full = [&](int i) {
+    const DType dtype = node.output_dtypes[0];
+    const Shape& out = node.output_shapes[0];
+    auto shape_of = [&](int i) -> const Shape& {
       const Endpoint& e = node.inputs[i];
-      return step.inputs[i] >= 0 && !constant[step.inputs[i]] &&
-             graph.node(e.node).output_shapes[e.index] == node.output_shapes[0];
+      return graph.node(e.node).output_shapes[e.index];
     };
-    if (step.inputs.size() == 1 && full(0)) {
-      *stage = Stage{fn, nullptr, false};
+    auto full = [&](int i) {
+      return step.inputs[i] >= 0 && !constant[step.inputs[i]] && shape_of(i) == out;
+    };
+    const SpanFn fn = node.op->span_fn(dtype);
+    if (fn && step.inputs.size() == 1 && full(0)) {
+      *stage = Stage{fn};
       *main = step.inputs[0];
       return true;
     }
-    for (int k = 0; step.inputs.size() == 2 && k < 2; ++k) {
+    if (step.inputs.size() != 2) return false;
+    for (int k = 0; fn && k < 2; ++k) {
       const int32_t s = step.inputs[k];
       if (s >= 0 && constant[s] && constant_value[s]->num_elements() == 1 && full(1 - k)) {
         *stage = Stage{fn, constant_value[s]->raw_data(), k == 0};
+        *main = step.inputs[1 - k];
+        return true;
+      }
+    }
+    // A vector operand: shape [..., 1, C] against an output [..., C]. (An op whose bias runs
+    // along another dim says so with data_format NCHW.)
+    const PairSpanFn pair = node.op->pair_span_fn(dtype);
+    const AttrValue* format = node.attrs.find("data_format");
+    if (!pair || out.rank() == 0 || out.num_elements() == 0 ||
+        (format && std::get<std::string>(*format) == "NCHW")) {
+      return false;
+    }
+    for (int k = 0; k < 2; ++k) {
+      const Shape& v = shape_of(k);
+      bool is_row = step.inputs[k] >= 0 && v.rank() >= 1 && v.rank() <= out.rank() &&
+                    v.dim(v.rank() - 1) == out.dim(out.rank() - 1);
+      for (int d = 0; is_row && d + 1 < v.rank(); ++d) is_row = v.dim(d) == 1;
+      if (is_row && full(1 - k)) {
+        *stage = Stage{nullptr, nullptr, k == 0, pair, step.inputs[k]};
         *main = step.inputs[1 - k];
         return true;
       }
@@ -347,20 +373,32 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
 
   // A step joins the chain whose output is its main input when nothing else reads that
   // value. The chain runs where its first step ran: every later stage reads only the chain's
-  // value and constants, so it may run earlier than it was scheduled.
+  // value, constants and vectors computed before that step, so it may run earlier than it was
+  // scheduled.
+  std::vector<int32_t> producer(num_slots_, -1);  // slot -> index in steps_ of its producer
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    const Step& step = steps_[k];
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      producer[step.first_output + o] = static_cast<int32_t>(k);
+    }
+  }
   std::vector<Step> steps;
   std::vector<std::pair<Stage, int32_t>> first_stage;  // per step of `steps`, when it has one
+  std::vector<int32_t> position;                        // per step of `steps`: index in steps_
   std::unordered_map<int32_t, size_t> open;             // chain output slot -> index in steps
-  for (Step& step : steps_) {
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    Step& step = steps_[k];
     Stage stage;
     int32_t main = -1;
     if (!as_stage(step, &stage, &main)) {
       steps.push_back(std::move(step));
       first_stage.emplace_back(Stage{}, -1);
+      position.push_back(static_cast<int32_t>(k));
       continue;
     }
     auto it = open.find(main);
-    if (it != open.end() && readers[main] == 1 && !pinned[main]) {
+    if (it != open.end() && readers[main] == 1 && !pinned[main] &&
+        (stage.vector_slot < 0 || producer[stage.vector_slot] < position[it->second])) {
       const size_t head_index = it->second;
       Step& head = steps[head_index];
       if (head.stages.empty()) {
@@ -377,6 +415,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     open.emplace(step.first_output, steps.size());
     steps.push_back(std::move(step));
     first_stage.emplace_back(stage, main);
+    position.push_back(static_cast<int32_t>(k));
   }
   steps_ = std::move(steps);
 }
@@ -384,16 +423,27 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
 void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
   const Tensor& x = rs.slots[step.chain_input];
   Tensor& y = rs.slots[step.first_output];
-  const size_t size = dtype_size(y.dtype());
+  const int64_t size = static_cast<int64_t>(dtype_size(y.dtype()));
+  const int64_t row = y.shape().dim(y.shape().rank() - 1);  // a vector operand's length
   const char* px = static_cast<const char*>(x.raw_data());
   char* py = static_cast<char*>(y.raw_data());
   ctx.parallel_for(y.num_elements(), kChainGrain, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; b += kChainBlock) {
       const int64_t n = std::min(end, b + kChainBlock) - b;
-      const void* in = px + b * size;
-      void* out = py + b * size;
+      const char* in = px + b * size;
+      char* out = py + b * size;
       for (const Stage& st : step.stages) {
-        st.fn(in, st.scalar, st.scalar_first, out, n);
+        if (st.fn) {
+          st.fn(in, st.scalar, st.scalar_first, out, n);
+        } else {
+          // The vector operand, one row segment at a time from element b's place in its row.
+          const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
+          for (int64_t i = 0, col = b % row; i < n; col = 0) {
+            const int64_t len = std::min(n - i, row - col);
+            st.pair(in + i * size, v + col * size, st.scalar_first, out + i * size, len);
+            i += len;
+          }
+        }
         in = out;
       }
     }

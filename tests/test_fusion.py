@@ -45,3 +45,39 @@ def test_chains_stop_at_shared_and_broadcast_values():
         got_b, got_c = sess.run([b, c], {x: data})
     np.testing.assert_allclose(got_b, np.exp(data) * 2 + 1, rtol=1e-6)
     np.testing.assert_allclose(got_c, np.exp(data) * 2 - 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows,cols", [(1, 1), (3, 7), (3001, 7), (40, 1024)])
+def test_chains_with_a_bias_vector_equal_op_by_op(dtype, rows, cols):
+    rng = np.random.default_rng(rows * cols)
+    data = rng.standard_normal((rows, cols)).astype(dtype)
+    bias = rng.standard_normal(cols).astype(dtype)
+    gamma = rng.standard_normal((1, cols)).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), [rows, cols])
+    b = tf.placeholder(tf.as_dtype(dtype), [cols])
+    g = tf.placeholder(tf.as_dtype(dtype), [1, cols])
+    y = tf.nn.relu(tf.nn.bias_add(x, b))       # bias_add + activation, one pass
+    y = g - tf.sigmoid(y * g) * 2.0            # vector operands later in the chain, both sides
+    feed = {x: data, b: bias, g: gamma}
+    steps = [op.outputs[0] for op in tf.get_default_graph().get_operations()
+             if op.type not in ("Placeholder", "Const")]
+    with tf.Session() as sess:
+        fused = sess.run(y, feed)
+        separate = sess.run(steps, feed)[-1]
+        for threads in (1, 2):
+            with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as s:
+                np.testing.assert_array_equal(s.run(y, feed), fused)
+    np.testing.assert_array_equal(fused, separate)
+    want = np.maximum(data.astype(np.float64) + bias, 0)
+    want = gamma - 2 / (1 + np.exp(-want * gamma))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(fused, want, rtol=tol, atol=tol)
+
+
+def test_nchw_bias_is_not_fused_along_the_last_dim():
+    data = np.arange(2 * 3 * 2 * 3, dtype=np.float32).reshape(2, 3, 2, 3)
+    bias = np.array([1.0, 20.0, 300.0], np.float32)   # as many channels as the last dim
+    y = tf.nn.relu(tf.nn.bias_add(tf.constant(data) * 1.0, bias, data_format="NCHW"))
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y), data + bias.reshape(1, 3, 1, 1))

@@ -133,6 +133,9 @@ using KernelFn = Status (*)(KernelContext& ctx);
 // y[i] = op(x[i]) for a unary op; y[i] = op(x[i], *s), or op(*s, x[i]) when `scalar_first`,
 // for a binary op with a scalar operand. `y` may be `x`.
 using SpanFn = void (*)(const void* x, const void* s, bool scalar_first, void* y, int64_t n);
+// The same with a full second operand: y[i] = op(x[i], v[i]), or op(v[i], x[i]) when
+// `v_first`. Chains use it for an operand broadcast along the last dim (a bias).
+using PairSpanFn = void (*)(const void* x, const void* v, bool v_first, void* y, int64_t n);
 
 struct AttrSpec {
   std::string name;
@@ -184,6 +187,12 @@ class OpDef {
     if (t == DType::kFloat64) spans_[1] = fn;
     return *this;
   }
+  // The pair span form of a binary elementwise op (see PairSpanFn).
+  OpDef& pair_span(DType t, PairSpanFn fn) {
+    if (t == DType::kFloat32) pair_spans_[0] = fn;
+    if (t == DType::kFloat64) pair_spans_[1] = fn;
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
@@ -201,6 +210,9 @@ class OpDef {
   // The span form for dtype `t`, or null.
   SpanFn span_fn(DType t) const {
     return t == DType::kFloat32 ? spans_[0] : t == DType::kFloat64 ? spans_[1] : nullptr;
+  }
+  PairSpanFn pair_span_fn(DType t) const {
+    return t == DType::kFloat32 ? pair_spans_[0] : t == DType::kFloat64 ? pair_spans_[1] : nullptr;
   }
   bool is_ref_input(int i) const {
     for (int r : ref_inputs_) {
@@ -224,6 +236,7 @@ class OpDef {
   bool must_be_fed_ = false;
   std::vector<int> ref_inputs_;
   SpanFn spans_[2] = {};  // float32, float64
+  PairSpanFn pair_spans_[2] = {};
 };
 
 // The single process-wide table of ops. Built-in ops are registered when it is first used;

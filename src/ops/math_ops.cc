@@ -91,6 +91,14 @@ void scalar_span_fn(const void* x, const void* s, bool scalar_first, void* y, in
   binary_span<Fn, T, T>(px, true, ps, false, static_cast<T*>(y), n);
 }
 
+template <typename Fn, typename T>
+void pair_span_fn(const void* x, const void* v, bool v_first, void* y, int64_t n) {
+  const T* px = static_cast<const T*>(x);
+  const T* pv = static_cast<const T*>(v);
+  if (v_first) return binary_span<Fn, T, T>(pv, true, px, true, static_cast<T*>(y), n);
+  binary_span<Fn, T, T>(px, true, pv, true, static_cast<T*>(y), n);
+}
+
 template <typename Fn, typename In, typename Out>
 void unary_apply(KernelContext& ctx, const Tensor& x, Tensor& y, int64_t grain) {
   const In* px = x.data<In>();
@@ -686,7 +694,9 @@ void add_binary(OpRegistry& r) {
   if constexpr (!kBool && kKernel == binary_kernel<Fn, List> &&
                 dtype_in(DType::kFloat32, List{})) {
     def.span(DType::kFloat32, scalar_span_fn<Fn, float>)
-        .span(DType::kFloat64, scalar_span_fn<Fn, double>);
+        .span(DType::kFloat64, scalar_span_fn<Fn, double>)
+        .pair_span(DType::kFloat32, pair_span_fn<Fn, float>)
+        .pair_span(DType::kFloat64, pair_span_fn<Fn, double>);
   }
   r.add_builtin(std::move(def));
 }

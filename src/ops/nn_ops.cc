@@ -476,6 +476,16 @@ TL_TARGET_AVX2 void add_row_avx2(const T* x, const T* b, bool broadcast, T* y, i
 }
 #endif
 
+// BiasAdd's pair span (op_registry.h): value + bias, one row segment at a time.
+template <typename T>
+void bias_add_pair_span(const void* x, const void* b, bool, void* y, int64_t n) {
+  auto row_fn = &add_row<T>;
+#if TL_HAVE_SIMD_MATH
+  if (cpu_has_avx2()) row_fn = &add_row_avx2<T>;
+#endif
+  row_fn(static_cast<const T*>(x), static_cast<const T*>(b), false, static_cast<T*>(y), n);
+}
+
 Status bias_add_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& bias = ctx.input(1);
@@ -611,7 +621,9 @@ void register_nn_ops(OpRegistry& r) {
   r.add_builtin(OpDef("BiasAdd").input("value").input("bias")
                     .attr("data_format", AttrType::kString, std::string("NHWC"))
                     .shape(bias_add_shape).kernel(Device::kCPU, bias_add_kernel)
-                    .forwards_input(0));
+                    .forwards_input(0)
+                    .pair_span(DType::kFloat32, bias_add_pair_span<float>)
+                    .pair_span(DType::kFloat64, bias_add_pair_span<double>));
   r.add_builtin(OpDef("L2Loss").input("t").shape(l2_loss_shape)
                     .kernel(Device::kCPU, l2_loss_kernel));
 }

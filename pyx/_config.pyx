@@ -1,7 +1,8 @@
 # Process-wide settings and device discovery of the C++ core.
 from libtensorlib cimport (
     Status, built_with_cuda as c_built_with_cuda, default_num_threads, gpu_round_trip as
-    c_gpu_round_trip, list_gpus as c_list_gpus, set_default_num_threads, status_code,
+    c_gpu_round_trip, gemm_kernel_name, list_gpus as c_list_gpus, set_default_num_threads,
+    set_gemm_kernel as c_set_gemm_kernel, status_code,
 )
 
 from tensorlib import errors as _errors
@@ -35,3 +36,16 @@ def set_num_threads(int n):
 
 def get_num_threads():
     return default_num_threads()
+
+
+def set_gemm_kernel(name):
+    """Picks the matrix-product micro-kernel of the whole process (tests and benchmarks):
+    "auto", "generic", "avx2", "avx512" or "avx512-layout"."""
+    cdef Status s = c_set_gemm_kernel(name.encode())
+    if not s.ok():
+        raise _errors.exception_from_status(status_code(s), s.message().decode(), -1, False)
+
+
+def gemm_kernel():
+    """The matrix-product micro-kernel in use."""
+    return gemm_kernel_name().decode()

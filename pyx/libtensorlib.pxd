@@ -98,6 +98,8 @@ cdef extern from "tensorlib/device.h" namespace "tl" nogil:
     bool built_with_cuda()
     vector[GpuInfo] list_gpus()
     Status gpu_round_trip(int index, size_t bytes)
+    Status set_gemm_kernel(const string& name)
+    string gemm_kernel_name()
 
 
 cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:

@@ -6,6 +6,7 @@ import pytest
 
 import tensorlib as tf
 from op_testing import check_op
+from tensorlib import _config
 
 
 def _t(x):
@@ -67,3 +68,53 @@ def test_op_matches_numpy(case, feed, rng):
 def test_matmul_inner_dims_must_match():
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 2]))
+
+
+def _runnable_gemm_kernels():
+    """The matrix-product micro-kernels this CPU runs ('avx512-layout' is the AVX-512 tile in
+    AVX2 vectors: it checks that blocking on machines without AVX-512)."""
+    names = []
+    for name in ("generic", "avx2", "avx512", "avx512-layout"):
+        try:
+            _config.set_gemm_kernel(name)
+            names.append(name)
+        except tf.errors.InvalidArgumentError:
+            pass
+    _config.set_gemm_kernel("auto")
+    return names
+
+
+@pytest.fixture(params=_runnable_gemm_kernels())
+def gemm_kernel(request):
+    _config.set_gemm_kernel(request.param)
+    yield request.param
+    _config.set_gemm_kernel("auto")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
+    assert _config.gemm_kernel() == gemm_kernel
+    # Sizes around every tile (6, 12 rows; 8, 16, 32 columns), several k slabs, transposes.
+    for m, n, k in [(13, 33, 300), (25, 17, 513), (150, 70, 40), (7, 100, 9)]:
+        for ta, tb in [(False, False), (True, False), (False, True), (True, True)]:
+            a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+            b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+            with tf.Session() as sess:
+                got = sess.run(tf.matmul(a, b, transpose_a=ta, transpose_b=tb))
+            want = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b)
+            tol = 1e-4 if dtype == np.float32 else 1e-11
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.sqrt(k))
+    x = rng.standard_normal((2, 9, 9, 3)).astype(dtype)
+    w = rng.standard_normal((3, 3, 3, 20)).astype(dtype)
+    with tf.Session() as sess:
+        got = sess.run(tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID"))
+    ref = np.zeros((2, 7, 7, 20))
+    for i in range(3):
+        for j in range(3):
+            ref += np.einsum("nhwc,cf->nhwf", x[:, i:i + 7, j:j + 7, :].astype(np.float64), w[i, j])
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_unknown_gemm_kernel_is_rejected():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Unknown GEMM micro-kernel"):
+        _config.set_gemm_kernel("avx1024")

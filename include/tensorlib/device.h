@@ -31,6 +31,12 @@ bool built_with_cuda();
 std::vector<GpuInfo> list_gpus();
 // Allocates memory on GPU `index`, copies a pattern there and back, compares and frees it.
 Status gpu_round_trip(int index, size_t bytes);
+
+// The micro-kernel of the CPU matrix products, by name: "avx512", "avx2", "generic", or
+// "avx512-layout" (the AVX-512 tile computed with AVX2 vectors, to test it on any AVX2 CPU);
+// "auto" picks the widest the CPU runs. For tests and benchmarks: it affects the whole process.
+Status set_gemm_kernel(const std::string& name);
+std::string gemm_kernel_name();
 // Registers the kernels of every compiled-in device backend beside the CPU ones.
 void register_device_kernels(OpRegistry& r);
 

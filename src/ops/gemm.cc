@@ -6,9 +6,14 @@
 // kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
 // L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
 // block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
+//
+// Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 12 x 32 on AVX-512 (Avx512Kernel, its
+// tile loop shared with Avx512LayoutKernel, the same tile in pairs of AVX2 vectors, so that
+// the AVX-512 blocking is tested on any AVX2 machine), and a portable one.
 #include "ops/gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
@@ -18,6 +23,7 @@
 #endif
 
 #include "ops/cpu_features.h"
+#include "tensorlib/device.h"
 
 namespace tl {
 namespace {
@@ -240,6 +246,116 @@ struct Avx2Kernel {
     }
   }
 };
+
+// AVX-512 vectors of 16 floats or 8 doubles, same interface.
+template <typename T>
+struct Avx512Vec;
+template <>
+struct Avx512Vec<float> {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_ps(); }
+  TL_TARGET_AVX512 static V load(const float* p) { return _mm512_loadu_ps(p); }
+  TL_TARGET_AVX512 static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+};
+template <>
+struct Avx512Vec<double> {
+  using V = __m512d;
+  static constexpr int kLanes = 8;
+  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_pd(); }
+  TL_TARGET_AVX512 static V load(const double* p) { return _mm512_loadu_pd(p); }
+  TL_TARGET_AVX512 static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
+  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  TL_TARGET_AVX512 static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+};
+
+// An AVX-512-wide vector made of two AVX2 vectors: runs the AVX-512 micro-tile on AVX2 CPUs,
+// so that its blocking is tested on every machine (GemmKernel::kAvx512Layout).
+template <typename T>
+struct Avx2PairVec {
+  using H = Avx2Vec<T>;
+  struct V {
+    typename H::V lo, hi;
+  };
+  static constexpr int kLanes = 2 * H::kLanes;
+  TL_TARGET_AVX2 static V zero() { return {H::zero(), H::zero()}; }
+  TL_TARGET_AVX2 static V load(const T* p) { return {H::load(p), H::load(p + H::kLanes)}; }
+  TL_TARGET_AVX2 static V broadcast(const T* p) { return {H::broadcast(p), H::broadcast(p)}; }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) {
+    return {H::fma(a.lo, b.lo, c.lo), H::fma(a.hi, b.hi, c.hi)};
+  }
+  TL_TARGET_AVX2 static V add(V a, V b) { return {H::add(a.lo, b.lo), H::add(a.hi, b.hi)}; }
+  TL_TARGET_AVX2 static void store(T* p, V v) {
+    H::store(p, v.lo);
+    H::store(p + H::kLanes, v.hi);
+  }
+};
+
+// kRows rows by 2 vectors of Vec, its accumulators in registers. `body` is compiled for the
+// vectors' target inside each kernel's run (flatten inlines it and Vec's functions there); it
+// is never emitted on its own, so the ABI of 512-bit values passed outside AVX-512 code, which
+// GCC warns about while parsing it, never matters.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <typename T, typename Vec, int kRows>
+struct TileKernel {
+  using V = typename Vec::V;
+  static constexpr int kMr = kRows;
+  static constexpr int kNr = 2 * Vec::kLanes;
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
+  static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
+    constexpr int kL = Vec::kLanes;
+    V acc[kMr][2];
+#pragma GCC unroll 16
+    for (int i = 0; i < kMr; ++i) acc[i][0] = acc[i][1] = Vec::zero();
+    for (int i = 0; i < kMr; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    }
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+      const V b0 = Vec::load(b), b1 = Vec::load(b + kL);
+#pragma GCC unroll 16
+      for (int i = 0; i < kMr; ++i) {
+        const V ai = Vec::broadcast(a + i);
+        acc[i][0] = Vec::fma(ai, b0, acc[i][0]);
+        acc[i][1] = Vec::fma(ai, b1, acc[i][1]);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < kMr; ++i, c += ldc) {
+      if (overwrite) {
+        Vec::store(c, acc[i][0]);
+        Vec::store(c + kL, acc[i][1]);
+      } else {
+        Vec::store(c, Vec::add(Vec::load(c), acc[i][0]));
+        Vec::store(c + kL, Vec::add(Vec::load(c + kL), acc[i][1]));
+      }
+    }
+  }
+};
+
+// 12 rows by 2 vectors (12x32 floats, 12x16 doubles): 24 accumulators, 2 B vectors and one A
+// broadcast in 27 of the 32 zmm registers.
+constexpr int kAvx512Rows = 12;
+template <typename T>
+struct Avx512Kernel : TileKernel<T, Avx512Vec<T>, kAvx512Rows> {
+  TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
+                                                            T* c, int64_t ldc, bool overwrite) {
+    TileKernel<T, Avx512Vec<T>, kAvx512Rows>::body(kc, a, b, c, ldc, overwrite);
+  }
+};
+template <typename T>
+struct Avx512LayoutKernel : TileKernel<T, Avx2PairVec<T>, kAvx512Rows> {
+  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
+                                                          T* c, int64_t ldc, bool overwrite) {
+    TileKernel<T, Avx2PairVec<T>, kAvx512Rows>::body(kc, a, b, c, ldc, overwrite);
+  }
+};
+#pragma GCC diagnostic pop
 #endif
 
 // ---- drivers ----
@@ -400,7 +516,38 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
   }
 }
 
+std::atomic<GemmKernel> g_kernel_choice{GemmKernel::kAuto};
+
 }  // namespace
+
+Status set_gemm_kernel(GemmKernel kernel) {
+  const bool runs = kernel == GemmKernel::kAuto || kernel == GemmKernel::kGeneric ||
+                    (kernel == GemmKernel::kAvx512 ? cpu_has_avx512() : cpu_has_avx2());
+  if (!runs) return invalid_argument("This CPU cannot run the requested GEMM micro-kernel");
+  g_kernel_choice = kernel;
+  return Status::OK();
+}
+
+GemmKernel gemm_kernel() {
+  const GemmKernel chosen = g_kernel_choice;
+  if (chosen != GemmKernel::kAuto) return chosen;
+  return cpu_has_avx512() ? GemmKernel::kAvx512
+                          : cpu_has_avx2() ? GemmKernel::kAvx2 : GemmKernel::kGeneric;
+}
+
+namespace {
+constexpr const char* kGemmKernelNames[] = {"auto", "generic", "avx2", "avx512", "avx512-layout"};
+}  // namespace
+
+Status set_gemm_kernel(const std::string& name) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kGemmKernelNames[i]) return set_gemm_kernel(static_cast<GemmKernel>(i));
+  }
+  return invalid_argument("Unknown GEMM micro-kernel '" + name +
+                          "' (auto, generic, avx2, avx512 or avx512-layout)");
+}
+
+std::string gemm_kernel_name() { return kGemmKernelNames[static_cast<int>(gemm_kernel())]; }
 
 template <typename T>
 void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
@@ -428,14 +575,20 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
     });
     return;
   }
-#if defined(__x86_64__) || defined(__i386__)
   if constexpr (kFloating) {
-    if (cpu_has_avx2()) {
-      gemm_blocked<T, Avx2Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
-      return;
+    switch (gemm_kernel()) {
+#if defined(__x86_64__) || defined(__i386__)
+      case GemmKernel::kAvx512:
+        return gemm_blocked<T, Avx512Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+      case GemmKernel::kAvx512Layout:
+        return gemm_blocked<T, Avx512LayoutKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+      case GemmKernel::kAvx2:
+        return gemm_blocked<T, Avx2Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+#endif
+      default:
+        break;
     }
   }
-#endif
   gemm_blocked<T, GenericKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
 }
 

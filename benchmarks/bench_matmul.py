@@ -5,8 +5,8 @@
 tensorlib runs MatMul with Session.run on fed inputs (the feed and the result copy are part of
 the time); peers: NumPy (np.matmul on its BLAS), PyTorch (torch.matmul) when installed. Every
 implementation uses the machine's threads. Prints median time, GFLOP/s, the ratio to tensorlib,
-and each one's fraction of the CPU's AVX2 FMA peak (cores x 2 FMA units x 8 lanes x 2 flops x
-clock), measured with a tight loop of independent FMAs when a C++ compiler is at hand.
+and each one's fraction of the CPU's FMA peak (cores x 2 FMA units x 8 or 16 lanes x 2 flops x
+clock, AVX2 or AVX-512), measured with a tight loop of independent FMAs when a C++ compiler is at hand.
 """
 import os
 import shutil
@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from _harness import median_time, optional_import, report
+from tensorlib import _config
 
 SIZES = [512, 1024, 2048]
 
@@ -41,27 +42,43 @@ __attribute__((target("avx2,fma"), noinline)) float fma_loop(long iters) {
   _mm256_storeu_ps(out, _mm256_add_ps(a0, _mm256_add_ps(a5, a9)));
   return out[0];
 }
+__attribute__((target("avx512f"), noinline)) float fma_loop_512(long iters) {
+  __m512 b = _mm512_set1_ps(1.0f), c = _mm512_set1_ps(1e-7f);
+  __m512 a0 = _mm512_set1_ps(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
+         a8 = a0, a9 = a0;
+  for (long i = 0; i < iters; ++i) {
+#define G(x) x = _mm512_fmadd_ps(x, b, c);
+    G(a0) G(a1) G(a2) G(a3) G(a4) G(a5) G(a6) G(a7) G(a8) G(a9)
+    asm volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6),
+                 "+v"(a7), "+v"(a8), "+v"(a9));
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(a0, _mm512_add_ps(a5, a9)));
+}
 int main(int argc, char** argv) {
   const int threads = std::thread::hardware_concurrency();
   const long iters = 50000000;
+  const bool wide = __builtin_cpu_supports("avx512f");
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;
     volatile float sink = 0;
-    for (int t = 0; t < threads; ++t) pool.emplace_back([&] { sink = fma_loop(iters); });
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] { sink = wide ? fma_loop_512(iters) : fma_loop(iters); });
+    }
     for (auto& t : pool) t.join();
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    double gflops = threads * iters * 10.0 * 16 / s / 1e9;
+    double gflops = threads * iters * 10.0 * (wide ? 32 : 16) / s / 1e9;
     if (gflops > best) best = gflops;
   }
-  std::printf("%d %.3f\n", threads, best);
+  std::printf("%d %.3f %s\n", threads, best, wide ? "AVX-512" : "AVX2");
 }
 """
 
 
 def measure_peak():
-    """(threads, GFLOP/s) of independent AVX2 FMAs on every hardware thread, or None."""
+    """(threads, GFLOP/s, ISA) of independent FMAs on every hardware thread, the widest
+    vectors the CPU has (AVX-512 or AVX2), or None."""
     cxx = shutil.which("g++") or shutil.which("c++")
     if cxx is None:
         return None
@@ -75,8 +92,8 @@ def measure_peak():
             out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
         except (subprocess.CalledProcessError, OSError):
             return None
-    threads, gflops = out.split()
-    return int(threads), float(gflops)
+    threads, gflops, isa = out.split()
+    return int(threads), float(gflops), isa
 
 
 def bench_tensorlib(a, b, number):
@@ -113,7 +130,8 @@ def settled(fn, *args):
 def main(sizes):
     peak = measure_peak()
     if peak:
-        print(f"AVX2 FMA peak: {peak[1]:.1f} GFLOP/s measured on {peak[0]} threads")
+        print(f"{peak[2]} FMA peak: {peak[1]:.1f} GFLOP/s measured on {peak[0]} threads")
+    print(f"tensorlib GEMM micro-kernel: {_config.gemm_kernel()}")
     rng = np.random.default_rng(0)
     for n in sizes:
         a = rng.standard_normal((n, n), dtype=np.float32)

@@ -57,6 +57,29 @@ OPS = [
      np.int64, {}),
 ]
 
+# Gradients against finite differences (tests/test_gradients.py runs these):
+# (id, op types covered, fn of float64 tensors, input shapes, options).
+GRADS = [
+    ("matmul", ["MatMul"], tf.matmul, [(2, 3), (3, 4)], {}),
+    ("matmul_ta", ["MatMul"], lambda a, b: tf.matmul(a, b, transpose_a=True),
+     [(3, 2), (3, 4)], {}),
+    ("matmul_tb", ["MatMul"], lambda a, b: tf.matmul(a, b, transpose_b=True),
+     [(2, 3), (4, 3)], {}),
+    ("matmul_ta_tb", ["MatMul"],
+     lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True), [(3, 2), (4, 3)], {}),
+    ("matmul_size1", ["MatMul"], tf.matmul, [(1, 3), (3, 1)], {}),
+    ("batch_matmul", ["BatchMatMulV2"], tf.matmul, [(2, 2, 3), (2, 3, 2)], {}),
+    ("batch_matmul_broadcast", ["BatchMatMulV2"], tf.matmul, [(2, 1, 2, 3), (3, 3, 2)], {}),
+    ("batch_matmul_rank2_operand", ["BatchMatMulV2"], tf.matmul, [(2, 3), (2, 3, 2)], {}),
+    ("batch_matmul_adj_x", ["BatchMatMulV2"], lambda a, b: tf.matmul(a, b, adjoint_a=True),
+     [(2, 3, 2), (1, 3, 2)], {}),
+    ("batch_matmul_adj_y", ["BatchMatMulV2"], lambda a, b: tf.matmul(a, b, adjoint_b=True),
+     [(1, 2, 3), (2, 4, 3)], {}),
+    ("batch_matmul_adj_both", ["BatchMatMulV2"],
+     lambda a, b: tf.matmul(a, b, adjoint_a=True, adjoint_b=True), [(2, 3, 2), (2, 2, 3)],
+     {}),
+]
+
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])

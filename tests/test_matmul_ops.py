@@ -90,3 +90,16 @@ def test_op_matches_numpy(case, feed, rng):
 def test_matmul_inner_dims_must_match():
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 2]))
+
+
+def test_matmul_gradients_with_unknown_dims_sum_over_broadcast_batch_dims(rng):
+    av, bv = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((3, 5, 2))
+    a = tf.placeholder(tf.float64, [None, None, 4, 5])
+    b = tf.placeholder(tf.float64, [None, 5, None])
+    ga, gb = tf.gradients(tf.matmul(a, b), [a, b])
+    assert ga.shape.as_list() == [None, None, 4, 5] and gb.shape.as_list() == [None, 5, None]
+    with tf.Session() as sess:
+        ga, gb = sess.run([ga, gb], {a: av, b: bv})
+    ones = np.ones((2, 3, 4, 2))
+    np.testing.assert_allclose(ga, ones @ _t(bv), rtol=1e-12)
+    np.testing.assert_allclose(gb, (_t(av) @ ones).sum(0), rtol=1e-12)

@@ -940,7 +940,9 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None,
         axes = _reduction_axes(x, axis, reduction_indices)
         raw_max = ops.apply_op("Max", [x, axes], {"keep_dims": True}).outputs[0]
         finite = equal(raw_max - raw_max, 0)  # false for inf and NaN
-        my_max = where_v2(finite, raw_max, np.zeros((), x.dtype.as_numpy_dtype))
+        # The maximum cancels out of the result: gradients do not flow through it (as in TF1).
+        my_max = array_ops.stop_gradient(
+            where_v2(finite, raw_max, np.zeros((), x.dtype.as_numpy_dtype)))
         summed = ops.apply_op("Sum", [exp(x - my_max), axes], {"keep_dims": True}).outputs[0]
         result = add(log(summed), my_max, name=None if not keepdims else scope)
         if keepdims:

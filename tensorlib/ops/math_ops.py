@@ -846,12 +846,15 @@ def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_ind
 
 @ops.RegisterGradient("Mean")
 def _mean_grad(op, grad):
-    x, y = op.inputs[0], op.outputs[0]
-    if x.shape.is_fully_defined() and y.shape.is_fully_defined():
-        factor = x.shape.num_elements() // builtins.max(y.shape.num_elements(), 1)
-        factor = convert_to_tensor(np.asarray(factor, grad.dtype.as_numpy_dtype))
+    x_size, y_size = op.inputs[0].shape.num_elements(), op.outputs[0].shape.num_elements()
+    if x_size is not None and y_size is not None:
+        factor = convert_to_tensor(np.asarray(x_size // builtins.max(y_size, 1),
+                                              grad.dtype.as_numpy_dtype))
     else:
-        factor = cast(floordiv(array_ops.size(x), maximum(array_ops.size(y), 1)), grad.dtype)
+        x_size = array_ops.size(op.inputs[0]) if x_size is None else x_size
+        y_size = (maximum(array_ops.size(op.outputs[0]), 1) if y_size is None
+                  else builtins.max(y_size, 1))
+        factor = cast(floordiv(x_size, y_size), grad.dtype)
     return _broadcast_to_input(truediv(grad, factor), op), None
 
 

@@ -472,7 +472,8 @@ Status sum_to_shape_shape(InferenceContext& ctx) {
 
 Status sum_to_shape_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Shape& target = ctx.output(0).shape();
+  Shape target;
+  TL_RETURN_IF_ERROR(read_dims(ctx.input(1), /*allow_unknown=*/false, &target));
   const int rank = x.shape().rank();
   const int lead = rank - target.rank();
   bool ok = lead >= 0;
@@ -490,12 +491,19 @@ Status sum_to_shape_kernel(KernelContext& ctx) {
                             " does not broadcast to the input's shape " +
                             x.shape().to_string());
   }
-  return dispatch(NumericTypes{}, x.dtype(), "SumToShape", [&](auto tag) {
+  if (mask == 0) {  // nothing was broadcast: the input itself
+    ctx.output(0) = x;
+    return Status::OK();
+  }
+  Tensor out;
+  TL_RETURN_IF_ERROR(Tensor::allocate(x.dtype(), target, &out));
+  TL_RETURN_IF_ERROR(dispatch(NumericTypes{}, x.dtype(), "SumToShape", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using Acc = typename SumReducer<T>::Acc;
-    reduce<SumReducer<T>, T>(ctx, x, mask, ctx.output(0),
-                             [](Acc a) { return static_cast<T>(a); });
-  });
+    reduce<SumReducer<T>, T>(ctx, x, mask, out, [](Acc a) { return static_cast<T>(a); });
+  }));
+  ctx.output(0) = std::move(out);
+  return Status::OK();
 }
 
 // ---- ArgMax, ArgMin ----
@@ -641,7 +649,8 @@ void register_reduction_ops(OpRegistry& r) {
                     .attr("keep_dims", AttrType::kBool, false)
                     .shape(reduction_shape<NumericTypes>).kernel(Device::kCPU, mean_kernel));
   r.add_builtin(OpDef("SumToShape").input("input").input("shape")
-                    .shape(sum_to_shape_shape).kernel(Device::kCPU, sum_to_shape_kernel));
+                    .shape(sum_to_shape_shape).kernel(Device::kCPU, sum_to_shape_kernel)
+                    .sets_own_outputs());
   r.add_builtin(OpDef("ArgMax").input("input").input("dimension")
                     .attr("output_type", AttrType::kType, DType::kInt64)
                     .shape(arg_reduce_shape).kernel(Device::kCPU, arg_reduce_kernel<true>));

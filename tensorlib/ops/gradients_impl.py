@@ -34,19 +34,21 @@ def _is_differentiable_dtype(dtype):
 
 
 def _sum_to_shape(grad, like):
-    """`grad` (in the broadcast shape of an op) summed down to the shape of `like`."""
+    """`grad` (in the broadcast shape of an op) summed down to the shape of `like`: with axes
+    found while building when `like`'s shape is known, else by a SumToShape op at run time."""
     gs, ls = grad.shape, like.shape
-    if gs.is_fully_defined() and ls.is_fully_defined():
+    if gs.is_fully_defined() and gs == ls:
+        return grad
+    if ls.is_fully_defined() and gs.ndims is not None:
         g, target = gs.as_list(), ls.as_list()
-        if g == target:
-            return grad
         lead = len(g) - len(target)
-        axes = list(range(lead)) + [lead + i for i, d in enumerate(target)
-                                    if d == 1 and g[lead + i] != 1]
-        out = grad
-        if axes:
-            out = math_ops.reduce_sum(grad, axes, keepdims=False)
-        return array_ops.reshape(out, target)
+        if lead < 0:
+            raise ValueError(f"Gradient of shape {gs} cannot be summed to shape {ls}")
+        kept = [lead + i for i, d in enumerate(target) if d == 1 and g[lead + i] != 1]
+        if lead == 0:
+            return math_ops.reduce_sum(grad, kept, keepdims=True) if kept else grad
+        out = math_ops.reduce_sum(grad, list(range(lead)) + kept)
+        return array_ops.reshape(out, target) if kept else out
     out = ops.apply_op("SumToShape", [grad, array_ops.shape(like)]).outputs[0]
     out.set_shape(ls)
     return out

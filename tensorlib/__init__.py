@@ -48,3 +48,8 @@ from tensorlib.ops.variables import (  # noqa: F401
     Variable, global_variables, global_variables_initializer, initialize_all_variables,
     trainable_variables, variables_initializer,
 )
+# Variables, variable scopes, initializers and layers.
+from tensorlib.ops.variables import (  # noqa: F401
+    assign, assign_add, assign_sub, initialize_local_variables, is_variable_initialized,
+    local_variables, local_variables_initializer, model_variables, moving_average_variables,
+)

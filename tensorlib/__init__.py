@@ -49,7 +49,7 @@ from tensorlib.ops.variables import (  # noqa: F401
     trainable_variables, variables_initializer,
 )
 # Variables, variable scopes, initializers and layers.
-from tensorlib import initializers  # noqa: F401
+from tensorlib import initializers, layers  # noqa: F401
 from tensorlib.ops.init_ops import (  # noqa: F401
     constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
     ones_initializer, random_normal_initializer, random_uniform_initializer,

@@ -1,0 +1,14 @@
+"""`tf.layers`: TF1's layers, as classes (Dense, Conv2D, ...) and functions (dense, conv2d,
+...). Each layer keeps its variables in its own variable scope ("dense/kernel",
+"dense_1/kernel", ...)."""
+from tensorlib.layers.base import Layer  # noqa: F401
+from tensorlib.layers.convolutional import Conv2D, Convolution2D, conv2d  # noqa: F401
+from tensorlib.layers.core import (  # noqa: F401
+    Dense, Dropout, Flatten, dense, dropout, flatten,
+)
+from tensorlib.layers.normalization import (  # noqa: F401
+    BatchNormalization, batch_normalization,
+)
+from tensorlib.layers.pooling import (  # noqa: F401
+    AveragePooling2D, AvgPool2D, MaxPool2D, MaxPooling2D, average_pooling2d, max_pooling2d,
+)

@@ -1,0 +1,159 @@
+"""Convolution layers: Conv2D and its functional form conv2d."""
+from tensorlib.ops import conv_ops, init_ops, nn_ops
+from tensorlib.layers import utils
+from tensorlib.layers.base import Layer
+
+
+class Conv2D(Layer):
+    """2D convolution layer (e.g. spatial convolution over images).
+
+    This layer creates a convolution kernel that is convolved (actually cross-correlated)
+    with the layer input to produce a tensor of outputs. If `use_bias` is True (and a
+    `bias_initializer` is provided), a bias vector is created and added to the outputs.
+    Finally, if `activation` is not `None`, it is applied to the outputs as well.
+
+    Arguments:
+      filters: Integer, the dimensionality of the output space (i.e. the number of filters in
+        the convolution).
+      kernel_size: An integer or tuple/list of 2 integers, specifying the height and width of
+        the 2D convolution window. Can be a single integer to specify the same value for all
+        spatial dimensions.
+      strides: An integer or tuple/list of 2 integers, specifying the strides of the
+        convolution along the height and width. Can be a single integer to specify the same
+        value for all spatial dimensions.
+      padding: One of `"valid"` or `"same"` (case-insensitive).
+      data_format: A string, one of `channels_last` (default) or `channels_first`. The
+        ordering of the dimensions in the inputs. `channels_last` corresponds to inputs with
+        shape `(batch, height, width, channels)` while `channels_first` corresponds to inputs
+        with shape `(batch, channels, height, width)` (which the CPU kernels reject, as TF1's
+        do).
+      dilation_rate: An integer or tuple/list of 2 integers, specifying the dilation rate to
+        use for dilated convolution.
+      activation: Activation function. Set it to None to maintain a linear activation.
+      use_bias: Boolean, whether the layer uses a bias.
+      kernel_initializer: An initializer for the convolution kernel.
+      bias_initializer: An initializer for the bias vector. If None, the default initializer
+        will be used.
+      kernel_regularizer: Optional regularizer for the convolution kernel.
+      bias_regularizer: Optional regularizer for the bias vector.
+      activity_regularizer: Optional regularizer function for the output.
+      trainable: Boolean, if `True` also add variables to the graph collection
+        `GraphKeys.TRAINABLE_VARIABLES` (see `tf.Variable`).
+      name: A string, the name of the layer.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer=None,
+                 bias_initializer=init_ops.zeros_initializer(), kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, *, trainable=True,
+                 name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = int(filters)
+        self.kernel_size = utils.normalize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = utils.normalize_tuple(strides, 2, "strides")
+        self.padding = utils.normalize_padding(padding)
+        self.data_format = utils.normalize_data_format(data_format)
+        self.dilation_rate = utils.normalize_tuple(dilation_rate, 2, "dilation_rate")
+        self.activation = utils.get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+
+    def _channel_axis(self):
+        return 1 if self.data_format == "channels_first" else -1
+
+    def build(self, input_shape):
+        if input_shape.ndims != 4:
+            raise ValueError(f"Input 0 of layer {self.name} is incompatible with the layer: "
+                             f"expected ndim=4, found ndim={input_shape.ndims}. Full shape "
+                             f"received: {input_shape}")
+        input_dim = input_shape.as_list()[self._channel_axis()]
+        if input_dim is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             "`None`.")
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=list(self.kernel_size) + [input_dim, self.filters],
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, trainable=True,
+                                      dtype=self.dtype)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=[self.filters],
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, trainable=True,
+                                        dtype=self.dtype)
+        self.built = True
+
+    def call(self, inputs):
+        fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
+        spatial = [1, 1]
+        strides = list(self.strides)
+        dilations = list(self.dilation_rate)
+        if fmt == "NHWC":
+            strides, dilations = spatial[:1] + strides + spatial[1:], [1] + dilations + [1]
+        else:
+            strides, dilations = spatial + strides, [1, 1] + dilations
+        outputs = conv_ops.conv2d(inputs, self.kernel, strides=strides,
+                                  padding=self.padding.upper(), data_format=fmt,
+                                  dilations=dilations)
+        if self.use_bias:
+            outputs = nn_ops.bias_add(outputs, self.bias, data_format=fmt)
+        if self.activation is not None:
+            return self.activation(outputs)
+        return outputs
+
+
+def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+           data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
+           kernel_initializer=None, bias_initializer=init_ops.zeros_initializer(),
+           kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, *,
+           trainable=True, name=None, reuse=None):
+    """Functional interface for the 2D convolution layer.
+
+    This layer creates a convolution kernel that is convolved (actually cross-correlated)
+    with the layer input to produce a tensor of outputs. If `use_bias` is True (and a
+    `bias_initializer` is provided), a bias vector is created and added to the outputs.
+    Finally, if `activation` is not `None`, it is applied to the outputs as well.
+
+    Arguments:
+      inputs: Tensor input.
+      filters: Integer, the dimensionality of the output space (i.e. the number of filters in
+        the convolution).
+      kernel_size: An integer or tuple/list of 2 integers, specifying the height and width of
+        the 2D convolution window.
+      strides: An integer or tuple/list of 2 integers, specifying the strides of the
+        convolution along the height and width.
+      padding: One of `"valid"` or `"same"` (case-insensitive).
+      data_format: A string, one of `channels_last` (default) or `channels_first`.
+      dilation_rate: An integer or tuple/list of 2 integers, specifying the dilation rate to
+        use for dilated convolution.
+      activation: Activation function. Set it to None to maintain a linear activation.
+      use_bias: Boolean, whether the layer uses a bias.
+      kernel_initializer: An initializer for the convolution kernel.
+      bias_initializer: An initializer for the bias vector. If None, the default initializer
+        will be used.
+      kernel_regularizer: Optional regularizer for the convolution kernel.
+      bias_regularizer: Optional regularizer for the bias vector.
+      activity_regularizer: Optional regularizer function for the output.
+      trainable: Boolean, if `True` also add variables to the graph collection
+        `GraphKeys.TRAINABLE_VARIABLES` (see `tf.Variable`).
+      name: A string, the name of the layer.
+      reuse: Boolean, whether to reuse the weights of a previous layer by the same name.
+
+    Returns:
+      Output tensor.
+    """
+    layer = Conv2D(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                   data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                   use_bias=use_bias, kernel_initializer=kernel_initializer,
+                   bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                   bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                   trainable=trainable, name=name, _reuse=reuse, _scope=name)
+    return layer.apply(inputs)
+
+
+Convolution2D = Conv2D

@@ -164,6 +164,45 @@ def test_conv2d_argument_errors():
         tf.layers.conv2d(tf.zeros([2, 3, 4]), 2, 3)
 
 
+def _conv_transpose_reference(x, k, strides, padding):
+    """NHWC `x` [n, h, w, c] and kernel [kh, kw, f, c] scattered into the output, then cropped
+    as the gradient of a convolution of that output size crops it."""
+    n, h, w, _ = x.shape
+    kh, kw, f, _ = k.shape
+    out = []
+    for size, kernel, stride in [(h, kh, strides[0]), (w, kw, strides[1])]:
+        length = size * stride + (max(kernel - stride, 0) if padding == "valid" else 0)
+        pad = max((size - 1) * stride + kernel - length, 0) // 2 if padding == "same" else 0
+        out.append((length, pad))
+    (oh, ph), (ow, pw) = out
+    full = np.zeros((n, max(oh + ph, (h - 1) * strides[0] + kh),
+                     max(ow + pw, (w - 1) * strides[1] + kw), f), x.dtype)
+    for i in range(h):
+        for j in range(w):
+            full[:, i * strides[0]:i * strides[0] + kh, j * strides[1]:j * strides[1] + kw] += \
+                np.einsum("nc,abfc->nabf", x[:, i, j], k)
+    return full[:, ph:ph + oh, pw:pw + ow]
+
+
+@pytest.mark.parametrize("kernel_size,strides,padding", [
+    (3, 2, "same"), ((3, 2), (2, 1), "valid"), (2, 3, "valid"), (4, 2, "same"), (1, 1, "same")])
+def test_conv2d_transpose_matches_numpy(rng, kernel_size, strides, padding):
+    x = tf.placeholder(tf.float32, [None, 4, None, 3])
+    y = tf.layers.conv2d_transpose(x, 2, kernel_size, strides=strides, padding=padding,
+                                   bias_initializer=tf.constant_initializer([0.5, -1.0]))
+    kernel, bias = tf.global_variables()
+    assert (kernel.name, bias.name) == ("conv2d_transpose/kernel:0", "conv2d_transpose/bias:0")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (strides, strides) if isinstance(strides, int) else strides
+    assert kernel.shape.as_list() == [kh, kw, 2, 3]
+    assert y.shape.as_list() == [None, 4 * sh + (max(kh - sh, 0) if padding == "valid" else 0),
+                                 None, 2]
+    xv = rng.standard_normal((2, 4, 5, 3)).astype(np.float32)
+    _, (yv, k) = _init_and_run([y, kernel], {x: xv})
+    want = _conv_transpose_reference(xv, k, (sh, sw), padding) + [0.5, -1.0]
+    np.testing.assert_allclose(yv, want, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("pool_size,strides,padding", [(2, 2, "valid"), ((3, 2), 1, "same"),
                                                        (3, 2, "same")])
 def test_pooling_matches_numpy(rng, pool_size, strides, padding):

@@ -2,7 +2,9 @@
 ...). Each layer keeps its variables in its own variable scope ("dense/kernel",
 "dense_1/kernel", ...)."""
 from tensorlib.layers.base import Layer  # noqa: F401
-from tensorlib.layers.convolutional import Conv2D, Convolution2D, conv2d  # noqa: F401
+from tensorlib.layers.convolutional import (  # noqa: F401
+    Conv2D, Conv2DTranspose, Convolution2D, Convolution2DTranspose, conv2d, conv2d_transpose,
+)
 from tensorlib.layers.core import (  # noqa: F401
     Dense, Dropout, Flatten, dense, dropout, flatten,
 )

@@ -1,5 +1,5 @@
-"""Convolution layers: Conv2D and its functional form conv2d."""
-from tensorlib.ops import conv_ops, init_ops, nn_ops
+"""Convolution layers: Conv2D, Conv2DTranspose and their functional forms."""
+from tensorlib.ops import array_ops, conv_ops, init_ops, nn_ops
 from tensorlib.layers import utils
 from tensorlib.layers.base import Layer
 
@@ -156,4 +156,164 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     return layer.apply(inputs)
 
 
+def _deconv_length(length, kernel, stride, padding):
+    """The length along one dim of a transposed convolution's output (None when unknown)."""
+    if length is None:
+        return None
+    if padding == "valid":
+        return length * stride + max(kernel - stride, 0)
+    return length * stride
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2D convolution layer (sometimes called 2D Deconvolution).
+
+    The need for transposed convolutions generally arises from the desire to use a
+    transformation going in the opposite direction of a normal convolution, i.e., from
+    something that has the shape of the output of some convolution to something that has the
+    shape of its input while maintaining a connectivity pattern that is compatible with said
+    convolution. Its kernel has shape [kernel_height, kernel_width, filters, in_channels].
+
+    Arguments:
+      filters: Integer, the dimensionality of the output space (i.e. the number of filters in
+        the convolution).
+      kernel_size: A tuple or list of 2 positive integers specifying the spatial dimensions
+        of the filters. Can be a single integer to specify the same value for all spatial
+        dimensions.
+      strides: A tuple or list of 2 positive integers specifying the strides of the
+        convolution. Can be a single integer to specify the same value for all spatial
+        dimensions.
+      padding: one of `"valid"` or `"same"` (case-insensitive).
+      data_format: A string, one of `channels_last` (default) or `channels_first`.
+      activation: Activation function. Set it to `None` to maintain a linear activation.
+      use_bias: Boolean, whether the layer uses a bias.
+      kernel_initializer: An initializer for the convolution kernel.
+      bias_initializer: An initializer for the bias vector. If `None`, the default
+        initializer will be used.
+      kernel_regularizer: Optional regularizer for the convolution kernel.
+      bias_regularizer: Optional regularizer for the bias vector.
+      activity_regularizer: Optional regularizer function for the output.
+      trainable: Boolean, if `True` also add variables to the graph collection
+        `GraphKeys.TRAINABLE_VARIABLES` (see `tf.Variable`).
+      name: A string, the name of the layer.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", activation=None, use_bias=True,
+                 kernel_initializer=None, bias_initializer=init_ops.zeros_initializer(),
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, *,
+                 trainable=True, name=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, trainable=trainable,
+                         name=name, **kwargs)
+
+    def build(self, input_shape):
+        if input_shape.ndims != 4:
+            raise ValueError("Inputs should have rank 4. Received input shape: " +
+                             str(input_shape))
+        input_dim = input_shape.as_list()[self._channel_axis()]
+        if input_dim is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             "`None`.")
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=list(self.kernel_size) + [self.filters, input_dim],
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, trainable=True,
+                                      dtype=self.dtype)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=[self.filters],
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, trainable=True,
+                                        dtype=self.dtype)
+        self.built = True
+
+    def call(self, inputs):
+        channels_first = self.data_format == "channels_first"
+        h_axis, w_axis = (2, 3) if channels_first else (1, 2)
+        dynamic = array_ops.shape(inputs)
+        static = inputs.shape.as_list()
+        sizes = []
+        for axis, kernel, stride in [(h_axis, self.kernel_size[0], self.strides[0]),
+                                     (w_axis, self.kernel_size[1], self.strides[1])]:
+            length = static[axis]
+            sizes.append((_deconv_length(length, kernel, stride, self.padding)
+                          if length is not None else
+                          _deconv_length(dynamic[axis], kernel, stride, self.padding)))
+        batch = static[0] if static[0] is not None else dynamic[0]
+        if channels_first:
+            output_shape, fmt = [batch, self.filters] + sizes, "NCHW"
+            strides = [1, 1] + list(self.strides)
+        else:
+            output_shape, fmt = [batch] + sizes + [self.filters], "NHWC"
+            strides = [1] + list(self.strides) + [1]
+        outputs = conv_ops.conv2d_transpose(inputs, self.kernel, array_ops.stack(output_shape),
+                                            strides=strides, padding=self.padding.upper(),
+                                            data_format=fmt)
+        outputs.set_shape([d if isinstance(d, int) else None for d in output_shape])
+        if self.use_bias:
+            outputs = nn_ops.bias_add(outputs, self.bias, data_format=fmt)
+        if self.activation is not None:
+            return self.activation(outputs)
+        return outputs
+
+
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+                     data_format="channels_last", activation=None, use_bias=True,
+                     kernel_initializer=None, bias_initializer=init_ops.zeros_initializer(),
+                     kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                     *, trainable=True, name=None, reuse=None):
+    """Functional interface for transposed 2D convolution layer.
+
+    The need for transposed convolutions generally arises from the desire to use a
+    transformation going in the opposite direction of a normal convolution, i.e., from
+    something that has the shape of the output of some convolution to something that has the
+    shape of its input while maintaining a connectivity pattern that is compatible with said
+    convolution.
+
+    Arguments:
+      inputs: Input tensor.
+      filters: Integer, the dimensionality of the output space (i.e. the number of filters in
+        the convolution).
+      kernel_size: A tuple or list of 2 positive integers specifying the spatial dimensions
+        of the filters. Can be a single integer to specify the same value for all spatial
+        dimensions.
+      strides: A tuple or list of 2 positive integers specifying the strides of the
+        convolution. Can be a single integer to specify the same value for all spatial
+        dimensions.
+      padding: one of `"valid"` or `"same"` (case-insensitive).
+      data_format: A string, one of `channels_last` (default) or `channels_first`.
+      activation: Activation function. Set it to `None` to maintain a linear activation.
+      use_bias: Boolean, whether the layer uses a bias.
+      kernel_initializer: An initializer for the convolution kernel.
+      bias_initializer: An initializer for the bias vector. If `None`, the default
+        initializer will be used.
+      kernel_regularizer: Optional regularizer for the convolution kernel.
+      bias_regularizer: Optional regularizer for the bias vector.
+      activity_regularizer: Optional regularizer function for the output.
+      trainable: Boolean, if `True` also add variables to the graph collection
+        `GraphKeys.TRAINABLE_VARIABLES` (see `tf.Variable`).
+      name: A string, the name of the layer.
+      reuse: Boolean, whether to reuse the weights of a previous layer by the same name.
+
+    Returns:
+      Output tensor.
+    """
+    layer = Conv2DTranspose(filters=filters, kernel_size=kernel_size, strides=strides,
+                            padding=padding, data_format=data_format, activation=activation,
+                            use_bias=use_bias, kernel_initializer=kernel_initializer,
+                            bias_initializer=bias_initializer,
+                            kernel_regularizer=kernel_regularizer,
+                            bias_regularizer=bias_regularizer,
+                            activity_regularizer=activity_regularizer, trainable=trainable,
+                            name=name, _reuse=reuse, _scope=name)
+    return layer.apply(inputs)
+
+
 Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose

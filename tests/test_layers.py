@@ -150,6 +150,40 @@ def test_conv2d_matches_numpy(rng, kernel_size, strides, padding, dilation):
     np.testing.assert_allclose(yv, want, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("kernel_size,strides,padding,dilation", [
+    (3, 1, "valid", 1), (2, 2, "same", 1), (3, 1, "causal", 2), (2, 1, "CAUSAL", 1)])
+def test_conv1d_matches_numpy(rng, kernel_size, strides, padding, dilation):
+    x = tf.placeholder(tf.float32, [None, 9, 3])
+    y = tf.layers.conv1d(x, 4, kernel_size, strides=strides, padding=padding,
+                         dilation_rate=dilation,
+                         bias_initializer=tf.random_normal_initializer(seed=1))
+    kernel, bias = tf.global_variables()
+    assert kernel.name == "conv1d/kernel:0" and kernel.shape.as_list() == [kernel_size, 3, 4]
+    xv = rng.standard_normal((2, 9, 3)).astype(np.float32)
+    _, (yv, k, b) = _init_and_run([y, kernel, bias], {x: xv})
+    if padding.lower() == "causal":  # zeros before the start: output t sees inputs <= t
+        xv = np.concatenate([np.zeros((2, dilation * (kernel_size - 1), 3), np.float32), xv], 1)
+        padding = "valid"
+    win = _windows(xv[:, None], 1, kernel_size, (1, strides), (1, dilation), padding, 0.0)
+    want = np.einsum("nijabc,bcf->nijf", win, k)[:, 0] + b
+    assert y.shape.as_list()[1] == want.shape[1]
+    np.testing.assert_allclose(yv, want, rtol=1e-4, atol=1e-5)
+
+
+def test_pooling1d_matches_numpy(rng):
+    xv = rng.standard_normal((2, 7, 3)).astype(np.float32)
+    mx = tf.layers.max_pooling1d(tf.constant(xv), 2, 2)
+    avg = tf.layers.average_pooling1d(tf.constant(xv), 3, 2, padding="same")
+    assert mx.shape.as_list() == [2, 3, 3] and avg.shape.as_list() == [2, 4, 3]
+    _, (mv, av) = _init_and_run([mx, avg])
+    np.testing.assert_array_equal(mv, _windows(xv[:, None], 1, 2, (1, 2), (1, 1), "valid",
+                                               -np.inf).max(axis=(3, 4))[:, 0])
+    windows = _windows(xv[:, None], 1, 3, (1, 2), (1, 1), "same", np.nan)
+    np.testing.assert_allclose(av, np.nanmean(windows, axis=(3, 4))[:, 0], rtol=1e-5)
+    with pytest.raises(ValueError, match="expected ndim=3"):
+        tf.layers.max_pooling1d(tf.zeros([2, 3]), 2, 2)
+
+
 def test_conv2d_argument_errors():
     img = tf.placeholder(tf.float32, [None, 4, 4, None])
     with pytest.raises(ValueError, match="channel dimension of the inputs should be defined"):
@@ -158,6 +192,8 @@ def test_conv2d_argument_errors():
         tf.layers.Conv2D(2, (1, 2, 3))
     with pytest.raises(ValueError, match="`padding` argument must be one of"):
         tf.layers.Conv2D(2, 3, padding="full")
+    with pytest.raises(ValueError, match="`padding` argument must be one of"):
+        tf.layers.Conv2D(2, 3, padding="causal")
     with pytest.raises(ValueError, match="`data_format` argument must be one of"):
         tf.layers.Conv2D(2, 3, data_format="NHWC")
     with pytest.raises(ValueError, match="expected ndim=4"):

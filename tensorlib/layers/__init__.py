@@ -3,7 +3,8 @@
 "dense_1/kernel", ...)."""
 from tensorlib.layers.base import Layer  # noqa: F401
 from tensorlib.layers.convolutional import (  # noqa: F401
-    Conv2D, Conv2DTranspose, Convolution2D, Convolution2DTranspose, conv2d, conv2d_transpose,
+    Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
+    conv1d, conv2d, conv2d_transpose,
 )
 from tensorlib.layers.core import (  # noqa: F401
     Dense, Dropout, Flatten, dense, dropout, flatten,
@@ -12,5 +13,7 @@ from tensorlib.layers.normalization import (  # noqa: F401
     BatchNormalization, batch_normalization,
 )
 from tensorlib.layers.pooling import (  # noqa: F401
-    AveragePooling2D, AvgPool2D, MaxPool2D, MaxPooling2D, average_pooling2d, max_pooling2d,
+    AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
+    MaxPooling1D, MaxPooling2D, average_pooling1d, average_pooling2d, max_pooling1d,
+    max_pooling2d,
 )

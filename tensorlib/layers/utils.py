@@ -22,11 +22,11 @@ def normalize_tuple(value, n, name):
     return tuple(int(v) for v in value_tuple)
 
 
-def normalize_padding(value):
+def normalize_padding(value, allow_causal=False):
     padding = value.lower()
-    if padding not in {"valid", "same"}:
-        raise ValueError('The `padding` argument must be one of "valid", "same". '
-                         f"Received: {value}")
+    if padding not in ({"valid", "same", "causal"} if allow_causal else {"valid", "same"}):
+        raise ValueError('The `padding` argument must be one of "valid", "same" (or "causal", '
+                         f"only for `Conv1D`). Received: {value}")
     return padding
 
 

@@ -221,3 +221,31 @@ def test_each_graph_has_its_own_store_and_values_pick_the_graph():
         assert tf.get_default_graph() is g
         assert tf.get_variable("w", [1]).graph is g
     assert tf.get_default_graph() is not g
+
+
+def test_custom_getters_wrap_the_getter_and_nest():
+    calls = []
+
+    def suffix(getter, name, *args, **kwargs):
+        calls.append(("suffix", name))
+        return getter(name + "_s", *args, **kwargs)
+
+    def frozen(getter, *args, **kwargs):
+        calls.append(("frozen", kwargs["name"]))
+        kwargs["trainable"] = False
+        return getter(*args, **kwargs)
+
+    with tf.variable_scope("outer", custom_getter=suffix):
+        a = tf.get_variable("a", [1])
+        with tf.variable_scope("inner", custom_getter=frozen):
+            b = tf.get_variable("b", [1])
+    c = tf.get_variable("c", [1], custom_getter=frozen)
+    assert (a.name, b.name, c.name) == ("outer/a_s:0", "outer/inner/b_s:0", "c:0")
+    # The inner getter runs first and calls the outer one.
+    assert calls == [("suffix", "outer/a"), ("frozen", "outer/inner/b"),
+                     ("suffix", "outer/inner/b"), ("frozen", "c")]
+    assert tf.trainable_variables() == [a]
+    with tf.variable_scope("outer", reuse=True, custom_getter=suffix):
+        assert tf.get_variable("a", [1]) is a
+    with pytest.raises(ValueError, match="custom_getter must be None or callable"):
+        tf.variable_scope("x", custom_getter=3)

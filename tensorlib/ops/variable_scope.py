@@ -11,6 +11,7 @@ on variable scopes. Each graph keeps its own store of variables and scope counte
 """
 import copy
 import enum
+import functools
 import inspect
 
 from tensorlib import dtypes as _dtypes
@@ -42,17 +43,19 @@ class VariableScope:
       regularizer: default regularizer passed to get_variable.
       reuse: Boolean, None, or tf.AUTO_REUSE, setting the reuse in get_variable.
       dtype: default type passed to get_variable (defaults to DT_FLOAT).
+      custom_getter: default custom getter passed to get_variable.
       original_name_scope: the name scope opened when this scope was first entered.
     """
 
     def __init__(self, reuse, name="", initializer=None, regularizer=None,
-                 dtype=_dtypes.float32, name_scope=""):
+                 dtype=_dtypes.float32, name_scope="", custom_getter=None):
         self._reuse = reuse
         self._name = name
         self._initializer = initializer
         self._regularizer = regularizer
         self._dtype = _dtypes.as_dtype(dtype)
         self._name_scope = name_scope
+        self._custom_getter = custom_getter
 
     @property
     def name(self):
@@ -78,6 +81,10 @@ class VariableScope:
     def dtype(self):
         return self._dtype
 
+    @property
+    def custom_getter(self):
+        return self._custom_getter
+
     def reuse_variables(self):
         """Reuse variables in this scope."""
         self._reuse = True
@@ -93,6 +100,10 @@ class VariableScope:
     def set_dtype(self, dtype):
         """Set data type for this scope."""
         self._dtype = _dtypes.as_dtype(dtype)
+
+    def set_custom_getter(self, custom_getter):
+        """Set custom getter for this scope."""
+        self._custom_getter = custom_getter
 
     def _collection(self, key):
         return ops.get_collection(key, self._name + "/" if self._name else None)
@@ -111,10 +122,12 @@ class VariableScope:
 
     def get_variable(self, var_store, name, shape=None, dtype=None, initializer=None,
                      regularizer=None, reuse=None, trainable=None, collections=None,
-                     validate_shape=True):
+                     validate_shape=True, custom_getter=None):
         """Gets an existing variable with this name or create a new one."""
         if regularizer is None:
             regularizer = self._regularizer
+        if custom_getter is None:
+            custom_getter = self._custom_getter
         if reuse is None:
             reuse = self._reuse
         full_name = self._name + "/" + name if self._name else name
@@ -132,7 +145,8 @@ class VariableScope:
             return var_store.get_variable(
                 full_name, shape=shape, dtype=dtype, initializer=initializer,
                 regularizer=regularizer, reuse=reuse, trainable=trainable,
-                collections=collections, validate_shape=validate_shape)
+                collections=collections, validate_shape=validate_shape,
+                custom_getter=custom_getter)
 
 
 def _value_dtype(value):
@@ -161,9 +175,23 @@ class _VariableStore:
 
     def get_variable(self, name, shape=None, dtype=_dtypes.float32, initializer=None,
                      regularizer=None, reuse=None, trainable=None, collections=None,
-                     validate_shape=True):
+                     validate_shape=True, custom_getter=None):
         """The variable `name`, made or shared as `reuse` (True, False/None or AUTO_REUSE)
-        says; see `tf.get_variable`."""
+        says; see `tf.get_variable`. A `custom_getter` is called as
+        custom_getter(getter=..., name=..., shape=..., ...) with the plain getter."""
+        kwargs = dict(name=name, shape=shape, dtype=dtype, initializer=initializer,
+                      regularizer=regularizer, reuse=reuse, trainable=trainable,
+                      collections=collections, validate_shape=validate_shape)
+        if custom_getter is not None:
+            if not callable(custom_getter):
+                raise ValueError(f"Passed a custom_getter which is not callable: "
+                                 f"{custom_getter}")
+            return custom_getter(getter=self._true_getter, **kwargs)
+        return self._true_getter(**kwargs)
+
+    def _true_getter(self, name, shape=None, dtype=_dtypes.float32, initializer=None,
+                     regularizer=None, reuse=None, trainable=None, collections=None,
+                     validate_shape=True):
         if trainable is None:
             trainable = True
         initializing_from_value = initializer is not None and not callable(initializer)
@@ -274,7 +302,7 @@ def get_variable_scope():
 
 
 def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
-                 trainable=None, collections=None, validate_shape=True):
+                 trainable=None, collections=None, validate_shape=True, custom_getter=None):
     """Gets an existing variable with these parameters or create a new one.
 
     This function prefixes the name with the current variable scope and performs reuse
@@ -314,6 +342,15 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         `[GraphKeys.GLOBAL_VARIABLES]`.
       validate_shape: If False, allows the variable to be initialized with a value of
         unknown shape. If True, the default, the shape of initial_value must be known.
+      custom_getter: Callable that takes as a first argument the true getter, and allows
+        overwriting the internal get_variable method. The signature of `custom_getter` should
+        match that of this method, but the most future-proof version will allow for changes:
+        `def custom_getter(getter, *args, **kwargs)`. Direct access to all `get_variable`
+        parameters is also allowed: `def custom_getter(getter, name, *args, **kwargs)`. A
+        simple identity custom getter that simply creates variables with modified names is:
+
+            def custom_getter(getter, name, *args, **kwargs):
+              return getter(name + '_suffix', *args, **kwargs)
 
     Returns:
       The created or existing `Variable`.
@@ -326,17 +363,28 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     return get_variable_scope().get_variable(
         _get_default_variable_store(), name, shape=shape, dtype=dtype, initializer=initializer,
         regularizer=regularizer, trainable=trainable, collections=collections,
-        validate_shape=validate_shape)
+        validate_shape=validate_shape, custom_getter=custom_getter)
 
 
 def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
-                       trainable=False, collections=None, validate_shape=True):
+                       trainable=False, collections=None, validate_shape=True,
+                       custom_getter=None):
     """`get_variable` for a local variable: in `GraphKeys.LOCAL_VARIABLES` (and the given
     collections), not trainable."""
     collections = list(collections or []) + [ops.GraphKeys.LOCAL_VARIABLES]
     return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
                         regularizer=regularizer, trainable=trainable, collections=collections,
-                        validate_shape=validate_shape)
+                        validate_shape=validate_shape, custom_getter=custom_getter)
+
+
+def _maybe_wrap_custom_getter(custom_getter, old_getter):
+    """`custom_getter` calling the enclosing scope's `old_getter` in turn, when any."""
+    if old_getter is None:
+        return custom_getter
+
+    def wrapped_custom_getter(getter, *args, **kwargs):
+        return custom_getter(functools.partial(old_getter, getter), *args, **kwargs)
+    return wrapped_custom_getter
 
 
 def _get_unique_variable_scope(prefix):
@@ -356,13 +404,14 @@ class _pure_variable_scope:  # noqa: N801 (TF1's name)
     """Makes a variable scope current without touching name scopes."""
 
     def __init__(self, name_or_scope, reuse=None, initializer=None, regularizer=None,
-                 old_name_scope=None, dtype=None):
+                 old_name_scope=None, dtype=None, custom_getter=None):
         self._name_or_scope = name_or_scope
         self._reuse = reuse
         self._initializer = initializer
         self._regularizer = regularizer
         self._old_name_scope = old_name_scope
         self._dtype = dtype
+        self._custom_getter = custom_getter
         self._store = _get_variable_scope_store()
 
     def __enter__(self):
@@ -374,7 +423,8 @@ class _pure_variable_scope:  # noqa: N801 (TF1's name)
             self._old_subscopes = copy.copy(store.variable_scopes_count)
             new = VariableScope(self._reuse or scope.reuse, name=scope.name,
                                 initializer=scope.initializer, regularizer=scope.regularizer,
-                                dtype=scope.dtype, name_scope=scope.original_name_scope)
+                                dtype=scope.dtype, name_scope=scope.original_name_scope,
+                                custom_getter=scope.custom_getter)
         else:
             # A sub-scope: the name extends the current one; reuse, initializer, regularizer
             # and dtype are inherited unless given.
@@ -382,7 +432,8 @@ class _pure_variable_scope:  # noqa: N801 (TF1's name)
             new = VariableScope(
                 self._reuse or old.reuse, name=self._new_name, initializer=old.initializer,
                 regularizer=old.regularizer, dtype=old.dtype,
-                name_scope=scope if self._old_name_scope is None else self._old_name_scope)
+                name_scope=scope if self._old_name_scope is None else self._old_name_scope,
+                custom_getter=old.custom_getter)
             store.open_variable_scope(self._new_name)
         if self._initializer is not None:
             new.set_initializer(self._initializer)
@@ -390,6 +441,9 @@ class _pure_variable_scope:  # noqa: N801 (TF1's name)
             new.set_regularizer(self._regularizer)
         if self._dtype is not None:
             new.set_dtype(self._dtype)
+        if self._custom_getter is not None:
+            new.set_custom_getter(_maybe_wrap_custom_getter(self._custom_getter,
+                                                            new.custom_getter))
         store.current_scope = new
         return new
 
@@ -446,6 +500,8 @@ class variable_scope:  # noqa: N801 (TF1's name)
       values: The list of `Tensor` arguments that are passed to the op function.
       initializer: default initializer for variables within this scope.
       regularizer: default regularizer for variables within this scope.
+      custom_getter: default custom getter for variables within this scope; it wraps the
+        custom getter of the enclosing scope, if any.
       reuse: `True`, None, or tf.AUTO_REUSE; if `True`, we go into reuse mode for this scope
         as well as all sub-scopes; if tf.AUTO_REUSE, we create variables if they do not exist,
         and return them otherwise; if None, we inherit the parent scope's reuse flag. (False
@@ -465,13 +521,16 @@ class variable_scope:  # noqa: N801 (TF1's name)
     """
 
     def __init__(self, name_or_scope, default_name=None, values=None, initializer=None,
-                 regularizer=None, *, reuse=None, dtype=None, auxiliary_name_scope=True):
+                 regularizer=None, *, custom_getter=None, reuse=None, dtype=None,
+                 auxiliary_name_scope=True):
         if default_name is None and name_or_scope is None:
             raise TypeError("If default_name is None then name_or_scope is required")
         if reuse is False:  # scopes cannot turn reuse off: False means inherit
             reuse = None
         if not (reuse is True or reuse is None or reuse is AUTO_REUSE):
             raise ValueError("The reuse parameter must be True or False or None.")
+        if custom_getter is not None and not callable(custom_getter):
+            raise ValueError(f"The custom_getter must be None or callable, got {custom_getter}")
         if not isinstance(auxiliary_name_scope, bool):
             raise TypeError("The auxiliary_name_scope must be `True` or `False`, while get "
                             f"{auxiliary_name_scope}")
@@ -482,6 +541,7 @@ class variable_scope:  # noqa: N801 (TF1's name)
         self._regularizer = regularizer
         self._reuse = reuse
         self._dtype = dtype
+        self._custom_getter = custom_getter
         self._auxiliary_name_scope = auxiliary_name_scope
         self._entered = []
 
@@ -509,7 +569,7 @@ class variable_scope:  # noqa: N801 (TF1's name)
             name_scope = graph.name_scope(current + "/" if current else "")
         scope = self._name_or_scope
         options = dict(initializer=self._initializer, regularizer=self._regularizer,
-                       dtype=self._dtype)
+                       dtype=self._dtype, custom_getter=self._custom_getter)
         if scope is not None:
             if not isinstance(scope, (VariableScope, str)):
                 raise TypeError("VariableScope: name_or_scope must be a string or "

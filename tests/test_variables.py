@@ -243,3 +243,14 @@ def test_get_collection_scope_is_a_regex_matched_at_the_start():
 def test_variable_made_from_a_callable_puts_its_ops_under_initializer():
     v = tf.Variable(lambda: tf.ones([2]), name="w")
     assert v.initial_value.name.startswith("w/Initializer/")
+
+
+def test_initialized_value_initializes_dependent_variables():
+    tf.set_random_seed(3)
+    v = tf.Variable(tf.random_normal([3, 2]))
+    w = tf.Variable(v.initialized_value() * 2.0)
+    with tf.Session() as sess:
+        sess.run(w.initializer)  # runs v's initializer too, once
+        np.testing.assert_array_equal(sess.run(w), sess.run(v) * 2.0)
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(w), sess.run(v) * 2.0)

@@ -1,7 +1,7 @@
 """Variables: state that persists across Session.run calls, one value per session."""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
-from tensorlib.ops import control_flow_ops
+from tensorlib.ops import array_ops, control_flow_ops
 
 
 class Variable:
@@ -81,6 +81,30 @@ class Variable:
     @property
     def initial_value(self):
         return self._initial_value
+
+    def initialized_value(self):
+        """Returns the value of the initialized variable.
+
+        You should use this instead of the variable itself to initialize another variable
+        with a value that depends on the value of this variable:
+
+            # Initialize 'v' with a random tensor.
+            v = tf.Variable(tf.truncated_normal([10, 40]))
+            # Use `initialized_value` to guarantee that `v` has been
+            # initialized before its value is used to initialize `w`.
+            # The random values are picked only once.
+            w = tf.Variable(v.initialized_value() * 2.0)
+
+        Beware of using initialized_value except during initialization: it is the output of
+        the variable's initializer, so running it runs the initializer and resets the
+        variable to its initial value (TF 1.0's semantics; tensorlib has no tf.cond for the
+        later form that reads an already initialized variable).
+
+        Returns:
+          A `Tensor` holding the value of this variable after its initializer has run.
+        """
+        with ops.control_dependencies(None):
+            return array_ops.identity(self._initializer_op.outputs[0])
 
     @property
     def device(self):

@@ -57,7 +57,7 @@ from tensorlib.ops.init_ops import (  # noqa: F401
 )
 from tensorlib.ops.variable_scope import (  # noqa: F401
     AUTO_REUSE, VariableScope, get_local_variable, get_variable, get_variable_scope,
-    variable_scope,
+    no_regularizer, variable_scope,
 )
 from tensorlib.ops.variables import (  # noqa: F401
     assign, assign_add, assign_sub, initialize_local_variables, is_variable_initialized,

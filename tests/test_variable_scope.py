@@ -163,7 +163,7 @@ def test_regularizers_add_losses():
 
     with tf.variable_scope("s", regularizer=l2):
         a = tf.get_variable("a", initializer=np.array([1.0, 2.0]))
-        tf.get_variable("b", [2], regularizer=lambda v: None)
+        tf.get_variable("b", [2], regularizer=tf.no_regularizer)
         with tf.variable_scope("t"):
             c = tf.get_variable("c", initializer=np.array([3.0]))
     with tf.variable_scope("s", reuse=True):

@@ -252,6 +252,11 @@ class _VariableStore:
         return v
 
 
+def no_regularizer(_):
+    """Use this function to prevent regularization of variables."""
+    return None
+
+
 def _default_initializer(name, dtype):
     """glorot_uniform for floating-point variables, zeros for integer and bool ones."""
     if dtype.is_floating:

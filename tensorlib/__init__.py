@@ -49,3 +49,18 @@ from tensorlib.ops.variables import (  # noqa: F401
     Variable, global_variables, global_variables_initializer, initialize_all_variables,
     trainable_variables, variables_initializer,
 )
+# Variables, variable scopes, initializers and layers.
+from tensorlib import initializers, layers  # noqa: F401
+from tensorlib.ops.init_ops import (  # noqa: F401
+    constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
+    ones_initializer, random_normal_initializer, random_uniform_initializer,
+    truncated_normal_initializer, variance_scaling_initializer, zeros_initializer,
+)
+from tensorlib.ops.variable_scope import (  # noqa: F401
+    AUTO_REUSE, VariableScope, get_local_variable, get_variable, get_variable_scope,
+    no_regularizer, variable_scope,
+)
+from tensorlib.ops.variables import (  # noqa: F401
+    assign, assign_add, assign_sub, initialize_local_variables, is_variable_initialized,
+    local_variables, local_variables_initializer, model_variables, moving_average_variables,
+)

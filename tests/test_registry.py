@@ -22,6 +22,9 @@ COVERED_ELSEWHERE = {
     "Multinomial": "test_random_ops.py::test_multinomial_follows_the_softmax_of_the_logits",
     "StopGradient": "test_gradients.py::test_stop_gradient_blocks_both_forms",
     "SumToShape": "test_gradients.py::test_broadcast_reduction_with_unknown_shapes",
+    "AssignAdd": "test_variables.py::test_assign_add_and_sub_accumulate_like_numpy",
+    "AssignSub": "test_variables.py::test_assign_add_and_sub_accumulate_like_numpy",
+    "IsVariableInitialized": "test_variables.py::test_is_variable_initialized",
 }
 
 

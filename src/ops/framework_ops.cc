@@ -1,7 +1,10 @@
 // Ops that connect the graph to the outside and to session state: Placeholder, Const,
-// VariableV2, Assign, NoOp.
+// VariableV2, Assign, AssignAdd, AssignSub, IsVariableInitialized, NoOp.
 #include <cstring>
+#include <type_traits>
 
+#include "ops/cpu_features.h"
+#include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "tensorlib/graph.h"
 
@@ -90,6 +93,89 @@ Status assign_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+// AssignAdd and AssignSub: `ref` and `value` have one dtype and one shape.
+Status assign_update_shape(InferenceContext& ctx) {
+  const DType var = ctx.input_dtype(0), value = ctx.input_dtype(1);
+  if (var != DType::kInvalid && var != value) {
+    return type_error("Input 'value' of '" + ctx.op() + "' Op has type " +
+                      std::string(dtype_name(value)) + " that does not match type " +
+                      dtype_name(var) + " of argument 'ref'.");
+  }
+  Shape out;
+  if (!ctx.input_shape(0).merge(ctx.input_shape(1), &out).ok()) {
+    return invalid_argument("Shapes must be equal, but are " + ctx.input_shape(0).to_string() +
+                            " and " + ctx.input_shape(1).to_string() + " for '" + ctx.op() +
+                            "'.");
+  }
+  ctx.set_output(0, var, out);
+  return Status::OK();
+}
+
+// a + b (kSub: a - b); integers wrap around on overflow.
+template <bool kSub, typename T>
+inline T add_or_sub(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(kSub ? U(a) - U(b) : U(a) + U(b));
+  } else {
+    return kSub ? a - b : a + b;
+  }
+}
+
+// The variable `ref` becomes ref + value (kSub: ref - value); the output is its new value.
+template <bool kSub>
+Status assign_update_kernel(KernelContext& ctx) {
+  const char* op = kSub ? "AssignSub" : "AssignAdd";
+  const int32_t var = ctx.graph_node().inputs[0].node;
+  const Tensor& value = ctx.input(1);
+  Tensor current = ctx.state().variable(var);
+  if (!current.valid()) {
+    return failed_precondition("Attempting to use uninitialized value").with_node(var);
+  }
+  if (current.shape() != value.shape()) {
+    return invalid_argument(std::string(op) + " requires shapes of both tensors to match. " +
+                            "lhs shape= " + current.shape().to_string() +
+                            " rhs shape= " + value.shape().to_string());
+  }
+  // Update in place when nobody else holds the variable's buffer (the state and `current`
+  // are its two references); otherwise the variable gets a fresh buffer, so values fetched
+  // or read earlier keep theirs.
+  const bool in_place = current.buffer().use_count() == 2;
+  Tensor out = current;
+  if (!in_place) TL_RETURN_IF_ERROR(Tensor::allocate(value.dtype(), value.shape(), &out));
+  TL_RETURN_IF_ERROR(dispatch(NumericTypes{}, value.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* a = current.data<T>();
+    const T* b = value.data<T>();
+    T* o = out.data<T>();
+    auto loop = [a, b, o](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) o[i] = add_or_sub<kSub>(a[i], b[i]);
+    };
+    ctx.parallel_for(value.num_elements(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      if (cpu_has_avx2()) {
+        run_avx2(loop, begin, end);
+      } else {
+        loop(begin, end);
+      }
+    });
+  }));
+  if (!in_place) ctx.state().set_variable(var, out);
+  ctx.output(0) = std::move(out);
+  return Status::OK();
+}
+
+Status is_initialized_shape(InferenceContext& ctx) {
+  ctx.set_output(0, DType::kBool, Shape());
+  return Status::OK();
+}
+
+Status is_initialized_kernel(KernelContext& ctx) {
+  const bool initialized = ctx.state().variable(ctx.graph_node().inputs[0].node).valid();
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kBool, Shape(), &ctx.output(0)));
+  *ctx.output(0).data<bool>() = initialized;
+  return Status::OK();
+}
+
 Status no_op_shape(InferenceContext&) { return Status::OK(); }
 Status no_op_kernel(KernelContext&) { return Status::OK(); }
 
@@ -122,6 +208,27 @@ void register_framework_ops(OpRegistry& r) {
                     .attr("use_locking", AttrType::kBool, true)
                     .shape(assign_shape)
                     .kernel(Device::kCPU, assign_kernel)
+                    .ref_input(0)
+                    .sets_own_outputs()
+                    .stateful());
+  for (const char* name : {"AssignAdd", "AssignSub"}) {
+    const bool sub = name[6] == 'S';
+    r.add_builtin(OpDef(name)
+                      .input("ref")
+                      .input("value")
+                      .attr("use_locking", AttrType::kBool, false)
+                      .shape(assign_update_shape)
+                      .kernel(Device::kCPU, sub ? assign_update_kernel<true>
+                                                : assign_update_kernel<false>)
+                      .ref_input(0)
+                      .sets_own_outputs()
+                      .stateful());
+  }
+  r.add_builtin(OpDef("IsVariableInitialized")
+                    .input("ref")
+                    .attr("dtype", AttrType::kType)
+                    .shape(is_initialized_shape)
+                    .kernel(Device::kCPU, is_initialized_kernel)
                     .ref_input(0)
                     .sets_own_outputs()
                     .stateful());

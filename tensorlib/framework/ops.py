@@ -6,6 +6,7 @@ structure and where in the user's code each op was made.
 """
 import contextlib
 import os
+import re
 import sys
 import threading
 
@@ -205,6 +206,8 @@ class GraphKeys:
 
     GLOBAL_VARIABLES = "variables"
     LOCAL_VARIABLES = "local_variables"
+    MODEL_VARIABLES = "model_variables"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
     TRAINABLE_VARIABLES = "trainable_variables"
     SUMMARIES = "summaries"
     UPDATE_OPS = "update_ops"
@@ -386,10 +389,12 @@ class Graph:
             self.add_to_collection(name, value)
 
     def get_collection(self, name, scope=None):
+        """The items of collection `name`; with `scope`, those whose name re.match-es it."""
         items = self._collections.get(name, [])
         if scope is None:
             return list(items)
-        return [i for i in items if getattr(i, "name", "").startswith(scope)]
+        regex = re.compile(scope)
+        return [i for i in items if regex.match(getattr(i, "name", None) or "")]
 
     def get_collection_ref(self, name):
         return self._collections.setdefault(name, [])

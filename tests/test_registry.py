@@ -22,6 +22,12 @@ COVERED_ELSEWHERE = {
     "Multinomial": "test_random_ops.py::test_multinomial_follows_the_softmax_of_the_logits",
     "StopGradient": "test_gradients.py::test_stop_gradient_blocks_both_forms",
     "SumToShape": "test_gradients.py::test_broadcast_reduction_with_unknown_shapes",
+    "ApplyAdagrad": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyAdam": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyCenteredRMSProp": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyGradientDescent": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyMomentum": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyRMSProp": "test_optimizers.py::test_optimizer_matches_numpy_reference",
 }
 
 

@@ -221,6 +221,22 @@ OPS = [
     ("embedding_lookup_div", ["ConcatV2", "GatherV2"],
      lambda a, b: tf.nn.embedding_lookup([a, b], [4, 0, 2], partition_strategy="div"),
      lambda a, b: np.concatenate([a, b])[[4, 0, 2]], [(3, 2), (2, 2)], F64, {}),
+    ("broadcast_to", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [2, 3]),
+     lambda x: np.broadcast_to(x, [2, 3]), [(3,)], F32, {}),
+    ("broadcast_to_columns", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [2, 4, 37]),
+     lambda x: np.broadcast_to(x, [2, 4, 37]), [(4, 1)], F64, {}),
+    ("broadcast_to_middle", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [3, 2, 5]),
+     lambda x: np.broadcast_to(x, [3, 2, 5]), [(3, 1, 5)], I64, {}),
+    ("broadcast_to_scalar", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [2, 2]),
+     lambda x: np.broadcast_to(x, [2, 2]), [()], BOOL, {}),
+    ("broadcast_to_same", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [2, 3]),
+     lambda x: x, [(2, 3)], I32, {}),
+    ("broadcast_to_empty", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [0, 3]),
+     lambda x: np.broadcast_to(x, [0, 3]), [(1, 3)], F32, {}),
+    ("broadcast_to_float16", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [3, 1, 2]),
+     lambda x: np.broadcast_to(x, [3, 1, 2]), [(1, 2)], np.float16, {}),
+    ("broadcast_to_large", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [300, 1000]),
+     lambda x: np.broadcast_to(x, [300, 1000]), [(300, 1)], F32, {}),
 ]
 
 
@@ -473,3 +489,34 @@ def test_transpose_every_tile_edge(rng):
     with tf.Session() as sess:
         for got, x in zip(sess.run(outs), cases):
             np.testing.assert_array_equal(got, x.T)
+
+
+def test_broadcast_to_shape_errors_and_partial_shapes():
+    x = tf.zeros([2, 3])
+    with pytest.raises(ValueError, match="Unable to broadcast"):
+        tf.broadcast_to(x, [3, 3])
+    with pytest.raises(ValueError, match="Rank of input"):
+        tf.broadcast_to(x, [3])
+    with pytest.raises(ValueError, match="non-negative"):
+        tf.broadcast_to(x, [-1, 3])
+    with pytest.raises(TypeError):
+        tf.broadcast_to(x, [2.0, 3.0])
+    p = tf.placeholder(F32, [None, 1, 3])
+    assert tf.broadcast_to(p, [2, 4, 3]).shape.as_list() == [2, 4, 3]
+    n = tf.placeholder(tf.int32, [3])
+    assert tf.broadcast_to(p, n).shape.as_list() == [None, None, 3]
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Unable to broadcast"):
+            sess.run(tf.broadcast_to(p, [2, 4, 3]), {p: np.zeros((3, 1, 3), F32)})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Unable to broadcast"):
+            sess.run(tf.broadcast_to(p, n), {p: np.zeros((1, 1, 3), F32), n: [1, 2, 2]})
+
+
+def test_broadcast_to_large_inputs_match_numpy_for_any_thread_count(rng):
+    cases = [(rng.standard_normal((1, 200, 1)).astype(F32), [30, 200, 70]),
+             (rng.standard_normal((64, 1)).astype(F64), [3, 64, 900]),
+             (rng.standard_normal(5000).astype(np.float16), [40, 5000])]
+    outs = [tf.broadcast_to(tf.constant(x), s) for x, s in cases]
+    for got in run_with_threads(outs):
+        for g, (x, s) in zip(got, cases):
+            np.testing.assert_array_equal(g, np.broadcast_to(x, s))

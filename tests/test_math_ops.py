@@ -4,6 +4,7 @@ import pytest
 
 import tensorlib as tf
 from op_testing import check_op, run_with_threads
+from tensorlib.framework import ops
 
 
 def _sigmoid(x):
@@ -108,6 +109,9 @@ OPS = [
     ("add_n_one", ["AddN"], lambda x: tf.add_n([x]), lambda x: x, [(5,)], np.float64, {}),
     ("add_n_int_many", ["AddN"], lambda *xs: tf.add_n(list(xs)), lambda *xs: sum(xs),
      [(2, 3)] * 5, np.int32, {}),
+    ("add_n_half", ["AddN"], lambda *xs: tf.add_n(list(xs)),
+     lambda *xs: sum(x.astype(np.float32) for x in xs).astype(np.float16), [(3, 5)] * 3,
+     np.float16, {}),
     ("add_n_large", ["AddN"], lambda *xs: tf.add_n(list(xs)), lambda *xs: sum(xs),
      [(70000,)] * 3, np.float32, {}),
     ("where_select", ["SelectV2"], lambda c, x, y: tf.where(c > 0, x, y),
@@ -305,6 +309,77 @@ OPS = [
 GRADS = [
     ("add", ["Add"], tf.add, [(2, 3), (3,)], {}),
     ("mul", ["Mul"], tf.multiply, [(2, 1, 3), (4, 1)], {}),
+    ("add_n", ["AddN"], lambda a, b, c: tf.add_n([a, b, a * c]), [(2, 3)] * 3, {}),
+    ("add_n_one", ["AddN"], lambda a: tf.add_n([a]), [(4,)], {}),
+    ("sub", ["Sub"], tf.subtract, [(3, 1), (1, 4)], {}),
+    ("sub_scalar", ["Sub"], tf.subtract, [(), (2, 3)], {}),
+    ("real_div", ["RealDiv"], tf.divide, [(2, 3), (3,)], {"away_from_zero": True}),
+    ("real_div_size1", ["RealDiv"], tf.divide, [(1, 4), (3, 1)], {"away_from_zero": True}),
+    ("floor_mod", ["FloorMod"], tf.floormod, [(2, 3), (3,)], {"away_from_zero": True}),
+    ("neg", ["Neg"], tf.negative, [(2, 3)], {}),
+    ("abs", ["Abs"], tf.abs, [(2, 4)], {"away_from_zero": True}),
+    ("exp", ["Exp"], tf.exp, [(3, 2)], {}),
+    ("log", ["Log"], tf.log, [(5,)], {"positive": True}),
+    ("log1p", ["Log1p"], tf.log1p, [(2, 2)], {"positive": True}),
+    ("sqrt", ["Sqrt"], tf.sqrt, [(4,)], {"positive": True}),
+    ("rsqrt", ["Rsqrt"], tf.rsqrt, [(2, 3)], {"positive": True}),
+    ("square", ["Square"], tf.square, [(3, 1)], {}),
+    ("squared_difference", ["SquaredDifference"], tf.squared_difference, [(2, 3), (2, 1)], {}),
+    ("pow", ["Pow"], tf.pow, [(2, 3), (3,)], {"positive": True}),
+    ("pow_broadcast_exponent", ["Pow"], tf.pow, [(4, 1), (1,)], {"positive": True}),
+    ("maximum", ["Maximum"], tf.maximum, [(2, 3), (3,)], {}),
+    ("maximum_size1", ["Maximum"], tf.maximum, [(4, 1), (1, 3)], {}),
+    ("minimum", ["Minimum"], tf.minimum, [(3, 2), ()], {}),
+    ("sigmoid", ["Sigmoid"], tf.sigmoid, [(2, 3)], {}),
+    ("tanh", ["Tanh"], tf.tanh, [(5,)], {}),
+    ("sin", ["Sin"], tf.sin, [(2, 2)], {}),
+    ("cos", ["Cos"], tf.cos, [(3,)], {}),
+    ("sign", ["Sign"], tf.sign, [(2, 3)], {"away_from_zero": True}),
+    ("select_v2", ["SelectV2"], lambda x, y: tf.where_v2(x * y > 0, x, y), [(2, 3), (2, 3)],
+     {}),
+    ("select_v2_broadcast", ["SelectV2"],
+     lambda x, y: tf.where_v2(np.array([[True], [False], [True]]), x, y), [(1, 4), ()], {}),
+    ("select_rows", ["SelectV2"], lambda x, y: tf.where([True, False, True], x, y),
+     [(3, 2), (3, 2)], {}),
+    ("cumsum", ["Cumsum"], lambda x: tf.cumsum(x, axis=1), [(2, 4)], {}),
+    ("cumsum_exclusive", ["Cumsum"], lambda x: tf.cumsum(x, exclusive=True), [(5,)], {}),
+    ("cumsum_reverse", ["Cumsum"], lambda x: tf.cumsum(x, axis=-2, reverse=True), [(3, 2)],
+     {}),
+    ("cumsum_exclusive_reverse", ["Cumsum"],
+     lambda x: tf.cumsum(x, axis=0, exclusive=True, reverse=True), [(4, 2)], {}),
+    ("reduce_sum", ["Sum"], lambda x: tf.reduce_sum(x, axis=1), [(2, 3, 2)], {}),
+    ("reduce_sum_all", ["Sum"], tf.reduce_sum, [(3, 4)], {}),
+    ("reduce_sum_neg_axes_keepdims", ["Sum"],
+     lambda x: tf.reduce_sum(x, axis=[0, -1], keepdims=True), [(2, 3, 2)], {}),
+    ("reduce_sum_size1", ["Sum"], lambda x: tf.reduce_sum(x, axis=[-1]), [(3, 1)], {}),
+    ("reduce_sum_no_axes", ["Sum"], lambda x: tf.reduce_sum(x, axis=[]), [(2, 2)], {}),
+    ("reduce_mean", ["Mean"], lambda x: tf.reduce_mean(x, axis=0), [(4, 3)], {}),
+    ("reduce_mean_keepdims", ["Mean"], lambda x: tf.reduce_mean(x, -1, keepdims=True),
+     [(2, 1, 3)], {}),
+    ("reduce_mean_all", ["Mean"], tf.reduce_mean, [(2, 3)], {}),
+    ("reduce_prod", ["Prod"], lambda x: tf.reduce_prod(x, axis=1), [(3, 4)],
+     {"away_from_zero": True}),
+    ("reduce_prod_keepdims", ["Prod"], lambda x: tf.reduce_prod(x, [0, -1], keepdims=True),
+     [(2, 2, 3)], {"away_from_zero": True}),
+    ("reduce_max", ["Max"], lambda x: tf.reduce_max(x, axis=1), [(3, 4)], {}),
+    ("reduce_max_all", ["Max"], tf.reduce_max, [(2, 3)], {}),
+    ("reduce_max_ties", ["Max", "Maximum"], lambda x: tf.reduce_max(tf.maximum(x, 0.5), 0),
+     [(4, 3)], {}),
+    ("reduce_min_neg_axis_keepdims", ["Min"],
+     lambda x: tf.reduce_min(x, -1, keepdims=True), [(2, 3, 2)], {}),
+    ("reduce_min_ties", ["Min", "Minimum"],
+     lambda x: tf.reduce_min(tf.minimum(x, -0.5), [0, 1]), [(3, 2)], {}),
+    ("reduce_logsumexp", ["Max", "Sum", "Exp", "Log"],
+     lambda x: tf.reduce_logsumexp(x, axis=-1), [(3, 4)], {}),
+    ("reduce_logsumexp_keepdims", ["Max", "Sum", "Exp", "Log"],
+     lambda x: tf.reduce_logsumexp(x, axis=0, keepdims=True), [(2, 3)], {}),
+    ("broadcast_to", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [2, 3, 2]), [(3, 1)], {}),
+    ("broadcast_to_scalar", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [4]), [()], {}),
+    ("sum_to_shape", ["SumToShape"],
+     lambda x: ops.apply_op("SumToShape", [x, tf.constant([3, 1])]).outputs[0], [(2, 3, 4)],
+     {}),
+    ("sum_to_shape_same", ["SumToShape"],
+     lambda x: ops.apply_op("SumToShape", [x, tf.constant([2, 2])]).outputs[0], [(2, 2)], {}),
 ]
 
 
@@ -567,3 +642,85 @@ def test_fed_axes_are_checked_at_run_time():
                 sess.run(op, {axis: [0, 1]})
             with pytest.raises(tf.errors.InvalidArgumentError):
                 sess.run(op, {axis: np.zeros([0], np.int32)})
+
+
+def _product_of_others(x, axis):
+    """d prod(x, axis) / dx: at each element, the product of the others along `axis`."""
+    moved = np.moveaxis(x, axis, -1)
+    n = moved.shape[-1]
+    out = np.stack([np.prod(np.delete(moved, j, -1), -1) for j in range(n)], -1)
+    return np.moveaxis(out, -1, axis)
+
+
+def test_prod_gradient_with_zeros_is_the_product_of_the_others():
+    x = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 4.0], [1.5, 2.0, -3.0]])
+    p = tf.placeholder(tf.float64, [3, 3])
+    q = tf.placeholder(tf.float64, [None, None])
+    grads = [tf.gradients(tf.reduce_prod(p, 1), p)[0],
+             tf.gradients(tf.reduce_prod(q, 0, keepdims=True), q)[0]]
+    with tf.Session() as sess:
+        rows, cols = sess.run(grads, {p: x, q: x.T})
+    np.testing.assert_allclose(rows, _product_of_others(x, 1))
+    np.testing.assert_allclose(cols, _product_of_others(x.T, 0))
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduction_gradients_with_unknown_shapes_and_fed_axes(keepdims, rng):
+    x = rng.standard_normal((2, 3, 4))
+    x[0, 1, 2] = x[0, 1, 3]  # a tie for the max over the last axis
+    p = tf.placeholder(tf.float64, [None, None, None])
+    axes = tf.placeholder(tf.int32, [None])
+    reductions = [tf.reduce_sum, tf.reduce_mean, tf.reduce_prod, tf.reduce_max, tf.reduce_min]
+    grads = [tf.gradients(f(p, axes, keepdims=keepdims), p)[0] for f in reductions]
+    with tf.Session() as sess:
+        for fed in ([0, 2], [-1], []):
+            got = sess.run(grads, {p: x, axes: np.array(fed, np.int32)})
+            axis = tuple(fed)
+            count = np.prod([x.shape[a] for a in axis])
+            top, low = x.max(axis, keepdims=True), x.min(axis, keepdims=True)
+            want = [np.ones_like(x), np.full_like(x, 1.0 / count),
+                    x.prod(axis, keepdims=True) / x,
+                    (x == top) / (x == top).sum(axis, keepdims=True),
+                    (x == low) / (x == low).sum(axis, keepdims=True)]
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_gradients_keep_float32_and_float16_dtypes(rng):
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 2)).astype(np.float32)
+    p, v = tf.placeholder(tf.float32, [None, 3]), tf.constant(w)
+    gp, gv = tf.gradients(tf.reduce_mean(tf.tanh(tf.matmul(p, v)) ** 2), [p, v])
+    h = tf.placeholder(tf.float16, [5])
+    wide = tf.cast(h, tf.float32)
+    gh, = tf.gradients(tf.reduce_sum(tf.square(wide)) + tf.reduce_sum(tf.cast(h, tf.float32)),
+                       h)
+    assert (gp.dtype, gv.dtype, gh.dtype) == (tf.float32, tf.float32, tf.float16)
+    x16 = rng.standard_normal(5).astype(np.float16)
+    with tf.Session() as sess:
+        gp, gv, gh = sess.run([gp, gv, gh], {p: x, h: x16})
+    t = np.tanh(x.astype(np.float64) @ w)
+    dz = 2 * t * (1 - t * t) / t.size
+    np.testing.assert_allclose(gp, dz @ w.T, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gv, x.T @ dz, rtol=1e-5, atol=1e-6)
+    assert gh.dtype == np.float16
+    np.testing.assert_allclose(gh, 2 * x16.astype(np.float32) + 1, rtol=1e-3, atol=1e-3)
+
+
+def test_cast_gradient_is_the_gradient_cast_back(rng):
+    # Finite differences cannot see through a float32 rounding: checked against the rule.
+    w = rng.standard_normal(6).astype(np.float32)
+    x = tf.placeholder(tf.float64, [6])
+    g, = tf.gradients(tf.cast(tf.cast(x, tf.float32) * w, tf.float64) * 3.0, x)
+    assert g.dtype == tf.float64
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(g, {x: rng.standard_normal(6)}),
+                                      (w * np.float32(3.0)).astype(np.float64))
+
+
+def test_integer_cast_and_not_differentiable_ops_give_none():
+    x = tf.placeholder(tf.float64, [3])
+    n = tf.cast(x, tf.int32)
+    ys = [tf.cast(n, tf.float64), tf.floor(x), tf.round(x), tf.ceil(x), tf.floordiv(x, 2.0),
+          tf.cast(tf.argmax(x), tf.float64), tf.cast(x > 0, tf.float64)]
+    assert tf.gradients(ys, x) == [None]

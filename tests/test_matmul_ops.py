@@ -57,6 +57,29 @@ OPS = [
      np.int64, {}),
 ]
 
+# Gradients against finite differences (tests/test_gradients.py runs these):
+# (id, op types covered, fn of float64 tensors, input shapes, options).
+GRADS = [
+    ("matmul", ["MatMul"], tf.matmul, [(2, 3), (3, 4)], {}),
+    ("matmul_ta", ["MatMul"], lambda a, b: tf.matmul(a, b, transpose_a=True),
+     [(3, 2), (3, 4)], {}),
+    ("matmul_tb", ["MatMul"], lambda a, b: tf.matmul(a, b, transpose_b=True),
+     [(2, 3), (4, 3)], {}),
+    ("matmul_ta_tb", ["MatMul"],
+     lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True), [(3, 2), (4, 3)], {}),
+    ("matmul_size1", ["MatMul"], tf.matmul, [(1, 3), (3, 1)], {}),
+    ("batch_matmul", ["BatchMatMulV2"], tf.matmul, [(2, 2, 3), (2, 3, 2)], {}),
+    ("batch_matmul_broadcast", ["BatchMatMulV2"], tf.matmul, [(2, 1, 2, 3), (3, 3, 2)], {}),
+    ("batch_matmul_rank2_operand", ["BatchMatMulV2"], tf.matmul, [(2, 3), (2, 3, 2)], {}),
+    ("batch_matmul_adj_x", ["BatchMatMulV2"], lambda a, b: tf.matmul(a, b, adjoint_a=True),
+     [(2, 3, 2), (1, 3, 2)], {}),
+    ("batch_matmul_adj_y", ["BatchMatMulV2"], lambda a, b: tf.matmul(a, b, adjoint_b=True),
+     [(1, 2, 3), (2, 4, 3)], {}),
+    ("batch_matmul_adj_both", ["BatchMatMulV2"],
+     lambda a, b: tf.matmul(a, b, adjoint_a=True, adjoint_b=True), [(2, 3, 2), (2, 2, 3)],
+     {}),
+]
+
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
@@ -67,3 +90,16 @@ def test_op_matches_numpy(case, feed, rng):
 def test_matmul_inner_dims_must_match():
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 2]))
+
+
+def test_matmul_gradients_with_unknown_dims_sum_over_broadcast_batch_dims(rng):
+    av, bv = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((3, 5, 2))
+    a = tf.placeholder(tf.float64, [None, None, 4, 5])
+    b = tf.placeholder(tf.float64, [None, 5, None])
+    ga, gb = tf.gradients(tf.matmul(a, b), [a, b])
+    assert ga.shape.as_list() == [None, None, 4, 5] and gb.shape.as_list() == [None, 5, None]
+    with tf.Session() as sess:
+        ga, gb = sess.run([ga, gb], {a: av, b: bv})
+    ones = np.ones((2, 3, 4, 2))
+    np.testing.assert_allclose(ga, ones @ _t(bv), rtol=1e-12)
+    np.testing.assert_allclose(gb, (_t(av) @ ones).sum(0), rtol=1e-12)

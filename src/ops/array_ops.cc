@@ -1,5 +1,5 @@
-// Reshape, Identity, StopGradient, Fill, Shape, Size, Rank, ExpandDims, Squeeze, PlaceholderWithDefault,
-// Range, LinSpace and Where.
+// Reshape, Identity, StopGradient, Fill, Shape, Size, Rank, ExpandDims, Squeeze,
+// PlaceholderWithDefault, Range, LinSpace, Where and BroadcastTo.
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ops/array_util.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
@@ -424,6 +425,63 @@ Status where_kernel(KernelContext& ctx) {
   });
 }
 
+// ---- BroadcastTo: `input` repeated along the dims where it has size 1 (or lacks) ----
+
+// Checks that a tensor of shape `in` broadcasts to `out` (NumPy's rules, in one direction):
+// `in` has no more dims than `out`, and each of its dims, aligned at the end, is 1 or equal.
+// Unknown dims pass.
+Status check_broadcast_to(const Shape& in, const Shape& out) {
+  if (in.rank() > out.rank()) {
+    return invalid_argument("Rank of input (" + std::to_string(in.rank()) +
+                            ") must be no greater than rank of output shape (" +
+                            std::to_string(out.rank()) + ").");
+  }
+  const int lead = out.rank() - in.rank();
+  for (int d = 0; d < in.rank(); ++d) {
+    const int64_t i = in.dim(d), o = out.dim(lead + d);
+    if (i != 1 && i != kUnknownDim && o != kUnknownDim && i != o) {
+      return invalid_argument("Unable to broadcast tensor of shape " + in.to_string() +
+                              " to tensor of shape " + out.to_string());
+    }
+  }
+  return Status::OK();
+}
+
+Status broadcast_to_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 1, /*allow_unknown=*/false, &out));
+  const Shape& in = ctx.input_shape(0);
+  if (out.rank_known() && in.rank_known()) {
+    Status s = check_broadcast_to(in, out);
+    if (!s.ok()) return shape_error(ctx, s.message());
+    // An input dim other than 1 is the output's dim.
+    const int lead = out.rank() - in.rank();
+    for (int d = 0; d < in.rank(); ++d) {
+      if (in.dim(d) != 1 && in.dim(d) != kUnknownDim) out.set_dim(lead + d, in.dim(d));
+    }
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// A strided copy whose source strides are 0 along the broadcast dims.
+Status broadcast_to_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  TL_RETURN_IF_ERROR(check_broadcast_to(x.shape(), out.shape()));
+  int64_t in_strides[kMaxRank];
+  row_major_strides(x.shape(), in_strides);
+  CopyLayout l = contiguous_dst_layout(out.shape());
+  const int lead = out.shape().rank() - x.shape().rank();
+  for (int d = 0; d < l.rank; ++d) {
+    const bool repeated = d < lead || x.shape().dim(d - lead) == 1;
+    l.src_strides[d] = repeated ? 0 : in_strides[d - lead];
+  }
+  strided_copy(ctx, dtype_size(x.dtype()), x.raw_data(), out.raw_data(), l);
+  return Status::OK();
+}
+
 }  // namespace
 
 void register_array_ops(OpRegistry& r) {
@@ -458,6 +516,8 @@ void register_array_ops(OpRegistry& r) {
                     .shape(linspace_shape).kernel(Device::kCPU, linspace_kernel));
   r.add_builtin(OpDef("Where").input("input").shape(where_shape)
                     .kernel(Device::kCPU, where_kernel).sets_own_outputs());
+  r.add_builtin(OpDef("BroadcastTo").input("input").input("shape").shape(broadcast_to_shape)
+                    .kernel(Device::kCPU, broadcast_to_kernel));
 }
 
 }  // namespace tl

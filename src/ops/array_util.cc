@@ -54,8 +54,11 @@ inline void next_row(const CopyLayout& l, int rank, int64_t* idx, int64_t* src, 
 // Elements [j0, j1) of one row: t[j * ds] = s[j * ss].
 template <typename U>
 inline void copy_row_part(const U* s, int64_t ss, U* t, int64_t ds, int64_t j0, int64_t j1) {
-  // Constant strides let the compiler vectorise the common cases (reverse, every other).
-  if (ds == 1 && ss == -1) {
+  // Constant strides let the compiler vectorise the common cases (repeat, reverse, every
+  // other).
+  if (ds == 1 && ss == 0) {
+    std::fill(t + j0, t + j1, *s);
+  } else if (ds == 1 && ss == -1) {
     for (int64_t j = j0; j < j1; ++j) t[j] = s[-j];
   } else if (ds == 1 && ss == 2) {
     for (int64_t j = j0; j < j1; ++j) t[j] = s[2 * j];

@@ -401,11 +401,14 @@ Status pow_kernel(KernelContext& ctx) {
 
 // ---- AddN ----
 
+// float16 too: gradients of float16 tensors used more than once are summed with AddN.
+using AddNTypes = TypeList<Half, float, double, int32_t, int64_t>;
+
 Status add_n_shape(InferenceContext& ctx) {
   if (ctx.num_inputs() == 0) {
     return invalid_argument("'AddN' Op needs at least one input");
   }
-  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, AddNTypes{}));
   Shape out = ctx.input_shape(0);
   for (int i = 1; i < ctx.num_inputs(); ++i) {
     TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, i));
@@ -429,6 +432,15 @@ TL_ALWAYS_INLINE void add_n_loop(const T* const* in, int k, T* out, int64_t n) {
     for (int64_t j = 0; j < n; ++j) out[j] += in[i][j];
   }
 }
+// float16 inputs are summed in float and rounded once.
+template <>
+TL_ALWAYS_INLINE void add_n_loop(const Half* const* in, int k, Half* out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    float sum = half_to_float(in[0][j]);
+    for (int i = 1; i < k; ++i) sum += half_to_float(in[i][j]);
+    out[j] = float_to_half(sum);
+  }
+}
 template <typename T>
 TL_TARGET_AVX2 void add_n_loop_avx2(const T* const* in, int k, T* out, int64_t n) {
   add_n_loop(in, k, out, n);
@@ -444,7 +456,7 @@ Status add_n_kernel(KernelContext& ctx) {
   constexpr int64_t kBlock = 4096;
   const int k = ctx.num_inputs();
   Tensor& out = ctx.output(0);
-  return dispatch(NumericTypes{}, out.dtype(), "AddN", [&](auto tag) {
+  return dispatch(AddNTypes{}, out.dtype(), "AddN", [&](auto tag) {
     using T = typename decltype(tag)::type;
     std::vector<const T*> in(static_cast<size_t>(k));
     for (int i = 0; i < k; ++i) in[i] = ctx.input(i).template data<T>();

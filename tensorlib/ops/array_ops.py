@@ -527,3 +527,39 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
 
 
 ops.Tensor._override_operator("__getitem__", _slice_helper)
+
+
+def broadcast_to(input, shape, name=None):  # noqa: A002
+    """Broadcast an array for a compatible shape.
+
+    Broadcasting is the process of making arrays to have compatible shapes for arithmetic
+    operations. Two shapes are compatible if for each dimension pair they are either equal or
+    one of them is one. When trying to broadcast a Tensor to a shape, it starts with the
+    trailing dimensions, and works its way forward.
+
+    For example,
+
+      x = tf.constant([1, 2, 3])
+      y = tf.broadcast_to(x, [3, 3])
+      # [[1, 2, 3], [1, 2, 3], [1, 2, 3]]
+
+    In the above example, the input Tensor with the shape of `[1, 3]` is broadcasted to output
+    Tensor with shape of `[3, 3]`.
+
+    Args:
+      input: A `Tensor`. A Tensor to broadcast.
+      shape: A `Tensor`. Must be one of the following types: `int32`, `int64`. An 1-D `int`
+        Tensor. The shape of the desired output.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor`. Has the same type as `input`.
+    """
+    return ops.apply_op("BroadcastTo", [convert_to_tensor(input), _shape_tensor(shape)],
+                        name=name).outputs[0]
+
+
+# The driver sums the gradient down to the input's shape.
+@ops.RegisterGradient("BroadcastTo", reduces_broadcast=True)
+def _broadcast_to_grad(op, grad):
+    return grad, None

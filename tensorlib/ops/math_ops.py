@@ -7,6 +7,7 @@ import numpy as np
 from tensorlib import dtypes as _dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.ops import array_ops
 
 
 def _binary_inputs(x, y):
@@ -44,6 +45,11 @@ def subtract(x, y, name=None):
     return _binary("Sub", x, y, name)
 
 
+@ops.RegisterGradient("Sub", reduces_broadcast=True)
+def _sub_grad(op, grad):
+    return grad, -grad
+
+
 @ops.RegisterGradient("Add", reduces_broadcast=True)
 def _add_grad(op, grad):
     return grad, grad
@@ -63,6 +69,12 @@ def truediv(x, y, name=None):
     return ops.apply_op("RealDiv", [x, y], name=name or "truediv").outputs[0]
 
 
+@ops.RegisterGradient("RealDiv", reduces_broadcast=True)
+def _real_div_grad(op, grad):
+    x, y = op.inputs
+    return grad / y, grad * (-x / y / y)
+
+
 def divide(x, y, name=None):
     """x / y elementwise (Python 3 semantics: see truediv)."""
     return truediv(x, y, name=name)
@@ -77,9 +89,18 @@ def floordiv(x, y, name=None):
 floor_div = floordiv
 
 
+ops.NotDifferentiable("FloorDiv")
+
+
 def floormod(x, y, name=None):
     """x - floor(x / y) * y elementwise (Python's %): the result has y's sign."""
     return _binary("FloorMod", x, y, name)
+
+
+@ops.RegisterGradient("FloorMod", reduces_broadcast=True)
+def _floor_mod_grad(op, grad):
+    x, y = op.inputs
+    return grad, grad * -floordiv(x, y)
 
 
 mod = floormod
@@ -88,6 +109,16 @@ mod = floormod
 def pow(x, y, name=None):  # noqa: A001
     """x ** y elementwise; integer x to a negative integer power is an InvalidArgumentError."""
     return _binary("Pow", x, y, name)
+
+
+@ops.RegisterGradient("Pow", reduces_broadcast=True)
+def _pow_grad(op, grad):
+    x, y = op.inputs
+    gx = grad * y * pow(x, y - 1)
+    # log(x) is taken as 0 where x <= 0, so that x = 0 gives no false NaN.
+    positive = greater(x, 0)
+    log_x = where_v2(positive, log(where_v2(positive, x, 1)), 0)
+    return gx, grad * op.outputs[0] * log_x
 
 
 def maximum(x, y, name=None):
@@ -100,9 +131,32 @@ def minimum(x, y, name=None):
     return _binary("Minimum", x, y, name)
 
 
+def _maximum_minimum_grad(op, grad, selector):
+    """The gradient goes to x where selector(x, y) holds (ties included), else to y."""
+    x_wins = selector(*op.inputs)
+    return where_v2(x_wins, grad, 0), where_v2(x_wins, 0, grad)
+
+
+@ops.RegisterGradient("Maximum", reduces_broadcast=True)
+def _maximum_grad(op, grad):
+    return _maximum_minimum_grad(op, grad, greater_equal)
+
+
+@ops.RegisterGradient("Minimum", reduces_broadcast=True)
+def _minimum_grad(op, grad):
+    return _maximum_minimum_grad(op, grad, less_equal)
+
+
 def squared_difference(x, y, name=None):
     """(x - y) * (x - y) elementwise, with broadcasting."""
     return _binary("SquaredDifference", x, y, name)
+
+
+@ops.RegisterGradient("SquaredDifference", reduces_broadcast=True)
+def _squared_difference_grad(op, grad):
+    x, y = op.inputs
+    gx = 2 * grad * (x - y)
+    return gx, -gx
 
 
 def negative(x, name=None):
@@ -110,9 +164,19 @@ def negative(x, name=None):
     return _unary("Neg", x, name)
 
 
+@ops.RegisterGradient("Neg")
+def _neg_grad(op, grad):
+    return -grad
+
+
 def abs(x, name=None):  # noqa: A001
     """|x| elementwise."""
     return _unary("Abs", x, name)
+
+
+@ops.RegisterGradient("Abs")
+def _abs_grad(op, grad):
+    return grad * sign(op.inputs[0])
 
 
 def square(x, name=None):
@@ -120,9 +184,19 @@ def square(x, name=None):
     return _unary("Square", x, name)
 
 
+@ops.RegisterGradient("Square")
+def _square_grad(op, grad):
+    return grad * (2 * op.inputs[0])
+
+
 def sqrt(x, name=None):
     """Square root elementwise."""
     return _unary("Sqrt", x, name)
+
+
+@ops.RegisterGradient("Sqrt")
+def _sqrt_grad(op, grad):
+    return grad * 0.5 / op.outputs[0]
 
 
 def rsqrt(x, name=None):
@@ -130,14 +204,30 @@ def rsqrt(x, name=None):
     return _unary("Rsqrt", x, name)
 
 
+@ops.RegisterGradient("Rsqrt")
+def _rsqrt_grad(op, grad):
+    y = op.outputs[0]
+    return grad * (-0.5 * y * y * y)
+
+
 def log1p(x, name=None):
     """log(1 + x) elementwise, accurate for small x."""
     return _unary("Log1p", x, name)
 
 
+@ops.RegisterGradient("Log1p")
+def _log1p_grad(op, grad):
+    return grad / (1 + op.inputs[0])
+
+
 def sign(x, name=None):
     """-1, 0 or 1 elementwise by the sign of x (NaN stays NaN)."""
     return _unary("Sign", x, name)
+
+
+@ops.RegisterGradient("Sign")
+def _sign_grad(op, grad):
+    return array_ops.zeros_like(op.inputs[0])
 
 
 def floor(x, name=None):
@@ -155,9 +245,20 @@ def round(x, name=None):  # noqa: A001
     return _unary("Round", x, name)
 
 
+# Piecewise constant: no gradient (None), as in TF1.
+ops.NotDifferentiable("Floor")
+ops.NotDifferentiable("Ceil")
+ops.NotDifferentiable("Round")
+
+
 def sin(x, name=None):
     """Sine elementwise."""
     return _unary("Sin", x, name)
+
+
+@ops.RegisterGradient("Sin")
+def _sin_grad(op, grad):
+    return grad * cos(op.inputs[0])
 
 
 def cos(x, name=None):
@@ -165,9 +266,20 @@ def cos(x, name=None):
     return _unary("Cos", x, name)
 
 
+@ops.RegisterGradient("Cos")
+def _cos_grad(op, grad):
+    return -grad * sin(op.inputs[0])
+
+
 def tanh(x, name=None):
     """Hyperbolic tangent elementwise."""
     return _unary("Tanh", x, name)
+
+
+@ops.RegisterGradient("Tanh")
+def _tanh_grad(op, grad):
+    y = op.outputs[0]
+    return grad * (1 - y * y)
 
 
 def exp(x, name=None):
@@ -175,14 +287,30 @@ def exp(x, name=None):
     return _unary("Exp", x, name)
 
 
+@ops.RegisterGradient("Exp")
+def _exp_grad(op, grad):
+    return grad * op.outputs[0]
+
+
 def log(x, name=None):
     """Natural logarithm elementwise."""
     return _unary("Log", x, name)
 
 
+@ops.RegisterGradient("Log")
+def _log_grad(op, grad):
+    return grad / op.inputs[0]
+
+
 def sigmoid(x, name=None):
     """1 / (1 + exp(-x)) elementwise."""
     return _unary("Sigmoid", x, name)
+
+
+@ops.RegisterGradient("Sigmoid")
+def _sigmoid_grad(op, grad):
+    y = op.outputs[0]
+    return grad * (y * (1 - y))
 
 
 def equal(x, y, name=None):
@@ -236,6 +364,11 @@ def logical_xor(x, y, name="LogicalXor"):
         return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=scope)
 
 
+for _op_type in ("Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
+                 "LogicalAnd", "LogicalOr", "LogicalNot"):
+    ops.NotDifferentiable(_op_type)
+
+
 def add_n(inputs, name=None):
     """The elementwise sum of a list of tensors of one dtype and shape."""
     if not inputs or not isinstance(inputs, (list, tuple)):
@@ -243,6 +376,11 @@ def add_n(inputs, name=None):
                          "and shape")
     inputs = [convert_to_tensor(t) for t in inputs]
     return ops.apply_op("AddN", inputs, name=name).outputs[0]
+
+
+@ops.RegisterGradient("AddN")
+def _add_n_grad(op, grad):
+    return [grad] * len(op.inputs)
 
 
 def where(condition, x=None, y=None, name=None):
@@ -255,7 +393,6 @@ def where(condition, x=None, y=None, name=None):
     x, y = _binary_inputs(x, y)
     rank_c, rank_x = condition.shape.ndims, x.shape.ndims
     if rank_c == 1 and rank_x is not None and rank_x > 1:
-        from tensorlib.ops import array_ops
         condition = array_ops.reshape(condition, [-1] + [1] * (rank_x - 1))
     return where_v2(condition, x, y, name=name or "Select")
 
@@ -269,6 +406,12 @@ def where_v2(condition, x=None, y=None, name=None):
         raise ValueError("x and y must both be non-None or both be None.")
     x, y = _binary_inputs(x, y)
     return ops.apply_op("SelectV2", [condition, x, y], name=name).outputs[0]
+
+
+@ops.RegisterGradient("SelectV2", reduces_broadcast=True)
+def _select_v2_grad(op, grad):
+    condition = op.inputs[0]
+    return None, where_v2(condition, grad, 0), where_v2(condition, 0, grad)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -294,6 +437,12 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
                         name=name).outputs[0]
 
 
+@ops.RegisterGradient("Cumsum")
+def _cumsum_grad(op, grad):
+    return cumsum(grad, op.inputs[1], exclusive=op.get_attr("exclusive"),
+                  reverse=not op.get_attr("reverse")), None
+
+
 def cast(x, dtype, name=None):
     """x converted to `dtype` (float -> int truncates toward zero; x -> bool is x != 0)."""
     x = convert_to_tensor(x)
@@ -301,6 +450,14 @@ def cast(x, dtype, name=None):
     if x.dtype == dtype:
         return x
     return ops.apply_op("Cast", [x], {"DstT": dtype.as_datatype_enum}, name=name).outputs[0]
+
+
+@ops.RegisterGradient("Cast")
+def _cast_grad(op, grad):
+    source = op.inputs[0].dtype
+    if source.is_floating and grad.dtype.is_floating:
+        return cast(grad, source)
+    return None
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
@@ -318,10 +475,38 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                         name=name or "MatMul").outputs[0]
 
 
+@ops.RegisterGradient("MatMul")
+def _matmul_grad(op, grad):
+    a, b = op.inputs
+    ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+    if not ta and not tb:
+        return matmul(grad, b, transpose_b=True), matmul(a, grad, transpose_a=True)
+    if not ta:
+        return matmul(grad, b), matmul(grad, a, transpose_a=True)
+    if not tb:
+        return matmul(b, grad, transpose_b=True), matmul(a, grad)
+    return (matmul(b, grad, transpose_a=True, transpose_b=True),
+            matmul(grad, a, transpose_a=True, transpose_b=True))
+
+
+# The gradients have the broadcast batch dims; the driver sums them down to each input's.
+@ops.RegisterGradient("BatchMatMulV2", reduces_broadcast=True)
+def _batch_matmul_v2_grad(op, grad):
+    x, y = op.inputs
+    adj_x, adj_y = op.get_attr("adj_x"), op.get_attr("adj_y")
+    if not adj_x and not adj_y:
+        return matmul(grad, y, adjoint_b=True), matmul(x, grad, adjoint_a=True)
+    if not adj_x:
+        return matmul(grad, y), matmul(grad, x, adjoint_a=True)
+    if not adj_y:
+        return matmul(y, grad, adjoint_b=True), matmul(x, grad)
+    return (matmul(y, grad, adjoint_a=True, adjoint_b=True),
+            matmul(grad, x, adjoint_a=True, adjoint_b=True))
+
+
 def _dims(x):
     """x's dims (rank known): Python ints where statically known, scalar int32 tensors read
     from tf.shape(x) elsewhere."""
-    from tensorlib.ops import array_ops
     static = x.shape.as_list()
     if None not in static:
         return static
@@ -343,7 +528,6 @@ def _product(dims):
 
 def _reshape(x, dims, name=None):
     """x reshaped to dims from _dims/_product; the static shape keeps the known ones."""
-    from tensorlib.ops import array_ops
     if x.shape.as_list() == dims:
         return x if name is None else array_ops.identity(x, name=name)
     if not any(isinstance(d, ops.Tensor) for d in dims):
@@ -355,7 +539,6 @@ def _reshape(x, dims, name=None):
 
 def _transposed(x, perm):
     """x with its dims permuted by perm (x itself when perm is the identity)."""
-    from tensorlib.ops import array_ops
     if list(perm) == list(range(len(perm))):
         return x
     return array_ops.transpose(x, list(perm))
@@ -446,7 +629,6 @@ def tensordot(a, b, axes, name=None):
                                  f"({dims_b[j]}) must be equal to contract them")
         free_a = [i for i in range(ra) if i not in axes_a]
         free_b = [j for j in range(rb) if j not in axes_b]
-        from tensorlib.ops import array_ops
         return array_ops.identity(_contract(a, [], free_a, axes_a, b, [], free_b, axes_b),
                                   name=scope)
 
@@ -500,7 +682,6 @@ def _einsum_pair(a, ta, b, tb, keep):
     term = "".join(batch + own_a + own_b)
     if not summed:
         # A broadcast product: both operands laid out as `term`, size 1 where they lack one.
-        from tensorlib.ops import array_ops
         a = _transposed(a, [ta.index(c) for c in batch + own_a])
         b = _transposed(b, [tb.index(c) for c in batch + own_b])
         if own_b:
@@ -544,7 +725,6 @@ def einsum(equation, *inputs, **kwargs):
     if not inputs:
         raise ValueError("einsum: at least one operand is needed")
     terms, out = _einsum_parse(equation, len(inputs))
-    from tensorlib.ops import array_ops
     with ops.name_scope(name, "einsum", inputs) as scope:
         if len(inputs) == 2:
             tensors = list(_binary_inputs(*inputs))
@@ -605,10 +785,77 @@ def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
     return _reduce("Sum", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
+def _constant_value(t):
+    """The value of `t` when a Const op makes it, else None."""
+    return t.op.get_attr("value") if t.op.type == "Const" else None
+
+
+def _reduced_axes(x, axes):
+    """The set of x's axes that `axes` names, when x's rank and `axes` are known while
+    building; else None."""
+    rank = x.shape.ndims
+    value = _constant_value(axes)
+    if rank is None or value is None:
+        return None
+    return {int(a) % rank for a in np.ravel(value)} if rank else set()
+
+
+def _restore_reduced_dims(t, op):
+    """t, the result of reduction op `op` (input x, axes) or its gradient, with the reduced
+    dims of x put back as size-1 dims where broadcasting against x needs them."""
+    if op.get_attr("keep_dims"):
+        return t
+    x, axes = op.inputs
+    reduced = _reduced_axes(x, axes)
+    if reduced is not None:
+        if reduced == set(range(len(reduced))):
+            return t  # leading dims: broadcasting puts them back
+        return _reshape(t, [1 if i in reduced else d for i, d in enumerate(_dims(x))])
+    shape = array_ops.shape(x)
+    rank = array_ops.size(shape)
+    axes = floormod(array_ops.reshape(cast(axes, _dtypes.int32), [-1]), rank)
+    hits = reduce_sum(array_ops.one_hot(axes, rank, dtype=_dtypes.int32), 0)
+    return array_ops.reshape(t, where_v2(greater(hits, 0), 1, shape))
+
+
+def _broadcast_to_input(grad, op):
+    """The gradient of reduction op `op` (input x, axes) spread over x: grad with the reduced
+    dims restored, broadcast to x's shape."""
+    x = op.inputs[0]
+    grad = _restore_reduced_dims(grad, op)
+    if x.shape.is_fully_defined():
+        if grad.shape.as_list() == x.shape.as_list():
+            return grad
+        out = array_ops.broadcast_to(grad, x.shape.as_list())
+    else:
+        out = array_ops.broadcast_to(grad, array_ops.shape(x))
+    out.set_shape(x.shape)
+    return out
+
+
+@ops.RegisterGradient("Sum")
+def _sum_grad(op, grad):
+    return _broadcast_to_input(grad, op), None
+
+
 def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None):
     """Mean over `axis` (all axes when None); integer means truncate, as in TF1."""
     return _reduce("Mean", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+@ops.RegisterGradient("Mean")
+def _mean_grad(op, grad):
+    x_size, y_size = op.inputs[0].shape.num_elements(), op.outputs[0].shape.num_elements()
+    if x_size is not None and y_size is not None:
+        factor = convert_to_tensor(np.asarray(x_size // builtins.max(y_size, 1),
+                                              grad.dtype.as_numpy_dtype))
+    else:
+        x_size = array_ops.size(op.inputs[0]) if x_size is None else x_size
+        y_size = (maximum(array_ops.size(op.outputs[0]), 1) if y_size is None
+                  else builtins.max(y_size, 1))
+        factor = cast(floordiv(x_size, y_size), grad.dtype)
+    return _broadcast_to_input(truediv(grad, factor), op), None
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
@@ -623,10 +870,43 @@ def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
     return _reduce("Min", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
+def _min_or_max_grad(op, grad):
+    """The gradient goes to the elements equal to the result, split evenly among ties."""
+    x, axes = op.inputs
+    y, grad = _restore_reduced_dims(op.outputs[0], op), _restore_reduced_dims(grad, op)
+    selected = cast(equal(y, x), grad.dtype)
+    count = reduce_sum(selected, axes, keepdims=True)
+    return selected / count * grad, None
+
+
+@ops.RegisterGradient("Max")
+def _max_grad(op, grad):
+    return _min_or_max_grad(op, grad)
+
+
+@ops.RegisterGradient("Min")
+def _min_grad(op, grad):
+    return _min_or_max_grad(op, grad)
+
+
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None):
     """Product over `axis` (all axes when None); over no elements, 1."""
     return _reduce("Prod", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+@ops.RegisterGradient("Prod")
+def _prod_grad(op, grad):
+    # d prod / d x_i is the product of the other elements: prod / x_i without zeros; with
+    # one zero, the product of the rest at the zero and 0 elsewhere; with more, 0.
+    x, axes = op.inputs
+    nonzero = not_equal(x, 0)
+    safe_x = where_v2(nonzero, x, 1)
+    rest = reduce_prod(safe_x, axes, keepdims=True)
+    zeros = reduce_sum(cast(logical_not(nonzero), x.dtype), axes, keepdims=True)
+    others = where_v2(nonzero, where_v2(equal(zeros, 0), rest / safe_x, 0),
+                      where_v2(equal(zeros, 1), rest, 0))
+    return _broadcast_to_input(grad, op) * others, None
 
 
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
@@ -641,6 +921,18 @@ def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
     return _reduce("All", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
+ops.NotDifferentiable("Any")
+ops.NotDifferentiable("All")
+
+
+@ops.RegisterGradient("SumToShape")
+def _sum_to_shape_grad(op, grad):
+    x = op.inputs[0]
+    out = array_ops.broadcast_to(grad, array_ops.shape(x))
+    out.set_shape(x.shape)
+    return out, None
+
+
 def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None,
                      reduction_indices=None, keep_dims=None):
     """log(sum(exp(x))) over `axis`, computed as TF1 does: the (finite) maximum is taken out
@@ -651,7 +943,9 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None,
         axes = _reduction_axes(x, axis, reduction_indices)
         raw_max = ops.apply_op("Max", [x, axes], {"keep_dims": True}).outputs[0]
         finite = equal(raw_max - raw_max, 0)  # false for inf and NaN
-        my_max = where_v2(finite, raw_max, np.zeros((), x.dtype.as_numpy_dtype))
+        # The maximum cancels out of the result: gradients do not flow through it (as in TF1).
+        my_max = array_ops.stop_gradient(
+            where_v2(finite, raw_max, np.zeros((), x.dtype.as_numpy_dtype)))
         summed = ops.apply_op("Sum", [exp(x - my_max), axes], {"keep_dims": True}).outputs[0]
         result = add(log(summed), my_max, name=None if not keepdims else scope)
         if keepdims:
@@ -684,6 +978,9 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=_dtypes.int6
 
 arg_max = argmax
 arg_min = argmin
+
+ops.NotDifferentiable("ArgMax")
+ops.NotDifferentiable("ArgMin")
 
 
 def _override_operators():

@@ -527,3 +527,38 @@ def test_the_same_variable_twice_is_an_invalid_argument():
         sess.run(w.initializer)
         with pytest.raises(tf.errors.InvalidArgumentError, match="different variables"):
             sess.run(update)
+
+
+REGRESSION = [
+    ("sgd", lambda: tf.train.GradientDescentOptimizer(0.1)),
+    ("momentum", lambda: tf.train.MomentumOptimizer(0.05, 0.9)),
+    ("nesterov", lambda: tf.train.MomentumOptimizer(0.05, 0.9, use_nesterov=True)),
+    ("adam", lambda: tf.train.AdamOptimizer(0.05)),
+    # RMSProp's steps stay near the learning rate: it must decay to reach the minimum.
+    ("rmsprop", lambda: tf.train.RMSPropOptimizer(
+        tf.train.exponential_decay(0.02, tf.train.get_global_step(), 50, 0.5), momentum=0.5)),
+    ("rmsprop_centered", lambda: tf.train.RMSPropOptimizer(
+        tf.train.exponential_decay(0.02, tf.train.get_global_step(), 50, 0.5), momentum=0.5,
+        centered=True)),
+    ("adagrad", lambda: tf.train.AdagradOptimizer(0.5)),
+]
+
+
+@pytest.mark.parametrize("name,make", REGRESSION, ids=[r[0] for r in REGRESSION])
+def test_linear_regression_converges_to_least_squares(name, make, rng):
+    x = rng.standard_normal((32, 3))
+    y = x @ np.array([[1.5], [-2.0], [0.5]]) + 0.3 + 0.01 * rng.standard_normal((32, 1))
+    w = tf.Variable(tf.zeros([3, 1], tf.float64))
+    b = tf.Variable(tf.zeros([1], tf.float64))
+    loss = tf.reduce_mean(tf.square(tf.matmul(tf.constant(x), w) + b - y))
+    step = tf.train.get_or_create_global_step()
+    train = make().minimize(loss, global_step=step)
+    design = np.hstack([x, np.ones((32, 1))])
+    want = np.linalg.lstsq(design, y, rcond=None)[0].ravel()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(400):
+            sess.run(train)
+        got = np.concatenate([sess.run(w).ravel(), sess.run(b)])
+        assert tf.train.global_step(sess, step) == 400
+    np.testing.assert_allclose(got, want, atol=1e-3)

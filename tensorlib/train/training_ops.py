@@ -1,6 +1,10 @@
 """TF1's optimizer update ops (gen_training_ops): each updates a variable and its accumulators
 in place, in one fused pass, and returns the updated variable. The optimizers use them; they are
-not differentiable."""
+not differentiable.
+
+`use_locking` is accepted for compatibility; updates of one variable from runs in several
+threads are not serialized (TF1's default, use_locking=False, behaves the same way).
+"""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 

@@ -264,6 +264,8 @@ SCHEDULES = [
      lambda s: (0.1 - 0.01) * (1 - min(s, 8) / 8) ** 2 + 0.01),
     ("polynomial_cycle", lambda s: tf.train.polynomial_decay(0.1, s, 4, 0.01, cycle=True),
      lambda s: (0.1 - 0.01) * (1 - s / (4 * max(1, np.ceil(s / 4)))) + 0.01),
+    ("cosine", lambda s: tf.train.cosine_decay(0.1, s, 8, alpha=0.2),
+     lambda s: 0.1 * (0.8 * 0.5 * (1 + np.cos(np.pi * min(s, 8) / 8)) + 0.2)),
     ("piecewise", lambda s: tf.train.piecewise_constant(s, [3, 7], [1.0, 0.5, 0.1]),
      lambda s: 1.0 if s <= 3 else 0.5 if s <= 7 else 0.1),
 ]

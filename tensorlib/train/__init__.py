@@ -3,7 +3,7 @@ from tensorlib.train.adagrad import AdagradOptimizer  # noqa: F401
 from tensorlib.train.adam import AdamOptimizer  # noqa: F401
 from tensorlib.train.gradient_descent import GradientDescentOptimizer  # noqa: F401
 from tensorlib.train.learning_rate_decay import (  # noqa: F401
-    exponential_decay, inverse_time_decay, natural_exp_decay, piecewise_constant,
+    cosine_decay, exponential_decay, inverse_time_decay, natural_exp_decay, piecewise_constant,
     polynomial_decay,
 )
 from tensorlib.train.momentum import MomentumOptimizer  # noqa: F401

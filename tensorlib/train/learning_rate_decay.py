@@ -1,5 +1,7 @@
 """Learning-rate schedules of TF1 (tf.train.exponential_decay and others): each returns a
 scalar tensor computed from `global_step` when the graph runs."""
+import math
+
 from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
@@ -78,6 +80,18 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
         p = step / decay_steps
         return math_ops.add((learning_rate - end_learning_rate) * math_ops.pow(1 - p, power),
                             end_learning_rate, name=name)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    """learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha), with
+    step = min(global_step, decay_steps) (Loshchilov and Hutter's SGDR without restarts)."""
+    with ops.name_scope(name, "CosineDecay") as name:
+        learning_rate, step, decay_steps = _decay_inputs(learning_rate, global_step,
+                                                         decay_steps, "cosine_decay")
+        alpha = math_ops.cast(alpha, learning_rate.dtype)
+        p = math_ops.minimum(step, decay_steps) / decay_steps
+        cosine = 0.5 * (1.0 + math_ops.cos(math.pi * p))
+        return math_ops.multiply(learning_rate, (1 - alpha) * cosine + alpha, name=name)
 
 
 def piecewise_constant(x, boundaries, values, name=None):

@@ -25,6 +25,12 @@ COVERED_ELSEWHERE = {
     "AssignAdd": "test_variables.py::test_assign_add_and_sub_accumulate_like_numpy",
     "AssignSub": "test_variables.py::test_assign_add_and_sub_accumulate_like_numpy",
     "IsVariableInitialized": "test_variables.py::test_is_variable_initialized",
+    "ApplyAdagrad": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyAdam": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyCenteredRMSProp": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyGradientDescent": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyMomentum": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyRMSProp": "test_optimizers.py::test_optimizer_matches_numpy_reference",
 }
 
 

@@ -1,0 +1,15 @@
+"""tf.train: optimizers, the global step and learning-rate schedules."""
+from tensorlib.train.adagrad import AdagradOptimizer  # noqa: F401
+from tensorlib.train.adam import AdamOptimizer  # noqa: F401
+from tensorlib.train.gradient_descent import GradientDescentOptimizer  # noqa: F401
+from tensorlib.train.learning_rate_decay import (  # noqa: F401
+    cosine_decay, exponential_decay, inverse_time_decay, natural_exp_decay, piecewise_constant,
+    polynomial_decay,
+)
+from tensorlib.train.momentum import MomentumOptimizer  # noqa: F401
+from tensorlib.train.optimizer import Optimizer  # noqa: F401
+from tensorlib.train.rmsprop import RMSPropOptimizer  # noqa: F401
+from tensorlib.train.training_util import (  # noqa: F401
+    assert_global_step, create_global_step, get_global_step, get_or_create_global_step,
+    global_step,
+)

@@ -24,6 +24,7 @@ OpRegistry& OpRegistry::global() {
     register_nn_ops(*r);
     register_conv_ops(*r);
     register_pooling_ops(*r);
+    register_summary_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

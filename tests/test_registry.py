@@ -22,6 +22,9 @@ COVERED_ELSEWHERE = {
     "Multinomial": "test_random_ops.py::test_multinomial_follows_the_softmax_of_the_logits",
     "StopGradient": "test_gradients.py::test_stop_gradient_blocks_both_forms",
     "SumToShape": "test_gradients.py::test_broadcast_reduction_with_unknown_shapes",
+    "ScalarSummary": "test_summary.py::test_scalar_summary_value_types",
+    "HistogramSummary": "test_summary.py::test_histogram_matches_tf_buckets",
+    "MergeSummary": "test_summary.py::test_merge_concatenates_values_and_rejects_repeated_tags",
 }
 
 

@@ -19,5 +19,6 @@ void register_random_ops(OpRegistry& r);     // random_ops.cc: RandomStandardNor
 void register_nn_ops(OpRegistry& r);         // nn_ops.cc: activations, softmax, losses, BiasAdd
 void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its gradients
 void register_pooling_ops(OpRegistry& r);    // pooling_ops.cc: MaxPool, AvgPool, gradients
+void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
 
 }  // namespace tl

@@ -48,3 +48,4 @@ from tensorlib.ops.variables import (  # noqa: F401
     Variable, global_variables, global_variables_initializer, initialize_all_variables,
     trainable_variables, variables_initializer,
 )
+from tensorlib import summary, train  # noqa: F401

@@ -1,0 +1,1 @@
+from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401

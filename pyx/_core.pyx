@@ -16,7 +16,8 @@ import numpy as np
 from libtensorlib cimport (
     AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpRegistry, Session as CSession,
     SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor, crc32c_extend,
-    kMaxRank, make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel, output_dtype, output_shape,
+    kMaxRank, make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel,
+    output_dtype, output_shape,
     set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
     status_code, string_data, tensor_dtype,
 )

@@ -372,3 +372,23 @@ def test_large_tensor_round_trip_reads_into_one_buffer(tmp_path):
         entries = saver_module.read_checkpoint_table(f, prefix)
         assert entries["big"].offset % 64 == 0
         assert entries["big"].size == big.nbytes
+
+
+def test_deferred_build_and_recovered_checkpoints(tmp_path):
+    v = tf.Variable(4.0, name="v")
+    saver = tf.train.Saver(defer_build=True, max_to_keep=2)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        with pytest.raises(RuntimeError, match="build"):
+            saver.save(sess, str(tmp_path / "m"))
+        saver.build()
+        first = saver.save(sess, str(tmp_path / "m"), global_step=1)
+        # A new Saver (a restarted job) takes over the checkpoints already on disk.
+        again = tf.train.Saver(max_to_keep=2)
+        again.recover_last_checkpoints(
+            saver_module.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths +
+            [str(tmp_path / "never-saved")])
+        assert again.last_checkpoints == [first]
+        again.save(sess, str(tmp_path / "m"), global_step=2)
+        again.save(sess, str(tmp_path / "m"), global_step=3)
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.tlckpt", "m-3.tlckpt"]

@@ -322,7 +322,9 @@ class Saver:
     var_list: the variables (a list: saved under their op names; a dict: name -> variable);
     None saves every global variable. max_to_keep: how many recent checkpoints to keep (None
     or 0: all, and the state file lists only the latest); keep_checkpoint_every_n_hours: also
-    keep one checkpoint per that many hours. Builds its restore op under name scope `name`.
+    keep one checkpoint per that many hours. Builds its restore op under name scope `name`
+    (at once, or in build() with defer_build). sharded, restore_sequentially, saver_def,
+    builder, write_version and filename are accepted for compatibility and change nothing.
     """
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
@@ -342,16 +344,19 @@ class Saver:
         self._next_keep_time = time.time() + self._keep_every_s
         self._pad_step_number = pad_step_number
         self._save_relative_paths = save_relative_paths
-        self._filename = filename
         self._last_checkpoints = []  # [(prefix, time saved)], oldest first
+        self._name = name or "save"
         self._placeholders = {}
         self._restore_op = None
-        if self._vars:
-            self._build(name or "save")
+        if not defer_build:
+            self.build()
 
-    def _build(self, name):
+    def build(self):
+        """Builds the restore op (once; needed before save or restore with defer_build)."""
+        if self._restore_op is not None or not self._vars:
+            return
         graph = next(iter(self._vars.values())).graph
-        with graph.as_default(), graph.name_scope(name):
+        with graph.as_default(), graph.name_scope(self._name):
             assigns = []
             for var_name, var in self._vars.items():
                 shape = var.shape if var.shape.ndims is not None else None
@@ -386,6 +391,7 @@ class Saver:
         prefix. No meta graph is written (write_meta_graph is accepted for compatibility)."""
         if not self._vars:
             return None
+        self._check_built("save")
         if not hasattr(sess, "run"):
             raise TypeError(f"'sess' must be a Session; {sess}")
         if latest_filename is None:
@@ -416,6 +422,10 @@ class Saver:
                 pass
         return save_path
 
+    def _check_built(self, what):
+        if self._restore_op is None:
+            raise RuntimeError(f"`build()` should be called before {what} if defer_build==True")
+
     def _record(self, save_path):
         """Notes a new checkpoint; returns the prefixes of those no longer kept."""
         if not self._max_to_keep:
@@ -435,6 +445,7 @@ class Saver:
         """Restores every variable of the Saver in `sess` from checkpoint `save_path`."""
         if not self._vars:
             return
+        self._check_built("restore")
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
         save_path = os.fspath(save_path)

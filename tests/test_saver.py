@@ -127,6 +127,22 @@ def test_max_to_keep_none_keeps_every_file(tmp_path):
     assert state.all_model_checkpoint_paths == [str(tmp_path / "m-2")]
 
 
+def test_state_file_written_by_tensorflow_is_read(tmp_path):
+    (tmp_path / "checkpoint").write_text(
+        'model_checkpoint_path: "model.ckpt-20"\n'
+        'all_model_checkpoint_paths: "model.ckpt-10"\n'
+        'all_model_checkpoint_paths: "model.ckpt-20"\n'
+        'all_model_checkpoint_timestamps: 1600000000.5\n'
+        'all_model_checkpoint_timestamps: 1600000100.25\n'
+        'last_preserved_timestamp: 1599999999.0\n')
+    state = saver_module.get_checkpoint_state(str(tmp_path))
+    assert state.model_checkpoint_path == str(tmp_path / "model.ckpt-20")
+    assert state.all_model_checkpoint_paths == [str(tmp_path / "model.ckpt-10"),
+                                                str(tmp_path / "model.ckpt-20")]
+    (tmp_path / "checkpoint").write_text("model_checkpoint_path: 12\n")
+    assert saver_module.get_checkpoint_state(str(tmp_path)) is None
+
+
 def test_latest_checkpoint_without_state_file_is_none(tmp_path):
     assert tf.train.latest_checkpoint(str(tmp_path)) is None
     assert tf.train.latest_checkpoint(str(tmp_path / "missing")) is None

@@ -199,7 +199,8 @@ class CheckpointState:
 _TEXT_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"',
                  ord("'"): "\\'", ord("\\"): "\\\\"}
 _TEXT_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
-_STATE_LINE = re.compile(r'\s*(\w+)\s*:\s*"((?:[^"\\]|\\.)*)"\s*$')
+_STATE_LINE = re.compile(r'\s*(\w+)\s*:\s*(?:"((?:[^"\\]|\\.)*)"|[-+.\w]+)\s*$')
+_PATH_FIELDS = ("model_checkpoint_path", "all_model_checkpoint_paths")
 
 
 def _quote(path):
@@ -261,7 +262,8 @@ def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoin
 
 def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     """The CheckpointState in `checkpoint_dir`'s state file, relative paths made relative to
-    `checkpoint_dir`; None when there is none or it cannot be parsed."""
+    `checkpoint_dir`; None when there is none or it cannot be parsed. Other fields (TF's
+    timestamps) are skipped."""
     try:
         with open(_state_path(checkpoint_dir, latest_filename), encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -272,9 +274,10 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
         if not line.strip():
             continue
         m = _STATE_LINE.match(line)
-        if m is None or m.group(1) not in ("model_checkpoint_path",
-                                           "all_model_checkpoint_paths"):
+        if m is None or (m.group(1) in _PATH_FIELDS and m.group(2) is None):
             return None
+        if m.group(1) not in _PATH_FIELDS:
+            continue
         try:
             value = _unquote(m.group(2))
         except (AttributeError, UnicodeDecodeError):

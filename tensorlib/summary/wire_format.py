@@ -44,7 +44,3 @@ def packed_varints_field(field, values):
     """A packed repeated int/enum/bool field."""
     return bytes_field(field, b"".join(varint(int(v)) for v in values))
 
-
-def packed_floats_field(field, values):
-    """A packed repeated float field."""
-    return bytes_field(field, struct.pack(f"<{len(values)}f", *values))

@@ -3,7 +3,7 @@
 # Everything here validates and converts, releases the GIL around the call that computes, then
 # maps a failed Status to a Python exception in one place (raise_status).
 from cpython.ref cimport Py_INCREF
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.string cimport memcpy
 from libcpp.memory cimport shared_ptr
 from libcpp.pair cimport pair
@@ -15,8 +15,9 @@ import numpy as np
 
 from libtensorlib cimport (
     AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpRegistry, Session as CSession,
-    SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor, kMaxRank,
-    make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel, output_dtype, output_shape,
+    SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor, crc32c_extend,
+    kMaxRank, make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel,
+    output_dtype, output_shape,
     set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
     status_code, string_data, tensor_dtype,
 )
@@ -224,6 +225,16 @@ cdef int set_attr(AttrMap& attrs, str op, str key, object value, dict types) exc
         from_numpy(value, &t)
         set_tensor(attrs, k, t)
     return 0
+
+
+def crc32c(const unsigned char[::1] data, uint32_t crc=0):
+    """The CRC-32C of `data` (bytes or any contiguous buffer) appended to bytes whose CRC-32C is
+    `crc` (the checksum of TFRecord files)."""
+    cdef size_t n = data.shape[0]
+    cdef const unsigned char* p = &data[0] if n else NULL
+    with nogil:
+        crc = crc32c_extend(crc, p, n)
+    return crc
 
 
 cdef class Graph:

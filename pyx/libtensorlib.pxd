@@ -1,5 +1,5 @@
 # Declarations of the C++ core (include/tensorlib/*.h) for the Cython modules, written once.
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t
 from libcpp cimport bool
 from libcpp.memory cimport shared_ptr
 from libcpp.pair cimport pair
@@ -100,6 +100,10 @@ cdef extern from "tensorlib/device.h" namespace "tl" nogil:
     Status gpu_round_trip(int index, size_t bytes)
     Status set_gemm_kernel(const string& name)
     string gemm_kernel_name()
+
+
+cdef extern from "tensorlib/crc32c.h" namespace "tl" nogil:
+    uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n)
 
 
 cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:

@@ -25,6 +25,7 @@ OpRegistry& OpRegistry::global() {
     register_conv_ops(*r);
     register_pooling_ops(*r);
     register_training_ops(*r);
+    register_summary_ops(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -484,11 +484,11 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
                               " of '" + node.name + "' at run time");
       }
       bytes = static_cast<size_t>(shapes[o].num_elements()) * dtype_size(dtypes[o]);
-      if (dtypes[o] == DType::kString) {
-        TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
-        continue;
-      }
       out = Tensor(dtypes[o], shapes[o], nullptr);
+    }
+    if (dtypes[o] == DType::kString) {  // constructed strings, never raw pool memory
+      TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
+      continue;
     }
     // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
     // a dying input's buffer, or one from the pool.

@@ -64,5 +64,4 @@ from tensorlib.ops.variables import (  # noqa: F401
     assign, assign_add, assign_sub, initialize_local_variables, is_variable_initialized,
     local_variables, local_variables_initializer, model_variables, moving_average_variables,
 )
-
-from tensorlib import train  # noqa: F401
+from tensorlib import summary, train  # noqa: F401

@@ -16,6 +16,7 @@ FAILED_PRECONDITION = 9
 OUT_OF_RANGE = 11
 UNIMPLEMENTED = 12
 INTERNAL = 13
+DATA_LOSS = 15
 _TYPE_ERROR = 100  # tensorlib's own code: a dtype mismatch
 
 
@@ -54,12 +55,15 @@ FailedPreconditionError = _make("FailedPreconditionError", FAILED_PRECONDITION,
 OutOfRangeError = _make("OutOfRangeError", OUT_OF_RANGE, "A value is out of range.")
 UnimplementedError = _make("UnimplementedError", UNIMPLEMENTED, "Not implemented.")
 InternalError = _make("InternalError", INTERNAL, "An internal error: a bug in tensorlib.")
+DataLossError = _make("DataLossError", DATA_LOSS, "Unrecoverable data loss or corruption "
+                      "(a truncated or damaged file).")
 
 _BY_CODE = {
     CANCELLED: CancelledError, UNKNOWN: UnknownError, INVALID_ARGUMENT: InvalidArgumentError,
     NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError,
     RESOURCE_EXHAUSTED: ResourceExhaustedError, FAILED_PRECONDITION: FailedPreconditionError,
     OUT_OF_RANGE: OutOfRangeError, UNIMPLEMENTED: UnimplementedError, INTERNAL: InternalError,
+    DATA_LOSS: DataLossError,
 }
 
 

@@ -31,6 +31,9 @@ COVERED_ELSEWHERE = {
     "ApplyGradientDescent": "test_optimizers.py::test_optimizer_matches_numpy_reference",
     "ApplyMomentum": "test_optimizers.py::test_optimizer_matches_numpy_reference",
     "ApplyRMSProp": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ScalarSummary": "test_summary.py::test_scalar_summary_value_types",
+    "HistogramSummary": "test_summary.py::test_histogram_matches_tf_buckets",
+    "MergeSummary": "test_summary.py::test_merge_concatenates_values_and_rejects_repeated_tags",
 }
 
 

@@ -1,4 +1,4 @@
-"""tf.train: optimizers, the global step and learning-rate schedules."""
+"""tf.train: optimizers, the global step, learning-rate schedules and the Saver."""
 from tensorlib.train.adagrad import AdagradOptimizer  # noqa: F401
 from tensorlib.train.adam import AdamOptimizer  # noqa: F401
 from tensorlib.train.gradient_descent import GradientDescentOptimizer  # noqa: F401
@@ -13,3 +13,4 @@ from tensorlib.train.training_util import (  # noqa: F401
     assert_global_step, create_global_step, get_global_step, get_or_create_global_step,
     global_step,
 )
+from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401

@@ -1,4 +1,5 @@
-// 2-D max and average pooling over NHWC tensors, and their gradients.
+// 2-D max and average pooling over NHWC tensors, their gradients, and the gradient of
+// MaxPoolGrad (MaxPoolGradGrad).
 //
 // A window covers the input pixels [oh * stride - pad_top, + window) x (the same in w), clipped
 // to the input: SAME padding never counts as a value (the average divides by the number of
@@ -193,6 +194,40 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
   });
 }
 
+// The gradient of MaxPoolGrad with respect to its gradient input: each output pixel takes
+// `grad` at the first maximum of its window (the element MaxPoolGrad sends its gradient to).
+template <typename T>
+void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
+                        T* out) {
+  const int64_t c = g.channels;
+  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+    std::vector<T> best(static_cast<size_t>(c));
+    std::vector<int64_t> where(static_cast<size_t>(c));
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      const int64_t image = n * g.in_h * g.in_w * c;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        int64_t h0, h1, w0, w1;
+        g.window(oh, ow, &h0, &h1, &w0, &w1);
+        std::fill(where.begin(), where.end(), -1);
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) {
+            const int64_t at = image + (h * g.in_w + w) * c;
+            for (int64_t i = 0; i < c; ++i) {
+              if (where[i] < 0 || in[at + i] > best[i]) {
+                best[i] = in[at + i];
+                where[i] = at + i;
+              }
+            }
+          }
+        }
+        T* o = out + (row * g.out_w + ow) * c;
+        for (int64_t i = 0; i < c; ++i) o[i] = where[i] >= 0 ? grad[where[i]] : T(0);
+      }
+    }
+  });
+}
+
 // Each output gradient is shared evenly by the input pixels of its window.
 template <typename T>
 void avg_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* grad, T* d_in) {
@@ -252,6 +287,22 @@ Status max_pool_grad_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+Status max_pool_grad_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  for (int i = 0; i < 3; ++i) TL_RETURN_IF_ERROR(check_rank(ctx, i, 4, 4));
+  TL_RETURN_IF_ERROR(check_pool_grad(ctx, ctx.input_shape(0), 1));
+  if (!ctx.input_shape(0).is_compatible_with(ctx.input_shape(2))) {
+    return shape_error(ctx, "grad has shape " + ctx.input_shape(2).to_string() +
+                                " but orig_input has shape " + ctx.input_shape(0).to_string());
+  }
+  Shape out;
+  TL_RETURN_IF_ERROR(pool_output_shape(ctx, ctx.input_shape(0), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
 Status avg_pool_grad_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
   TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
@@ -300,6 +351,16 @@ Status max_pool_grad_kernel(KernelContext& ctx) {
   });
 }
 
+Status max_pool_grad_grad_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGradGrad", x.shape(), &g));
+  return dispatch(FloatTypes{}, x.dtype(), "MaxPoolGradGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    max_pool_grad_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
+  });
+}
+
 Status avg_pool_grad_kernel(KernelContext& ctx) {
   Tensor& d_in = ctx.output(0);
   PoolGeom g;
@@ -330,6 +391,10 @@ void register_pooling_ops(OpRegistry& r) {
   OpDef max_grad("MaxPoolGrad");
   r.add_builtin(pool_attrs(max_grad.input("orig_input").input("orig_output").input("grad"))
                     .shape(max_pool_grad_shape).kernel(Device::kCPU, max_pool_grad_kernel));
+  OpDef max_grad_grad("MaxPoolGradGrad");
+  r.add_builtin(pool_attrs(max_grad_grad.input("orig_input").input("orig_output").input("grad"))
+                    .shape(max_pool_grad_grad_shape)
+                    .kernel(Device::kCPU, max_pool_grad_grad_kernel));
   OpDef avg_grad("AvgPoolGrad");
   r.add_builtin(pool_attrs(avg_grad.input("orig_input_shape").input("grad"))
                     .shape(avg_pool_grad_shape).kernel(Device::kCPU, avg_pool_grad_kernel));

@@ -1,4 +1,4 @@
-// Slice, StridedSlice, Pad, PadV2 and MirrorPad.
+// Slice, StridedSlice and its gradient StridedSliceGrad, Pad, PadV2 and MirrorPad.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -316,6 +316,73 @@ Status strided_slice_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+// ---- StridedSliceGrad ----
+// The gradient of StridedSlice: dy (of the slice's shape) scattered into zeros of `shape`,
+// the input's shape, at the elements the slice read.
+
+Status strided_slice_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 4, PodTypes{}));
+  for (int i = 1; i <= 3; ++i) {
+    TL_RETURN_IF_ERROR(check_input_dtype(ctx, i, IntTypes{}));
+    TL_RETURN_IF_ERROR(check_rank(ctx, i, 1, 1));
+  }
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, false, &out));
+  ctx.set_output(0, ctx.input_dtype(4), out);
+  return Status::OK();
+}
+
+Status strided_slice_grad_kernel(KernelContext& ctx) {
+  Shape in_shape;
+  TL_RETURN_IF_ERROR(read_dims(ctx.input(0), false, &in_shape));
+  const int64_t n = ctx.input(1).num_elements();
+  if (ctx.input(2).num_elements() != n || ctx.input(3).num_elements() != n) {
+    return invalid_argument("Expected begin, end, and strides to be 1D equal size tensors, "
+                            "but got shapes " + ctx.input(1).shape().to_string() + ", " +
+                            ctx.input(2).shape().to_string() + ", and " +
+                            ctx.input(3).shape().to_string() + " instead.");
+  }
+  const std::vector<int64_t> begin = read_ints(ctx.input(1)), end = read_ints(ctx.input(2)),
+                             strides = read_ints(ctx.input(3));
+  StridedSliceSpec spec;
+  TL_RETURN_IF_ERROR(strided_slice_spec(in_shape, static_cast<int>(n), begin.data(), end.data(),
+                                        strides.data(), ctx.attrs(), &spec));
+  const Tensor& dy = ctx.input(4);
+  if (!(dy.shape() == spec.out)) {
+    return invalid_argument("shape of dy was " + dy.shape().to_string() + " instead of " +
+                            spec.out.to_string());
+  }
+  Tensor& out = ctx.output(0);
+  const size_t size = dtype_size(dy.dtype());
+  std::memset(out.raw_data(), 0, static_cast<size_t>(out.num_elements()) * size);
+  if (dy.num_elements() == 0) return Status::OK();
+  // Written with positive destination strides: a dim read backwards from begin is written
+  // forwards from its last element, reading dy backwards along that dim.
+  const int rank = in_shape.rank();
+  int64_t out_strides[kMaxRank];
+  row_major_strides(in_shape, out_strides);
+  CopyLayout l;
+  l.rank = rank;
+  int64_t dst = 0, src = 0, step = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    l.dims[d] = spec.size[d];
+    int64_t first = spec.begin[d], stride = spec.stride[d], dense = step;
+    if (stride < 0) {
+      first += (spec.size[d] - 1) * stride;
+      stride = -stride;
+      src += (spec.size[d] - 1) * dense;
+      dense = -dense;
+    }
+    l.dst_strides[d] = stride * out_strides[d];
+    l.src_strides[d] = dense;
+    dst += first * out_strides[d];
+    step *= spec.size[d];
+  }
+  strided_copy(ctx, size, static_cast<const char*>(dy.raw_data()) + src * size,
+               static_cast<char*>(out.raw_data()) + dst * size, l);
+  return Status::OK();
+}
+
 // ---- Pad, PadV2, MirrorPad ----
 
 enum class PadMode { kConstant, kReflect, kSymmetric };
@@ -535,6 +602,15 @@ void register_slice_ops(OpRegistry& r) {
                     .attr("new_axis_mask", AttrType::kInt, int64_t{0})
                     .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
                     .shape(strided_slice_shape).kernel(Device::kCPU, strided_slice_kernel));
+  r.add_builtin(OpDef("StridedSliceGrad").input("shape").input("begin").input("end")
+                    .input("strides").input("dy")
+                    .attr("begin_mask", AttrType::kInt, int64_t{0})
+                    .attr("end_mask", AttrType::kInt, int64_t{0})
+                    .attr("ellipsis_mask", AttrType::kInt, int64_t{0})
+                    .attr("new_axis_mask", AttrType::kInt, int64_t{0})
+                    .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
+                    .shape(strided_slice_grad_shape)
+                    .kernel(Device::kCPU, strided_slice_grad_kernel));
   r.add_builtin(OpDef("Pad").input("input").input("paddings").shape(pad_shape)
                     .kernel(Device::kCPU, pad_kernel));
   r.add_builtin(OpDef("PadV2").input("input").input("paddings").input("constant_values")

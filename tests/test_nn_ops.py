@@ -53,6 +53,35 @@ def _sparse_xent_backprop(x, z):
                         [x, tf.argmax(z, -1, output_type=tf.int32)]).outputs[1]
 
 
+def _grad_op(op_type, *inputs, **attrs):
+    return ops.apply_op(op_type, list(inputs), attrs).outputs[0]
+
+
+def _activation_grad_cases(dtype, shape):
+    """OPS lines of the activation gradient ops, as (gradients, x) -> backprops."""
+    z = np.zeros((), dtype)
+    refs = {
+        "ReluGrad": lambda g, x: np.where(x > 0, g, z),
+        "Relu6Grad": lambda g, x: np.where((x > 0) & (x < 6), g, z),
+        "EluGrad": lambda g, y: np.where(y < 0, g * (y + dtype(1)), g),
+        "SeluGrad": lambda g, y: np.where(y < 0, g * (y + dtype(SELU_SCALE * SELU_ALPHA)),
+                                          g * dtype(SELU_SCALE)),
+        "SoftplusGrad": lambda g, x: g / (dtype(1) + np.exp(-x)),
+    }
+    name = np.dtype(dtype).name
+    cases = [(f"{op.lower()}_{name}_{shape[0]}", [op], lambda g, x, op=op: _grad_op(op, g, x),
+              ref, [shape, shape], dtype, {}) for op, ref in refs.items()]
+    cases.append((f"leakyrelugrad_{name}_{shape[0]}", ["LeakyReluGrad"],
+                  lambda g, x: _grad_op("LeakyReluGrad", g, x, alpha=0.3),
+                  lambda g, x: np.where(x > 0, g, g * dtype(0.3)), [shape, shape], dtype, {}))
+    return cases
+
+
+def _bias_add_grad_ref(x, data_format="NHWC"):
+    axis = x.ndim - 3 if data_format == "NCHW" else x.ndim - 1
+    return x.sum(tuple(d for d in range(x.ndim) if d != axis)).astype(x.dtype)
+
+
 def _xent_ref(x, z, axis=-1):
     return -(_softmax(z, axis) * _log_softmax(x, axis)).sum(axis)
 
@@ -260,6 +289,81 @@ OPS = [
      lambda x, m, v, g: tf.nn.batch_normalization(x, m, v * v, None, g, 1e-3),
      lambda x, m, v, g: _batch_norm_ref(x, m, v * v, 0.0, g), [(0, 3), (3,), (3,), (3,)],
      np.float32, {}),
+    ("bias_add_grad", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x), _bias_add_grad_ref,
+     [(3, 4, 5)], np.float32, {}),
+    ("bias_add_grad_large", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(500, 300)], np.float64, {}),
+    ("bias_add_grad_int", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(4, 3)], np.int32, {}),
+    ("bias_add_grad_nchw", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"),
+     lambda x: _bias_add_grad_ref(x, "NCHW"), [(2, 3, 4, 5)], np.float32, {}),
+    ("bias_add_grad_nchw_large", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"),
+     lambda x: _bias_add_grad_ref(x, "NCHW"), [(8, 16, 30, 30)], np.float64, {}),
+    ("bias_add_grad_empty", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(0, 3)], np.int64, {}),
+] + [case for dtype, shape in [(np.float32, (7, 13)), (np.float32, (300, 1000)),
+                               (np.float64, (4, 5))]
+     for case in _activation_grad_cases(dtype, shape)]
+
+
+def _second_order(op_type, **attrs):
+    return lambda g, x: _grad_op(op_type, g, x, **attrs)
+
+
+def _xent_outputs(x, z):
+    loss, backprop = ops.apply_op("SoftmaxCrossEntropyWithLogits",
+                                  [x, tf.nn.softmax(z)]).outputs
+    return backprop * tf.expand_dims(loss, -1)
+
+
+def _sparse_xent_outputs(x):
+    loss, backprop = ops.apply_op("SparseSoftmaxCrossEntropyWithLogits",
+                                  [x, tf.constant([1, 0, 3])]).outputs
+    return backprop * tf.expand_dims(loss, -1)
+
+
+AWAY = {"away_from_zero": True}
+
+GRADS = [
+    ("relu", ["Relu"], tf.nn.relu, [(3, 4)], AWAY),
+    ("relu6", ["Relu6"], lambda x: tf.nn.relu6(x * 4.0), [(3, 4)], AWAY),
+    ("elu", ["Elu"], tf.nn.elu, [(3, 4)], AWAY),
+    ("selu", ["Selu"], tf.nn.selu, [(3, 4)], AWAY),
+    ("leaky_relu", ["LeakyRelu"], lambda x: tf.nn.leaky_relu(x, 0.1), [(3, 4)], AWAY),
+    ("softplus", ["Softplus"], tf.nn.softplus, [(3, 4)], {}),
+    ("relu_grad", ["ReluGrad"], _second_order("ReluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("relu6_grad", ["Relu6Grad"], lambda g, x: _grad_op("Relu6Grad", g, x * 4.0),
+     [(3, 4), (3, 4)], AWAY),
+    ("elu_grad", ["EluGrad"], _second_order("EluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("selu_grad", ["SeluGrad"], _second_order("SeluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("leaky_relu_grad", ["LeakyReluGrad"], _second_order("LeakyReluGrad", alpha=0.1),
+     [(3, 4), (3, 4)], AWAY),
+    ("softplus_grad", ["SoftplusGrad"], _second_order("SoftplusGrad"), [(3, 4), (3, 4)], {}),
+    ("softmax", ["Softmax"], tf.nn.softmax, [(3, 4)], {}),
+    ("softmax_axis0", ["Softmax"], lambda x: tf.nn.softmax(x, axis=0), [(3, 4)], {}),
+    ("log_softmax", ["LogSoftmax"], tf.nn.log_softmax, [(3, 4)], {}),
+    # The labels of a softmax cross-entropy are distributions (the op's gradient is
+    # softmax - labels): made with a softmax here.
+    ("softmax_xent", ["SoftmaxCrossEntropyWithLogits"], _xent, [(3, 4), (3, 4)], {}),
+    ("softmax_xent_axis0", ["SoftmaxCrossEntropyWithLogits"],
+     lambda x, z: tf.nn.softmax_cross_entropy_with_logits_v2(
+         labels=tf.nn.softmax(z, axis=0), logits=x, axis=0), [(3, 4), (3, 4)], {}),
+    ("softmax_xent_both_outputs", ["SoftmaxCrossEntropyWithLogits"], _xent_outputs,
+     [(3, 4), (3, 4)], {}),
+    ("sparse_softmax_xent", ["SparseSoftmaxCrossEntropyWithLogits"],
+     lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1, 0, 3], logits=x),
+     [(3, 4)], {}),
+    ("sparse_softmax_xent_both_outputs", ["SparseSoftmaxCrossEntropyWithLogits"],
+     _sparse_xent_outputs, [(3, 4)], {}),
+    ("bias_add", ["BiasAdd"], tf.nn.bias_add, [(2, 3, 4), (4,)], {}),
+    ("bias_add_nchw", ["BiasAdd"], lambda x, b: tf.nn.bias_add(x, b, data_format="NCHW"),
+     [(2, 3, 2, 2), (3,)], {}),
+    ("bias_add_grad", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x), [(2, 3, 4)], {}),
+    ("bias_add_grad_nchw", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"), [(2, 3, 2, 2)], {}),
+    ("l2_loss", ["L2Loss"], tf.nn.l2_loss, [(3, 4)], {}),
 ]
 
 

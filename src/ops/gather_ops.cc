@@ -254,12 +254,10 @@ inline void add_into(T* o, const T* x, int64_t n) {
   for (int64_t k = 0; k < n; ++k) o[k] += x[k];
 }
 
-#if TL_HAVE_SIMD_MATH
 template <typename T>
 TL_TARGET_AVX2 void add_into_avx2(T* o, const T* x, int64_t n) {
   add_into(o, x, n);
 }
-#endif
 
 Status unsorted_segment_sum_kernel(KernelContext& ctx) {
   const Tensor& data = ctx.input(0);
@@ -283,10 +281,7 @@ Status unsorted_segment_sum_kernel(KernelContext& ctx) {
       const T* x = data.data<T>();
       T* y = out.data<T>();
       std::fill(y, y + out.num_elements(), T(0));
-      auto add = &add_into<T>;
-#if TL_HAVE_SIMD_MATH
-      if (cpu_has_avx2()) add = &add_into_avx2<T>;
-#endif
+      auto add = cpu_has_avx2() ? &add_into_avx2<T> : &add_into<T>;
       // Each task owns a range of segments and scans every id: a row is added by the one
       // task owning its segment, in the order of the ids, whatever the thread count.
       const int64_t tasks = n * inner < kElementwiseGrain ? 1 : ctx.max_threads();

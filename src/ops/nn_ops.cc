@@ -12,6 +12,8 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ops/cpu_features.h"
@@ -143,7 +145,9 @@ Status activation_kernel(KernelContext& ctx) {
 
 // ---- activation gradients ----
 // Each maps (gradients, x) to the backprop, where x is the activation's features or its
-// outputs (as TF1's op of that name takes it): a scalar operator() and a float32 vec().
+// outputs (as TF1's op of that name takes it): a scalar operator(), a float32 vec() and,
+// where no transcendental function is needed, a float64 vec(). (gcc does not vectorise the
+// scalar selects of float64 itself: they may trap.)
 
 struct ReluGradFn {
   static constexpr const char* kName = "ReluGrad";
@@ -153,6 +157,9 @@ struct ReluGradFn {
 #if TL_HAVE_SIMD_MATH
   TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
     return _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    return _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
   }
 #endif
 };
@@ -168,6 +175,11 @@ struct Relu6GradFn {
                                         _mm256_cmp_ps(x, _mm256_set1_ps(6.0f), _CMP_LT_OQ));
     return _mm256_and_ps(g, inside);
   }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ),
+                                         _mm256_cmp_pd(x, _mm256_set1_pd(6.0), _CMP_LT_OQ));
+    return _mm256_and_pd(g, inside);
+  }
 #endif
 };
 
@@ -180,6 +192,10 @@ struct LeakyReluGradFn {
   TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
     const __m256 scaled = _mm256_mul_ps(g, _mm256_set1_ps(static_cast<float>(alpha)));
     return _mm256_blendv_ps(scaled, g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    const __m256d scaled = _mm256_mul_pd(g, _mm256_set1_pd(alpha));
+    return _mm256_blendv_pd(scaled, g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
   }
 #endif
   double alpha;
@@ -195,6 +211,10 @@ struct EluGradFn {
   TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 y) const {
     const __m256 neg = _mm256_mul_ps(g, _mm256_add_ps(y, _mm256_set1_ps(1.0f)));
     return _mm256_blendv_ps(g, neg, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d y) const {
+    const __m256d neg = _mm256_mul_pd(g, _mm256_add_pd(y, _mm256_set1_pd(1.0)));
+    return _mm256_blendv_pd(g, neg, _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_LT_OQ));
   }
 #endif
 };
@@ -214,6 +234,11 @@ struct SeluGradFn {
         g, _mm256_add_ps(y, _mm256_set1_ps(static_cast<float>(kSeluScale * kSeluAlpha))));
     const __m256 pos = _mm256_mul_ps(g, _mm256_set1_ps(static_cast<float>(kSeluScale)));
     return _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d y) const {
+    const __m256d neg = _mm256_mul_pd(g, _mm256_add_pd(y, _mm256_set1_pd(kSeluScale * kSeluAlpha)));
+    const __m256d pos = _mm256_mul_pd(g, _mm256_set1_pd(kSeluScale));
+    return _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_LT_OQ));
   }
 #endif
 };
@@ -261,6 +286,25 @@ TL_TARGET_AVX2 void map2_ps(const Fn& fn, const float* g, const float* x, float*
     std::memcpy(out + i, tg, static_cast<size_t>(n - i) * sizeof(float));
   }
 }
+
+// The float64 version of map2_ps, 4 at a time (for functors with a float64 vec).
+template <typename Fn>
+TL_TARGET_AVX2 void map2_pd(const Fn& fn, const double* g, const double* x, double* out,
+                            int64_t n) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    _mm256_storeu_pd(out + i, fn.vec(_mm256_loadu_pd(g + i), _mm256_loadu_pd(x + i)));
+  }
+  for (; i < n; ++i) out[i] = fn(g[i], x[i]);
+}
+
+// True when Fn has a float64 vec().
+template <typename Fn, typename = void>
+struct HasVecPd : std::false_type {};
+template <typename Fn>
+struct HasVecPd<Fn, decltype((void)std::declval<const Fn&>().vec(_mm256_setzero_pd(),
+                                                                  _mm256_setzero_pd()))>
+    : std::true_type {};
 #endif
 
 // (gradients, x) of one float dtype and one shape -> backprops of that shape.
@@ -292,6 +336,8 @@ Status activation_grad_kernel(KernelContext& ctx) {
     if (cpu_has_avx2()) {
       if constexpr (std::is_same_v<T, float>) {
         map = &map2_ps<Fn>;
+      } else if constexpr (HasVecPd<Fn>::value) {
+        map = &map2_pd<Fn>;
       } else {
         map = &map2_scalar_avx2<Fn, T>;
       }

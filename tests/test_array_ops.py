@@ -538,6 +538,8 @@ def _fed(dtype, shape, value):
 
 
 RUN_ERRORS = [
+    ("strided_slice_grad_dy", lambda x: _slice_grad((4, 6), np.s_[2::-1, :-5:-1])[0](x),
+     (2, 3), r"shape of dy was \[2,3\] instead of \[3,4\]"),
     ("segment_id", lambda x: tf.unsorted_segment_sum(x, [0, 3], 3), (2, 3),
      r"segment_ids\[1\] = 3 is out of range \[0, 3\)"),
     ("gather_index", lambda x: tf.gather(x, [0, 5]), (3, 2),

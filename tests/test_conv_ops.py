@@ -420,6 +420,34 @@ def test_conv2d_rejects_integer_inputs():
         tf.nn.avg_pool(tf.zeros([1, 5, 5, 2], tf.int32), K2, S2, "SAME")
 
 
+@pytest.mark.parametrize("build,match", [
+    (lambda dy: tf.nn.conv2d_backprop_input([1, 5, 5, 2], tf.ones([3, 3, 2, 4]), dy, S1, "SAME"),
+     "out_backprop has shape"),
+    (lambda dy: tf.nn.conv2d_backprop_filter(tf.ones([1, 5, 5, 2]), [3, 3, 2, 4], dy, S1,
+                                             "SAME"), "out_backprop has shape"),
+    (lambda dy: conv_ops.max_pool_grad(tf.ones([1, 4, 4, 2]), tf.ones([1, 2, 2, 2]), dy, K2, S2,
+                                       "VALID"), "input 2 has shape"),
+    (lambda dy: conv_ops.avg_pool_grad([1, 4, 4, 2], dy, K2, S2, "VALID"), "input 1 has shape"),
+    (lambda dy: conv_ops.max_pool_grad_grad(tf.ones([1, 4, 4, 2]), tf.ones([1, 2, 2, 2]), dy, K2,
+                                            S2, "VALID"), "input 2 has shape"),
+])
+def test_gradient_kernels_check_partially_known_inputs(build, match):
+    # The output's shape is fully known while building; the fed gradient's is not.
+    fed = tf.placeholder(tf.float32, [1, None, None, None])
+    out = build(fed)
+    assert out.shape.is_fully_defined()
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        sess.run(out, {fed: np.ones((1, 3, 3, 3), np.float32)})
+
+
+def test_conv2d_checks_a_partially_known_depth():
+    x = tf.placeholder(tf.float32, [1, 3, 3, None])
+    out = tf.nn.conv2d(x, tf.ones([3, 3, 2, 4]), S1, "VALID")
+    assert out.shape.as_list() == [1, 1, 1, 4]
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="depth"):
+        sess.run(out, {x: np.ones((1, 3, 3, 3), np.float32)})
+
+
 def test_conv2d_mismatch_found_at_run_time():
     x = tf.placeholder(tf.float32, [None, None, None, None])
     y = tf.nn.conv2d(x, tf.zeros([3, 3, 2, 4]), S1, "VALID")

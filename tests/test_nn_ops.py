@@ -373,6 +373,52 @@ def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
 
 
+def test_activation_gradient_ops_check_shapes_and_dtypes():
+    with pytest.raises(ValueError, match="same shape"):
+        _grad_op("ReluGrad", tf.zeros([2, 3]), tf.zeros([3, 2]))
+    with pytest.raises(TypeError):
+        _grad_op("EluGrad", tf.zeros([2]), tf.zeros([2], tf.float64))
+    with pytest.raises(TypeError):
+        _grad_op("SoftplusGrad", tf.zeros([2], tf.int32), tf.zeros([2], tf.int32))
+    g = tf.placeholder(tf.float32, [None])
+    out = _grad_op("SeluGrad", g, tf.zeros([3]))
+    assert out.shape.as_list() == [3]
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="same shape"):
+        sess.run(out, {g: np.zeros(4, np.float32)})
+
+
+def _with_fed_vector(build):
+    p = tf.placeholder(tf.float32, [None])
+    return build(p), p
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda p: tf.nn.bias_add(tf.ones([2, 3]), p), "as many biases"),
+    (lambda p: tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.reshape(p, [2, -1]),
+                                                          logits=tf.ones([2, 3])), "same size"),
+    (lambda p: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(p, tf.int32),
+                                                              logits=tf.ones([2, 3])),
+     "same first dimensions"),
+])
+def test_static_output_shapes_do_not_skip_the_input_checks(build, match):
+    # The output's shape is fully known while building, from partially known inputs.
+    out, p = _with_fed_vector(build)
+    assert out.shape.is_fully_defined()
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        sess.run(out, {p: np.zeros(4, np.float32)})
+
+
+def test_bias_add_grad_checks_rank_and_format():
+    with pytest.raises(ValueError):
+        _grad_op("BiasAddGrad", tf.zeros([3]))
+    with pytest.raises(ValueError):
+        _grad_op("BiasAddGrad", tf.zeros([2, 3]), data_format="NCHW")
+    with pytest.raises(ValueError, match="data_format"):
+        _grad_op("BiasAddGrad", tf.zeros([2, 3, 4]), data_format="CHWN")
+    assert _grad_op("BiasAddGrad", tf.placeholder(tf.float32, [None, 5, None, None]),
+                    data_format="NCHW").shape.as_list() == [5]
+
+
 def test_sparse_label_out_of_range_is_invalid_argument():
     logits = tf.placeholder(tf.float32, [None, 3])
     labels = tf.placeholder(tf.int32, [None])

@@ -265,6 +265,17 @@ Status unsorted_segment_sum_kernel(KernelContext& ctx) {
   const int64_t segments = int_element(ctx.input(2), 0);
   const int64_t n = ids.num_elements();
   Tensor& out = ctx.output(0);
+  // NOTE: checked here too: the shape function does not run again when the output's shape
+  // was fully known while building.
+  bool prefix = ids.shape().rank() <= data.shape().rank();
+  for (int d = 0; prefix && d < ids.shape().rank(); ++d) {
+    prefix = ids.shape().dim(d) == data.shape().dim(d);
+  }
+  if (!prefix) {
+    return invalid_argument("data.shape = " + data.shape().to_string() +
+                            " does not start with segment_ids.shape = " +
+                            ids.shape().to_string());
+  }
   const int64_t inner = n == 0 ? 0 : data.num_elements() / n;
   return dispatch(IntTypes{}, ids.dtype(), "UnsortedSegmentSum", [&](auto id_tag) -> Status {
     using Index = typename decltype(id_tag)::type;

@@ -324,7 +324,14 @@ Status activation_grad_shape(InferenceContext& ctx) {
 template <typename Fn, int64_t kGrain>
 Status activation_grad_kernel(KernelContext& ctx) {
   const Tensor& g = ctx.input(0);
-  const Tensor& x = ctx.input(1);  // of g's shape: checked by the shape function
+  const Tensor& x = ctx.input(1);
+  // NOTE: the shape function does not run again when the output's shape was fully known
+  // while building (from one of two partially known inputs): check here.
+  if (!(g.shape() == x.shape())) {
+    return invalid_argument(std::string(Fn::kName) + ": gradients and features must have the "
+                            "same shape, got " + g.shape().to_string() + " and " +
+                            x.shape().to_string());
+  }
   const Fn fn(ctx.attrs());
   return dispatch(FloatTypes{}, g.dtype(), Fn::kName, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -545,8 +552,16 @@ Status xent_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+// NOTE: the kernels below check their inputs' shapes against each other again: the shape
+// function does not run again when the outputs' shapes were fully known while building.
+
 Status xent_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  if (!(ctx.input(1).shape() == x.shape())) {
+    return invalid_argument("logits and labels must be the same size: logits_size=" +
+                            x.shape().to_string() +
+                            " labels_size=" + ctx.input(1).shape().to_string());
+  }
   return dispatch(FloatTypes{}, x.dtype(), "SoftmaxCrossEntropyWithLogits", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t classes = x.shape().dim(x.shape().rank() - 1);
@@ -606,6 +621,15 @@ Status sparse_xent_kernel(KernelContext& ctx) {
   const Tensor& labels = ctx.input(1);
   const int64_t classes = x.shape().dim(x.shape().rank() - 1);
   const int64_t rows = labels.num_elements();
+  bool same_rows = labels.shape().rank() == x.shape().rank() - 1;
+  for (int d = 0; same_rows && d < labels.shape().rank(); ++d) {
+    same_rows = labels.shape().dim(d) == x.shape().dim(d);
+  }
+  if (!same_rows) {
+    return invalid_argument("logits and labels must have the same first dimensions, got "
+                            "logits shape " + x.shape().to_string() + " and labels shape " +
+                            labels.shape().to_string());
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t label = int_element(labels, r);
     if (label < 0 || label >= classes) {
@@ -693,6 +717,11 @@ Status bias_add_kernel(KernelContext& ctx) {
   const int rank = x.shape().rank();
   const int axis = bias_axis(ctx.attrs(), rank);
   const int64_t channels = bias.num_elements();
+  if (channels != x.shape().dim(axis)) {
+    return invalid_argument("Must provide as many biases as the channel dimension of the "
+                            "input tensor: " + bias.shape().to_string() + " vs. " +
+                            x.shape().to_string());
+  }
   int64_t inner = 1;
   for (int d = axis + 1; d < rank; ++d) inner *= x.shape().dim(d);
   return dispatch(NumericTypes{}, x.dtype(), "BiasAdd", [&](auto tag) {

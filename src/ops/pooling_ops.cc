@@ -321,6 +321,18 @@ Status avg_pool_grad_shape(InferenceContext& ctx) {
 
 // ---- kernels ----
 
+// Fails unless input `i` has shape `want`.
+// NOTE: the shape function does not run again when the output's shape was fully known while
+// building, so the gradient inputs are checked here too.
+Status check_input_shape(KernelContext& ctx, const char* op, int i, const Shape& want) {
+  if (ctx.input(i).shape() == want) return Status::OK();
+  return invalid_argument(std::string(op) + ": input " + std::to_string(i) + " has shape " +
+                          ctx.input(i).shape().to_string() + " but " + want.to_string() +
+                          " was expected");
+}
+
+Shape pooled_shape(const PoolGeom& g) { return Shape({g.batch, g.out_h, g.out_w, g.channels}); }
+
 Status max_pool_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   PoolGeom g;
@@ -345,6 +357,7 @@ Status max_pool_grad_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   PoolGeom g;
   TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGrad", x.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "MaxPoolGrad", 2, pooled_shape(g)));
   return dispatch(NumericTypes{}, x.dtype(), "MaxPoolGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     max_pool_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
@@ -355,6 +368,7 @@ Status max_pool_grad_grad_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   PoolGeom g;
   TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGradGrad", x.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "MaxPoolGradGrad", 2, x.shape()));
   return dispatch(FloatTypes{}, x.dtype(), "MaxPoolGradGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     max_pool_grad_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
@@ -365,6 +379,7 @@ Status avg_pool_grad_kernel(KernelContext& ctx) {
   Tensor& d_in = ctx.output(0);
   PoolGeom g;
   TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "AvgPoolGrad", d_in.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "AvgPoolGrad", 1, pooled_shape(g)));
   return dispatch(FloatTypes{}, d_in.dtype(), "AvgPoolGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     avg_pool_grad(ctx, g, ctx.input(1).data<T>(), d_in.data<T>());

@@ -43,6 +43,33 @@ def _slice_grad(x_shape, index):
     return fn, ref
 
 
+def _mirror_pad_grad(mode, paddings):
+    """(fn, NumPy reference) of MirrorPadGrad: each element of the padded gradient added to
+    the input element np.pad copied it from."""
+    def fn(g):
+        return ops.apply_op("MirrorPadGrad", [g, tf.constant(np.array(paddings, I32))],
+                            {"mode": mode}).outputs[0]
+
+    def ref(g):
+        shape = tuple(d - a - b for d, (a, b) in zip(g.shape, paddings))
+        source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), paddings,
+                        mode="reflect" if mode == "REFLECT" else "symmetric")
+        out = np.zeros(int(np.prod(shape)), g.dtype)
+        np.add.at(out, source.ravel(), g.ravel())
+        return out.reshape(shape)
+    return fn, ref
+
+
+MIRROR_PAD_GRADS = [  # (id, mode, paddings, padded gradient shape, dtype)
+    ("mirror_pad_grad_reflect", "REFLECT", [[1, 2], [2, 0]], (6, 6), F32),
+    ("mirror_pad_grad_symmetric", "SYMMETRIC", [[2, 1], [0, 3], [1, 1]], (5, 6, 4), F64),
+    ("mirror_pad_grad_int", "REFLECT", [[0, 0], [1, 1]], (2, 5), I64),
+    ("mirror_pad_grad_none", "SYMMETRIC", [[0, 0], [0, 0]], (3, 2), I32),
+    ("mirror_pad_grad_empty", "SYMMETRIC", [[0, 0], [1, 1]], (0, 4), F32),
+    ("mirror_pad_grad_large", "REFLECT", [[3, 3], [0, 0], [2, 5]], (70, 300, 40), F32),
+]
+
+
 def _segment_sum(data, ids, n):
     out = np.zeros((n,) + data.shape[np.ndim(ids):], data.dtype)
     ids = np.asarray(ids)
@@ -271,7 +298,9 @@ OPS = [
      lambda x: tf.unsorted_segment_sum(x, LARGE_SEGMENT_IDS, 50),
      lambda x: _segment_sum(x, LARGE_SEGMENT_IDS, 50), [(3000, 16)], F32, {}),
 ] + [(case_id, ["StridedSliceGrad"], *_slice_grad(shape, index), [dy], dtype, {})
-     for case_id, shape, index, dy, dtype in SLICE_GRADS]
+     for case_id, shape, index, dy, dtype in SLICE_GRADS
+     ] + [(case_id, ["MirrorPadGrad"], *_mirror_pad_grad(mode, paddings), [shape], dtype, {})
+          for case_id, mode, paddings, shape, dtype in MIRROR_PAD_GRADS]
 
 
 def _dynamic_perm(x, perm):
@@ -307,6 +336,8 @@ GRADS = [
      [(3, 4)], {}),
     ("mirror_pad_symmetric", ["MirrorPad"],
      lambda x: tf.pad(x, [[2, 1], [0, 3], [1, 1]], "SYMMETRIC"), [(2, 3, 2)], {}),
+    ("mirror_pad_grad", ["MirrorPadGrad"], _mirror_pad_grad("SYMMETRIC", [[1, 0], [2, 1]])[0],
+     [(3, 5)], {}),
     ("concat", ["ConcatV2"], lambda a, b: tf.concat([a, b], -1), [(2, 3), (2, 2)], {}),
     ("concat_axis0", ["ConcatV2"], lambda a, b, c: tf.concat([a, b, c], 0),
      [(1, 2), (3, 2), (2, 2)], {}),
@@ -460,6 +491,10 @@ def test_getitem_rejects_bad_indices():
 
 
 BUILD_ERRORS = [
+    ("mirror_pad_grad_paddings", lambda: _mirror_pad_grad("REFLECT", [[2, 2], [0, 0]])[0](
+        tf.zeros([5, 2])), "less than"),
+    ("mirror_pad_grad_too_large", lambda: _mirror_pad_grad("SYMMETRIC", [[3, 3], [0, 0]])[0](
+        tf.zeros([5, 2])), "larger than"),
     ("segment_ids_shape", lambda: tf.unsorted_segment_sum(tf.zeros([2, 3]), [0, 1, 2], 3),
      "does not start with"),
     ("segment_count", lambda: tf.unsorted_segment_sum(tf.zeros([2]), [0, 1], -1),

@@ -386,33 +386,16 @@ ops.RegisterGradient("Pad")(_pad_grad)
 ops.RegisterGradient("PadV2")(_pad_grad)
 
 
-def _pad_dim(t, d, ndims, before, after, dtype):
-    """`t` (of rank ndims) padded with zeros along dim d only."""
-    zero = np.zeros(2, dtype.as_numpy_dtype)
-    row = stack([convert_to_tensor(v, dtype=dtype) for v in (before, after)])
-    return pad(t, stack([zero] * d + [row] + [zero] * (ndims - d - 1)))
-
-
 @ops.RegisterGradient("MirrorPad")
 def _mirror_pad_grad(op, grad):
-    # Dim by dim: the middle of grad, plus each margin reversed and added onto the input
-    # elements it mirrors (REFLECT skips the edge element, SYMMETRIC repeats it).
-    x, paddings = op.inputs
-    ndims = x.shape.ndims
-    if ndims is None:
-        raise ValueError(f"The gradient of MirrorPad needs the rank of {x.name}")
-    skip = 1 if op.get_attr("mode") == "REFLECT" else 0
-    dims = shape(x, out_type=paddings.dtype)
-    for d in builtins.range(ndims):
-        before, after, n = paddings[d, 0], paddings[d, 1], dims[d]
-        lead = (builtins.slice(None),) * d
-        middle = grad[lead + (builtins.slice(before, before + n),)]
-        left = reverse(grad[lead + (builtins.slice(0, before),)], [d])
-        right = reverse(grad[lead + (builtins.slice(before + n, None),)], [d])
-        grad = (middle + _pad_dim(left, d, ndims, skip, n - before - skip, paddings.dtype)
-                + _pad_dim(right, d, ndims, n - after - skip, skip, paddings.dtype))
-    grad.set_shape(x.shape)
-    return grad, None
+    return ops.apply_op("MirrorPadGrad", [grad, op.inputs[1]],
+                        {"mode": op.get_attr("mode")}).outputs[0], None
+
+
+@ops.RegisterGradient("MirrorPadGrad")
+def _mirror_pad_grad_grad(op, grad):
+    return ops.apply_op("MirrorPad", [grad, op.inputs[1]],
+                        {"mode": op.get_attr("mode")}).outputs[0], None
 
 
 # ---- joining and cutting -----------------------------------------------------------------

@@ -387,6 +387,35 @@ def test_activation_gradient_ops_check_shapes_and_dtypes():
         sess.run(out, {g: np.zeros(4, np.float32)})
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: tf.nn.l2_loss(tf.nn.softplus(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.elu(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.selu(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.leaky_relu(x) + tf.nn.relu(x) + tf.nn.relu6(x * 4.0)),
+    lambda x: tf.nn.l2_loss(tf.nn.softmax(x) + tf.nn.log_softmax(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.bias_add(x, tf.constant([1.0, -2.0, 0.5], tf.float64))),
+    lambda x: tf.nn.softmax_cross_entropy_with_logits_v2(
+        labels=tf.constant([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], tf.float64), logits=x),
+    lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2, 0], logits=x),
+], ids=["softplus", "elu", "selu", "relus", "softmax", "bias_add", "xent", "sparse_xent"])
+def test_hessians_match_finite_differences_of_the_gradient(fn):
+    rng = np.random.default_rng(2)
+    xv = np.sign(rng.standard_normal((2, 3))) * (rng.random((2, 3)) + 0.2)
+    x = tf.placeholder(tf.float64, [2, 3])
+    y = fn(x)
+    g, = tf.gradients(y, x)
+    h, = tf.hessians(y, x)
+    delta = 1e-6
+    with tf.Session() as sess:
+        got = sess.run(h, {x: xv})
+        for i in np.ndindex(2, 3):
+            plus, minus = xv.copy(), xv.copy()
+            plus[i] += delta
+            minus[i] -= delta
+            want = (sess.run(g, {x: plus}) - sess.run(g, {x: minus})) / (2 * delta)
+            np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-6)
+
+
 def _with_fed_vector(build):
     p = tf.placeholder(tf.float32, [None])
     return build(p), p

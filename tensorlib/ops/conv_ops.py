@@ -1,6 +1,7 @@
 """Convolution and pooling ops (`tf.nn.conv2d`, `tf.nn.max_pool`, ...), NHWC only on the CPU."""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.ops import array_ops
 
 
 def _get_sequence(value, name):
@@ -141,22 +142,16 @@ _POOL_ATTRS = ("ksize", "strides", "padding", "data_format")
 
 
 def _attrs_of(op, names):
-    from tensorlib.ops import array_ops
     defaults = {"use_cudnn_on_gpu": True, "data_format": "NHWC", "dilations": [1, 1, 1, 1]}
     return {n: array_ops._attr(op, n, defaults.get(n)) for n in names}
-
-
-def _shape_of(t):
-    from tensorlib.ops import array_ops
-    return array_ops.shape(t)
 
 
 @ops.RegisterGradient("Conv2D")
 def _conv2d_grad(op, grad):
     x, w = op.inputs
     attrs = _attrs_of(op, _CONV_ATTRS)
-    return (ops.apply_op("Conv2DBackpropInput", [_shape_of(x), w, grad], attrs).outputs[0],
-            ops.apply_op("Conv2DBackpropFilter", [x, _shape_of(w), grad], attrs).outputs[0])
+    return (ops.apply_op("Conv2DBackpropInput", [array_ops.shape(x), w, grad], attrs).outputs[0],
+            ops.apply_op("Conv2DBackpropFilter", [x, array_ops.shape(w), grad], attrs).outputs[0])
 
 
 @ops.RegisterGradient("Conv2DBackpropInput")
@@ -164,7 +159,7 @@ def _conv2d_backprop_input_grad(op, grad):
     _, w, dy = op.inputs
     attrs = _attrs_of(op, _CONV_ATTRS)
     return (None,
-            ops.apply_op("Conv2DBackpropFilter", [grad, _shape_of(w), dy], attrs).outputs[0],
+            ops.apply_op("Conv2DBackpropFilter", [grad, array_ops.shape(w), dy], attrs).outputs[0],
             ops.apply_op("Conv2D", [grad, w], attrs).outputs[0])
 
 
@@ -172,7 +167,7 @@ def _conv2d_backprop_input_grad(op, grad):
 def _conv2d_backprop_filter_grad(op, grad):
     x, _, dy = op.inputs
     attrs = _attrs_of(op, _CONV_ATTRS)
-    return (ops.apply_op("Conv2DBackpropInput", [_shape_of(x), grad, dy], attrs).outputs[0],
+    return (ops.apply_op("Conv2DBackpropInput", [array_ops.shape(x), grad, dy], attrs).outputs[0],
             None,
             ops.apply_op("Conv2D", [x, grad], attrs).outputs[0])
 
@@ -185,7 +180,7 @@ def _max_pool_grad(op, grad):
 
 @ops.RegisterGradient("AvgPool")
 def _avg_pool_grad(op, grad):
-    return ops.apply_op("AvgPoolGrad", [_shape_of(op.inputs[0]), grad],
+    return ops.apply_op("AvgPoolGrad", [array_ops.shape(op.inputs[0]), grad],
                         _attrs_of(op, _POOL_ATTRS)).outputs[0]
 
 
@@ -198,7 +193,6 @@ def _avg_pool_grad_grad(op, grad):
 @ops.RegisterGradient("MaxPoolGrad")
 def _max_pool_grad_grad(op, grad):
     # Linear in its gradient input; piecewise constant in the others (zeros, as in TF1).
-    from tensorlib.ops import array_ops
     x, y, _ = op.inputs
     return (array_ops.zeros_like(x), array_ops.zeros_like(y),
             ops.apply_op("MaxPoolGradGrad", [x, y, grad], _attrs_of(op, _POOL_ATTRS)).outputs[0])
@@ -206,7 +200,6 @@ def _max_pool_grad_grad(op, grad):
 
 @ops.RegisterGradient("MaxPoolGradGrad")
 def _max_pool_grad_grad_grad(op, grad):
-    from tensorlib.ops import array_ops
     x, y, _ = op.inputs
     return (array_ops.zeros_like(x), array_ops.zeros_like(y),
             ops.apply_op("MaxPoolGrad", [x, y, grad], _attrs_of(op, _POOL_ATTRS)).outputs[0])

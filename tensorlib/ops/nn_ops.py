@@ -334,6 +334,7 @@ def _xent_backprop_grad(logits, grad_grad):
 @ops.RegisterGradient("SoftmaxCrossEntropyWithLogits")
 def _softmax_cross_entropy_with_logits_grad(op, grad_loss, grad_grad):
     # The loss's gradient is its backprop output; second derivatives go through the softmax.
+    # (TF1 leaves out the backprop output's dependence on the labels: -grad_grad.)
     logits = op.inputs[0]
     loss_grad = array_ops.expand_dims(grad_loss, -1)
     logits_grad = loss_grad * op.outputs[1]
@@ -422,6 +423,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
 
 @ops.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits")
 def _sparse_softmax_cross_entropy_with_logits_grad(op, grad_loss, grad_grad):
+    # TF1 refuses second derivatives here; they go through the softmax as for the dense op.
     logits_grad = array_ops.expand_dims(grad_loss, -1) * op.outputs[1]
     if not _is_zeros(grad_grad):
         logits_grad += _xent_backprop_grad(op.inputs[0], grad_grad)

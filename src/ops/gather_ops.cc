@@ -276,7 +276,7 @@ Status unsorted_segment_sum_kernel(KernelContext& ctx) {
                             " does not start with segment_ids.shape = " +
                             ids.shape().to_string());
   }
-  const int64_t inner = n == 0 ? 0 : data.num_elements() / n;
+  const int64_t inner = segments == 0 ? 0 : out.num_elements() / segments;
   return dispatch(IntTypes{}, ids.dtype(), "UnsortedSegmentSum", [&](auto id_tag) -> Status {
     using Index = typename decltype(id_tag)::type;
     const Index* idx = ids.data<Index>();
@@ -291,13 +291,13 @@ Status unsorted_segment_sum_kernel(KernelContext& ctx) {
       using T = typename decltype(tag)::type;
       const T* x = data.data<T>();
       T* y = out.data<T>();
-      std::fill(y, y + out.num_elements(), T(0));
       auto add = cpu_has_avx2() ? &add_into_avx2<T> : &add_into<T>;
-      // Each task owns a range of segments and scans every id: a row is added by the one
-      // task owning its segment, in the order of the ids, whatever the thread count.
-      const int64_t tasks = n * inner < kElementwiseGrain ? 1 : ctx.max_threads();
+      // Each task owns a range of segments, zeroes them and scans every id: a row is added by
+      // the one task owning its segment, in the order of the ids, whatever the thread count.
+      const int64_t tasks = (n + segments) * inner < kElementwiseGrain ? 1 : ctx.max_threads();
       const int64_t grain = std::max<int64_t>(1, (segments + tasks - 1) / tasks);
       ctx.parallel_for(segments, grain, [&](int64_t b, int64_t e) {
+        std::fill(y + b * inner, y + e * inner, T(0));
         for (int64_t i = 0; i < n; ++i) {
           const int64_t j = static_cast<int64_t>(idx[i]);
           if (j >= b && j < e) add(y + j * inner, x + i * inner, inner);

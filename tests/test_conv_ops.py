@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.ops import conv_ops
 
 # ---- NumPy references (computed in float64, returned in the inputs' dtype) ----
@@ -438,6 +438,16 @@ def test_gradient_kernels_check_partially_known_inputs(build, match):
     assert out.shape.is_fully_defined()
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
         sess.run(out, {fed: np.ones((1, 3, 3, 3), np.float32)})
+
+
+def test_conv2d_backprop_input_with_several_images_per_task(rng):
+    # 784 output pixels per image, in blocks of 480 patch rows: a block ends at each image's end.
+    w = rng.standard_normal((3, 3, 16, 8)).astype(np.float32)
+    g = rng.standard_normal((3, 28, 28, 8)).astype(np.float32)
+    out = tf.nn.conv2d_backprop_input([3, 28, 28, 16], w, g, S1, "SAME")
+    want = np_conv2d_backprop_input((3, 28, 28, 16), w, g, S1, "SAME")
+    for got in run_with_threads(out):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_conv2d_checks_a_partially_known_depth():

@@ -195,9 +195,10 @@ void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filte
   std::fill(d_input, d_input + g.batch * image_size, T(0));
   ctx.parallel_for(g.batch, 1, [&](int64_t i0, int64_t i1) {
     T* col = col_buffer<T>(block * k);
-    for (int64_t r0 = i0 * image_rows; r0 < i1 * image_rows; r0 += block) {
+    // Blocks stop at each image's end (the next block starts the next image).
+    for (int64_t r0 = i0 * image_rows, rows; r0 < i1 * image_rows; r0 += rows) {
       const int64_t image_end = (r0 / image_rows + 1) * image_rows;
-      const int64_t rows = std::min(block, image_end - r0);
+      rows = std::min(block, image_end - r0);
       gemm<T>(ctx, false, true, rows, k, n, d_out + r0 * n, n, filter, n, col, k, false);
       col2im_add(g, col, r0, rows, d_input);
     }

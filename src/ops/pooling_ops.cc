@@ -156,7 +156,31 @@ void avg_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
   });
 }
 
-// Each output gradient goes to the first maximum of its window (row-major scan), as in TF.
+// where[i] = the offset in `x` (one image) of channel i's first maximum in the window
+// [h0, h1) x [w0, w1) (row-major scan, as in TF; a NaN is never a maximum after the first
+// element). Written without branches so that the compiler vectorises it over the channels.
+template <typename T>
+inline void window_argmax(const PoolGeom& g, const T* x, int64_t h0, int64_t h1, int64_t w0,
+                          int64_t w1, T* best, int64_t* where) {
+  const int64_t c = g.channels, first = (h0 * g.in_w + w0) * c;
+  for (int64_t i = 0; i < c; ++i) {
+    best[i] = x[first + i];
+    where[i] = first + i;
+  }
+  for (int64_t h = h0; h < h1; ++h) {
+    for (int64_t w = h == h0 ? w0 + 1 : w0; w < w1; ++w) {
+      const int64_t at = (h * g.in_w + w) * c;
+      for (int64_t i = 0; i < c; ++i) {
+        const T v = x[at + i];
+        const bool take = v > best[i];
+        best[i] = take ? v : best[i];
+        where[i] = take ? at + i : where[i];
+      }
+    }
+  }
+}
+
+// Each output gradient goes to the first maximum of its window.
 template <typename T>
 void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                    T* d_in) {
@@ -166,28 +190,15 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t n = begin; n < end; ++n) {
-      const T* x = in + n * image;
       T* dx = d_in + n * image;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
           int64_t h0, h1, w0, w1;
           g.window(oh, ow, &h0, &h1, &w0, &w1);
-          std::fill(where.begin(), where.end(), -1);
-          for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = w0; w < w1; ++w) {
-              const int64_t at = (h * g.in_w + w) * c;
-              for (int64_t i = 0; i < c; ++i) {
-                if (where[i] < 0 || x[at + i] > best[i]) {
-                  best[i] = x[at + i];
-                  where[i] = at + i;
-                }
-              }
-            }
-          }
+          if (h0 >= h1 || w0 >= w1) continue;
+          window_argmax(g, in + n * image, h0, h1, w0, w1, best.data(), where.data());
           const T* gy = grad + ((n * g.out_h + oh) * g.out_w + ow) * c;
-          for (int64_t i = 0; i < c; ++i) {
-            if (where[i] >= 0) dx[where[i]] += gy[i];
-          }
+          for (int64_t i = 0; i < c; ++i) dx[where[i]] += gy[i];
         }
       }
     }
@@ -199,30 +210,23 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
 template <typename T>
 void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                         T* out) {
-  const int64_t c = g.channels;
+  const int64_t c = g.channels, image = g.in_h * g.in_w * c;
   for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.out_h, oh = row % g.out_h;
-      const int64_t image = n * g.in_h * g.in_w * c;
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        T* o = out + (row * g.out_w + ow) * c;
         int64_t h0, h1, w0, w1;
         g.window(oh, ow, &h0, &h1, &w0, &w1);
-        std::fill(where.begin(), where.end(), -1);
-        for (int64_t h = h0; h < h1; ++h) {
-          for (int64_t w = w0; w < w1; ++w) {
-            const int64_t at = image + (h * g.in_w + w) * c;
-            for (int64_t i = 0; i < c; ++i) {
-              if (where[i] < 0 || in[at + i] > best[i]) {
-                best[i] = in[at + i];
-                where[i] = at + i;
-              }
-            }
-          }
+        if (h0 >= h1 || w0 >= w1) {
+          std::fill(o, o + c, T(0));
+          continue;
         }
-        T* o = out + (row * g.out_w + ow) * c;
-        for (int64_t i = 0; i < c; ++i) o[i] = where[i] >= 0 ? grad[where[i]] : T(0);
+        window_argmax(g, in + n * image, h0, h1, w0, w1, best.data(), where.data());
+        const T* gg = grad + n * image;
+        for (int64_t i = 0; i < c; ++i) o[i] = gg[where[i]];
       }
     }
   });

@@ -30,7 +30,7 @@ from tensorlib.ops.array_ops import (  # noqa: F401
     reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack, stop_gradient,
     strided_slice, tile, transpose, unstack, zeros, zeros_like,
 )
-from tensorlib.ops.array_ops import broadcast_to  # noqa: F401
+from tensorlib.ops.array_ops import broadcast_to, unsorted_segment_sum  # noqa: F401
 from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
 from tensorlib.ops.gradients_impl import gradients, hessians  # noqa: F401
 from tensorlib.ops.math_ops import (  # noqa: F401

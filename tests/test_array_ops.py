@@ -4,6 +4,7 @@ import pytest
 
 import tensorlib as tf
 from op_testing import check_op, run_with_threads
+from tensorlib.framework import ops
 from tensorlib.ops import array_ops
 
 F32, F64, I32, I64, BOOL = np.float32, np.float64, np.int32, np.int64, np.bool_
@@ -26,6 +27,66 @@ def _mod_table(*parts):
         table[i::len(parts)] = p
     return table
 
+
+def _slice_grad(x_shape, index):
+    """(fn, NumPy reference) of StridedSliceGrad for input shape x_shape and the slice
+    x[index]: dy scattered into zeros of x_shape."""
+    def fn(dy):
+        sliced = tf.zeros(x_shape, dy.dtype)[index].op
+        return ops.apply_op("StridedSliceGrad", [tf.constant(np.array(x_shape, np.int32))] +
+                            list(sliced.inputs[1:]) + [dy], sliced._attrs).outputs[0]
+
+    def ref(dy):
+        out = np.zeros(x_shape, dy.dtype)
+        out[index] = dy
+        return out
+    return fn, ref
+
+
+def _mirror_pad_grad(mode, paddings):
+    """(fn, NumPy reference) of MirrorPadGrad: each element of the padded gradient added to
+    the input element np.pad copied it from."""
+    def fn(g):
+        return ops.apply_op("MirrorPadGrad", [g, tf.constant(np.array(paddings, I32))],
+                            {"mode": mode}).outputs[0]
+
+    def ref(g):
+        shape = tuple(d - a - b for d, (a, b) in zip(g.shape, paddings))
+        source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), paddings,
+                        mode="reflect" if mode == "REFLECT" else "symmetric")
+        out = np.zeros(int(np.prod(shape)), g.dtype)
+        np.add.at(out, source.ravel(), g.ravel())
+        return out.reshape(shape)
+    return fn, ref
+
+
+MIRROR_PAD_GRADS = [  # (id, mode, paddings, padded gradient shape, dtype)
+    ("mirror_pad_grad_reflect", "REFLECT", [[1, 2], [2, 0]], (6, 6), F32),
+    ("mirror_pad_grad_symmetric", "SYMMETRIC", [[2, 1], [0, 3], [1, 1]], (5, 6, 4), F64),
+    ("mirror_pad_grad_int", "REFLECT", [[0, 0], [1, 1]], (2, 5), I64),
+    ("mirror_pad_grad_none", "SYMMETRIC", [[0, 0], [0, 0]], (3, 2), I32),
+    ("mirror_pad_grad_empty", "SYMMETRIC", [[0, 0], [1, 1]], (0, 4), F32),
+    ("mirror_pad_grad_large", "REFLECT", [[3, 3], [0, 0], [2, 5]], (70, 300, 40), F32),
+]
+
+
+def _segment_sum(data, ids, n):
+    out = np.zeros((n,) + data.shape[np.ndim(ids):], data.dtype)
+    ids = np.asarray(ids)
+    keep = ids >= 0
+    np.add.at(out, ids[keep], data[keep])
+    return out
+
+
+SEGMENT_IDS = np.array([[0, 2, -1], [2, 2, 0]])
+LARGE_SEGMENT_IDS = np.random.default_rng(5).integers(-1, 50, 3000)
+SLICE_GRADS = [  # (id, input shape, index, dy shape, dtype)
+    ("strided_slice_grad", (4, 6), np.s_[2::-1, :-5:-1], (3, 4), F32),
+    ("strided_slice_grad_new_shrink", (3, 5, 2), np.s_[1:, ::-2, None, 0], (2, 3, 1), F64),
+    ("strided_slice_grad_ellipsis", (2, 3, 4, 5), np.s_[1, ..., ::2], (3, 4, 3), I64),
+    ("strided_slice_grad_empty", (3, 4), np.s_[-10:10, 3:1], (3, 0), F32),
+    ("strided_slice_grad_long", (70001,), np.s_[::-3], (23334,), F32),
+]
 
 MASK = np.array([True, False, True])
 MASK_2D = np.array([[True, False, True, True], [False, False, True, False],
@@ -237,6 +298,90 @@ OPS = [
      lambda x: np.broadcast_to(x, [3, 1, 2]), [(1, 2)], np.float16, {}),
     ("broadcast_to_large", ["BroadcastTo"], lambda x: tf.broadcast_to(x, [300, 1000]),
      lambda x: np.broadcast_to(x, [300, 1000]), [(300, 1)], F32, {}),
+    ("unsorted_segment_sum", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, [3, 0, 3, 1, 3], 5),
+     lambda x: _segment_sum(x, [3, 0, 3, 1, 3], 5), [(5, 3)], F32, {}),
+    ("unsorted_segment_sum_2d_ids_dropped", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, SEGMENT_IDS, 4),
+     lambda x: _segment_sum(x, SEGMENT_IDS, 4), [(2, 3, 2)], I64, {}),
+    ("unsorted_segment_sum_int64_ids", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, np.array([1, 1], I64), np.int64(3)),
+     lambda x: _segment_sum(x, [1, 1], 3), [(2,)], F64, {}),
+    ("unsorted_segment_sum_empty", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, np.zeros(0, I32), 2),
+     lambda x: _segment_sum(x, np.zeros(0, I32), 2), [(0, 3)], I32, {}),
+    ("unsorted_segment_sum_large", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, LARGE_SEGMENT_IDS, 50),
+     lambda x: _segment_sum(x, LARGE_SEGMENT_IDS, 50), [(3000, 16)], F32, {}),
+] + [(case_id, ["StridedSliceGrad"], *_slice_grad(shape, index), [dy], dtype, {})
+     for case_id, shape, index, dy, dtype in SLICE_GRADS
+     ] + [(case_id, ["MirrorPadGrad"], *_mirror_pad_grad(mode, paddings), [shape], dtype, {})
+          for case_id, mode, paddings, shape, dtype in MIRROR_PAD_GRADS]
+
+
+def _dynamic_perm(x, perm):
+    """transpose with a perm that is not a constant of the graph."""
+    return tf.transpose(x, tf.placeholder_with_default(np.array(perm, np.int32), [None]))
+
+
+def _sum_splits(parts):
+    """The parts weighted 1, 2, 3, ... and added."""
+    total = parts[0]
+    for i, p in enumerate(parts[1:]):
+        total = total + p * float(i + 2)
+    return total
+
+
+GRADS = [
+    ("reshape", ["Reshape"], lambda x: tf.reshape(x, [3, -1]), [(2, 3)], {}),
+    ("identity", ["Identity"], tf.identity, [(3,)], {}),
+    ("placeholder_with_default", ["PlaceholderWithDefault"],
+     lambda x: tf.placeholder_with_default(x, [None, 3]), [(2, 3)], {}),
+    ("fill", ["Fill"], lambda x: tf.fill([2, 3], x), [()], {}),
+    ("expand_dims", ["ExpandDims"], lambda x: tf.expand_dims(x, -1), [(2, 3)], {}),
+    ("squeeze", ["Squeeze"], lambda x: tf.squeeze(x, [1]), [(2, 1, 3)], {}),
+    ("transpose", ["Transpose"], lambda x: tf.transpose(x, [1, 2, 0]), [(2, 3, 2)], {}),
+    ("transpose_dynamic_perm", ["Transpose", "UnsortedSegmentSum"],
+     lambda x: _dynamic_perm(x, [2, 0, 1]), [(2, 3, 2)], {}),
+    ("reverse", ["ReverseV2"], lambda x: tf.reverse(x, [0, -1]), [(2, 3, 2)], {}),
+    ("tile", ["Tile"], lambda x: tf.tile(x, [2, 1, 3]), [(2, 3, 1)], {}),
+    ("pad", ["Pad"], lambda x: tf.pad(x, [[1, 0], [2, 1]]), [(2, 3)], {}),
+    ("pad_v2", ["PadV2"], lambda x: tf.pad(x, np.array([[0, 1], [1, 1]], I64),
+                                           constant_values=2.0), [(3, 2)], {}),
+    ("mirror_pad_reflect", ["MirrorPad"], lambda x: tf.pad(x, [[1, 2], [2, 0]], "REFLECT"),
+     [(3, 4)], {}),
+    ("mirror_pad_symmetric", ["MirrorPad"],
+     lambda x: tf.pad(x, [[2, 1], [0, 3], [1, 1]], "SYMMETRIC"), [(2, 3, 2)], {}),
+    ("mirror_pad_grad", ["MirrorPadGrad"], _mirror_pad_grad("SYMMETRIC", [[1, 0], [2, 1]])[0],
+     [(3, 5)], {}),
+    ("concat", ["ConcatV2"], lambda a, b: tf.concat([a, b], -1), [(2, 3), (2, 2)], {}),
+    ("concat_axis0", ["ConcatV2"], lambda a, b, c: tf.concat([a, b, c], 0),
+     [(1, 2), (3, 2), (2, 2)], {}),
+    ("split", ["Split"], lambda x: _sum_splits(tf.split(x, 2, axis=1)), [(3, 4)], {}),
+    ("split_one_output_used", ["Split"], lambda x: tf.split(x, 3, -1)[1], [(2, 6)], {}),
+    ("split_v", ["SplitV"], lambda x: tf.concat(tf.split(x, [1, -1], 0)[::-1], 0), [(3, 2)],
+     {}),
+    ("stack", ["Pack"], lambda a, b: tf.stack([a, b], axis=1), [(2, 3), (2, 3)], {}),
+    ("unstack", ["Unpack"], lambda x: _sum_splits(tf.unstack(x, axis=1)), [(2, 3)], {}),
+    ("slice", ["Slice"], lambda x: tf.slice(x, [1, 0], [2, -1]), [(4, 3)], {}),
+    ("getitem_reverse_steps", ["StridedSlice"], lambda x: x[2::-1, :-5:-2], [(4, 6)], {}),
+    ("getitem_new_axis_shrink", ["StridedSlice"], lambda x: x[1:, ::-2, None, 0],
+     [(3, 5, 2)], {}),
+    ("getitem_ellipsis", ["StridedSlice"], lambda x: x[1, ..., ::2], [(2, 3, 4)], {}),
+    ("strided_slice_masks", ["StridedSlice"],
+     lambda x: tf.strided_slice(x, [0, 1, 0], [0, 3, 0], [1, 1, 1], begin_mask=1, end_mask=5),
+     [(2, 4, 3)], {}),
+    ("strided_slice_grad", ["StridedSliceGrad"], _slice_grad((4, 6), np.s_[2::-1, 1::2])[0],
+     [(3, 3)], {}),
+    ("gather", ["GatherV2"], lambda x: tf.gather(x, [2, 0, 2]), [(3, 4)], {}),
+    ("gather_axis", ["GatherV2"], lambda x: tf.gather(x, [[1, 0], [0, 0]], axis=1),
+     [(2, 3, 2)], {}),
+    ("gather_neg_axis", ["GatherV2"], lambda x: tf.gather(x, np.array([3, 1, 1], I64), axis=-1),
+     [(2, 4)], {}),
+    ("embedding_lookup_mod", ["GatherV2", "Pack", "Pad"],
+     lambda a, b: tf.nn.embedding_lookup([a, b], [[3, 0], [2, 2]]), [(2, 2), (2, 2)], {}),
+    ("unsorted_segment_sum", ["UnsortedSegmentSum"],
+     lambda x: tf.unsorted_segment_sum(x, SEGMENT_IDS, 4), [(2, 3, 2)], {}),
 ]
 
 
@@ -244,6 +389,26 @@ OPS = [
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
+
+
+# Cases whose functions need static dims (unstack's num, embedding_lookup's partitions) left out.
+UNKNOWN_SHAPE_GRADS = [c for c in GRADS if c[0] not in ("unstack", "embedding_lookup_mod")]
+
+
+@pytest.mark.parametrize("case", UNKNOWN_SHAPE_GRADS, ids=[c[0] for c in UNKNOWN_SHAPE_GRADS])
+def test_gradient_with_unknown_shapes_matches_static_shapes(case):
+    _, _, fn, shapes, opts = case
+    rng = np.random.default_rng(3)
+    xs = [np.asarray(rng.standard_normal(s)) for s in shapes]
+    results = []
+    for dims in (lambda s: s, lambda s: [None] * len(s)):
+        holders = [tf.placeholder(tf.float64, dims(s)) for s in shapes]
+        out = fn(*holders)
+        grads = tf.gradients(out * out, holders)
+        with tf.Session() as sess:
+            results.append(sess.run(grads, dict(zip(holders, xs))))
+    for static, unknown in zip(*results):
+        np.testing.assert_allclose(unknown, static, rtol=1e-12, atol=1e-12)
 
 
 def test_embedding_lookup_mod_partitions(rng):
@@ -342,6 +507,14 @@ def test_getitem_rejects_bad_indices():
 
 
 BUILD_ERRORS = [
+    ("mirror_pad_grad_paddings", lambda: _mirror_pad_grad("REFLECT", [[2, 2], [0, 0]])[0](
+        tf.zeros([5, 2])), "less than"),
+    ("mirror_pad_grad_too_large", lambda: _mirror_pad_grad("SYMMETRIC", [[3, 3], [0, 0]])[0](
+        tf.zeros([5, 2])), "larger than"),
+    ("segment_ids_shape", lambda: tf.unsorted_segment_sum(tf.zeros([2, 3]), [0, 1, 2], 3),
+     "does not start with"),
+    ("segment_count", lambda: tf.unsorted_segment_sum(tf.zeros([2]), [0, 1], -1),
+     "non-negative"),
     ("gather_axis", lambda: tf.gather(tf.zeros([2, 3]), [0], axis=2), "axis"),
     ("transpose_perm_size", lambda: tf.transpose(tf.zeros([2, 3]), [1, 0, 2]), "size 2"),
     ("transpose_perm_repeat", lambda: tf.transpose(tf.zeros([2, 3]), [1, 1]), "missing"),
@@ -416,6 +589,10 @@ def _fed(dtype, shape, value):
 
 
 RUN_ERRORS = [
+    ("strided_slice_grad_dy", lambda x: _slice_grad((4, 6), np.s_[2::-1, :-5:-1])[0](x),
+     (2, 3), r"shape of dy was \[2,3\] instead of \[3,4\]"),
+    ("segment_id", lambda x: tf.unsorted_segment_sum(x, [0, 3], 3), (2, 3),
+     r"segment_ids\[1\] = 3 is out of range \[0, 3\)"),
     ("gather_index", lambda x: tf.gather(x, [0, 5]), (3, 2),
      r"indices\[1\] = 5 is not in \[0, 3\)"),
     ("gather_negative_index", lambda x: tf.gather(x, [[0], [-1]], axis=1), (3, 2),

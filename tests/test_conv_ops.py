@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.ops import conv_ops
 
 # ---- NumPy references (computed in float64, returned in the inputs' dtype) ----
@@ -97,6 +97,18 @@ def np_max_pool_grad(x, g, ksize, strides, padding):
     return dx.astype(x.dtype)
 
 
+def np_max_pool_grad_grad(x, gg, ksize, strides, padding):
+    out = None
+    for a, b, rows, cols, oh, ow in _windows(x.shape, ksize, strides, padding):
+        if out is None:
+            out = np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
+        n, wh, ww, c = x[:, rows, cols].shape
+        first = x[:, rows, cols].reshape(n, wh * ww, c).argmax(axis=1)
+        win = gg[:, rows, cols].reshape(n, wh * ww, c)
+        out[:, a, b] = np.take_along_axis(win, first[:, None], axis=1)[:, 0]
+    return out
+
+
 def np_avg_pool_grad(in_shape, g, ksize, strides, padding):
     dx = np.zeros(in_shape, np.float64)
     for a, b, rows, cols, _, _ in _windows(in_shape, ksize, strides, padding):
@@ -154,6 +166,14 @@ def max_grad(case_id, x_shape, ksize, strides, padding, dtype, opts=None):
                 x, tf.nn.max_pool(x, ksize, strides, padding), g, ksize, strides, padding),
             lambda x, g: np_max_pool_grad(x, g, ksize, strides, padding),
             [x_shape, _pool_out(x_shape, ksize, strides, padding)], dtype, opts or {})
+
+
+def max_grad_grad(case_id, x_shape, ksize, strides, padding, dtype):
+    return (case_id, ["MaxPoolGradGrad"],
+            lambda x, gg: conv_ops.max_pool_grad_grad(
+                x, tf.nn.max_pool(x, ksize, strides, padding), gg, ksize, strides, padding),
+            lambda x, gg: np_max_pool_grad_grad(x, gg, ksize, strides, padding),
+            [x_shape, x_shape], dtype, {})
 
 
 def avg_grad(case_id, x_shape, ksize, strides, padding, dtype):
@@ -223,8 +243,48 @@ OPS = [
     max_grad("max_pool_grad_overlapping", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
     max_grad("max_pool_grad_ties_go_to_first", (2, 6, 6, 3), K3, S1, "SAME", np.int32,
              {"small_ints": True}),
+    max_grad_grad("max_pool_grad_grad_same", (2, 5, 6, 3), K3, S2, "SAME", np.float32),
+    max_grad_grad("max_pool_grad_grad_valid", (3, 6, 4, 2), K2, [1, 1, 2, 1], "VALID",
+                  np.float64),
+    max_grad_grad("max_pool_grad_grad_large", (8, 32, 32, 16), K3, S2, "SAME", np.float32),
     avg_grad("avg_pool_grad_valid", (2, 6, 7, 3), K2, S2, "VALID", np.float32),
     avg_grad("avg_pool_grad_same", (2, 7, 6, 4), K3, S2, "SAME", np.float64),
+]
+
+
+GRADS = [
+    ("conv2d_valid", ["Conv2D"], lambda x, w: tf.nn.conv2d(x, w, 1, "VALID"),
+     [(1, 4, 3, 2), (2, 2, 2, 2)], {}),
+    ("conv2d_same_strided", ["Conv2D"], lambda x, w: tf.nn.conv2d(x, w, S2, "SAME"),
+     [(2, 3, 4, 1), (3, 2, 1, 2)], {}),
+    ("conv2d_dilated", ["Conv2D"], lambda x, w: tf.nn.conv2d(x, w, 1, "SAME", dilations=2),
+     [(1, 4, 4, 1), (2, 2, 1, 2)], {}),
+    ("conv2d_backprop_input", ["Conv2DBackpropInput"],
+     lambda w, dy: tf.nn.conv2d_backprop_input([1, 4, 3, 2], w, dy, S1, "VALID"),
+     [(2, 2, 2, 2), (1, 3, 2, 2)], {}),
+    ("conv2d_transpose_strided", ["Conv2DBackpropInput"],
+     lambda w, dy: tf.nn.conv2d_transpose(dy, w, [1, 5, 4, 1], S2, "SAME"),
+     [(3, 3, 1, 2), (1, 3, 2, 2)], {}),
+    ("conv2d_backprop_filter", ["Conv2DBackpropFilter"],
+     lambda x, dy: tf.nn.conv2d_backprop_filter(x, [2, 2, 2, 2], dy, S1, "VALID"),
+     [(1, 4, 3, 2), (1, 3, 2, 2)], {}),
+    ("conv2d_backprop_filter_dilated", ["Conv2DBackpropFilter"],
+     lambda x, dy: tf.nn.conv2d_backprop_filter(x, [2, 2, 1, 2], dy, [1, 1, 2, 1], "SAME",
+                                                dilations=[1, 2, 1, 1]),
+     [(1, 4, 4, 1), (1, 4, 2, 2)], {}),
+    ("max_pool", ["MaxPool"], lambda x: tf.nn.max_pool(x, 2, 2, "SAME"), [(1, 3, 5, 2)], {}),
+    ("max_pool_overlapping", ["MaxPool"], lambda x: tf.nn.max_pool(x, K3, [1, 1, 2, 1], "VALID"),
+     [(2, 4, 5, 1)], {}),
+    ("avg_pool", ["AvgPool"], lambda x: tf.nn.avg_pool(x, [1, 2, 3, 1], [1, 1, 2, 1], "SAME"),
+     [(2, 3, 4, 1)], {}),
+    ("max_pool_grad", ["MaxPoolGrad"],
+     lambda x, g: conv_ops.max_pool_grad(x, tf.nn.max_pool(x, K2, S2, "SAME"), g, K2, S2,
+                                         "SAME"), [(1, 3, 4, 2), (1, 2, 2, 2)], {}),
+    ("max_pool_grad_grad", ["MaxPoolGradGrad"],
+     lambda x, gg: conv_ops.max_pool_grad_grad(x, tf.nn.max_pool(x, K3, S2, "VALID"), gg, K3,
+                                               S2, "VALID"), [(1, 4, 5, 1), (1, 4, 5, 1)], {}),
+    ("avg_pool_grad", ["AvgPoolGrad"],
+     lambda g: conv_ops.avg_pool_grad([1, 5, 4, 2], g, K3, S2, "SAME"), [(1, 3, 2, 2)], {}),
 ]
 
 
@@ -232,6 +292,19 @@ OPS = [
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
+
+
+@pytest.mark.parametrize("forward,backprop", [
+    (lambda x: tf.nn.conv2d(x, tf.ones([2, 2, 2, 3]), S2, "SAME"),
+     {"Conv2DBackpropInput", "Conv2DBackpropFilter"}),
+    (lambda x: tf.nn.max_pool(x, K2, S2, "VALID"), {"MaxPoolGrad"}),
+    (lambda x: tf.nn.avg_pool(x, K3, S1, "SAME"), {"AvgPoolGrad"}),
+])
+def test_gradients_use_the_backprop_kernels(forward, backprop):
+    x = tf.placeholder(tf.float32, [1, 4, 4, 2])
+    tf.gradients(forward(x), x)
+    types = {op.type for op in tf.get_default_graph()._ops}
+    assert backprop <= types
 
 
 # ---- the references' gradients against finite differences of tensorlib's forward ops ----
@@ -345,6 +418,44 @@ def test_conv2d_rejects_integer_inputs():
                      "SAME")
     with pytest.raises(TypeError):
         tf.nn.avg_pool(tf.zeros([1, 5, 5, 2], tf.int32), K2, S2, "SAME")
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda dy: tf.nn.conv2d_backprop_input([1, 5, 5, 2], tf.ones([3, 3, 2, 4]), dy, S1, "SAME"),
+     "out_backprop has shape"),
+    (lambda dy: tf.nn.conv2d_backprop_filter(tf.ones([1, 5, 5, 2]), [3, 3, 2, 4], dy, S1,
+                                             "SAME"), "out_backprop has shape"),
+    (lambda dy: conv_ops.max_pool_grad(tf.ones([1, 4, 4, 2]), tf.ones([1, 2, 2, 2]), dy, K2, S2,
+                                       "VALID"), "input 2 has shape"),
+    (lambda dy: conv_ops.avg_pool_grad([1, 4, 4, 2], dy, K2, S2, "VALID"), "input 1 has shape"),
+    (lambda dy: conv_ops.max_pool_grad_grad(tf.ones([1, 4, 4, 2]), tf.ones([1, 2, 2, 2]), dy, K2,
+                                            S2, "VALID"), "input 2 has shape"),
+])
+def test_gradient_kernels_check_partially_known_inputs(build, match):
+    # The output's shape is fully known while building; the fed gradient's is not.
+    fed = tf.placeholder(tf.float32, [1, None, None, None])
+    out = build(fed)
+    assert out.shape.is_fully_defined()
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        sess.run(out, {fed: np.ones((1, 3, 3, 3), np.float32)})
+
+
+def test_conv2d_backprop_input_with_several_images_per_task(rng):
+    # 784 output pixels per image, in blocks of 480 patch rows: a block ends at each image's end.
+    w = rng.standard_normal((3, 3, 16, 8)).astype(np.float32)
+    g = rng.standard_normal((3, 28, 28, 8)).astype(np.float32)
+    out = tf.nn.conv2d_backprop_input([3, 28, 28, 16], w, g, S1, "SAME")
+    want = np_conv2d_backprop_input((3, 28, 28, 16), w, g, S1, "SAME")
+    for got in run_with_threads(out):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_checks_a_partially_known_depth():
+    x = tf.placeholder(tf.float32, [1, 3, 3, None])
+    out = tf.nn.conv2d(x, tf.ones([3, 3, 2, 4]), S1, "VALID")
+    assert out.shape.as_list() == [1, 1, 1, 4]
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="depth"):
+        sess.run(out, {x: np.ones((1, 3, 3, 3), np.float32)})
 
 
 def test_conv2d_mismatch_found_at_run_time():

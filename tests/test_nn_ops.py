@@ -53,6 +53,35 @@ def _sparse_xent_backprop(x, z):
                         [x, tf.argmax(z, -1, output_type=tf.int32)]).outputs[1]
 
 
+def _grad_op(op_type, *inputs, **attrs):
+    return ops.apply_op(op_type, list(inputs), attrs).outputs[0]
+
+
+def _activation_grad_cases(dtype, shape):
+    """OPS lines of the activation gradient ops, as (gradients, x) -> backprops."""
+    z = np.zeros((), dtype)
+    refs = {
+        "ReluGrad": lambda g, x: np.where(x > 0, g, z),
+        "Relu6Grad": lambda g, x: np.where((x > 0) & (x < 6), g, z),
+        "EluGrad": lambda g, y: np.where(y < 0, g * (y + dtype(1)), g),
+        "SeluGrad": lambda g, y: np.where(y < 0, g * (y + dtype(SELU_SCALE * SELU_ALPHA)),
+                                          g * dtype(SELU_SCALE)),
+        "SoftplusGrad": lambda g, x: g / (dtype(1) + np.exp(-x)),
+    }
+    name = np.dtype(dtype).name
+    cases = [(f"{op.lower()}_{name}_{shape[0]}", [op], lambda g, x, op=op: _grad_op(op, g, x),
+              ref, [shape, shape], dtype, {}) for op, ref in refs.items()]
+    cases.append((f"leakyrelugrad_{name}_{shape[0]}", ["LeakyReluGrad"],
+                  lambda g, x: _grad_op("LeakyReluGrad", g, x, alpha=0.3),
+                  lambda g, x: np.where(x > 0, g, g * dtype(0.3)), [shape, shape], dtype, {}))
+    return cases
+
+
+def _bias_add_grad_ref(x, data_format="NHWC"):
+    axis = x.ndim - 3 if data_format == "NCHW" else x.ndim - 1
+    return x.sum(tuple(d for d in range(x.ndim) if d != axis)).astype(x.dtype)
+
+
 def _xent_ref(x, z, axis=-1):
     return -(_softmax(z, axis) * _log_softmax(x, axis)).sum(axis)
 
@@ -260,6 +289,81 @@ OPS = [
      lambda x, m, v, g: tf.nn.batch_normalization(x, m, v * v, None, g, 1e-3),
      lambda x, m, v, g: _batch_norm_ref(x, m, v * v, 0.0, g), [(0, 3), (3,), (3,), (3,)],
      np.float32, {}),
+    ("bias_add_grad", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x), _bias_add_grad_ref,
+     [(3, 4, 5)], np.float32, {}),
+    ("bias_add_grad_large", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(500, 300)], np.float64, {}),
+    ("bias_add_grad_int", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(4, 3)], np.int32, {}),
+    ("bias_add_grad_nchw", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"),
+     lambda x: _bias_add_grad_ref(x, "NCHW"), [(2, 3, 4, 5)], np.float32, {}),
+    ("bias_add_grad_nchw_large", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"),
+     lambda x: _bias_add_grad_ref(x, "NCHW"), [(8, 16, 30, 30)], np.float64, {}),
+    ("bias_add_grad_empty", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x),
+     _bias_add_grad_ref, [(0, 3)], np.int64, {}),
+] + [case for dtype, shape in [(np.float32, (7, 13)), (np.float32, (300, 1000)),
+                               (np.float64, (3, 7))]
+     for case in _activation_grad_cases(dtype, shape)]
+
+
+def _second_order(op_type, **attrs):
+    return lambda g, x: _grad_op(op_type, g, x, **attrs)
+
+
+def _xent_outputs(x, z):
+    loss, backprop = ops.apply_op("SoftmaxCrossEntropyWithLogits",
+                                  [x, tf.nn.softmax(z)]).outputs
+    return backprop * tf.expand_dims(loss, -1)
+
+
+def _sparse_xent_outputs(x):
+    loss, backprop = ops.apply_op("SparseSoftmaxCrossEntropyWithLogits",
+                                  [x, tf.constant([1, 0, 3])]).outputs
+    return backprop * tf.expand_dims(loss, -1)
+
+
+AWAY = {"away_from_zero": True}
+
+GRADS = [
+    ("relu", ["Relu"], tf.nn.relu, [(3, 4)], AWAY),
+    ("relu6", ["Relu6"], lambda x: tf.nn.relu6(x * 4.0), [(3, 4)], AWAY),
+    ("elu", ["Elu"], tf.nn.elu, [(3, 4)], AWAY),
+    ("selu", ["Selu"], tf.nn.selu, [(3, 4)], AWAY),
+    ("leaky_relu", ["LeakyRelu"], lambda x: tf.nn.leaky_relu(x, 0.1), [(3, 4)], AWAY),
+    ("softplus", ["Softplus"], tf.nn.softplus, [(3, 4)], {}),
+    ("relu_grad", ["ReluGrad"], _second_order("ReluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("relu6_grad", ["Relu6Grad"], lambda g, x: _grad_op("Relu6Grad", g, x * 4.0),
+     [(3, 4), (3, 4)], AWAY),
+    ("elu_grad", ["EluGrad"], _second_order("EluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("selu_grad", ["SeluGrad"], _second_order("SeluGrad"), [(3, 4), (3, 4)], AWAY),
+    ("leaky_relu_grad", ["LeakyReluGrad"], _second_order("LeakyReluGrad", alpha=0.1),
+     [(3, 4), (3, 4)], AWAY),
+    ("softplus_grad", ["SoftplusGrad"], _second_order("SoftplusGrad"), [(3, 4), (3, 4)], {}),
+    ("softmax", ["Softmax"], tf.nn.softmax, [(3, 4)], {}),
+    ("softmax_axis0", ["Softmax"], lambda x: tf.nn.softmax(x, axis=0), [(3, 4)], {}),
+    ("log_softmax", ["LogSoftmax"], tf.nn.log_softmax, [(3, 4)], {}),
+    # The labels of a softmax cross-entropy are distributions (the op's gradient is
+    # softmax - labels): made with a softmax here.
+    ("softmax_xent", ["SoftmaxCrossEntropyWithLogits"], _xent, [(3, 4), (3, 4)], {}),
+    ("softmax_xent_axis0", ["SoftmaxCrossEntropyWithLogits"],
+     lambda x, z: tf.nn.softmax_cross_entropy_with_logits_v2(
+         labels=tf.nn.softmax(z, axis=0), logits=x, axis=0), [(3, 4), (3, 4)], {}),
+    ("softmax_xent_both_outputs", ["SoftmaxCrossEntropyWithLogits"], _xent_outputs,
+     [(3, 4), (3, 4)], {}),
+    ("sparse_softmax_xent", ["SparseSoftmaxCrossEntropyWithLogits"],
+     lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1, 0, 3], logits=x),
+     [(3, 4)], {}),
+    ("sparse_softmax_xent_both_outputs", ["SparseSoftmaxCrossEntropyWithLogits"],
+     _sparse_xent_outputs, [(3, 4)], {}),
+    ("bias_add", ["BiasAdd"], tf.nn.bias_add, [(2, 3, 4), (4,)], {}),
+    ("bias_add_nchw", ["BiasAdd"], lambda x, b: tf.nn.bias_add(x, b, data_format="NCHW"),
+     [(2, 3, 2, 2), (3,)], {}),
+    ("bias_add_grad", ["BiasAddGrad"], lambda x: _grad_op("BiasAddGrad", x), [(2, 3, 4)], {}),
+    ("bias_add_grad_nchw", ["BiasAddGrad"],
+     lambda x: _grad_op("BiasAddGrad", x, data_format="NCHW"), [(2, 3, 2, 2)], {}),
+    ("l2_loss", ["L2Loss"], tf.nn.l2_loss, [(3, 4)], {}),
 ]
 
 
@@ -267,6 +371,81 @@ OPS = [
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
+
+
+def test_activation_gradient_ops_check_shapes_and_dtypes():
+    with pytest.raises(ValueError, match="same shape"):
+        _grad_op("ReluGrad", tf.zeros([2, 3]), tf.zeros([3, 2]))
+    with pytest.raises(TypeError):
+        _grad_op("EluGrad", tf.zeros([2]), tf.zeros([2], tf.float64))
+    with pytest.raises(TypeError):
+        _grad_op("SoftplusGrad", tf.zeros([2], tf.int32), tf.zeros([2], tf.int32))
+    g = tf.placeholder(tf.float32, [None])
+    out = _grad_op("SeluGrad", g, tf.zeros([3]))
+    assert out.shape.as_list() == [3]
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="same shape"):
+        sess.run(out, {g: np.zeros(4, np.float32)})
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: tf.nn.l2_loss(tf.nn.softplus(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.elu(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.selu(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.leaky_relu(x) + tf.nn.relu(x) + tf.nn.relu6(x * 4.0)),
+    lambda x: tf.nn.l2_loss(tf.nn.softmax(x) + tf.nn.log_softmax(x)),
+    lambda x: tf.nn.l2_loss(tf.nn.bias_add(x, tf.constant([1.0, -2.0, 0.5], tf.float64))),
+    lambda x: tf.nn.softmax_cross_entropy_with_logits_v2(
+        labels=tf.constant([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], tf.float64), logits=x),
+    lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2, 0], logits=x),
+], ids=["softplus", "elu", "selu", "relus", "softmax", "bias_add", "xent", "sparse_xent"])
+def test_hessians_match_finite_differences_of_the_gradient(fn):
+    rng = np.random.default_rng(2)
+    xv = np.sign(rng.standard_normal((2, 3))) * (rng.random((2, 3)) + 0.2)
+    x = tf.placeholder(tf.float64, [2, 3])
+    y = fn(x)
+    g, = tf.gradients(y, x)
+    h, = tf.hessians(y, x)
+    delta = 1e-6
+    with tf.Session() as sess:
+        got = sess.run(h, {x: xv})
+        for i in np.ndindex(2, 3):
+            plus, minus = xv.copy(), xv.copy()
+            plus[i] += delta
+            minus[i] -= delta
+            want = (sess.run(g, {x: plus}) - sess.run(g, {x: minus})) / (2 * delta)
+            np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-6)
+
+
+def _with_fed_vector(build):
+    p = tf.placeholder(tf.float32, [None])
+    return build(p), p
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda p: tf.nn.bias_add(tf.ones([2, 3]), p), "as many biases"),
+    (lambda p: tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.reshape(p, [2, -1]),
+                                                          logits=tf.ones([2, 3])), "same size"),
+    (lambda p: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(p, tf.int32),
+                                                              logits=tf.ones([2, 3])),
+     "same first dimensions"),
+])
+def test_static_output_shapes_do_not_skip_the_input_checks(build, match):
+    # The output's shape is fully known while building, from partially known inputs.
+    out, p = _with_fed_vector(build)
+    assert out.shape.is_fully_defined()
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        sess.run(out, {p: np.zeros(4, np.float32)})
+
+
+def test_bias_add_grad_checks_rank_and_format():
+    with pytest.raises(ValueError):
+        _grad_op("BiasAddGrad", tf.zeros([3]))
+    with pytest.raises(ValueError):
+        _grad_op("BiasAddGrad", tf.zeros([2, 3]), data_format="NCHW")
+    with pytest.raises(ValueError, match="data_format"):
+        _grad_op("BiasAddGrad", tf.zeros([2, 3, 4]), data_format="CHWN")
+    assert _grad_op("BiasAddGrad", tf.placeholder(tf.float32, [None, 5, None, None]),
+                    data_format="NCHW").shape.as_list() == [5]
 
 
 def test_sparse_label_out_of_range_is_invalid_argument():

@@ -73,11 +73,18 @@ Status conv_output_shape(const InferenceContext& ctx, const Shape& input, const 
   return Status::OK();
 }
 
-// The geometry of a convolution of fully known shapes (already checked by the shape function).
+// The geometry of a convolution of fully known shapes.
+// NOTE: the shape function does not run again when the output's shape was fully known while
+// building, so the depths are checked here too.
 Status make_geom(const AttrMap& attrs, const std::string& op, const Shape& input,
                  const Shape& filter, ConvGeom* g) {
   Window2D w;
   TL_RETURN_IF_ERROR(read_window_attrs(attrs, op, true, &w));
+  if (input.dim(3) != filter.dim(2)) {
+    return invalid_argument(op + ": depth of input (" + std::to_string(input.dim(3)) +
+                            ") does not match input depth of filter (" +
+                            std::to_string(filter.dim(2)) + ")");
+  }
   *g = ConvGeom{input.dim(0), input.dim(1), input.dim(2), input.dim(3), filter.dim(0),
                 filter.dim(1), filter.dim(3), 0, 0, w.stride_h, w.stride_w, w.dilation_h,
                 w.dilation_w, 0, 0};
@@ -188,9 +195,10 @@ void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filte
   std::fill(d_input, d_input + g.batch * image_size, T(0));
   ctx.parallel_for(g.batch, 1, [&](int64_t i0, int64_t i1) {
     T* col = col_buffer<T>(block * k);
-    for (int64_t r0 = i0 * image_rows; r0 < i1 * image_rows; r0 += block) {
+    // Blocks stop at each image's end (the next block starts the next image).
+    for (int64_t r0 = i0 * image_rows, rows; r0 < i1 * image_rows; r0 += rows) {
       const int64_t image_end = (r0 / image_rows + 1) * image_rows;
-      const int64_t rows = std::min(block, image_end - r0);
+      rows = std::min(block, image_end - r0);
       gemm<T>(ctx, false, true, rows, k, n, d_out + r0 * n, n, filter, n, col, k, false);
       col2im_add(g, col, r0, rows, d_input);
     }
@@ -298,12 +306,21 @@ Status conv2d_kernel(KernelContext& ctx) {
   });
 }
 
+// Fails unless out_backprop has the shape of the convolution's output.
+Status check_out_backprop_value(const ConvGeom& g, const std::string& op, const Shape& dy) {
+  const Shape want({g.batch, g.out_h, g.out_w, g.out_c});
+  if (dy == want) return Status::OK();
+  return invalid_argument(op + ": out_backprop has shape " + dy.to_string() +
+                          " but the convolution's output has shape " + want.to_string());
+}
+
 Status conv2d_backprop_input_kernel(KernelContext& ctx) {
   const Tensor& filter = ctx.input(1);
   Tensor& d_input = ctx.output(0);
   ConvGeom g;
   TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2DBackpropInput", d_input.shape(),
                                filter.shape(), &g));
+  TL_RETURN_IF_ERROR(check_out_backprop_value(g, "Conv2DBackpropInput", ctx.input(2).shape()));
   return dispatch(FloatTypes{}, filter.dtype(), "Conv2DBackpropInput", [&](auto tag) {
     using T = typename decltype(tag)::type;
     conv2d_backprop_input(ctx, g, filter.data<T>(), ctx.input(2).data<T>(), d_input.data<T>());
@@ -316,6 +333,7 @@ Status conv2d_backprop_filter_kernel(KernelContext& ctx) {
   ConvGeom g;
   TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2DBackpropFilter", input.shape(),
                                d_filter.shape(), &g));
+  TL_RETURN_IF_ERROR(check_out_backprop_value(g, "Conv2DBackpropFilter", ctx.input(2).shape()));
   return dispatch(FloatTypes{}, input.dtype(), "Conv2DBackpropFilter", [&](auto tag) {
     using T = typename decltype(tag)::type;
     conv2d_backprop_filter(ctx, g, input.data<T>(), ctx.input(2).data<T>(),

@@ -1,9 +1,10 @@
-// GatherV2 and OneHot: outputs indexed by the values of an integer tensor.
+// GatherV2, OneHot and UnsortedSegmentSum: outputs indexed by the values of an integer tensor.
 #include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "ops/array_util.h"
+#include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
@@ -210,11 +211,110 @@ Status one_hot_kernel(KernelContext& ctx) {
   });
 }
 
+// ---- UnsortedSegmentSum: data, segment_ids, num_segments ----
+// output[j, ...] = sum of data[i..., ...] over the i with segment_ids[i...] == j; ids < 0 are
+// dropped (as in TF1). The gradient of GatherV2.
+
+Status unsorted_segment_sum_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 2, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 0, 0));
+  int64_t segments = kUnknownDim;
+  if (const Tensor* v = ctx.input_value(2)) {
+    segments = int_element(*v, 0);
+    if (segments < 0) {
+      return shape_error(ctx, "num_segments must be non-negative, got " +
+                                  std::to_string(segments));
+    }
+  }
+  const Shape& data = ctx.input_shape(0);
+  const Shape& ids = ctx.input_shape(1);
+  if (!data.rank_known() || !ids.rank_known()) {
+    ctx.set_output(0, ctx.input_dtype(0), Shape::unknown());
+    return Status::OK();
+  }
+  bool prefix = ids.rank() <= data.rank();
+  for (int d = 0; prefix && d < ids.rank(); ++d) {
+    prefix = ids.dim(d) == kUnknownDim || data.dim(d) == kUnknownDim || ids.dim(d) == data.dim(d);
+  }
+  if (!prefix) {
+    return shape_error(ctx, "data.shape = " + data.to_string() +
+                                " does not start with segment_ids.shape = " + ids.to_string());
+  }
+  Shape out({segments});
+  for (int d = ids.rank(); d < data.rank(); ++d) out.add_dim(data.dim(d));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// o[k] += x[k] for k < n.
+template <typename T>
+inline void add_into(T* o, const T* x, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) o[k] += x[k];
+}
+
+template <typename T>
+TL_TARGET_AVX2 void add_into_avx2(T* o, const T* x, int64_t n) {
+  add_into(o, x, n);
+}
+
+Status unsorted_segment_sum_kernel(KernelContext& ctx) {
+  const Tensor& data = ctx.input(0);
+  const Tensor& ids = ctx.input(1);
+  const int64_t segments = int_element(ctx.input(2), 0);
+  const int64_t n = ids.num_elements();
+  Tensor& out = ctx.output(0);
+  // NOTE: checked here too: the shape function does not run again when the output's shape
+  // was fully known while building.
+  bool prefix = ids.shape().rank() <= data.shape().rank();
+  for (int d = 0; prefix && d < ids.shape().rank(); ++d) {
+    prefix = ids.shape().dim(d) == data.shape().dim(d);
+  }
+  if (!prefix) {
+    return invalid_argument("data.shape = " + data.shape().to_string() +
+                            " does not start with segment_ids.shape = " +
+                            ids.shape().to_string());
+  }
+  const int64_t inner = segments == 0 ? 0 : out.num_elements() / segments;
+  return dispatch(IntTypes{}, ids.dtype(), "UnsortedSegmentSum", [&](auto id_tag) -> Status {
+    using Index = typename decltype(id_tag)::type;
+    const Index* idx = ids.data<Index>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (idx[i] >= segments) {
+        return invalid_argument("segment_ids" + position(ids.shape(), i) + " = " +
+                                std::to_string(idx[i]) + " is out of range [0, " +
+                                std::to_string(segments) + ")");
+      }
+    }
+    return dispatch(NumericTypes{}, data.dtype(), "UnsortedSegmentSum", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* x = data.data<T>();
+      T* y = out.data<T>();
+      auto add = cpu_has_avx2() ? &add_into_avx2<T> : &add_into<T>;
+      // Each task owns a range of segments, zeroes them and scans every id: a row is added by
+      // the one task owning its segment, in the order of the ids, whatever the thread count.
+      const int64_t tasks = (n + segments) * inner < kElementwiseGrain ? 1 : ctx.max_threads();
+      const int64_t grain = std::max<int64_t>(1, (segments + tasks - 1) / tasks);
+      ctx.parallel_for(segments, grain, [&](int64_t b, int64_t e) {
+        std::fill(y + b * inner, y + e * inner, T(0));
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t j = static_cast<int64_t>(idx[i]);
+          if (j >= b && j < e) add(y + j * inner, x + i * inner, inner);
+        }
+      });
+    });
+  });
+}
+
 }  // namespace
 
 void register_gather_ops(OpRegistry& r) {
   r.add_builtin(OpDef("GatherV2").input("params").input("indices").input("axis")
                     .shape(gather_shape).kernel(Device::kCPU, gather_kernel));
+  r.add_builtin(OpDef("UnsortedSegmentSum").input("data").input("segment_ids")
+                    .input("num_segments").shape(unsorted_segment_sum_shape)
+                    .kernel(Device::kCPU, unsorted_segment_sum_kernel));
   r.add_builtin(OpDef("OneHot").input("indices").input("depth").input("on_value")
                     .input("off_value").attr("axis", AttrType::kInt, int64_t{-1})
                     .shape(one_hot_shape).kernel(Device::kCPU, one_hot_kernel));

@@ -1,5 +1,7 @@
-// Neural-network ops: activations (Relu6, Elu, Selu, LeakyRelu, Softplus), Softmax and
-// LogSoftmax, the fused softmax cross-entropies, BiasAdd and L2Loss. (Relu is in math_ops.cc.)
+// Neural-network ops: activations (Relu6, Elu, Selu, LeakyRelu, Softplus) and the gradients
+// of all activations (ReluGrad, Relu6Grad, EluGrad, SeluGrad, LeakyReluGrad, SoftplusGrad),
+// Softmax and LogSoftmax, the fused softmax cross-entropies, BiasAdd and its gradient
+// BiasAddGrad, and L2Loss. (Relu is in math_ops.cc.)
 //
 // Row ops (Softmax, LogSoftmax, the cross-entropies) see their input as [rows, classes], the
 // classes being the last dim, and run rows in parallel. Each row subtracts its max before exp,
@@ -7,8 +9,11 @@
 // simd_math.h) when the CPU has it; other types run generic loops.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ops/cpu_features.h"
@@ -135,6 +140,219 @@ Status activation_kernel(KernelContext& ctx) {
 #endif
     ctx.parallel_for(x.num_elements(), kGrain,
                      [&](int64_t b, int64_t e) { map(fn, px + b, py + b, e - b); });
+  });
+}
+
+// ---- activation gradients ----
+// Each maps (gradients, x) to the backprop, where x is the activation's features or its
+// outputs (as TF1's op of that name takes it): a scalar operator(), a float32 vec() and,
+// where no transcendental function is needed, a float64 vec(). (gcc does not vectorise the
+// scalar selects of float64 itself: they may trap.)
+
+struct ReluGradFn {
+  static constexpr const char* kName = "ReluGrad";
+  explicit ReluGradFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T g, T x) const { return x > T(0) ? g : T(0); }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
+    return _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    return _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+  }
+#endif
+};
+
+struct Relu6GradFn {
+  static constexpr const char* kName = "Relu6Grad";
+  explicit Relu6GradFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T g, T x) const { return x > T(0) && x < T(6) ? g : T(0); }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
+    const __m256 inside = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
+                                        _mm256_cmp_ps(x, _mm256_set1_ps(6.0f), _CMP_LT_OQ));
+    return _mm256_and_ps(g, inside);
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ),
+                                         _mm256_cmp_pd(x, _mm256_set1_pd(6.0), _CMP_LT_OQ));
+    return _mm256_and_pd(g, inside);
+  }
+#endif
+};
+
+struct LeakyReluGradFn {
+  static constexpr const char* kName = "LeakyReluGrad";
+  explicit LeakyReluGradFn(const AttrMap& attrs) : alpha(attrs.get<double>("alpha")) {}
+  template <typename T>
+  T operator()(T g, T x) const { return x > T(0) ? g : g * static_cast<T>(alpha); }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
+    const __m256 scaled = _mm256_mul_ps(g, _mm256_set1_ps(static_cast<float>(alpha)));
+    return _mm256_blendv_ps(scaled, g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d x) const {
+    const __m256d scaled = _mm256_mul_pd(g, _mm256_set1_pd(alpha));
+    return _mm256_blendv_pd(scaled, g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+  }
+#endif
+  double alpha;
+};
+
+// x is Elu's output: d/dx expm1(x) = expm1(x) + 1.
+struct EluGradFn {
+  static constexpr const char* kName = "EluGrad";
+  explicit EluGradFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T g, T y) const { return y < T(0) ? g * (y + T(1)) : g; }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 y) const {
+    const __m256 neg = _mm256_mul_ps(g, _mm256_add_ps(y, _mm256_set1_ps(1.0f)));
+    return _mm256_blendv_ps(g, neg, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d y) const {
+    const __m256d neg = _mm256_mul_pd(g, _mm256_add_pd(y, _mm256_set1_pd(1.0)));
+    return _mm256_blendv_pd(g, neg, _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_LT_OQ));
+  }
+#endif
+};
+
+// x is Selu's output: below 0, d/dx (scale * alpha * expm1(x)) = y + scale * alpha.
+struct SeluGradFn {
+  static constexpr const char* kName = "SeluGrad";
+  explicit SeluGradFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T g, T y) const {
+    return y < T(0) ? g * (y + static_cast<T>(kSeluScale * kSeluAlpha))
+                    : g * static_cast<T>(kSeluScale);
+  }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 y) const {
+    const __m256 neg = _mm256_mul_ps(
+        g, _mm256_add_ps(y, _mm256_set1_ps(static_cast<float>(kSeluScale * kSeluAlpha))));
+    const __m256 pos = _mm256_mul_ps(g, _mm256_set1_ps(static_cast<float>(kSeluScale)));
+    return _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_LT_OQ));
+  }
+  TL_TARGET_AVX2 __m256d vec(__m256d g, __m256d y) const {
+    const __m256d neg = _mm256_mul_pd(g, _mm256_add_pd(y, _mm256_set1_pd(kSeluScale * kSeluAlpha)));
+    const __m256d pos = _mm256_mul_pd(g, _mm256_set1_pd(kSeluScale));
+    return _mm256_blendv_pd(pos, neg, _mm256_cmp_pd(y, _mm256_setzero_pd(), _CMP_LT_OQ));
+  }
+#endif
+};
+
+// d/dx softplus(x) = sigmoid(x) = 1 / (1 + exp(-x)).
+struct SoftplusGradFn {
+  static constexpr const char* kName = "SoftplusGrad";
+  explicit SoftplusGradFn(const AttrMap&) {}
+  template <typename T>
+  T operator()(T g, T x) const { return g / (T(1) + std::exp(-x)); }
+#if TL_HAVE_SIMD_MATH
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
+    const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  }
+#endif
+};
+
+// out[i] = fn(g[i], x[i]) with the scalar operator.
+template <typename Fn, typename T>
+inline void map2_scalar(const Fn& fn, const T* g, const T* x, T* out, int64_t n) {
+  const Fn f = fn;
+  for (int64_t i = 0; i < n; ++i) out[i] = f(g[i], x[i]);
+}
+
+#if TL_HAVE_SIMD_MATH
+template <typename Fn, typename T>
+TL_TARGET_AVX2 void map2_scalar_avx2(const Fn& fn, const T* g, const T* x, T* out, int64_t n) {
+  map2_scalar(fn, g, x, out, n);
+}
+
+// out[i] = fn(g[i], x[i]), 8 at a time through fn.vec; `out` may be `g`.
+template <typename Fn>
+TL_TARGET_AVX2 void map2_ps(const Fn& fn, const float* g, const float* x, float* out,
+                            int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, fn.vec(_mm256_loadu_ps(g + i), _mm256_loadu_ps(x + i)));
+  }
+  if (i < n) {
+    float tg[8] = {}, tx[8] = {};
+    std::memcpy(tg, g + i, static_cast<size_t>(n - i) * sizeof(float));
+    std::memcpy(tx, x + i, static_cast<size_t>(n - i) * sizeof(float));
+    _mm256_storeu_ps(tg, fn.vec(_mm256_loadu_ps(tg), _mm256_loadu_ps(tx)));
+    std::memcpy(out + i, tg, static_cast<size_t>(n - i) * sizeof(float));
+  }
+}
+
+// The float64 version of map2_ps, 4 at a time (for functors with a float64 vec).
+template <typename Fn>
+TL_TARGET_AVX2 void map2_pd(const Fn& fn, const double* g, const double* x, double* out,
+                            int64_t n) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    _mm256_storeu_pd(out + i, fn.vec(_mm256_loadu_pd(g + i), _mm256_loadu_pd(x + i)));
+  }
+  for (; i < n; ++i) out[i] = fn(g[i], x[i]);
+}
+
+// True when Fn has a float64 vec().
+template <typename Fn, typename = void>
+struct HasVecPd : std::false_type {};
+template <typename Fn>
+struct HasVecPd<Fn, decltype((void)std::declval<const Fn&>().vec(_mm256_setzero_pd(),
+                                                                  _mm256_setzero_pd()))>
+    : std::true_type {};
+#endif
+
+// (gradients, x) of one float dtype and one shape -> backprops of that shape.
+Status activation_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  Shape out;
+  if (!ctx.input_shape(0).merge(ctx.input_shape(1), &out).ok()) {
+    return shape_error(ctx, "gradients and features must have the same shape, got " +
+                                ctx.input_shape(0).to_string() + " and " +
+                                ctx.input_shape(1).to_string());
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+template <typename Fn, int64_t kGrain>
+Status activation_grad_kernel(KernelContext& ctx) {
+  const Tensor& g = ctx.input(0);
+  const Tensor& x = ctx.input(1);
+  // NOTE: the shape function does not run again when the output's shape was fully known
+  // while building (from one of two partially known inputs): check here.
+  if (!(g.shape() == x.shape())) {
+    return invalid_argument(std::string(Fn::kName) + ": gradients and features must have the "
+                            "same shape, got " + g.shape().to_string() + " and " +
+                            x.shape().to_string());
+  }
+  const Fn fn(ctx.attrs());
+  return dispatch(FloatTypes{}, g.dtype(), Fn::kName, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* pg = g.data<T>();
+    const T* px = x.data<T>();
+    T* out = ctx.output(0).data<T>();
+    void (*map)(const Fn&, const T*, const T*, T*, int64_t) = &map2_scalar<Fn, T>;
+#if TL_HAVE_SIMD_MATH
+    if (cpu_has_avx2()) {
+      if constexpr (std::is_same_v<T, float>) {
+        map = &map2_ps<Fn>;
+      } else if constexpr (HasVecPd<Fn>::value) {
+        map = &map2_pd<Fn>;
+      } else {
+        map = &map2_scalar_avx2<Fn, T>;
+      }
+    }
+#endif
+    ctx.parallel_for(g.num_elements(), kGrain, [&](int64_t b, int64_t e) {
+      map(fn, pg + b, px + b, out + b, e - b);
+    });
   });
 }
 
@@ -334,8 +552,16 @@ Status xent_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+// NOTE: the kernels below check their inputs' shapes against each other again: the shape
+// function does not run again when the outputs' shapes were fully known while building.
+
 Status xent_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  if (!(ctx.input(1).shape() == x.shape())) {
+    return invalid_argument("logits and labels must be the same size: logits_size=" +
+                            x.shape().to_string() +
+                            " labels_size=" + ctx.input(1).shape().to_string());
+  }
   return dispatch(FloatTypes{}, x.dtype(), "SoftmaxCrossEntropyWithLogits", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t classes = x.shape().dim(x.shape().rank() - 1);
@@ -395,6 +621,15 @@ Status sparse_xent_kernel(KernelContext& ctx) {
   const Tensor& labels = ctx.input(1);
   const int64_t classes = x.shape().dim(x.shape().rank() - 1);
   const int64_t rows = labels.num_elements();
+  bool same_rows = labels.shape().rank() == x.shape().rank() - 1;
+  for (int d = 0; same_rows && d < labels.shape().rank(); ++d) {
+    same_rows = labels.shape().dim(d) == x.shape().dim(d);
+  }
+  if (!same_rows) {
+    return invalid_argument("logits and labels must have the same first dimensions, got "
+                            "logits shape " + x.shape().to_string() + " and labels shape " +
+                            labels.shape().to_string());
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t label = int_element(labels, r);
     if (label < 0 || label >= classes) {
@@ -492,6 +727,11 @@ Status bias_add_kernel(KernelContext& ctx) {
   const int rank = x.shape().rank();
   const int axis = bias_axis(ctx.attrs(), rank);
   const int64_t channels = bias.num_elements();
+  if (channels != x.shape().dim(axis)) {
+    return invalid_argument("Must provide as many biases as the channel dimension of the "
+                            "input tensor: " + bias.shape().to_string() + " vs. " +
+                            x.shape().to_string());
+  }
   int64_t inner = 1;
   for (int d = axis + 1; d < rank; ++d) inner *= x.shape().dim(d);
   return dispatch(NumericTypes{}, x.dtype(), "BiasAdd", [&](auto tag) {
@@ -513,6 +753,112 @@ Status bias_add_kernel(KernelContext& ctx) {
       for (int64_t r = b; r < e; ++r) {
         row_fn(px + r * row_len, nchw ? pb + r % channels : pb, nchw, py + r * row_len,
                row_len);
+      }
+    });
+  });
+}
+
+// ---- BiasAddGrad ----
+
+// out_backprop -> its sums over every dim but the bias axis: [channels].
+Status bias_add_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  const std::string& format = ctx.attrs().get<std::string>("data_format");
+  if (format != "NHWC" && format != "NCHW") {
+    return shape_error(ctx, "Invalid data_format '" + format + "' (NHWC or NCHW)");
+  }
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, format == "NCHW" ? 3 : 2, kMaxRank));
+  const Shape& in = ctx.input_shape(0);
+  ctx.set_output(0, ctx.input_dtype(0),
+                 Shape({in.rank_known() ? in.dim(bias_axis(ctx.attrs(), in.rank()))
+                                        : kUnknownDim}));
+  return Status::OK();
+}
+
+// acc[c] += x[r * channels + c] over rows [0, rows): whole rows of NHWC, vectorised along c.
+template <typename T>
+inline void add_rows(const T* x, int64_t rows, int64_t channels, T* acc) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* row = x + r * channels;
+    for (int64_t c = 0; c < channels; ++c) acc[c] += row[c];
+  }
+}
+
+// The sum of n values in 128 bytes of independent lanes (vectorised without -ffast-math).
+template <typename T>
+inline T sum_row(const T* x, int64_t n) {
+  constexpr int kLanes = 128 / sizeof(T);
+  T lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int k = 0; k < kLanes; ++k) lanes[k] += x[i + k];
+  }
+  for (; i < n; ++i) lanes[0] += x[i];
+  T total = 0;
+  for (int k = 0; k < kLanes; ++k) total += lanes[k];
+  return total;
+}
+
+#if TL_HAVE_SIMD_MATH
+template <typename T>
+TL_TARGET_AVX2 void add_rows_avx2(const T* x, int64_t rows, int64_t channels, T* acc) {
+  add_rows(x, rows, channels, acc);
+}
+template <typename T>
+TL_TARGET_AVX2 T sum_row_avx2(const T* x, int64_t n) {
+  return sum_row(x, n);
+}
+#endif
+
+// Rows of NHWC out_backprop per partial sum: partial sums are added in order, so the result
+// does not depend on the thread count.
+constexpr int64_t kBiasPieceElements = 1 << 14;
+
+Status bias_add_grad_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int rank = x.shape().rank();
+  const int axis = bias_axis(ctx.attrs(), rank);
+  const int64_t channels = x.shape().dim(axis);
+  int64_t inner = 1;
+  for (int d = axis + 1; d < rank; ++d) inner *= x.shape().dim(d);
+  return dispatch(NumericTypes{}, x.dtype(), "BiasAddGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    T* out = ctx.output(0).data<T>();
+    std::fill(out, out + channels, T(0));
+    if (x.num_elements() == 0) return;
+    if (axis == rank - 1) {
+      auto rows_fn = &add_rows<T>;
+#if TL_HAVE_SIMD_MATH
+      if (cpu_has_avx2()) rows_fn = &add_rows_avx2<T>;
+#endif
+      const int64_t rows = x.num_elements() / channels;
+      const int64_t piece = std::max<int64_t>(1, kBiasPieceElements / channels);
+      const int64_t pieces = (rows + piece - 1) / piece;
+      std::vector<T> partial(static_cast<size_t>(pieces * channels), T(0));
+      ctx.parallel_for(pieces, 1, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p) {
+          rows_fn(px + p * piece * channels, std::min(piece, rows - p * piece), channels,
+                  partial.data() + p * channels);
+        }
+      });
+      for (int64_t p = 0; p < pieces; ++p) {
+        for (int64_t c = 0; c < channels; ++c) out[c] += partial[p * channels + c];
+      }
+      return;
+    }
+    // NCHW: rows of `inner` values, row r belonging to channel r % channels.
+    auto row_fn = &sum_row<T>;
+#if TL_HAVE_SIMD_MATH
+    if (cpu_has_avx2()) row_fn = &sum_row_avx2<T>;
+#endif
+    const int64_t batch = x.num_elements() / (channels * inner);
+    ctx.parallel_for(channels, kElementwiseGrain / (batch * inner) + 1,
+                     [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        T total = 0;
+        for (int64_t n = 0; n < batch; ++n) total += row_fn(px + (n * channels + c) * inner, inner);
+        out[c] = total;
       }
     });
   });
@@ -608,6 +954,32 @@ void register_nn_ops(OpRegistry& r) {
           .kernel(Device::kCPU, activation_kernel<SoftplusFn, FloatTypes, kTranscendentalGrain>)
           .forwards_input(0));
 
+  r.add_builtin(OpDef("ReluGrad").input("gradients").input("features")
+                    .shape(activation_grad_shape)
+                    .kernel(Device::kCPU, activation_grad_kernel<ReluGradFn, kElementwiseGrain>)
+                    .forwards_input(0));
+  r.add_builtin(OpDef("Relu6Grad").input("gradients").input("features")
+                    .shape(activation_grad_shape)
+                    .kernel(Device::kCPU, activation_grad_kernel<Relu6GradFn, kElementwiseGrain>)
+                    .forwards_input(0));
+  r.add_builtin(
+      OpDef("LeakyReluGrad").input("gradients").input("features")
+          .attr("alpha", AttrType::kFloat, 0.2).shape(activation_grad_shape)
+          .kernel(Device::kCPU, activation_grad_kernel<LeakyReluGradFn, kElementwiseGrain>)
+          .forwards_input(0));
+  r.add_builtin(OpDef("EluGrad").input("gradients").input("outputs")
+                    .shape(activation_grad_shape)
+                    .kernel(Device::kCPU, activation_grad_kernel<EluGradFn, kElementwiseGrain>)
+                    .forwards_input(0));
+  r.add_builtin(OpDef("SeluGrad").input("gradients").input("outputs")
+                    .shape(activation_grad_shape)
+                    .kernel(Device::kCPU, activation_grad_kernel<SeluGradFn, kElementwiseGrain>)
+                    .forwards_input(0));
+  r.add_builtin(
+      OpDef("SoftplusGrad").input("gradients").input("features").shape(activation_grad_shape)
+          .kernel(Device::kCPU, activation_grad_kernel<SoftplusGradFn, kTranscendentalGrain>)
+          .forwards_input(0));
+
   r.add_builtin(OpDef("Softmax").input("logits").shape(softmax_shape)
                     .kernel(Device::kCPU, softmax_kernel<false>).forwards_input(0));
   r.add_builtin(OpDef("LogSoftmax").input("logits").shape(softmax_shape)
@@ -624,6 +996,9 @@ void register_nn_ops(OpRegistry& r) {
                     .forwards_input(0)
                     .pair_span(DType::kFloat32, bias_add_pair_span<float>)
                     .pair_span(DType::kFloat64, bias_add_pair_span<double>));
+  r.add_builtin(OpDef("BiasAddGrad").input("out_backprop")
+                    .attr("data_format", AttrType::kString, std::string("NHWC"))
+                    .shape(bias_add_grad_shape).kernel(Device::kCPU, bias_add_grad_kernel));
   r.add_builtin(OpDef("L2Loss").input("t").shape(l2_loss_shape)
                     .kernel(Device::kCPU, l2_loss_kernel));
 }

@@ -1,4 +1,5 @@
-// 2-D max and average pooling over NHWC tensors, and their gradients.
+// 2-D max and average pooling over NHWC tensors, their gradients, and the gradient of
+// MaxPoolGrad (MaxPoolGradGrad).
 //
 // A window covers the input pixels [oh * stride - pad_top, + window) x (the same in w), clipped
 // to the input: SAME padding never counts as a value (the average divides by the number of
@@ -155,7 +156,31 @@ void avg_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
   });
 }
 
-// Each output gradient goes to the first maximum of its window (row-major scan), as in TF.
+// where[i] = the offset in `x` (one image) of channel i's first maximum in the window
+// [h0, h1) x [w0, w1) (row-major scan, as in TF; a NaN is never a maximum after the first
+// element). Written without branches so that the compiler vectorises it over the channels.
+template <typename T>
+inline void window_argmax(const PoolGeom& g, const T* x, int64_t h0, int64_t h1, int64_t w0,
+                          int64_t w1, T* best, int64_t* where) {
+  const int64_t c = g.channels, first = (h0 * g.in_w + w0) * c;
+  for (int64_t i = 0; i < c; ++i) {
+    best[i] = x[first + i];
+    where[i] = first + i;
+  }
+  for (int64_t h = h0; h < h1; ++h) {
+    for (int64_t w = h == h0 ? w0 + 1 : w0; w < w1; ++w) {
+      const int64_t at = (h * g.in_w + w) * c;
+      for (int64_t i = 0; i < c; ++i) {
+        const T v = x[at + i];
+        const bool take = v > best[i];
+        best[i] = take ? v : best[i];
+        where[i] = take ? at + i : where[i];
+      }
+    }
+  }
+}
+
+// Each output gradient goes to the first maximum of its window.
 template <typename T>
 void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                    T* d_in) {
@@ -165,29 +190,43 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t n = begin; n < end; ++n) {
-      const T* x = in + n * image;
       T* dx = d_in + n * image;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
           int64_t h0, h1, w0, w1;
           g.window(oh, ow, &h0, &h1, &w0, &w1);
-          std::fill(where.begin(), where.end(), -1);
-          for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = w0; w < w1; ++w) {
-              const int64_t at = (h * g.in_w + w) * c;
-              for (int64_t i = 0; i < c; ++i) {
-                if (where[i] < 0 || x[at + i] > best[i]) {
-                  best[i] = x[at + i];
-                  where[i] = at + i;
-                }
-              }
-            }
-          }
+          if (h0 >= h1 || w0 >= w1) continue;
+          window_argmax(g, in + n * image, h0, h1, w0, w1, best.data(), where.data());
           const T* gy = grad + ((n * g.out_h + oh) * g.out_w + ow) * c;
-          for (int64_t i = 0; i < c; ++i) {
-            if (where[i] >= 0) dx[where[i]] += gy[i];
-          }
+          for (int64_t i = 0; i < c; ++i) dx[where[i]] += gy[i];
         }
+      }
+    }
+  });
+}
+
+// The gradient of MaxPoolGrad with respect to its gradient input: each output pixel takes
+// `grad` at the first maximum of its window (the element MaxPoolGrad sends its gradient to).
+template <typename T>
+void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
+                        T* out) {
+  const int64_t c = g.channels, image = g.in_h * g.in_w * c;
+  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+    std::vector<T> best(static_cast<size_t>(c));
+    std::vector<int64_t> where(static_cast<size_t>(c));
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        T* o = out + (row * g.out_w + ow) * c;
+        int64_t h0, h1, w0, w1;
+        g.window(oh, ow, &h0, &h1, &w0, &w1);
+        if (h0 >= h1 || w0 >= w1) {
+          std::fill(o, o + c, T(0));
+          continue;
+        }
+        window_argmax(g, in + n * image, h0, h1, w0, w1, best.data(), where.data());
+        const T* gg = grad + n * image;
+        for (int64_t i = 0; i < c; ++i) o[i] = gg[where[i]];
       }
     }
   });
@@ -252,6 +291,22 @@ Status max_pool_grad_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+Status max_pool_grad_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  for (int i = 0; i < 3; ++i) TL_RETURN_IF_ERROR(check_rank(ctx, i, 4, 4));
+  TL_RETURN_IF_ERROR(check_pool_grad(ctx, ctx.input_shape(0), 1));
+  if (!ctx.input_shape(0).is_compatible_with(ctx.input_shape(2))) {
+    return shape_error(ctx, "grad has shape " + ctx.input_shape(2).to_string() +
+                                " but orig_input has shape " + ctx.input_shape(0).to_string());
+  }
+  Shape out;
+  TL_RETURN_IF_ERROR(pool_output_shape(ctx, ctx.input_shape(0), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
 Status avg_pool_grad_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
   TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
@@ -269,6 +324,18 @@ Status avg_pool_grad_shape(InferenceContext& ctx) {
 }
 
 // ---- kernels ----
+
+// Fails unless input `i` has shape `want`.
+// NOTE: the shape function does not run again when the output's shape was fully known while
+// building, so the gradient inputs are checked here too.
+Status check_input_shape(KernelContext& ctx, const char* op, int i, const Shape& want) {
+  if (ctx.input(i).shape() == want) return Status::OK();
+  return invalid_argument(std::string(op) + ": input " + std::to_string(i) + " has shape " +
+                          ctx.input(i).shape().to_string() + " but " + want.to_string() +
+                          " was expected");
+}
+
+Shape pooled_shape(const PoolGeom& g) { return Shape({g.batch, g.out_h, g.out_w, g.channels}); }
 
 Status max_pool_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -294,9 +361,21 @@ Status max_pool_grad_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   PoolGeom g;
   TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGrad", x.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "MaxPoolGrad", 2, pooled_shape(g)));
   return dispatch(NumericTypes{}, x.dtype(), "MaxPoolGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     max_pool_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status max_pool_grad_grad_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  PoolGeom g;
+  TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "MaxPoolGradGrad", x.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "MaxPoolGradGrad", 2, x.shape()));
+  return dispatch(FloatTypes{}, x.dtype(), "MaxPoolGradGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    max_pool_grad_grad(ctx, g, x.data<T>(), ctx.input(2).data<T>(), ctx.output(0).data<T>());
   });
 }
 
@@ -304,6 +383,7 @@ Status avg_pool_grad_kernel(KernelContext& ctx) {
   Tensor& d_in = ctx.output(0);
   PoolGeom g;
   TL_RETURN_IF_ERROR(make_pool_geom(ctx.attrs(), "AvgPoolGrad", d_in.shape(), &g));
+  TL_RETURN_IF_ERROR(check_input_shape(ctx, "AvgPoolGrad", 1, pooled_shape(g)));
   return dispatch(FloatTypes{}, d_in.dtype(), "AvgPoolGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     avg_pool_grad(ctx, g, ctx.input(1).data<T>(), d_in.data<T>());
@@ -330,6 +410,10 @@ void register_pooling_ops(OpRegistry& r) {
   OpDef max_grad("MaxPoolGrad");
   r.add_builtin(pool_attrs(max_grad.input("orig_input").input("orig_output").input("grad"))
                     .shape(max_pool_grad_shape).kernel(Device::kCPU, max_pool_grad_kernel));
+  OpDef max_grad_grad("MaxPoolGradGrad");
+  r.add_builtin(pool_attrs(max_grad_grad.input("orig_input").input("orig_output").input("grad"))
+                    .shape(max_pool_grad_grad_shape)
+                    .kernel(Device::kCPU, max_pool_grad_grad_kernel));
   OpDef avg_grad("AvgPoolGrad");
   r.add_builtin(pool_attrs(avg_grad.input("orig_input_shape").input("grad"))
                     .shape(avg_pool_grad_shape).kernel(Device::kCPU, avg_pool_grad_kernel));

@@ -1,10 +1,12 @@
-// Slice, StridedSlice, Pad, PadV2 and MirrorPad.
+// Slice, StridedSlice and its gradient StridedSliceGrad, Pad, PadV2, MirrorPad and its gradient
+// MirrorPadGrad.
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "ops/array_util.h"
+#include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
@@ -316,6 +318,73 @@ Status strided_slice_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+// ---- StridedSliceGrad ----
+// The gradient of StridedSlice: dy (of the slice's shape) scattered into zeros of `shape`,
+// the input's shape, at the elements the slice read.
+
+Status strided_slice_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 4, PodTypes{}));
+  for (int i = 1; i <= 3; ++i) {
+    TL_RETURN_IF_ERROR(check_input_dtype(ctx, i, IntTypes{}));
+    TL_RETURN_IF_ERROR(check_rank(ctx, i, 1, 1));
+  }
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 0, false, &out));
+  ctx.set_output(0, ctx.input_dtype(4), out);
+  return Status::OK();
+}
+
+Status strided_slice_grad_kernel(KernelContext& ctx) {
+  Shape in_shape;
+  TL_RETURN_IF_ERROR(read_dims(ctx.input(0), false, &in_shape));
+  const int64_t n = ctx.input(1).num_elements();
+  if (ctx.input(2).num_elements() != n || ctx.input(3).num_elements() != n) {
+    return invalid_argument("Expected begin, end, and strides to be 1D equal size tensors, "
+                            "but got shapes " + ctx.input(1).shape().to_string() + ", " +
+                            ctx.input(2).shape().to_string() + ", and " +
+                            ctx.input(3).shape().to_string() + " instead.");
+  }
+  const std::vector<int64_t> begin = read_ints(ctx.input(1)), end = read_ints(ctx.input(2)),
+                             strides = read_ints(ctx.input(3));
+  StridedSliceSpec spec;
+  TL_RETURN_IF_ERROR(strided_slice_spec(in_shape, static_cast<int>(n), begin.data(), end.data(),
+                                        strides.data(), ctx.attrs(), &spec));
+  const Tensor& dy = ctx.input(4);
+  if (!(dy.shape() == spec.out)) {
+    return invalid_argument("shape of dy was " + dy.shape().to_string() + " instead of " +
+                            spec.out.to_string());
+  }
+  Tensor& out = ctx.output(0);
+  const size_t size = dtype_size(dy.dtype());
+  std::memset(out.raw_data(), 0, static_cast<size_t>(out.num_elements()) * size);
+  if (dy.num_elements() == 0) return Status::OK();
+  // Written with positive destination strides: a dim read backwards from begin is written
+  // forwards from its last element, reading dy backwards along that dim.
+  const int rank = in_shape.rank();
+  int64_t out_strides[kMaxRank];
+  row_major_strides(in_shape, out_strides);
+  CopyLayout l;
+  l.rank = rank;
+  int64_t dst = 0, src = 0, step = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    l.dims[d] = spec.size[d];
+    int64_t first = spec.begin[d], stride = spec.stride[d], dense = step;
+    if (stride < 0) {
+      first += (spec.size[d] - 1) * stride;
+      stride = -stride;
+      src += (spec.size[d] - 1) * dense;
+      dense = -dense;
+    }
+    l.dst_strides[d] = stride * out_strides[d];
+    l.src_strides[d] = dense;
+    dst += first * out_strides[d];
+    step *= spec.size[d];
+  }
+  strided_copy(ctx, size, static_cast<const char*>(dy.raw_data()) + src * size,
+               static_cast<char*>(out.raw_data()) + dst * size, l);
+  return Status::OK();
+}
+
 // ---- Pad, PadV2, MirrorPad ----
 
 enum class PadMode { kConstant, kReflect, kSymmetric };
@@ -523,6 +592,134 @@ Status mirror_pad_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+// ---- MirrorPadGrad ----
+// The gradient of MirrorPad: the padded gradient folded back onto the input, each margin
+// element added to the input element it mirrors.
+
+// The unpadded dims of `padded` (dims may be unknown), with MirrorPad's checks of the
+// paddings against them.
+Status unpadded_shape(const Tensor& p, const Shape& padded, PadMode mode, Shape* out) {
+  Shape unknown;
+  for (int d = 0; d < padded.rank(); ++d) unknown.add_dim(kUnknownDim);
+  int64_t before[kMaxRank], after[kMaxRank];
+  TL_RETURN_IF_ERROR(read_paddings(p, unknown, mode, before, after));
+  Shape s;
+  for (int d = 0; d < padded.rank(); ++d) {
+    const int64_t dim = padded.dim(d);
+    if (dim != kUnknownDim && before[d] + after[d] > dim) {
+      return invalid_argument("Paddings " + std::to_string(before[d]) + ", " +
+                              std::to_string(after[d]) + " are larger than dimension " +
+                              std::to_string(d) + " of size " + std::to_string(dim));
+    }
+    s.add_dim(dim == kUnknownDim ? kUnknownDim : dim - before[d] - after[d]);
+  }
+  TL_RETURN_IF_ERROR(read_paddings(p, s, mode, before, after));
+  *out = s;
+  return Status::OK();
+}
+
+Status mirror_pad_grad_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 2, 2));
+  const std::string& mode = ctx.attrs().get<std::string>("mode");
+  if (mode != "REFLECT" && mode != "SYMMETRIC") {
+    return shape_error(ctx, "mode must be either REFLECT or SYMMETRIC, got " + mode);
+  }
+  const Shape& in = ctx.input_shape(0);
+  Shape out = Shape::unknown();
+  if (in.rank_known()) {
+    if (const Tensor* p = ctx.input_value(1)) {
+      Status s = unpadded_shape(*p, in, pad_mode(ctx.attrs()), &out);
+      if (!s.ok()) return shape_error(ctx, s.message());
+    } else {
+      out = Shape();
+      for (int d = 0; d < in.rank(); ++d) out.add_dim(kUnknownDim);
+    }
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// dst[k] += src[k] for k < n.
+template <typename T>
+inline void add_row(T* dst, const T* src, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+template <typename T>
+TL_TARGET_AVX2 void add_row_avx2(T* dst, const T* src, int64_t n) {
+  add_row(dst, src, n);
+}
+
+// Folds dim d of `src` ([outer, before + n + after, inner]) into `dst` ([outer, n, inner]):
+// the middle rows, plus each margin row added onto the row it mirrors.
+template <typename T>
+void fold_dim(KernelContext& ctx, const T* src, T* dst, int64_t outer, int64_t before,
+              int64_t n, int64_t after, int64_t inner, int64_t shift) {
+  const int64_t padded = before + n + after;
+  auto add = cpu_has_avx2() ? &add_row_avx2<T> : &add_row<T>;
+  const int64_t grain = std::max<int64_t>(1, kCopyGrainBytes / (padded * inner * sizeof(T) + 1));
+  ctx.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      const T* s = src + o * padded * inner;
+      T* t = dst + o * n * inner;
+      std::memcpy(t, s + before * inner, static_cast<size_t>(n * inner) * sizeof(T));
+      // REFLECT (shift 0) skips the edge row, SYMMETRIC (shift 1) repeats it.
+      for (int64_t i = 0; i < before; ++i) {
+        add(t + (before - i - shift) * inner, s + i * inner, inner);
+      }
+      for (int64_t k = 0; k < after; ++k) {
+        add(t + (n - 2 - k + shift) * inner, s + (before + n + k) * inner, inner);
+      }
+    }
+  });
+}
+
+Status mirror_pad_grad_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const PadMode mode = pad_mode(ctx.attrs());
+  Shape unpadded;
+  TL_RETURN_IF_ERROR(unpadded_shape(ctx.input(1), x.shape(), mode, &unpadded));
+  Tensor& out = ctx.output(0);
+  const int rank = x.shape().rank();
+  const int64_t shift = mode == PadMode::kSymmetric ? 1 : 0;
+  return dispatch(NumericTypes{}, x.dtype(), "MirrorPadGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (out.num_elements() == 0) return;
+    std::vector<int> folded;
+    for (int d = 0; d < rank; ++d) {
+      if (unpadded.dim(d) != x.shape().dim(d)) folded.push_back(d);
+    }
+    if (folded.empty()) {
+      parallel_memcpy(ctx, out.data<T>(), x.data<T>(),
+                      static_cast<size_t>(x.num_elements()) * sizeof(T));
+      return;
+    }
+    // Dims are folded one at a time, through scratch buffers, the last into the output.
+    Shape cur = x.shape();
+    const T* src = x.data<T>();
+    std::vector<T> scratch[2];
+    for (size_t f = 0; f < folded.size(); ++f) {
+      const int d = folded[f];
+      int64_t outer = 1, inner = 1;
+      for (int k = 0; k < d; ++k) outer *= cur.dim(k);
+      for (int k = d + 1; k < rank; ++k) inner *= cur.dim(k);
+      const int64_t n = unpadded.dim(d);
+      const int64_t before = int_element(ctx.input(1), 2 * d);
+      const int64_t after = cur.dim(d) - n - before;
+      cur.set_dim(d, n);
+      T* dst = out.data<T>();
+      if (f + 1 < folded.size()) {
+        scratch[f % 2].resize(static_cast<size_t>(cur.num_elements()));
+        dst = scratch[f % 2].data();
+      }
+      fold_dim(ctx, src, dst, outer, before, n, after, inner, shift);
+      src = dst;
+    }
+  });
+}
+
 }  // namespace
 
 void register_slice_ops(OpRegistry& r) {
@@ -535,6 +732,15 @@ void register_slice_ops(OpRegistry& r) {
                     .attr("new_axis_mask", AttrType::kInt, int64_t{0})
                     .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
                     .shape(strided_slice_shape).kernel(Device::kCPU, strided_slice_kernel));
+  r.add_builtin(OpDef("StridedSliceGrad").input("shape").input("begin").input("end")
+                    .input("strides").input("dy")
+                    .attr("begin_mask", AttrType::kInt, int64_t{0})
+                    .attr("end_mask", AttrType::kInt, int64_t{0})
+                    .attr("ellipsis_mask", AttrType::kInt, int64_t{0})
+                    .attr("new_axis_mask", AttrType::kInt, int64_t{0})
+                    .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
+                    .shape(strided_slice_grad_shape)
+                    .kernel(Device::kCPU, strided_slice_grad_kernel));
   r.add_builtin(OpDef("Pad").input("input").input("paddings").shape(pad_shape)
                     .kernel(Device::kCPU, pad_kernel));
   r.add_builtin(OpDef("PadV2").input("input").input("paddings").input("constant_values")
@@ -542,6 +748,9 @@ void register_slice_ops(OpRegistry& r) {
   r.add_builtin(OpDef("MirrorPad").input("input").input("paddings")
                     .attr("mode", AttrType::kString).shape(mirror_pad_shape)
                     .kernel(Device::kCPU, mirror_pad_kernel));
+  r.add_builtin(OpDef("MirrorPadGrad").input("input").input("paddings")
+                    .attr("mode", AttrType::kString).shape(mirror_pad_grad_shape)
+                    .kernel(Device::kCPU, mirror_pad_grad_kernel));
 }
 
 }  // namespace tl

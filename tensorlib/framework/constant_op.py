@@ -73,6 +73,9 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     return graph._create_op("Const", [], {"value": arr}, name=name).outputs[0]
 
 
+ops.NotDifferentiable("Const")
+
+
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
     """`value` as a Tensor: Tensors pass through (dtype checked), Variables give their value,
     anything else becomes a constant."""

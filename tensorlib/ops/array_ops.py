@@ -23,6 +23,9 @@ def placeholder(dtype, shape=None, name=None):
         name=name).outputs[0]
 
 
+ops.NotDifferentiable("Placeholder")
+
+
 def _shape_tensor(shape):
     """A 1-D int32 tensor from a list/tuple/TensorShape/Tensor giving a shape."""
     if isinstance(shape, tensor_shape.TensorShape):
@@ -41,11 +44,21 @@ def reshape(tensor, shape, name=None):
                         name=name).outputs[0]
 
 
+@ops.RegisterGradient("Reshape")
+def _reshape_grad(op, grad):
+    return reshape(grad, shape(op.inputs[0])), None
+
+
 def identity(input, name=None):  # noqa: A002
     """The same value as `input` (no copy)."""
     if hasattr(input, "_as_graph_element"):
         input = input._as_graph_element()
     return ops.apply_op("Identity", [convert_to_tensor(input)], name=name).outputs[0]
+
+
+@ops.RegisterGradient("Identity")
+def _identity_grad(op, grad):
+    return grad
 
 
 def stop_gradient(input, name=None):  # noqa: A002
@@ -62,6 +75,12 @@ def fill(dims, value, name=None):
     """A tensor of shape `dims` filled with the scalar `value`."""
     value = convert_to_tensor(value)
     return ops.apply_op("Fill", [_shape_tensor(dims), value], name=name).outputs[0]
+
+
+@ops.RegisterGradient("Fill")
+def _fill_grad(op, grad):
+    from tensorlib.ops import math_ops
+    return None, math_ops.reduce_sum(grad)
 
 
 def _filled(shape, dtype, scalar, name):
@@ -101,6 +120,19 @@ def _int_input(value, name):
     return convert_to_tensor(value, name=name)
 
 
+def _attr(op, name, default):
+    """Attribute `name` of `op`, or `default` when the op was made without it."""
+    try:
+        return op.get_attr(name)
+    except ValueError:
+        return default
+
+
+def _constant_value(t):
+    """The value of `t` as a NumPy array when a Const op makes it, else None."""
+    return np.asarray(t.op.get_attr("value")) if t.op.type == "Const" else None
+
+
 # ---- shapes ------------------------------------------------------------------------------
 
 def shape(input, name=None, out_type=_dtypes.int32):  # noqa: A002
@@ -134,6 +166,11 @@ def rank(input, name=None):  # noqa: A002
     return ops.apply_op("Rank", [x], name=name).outputs[0]
 
 
+ops.NotDifferentiable("Shape")
+ops.NotDifferentiable("Size")
+ops.NotDifferentiable("Rank")
+
+
 def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
     """`input` with a dimension of size 1 inserted at `axis` (no copy)."""
     if dim is not None:
@@ -144,6 +181,11 @@ def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
         raise ValueError("Must specify an axis argument to tf.expand_dims()")
     return ops.apply_op("ExpandDims", [convert_to_tensor(input), _int_input(axis, "dim")],
                         name=name).outputs[0]
+
+
+@ops.RegisterGradient("ExpandDims")
+def _expand_dims_grad(op, grad):
+    return reshape(grad, shape(op.inputs[0])), None
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
@@ -158,6 +200,11 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
                         {"squeeze_dims": [int(a) for a in (axis or [])]}, name=name).outputs[0]
 
 
+@ops.RegisterGradient("Squeeze")
+def _squeeze_grad(op, grad):
+    return reshape(grad, shape(op.inputs[0]))
+
+
 def placeholder_with_default(input, shape, name=None):  # noqa: A002
     """A tensor that takes `input`'s value unless another value is fed for it; `shape` may
     be less specific than `input`'s shape (None dims)."""
@@ -166,6 +213,11 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002
     return ops.apply_op("PlaceholderWithDefault", [x],
                         {"dtype": x.dtype.as_datatype_enum, "shape": shape.as_tuple()},
                         name=name).outputs[0]
+
+
+@ops.RegisterGradient("PlaceholderWithDefault")
+def _placeholder_with_default_grad(op, grad):
+    return grad
 
 
 # ---- creation ----------------------------------------------------------------------------
@@ -210,6 +262,9 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
         return ops.apply_op("Range", args, name=scope).outputs[0]
 
 
+ops.NotDifferentiable("Range")
+
+
 def linspace(start, stop, num, name=None):
     """`num` evenly spaced values from `start` to `stop`, both included."""
     with ops.name_scope(name, "LinSpace") as scope:
@@ -217,6 +272,9 @@ def linspace(start, stop, num, name=None):
         stop = convert_to_tensor(stop, dtype=start.dtype, name="stop")
         return ops.apply_op("LinSpace", [start, stop, _int_input(num, "num")],
                             name=scope).outputs[0]
+
+
+ops.NotDifferentiable("LinSpace")
 
 
 lin_space = linspace
@@ -255,11 +313,28 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
                             name=scope).outputs[0]
 
 
+@ops.RegisterGradient("Transpose")
+def _transpose_grad(op, grad):
+    perm = op.inputs[1]
+    value = _constant_value(perm)
+    if value is not None:
+        inverse = constant(np.argsort(value).astype(perm.dtype.as_numpy_dtype))
+    else:  # inverse[perm[i]] = i
+        n = size(perm, out_type=perm.dtype)
+        inverse = unsorted_segment_sum(range(0, n, dtype=perm.dtype), perm, n)
+    return transpose(grad, inverse), None
+
+
 def reverse(tensor, axis, name=None):
     """`tensor` with the order of elements along each dim in `axis` reversed."""
     axis = [axis] if np.isscalar(axis) else axis
     return ops.apply_op("ReverseV2", [convert_to_tensor(tensor), _int_input(axis, "axis")],
                         name=name).outputs[0]
+
+
+@ops.RegisterGradient("ReverseV2")
+def _reverse_grad(op, grad):
+    return ops.apply_op("ReverseV2", [grad, op.inputs[1]]).outputs[0], None
 
 
 reverse_v2 = reverse
@@ -269,6 +344,18 @@ def tile(input, multiples, name=None):  # noqa: A002
     """`input` repeated multiples[i] times along dim i."""
     return ops.apply_op("Tile", [convert_to_tensor(input), _int_input(multiples, "multiples")],
                         name=name).outputs[0]
+
+
+@ops.RegisterGradient("Tile")
+def _tile_grad(op, grad):
+    # grad as [m0, d0, m1, d1, ...] (multiples interleaved with x's dims), summed over the m's.
+    from tensorlib.ops import math_ops
+    x, multiples = op.inputs
+    split_shape = reshape(transpose(stack([multiples, shape(x, out_type=multiples.dtype)])),
+                          [-1])
+    x_grad = math_ops.reduce_sum(reshape(grad, split_shape), range(0, size(split_shape), 2))
+    x_grad.set_shape(x.shape)
+    return x_grad, None
 
 
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
@@ -288,6 +375,29 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     raise ValueError(f"Unknown padding mode: {mode}")
 
 
+def _pad_grad(op, grad):
+    x, paddings = op.inputs[:2]
+    before = reshape(slice(paddings, [0, 0], stack([rank(x), 1])), [-1])
+    x_grad = slice(grad, before, shape(x, out_type=paddings.dtype))
+    return [x_grad] + [None] * (len(op.inputs) - 1)
+
+
+ops.RegisterGradient("Pad")(_pad_grad)
+ops.RegisterGradient("PadV2")(_pad_grad)
+
+
+@ops.RegisterGradient("MirrorPad")
+def _mirror_pad_grad(op, grad):
+    return ops.apply_op("MirrorPadGrad", [grad, op.inputs[1]],
+                        {"mode": op.get_attr("mode")}).outputs[0], None
+
+
+@ops.RegisterGradient("MirrorPadGrad")
+def _mirror_pad_grad_grad(op, grad):
+    return ops.apply_op("MirrorPad", [grad, op.inputs[1]],
+                        {"mode": op.get_attr("mode")}).outputs[0], None
+
+
 # ---- joining and cutting -----------------------------------------------------------------
 
 def concat(values, axis, name="concat"):
@@ -304,6 +414,14 @@ def concat(values, axis, name="concat"):
     return ops.apply_op("ConcatV2", values + [_int_input(axis, "axis")], name=name).outputs[0]
 
 
+@ops.RegisterGradient("ConcatV2")
+def _concat_grad(op, grad):
+    values, axis = op.inputs[:-1], op.inputs[-1]
+    sizes = stack([shape(v)[axis] for v in values])
+    parts = ops.apply_op("SplitV", [grad, sizes, axis], {"num_split": len(values)}).outputs
+    return list(parts) + [None]
+
+
 def stack(values, axis=0, name="stack"):
     """The N tensors of one shape in `values` stacked into one tensor of rank + 1, along a new
     dimension `axis`."""
@@ -313,6 +431,11 @@ def stack(values, axis=0, name="stack"):
     if not values:
         raise ValueError("stack needs at least one value")
     return ops.apply_op("Pack", values, {"axis": int(axis)}, name=name).outputs[0]
+
+
+@ops.RegisterGradient("Pack")
+def _pack_grad(op, grad):
+    return unstack(grad, num=len(op.inputs), axis=_attr(op, "axis", 0))
 
 
 def unstack(value, num=None, axis=0, name="unstack"):
@@ -329,6 +452,11 @@ def unstack(value, num=None, axis=0, name="unstack"):
             raise ValueError(f"Cannot infer num from shape {value.shape}")
     return list(ops.apply_op("Unpack", [value], {"num": int(num), "axis": int(axis)},
                              name=name).outputs)
+
+
+@ops.RegisterGradient("Unpack")
+def _unpack_grad(op, *grads):
+    return stack(list(grads), axis=_attr(op, "axis", 0))
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
@@ -350,10 +478,27 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
                              name=name).outputs)
 
 
+@ops.RegisterGradient("Split")
+def _split_grad(op, *grads):
+    return None, concat(list(grads), op.inputs[0])
+
+
+@ops.RegisterGradient("SplitV")
+def _split_v_grad(op, *grads):
+    return concat(list(grads), op.inputs[2]), None, None
+
+
 def slice(input_, begin, size, name=None):  # noqa: A001
     """The block of `input_` of `size` elements starting at `begin` (size -1: to the end)."""
     return ops.apply_op("Slice", [convert_to_tensor(input_), _int_input(begin, "begin"),
                                   _int_input(size, "size")], name=name).outputs[0]
+
+
+@ops.RegisterGradient("Slice")
+def _slice_grad(op, grad):
+    x, begin = op.inputs[:2]
+    after = shape(x, out_type=begin.dtype) - begin - shape(grad, out_type=begin.dtype)
+    return pad(grad, stack([begin, after], axis=1)), None, None
 
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
@@ -370,6 +515,28 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
              "shrink_axis_mask": int(shrink_axis_mask)}
     return ops.apply_op("StridedSlice", [convert_to_tensor(input_), begin, end, strides], attrs,
                         name=name).outputs[0]
+
+
+_STRIDED_SLICE_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
+                        "shrink_axis_mask")
+
+
+@ops.RegisterGradient("StridedSlice")
+def _strided_slice_grad(op, grad):
+    x, begin, end, strides = op.inputs
+    attrs = {m: _attr(op, m, 0) for m in _STRIDED_SLICE_MASKS}
+    x_grad = ops.apply_op("StridedSliceGrad",
+                          [shape(x, out_type=begin.dtype), begin, end, strides, grad],
+                          attrs).outputs[0]
+    return x_grad, None, None, None
+
+
+@ops.RegisterGradient("StridedSliceGrad")
+def _strided_slice_grad_grad(op, grad):
+    _, begin, end, strides, _ = op.inputs
+    attrs = {m: _attr(op, m, 0) for m in _STRIDED_SLICE_MASKS}
+    return None, None, None, None, ops.apply_op("StridedSlice", [grad, begin, end, strides],
+                                                attrs).outputs[0]
 
 
 newaxis = None
@@ -462,6 +629,68 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
                                      _int_input(axis, "axis")], name=name).outputs[0]
 
 
+@ops.RegisterGradient("GatherV2")
+def _gather_grad(op, grad):
+    # The indices' dims of grad are moved first, summed by index into params' dim `axis`
+    # (UnsortedSegmentSum), and that dim moved back into place.
+    from tensorlib.ops import math_ops
+    params, indices, axis = op.inputs
+    value = _constant_value(axis)
+    p_rank = rank(params)
+    if value is not None and params.shape.ndims is not None:
+        axis = int(value) % params.shape.ndims
+    elif value is not None and value >= 0:
+        axis = int(value)
+    else:
+        axis = math_ops.cast(math_ops.floormod(axis, math_ops.cast(p_rank, axis.dtype)),
+                             _dtypes.int32)
+    k = rank(indices)
+    rows = shape(params)[axis]
+    if isinstance(axis, int) and axis == 0:
+        params_grad = unsorted_segment_sum(grad, indices, rows)
+    else:
+        moved = transpose(grad, concat([range(axis, axis + k), range(0, axis),
+                                        range(axis + k, rank(grad))], 0))
+        summed = unsorted_segment_sum(moved, indices, rows)
+        params_grad = transpose(summed, concat([range(1, axis + 1), [0],
+                                                range(axis + 1, p_rank)], 0))
+    params_grad.set_shape(params.shape)
+    return params_grad, None, None
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """Computes the sum along segments of a tensor.
+
+    `output[i, ...] = sum(data[j..., ...])` over the `j...` with `segment_ids[j...] == i`:
+    `segment_ids`' shape must be a prefix of `data`'s, and the output has shape
+    `[num_segments] + data.shape[segment_ids.ndims:]`. Segments with no entry are 0. A
+    negative segment id drops its entry; an id >= num_segments is an InvalidArgumentError.
+
+    Args:
+      data: A `Tensor` of type `float32`, `float64`, `int32` or `int64`.
+      segment_ids: An int32 or int64 `Tensor` whose shape is a prefix of `data.shape`.
+      num_segments: An int32 or int64 scalar.
+      name: A name for the operation (optional).
+
+    Returns:
+      A `Tensor`. Has the same type as `data`.
+    """
+    return ops.apply_op("UnsortedSegmentSum",
+                        [convert_to_tensor(data), _int_input(segment_ids, "segment_ids"),
+                         _int_input(num_segments, "num_segments")], name=name).outputs[0]
+
+
+@ops.RegisterGradient("UnsortedSegmentSum")
+def _unsorted_segment_sum_grad(op, grad):
+    # Each entry gets its segment's gradient; entries dropped for a negative id get 0.
+    from tensorlib.ops import math_ops
+    ids = op.inputs[1]
+    gathered = gather(grad, math_ops.maximum(ids, 0))
+    kept_shape = concat([shape(ids), ones_like(shape(gathered)[rank(ids):])], 0)
+    kept = reshape(math_ops.greater_equal(ids, 0), kept_shape)
+    return math_ops.where_v2(kept, gathered, zeros_like(gathered)), None, None
+
+
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """A tensor with a new dimension of size `depth` at `axis` (default last) that holds
     `on_value` (default 1) where the index matches and `off_value` (default 0) elsewhere."""
@@ -485,9 +714,15 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                             {"axis": -1 if axis is None else int(axis)}, name=scope).outputs[0]
 
 
+ops.NotDifferentiable("OneHot")
+
+
 def _where_indices(condition, name=None):
     """The coordinates of the true elements of `condition`: int64 [num_true, rank]."""
     return ops.apply_op("Where", [convert_to_tensor(condition)], name=name or "Where").outputs[0]
+
+
+ops.NotDifferentiable("Where")
 
 
 def boolean_mask(tensor, mask, name="boolean_mask", axis=None):

@@ -7,6 +7,9 @@ def no_op(name=None):
     return ops.get_default_graph()._create_op("NoOp", [], name=name)
 
 
+ops.NotDifferentiable("NoOp")
+
+
 def group(*inputs, name=None):
     """An op that runs all of `inputs` (ops or tensors) and outputs nothing."""
     deps = []

@@ -1,6 +1,7 @@
 """Convolution and pooling ops (`tf.nn.conv2d`, `tf.nn.max_pool`, ...), NHWC only on the CPU."""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.ops import array_ops
 
 
 def _get_sequence(value, name):
@@ -113,6 +114,17 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
                         _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]
 
 
+def max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
+                       data_format="NHWC", name=None):
+    """The gradient of max_pool_grad with respect to its `grad`: `grad` (of orig_input's
+    shape) taken at the first maximum of each window of `orig_input`."""
+    orig_input = convert_to_tensor(orig_input, name="orig_input")
+    orig_output = convert_to_tensor(orig_output, dtype=orig_input.dtype, name="orig_output")
+    grad = convert_to_tensor(grad, dtype=orig_input.dtype, name="grad")
+    return ops.apply_op("MaxPoolGradGrad", [orig_input, orig_output, grad],
+                        _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]
+
+
 def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="NHWC",
                   name=None):
     """The gradient of avg_pool for an input of shape `orig_input_shape` (1-D int32): each entry
@@ -121,3 +133,73 @@ def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="
     grad = convert_to_tensor(grad, name="grad")
     return ops.apply_op("AvgPoolGrad", [orig_input_shape, grad],
                         _pool_attrs(ksize, strides, padding, data_format), name=name).outputs[0]
+
+
+# ---- gradients ----------------------------------------------------------------------------
+
+_CONV_ATTRS = ("strides", "padding", "use_cudnn_on_gpu", "data_format", "dilations")
+_POOL_ATTRS = ("ksize", "strides", "padding", "data_format")
+
+
+def _attrs_of(op, names):
+    defaults = {"use_cudnn_on_gpu": True, "data_format": "NHWC", "dilations": [1, 1, 1, 1]}
+    return {n: array_ops._attr(op, n, defaults.get(n)) for n in names}
+
+
+@ops.RegisterGradient("Conv2D")
+def _conv2d_grad(op, grad):
+    x, w = op.inputs
+    attrs = _attrs_of(op, _CONV_ATTRS)
+    return (ops.apply_op("Conv2DBackpropInput", [array_ops.shape(x), w, grad], attrs).outputs[0],
+            ops.apply_op("Conv2DBackpropFilter", [x, array_ops.shape(w), grad], attrs).outputs[0])
+
+
+@ops.RegisterGradient("Conv2DBackpropInput")
+def _conv2d_backprop_input_grad(op, grad):
+    _, w, dy = op.inputs
+    attrs = _attrs_of(op, _CONV_ATTRS)
+    return (None,
+            ops.apply_op("Conv2DBackpropFilter", [grad, array_ops.shape(w), dy], attrs).outputs[0],
+            ops.apply_op("Conv2D", [grad, w], attrs).outputs[0])
+
+
+@ops.RegisterGradient("Conv2DBackpropFilter")
+def _conv2d_backprop_filter_grad(op, grad):
+    x, _, dy = op.inputs
+    attrs = _attrs_of(op, _CONV_ATTRS)
+    return (ops.apply_op("Conv2DBackpropInput", [array_ops.shape(x), grad, dy], attrs).outputs[0],
+            None,
+            ops.apply_op("Conv2D", [x, grad], attrs).outputs[0])
+
+
+@ops.RegisterGradient("MaxPool")
+def _max_pool_grad(op, grad):
+    return ops.apply_op("MaxPoolGrad", [op.inputs[0], op.outputs[0], grad],
+                        _attrs_of(op, _POOL_ATTRS)).outputs[0]
+
+
+@ops.RegisterGradient("AvgPool")
+def _avg_pool_grad(op, grad):
+    return ops.apply_op("AvgPoolGrad", [array_ops.shape(op.inputs[0]), grad],
+                        _attrs_of(op, _POOL_ATTRS)).outputs[0]
+
+
+@ops.RegisterGradient("AvgPoolGrad")
+def _avg_pool_grad_grad(op, grad):
+    # AvgPoolGrad is linear in its gradient input, with AvgPool as its adjoint.
+    return None, ops.apply_op("AvgPool", [grad], _attrs_of(op, _POOL_ATTRS)).outputs[0]
+
+
+@ops.RegisterGradient("MaxPoolGrad")
+def _max_pool_grad_grad(op, grad):
+    # Linear in its gradient input; piecewise constant in the others (zeros, as in TF1).
+    x, y, _ = op.inputs
+    return (array_ops.zeros_like(x), array_ops.zeros_like(y),
+            ops.apply_op("MaxPoolGradGrad", [x, y, grad], _attrs_of(op, _POOL_ATTRS)).outputs[0])
+
+
+@ops.RegisterGradient("MaxPoolGradGrad")
+def _max_pool_grad_grad_grad(op, grad):
+    x, y, _ = op.inputs
+    return (array_ops.zeros_like(x), array_ops.zeros_like(y),
+            ops.apply_op("MaxPoolGrad", [x, y, grad], _attrs_of(op, _POOL_ATTRS)).outputs[0])

@@ -15,9 +15,33 @@ def _unary(op_type, features, name, attrs=None):
                         name=name).outputs[0]
 
 
+def _activation_grad(op_type, gradients, x, attrs=None):
+    """The fused gradient op `op_type` (ReluGrad, EluGrad, ...) of gradients and x."""
+    return ops.apply_op(op_type, [gradients, x], attrs).outputs[0]
+
+
+def _is_zeros(t):
+    """True when `t` is the zeros the gradient driver gives an output that has no gradient."""
+    if t.op.type != "Fill":
+        return False
+    value = t.op.inputs[1]
+    return value.op.type == "Const" and not value.op.get_attr("value").any()
+
+
 def relu(features, name=None):
     """max(features, 0) elementwise."""
     return _unary("Relu", features, name)
+
+
+@ops.RegisterGradient("Relu")
+def _relu_grad(op, grad):
+    return _activation_grad("ReluGrad", grad, op.outputs[0])
+
+
+@ops.RegisterGradient("ReluGrad")
+def _relu_grad_grad(op, grad):
+    x = op.inputs[1]
+    return _activation_grad("ReluGrad", grad, x), array_ops.zeros_like(x)
 
 
 def relu6(features, name=None):
@@ -33,6 +57,17 @@ def relu6(features, name=None):
     return _unary("Relu6", features, name)
 
 
+@ops.RegisterGradient("Relu6")
+def _relu6_grad(op, grad):
+    return _activation_grad("Relu6Grad", grad, op.outputs[0])
+
+
+@ops.RegisterGradient("Relu6Grad")
+def _relu6_grad_grad(op, grad):
+    x = op.inputs[1]
+    return _activation_grad("Relu6Grad", grad, x), array_ops.zeros_like(x)
+
+
 def elu(features, name=None):
     """Computes exponential linear: `exp(features) - 1` if < 0, `features` otherwise.
 
@@ -40,6 +75,18 @@ def elu(features, name=None):
     ](http://arxiv.org/abs/1511.07289)
     """
     return _unary("Elu", features, name)
+
+
+@ops.RegisterGradient("Elu")
+def _elu_grad(op, grad):
+    return _activation_grad("EluGrad", grad, op.outputs[0])
+
+
+@ops.RegisterGradient("EluGrad")
+def _elu_grad_grad(op, grad):
+    gradients, y = op.inputs
+    return (_activation_grad("EluGrad", grad, y),
+            math_ops.where_v2(math_ops.less(y, 0), grad * gradients, array_ops.zeros_like(y)))
 
 
 def selu(features, name=None):
@@ -50,6 +97,18 @@ def selu(features, name=None):
     See [Self-Normalizing Neural Networks](https://arxiv.org/abs/1706.02515)
     """
     return _unary("Selu", features, name)
+
+
+@ops.RegisterGradient("Selu")
+def _selu_grad(op, grad):
+    return _activation_grad("SeluGrad", grad, op.outputs[0])
+
+
+@ops.RegisterGradient("SeluGrad")
+def _selu_grad_grad(op, grad):
+    gradients, y = op.inputs
+    return (_activation_grad("SeluGrad", grad, y),
+            math_ops.where_v2(math_ops.less(y, 0), grad * gradients, array_ops.zeros_like(y)))
 
 
 def leaky_relu(features, alpha=0.2, name=None):
@@ -78,9 +137,36 @@ def leaky_relu(features, alpha=0.2, name=None):
                             name=name).outputs[0]
 
 
+@ops.RegisterGradient("LeakyRelu")
+def _leaky_relu_grad(op, grad):
+    return _activation_grad("LeakyReluGrad", grad, op.inputs[0],
+                            {"alpha": array_ops._attr(op, "alpha", 0.2)})
+
+
+@ops.RegisterGradient("LeakyReluGrad")
+def _leaky_relu_grad_grad(op, grad):
+    x = op.inputs[1]
+    return (_activation_grad("LeakyReluGrad", grad, x,
+                             {"alpha": array_ops._attr(op, "alpha", 0.2)}),
+            array_ops.zeros_like(x))
+
+
 def softplus(features, name=None):
     """Computes softplus: `log(exp(features) + 1)`, without overflow for large features."""
     return _unary("Softplus", features, name)
+
+
+@ops.RegisterGradient("Softplus")
+def _softplus_grad(op, grad):
+    return _activation_grad("SoftplusGrad", grad, op.inputs[0])
+
+
+@ops.RegisterGradient("SoftplusGrad")
+def _softplus_grad_grad(op, grad):
+    # d/dx sigmoid(x) = 1 / (exp(-x) + 2 + exp(x)).
+    gradients, x = op.inputs
+    d2x = grad * gradients / (math_ops.exp(-x) + 2.0 + math_ops.exp(x))
+    return _activation_grad("SoftplusGrad", grad, x), d2x
 
 
 def _class_axis(axis, dim):
@@ -155,6 +241,12 @@ def softmax(logits, axis=None, name=None, dim=None):
     return _softmax("Softmax", logits, axis, dim, name)
 
 
+@ops.RegisterGradient("Softmax")
+def _softmax_grad(op, grad):
+    softmax = op.outputs[0]
+    return (grad - math_ops.reduce_sum(grad * softmax, -1, keepdims=True)) * softmax
+
+
 def log_softmax(logits, axis=None, name=None, dim=None):
     """Computes log softmax activations: `logits - log(reduce_sum(exp(logits), axis))`.
 
@@ -169,6 +261,12 @@ def log_softmax(logits, axis=None, name=None, dim=None):
       A `Tensor`. Has the same type and shape as `logits`.
     """
     return _softmax("LogSoftmax", logits, axis, dim, name)
+
+
+@ops.RegisterGradient("LogSoftmax")
+def _log_softmax_grad(op, grad):
+    softmax = math_ops.exp(op.outputs[0])
+    return grad - math_ops.reduce_sum(grad, -1, keepdims=True) * softmax
 
 
 def _ensure_xent_args(name, sentinel, labels, logits):
@@ -224,6 +322,27 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
         if logits.dtype == _dtypes.float16:
             cost = math_ops.cast(cost, _dtypes.float16)
         return cost
+
+
+def _xent_backprop_grad(logits, grad_grad):
+    """The gradient reaching the logits through the backprop output (softmax - labels) of a
+    softmax cross-entropy, given that output's gradient: (I - softmax) * softmax."""
+    softmax = ops.apply_op("Softmax", [logits]).outputs[0]
+    return (grad_grad - math_ops.reduce_sum(grad_grad * softmax, -1, keepdims=True)) * softmax
+
+
+@ops.RegisterGradient("SoftmaxCrossEntropyWithLogits")
+def _softmax_cross_entropy_with_logits_grad(op, grad_loss, grad_grad):
+    # The loss's gradient is its backprop output; second derivatives go through the softmax.
+    # (TF1 leaves out the backprop output's dependence on the labels: -grad_grad.)
+    logits = op.inputs[0]
+    loss_grad = array_ops.expand_dims(grad_loss, -1)
+    logits_grad = loss_grad * op.outputs[1]
+    labels_grad = loss_grad * -log_softmax(logits)
+    if not _is_zeros(grad_grad):
+        logits_grad += _xent_backprop_grad(logits, grad_grad)
+        labels_grad -= grad_grad
+    return logits_grad, labels_grad
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
@@ -302,6 +421,15 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         return cost
 
 
+@ops.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_cross_entropy_with_logits_grad(op, grad_loss, grad_grad):
+    # TF1 refuses second derivatives here; they go through the softmax as for the dense op.
+    logits_grad = array_ops.expand_dims(grad_loss, -1) * op.outputs[1]
+    if not _is_zeros(grad_grad):
+        logits_grad += _xent_backprop_grad(op.inputs[0], grad_grad)
+    return logits_grad, None
+
+
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     """Computes sigmoid cross entropy given `logits`.
 
@@ -374,6 +502,21 @@ def bias_add(value, bias, data_format=None, name=None):
                             name=name).outputs[0]
 
 
+@ops.RegisterGradient("BiasAdd")
+def _bias_add_grad(op, grad):
+    data_format = array_ops._attr(op, "data_format", "NHWC")
+    return grad, ops.apply_op("BiasAddGrad", [grad], {"data_format": data_format}).outputs[0]
+
+
+@ops.RegisterGradient("BiasAddGrad")
+def _bias_add_grad_grad(op, grad):
+    # grad broadcast along the bias axis of out_backprop: BiasAdd onto zeros.
+    x = op.inputs[0]
+    data_format = array_ops._attr(op, "data_format", "NHWC")
+    return ops.apply_op("BiasAdd", [array_ops.zeros_like(x), grad],
+                        {"data_format": data_format}).outputs[0]
+
+
 def l2_loss(t, name=None):
     """L2 Loss.
 
@@ -390,6 +533,11 @@ def l2_loss(t, name=None):
       A scalar `Tensor`. Has the same type as `t`.
     """
     return ops.apply_op("L2Loss", [convert_to_tensor(t, name="t")], name=name).outputs[0]
+
+
+@ops.RegisterGradient("L2Loss")
+def _l2_loss_grad(op, grad):
+    return op.inputs[0] * grad
 
 
 def _noise_shape(x, noise_shape):

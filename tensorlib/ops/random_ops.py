@@ -82,3 +82,11 @@ def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
         output_dtype = _dtypes.as_dtype(output_dtype or _dtypes.int64)
         attrs = dict(_seed_attrs(seed), output_dtype=output_dtype.as_datatype_enum)
         return ops.apply_op("Multinomial", [logits, num_samples], attrs, name=scope).outputs[0]
+
+
+ops.NotDifferentiable("RandomStandardNormal")
+ops.NotDifferentiable("RandomUniform")
+ops.NotDifferentiable("TruncatedNormal")
+ops.NotDifferentiable("RandomUniformInt")
+ops.NotDifferentiable("RandomShuffle")
+ops.NotDifferentiable("Multinomial")

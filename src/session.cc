@@ -196,7 +196,15 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
         stack.push_back(node.inputs[i].node);
       }
     }
-    for (int32_t c : node.control_inputs) stack.push_back(c);
+    // A control input whose every output is fed has, in effect, run already.
+    for (int32_t c : node.control_inputs) {
+      const size_t outputs = graph.node(c).output_dtypes.size();
+      bool all_fed = outputs > 0;
+      for (size_t o = 0; o < outputs && all_fed; ++o) {
+        all_fed = is_fed(Endpoint{c, static_cast<int32_t>(o)});
+      }
+      if (!all_fed) stack.push_back(c);
+    }
   }
 
   // Ids are a topological order, so needed nodes in id order are a valid schedule.
@@ -217,7 +225,14 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     step.node = &node;
     step.kernel = kernel;
     step.first_output = first_slot[id];
+    // Output shapes are taken as known only when every input's shape is too: an input
+    // known only partly could arrive in a shape that the op must reject at run time.
     step.static_shapes = !node.op->sets_own_outputs();
+    for (size_t i = 0; i < node.inputs.size() && step.static_shapes; ++i) {
+      const Endpoint& e = node.inputs[i];
+      step.static_shapes = node.op->is_ref_input(static_cast<int>(i)) ||
+                           graph.node(e.node).output_shapes[e.index].is_fully_defined();
+    }
     for (size_t o = 0; o < node.output_shapes.size(); ++o) {
       const Shape& s = node.output_shapes[o];
       step.static_shapes &= s.is_fully_defined();

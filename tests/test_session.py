@@ -193,3 +193,23 @@ def test_feeding_an_intermediate_tensor_cuts_the_graph():
     with tf.Session() as sess:
         assert sess.run(out, {mid: [1.0, 2.0]}).tolist() == [2.0, 3.0]
         assert sess.run(out, {p: [1.0, 2.0]}).tolist() == [3.0, 5.0]
+
+
+def test_partly_known_inputs_are_checked_even_when_the_output_shape_is_known():
+    x = tf.placeholder(tf.float32, [None])
+    y = x + tf.ones([3])            # static output shape (3,), input only partly known
+    assert y.shape.as_list() == [3]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y, {x: np.zeros(3, np.float32)}), np.ones(3))
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(y, {x: np.zeros(4, np.float32)})
+
+
+def test_a_control_dependency_on_a_fed_placeholder_is_satisfied_by_the_feed():
+    x = tf.placeholder(tf.float32, [2])
+    with tf.control_dependencies([x.op]):
+        y = tf.constant([1.0, 2.0]) * 2.0
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y, {x: np.zeros(2, np.float32)}), [2.0, 4.0])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must feed"):
+            sess.run(y)

@@ -9,7 +9,9 @@
 """
 __version__ = "0.1.0"
 
-from tensorlib import config, dtypes, errors, nn  # noqa: F401
+from tensorlib import (  # noqa: F401
+    config, dtypes, errors, initializers, layers, nn, summary, train,
+)
 from tensorlib.client.session import (  # noqa: F401
     ConfigProto, GPUOptions, InteractiveSession, Session, get_default_session,
 )
@@ -25,14 +27,19 @@ from tensorlib.framework.ops import (  # noqa: F401
 from tensorlib.framework.random_seed import set_random_seed  # noqa: F401
 from tensorlib.framework.tensor_shape import Dimension, TensorShape  # noqa: F401
 from tensorlib.ops.array_ops import (  # noqa: F401
-    boolean_mask, concat, expand_dims, eye, fill, gather, identity, lin_space, linspace,
-    newaxis, one_hot, ones, ones_like, pad, placeholder, placeholder_with_default, range, rank,
-    reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack, stop_gradient,
-    strided_slice, tile, transpose, unstack, zeros, zeros_like,
+    boolean_mask, broadcast_to, concat, expand_dims, eye, fill, gather, identity, lin_space,
+    linspace, newaxis, one_hot, ones, ones_like, pad, placeholder, placeholder_with_default,
+    range, rank, reshape, reverse, reverse_v2, shape, size, slice, split, squeeze, stack,
+    stop_gradient, strided_slice, tile, transpose, unsorted_segment_sum, unstack, zeros,
+    zeros_like,
 )
-from tensorlib.ops.array_ops import broadcast_to, unsorted_segment_sum  # noqa: F401
 from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
 from tensorlib.ops.gradients_impl import gradients, hessians  # noqa: F401
+from tensorlib.ops.init_ops import (  # noqa: F401
+    constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
+    ones_initializer, random_normal_initializer, random_uniform_initializer,
+    truncated_normal_initializer, variance_scaling_initializer, zeros_initializer,
+)
 from tensorlib.ops.math_ops import (  # noqa: F401
     abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum,
     divide, einsum, equal, exp, floor, floor_div, floordiv, floormod, greater, greater_equal,
@@ -45,23 +52,13 @@ from tensorlib.ops.math_ops import (  # noqa: F401
 from tensorlib.ops.random_ops import (  # noqa: F401
     multinomial, random_normal, random_shuffle, random_uniform, truncated_normal,
 )
-from tensorlib.ops.variables import (  # noqa: F401
-    Variable, global_variables, global_variables_initializer, initialize_all_variables,
-    trainable_variables, variables_initializer,
-)
-# Variables, variable scopes, initializers and layers.
-from tensorlib import initializers, layers  # noqa: F401
-from tensorlib.ops.init_ops import (  # noqa: F401
-    constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
-    ones_initializer, random_normal_initializer, random_uniform_initializer,
-    truncated_normal_initializer, variance_scaling_initializer, zeros_initializer,
-)
 from tensorlib.ops.variable_scope import (  # noqa: F401
     AUTO_REUSE, VariableScope, get_local_variable, get_variable, get_variable_scope,
     no_regularizer, variable_scope,
 )
 from tensorlib.ops.variables import (  # noqa: F401
-    assign, assign_add, assign_sub, initialize_local_variables, is_variable_initialized,
+    Variable, assign, assign_add, assign_sub, global_variables, global_variables_initializer,
+    initialize_all_variables, initialize_local_variables, is_variable_initialized,
     local_variables, local_variables_initializer, model_variables, moving_average_variables,
+    trainable_variables, variables_initializer,
 )
-from tensorlib import summary, train  # noqa: F401

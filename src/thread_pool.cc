@@ -1,12 +1,37 @@
 #include "tensorlib/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace tl {
 namespace {
 
 // True on pool workers: a parallel_for issued from inside a job runs inline.
 thread_local bool t_in_worker = false;
+
+// How long an idle worker, or a caller waiting for its job's end, spins before sleeping.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// Spins until done() or kSpin has passed; returns done().
+template <typename Done>
+bool spin_until(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return done();
+  }
+}
 
 }  // namespace
 
@@ -47,16 +72,17 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
   const int64_t num_chunks = std::min<int64_t>(max_chunks, int64_t{threads} * 4);
 
   std::lock_guard<std::mutex> submit(submit_mutex_);
+  call_ = call;
+  fn_ = fn;
+  n_ = n;
+  chunk_ = (n + num_chunks - 1) / num_chunks;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  pending_.store(threads - 1, std::memory_order_relaxed);
   {
+    // Under the mutex, so that a worker about to sleep either sees the new job or is woken.
     std::lock_guard<std::mutex> lock(mutex_);
-    call_ = call;
-    fn_ = fn;
-    n_ = n;
-    chunk_ = (n + num_chunks - 1) / num_chunks;
-    job_threads_ = threads;
-    next_chunk_.store(0, std::memory_order_relaxed);
-    pending_.store(threads - 1, std::memory_order_relaxed);
-    ++generation_;
+    const uint64_t job = (job_word_.load(std::memory_order_relaxed) >> 16) + 1;
+    job_word_.store(job << 16 | static_cast<uint64_t>(threads), std::memory_order_release);
   }
   wake_.notify_all();
   // NOTE: while the caller works on the job it counts as a worker, so a parallel_for nested
@@ -64,8 +90,10 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
   t_in_worker = true;
   work_on_job();
   t_in_worker = false;
+  auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(finished)) return;
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  done_.wait(lock, finished);
 }
 
 void ThreadPool::work_on_job() {
@@ -79,15 +107,20 @@ void ThreadPool::work_on_job() {
 
 void ThreadPool::worker_loop(int index) {
   t_in_worker = true;
-  uint64_t seen = 0;
+  uint64_t seen = 0;  // the last job number handled
   for (;;) {
-    {
+    uint64_t word = 0;
+    auto next_job = [&] {
+      word = job_word_.load(std::memory_order_acquire);
+      return stopping_.load(std::memory_order_relaxed) || (word >> 16) != seen;
+    };
+    if (!spin_until(next_job)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      if (index + 1 >= job_threads_) continue;  // not needed for this job
+      wake_.wait(lock, next_job);
     }
+    if (stopping_.load(std::memory_order_relaxed)) return;
+    seen = word >> 16;
+    if (index + 1 >= static_cast<int>(word & 0xffff)) continue;  // not needed for this job
     work_on_job();
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -1,7 +1,8 @@
 // A persistent pool of worker threads for intra-op parallelism.
 //
-// Workers are started once and sleep between jobs; kernels split their loops with
-// parallel_for, which runs small jobs inline on the caller without waking anyone.
+// Workers are started once; between jobs they spin a little (the jobs of one graph run follow
+// each other within microseconds) and then sleep. Kernels split their loops with parallel_for,
+// which runs small jobs inline on the caller without waking anyone.
 //
 //   pool.parallel_for(n, /*grain=*/4096, threads, [&](int64_t begin, int64_t end) {
 //     for (int64_t i = begin; i < end; ++i) y[i] = x[i] * 2;
@@ -46,18 +47,19 @@ class ThreadPool {
   void work_on_job();
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;        // guards the job fields below and serialises callers
-  std::mutex submit_mutex_;
+  std::mutex mutex_;        // pairs with the condition variables
+  std::mutex submit_mutex_;  // serialises callers
   std::condition_variable wake_;
   std::condition_variable done_;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  // Job number << 16 | threads it uses: published (release) after the job fields below, so a
+  // worker that reads it (acquire) sees the job whole.
+  std::atomic<uint64_t> job_word_{0};
+  std::atomic<bool> stopping_{false};
   // The current job.
   Trampoline call_ = nullptr;
   void* fn_ = nullptr;
   int64_t n_ = 0;
   int64_t chunk_ = 0;
-  int job_threads_ = 0;
   std::atomic<int64_t> next_chunk_{0};
   std::atomic<int> pending_{0};
 };

@@ -104,6 +104,7 @@ struct GenericKernel {
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
+  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
     T acc[kMr][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
@@ -179,6 +180,42 @@ TL_TARGET_AVX2 void pack6_rows(const float* src, int64_t rs, int64_t kc, float* 
   }
 }
 
+// Transposes the 8x8 block of floats in r[0..7] (r[i] = row i) in place: r[j] = column j.
+TL_TARGET_AVX2 inline void transpose8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// Packs a 16-row sliver of float rows (row r at src + r * rs, kc values) p-major: sixteen
+// values per p, through 8x8 transposes (op(B) with contiguous rows: a transposed B).
+TL_TARGET_AVX2 void pack16_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
+  int64_t q = 0;
+  for (; q + 8 <= kc; q += 8, dst += 128) {
+    for (int half = 0; half < 2; ++half) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (half * 8 + i) * rs + q);
+      transpose8x8(r);
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + j * 16 + half * 8, r[j]);
+    }
+  }
+  for (; q < kc; ++q, dst += 16) {
+    for (int r = 0; r < 16; ++r) dst[r] = src[r * rs + q];
+  }
+}
+
 // 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
 // broadcast fill 15 of the 16 ymm registers.
 template <typename T>
@@ -200,6 +237,20 @@ struct Avx2Kernel {
       }
     }
     pack<kMr>(a, rows, kc, dst);
+  }
+  // Likewise op(B) with contiguous rows (a transposed B), 16 at a time.
+  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (b.ps == 1) {
+        const int64_t full = rows / kNr * kNr;
+        for (int64_t r0 = 0; r0 < full; r0 += kNr, dst += kNr * kc) {
+          pack16_rows(b.p + r0 * b.rs, b.rs, kc, dst);
+        }
+        pack<kNr>(View<T>{b.p + full * b.rs, b.rs, b.ps}, rows - full, kc, dst);
+        return;
+      }
+    }
+    pack<kNr>(b, rows, kc, dst);
   }
   TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
                                  bool overwrite) {
@@ -307,6 +358,7 @@ struct TileKernel {
   static constexpr int kMr = kRows;
   static constexpr int kNr = 2 * Vec::kLanes;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
+  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
     constexpr int kL = Vec::kLanes;
     V acc[kMr][2];
@@ -452,7 +504,7 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t j0 = g * slivers / groups * kNr;
         const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
-        pack<kNr>(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
+        K::pack_b(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
         macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0);
       }
     }
@@ -493,7 +545,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
       ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
                        [&](int64_t s0, int64_t s1) {
         const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
-        pack<kNr>(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);
+        K::pack_b(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);
       });
       ctx.parallel_for(tasks, std::max<int64_t>(1, kTaskMadds / task_madds),
                        [&](int64_t t0, int64_t t1) {

@@ -224,33 +224,28 @@ struct Avx2Kernel {
   using V = typename Vec::V;
   static constexpr int kMr = 6;
   static constexpr int kNr = 2 * Vec::kLanes;
-  // Row-major float A (each row of a sliver contiguous) goes through 8x8 transposes.
+  // Float slivers whose rows are contiguous (a row-major A, a transposed B) go through 8x8
+  // transposes.
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (a.ps == 1) {
-        const int64_t full = rows / kMr * kMr;
-        for (int64_t r0 = 0; r0 < full; r0 += kMr, dst += kMr * kc) {
-          pack6_rows(a.p + r0 * a.rs, a.rs, kc, dst);
-        }
-        pack<kMr>(View<T>{a.p + full * a.rs, a.rs, a.ps}, rows - full, kc, dst);
-        return;
-      }
-    }
-    pack<kMr>(a, rows, kc, dst);
+    pack_slivers<kMr>(a, rows, kc, dst, pack6_rows);
   }
-  // Likewise op(B) with contiguous rows (a transposed B), 16 at a time.
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
+    pack_slivers<kNr>(b, rows, kc, dst, pack16_rows);
+  }
+  template <int kWidth>
+  static void pack_slivers(View<T> x, int64_t rows, int64_t kc, T* dst,
+                           void (*pack_rows)(const float*, int64_t, int64_t, float*)) {
     if constexpr (std::is_same_v<T, float>) {
-      if (b.ps == 1) {
-        const int64_t full = rows / kNr * kNr;
-        for (int64_t r0 = 0; r0 < full; r0 += kNr, dst += kNr * kc) {
-          pack16_rows(b.p + r0 * b.rs, b.rs, kc, dst);
+      if (x.ps == 1) {
+        const int64_t full = rows / kWidth * kWidth;
+        for (int64_t r0 = 0; r0 < full; r0 += kWidth, dst += kWidth * kc) {
+          pack_rows(x.p + r0 * x.rs, x.rs, kc, dst);
         }
-        pack<kNr>(View<T>{b.p + full * b.rs, b.rs, b.ps}, rows - full, kc, dst);
+        pack<kWidth>(View<T>{x.p + full * x.rs, x.rs, x.ps}, rows - full, kc, dst);
         return;
       }
     }
-    pack<kNr>(b, rows, kc, dst);
+    pack<kWidth>(x, rows, kc, dst);
   }
   TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
                                  bool overwrite) {

@@ -176,7 +176,8 @@ def test_restore_in_a_fresh_process(tmp_path):
         sess.run(tf.global_variables_initializer())
         tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"), global_step=1)
         expected = f"{sess.run(w).tolist()!r} {sess.run(b).tolist()!r}"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # The tensorlib this test runs (installed, or built in place), not the bare source tree.
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(tf.__file__).parent.parent))
     out = subprocess.run([sys.executable, "-c", RESTORE_SCRIPT, str(tmp_path)], env=env,
                          capture_output=True, text=True, cwd="/", timeout=60)
     assert out.returncode == 0, out.stderr

@@ -12,7 +12,6 @@ import pytest
 import tensorlib as tf
 from tensorlib.train import saver as saver_module
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 VALUES = {
     "w": np.arange(12, dtype=np.float32).reshape(3, 4) / 7,

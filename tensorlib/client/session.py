@@ -57,7 +57,7 @@ def _run_using_default(element, feed_dict, session, what):
                          "registered. Use `with sess.as_default()` or pass an explicit session "
                          f"to `{what}`")
     if session.graph is not element.graph:
-        raise ValueError(f"Cannot use the given session to evaluate tensor: the tensor's graph "
+        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
                          "is different from the session's graph.")
     return session.run(element, feed_dict)
 

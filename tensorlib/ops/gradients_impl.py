@@ -6,7 +6,6 @@ registered for each op type (framework/ops.py: RegisterGradient; the rules live 
 wrappers). Rules of broadcasting ops return gradients in the broadcast shape; the driver sums
 them down to each input's shape, here and only here.
 """
-from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.ops import array_ops

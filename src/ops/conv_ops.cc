@@ -94,21 +94,34 @@ Status make_geom(const AttrMap& attrs, const std::string& op, const Shape& input
                               &g->out_w, &g->pad_left);
 }
 
-// Calls fn(input offset or -1 for padding, column of P, length) over the runs of output pixel
-// `row`'s patch, in P's column order. Without dilation along w, a window row's taps are one
+// An output pixel (a row of P), stepped through in row order without divisions.
+struct Pixel {
+  int64_t n, oh, ow;
+  Pixel(const ConvGeom& g, int64_t row)
+      : n(row / (g.out_w * g.out_h)), oh(row / g.out_w % g.out_h), ow(row % g.out_w) {}
+  void next(const ConvGeom& g) {
+    if (++ow < g.out_w) return;
+    ow = 0;
+    if (++oh < g.out_h) return;
+    oh = 0;
+    ++n;
+  }
+};
+
+// Calls fn(input offset or -1 for padding, column of P, length) over the runs of pixel px's
+// patch, in P's column order. Without dilation along w, a window row's taps are one
 // contiguous run of the input (clipped by the padding).
 template <typename F>
-void for_each_run(const ConvGeom& g, int64_t row, F fn) {
-  const int64_t ow = row % g.out_w, oh = row / g.out_w % g.out_h, n = row / (g.out_w * g.out_h);
+void for_each_run(const ConvGeom& g, const Pixel& px, F fn) {
   const int64_t c = g.in_c, window_row = g.filter_w * c;
-  const int64_t iw0 = ow * g.stride_w - g.pad_left;
+  const int64_t iw0 = px.ow * g.stride_w - g.pad_left;
   for (int64_t kh = 0, col = 0; kh < g.filter_h; ++kh, col += window_row) {
-    const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+    const int64_t ih = px.oh * g.stride_h - g.pad_top + kh * g.dilation_h;
     if (ih < 0 || ih >= g.in_h) {
       fn(-1, col, window_row);
       continue;
     }
-    const int64_t pixel0 = (n * g.in_h + ih) * g.in_w;
+    const int64_t pixel0 = (px.n * g.in_h + ih) * g.in_w;
     if (g.dilation_w == 1) {
       const int64_t lo = std::clamp<int64_t>(-iw0, 0, g.filter_w);
       const int64_t hi = std::clamp<int64_t>(g.in_w - iw0, lo, g.filter_w);
@@ -124,18 +137,77 @@ void for_each_run(const ConvGeom& g, int64_t row, F fn) {
   }
 }
 
+// Runs this short (a few taps of a few channels, as in a first layer) are copied inline: a
+// library call per run would cost more than the copy.
+constexpr int64_t kShortRun = 16;
+
+// dst[0, len) = src[0, len), or 0 when src is null.
+template <typename T>
+inline void copy_run(T* dst, const T* src, int64_t len) {
+  if (len <= kShortRun) {
+    // NOTE: a fixed trip count, so that the compiler unrolls it instead of calling memcpy.
+    for (int64_t i = 0; i < kShortRun; ++i) {
+      if (i < len) dst[i] = src ? src[i] : T(0);
+    }
+  } else if (src) {
+    std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(T));
+  } else {
+    std::fill(dst, dst + len, T(0));
+  }
+}
+
+// im2col for few input channels (runs of a few values): a stretch of pixels of one output row
+// at a time, tap by tap, so that the loop over pixels carries no per-run bookkeeping.
+template <typename T>
+void im2col_few_channels(const ConvGeom& g, const T* input, int64_t r0, int64_t rows, T* col) {
+  const int64_t k = g.patch(), c = g.in_c;
+  Pixel px(g, r0);
+  for (int64_t r = 0; r < rows;) {
+    const int64_t count = std::min(rows - r, g.out_w - px.ow);  // pixels left in this row
+    T* dst = col + r * k;
+    for (int64_t kh = 0; kh < g.filter_h; ++kh) {
+      const int64_t ih = px.oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+      const int64_t row_start = (px.n * g.in_h + ih) * g.in_w;  // pixel index of (n, ih, 0)
+      const bool row_inside = ih >= 0 && ih < g.in_h;
+      for (int64_t kw = 0; kw < g.filter_w; ++kw) {
+        T* out = dst + (kh * g.filter_w + kw) * c;
+        // Pixels [lo, hi) of the stretch read inside the input row; the others read padding.
+        const int64_t iw0 = px.ow * g.stride_w - g.pad_left + kw * g.dilation_w;
+        const int64_t sw = g.stride_w;
+        int64_t lo = 0, hi = 0;
+        if (row_inside) {
+          lo = std::min(count, iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw);
+          hi = std::clamp<int64_t>(g.in_w > iw0 ? (g.in_w - iw0 + sw - 1) / sw : 0, lo, count);
+        }
+        for (int64_t i = 0; i < lo; ++i) std::fill(out + i * k, out + i * k + c, T(0));
+        // Only pixels in [lo, hi) are read, so only valid offsets are formed into pointers.
+        const int64_t first = (row_start + iw0) * c;
+        if (c == 1) {
+          for (int64_t i = lo; i < hi; ++i) out[i * k] = input[first + i * sw];
+        } else {
+          for (int64_t i = lo; i < hi; ++i) {
+            const T* src = input + first + i * sw * c;
+            for (int64_t ci = 0; ci < c; ++ci) out[i * k + ci] = src[ci];
+          }
+        }
+        for (int64_t i = hi; i < count; ++i) std::fill(out + i * k, out + i * k + c, T(0));
+      }
+    }
+    r += count;
+    for (int64_t i = 0; i < count; ++i) px.next(g);
+  }
+}
+
 // Rows [r0, r0 + rows) of P into col (rows x patch, row-major).
 template <typename T>
 void im2col(const ConvGeom& g, const T* input, int64_t r0, int64_t rows, T* col) {
+  if (g.filter_w * g.in_c <= kShortRun) return im2col_few_channels(g, input, r0, rows, col);
   const int64_t k = g.patch();
-  for (int64_t r = 0; r < rows; ++r) {
+  Pixel px(g, r0);
+  for (int64_t r = 0; r < rows; ++r, px.next(g)) {
     T* dst = col + r * k;
-    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
-      if (in < 0) {
-        std::fill(dst + c, dst + c + len, T(0));
-      } else {
-        std::memcpy(dst + c, input + in, len * sizeof(T));
-      }
+    for_each_run(g, px, [&](int64_t in, int64_t c, int64_t len) {
+      copy_run(dst + c, in < 0 ? nullptr : input + in, len);
     });
   }
 }
@@ -144,9 +216,10 @@ void im2col(const ConvGeom& g, const T* input, int64_t r0, int64_t rows, T* col)
 template <typename T>
 void col2im_add(const ConvGeom& g, const T* col, int64_t r0, int64_t rows, T* input) {
   const int64_t k = g.patch();
-  for (int64_t r = 0; r < rows; ++r) {
+  Pixel px(g, r0);
+  for (int64_t r = 0; r < rows; ++r, px.next(g)) {
     const T* src = col + r * k;
-    for_each_run(g, r0 + r, [&](int64_t in, int64_t c, int64_t len) {
+    for_each_run(g, px, [&](int64_t in, int64_t c, int64_t len) {
       if (in < 0) return;
       T* dst = input + in;
       for (int64_t i = 0; i < len; ++i) dst[i] += src[c + i];

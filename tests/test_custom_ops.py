@@ -13,6 +13,7 @@ import tensorlib as tf
 from cpp_build import cmake_build, compile_cpp, needs_cmake
 from op_testing import check_gradient
 from tensorlib import _core
+from tensorlib.framework import load_library
 
 pytestmark = needs_cmake
 
@@ -232,6 +233,12 @@ def test_loading_again_returns_the_same_module(built, example, tmp_path):
 def test_op_library_shares_the_package_core_library(example):
     cores = {line.split()[-1] for line in open("/proc/self/maps") if "libtensorlib.so" in line}
     assert cores == {str(pathlib.Path(tf.get_lib(), "libtensorlib.so").resolve())}
+
+
+@pytest.mark.parametrize("op_type,name", [("ZeroOut", "zero_out"), ("Conv2D", "conv2d"),
+                                          ("LRNGrad", "lrn_grad"), ("BiasAddV2", "bias_add_v2")])
+def test_functions_are_named_like_tf_op_wrappers(op_type, name):
+    assert load_library._snake_case(op_type) == name
 
 
 def test_generated_functions_follow_the_op_declarations(built, rng):

@@ -69,9 +69,17 @@ def _make_module(path, op_types):
 
 
 def _snake_case(op_type):
-    """TF's function name for an op type: "ZeroOut" -> "zero_out", "Conv2D" -> "conv2d"."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", op_type)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    """TF's function name for an op type: "ZeroOut" -> "zero_out", "Conv2D" -> "conv2d",
+    "LRNGrad" -> "lrn_grad": an underscore before each capital that follows a lower-case
+    letter or starts a lower-case word."""
+    out = []
+    for i, c in enumerate(op_type):
+        after_lower = i > 0 and op_type[i - 1].islower()
+        starts_word = 0 < i < len(op_type) - 1 and op_type[i + 1].islower()
+        if c.isupper() and op_type[i - 1:i] != "_" and (after_lower or starts_word):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
 
 
 def _parameter_name(name, taken):
@@ -118,7 +126,8 @@ def _make_wrapper(op_type, op_def, module_name):
         return op.outputs[0] if op.outputs else op
 
     wrapper.__signature__ = signature
-    wrapper.__name__ = wrapper.__qualname__ = _snake_case(op_type)
+    name = _snake_case(op_type)
+    wrapper.__name__ = wrapper.__qualname__ = name + "_" if keyword.iskeyword(name) else name
     wrapper.__module__ = module_name
     wrapper.__doc__ = _docstring(op_type, op_def, inputs, attrs)
     return wrapper

@@ -1,6 +1,7 @@
 #include "tensorlib/op_library.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -19,7 +20,7 @@ struct LoadedLibrary {
   std::vector<std::string> ops;
 };
 
-using AbiVersionFn = int (*)();
+using AbiFn = int (*)();
 using DeclareOpsFn = void (*)(OpLibraryBuilder&);
 
 std::mutex& loader_mutex() {
@@ -33,9 +34,18 @@ std::vector<LoadedLibrary>& loaded_libraries() {
   return *libraries;
 }
 
-std::string resolved(const std::string& path) {
+// The file behind `handle` (where the loader found a bare name), symbolic links resolved.
+std::string library_file(void* handle, const std::string& path) {
+  struct link_map* map = nullptr;
+  const bool known = dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name &&
+                     map->l_name[0] != '\0';
   char buffer[PATH_MAX];
-  return realpath(path.c_str(), buffer) ? std::string(buffer) : path;
+  return realpath(known ? map->l_name : path.c_str(), buffer) ? std::string(buffer) : path;
+}
+
+std::string describe_abi(int abi) {
+  return "op library ABI version " + std::to_string(abi / 2) + " with _GLIBCXX_USE_CXX11_ABI=" +
+         std::to_string(abi % 2);
 }
 
 // Who registered op `name`, for error messages; the caller holds loader_mutex().
@@ -51,17 +61,15 @@ std::string owner_of(const std::string& name) {
 // Reads the library's declarations and registers them; the caller closes `handle` on failure.
 Status register_library(void* handle, const std::string& path, std::vector<std::string>* names) {
   const std::string what = "op library '" + path + "'";
-  auto abi_version =
-      reinterpret_cast<AbiVersionFn>(dlsym(handle, "tensorlib_op_library_abi_version"));
+  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "tensorlib_op_library_abi"));
   auto declare_ops = reinterpret_cast<DeclareOpsFn>(dlsym(handle, "tensorlib_declare_ops"));
-  if (!abi_version || !declare_ops) {
+  if (!abi || !declare_ops) {
     return invalid_argument("'" + path + "' is not a tensorlib op library: it exports no "
                             "tensorlib_declare_ops entry point (declare its ops in TL_OP_LIBRARY)");
   }
-  if (abi_version() != TL_OP_LIBRARY_ABI_VERSION) {
-    return invalid_argument(what + " was built for op library ABI version " +
-                            std::to_string(abi_version()) + ", but this tensorlib has version " +
-                            std::to_string(TL_OP_LIBRARY_ABI_VERSION) +
+  if (abi() != op_library_abi()) {
+    return invalid_argument(what + " was built for " + describe_abi(abi()) +
+                            ", but this tensorlib has " + describe_abi(op_library_abi()) +
                             ": rebuild it against this tensorlib");
   }
   OpLibraryBuilder builder;
@@ -120,7 +128,7 @@ Status load_op_library(const std::string& path, std::vector<std::string>* op_nam
       return Status::OK();
     }
   }
-  const std::string full_path = resolved(path);
+  const std::string full_path = library_file(handle, path);
   Status s = register_library(handle, full_path, &names);
   if (!s.ok()) {
     dlclose(handle);  // none of its code is referenced: nothing was registered

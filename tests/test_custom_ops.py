@@ -3,8 +3,10 @@ tf.load_op_library, run from Python and C++, differentiated by a Python rule; an
 loading libraries that are not what they should be."""
 import importlib.util
 import inspect
+import os
 import pathlib
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -101,8 +103,8 @@ TL_OP_LIBRARY(lib) { lib.add(op("ClipByNormPerRow")); }
 #elif defined(TWICE)
 TL_OP_LIBRARY(lib) { lib.add(op("TwiceForTest")).add(op("TwiceForTest")); }
 #elif defined(OTHER_ABI)
-extern "C" TL_OP_LIBRARY_EXPORT int tensorlib_op_library_abi_version() {
-  return TL_OP_LIBRARY_ABI_VERSION + 1;
+extern "C" TL_OP_LIBRARY_EXPORT int tensorlib_op_library_abi() {
+  return tl::op_library_abi() + 2;  // the next version
 }
 extern "C" TL_OP_LIBRARY_EXPORT void tensorlib_declare_ops(tl::OpLibraryBuilder& lib) {
   lib.add(op("OtherAbiForTest"));
@@ -230,6 +232,16 @@ def test_loading_again_returns_the_same_module(built, example, tmp_path):
     assert _core.op_library_of("Relu") == ""
 
 
+def test_bare_library_name_is_found_on_the_loader_search_path(built):
+    code = ("import tensorlib as tf; from tensorlib import _core; "
+            "tf.load_op_library('libclip_by_norm_per_row.so'); "
+            "print(_core.op_library_of('ClipByNormPerRow'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "LD_LIBRARY_PATH": str(built["example"])}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str((built["example"] / "libclip_by_norm_per_row.so").resolve())
+
+
 def test_op_library_shares_the_package_core_library(example):
     cores = {line.split()[-1] for line in open("/proc/self/maps") if "libtensorlib.so" in line}
     assert cores == {str(pathlib.Path(tf.get_lib(), "libtensorlib.so").resolve())}
@@ -296,7 +308,7 @@ def test_files_that_are_not_op_libraries_are_refused(built, tmp_path):
         tf.load_op_library(text)
     with pytest.raises(tf.errors.InvalidArgumentError, match="declares no ops"):
         tf.load_op_library(built["NO_OPS"])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="ABI version"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="built for op library ABI version"):
         tf.load_op_library(built["OTHER_ABI"])
 
 

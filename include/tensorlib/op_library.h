@@ -39,11 +39,21 @@
 #include "tensorlib/status.h"
 
 // The layout of the classes a library shares with tensorlib (OpDef, the contexts, Tensor, ...).
-// A library records the value it was built with, and a tensorlib with another value refuses it.
 // NOTE: bump it whenever a public class used by kernels or shape functions changes layout.
 #define TL_OP_LIBRARY_ABI_VERSION 1
 
+// libstdc++'s std::string layout (_GLIBCXX_USE_CXX11_ABI): a library must use tensorlib's.
+#if defined(_GLIBCXX_USE_CXX11_ABI)
+#define TL_CXX11_STRING_ABI _GLIBCXX_USE_CXX11_ABI
+#else
+#define TL_CXX11_STRING_ABI 0
+#endif
+
 namespace tl {
+
+// What a library records of its build, and a tensorlib built otherwise refuses: the version
+// above and the std::string layout.
+constexpr int op_library_abi() { return TL_OP_LIBRARY_ABI_VERSION * 2 + TL_CXX11_STRING_ABI; }
 
 // What a library's entry point fills in: the declarations of its ops.
 class OpLibraryBuilder {
@@ -61,7 +71,7 @@ class OpLibraryBuilder {
 // names of the ops the library declares. Loading the same library again changes nothing and
 // gives the same names. Fails with kNotFound when there is no such file, kAlreadyExists when an
 // op name is taken, kInvalidArgument when the file is no tensorlib op library (or one built
-// for another ABI version, or one that declares no ops).
+// for another op_library_abi(), or one that declares no ops).
 Status load_op_library(const std::string& path, std::vector<std::string>* op_names);
 
 // The path of the op library that declared op `op`, or "" for tensorlib's own ops (and for
@@ -75,7 +85,7 @@ std::string op_library_of(const std::string& op);
 
 // Opens the body of a library's entry point; `builder` names its OpLibraryBuilder.
 #define TL_OP_LIBRARY(builder)                                                     \
-  extern "C" TL_OP_LIBRARY_EXPORT int tensorlib_op_library_abi_version() {         \
-    return TL_OP_LIBRARY_ABI_VERSION;                                              \
+  extern "C" TL_OP_LIBRARY_EXPORT int tensorlib_op_library_abi() {                 \
+    return ::tl::op_library_abi();                                                 \
   }                                                                                \
   extern "C" TL_OP_LIBRARY_EXPORT void tensorlib_declare_ops(::tl::OpLibraryBuilder& builder)

@@ -17,7 +17,7 @@ from libtensorlib cimport (
     AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpInfo, OpRegistry,
     Session as CSession, SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor,
     crc32c_extend, kMaxRank, load_op_library as c_load_op_library, make_shape, num_outputs,
-    op_attr_types as c_op_attr_types, op_has_kernel, op_info as c_op_info,
+    op_attr_types as c_op_attr_types, op_has_kernel, op_info as c_op_info, op_library_abi,
     op_library_of as c_op_library_of, output_dtype, output_shape,
     set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
     status_code, string_data, tensor_dtype,
@@ -211,6 +211,11 @@ def load_op_library(str path):
     if not s.ok():
         raise_status(s, False)
     return [n.decode() for n in names]
+
+
+def cxx11_string_abi():
+    """The _GLIBCXX_USE_CXX11_ABI value tensorlib is built with (op libraries must match)."""
+    return op_library_abi() % 2
 
 
 def op_library_of(str op):

@@ -114,6 +114,7 @@ cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
 
 
 cdef extern from "tensorlib/op_library.h" namespace "tl" nogil:
+    int op_library_abi()
     Status load_op_library(const string& path, vector[string]* op_names)
     string op_library_of(const string& op)
 

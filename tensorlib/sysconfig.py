@@ -18,6 +18,8 @@ Without it:
 """
 import os
 
+from tensorlib import _core
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -38,8 +40,10 @@ def get_cmake_dir():
 
 
 def get_compile_flags():
-    """Compiler flags for code using the headers: the include path and C++17."""
-    return [f"-I{get_include()}", "-std=c++17"]
+    """Compiler flags for code using the headers: the include path, C++17 and the std::string
+    ABI tensorlib is built with."""
+    return [f"-I{get_include()}", "-std=c++17",
+            f"-D_GLIBCXX_USE_CXX11_ABI={_core.cxx11_string_abi()}"]
 
 
 def get_link_flags():

@@ -58,6 +58,9 @@ def test_cpp_files_ship_with_the_package():
     for name in ("tensorlibConfig.cmake", "tensorlibConfigVersion.cmake"):
         assert (pathlib.Path(tensorlib.get_cmake_dir()) / name).is_file()
     assert f"-I{tensorlib.get_include()}" in tensorlib.sysconfig.get_compile_flags()
+    abi = f"_GLIBCXX_USE_CXX11_ABI={_core.cxx11_string_abi()}"
+    assert f"-D{abi}" in tensorlib.sysconfig.get_compile_flags()
+    assert abi in (PACKAGE / "lib" / "cmake" / "tensorlib" / "tensorlibConfig.cmake").read_text()
     assert f"-L{tensorlib.get_lib()}" in tensorlib.sysconfig.get_link_flags()
 
 

@@ -47,13 +47,17 @@ class BuildTensorlib(build_ext):
     def run(self):
         self.parallel = self.parallel or JOBS
         lib = self.build_core()
+        # The package holds what C++ code needs too: lib/libtensorlib.so, include/tensorlib/*.h
+        # and the CMake package config in lib/cmake/tensorlib/ (see tensorlib/sysconfig.py).
         for package_dir in self.package_dirs():
             (package_dir / "lib").mkdir(parents=True, exist_ok=True)
             shutil.copy2(lib, package_dir / "lib" / lib.name)
-            headers = package_dir / "include" / "tensorlib"
-            if headers.exists():
-                shutil.rmtree(headers)
-            shutil.copytree(ROOT / "include" / "tensorlib", headers)
+            trees = {"include/tensorlib": ROOT / "include" / "tensorlib",
+                     "lib/cmake/tensorlib": lib.parent / "cmake" / "tensorlib"}
+            for target, source in trees.items():
+                if (package_dir / target).exists():
+                    shutil.rmtree(package_dir / target)
+                shutil.copytree(source, package_dir / target)
         for ext in self.extensions:
             ext.library_dirs.append(str(lib.parent))
         super().run()
@@ -114,4 +118,5 @@ def extensions():
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildTensorlib},
-      package_data={"tensorlib": ["lib/*.so", "include/tensorlib/*.h"]})
+      package_data={"tensorlib": ["lib/*.so", "lib/cmake/tensorlib/*.cmake",
+                                  "include/tensorlib/*.h"]})

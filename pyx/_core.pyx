@@ -14,10 +14,11 @@ cimport numpy as cnp
 import numpy as np
 
 from libtensorlib cimport (
-    AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpRegistry, Session as CSession,
-    SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor, crc32c_extend,
-    kMaxRank, make_shape, num_outputs, op_attr_types as c_op_attr_types, op_has_kernel,
-    output_dtype, output_shape,
+    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpInfo, OpRegistry,
+    Session as CSession, SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor,
+    crc32c_extend, kMaxRank, load_op_library as c_load_op_library, make_shape, num_outputs,
+    op_attr_types as c_op_attr_types, op_has_kernel, op_info as c_op_info, op_library_abi,
+    op_library_of as c_op_library_of, output_dtype, output_shape,
     set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
     status_code, string_data, tensor_dtype,
 )
@@ -198,6 +199,64 @@ def registered_ops():
 def has_kernel(str op, int device):
     """True when `op` has a kernel for device 0 (CPU) or 1 (GPU)."""
     return op_has_kernel(op.encode(), device)
+
+
+def load_op_library(str path):
+    """Loads the op library at `path` (tl::load_op_library); returns the names of its ops."""
+    cdef string cpath = path.encode()
+    cdef vector[string] names
+    cdef Status s
+    with nogil:
+        s = c_load_op_library(cpath, &names)
+    if not s.ok():
+        raise_status(s, False)
+    return [n.decode() for n in names]
+
+
+def cxx11_string_abi():
+    """The _GLIBCXX_USE_CXX11_ABI value tensorlib is built with (op libraries must match)."""
+    return op_library_abi() % 2
+
+
+def op_library_of(str op):
+    """The path of the op library that declared `op`; "" for tensorlib's own ops."""
+    return c_op_library_of(op.encode()).decode()
+
+
+cdef object attr_default(const AttrInfo& a):
+    if a.type == ATTR_INT:
+        return a.int_value
+    if a.type == ATTR_FLOAT:
+        return a.float_value
+    if a.type == ATTR_BOOL:
+        return a.bool_value
+    if a.type == ATTR_STRING:
+        return a.string_value.decode("utf-8", "replace")
+    if a.type == ATTR_TYPE:
+        return a.type_value
+    if a.type == ATTR_INTS:
+        return list(a.ints_value)
+    if a.type == ATTR_SHAPE:
+        return from_shape(a.shape_value)
+    return to_numpy(a.tensor_value)
+
+
+def op_def(str op):
+    """The declaration of a registered op (KeyError when unknown): a dict with "inputs" (names),
+    "variadic" (the last input takes a list), "num_outputs", "num_outputs_attr" (the attribute
+    giving the number of outputs, or "") and "attrs": (name, AttrType value, has_default,
+    default) tuples, a type attribute's default as its DType enum value."""
+    cdef OpInfo info
+    cdef AttrInfo a
+    if not c_op_info(op.encode(), &info):
+        raise KeyError(op)
+    attrs = []
+    for a in info.attrs:
+        attrs.append((a.name.decode(), a.type, a.has_default,
+                      attr_default(a) if a.has_default else None))
+    return {"inputs": [n.decode() for n in info.inputs], "variadic": info.variadic,
+            "num_outputs": info.num_outputs,
+            "num_outputs_attr": info.num_outputs_attr.decode(), "attrs": attrs}
 
 
 cdef int set_attr(AttrMap& attrs, str op, str key, object value, dict types) except -1:

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "tensorlib/device.h"
 #include "tensorlib/graph.h"
+#include "tensorlib/op_library.h"
 #include "tensorlib/op_registry.h"
 #include "tensorlib/session.h"
 
@@ -35,6 +37,62 @@ inline bool op_attr_types(const std::string& name,
   const OpDef* op = OpRegistry::global().find(name);
   if (!op) return false;
   for (const AttrSpec& a : op->attrs()) out->emplace_back(a.name, static_cast<int>(a.type));
+  return true;
+}
+
+// One declared attribute of an op, its default spelled out field by field (Cython cannot read
+// a std::variant): the field matching `type` holds it when `has_default`.
+struct AttrInfo {
+  std::string name;
+  int type = 0;
+  bool has_default = false;
+  int64_t int_value = 0;
+  double float_value = 0;
+  bool bool_value = false;
+  std::string string_value;
+  int type_value = 0;
+  std::vector<int64_t> ints_value;
+  Shape shape_value;
+  Tensor tensor_value;
+};
+
+// The declaration of an op, as Python builds a wrapper function from it.
+struct OpInfo {
+  std::vector<std::string> inputs;
+  bool variadic = false;
+  int num_outputs = 0;
+  std::string num_outputs_attr;
+  std::vector<AttrInfo> attrs;
+};
+
+// The declaration of op `name`; false when unknown.
+inline bool op_info(const std::string& name, OpInfo* out) {
+  const OpDef* op = OpRegistry::global().find(name);
+  if (!op) return false;
+  out->inputs = op->inputs();
+  out->variadic = op->variadic();
+  out->num_outputs = op->num_outputs();
+  out->num_outputs_attr = op->num_outputs_attr();
+  for (const AttrSpec& a : op->attrs()) {
+    AttrInfo info;
+    info.name = a.name;
+    info.type = static_cast<int>(a.type);
+    info.has_default = a.default_value.has_value();
+    if (info.has_default) {
+      const AttrValue& v = *a.default_value;
+      switch (a.type) {
+        case AttrType::kInt: info.int_value = std::get<int64_t>(v); break;
+        case AttrType::kFloat: info.float_value = std::get<double>(v); break;
+        case AttrType::kBool: info.bool_value = std::get<bool>(v); break;
+        case AttrType::kString: info.string_value = std::get<std::string>(v); break;
+        case AttrType::kType: info.type_value = static_cast<int>(std::get<DType>(v)); break;
+        case AttrType::kInts: info.ints_value = std::get<std::vector<int64_t>>(v); break;
+        case AttrType::kShape: info.shape_value = std::get<Shape>(v); break;
+        case AttrType::kTensor: info.tensor_value = std::get<Tensor>(v); break;
+      }
+    }
+    out->attrs.push_back(std::move(info));
+  }
   return true;
 }
 

@@ -113,7 +113,34 @@ cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
         vector[string] names()
 
 
+cdef extern from "tensorlib/op_library.h" namespace "tl" nogil:
+    int op_library_abi()
+    Status load_op_library(const string& path, vector[string]* op_names)
+    string op_library_of(const string& op)
+
+
 cdef extern from "bridge.h" namespace "tl::bridge" nogil:
+    cdef cppclass AttrInfo:
+        string name
+        int type
+        bool has_default
+        int64_t int_value
+        double float_value
+        bool bool_value
+        string string_value
+        int type_value
+        vector[int64_t] ints_value
+        Shape shape_value
+        Tensor tensor_value
+
+    cdef cppclass OpInfo:
+        vector[string] inputs
+        bool variadic
+        int num_outputs
+        string num_outputs_attr
+        vector[AttrInfo] attrs
+
+    bool op_info(const string& name, OpInfo* out)
     int status_code(const Status& s)
     void set_int(AttrMap& m, const string& k, int64_t v)
     void set_float(AttrMap& m, const string& k, double v)

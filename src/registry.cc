@@ -33,14 +33,30 @@ OpRegistry& OpRegistry::global() {
 }
 
 Status OpRegistry::add(OpDef def) {
-  if (def.name().empty()) return invalid_argument("an op needs a name");
-  if (!def.shape_fn()) return invalid_argument("op '" + def.name() + "' has no shape function");
+  std::vector<OpDef> defs;
+  defs.push_back(std::move(def));
+  return add_all(std::move(defs));
+}
+
+Status OpRegistry::add_all(std::vector<OpDef> defs) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (ops_.count(def.name())) {
-    return Status(StatusCode::kAlreadyExists, "op '" + def.name() + "' is already registered");
+  for (size_t i = 0; i < defs.size(); ++i) {
+    const OpDef& def = defs[i];
+    if (def.name().empty()) return invalid_argument("an op needs a name");
+    if (!def.shape_fn()) return invalid_argument("op '" + def.name() + "' has no shape function");
+    for (size_t j = 0; j < i; ++j) {
+      if (defs[j].name() == def.name()) {
+        return Status(StatusCode::kAlreadyExists, "op '" + def.name() + "' is declared twice");
+      }
+    }
+    if (ops_.count(def.name())) {
+      return Status(StatusCode::kAlreadyExists, "op '" + def.name() + "' is already registered");
+    }
   }
-  std::string name = def.name();
-  ops_.emplace(std::move(name), std::make_unique<OpDef>(std::move(def)));
+  for (OpDef& def : defs) {
+    std::string name = def.name();
+    ops_.emplace(std::move(name), std::make_unique<OpDef>(std::move(def)));
+  }
   return Status::OK();
 }
 

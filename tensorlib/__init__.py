@@ -62,3 +62,11 @@ from tensorlib.ops.variables import (  # noqa: F401
     local_variables, local_variables_initializer, model_variables, moving_average_variables,
     trainable_variables, variables_initializer,
 )
+
+# C++: the headers, core library and CMake config of the package; ops from shared libraries.
+from tensorlib import sysconfig  # noqa: F401
+from tensorlib.framework.load_library import load_op_library  # noqa: F401
+from tensorlib.framework.ops import (  # noqa: F401
+    NotDifferentiable, RegisterGradient, no_gradient,
+)
+from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401

@@ -33,7 +33,8 @@ def test_every_op_has_a_gradient_rule_or_is_not_differentiable():
 
 def test_every_gradient_rule_is_checked():
     checked = {t for case in GRADS for t in case[1]} | set(GRADS_ELSEWHERE)
-    rules = {op for op, (rule, _) in ops._gradient_registry.items() if rule is not None}
+    rules = {op for op, (rule, _) in ops._gradient_registry.items()
+             if rule is not None and not _core.op_library_of(op)}  # op libraries' own tests
     assert not sorted(rules - checked)
 
 

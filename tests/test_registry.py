@@ -37,12 +37,17 @@ COVERED_ELSEWHERE = {
 }
 
 
+def _tensorlib_ops():
+    """tensorlib's own ops, without those of op libraries that other tests load."""
+    return [op for op in _core.registered_ops() if not _core.op_library_of(op)]
+
+
 def test_every_op_has_a_cpu_kernel():
-    missing = [op for op in _core.registered_ops() if not _core.has_kernel(op, 0)]
+    missing = [op for op in _tensorlib_ops() if not _core.has_kernel(op, 0)]
     assert not missing
 
 
 def test_every_op_has_a_test():
     tested = {t for case in OPS for t in case[1]} | set(COVERED_ELSEWHERE)
-    untested = sorted(set(_core.registered_ops()) - tested)
+    untested = sorted(set(_tensorlib_ops()) - tested)
     assert not untested, f"ops without a test line: {untested}"

@@ -247,6 +247,8 @@ class OpRegistry {
 
   // Adds an op; fails on a duplicate name or a declaration without a shape function.
   Status add(OpDef def);
+  // Adds every op or, when any of them would fail add(), none (an op library's ops).
+  Status add_all(std::vector<OpDef> defs);
   // The op named `name`, or null.
   const OpDef* find(const std::string& name) const;
   // Names of all registered ops, sorted.

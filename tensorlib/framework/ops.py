@@ -509,8 +509,12 @@ def apply_op(op_type, inputs, attrs=None, name=None, control_inputs=()):
 # gradient per input (None where there is none). With reduces_broadcast the rule may return
 # gradients in the broadcast output shape: the gradient driver sums them down to each input's
 # shape. Op types that have no gradient are declared with NotDifferentiable.
+#
+# Ops from op libraries (tf.load_op_library) start out not differentiable; registering a rule
+# for one, before or after loading it, makes it differentiable.
 
 _gradient_registry = {}
+_library_ops_without_rule = set()
 
 
 class RegisterGradient:
@@ -523,8 +527,10 @@ class RegisterGradient:
         self._reduces_broadcast = reduces_broadcast
 
     def __call__(self, fn):
-        if self._op_type in _gradient_registry:
+        if (self._op_type in _gradient_registry
+                and self._op_type not in _library_ops_without_rule):
             raise KeyError(f"Registering two gradient with name '{self._op_type}'!")
+        _library_ops_without_rule.discard(self._op_type)
         _gradient_registry[self._op_type] = (fn, self._reduces_broadcast)
         return fn
 
@@ -537,6 +543,14 @@ def NotDifferentiable(op_type):  # noqa: N802 (TF1's name)
 
 
 no_gradient = NotDifferentiable
+
+
+def _library_op_loaded(op_type):
+    """Marks op type `op_type` of a newly loaded op library not differentiable, unless a rule
+    was registered for it already."""
+    if op_type not in _gradient_registry:
+        _gradient_registry[op_type] = (None, False)
+        _library_ops_without_rule.add(op_type)
 
 
 def get_gradient_function(op):

@@ -454,13 +454,10 @@ Status ModelReader::read_header() {
   }
   const uint32_t flags = load<uint32_t>(base_ + kFlagsAt);
   if (flags != 0) {
-    return unimplemented("model file needs features this tensorlib does not have (flags 0x" +
-                         [&] {
-                           char b[16];
-                           std::snprintf(b, sizeof(b), "%x", flags);
-                           return std::string(b);
-                         }() +
-                         ")");
+    char hex[16];
+    std::snprintf(hex, sizeof(hex), "%x", flags);
+    return unimplemented(std::string("model file needs features this tensorlib does not have ") +
+                         "(flags 0x" + hex + ")");
   }
   if (crc32c_extend(0, base_ + header_size, size_ - header_size) !=
       load<uint32_t>(base_ + kBodyCrcAt)) {

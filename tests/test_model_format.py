@@ -609,3 +609,22 @@ def test_hostile_inputs_and_outputs_are_invalid_argument():
         make(w)
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             _core.load_model(w.build())
+
+
+def test_huge_window_attributes_are_invalid_argument():
+    """Found by fuzzing: a Conv2D whose dilation overflowed int64 in shape inference."""
+    w = Writer()
+    ints = lambda values: struct.pack(f"<I{len(values)}q", len(values), *values)  # noqa: E731
+    x = w.node("Placeholder", "x", attrs=[w.attr("dtype", T_TYPE, struct.pack("<i", 1)),
+                                          w.attr("shape", T_SHAPE, w.shape([1, 5, 5, 1]))])
+    t = w.tensor(1, [3, 3, 1, 1], bytes(36))
+    f = w.node("Const", "f", attrs=[w.attr("value", T_TENSOR, struct.pack("<I", t))])
+    w.node("Conv2D", "conv", inputs=[(x, 0), (f, 0)],
+           attrs=[w.attr("strides", T_INTS, ints([1, 1, 1, 1])),
+                  w.attr("padding", T_STRING, w.s("SAME")),
+                  w.attr("dilations", T_INTS, ints([1, 2 ** 62, 1, 1]))])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Window too large"):
+        _core.load_model(w.build())
+    images = tf.placeholder(tf.float32, [1, 5, 5, 1])
+    with pytest.raises(ValueError, match="Window too large"):
+        tf.nn.conv2d(images, tf.zeros([3, 3, 1, 1]), [1, 2 ** 61, 1, 1], "SAME")

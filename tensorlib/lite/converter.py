@@ -164,8 +164,8 @@ def _fold_constants(graph, inputs, outputs, config):
 class TFLiteConverter:
     """Converts a graph into a tensorlib model file (TF1's `tf.lite.TFLiteConverter`).
 
-    Make one with `from_session`; `convert()` returns the model as bytes, which
-    `tf.lite.Interpreter` (or the C++ `tl::load_model`) runs without Python state. The model
+    Make one with `from_session`; `convert()` returns the model as bytes, which the C++
+    `tl::load_model` (include/tensorlib/model.h) loads without any Python state. The model
     holds only what the output tensors need given the input tensors, with variables frozen
     into constants and constant-only subgraphs computed once.
     """

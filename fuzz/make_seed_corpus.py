@@ -52,6 +52,24 @@ def arrays():
     return [x], [y, tf.matmul(a, b, transpose_a=True)]
 
 
+def shape_functions():
+    """Ops whose shape functions read constant inputs or list attributes."""
+    x = tf.placeholder(tf.float32, [2, 3, 4], name="x")
+    i = tf.placeholder(tf.int32, [None], name="i")
+    outputs = [
+        tf.reshape(x, [4, -1]), tf.tile(x, [1, 2, 1]), tf.pad(x, [[0, 1], [2, 0], [1, 1]]),
+        tf.slice(x, [0, 1, 0], [1, -1, 2]), x[:, ::-1, 1:3], tf.transpose(x, [2, 0, 1]),
+        tf.expand_dims(x, -1), tf.squeeze(x[:1], [0]), tf.concat([x, x], axis=-1),
+        tf.reduce_sum(x, axis=[0, 2], keepdims=True), tf.argmax(x, axis=1),
+        tf.cumsum(x, axis=2, reverse=True), tf.reverse(x, [1]), tf.gather(x, i, axis=1),
+        tf.one_hot(i, 5), tf.fill(tf.shape(i), 2.0), tf.range(tf.size(i)),
+        tf.stack(tf.unstack(x, axis=1), axis=0), tf.clip_by_value(x, -1.0, 1.0),
+        tf.nn.avg_pool(x[..., None], [1, 2, 2, 1], [1, 1, 2, 1], "VALID"),
+        tf.einsum("abc,abd->acd", x, x), tf.broadcast_to(x[:, :1], [2, 3, 4]),
+    ]
+    return [x, i], outputs
+
+
 def control_inputs():
     """Serialized directly (the converter drops control edges to folded nodes)."""
     graph = tf.Graph()
@@ -68,7 +86,8 @@ def main(out_dir):
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     models = {name: converted(build) for name, build in
-              [("mlp", mlp), ("cnn", cnn), ("dtypes", dtypes), ("arrays", arrays)]}
+              [("mlp", mlp), ("cnn", cnn), ("dtypes", dtypes), ("arrays", arrays),
+               ("shape_functions", shape_functions)]}
     models["control_inputs"] = control_inputs()
     for name, model in models.items():
         _core.load_model(model)  # every seed must load

@@ -11,6 +11,8 @@ from libcpp.string cimport string
 from libcpp.vector cimport vector
 
 cimport numpy as cnp
+import os
+
 import numpy as np
 
 from libtensorlib cimport (
@@ -352,9 +354,10 @@ def load_model(const unsigned char[::1] data):
     return from_model(model)
 
 
-def load_model_file(str path):
-    """load_model for the file at `path`, mapped into memory rather than copied."""
-    cdef string cpath = path.encode()
+def load_model_file(path):
+    """load_model for the file at `path` (a str or os.PathLike), mapped into memory rather
+    than copied."""
+    cdef string cpath = os.fsencode(path)
     cdef Model model
     cdef Status s
     with nogil:

@@ -186,7 +186,7 @@ def add_one_model(value=1.0):
 def run_model(model, feeds, path=None):
     """Loads `model` (bytes, or the file at `path`) and runs it on `feeds` (one array per
     input): the list of its outputs."""
-    graph, inputs, outputs = _core.load_model_file(str(path)) if path else \
+    graph, inputs, outputs = _core.load_model_file(path) if path else \
         _core.load_model(model)
     sess = _core.Session(graph, THREADS)
     run = sess.make_callable([i[1:3] for i in inputs], [i[0] for i in inputs],

@@ -26,7 +26,8 @@ void fix_checksums(std::vector<uint8_t>& bytes) {
   uint32_t header_size;
   std::memcpy(&header_size, bytes.data() + kHeaderSizeAt, 4);
   if (header_size < kHeaderBytes || header_size > bytes.size()) return;
-  const uint32_t body = tl::crc32c_extend(0, bytes.data() + header_size, bytes.size() - header_size);
+  const uint32_t body =
+      tl::crc32c_extend(0, bytes.data() + header_size, bytes.size() - header_size);
   std::memcpy(bytes.data() + kBodyCrcAt, &body, 4);
   std::memset(bytes.data() + kHeaderCrcAt, 0, 4);
   const uint32_t header = tl::crc32c_extend(0, bytes.data(), header_size);

@@ -76,7 +76,8 @@ void check_round_trip(const std::string& path) {
   CHECK_OK(build(&g, &x, &y));
   std::string bytes;
   CHECK_OK(serialize_model(g, {x}, {y}, &bytes));
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 
   Model model;
   CHECK_OK(load_model_file(path, &model));

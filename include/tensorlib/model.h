@@ -1,15 +1,14 @@
 // Model files: a graph frozen for inference, in one file (layout in docs/model_format.md).
 //
-// A model is a graph with no variables (their values are constants), a list of input tensors
-// to feed and a list of output tensors to fetch. serialize_model writes one; load_model reads
-// one back into a fresh Graph whose every node went through Graph::add_node again (op checks
-// and shape inference), with constants that point into the model's bytes instead of copies
-// (weights are 64-byte aligned in the file; string constants, which the file stores as
-// lengths and bytes, are the one exception and are copied). The bytes stay alive as long as
-// anything uses them. Loading checks everything: a truncated, corrupted or hostile file gives an error
-// status, never a crash (DataLoss for truncation and checksum failures, InvalidArgument for a
-// malformed structure, NotFound for an op this build does not have, Unimplemented for a format
-// version it cannot read).
+// A model is a graph with no variables (their values are constants), a list of input tensors to
+// feed and a list of output tensors to fetch. serialize_model writes one; load_model reads one back
+// into a fresh Graph whose every node went through Graph::add_node again (op checks and shape
+// inference), with constants that point into the model's bytes instead of copies (weights are
+// 64-byte aligned in the file; string constants, which the file stores as lengths and bytes, are
+// the one exception and are copied). The bytes stay alive as long as anything uses them. Loading
+// checks everything: a truncated, corrupted or hostile file gives an error status, never a crash
+// (DataLoss for truncation and checksum failures, InvalidArgument for a malformed structure,
+// NotFound for an op this build does not have, Unimplemented for a format version it cannot read).
 //
 //   std::string bytes;
 //   TL_RETURN_IF_ERROR(tl::serialize_model(graph, {x}, {y}, &bytes));

@@ -628,3 +628,18 @@ def test_huge_window_attributes_are_invalid_argument():
     images = tf.placeholder(tf.float32, [1, 5, 5, 1])
     with pytest.raises(ValueError, match="Window too large"):
         tf.nn.conv2d(images, tf.zeros([3, 3, 1, 1]), [1, 2 ** 61, 1, 1], "SAME")
+
+
+def test_reshape_targets_whose_product_overflows_are_invalid_argument():
+    """Found by fuzzing: a Reshape target whose dims' product overflowed int64."""
+    w = Writer()
+    x = w.node("Placeholder", "x", attrs=[w.attr("dtype", T_TYPE, struct.pack("<i", 1)),
+                                          w.attr("shape", T_SHAPE, w.shape([4]))])
+    t = w.tensor(9, [3], struct.pack("<3q", 2 ** 62, 2 ** 40, -1))
+    s = w.node("Const", "s", attrs=[w.attr("value", T_TENSOR, struct.pack("<I", t))])
+    w.node("Reshape", "r", inputs=[(x, 0), (s, 0)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="has too many elements"):
+        _core.load_model(w.build())
+    with pytest.raises(ValueError, match="has too many elements"):
+        tf.reshape(tf.placeholder(tf.float32, [None]), tf.constant([2 ** 40, 2 ** 40, -1],
+                                                                   tf.int64))

@@ -11,14 +11,18 @@ from libcpp.string cimport string
 from libcpp.vector cimport vector
 
 cimport numpy as cnp
+import os
+
 import numpy as np
 
 from libtensorlib cimport (
-    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, NodeSpec, OpInfo, OpRegistry,
-    Session as CSession, SessionOptions, Shape, Status, Tensor, allocate_tensor, borrow_tensor,
-    crc32c_extend, kMaxRank, load_op_library as c_load_op_library, make_shape, num_outputs,
-    op_attr_types as c_op_attr_types, op_has_kernel, op_info as c_op_info, op_library_abi,
-    op_library_of as c_op_library_of, output_dtype, output_shape,
+    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, Model, ModelTensor, NodeSpec, OpInfo,
+    OpRegistry, Session as CSession, SessionOptions, Shape, Status, Tensor, allocate_tensor,
+    borrow_tensor, crc32c_extend, kMaxRank, load_model as c_load_model,
+    load_model_file as c_load_model_file, load_op_library as c_load_op_library, make_shape,
+    model_tensor_dtype, num_outputs, op_attr_types as c_op_attr_types, op_flags as c_op_flags,
+    op_has_kernel, op_info as c_op_info, op_library_abi, op_library_of as c_op_library_of,
+    output_dtype, output_shape, serialize_model as c_serialize_model,
     set_bool, set_float, set_int, set_ints, set_shape, set_string, set_tensor, set_type,
     status_code, string_data, tensor_dtype,
 )
@@ -196,6 +200,16 @@ def registered_ops():
     return [n.decode() for n in OpRegistry.global_().names()]
 
 
+def op_flags(str op):
+    """Bits of what graph rewrites must know about `op`: 1 stateful (never cached or folded),
+    2 must be fed (Placeholder), 4 writes a variable through a reference input. KeyError when
+    the op is unknown."""
+    cdef int flags = c_op_flags(op.encode())
+    if flags < 0:
+        raise KeyError(op)
+    return flags
+
+
 def has_kernel(str op, int device):
     """True when `op` has a kernel for device 0 (CPU) or 1 (GPU)."""
     return op_has_kernel(op.encode(), device)
@@ -344,6 +358,72 @@ cdef class Graph:
         cdef Status s = self.ptr.get().set_output_shape(e, to_shape(dims))
         if not s.ok():
             raise_status(s, True)
+
+
+cdef vector[Endpoint] to_endpoints(list pairs) except *:
+    cdef vector[Endpoint] out
+    cdef Endpoint e
+    for node, index in pairs:
+        e.node = node
+        e.index = index
+        out.push_back(e)
+    return out
+
+
+def serialize_model(Graph graph, list inputs, list outputs):
+    """The model file (bytes) holding every node of `graph`, fed at `inputs` and fetched at
+    `outputs` ([(node id, output index)]); see docs/model_format.md."""
+    cdef vector[Endpoint] cin = to_endpoints(inputs)
+    cdef vector[Endpoint] cout = to_endpoints(outputs)
+    cdef string out
+    cdef Status s
+    with nogil:
+        s = c_serialize_model(graph.ptr.get()[0], cin, cout, &out)
+    if not s.ok():
+        raise_status(s, False)
+    return <bytes>out
+
+
+cdef object model_tensors(const vector[ModelTensor]& tensors):
+    cdef size_t i
+    return [(tensors[i].name.decode("utf-8", "replace"), tensors[i].endpoint.node,
+             tensors[i].endpoint.index, model_tensor_dtype(tensors[i]),
+             from_shape(tensors[i].shape)) for i in range(tensors.size())]
+
+
+cdef object from_model(Model& model):
+    cdef Graph graph = Graph()
+    graph.ptr = model.graph
+    return graph, model_tensors(model.inputs), model_tensors(model.outputs)
+
+
+def load_model(const unsigned char[::1] data):
+    """Loads a model from `data` (bytes or any contiguous buffer, copied once into an aligned
+    buffer): (Graph, inputs, outputs), each input and output a tuple (name, node id, output
+    index, dtype enum, shape tuple or None). Raises DataLossError, InvalidArgumentError,
+    NotFoundError or UnimplementedError for a file it cannot load."""
+    cdef size_t n = data.shape[0]
+    cdef const unsigned char* p = &data[0] if n else NULL
+    cdef Model model
+    cdef Status s
+    with nogil:
+        s = c_load_model(p, n, &model)
+    if not s.ok():
+        raise_status(s, False)
+    return from_model(model)
+
+
+def load_model_file(path):
+    """load_model for the file at `path` (a str or os.PathLike), mapped into memory rather
+    than copied."""
+    cdef string cpath = os.fsencode(path)
+    cdef Model model
+    cdef Status s
+    with nogil:
+        s = c_load_model_file(cpath, &model)
+    if not s.ok():
+        raise_status(s, False)
+    return from_model(model)
 
 
 cdef class Session:

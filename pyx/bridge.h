@@ -10,6 +10,7 @@
 
 #include "tensorlib/device.h"
 #include "tensorlib/graph.h"
+#include "tensorlib/model.h"
 #include "tensorlib/op_library.h"
 #include "tensorlib/op_registry.h"
 #include "tensorlib/session.h"
@@ -102,6 +103,19 @@ inline bool op_has_kernel(const std::string& name, int device) {
   return op && op->kernel(static_cast<Device>(device)) != nullptr;
 }
 
+// Properties of op `name` that graph rewrites need: kOpStateful | kOpMustBeFed | kOpRefInput
+// bits; -1 when the op is unknown.
+enum { kOpStateful = 1, kOpMustBeFed = 2, kOpRefInput = 4 };
+inline int op_flags(const std::string& name) {
+  const OpDef* op = OpRegistry::global().find(name);
+  if (!op) return -1;
+  int flags = (op->is_stateful() ? kOpStateful : 0) | (op->needs_feed() ? kOpMustBeFed : 0);
+  for (size_t i = 0; i < op->inputs().size(); ++i) {
+    if (op->is_ref_input(static_cast<int>(i))) flags |= kOpRefInput;
+  }
+  return flags;
+}
+
 inline int output_dtype(const Graph& g, int32_t id, int index) {
   return static_cast<int>(g.node(id).output_dtypes[index]);
 }
@@ -132,6 +146,7 @@ inline Status allocate_tensor(int dtype, const std::vector<int64_t>& dims, Tenso
 }
 
 inline std::string* string_data(const Tensor& t) { return t.data<std::string>(); }
+inline int model_tensor_dtype(const ModelTensor& t) { return static_cast<int>(t.dtype); }
 
 }  // namespace bridge
 }  // namespace tl

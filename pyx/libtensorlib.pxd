@@ -106,6 +106,23 @@ cdef extern from "tensorlib/crc32c.h" namespace "tl" nogil:
     uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n)
 
 
+cdef extern from "tensorlib/model.h" namespace "tl" nogil:
+    cdef cppclass ModelTensor:
+        string name
+        Endpoint endpoint
+        Shape shape
+
+    cdef cppclass Model:
+        shared_ptr[Graph] graph
+        vector[ModelTensor] inputs
+        vector[ModelTensor] outputs
+
+    Status serialize_model(const Graph& graph, const vector[Endpoint]& inputs,
+                           const vector[Endpoint]& outputs, string* out)
+    Status load_model(const void* data, size_t size, Model* out)
+    Status load_model_file(const string& path, Model* out)
+
+
 cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
     cdef cppclass OpRegistry:
         @staticmethod
@@ -152,6 +169,7 @@ cdef extern from "bridge.h" namespace "tl::bridge" nogil:
     void set_tensor(AttrMap& m, const string& k, const Tensor& v)
     bool op_attr_types(const string& name, vector[pair[string, int]]* out)
     bool op_has_kernel(const string& name, int device)
+    int op_flags(const string& name)
     int output_dtype(const Graph& g, int32_t id, int index)
     const Shape& output_shape(const Graph& g, int32_t id, int index)
     int num_outputs(const Graph& g, int32_t id)
@@ -160,3 +178,4 @@ cdef extern from "bridge.h" namespace "tl::bridge" nogil:
     Status allocate_tensor(int dtype, const vector[int64_t]& dims, Tensor* out)
     int tensor_dtype(const Tensor& t)
     string* string_data(const Tensor& t)
+    int model_tensor_dtype(const ModelTensor& t)

@@ -38,6 +38,7 @@ std::string Status::to_string() const {
     case StatusCode::kOutOfRange: name = "OutOfRange"; break;
     case StatusCode::kUnimplemented: name = "Unimplemented"; break;
     case StatusCode::kInternal: name = "Internal"; break;
+    case StatusCode::kDataLoss: name = "DataLoss"; break;
     case StatusCode::kTypeError: name = "TypeError"; break;
     default: break;
   }

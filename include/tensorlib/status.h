@@ -31,6 +31,7 @@ enum class StatusCode : int32_t {
   kOutOfRange = 11,
   kUnimplemented = 12,
   kInternal = 13,
+  kDataLoss = 15,
   kTypeError = 100,
 };
 
@@ -85,6 +86,7 @@ inline Status internal_error(std::string msg) {
 inline Status resource_exhausted(std::string msg) {
   return Status(StatusCode::kResourceExhausted, std::move(msg));
 }
+inline Status data_loss(std::string msg) { return Status(StatusCode::kDataLoss, std::move(msg)); }
 
 }  // namespace tl
 

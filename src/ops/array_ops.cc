@@ -18,17 +18,34 @@ namespace {
 // The shape Reshape gives a tensor of fully defined shape `in` for `target`, whose unknown dim
 // (at most one, from a -1) is inferred; with `in` partial, unknown dims stay unknown.
 Status resolve_reshape(const Shape& in, const Shape& target, Shape* out) {
+  // NOTE: the target comes from a constant (of a user graph or a model file), so its product
+  // is checked against overflow; a zero dim makes it zero whatever the others are.
+  constexpr int64_t kMaxElements = int64_t{1} << 57;  // as check_size
   int unknown = -1;
   int64_t known_elements = 1;
+  bool zero = false, too_large = false;
   for (int i = 0; i < target.rank(); ++i) {
-    if (target.dim(i) != kUnknownDim) {
-      known_elements *= target.dim(i);
+    const int64_t d = target.dim(i);
+    if (d == 0) {
+      zero = true;
+    } else if (d != kUnknownDim) {
+      if (known_elements > kMaxElements / d) {
+        too_large = true;
+      } else {
+        known_elements *= d;
+      }
     } else if (unknown >= 0) {
       return invalid_argument("only one input size may be -1, not both " +
                               std::to_string(unknown) + " and " + std::to_string(i));
     } else {
       unknown = i;
     }
+  }
+  if (zero) {
+    known_elements = 0;
+  } else if (too_large) {
+    return invalid_argument("Reshape's target shape " + target.to_string() +
+                            " has too many elements");
   }
   *out = target;
   if (!in.is_fully_defined()) return Status::OK();

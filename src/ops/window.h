@@ -74,6 +74,15 @@ inline Status windowed_output_size(int64_t in, int64_t window, int64_t dilation,
     *out = kUnknownDim;
     return Status::OK();
   }
+  // NOTE: strides, dilations and ksize come from attributes (of user graphs and model files):
+  // bounding them keeps every step below within int64 (`in` is at most 2^57).
+  constexpr int64_t kMaxWindow = int64_t{1} << 60;
+  if (window > kMaxWindow || stride > kMaxWindow ||
+      (window > 1 && dilation > (kMaxWindow - 1) / (window - 1))) {
+    return invalid_argument("Window too large: filter size " + std::to_string(window) +
+                            ", dilation " + std::to_string(dilation) + ", stride " +
+                            std::to_string(stride));
+  }
   const int64_t effective = (window - 1) * dilation + 1;
   if (same) {
     *out = (in + stride - 1) / stride;

@@ -1,0 +1,77 @@
+// Model files: a graph frozen for inference, in one file (layout in docs/model_format.md).
+//
+// A model is a graph with no variables (their values are constants), a list of input tensors to
+// feed and a list of output tensors to fetch. serialize_model writes one; load_model reads one back
+// into a fresh Graph whose every node went through Graph::add_node again (op checks and shape
+// inference), with constants that point into the model's bytes instead of copies (weights are
+// 64-byte aligned in the file; string constants, which the file stores as lengths and bytes, are
+// the one exception and are copied). The bytes stay alive as long as anything uses them. Loading
+// checks everything: a truncated, corrupted or hostile file gives an error status, never a crash
+// (DataLoss for truncation and checksum failures, InvalidArgument for a malformed structure,
+// NotFound for an op this build does not have, Unimplemented for a format version it cannot read).
+//
+//   std::string bytes;
+//   TL_RETURN_IF_ERROR(tl::serialize_model(graph, {x}, {y}, &bytes));
+//
+//   tl::Model model;
+//   TL_RETURN_IF_ERROR(tl::load_model_file("model.tlm", &model));
+//   tl::Session session(model.graph, tl::SessionOptions{});
+//   int64_t callable;
+//   TL_RETURN_IF_ERROR(session.make_callable({model.inputs[0].endpoint},
+//                                            {model.outputs[0].endpoint}, {}, &callable));
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensorlib/dtype.h"
+#include "tensorlib/graph.h"
+#include "tensorlib/shape.h"
+#include "tensorlib/status.h"
+#include "tensorlib/tensor.h"
+
+namespace tl {
+
+// The format version this build writes. It reads every file of the same major version.
+constexpr uint16_t kModelVersionMajor = 1;
+constexpr uint16_t kModelVersionMinor = 0;
+
+// One input or output of a model.
+struct ModelTensor {
+  std::string name;   // the node's name, with ":index" added for outputs other than 0
+  Endpoint endpoint;  // where it is in Model::graph
+  DType dtype = DType::kInvalid;
+  Shape shape;        // as known when the model was written: -1 dims, or unknown rank
+};
+
+// A loaded model.
+struct Model {
+  std::shared_ptr<Graph> graph;
+  std::vector<ModelTensor> inputs;
+  std::vector<ModelTensor> outputs;
+  std::shared_ptr<const Buffer> bytes;  // the model file's bytes, which constants point into
+};
+
+// Writes `graph` (every node) as a model whose inputs and outputs are the given endpoints.
+// Fails on a variable node (freeze variables into constants first) or an endpoint that is not
+// in the graph.
+Status serialize_model(const Graph& graph, const std::vector<Endpoint>& inputs,
+                       const std::vector<Endpoint>& outputs, std::string* out);
+
+// Loads the model in `bytes` without copying its weights: the graph's constants borrow them
+// and keep `bytes` alive. Bytes that do not start on a 64-byte boundary are copied once into
+// an aligned buffer first.
+Status load_model(std::shared_ptr<const Buffer> bytes, Model* out);
+
+// Loads a model from a copy of `size` bytes at `data` (not used after the call returns).
+Status load_model(const void* data, size_t size, Model* out);
+
+// Loads the model file at `path`, mapped read-only into memory (read into an aligned buffer
+// where it cannot be mapped). NOTE: as with any mapped file, shrinking the file while the
+// model is in use is undefined behaviour; replace model files by renaming new ones over them.
+Status load_model_file(const std::string& path, Model* out);
+
+}  // namespace tl

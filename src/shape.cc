@@ -96,13 +96,13 @@ bool Shape::operator==(const Shape& other) const {
 
 Status check_size(const Shape& s) {
   constexpr int64_t kMaxElements = int64_t{1} << 57;
+  for (int i = 0; i < s.rank(); ++i) {
+    if (s.dim(i) == 0) return Status::OK();  // empty: no overflow whatever the other dims
+  }
   int64_t n = 1;
   for (int i = 0; i < s.rank(); ++i) {
     const int64_t d = s.dim(i);
-    if (d <= 0) {
-      if (d == 0) return Status::OK();  // empty: no overflow whatever the other dims
-      continue;                         // unknown
-    }
+    if (d < 0) continue;  // unknown
     if (n > kMaxElements / d) {
       return invalid_argument("Shape " + s.to_string() + " has too many elements");
     }

@@ -697,3 +697,11 @@ def test_broadcast_to_large_inputs_match_numpy_for_any_thread_count(rng):
     for got in run_with_threads(outs):
         for g, (x, s) in zip(got, cases):
             np.testing.assert_array_equal(g, np.broadcast_to(x, s))
+
+
+def test_huge_shapes_are_rejected_not_wrapped():
+    x = tf.zeros([4])
+    with pytest.raises(ValueError, match="too many elements|Cannot reshape"):
+        tf.reshape(x, [2**40, 2**40, -1])
+    empty = tf.zeros([0])
+    assert tf.reshape(empty, [2**62, 2**62, 0]).shape.as_list() == [2**62, 2**62, 0]

@@ -35,7 +35,10 @@ def _shape_tensor(shape):
     dims = np.asarray(shape)
     if dims.dtype.kind not in "iu" and dims.size:
         raise TypeError(f"A shape must hold integers, got {shape!r}")
-    return constant(dims.astype(np.int32).reshape(-1), name="shape")
+    # int32 as TF1 makes it, unless a dim needs more (then the op can reject it by size).
+    fits = not dims.size or (dims.min() >= np.iinfo(np.int32).min and
+                             dims.max() <= np.iinfo(np.int32).max)
+    return constant(dims.astype(np.int32 if fits else np.int64).reshape(-1), name="shape")
 
 
 def reshape(tensor, shape, name=None):

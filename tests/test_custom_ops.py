@@ -236,7 +236,8 @@ def test_bare_library_name_is_found_on_the_loader_search_path(built):
     code = ("import tensorlib as tf; from tensorlib import _core; "
             "tf.load_op_library('libclip_by_norm_per_row.so'); "
             "print(_core.op_library_of('ClipByNormPerRow'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    # cwd "/": the tensorlib under test is imported, not the source tree beside the tests.
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/",
                          env={**os.environ, "LD_LIBRARY_PATH": str(built["example"])}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str((built["example"] / "libclip_by_norm_per_row.so").resolve())

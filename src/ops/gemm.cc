@@ -216,83 +216,6 @@ TL_TARGET_AVX2 void pack16_rows(const float* src, int64_t rs, int64_t kc, float*
   }
 }
 
-// 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
-// broadcast fill 15 of the 16 ymm registers.
-template <typename T>
-struct Avx2Kernel {
-  using Vec = Avx2Vec<T>;
-  using V = typename Vec::V;
-  static constexpr int kMr = 6;
-  static constexpr int kNr = 2 * Vec::kLanes;
-  // Float slivers whose rows are contiguous (a row-major A, a transposed B) go through 8x8
-  // transposes.
-  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
-    pack_slivers<kMr>(a, rows, kc, dst, pack6_rows);
-  }
-  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
-    pack_slivers<kNr>(b, rows, kc, dst, pack16_rows);
-  }
-  template <int kWidth>
-  static void pack_slivers(View<T> x, int64_t rows, int64_t kc, T* dst,
-                           void (*pack_rows)(const float*, int64_t, int64_t, float*)) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (x.ps == 1) {
-        const int64_t full = rows / kWidth * kWidth;
-        for (int64_t r0 = 0; r0 < full; r0 += kWidth, dst += kWidth * kc) {
-          pack_rows(x.p + r0 * x.rs, x.rs, kc, dst);
-        }
-        pack<kWidth>(View<T>{x.p + full * x.rs, x.rs, x.ps}, rows - full, kc, dst);
-        return;
-      }
-    }
-    pack<kWidth>(x, rows, kc, dst);
-  }
-  TL_TARGET_AVX2 static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
-                                 bool overwrite) {
-    constexpr int kL = Vec::kLanes;
-    V c00 = Vec::zero(), c01 = Vec::zero(), c10 = Vec::zero(), c11 = Vec::zero();
-    V c20 = Vec::zero(), c21 = Vec::zero(), c30 = Vec::zero(), c31 = Vec::zero();
-    V c40 = Vec::zero(), c41 = Vec::zero(), c50 = Vec::zero(), c51 = Vec::zero();
-    // The tile of C is stored (or added to) after the loop: start bringing it in now.
-    for (int i = 0; i < kMr; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    }
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
-      const V b0 = Vec::load(b), b1 = Vec::load(b + kL);
-      V ai = Vec::broadcast(a);
-      c00 = Vec::fma(ai, b0, c00);
-      c01 = Vec::fma(ai, b1, c01);
-      ai = Vec::broadcast(a + 1);
-      c10 = Vec::fma(ai, b0, c10);
-      c11 = Vec::fma(ai, b1, c11);
-      ai = Vec::broadcast(a + 2);
-      c20 = Vec::fma(ai, b0, c20);
-      c21 = Vec::fma(ai, b1, c21);
-      ai = Vec::broadcast(a + 3);
-      c30 = Vec::fma(ai, b0, c30);
-      c31 = Vec::fma(ai, b1, c31);
-      ai = Vec::broadcast(a + 4);
-      c40 = Vec::fma(ai, b0, c40);
-      c41 = Vec::fma(ai, b1, c41);
-      ai = Vec::broadcast(a + 5);
-      c50 = Vec::fma(ai, b0, c50);
-      c51 = Vec::fma(ai, b1, c51);
-    }
-    const V rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                            {c30, c31}, {c40, c41}, {c50, c51}};
-    for (int i = 0; i < kMr; ++i, c += ldc) {
-      if (overwrite) {
-        Vec::store(c, rows[i][0]);
-        Vec::store(c + kL, rows[i][1]);
-      } else {
-        Vec::store(c, Vec::add(Vec::load(c), rows[i][0]));
-        Vec::store(c + kL, Vec::add(Vec::load(c + kL), rows[i][1]));
-      }
-    }
-  }
-};
-
 // AVX-512 vectors of 16 floats or 8 doubles, same interface.
 template <typename T>
 struct Avx512Vec;
@@ -400,6 +323,41 @@ struct Avx512LayoutKernel : TileKernel<T, Avx2PairVec<T>, kAvx512Rows> {
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite) {
     TileKernel<T, Avx2PairVec<T>, kAvx512Rows>::body(kc, a, b, c, ldc, overwrite);
+  }
+};
+// 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
+// broadcast fill 15 of the 16 ymm registers.
+template <typename T>
+struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
+  using Tile = TileKernel<T, Avx2Vec<T>, 6>;
+  using Tile::kMr;
+  using Tile::kNr;
+  // Float slivers whose rows are contiguous (a row-major A, a transposed B) go through 8x8
+  // transposes.
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
+    pack_slivers<kMr>(a, rows, kc, dst, pack6_rows);
+  }
+  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
+    pack_slivers<kNr>(b, rows, kc, dst, pack16_rows);
+  }
+  template <int kWidth>
+  static void pack_slivers(View<T> x, int64_t rows, int64_t kc, T* dst,
+                           void (*pack_rows)(const float*, int64_t, int64_t, float*)) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (x.ps == 1) {
+        const int64_t full = rows / kWidth * kWidth;
+        for (int64_t r0 = 0; r0 < full; r0 += kWidth, dst += kWidth * kc) {
+          pack_rows(x.p + r0 * x.rs, x.rs, kc, dst);
+        }
+        pack<kWidth>(View<T>{x.p + full * x.rs, x.rs, x.ps}, rows - full, kc, dst);
+        return;
+      }
+    }
+    pack<kWidth>(x, rows, kc, dst);
+  }
+  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
+                                                          T* c, int64_t ldc, bool overwrite) {
+    Tile::body(kc, a, b, c, ldc, overwrite);
   }
 };
 #pragma GCC diagnostic pop

@@ -20,6 +20,27 @@ def _activation_grad(op_type, gradients, x, attrs=None):
     return ops.apply_op(op_type, [gradients, x], attrs).outputs[0]
 
 
+def _piecewise_linear_grad_grad(op, grad):
+    """The rule of ReluGrad, Relu6Grad and LeakyReluGrad (g, x): linear in g with x's mask,
+    piecewise constant in x."""
+    x = op.inputs[1]
+    return _activation_grad(op.type, grad, x, dict(op._attrs)), array_ops.zeros_like(x)
+
+
+def _exponential_grad_grad(op, grad):
+    """The rule of EluGrad and SeluGrad (g, y), y the activation's output: linear in g, and
+    where y < 0 the derivative g * (y + c) grows in y with slope g."""
+    gradients, y = op.inputs
+    return (_activation_grad(op.type, grad, y),
+            math_ops.where_v2(math_ops.less(y, 0), grad * gradients, array_ops.zeros_like(y)))
+
+
+for _op_type in ("ReluGrad", "Relu6Grad", "LeakyReluGrad"):
+    ops.RegisterGradient(_op_type)(_piecewise_linear_grad_grad)
+for _op_type in ("EluGrad", "SeluGrad"):
+    ops.RegisterGradient(_op_type)(_exponential_grad_grad)
+
+
 def _is_zeros(t):
     """True when `t` is the zeros the gradient driver gives an output that has no gradient."""
     if t.op.type != "Fill":
@@ -36,12 +57,6 @@ def relu(features, name=None):
 @ops.RegisterGradient("Relu")
 def _relu_grad(op, grad):
     return _activation_grad("ReluGrad", grad, op.outputs[0])
-
-
-@ops.RegisterGradient("ReluGrad")
-def _relu_grad_grad(op, grad):
-    x = op.inputs[1]
-    return _activation_grad("ReluGrad", grad, x), array_ops.zeros_like(x)
 
 
 def relu6(features, name=None):
@@ -62,12 +77,6 @@ def _relu6_grad(op, grad):
     return _activation_grad("Relu6Grad", grad, op.outputs[0])
 
 
-@ops.RegisterGradient("Relu6Grad")
-def _relu6_grad_grad(op, grad):
-    x = op.inputs[1]
-    return _activation_grad("Relu6Grad", grad, x), array_ops.zeros_like(x)
-
-
 def elu(features, name=None):
     """Computes exponential linear: `exp(features) - 1` if < 0, `features` otherwise.
 
@@ -80,13 +89,6 @@ def elu(features, name=None):
 @ops.RegisterGradient("Elu")
 def _elu_grad(op, grad):
     return _activation_grad("EluGrad", grad, op.outputs[0])
-
-
-@ops.RegisterGradient("EluGrad")
-def _elu_grad_grad(op, grad):
-    gradients, y = op.inputs
-    return (_activation_grad("EluGrad", grad, y),
-            math_ops.where_v2(math_ops.less(y, 0), grad * gradients, array_ops.zeros_like(y)))
 
 
 def selu(features, name=None):
@@ -102,13 +104,6 @@ def selu(features, name=None):
 @ops.RegisterGradient("Selu")
 def _selu_grad(op, grad):
     return _activation_grad("SeluGrad", grad, op.outputs[0])
-
-
-@ops.RegisterGradient("SeluGrad")
-def _selu_grad_grad(op, grad):
-    gradients, y = op.inputs
-    return (_activation_grad("SeluGrad", grad, y),
-            math_ops.where_v2(math_ops.less(y, 0), grad * gradients, array_ops.zeros_like(y)))
 
 
 def leaky_relu(features, alpha=0.2, name=None):
@@ -141,14 +136,6 @@ def leaky_relu(features, alpha=0.2, name=None):
 def _leaky_relu_grad(op, grad):
     return _activation_grad("LeakyReluGrad", grad, op.inputs[0],
                             {"alpha": array_ops._attr(op, "alpha", 0.2)})
-
-
-@ops.RegisterGradient("LeakyReluGrad")
-def _leaky_relu_grad_grad(op, grad):
-    x = op.inputs[1]
-    return (_activation_grad("LeakyReluGrad", grad, x,
-                             {"alpha": array_ops._attr(op, "alpha", 0.2)}),
-            array_ops.zeros_like(x))
 
 
 def softplus(features, name=None):

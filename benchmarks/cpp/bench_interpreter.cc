@@ -1,0 +1,92 @@
+// Times tl::Interpreter on a model file with one float32 input and one float32 output, the way
+// an application calls it: copy the input in, invoke, copy the output out.
+//
+//   bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER REPEAT
+//
+// INPUT holds the input's raw bytes (its size must be the input's, as allocated from the
+// model's input shape). Each of REPEAT samples times NUMBER calls after a few warm-up calls;
+// the program prints the median seconds per call ("median_s 1.23e-05") and writes the last
+// output's raw bytes to OUTPUT, for the caller to check.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensorlib/interpreter.h"
+
+namespace {
+
+constexpr int kWarmup = 3;
+
+tl::Status read_file(const std::string& path, std::vector<char>* bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return tl::invalid_argument("cannot read " + path);
+  bytes->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return tl::Status::OK();
+}
+
+tl::Status run(int argc, char** argv) {
+  if (argc != 7) {
+    return tl::invalid_argument(
+        "usage: bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER REPEAT");
+  }
+  const std::string model_path = argv[1], input_path = argv[2], output_path = argv[3];
+  tl::InterpreterOptions options;
+  options.num_threads = std::atoi(argv[4]);
+  const int number = std::atoi(argv[5]), repeat = std::atoi(argv[6]);
+  if (number <= 0 || repeat <= 0) {
+    return tl::invalid_argument("NUMBER and REPEAT must be positive");
+  }
+
+  std::unique_ptr<tl::Interpreter> interp;
+  TL_RETURN_IF_ERROR(tl::Interpreter::from_file(model_path, options, &interp));
+  if (interp->num_inputs() != 1 || interp->num_outputs() != 1) {
+    return tl::invalid_argument("the model must have one input and one output");
+  }
+  TL_RETURN_IF_ERROR(interp->allocate_tensors());
+  std::vector<char> input;
+  TL_RETURN_IF_ERROR(read_file(input_path, &input));
+
+  // One call: what a user of the runtime does for each sample.
+  std::vector<char> output;
+  auto call = [&]() -> tl::Status {
+    TL_RETURN_IF_ERROR(interp->set_input(0, input.data(), input.size()));
+    TL_RETURN_IF_ERROR(interp->invoke());
+    output.resize(interp->output_tensor(0).num_bytes());
+    return interp->get_output(0, output.data(), output.size());
+  };
+
+  for (int i = 0; i < kWarmup; ++i) TL_RETURN_IF_ERROR(call());
+  std::vector<double> samples;
+  for (int r = 0; r < repeat; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    samples.push_back(elapsed.count() / number);
+  }
+  std::sort(samples.begin(), samples.end());
+  const size_t n = samples.size();
+  const double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+
+  std::ofstream out(output_path, std::ios::binary);
+  out.write(output.data(), static_cast<std::streamsize>(output.size()));
+  if (!out) return tl::invalid_argument("cannot write " + output_path);
+  std::printf("median_s %.9g\n", median);
+  return tl::Status::OK();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tl::Status s = run(argc, argv);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.to_string().c_str());
+    return 1;
+  }
+  return 0;
+}

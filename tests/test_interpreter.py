@@ -377,3 +377,21 @@ def test_cpp_example_matches_python_bitwise(tmp_path):
     bad = subprocess.run([str(tmp_path / "build" / "run_model"), str(tmp_path / "lenet.tlm"),
                           str(tmp_path / "probs.npy")], capture_output=True, text=True)
     assert bad.returncode == 1 and "InvalidArgument" in bad.stderr
+
+
+def test_signature_runner_takes_inputs_by_name_at_any_batch():
+    model, run, rng = mlp(d=12, hidden=8, k=3)
+    it = tf.lite.Interpreter(model_content=model)
+    assert it.get_signature_list() == {"serving_default": {"inputs": ["x"],
+                                                           "outputs": ["probs"]}}
+    runner = it.get_signature_runner()
+    assert set(runner.get_input_details()) == {"x"}
+    for batch in (5, 1):
+        xv = rng.random((batch, 12), dtype=np.float32)
+        got = runner(x=xv)
+        assert set(got) == {"probs"}
+        assert_bitwise_equal([got["probs"]], run(xv))
+    with pytest.raises(ValueError, match="expected the inputs"):
+        runner(y=xv)
+    with pytest.raises(ValueError, match="signature_key"):
+        it.get_signature_runner("train")

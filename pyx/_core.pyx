@@ -5,7 +5,7 @@
 from cpython.ref cimport Py_INCREF
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.string cimport memcpy
-from libcpp.memory cimport shared_ptr
+from libcpp.memory cimport shared_ptr, unique_ptr
 from libcpp.pair cimport pair
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -16,9 +16,10 @@ import os
 import numpy as np
 
 from libtensorlib cimport (
-    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, Model, ModelTensor, NodeSpec, OpInfo,
-    OpRegistry, Session as CSession, SessionOptions, Shape, Status, Tensor, allocate_tensor,
-    borrow_tensor, crc32c_extend, kMaxRank, load_model as c_load_model,
+    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, Interpreter as CInterpreter,
+    InterpreterOptions, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
+    SessionOptions, Shape, Status, Tensor, TensorDetails, allocate_tensor, borrow_tensor,
+    crc32c_extend, details_dtype, kMaxRank, load_model as c_load_model,
     load_model_file as c_load_model_file, load_op_library as c_load_op_library, make_shape,
     model_tensor_dtype, num_outputs, op_attr_types as c_op_attr_types, op_flags as c_op_flags,
     op_has_kernel, op_info as c_op_info, op_library_abi, op_library_of as c_op_library_of,
@@ -642,3 +643,258 @@ cdef class SessionRunner:
         except _errors.OpError as e:
             raise self._annotated(e) from None
         return out if rebuild is None else rebuild(out)
+
+
+# ---- the runtime: tensorlib.lite.Interpreter -------------------------------------------------
+
+_runtime_error_classes = {}
+
+
+cdef int raise_runtime(const Status& s) except -1:
+    """Raises the OpError subclass for `s`, made a RuntimeError too: TFLite scripts catch
+    RuntimeError from allocate_tensors and invoke, tensorlib ones the OpError."""
+    exc = _errors.exception_from_status(status_code(s), s.message().decode("utf-8", "replace"),
+                                        -1, False)
+    base = type(exc)
+    if not isinstance(exc, RuntimeError):
+        cls = _runtime_error_classes.get(base)
+        if cls is None:
+            cls = type(base.__name__, (base, RuntimeError), {"__module__": base.__module__})
+            _runtime_error_classes[base] = cls
+        exc = cls(None, None, str(exc))
+    raise exc
+
+
+cdef object int32_dims(const Shape& shape):
+    """A shape as TFLite shows it: an int32 array, -1 for open dims (empty for unknown rank)."""
+    cdef int i
+    cdef cnp.ndarray out = np.empty(shape.rank() if shape.rank_known() else 0, np.int32)
+    for i in range(out.shape[0]):
+        out[i] = shape.dim(i)
+    return out
+
+
+cdef object tensor_view(const Tensor& t, bint writeable):
+    """A NumPy array over `t`'s buffer, which it keeps alive (no copy)."""
+    cdef cnp.npy_intp dims[16]
+    cdef int i
+    cdef int rank = t.shape().rank()
+    for i in range(rank):
+        dims[i] = t.shape().dim(i)
+    cdef BufferOwner owner = BufferOwner.__new__(BufferOwner)
+    owner.buffer = t.buffer()
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNewFromData(rank, dims, npy_type(tensor_dtype(t)),
+                                                          t.raw_data())
+    Py_INCREF(owner)
+    cnp.PyArray_SetBaseObject(arr, owner)
+    if not writeable:
+        cnp.PyArray_CLEARFLAGS(arr, cnp.NPY_ARRAY_WRITEABLE)
+    return arr
+
+
+cdef class Interpreter:
+    """The C++ tl::Interpreter (include/tensorlib/interpreter.h) with TFLite's Python API;
+    tensorlib.lite.Interpreter documents it. Tensor indices: the inputs', then the outputs'."""
+    cdef unique_ptr[CInterpreter] ptr
+    cdef int num_inputs
+    cdef int num_outputs
+    cdef bint allocated
+    cdef list input_npy_types
+
+    def __init__(self, model_path=None, model_content=None, experimental_delegates=None,
+                 num_threads=None):
+        cdef InterpreterOptions options
+        cdef string path
+        cdef const unsigned char[::1] content
+        cdef Status s
+        cdef int i
+        if experimental_delegates:
+            raise ValueError("tensorlib's Interpreter takes no delegates: it runs its own "
+                             "kernels")
+        if num_threads is not None:
+            if not isinstance(num_threads, int) or num_threads < -1 or num_threads == 0:
+                raise ValueError(f"num_threads should be >= 1 or -1 (the default), got "
+                                 f"{num_threads!r}")
+            options.num_threads = num_threads
+        if model_path is not None and model_content is not None:
+            raise ValueError("Can't both provide `model_path` and `model_content`")
+        if model_path is not None:
+            path = os.fsencode(model_path)
+            with nogil:
+                s = CInterpreter.from_file(path, options, &self.ptr)
+        elif model_content is not None:
+            content = model_content
+            with nogil:
+                s = CInterpreter.from_buffer(&content[0] if content.shape[0] else NULL,
+                                             content.shape[0], options, &self.ptr)
+        else:
+            raise ValueError("Can't create an Interpreter without a model: give `model_path` "
+                             "or `model_content`")
+        if not s.ok():
+            raise_status(s, False)
+        self.num_inputs = self.ptr.get().num_inputs()
+        self.num_outputs = self.ptr.get().num_outputs()
+        self.input_npy_types = [npy_type(details_dtype(self.ptr.get().input(i)))
+                                for i in range(self.num_inputs)]
+
+    cdef const TensorDetails* details(self, int index) except NULL:
+        if self.ptr.get() == NULL:
+            raise ValueError("the Interpreter was not initialised")
+        if 0 <= index < self.num_inputs:
+            return &self.ptr.get().input(index)
+        if self.num_inputs <= index < self.num_inputs + self.num_outputs:
+            return &self.ptr.get().output(index - self.num_inputs)
+        raise ValueError(f"Tensor with index {index} does not exist: the model has "
+                         f"{self.num_inputs} input(s) (indices 0..{self.num_inputs - 1}) and "
+                         f"{self.num_outputs} output(s) (indices {self.num_inputs}.."
+                         f"{self.num_inputs + self.num_outputs - 1})")
+
+    cdef dict details_dict(self, int index):
+        cdef const TensorDetails* d = self.details(index)
+        return {
+            "name": d.name.decode("utf-8", "replace"),
+            "index": index,
+            "shape": int32_dims(d.shape),
+            "shape_signature": int32_dims(d.shape_signature),
+            "dtype": _NUMPY_OF_DTYPE[details_dtype(d[0])].type,
+            "quantization": (0.0, 0),
+            "quantization_parameters": {"scales": np.zeros(0, np.float32),
+                                        "zero_points": np.zeros(0, np.int32),
+                                        "quantized_dimension": 0},
+            "sparsity_parameters": {},
+        }
+
+    def get_input_details(self):
+        """One dict per input: name, index, shape, shape_signature, dtype (and TFLite's
+        quantization keys, always unquantized)."""
+        return [self.details_dict(i) for i in range(self.num_inputs)]
+
+    def get_output_details(self):
+        """One dict per output, as get_input_details."""
+        return [self.details_dict(self.num_inputs + i) for i in range(self.num_outputs)]
+
+    def get_tensor_details(self):
+        """The inputs' and the outputs' details (the only tensors a model shows)."""
+        return [self.details_dict(i) for i in range(self.num_inputs + self.num_outputs)]
+
+    def resize_tensor_input(self, int input_index, tensor_size, bint strict=False):
+        """Gives input `input_index` the shape `tensor_size` (e.g. another batch size); every
+        dim the signature fixes must stay (so `strict` changes nothing). allocate_tensors()
+        must follow before invoke()."""
+        self.details(input_index)
+        if input_index >= self.num_inputs:
+            raise ValueError(f"tensor {input_index} is an output: only inputs can be resized")
+        dims = np.asarray(tensor_size)
+        if dims.ndim != 1 or dims.dtype.kind not in "iu":
+            raise ValueError(f"tensor_size must be a 1-D list of ints, got {tensor_size!r}")
+        if len(dims) > kMaxRank or (dims < 0).any():
+            raise ValueError(f"cannot resize input {input_index} to {dims.tolist()}: dims must "
+                             f"be >= 0 and at most {kMaxRank} of them")
+        cdef Shape shape = to_shape(dims.tolist())
+        cdef Status s = self.ptr.get().resize_input(input_index, shape)
+        if not s.ok():
+            raise ValueError(s.message().decode("utf-8", "replace"))
+        self.allocated = False
+
+    def allocate_tensors(self):
+        """Fixes the inputs' shapes, infers the outputs' and compiles the model for them."""
+        cdef Status s
+        with nogil:
+            s = self.ptr.get().allocate_tensors()
+        if not s.ok():
+            raise_runtime(s)
+        self.allocated = True
+
+    cdef int check_allocated(self) except -1:
+        if not self.allocated:
+            raise RuntimeError("Tensors are not allocated: call allocate_tensors() first (and "
+                               "again after resize_tensor_input)")
+        return 0
+
+    def set_tensor(self, int tensor_index, value):
+        """Copies `value` into input `tensor_index`; its dtype and shape must be the input's."""
+        cdef cnp.ndarray arr
+        cdef const TensorDetails* d = self.details(tensor_index)
+        cdef Tensor* t
+        cdef Tensor st
+        cdef int64_t i
+        cdef bint same
+        self.check_allocated()
+        if tensor_index >= self.num_inputs:
+            raise ValueError(f"tensor {tensor_index} is an output: only inputs can be set")
+        t = self.ptr.get().input_tensor(tensor_index)
+        if tensor_dtype(t[0]) == DT_STRING:
+            from_numpy(value, &st)
+            if st.shape().to_vector() != t.shape().to_vector():
+                raise ValueError(f"Cannot set tensor: got a value of shape "
+                                 f"{tuple(st.shape().to_vector())} but input {tensor_index} "
+                                 f"('{d.name.decode()}') has shape "
+                                 f"{tuple(t.shape().to_vector())}")
+            for i in range(t.num_elements()):
+                string_data(t[0])[i] = string_data(st)[i]
+            return
+        if (type(value) is np.ndarray and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
+            arr = <cnp.ndarray>value
+        else:
+            arr = np.ascontiguousarray(value)
+        if cnp.PyArray_TYPE(arr) != <int>self.input_npy_types[tensor_index]:
+            raise ValueError(f"Cannot set tensor: got a value of dtype {arr.dtype} but input "
+                             f"{tensor_index} ('{d.name.decode()}') expects "
+                             f"{_NUMPY_OF_DTYPE[details_dtype(d[0])]}")
+        same = arr.ndim == t.shape().rank()
+        for i in range(arr.ndim if same else 0):
+            same = same and arr.shape[i] == t.shape().dim(i)
+        if not same:
+            raise ValueError(f"Cannot set tensor: got a value of shape {(<object>arr).shape} but "
+                             f"input {tensor_index} ('{d.name.decode()}') has shape "
+                             f"{tuple(t.shape().to_vector())} (resize_tensor_input and "
+                             "allocate_tensors change it)")
+        memcpy(t.raw_data(), cnp.PyArray_DATA(arr), t.num_bytes())
+
+    def invoke(self):
+        """Runs the model on the inputs set (the GIL is released while it runs)."""
+        cdef Status s
+        self.check_allocated()
+        with nogil:
+            s = self.ptr.get().invoke()
+        if not s.ok():
+            raise_runtime(s)
+
+    cdef const Tensor* current(self, int tensor_index) except NULL:
+        """Tensor `tensor_index` now: an input's buffer, or an output of the last invoke."""
+        self.details(tensor_index)
+        self.check_allocated()
+        if tensor_index < self.num_inputs:
+            return self.ptr.get().input_tensor(tensor_index)
+        cdef const Tensor* t = &self.ptr.get().output_tensor(tensor_index - self.num_inputs)
+        if not t.valid():
+            raise ValueError(f"output {tensor_index} has no value yet: call invoke() first")
+        return t
+
+    cdef object view(self, int tensor_index):
+        cdef const Tensor* t = self.current(tensor_index)
+        if tensor_dtype(t[0]) == DT_STRING:
+            raise ValueError(f"tensor {tensor_index} holds strings, which have no view: use "
+                             "get_tensor")
+        return tensor_view(t[0], tensor_index < self.num_inputs)
+
+    def get_tensor(self, int tensor_index):
+        """A copy of input or output `tensor_index`."""
+        cdef const Tensor* t = self.current(tensor_index)
+        cdef cnp.npy_intp dims[16]
+        cdef int i
+        if tensor_dtype(t[0]) == DT_STRING:
+            return to_numpy(t[0])  # a new array of bytes objects
+        for i in range(t.shape().rank()):
+            dims[i] = t.shape().dim(i)
+        arr = cnp.PyArray_SimpleNew(t.shape().rank(), dims, npy_type(tensor_dtype(t[0])))
+        memcpy(cnp.PyArray_DATA(arr), t.raw_data(), t.num_bytes())
+        return arr
+
+    def tensor(self, int tensor_index):
+        """A function returning a view of tensor `tensor_index`'s current buffer (no copy):
+        writeable for inputs (write the input in place), read-only for outputs. Call it again
+        after each invoke(): each run gives the outputs new buffers (an old view keeps showing
+        the old values, never freed memory)."""
+        self.details(tensor_index)
+        return lambda: self.view(tensor_index)

@@ -10,6 +10,7 @@
 
 #include "tensorlib/device.h"
 #include "tensorlib/graph.h"
+#include "tensorlib/interpreter.h"
 #include "tensorlib/model.h"
 #include "tensorlib/op_library.h"
 #include "tensorlib/op_registry.h"
@@ -147,6 +148,7 @@ inline Status allocate_tensor(int dtype, const std::vector<int64_t>& dims, Tenso
 
 inline std::string* string_data(const Tensor& t) { return t.data<std::string>(); }
 inline int model_tensor_dtype(const ModelTensor& t) { return static_cast<int>(t.dtype); }
+inline int details_dtype(const TensorDetails& t) { return static_cast<int>(t.dtype); }
 
 }  // namespace bridge
 }  // namespace tl

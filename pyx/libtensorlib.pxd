@@ -1,7 +1,7 @@
 # Declarations of the C++ core (include/tensorlib/*.h) for the Cython modules, written once.
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libcpp cimport bool
-from libcpp.memory cimport shared_ptr
+from libcpp.memory cimport shared_ptr, unique_ptr
 from libcpp.pair cimport pair
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -123,6 +123,35 @@ cdef extern from "tensorlib/model.h" namespace "tl" nogil:
     Status load_model_file(const string& path, Model* out)
 
 
+cdef extern from "tensorlib/interpreter.h" namespace "tl" nogil:
+    cdef cppclass InterpreterOptions:
+        int num_threads
+
+    cdef cppclass TensorDetails:
+        string name
+        int index
+        Shape shape
+        Shape shape_signature
+
+    cdef cppclass Interpreter:
+        @staticmethod
+        Status from_file(const string& path, const InterpreterOptions& options,
+                         unique_ptr[Interpreter]* out)
+        @staticmethod
+        Status from_buffer(const void* data, size_t size, const InterpreterOptions& options,
+                           unique_ptr[Interpreter]* out)
+        int num_inputs() const
+        int num_outputs() const
+        const TensorDetails& input(int i) const
+        const TensorDetails& output(int i) const
+        Status resize_input(int i, const Shape& shape)
+        Status allocate_tensors()
+        Tensor* input_tensor(int i)
+        Status set_input(int i, const void* data, size_t bytes)
+        Status invoke()
+        const Tensor& output_tensor(int i) const
+
+
 cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
     cdef cppclass OpRegistry:
         @staticmethod
@@ -179,3 +208,4 @@ cdef extern from "bridge.h" namespace "tl::bridge" nogil:
     int tensor_dtype(const Tensor& t)
     string* string_data(const Tensor& t)
     int model_tensor_dtype(const ModelTensor& t)
+    int details_dtype(const TensorDetails& t)

@@ -78,9 +78,9 @@ class Interpreter {
   // Gives input `i` a new shape, compatible with its signature (typically another batch
   // size). Takes effect at the next allocate_tensors, which invoke then needs first.
   Status resize_input(int i, const Shape& shape);
-  // Fixes the inputs' shapes (each input whose signature leaves a dim open must have been
-  // resized, except that an open dim 0 defaults to 1), infers the outputs' and compiles the
-  // model for them. Allocates every input's buffer, zero-filled.
+  // Fixes the inputs' shapes (an open dim that was not resized is 1, as in TFLite; an input of
+  // unknown rank must be resized), infers the outputs' and compiles the model for them.
+  // Allocates every input's buffer, zero-filled.
   Status allocate_tensors();
   // Input `i`'s buffer, to write the input into in place. Null before allocate_tensors.
   Tensor* input_tensor(int i);
@@ -106,7 +106,7 @@ class Interpreter {
  private:
   Interpreter(std::shared_ptr<const Model> model, const InterpreterOptions& options);
   // Records a failure in error_ (if it is the first) and returns it.
-  Status note(Status status);
+  Status note(Status status) const;
   Status check_input(int i) const;
   Status specialize();
 
@@ -122,7 +122,8 @@ class Interpreter {
   std::vector<Tensor> input_buffers_;
   std::vector<Tensor> input_values_;
   std::vector<Tensor> output_values_;
-  Status error_;
+  std::vector<Tensor> scratch_;  // invoke's outputs until it succeeds
+  mutable Status error_;
 };
 
 }  // namespace tl

@@ -13,7 +13,7 @@ Rows, all with the same weights and input, in one process:
     tf.lite.TFLiteConverter.from_session makes of the graph;
   - tensorlib's C++ API, tl::Interpreter, on the same model file: benchmarks/cpp, built with
     CMake against the package (find_package(tensorlib) through tensorlib.get_cmake_dir()) into
-    build/bench_cpp on the first run, and run as a subprocess;
+    build/bench_cpp on the first run, and run as a subprocess that times its calls when asked;
   - a tensorlib Session on the original graph (make_callable);
   - LiteRT's Interpreter (ai-edge-litert; TensorFlow's tf.lite.Interpreter without it) on a
     .tflite model that TensorFlow's converter makes of the same model as a tf.function;
@@ -21,11 +21,15 @@ Rows, all with the same weights and input, in one process:
   - PyTorch eager (torch.nn modules, torch.inference_mode);
   - TensorFlow 1 (tensorflow.compat.v1 Session, make_callable) on the same graph code.
 Every implementation uses N threads (default 2). Peers that are not installed are left out,
-with a note. Each output is checked against tensorlib's Session before it is timed.
+with a note. Each output is checked against tensorlib's Session before anything is timed.
+The rows are timed in turns, one sample of each per round, so that load from other processes
+on a shared machine falls on all of them alike; each row's figure is its median sample.
 """
 import argparse
+import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,14 +37,15 @@ import time
 
 import numpy as np
 
-from _harness import median_time, optional_import, report
+from _harness import optional_import, report
 from bench_lenet import lenet, make_weights as lenet_weights
 
-REPEAT = 15
+REPEAT = 15  # samples per row
+PAUSE = 0.05  # seconds of rest before each sample
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPP_SOURCE = os.path.join(ROOT, "benchmarks", "cpp")
 CPP_BUILD = os.path.join(ROOT, "build", "bench_cpp")
-INTERPRETER = "tensorlib Interpreter (Python)"
+INTERPRETER, CPP = "tensorlib Interpreter (Python)", "tensorlib C++ tl::Interpreter"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up logging, if loaded
 
 
@@ -107,23 +112,38 @@ def build_cpp():
                             "-DCMAKE_BUILD_TYPE=Release",
                             f"-Dtensorlib_DIR={tensorlib.get_cmake_dir()}"])
     for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise Skip(f"`{' '.join(command)}` failed:\n{done.stdout}{done.stderr}")
     return exe
 
 
-def cpp_run(exe, model_path, x, threads, number, repeat, want):
-    """(median seconds per call, output) of the C++ program on `x`."""
+@contextlib.contextmanager
+def cpp_sampler(model_bytes, x, threads, number):
+    """(output, sampler) of the C++ program running the model on `x`: sampler() has it make
+    `number` calls and returns their seconds per call."""
+    exe = build_cpp()
     with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "input.bin"), os.path.join(tmp, "output.bin")
-        x.tofile(src)
-        done = subprocess.run([exe, model_path, src, dst, str(threads), str(number),
-                               str(repeat)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"{exe} failed:\n{done.stdout}{done.stderr}")
-        out = np.fromfile(dst, np.float32).reshape(want.shape)
-    return float(done.stdout.split()[-1]), out
+        paths = [os.path.join(tmp, f) for f in ("model.tlm", "input.bin", "output.bin")]
+        with open(paths[0], "wb") as f:
+            f.write(model_bytes)
+        x.tofile(paths[1])
+        with subprocess.Popen([exe, *paths, str(threads), str(number)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) as proc:
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{exe} failed:\n{proc.stderr.read()}")
+
+            def sampler():
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"{exe} failed:\n{proc.stderr.read()}")
+                return float(line)
+
+            yield np.fromfile(paths[2], np.float32), sampler
+            proc.stdin.close()
 
 
 # ---- peers ----
@@ -163,8 +183,8 @@ def onnx_graph(onnx, model, w):
     else:
         weights = dict(w, c1=w["c1"].transpose(3, 2, 0, 1), c2=w["c2"].transpose(3, 2, 0, 1),
                        f1=nchw_dense(w))  # HWIO -> OIHW
-        conv = dict(kernel_shape=[5, 5], pads=[2, 2, 2, 2])
-        pool = dict(kernel_shape=[2, 2], strides=[2, 2])
+        conv = {"kernel_shape": [5, 5], "pads": [2, 2, 2, 2]}
+        pool = {"kernel_shape": [2, 2], "strides": [2, 2]}
         nodes = [node("Transpose", ["x"], ["xt"], perm=[0, 3, 1, 2]),
                  node("Conv", ["xt", "c1", "b1"], ["v1"], **conv), node("Relu", ["v1"], ["r1"]),
                  node("MaxPool", ["r1"], ["p1"], **pool),
@@ -244,16 +264,42 @@ def tf1_row(model, w, x, threads):
     return "TensorFlow 1 Session", lambda: run(x)
 
 
-PEERS = [litert_row, onnxruntime_row, torch_row, tf1_row]
+PEERS = [("LiteRT", litert_row), ("ONNX Runtime", onnxruntime_row), ("PyTorch", torch_row),
+         ("TensorFlow 1", tf1_row)]
 
 
 # ---- the benchmark ----
 
 def check(name, got, want):
     np.testing.assert_allclose(
-        got, want, rtol=1e-4, atol=1e-4,
+        np.reshape(got, want.shape), want, rtol=1e-4, atol=1e-4,
         err_msg=f"{name}'s output differs from tensorlib Session's: the rows would not "
                 "compute the same model")
+
+
+def timer(call, number):
+    """A sampler: the seconds per call of `number` calls of `call`."""
+    def sampler():
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        return (time.perf_counter() - start) / number
+    return sampler
+
+
+def interleaved_medians(samplers):
+    """[(name, median seconds per call)] of [(name, sampler)], the samples taken in turns (one
+    of each row per round, after a warm-up round), so that load from other processes falls on
+    every row alike. A pause before each sample lets the previous library's idle threads stop
+    spinning."""
+    samples = {name: [] for name, _ in samplers}
+    for round_ in range(1 + REPEAT):
+        for name, sampler in samplers:
+            time.sleep(PAUSE)
+            seconds = sampler()
+            if round_:
+                samples[name].append(seconds)
+    return [(name, statistics.median(samples[name])) for name, _ in samplers]
 
 
 def bench(model, threads):
@@ -263,52 +309,39 @@ def bench(model, threads):
     w = model["weights"](rng)
     x = rng.random(model["shape"], dtype=np.float32)
     number = model["number"]
-    rows, notes = [], []
+    rows, notes = [], []  # rows: (name, output, sampler)
 
     sess, xp, y = tensorlib_session(tl, model, w, threads)
     session_call = sess.make_callable(y, [xp])
     want = session_call(x)
     model_bytes = tl.lite.TFLiteConverter.from_session(sess, [xp], [y]).convert()
-
     interpreter_call = tflite_call(
         tl.lite.Interpreter(model_content=model_bytes, num_threads=threads), x)
-    check(INTERPRETER, interpreter_call(), want)
-    rows.append((INTERPRETER, median_time(interpreter_call, number, REPEAT)))
-
-    time.sleep(0.5)  # lets the previous library's idle threads stop spinning
-    try:
-        exe = build_cpp()
-        with tempfile.TemporaryDirectory() as tmp:
-            model_path = os.path.join(tmp, f"{model['name']}.tlm")
-            with open(model_path, "wb") as f:
-                f.write(model_bytes)
-            check("tensorlib C++ API", cpp_run(exe, model_path, x, threads, 1, 1, want)[1], want)
-            seconds, _ = cpp_run(exe, model_path, x, threads, number, REPEAT, want)
-        rows.append(("tensorlib C++ API (tl::Interpreter)", seconds))
-    except Skip as e:
-        notes.append(f"tensorlib C++ API left out: {e}")
-
-    time.sleep(0.5)
-    check("tensorlib Session", session_call(x), want)
-    rows.append(("tensorlib Session (make_callable)", median_time(lambda: session_call(x),
-                                                                  number, REPEAT)))
-
-    for peer in PEERS:
-        time.sleep(0.5)
+    rows.append((INTERPRETER, interpreter_call(), timer(interpreter_call, number)))
+    with contextlib.ExitStack() as stack:
         try:
-            name, call = peer(model, w, x, threads)
+            rows.append((CPP, *stack.enter_context(
+                cpp_sampler(model_bytes, x, threads, number))))
         except Skip as e:
-            notes.append(f"{peer.__name__[:-4]} left out: {e}")
-            continue
-        check(name, call(), want)
-        rows.append((name, median_time(call, number, REPEAT)))
+            notes.append(f"{CPP} left out: {e}")
+        rows.append(("tensorlib Session (make_callable)", want,
+                     timer(lambda: session_call(x), number)))
+        for peer, make_row in PEERS:
+            try:
+                name, call = make_row(model, w, x, threads)
+            except Skip as e:
+                notes.append(f"{peer} left out: {e}")
+                continue
+            rows.append((name, call(), timer(call, number)))
+        for name, output, _ in rows:
+            check(name, output, want)
+        times = interleaved_medians([(name, sampler) for name, _, sampler in rows])
 
     report(f"{model['title']}, float32, {threads} threads, per call (set input, run, read "
-           "output)", rows, unit=model["unit"], reference=INTERPRETER)
-    times = dict(rows)
-    if "tensorlib C++ API (tl::Interpreter)" in times:
-        print(f"  Python Interpreter / C++ API: "
-              f"{times[INTERPRETER] / times['tensorlib C++ API (tl::Interpreter)']:.2f}x")
+           "output)", times, unit=model["unit"], reference=INTERPRETER)
+    times = dict(times)
+    if CPP in times:
+        print(f"  Python Interpreter / C++ API: {times[INTERPRETER] / times[CPP]:.2f}x")
     for note in notes:
         print(f"  ({note})")
 

@@ -1,17 +1,18 @@
 // Times tl::Interpreter on a model file with one float32 input and one float32 output, the way
 // an application calls it: copy the input in, invoke, copy the output out.
 //
-//   bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER REPEAT
+//   bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER
 //
 // INPUT holds the input's raw bytes (its size must be the input's, as allocated from the
-// model's input shape). Each of REPEAT samples times NUMBER calls after a few warm-up calls;
-// the program prints the median seconds per call ("median_s 1.23e-05") and writes the last
-// output's raw bytes to OUTPUT, for the caller to check.
-#include <algorithm>
+// model's input shape). After a few warm-up calls the program writes the output's raw bytes to
+// OUTPUT, for the caller to check, and prints "ready". Then, for each line it reads on stdin,
+// it makes NUMBER calls and prints their seconds per call ("1.23e-05"), until stdin ends: the
+// caller takes its samples when it likes, in turn with others.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -31,17 +32,14 @@ tl::Status read_file(const std::string& path, std::vector<char>* bytes) {
 }
 
 tl::Status run(int argc, char** argv) {
-  if (argc != 7) {
-    return tl::invalid_argument(
-        "usage: bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER REPEAT");
+  if (argc != 6) {
+    return tl::invalid_argument("usage: bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER");
   }
   const std::string model_path = argv[1], input_path = argv[2], output_path = argv[3];
   tl::InterpreterOptions options;
   options.num_threads = std::atoi(argv[4]);
-  const int number = std::atoi(argv[5]), repeat = std::atoi(argv[6]);
-  if (number <= 0 || repeat <= 0) {
-    return tl::invalid_argument("NUMBER and REPEAT must be positive");
-  }
+  const int number = std::atoi(argv[5]);
+  if (number <= 0) return tl::invalid_argument("NUMBER must be positive");
 
   std::unique_ptr<tl::Interpreter> interp;
   TL_RETURN_IF_ERROR(tl::Interpreter::from_file(model_path, options, &interp));
@@ -62,21 +60,21 @@ tl::Status run(int argc, char** argv) {
   };
 
   for (int i = 0; i < kWarmup; ++i) TL_RETURN_IF_ERROR(call());
-  std::vector<double> samples;
-  for (int r = 0; r < repeat; ++r) {
+  std::ofstream out(output_path, std::ios::binary);
+  out.write(output.data(), static_cast<std::streamsize>(output.size()));
+  out.close();
+  if (!out) return tl::invalid_argument("cannot write " + output_path);
+  std::printf("ready\n");
+  std::fflush(stdout);
+
+  std::string line;
+  while (std::getline(std::cin, line)) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    samples.push_back(elapsed.count() / number);
+    std::printf("%.9g\n", elapsed.count() / number);
+    std::fflush(stdout);
   }
-  std::sort(samples.begin(), samples.end());
-  const size_t n = samples.size();
-  const double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-
-  std::ofstream out(output_path, std::ios::binary);
-  out.write(output.data(), static_cast<std::streamsize>(output.size()));
-  if (!out) return tl::invalid_argument("cannot write " + output_path);
-  std::printf("median_s %.9g\n", median);
   return tl::Status::OK();
 }
 

@@ -40,8 +40,10 @@ import numpy as np
 from _harness import optional_import, report
 from bench_lenet import lenet, make_weights as lenet_weights
 
-REPEAT = 15  # samples per row
-PAUSE = 0.05  # seconds of rest before each sample
+ROUNDS = 21  # samples per row
+SAMPLE = 0.02  # seconds a sample lasts, about
+PAUSE = 0.15  # seconds of rest before each sample (ONNX Runtime spins ~50 ms after a run)
+WARMUP = 3  # calls before the samples, to measure a call's time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CPP_SOURCE = os.path.join(ROOT, "benchmarks", "cpp")
 CPP_BUILD = os.path.join(ROOT, "build", "bench_cpp")
@@ -119,23 +121,23 @@ def build_cpp():
 
 
 @contextlib.contextmanager
-def cpp_sampler(model_bytes, x, threads, number):
-    """(output, sampler) of the C++ program running the model on `x`: sampler() has it make
-    `number` calls and returns their seconds per call."""
+def cpp_sampler(model_bytes, x, threads):
+    """(output, sampler) of the C++ program running the model on `x`: sampler(number) has it
+    make `number` calls and returns their seconds per call."""
     exe = build_cpp()
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, f) for f in ("model.tlm", "input.bin", "output.bin")]
         with open(paths[0], "wb") as f:
             f.write(model_bytes)
         x.tofile(paths[1])
-        with subprocess.Popen([exe, *paths, str(threads), str(number)], stdin=subprocess.PIPE,
+        with subprocess.Popen([exe, *paths, str(threads)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) as proc:
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"{exe} failed:\n{proc.stderr.read()}")
 
-            def sampler():
-                proc.stdin.write("\n")
+            def sampler(number):
+                proc.stdin.write(f"{number}\n")
                 proc.stdin.flush()
                 line = proc.stdout.readline()
                 if not line:
@@ -277,9 +279,9 @@ def check(name, got, want):
                 "compute the same model")
 
 
-def timer(call, number):
-    """A sampler: the seconds per call of `number` calls of `call`."""
-    def sampler():
+def timer(call):
+    """A sampler of `call`: sampler(number) returns the seconds per call of `number` calls."""
+    def sampler(number):
         start = time.perf_counter()
         for _ in range(number):
             call()
@@ -289,16 +291,19 @@ def timer(call, number):
 
 def interleaved_medians(samplers):
     """[(name, median seconds per call)] of [(name, sampler)], the samples taken in turns (one
-    of each row per round, after a warm-up round), so that load from other processes falls on
-    every row alike. A pause before each sample lets the previous library's idle threads stop
-    spinning."""
+    of each row per round), so that load from other processes falls on every row alike. Each
+    sample makes enough calls to last about SAMPLE seconds (as measured by warm-up calls); a
+    pause before each lets the previous library's idle threads stop spinning."""
+    numbers = {}
+    for name, sampler in samplers:
+        time.sleep(PAUSE)
+        per_call = min(sampler(1) for _ in range(WARMUP))
+        numbers[name] = max(1, round(SAMPLE / per_call))
     samples = {name: [] for name, _ in samplers}
-    for round_ in range(1 + REPEAT):
+    for _ in range(ROUNDS):
         for name, sampler in samplers:
             time.sleep(PAUSE)
-            seconds = sampler()
-            if round_:
-                samples[name].append(seconds)
+            samples[name].append(sampler(numbers[name]))
     return [(name, statistics.median(samples[name])) for name, _ in samplers]
 
 
@@ -308,7 +313,6 @@ def bench(model, threads):
     rng = np.random.default_rng(0)
     w = model["weights"](rng)
     x = rng.random(model["shape"], dtype=np.float32)
-    number = model["number"]
     rows, notes = [], []  # rows: (name, output, sampler)
 
     sess, xp, y = tensorlib_session(tl, model, w, threads)
@@ -317,22 +321,22 @@ def bench(model, threads):
     model_bytes = tl.lite.TFLiteConverter.from_session(sess, [xp], [y]).convert()
     interpreter_call = tflite_call(
         tl.lite.Interpreter(model_content=model_bytes, num_threads=threads), x)
-    rows.append((INTERPRETER, interpreter_call(), timer(interpreter_call, number)))
+    rows.append((INTERPRETER, interpreter_call(), timer(interpreter_call)))
     with contextlib.ExitStack() as stack:
         try:
             rows.append((CPP, *stack.enter_context(
-                cpp_sampler(model_bytes, x, threads, number))))
+                cpp_sampler(model_bytes, x, threads))))
         except Skip as e:
             notes.append(f"{CPP} left out: {e}")
         rows.append(("tensorlib Session (make_callable)", want,
-                     timer(lambda: session_call(x), number)))
+                     timer(lambda: session_call(x))))
         for peer, make_row in PEERS:
             try:
                 name, call = make_row(model, w, x, threads)
             except Skip as e:
                 notes.append(f"{peer} left out: {e}")
                 continue
-            rows.append((name, call(), timer(call, number)))
+            rows.append((name, call(), timer(call)))
         for name, output, _ in rows:
             check(name, output, want)
         times = interleaved_medians([(name, sampler) for name, _, sampler in rows])
@@ -348,9 +352,9 @@ def bench(model, threads):
 
 MODELS = {
     "mlp": {"name": "mlp", "title": "MLP 784-256-10 inference, batch 1", "build": mlp,
-            "weights": mlp_weights, "shape": (1, 784), "unit": "us", "number": 500},
+            "weights": mlp_weights, "shape": (1, 784), "unit": "us"},
     "lenet": {"name": "lenet", "title": "LeNet inference, batch 64", "build": lenet,
-              "weights": lenet_weights, "shape": (64, 28, 28, 1), "unit": "ms", "number": 5},
+              "weights": lenet_weights, "shape": (64, 28, 28, 1), "unit": "ms"},
 }
 
 

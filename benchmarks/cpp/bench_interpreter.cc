@@ -1,13 +1,13 @@
 // Times tl::Interpreter on a model file with one float32 input and one float32 output, the way
 // an application calls it: copy the input in, invoke, copy the output out.
 //
-//   bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER
+//   bench_interpreter MODEL INPUT OUTPUT THREADS
 //
 // INPUT holds the input's raw bytes (its size must be the input's, as allocated from the
 // model's input shape). After a few warm-up calls the program writes the output's raw bytes to
-// OUTPUT, for the caller to check, and prints "ready". Then, for each line it reads on stdin,
-// it makes NUMBER calls and prints their seconds per call ("1.23e-05"), until stdin ends: the
-// caller takes its samples when it likes, in turn with others.
+// OUTPUT, for the caller to check, and prints "ready". Then, for each number N it reads on
+// stdin (one per line), it makes N calls and prints their seconds per call ("1.23e-05"), until
+// stdin ends: the caller takes its samples when it likes, in turn with others.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,14 +32,12 @@ tl::Status read_file(const std::string& path, std::vector<char>* bytes) {
 }
 
 tl::Status run(int argc, char** argv) {
-  if (argc != 6) {
-    return tl::invalid_argument("usage: bench_interpreter MODEL INPUT OUTPUT THREADS NUMBER");
+  if (argc != 5) {
+    return tl::invalid_argument("usage: bench_interpreter MODEL INPUT OUTPUT THREADS");
   }
   const std::string model_path = argv[1], input_path = argv[2], output_path = argv[3];
   tl::InterpreterOptions options;
   options.num_threads = std::atoi(argv[4]);
-  const int number = std::atoi(argv[5]);
-  if (number <= 0) return tl::invalid_argument("NUMBER must be positive");
 
   std::unique_ptr<tl::Interpreter> interp;
   TL_RETURN_IF_ERROR(tl::Interpreter::from_file(model_path, options, &interp));
@@ -67,10 +65,11 @@ tl::Status run(int argc, char** argv) {
   std::printf("ready\n");
   std::fflush(stdout);
 
-  std::string line;
-  while (std::getline(std::cin, line)) {
+  long number = 0;
+  while (std::cin >> number) {
+    if (number <= 0) return tl::invalid_argument("the number of calls must be positive");
     const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
+    for (long i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     std::printf("%.9g\n", elapsed.count() / number);
     std::fflush(stdout);

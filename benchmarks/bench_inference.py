@@ -338,8 +338,8 @@ def bench(model, threads):
             check(name, output, want)
         times = interleaved_medians([(name, sampler) for name, _, sampler in rows])
 
-    report(f"{model['title']}, float32, {threads} threads, per call (set input, run, read "
-           "output)", times, unit=model["unit"], reference=INTERPRETER)
+    report(f"{model['title']}, float32, {threads} thread{'s' * (threads > 1)}, per call (set "
+           "input, run, read output)", times, unit=model["unit"], reference=INTERPRETER)
     times = dict(times)
     if CPP in times:
         print(f"  Python Interpreter / C++ API: {times[INTERPRETER] / times[CPP]:.2f}x")

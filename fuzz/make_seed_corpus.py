@@ -123,9 +123,9 @@ def main(out_dir):
     models["op_libraries"] = with_op_libraries(
         models["mlp"], [("Relu", "librelu_ops.so"),
                         ("ClipByNormPerRow", "libclip_by_norm_per_row.so")])
+    assert len(_core.model_op_libraries(models["op_libraries"])) == 2
     for name, model in models.items():
         _core.load_model(model)  # every seed must load
-    assert len(_core.model_op_libraries(models["op_libraries"])) == 2
         (out / f"{name}.tlm").write_bytes(model)
         print(f"{out / name}.tlm: {len(model)} bytes")
 

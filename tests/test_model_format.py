@@ -621,6 +621,16 @@ def test_hostile_inputs_and_outputs_are_invalid_argument():
             _core.load_model(w.build())
 
 
+def test_empty_constants_with_huge_dims_load():
+    """Found by fuzzing: [9, 2**62, 0] overflowed int64 while counting its (no) elements."""
+    w = Writer()
+    t = w.tensor(1, [9, 2 ** 62, 0], b"")
+    w.node("Const", "c", attrs=[w.attr("value", T_TENSOR, struct.pack("<I", t))])
+    w.io(w.outputs, "c", 0, 0, 1, [9, 2 ** 62, 0])
+    graph, _, outputs = _core.load_model(w.build())
+    assert outputs[0][4] == (9, 2 ** 62, 0)
+
+
 def test_huge_window_attributes_are_invalid_argument():
     """Found by fuzzing: a Conv2D whose dilation overflowed int64 in shape inference."""
     w = Writer()

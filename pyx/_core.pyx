@@ -881,9 +881,15 @@ cdef class Interpreter:
     def get_tensor(self, int tensor_index):
         """A copy of input or output `tensor_index`."""
         cdef const Tensor* t = self.current(tensor_index)
+        cdef cnp.npy_intp dims[16]
+        cdef int i
         if tensor_dtype(t[0]) == DT_STRING:
             return to_numpy(t[0])  # a new array of bytes objects
-        return tensor_view(t[0], False).copy()
+        for i in range(t.shape().rank()):
+            dims[i] = t.shape().dim(i)
+        arr = cnp.PyArray_SimpleNew(t.shape().rank(), dims, npy_type(tensor_dtype(t[0])))
+        memcpy(cnp.PyArray_DATA(arr), t.raw_data(), t.num_bytes())
+        return arr
 
     def tensor(self, int tensor_index):
         """A function returning a view of tensor `tensor_index`'s current buffer (no copy):

@@ -14,7 +14,12 @@
 
 Each call goes straight to the C++ tl::Interpreter (include/tensorlib/interpreter.h), the class
 C++ programs use, so Python adds little to a call: see benchmarks/bench_inference.py.
+
+    # Or by name, resizing as needed (TFLite's signature runner):
+    probs = interpreter.get_signature_runner()(x=images)["probs"]
 """
+import numpy as np
+
 from tensorlib import _core
 
 
@@ -33,3 +38,47 @@ class Interpreter(_core.Interpreter):
     tensorlib error (tf.errors.InvalidArgumentError, ...), which is also a RuntimeError as
     TFLite's are; bad arguments raise ValueError.
     """
+
+    def get_signature_list(self):
+        """The model's one signature, "serving_default": its input and output names."""
+        return {_SIGNATURE: {"inputs": [d["name"] for d in self.get_input_details()],
+                             "outputs": [d["name"] for d in self.get_output_details()]}}
+
+    def get_signature_runner(self, signature_key=None):
+        """A function of the inputs by name returning {output name: array}, resizing and
+        allocating as the inputs' shapes require (TFLite's SignatureRunner)."""
+        if signature_key not in (None, _SIGNATURE):
+            raise ValueError(f"Invalid signature_key provided: '{signature_key}'; the model "
+                             f"has one signature, '{_SIGNATURE}'")
+        return _SignatureRunner(self)
+
+
+_SIGNATURE = "serving_default"
+
+
+class _SignatureRunner:
+    def __init__(self, interpreter):
+        self._interpreter = interpreter
+        self._inputs = {d["name"]: d["index"] for d in interpreter.get_input_details()}
+
+    def get_input_details(self):
+        return {d["name"]: d for d in self._interpreter.get_input_details()}
+
+    def get_output_details(self):
+        return {d["name"]: d for d in self._interpreter.get_output_details()}
+
+    def __call__(self, **inputs):
+        it = self._interpreter
+        if set(inputs) != set(self._inputs):
+            raise ValueError(f"expected the inputs {sorted(self._inputs)}, got "
+                             f"{sorted(inputs)}")
+        details = it.get_input_details()
+        values = {name: np.asarray(v) for name, v in inputs.items()}
+        if any(list(d["shape"]) != list(values[d["name"]].shape) for d in details):
+            for d in details:
+                it.resize_tensor_input(d["index"], values[d["name"]].shape)
+            it.allocate_tensors()
+        for name, value in values.items():
+            it.set_tensor(self._inputs[name], value)
+        it.invoke()
+        return {d["name"]: it.get_tensor(d["index"]) for d in it.get_output_details()}

@@ -175,10 +175,10 @@ template <typename T, typename Vec, int kRows>
 struct FewRowsKernel {
   using V = typename Vec::V;
   static constexpr int kLanes = Vec::kLanes;
-  // kRows x kVecs accumulators and one A broadcast per row fit the 16 ymm registers (B is
-  // an FMA's memory operand or one more register), with at least 8 FMA chains to hide the
-  // FMA latency. The widths were the fastest measured (AMD Zen 3, B in L2 or L3).
-  static constexpr int kVecs = kRows == 1 ? 8 : kRows == 2 ? 6 : kRows == 3 ? 4 : 2;
+  // The kRows x kVecs accumulators fit the 16 ymm registers with the A broadcasts or the B
+  // vectors of one p (see tile), with at least 8 FMA chains to hide the FMA latency. The
+  // widths were the fastest measured (AMD Zen 3, B in L2 or L3).
+  static constexpr int kVecs = kRows == 1 ? 8 : kRows == 2 ? 6 : kRows == 3 ? 4 : kRows == 4 ? 3 : 2;
   // Columns of a full tile: threads get whole tiles.
   static constexpr int64_t kWidth = int64_t{kVecs} * kLanes;
 
@@ -198,14 +198,28 @@ struct FewRowsKernel {
     }
     auto step = [&](int64_t p) {
       const T* bp = b + p * ldb;
-      V ar[kRows];
+      if constexpr (kRows * kTileVecs + kTileVecs < 16) {
+        // The row's B vectors in registers, then one A broadcast at a time.
+        V bv[kTileVecs];
 #pragma GCC unroll 8
-      for (int r = 0; r < kRows; ++r) ar[r] = Vec::broadcast(a.p + r * a.rs + p * a.ps);
+        for (int v = 0; v < kTileVecs; ++v) bv[v] = Vec::load(bp + v * kLanes);
 #pragma GCC unroll 8
-      for (int v = 0; v < kTileVecs; ++v) {
-        const V bv = Vec::load(bp + v * kLanes);
+        for (int r = 0; r < kRows; ++r) {
+          const V ar = Vec::broadcast(a.p + r * a.rs + p * a.ps);
 #pragma GCC unroll 8
-        for (int r = 0; r < kRows; ++r) acc[r][v] = Vec::fma(ar[r], bv, acc[r][v]);
+          for (int v = 0; v < kTileVecs; ++v) acc[r][v] = Vec::fma(ar, bv[v], acc[r][v]);
+        }
+      } else {
+        // Too few registers for that: the A broadcasts first, then one B vector at a time.
+        V ar[kRows];
+#pragma GCC unroll 8
+        for (int r = 0; r < kRows; ++r) ar[r] = Vec::broadcast(a.p + r * a.rs + p * a.ps);
+#pragma GCC unroll 8
+        for (int v = 0; v < kTileVecs; ++v) {
+          const V bv = Vec::load(bp + v * kLanes);
+#pragma GCC unroll 8
+          for (int r = 0; r < kRows; ++r) acc[r][v] = Vec::fma(ar[r], bv, acc[r][v]);
+        }
       }
     };
     int64_t p = 0;
@@ -557,14 +571,17 @@ TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b
 }
 
 // C (kRows x n) = or += op(A) B with rows of B contiguous, by few-rows kernel K<T, kRows>: the
-// columns are split over the threads in whole tiles, tasks of at least kFewRowsTaskMadds.
+// columns are split over the threads in whole tiles, one task per thread (each walks one
+// contiguous part of B; finer tasks measured slower), none smaller than kFewRowsTaskMadds.
 template <typename T, template <typename, int> class K, int kRows>
 void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t n, int64_t k, T* c,
                    int64_t ldc, bool accumulate) {
   constexpr int64_t kWidth = K<T, kRows>::kWidth;
   const int64_t tiles = (n + kWidth - 1) / kWidth;
-  ctx.parallel_for(tiles, std::max<int64_t>(1, kFewRowsTaskMadds / (kRows * k * kWidth)),
-                   [&](int64_t t0, int64_t t1) {
+  const int64_t threads = std::max(ctx.max_threads(), 1);
+  const int64_t grain = std::max({kFewRowsTaskMadds / (kRows * k * kWidth),
+                                  (tiles + threads - 1) / threads, int64_t{1}});
+  ctx.parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) {
     K<T, kRows>::run(a, b.p, b.ps, k, t0 * kWidth, std::min(n, t1 * kWidth), c, ldc, accumulate);
   });
 }

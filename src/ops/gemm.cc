@@ -130,36 +130,23 @@ struct GenericKernel {
 
 // ---- few rows of C, rows of B contiguous: B read where it lies, nothing packed ----
 
-// Vectors of 32 bytes as plain arrays, with the interface of Avx2Vec: the portable few-rows
-// kernel (the compiler vectorises the lane loops for the baseline target).
+// Vectors of 16 bytes (GCC vector extensions), with the interface of Avx2Vec: the portable
+// few-rows kernel. Each is one register of the baseline target (SSE2, NEON), so that a tile
+// takes as many registers as its AVX2 version.
 template <typename T>
 struct GenericVec {
-  static constexpr int kLanes = 32 / sizeof(T);
-  struct V {
-    T v[kLanes];
-  };
+  typedef T V __attribute__((vector_size(16)));
+  static constexpr int kLanes = 16 / sizeof(T);
   static V zero() { return V{}; }
   static V load(const T* p) {
-    V r;
-    for (int i = 0; i < kLanes; ++i) r.v[i] = p[i];
-    return r;
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
   }
-  static V broadcast(const T* p) {
-    V r;
-    for (int i = 0; i < kLanes; ++i) r.v[i] = *p;
-    return r;
-  }
-  static V fma(V a, V b, V c) {
-    for (int i = 0; i < kLanes; ++i) c.v[i] += a.v[i] * b.v[i];
-    return c;
-  }
-  static V add(V a, V b) {
-    for (int i = 0; i < kLanes; ++i) a.v[i] += b.v[i];
-    return a;
-  }
-  static void store(T* p, V v) {
-    for (int i = 0; i < kLanes; ++i) p[i] = v.v[i];
-  }
+  static V broadcast(const T* p) { return *p - V{}; }  // x - (+0) is x, even for -0
+  static V fma(V a, V b, V c) { return c + a * b; }
+  static V add(V a, V b) { return a + b; }
+  static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
 };
 
 // C (kRows x n, kRows < 6) = or += op(A) B, B with contiguous rows (b[p * ldb + j]) read in

@@ -165,7 +165,7 @@ struct FewRowsKernel {
   // The kRows x kVecs accumulators fit the 16 ymm registers with the A broadcasts or the B
   // vectors of one p (see tile), with at least 8 FMA chains to hide the FMA latency. The
   // widths were the fastest measured (AMD Zen 3, B in L2 or L3).
-  static constexpr int kVecs = kRows == 1 ? 8 : kRows == 2 ? 6 : kRows == 3 ? 4 : kRows == 4 ? 3 : 2;
+  static constexpr int kVecs = kRows == 1 ? 8 : kRows == 2 ? 7 : kRows == 3 ? 4 : kRows == 4 ? 3 : 2;
   // Columns of a full tile: threads get whole tiles.
   static constexpr int64_t kWidth = int64_t{kVecs} * kLanes;
 
@@ -173,10 +173,10 @@ struct FewRowsKernel {
   template <int kTileVecs>
   static void tile(View<T> a, const T* b, int64_t ldb, int64_t k, T* c, int64_t ldc,
                    bool accumulate) {
-    // How many rows of B ahead are prefetched: those holding the next 1.5 KB of the tile's
-    // columns (on its own the hardware leaves the FMAs waiting on this walk down B).
+    // The tile's columns of B are prefetched kAhead rows ahead: on its own the hardware
+    // leaves the FMAs waiting on this walk down B (4 to 8 rows measured best for every tile).
     constexpr int kTileBytes = kTileVecs * kLanes * static_cast<int>(sizeof(T));
-    constexpr int64_t kAhead = (1536 + kTileBytes - 1) / kTileBytes;
+    constexpr int64_t kAhead = 6;
     V acc[kRows][kTileVecs];
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
@@ -558,18 +558,19 @@ TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b
 }
 
 // C (kRows x n) = or += op(A) B with rows of B contiguous, by few-rows kernel K<T, kRows>: the
-// columns are split over the threads in whole tiles, one task per thread (each walks one
-// contiguous part of B; finer tasks measured slower), none smaller than kFewRowsTaskMadds.
+// columns are split into one part of whole tiles per thread (each walks one contiguous part of
+// B; finer tasks measured slower), none smaller than kFewRowsTaskMadds.
 template <typename T, template <typename, int> class K, int kRows>
 void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t n, int64_t k, T* c,
                    int64_t ldc, bool accumulate) {
   constexpr int64_t kWidth = K<T, kRows>::kWidth;
   const int64_t tiles = (n + kWidth - 1) / kWidth;
   const int64_t threads = std::max(ctx.max_threads(), 1);
-  const int64_t grain = std::max({kFewRowsTaskMadds / (kRows * k * kWidth),
-                                  (tiles + threads - 1) / threads, int64_t{1}});
-  ctx.parallel_for(tiles, grain, [&](int64_t t0, int64_t t1) {
-    K<T, kRows>::run(a, b.p, b.ps, k, t0 * kWidth, std::min(n, t1 * kWidth), c, ldc, accumulate);
+  const int64_t parts =
+      std::max<int64_t>(1, std::min({kRows * k * n / kFewRowsTaskMadds, tiles, threads}));
+  ctx.parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    const int64_t j0 = p0 * tiles / parts * kWidth, j1 = p1 * tiles / parts * kWidth;
+    K<T, kRows>::run(a, b.p, b.ps, k, j0, std::min(n, j1), c, ldc, accumulate);
   });
 }
 

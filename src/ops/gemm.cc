@@ -143,7 +143,7 @@ struct GenericVec {
     std::memcpy(&v, p, sizeof v);
     return v;
   }
-  static V broadcast(const T* p) { return *p - V{}; }  // x - (+0) is x, even for -0
+  static V broadcast(const T* p) { return *p - V{}; }  // x - (+0) is x, -0 included
   static V fma(V a, V b, V c) { return c + a * b; }
   static V add(V a, V b) { return a + b; }
   static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
@@ -162,10 +162,14 @@ template <typename T, typename Vec, int kRows>
 struct FewRowsKernel {
   using V = typename Vec::V;
   static constexpr int kLanes = Vec::kLanes;
-  // The kRows x kVecs accumulators fit the 16 ymm registers with the A broadcasts or the B
-  // vectors of one p (see tile), with at least 8 FMA chains to hide the FMA latency. The
-  // widths were the fastest measured (AMD Zen 3, B in L2 or L3).
-  static constexpr int kVecs = kRows == 1 ? 8 : kRows == 2 ? 7 : kRows == 3 ? 4 : kRows == 4 ? 3 : 2;
+  // Vectors per tile: the kRows x kVecs accumulators fit the 16 ymm registers with the A
+  // broadcasts or the B vectors of one p (see tile), and at least 8 FMA chains hide the FMA
+  // latency. These widths were the fastest measured (AMD Zen 3, B in L2 or L3).
+  static constexpr int kVecs = kRows == 1   ? 8
+                               : kRows == 2 ? 7
+                               : kRows == 3 ? 4
+                               : kRows == 4 ? 3
+                                            : 2;
   // Columns of a full tile: threads get whole tiles.
   static constexpr int64_t kWidth = int64_t{kVecs} * kLanes;
 
@@ -186,7 +190,8 @@ struct FewRowsKernel {
     auto step = [&](int64_t p) {
       const T* bp = b + p * ldb;
       if constexpr (kRows * kTileVecs + kTileVecs < 16) {
-        // The row's B vectors in registers, then one A broadcast at a time.
+        // Room for the row's B vectors in registers: loaded once, then one A broadcast at a
+        // time.
         V bv[kTileVecs];
 #pragma GCC unroll 8
         for (int v = 0; v < kTileVecs; ++v) bv[v] = Vec::load(bp + v * kLanes);

@@ -2,7 +2,8 @@
 // every input it cannot load, and never crash, leak or hit undefined behaviour.
 //
 // Each input is loaded twice: as given (the header checks and checksums), and with both
-// checksums recomputed, so that mutations reach the sections behind them. Built and run by
+// checksums recomputed, so that mutations reach the sections behind them; the second copy's op
+// libraries are also read alone (tl::read_model_op_libraries). Built and run by
 // fuzz/run_fuzzer.sh; never part of the normal build.
 #include <cstddef>
 #include <cstdint>
@@ -43,5 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fix_checksums(fixed);
   tl::Model fixed_model;
   (void)tl::load_model(fixed.data(), fixed.size(), &fixed_model);
+  std::vector<tl::ModelOpLibrary> libraries;
+  (void)tl::read_model_op_libraries(fixed.data(), fixed.size(), &libraries);
   return 0;
 }

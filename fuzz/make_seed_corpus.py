@@ -4,6 +4,7 @@ every attribute tag, every dtype, multi-output ops and control inputs.
     PYTHONPATH=. python fuzz/make_seed_corpus.py build/fuzz/seeds
 """
 import pathlib
+import struct
 import sys
 
 import numpy as np
@@ -82,6 +83,35 @@ def control_inputs():
                                      [y._as_node_input(), first._as_node_input()])
 
 
+def with_op_libraries(model, entries):
+    """`model` laid out again with an op libraries section (format 1.1) naming `entries`,
+    [(op, library file name)]: the fuzzer has no op library to write a model with one."""
+    header, entry = 64, 24
+    strings, weights, op_libraries = 1, 6, 7
+    sections = {}
+    for i in range(struct.unpack_from("<I", model, 20)[0]):
+        sid, _, offset, size = struct.unpack_from("<IIQQ", model, header + entry * i)
+        sections[sid] = model[offset:offset + size]
+    text = bytearray(sections[strings])
+    table = struct.pack("<I", len(entries))
+    for name in (name.encode() for pair in entries for name in pair):
+        table += struct.pack("<II", len(text), len(name))
+        text += name
+    sections[strings], sections[op_libraries] = bytes(text), table
+    order = [sid for sid in sections if sid != weights] + [weights]
+    header_size = header + entry * len(order)
+    entries_out, body = b"", bytearray()
+    for sid in order:
+        body += b"\0" * (-(header_size + len(body)) % (64 if sid == weights else 8))
+        entries_out += struct.pack("<IIQQ", sid, 0, header_size + len(body), len(sections[sid]))
+        body += sections[sid]
+    buf = bytearray(model[:header]) + entries_out + body
+    struct.pack_into("<HIIIQ", buf, 10, 1, header_size, 0, len(order), len(buf))
+    struct.pack_into("<II", buf, 32, _core.crc32c(bytes(buf[header_size:])), 0)
+    struct.pack_into("<I", buf, 36, _core.crc32c(bytes(buf[:header_size])))
+    return bytes(buf)
+
+
 def main(out_dir):
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,6 +119,11 @@ def main(out_dir):
               [("mlp", mlp), ("cnn", cnn), ("dtypes", dtypes), ("arrays", arrays),
                ("shape_functions", shape_functions)]}
     models["control_inputs"] = control_inputs()
+    # Relu is tensorlib's own, so the whole model loads; the other op is in no node.
+    models["op_libraries"] = with_op_libraries(
+        models["mlp"], [("Relu", "librelu_ops.so"),
+                        ("ClipByNormPerRow", "libclip_by_norm_per_row.so")])
+    assert len(_core.model_op_libraries(models["op_libraries"])) == 2
     for name, model in models.items():
         _core.load_model(model)  # every seed must load
         (out / f"{name}.tlm").write_bytes(model)

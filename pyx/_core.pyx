@@ -898,3 +898,22 @@ cdef class Interpreter:
         the old values, never freed memory)."""
         self.details(tensor_index)
         return lambda: self.view(tensor_index)
+
+
+from libtensorlib cimport ModelOpLibrary, read_model_op_libraries as c_read_model_op_libraries
+
+
+def model_op_libraries(const unsigned char[::1] data):
+    """The op libraries the model in `data` (bytes or any contiguous buffer) names: a list of
+    (op type, library file name) for its ops that come from op libraries, read without loading
+    the model (so before loading those libraries). Raises like load_model for a damaged file."""
+    cdef size_t n = data.shape[0]
+    cdef const unsigned char* p = &data[0] if n else NULL
+    cdef vector[ModelOpLibrary] libraries
+    cdef Status s
+    with nogil:
+        s = c_read_model_op_libraries(p, n, &libraries)
+    if not s.ok():
+        raise_status(s, False)
+    return [(libraries[i].op.decode("utf-8", "replace"),
+             libraries[i].library.decode("utf-8", "replace")) for i in range(libraries.size())]

@@ -209,3 +209,11 @@ cdef extern from "bridge.h" namespace "tl::bridge" nogil:
     string* string_data(const Tensor& t)
     int model_tensor_dtype(const ModelTensor& t)
     int details_dtype(const TensorDetails& t)
+
+
+cdef extern from "tensorlib/model.h" namespace "tl" nogil:
+    cdef cppclass ModelOpLibrary:
+        string op
+        string library
+
+    Status read_model_op_libraries(const void* data, size_t size, vector[ModelOpLibrary]* out)

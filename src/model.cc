@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "tensorlib/crc32c.h"
+#include "tensorlib/op_library.h"
 
 namespace tl {
 namespace {
@@ -43,10 +44,15 @@ enum SectionId : uint32_t {
   kInputs = 4,
   kOutputs = 5,
   kWeights = 6,
+  kOpLibraries = 7,  // since 1.1; optional
 };
-constexpr uint32_t kNumSections = 6;
-const char* const kSectionNames[kNumSections + 1] = {"",       "strings", "nodes",  "tensors",
-                                                     "inputs", "outputs", "weights"};
+constexpr uint32_t kNumSections = 7;
+constexpr uint32_t kNumRequiredSections = 6;  // ids 1..6 (all of format 1.0) must appear
+const char* const kSectionNames[kNumSections + 1] = {
+    "", "strings", "nodes", "tensors", "inputs", "outputs", "weights", "op libraries"};
+
+// The longest library file name a model may give (NAME_MAX on Linux).
+constexpr size_t kMaxLibraryNameBytes = 255;
 
 // Attribute value tags, fixed by the format (they happen to equal AttrType's values).
 enum AttrTag : uint32_t {
@@ -72,6 +78,52 @@ Status big_endian_host() {
 }
 
 size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool is_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const uint8_t c = p[i];
+    size_t len = 0;
+    uint8_t lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (len > n - i || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// Why `name` is not a library file name a model may give (a name, no directory), or "".
+std::string library_name_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxLibraryNameBytes) {
+    return "is longer than " + std::to_string(kMaxLibraryNameBytes) + " bytes";
+  }
+  if (name.find('/') != std::string::npos || name == "." || name == "..") {
+    return "'" + name + "' is not a file name (a model may not name a directory)";
+  }
+  if (name.find('\0') != std::string::npos || !is_utf8(name)) return "is not a UTF-8 file name";
+  return "";
+}
 
 // ---- writer -----------------------------------------------------------------------------------
 
@@ -101,7 +153,7 @@ class ModelWriter {
   Status put_io(Writer& w, const Graph& graph, const std::vector<Endpoint>& list,
                 const char* what);
 
-  Writer strings_, nodes_, tensors_, inputs_, outputs_, weights_;
+  Writer strings_, nodes_, tensors_, inputs_, outputs_, op_libraries_, weights_;
   std::unordered_map<std::string, uint32_t> string_at_;
   uint32_t num_tensors_ = 0;
 };
@@ -223,11 +275,18 @@ Status ModelWriter::write(const Graph& graph, const std::vector<Endpoint>& input
   nodes_.put<uint32_t>(static_cast<uint32_t>(graph.num_nodes()));
   // The tensor table's count is patched in at the end.
   tensors_.put<uint32_t>(0);
+  // The ops that come from op libraries, in the order the nodes first use them.
+  std::vector<ModelOpLibrary> libraries;
+  std::unordered_set<std::string> ops_seen;
   for (int32_t id = 0; id < graph.num_nodes(); ++id) {
     const Node& n = graph.node(id);
     if (n.op->name() == "VariableV2") {
       return failed_precondition("cannot serialize variable '" + n.name +
                                  "': freeze variables into constants first");
+    }
+    if (ops_seen.insert(n.op->name()).second) {
+      const std::string path = op_library_of(n.op->name());
+      if (!path.empty()) libraries.push_back({n.op->name(), path.substr(path.rfind('/') + 1)});
     }
     put_string(nodes_, n.op->name());
     put_string(nodes_, n.name);
@@ -248,38 +307,53 @@ Status ModelWriter::write(const Graph& graph, const std::vector<Endpoint>& input
   std::memcpy(&tensors_.out[0], &num_tensors_, sizeof(uint32_t));
   TL_RETURN_IF_ERROR(put_io(inputs_, graph, inputs, "input"));
   TL_RETURN_IF_ERROR(put_io(outputs_, graph, outputs, "output"));
+  op_libraries_.put<uint32_t>(static_cast<uint32_t>(libraries.size()));
+  for (const ModelOpLibrary& lib : libraries) {
+    const std::string problem = library_name_problem(lib.library);
+    if (!problem.empty()) {
+      return invalid_argument("the file name of the op library of op '" + lib.op + "' " +
+                              problem);
+    }
+    put_string(op_libraries_, lib.op);
+    put_string(op_libraries_, lib.library);
+  }
   if (strings_.out.size() > UINT32_MAX) {
     return invalid_argument("the graph's names and strings exceed the format's 4 GiB limit");
   }
 
-  // Sections in id order, 8-byte aligned; the weights 64-byte aligned.
-  const Writer* sections[kNumSections + 1] = {nullptr,   &strings_, &nodes_,  &tensors_,
-                                              &inputs_, &outputs_, &weights_};
-  const size_t header_size = kHeaderBytes + kNumSections * kSectionEntryBytes;
+  // Sections in id order, 8-byte aligned, but the weights last and 64-byte aligned. The op
+  // libraries only where some op comes from one: other models are laid out as in 1.0.
+  std::vector<std::pair<uint32_t, const Writer*>> sections = {
+      {kStrings, &strings_}, {kNodes, &nodes_}, {kTensors, &tensors_}, {kInputs, &inputs_},
+      {kOutputs, &outputs_}};
+  if (!libraries.empty()) sections.emplace_back(kOpLibraries, &op_libraries_);
+  sections.emplace_back(kWeights, &weights_);
+  const size_t header_size = kHeaderBytes + sections.size() * kSectionEntryBytes;
   Writer file;
   file.out.resize(header_size, '\0');
-  uint64_t offsets[kNumSections + 1] = {};
-  for (uint32_t id = 1; id <= kNumSections; ++id) {
-    file.pad_to(id == kWeights ? kAlignment : 8);
-    offsets[id] = file.out.size();
-    file.out += sections[id]->out;
+  std::vector<uint64_t> offsets;
+  for (const auto& section : sections) {
+    file.pad_to(section.first == kWeights ? kAlignment : 8);
+    offsets.push_back(file.out.size());
+    file.out += section.second->out;
   }
   const uint64_t file_size = file.out.size();
   char* p = &file.out[0];
   std::memcpy(p, kMagic, sizeof(kMagic));
   const uint16_t major = kModelVersionMajor, minor = kModelVersionMinor;
-  const uint32_t hsize = static_cast<uint32_t>(header_size), flags = 0, count = kNumSections;
+  const uint32_t hsize = static_cast<uint32_t>(header_size), flags = 0;
+  const uint32_t count = static_cast<uint32_t>(sections.size());
   std::memcpy(p + kMajorAt, &major, 2);
   std::memcpy(p + kMinorAt, &minor, 2);
   std::memcpy(p + kHeaderSizeAt, &hsize, 4);
   std::memcpy(p + kFlagsAt, &flags, 4);
   std::memcpy(p + kSectionCountAt, &count, 4);
   std::memcpy(p + kFileSizeAt, &file_size, 8);
-  for (uint32_t id = 1; id <= kNumSections; ++id) {
-    char* entry = p + kHeaderBytes + (id - 1) * kSectionEntryBytes;
-    const uint64_t size = sections[id]->out.size();
-    std::memcpy(entry, &id, 4);
-    std::memcpy(entry + 8, &offsets[id], 8);
+  for (size_t i = 0; i < sections.size(); ++i) {
+    char* entry = p + kHeaderBytes + i * kSectionEntryBytes;
+    const uint64_t size = sections[i].second->out.size();
+    std::memcpy(entry, &sections[i].first, 4);
+    std::memcpy(entry + 8, &offsets[i], 8);
     std::memcpy(entry + 16, &size, 8);
   }
   const uint32_t body_crc = crc32c_extend(0, p + header_size, file_size - header_size);
@@ -392,9 +466,12 @@ class ModelReader {
         size_(bytes_->size()) {}
 
   Status read(Model* out);
+  // Reads the header and the op libraries section only.
+  Status read_op_libraries(std::vector<ModelOpLibrary>* out);
 
  private:
   Status read_header();
+  Status read_op_libraries();
   Status read_tensors();
   Status read_tensor(Cursor& c, uint32_t index);
   Status read_nodes(Graph* graph);
@@ -406,6 +483,7 @@ class ModelReader {
   size_t size_;
   Span sections_[kNumSections + 1];
   std::vector<Tensor> tensors_;
+  std::vector<ModelOpLibrary> op_libraries_;
 };
 
 Status ModelReader::read_header() {
@@ -484,9 +562,45 @@ Status ModelReader::read_header() {
     }
     sections_[id] = Span{base_ + offset, static_cast<size_t>(size)};
   }
-  for (uint32_t id = 1; id <= kNumSections; ++id) {
+  for (uint32_t id = 1; id <= kNumRequiredSections; ++id) {
     if (!sections_[id].data) return malformed(std::string("no ") + kSectionNames[id] + " section");
   }
+  return Status::OK();
+}
+
+Status ModelReader::read_op_libraries() {
+  if (!sections_[kOpLibraries].data) return Status::OK();  // a 1.0 file: no op libraries
+  Cursor c(sections_[kOpLibraries], kSectionNames[kOpLibraries]);
+  uint32_t count = 0;
+  TL_RETURN_IF_ERROR(c.count(2 * 8, &count));
+  std::unordered_set<std::string> ops;
+  op_libraries_.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    ModelOpLibrary lib;
+    TL_RETURN_IF_ERROR(c.string(sections_[kStrings], &lib.op));
+    TL_RETURN_IF_ERROR(c.string(sections_[kStrings], &lib.library));
+    const std::string which = "op library entry " + std::to_string(i);
+    if (lib.op.empty() || lib.op.find('\0') != std::string::npos || !is_utf8(lib.op)) {
+      return malformed(which + " has no valid op name");
+    }
+    if (!ops.insert(lib.op).second) {
+      return malformed(which + ": op '" + lib.op + "' is listed twice");
+    }
+    const std::string problem = library_name_problem(lib.library);
+    if (!problem.empty()) {
+      return malformed(which + " (op '" + lib.op + "'): the library's name " + problem);
+    }
+    op_libraries_.push_back(std::move(lib));
+  }
+  if (!c.at_end()) return malformed("the op libraries section has extra bytes");
+  return Status::OK();
+}
+
+Status ModelReader::read_op_libraries(std::vector<ModelOpLibrary>* out) {
+  if (!host_is_little_endian()) return big_endian_host();
+  TL_RETURN_IF_ERROR(read_header());
+  TL_RETURN_IF_ERROR(read_op_libraries());
+  *out = std::move(op_libraries_);
   return Status::OK();
 }
 
@@ -639,6 +753,13 @@ Status ModelReader::read_nodes(Graph* graph) {
       const std::string which =
           "node " + std::to_string(i) + (spec.name.empty() ? "" : " ('" + spec.name + "')");
       if (s.code() == StatusCode::kNotFound) {  // an op this build does not have
+        for (const ModelOpLibrary& lib : op_libraries_) {
+          if (lib.op != spec.op || OpRegistry::global().find(spec.op)) continue;
+          return not_found("model " + which + ": op '" + spec.op + "' is not registered: the " +
+                           "model uses it from op library '" + lib.library + "'; load that " +
+                           "library (tl::load_op_library, or tensorlib.load_op_library in " +
+                           "Python) before loading the model");
+        }
         return not_found("model " + which + ": " + s.message() +
                          " (if it is a custom op, load its library first)");
       }
@@ -724,12 +845,14 @@ Status ModelReader::read_io(const Graph& graph, SectionId id, std::vector<ModelT
 Status ModelReader::read(Model* out) {
   if (!host_is_little_endian()) return big_endian_host();
   TL_RETURN_IF_ERROR(read_header());
+  TL_RETURN_IF_ERROR(read_op_libraries());
   TL_RETURN_IF_ERROR(read_tensors());
   auto graph = std::make_shared<Graph>();
   TL_RETURN_IF_ERROR(read_nodes(graph.get()));
   Model m;
   TL_RETURN_IF_ERROR(read_io(*graph, kInputs, &m.inputs));
   TL_RETURN_IF_ERROR(read_io(*graph, kOutputs, &m.outputs));
+  m.op_libraries = std::move(op_libraries_);
   m.graph = std::move(graph);
   m.bytes = bytes_;
   *out = std::move(m);
@@ -811,6 +934,13 @@ Status load_model_file(const std::string& path, Model* out) {
   }
   ::close(fd);
   return load_model(std::shared_ptr<const Buffer>(std::move(bytes)), out);
+}
+
+Status read_model_op_libraries(const void* data, size_t size, std::vector<ModelOpLibrary>* out) {
+  // Only fixed-width fields and strings are read (with memcpy): the bytes need no alignment.
+  std::shared_ptr<const Buffer> bytes = Buffer::borrow(const_cast<void*>(data), size);
+  if (!bytes) return out_of_memory(size);
+  return ModelReader(std::move(bytes)).read_op_libraries(out);
 }
 
 }  // namespace tl

@@ -44,11 +44,15 @@ bool Shape::is_fully_defined() const {
 
 int64_t Shape::num_elements() const {
   if (rank_ < 0) return -1;
-  int64_t n = 1;
+  bool empty = false;
   for (int i = 0; i < rank_; ++i) {
     if (dims_[i] < 0) return -1;
-    n *= dims_[i];
+    empty = empty || dims_[i] == 0;
   }
+  // NOTE: an empty shape may have dims whose product overflows (check_size allows it).
+  if (empty) return 0;
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[i];
   return n;
 }
 

@@ -1,10 +1,12 @@
 """Op libraries: examples/custom_op built with CMake against the package, loaded with
-tf.load_op_library, run from Python and C++, differentiated by a Python rule; and the errors of
-loading libraries that are not what they should be."""
+tf.load_op_library, run from Python, differentiated by a Python rule, exported in a model file
+and run by the C++ runtime; and the errors of loading libraries that are not what they should
+be, or models without the library of their custom op."""
 import importlib.util
 import inspect
 import os
 import pathlib
+import struct
 import subprocess
 import sys
 
@@ -145,13 +147,27 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def example(built):
-    """The example's Python module (its gradient registered) and its loaded op library."""
+def script(built):
+    """The example's Python module (its gradient registered)."""
     spec = importlib.util.spec_from_file_location("clip_by_norm_per_row",
                                                   EXAMPLE / "clip_by_norm_per_row.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.load(built["example"] / "libclip_by_norm_per_row.so")
+    return module
+
+
+@pytest.fixture(scope="module")
+def example(built, script):
+    """The example's loaded op library."""
+    return script.load(built["example"] / "libclip_by_norm_per_row.so")
+
+
+@pytest.fixture(scope="module")
+def exported(built, script, tmp_path_factory):
+    """The example's trained model, input batch and expected outputs, as its program writes
+    them: paths (model, input, expected)."""
+    return [pathlib.Path(p) for p in script.export(
+        built["example"] / "libclip_by_norm_per_row.so", tmp_path_factory.mktemp("exported"))]
 
 
 def clip_by_norm_per_row(x, clip_norm):
@@ -206,19 +222,97 @@ def test_example_gradient_rule_from_python(example, rng):
     check_gradient(("clip_by_norm_per_row", ["ClipByNormPerRow"], fn, [(5, 3)], {}), rng)
 
 
-def test_example_runs_from_cpp_loading_the_same_library(built, rng):
-    x = rng.standard_normal((4, 3)).astype(np.float32)
-    lib = built["example"] / "libclip_by_norm_per_row.so"
-    out = subprocess.run([str(built["example"] / "run_clip_by_norm_per_row"), str(lib), "1.5",
-                          "3", *(repr(float(v)) for v in x.ravel())],
-                         capture_output=True, text=True, timeout=60)
+def _op_libraries_section(model):
+    """The (op, library) entries of a model's op libraries section (docs/model_format.md)."""
+    count = struct.unpack_from("<I", model, 20)[0]
+    sections = dict((sid, (offset, size)) for sid, _, offset, size in (
+        struct.unpack_from("<IIQQ", model, 64 + 24 * i) for i in range(count)))
+    strings_at = sections[1][0]
+    at = sections[7][0]
+    entries = []
+    for i in range(struct.unpack_from("<I", model, at)[0]):
+        refs = struct.unpack_from("<IIII", model, at + 4 + 16 * i)
+        entries.append(tuple(model[strings_at + refs[k]:][:refs[k + 1]].decode() for k in (0, 2)))
+    return entries
+
+
+def test_exported_model_names_the_library_of_its_custom_op(exported):
+    model = exported[0].read_bytes()
+    assert struct.unpack_from("<HH", model, 8) == (1, 1)
+    want = [("ClipByNormPerRow", "libclip_by_norm_per_row.so")]  # a file name, no directory
+    assert _op_libraries_section(model) == want
+    assert _core.model_op_libraries(model) == want
+    _core.load_model(model)  # the library is loaded here
+
+
+def _run_in_cpp(built, library, model, input_path, output_path):
+    return subprocess.run([str(built["example"] / "run_clip_by_norm_per_row"), str(library),
+                           str(model), str(input_path), str(output_path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_exported_model_runs_in_cpp_bitwise_like_session_run(built, example, exported, tmp_path):
+    model, input_path, expected_path = exported
+    output_path = tmp_path / "output.f32"
+    out = _run_in_cpp(built, built["example"] / "libclip_by_norm_per_row.so", model,
+                      input_path, output_path)
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
-    clipped = np.array([[float(v) for v in line.split()[1:]] for line in lines[:-1]])
-    norms = np.array([float(v) for v in lines[-1].split()[1:]])
-    want_clipped, want_norms = clip_by_norm_per_row(x, 1.5)
-    np.testing.assert_allclose(clipped, want_clipped, rtol=1e-6)
-    np.testing.assert_allclose(norms, want_norms, rtol=1e-6)
+    assert out.stdout.splitlines() == ["logits/BiasAdd: [5,3]", "clip:1: [5]"]
+    got = output_path.read_bytes()
+    # The outputs the example's program computed with Session.run (one thread) on its graph.
+    assert got == expected_path.read_bytes()
+    # And those of a session (one thread, as the runner) on the model as loaded in Python.
+    graph, inputs, outputs = _core.load_model(model.read_bytes())
+    run = _core.Session(graph, 1).make_callable([i[1:3] for i in inputs],
+                                                [i[0] for i in inputs],
+                                                [o[1:3] for o in outputs], [], False)
+    batch = np.fromfile(input_path, np.float32).reshape(-1, inputs[0][4][1])
+    want = run([batch])
+    assert [w.shape for w in want] == [(5, 3), (5,)]
+    assert got == b"".join(w.astype(np.float32).tobytes() for w in want)
+    # And tf.lite.Interpreter's, on the same C++ runtime.
+    interpreter = tf.lite.Interpreter(model_path=model, num_threads=1)
+    interpreter.resize_tensor_input(0, batch.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(0, batch)
+    interpreter.invoke()
+    assert got == b"".join(interpreter.get_tensor(i).tobytes() for i in (1, 2))
+    # The op did clip: the rows' norms are above clip_norm, at least some of them.
+    assert (want[1] > 1.0).any()
+
+
+def test_cpp_runner_without_the_library_names_it(built, exported, tmp_path):
+    model, input_path, _ = exported
+    out = _run_in_cpp(built, built["GOOD"], model, input_path, tmp_path / "output.f32")
+    assert out.returncode == 1
+    assert ("op 'ClipByNormPerRow' is not registered: the model uses it from op library "
+            "'libclip_by_norm_per_row.so'; load that library (tl::load_op_library, or "
+            "tensorlib.load_op_library in Python) before loading the model") in out.stderr
+
+
+def test_loading_the_model_without_its_library_names_the_library(exported):
+    code = ("import sys; import tensorlib as tf; from tensorlib import _core\n"
+            "data = open(sys.argv[1], 'rb').read()\n"
+            "print(_core.model_op_libraries(data))\n"
+            "for load in (lambda: _core.load_model(data),\n"
+            "             lambda: tf.lite.Interpreter(model_path=sys.argv[1]),\n"
+            "             lambda: tf.lite.Interpreter(model_content=data)):\n"
+            "    try:\n"
+            "        load()\n"
+            "    except tf.errors.NotFoundError as e:\n"
+            "        print(e.message)\n")
+    # cwd "/": the tensorlib under test is imported, not the source tree beside the tests.
+    out = subprocess.run([sys.executable, "-c", code, str(exported[0])], capture_output=True,
+                         text=True, cwd="/", timeout=60)
+    assert out.returncode == 0, out.stderr
+    libraries, *messages = out.stdout.splitlines()
+    assert libraries == "[('ClipByNormPerRow', 'libclip_by_norm_per_row.so')]"
+    assert len(messages) == 3
+    for message in messages:
+        assert message.endswith(
+            "op 'ClipByNormPerRow' is not registered: the model uses it from op library "
+            "'libclip_by_norm_per_row.so'; load that library (tl::load_op_library, or "
+            "tensorlib.load_op_library in Python) before loading the model")
 
 
 def test_loading_again_returns_the_same_module(built, example, tmp_path):

@@ -138,6 +138,27 @@ def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_few_rows_matmul_matches_numpy(gemm_kernel, dtype, rng):
+    # Fewer than 6 rows of A: B is read in place by tiles of 1-5 rows and 1-8 vectors of
+    # columns; the columns left over by whole vectors (n = 1, 7, 17, ...) are scalars.
+    ns, ks = (1, 7, 8, 17, 33, 256, 300), (1, 5, 784)
+    bs = {(k, n): rng.standard_normal((k, n)).astype(dtype) for k in ks for n in ns}
+    cases, outs = [], []
+    for m in range(1, 6):
+        for k in ks:
+            for ta in (False, True):
+                a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+                for n in ns:
+                    cases.append(((a.T if ta else a).astype(np.float64) @ bs[k, n], k))
+                    outs.append(tf.matmul(a, bs[k, n], transpose_a=ta))
+    with tf.Session() as sess:
+        got = sess.run(outs)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    for (want, k), g in zip(cases, got):
+        np.testing.assert_allclose(g, want, rtol=tol, atol=tol * np.sqrt(k))
+
+
 def test_unknown_gemm_kernel_is_rejected():
     with pytest.raises(tf.errors.InvalidArgumentError, match="Unknown GEMM micro-kernel"):
         _config.set_gemm_kernel("avx1024")

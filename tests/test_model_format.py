@@ -19,7 +19,7 @@ THREADS = 2
 # ---- the format, written and read here from docs/model_format.md alone -------------------------
 
 HEADER, ENTRY = 64, 24
-STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS = range(1, 7)
+STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS, OP_LIBRARIES = range(1, 8)
 T_INT, T_FLOAT, T_BOOL, T_STRING, T_TYPE, T_INTS, T_SHAPE, T_TENSOR = range(8)
 
 
@@ -54,6 +54,8 @@ class Reader:
         self.nodes = self._table(NODES, self._node)
         self.inputs = self._table(INPUTS, self._io)
         self.outputs = self._table(OUTPUTS, self._io)
+        self.op_libraries = self._table(OP_LIBRARIES, lambda: (self._str(), self._str())) \
+            if OP_LIBRARIES in self.sections else []
 
     def _get(self, fmt):
         values = struct.unpack_from("<" + fmt, self.data, self.pos)
@@ -112,6 +114,7 @@ class Writer:
         self.strings = bytearray()
         self.nodes, self.tensors, self.inputs, self.outputs = [], [], [], []
         self.weights = bytearray()
+        self.op_libraries = []
 
     def s(self, text):
         data = text.encode() if isinstance(text, str) else text
@@ -148,13 +151,19 @@ class Writer:
     def io(self, which, name, node, index, dtype, dims):
         which.append(self.s(name) + struct.pack("<IIi", node, index, dtype) + self.shape(dims))
 
-    def build(self, major=1, flags=0, sections=None):
-        """The file; `sections` overrides the (id, payload) list."""
+    def op_library(self, op, library):
+        self.op_libraries.append(self.s(op) + self.s(library))
+
+    def build(self, major=1, minor=0, flags=0, sections=None):
+        """The file; `sections` overrides the (id, payload) list. The op libraries section is
+        there when op_library() was called."""
         table = lambda items: struct.pack("<I", len(items)) + b"".join(items)  # noqa: E731
         if sections is None:
             sections = [(STRINGS, bytes(self.strings)), (NODES, table(self.nodes)),
                         (TENSORS, table(self.tensors)), (INPUTS, table(self.inputs)),
                         (OUTPUTS, table(self.outputs)), (WEIGHTS, bytes(self.weights))]
+            if self.op_libraries:
+                sections.insert(5, (OP_LIBRARIES, table(self.op_libraries)))
         header_size = HEADER + ENTRY * len(sections)
         body, entries = bytearray(), []
         for sid, payload in sections:
@@ -164,7 +173,8 @@ class Writer:
             body += payload
         buf = bytearray(HEADER) + b"".join(entries) + body
         buf[:8] = b"TLMODEL\0"
-        struct.pack_into("<HHIIIQ", buf, 8, major, 0, header_size, flags, len(sections), len(buf))
+        struct.pack_into("<HHIIIQ", buf, 8, major, minor, header_size, flags, len(sections),
+                         len(buf))
         return bytes(fix_checksums(buf))
 
 
@@ -458,7 +468,7 @@ def test_not_a_model_file():
 
 def test_newer_major_version_is_refused_with_a_clear_message(small_model):
     buf = bytearray(small_model)
-    struct.pack_into("<H", buf, 8, 2)
+    struct.pack_into("<HH", buf, 8, 2, 0)
     with pytest.raises(tf.errors.UnimplementedError,
                        match=r"version 2\.0 is not supported: this tensorlib reads 1\.x "
                              r"\(the file was written by a newer tensorlib; upgrade"):
@@ -611,6 +621,16 @@ def test_hostile_inputs_and_outputs_are_invalid_argument():
             _core.load_model(w.build())
 
 
+def test_empty_constants_with_huge_dims_load():
+    """Found by fuzzing: [9, 2**62, 0] overflowed int64 while counting its (no) elements."""
+    w = Writer()
+    t = w.tensor(1, [9, 2 ** 62, 0], b"")
+    w.node("Const", "c", attrs=[w.attr("value", T_TENSOR, struct.pack("<I", t))])
+    w.io(w.outputs, "c", 0, 0, 1, [9, 2 ** 62, 0])
+    graph, _, outputs = _core.load_model(w.build())
+    assert outputs[0][4] == (9, 2 ** 62, 0)
+
+
 def test_huge_window_attributes_are_invalid_argument():
     """Found by fuzzing: a Conv2D whose dilation overflowed int64 in shape inference."""
     w = Writer()
@@ -643,3 +663,113 @@ def test_reshape_targets_whose_product_overflows_are_invalid_argument():
     with pytest.raises(ValueError, match="has too many elements"):
         tf.reshape(tf.placeholder(tf.float32, [None]), tf.constant([2 ** 40, 2 ** 40, -1],
                                                                    tf.int64))
+
+
+# ---- op libraries (format 1.1) ---------------------------------------------------------------
+
+def test_models_without_custom_ops_have_no_op_libraries_section(small_model):
+    r = Reader(small_model)
+    assert (r.major, r.minor) == (1, 1)
+    assert sorted(r.sections) == [STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS]
+    assert _core.model_op_libraries(small_model) == []
+
+
+def test_a_1_0_file_without_the_section_loads(small_model):
+    buf = bytearray(small_model)
+    struct.pack_into("<H", buf, 10, 0)
+    old = bytes(fix_checksums(buf))
+    assert _core.model_op_libraries(old) == []
+    x = np.ones((2, 3), np.float32)
+    assert_bitwise_equal(run_model(old, [x]), run_model(small_model, [x]))
+    hand_written = add_one_model().build()  # written as 1.0
+    assert Reader(hand_written).minor == 0
+    assert _core.model_op_libraries(hand_written) == []
+
+
+def test_op_libraries_section_is_read_back():
+    w = add_one_model()
+    w.op_library("Add", "libadd.so")  # an op registered here: the model loads all the same
+    w.op_library("ClipByNormPerRow", "libclip_by_norm_per_row.so")
+    model = w.build(minor=1)
+    assert Reader(model).op_libraries == [("Add", "libadd.so"),
+                                          ("ClipByNormPerRow", "libclip_by_norm_per_row.so")]
+    assert _core.model_op_libraries(model) == Reader(model).op_libraries
+    assert _core.model_op_libraries(memoryview(model)[:]) == Reader(model).op_libraries
+    np.testing.assert_array_equal(run_model(model, [np.zeros((1, 2), np.float32)])[0],
+                                  [[1.0, 1.0]])
+
+
+def test_an_unregistered_op_of_a_listed_library_names_the_library():
+    w = Writer()
+    w.node("OpOfALibraryForTest", "z")
+    w.op_library("OpOfALibraryForTest", "libops_for_test.so")
+    model = w.build(minor=1)
+    with pytest.raises(tf.errors.NotFoundError) as info:
+        _core.load_model(model)
+    assert info.value.message == (
+        "model node 0 ('z'): op 'OpOfALibraryForTest' is not registered: the model uses it "
+        "from op library 'libops_for_test.so'; load that library (tl::load_op_library, or "
+        "tensorlib.load_op_library in Python) before loading the model")
+    assert _core.model_op_libraries(model) == [("OpOfALibraryForTest", "libops_for_test.so")]
+
+
+def test_hostile_op_libraries_sections_are_invalid_argument():
+    def entries(*pairs):
+        w = add_one_model()
+        for op, library in pairs:
+            w.op_library(op, library)
+        return w
+
+    def raw(payload):
+        w = add_one_model()
+        table = lambda items: struct.pack("<I", len(items)) + b"".join(items)  # noqa: E731
+        return w.build(minor=1, sections=[
+            (STRINGS, bytes(w.strings)), (NODES, table(w.nodes)), (TENSORS, table(w.tensors)),
+            (INPUTS, table(w.inputs)), (OUTPUTS, table(w.outputs)), (OP_LIBRARIES, payload),
+            (WEIGHTS, bytes(w.weights))])
+
+    cases = [
+        (entries(("Op", "../lib/libops.so")).build(minor=1), "not a file name"),
+        (entries(("Op", "/usr/lib/libops.so")).build(minor=1), "not a file name"),
+        (entries(("Op", "..")).build(minor=1), "not a file name"),
+        (entries(("Op", "")).build(minor=1), "library's name is empty"),
+        (entries(("Op", "x" * 256)).build(minor=1), "longer than 255 bytes"),
+        (entries(("Op", b"lib\0ops.so")).build(minor=1), "not a UTF-8 file name"),
+        (entries(("Op", b"lib\xff.so")).build(minor=1), "not a UTF-8 file name"),
+        (entries(("Op", b"lib\xed\xa0\x80.so")).build(minor=1), "not a UTF-8 file name"),
+        (entries(("", "libops.so")).build(minor=1), "no valid op name"),
+        (entries((b"\xc0\xaf", "libops.so")).build(minor=1), "no valid op name"),
+        (entries(("Op", "liba.so"), ("Op", "libb.so")).build(minor=1), "'Op' is listed twice"),
+        (raw(struct.pack("<I", 0xFFFFFFFF)), "op libraries section ends too early"),
+        (raw(b""), "op libraries section ends too early"),
+        (raw(struct.pack("<IIIII", 1, 0, 1, 0xFFFFFFF0, 4)), "outside the strings section"),
+        (raw(struct.pack("<IIIII", 1, 0, 1, 0, 0xFFFFFFFF)), "outside the strings section"),
+        (raw(struct.pack("<I", 0) + b"\0"), "op libraries section has extra bytes"),
+    ]
+    for model, message in cases:
+        for load in (_core.load_model, _core.model_op_libraries):
+            with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+                load(model)
+    good = entries(("Op", "libops.so")).build(minor=1)
+    r = Reader(good)
+    table = bytearray(good)
+    at = HEADER + [i for i, sid in enumerate(r.sections) if sid == WEIGHTS][0] * ENTRY
+    struct.pack_into("<I", table, at, OP_LIBRARIES)  # the weights entry becomes a second one
+    with pytest.raises(tf.errors.InvalidArgumentError, match="two op libraries sections"):
+        _core.model_op_libraries(bytes(fix_checksums(table)))
+
+
+def test_damaged_op_libraries_sections_are_data_loss():
+    w = add_one_model()
+    w.op_library("Add", "libadd.so")
+    model = w.build(minor=1)
+    offset, size = Reader(model).sections[OP_LIBRARIES]
+    for at in range(offset, offset + size):
+        buf = bytearray(model)
+        buf[at] ^= 0x41
+        for load in (_core.load_model, _core.model_op_libraries):
+            with pytest.raises(tf.errors.DataLossError, match="corrupted"):
+                load(bytes(buf))
+    for n in range(0, len(model), 7):
+        with pytest.raises(tf.errors.DataLossError, match="truncated|corrupted"):
+            _core.model_op_libraries(model[:n])

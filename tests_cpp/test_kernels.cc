@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "tensorlib/graph.h"
 #include "tensorlib/op_registry.h"
@@ -228,6 +229,35 @@ void check_matmul(int64_t m, int64_t n, int64_t k) {
   }
 }
 
+// gemm with fewer rows than a micro-tile and rows of B contiguous (B read in place), adding
+// into C: matches the textbook loop, leaves C's padding (ldc > n) alone, and gives the same
+// bits on 1 and 2 threads.
+template <typename T>
+void check_few_rows_gemm(int64_t m, int64_t n, int64_t k, bool ta) {
+  const int64_t ldc = n + 3;
+  std::vector<T> a(m * k), b(k * n), c0(m * ldc);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(0.7 * double(i)));
+  for (size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.3 * double(i)));
+  for (size_t i = 0; i < c0.size(); ++i) c0[i] = T(double(i % 9) - 4);
+  const std::vector<T> prod = naive_matmul(a, b, m, n, k, ta, false);
+  std::vector<T> want = c0;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) want[i * ldc + j] += prod[i * n + j];
+  }
+  Node node;
+  SessionState state;
+  const AttrMap attrs;
+  std::vector<T> got[2];
+  for (int threads = 1; threads <= 2; ++threads) {
+    KernelContext ctx(node, attrs, nullptr, 0, nullptr, 0, &state, threads);
+    std::vector<T>& c = got[threads - 1];
+    c = c0;
+    gemm<T>(ctx, ta, false, m, n, k, a.data(), ta ? m : k, b.data(), n, c.data(), ldc, true);
+  }
+  CHECK(near(got[0], want, sizeof(T) == 4 ? 1e-4 : 1e-12));
+  CHECK(got[0] == got[1]);
+}
+
 void test_matmul() {
   check_matmul<float>(5, 7, 3);       // tiny: plain loop
   check_matmul<float>(70, 130, 300);  // packed, with edge tiles and two k blocks
@@ -235,6 +265,11 @@ void test_matmul() {
   check_matmul<double>(33, 9, 17);
   check_matmul<int32_t>(13, 29, 41);
   check_matmul<float>(4, 5, 0);
+  check_few_rows_gemm<float>(1, 250, 784, false);
+  check_few_rows_gemm<float>(4, 300, 784, true);
+  check_few_rows_gemm<double>(3, 200, 500, false);
+  check_few_rows_gemm<double>(5, 1000, 200, true);
+  check_few_rows_gemm<float>(2, 17, 5, false);
   Tensor out;
   Status s = run("MatMul", {make<float>({2, 3}, std::vector<float>(6)),
                             make<float>({4, 5}, std::vector<float>(20))}, &out);

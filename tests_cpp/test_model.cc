@@ -86,6 +86,10 @@ void check_round_trip(const std::string& path) {
   CHECK(model.inputs[0].shape == Shape({-1, 3}));
   CHECK(model.outputs.size() == 1 && model.outputs[0].name == "Add");
   CHECK(model.outputs[0].dtype == DType::kFloat32);
+  CHECK(model.op_libraries.empty());  // only tensorlib's own ops
+  std::vector<ModelOpLibrary> libraries = {{"Op", "libop.so"}};
+  CHECK_OK(read_model_op_libraries(bytes.data(), bytes.size(), &libraries));
+  CHECK(libraries.empty());
   const auto* begin = static_cast<const uint8_t*>(model.bytes->data());
   for (int32_t id = 0; id < model.graph->num_nodes(); ++id) {
     const Tensor* value = model.graph->constant_value(Endpoint{id, 0});
@@ -120,6 +124,10 @@ void check_round_trip(const std::string& path) {
   flipped[bytes.size() / 2] ^= 0x20;
   CHECK(load_model(flipped.data(), flipped.size(), &bad).code() == StatusCode::kDataLoss);
   CHECK(load_model("garbage!", 8, &bad).code() == StatusCode::kInvalidArgument);
+  CHECK(read_model_op_libraries(bytes.data(), bytes.size() - 1, &libraries).code() ==
+        StatusCode::kDataLoss);
+  CHECK(read_model_op_libraries(flipped.data(), flipped.size(), &libraries).code() ==
+        StatusCode::kDataLoss);
   CHECK(load_model_file(path + ".missing", &bad).code() == StatusCode::kNotFound);
   // Bytes in memory that are not 64-byte aligned are copied once, then load the same.
   std::vector<char> shifted(bytes.size() + 1);

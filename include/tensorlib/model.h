@@ -10,6 +10,11 @@
 // (DataLoss for truncation and checksum failures, InvalidArgument for a malformed structure,
 // NotFound for an op this build does not have, Unimplemented for a format version it cannot read).
 //
+// A model whose ops include ops of op libraries (op_library.h) names, for each such op, the file
+// name of the library that declared it when the model was written (never a directory: a model
+// does not choose what a program loads). Load those libraries before the model; a missing one
+// gives a NotFound error that names it, and read_model_op_libraries lists them up front.
+//
 //   std::string bytes;
 //   TL_RETURN_IF_ERROR(tl::serialize_model(graph, {x}, {y}, &bytes));
 //
@@ -37,7 +42,7 @@ namespace tl {
 
 // The format version this build writes. It reads every file of the same major version.
 constexpr uint16_t kModelVersionMajor = 1;
-constexpr uint16_t kModelVersionMinor = 0;
+constexpr uint16_t kModelVersionMinor = 1;
 
 // One input or output of a model.
 struct ModelTensor {
@@ -47,17 +52,24 @@ struct ModelTensor {
   Shape shape;        // as known when the model was written: -1 dims, or unknown rank
 };
 
+// An op of a model that comes from an op library, and the library's file name.
+struct ModelOpLibrary {
+  std::string op;       // the op type, e.g. "ClipByNormPerRow"
+  std::string library;  // a file name, no directory: e.g. "libclip_by_norm_per_row.so"
+};
+
 // A loaded model.
 struct Model {
   std::shared_ptr<Graph> graph;
   std::vector<ModelTensor> inputs;
   std::vector<ModelTensor> outputs;
+  std::vector<ModelOpLibrary> op_libraries;  // its ops that come from op libraries (format 1.1)
   std::shared_ptr<const Buffer> bytes;  // the model file's bytes, which constants point into
 };
 
-// Writes `graph` (every node) as a model whose inputs and outputs are the given endpoints.
-// Fails on a variable node (freeze variables into constants first) or an endpoint that is not
-// in the graph.
+// Writes `graph` (every node) as a model whose inputs and outputs are the given endpoints,
+// naming the op library (op_library_of) of each op that comes from one. Fails on a variable
+// node (freeze variables into constants first) or an endpoint that is not in the graph.
 Status serialize_model(const Graph& graph, const std::vector<Endpoint>& inputs,
                        const std::vector<Endpoint>& outputs, std::string* out);
 
@@ -73,5 +85,10 @@ Status load_model(const void* data, size_t size, Model* out);
 // where it cannot be mapped). NOTE: as with any mapped file, shrinking the file while the
 // model is in use is undefined behaviour; replace model files by renaming new ones over them.
 Status load_model_file(const std::string& path, Model* out);
+
+// The op libraries the model in `size` bytes at `data` names (Model::op_libraries), read
+// without loading its graph, so before those libraries are loaded. Checks the header, the
+// checksums and that section as load_model does; an older model without it names none.
+Status read_model_op_libraries(const void* data, size_t size, std::vector<ModelOpLibrary>* out);
 
 }  // namespace tl

@@ -10,6 +10,10 @@
 // Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 12 x 32 on AVX-512 (Avx512Kernel, its
 // tile loop shared with Avx512LayoutKernel, the same tile in pairs of AVX2 vectors, so that
 // the AVX-512 blocking is tested on any AVX2 machine), and a portable one.
+//
+// Floating products with fewer rows than the AVX2 micro-tile (batch-1 inference) and rows of B
+// contiguous skip packing: FewRowsKernel reads B in place, a few rows by a few vectors of C in
+// registers, the columns split over threads.
 #include "ops/gemm.h"
 
 #include <algorithm>
@@ -34,6 +38,11 @@ constexpr int64_t kTinyMadds = 32768;
 // elements of B packed per task.
 constexpr int64_t kTaskMadds = 1 << 18;
 constexpr int64_t kPackElements = 1 << 14;
+// Below this many rows of C (the AVX2 micro-tile's height), with rows of B contiguous, floating
+// products read B in place instead of packing it; their tasks hold at least kFewRowsTaskMadds
+// multiply-adds (a few microseconds: less is not worth handing to another thread).
+constexpr int64_t kFewRows = 6;
+constexpr int64_t kFewRowsTaskMadds = 1 << 16;
 // Deepest slab of k (k is cut into slabs of equal depth), and bytes of the packed block of A
 // that should stay in L2.
 constexpr int64_t kKc = 256;
@@ -118,6 +127,157 @@ struct GenericKernel {
     }
   }
 };
+
+// ---- few rows of C, rows of B contiguous: B read where it lies, nothing packed ----
+
+// Vectors of 16 bytes (GCC vector extensions), with the interface of Avx2Vec: the portable
+// few-rows kernel. Each is one register of the baseline target (SSE2, NEON), so that a tile
+// takes as many registers as its AVX2 version.
+template <typename T>
+struct GenericVec {
+  typedef T V __attribute__((vector_size(16)));
+  static constexpr int kLanes = 16 / sizeof(T);
+  static V zero() { return V{}; }
+  static V load(const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static V broadcast(const T* p) { return *p - V{}; }  // x - (+0) is x, -0 included
+  static V fma(V a, V b, V c) { return c + a * b; }
+  static V add(V a, V b) { return a + b; }
+  static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
+};
+
+// C (kRows x n, kRows < 6) = or += op(A) B, B with contiguous rows (b[p * ldb + j]) read in
+// place: with so few rows each element of B is used kRows times at most, so packing it would
+// cost as much as the product. A tile of kRows rows by kVecs vectors of C stays in registers
+// while p runs over k, each B vector loaded once per p, and C is written once at the end.
+// NOTE: every element of C is summed over p in ascending order, and how the columns are cut
+// into tiles (full tiles from column 0, then one narrower tile, then scalars) does not depend
+// on how they are split over threads, so the result is the same for any number of threads.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <typename T, typename Vec, int kRows>
+struct FewRowsKernel {
+  using V = typename Vec::V;
+  static constexpr int kLanes = Vec::kLanes;
+  // Vectors per tile: the kRows x kVecs accumulators fit the 16 ymm registers with the A
+  // broadcasts or the B vectors of one p (see tile), and at least 8 FMA chains hide the FMA
+  // latency. These widths were the fastest measured (AMD Zen 3, B in L2 or L3).
+  static constexpr int kVecs = kRows == 1   ? 8
+                               : kRows == 2 ? 7
+                               : kRows == 3 ? 4
+                               : kRows == 4 ? 3
+                                            : 2;
+  // Columns of a full tile: threads get whole tiles.
+  static constexpr int64_t kWidth = int64_t{kVecs} * kLanes;
+
+  // The tile of kTileVecs vectors at columns [0, kTileVecs * kLanes) of b and c.
+  template <int kTileVecs>
+  static void tile(View<T> a, const T* b, int64_t ldb, int64_t k, T* c, int64_t ldc,
+                   bool accumulate) {
+    // The tile's columns of B are prefetched kAhead rows ahead: on its own the hardware
+    // leaves the FMAs waiting on this walk down B (4 to 8 rows measured best for every tile).
+    constexpr int kTileBytes = kTileVecs * kLanes * static_cast<int>(sizeof(T));
+    constexpr int64_t kAhead = 6;
+    V acc[kRows][kTileVecs];
+#pragma GCC unroll 8
+    for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+      for (int v = 0; v < kTileVecs; ++v) acc[r][v] = Vec::zero();
+    }
+    auto step = [&](int64_t p) {
+      const T* bp = b + p * ldb;
+      if constexpr (kRows * kTileVecs + kTileVecs < 16) {
+        // Room for the row's B vectors in registers: loaded once, then one A broadcast at a
+        // time.
+        V bv[kTileVecs];
+#pragma GCC unroll 8
+        for (int v = 0; v < kTileVecs; ++v) bv[v] = Vec::load(bp + v * kLanes);
+#pragma GCC unroll 8
+        for (int r = 0; r < kRows; ++r) {
+          const V ar = Vec::broadcast(a.p + r * a.rs + p * a.ps);
+#pragma GCC unroll 8
+          for (int v = 0; v < kTileVecs; ++v) acc[r][v] = Vec::fma(ar, bv[v], acc[r][v]);
+        }
+      } else {
+        // Too few registers for that: the A broadcasts first, then one B vector at a time.
+        V ar[kRows];
+#pragma GCC unroll 8
+        for (int r = 0; r < kRows; ++r) ar[r] = Vec::broadcast(a.p + r * a.rs + p * a.ps);
+#pragma GCC unroll 8
+        for (int v = 0; v < kTileVecs; ++v) {
+          const V bv = Vec::load(bp + v * kLanes);
+#pragma GCC unroll 8
+          for (int r = 0; r < kRows; ++r) acc[r][v] = Vec::fma(ar[r], bv, acc[r][v]);
+        }
+      }
+    };
+    int64_t p = 0;
+    for (; p + kAhead < k; ++p) {
+      const char* ahead = reinterpret_cast<const char*>(b + (p + kAhead) * ldb);
+#pragma GCC unroll 8
+      for (int line = 0; line < kTileBytes; line += 64) __builtin_prefetch(ahead + line);
+      step(p);
+    }
+    for (; p < k; ++p) step(p);
+#pragma GCC unroll 8
+    for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+      for (int v = 0; v < kTileVecs; ++v) {
+        T* dst = c + r * ldc + v * kLanes;
+        Vec::store(dst, accumulate ? Vec::add(Vec::load(dst), acc[r][v]) : acc[r][v]);
+      }
+    }
+  }
+
+  // The tile of `vecs` (< kVecs) vectors, by a compile-time count.
+  template <int kTileVecs>
+  static void narrow_tile(int64_t vecs, View<T> a, const T* b, int64_t ldb, int64_t k, T* c,
+                          int64_t ldc, bool accumulate) {
+    if constexpr (kTileVecs > 0) {
+      if (vecs == kTileVecs) return tile<kTileVecs>(a, b, ldb, k, c, ldc, accumulate);
+      narrow_tile<kTileVecs - 1>(vecs, a, b, ldb, k, c, ldc, accumulate);
+    }
+  }
+
+  // Columns [j0, j1) of C, j0 a multiple of kWidth: full tiles, then one narrower tile for
+  // the whole vectors left, then the last columns (fewer than a vector) one scalar at a time.
+  static void columns(View<T> a, const T* b, int64_t ldb, int64_t k, int64_t j0, int64_t j1,
+                      T* c, int64_t ldc, bool accumulate) {
+    int64_t j = j0;
+    for (; j + kWidth <= j1; j += kWidth) {
+      tile<kVecs>(a, b + j, ldb, k, c + j, ldc, accumulate);
+    }
+    const int64_t vecs = (j1 - j) / kLanes;
+    narrow_tile<kVecs - 1>(vecs, a, b + j, ldb, k, c + j, ldc, accumulate);
+    j += vecs * kLanes;
+    const int64_t w = j1 - j;
+    if (w == 0) return;
+    T acc[kRows][kLanes] = {};
+    for (int64_t p = 0; p < k; ++p) {
+      const T* brow = b + p * ldb + j;
+      for (int r = 0; r < kRows; ++r) {
+        const T av = a.at(r, p);
+        for (int64_t q = 0; q < w; ++q) acc[r][q] += av * brow[q];
+      }
+    }
+    for (int r = 0; r < kRows; ++r) {
+      T* dst = c + r * ldc + j;
+      for (int64_t q = 0; q < w; ++q) dst[q] = accumulate ? dst[q] + acc[r][q] : acc[r][q];
+    }
+  }
+};
+
+template <typename T, int kRows>
+struct GenericFewRows : FewRowsKernel<T, GenericVec<T>, kRows> {
+  static void run(View<T> a, const T* b, int64_t ldb, int64_t k, int64_t j0, int64_t j1, T* c,
+                  int64_t ldc, bool accumulate) {
+    FewRowsKernel<T, GenericVec<T>, kRows>::columns(a, b, ldb, k, j0, j1, c, ldc, accumulate);
+  }
+};
+#pragma GCC diagnostic pop
 
 #if defined(__x86_64__) || defined(__i386__)
 // AVX2 vectors of 8 floats or 4 doubles behind one interface.
@@ -360,13 +520,22 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
     Tile::body(kc, a, b, c, ldc, overwrite);
   }
 };
+// The few-rows kernel in AVX2 vectors (`flatten` inlines its tiles here).
+template <typename T, int kRows>
+struct Avx2FewRows : FewRowsKernel<T, Avx2Vec<T>, kRows> {
+  TL_TARGET_AVX2 __attribute__((flatten)) static void run(View<T> a, const T* b, int64_t ldb,
+                                                          int64_t k, int64_t j0, int64_t j1,
+                                                          T* c, int64_t ldc, bool accumulate) {
+    FewRowsKernel<T, Avx2Vec<T>, kRows>::columns(a, b, ldb, k, j0, j1, c, ldc, accumulate);
+  }
+};
 #pragma GCC diagnostic pop
 #endif
 
 // ---- drivers ----
 
-// C(i, j) for j in [j0, j1), all i, as rows of axpys (tiny products, or too few rows of C to
-// be worth packing B).
+// C(i, j) for j in [j0, j1), all i, as rows of axpys (tiny products, or integer ones with too
+// few rows of C to be worth packing B).
 template <typename T>
 void gemm_rows(View<T> a, View<T> b, int64_t m, int64_t k, int64_t j0, int64_t j1, T* c,
                int64_t ldc, bool accumulate) {
@@ -391,6 +560,42 @@ TL_TARGET_AVX2 __attribute__((flatten)) void gemm_rows_avx2(View<T> a, View<T> b
                                                             int64_t k, int64_t j0, int64_t j1,
                                                             T* c, int64_t ldc, bool accumulate) {
   gemm_rows(a, b, m, k, j0, j1, c, ldc, accumulate);
+}
+
+// C (kRows x n) = or += op(A) B with rows of B contiguous, by few-rows kernel K<T, kRows>: the
+// columns are split into one part of whole tiles per thread (each walks one contiguous part of
+// B; finer tasks measured slower), none smaller than kFewRowsTaskMadds.
+template <typename T, template <typename, int> class K, int kRows>
+void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t n, int64_t k, T* c,
+                   int64_t ldc, bool accumulate) {
+  constexpr int64_t kWidth = K<T, kRows>::kWidth;
+  const int64_t tiles = (n + kWidth - 1) / kWidth;
+  const int64_t threads = std::max(ctx.max_threads(), 1);
+  const int64_t parts =
+      std::max<int64_t>(1, std::min({kRows * k * n / kFewRowsTaskMadds, tiles, threads}));
+  ctx.parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    const int64_t j0 = p0 * tiles / parts * kWidth, j1 = p1 * tiles / parts * kWidth;
+    K<T, kRows>::run(a, b.p, b.ps, k, j0, std::min(n, j1), c, ldc, accumulate);
+  });
+}
+
+// The same for 0 < m < kFewRows rows.
+template <typename T, template <typename, int> class K>
+void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
+                   T* c, int64_t ldc, bool accumulate) {
+  static_assert(kFewRows == 6, "one case per row count");
+  switch (m) {
+    case 1:
+      return gemm_unpacked<T, K, 1>(ctx, a, b, n, k, c, ldc, accumulate);
+    case 2:
+      return gemm_unpacked<T, K, 2>(ctx, a, b, n, k, c, ldc, accumulate);
+    case 3:
+      return gemm_unpacked<T, K, 3>(ctx, a, b, n, k, c, ldc, accumulate);
+    case 4:
+      return gemm_unpacked<T, K, 4>(ctx, a, b, n, k, c, ldc, accumulate);
+    default:
+      return gemm_unpacked<T, K, 5>(ctx, a, b, n, k, c, ldc, accumulate);
+  }
 }
 
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
@@ -568,9 +773,19 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
   const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
   constexpr bool kFloating = std::is_floating_point_v<T>;
-  // Fewer rows than a micro-tile (with rows of B contiguous): rows of axpys beat packing B.
-  constexpr int64_t kMinRows = kFloating ? 6 : GenericKernel<T>::kMr;
-  if (m * n * k <= kTinyMadds || (m < kMinRows && bv.rs == 1)) {
+  if constexpr (kFloating) {
+    if (m < kFewRows && bv.rs == 1) {
+#if defined(__x86_64__) || defined(__i386__)
+      if (gemm_kernel() != GemmKernel::kGeneric) {
+        return gemm_unpacked<T, Avx2FewRows>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+      }
+#endif
+      return gemm_unpacked<T, GenericFewRows>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+    }
+  }
+  // Tiny products, and integer ones with fewer rows than a micro-tile (with rows of B
+  // contiguous): rows of axpys beat packing B.
+  if (m * n * k <= kTinyMadds || (!kFloating && m < GenericKernel<T>::kMr && bv.rs == 1)) {
     ctx.parallel_for(n, std::max<int64_t>(64, kTaskMadds / (m * k)), [&](int64_t j0, int64_t j1) {
       if (cpu_has_avx2()) {
         gemm_rows_avx2(av, bv, m, k, j0, j1, c, ldc, accumulate);

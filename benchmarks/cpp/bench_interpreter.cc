@@ -9,6 +9,7 @@
 // stdin (one per line), it makes N calls and prints their seconds per call ("1.23e-05"), until
 // stdin ends: the caller takes its samples when it likes, in turn with others.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -65,11 +66,11 @@ tl::Status run(int argc, char** argv) {
   std::printf("ready\n");
   std::fflush(stdout);
 
-  long number = 0;
+  int64_t number = 0;
   while (std::cin >> number) {
     if (number <= 0) return tl::invalid_argument("the number of calls must be positive");
     const auto start = std::chrono::steady_clock::now();
-    for (long i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
+    for (int64_t i = 0; i < number; ++i) TL_RETURN_IF_ERROR(call());
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     std::printf("%.9g\n", elapsed.count() / number);
     std::fflush(stdout);

@@ -289,8 +289,9 @@ def timer(call):
 def interleaved_medians(samplers):
     """[(name, median seconds per call)] of [(name, sampler)], the samples taken in turns (one
     of each row per round), so that load from other processes falls on every row alike. Each
-    sample makes enough calls to last about SAMPLE seconds (as measured by warm-up calls); a
-    pause before each lets the previous library's idle threads stop spinning."""
+    sample makes enough calls to last about SAMPLE seconds (as measured by warm-up calls). Before
+    each, a pause lets the previous library's idle threads stop spinning, then as many untimed
+    calls wake this library's threads: the samples time calls that follow each other."""
     numbers = {}
     for name, sampler in samplers:
         time.sleep(PAUSE)
@@ -300,6 +301,7 @@ def interleaved_medians(samplers):
     for _ in range(ROUNDS):
         for name, sampler in samplers:
             time.sleep(PAUSE)
+            sampler(numbers[name])
             samples[name].append(sampler(numbers[name]))
     return [(name, statistics.median(samples[name])) for name, _ in samplers]
 

@@ -13,7 +13,8 @@ Rows, all with the same weights and input, in one process:
     tf.lite.TFLiteConverter.from_session makes of the graph;
   - tensorlib's C++ API, tl::Interpreter, on the same model file: benchmarks/cpp, built with
     CMake against the package (find_package(tensorlib) through tensorlib.get_cmake_dir()) into
-    build/bench_cpp on the first run, and run as a subprocess that times its calls when asked;
+    build/bench_cpp (again only when something changed), and run as a subprocess that times
+    its calls when asked; left out, with CMake's message, where it cannot be built;
   - a tensorlib Session on the original graph (make_callable);
   - LiteRT's Interpreter (ai-edge-litert; TensorFlow's tf.lite.Interpreter without it) on a
     .tflite model that TensorFlow's converter makes of the same model as a tf.function;

@@ -15,6 +15,7 @@ thread_local bool t_in_worker = false;
 
 // How long an idle worker, or a caller waiting for its job's end, spins before sleeping.
 constexpr auto kSpin = std::chrono::microseconds(100);
+constexpr auto kSpinBeforeYield = std::chrono::microseconds(10);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -22,14 +23,20 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spins until done() or kSpin has passed; returns done().
+// Spins until done() or kSpin has passed; returns done(). Past the first microseconds it
+// yields the core now and then, so that a thread it waits for can run when they share one.
 template <typename Done>
 bool spin_until(Done done) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + kSpin, yield_after = start + kSpinBeforeYield;
   for (int i = 1;; ++i) {
     if (done()) return true;
     cpu_relax();
-    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return done();
+    if (i % 64 == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now > deadline) return done();
+      if (now > yield_after) std::this_thread::yield();
+    }
   }
 }
 
@@ -69,39 +76,60 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
   }
   threads = static_cast<int>(std::min<int64_t>(threads, max_chunks));
   // A few chunks per thread balance uneven progress without much scheduling traffic.
-  const int64_t num_chunks = std::min<int64_t>(max_chunks, int64_t{threads} * 4);
+  const int64_t num_chunks = std::min<int64_t>({max_chunks, int64_t{threads} * 4, 0xffff});
 
   std::lock_guard<std::mutex> submit(submit_mutex_);
   call_ = call;
   fn_ = fn;
   n_ = n;
   chunk_ = (n + num_chunks - 1) / num_chunks;
-  next_chunk_.store(0, std::memory_order_relaxed);
-  pending_.store(threads - 1, std::memory_order_relaxed);
+  num_chunks_ = (n + chunk_ - 1) / chunk_;
+  chunks_done_.store(0, std::memory_order_relaxed);
+  uint64_t job;
   {
     // Under the mutex, so that a worker about to sleep either sees the new job or is woken.
     std::lock_guard<std::mutex> lock(mutex_);
-    const uint64_t job = (job_word_.load(std::memory_order_relaxed) >> 16) + 1;
+    job = (job_word_.load(std::memory_order_relaxed) >> 16) + 1;
+    next_chunk_.store((job & 0xffffffff) << 32 | static_cast<uint64_t>(num_chunks_) << 16,
+                      std::memory_order_release);
     job_word_.store(job << 16 | static_cast<uint64_t>(threads), std::memory_order_release);
   }
   wake_.notify_all();
   // NOTE: while the caller works on the job it counts as a worker, so a parallel_for nested
   // inside a chunk runs inline instead of waiting on submit_mutex_ (a deadlock).
   t_in_worker = true;
-  work_on_job();
+  work_on_job(job);
   t_in_worker = false;
-  auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+  // Every chunk is claimed; wait for those that workers are still running.
+  auto finished = [this] {
+    return chunks_done_.load(std::memory_order_acquire) == num_chunks_;
+  };
   if (spin_until(finished)) return;
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, finished);
 }
 
-void ThreadPool::work_on_job() {
+void ThreadPool::work_on_job(uint64_t job) {
+  const uint64_t tag = (job & 0xffffffff) << 32;
+  uint64_t word = next_chunk_.load(std::memory_order_acquire);
   for (;;) {
-    const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    const int64_t begin = c * chunk_;
-    if (begin >= n_) return;
+    const uint64_t chunks = (word >> 16) & 0xffff, c = word & 0xffff;
+    if ((word & ~uint64_t{0xffffffff}) != tag || c >= chunks) return;
+    if (!next_chunk_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
+                                           std::memory_order_acquire)) {
+      continue;  // `word` now holds the current value
+    }
+    // The claimed chunk is not done, so the job (and its fields) is still current.
+    const int64_t begin = static_cast<int64_t>(c) * chunk_;
     call_(fn_, begin, std::min(n_, begin + chunk_));
+    // NOTE: `chunks`, not num_chunks_: once this chunk counts as done, the caller may return
+    // and submit another job.
+    if (chunks_done_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+        static_cast<int64_t>(chunks)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_all();
+    }
+    word = next_chunk_.load(std::memory_order_acquire);
   }
 }
 
@@ -121,11 +149,7 @@ void ThreadPool::worker_loop(int index) {
     if (stopping_.load(std::memory_order_relaxed)) return;
     seen = word >> 16;
     if (index + 1 >= static_cast<int>(word & 0xffff)) continue;  // not needed for this job
-    work_on_job();
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_all();
-    }
+    work_on_job(seen);
   }
 }
 

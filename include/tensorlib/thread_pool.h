@@ -2,7 +2,9 @@
 //
 // Workers are started once; between jobs they spin a little (the jobs of one graph run follow
 // each other within microseconds) and then sleep. Kernels split their loops with parallel_for,
-// which runs small jobs inline on the caller without waking anyone.
+// which runs small jobs inline on the caller without waking anyone. The caller works on its
+// job too and waits only for chunks others have started: when the workers are late (asleep,
+// or sharing its core), it does the whole job itself instead of waiting for them to come.
 //
 //   pool.parallel_for(n, /*grain=*/4096, threads, [&](int64_t begin, int64_t end) {
 //     for (int64_t i = begin; i < end; ++i) y[i] = x[i] * 2;
@@ -44,7 +46,8 @@ class ThreadPool {
   using Trampoline = void (*)(void* fn, int64_t begin, int64_t end);
   void run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn);
   void worker_loop(int index);
-  void work_on_job();
+  // Claims and runs chunks of job `job` until none is left.
+  void work_on_job(uint64_t job);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;        // pairs with the condition variables
@@ -52,7 +55,8 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable done_;
   // Job number << 16 | threads it uses: published (release) after the job fields below, so a
-  // worker that reads it (acquire) sees the job whole.
+  // worker that reads it (acquire) sees the job whole. It wakes workers; chunks are claimed
+  // through next_chunk_.
   std::atomic<uint64_t> job_word_{0};
   std::atomic<bool> stopping_{false};
   // The current job.
@@ -60,8 +64,12 @@ class ThreadPool {
   void* fn_ = nullptr;
   int64_t n_ = 0;
   int64_t chunk_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
-  std::atomic<int> pending_{0};
+  // Job number (low 32 bits) << 32 | chunks << 16 | next chunk to claim. A worker claims a
+  // chunk only while the word names its job and a chunk is left, so a worker that arrives
+  // late, after others did the whole job, claims nothing and never reads another job's fields.
+  std::atomic<uint64_t> next_chunk_{0};
+  std::atomic<int64_t> chunks_done_{0};  // of the current job
+  int64_t num_chunks_ = 0;
 };
 
 }  // namespace tl

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ops/gemm.h"
+#include "tensorlib/device.h"
 #include "ops/kernel_util.h"
 #include "tensorlib/graph.h"
 #include "tensorlib/op_registry.h"
@@ -258,7 +259,43 @@ void check_few_rows_gemm(int64_t m, int64_t n, int64_t k, bool ta) {
   CHECK(got[0] == got[1]);
 }
 
+// gemm_packed with B packed once gives gemm's bits (where gemm packs: not tiny, 6 rows or
+// more) for every micro-kernel this CPU runs, with and without accumulate and transposes, over
+// several calls on blocks of A's rows.
+template <typename T>
+void check_packed_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+  std::vector<T> a(m * k), b(k * n), c0(m * n);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(0.9 * double(i)));
+  for (size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.4 * double(i)));
+  for (size_t i = 0; i < c0.size(); ++i) c0[i] = T(double(i % 7) - 3);
+  Node node;
+  SessionState state;
+  const AttrMap attrs;
+  KernelContext ctx(node, attrs, nullptr, 0, nullptr, 0, &state, 2);
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  for (const char* kernel : {"generic", "avx2", "avx512-layout"}) {
+    if (!set_gemm_kernel(kernel).ok()) continue;
+    PackedGemmB<T> packed;
+    CHECK(pack_gemm_b<T>(ctx, tb, k, n, b.data(), ldb, &packed).ok());
+    for (bool accumulate : {false, true}) {
+      std::vector<T> want = c0, got = c0;
+      gemm<T>(ctx, ta, tb, m, n, k, a.data(), lda, b.data(), ldb, want.data(), n, accumulate);
+      // In two blocks of rows, as a convolution calls it.
+      const int64_t half = m / 2;
+      gemm_packed<T>(ctx, ta, half, a.data(), lda, packed, got.data(), n, accumulate);
+      gemm_packed<T>(ctx, ta, m - half, ta ? a.data() + half : a.data() + half * k, lda, packed,
+                     got.data() + half * n, n, accumulate);
+      CHECK(got == want);
+    }
+  }
+  CHECK(set_gemm_kernel("auto").ok());
+}
+
 void test_matmul() {
+  check_packed_gemm<float>(24, 70, 300, false, false);
+  check_packed_gemm<float>(40, 33, 520, true, false);
+  check_packed_gemm<double>(12, 170, 30, false, true);
+  check_packed_gemm<double>(600, 40, 30, false, false);
   check_matmul<float>(5, 7, 3);       // tiny: plain loop
   check_matmul<float>(70, 130, 300);  // packed, with edge tiles and two k blocks
   check_matmul<double>(2, 600, 40);   // few rows

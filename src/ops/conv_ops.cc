@@ -237,21 +237,25 @@ T* col_buffer(int64_t n) {
 
 // out (rows x out_c) = P filter.
 template <typename T>
-void conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter, T* out) {
+Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter, T* out) {
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
-    return;
+    return Status::OK();
   }
+  // The filter is packed once for every block of patches.
+  PackedGemmB<T> packed;
+  TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &packed));
   const int64_t block = g.block_rows(sizeof(T));
   ctx.parallel_for((m + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {
     T* col = col_buffer<T>(block * k);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t r0 = b * block, rows = std::min(block, m - r0);
       im2col(g, input, r0, rows, col);
-      gemm<T>(ctx, false, false, rows, n, k, col, k, filter, n, out + r0 * n, n, false);
+      gemm_packed<T>(ctx, false, rows, col, k, packed, out + r0 * n, n, false);
     }
   });
+  return Status::OK();
 }
 
 // d_input = col2im(d_out filter^T), one image per task (images do not overlap).
@@ -373,10 +377,12 @@ Status conv2d_kernel(KernelContext& ctx) {
   const Tensor& filter = ctx.input(1);
   ConvGeom g;
   TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2D", input.shape(), filter.shape(), &g));
-  return dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
+  Status status;
+  TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    conv2d(ctx, g, input.data<T>(), filter.data<T>(), ctx.output(0).data<T>());
-  });
+    status = conv2d(ctx, g, input.data<T>(), filter.data<T>(), ctx.output(0).data<T>());
+  }));
+  return status;
 }
 
 // Fails unless out_backprop has the shape of the convolution's output.

@@ -726,6 +726,84 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
   }
 }
 
+// Packs all of op(B) (b seen as n x k) for micro-kernel K: slab after slab of k (each
+// slab_depth(k) deep, as gemm cuts them), each slab's slivers one after another, so that slab
+// pc starts at pc * width (width: n rounded up to whole slivers).
+template <typename T, typename K>
+void pack_all_of_b(KernelContext& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
+  constexpr int64_t kNr = K::kNr;
+  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth(k);
+  for (int64_t pc = 0; pc < k; pc += depth) {
+    const int64_t kc = std::min(depth, k - pc);
+    ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
+                     [&](int64_t s0, int64_t s1) {
+      const View<T> bs{b.p + s0 * kNr * b.rs + pc * b.ps, b.rs, b.ps};
+      K::pack_b(bs, std::min(n - s0 * kNr, (s1 - s0) * kNr), kc,
+                dst + pc * width + s0 * kNr * kc);
+    });
+  }
+}
+
+// gemm_blocked's product with B packed by pack_all_of_b: row blocks (and, when they are too
+// few for the threads, groups of slivers) in parallel, slab by slab.
+template <typename T, typename K>
+void gemm_prepacked(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m, int64_t n,
+                    int64_t k, T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t kMr = K::kMr, kNr = K::kNr, kMc = block_rows<T, K>();
+  const int threads = std::max(ctx.max_threads(), 1);
+  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth(k);
+  int64_t row_blocks = (m + kMc - 1) / kMc;
+  if (row_blocks > 1) row_blocks = (row_blocks + threads - 1) / threads * threads;
+  const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
+  const int64_t groups = std::min<int64_t>(
+      slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
+  const int64_t task_madds = mc_block * (slivers + groups - 1) / groups * kNr * depth;
+  for (int64_t pc = 0; pc < k; pc += depth) {
+    const int64_t kc = std::min(depth, k - pc);
+    const bool overwrite = !accumulate && pc == 0;
+    ctx.parallel_for(row_blocks * groups, std::max<int64_t>(1, kTaskMadds / task_madds),
+                     [&](int64_t t0, int64_t t1) {
+      T* a_pack = thread_buffer<T>(1, mc_block * kc);
+      int64_t packed_block = -1;
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t rb = t / groups, g = t % groups;
+        const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
+        if (mc <= 0) continue;
+        if (rb != packed_block) {
+          K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
+          packed_block = rb;
+        }
+        const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
+        macro_kernel<T, K>(kc, a_pack, mc, b_pack + pc * width + s0 * kNr * kc,
+                           std::min(n, s1 * kNr) - s0 * kNr, c + i0 * ldc + s0 * kNr, ldc,
+                           overwrite);
+      }
+    });
+  }
+}
+
+template <typename K>
+struct KernelTag {
+  using type = K;
+};
+
+// Calls fn(KernelTag<K>{}) with the micro-kernel type K of `kernel` (never kAuto).
+template <typename T, typename F>
+void with_kernel(GemmKernel kernel, F&& fn) {
+  switch (kernel) {
+#if defined(__x86_64__) || defined(__i386__)
+    case GemmKernel::kAvx512:
+      return fn(KernelTag<Avx512Kernel<T>>{});
+    case GemmKernel::kAvx512Layout:
+      return fn(KernelTag<Avx512LayoutKernel<T>>{});
+    case GemmKernel::kAvx2:
+      return fn(KernelTag<Avx2Kernel<T>>{});
+#endif
+    default:
+      return fn(KernelTag<GenericKernel<T>>{});
+  }
+}
+
 std::atomic<GemmKernel> g_kernel_choice{GemmKernel::kAuto};
 
 }  // namespace
@@ -820,5 +898,55 @@ TL_INSTANTIATE_GEMM(double)
 TL_INSTANTIATE_GEMM(int32_t)
 TL_INSTANTIATE_GEMM(int64_t)
 #undef TL_INSTANTIATE_GEMM
+
+template <typename T>
+Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
+                   int64_t ldb, PackedGemmB<T>* out) {
+  out->kernel = gemm_kernel();
+  out->k = k;
+  out->n = n;
+  const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
+  Status status;
+  with_kernel<T>(out->kernel, [&](auto tag) {
+    using K = typename decltype(tag)::type;
+    const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr;
+    out->data = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(k * width, 1)) *
+                                 sizeof(T));
+    if (!out->data) {
+      status = resource_exhausted("out of memory packing a " + std::to_string(k) + "x" +
+                                  std::to_string(n) + " matrix");
+      return;
+    }
+    if (k > 0 && n > 0) pack_all_of_b<T, K>(ctx, bv, k, n, static_cast<T*>(out->data->data()));
+  });
+  return status;
+}
+
+template <typename T>
+void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_t lda,
+                 const PackedGemmB<T>& b, T* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || b.n <= 0) return;
+  if (b.k <= 0) {
+    if (!accumulate) {
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + b.n, T(0));
+    }
+    return;
+  }
+  const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
+  with_kernel<T>(b.kernel, [&](auto tag) {
+    using K = typename decltype(tag)::type;
+    gemm_prepacked<T, K>(ctx, av, static_cast<const T*>(b.data->data()), m, b.n, b.k, c, ldc,
+                         accumulate);
+  });
+}
+
+template Status pack_gemm_b<float>(KernelContext&, bool, int64_t, int64_t, const float*, int64_t,
+                                   PackedGemmB<float>*);
+template Status pack_gemm_b<double>(KernelContext&, bool, int64_t, int64_t, const double*,
+                                    int64_t, PackedGemmB<double>*);
+template void gemm_packed<float>(KernelContext&, bool, int64_t, const float*, int64_t,
+                                 const PackedGemmB<float>&, float*, int64_t, bool);
+template void gemm_packed<double>(KernelContext&, bool, int64_t, const double*, int64_t,
+                                  const PackedGemmB<double>&, double*, int64_t, bool);
 
 }  // namespace tl

@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "tensorlib/op_registry.h"
+#include "tensorlib/tensor.h"
 
 namespace tl {
 
@@ -34,5 +36,26 @@ GemmKernel gemm_kernel();
 template <typename T>
 void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
           const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate);
+
+// op(B) (k x n) packed once in the micro-kernel's layout, for many products with the same B
+// (a convolution's filter, multiplied by block after block of patches): gemm packs B again
+// for every call. Made by pack_gemm_b, used by gemm_packed; float and double.
+template <typename T>
+struct PackedGemmB {
+  GemmKernel kernel = GemmKernel::kAuto;  // the micro-kernel whose layout `data` is in
+  int64_t k = 0, n = 0;
+  std::shared_ptr<Buffer> data;
+};
+
+// Packs op(B) (b as in gemm). ResourceExhausted when out of memory.
+template <typename T>
+Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
+                   int64_t ldb, PackedGemmB<T>* out);
+
+// C (m x b.n) = or += op(A) B: the product gemm's packed path computes (gemm's results, bit
+// for bit, where it packs: m >= 6 rows).
+template <typename T>
+void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_t lda,
+                 const PackedGemmB<T>& b, T* c, int64_t ldc, bool accumulate);
 
 }  // namespace tl

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <type_traits>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -940,6 +941,56 @@ void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_
   });
 }
 
+namespace {
+
+// Packed constants, with the buffer each was made from (expired entries are dropped as new
+// ones come: a constant's buffer dies with its graph or model).
+struct PackedKey {
+  const void* data;
+  int64_t k, n, ldb;
+  bool trans_b;
+  GemmKernel kernel;
+  size_t elem;
+  bool operator==(const PackedKey& o) const {
+    return data == o.data && k == o.k && n == o.n && ldb == o.ldb && trans_b == o.trans_b &&
+           kernel == o.kernel && elem == o.elem;
+  }
+};
+struct PackedEntry {
+  PackedKey key;
+  std::weak_ptr<Buffer> buffer;
+  std::shared_ptr<const void> packed;
+};
+std::mutex g_packed_mutex;
+std::vector<PackedEntry> g_packed;
+
+}  // namespace
+
+template <typename T>
+std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const Tensor& b,
+                                                      bool trans_b, int64_t m, int64_t n,
+                                                      int64_t k, int64_t ldb) {
+  const std::shared_ptr<Buffer>& buffer = b.buffer();
+  if (!buffer || !buffer->immutable() || m < kFewRows || m * n * k <= kTinyMadds) return nullptr;
+  const PackedKey key{b.raw_data(), k, n, ldb, trans_b, gemm_kernel(), sizeof(T)};
+  {
+    std::lock_guard<std::mutex> lock(g_packed_mutex);
+    for (const PackedEntry& e : g_packed) {
+      if (e.key == key && e.buffer.lock() == buffer) {
+        return std::static_pointer_cast<const PackedGemmB<T>>(e.packed);
+      }
+    }
+  }
+  auto packed = std::make_shared<PackedGemmB<T>>();
+  if (!pack_gemm_b<T>(ctx, trans_b, k, n, b.data<T>(), ldb, packed.get()).ok()) return nullptr;
+  std::lock_guard<std::mutex> lock(g_packed_mutex);
+  g_packed.erase(std::remove_if(g_packed.begin(), g_packed.end(),
+                                [](const PackedEntry& e) { return e.buffer.expired(); }),
+                 g_packed.end());
+  g_packed.push_back(PackedEntry{key, buffer, packed});
+  return packed;
+}
+
 template Status pack_gemm_b<float>(KernelContext&, bool, int64_t, int64_t, const float*, int64_t,
                                    PackedGemmB<float>*);
 template Status pack_gemm_b<double>(KernelContext&, bool, int64_t, int64_t, const double*,
@@ -948,5 +999,9 @@ template void gemm_packed<float>(KernelContext&, bool, int64_t, const float*, in
                                  const PackedGemmB<float>&, float*, int64_t, bool);
 template void gemm_packed<double>(KernelContext&, bool, int64_t, const double*, int64_t,
                                   const PackedGemmB<double>&, double*, int64_t, bool);
+template std::shared_ptr<const PackedGemmB<float>> cached_packed_b<float>(
+    KernelContext&, const Tensor&, bool, int64_t, int64_t, int64_t, int64_t);
+template std::shared_ptr<const PackedGemmB<double>> cached_packed_b<double>(
+    KernelContext&, const Tensor&, bool, int64_t, int64_t, int64_t, int64_t);
 
 }  // namespace tl

@@ -52,6 +52,14 @@ template <typename T>
 Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
                    int64_t ldb, PackedGemmB<T>* out);
 
+// The packed form of op(B) when b is an immutable buffer's (a constant's value), made on first
+// use and kept while the buffer lives; null when gemm(m, n, k, trans_b) would not pack B (few
+// rows, a tiny product), when the buffer is not immutable, or when out of memory.
+template <typename T>
+std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const Tensor& b,
+                                                      bool trans_b, int64_t m, int64_t n,
+                                                      int64_t k, int64_t ldb);
+
 // C (m x b.n) = or += op(A) B: the product gemm's packed path computes (gemm's results, bit
 // for bit, where it packs: m >= 6 rows).
 template <typename T>

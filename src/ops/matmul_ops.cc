@@ -1,5 +1,6 @@
 // MatMul and BatchMatMulV2 on the packed GEMM of gemm.h.
 #include <string>
+#include <type_traits>
 
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
@@ -49,6 +50,13 @@ Status matmul_kernel(KernelContext& ctx) {
   const int64_t m = c.shape().dim(0), n = c.shape().dim(1), k = a.shape().dim(ta ? 0 : 1);
   return dispatch(NumericTypes{}, a.dtype(), "MatMul", [&](auto tag) {
     using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      // Constant weights are packed once, on the first run, and kept with them.
+      if (auto packed = cached_packed_b<T>(ctx, b, tb, m, n, k, tb ? k : n)) {
+        return gemm_packed<T>(ctx, ta, m, a.data<T>(), ta ? m : k, *packed, c.data<T>(), n,
+                              false);
+      }
+    }
     gemm<T>(ctx, ta, tb, m, n, k, a.data<T>(), ta ? m : k, b.data<T>(), tb ? k : n,
             c.data<T>(), n, false);
   });

@@ -21,29 +21,11 @@
 
 #include "tensorlib/interpreter.h"
 
+#include "check.h"
+
 using namespace tl;
 
 namespace {
-
-int g_failures = 0;
-
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++g_failures;                                                 \
-    }                                                               \
-  } while (0)
-
-#define CHECK_OK(expr)                                                                  \
-  do {                                                                                  \
-    Status s_ = (expr);                                                                 \
-    if (!s_.ok()) {                                                                     \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, s_.to_string().c_str()); \
-      ++g_failures;                                                                     \
-      return;                                                                           \
-    }                                                                                   \
-  } while (0)
 
 std::vector<float> read_floats(const char* path) {
   std::ifstream f(path, std::ios::binary);

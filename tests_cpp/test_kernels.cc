@@ -11,24 +11,16 @@
 #include <vector>
 
 #include "ops/gemm.h"
-#include "tensorlib/device.h"
 #include "ops/kernel_util.h"
+#include "tensorlib/device.h"
 #include "tensorlib/graph.h"
 #include "tensorlib/op_registry.h"
+
+#include "check.h"
 
 using namespace tl;
 
 namespace {
-
-int g_failures = 0;
-
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-      ++g_failures;                                                   \
-    }                                                                 \
-  } while (0)
 
 template <typename T>
 Tensor make(const Shape& shape, const std::vector<T>& values) {

@@ -15,29 +15,11 @@
 #include "tensorlib/model.h"
 #include "tensorlib/session.h"
 
+#include "check.h"
+
 using namespace tl;
 
 namespace {
-
-int g_failures = 0;
-
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++g_failures;                                                 \
-    }                                                               \
-  } while (0)
-
-#define CHECK_OK(expr)                                                                  \
-  do {                                                                                  \
-    Status s_ = (expr);                                                                 \
-    if (!s_.ok()) {                                                                     \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, s_.to_string().c_str()); \
-      ++g_failures;                                                                     \
-      return;                                                                           \
-    }                                                                                   \
-  } while (0)
 
 // y = x * w + b for x of shape [?, 3].
 Status build(Graph* g, Endpoint* x, Endpoint* y) {

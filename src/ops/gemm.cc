@@ -670,6 +670,45 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   });
 }
 
+// Packs rows [pc, pc + kc) of the n x k matrix b (the slab of op(B)) into slivers at dst,
+// in parallel.
+template <typename T, typename K>
+void pack_b_slab(KernelContext& ctx, View<T> b, int64_t pc, int64_t kc, int64_t n, T* dst) {
+  constexpr int64_t kNr = K::kNr;
+  ctx.parallel_for((n + kNr - 1) / kNr, std::max<int64_t>(1, kPackElements / (kc * kNr)),
+                   [&](int64_t s0, int64_t s1) {
+    const View<T> bs{b.p + s0 * kNr * b.rs + pc * b.ps, b.rs, b.ps};
+    K::pack_b(bs, std::min(n - s0 * kNr, (s1 - s0) * kNr), kc, dst + s0 * kNr * kc);
+  });
+}
+
+// C (m x nc) = or += (overwrite or not) the slab of op(A) at columns [pc, pc + kc) times the
+// slab's packed slivers of B, in tasks of (block of mc_block rows, group of slivers) run in
+// parallel (at least `grain` tasks per chunk), each packing its block of A once.
+template <typename T, typename K>
+void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const T* b_pack,
+                   int64_t m, int64_t nc, int64_t mc_block, int64_t groups, int64_t grain, T* c,
+                   int64_t ldc, bool overwrite) {
+  constexpr int64_t kNr = K::kNr;
+  const int64_t slivers = (nc + kNr - 1) / kNr, row_blocks = (m + mc_block - 1) / mc_block;
+  ctx.parallel_for(row_blocks * groups, grain, [&](int64_t t0, int64_t t1) {
+    T* a_pack = thread_buffer<T>(1, mc_block * kc);
+    int64_t packed_block = -1;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t rb = t / groups, g = t % groups;
+      const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
+      if (rb != packed_block) {
+        K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
+        packed_block = rb;
+      }
+      const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
+      macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc,
+                         std::min(nc, s1 * kNr) - s0 * kNr, c + i0 * ldc + s0 * kNr, ldc,
+                         overwrite);
+    }
+  });
+}
+
 // The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
 template <typename T, typename K>
 void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
@@ -694,35 +733,16 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
     // Too few row blocks to keep every thread busy: split the panel's slivers too.
     const int64_t groups = std::min<int64_t>(
         slivers, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
-    const int64_t tasks = row_blocks * groups;
     const int64_t task_madds =
         mc_block * std::min(nc, (slivers + groups - 1) / groups * kNr) * depth;
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       const bool overwrite = !accumulate && pc == 0;
       // The panel of B, shared by every task: packed first, in parallel.
-      ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
-                       [&](int64_t s0, int64_t s1) {
-        const View<T> bs{b.p + (jc + s0 * kNr) * b.rs + pc * b.ps, b.rs, b.ps};
-        K::pack_b(bs, std::min(nc - s0 * kNr, (s1 - s0) * kNr), kc, b_pack + s0 * kNr * kc);
-      });
-      ctx.parallel_for(tasks, std::max<int64_t>(1, kTaskMadds / task_madds),
-                       [&](int64_t t0, int64_t t1) {
-        T* a_pack = thread_buffer<T>(1, mc_block * kc);
-        int64_t packed_block = -1;
-        for (int64_t t = t0; t < t1; ++t) {
-          const int64_t rb = t / groups, g = t % groups;
-          const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
-          if (rb != packed_block) {
-            K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
-            packed_block = rb;
-          }
-          const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
-          macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc,
-                             std::min(nc, s1 * kNr) - s0 * kNr, c + i0 * ldc + jc + s0 * kNr,
-                             ldc, overwrite);
-        }
-      });
+      pack_b_slab<T, K>(ctx, View<T>{b.p + jc * b.rs, b.rs, b.ps}, pc, kc, nc, b_pack);
+      multiply_slab<T, K>(ctx, a, pc, kc, b_pack, m, nc, mc_block, groups,
+                          std::max<int64_t>(1, kTaskMadds / task_madds), c + jc, ldc,
+                          overwrite);
     }
   }
 }
@@ -732,16 +752,9 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
 // pc starts at pc * width (width: n rounded up to whole slivers).
 template <typename T, typename K>
 void pack_all_of_b(KernelContext& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
-  constexpr int64_t kNr = K::kNr;
-  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth(k);
+  const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr, depth = slab_depth(k);
   for (int64_t pc = 0; pc < k; pc += depth) {
-    const int64_t kc = std::min(depth, k - pc);
-    ctx.parallel_for(slivers, std::max<int64_t>(1, kPackElements / (kc * kNr)),
-                     [&](int64_t s0, int64_t s1) {
-      const View<T> bs{b.p + s0 * kNr * b.rs + pc * b.ps, b.rs, b.ps};
-      K::pack_b(bs, std::min(n - s0 * kNr, (s1 - s0) * kNr), kc,
-                dst + pc * width + s0 * kNr * kc);
-    });
+    pack_b_slab<T, K>(ctx, b, pc, std::min(depth, k - pc), n, dst + pc * width);
   }
 }
 
@@ -762,24 +775,8 @@ void gemm_prepacked(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m, i
   for (int64_t pc = 0; pc < k; pc += depth) {
     const int64_t kc = std::min(depth, k - pc);
     const bool overwrite = !accumulate && pc == 0;
-    ctx.parallel_for(row_blocks * groups, std::max<int64_t>(1, kTaskMadds / task_madds),
-                     [&](int64_t t0, int64_t t1) {
-      T* a_pack = thread_buffer<T>(1, mc_block * kc);
-      int64_t packed_block = -1;
-      for (int64_t t = t0; t < t1; ++t) {
-        const int64_t rb = t / groups, g = t % groups;
-        const int64_t i0 = rb * mc_block, mc = std::min(mc_block, m - i0);
-        if (mc <= 0) continue;
-        if (rb != packed_block) {
-          K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
-          packed_block = rb;
-        }
-        const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
-        macro_kernel<T, K>(kc, a_pack, mc, b_pack + pc * width + s0 * kNr * kc,
-                           std::min(n, s1 * kNr) - s0 * kNr, c + i0 * ldc + s0 * kNr, ldc,
-                           overwrite);
-      }
-    });
+    multiply_slab<T, K>(ctx, a, pc, kc, b_pack + pc * width, m, n, mc_block, groups,
+                        std::max<int64_t>(1, kTaskMadds / task_madds), c, ldc, overwrite);
   }
 }
 

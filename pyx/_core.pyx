@@ -699,6 +699,7 @@ cdef class Interpreter:
     cdef int num_inputs
     cdef int num_outputs
     cdef bint allocated
+    cdef bint busy  # in allocate_tensors or invoke with the GIL released
     cdef list input_npy_types
 
     def __init__(self, model_path=None, model_content=None, experimental_delegates=None,
@@ -738,6 +739,7 @@ cdef class Interpreter:
                                 for i in range(self.num_inputs)]
 
     cdef const TensorDetails* details(self, int index) except NULL:
+        self.check_idle()
         if self.ptr.get() == NULL:
             raise ValueError("the Interpreter was not initialised")
         if 0 <= index < self.num_inputs:
@@ -796,11 +798,26 @@ cdef class Interpreter:
             raise ValueError(s.message().decode("utf-8", "replace"))
         self.allocated = False
 
+    cdef int check_idle(self) except -1:
+        """Refuses calls while another thread runs this Interpreter (the GIL is released then):
+        the C++ interpreter serves one thread at a time."""
+        if self.busy:
+            raise RuntimeError("the Interpreter is running on another thread: an Interpreter "
+                               "serves one thread at a time (make one per thread)")
+        return 0
+
     def allocate_tensors(self):
         """Fixes the inputs' shapes, infers the outputs' and compiles the model for them."""
         cdef Status s
-        with nogil:
-            s = self.ptr.get().allocate_tensors()
+        self.check_idle()
+        if self.ptr.get() == NULL:
+            raise ValueError("the Interpreter was not initialised")
+        self.busy = True
+        try:
+            with nogil:
+                s = self.ptr.get().allocate_tensors()
+        finally:
+            self.busy = False
         if not s.ok():
             raise_runtime(s)
         self.allocated = True
@@ -814,17 +831,27 @@ cdef class Interpreter:
     def set_tensor(self, int tensor_index, value):
         """Copies `value` into input `tensor_index`; its dtype and shape must be the input's."""
         cdef cnp.ndarray arr
-        cdef const TensorDetails* d = self.details(tensor_index)
         cdef Tensor* t
         cdef Tensor st
         cdef int64_t i
         cdef bint same
-        self.check_allocated()
+        self.details(tensor_index)
         if tensor_index >= self.num_inputs:
             raise ValueError(f"tensor {tensor_index} is an output: only inputs can be set")
-        t = self.ptr.get().input_tensor(tensor_index)
-        if tensor_dtype(t[0]) == DT_STRING:
+        self.check_allocated()
+        string_input = self.input_npy_types[tensor_index] == cnp.NPY_OBJECT
+        # The value is converted first: converting may run Python code (and let another thread
+        # in), so the input's buffer is looked up only after it.
+        if string_input:
             from_numpy(value, &st)
+        elif type(value) is np.ndarray and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value):
+            arr = <cnp.ndarray>value
+        else:
+            arr = np.ascontiguousarray(value)
+        cdef const TensorDetails* d = self.details(tensor_index)
+        self.check_allocated()
+        t = self.ptr.get().input_tensor(tensor_index)
+        if string_input:
             if st.shape().to_vector() != t.shape().to_vector():
                 raise ValueError(f"Cannot set tensor: got a value of shape "
                                  f"{tuple(st.shape().to_vector())} but input {tensor_index} "
@@ -833,10 +860,6 @@ cdef class Interpreter:
             for i in range(t.num_elements()):
                 string_data(t[0])[i] = string_data(st)[i]
             return
-        if (type(value) is np.ndarray and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
-            arr = <cnp.ndarray>value
-        else:
-            arr = np.ascontiguousarray(value)
         if cnp.PyArray_TYPE(arr) != <int>self.input_npy_types[tensor_index]:
             raise ValueError(f"Cannot set tensor: got a value of dtype {arr.dtype} but input "
                              f"{tensor_index} ('{d.name.decode()}') expects "
@@ -854,9 +877,14 @@ cdef class Interpreter:
     def invoke(self):
         """Runs the model on the inputs set (the GIL is released while it runs)."""
         cdef Status s
+        self.check_idle()
         self.check_allocated()
-        with nogil:
-            s = self.ptr.get().invoke()
+        self.busy = True
+        try:
+            with nogil:
+                s = self.ptr.get().invoke()
+        finally:
+            self.busy = False
         if not s.ok():
             raise_runtime(s)
 

@@ -398,3 +398,36 @@ def test_signature_runner_takes_inputs_by_name_at_any_batch():
         runner(y=xv)
     with pytest.raises(ValueError, match="signature_key"):
         it.get_signature_runner("train")
+
+
+def test_calls_during_another_threads_invoke_raise_instead_of_racing():
+    def build():
+        x = tf.placeholder(tf.float32, [None, 384], name="x")
+        w = tf.constant(np.random.default_rng(0).random((384, 384), dtype=np.float32) / 384)
+        y = x
+        for _ in range(24):
+            y = tf.matmul(y, w)
+        return [x], [y]
+    model, _ = export(build)
+    it = tf.lite.Interpreter(model_content=model, num_threads=1)
+    it.resize_tensor_input(0, [384, 384])
+    it.allocate_tensors()
+    started = threading.Event()
+    worker = threading.Thread(target=lambda: (started.set(), it.invoke()))
+    worker.start()
+    started.wait()
+    raised = []
+    for call in (it.invoke, it.allocate_tensors, lambda: it.get_tensor(1),
+                 lambda: it.set_tensor(0, np.zeros((384, 384), np.float32)),
+                 lambda: it.resize_tensor_input(0, [2, 384])):
+        try:
+            call()
+        except RuntimeError as e:
+            raised.append("another thread" in str(e))
+    worker.join()
+    # The calls made while invoke ran (tens of ms: at least the first) raised; afterwards the
+    # interpreter works as before.
+    assert raised and all(raised)
+    it.set_tensor(0, np.ones((384, 384), np.float32))
+    it.invoke()
+    assert it.get_tensor(1).shape == (384, 384)

@@ -34,7 +34,8 @@ class Interpreter(_core.Interpreter):
     outputs' shapes are inferred by allocate_tensors and are the actual ones after invoke.
 
     Like TFLite's, an Interpreter serves one thread at a time; use one per thread (they share
-    nothing but the process's thread pool). Failures of allocate_tensors and invoke raise the
+    nothing but the process's thread pool). A call made while another thread is inside invoke
+    or allocate_tensors raises RuntimeError instead of racing with it. Failures of allocate_tensors and invoke raise the
     tensorlib error (tf.errors.InvalidArgumentError, ...), which is also a RuntimeError as
     TFLite's are; bad arguments raise ValueError.
     """

@@ -808,19 +808,25 @@ cdef class Interpreter:
 
     def allocate_tensors(self):
         """Fixes the inputs' shapes, infers the outputs' and compiles the model for them."""
-        cdef Status s
         self.check_idle()
         if self.ptr.get() == NULL:
             raise ValueError("the Interpreter was not initialised")
+        self.run_released(False)
+        self.allocated = True
+
+    cdef int run_released(self, bint invoke) except -1:
+        """invoke() or allocate_tensors() of the C++ interpreter with the GIL released, other
+        threads' calls refused meanwhile (check_idle)."""
+        cdef Status s
         self.busy = True
         try:
             with nogil:
-                s = self.ptr.get().allocate_tensors()
+                s = self.ptr.get().invoke() if invoke else self.ptr.get().allocate_tensors()
         finally:
             self.busy = False
         if not s.ok():
             raise_runtime(s)
-        self.allocated = True
+        return 0
 
     cdef int check_allocated(self) except -1:
         if not self.allocated:
@@ -876,17 +882,9 @@ cdef class Interpreter:
 
     def invoke(self):
         """Runs the model on the inputs set (the GIL is released while it runs)."""
-        cdef Status s
         self.check_idle()
         self.check_allocated()
-        self.busy = True
-        try:
-            with nogil:
-                s = self.ptr.get().invoke()
-        finally:
-            self.busy = False
-        if not s.ok():
-            raise_runtime(s)
+        self.run_released(True)
 
     cdef const Tensor* current(self, int tensor_index) except NULL:
         """Tensor `tensor_index` now: an input's buffer, or an output of the last invoke."""

@@ -287,7 +287,8 @@ def test_string_inputs_and_outputs():
         it.tensor(1)()
 
 
-def test_invoke_releases_the_gil():
+def slow_interpreter():
+    """An interpreter on one thread whose invoke takes tens of milliseconds."""
     def build():
         x = tf.placeholder(tf.float32, [None, 384], name="x")
         w = tf.constant(np.random.default_rng(0).random((384, 384), dtype=np.float32) / 384)
@@ -299,6 +300,11 @@ def test_invoke_releases_the_gil():
     it = tf.lite.Interpreter(model_content=model, num_threads=1)
     it.resize_tensor_input(0, [384, 384])
     it.allocate_tensors()
+    return it
+
+
+def test_invoke_releases_the_gil():
+    it = slow_interpreter()
     started = threading.Event()
     times = {}
 
@@ -401,17 +407,7 @@ def test_signature_runner_takes_inputs_by_name_at_any_batch():
 
 
 def test_calls_during_another_threads_invoke_raise_instead_of_racing():
-    def build():
-        x = tf.placeholder(tf.float32, [None, 384], name="x")
-        w = tf.constant(np.random.default_rng(0).random((384, 384), dtype=np.float32) / 384)
-        y = x
-        for _ in range(24):
-            y = tf.matmul(y, w)
-        return [x], [y]
-    model, _ = export(build)
-    it = tf.lite.Interpreter(model_content=model, num_threads=1)
-    it.resize_tensor_input(0, [384, 384])
-    it.allocate_tensors()
+    it = slow_interpreter()
     started = threading.Event()
     worker = threading.Thread(target=lambda: (started.set(), it.invoke()))
     worker.start()

@@ -82,14 +82,15 @@ class Interpreter {
   // unknown rank must be resized), infers the outputs' and compiles the model for them.
   // Allocates every input's buffer, zero-filled.
   Status allocate_tensors();
-  // Input `i`'s buffer, to write the input into in place. Null before allocate_tensors.
+  // Input `i`'s own buffer, to write the input into in place (input `i` reads it again from
+  // now on, if it was borrowing). Null before allocate_tensors.
   Tensor* input_tensor(int i);
   // Copies `bytes` bytes at `data` into input `i`; `bytes` must be its size exactly.
   Status set_input(int i, const void* data, size_t bytes);
   // Makes input `i` read the caller's memory at `data` (`bytes` long, its size exactly; at
   // least 4-byte aligned) instead of its own buffer, with no copy, until the next set_input,
-  // set_input_borrowed or allocate_tensors. The caller keeps the memory alive and unchanged
-  // while invoke runs.
+  // set_input_borrowed, input_tensor or allocate_tensors. The caller keeps the memory alive
+  // and unchanged while invoke runs.
   Status set_input_borrowed(int i, void* data, size_t bytes);
   // Runs the model on the current inputs.
   Status invoke();

@@ -237,15 +237,21 @@ T* col_buffer(int64_t n) {
 
 // out (rows x out_c) = P filter.
 template <typename T>
-Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter, T* out) {
+Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const Tensor& filter_t,
+              T* out) {
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
+  const T* filter = filter_t.data<T>();
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
     return Status::OK();
   }
-  // The filter is packed once for every block of patches.
-  PackedGemmB<T> packed;
-  TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &packed));
+  // The filter is packed once for every block of patches: once for good when it is a
+  // constant, else once per call.
+  std::shared_ptr<const PackedGemmB<T>> cached =
+      cached_packed_b<T>(ctx, filter_t, false, m, n, k, n);
+  PackedGemmB<T> own;
+  if (!cached) TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &own));
+  const PackedGemmB<T>& packed = cached ? *cached : own;
   const int64_t block = g.block_rows(sizeof(T));
   ctx.parallel_for((m + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {
     T* col = col_buffer<T>(block * k);
@@ -380,7 +386,7 @@ Status conv2d_kernel(KernelContext& ctx) {
   Status status;
   TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    status = conv2d(ctx, g, input.data<T>(), filter.data<T>(), ctx.output(0).data<T>());
+    status = conv2d(ctx, g, input.data<T>(), filter, ctx.output(0).data<T>());
   }));
   return status;
 }

@@ -940,8 +940,8 @@ void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_
 
 namespace {
 
-// Packed constants, with the buffer each was made from (expired entries are dropped as new
-// ones come: a constant's buffer dies with its graph or model).
+// Packed constants, with the buffer each was made from (entries whose buffer died with its
+// graph or model are dropped at the next lookup).
 struct PackedKey {
   const void* data;
   int64_t k, n, ldb;
@@ -961,6 +961,13 @@ struct PackedEntry {
 std::mutex g_packed_mutex;
 std::vector<PackedEntry> g_packed;
 
+// Frees the packed forms of constants that are gone (called with g_packed_mutex held).
+void drop_expired_packed() {
+  g_packed.erase(std::remove_if(g_packed.begin(), g_packed.end(),
+                                [](const PackedEntry& e) { return e.buffer.expired(); }),
+                 g_packed.end());
+}
+
 }  // namespace
 
 template <typename T>
@@ -972,6 +979,7 @@ std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const 
   const PackedKey key{b.raw_data(), k, n, ldb, trans_b, gemm_kernel(), sizeof(T)};
   {
     std::lock_guard<std::mutex> lock(g_packed_mutex);
+    drop_expired_packed();
     for (const PackedEntry& e : g_packed) {
       if (e.key == key && e.buffer.lock() == buffer) {
         return std::static_pointer_cast<const PackedGemmB<T>>(e.packed);
@@ -981,9 +989,6 @@ std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const 
   auto packed = std::make_shared<PackedGemmB<T>>();
   if (!pack_gemm_b<T>(ctx, trans_b, k, n, b.data<T>(), ldb, packed.get()).ok()) return nullptr;
   std::lock_guard<std::mutex> lock(g_packed_mutex);
-  g_packed.erase(std::remove_if(g_packed.begin(), g_packed.end(),
-                                [](const PackedEntry& e) { return e.buffer.expired(); }),
-                 g_packed.end());
   g_packed.push_back(PackedEntry{key, buffer, packed});
   return packed;
 }

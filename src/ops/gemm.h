@@ -53,8 +53,9 @@ Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const
                    int64_t ldb, PackedGemmB<T>* out);
 
 // The packed form of op(B) when b is an immutable buffer's (a constant's value), made on first
-// use and kept while the buffer lives; null when gemm(m, n, k, trans_b) would not pack B (few
-// rows, a tiny product), when the buffer is not immutable, or when out of memory.
+// use and kept while the buffer lives (freed at the next lookup after it dies); null when
+// gemm(m, n, k, trans_b) would not pack B (few rows, a tiny product), when the buffer is not
+// immutable, or when out of memory.
 template <typename T>
 std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const Tensor& b,
                                                       bool trans_b, int64_t m, int64_t n,

@@ -1,0 +1,127 @@
+// The executor: a graph's subgraph compiled once into a Plan, then run as a loop over steps.
+//
+// Plan::build prunes the graph to what the fetches and targets need (a fed tensor cuts the
+// walk), orders the nodes (node ids are already a topological order), gives every value a slot,
+// finds each slot's last reader so buffers are recycled as soon as they die, computes
+// constants once, and fuses chains of elementwise ops into single passes. Plan::run feeds the
+// slots, runs the steps and hands the fetched values to the caller without copies.
+//
+// Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
+// Session's plan; If and While run plans of their functions (control_flow_ops.cc).
+//
+//   std::unique_ptr<tl::Plan> plan;
+//   TL_RETURN_IF_ERROR(tl::Plan::build(graph, {x}, {y}, {}, &plan));
+//   TL_RETURN_IF_ERROR(plan->run(state, /*max_threads=*/2, &x_value, &y_value));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "tensorlib/graph.h"
+#include "tensorlib/op_registry.h"
+#include "tensorlib/tensor.h"
+
+namespace tl {
+
+// One op of a fused elementwise chain: its span function and its other operand, if any: a
+// constant scalar, or a vector broadcast along the last dim (a bias) read from a slot.
+struct Stage {
+  SpanFn fn = nullptr;
+  const void* scalar = nullptr;  // a constant's data (kept alive by the plan)
+  bool scalar_first = false;     // the operand comes first (scalar or vector)
+  PairSpanFn pair = nullptr;     // with a vector operand: fn is null
+  int32_t vector_slot = -1;
+};
+
+// One node of a plan, with everything the run loop needs precomputed.
+struct Step {
+  const Node* node;
+  KernelFn kernel;
+  std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
+  int32_t first_output;               // slot of output 0; outputs are consecutive
+  bool static_shapes;                 // every output shape is known before running
+  std::vector<size_t> output_bytes;   // with static_shapes: each output's size
+  std::vector<int32_t> forwardable;   // input slots whose buffer output 0 may take over
+  std::vector<int32_t> release;       // slots that die after this step
+  // A fused chain (two stages or more) replaces the kernel: the stages run one after another
+  // over cache-sized blocks of `chain_input`, writing output 0.
+  std::vector<Stage> stages;
+  int32_t chain_input = -1;
+};
+
+// Elements per block of a fused chain: every stage runs over a block while it is in L1.
+constexpr int64_t kChainBlock = 2048;
+// Elements per task of a fused chain (smaller chains run inline).
+constexpr int64_t kChainGrain = 8192;
+
+// Buffers recycled within and across runs of one plan.
+class BufferPool {
+ public:
+  std::shared_ptr<Buffer> take(size_t bytes) {
+    auto best = free_.end();
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      // Reuse a buffer that fits without wasting more than half of it.
+      if ((*it)->size() >= bytes && (*it)->size() <= 2 * bytes + kBufferAlignment &&
+          (best == free_.end() || (*it)->size() < (*best)->size())) {
+        best = it;
+      }
+    }
+    if (best == free_.end()) return Buffer::allocate(bytes);
+    std::shared_ptr<Buffer> b = std::move(*best);
+    *best = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give(std::shared_ptr<Buffer> b) { free_.push_back(std::move(b)); }
+
+ private:
+  std::vector<std::shared_ptr<Buffer>> free_;
+};
+
+// The mutable part of a plan: values of the current run and the buffer pool.
+struct RunState {
+  std::vector<Tensor> slots;
+  BufferPool pool;
+  std::vector<const Tensor*> inputs;  // scratch: the running step's inputs
+  std::vector<DType> in_dtypes;
+  std::vector<Shape> in_shapes;
+  std::vector<DType> out_dtypes;
+  std::vector<Shape> out_shapes;
+};
+
+class Plan {
+ public:
+  static Status build(const Graph& graph, const std::vector<Endpoint>& feeds,
+                      const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
+                      std::unique_ptr<Plan>* out);
+  Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches);
+
+ private:
+  Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
+                   Tensor* fetches);
+  Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads);
+  static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
+  void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
+                               const std::vector<char>& constant);
+  Status prepare_outputs(const Step& step, RunState& rs);
+  void init_run_state(RunState& rs) const;
+
+  std::vector<Endpoint> feed_endpoints_;
+  std::vector<const Node*> feed_nodes_;
+  std::vector<int32_t> feed_slots_;
+  std::vector<int32_t> fetch_slots_;
+  std::vector<Step> steps_;
+  // Outputs of stateless nodes without inputs (constants), computed when the plan is built;
+  // they stay in their slots from run to run.
+  std::vector<std::pair<int32_t, Tensor>> constants_;
+  std::vector<int32_t> transient_slots_;  // every other slot, cleared after each run
+  int32_t num_slots_ = 0;
+  size_t max_inputs_ = 0;
+  std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)
+  RunState cached_;
+};
+
+}  // namespace tl

@@ -1,0 +1,488 @@
+// The executor: Plan::build compiles a subgraph into steps; Plan::run loops over them.
+#include "tensorlib/executor.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace tl {
+namespace {
+
+std::string dtype_and_shape(const Node& node, int index) {
+  return std::string(dtype_name(node.output_dtypes[index])) + " and shape " +
+         node.output_shapes[index].to_string();
+}
+
+}  // namespace
+
+Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
+                   const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
+                   std::unique_ptr<Plan>* out) {
+  auto plan = std::make_unique<Plan>();
+  const int32_t n = graph.num_nodes();
+  auto valid = [&](const Endpoint& e) {
+    return e.node >= 0 && e.node < n && e.index >= 0 &&
+           e.index < static_cast<int32_t>(graph.node(e.node).output_dtypes.size());
+  };
+  // Slot of every fed endpoint, then of every output of every needed node.
+  std::vector<std::vector<int32_t>> fed(n);
+  for (const Endpoint& e : feeds) {
+    if (!valid(e)) return invalid_argument("a fed tensor is not in the session's graph");
+    auto& f = fed[e.node];
+    f.resize(graph.node(e.node).output_dtypes.size(), -1);
+    if (f[e.index] >= 0) {
+      return invalid_argument("tensor " + graph.node(e.node).name + ":" +
+                              std::to_string(e.index) + " is fed twice");
+    }
+    f[e.index] = plan->num_slots_;
+    plan->feed_endpoints_.push_back(e);
+    plan->feed_nodes_.push_back(&graph.node(e.node));
+    plan->feed_slots_.push_back(plan->num_slots_++);
+  }
+  auto is_fed = [&](const Endpoint& e) {
+    return e.index < static_cast<int32_t>(fed[e.node].size()) && fed[e.node][e.index] >= 0;
+  };
+
+  // Prune: walk back from the fetches and targets; a fed tensor cuts the walk.
+  std::vector<char> needed(n, 0);
+  std::vector<int32_t> stack;
+  for (const Endpoint& e : fetches) {
+    if (!valid(e)) return invalid_argument("a fetched tensor is not in the session's graph");
+    if (!is_fed(e)) stack.push_back(e.node);
+  }
+  for (int32_t t : targets) {
+    if (t < 0 || t >= n) return invalid_argument("a target op is not in the session's graph");
+    stack.push_back(t);
+  }
+  while (!stack.empty()) {
+    const int32_t id = stack.back();
+    stack.pop_back();
+    if (needed[id]) continue;
+    needed[id] = 1;
+    const Node& node = graph.node(id);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (!node.op->is_ref_input(static_cast<int>(i)) && !is_fed(node.inputs[i])) {
+        stack.push_back(node.inputs[i].node);
+      }
+    }
+    // A control input whose every output is fed has, in effect, run already.
+    for (int32_t c : node.control_inputs) {
+      const size_t outputs = graph.node(c).output_dtypes.size();
+      bool all_fed = outputs > 0;
+      for (size_t o = 0; o < outputs && all_fed; ++o) {
+        all_fed = is_fed(Endpoint{c, static_cast<int32_t>(o)});
+      }
+      if (!all_fed) stack.push_back(c);
+    }
+  }
+
+  // Ids are a topological order, so needed nodes in id order are a valid schedule.
+  std::vector<int32_t> first_slot(n, -1);
+  for (int32_t id = 0; id < n; ++id) {
+    if (!needed[id]) continue;
+    const Node& node = graph.node(id);
+    if (node.op->needs_feed()) {
+      return invalid_argument("You must feed a value for placeholder tensor '" + node.name +
+                              "' with dtype " + dtype_and_shape(node, 0))
+          .with_node(id);
+    }
+    KernelFn kernel = node.op->kernel(Device::kCPU);
+    if (!kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    first_slot[id] = plan->num_slots_;
+    plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
+    Step step;
+    step.node = &node;
+    step.kernel = kernel;
+    step.first_output = first_slot[id];
+    // Output shapes are taken as known only when every input's shape is too: an input
+    // known only partly could arrive in a shape that the op must reject at run time.
+    step.static_shapes = !node.op->sets_own_outputs();
+    for (size_t i = 0; i < node.inputs.size() && step.static_shapes; ++i) {
+      const Endpoint& e = node.inputs[i];
+      step.static_shapes = node.op->is_ref_input(static_cast<int>(i)) ||
+                           graph.node(e.node).output_shapes[e.index].is_fully_defined();
+    }
+    for (size_t o = 0; o < node.output_shapes.size(); ++o) {
+      const Shape& s = node.output_shapes[o];
+      step.static_shapes &= s.is_fully_defined();
+      step.output_bytes.push_back(s.is_fully_defined() ? static_cast<size_t>(s.num_elements()) *
+                                                             dtype_size(node.output_dtypes[o])
+                                                       : 0);
+    }
+    plan->steps_.push_back(std::move(step));
+  }
+  auto slot_of = [&](const Endpoint& e) {
+    return is_fed(e) ? fed[e.node][e.index] : first_slot[e.node] + e.index;
+  };
+
+  // Wire inputs and find each slot's last reader.
+  std::vector<int32_t> last_use(plan->num_slots_, -1);
+  std::vector<char> pinned(plan->num_slots_, 0);  // fetched, fed or constant: never recycled
+  for (int32_t s : plan->feed_slots_) pinned[s] = 1;
+  auto precomputed = [](const Step& step) {
+    const Node& n = *step.node;
+    return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
+  };
+  for (const Step& step : plan->steps_) {
+    if (!precomputed(step)) continue;
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      pinned[step.first_output + o] = 1;
+    }
+  }
+  for (const Endpoint& e : fetches) {
+    plan->fetch_slots_.push_back(slot_of(e));
+    pinned[slot_of(e)] = 1;
+  }
+  for (size_t k = 0; k < plan->steps_.size(); ++k) {
+    Step& step = plan->steps_[k];
+    for (size_t i = 0; i < step.node->inputs.size(); ++i) {
+      const bool ref = step.node->op->is_ref_input(static_cast<int>(i));
+      const int32_t s = ref ? -1 : slot_of(step.node->inputs[i]);
+      step.inputs.push_back(s);
+      if (s >= 0) last_use[s] = static_cast<int32_t>(k);
+    }
+  }
+  for (size_t k = 0; k < plan->steps_.size(); ++k) {
+    Step& step = plan->steps_[k];
+    for (int fi : step.node->op->forward_inputs()) {
+      const int32_t s = step.inputs[fi];
+      const int uses = static_cast<int>(std::count(step.inputs.begin(), step.inputs.end(), s));
+      if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) && uses == 1) {
+        step.forwardable.push_back(s);
+      }
+    }
+    // Outputs nobody reads die at once; inputs die after their last reader.
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      const int32_t s = step.first_output + static_cast<int32_t>(o);
+      if (!pinned[s] && last_use[s] < 0) step.release.push_back(s);
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) &&
+          std::find(step.release.begin(), step.release.end(), s) == step.release.end()) {
+        step.release.push_back(s);
+      }
+    }
+  }
+  for (const Step& step : plan->steps_) {
+    plan->max_inputs_ = std::max(plan->max_inputs_, step.inputs.size());
+  }
+  plan->init_run_state(plan->cached_);
+
+  // Compute the constants once, here, and drop their steps from the run loop.
+  SessionState scratch_state;
+  std::vector<Step> steps;
+  for (Step& step : plan->steps_) {
+    if (!precomputed(step)) {
+      steps.push_back(std::move(step));
+      continue;
+    }
+    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1));
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      const int32_t slot = step.first_output + static_cast<int32_t>(o);
+      plan->constants_.emplace_back(slot, plan->cached_.slots[slot]);  // stays in cached_
+    }
+  }
+  plan->steps_ = std::move(steps);
+  std::vector<char> constant(plan->num_slots_, 0);
+  for (const auto& c : plan->constants_) constant[c.first] = 1;
+  for (int32_t slot = 0; slot < plan->num_slots_; ++slot) {
+    if (!constant[slot]) plan->transient_slots_.push_back(slot);
+  }
+  plan->fuse_elementwise_chains(graph, pinned, constant);
+  *out = std::move(plan);
+  return Status::OK();
+}
+
+void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
+                                   const std::vector<char>& constant) {
+  std::vector<const Tensor*> constant_value(num_slots_, nullptr);
+  for (const auto& c : constants_) constant_value[c.first] = &c.second;
+  std::vector<int32_t> readers(num_slots_, 0);
+  for (const Step& step : steps_) {
+    for (int32_t s : step.inputs) {
+      if (s >= 0) ++readers[s];
+    }
+  }
+  // The stage form of `step` and the slot it reads, when it can join a chain: one float output
+  // of static shape; besides its main input (of the output's shape) at most a constant scalar
+  // or a vector along the output's last dim, and a span form for that case.
+  auto as_stage = [&](const Step& step, Stage* stage, int32_t* main) {
+    const Node& node = *step.node;
+    if (!step.static_shapes || node.output_dtypes.size() != 1) return false;
+    const DType dtype = node.output_dtypes[0];
+    const Shape& out = node.output_shapes[0];
+    auto shape_of = [&](int i) -> const Shape& {
+      const Endpoint& e = node.inputs[i];
+      return graph.node(e.node).output_shapes[e.index];
+    };
+    auto full = [&](int i) {
+      return step.inputs[i] >= 0 && !constant[step.inputs[i]] && shape_of(i) == out;
+    };
+    const SpanFn fn = node.op->span_fn(dtype);
+    if (fn && step.inputs.size() == 1 && full(0)) {
+      *stage = Stage{fn};
+      *main = step.inputs[0];
+      return true;
+    }
+    if (step.inputs.size() != 2) return false;
+    for (int k = 0; fn && k < 2; ++k) {
+      const int32_t s = step.inputs[k];
+      if (s >= 0 && constant[s] && constant_value[s]->num_elements() == 1 && full(1 - k)) {
+        *stage = Stage{fn, constant_value[s]->raw_data(), k == 0};
+        *main = step.inputs[1 - k];
+        return true;
+      }
+    }
+    // A vector operand: shape [..., 1, C] against an output [..., C]. (An op whose bias runs
+    // along another dim says so with data_format NCHW.)
+    const PairSpanFn pair = node.op->pair_span_fn(dtype);
+    const AttrValue* format = node.attrs.find("data_format");
+    if (!pair || out.rank() == 0 || out.num_elements() == 0 ||
+        (format && std::get<std::string>(*format) == "NCHW")) {
+      return false;
+    }
+    for (int k = 0; k < 2; ++k) {
+      const Shape& v = shape_of(k);
+      bool is_row = step.inputs[k] >= 0 && v.rank() >= 1 && v.rank() <= out.rank() &&
+                    v.dim(v.rank() - 1) == out.dim(out.rank() - 1);
+      for (int d = 0; is_row && d + 1 < v.rank(); ++d) is_row = v.dim(d) == 1;
+      if (is_row && full(1 - k)) {
+        *stage = Stage{nullptr, nullptr, k == 0, pair, step.inputs[k]};
+        *main = step.inputs[1 - k];
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // A step joins the chain whose output is its main input when nothing else reads that
+  // value. The chain runs where its first step ran: every later stage reads only the chain's
+  // value, constants and vectors computed before that step, so it may run earlier than it was
+  // scheduled.
+  std::vector<int32_t> producer(num_slots_, -1);  // slot -> index in steps_ of its producer
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    const Step& step = steps_[k];
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      producer[step.first_output + o] = static_cast<int32_t>(k);
+    }
+  }
+  std::vector<Step> steps;
+  std::vector<std::pair<Stage, int32_t>> first_stage;  // per step of `steps`, when it has one
+  std::vector<int32_t> position;                        // per step of `steps`: index in steps_
+  std::unordered_map<int32_t, size_t> open;             // chain output slot -> index in steps
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    Step& step = steps_[k];
+    Stage stage;
+    int32_t main = -1;
+    if (!as_stage(step, &stage, &main)) {
+      steps.push_back(std::move(step));
+      first_stage.emplace_back(Stage{}, -1);
+      position.push_back(static_cast<int32_t>(k));
+      continue;
+    }
+    auto it = open.find(main);
+    if (it != open.end() && readers[main] == 1 && !pinned[main] &&
+        (stage.vector_slot < 0 || producer[stage.vector_slot] < position[it->second])) {
+      const size_t head_index = it->second;
+      Step& head = steps[head_index];
+      if (head.stages.empty()) {
+        head.stages.push_back(first_stage[head_index].first);
+        head.chain_input = first_stage[head_index].second;
+      }
+      head.stages.push_back(stage);
+      head.first_output = step.first_output;
+      head.release.insert(head.release.end(), step.release.begin(), step.release.end());
+      open.erase(it);
+      open.emplace(head.first_output, head_index);
+      continue;
+    }
+    open.emplace(step.first_output, steps.size());
+    steps.push_back(std::move(step));
+    first_stage.emplace_back(stage, main);
+    position.push_back(static_cast<int32_t>(k));
+  }
+  steps_ = std::move(steps);
+}
+
+void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
+  const Tensor& x = rs.slots[step.chain_input];
+  Tensor& y = rs.slots[step.first_output];
+  const int64_t size = static_cast<int64_t>(dtype_size(y.dtype()));
+  const int64_t row = y.shape().dim(y.shape().rank() - 1);  // a vector operand's length
+  const char* px = static_cast<const char*>(x.raw_data());
+  char* py = static_cast<char*>(y.raw_data());
+  ctx.parallel_for(y.num_elements(), kChainGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; b += kChainBlock) {
+      const int64_t n = std::min(end, b + kChainBlock) - b;
+      const char* in = px + b * size;
+      char* out = py + b * size;
+      for (const Stage& st : step.stages) {
+        if (st.fn) {
+          st.fn(in, st.scalar, st.scalar_first, out, n);
+        } else {
+          // The vector operand, one row segment at a time from element b's place in its row.
+          const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
+          for (int64_t i = 0, col = b % row; i < n; col = 0) {
+            const int64_t len = std::min(n - i, row - col);
+            st.pair(in + i * size, v + col * size, st.scalar_first, out + i * size, len);
+            i += len;
+          }
+        }
+        in = out;
+      }
+    }
+  });
+}
+
+Status Plan::prepare_outputs(const Step& step, RunState& rs) {
+  const Node& node = *step.node;
+  const int num_outputs = static_cast<int>(node.output_dtypes.size());
+  if (node.op->sets_own_outputs()) return Status::OK();
+  const DType* dtypes = node.output_dtypes.data();
+  const Shape* shapes = node.output_shapes.data();
+  if (!step.static_shapes) {
+    const size_t ni = step.inputs.size();
+    rs.in_dtypes.resize(ni);
+    rs.in_shapes.resize(ni);
+    for (size_t i = 0; i < ni; ++i) {
+      // A reference input has no value: its shape function must not look at it.
+      rs.in_dtypes[i] = rs.inputs[i] ? rs.inputs[i]->dtype() : DType::kInvalid;
+      rs.in_shapes[i] = rs.inputs[i] ? rs.inputs[i]->shape() : Shape::unknown();
+    }
+    rs.out_dtypes.assign(num_outputs, DType::kInvalid);
+    rs.out_shapes.assign(num_outputs, Shape::unknown());
+    InferenceContext ctx(node.op->name(), node.attrs, static_cast<int>(ni), rs.in_dtypes.data(),
+                         rs.in_shapes.data(), rs.inputs.data(), num_outputs,
+                         rs.out_dtypes.data(), rs.out_shapes.data());
+    TL_RETURN_IF_ERROR(node.op->shape_fn()(ctx));
+    for (const Shape& s : rs.out_shapes) TL_RETURN_IF_ERROR(check_size(s));
+    dtypes = rs.out_dtypes.data();
+    shapes = rs.out_shapes.data();
+  }
+  for (int o = 0; o < num_outputs; ++o) {
+    Tensor& out = rs.slots[step.first_output + o];
+    size_t bytes = step.output_bytes[o];
+    if (!step.static_shapes) {
+      if (!shapes[o].is_fully_defined()) {
+        return internal_error("could not infer the shape of output " + std::to_string(o) +
+                              " of '" + node.name + "' at run time");
+      }
+      bytes = static_cast<size_t>(shapes[o].num_elements()) * dtype_size(dtypes[o]);
+      out = Tensor(dtypes[o], shapes[o], nullptr);
+    }
+    if (dtypes[o] == DType::kString) {  // constructed strings, never raw pool memory
+      TL_RETURN_IF_ERROR(Tensor::allocate(dtypes[o], shapes[o], &out));
+      continue;
+    }
+    // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
+    // a dying input's buffer, or one from the pool.
+    std::shared_ptr<Buffer> buffer;
+    if (o == 0) {
+      for (int32_t s : step.forwardable) {
+        Tensor& in = rs.slots[s];
+        if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
+            in.buffer().use_count() == 1) {
+          buffer = in.take_buffer();  // the input's last reader: it needs only the data
+          break;
+        }
+      }
+    }
+    if (!buffer && !(buffer = rs.pool.take(bytes))) {
+      return resource_exhausted("out of memory allocating output " + std::to_string(o) +
+                                " of shape " + out.shape().to_string());
+    }
+    out.set_buffer(std::move(buffer));
+  }
+  return Status::OK();
+}
+
+Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
+                       Tensor* fetches) {
+  for (size_t f = 0; f < feed_slots_.size(); ++f) {
+    const Node& node = *feed_nodes_[f];
+    const int32_t index = feed_endpoints_[f].index;
+    const Tensor& t = feeds[f];
+    if (!t.valid() || t.dtype() != node.output_dtypes[index] ||
+        !t.shape().is_compatible_with(node.output_shapes[index])) {
+      return invalid_argument("Cannot feed a value of dtype " +
+                              std::string(t.valid() ? dtype_name(t.dtype()) : "<none>") +
+                              " and shape " + t.shape().to_string() + " to tensor '" +
+                              node.name + ":" + std::to_string(index) + "', which has dtype " +
+                              dtype_and_shape(node, index))
+          .with_node(node.id);
+    }
+    rs.slots[feed_slots_[f]] = t;
+  }
+  for (const Step& step : steps_) {
+    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads));
+  }
+  for (size_t f = 0; f < fetch_slots_.size(); ++f) {
+    Tensor& t = rs.slots[fetch_slots_[f]];
+    if (!t.valid()) return internal_error("a fetched tensor was not computed");
+    // A value that shares its buffer (a variable, a constant, a feed, another fetch) is copied
+    // so the caller owns what it gets; anything else is handed over as it is.
+    if (t.buffer()->owned() && t.buffer().use_count() == 1 &&
+        std::count(fetch_slots_.begin(), fetch_slots_.end(), fetch_slots_[f]) == 1) {
+      fetches[f] = t;
+      t.release();  // the slot keeps its dtype and shape for the next run
+    } else {
+      TL_RETURN_IF_ERROR(t.copy(&fetches[f]));
+    }
+  }
+  return Status::OK();
+}
+
+Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int max_threads) {
+  const Node& node = *step.node;
+  const size_t num_inputs = step.inputs.size();
+  for (size_t i = 0; i < num_inputs; ++i) {
+    rs.inputs[i] = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
+  }
+  Status s = prepare_outputs(step, rs);
+  if (s.ok()) {
+    KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
+                      &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
+                      &state, max_threads);
+    if (step.stages.empty()) {
+      s = step.kernel(ctx);
+    } else {
+      run_chain(step, rs, ctx);
+    }
+  }
+  if (!s.ok()) return s.with_node(node.id);
+  for (int32_t slot : step.release) {
+    Tensor& t = rs.slots[slot];
+    if (t.valid() && t.buffer()->owned() && t.buffer().use_count() == 1 &&
+        t.dtype() != DType::kString) {
+      rs.pool.give(t.buffer());
+    }
+    t.release();
+  }
+  return Status::OK();
+}
+
+void Plan::init_run_state(RunState& rs) const {
+  rs.slots.resize(num_slots_);
+  rs.inputs.resize(max_inputs_);
+  for (const auto& c : constants_) rs.slots[c.first] = c.second;
+  for (const Step& step : steps_) {
+    if (!step.static_shapes) continue;
+    const Node& node = *step.node;
+    for (size_t o = 0; o < node.output_dtypes.size(); ++o) {
+      rs.slots[step.first_output + o] = Tensor(node.output_dtypes[o], node.output_shapes[o], nullptr);
+    }
+  }
+}
+
+Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches) {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  RunState own;
+  RunState& rs = lock.owns_lock() ? cached_ : own;
+  if (!lock.owns_lock()) init_run_state(own);
+  Status s = run_steps(rs, state, max_threads, feeds, fetches);
+  // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
+  // feed outlives run().
+  for (int32_t slot : transient_slots_) rs.slots[slot].release();
+  return s;
+}
+
+}  // namespace tl

@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from libtensorlib cimport (
-    AttrInfo, AttrMap, Buffer, Endpoint, Graph as CGraph, Interpreter as CInterpreter,
+    AttrInfo, AttrMap, Buffer, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
     InterpreterOptions, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
     SessionOptions, Shape, Status, Tensor, TensorDetails, allocate_tensor, borrow_tensor,
     crc32c_extend, details_dtype, kMaxRank, load_model as c_load_model,
@@ -312,11 +312,30 @@ def crc32c(const unsigned char[::1] data, uint32_t crc=0):
 
 
 cdef class Graph:
-    """The C++ graph behind a tensorlib.Graph: nodes are added here and shape-inferred at once."""
+    """The C++ graph behind a tensorlib.Graph: nodes are added here and shape-inferred at once.
+    With `caller`, the body of a function of `caller`'s library (it shares that library)."""
     cdef shared_ptr[CGraph] ptr
+    cdef Graph caller
 
-    def __cinit__(self):
-        self.ptr.reset(new CGraph())
+    def __cinit__(self, Graph caller=None):
+        self.caller = caller
+        if caller is None:
+            self.ptr.reset(new CGraph())
+        else:
+            self.ptr.reset(new CGraph(&caller.ptr.get().functions()))
+
+    def add_function(self, str name, Graph body, list args, list outputs):
+        """Adds function `name` to the library: `body` fed at its Placeholder nodes `args`
+        (node ids) computes `outputs` ([(node id, output index)])."""
+        cdef Function f
+        f.name = name.encode()
+        f.body = <shared_ptr[const CGraph]>body.ptr
+        for a in args:
+            f.args.push_back(a)
+        f.outputs = to_endpoints(outputs)
+        cdef Status s = self.ptr.get().functions().add(f)
+        if not s.ok():
+            raise_status(s, True)
 
     def add_node(self, str op, str name, list inputs, list control_inputs, dict attrs,
                  str device):

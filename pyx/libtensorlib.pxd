@@ -65,7 +65,21 @@ cdef extern from "tensorlib/graph.h" namespace "tl" nogil:
         AttrMap attrs
         string device
 
+    cdef cppclass Graph
+
+    cdef cppclass Function:
+        string name
+        shared_ptr[const Graph] body
+        vector[int32_t] args
+        vector[Endpoint] outputs
+
+    cdef cppclass FunctionLibrary:
+        Status add(Function f)
+
     cdef cppclass Graph:
+        Graph()
+        Graph(FunctionLibrary* library)
+        FunctionLibrary& functions()
         Status add_node(const NodeSpec& spec, int32_t* id)
         int32_t num_nodes()
         int32_t find(const string& name)

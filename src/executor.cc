@@ -14,10 +14,20 @@ std::string dtype_and_shape(const Node& node, int index) {
 
 }  // namespace
 
+Status RunControl::check() const {
+  if (cancelled.load(std::memory_order_relaxed)) return tl::cancelled("Run cancelled");
+  if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
+    return deadline_exceeded("Timed out: the run took longer than its deadline");
+  }
+  return Status::OK();
+}
+
 Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
                    const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
-                   std::unique_ptr<Plan>* out) {
+                   std::unique_ptr<Plan>* out, PlanOptions options) {
   auto plan = std::make_unique<Plan>();
+  plan->options_ = options;
+  plan->functions_ = options.functions ? options.functions : &graph.functions();
   const int32_t n = graph.num_nodes();
   auto valid = [&](const Endpoint& e) {
     return e.node >= 0 && e.node < n && e.index >= 0 &&
@@ -117,7 +127,9 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   // Wire inputs and find each slot's last reader.
   std::vector<int32_t> last_use(plan->num_slots_, -1);
   std::vector<char> pinned(plan->num_slots_, 0);  // fetched, fed or constant: never recycled
-  for (int32_t s : plan->feed_slots_) pinned[s] = 1;
+  if (!options.function_call) {
+    for (int32_t s : plan->feed_slots_) pinned[s] = 1;
+  }
   auto precomputed = [](const Step& step) {
     const Node& n = *step.node;
     return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
@@ -148,12 +160,17 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
       const int uses = static_cast<int>(std::count(step.inputs.begin(), step.inputs.end(), s));
       if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) && uses == 1) {
         step.forwardable.push_back(s);
+        if (fi < 64) step.forward_mask |= uint64_t{1} << fi;
       }
     }
     // Outputs nobody reads die at once; inputs die after their last reader.
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
       const int32_t s = step.first_output + static_cast<int32_t>(o);
-      if (!pinned[s] && last_use[s] < 0) step.release.push_back(s);
+      if (!pinned[s] && last_use[s] < 0) {
+        step.release.push_back(s);
+        step.unneeded.resize(step.node->output_dtypes.size(), 0);
+        step.unneeded[o] = 1;
+      }
     }
     for (int32_t s : step.inputs) {
       if (s >= 0 && !pinned[s] && last_use[s] == static_cast<int32_t>(k) &&
@@ -175,7 +192,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
       steps.push_back(std::move(step));
       continue;
     }
-    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1));
+    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1, nullptr));
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
       const int32_t slot = step.first_output + static_cast<int32_t>(o);
       plan->constants_.emplace_back(slot, plan->cached_.slots[slot]);  // stays in cached_
@@ -301,6 +318,40 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     position.push_back(static_cast<int32_t>(k));
   }
   steps_ = std::move(steps);
+  release_after_last_reader(pinned);
+}
+
+void Plan::release_after_last_reader(const std::vector<char>& pinned) {
+  // A chain runs where its first step ran, earlier than the steps it absorbed: a value one of
+  // them read last may still be read by a step between the two, so releases are placed anew
+  // after the chains are formed.
+  auto reads = [](const Step& step, auto&& fn) {
+    for (int32_t s : step.inputs) fn(s);
+    for (const Stage& st : step.stages) fn(st.vector_slot);
+  };
+  std::vector<int32_t> last(num_slots_, -1);
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    reads(steps_[k], [&](int32_t s) {
+      if (s >= 0) last[s] = static_cast<int32_t>(k);
+    });
+  }
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    Step& step = steps_[k];
+    step.release.clear();
+    const int32_t outputs = step.stages.empty()
+                                ? static_cast<int32_t>(step.node->output_dtypes.size())
+                                : 1;
+    for (int32_t o = 0; o < outputs; ++o) {
+      const int32_t s = step.first_output + o;
+      if (!pinned[s] && last[s] < 0) step.release.push_back(s);
+    }
+    reads(step, [&](int32_t s) {
+      if (s >= 0 && !pinned[s] && last[s] == static_cast<int32_t>(k) &&
+          std::find(step.release.begin(), step.release.end(), s) == step.release.end()) {
+        step.release.push_back(s);
+      }
+    });
+  }
 }
 
 void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
@@ -396,11 +447,11 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
 }
 
 Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
-                       Tensor* fetches) {
+                       Tensor* movable_feeds, Tensor* fetches, RunControl* control) {
   for (size_t f = 0; f < feed_slots_.size(); ++f) {
     const Node& node = *feed_nodes_[f];
     const int32_t index = feed_endpoints_[f].index;
-    const Tensor& t = feeds[f];
+    const Tensor& t = movable_feeds ? movable_feeds[f] : feeds[f];
     if (!t.valid() || t.dtype() != node.output_dtypes[index] ||
         !t.shape().is_compatible_with(node.output_shapes[index])) {
       return invalid_argument("Cannot feed a value of dtype " +
@@ -410,18 +461,25 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
                               dtype_and_shape(node, index))
           .with_node(node.id);
     }
-    rs.slots[feed_slots_[f]] = t;
+    if (movable_feeds) {
+      rs.slots[feed_slots_[f]] = std::move(movable_feeds[f]);
+    } else {
+      rs.slots[feed_slots_[f]] = t;
+    }
   }
   for (const Step& step : steps_) {
-    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads));
+    if (control) TL_RETURN_IF_ERROR(control->check());
+    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads, control));
   }
   for (size_t f = 0; f < fetch_slots_.size(); ++f) {
     Tensor& t = rs.slots[fetch_slots_[f]];
     if (!t.valid()) return internal_error("a fetched tensor was not computed");
     // A value that shares its buffer (a variable, a constant, a feed, another fetch) is copied
     // so the caller owns what it gets; anything else is handed over as it is.
-    if (t.buffer()->owned() && t.buffer().use_count() == 1 &&
-        std::count(fetch_slots_.begin(), fetch_slots_.end(), fetch_slots_[f]) == 1) {
+    if (options_.function_call) {
+      fetches[f] = t;  // shared values stay shared: nobody writes a buffer another holds
+    } else if (t.buffer()->owned() && t.buffer().use_count() == 1 &&
+               std::count(fetch_slots_.begin(), fetch_slots_.end(), fetch_slots_[f]) == 1) {
       fetches[f] = t;
       t.release();  // the slot keeps its dtype and shape for the next run
     } else {
@@ -431,7 +489,8 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
   return Status::OK();
 }
 
-Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int max_threads) {
+Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
+                      RunControl* control) {
   const Node& node = *step.node;
   const size_t num_inputs = step.inputs.size();
   for (size_t i = 0; i < num_inputs; ++i) {
@@ -442,6 +501,8 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
     KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
                       &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
                       &state, max_threads);
+    ctx.set_run(functions_, control, step.unneeded.empty() ? nullptr : step.unneeded.data(),
+                step.forward_mask);
     if (step.stages.empty()) {
       s = step.kernel(ctx);
     } else {
@@ -473,16 +534,45 @@ void Plan::init_run_state(RunState& rs) const {
   }
 }
 
-Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches) {
+Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches,
+                 RunControl* control) {
+  return run_with_state(state, max_threads, feeds, nullptr, fetches, control);
+}
+
+Status Plan::call(SessionState& state, int max_threads, Tensor* args, Tensor* results,
+                  RunControl* control) {
+  return run_with_state(state, max_threads, nullptr, args, results, control);
+}
+
+Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
+                            Tensor* movable_feeds, Tensor* fetches, RunControl* control) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   RunState own;
   RunState& rs = lock.owns_lock() ? cached_ : own;
   if (!lock.owns_lock()) init_run_state(own);
-  Status s = run_steps(rs, state, max_threads, feeds, fetches);
+  Status s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control);
   // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
   // feed outlives run().
   for (int32_t slot : transient_slots_) rs.slots[slot].release();
   return s;
+}
+
+Status function_plan(const Function& f, const FunctionLibrary& functions, SessionState& state,
+                     Plan** plan, SessionState** body_state) {
+  FunctionState& fs = state.function_state(f.body.get());
+  std::lock_guard<std::mutex> lock(fs.mutex);
+  if (!fs.plan) {
+    std::vector<Endpoint> args;
+    for (int32_t a : f.args) args.push_back(Endpoint{a, 0});
+    PlanOptions options;
+    options.function_call = true;
+    options.functions = &functions;
+    Status s = Plan::build(*f.body, args, f.outputs, {}, &fs.plan, options);
+    if (!s.ok()) return Status(s.code(), "in function '" + f.name + "': " + s.message());
+  }
+  *plan = fs.plan.get();
+  *body_state = &fs.state;
+  return Status::OK();
 }
 
 }  // namespace tl

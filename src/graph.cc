@@ -35,6 +35,49 @@ Status resolve_attrs(const OpDef& op, const NodeSpec& spec, AttrMap* out) {
 
 }  // namespace
 
+Status FunctionLibrary::add(Function f) {
+  if (!f.body) return invalid_argument("function '" + f.name + "' has no body");
+  for (int32_t a : f.args) {
+    if (a < 0 || a >= f.body->num_nodes() || f.body->node(a).op->name() != "Placeholder") {
+      return invalid_argument("an argument of function '" + f.name +
+                              "' is not a Placeholder of its body");
+    }
+  }
+  for (const Endpoint& e : f.outputs) {
+    if (e.node < 0 || e.node >= f.body->num_nodes() || e.index < 0 ||
+        e.index >= static_cast<int32_t>(f.body->node(e.node).output_dtypes.size())) {
+      return invalid_argument("an output of function '" + f.name + "' is not in its body");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (by_name_.count(f.name)) {
+    return invalid_argument("a function named '" + f.name + "' is already in the library");
+  }
+  functions_.push_back(std::make_unique<Function>(std::move(f)));
+  by_name_.emplace(functions_.back()->name, functions_.back().get());
+  return Status::OK();
+}
+
+const Function* FunctionLibrary::find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::vector<const Function*> FunctionLibrary::functions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<const Function*> out;
+  for (const auto& f : functions_) out.push_back(f.get());
+  return out;
+}
+
+Graph::Graph() : Graph(std::make_shared<FunctionLibrary>()) {}
+
+Graph::Graph(std::shared_ptr<FunctionLibrary> library)
+    : own_library_(std::move(library)), library_(own_library_.get()) {}
+
+Graph::Graph(FunctionLibrary* library) : library_(library) {}
+
 Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
   const OpDef* op = OpRegistry::global().find(spec.op);
   if (!op) return not_found("Op type not registered '" + spec.op + "'");
@@ -88,6 +131,7 @@ Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
   InferenceContext ctx(op->name(), node->attrs, static_cast<int>(given), in_dtypes.data(),
                        in_shapes.data(), in_values.data(), num_outputs,
                        node->output_dtypes.data(), node->output_shapes.data());
+  ctx.set_functions(library_);
   TL_RETURN_IF_ERROR(op->shape_fn()(ctx));
   for (const Shape& s : node->output_shapes) TL_RETURN_IF_ERROR(check_size(s));
 

@@ -140,7 +140,7 @@ Status Interpreter::resize_input(int i, const Shape& shape) {
 // shape as soon as its node is in, so that everything downstream is inferred from it.
 Status Interpreter::specialize() {
   const Graph& source = *model_->graph;
-  auto graph = std::make_shared<Graph>();
+  auto graph = std::make_shared<Graph>(source.shared_functions());
   std::vector<std::vector<int>> inputs_of(source.num_nodes());
   for (int i = 0; i < num_inputs(); ++i) {
     inputs_of[model_->inputs[i].endpoint.node].push_back(i);

@@ -21,6 +21,16 @@ int default_num_threads() {
 
 int32_t KernelContext::node() const { return node_.id; }
 
+SessionState::SessionState() = default;
+SessionState::~SessionState() = default;
+
+FunctionState& SessionState::function_state(const Graph* body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_ptr<FunctionState>& fs = functions_[body];
+  if (!fs) fs = std::make_unique<FunctionState>();
+  return *fs;
+}
+
 Tensor SessionState::variable(int32_t node) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = variables_.find(node);
@@ -70,7 +80,8 @@ Status Session::make_callable(const std::vector<Endpoint>& feeds,
   return Status::OK();
 }
 
-Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches) {
+Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
+                             RunControl* control) {
   Plan* plan;
   {
     std::lock_guard<std::mutex> lock(plans_mutex_);
@@ -81,7 +92,7 @@ Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetche
   }
   const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads
                                                     : default_num_threads();
-  return plan->run(state_, threads, feeds, fetches);
+  return plan->run(state_, threads, feeds, fetches, control);
 }
 
 }  // namespace tl

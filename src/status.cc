@@ -30,6 +30,7 @@ std::string Status::to_string() const {
   const char* name = "Unknown";
   switch (code()) {
     case StatusCode::kCancelled: name = "Cancelled"; break;
+    case StatusCode::kDeadlineExceeded: name = "DeadlineExceeded"; break;
     case StatusCode::kInvalidArgument: name = "InvalidArgument"; break;
     case StatusCode::kNotFound: name = "NotFound"; break;
     case StatusCode::kAlreadyExists: name = "AlreadyExists"; break;

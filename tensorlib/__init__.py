@@ -33,7 +33,9 @@ from tensorlib.ops.array_ops import (  # noqa: F401
     stop_gradient, strided_slice, tile, transpose, unsorted_segment_sum, unstack, zeros,
     zeros_like,
 )
-from tensorlib.ops.control_flow_ops import group, no_op  # noqa: F401
+from tensorlib.ops.control_flow_ops import case, cond, group, no_op, while_loop  # noqa: F401
+from tensorlib.ops.functional_ops import foldl, foldr, map_fn, scan  # noqa: F401
+from tensorlib.ops.tensor_array_ops import TensorArray  # noqa: F401
 from tensorlib.ops.gradients_impl import gradients, hessians  # noqa: F401
 from tensorlib.ops.init_ops import (  # noqa: F401
     constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,

@@ -9,6 +9,7 @@ OK = 0
 CANCELLED = 1
 UNKNOWN = 2
 INVALID_ARGUMENT = 3
+DEADLINE_EXCEEDED = 4
 NOT_FOUND = 5
 ALREADY_EXISTS = 6
 RESOURCE_EXHAUSTED = 8
@@ -45,6 +46,8 @@ CancelledError = _make("CancelledError", CANCELLED, "The operation was cancelled
 UnknownError = _make("UnknownError", UNKNOWN, "An unknown error.")
 InvalidArgumentError = _make("InvalidArgumentError", INVALID_ARGUMENT,
                              "An op received an invalid argument (a bad feed, a bad shape).")
+DeadlineExceededError = _make("DeadlineExceededError", DEADLINE_EXCEEDED,
+                              "The run took longer than RunOptions' timeout_in_ms.")
 NotFoundError = _make("NotFoundError", NOT_FOUND, "Something requested was not found.")
 AlreadyExistsError = _make("AlreadyExistsError", ALREADY_EXISTS, "It already exists.")
 ResourceExhaustedError = _make("ResourceExhaustedError", RESOURCE_EXHAUSTED,
@@ -60,6 +63,7 @@ DataLossError = _make("DataLossError", DATA_LOSS, "Unrecoverable data loss or co
 
 _BY_CODE = {
     CANCELLED: CancelledError, UNKNOWN: UnknownError, INVALID_ARGUMENT: InvalidArgumentError,
+    DEADLINE_EXCEEDED: DeadlineExceededError,
     NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError,
     RESOURCE_EXHAUSTED: ResourceExhaustedError, FAILED_PRECONDITION: FailedPreconditionError,
     OUT_OF_RANGE: OutOfRangeError, UNIMPLEMENTED: UnimplementedError, INTERNAL: InternalError,

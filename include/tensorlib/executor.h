@@ -14,6 +14,8 @@
 //   TL_RETURN_IF_ERROR(plan->run(state, /*max_threads=*/2, &x_value, &y_value));
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,6 +27,16 @@
 #include "tensorlib/tensor.h"
 
 namespace tl {
+
+// Stops a run from outside: `cancelled` set from any thread (Ctrl-C), or a deadline passed.
+// The step loop checks it between steps, and loops (While) between iterations.
+struct RunControl {
+  std::atomic<bool> cancelled{false};
+  bool has_deadline = false;
+  std::chrono::steady_clock::time_point deadline;
+  // Cancelled or DeadlineExceeded when the run must stop, else OK.
+  Status check() const;
+};
 
 // One op of a fused elementwise chain: its span function and its other operand, if any: a
 // constant scalar, or a vector broadcast along the last dim (a bias) read from a slot.
@@ -45,7 +57,9 @@ struct Step {
   bool static_shapes;                 // every output shape is known before running
   std::vector<size_t> output_bytes;   // with static_shapes: each output's size
   std::vector<int32_t> forwardable;   // input slots whose buffer output 0 may take over
+  uint64_t forward_mask = 0;          // bit i: input i's slot is in `forwardable`
   std::vector<int32_t> release;       // slots that die after this step
+  std::vector<char> unneeded;         // per output: 1 when nothing reads it (empty: all read)
   // A fused chain (two stages or more) replaces the kernel: the stages run one after another
   // over cache-sized blocks of `chain_input`, writing output 0.
   std::vector<Stage> stages;
@@ -92,23 +106,46 @@ struct RunState {
   std::vector<Shape> out_shapes;
 };
 
+// How a plan treats what goes in and out.
+struct PlanOptions {
+  // A function's plan (If, While): arguments are handed over, so the body may reuse their
+  // buffers in place when nothing else holds them, and results that share a buffer (an
+  // argument passed through, a constant) are returned shared rather than copied.
+  bool function_call = false;
+  // The functions If and While nodes call: the graph's own library when null. (A function's
+  // plan gets its caller's: a body graph may outlive the library it was built in.)
+  const FunctionLibrary* functions = nullptr;
+};
+
 class Plan {
  public:
   static Status build(const Graph& graph, const std::vector<Endpoint>& feeds,
                       const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
-                      std::unique_ptr<Plan>* out);
-  Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches);
+                      std::unique_ptr<Plan>* out, PlanOptions options = {});
+  // Runs the plan: `feeds` are read in place, `fetches` receive values the caller owns.
+  // Safe to call from several threads at once. `control`, when given, can stop the run.
+  Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches,
+             RunControl* control = nullptr);
+  // Runs a function's plan (built with function_call): takes `args` over, fills `results`.
+  Status call(SessionState& state, int max_threads, Tensor* args, Tensor* results,
+              RunControl* control);
 
  private:
+  Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
+                        Tensor* movable_feeds, Tensor* fetches, RunControl* control);
   Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
-                   Tensor* fetches);
-  Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads);
+                   Tensor* movable_feeds, Tensor* fetches, RunControl* control);
+  Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
+                  RunControl* control);
   static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
+  void release_after_last_reader(const std::vector<char>& pinned);
   Status prepare_outputs(const Step& step, RunState& rs);
   void init_run_state(RunState& rs) const;
 
+  PlanOptions options_;
+  const FunctionLibrary* functions_ = nullptr;
   std::vector<Endpoint> feed_endpoints_;
   std::vector<const Node*> feed_nodes_;
   std::vector<int32_t> feed_slots_;
@@ -123,5 +160,17 @@ class Plan {
   std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)
   RunState cached_;
 };
+
+// The state of a function body in one session: its own random streams and its plan.
+struct FunctionState {
+  SessionState state;
+  std::mutex mutex;
+  std::unique_ptr<Plan> plan;  // built on the first call
+};
+
+// The plan of function `f` of `functions` in the session of `state`, built on first use, and
+// the state its runs use.
+Status function_plan(const Function& f, const FunctionLibrary& functions, SessionState& state,
+                     Plan** plan, SessionState** body_state);
 
 }  // namespace tl

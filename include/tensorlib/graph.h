@@ -13,10 +13,19 @@
 //   int32_t id;
 //   TL_RETURN_IF_ERROR(g.add_node(spec, &id));
 //   g.node(id).output_shapes[0];   // inferred
+//
+// A graph carries a library of functions: subgraphs with typed inputs (Placeholder nodes of
+// the body) and outputs, called by name by the control-flow ops (If, While). A function's body
+// is a Graph of its own that shares its caller's library, so functions call functions.
+//
+//   auto body = std::make_shared<tl::Graph>(&g.functions());   // a body in g's library
+//   ... add a Placeholder per input, the computation, ...
+//   TL_RETURN_IF_ERROR(g.functions().add({"f", body, {arg0, arg1}, {{out, 0}}}));
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,8 +66,44 @@ struct Node {
   std::vector<Shape> output_shapes;  // as inferred, refined by set_output_shape
 };
 
+class Graph;
+
+// A graph function: `body` computes `outputs` from the values fed to its Placeholder nodes
+// `args` (one per input, in order).
+struct Function {
+  std::string name;
+  std::shared_ptr<const Graph> body;
+  std::vector<int32_t> args;
+  std::vector<Endpoint> outputs;
+};
+
+// The functions of a graph, by name. Functions are never removed, so pointers stay valid.
+class FunctionLibrary {
+ public:
+  // Adds `f`; fails on a duplicate name, or args that are not Placeholder nodes of the body,
+  // or outputs that are not in it.
+  Status add(Function f);
+  // The function called `name`, or null.
+  const Function* find(const std::string& name) const;
+  // Every function, in the order they were added (a function's callees come before it).
+  std::vector<const Function*> functions() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Function>> functions_;
+  std::unordered_map<std::string, const Function*> by_name_;
+};
+
 class Graph {
  public:
+  // A graph with a library of its own.
+  Graph();
+  // A graph whose functions are `library`'s: a specialised copy of another graph.
+  explicit Graph(std::shared_ptr<FunctionLibrary> library);
+  // A function body while it is built: nodes added to it may call `library`'s functions.
+  // (At run time the executor hands a body the library of the graph that calls it.)
+  explicit Graph(FunctionLibrary* library);
+
   // Validates `spec` (op known, inputs exist, attributes declared and typed, shape function
   // accepts the inputs) and appends it. On failure the graph is unchanged. A Const's value is
   // marked immutable (Buffer::set_immutable): its memory must not be written afterwards.
@@ -71,8 +116,14 @@ class Graph {
   Status set_output_shape(Endpoint e, const Shape& shape);
   // The constant value of an output when it is a Const node's, else null.
   const Tensor* constant_value(Endpoint e) const;
+  // The functions nodes of this graph may call.
+  FunctionLibrary& functions() const { return *library_; }
+  // The library as a shared pointer: null for a function body (its caller's graph owns it).
+  const std::shared_ptr<FunctionLibrary>& shared_functions() const { return own_library_; }
 
  private:
+  std::shared_ptr<FunctionLibrary> own_library_;
+  FunctionLibrary* library_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unordered_map<std::string, int32_t> by_name_;
 };

@@ -31,6 +31,8 @@
 namespace tl {
 
 struct Node;
+class FunctionLibrary;
+struct RunControl;
 
 enum class Device : int32_t { kCPU = 0, kGPU = 1 };
 constexpr int kNumDevices = 2;
@@ -57,6 +59,10 @@ class InferenceContext {
     out_dtypes_[i] = dtype;
     out_shapes_[i] = shape;
   }
+  // The functions the graph's nodes may call (If and While look theirs up); null when the
+  // node is checked outside a graph.
+  const FunctionLibrary* functions() const { return functions_; }
+  void set_functions(const FunctionLibrary* functions) { functions_ = functions; }
 
  private:
   const std::string& op_;
@@ -68,7 +74,11 @@ class InferenceContext {
   int num_outputs_;
   DType* out_dtypes_;
   Shape* out_shapes_;
+  const FunctionLibrary* functions_ = nullptr;
 };
+
+struct FunctionState;
+class Graph;
 
 // Per-session state that outlives one run: variable values and random-number counters.
 class SessionState {
@@ -78,9 +88,16 @@ class SessionState {
   void set_variable(int32_t node, Tensor value);
   // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
   uint64_t take_random_counter(int32_t node, uint64_t count);
+  // The state of function body `body` in this session (its random streams and its cached
+  // plans), made on first use.
+  FunctionState& function_state(const Graph* body);
+
+  SessionState();
+  ~SessionState();
 
  private:
   std::mutex mutex_;
+  std::unordered_map<const Graph*, std::unique_ptr<FunctionState>> functions_;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
 };
@@ -115,6 +132,25 @@ class KernelContext {
     ThreadPool::global().parallel_for(n, grain, max_threads_, static_cast<F&&>(fn));
   }
   int max_threads() const { return max_threads_; }
+  // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
+  bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
+  // The functions of the graph being run, and the run's cancellation and deadline.
+  const FunctionLibrary& functions() const { return *functions_; }
+  RunControl* control() const { return control_; }
+  // Whether input `i` (declared with OpDef::forwards_input) may be written in place: this
+  // step is its last reader and no other value shares its buffer.
+  bool can_forward(int i) const {
+    const Tensor& t = *inputs_[i];
+    return ((forwardable_ >> i) & 1) && t.valid() && t.buffer()->owned() &&
+           !t.buffer()->immutable() && t.buffer().use_count() == 1;
+  }
+  void set_run(const FunctionLibrary* functions, RunControl* control, const char* unneeded,
+               uint64_t forwardable) {
+    functions_ = functions;
+    control_ = control;
+    unneeded_outputs_ = unneeded;
+    forwardable_ = forwardable;
+  }
 
  private:
   const Node& node_;
@@ -125,6 +161,10 @@ class KernelContext {
   int num_outputs_;
   SessionState* state_;
   int max_threads_;
+  const FunctionLibrary* functions_ = nullptr;
+  RunControl* control_ = nullptr;
+  const char* unneeded_outputs_ = nullptr;  // per output: 1 when nothing reads it
+  uint64_t forwardable_ = 0;                 // bit i: input i may be forwarded
 };
 
 using ShapeFn = Status (*)(InferenceContext& ctx);

@@ -36,6 +36,7 @@ void set_default_num_threads(int n);
 int default_num_threads();
 
 class Plan;
+struct RunControl;
 
 class Session {
  public:
@@ -48,8 +49,10 @@ class Session {
                        const std::vector<int32_t>& targets, int64_t* handle);
   // Runs a plan. `feeds` holds one tensor per feed endpoint (read in place, never retained);
   // `fetches` receives one tensor per fetch endpoint, each owning its own buffer.
-  // Safe to call from several threads at once.
-  Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches);
+  // Safe to call from several threads at once. `control`, when given, can stop the run
+  // (cancellation from another thread, a deadline).
+  Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
+                      RunControl* control = nullptr);
 
   const Graph& graph() const { return *graph_; }
   SessionState& state() { return state_; }

@@ -24,6 +24,7 @@ enum class StatusCode : int32_t {
   kCancelled = 1,
   kUnknown = 2,
   kInvalidArgument = 3,
+  kDeadlineExceeded = 4,
   kNotFound = 5,
   kAlreadyExists = 6,
   kResourceExhausted = 8,
@@ -75,6 +76,10 @@ inline Status invalid_argument(std::string msg) {
 inline Status type_error(std::string msg) { return Status(StatusCode::kTypeError, std::move(msg)); }
 inline Status failed_precondition(std::string msg) {
   return Status(StatusCode::kFailedPrecondition, std::move(msg));
+}
+inline Status cancelled(std::string msg) { return Status(StatusCode::kCancelled, std::move(msg)); }
+inline Status deadline_exceeded(std::string msg) {
+  return Status(StatusCode::kDeadlineExceeded, std::move(msg));
 }
 inline Status not_found(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
 inline Status unimplemented(std::string msg) {

@@ -245,13 +245,10 @@ class Graph:
         with self._lock:
             if self._finalized:
                 raise RuntimeError("Graph is finalized and cannot be modified.")
-            for t in inputs:
-                if t.graph is not self:
-                    raise ValueError(f"Tensor {t.name} must be from the same graph as the op "
-                                     f"being created ({op_type}).")
+            inputs = [self._input_from(t, op_type) for t in inputs]
             # A name ending in '/' is a scope's own (already unique) name: the op takes it.
             name = name[:-1] if name and name.endswith("/") else self.unique_name(name or op_type)
-            control = list(control_inputs)
+            control = [op for op in control_inputs if op.graph is self]
             for deps in self._control_dependencies:
                 control.extend(op for op in deps if op not in control)
             device = self._device_stack[-1]
@@ -267,6 +264,18 @@ class Graph:
             self._ops.append(op)
             self._ops_by_name[name] = op
             return op
+
+    def _input_from(self, tensor, op_type):
+        """`tensor` as an input of an op of this graph (a function body captures it)."""
+        if tensor.graph is not self:
+            raise ValueError(f"Tensor {tensor.name} must be from the same graph as the op "
+                             f"being created ({op_type}).")
+        return tensor
+
+    @property
+    def outer_graph(self):
+        """The graph a function body is called from; None for an ordinary graph."""
+        return None
 
     def unique_name(self, name, mark_as_used=True):
         """`name` under the current name scope, suffixed _1, _2, ... when already taken."""
@@ -461,6 +470,26 @@ def reset_default_graph():
     _global_default_graph = Graph()
 
 
+@contextlib.contextmanager
+def init_scope():
+    """Leaves any function body being built for the graph that calls it (outermost first),
+    keeping the name scope: variables made inside a cond or loop body live there."""
+    graph = get_default_graph()
+    outer = graph
+    while outer.outer_graph is not None:
+        outer = outer.outer_graph
+    if outer is graph:
+        yield
+        return
+    old_stack, old_deps = outer._name_stack, outer._control_dependencies
+    outer._name_stack, outer._control_dependencies = graph._name_stack, []
+    try:
+        with outer.as_default():
+            yield
+    finally:
+        outer._name_stack, outer._control_dependencies = old_stack, old_deps
+
+
 def name_scope(name, default_name=None, values=None):
     """TF1's `tf.name_scope(name, default_name=None, values=None)` on the default graph."""
     return get_default_graph().name_scope(name if name is not None else default_name)
@@ -490,9 +519,18 @@ def get_collection_ref(key):
     return get_default_graph().get_collection_ref(key)
 
 
+def graph_for(inputs):
+    """The graph an op of `inputs` goes into: theirs, or the default graph when they have none
+    or when it is a function body being built (which captures inputs from outside)."""
+    graph = get_default_graph()
+    if graph.outer_graph is None:
+        graph = next((t.graph for t in inputs if isinstance(t, Tensor)), None) or graph
+    return graph
+
+
 def apply_op(op_type, inputs, attrs=None, name=None, control_inputs=()):
-    """Adds an op to its inputs' graph (the default graph when it has none); returns it."""
-    graph = next((t.graph for t in inputs), None) or get_default_graph()
+    """Adds an op to graph_for(inputs); returns it."""
+    graph = graph_for(inputs)
     return graph._create_op(op_type, inputs, attrs, name=name, control_inputs=control_inputs)
 
 

@@ -16,6 +16,11 @@ from tensorlib.ops import (  # noqa: F401  isort: skip
 )
 
 
+# Ops whose rules take None for outputs nothing differentiates (rather than zeros): a While
+# keeps its iterations' history only when a gradient reads it.
+_TAKES_NONE_GRADIENTS = ("While", "If")
+
+
 def _as_tensor(x, name):
     if hasattr(x, "_as_graph_element"):
         x = x._as_graph_element()
@@ -147,7 +152,7 @@ def _backprop_op(op, grads, between, stop_ops, wanted):
     rule, reduces_broadcast = ops.get_gradient_function(op)
     if rule is None:
         return
-    if len(out_grads) > 1:
+    if len(out_grads) > 1 and op.type not in _TAKES_NONE_GRADIENTS:
         out_grads = [array_ops.zeros_like(t) if g is None and _is_differentiable_dtype(t.dtype)
                      else g for t, g in zip(op.outputs, out_grads)]
     with ops.name_scope(op.name + "_grad"):

@@ -31,8 +31,7 @@ def _binary(op_type, x, y, name):
         return ops.apply_op(op_type, [x, y], name=name).outputs[0]
     # Constants made from Python operands live in the op's name scope ("add/y"), as in TF1,
     # so that they never take names the user gives to later ops.
-    graph = next((t.graph for t in (x, y) if isinstance(t, ops.Tensor)), None) or \
-        ops.get_default_graph()
+    graph = ops.graph_for((x, y))
     with graph.name_scope(name or op_type) as scope:
         x, y = _binary_inputs(x, y)
         return ops.apply_op(op_type, [x, y], name=scope).outputs[0]

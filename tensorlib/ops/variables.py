@@ -21,7 +21,8 @@ class Variable:
         if not isinstance(collections, (list, tuple, set)):
             raise ValueError("collections argument to Variable constructor must be a list, "
                              f"tuple, or set. Got {collections} of type {type(collections)}")
-        with ops.name_scope(name, "Variable") as scope:
+        # A variable made inside a cond or loop body lives in the graph that calls it.
+        with ops.init_scope(), ops.name_scope(name, "Variable") as scope:
             if callable(initial_value):
                 with ops.name_scope("Initializer"):
                     initial_value = initial_value()
@@ -30,6 +31,10 @@ class Variable:
             if validate_shape and not init.shape.is_fully_defined():
                 raise ValueError(f"initial_value must have a shape specified: {init}")
             graph = init.graph
+            if graph.outer_graph is not None:
+                raise ValueError("A variable made inside the body of a cond or while loop "
+                                 "needs an initial value computed outside it: pass a callable "
+                                 "or use tf.get_variable with an initializer")
             self._variable_op = graph._create_op(
                 "VariableV2", [],
                 {"shape": shape.as_tuple() if shape is not None else None,
@@ -204,13 +209,14 @@ def assign(ref, value, validate_shape=None, use_locking=None, name=None):
     value = convert_to_tensor(value, preferred_dtype=ref.dtype, name="value")
     attrs = {"validate_shape": True if validate_shape is None else bool(validate_shape),
              "use_locking": True if use_locking is None else bool(use_locking)}
-    return ref.graph._create_op("Assign", [ref, value], attrs, name=name or "Assign").outputs[0]
+    return ops.graph_for([ref])._create_op("Assign", [ref, value], attrs,
+                                           name=name or "Assign").outputs[0]
 
 
 def _assign_update(op_type, ref, value, use_locking, name):
     ref = _ref(ref, op_type)
     value = convert_to_tensor(value, preferred_dtype=ref.dtype, name="value")
-    return ref.graph._create_op(op_type, [ref, value], {"use_locking": bool(use_locking)},
+    return ops.graph_for([ref])._create_op(op_type, [ref, value], {"use_locking": bool(use_locking)},
                                 name=name or op_type).outputs[0]
 
 
@@ -271,7 +277,7 @@ def is_variable_initialized(variable):
       otherwise.
     """
     ref = _ref(variable, "is_variable_initialized")
-    return ref.graph._create_op("IsVariableInitialized", [ref],
+    return ops.graph_for([ref])._create_op("IsVariableInitialized", [ref],
                                 {"dtype": ref.dtype.as_datatype_enum}).outputs[0]
 
 

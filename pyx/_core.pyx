@@ -337,6 +337,16 @@ cdef class Graph:
         if not s.ok():
             raise_status(s, True)
 
+    def add_functions_of(self, Graph other):
+        """Adds every function of `other`'s library that this library lacks (bodies shared)."""
+        cdef vector[const Function*] fs = other.ptr.get().functions().functions()
+        cdef Status s
+        for i in range(fs.size()):
+            if self.ptr.get().functions().find(fs[i].name) == NULL:
+                s = self.ptr.get().functions().add(fs[i][0])
+                if not s.ok():
+                    raise_status(s, True)
+
     def add_node(self, str op, str name, list inputs, list control_inputs, dict attrs,
                  str device):
         """Adds a node; returns its id. inputs: [(node id, output index)]."""

@@ -75,6 +75,8 @@ cdef extern from "tensorlib/graph.h" namespace "tl" nogil:
 
     cdef cppclass FunctionLibrary:
         Status add(Function f)
+        const Function* find(const string& name)
+        vector[const Function*] functions()
 
     cdef cppclass Graph:
         Graph()

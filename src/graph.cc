@@ -71,6 +71,16 @@ std::vector<const Function*> FunctionLibrary::functions() const {
   return out;
 }
 
+std::vector<std::string> called_functions(const Node& node) {
+  static const char* const kFunctionAttrs[] = {"then_branch", "else_branch", "cond", "body"};
+  std::vector<std::string> out;
+  for (const char* name : kFunctionAttrs) {
+    const AttrValue* v = node.attrs.find(name);
+    if (v && attr_type_of(*v) == AttrType::kString) out.push_back(std::get<std::string>(*v));
+  }
+  return out;
+}
+
 Graph::Graph() : Graph(std::make_shared<FunctionLibrary>()) {}
 
 Graph::Graph(std::shared_ptr<FunctionLibrary> library)

@@ -45,11 +45,13 @@ enum SectionId : uint32_t {
   kOutputs = 5,
   kWeights = 6,
   kOpLibraries = 7,  // since 1.1; optional
+  kFunctions = 8,    // since 1.2; optional
 };
-constexpr uint32_t kNumSections = 7;
+constexpr uint32_t kNumSections = 8;
 constexpr uint32_t kNumRequiredSections = 6;  // ids 1..6 (all of format 1.0) must appear
 const char* const kSectionNames[kNumSections + 1] = {
-    "", "strings", "nodes", "tensors", "inputs", "outputs", "weights", "op libraries"};
+    "",        "strings", "nodes",        "tensors",  "inputs",
+    "outputs", "weights", "op libraries", "functions"};
 
 // The longest library file name a model may give (NAME_MAX on Linux).
 constexpr size_t kMaxLibraryNameBytes = 255;
@@ -152,8 +154,14 @@ class ModelWriter {
   Status put_attr(Writer& w, const std::string& name, const AttrValue& v);
   Status put_io(Writer& w, const Graph& graph, const std::vector<Endpoint>& list,
                 const char* what);
+  // A node list: u32 count, then each node (op, name, device, inputs, controls, attrs).
+  Status put_nodes(Writer& w, const Graph& graph);
+  Status put_functions(const Graph& graph);
 
-  Writer strings_, nodes_, tensors_, inputs_, outputs_, op_libraries_, weights_;
+  Writer strings_, nodes_, tensors_, inputs_, outputs_, op_libraries_, functions_, weights_;
+  // The ops that come from op libraries, in the order the nodes first use them.
+  std::vector<ModelOpLibrary> libraries_;
+  std::unordered_set<std::string> ops_seen_;
   std::unordered_map<std::string, uint32_t> string_at_;
   uint32_t num_tensors_ = 0;
 };
@@ -269,46 +277,88 @@ Status ModelWriter::put_io(Writer& w, const Graph& graph, const std::vector<Endp
   return Status::OK();
 }
 
-Status ModelWriter::write(const Graph& graph, const std::vector<Endpoint>& inputs,
-                          const std::vector<Endpoint>& outputs, std::string* out) {
-  if (!host_is_little_endian()) return big_endian_host();
-  nodes_.put<uint32_t>(static_cast<uint32_t>(graph.num_nodes()));
-  // The tensor table's count is patched in at the end.
-  tensors_.put<uint32_t>(0);
-  // The ops that come from op libraries, in the order the nodes first use them.
-  std::vector<ModelOpLibrary> libraries;
-  std::unordered_set<std::string> ops_seen;
+Status ModelWriter::put_nodes(Writer& w, const Graph& graph) {
+  w.put<uint32_t>(static_cast<uint32_t>(graph.num_nodes()));
   for (int32_t id = 0; id < graph.num_nodes(); ++id) {
     const Node& n = graph.node(id);
     if (n.op->name() == "VariableV2") {
       return failed_precondition("cannot serialize variable '" + n.name +
                                  "': freeze variables into constants first");
     }
-    if (ops_seen.insert(n.op->name()).second) {
+    if (ops_seen_.insert(n.op->name()).second) {
       const std::string path = op_library_of(n.op->name());
-      if (!path.empty()) libraries.push_back({n.op->name(), path.substr(path.rfind('/') + 1)});
+      if (!path.empty()) libraries_.push_back({n.op->name(), path.substr(path.rfind('/') + 1)});
     }
-    put_string(nodes_, n.op->name());
-    put_string(nodes_, n.name);
-    put_string(nodes_, n.device);
-    nodes_.put<uint32_t>(static_cast<uint32_t>(n.inputs.size()));
+    put_string(w, n.op->name());
+    put_string(w, n.name);
+    put_string(w, n.device);
+    w.put<uint32_t>(static_cast<uint32_t>(n.inputs.size()));
     for (const Endpoint& e : n.inputs) {
-      nodes_.put<uint32_t>(static_cast<uint32_t>(e.node));
-      nodes_.put<uint32_t>(static_cast<uint32_t>(e.index));
+      w.put<uint32_t>(static_cast<uint32_t>(e.node));
+      w.put<uint32_t>(static_cast<uint32_t>(e.index));
     }
-    nodes_.put<uint32_t>(static_cast<uint32_t>(n.control_inputs.size()));
-    for (int32_t c : n.control_inputs) nodes_.put<uint32_t>(static_cast<uint32_t>(c));
-    nodes_.put<uint32_t>(static_cast<uint32_t>(n.attrs.items().size()));
+    w.put<uint32_t>(static_cast<uint32_t>(n.control_inputs.size()));
+    for (int32_t c : n.control_inputs) w.put<uint32_t>(static_cast<uint32_t>(c));
+    w.put<uint32_t>(static_cast<uint32_t>(n.attrs.items().size()));
     for (const auto& item : n.attrs.items()) {
-      Status s = put_attr(nodes_, item.first, item.second);
+      Status s = put_attr(w, item.first, item.second);
       if (!s.ok()) return Status(s.code(), "node '" + n.name + "': " + s.message());
     }
   }
+  return Status::OK();
+}
+
+Status ModelWriter::put_functions(const Graph& graph) {
+  // The functions the graph calls, directly or through other functions, callees first (the
+  // library's order, in which a function comes after those its body calls).
+  std::unordered_set<std::string> wanted;
+  std::vector<const Graph*> stack = {&graph};
+  while (!stack.empty()) {
+    const Graph* g = stack.back();
+    stack.pop_back();
+    for (int32_t id = 0; id < g->num_nodes(); ++id) {
+      for (const std::string& name : called_functions(g->node(id))) {
+        const Function* f = graph.functions().find(name);
+        if (!f) {
+          return not_found("node '" + g->node(id).name + "' calls undefined function '" +
+                           name + "'");
+        }
+        if (wanted.insert(name).second) stack.push_back(f->body.get());
+      }
+    }
+  }
+  uint32_t count = 0;
+  functions_.put<uint32_t>(0);  // patched below
+  for (const Function* f : graph.functions().functions()) {
+    if (!wanted.count(f->name)) continue;
+    ++count;
+    put_string(functions_, f->name);
+    functions_.put<uint32_t>(static_cast<uint32_t>(f->args.size()));
+    for (int32_t a : f->args) functions_.put<uint32_t>(static_cast<uint32_t>(a));
+    functions_.put<uint32_t>(static_cast<uint32_t>(f->outputs.size()));
+    for (const Endpoint& e : f->outputs) {
+      functions_.put<uint32_t>(static_cast<uint32_t>(e.node));
+      functions_.put<uint32_t>(static_cast<uint32_t>(e.index));
+    }
+    Status s = put_nodes(functions_, *f->body);
+    if (!s.ok()) return Status(s.code(), "function '" + f->name + "': " + s.message());
+  }
+  std::memcpy(&functions_.out[0], &count, sizeof(uint32_t));
+  return Status::OK();
+}
+
+Status ModelWriter::write(const Graph& graph, const std::vector<Endpoint>& inputs,
+                          const std::vector<Endpoint>& outputs, std::string* out) {
+  if (!host_is_little_endian()) return big_endian_host();
+  // The tensor table's count is patched in at the end.
+  tensors_.put<uint32_t>(0);
+  TL_RETURN_IF_ERROR(put_functions(graph));
+  TL_RETURN_IF_ERROR(put_nodes(nodes_, graph));
   std::memcpy(&tensors_.out[0], &num_tensors_, sizeof(uint32_t));
   TL_RETURN_IF_ERROR(put_io(inputs_, graph, inputs, "input"));
   TL_RETURN_IF_ERROR(put_io(outputs_, graph, outputs, "output"));
-  op_libraries_.put<uint32_t>(static_cast<uint32_t>(libraries.size()));
-  for (const ModelOpLibrary& lib : libraries) {
+  op_libraries_.put<uint32_t>(static_cast<uint32_t>(libraries_.size()));
+  for (const ModelOpLibrary& lib : libraries_) {
     const std::string problem = library_name_problem(lib.library);
     if (!problem.empty()) {
       return invalid_argument("the file name of the op library of op '" + lib.op + "' " +
@@ -322,11 +372,13 @@ Status ModelWriter::write(const Graph& graph, const std::vector<Endpoint>& input
   }
 
   // Sections in id order, 8-byte aligned, but the weights last and 64-byte aligned. The op
-  // libraries only where some op comes from one: other models are laid out as in 1.0.
+  // libraries only where some op comes from one, the functions only where a node calls one:
+  // other models are laid out as in 1.0.
   std::vector<std::pair<uint32_t, const Writer*>> sections = {
       {kStrings, &strings_}, {kNodes, &nodes_}, {kTensors, &tensors_}, {kInputs, &inputs_},
       {kOutputs, &outputs_}};
-  if (!libraries.empty()) sections.emplace_back(kOpLibraries, &op_libraries_);
+  if (!libraries_.empty()) sections.emplace_back(kOpLibraries, &op_libraries_);
+  if (functions_.out.size() > sizeof(uint32_t)) sections.emplace_back(kFunctions, &functions_);
   sections.emplace_back(kWeights, &weights_);
   const size_t header_size = kHeaderBytes + sections.size() * kSectionEntryBytes;
   Writer file;
@@ -474,7 +526,8 @@ class ModelReader {
   Status read_op_libraries();
   Status read_tensors();
   Status read_tensor(Cursor& c, uint32_t index);
-  Status read_nodes(Graph* graph);
+  Status read_nodes(Cursor& c, const std::string& where, Graph* graph);
+  Status read_functions(Graph* graph);
   Status read_attr(Cursor& c, AttrMap* attrs, std::unordered_set<std::string>* seen);
   Status read_io(const Graph& graph, SectionId id, std::vector<ModelTensor>* out);
 
@@ -742,16 +795,15 @@ Status ModelReader::read_attr(Cursor& c, AttrMap* attrs, std::unordered_set<std:
   return Status::OK();
 }
 
-Status ModelReader::read_nodes(Graph* graph) {
-  Cursor c(sections_[kNodes], "nodes");
+Status ModelReader::read_nodes(Cursor& c, const std::string& where, Graph* graph) {
   uint32_t count = 0;
   // A node takes at least three string references and three counts.
   TL_RETURN_IF_ERROR(c.count(3 * 8 + 3 * 4, &count));
   for (uint32_t i = 0; i < count; ++i) {
     NodeSpec spec;
     auto fail = [&](const Status& s) {
-      const std::string which =
-          "node " + std::to_string(i) + (spec.name.empty() ? "" : " ('" + spec.name + "')");
+      const std::string which = where + "node " + std::to_string(i) +
+                                (spec.name.empty() ? "" : " ('" + spec.name + "')");
       if (s.code() == StatusCode::kNotFound) {  // an op this build does not have
         for (const ModelOpLibrary& lib : op_libraries_) {
           if (lib.op != spec.op || OpRegistry::global().find(spec.op)) continue;
@@ -801,7 +853,49 @@ Status ModelReader::read_nodes(Graph* graph) {
     }();
     if (!s.ok()) return fail(s);
   }
-  if (!c.at_end()) return malformed("the nodes section has bytes after its last node");
+  return Status::OK();
+}
+
+Status ModelReader::read_functions(Graph* graph) {
+  if (!sections_[kFunctions].data) return Status::OK();  // before 1.2, or no function
+  Cursor c(sections_[kFunctions], kSectionNames[kFunctions]);
+  uint32_t count = 0;
+  // A function takes at least a name, two counts and a node count.
+  TL_RETURN_IF_ERROR(c.count(8 + 3 * 4, &count));
+  for (uint32_t i = 0; i < count; ++i) {
+    Function f;
+    TL_RETURN_IF_ERROR(c.string(sections_[kStrings], &f.name));
+    const std::string which = "function " + std::to_string(i) + " ('" + f.name + "')";
+    uint32_t n = 0;
+    TL_RETURN_IF_ERROR(c.count(4, &n));
+    std::vector<uint32_t> args(n);
+    for (uint32_t& a : args) TL_RETURN_IF_ERROR(c.get(&a));
+    TL_RETURN_IF_ERROR(c.count(8, &n));
+    std::vector<std::pair<uint32_t, uint32_t>> outputs(n);
+    for (auto& o : outputs) {
+      TL_RETURN_IF_ERROR(c.get(&o.first));
+      TL_RETURN_IF_ERROR(c.get(&o.second));
+    }
+    auto body = std::make_shared<Graph>(&graph->functions());
+    TL_RETURN_IF_ERROR(read_nodes(c, which + ", ", body.get()));
+    for (uint32_t a : args) {
+      if (a >= static_cast<uint32_t>(body->num_nodes())) {
+        return malformed(which + ": argument node " + std::to_string(a) + " is not in its body");
+      }
+      f.args.push_back(static_cast<int32_t>(a));
+    }
+    for (const auto& o : outputs) {
+      if (o.first >= static_cast<uint32_t>(body->num_nodes()) ||
+          o.second >= body->node(static_cast<int32_t>(o.first)).output_dtypes.size()) {
+        return malformed(which + ": an output is not a tensor of its body");
+      }
+      f.outputs.push_back(Endpoint{static_cast<int32_t>(o.first), static_cast<int32_t>(o.second)});
+    }
+    f.body = std::move(body);
+    Status s = graph->functions().add(std::move(f));
+    if (!s.ok()) return malformed(which + ": " + s.message());
+  }
+  if (!c.at_end()) return malformed("the functions section has bytes after its last function");
   return Status::OK();
 }
 
@@ -848,7 +942,10 @@ Status ModelReader::read(Model* out) {
   TL_RETURN_IF_ERROR(read_op_libraries());
   TL_RETURN_IF_ERROR(read_tensors());
   auto graph = std::make_shared<Graph>();
-  TL_RETURN_IF_ERROR(read_nodes(graph.get()));
+  TL_RETURN_IF_ERROR(read_functions(graph.get()));
+  Cursor nodes(sections_[kNodes], kSectionNames[kNodes]);
+  TL_RETURN_IF_ERROR(read_nodes(nodes, "", graph.get()));
+  if (!nodes.at_end()) return malformed("the nodes section has bytes after its last node");
   Model m;
   TL_RETURN_IF_ERROR(read_io(*graph, kInputs, &m.inputs));
   TL_RETURN_IF_ERROR(read_io(*graph, kOutputs, &m.outputs));

@@ -50,6 +50,27 @@ def mlp(d=784, hidden=256, k=10, seed=0):
     return model, run, rng
 
 
+def recurrent():
+    """A small recurrent model: a while_loop over the rows of a sequence, a cond inside it,
+    a TensorArray of the states and a map_fn."""
+    def build():
+        xs = tf.placeholder(tf.float32, [None, None, 3], name="sequence")
+        w = tf.Variable(np.linspace(-0.5, 0.5, 9, dtype=np.float32).reshape(3, 3))
+
+        def body(t, h, states):
+            h = tf.tanh(tf.matmul(h, w) + xs[t])
+            h = tf.cond(tf.equal(t % 3, 2), lambda: h * 0.5, lambda: h)
+            return t + 1, h, states.write(t, h)
+
+        steps = tf.shape(xs)[0]
+        _, h, states = tf.while_loop(lambda t, h, s: t < steps, body,
+                                     [0, tf.zeros_like(xs[0]), tf.TensorArray(tf.float32,
+                                                                              size=steps)])
+        norms = tf.map_fn(lambda s: tf.reduce_sum(s * s, 1), states.stack())
+        return [xs], [tf.identity(h, name="last"), tf.identity(norms, name="norms")]
+    return export(build)
+
+
 def lenet():
     def build():
         x = tf.placeholder(tf.float32, [None, 28, 28, 1], name="images")
@@ -386,6 +407,19 @@ def test_cpp_example_matches_python_bitwise(tmp_path):
     bad = subprocess.run([str(tmp_path / "build" / "run_model"), str(tmp_path / "lenet.tlm"),
                           str(tmp_path / "probs.npy")], capture_output=True, text=True)
     assert bad.returncode == 1 and "InvalidArgument" in bad.stderr
+    # Control flow (While, If, TensorArray) runs from C++ with Session.run's bits.
+    model, run = recurrent()
+    (tmp_path / "recurrent.tlm").write_bytes(model)
+    sequence = np.random.default_rng(4).standard_normal((7, 2, 3)).astype(np.float32)
+    np.save(tmp_path / "sequence.npy", sequence)
+    outputs = [tmp_path / "last.npy", tmp_path / "norms.npy"]
+    out = subprocess.run([str(tmp_path / "build" / "run_model"), str(tmp_path / "recurrent.tlm"),
+                          str(tmp_path / "sequence.npy"), "-o", *map(str, outputs)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    expected = run(sequence)
+    assert_bitwise_equal([np.load(p) for p in outputs], expected)
+    assert_bitwise_equal(run_interpreter(interpret(model), sequence), expected)
 
 
 def test_signature_runner_takes_inputs_by_name_at_any_batch():

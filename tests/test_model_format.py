@@ -19,7 +19,7 @@ THREADS = 2
 # ---- the format, written and read here from docs/model_format.md alone -------------------------
 
 HEADER, ENTRY = 64, 24
-STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS, OP_LIBRARIES = range(1, 8)
+STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS, OP_LIBRARIES, FUNCTIONS = range(1, 9)
 T_INT, T_FLOAT, T_BOOL, T_STRING, T_TYPE, T_INTS, T_SHAPE, T_TENSOR = range(8)
 
 
@@ -115,6 +115,7 @@ class Writer:
         self.nodes, self.tensors, self.inputs, self.outputs = [], [], [], []
         self.weights = bytearray()
         self.op_libraries = []
+        self.functions = []
 
     def s(self, text):
         data = text.encode() if isinstance(text, str) else text
@@ -131,13 +132,22 @@ class Writer:
     def attr(self, name, tag, payload):
         return self.s(name) + struct.pack("<I", tag) + payload
 
-    def node(self, op, name, inputs=(), control=(), attrs=(), device=""):
+    def node(self, op, name, inputs=(), control=(), attrs=(), device="", into=None):
+        """Appends a node to the graph's nodes, or to the list `into` (a function's body)."""
         out = self.s(op) + self.s(name) + self.s(device)
         out += struct.pack("<I", len(inputs)) + b"".join(struct.pack("<II", *e) for e in inputs)
         out += struct.pack("<I", len(control)) + b"".join(struct.pack("<I", c) for c in control)
         out += struct.pack("<I", len(attrs)) + b"".join(attrs)
-        self.nodes.append(out)
-        return len(self.nodes) - 1
+        nodes = self.nodes if into is None else into
+        nodes.append(out)
+        return len(nodes) - 1
+
+    def function(self, name, args, outputs, body):
+        """Appends a function: arg node indices, (node, index) outputs, `body` a node list."""
+        self.functions.append(
+            self.s(name) + struct.pack(f"<I{len(args)}I", len(args), *args) +
+            struct.pack("<I", len(outputs)) + b"".join(struct.pack("<II", *o) for o in outputs)
+            + struct.pack("<I", len(body)) + b"".join(body))
 
     def tensor(self, dtype, dims, data, offset=None, size=None):
         """Appends `data` to the weights (64-byte aligned); returns the tensor's index."""
@@ -164,6 +174,8 @@ class Writer:
                         (OUTPUTS, table(self.outputs)), (WEIGHTS, bytes(self.weights))]
             if self.op_libraries:
                 sections.insert(5, (OP_LIBRARIES, table(self.op_libraries)))
+            if self.functions:
+                sections.insert(5, (FUNCTIONS, table(self.functions)))
         header_size = HEADER + ENTRY * len(sections)
         body, entries = bytearray(), []
         for sid, payload in sections:
@@ -669,7 +681,7 @@ def test_reshape_targets_whose_product_overflows_are_invalid_argument():
 
 def test_models_without_custom_ops_have_no_op_libraries_section(small_model):
     r = Reader(small_model)
-    assert (r.major, r.minor) == (1, 1)
+    assert (r.major, r.minor) == (1, 2)
     assert sorted(r.sections) == [STRINGS, NODES, TENSORS, INPUTS, OUTPUTS, WEIGHTS]
     assert _core.model_op_libraries(small_model) == []
 
@@ -773,3 +785,114 @@ def test_damaged_op_libraries_sections_are_data_loss():
     for n in range(0, len(model), 7):
         with pytest.raises(tf.errors.DataLossError, match="truncated|corrupted"):
             _core.model_op_libraries(model[:n])
+
+
+# ---- functions (format 1.2) ------------------------------------------------------------------
+
+def _f32_placeholder(w, name, into):
+    return w.node("Placeholder", name, into=into,
+                  attrs=[w.attr("dtype", T_TYPE, struct.pack("<i", 1)),
+                         w.attr("shape", T_SHAPE, w.shape([-1, 2]))])
+
+
+def if_model(then_args=(0,), then_outputs=((2, 0),), extra_function=None, branch="double"):
+    """A hand-written model: y = If(p, x) calling `double` (x * 2) or `negate` (-x)."""
+    w = Writer()
+    two = w.tensor(1, [], struct.pack("<f", 2.0))
+    body = []
+    x = _f32_placeholder(w, "x", body)
+    c = w.node("Const", "two", into=body, attrs=[w.attr("value", T_TENSOR,
+                                                        struct.pack("<I", two))])
+    w.node("Mul", "y", inputs=[(x, 0), (c, 0)], into=body)
+    w.function("double", list(then_args), list(then_outputs), body)
+    body = []
+    x = _f32_placeholder(w, "x", body)
+    w.node("Neg", "y", inputs=[(x, 0)], into=body)
+    w.function("negate", [0], [(1, 0)], body)
+    if extra_function:
+        extra_function(w)
+    p = w.node("Placeholder", "p", attrs=[w.attr("dtype", T_TYPE, struct.pack("<i", 10)),
+                                          w.attr("shape", T_SHAPE, w.shape([]))])
+    x = _f32_placeholder(w, "x", None)
+    y = w.node("If", "y", inputs=[(p, 0), (x, 0)],
+               attrs=[w.attr("then_branch", T_STRING, w.s(branch)),
+                      w.attr("else_branch", T_STRING, w.s("negate")),
+                      w.attr("num_outputs", T_INT, struct.pack("<q", 1))])
+    w.io(w.inputs, "p", p, 0, 10, [])
+    w.io(w.inputs, "x", x, 0, 1, [-1, 2])
+    w.io(w.outputs, "y", y, 0, 1, [-1, 2])
+    return w.build(minor=2)
+
+
+def test_hand_written_functions_load_and_run():
+    model = if_model()
+    x = np.array([[1.0, -2.0]], np.float32)
+    np.testing.assert_array_equal(run_model(model, [np.bool_(True), x])[0], [[2.0, -4.0]])
+    np.testing.assert_array_equal(run_model(model, [np.bool_(False), x])[0], [[-1.0, 2.0]])
+
+
+def test_hostile_functions_sections_are_invalid_argument():
+    def duplicate(w):
+        body = []
+        _f32_placeholder(w, "x", body)
+        w.function("negate", [0], [(0, 0)], body)
+
+    for model, message in [
+            (if_model(then_args=(1,)), "not a Placeholder of its body"),
+            (if_model(then_args=(7,)), "argument node 7 is not in its body"),
+            (if_model(then_outputs=((1, 3),)), "an output is not a tensor of its body"),
+            (if_model(then_outputs=((9, 0),)), "an output is not a tensor of its body"),
+            (if_model(extra_function=duplicate), "already in the library"),
+            (if_model(branch="missing"), "calls function 'missing', which is not defined"),
+    ]:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            _core.load_model(model)
+    w = Writer()
+    add = add_one_model()
+    for cut in (4, 12, 20):
+        broken = add.build(minor=2, sections=[
+            (STRINGS, bytes(add.strings) + b"f"), (NODES, struct.pack("<I", 0)),
+            (TENSORS, struct.pack("<I", 0)), (INPUTS, struct.pack("<I", 0)),
+            (OUTPUTS, struct.pack("<I", 0)),
+            (FUNCTIONS, (struct.pack("<I", 1) + struct.pack("<II", len(add.strings), 1) +
+                         struct.pack("<III", 0, 0, 0))[:cut]),
+            (WEIGHTS, b"")])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="functions section"):
+            _core.load_model(broken)
+    del w
+
+
+def control_flow_model():
+    """(model, feed, expected) of a model with a loop, a cond inside it and a TensorArray."""
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    w = tf.Variable(np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4), name="w")
+
+    def body(i, h, ta):
+        h = tf.cond(tf.equal(i % 2, 0), lambda: tf.tanh(tf.matmul(h, w)), lambda: h * 1.5)
+        return i + 1, h, ta.write(i, tf.reduce_sum(h, 1))
+
+    _, h, ta = tf.while_loop(lambda i, h, ta: i < 5, body,
+                             [0, x, tf.TensorArray(tf.float32, size=5)])
+    y = tf.identity(h, name="y")
+    trace = tf.identity(ta.stack(), name="trace")
+    squares = tf.map_fn(lambda r: r * r, x)
+    feed = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
+    with session() as sess:
+        sess.run(tf.global_variables_initializer())
+        expected = sess.run([y, trace, squares], {x: feed})
+        model = tf.lite.TFLiteConverter.from_session(sess, [x], [y, trace, squares]).convert()
+    return model, feed, expected
+
+
+def test_control_flow_round_trip_is_bitwise_equal_to_session_run():
+    model, feed, expected = control_flow_model()
+    r = Reader(model)
+    assert (r.major, r.minor) == (1, 2) and FUNCTIONS in r.sections
+    assert_bitwise_equal(run_model(model, [feed]), expected)
+    interpreter = tf.lite.Interpreter(model_content=model)
+    interpreter.resize_tensor_input(0, feed.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(0, feed)
+    interpreter.invoke()
+    got = [interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()]
+    assert_bitwise_equal(got, expected)

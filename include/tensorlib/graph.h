@@ -94,6 +94,10 @@ class FunctionLibrary {
   std::unordered_map<std::string, const Function*> by_name_;
 };
 
+// The functions node `node` calls (If's branches, While's condition and body): the values of
+// its attributes that name functions.
+std::vector<std::string> called_functions(const Node& node);
+
 class Graph {
  public:
   // A graph with a library of its own.

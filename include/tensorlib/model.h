@@ -42,7 +42,7 @@ namespace tl {
 
 // The format version this build writes. It reads every file of the same major version.
 constexpr uint16_t kModelVersionMajor = 1;
-constexpr uint16_t kModelVersionMinor = 1;
+constexpr uint16_t kModelVersionMinor = 2;
 
 // One input or output of a model.
 struct ModelTensor {

@@ -20,7 +20,9 @@ namespace {
 Status find_function(const InferenceContext& ctx, const char* attr, const Function** out) {
   const std::string& name = ctx.attrs().get<std::string>(attr);
   *out = ctx.functions() ? ctx.functions()->find(name) : nullptr;
-  if (!*out) return not_found(ctx.op() + " calls function '" + name + "', which is not defined");
+  if (!*out) {
+    return invalid_argument(ctx.op() + " calls function '" + name + "', which is not defined");
+  }
   return Status::OK();
 }
 

@@ -96,6 +96,7 @@ def _freeze(sess, inputs, outputs):
     value_of = dict(zip(variables, values))
 
     frozen = ops.Graph()
+    frozen._c.add_functions_of(graph._c)  # what If and While nodes call
     taken = {op.name for op in needed}
     mapping = {}  # tensor of sess.graph -> tensor of frozen
     for t in inputs:
@@ -142,6 +143,7 @@ def _fold_constants(graph, inputs, outputs, config):
 
     needed = _needed_ops(outputs, set(values))
     result = ops.Graph()
+    result._c.add_functions_of(graph._c)
     taken = {op.name for op in graph.get_operations()}
     mapping, copies = {}, {}
     input_ops = {t.op for t in inputs}

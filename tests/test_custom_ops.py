@@ -238,7 +238,7 @@ def _op_libraries_section(model):
 
 def test_exported_model_names_the_library_of_its_custom_op(exported):
     model = exported[0].read_bytes()
-    assert struct.unpack_from("<HH", model, 8) == (1, 1)
+    assert struct.unpack_from("<HH", model, 8) == (1, 2)
     want = [("ClipByNormPerRow", "libclip_by_norm_per_row.so")]  # a file name, no directory
     assert _op_libraries_section(model) == want
     assert _core.model_op_libraries(model) == want

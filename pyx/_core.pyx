@@ -2,6 +2,8 @@
 #
 # Everything here validates and converts, releases the GIL around the call that computes, then
 # maps a failed Status to a Python exception in one place (raise_status).
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.ref cimport Py_INCREF
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.string cimport memcpy
@@ -12,9 +14,13 @@ from libcpp.vector cimport vector
 
 cimport numpy as cnp
 import os
+import threading
 
 import numpy as np
 
+from libtensorlib cimport (
+    RunControl, install_interrupt_handler, interrupted, start_run,
+)
 from libtensorlib cimport (
     AttrInfo, AttrMap, Buffer, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
     InterpreterOptions, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
@@ -29,6 +35,8 @@ from libtensorlib cimport (
 )
 
 cnp.import_array()
+
+cdef unsigned long _main_thread_ident = threading.main_thread().ident
 
 from tensorlib import errors as _errors
 
@@ -466,6 +474,8 @@ cdef class Session:
         options.intra_op_threads = intra_op_threads
         self.graph = graph
         self.ptr = new CSession(<shared_ptr[const CGraph]>graph.ptr, options)
+        if threading.current_thread() is threading.main_thread():
+            install_interrupt_handler()  # Ctrl-C stops runs of the main thread
 
     def __dealloc__(self):
         del self.ptr
@@ -576,11 +586,12 @@ cdef class Callable:
                 return False
         return True
 
-    def __call__(self, values):
-        """Runs the plan. values: a sized iterable with one value per feed."""
-        return self.call(values)
+    def __call__(self, values, int64_t timeout_ms=0):
+        """Runs the plan. values: a sized iterable with one value per feed; timeout_ms > 0:
+        DeadlineExceededError when the run takes longer."""
+        return self.call(values, timeout_ms)
 
-    cdef object call(self, object values):
+    cdef object call(self, object values, int64_t timeout_ms):
         cdef vector[Tensor] own_feeds, own_fetches
         cdef int i
         if len(values) != self.num_feeds:
@@ -588,10 +599,10 @@ cdef class Callable:
         if self.busy:  # another thread is running this callable: use vectors of our own
             own_feeds.resize(self.num_feeds)
             own_fetches.resize(self.num_fetches)
-            return self.run(values, own_feeds, own_fetches)
+            return self.run(values, own_feeds, own_fetches, timeout_ms)
         self.busy = True
         try:
-            return self.run(values, self.feed_scratch, self.fetch_scratch)
+            return self.run(values, self.feed_scratch, self.fetch_scratch, timeout_ms)
         finally:
             for i in range(self.num_feeds):
                 self.feed_scratch[i].release()
@@ -599,9 +610,11 @@ cdef class Callable:
                 self.fetch_scratch[i].release()
             self.busy = False
 
-    cdef object run(self, object values, vector[Tensor]& feeds, vector[Tensor]& fetches):
+    cdef object run(self, object values, vector[Tensor]& feeds, vector[Tensor]& fetches,
+                    int64_t timeout_ms):
         cdef cnp.ndarray arr
         cdef Status s
+        cdef RunControl control
         cdef int i = 0
         cdef object arrays = None  # keeps converted feeds alive until the run is over
         for value in values:
@@ -624,9 +637,13 @@ cdef class Callable:
             feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
                                      arr.ndim, cnp.PyArray_DATA(arr))
             i += 1
+        start_run(&control, PyThread_get_thread_ident() == _main_thread_ident, timeout_ms)
         with nogil:
-            s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data())
+            s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data(),
+                                              &control)
         if not s.ok():
+            if interrupted(control):
+                PyErr_CheckSignals()  # Python's SIGINT handler: KeyboardInterrupt
             raise_status(s, False)
         if self.single:
             return to_numpy(fetches[0])
@@ -640,6 +657,7 @@ cdef class SessionRunner:
     `_structure_key(fetches)` for unhashable fetch structures and `_annotated(error)`."""
     cdef dict _run_cache
     cdef public bint _closed
+    cdef public int64_t _timeout_ms  # every run's deadline when > 0 (operation_timeout_in_ms)
 
     def __cinit__(self, *args, **kwargs):
         self._run_cache = {}
@@ -650,12 +668,15 @@ cdef class SessionRunner:
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Computes `fetches` (a tensor, op, name, or nested list/tuple/dict/namedtuple of
         them), feeding `feed_dict` ({tensor or name: value}). Returns the same structure with
-        NumPy arrays (scalars for 0-d tensors) for tensors and None for ops."""
+        NumPy arrays (scalars for 0-d tensors) for tensors and None for ops. `options`: a
+        RunOptions whose timeout_in_ms bounds the run (DeadlineExceededError); run_metadata
+        is accepted and left empty. Ctrl-C stops a run of the main thread at its next step
+        (KeyboardInterrupt); the session stays usable."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        if options is not None or run_metadata is not None:
-            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
-                                      "tracing yet")
+        cdef int64_t timeout_ms = self._timeout_ms
+        if options is not None:
+            timeout_ms = options.timeout_in_ms or timeout_ms
         feed_keys = tuple(feed_dict) if feed_dict else None
         try:
             key = (fetches, feed_keys)
@@ -668,7 +689,7 @@ cdef class SessionRunner:
             self._run_cache[key] = entry
         callable_, rebuild = <tuple>entry
         try:
-            out = (<Callable>callable_).call(feed_dict.values() if feed_dict else ())
+            out = (<Callable>callable_).call(feed_dict.values() if feed_dict else (), timeout_ms)
         except _errors.OpError as e:
             raise self._annotated(e) from None
         return out if rebuild is None else rebuild(out)

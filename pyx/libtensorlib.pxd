@@ -88,6 +88,17 @@ cdef extern from "tensorlib/graph.h" namespace "tl" nogil:
         Status set_output_shape(Endpoint e, const Shape& shape)
 
 
+cdef extern from "tensorlib/executor.h" namespace "tl" nogil:
+    cdef cppclass RunControl:
+        pass
+
+
+cdef extern from "interrupts.h" namespace "tl::bridge" nogil:
+    void install_interrupt_handler()
+    void start_run(RunControl* control, bint interruptible, int64_t timeout_ms)
+    bint interrupted(const RunControl& control)
+
+
 cdef extern from "tensorlib/session.h" namespace "tl" nogil:
     cdef cppclass SessionOptions:
         int intra_op_threads
@@ -96,7 +107,8 @@ cdef extern from "tensorlib/session.h" namespace "tl" nogil:
         Session(shared_ptr[const Graph] graph, SessionOptions options)
         Status make_callable(const vector[Endpoint]& feeds, const vector[Endpoint]& fetches,
                              const vector[int32_t]& targets, int64_t* handle)
-        Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches)
+        Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
+                            RunControl* control)
 
     void set_default_num_threads(int n)
     int default_num_threads()

@@ -16,6 +16,9 @@ std::string dtype_and_shape(const Node& node, int index) {
 
 Status RunControl::check() const {
   if (cancelled.load(std::memory_order_relaxed)) return tl::cancelled("Run cancelled");
+  if (interrupts && interrupts->load(std::memory_order_relaxed) != interrupts_seen) {
+    return tl::cancelled("Run interrupted");
+  }
   if (has_deadline && std::chrono::steady_clock::now() >= deadline) {
     return deadline_exceeded("Timed out: the run took longer than its deadline");
   }

@@ -13,7 +13,8 @@ from tensorlib import (  # noqa: F401
     config, dtypes, errors, initializers, layers, lite, nn, summary, train,
 )
 from tensorlib.client.session import (  # noqa: F401
-    ConfigProto, GPUOptions, InteractiveSession, Session, get_default_session,
+    ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,
+    get_default_session,
 )
 from tensorlib.dtypes import (  # noqa: F401
     DType, as_dtype, bool, double, float16, float32, float64, half, int32, int64, string,

@@ -1,6 +1,9 @@
 """Session.run: fetch structures, feeds, defaults, and its errors."""
 import collections
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -213,3 +216,48 @@ def test_a_control_dependency_on_a_fed_placeholder_is_satisfied_by_the_feed():
         np.testing.assert_array_equal(sess.run(y, {x: np.zeros(2, np.float32)}), [2.0, 4.0])
         with pytest.raises(tf.errors.InvalidArgumentError, match="must feed"):
             sess.run(y)
+
+
+# ---- stopping a run ----------------------------------------------------------------------------
+
+def _endless_loop():
+    n = tf.placeholder(tf.int64, [])
+    loop = tf.while_loop(lambda i, a: i < n, lambda i, a: (i + 1, a + 1.0),
+                         [tf.constant(0, tf.int64), tf.constant(0.0)])
+    return n, loop
+
+
+def test_run_options_timeout_ends_a_run_and_the_session_stays_usable():
+    n, loop = _endless_loop()
+    with tf.Session() as sess:
+        start = time.perf_counter()
+        with pytest.raises(tf.errors.DeadlineExceededError, match="deadline"):
+            sess.run(loop, {n: 10**12}, options=tf.RunOptions(timeout_in_ms=100))
+        assert time.perf_counter() - start < 2.0
+        assert sess.run(loop, {n: 3}) == [3, 3.0]
+        run = sess.make_callable(loop, [n], accept_options=True)
+        with pytest.raises(tf.errors.DeadlineExceededError):
+            run(10**12, options=tf.RunOptions(timeout_in_ms=50))
+    config = tf.ConfigProto(operation_timeout_in_ms=50)
+    with tf.Session(config=config) as sess:
+        with pytest.raises(tf.errors.DeadlineExceededError):
+            sess.run(loop, {n: 10**12})
+
+
+def test_ctrl_c_stops_a_long_run_within_100_ms():
+    n, loop = _endless_loop()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with tf.Session() as sess:
+            sess.run(loop, {n: 1})
+            timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            start = time.perf_counter()
+            with pytest.raises(KeyboardInterrupt):
+                sess.run(loop, {n: 10**12})
+            stopped = time.perf_counter() - start
+            timer.join()
+            assert stopped < 0.2 + 0.1
+            assert sess.run(loop, {n: 4}) == [4, 4.0]
+    finally:
+        signal.signal(signal.SIGINT, previous)

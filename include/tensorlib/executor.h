@@ -28,10 +28,13 @@
 
 namespace tl {
 
-// Stops a run from outside: `cancelled` set from any thread (Ctrl-C), or a deadline passed.
-// The step loop checks it between steps, and loops (While) between iterations.
+// Stops a run from outside: `cancelled` set from any thread, a counter of interrupts that
+// moved since the run started (Ctrl-C), or a deadline passed. The step loop checks it between
+// steps, and loops (While) between iterations.
 struct RunControl {
   std::atomic<bool> cancelled{false};
+  const std::atomic<uint64_t>* interrupts = nullptr;
+  uint64_t interrupts_seen = 0;
   bool has_deadline = false;
   std::chrono::steady_clock::time_point deadline;
   // Cancelled or DeadlineExceeded when the run must stop, else OK.

@@ -24,17 +24,42 @@ class GPUOptions:
 class ConfigProto:
     """Session configuration. `intra_op_parallelism_threads` caps the threads a kernel uses
     (0: tensorlib.config.get_num_threads()); the graph runs its ops one after another, so
-    `inter_op_parallelism_threads` has no effect."""
+    `inter_op_parallelism_threads` has no effect. `operation_timeout_in_ms` (> 0) bounds every
+    run, as RunOptions' timeout_in_ms bounds one."""
 
     def __init__(self, intra_op_parallelism_threads=0, inter_op_parallelism_threads=0,
                  log_device_placement=False, allow_soft_placement=False, device_count=None,
-                 gpu_options=None):
+                 gpu_options=None, operation_timeout_in_ms=0):
+        self.operation_timeout_in_ms = operation_timeout_in_ms
         self.intra_op_parallelism_threads = intra_op_parallelism_threads
         self.inter_op_parallelism_threads = inter_op_parallelism_threads
         self.log_device_placement = log_device_placement
         self.allow_soft_placement = allow_soft_placement
         self.device_count = dict(device_count or {})
         self.gpu_options = gpu_options or GPUOptions()
+
+
+class RunOptions:
+    """Options of one Session.run: `timeout_in_ms` (> 0) ends a run that takes longer with
+    DeadlineExceededError. TF1's tracing fields are accepted and have no effect."""
+
+    NO_TRACE, SOFTWARE_TRACE, HARDWARE_TRACE, FULL_TRACE = range(4)
+
+    def __init__(self, timeout_in_ms=0, trace_level=0, inter_op_thread_pool=0,
+                 output_partition_graphs=False, report_tensor_allocations_upon_oom=False):
+        self.timeout_in_ms = timeout_in_ms
+        self.trace_level = trace_level
+        self.inter_op_thread_pool = inter_op_thread_pool
+        self.output_partition_graphs = output_partition_graphs
+        self.report_tensor_allocations_upon_oom = report_tensor_allocations_upon_oom
+
+
+class RunMetadata:
+    """Accepted by Session.run for TF1 compatibility; tensorlib records no step statistics."""
+
+    def __init__(self):
+        self.step_stats = None
+        self.partition_graphs = []
 
 
 class _SessionStack(threading.local):
@@ -127,6 +152,7 @@ class BaseSession(_core.SessionRunner):
         self._config = config or ConfigProto()
         self._c = _core.Session(self._graph._c,
                                 int(self._config.intra_op_parallelism_threads or 0))
+        self._timeout_ms = int(getattr(self._config, "operation_timeout_in_ms", 0) or 0)
         self._closed = False
         self._lock = threading.Lock()
 
@@ -157,18 +183,21 @@ class BaseSession(_core.SessionRunner):
         self.close()
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
-        """A function that runs `fetches` with positional feed values for `feed_list`."""
-        if accept_options:
-            raise NotImplementedError("tensorlib does not support RunOptions/RunMetadata "
-                                      "tracing yet")
+        """A function that runs `fetches` with positional feed values for `feed_list`; with
+        `accept_options`, it also takes keyword arguments `options` (RunOptions) and
+        `run_metadata`."""
         feed_list = list(feed_list or [])
         run, rebuild = self._prepare(fetches, dict.fromkeys(feed_list))
 
-        def call(*values):
+        def call(*values, options=None, run_metadata=None):
             if self._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
+            if (options is not None or run_metadata is not None) and not accept_options:
+                raise TypeError("this callable was made without accept_options=True")
+            timeout = (options.timeout_in_ms if options is not None else 0) or self._timeout_ms
             try:
-                return run(values) if rebuild is None else rebuild(run(values))
+                out = run(values, timeout)
+                return out if rebuild is None else rebuild(out)
             except errors.OpError as e:
                 raise self._annotated(e) from None
 

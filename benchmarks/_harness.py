@@ -18,7 +18,7 @@ def median_time(fn, number, repeat=15, warmup=3):
 
 def report(title, rows, unit="us", reference="tensorlib"):
     """Prints `rows` [(name, seconds)] with each row's ratio to the reference row."""
-    scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
+    scale = {"ns": 1e9, "us": 1e6, "ms": 1e3, "s": 1.0}[unit]
     ref = dict(rows).get(reference)
     print(f"\n{title}")
     print(f"  {'implementation':<34} {'median ' + unit:>12} {'vs ' + reference:>14}")

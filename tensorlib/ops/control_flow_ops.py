@@ -232,8 +232,18 @@ def _if_grad(op, *grads):
 
 # ---- while_loop ------------------------------------------------------------------------------
 
-_RANDOM_OPS = ("RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal",
-               "RandomShuffle", "Multinomial")
+# Op types whose outputs a loop keeps, per iteration, for its gradient instead of computing
+# them again in the backward pass: random ops (the backward pass must see the same numbers)
+# and ops registered with keep_in_loops (costly ones whose outputs their gradients read).
+# A loop keeps them only when a gradient of the loop is asked for.
+_KEPT_OP_TYPES = {"RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal",
+                  "RandomShuffle", "Multinomial"}
+
+
+def keep_in_loops(op_type):
+    """Makes loops keep the outputs of ops of `op_type` for their gradients (a fused RNN
+    cell's gates) rather than have the backward pass compute them again."""
+    _KEPT_OP_TYPES.add(op_type)
 
 
 def _shape_invariant_ok(invariant, shape):
@@ -343,7 +353,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                         f"{o.shape} after one iteration. To allow the shape to vary across "
                         "iterations, use the `shape_invariants` argument of tf.while_loop to "
                         "specify a less-specific shape.")
-            kept = [t for op in body_fg.get_operations() if op.type in _RANDOM_OPS
+            kept = [t for op in body_fg.get_operations() if op.type in _KEPT_OP_TYPES
                     for t in op.outputs]
             body_fg.outputs = [bargs[0] + 1] + outs + kept
         n = len(tensors) + 1

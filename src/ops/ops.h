@@ -21,5 +21,6 @@ void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its grad
 void register_pooling_ops(OpRegistry& r);    // pooling_ops.cc: MaxPool, AvgPool, gradients
 void register_training_ops(OpRegistry& r);   // training_ops.cc: ApplyAdam and the other updates
 void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
+void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBlockCell, gradients
 
 }  // namespace tl

@@ -1,0 +1,610 @@
+// Recurrent-cell steps, each one fused op: LSTMBlockCell and GRUBlockCell, and their gradients
+// LSTMBlockCellGrad and GRUBlockCellGrad, which give the gradients of every input at once.
+//
+// A step is one or two GEMMs over [x, h] (computed as x * W[:input] + h * W[input:], so the
+// concatenation is never built) followed by one pass of gate math per batch row; its gradient
+// is that pass backwards followed by the GEMMs of the input, state and weight gradients.
+// Weights are laid out as tf.nn.rnn_cell's: W is [input + units, gates * units], its first
+// `input` rows multiplying x; the gates of an LSTM are i, j (ci), f, o in that order, those of
+// a GRU's first product r, u. float32 rows use the AVX2 sigmoid and tanh of simd_math.h when
+// the CPU has them.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "ops/cpu_features.h"
+#include "ops/gemm.h"
+#include "ops/kernel_util.h"
+#include "ops/ops.h"
+#include "ops/shape_fns.h"
+#include "ops/simd_math.h"
+
+namespace tl {
+namespace {
+
+// ---- shapes ----
+
+// The sizes an input's dims are made of.
+enum class Size { kBatch, kInput, kUnits, kInputPlusUnits };
+
+// One input's expected shape: `rank` dims, dim d being mult[d] * size[d].
+struct InputSpec {
+  int rank;
+  Size size[2];
+  int64_t mult[2];
+};
+
+constexpr InputSpec kBatchByInput{2, {Size::kBatch, Size::kInput}, {1, 1}};
+constexpr InputSpec kBatchByUnits{2, {Size::kBatch, Size::kUnits}, {1, 1}};
+constexpr InputSpec kUnitsVector{1, {Size::kUnits, Size::kUnits}, {1, 1}};
+
+constexpr InputSpec weights_spec(int64_t gates) {
+  return InputSpec{2, {Size::kInputPlusUnits, Size::kUnits}, {1, gates}};
+}
+constexpr InputSpec bias_spec(int64_t gates) {
+  return InputSpec{1, {Size::kUnits, Size::kUnits}, {gates, gates}};
+}
+
+// Batch, input size and units of one step; kUnknownDim where the shapes do not say.
+struct CellSizes {
+  int64_t batch = kUnknownDim, input = kUnknownDim, units = kUnknownDim;
+
+  int64_t* get(Size s) {
+    return s == Size::kBatch ? &batch : s == Size::kInput ? &input : &units;
+  }
+  // The expected value of mult * s, or kUnknownDim.
+  int64_t expected(Size s, int64_t mult) const {
+    if (s == Size::kInputPlusUnits) {
+      return input == kUnknownDim || units == kUnknownDim ? kUnknownDim : input + units;
+    }
+    const int64_t v = s == Size::kBatch ? batch : s == Size::kInput ? input : units;
+    return v == kUnknownDim ? kUnknownDim : v * mult;
+  }
+};
+
+const char* size_name(Size s, int64_t mult) {
+  switch (s) {
+    case Size::kBatch: return "batch";
+    case Size::kInput: return "input_size";
+    case Size::kInputPlusUnits: return "input_size + units";
+    case Size::kUnits: break;
+  }
+  return mult == 4 ? "4 * units" : mult == 2 ? "2 * units" : "units";
+}
+
+std::string spec_string(const InputSpec& spec) {
+  std::string s = "[";
+  for (int d = 0; d < spec.rank; ++d) s += (d ? ", " : "") + std::string(size_name(spec.size[d], spec.mult[d]));
+  return s + "]";
+}
+
+// The shape `spec` gives with sizes `s` (unknown dims where they are unknown).
+Shape sized(const CellSizes& s, const InputSpec& spec) {
+  Shape out;
+  for (int d = 0; d < spec.rank; ++d) out.add_dim(s.expected(spec.size[d], spec.mult[d]));
+  return out;
+}
+
+// Finds the sizes of a step from the shapes of its inputs (partly unknown while building) and
+// checks every shape against them. inputs[k] (with names[k]) follows specs[k]; a null spec is
+// an input that is not checked. Returns "" or what is wrong.
+std::string cell_sizes(const Shape* shapes, const char* const* names, const InputSpec* const* specs,
+                       int n, CellSizes* sizes) {
+  for (int k = 0; k < n; ++k) {
+    if (specs[k] && shapes[k].rank_known() && shapes[k].rank() != specs[k]->rank) {
+      return std::string(names[k]) + " must be of rank " + std::to_string(specs[k]->rank) +
+             " (" + spec_string(*specs[k]) + "), got shape " + shapes[k].to_string();
+    }
+  }
+  // Direct sizes first, then input and units from the weights' input + units rows.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int k = 0; k < n; ++k) {
+      if (!specs[k] || !shapes[k].rank_known()) continue;
+      for (int d = 0; d < specs[k]->rank; ++d) {
+        const int64_t dim = shapes[k].dim(d);
+        const Size s = specs[k]->size[d];
+        if (dim == kUnknownDim || (pass == 0) == (s == Size::kInputPlusUnits)) continue;
+        if (s == Size::kInputPlusUnits) {
+          if (sizes->units != kUnknownDim && sizes->input == kUnknownDim && dim >= sizes->units) {
+            sizes->input = dim - sizes->units;
+          } else if (sizes->input != kUnknownDim && sizes->units == kUnknownDim &&
+                     dim >= sizes->input) {
+            sizes->units = dim - sizes->input;
+          }
+        } else if (*sizes->get(s) == kUnknownDim && dim % specs[k]->mult[d] == 0) {
+          *sizes->get(s) = dim / specs[k]->mult[d];
+        }
+      }
+    }
+  }
+  for (int k = 0; k < n; ++k) {
+    if (!specs[k] || !shapes[k].rank_known()) continue;
+    for (int d = 0; d < specs[k]->rank; ++d) {
+      const int64_t want = sizes->expected(specs[k]->size[d], specs[k]->mult[d]);
+      const int64_t dim = shapes[k].dim(d);
+      if (dim != kUnknownDim && want != kUnknownDim && dim != want) {
+        return std::string(names[k]) + " must have shape " + spec_string(*specs[k]) + " = " +
+               sized(*sizes, *specs[k]).to_string() + " (batch " +
+               std::to_string(sizes->batch) + ", input_size " + std::to_string(sizes->input) +
+               ", units " + std::to_string(sizes->units) + "), got " + shapes[k].to_string();
+      }
+    }
+  }
+  return "";
+}
+
+// The inputs of each op, their names and expected shapes. The LSTM's peephole weights are
+// checked only when use_peephole.
+constexpr int kLstmInputs = 8;
+constexpr const char* kLstmNames[] = {
+    "x", "cs_prev", "h_prev", "w", "wci", "wcf", "wco", "b",
+    "i", "cs", "f", "o", "ci", "co",
+    "i_grad", "cs_grad", "f_grad", "o_grad", "ci_grad", "co_grad", "h_grad"};
+constexpr InputSpec kLstmWeights = weights_spec(4), kLstmBias = bias_spec(4);
+constexpr int kGruInputs = 6;
+constexpr const char* kGruNames[] = {
+    "x", "h_prev", "w_ru", "w_c", "b_ru", "b_c", "r", "u", "c",
+    "r_grad", "u_grad", "c_grad", "h_grad"};
+constexpr InputSpec kGruWeightsRu = weights_spec(2), kGruWeightsC = weights_spec(1);
+constexpr InputSpec kGruBiasRu = bias_spec(2), kGruBiasC = bias_spec(1);
+
+// The specs of an op's n inputs: the step's own inputs, then [batch, units] tensors.
+std::vector<const InputSpec*> lstm_specs(int n, bool peephole) {
+  std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kBatchByUnits,
+                                         &kLstmWeights, nullptr, nullptr, nullptr, &kLstmBias};
+  if (peephole) specs[4] = specs[5] = specs[6] = &kUnitsVector;
+  specs.resize(n, &kBatchByUnits);
+  return specs;
+}
+
+std::vector<const InputSpec*> gru_specs(int n) {
+  std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kGruWeightsRu,
+                                         &kGruWeightsC, &kGruBiasRu, &kGruBiasC};
+  specs.resize(n, &kBatchByUnits);
+  return specs;
+}
+
+// Checks dtypes (one float type for all inputs) and shapes; finds the sizes.
+Status cell_shape_check(const InferenceContext& ctx, const char* const* names,
+                        const std::vector<const InputSpec*>& specs, CellSizes* sizes) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  std::vector<Shape> shapes;
+  for (int k = 0; k < ctx.num_inputs(); ++k) {
+    TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, k));
+    if (!specs[k]) TL_RETURN_IF_ERROR(check_rank(ctx, k, 1, 1));
+    shapes.push_back(ctx.input_shape(k));
+  }
+  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(), sizes);
+  return error.empty() ? Status::OK() : shape_error(ctx, error);
+}
+
+// The run-time check of the same (the shape function does not run again when the outputs'
+// shapes were fully known while building).
+Status cell_kernel_check(const KernelContext& ctx, const char* op, const char* const* names,
+                         const std::vector<const InputSpec*>& specs, CellSizes* sizes) {
+  std::vector<Shape> shapes;
+  for (int k = 0; k < ctx.num_inputs(); ++k) shapes.push_back(ctx.input(k).shape());
+  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(), sizes);
+  return error.empty() ? Status::OK() : invalid_argument(std::string(op) + ": " + error);
+}
+
+// x, cs_prev, h_prev, w, wci, wcf, wco, b -> i, cs, f, o, ci, co, h: [batch, units] each.
+Status lstm_cell_shape(InferenceContext& ctx) {
+  CellSizes s;
+  const bool peephole = ctx.attrs().get<bool>("use_peephole");
+  TL_RETURN_IF_ERROR(cell_shape_check(ctx, kLstmNames, lstm_specs(kLstmInputs, peephole), &s));
+  for (int k = 0; k < 7; ++k) ctx.set_output(k, ctx.input_dtype(0), sized(s, kBatchByUnits));
+  return Status::OK();
+}
+
+// The step's inputs, its outputs but h, the gradients of all 7 outputs -> the gradients of
+// the step's 8 inputs.
+Status lstm_cell_grad_shape(InferenceContext& ctx) {
+  CellSizes s;
+  const bool peephole = ctx.attrs().get<bool>("use_peephole");
+  TL_RETURN_IF_ERROR(cell_shape_check(ctx, kLstmNames, lstm_specs(ctx.num_inputs(), peephole),
+                                      &s));
+  const DType t = ctx.input_dtype(0);
+  ctx.set_output(0, t, sized(s, kBatchByInput));
+  ctx.set_output(1, t, sized(s, kBatchByUnits));
+  ctx.set_output(2, t, sized(s, kBatchByUnits));
+  ctx.set_output(3, t, sized(s, kLstmWeights));
+  for (int k = 4; k < 7; ++k) ctx.set_output(k, t, ctx.input_shape(k));
+  ctx.set_output(7, t, sized(s, kLstmBias));
+  return Status::OK();
+}
+
+// x, h_prev, w_ru, w_c, b_ru, b_c -> r, u, c, h: [batch, units] each.
+Status gru_cell_shape(InferenceContext& ctx) {
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_shape_check(ctx, kGruNames, gru_specs(kGruInputs), &s));
+  for (int k = 0; k < 4; ++k) ctx.set_output(k, ctx.input_dtype(0), sized(s, kBatchByUnits));
+  return Status::OK();
+}
+
+// The step's inputs, r, u, c, the gradients of r, u, c, h -> the gradients of the 6 inputs.
+Status gru_cell_grad_shape(InferenceContext& ctx) {
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_shape_check(ctx, kGruNames, gru_specs(ctx.num_inputs()), &s));
+  const DType t = ctx.input_dtype(0);
+  ctx.set_output(0, t, sized(s, kBatchByInput));
+  ctx.set_output(1, t, sized(s, kBatchByUnits));
+  ctx.set_output(2, t, sized(s, kGruWeightsRu));
+  ctx.set_output(3, t, sized(s, kGruWeightsC));
+  ctx.set_output(4, t, sized(s, kGruBiasRu));
+  ctx.set_output(5, t, sized(s, kGruBiasC));
+  return Status::OK();
+}
+
+// ---- row math ----
+
+template <typename T>
+void sigmoid_span(T* x, int64_t n) {
+#if TL_HAVE_SIMD_MATH
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_has_avx2()) return simd::map_ps(simd::VecFn<simd::sigmoid_ps>{}, x, x, n);
+  }
+#endif
+  for (int64_t j = 0; j < n; ++j) x[j] = T(1) / (T(1) + std::exp(-x[j]));
+}
+
+template <typename T>
+void tanh_span(T* x, int64_t n) {
+#if TL_HAVE_SIMD_MATH
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_has_avx2()) return simd::map_ps(simd::VecFn<simd::tanh_ps>{}, x, x, n);
+  }
+#endif
+  for (int64_t j = 0; j < n; ++j) x[j] = std::tanh(x[j]);
+}
+
+// Rows per task of the gate passes: about kTranscendentalGrain elements.
+int64_t row_grain(int64_t units) {
+  return std::max<int64_t>(1, kTranscendentalGrain / std::max<int64_t>(1, units));
+}
+
+// out[c] = the sum over rows r of x[r * cols + c], rows added in order (the same result for
+// any thread count).
+template <typename T>
+void column_sums(KernelContext& ctx, const T* x, int64_t rows, int64_t cols, T* out) {
+  ctx.parallel_for(cols, std::max<int64_t>(8, kElementwiseGrain / std::max<int64_t>(1, rows)),
+                   [&](int64_t b, int64_t e) {
+    std::fill(out + b, out + e, T(0));
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = x + r * cols;
+      for (int64_t c = b; c < e; ++c) out[c] += row[c];
+    }
+  });
+}
+
+// out[c] = the sum over rows r of x[r * ldx + c] * y[r * cols + c] (ordered as column_sums).
+template <typename T>
+void column_dots(KernelContext& ctx, const T* x, int64_t ldx, const T* y, int64_t rows,
+                 int64_t cols, T* out) {
+  ctx.parallel_for(cols, std::max<int64_t>(8, kElementwiseGrain / std::max<int64_t>(1, rows)),
+                   [&](int64_t b, int64_t e) {
+    std::fill(out + b, out + e, T(0));
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = b; c < e; ++c) out[c] += x[r * ldx + c] * y[r * cols + c];
+    }
+  });
+}
+
+// ---- LSTMBlockCell ----
+//
+//   [i, ci, f, o] = [x, h_prev] * w + b          (pre-activations, [batch, 4 * units])
+//   i = sigmoid(i + cs_prev * wci)                (peephole terms only when use_peephole)
+//   f = sigmoid(f + forget_bias + cs_prev * wcf)
+//   ci = tanh(ci)
+//   cs = clip(ci * i + cs_prev * f, -cell_clip, cell_clip)   (no clip when cell_clip < 0)
+//   o = sigmoid(o + cs * wco)
+//   co = tanh(cs)
+//   h = co * o
+
+struct LstmAttrs {
+  explicit LstmAttrs(const AttrMap& a)
+      : forget_bias(a.get<double>("forget_bias")), cell_clip(a.get<double>("cell_clip")),
+        peephole(a.get<bool>("use_peephole")) {}
+  double forget_bias, cell_clip;
+  bool peephole;
+};
+
+Status lstm_cell_kernel(KernelContext& ctx) {
+  const LstmAttrs attrs(ctx.attrs());
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_kernel_check(ctx, "LSTMBlockCell", kLstmNames,
+                                       lstm_specs(kLstmInputs, attrs.peephole), &s));
+  return dispatch(FloatTypes{}, ctx.input(0).dtype(), "LSTMBlockCell", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t batch = s.batch, input = s.input, units = s.units, gates = 4 * units;
+    const T* x = ctx.input(0).data<T>();
+    const T* cs_prev = ctx.input(1).data<T>();
+    const T* h_prev = ctx.input(2).data<T>();
+    const T* w = ctx.input(3).data<T>();
+    const T* wci = ctx.input(4).data<T>();
+    const T* wcf = ctx.input(5).data<T>();
+    const T* wco = ctx.input(6).data<T>();
+    const T* bias = ctx.input(7).data<T>();
+    T* out[7];
+    for (int k = 0; k < 7; ++k) out[k] = ctx.output(k).data<T>();
+    T *i = out[0], *cs = out[1], *f = out[2], *o = out[3], *ci = out[4], *co = out[5];
+    T* h = out[6];
+    if (batch == 0 || units == 0) return;
+    std::vector<T> pre(static_cast<size_t>(batch * gates));
+    gemm<T>(ctx, false, false, batch, gates, input, x, input, w, gates, pre.data(), gates, false);
+    gemm<T>(ctx, false, false, batch, gates, units, h_prev, units, w + input * gates, gates,
+            pre.data(), gates, true);
+    const T forget_bias = static_cast<T>(attrs.forget_bias);
+    const T clip = static_cast<T>(attrs.cell_clip);
+    const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t r = rb; r < re; ++r) {
+        const T* g = pre.data() + r * gates;
+        const int64_t off = r * units;
+        const T* cp = cs_prev + off;
+        for (int64_t j = 0; j < units; ++j) {
+          i[off + j] = g[j] + bias[j] + (peephole ? cp[j] * wci[j] : T(0));
+          ci[off + j] = g[units + j] + bias[units + j];
+          f[off + j] = g[2 * units + j] + bias[2 * units + j] + forget_bias +
+                       (peephole ? cp[j] * wcf[j] : T(0));
+        }
+        sigmoid_span(i + off, units);
+        tanh_span(ci + off, units);
+        sigmoid_span(f + off, units);
+        for (int64_t j = 0; j < units; ++j) {
+          T c = ci[off + j] * i[off + j] + cp[j] * f[off + j];
+          if (clipped) c = std::min(std::max(c, -clip), clip);
+          cs[off + j] = c;
+          co[off + j] = c;
+          o[off + j] = g[3 * units + j] + bias[3 * units + j] + (peephole ? c * wco[j] : T(0));
+        }
+        sigmoid_span(o + off, units);
+        tanh_span(co + off, units);
+        for (int64_t j = 0; j < units; ++j) h[off + j] = co[off + j] * o[off + j];
+      }
+    });
+  });
+}
+
+// ---- LSTMBlockCellGrad ----
+// Backwards through the step above, with the gradients of all its outputs (i_grad .. h_grad;
+// zeros for those the loss does not use). Pre-activation gradients, by row:
+//   do = h_grad * co + o_grad,  dco = h_grad * o + co_grad
+//   do_pre = do * o (1 - o)
+//   dcs = cs_grad + dco (1 - co^2) + do_pre * wco, passed only where the clip did not act
+//   di_pre = (dcs * ci + i_grad) i (1 - i),  dci_pre = (dcs * i + ci_grad) (1 - ci^2)
+//   df_pre = (dcs * cs_prev + f_grad) f (1 - f)
+//   cs_prev_grad = dcs * f + di_pre * wci + df_pre * wcf
+// then x_grad, h_prev_grad = d_pre * w^T (split), w_grad = [x, h_prev]^T d_pre, b_grad and the
+// peephole gradients are sums over the batch.
+
+Status lstm_cell_grad_kernel(KernelContext& ctx) {
+  const LstmAttrs attrs(ctx.attrs());
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_kernel_check(ctx, "LSTMBlockCellGrad", kLstmNames,
+                                       lstm_specs(ctx.num_inputs(), attrs.peephole), &s));
+  return dispatch(FloatTypes{}, ctx.input(0).dtype(), "LSTMBlockCellGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t batch = s.batch, input = s.input, units = s.units, gates = 4 * units;
+    const T* in[21];
+    for (int k = 0; k < 21; ++k) in[k] = ctx.input(k).data<T>();
+    const T *x = in[0], *cs_prev = in[1], *h_prev = in[2], *w = in[3];
+    const T *wci = in[4], *wcf = in[5], *wco = in[6];
+    const T *i = in[8], *cs = in[9], *f = in[10], *o = in[11], *ci = in[12], *co = in[13];
+    const T *i_grad = in[14], *cs_grad = in[15], *f_grad = in[16], *o_grad = in[17];
+    const T *ci_grad = in[18], *co_grad = in[19], *h_grad = in[20];
+    T* x_grad = ctx.output(0).data<T>();
+    T* cs_prev_grad = ctx.output(1).data<T>();
+    T* h_prev_grad = ctx.output(2).data<T>();
+    T* w_grad = ctx.output(3).data<T>();
+    T* peep_grad[3] = {ctx.output(4).data<T>(), ctx.output(5).data<T>(),
+                       ctx.output(6).data<T>()};
+    T* b_grad = ctx.output(7).data<T>();
+    for (int k = 0; k < 3; ++k) {
+      std::fill(peep_grad[k], peep_grad[k] + ctx.output(4 + k).num_elements(), T(0));
+    }
+    std::vector<T> d_pre(static_cast<size_t>(batch * gates));
+    const T clip = static_cast<T>(attrs.cell_clip);
+    const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t r = rb; r < re; ++r) {
+        T* d = d_pre.data() + r * gates;
+        const int64_t off = r * units;
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t k = off + j;
+          const T one(1);
+          const T d_o = (h_grad[k] * co[k] + o_grad[k]) * o[k] * (one - o[k]);
+          T dcs = cs_grad[k] + (h_grad[k] * o[k] + co_grad[k]) * (one - co[k] * co[k]) +
+                  (peephole ? d_o * wco[j] : T(0));
+          if (clipped && std::abs(ci[k] * i[k] + cs_prev[k] * f[k]) > clip) dcs = T(0);
+          const T d_i = (dcs * ci[k] + i_grad[k]) * i[k] * (one - i[k]);
+          const T d_ci = (dcs * i[k] + ci_grad[k]) * (one - ci[k] * ci[k]);
+          const T d_f = (dcs * cs_prev[k] + f_grad[k]) * f[k] * (one - f[k]);
+          cs_prev_grad[k] = dcs * f[k] + (peephole ? d_i * wci[j] + d_f * wcf[j] : T(0));
+          d[j] = d_i;
+          d[units + j] = d_ci;
+          d[2 * units + j] = d_f;
+          d[3 * units + j] = d_o;
+        }
+      }
+    });
+    if (batch > 0 && units > 0 && peephole) {
+      column_dots<T>(ctx, d_pre.data(), gates, cs_prev, batch, units, peep_grad[0]);
+      column_dots<T>(ctx, d_pre.data() + 2 * units, gates, cs_prev, batch, units, peep_grad[1]);
+      column_dots<T>(ctx, d_pre.data() + 3 * units, gates, cs, batch, units, peep_grad[2]);
+    }
+    gemm<T>(ctx, false, true, batch, input, gates, d_pre.data(), gates, w, gates, x_grad, input,
+            false);
+    gemm<T>(ctx, false, true, batch, units, gates, d_pre.data(), gates, w + input * gates, gates,
+            h_prev_grad, units, false);
+    gemm<T>(ctx, true, false, input, gates, batch, x, input, d_pre.data(), gates, w_grad, gates,
+            false);
+    gemm<T>(ctx, true, false, units, gates, batch, h_prev, units, d_pre.data(), gates,
+            w_grad + input * gates, gates, false);
+    column_sums<T>(ctx, d_pre.data(), batch, gates, b_grad);
+  });
+}
+
+// ---- GRUBlockCell ----
+//
+//   [r, u] = sigmoid([x, h_prev] * w_ru + b_ru)
+//   c = tanh([x, r * h_prev] * w_c + b_c)
+//   h = u * h_prev + (1 - u) * c
+
+Status gru_cell_kernel(KernelContext& ctx) {
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_kernel_check(ctx, "GRUBlockCell", kGruNames, gru_specs(kGruInputs),
+                                       &s));
+  return dispatch(FloatTypes{}, ctx.input(0).dtype(), "GRUBlockCell", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t batch = s.batch, input = s.input, units = s.units;
+    const T* x = ctx.input(0).data<T>();
+    const T* h_prev = ctx.input(1).data<T>();
+    const T* w_ru = ctx.input(2).data<T>();
+    const T* w_c = ctx.input(3).data<T>();
+    const T* b_ru = ctx.input(4).data<T>();
+    const T* b_c = ctx.input(5).data<T>();
+    T* r = ctx.output(0).data<T>();
+    T* u = ctx.output(1).data<T>();
+    T* c = ctx.output(2).data<T>();
+    T* h = ctx.output(3).data<T>();
+    if (batch == 0 || units == 0) return;
+    std::vector<T> ru(static_cast<size_t>(batch * 2 * units));
+    gemm<T>(ctx, false, false, batch, 2 * units, input, x, input, w_ru, 2 * units, ru.data(),
+            2 * units, false);
+    gemm<T>(ctx, false, false, batch, 2 * units, units, h_prev, units, w_ru + input * 2 * units,
+            2 * units, ru.data(), 2 * units, true);
+    // r * h_prev goes through h's buffer, which is written last.
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t row = rb; row < re; ++row) {
+        const T* g = ru.data() + row * 2 * units;
+        const int64_t off = row * units;
+        for (int64_t j = 0; j < units; ++j) {
+          r[off + j] = g[j] + b_ru[j];
+          u[off + j] = g[units + j] + b_ru[units + j];
+        }
+        sigmoid_span(r + off, units);
+        sigmoid_span(u + off, units);
+        for (int64_t j = 0; j < units; ++j) h[off + j] = r[off + j] * h_prev[off + j];
+      }
+    });
+    gemm<T>(ctx, false, false, batch, units, input, x, input, w_c, units, c, units, false);
+    gemm<T>(ctx, false, false, batch, units, units, h, units, w_c + input * units, units, c,
+            units, true);
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t row = rb; row < re; ++row) {
+        const int64_t off = row * units;
+        for (int64_t j = 0; j < units; ++j) c[off + j] += b_c[j];
+        tanh_span(c + off, units);
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t k = off + j;
+          h[k] = u[k] * h_prev[k] + (T(1) - u[k]) * c[k];
+        }
+      }
+    });
+  });
+}
+
+// ---- GRUBlockCellGrad ----
+// Backwards through the step above, with the gradients of r, u, c and h:
+//   dc_pre = (h_grad (1 - u) + c_grad) (1 - c^2)
+//   [x_grad, d_rh] = dc_pre * w_c^T,  w_c_grad = [x, r * h_prev]^T dc_pre
+//   dr_pre = (d_rh * h_prev + r_grad) r (1 - r),  du_pre = (h_grad (h_prev - c) + u_grad) u (1 - u)
+//   [x_grad, h_prev_grad] += [dr_pre, du_pre] * w_ru^T, plus d_rh * r + h_grad * u for h_prev
+//   w_ru_grad = [x, h_prev]^T [dr_pre, du_pre]; the bias gradients are sums over the batch.
+
+Status gru_cell_grad_kernel(KernelContext& ctx) {
+  CellSizes s;
+  TL_RETURN_IF_ERROR(cell_kernel_check(ctx, "GRUBlockCellGrad", kGruNames,
+                                       gru_specs(ctx.num_inputs()), &s));
+  return dispatch(FloatTypes{}, ctx.input(0).dtype(), "GRUBlockCellGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t batch = s.batch, input = s.input, units = s.units;
+    const T* in[13];
+    for (int k = 0; k < 13; ++k) in[k] = ctx.input(k).data<T>();
+    const T *x = in[0], *h_prev = in[1], *w_ru = in[2], *w_c = in[3];
+    const T *r = in[6], *u = in[7], *c = in[8];
+    const T *r_grad = in[9], *u_grad = in[10], *c_grad = in[11], *h_grad = in[12];
+    T* x_grad = ctx.output(0).data<T>();
+    T* h_prev_grad = ctx.output(1).data<T>();
+    T* w_ru_grad = ctx.output(2).data<T>();
+    T* w_c_grad = ctx.output(3).data<T>();
+    T* b_ru_grad = ctx.output(4).data<T>();
+    T* b_c_grad = ctx.output(5).data<T>();
+    const size_t n = static_cast<size_t>(batch * units);
+    // dc_pre; r * h_prev, then d_rh; [dr_pre, du_pre].
+    std::vector<T> dc(n), rh(n), d_ru(2 * n);
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t row = rb; row < re; ++row) {
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t k = row * units + j;
+          const T one(1);
+          dc[k] = (h_grad[k] * (one - u[k]) + c_grad[k]) * (one - c[k] * c[k]);
+          rh[k] = r[k] * h_prev[k];
+          d_ru[2 * row * units + units + j] =
+              (h_grad[k] * (h_prev[k] - c[k]) + u_grad[k]) * u[k] * (one - u[k]);
+        }
+      }
+    });
+    gemm<T>(ctx, true, false, input, units, batch, x, input, dc.data(), units, w_c_grad, units,
+            false);
+    gemm<T>(ctx, true, false, units, units, batch, rh.data(), units, dc.data(), units,
+            w_c_grad + input * units, units, false);
+    column_sums<T>(ctx, dc.data(), batch, units, b_c_grad);
+    gemm<T>(ctx, false, true, batch, input, units, dc.data(), units, w_c, units, x_grad, input,
+            false);
+    T* d_rh = rh.data();
+    gemm<T>(ctx, false, true, batch, units, units, dc.data(), units, w_c + input * units, units,
+            d_rh, units, false);
+    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+      for (int64_t row = rb; row < re; ++row) {
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t k = row * units + j;
+          d_ru[2 * row * units + j] = (d_rh[k] * h_prev[k] + r_grad[k]) * r[k] * (T(1) - r[k]);
+          h_prev_grad[k] = d_rh[k] * r[k] + h_grad[k] * u[k];
+        }
+      }
+    });
+    const int64_t gates = 2 * units;
+    gemm<T>(ctx, false, true, batch, input, gates, d_ru.data(), gates, w_ru, gates, x_grad, input,
+            true);
+    gemm<T>(ctx, false, true, batch, units, gates, d_ru.data(), gates, w_ru + input * gates,
+            gates, h_prev_grad, units, true);
+    gemm<T>(ctx, true, false, input, gates, batch, x, input, d_ru.data(), gates, w_ru_grad, gates,
+            false);
+    gemm<T>(ctx, true, false, units, gates, batch, h_prev, units, d_ru.data(), gates,
+            w_ru_grad + input * gates, gates, false);
+    column_sums<T>(ctx, d_ru.data(), batch, gates, b_ru_grad);
+  });
+}
+
+OpDef lstm_attrs(OpDef def) {
+  return def.attr("forget_bias", AttrType::kFloat, 1.0)
+      .attr("cell_clip", AttrType::kFloat, -1.0)
+      .attr("use_peephole", AttrType::kBool, false);
+}
+
+}  // namespace
+
+void register_rnn_ops(OpRegistry& r) {
+  OpDef lstm("LSTMBlockCell");
+  for (int k = 0; k < kLstmInputs; ++k) lstm.input(kLstmNames[k]);
+  r.add_builtin(lstm_attrs(std::move(lstm)).outputs(7).shape(lstm_cell_shape)
+                    .kernel(Device::kCPU, lstm_cell_kernel));
+  OpDef lstm_grad("LSTMBlockCellGrad");
+  for (const char* name : kLstmNames) lstm_grad.input(name);
+  r.add_builtin(lstm_attrs(std::move(lstm_grad)).outputs(8).shape(lstm_cell_grad_shape)
+                    .kernel(Device::kCPU, lstm_cell_grad_kernel));
+  OpDef gru("GRUBlockCell");
+  for (int k = 0; k < kGruInputs; ++k) gru.input(kGruNames[k]);
+  r.add_builtin(gru.outputs(4).shape(gru_cell_shape).kernel(Device::kCPU, gru_cell_kernel));
+  OpDef gru_grad("GRUBlockCellGrad");
+  for (const char* name : kGruNames) gru_grad.input(name);
+  r.add_builtin(gru_grad.outputs(6).shape(gru_cell_grad_shape)
+                    .kernel(Device::kCPU, gru_cell_grad_kernel));
+}
+
+}  // namespace tl

@@ -1,0 +1,204 @@
+"""The fused recurrent-cell ops against NumPy: one line of OPS and GRADS per op and case (see
+op_testing.py). Multi-output ops are checked through all their outputs, flattened and
+concatenated."""
+import numpy as np
+import pytest
+
+import tensorlib as tf
+from op_testing import check_op
+from tensorlib.framework import ops
+from tensorlib.ops import rnn_ops
+
+BATCH, INPUT, UNITS = 3, 4, 5
+LSTM_SHAPES = [(BATCH, INPUT), (BATCH, UNITS), (BATCH, UNITS), (INPUT + UNITS, 4 * UNITS),
+               (4 * UNITS,), (UNITS,), (UNITS,), (UNITS,)]  # the last 3: peephole weights
+GRU_SHAPES = [(BATCH, INPUT), (BATCH, UNITS), (INPUT + UNITS, 2 * UNITS),
+              (INPUT + UNITS, UNITS), (2 * UNITS,), (UNITS,)]
+SMALL = {"batch": 2, "input": 3, "units": 2}
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _flat(*arrays):
+    return np.concatenate([np.ravel(a) for a in arrays])
+
+
+def _flat_tensors(tensors):
+    return tf.concat([tf.reshape(t, [-1]) for t in tensors], 0)
+
+
+# ---- NumPy references ----
+
+def lstm_step(x, cs_prev, h_prev, w, b, wci, wcf, wco, forget_bias=1.0, cell_clip=None,
+              use_peephole=False):
+    """(i, cs, f, o, ci, co, h) of one LSTMBlockCell step."""
+    pre = np.concatenate([x, h_prev], 1) @ w + b
+    i, ci, f, o = np.split(pre, 4, axis=1)
+    if use_peephole:
+        i, f = i + cs_prev * wci, f + cs_prev * wcf
+    i, f, ci = _sigmoid(i), _sigmoid(f + forget_bias), np.tanh(ci)
+    cs = ci * i + cs_prev * f
+    if cell_clip is not None:
+        cs = np.clip(cs, -cell_clip, cell_clip)
+    o = _sigmoid(o + cs * wco if use_peephole else o)
+    co = np.tanh(cs)
+    return i, cs, f, o, ci, co, co * o
+
+
+def lstm_step_grad(x, cs_prev, h_prev, w, b, wci, wcf, wco, outputs, out_grads, cell_clip=None,
+                   use_peephole=False):
+    """The gradients of the 8 inputs of a step, given those of its 7 outputs."""
+    i, cs, f, o, ci, co, _ = outputs
+    gi, gcs, gf, go, gci, gco, gh = out_grads
+    d_o = (gh * co + go) * o * (1 - o)
+    dcs = gcs + (gh * o + gco) * (1 - co ** 2) + (d_o * wco if use_peephole else 0)
+    if cell_clip is not None:
+        dcs = np.where(np.abs(ci * i + cs_prev * f) > cell_clip, 0, dcs)
+    d_i = (dcs * ci + gi) * i * (1 - i)
+    d_ci = (dcs * i + gci) * (1 - ci ** 2)
+    d_f = (dcs * cs_prev + gf) * f * (1 - f)
+    cs_prev_grad = dcs * f + ((d_i * wci + d_f * wcf) if use_peephole else 0)
+    d_pre = np.concatenate([d_i, d_ci, d_f, d_o], 1)
+    xh_grad = d_pre @ w.T
+    if use_peephole:
+        peep = [(d_i * cs_prev).sum(0), (d_f * cs_prev).sum(0), (d_o * cs).sum(0)]
+    else:
+        peep = [np.zeros(0, x.dtype)] * 3
+    n = x.shape[1]
+    return ([xh_grad[:, :n], cs_prev_grad, xh_grad[:, n:],
+             np.concatenate([x, h_prev], 1).T @ d_pre] + peep + [d_pre.sum(0)])
+
+
+def gru_step(x, h_prev, w_ru, w_c, b_ru, b_c):
+    """(r, u, c, h) of one GRUBlockCell step."""
+    r, u = np.split(_sigmoid(np.concatenate([x, h_prev], 1) @ w_ru + b_ru), 2, axis=1)
+    c = np.tanh(np.concatenate([x, r * h_prev], 1) @ w_c + b_c)
+    return r, u, c, u * h_prev + (1 - u) * c
+
+
+def gru_step_grad(x, h_prev, w_ru, w_c, b_ru, b_c, outputs, out_grads):
+    """The gradients of the 6 inputs of a step, given those of its 4 outputs."""
+    r, u, c, _ = outputs
+    gr, gu, gc, gh = out_grads
+    n = x.shape[1]
+    dc = (gh * (1 - u) + gc) * (1 - c ** 2)
+    xrh_grad = dc @ w_c.T
+    d_rh = xrh_grad[:, n:]
+    d_ru = np.concatenate([(d_rh * h_prev + gr) * r * (1 - r),
+                           (gh * (h_prev - c) + gu) * u * (1 - u)], 1)
+    xh_grad = d_ru @ w_ru.T
+    return [xrh_grad[:, :n] + xh_grad[:, :n], d_rh * r + gh * u + xh_grad[:, n:],
+            np.concatenate([x, h_prev], 1).T @ d_ru,
+            np.concatenate([x, r * h_prev], 1).T @ dc, d_ru.sum(0), dc.sum(0)]
+
+
+# ---- the ops as test functions of their inputs ----
+# LSTM cases take (x, cs_prev, h_prev, w, b), then wci, wcf, wco when use_peephole; their attrs
+# are the op's.
+
+def _lstm(x, cs_prev, h_prev, w, b, *peepholes, **attrs):
+    return _flat_tensors(rnn_ops.lstm_block_cell(x, cs_prev, h_prev, w, b, *peepholes, **attrs))
+
+
+def _lstm_ref(x, cs_prev, h_prev, w, b, *peepholes, **attrs):
+    return _flat(*lstm_step(x, cs_prev, h_prev, w, b, *(peepholes or [None] * 3), **attrs))
+
+
+def _lstm_grad(x, cs_prev, h_prev, w, b, *rest, **attrs):
+    """LSTMBlockCellGrad of a step's outputs, given gradients of its 7 outputs (the last 7
+    inputs). The cell state is halved to keep the clipped cases away from the clip."""
+    peepholes, grads = rest[:-7] or [tf.zeros([0], x.dtype)] * 3, rest[-7:]
+    outputs = rnn_ops.lstm_block_cell(x, cs_prev * 0.5, h_prev, w, b, *rest[:-7], **attrs)
+    inputs = [x, cs_prev * 0.5, h_prev, w, *peepholes, b, *outputs[:6], *grads]
+    return _flat_tensors(ops.apply_op("LSTMBlockCellGrad", inputs, attrs).outputs)
+
+
+def _lstm_grad_ref(x, cs_prev, h_prev, w, b, *rest, **attrs):
+    peepholes, grads = rest[:-7] or [np.zeros(0, x.dtype)] * 3, rest[-7:]
+    outputs = lstm_step(x, cs_prev * 0.5, h_prev, w, b, *peepholes, **attrs)
+    attrs.pop("forget_bias", None)
+    return _flat(*lstm_step_grad(x, cs_prev * 0.5, h_prev, w, b, *peepholes, outputs, grads,
+                                 **attrs)).astype(x.dtype)
+
+
+def _gru(*args):
+    return _flat_tensors(rnn_ops.gru_block_cell(*args))
+
+
+def _gru_grad(x, h_prev, w_ru, w_c, b_ru, b_c, *grads):
+    outputs = rnn_ops.gru_block_cell(x, h_prev, w_ru, w_c, b_ru, b_c)
+    inputs = [x, h_prev, w_ru, w_c, b_ru, b_c] + list(outputs[:3]) + list(grads)
+    return _flat_tensors(ops.apply_op("GRUBlockCellGrad", inputs).outputs)
+
+
+def _gru_grad_ref(x, h_prev, w_ru, w_c, b_ru, b_c, *grads):
+    outputs = gru_step(x, h_prev, w_ru, w_c, b_ru, b_c)
+    return _flat(*gru_step_grad(x, h_prev, w_ru, w_c, b_ru, b_c, outputs, grads)).astype(x.dtype)
+
+
+def _lstm_case(case_id, attrs, shapes, dtype, grad=False):
+    if not attrs.get("use_peephole"):
+        shapes = shapes[:5]
+    if grad:
+        return (case_id, ["LSTMBlockCellGrad"], lambda *a: _lstm_grad(*a, **attrs),
+                lambda *a: _lstm_grad_ref(*a, **attrs), shapes + [shapes[1]] * 7, dtype, {})
+    return (case_id, ["LSTMBlockCell"], lambda *a: _lstm(*a, **attrs),
+            lambda *a: _lstm_ref(*a, **attrs), shapes, dtype, {})
+
+
+PEEP_CLIP = {"use_peephole": True, "cell_clip": 0.8, "forget_bias": 0.5}
+LARGE_LSTM = [(64, 40), (64, 37), (64, 37), (77, 148), (148,), (37,), (37,), (37,)]
+
+OPS = [
+    _lstm_case("lstm_block_cell", {}, LSTM_SHAPES, np.float32),
+    _lstm_case("lstm_block_cell_float64", {}, LSTM_SHAPES, np.float64),
+    _lstm_case("lstm_block_cell_peephole_clip", PEEP_CLIP, LSTM_SHAPES, np.float32),
+    _lstm_case("lstm_block_cell_large", {"forget_bias": 0.0}, LARGE_LSTM, np.float32),
+    _lstm_case("lstm_block_cell_grad", {}, LSTM_SHAPES, np.float64, grad=True),
+    _lstm_case("lstm_block_cell_grad_peephole_clip", PEEP_CLIP, LSTM_SHAPES, np.float64,
+               grad=True),
+    _lstm_case("lstm_block_cell_grad_large", {}, LARGE_LSTM, np.float32, grad=True),
+    ("gru_block_cell", ["GRUBlockCell"], _gru, lambda *a: _flat(*gru_step(*a)), GRU_SHAPES,
+     np.float32, {}),
+    ("gru_block_cell_float64", ["GRUBlockCell"], _gru, lambda *a: _flat(*gru_step(*a)),
+     GRU_SHAPES, np.float64, {}),
+    ("gru_block_cell_grad", ["GRUBlockCellGrad"], _gru_grad, _gru_grad_ref,
+     GRU_SHAPES + [GRU_SHAPES[1]] * 4, np.float64, {}),
+    ("gru_block_cell_grad_float32", ["GRUBlockCellGrad"], _gru_grad, _gru_grad_ref,
+     GRU_SHAPES + [GRU_SHAPES[1]] * 4, np.float32, {}),
+]
+
+
+def _small_lstm_shapes(batch, input, units):
+    return [(batch, input), (batch, units), (batch, units), (input + units, 4 * units),
+            (4 * units,), (units,), (units,), (units,)]
+
+
+def _small_gru_shapes(batch, input, units):
+    return [(batch, input), (batch, units), (input + units, 2 * units), (input + units, units),
+            (2 * units,), (units,)]
+
+
+SMALL_LSTM = _small_lstm_shapes(**SMALL)
+SMALL_GRU = _small_gru_shapes(**SMALL)
+
+GRADS = [
+    ("lstm_block_cell", ["LSTMBlockCell"], _lstm, SMALL_LSTM[:5], {}),
+    ("lstm_block_cell_peephole_clip", ["LSTMBlockCell"],
+     lambda *a: _lstm(*a, **PEEP_CLIP), SMALL_LSTM, {}),
+    ("lstm_block_cell_grad", ["LSTMBlockCellGrad"], _lstm_grad,
+     SMALL_LSTM[:5] + [SMALL_LSTM[1]] * 7, {}),
+    ("lstm_block_cell_grad_peephole_clip", ["LSTMBlockCellGrad"],
+     lambda *a: _lstm_grad(*a, **PEEP_CLIP), SMALL_LSTM + [SMALL_LSTM[1]] * 7, {}),
+    ("gru_block_cell", ["GRUBlockCell"], _gru, SMALL_GRU, {}),
+    ("gru_block_cell_grad", ["GRUBlockCellGrad"], _gru_grad, SMALL_GRU + [SMALL_GRU[1]] * 4,
+     {}),
+]
+
+
+@pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
+@pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
+def test_op_matches_numpy(case, feed, rng):
+    check_op(case, feed, rng)

@@ -12,6 +12,9 @@ from tensorlib.ops import rnn_ops
 BATCH, INPUT, UNITS = 3, 4, 5
 LSTM_SHAPES = [(BATCH, INPUT), (BATCH, UNITS), (BATCH, UNITS), (INPUT + UNITS, 4 * UNITS),
                (4 * UNITS,), (UNITS,), (UNITS,), (UNITS,)]  # the last 3: peephole weights
+# h_prev of another width than the units (an LSTMCell's projection): 3.
+PROJECTED_LSTM_SHAPES = [(BATCH, INPUT), (BATCH, UNITS), (BATCH, 3), (INPUT + 3, 4 * UNITS),
+                         (4 * UNITS,), (UNITS,), (UNITS,), (UNITS,)]
 GRU_SHAPES = [(BATCH, INPUT), (BATCH, UNITS), (INPUT + UNITS, 2 * UNITS),
               (INPUT + UNITS, UNITS), (2 * UNITS,), (UNITS,)]
 SMALL = {"batch": 2, "input": 3, "units": 2}
@@ -156,6 +159,9 @@ OPS = [
     _lstm_case("lstm_block_cell_float64", {}, LSTM_SHAPES, np.float64),
     _lstm_case("lstm_block_cell_peephole_clip", PEEP_CLIP, LSTM_SHAPES, np.float32),
     _lstm_case("lstm_block_cell_large", {"forget_bias": 0.0}, LARGE_LSTM, np.float32),
+    _lstm_case("lstm_block_cell_projected_state", PEEP_CLIP, PROJECTED_LSTM_SHAPES, np.float32),
+    _lstm_case("lstm_block_cell_grad_projected_state", {}, PROJECTED_LSTM_SHAPES, np.float64,
+               grad=True),
     _lstm_case("lstm_block_cell_grad", {}, LSTM_SHAPES, np.float64, grad=True),
     _lstm_case("lstm_block_cell_grad_peephole_clip", PEEP_CLIP, LSTM_SHAPES, np.float64,
                grad=True),
@@ -192,6 +198,8 @@ GRADS = [
      SMALL_LSTM[:5] + [SMALL_LSTM[1]] * 7, {}),
     ("lstm_block_cell_grad_peephole_clip", ["LSTMBlockCellGrad"],
      lambda *a: _lstm_grad(*a, **PEEP_CLIP), SMALL_LSTM + [SMALL_LSTM[1]] * 7, {}),
+    ("lstm_block_cell_projected_state", ["LSTMBlockCell"], _lstm,
+     [(2, 3), (2, 2), (2, 1), (4, 8), (8,)], {}),
     ("gru_block_cell", ["GRUBlockCell"], _gru, SMALL_GRU, {}),
     ("gru_block_cell_grad", ["GRUBlockCellGrad"], _gru_grad, SMALL_GRU + [SMALL_GRU[1]] * 4,
      {}),

@@ -5,9 +5,10 @@
 // concatenation is never built) followed by one pass of gate math per batch row; its gradient
 // is that pass backwards followed by the GEMMs of the input, state and weight gradients.
 // Weights are laid out as tf.nn.rnn_cell's: W is [input + units, gates * units], its first
-// `input` rows multiplying x; the gates of an LSTM are i, j (ci), f, o in that order, those of
-// a GRU's first product r, u. float32 rows use the AVX2 sigmoid and tanh of simd_math.h when
-// the CPU has them.
+// `input` rows multiplying x (an LSTM's h_prev may have another width than its units, a
+// projection's, and W's rows are then input + that width). The gates of an LSTM are i, j (ci),
+// f, o in that order, those of a GRU's first product r, u. float32 rows use the AVX2 sigmoid
+// and tanh of simd_math.h when the CPU has them.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,8 +28,9 @@ namespace {
 
 // ---- shapes ----
 
-// The sizes an input's dims are made of.
-enum class Size { kBatch, kInput, kUnits, kInputPlusUnits };
+// The sizes an input's dims are made of. `state` is the width of an LSTM's h_prev: its units,
+// or fewer (a projection's) or more.
+enum class Size { kBatch, kInput, kUnits, kState, kInputPlusUnits, kInputPlusState };
 
 // One input's expected shape: `rank` dims, dim d being mult[d] * size[d].
 struct InputSpec {
@@ -39,37 +41,51 @@ struct InputSpec {
 
 constexpr InputSpec kBatchByInput{2, {Size::kBatch, Size::kInput}, {1, 1}};
 constexpr InputSpec kBatchByUnits{2, {Size::kBatch, Size::kUnits}, {1, 1}};
+constexpr InputSpec kBatchByState{2, {Size::kBatch, Size::kState}, {1, 1}};
 constexpr InputSpec kUnitsVector{1, {Size::kUnits, Size::kUnits}, {1, 1}};
 
-constexpr InputSpec weights_spec(int64_t gates) {
-  return InputSpec{2, {Size::kInputPlusUnits, Size::kUnits}, {1, gates}};
+// [rows, gates * units] weights, rows = input + units (or + state).
+constexpr InputSpec weights_spec(Size rows, int64_t gates) {
+  return InputSpec{2, {rows, Size::kUnits}, {1, gates}};
 }
 constexpr InputSpec bias_spec(int64_t gates) {
   return InputSpec{1, {Size::kUnits, Size::kUnits}, {gates, gates}};
 }
 
-// Batch, input size and units of one step; kUnknownDim where the shapes do not say.
+// Batch, input size, units and state width of one step; kUnknownDim where the shapes do not
+// say.
 struct CellSizes {
-  int64_t batch = kUnknownDim, input = kUnknownDim, units = kUnknownDim;
+  int64_t batch = kUnknownDim, input = kUnknownDim, units = kUnknownDim, state = kUnknownDim;
 
   int64_t* get(Size s) {
-    return s == Size::kBatch ? &batch : s == Size::kInput ? &input : &units;
+    switch (s) {
+      case Size::kBatch: return &batch;
+      case Size::kInput: return &input;
+      case Size::kState: case Size::kInputPlusState: return &state;
+      default: return &units;
+    }
   }
   // The expected value of mult * s, or kUnknownDim.
   int64_t expected(Size s, int64_t mult) const {
-    if (s == Size::kInputPlusUnits) {
-      return input == kUnknownDim || units == kUnknownDim ? kUnknownDim : input + units;
+    if (s == Size::kInputPlusUnits || s == Size::kInputPlusState) {
+      const int64_t other = s == Size::kInputPlusUnits ? units : state;
+      return input == kUnknownDim || other == kUnknownDim ? kUnknownDim : input + other;
     }
-    const int64_t v = s == Size::kBatch ? batch : s == Size::kInput ? input : units;
+    const int64_t v = s == Size::kBatch ? batch : s == Size::kInput ? input
+                      : s == Size::kState ? state : units;
     return v == kUnknownDim ? kUnknownDim : v * mult;
   }
 };
+
+bool is_sum(Size s) { return s == Size::kInputPlusUnits || s == Size::kInputPlusState; }
 
 const char* size_name(Size s, int64_t mult) {
   switch (s) {
     case Size::kBatch: return "batch";
     case Size::kInput: return "input_size";
+    case Size::kState: return "state_size";
     case Size::kInputPlusUnits: return "input_size + units";
+    case Size::kInputPlusState: return "input_size + state_size";
     case Size::kUnits: break;
   }
   return mult == 4 ? "4 * units" : mult == 2 ? "2 * units" : "units";
@@ -77,7 +93,9 @@ const char* size_name(Size s, int64_t mult) {
 
 std::string spec_string(const InputSpec& spec) {
   std::string s = "[";
-  for (int d = 0; d < spec.rank; ++d) s += (d ? ", " : "") + std::string(size_name(spec.size[d], spec.mult[d]));
+  for (int d = 0; d < spec.rank; ++d) {
+    s += (d ? ", " : "") + std::string(size_name(spec.size[d], spec.mult[d]));
+  }
   return s + "]";
 }
 
@@ -99,20 +117,21 @@ std::string cell_sizes(const Shape* shapes, const char* const* names, const Inpu
              " (" + spec_string(*specs[k]) + "), got shape " + shapes[k].to_string();
     }
   }
-  // Direct sizes first, then input and units from the weights' input + units rows.
+  // Direct sizes first, then input or units (state) from the weights' rows, their sum.
   for (int pass = 0; pass < 2; ++pass) {
     for (int k = 0; k < n; ++k) {
       if (!specs[k] || !shapes[k].rank_known()) continue;
       for (int d = 0; d < specs[k]->rank; ++d) {
         const int64_t dim = shapes[k].dim(d);
         const Size s = specs[k]->size[d];
-        if (dim == kUnknownDim || (pass == 0) == (s == Size::kInputPlusUnits)) continue;
-        if (s == Size::kInputPlusUnits) {
-          if (sizes->units != kUnknownDim && sizes->input == kUnknownDim && dim >= sizes->units) {
-            sizes->input = dim - sizes->units;
-          } else if (sizes->input != kUnknownDim && sizes->units == kUnknownDim &&
+        if (dim == kUnknownDim || (pass == 0) == is_sum(s)) continue;
+        if (is_sum(s)) {
+          int64_t* other = sizes->get(s);
+          if (*other != kUnknownDim && sizes->input == kUnknownDim && dim >= *other) {
+            sizes->input = dim - *other;
+          } else if (sizes->input != kUnknownDim && *other == kUnknownDim &&
                      dim >= sizes->input) {
-            sizes->units = dim - sizes->input;
+            *other = dim - sizes->input;
           }
         } else if (*sizes->get(s) == kUnknownDim && dim % specs[k]->mult[d] == 0) {
           *sizes->get(s) = dim / specs[k]->mult[d];
@@ -143,17 +162,19 @@ constexpr const char* kLstmNames[] = {
     "x", "cs_prev", "h_prev", "w", "wci", "wcf", "wco", "b",
     "i", "cs", "f", "o", "ci", "co",
     "i_grad", "cs_grad", "f_grad", "o_grad", "ci_grad", "co_grad", "h_grad"};
-constexpr InputSpec kLstmWeights = weights_spec(4), kLstmBias = bias_spec(4);
+constexpr InputSpec kLstmWeights = weights_spec(Size::kInputPlusState, 4);
+constexpr InputSpec kLstmBias = bias_spec(4);
 constexpr int kGruInputs = 6;
 constexpr const char* kGruNames[] = {
     "x", "h_prev", "w_ru", "w_c", "b_ru", "b_c", "r", "u", "c",
     "r_grad", "u_grad", "c_grad", "h_grad"};
-constexpr InputSpec kGruWeightsRu = weights_spec(2), kGruWeightsC = weights_spec(1);
+constexpr InputSpec kGruWeightsRu = weights_spec(Size::kInputPlusUnits, 2);
+constexpr InputSpec kGruWeightsC = weights_spec(Size::kInputPlusUnits, 1);
 constexpr InputSpec kGruBiasRu = bias_spec(2), kGruBiasC = bias_spec(1);
 
 // The specs of an op's n inputs: the step's own inputs, then [batch, units] tensors.
 std::vector<const InputSpec*> lstm_specs(int n, bool peephole) {
-  std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kBatchByUnits,
+  std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kBatchByState,
                                          &kLstmWeights, nullptr, nullptr, nullptr, &kLstmBias};
   if (peephole) specs[4] = specs[5] = specs[6] = &kUnitsVector;
   specs.resize(n, &kBatchByUnits);
@@ -191,7 +212,9 @@ Status cell_kernel_check(const KernelContext& ctx, const char* op, const char* c
   return error.empty() ? Status::OK() : invalid_argument(std::string(op) + ": " + error);
 }
 
-// x, cs_prev, h_prev, w, wci, wcf, wco, b -> i, cs, f, o, ci, co, h: [batch, units] each.
+// x [batch, input], cs_prev [batch, units], h_prev [batch, state], w [input + state, 4 units],
+// wci, wcf, wco [units] (read when use_peephole), b [4 units]
+//   -> i, cs, f, o, ci, co, h: [batch, units] each.
 Status lstm_cell_shape(InferenceContext& ctx) {
   CellSizes s;
   const bool peephole = ctx.attrs().get<bool>("use_peephole");
@@ -210,7 +233,7 @@ Status lstm_cell_grad_shape(InferenceContext& ctx) {
   const DType t = ctx.input_dtype(0);
   ctx.set_output(0, t, sized(s, kBatchByInput));
   ctx.set_output(1, t, sized(s, kBatchByUnits));
-  ctx.set_output(2, t, sized(s, kBatchByUnits));
+  ctx.set_output(2, t, sized(s, kBatchByState));
   ctx.set_output(3, t, sized(s, kLstmWeights));
   for (int k = 4; k < 7; ++k) ctx.set_output(k, t, ctx.input_shape(k));
   ctx.set_output(7, t, sized(s, kLstmBias));
@@ -319,7 +342,8 @@ Status lstm_cell_kernel(KernelContext& ctx) {
                                        lstm_specs(kLstmInputs, attrs.peephole), &s));
   return dispatch(FloatTypes{}, ctx.input(0).dtype(), "LSTMBlockCell", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const int64_t batch = s.batch, input = s.input, units = s.units, gates = 4 * units;
+    const int64_t batch = s.batch, input = s.input, units = s.units, state = s.state;
+    const int64_t gates = 4 * units;
     const T* x = ctx.input(0).data<T>();
     const T* cs_prev = ctx.input(1).data<T>();
     const T* h_prev = ctx.input(2).data<T>();
@@ -335,7 +359,7 @@ Status lstm_cell_kernel(KernelContext& ctx) {
     if (batch == 0 || units == 0) return;
     std::vector<T> pre(static_cast<size_t>(batch * gates));
     gemm<T>(ctx, false, false, batch, gates, input, x, input, w, gates, pre.data(), gates, false);
-    gemm<T>(ctx, false, false, batch, gates, units, h_prev, units, w + input * gates, gates,
+    gemm<T>(ctx, false, false, batch, gates, state, h_prev, state, w + input * gates, gates,
             pre.data(), gates, true);
     const T forget_bias = static_cast<T>(attrs.forget_bias);
     const T clip = static_cast<T>(attrs.cell_clip);
@@ -388,7 +412,8 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
                                        lstm_specs(ctx.num_inputs(), attrs.peephole), &s));
   return dispatch(FloatTypes{}, ctx.input(0).dtype(), "LSTMBlockCellGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const int64_t batch = s.batch, input = s.input, units = s.units, gates = 4 * units;
+    const int64_t batch = s.batch, input = s.input, units = s.units, state = s.state;
+    const int64_t gates = 4 * units;
     const T* in[21];
     for (int k = 0; k < 21; ++k) in[k] = ctx.input(k).data<T>();
     const T *x = in[0], *cs_prev = in[1], *h_prev = in[2], *w = in[3];
@@ -438,11 +463,11 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     }
     gemm<T>(ctx, false, true, batch, input, gates, d_pre.data(), gates, w, gates, x_grad, input,
             false);
-    gemm<T>(ctx, false, true, batch, units, gates, d_pre.data(), gates, w + input * gates, gates,
-            h_prev_grad, units, false);
+    gemm<T>(ctx, false, true, batch, state, gates, d_pre.data(), gates, w + input * gates, gates,
+            h_prev_grad, state, false);
     gemm<T>(ctx, true, false, input, gates, batch, x, input, d_pre.data(), gates, w_grad, gates,
             false);
-    gemm<T>(ctx, true, false, units, gates, batch, h_prev, units, d_pre.data(), gates,
+    gemm<T>(ctx, true, false, state, gates, batch, h_prev, state, d_pre.data(), gates,
             w_grad + input * gates, gates, false);
     column_sums<T>(ctx, d_pre.data(), batch, gates, b_grad);
   });

@@ -117,10 +117,19 @@ std::string cell_sizes(const Shape* shapes, const char* const* names, const Inpu
              " (" + spec_string(*specs[k]) + "), got shape " + shapes[k].to_string();
     }
   }
-  // Direct sizes first, then input or units (state) from the weights' rows, their sum.
-  for (int pass = 0; pass < 2; ++pass) {
+  // Direct sizes first, then input or units (state) from the weights' rows, their sum. The
+  // weights and biases are read first: a mismatch is then blamed on a data input.
+  std::vector<int> order;
+  for (int weights = 1; weights >= 0; --weights) {
     for (int k = 0; k < n; ++k) {
-      if (!specs[k] || !shapes[k].rank_known()) continue;
+      if (specs[k] && (specs[k]->rank == 1 || is_sum(specs[k]->size[0])) == (weights == 1)) {
+        order.push_back(k);
+      }
+    }
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int k : order) {
+      if (!shapes[k].rank_known()) continue;
       for (int d = 0; d < specs[k]->rank; ++d) {
         const int64_t dim = shapes[k].dim(d);
         const Size s = specs[k]->size[d];

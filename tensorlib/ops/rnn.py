@@ -141,7 +141,7 @@ def _reverse_seq(input_seq, lengths):
     out = []
     for t in range(steps):
         source = math_ops.where(math_ops.less(t, lengths), lengths - 1 - t,
-                                array_ops.fill([batch], t))
+                                array_ops.fill(array_ops.shape(lengths), t))
         step = array_ops.gather(flat, source * batch + rows)
         step.set_shape(input_seq[t].shape)
         out.append(step)

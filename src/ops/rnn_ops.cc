@@ -1,9 +1,10 @@
 // Recurrent-cell steps, each one fused op: LSTMBlockCell and GRUBlockCell, and their gradients
 // LSTMBlockCellGrad and GRUBlockCellGrad, which give the gradients of every input at once.
 //
-// A step is one or two GEMMs over [x, h] (computed as x * W[:input] + h * W[input:], so the
-// concatenation is never built) followed by one pass of gate math per batch row; its gradient
-// is that pass backwards followed by the GEMMs of the input, state and weight gradients.
+// A step is one GEMM over the concatenation [x, h] (one product over input + state columns
+// runs faster than two that add up) followed by one pass of gate math per batch row; its
+// gradient is that pass backwards followed by one GEMM for the gradients of x and h together
+// and one for the weights'.
 // Weights are laid out as tf.nn.rnn_cell's: W is [input + units, gates * units], its first
 // `input` rows multiplying x (an LSTM's h_prev may have another width than its units, a
 // projection's, and W's rows are then input + that width). The gates of an LSTM are i, j (ci),
@@ -207,7 +208,8 @@ Status cell_shape_check(const InferenceContext& ctx, const char* const* names,
     if (!specs[k]) TL_RETURN_IF_ERROR(check_rank(ctx, k, 1, 1));
     shapes.push_back(ctx.input_shape(k));
   }
-  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(), sizes);
+  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(),
+                                       sizes);
   return error.empty() ? Status::OK() : shape_error(ctx, error);
 }
 
@@ -217,7 +219,8 @@ Status cell_kernel_check(const KernelContext& ctx, const char* op, const char* c
                          const std::vector<const InputSpec*>& specs, CellSizes* sizes) {
   std::vector<Shape> shapes;
   for (int k = 0; k < ctx.num_inputs(); ++k) shapes.push_back(ctx.input(k).shape());
-  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(), sizes);
+  const std::string error = cell_sizes(shapes.data(), names, specs.data(), ctx.num_inputs(),
+                                       sizes);
   return error.empty() ? Status::OK() : invalid_argument(std::string(op) + ": " + error);
 }
 
@@ -293,9 +296,16 @@ void tanh_span(T* x, int64_t n) {
   for (int64_t j = 0; j < n; ++j) x[j] = std::tanh(x[j]);
 }
 
-// Rows per task of the gate passes: about kTranscendentalGrain elements.
-int64_t row_grain(int64_t units) {
-  return std::max<int64_t>(1, kTranscendentalGrain / std::max<int64_t>(1, units));
+// fn(begin, end) over blocks of [0, rows) of `units` values each (about kTranscendentalGrain
+// values per task), compiled for AVX2 where the CPU has it: the gate loops then run 8 floats
+// wide.
+template <typename F>
+void for_rows(KernelContext& ctx, int64_t rows, int64_t units, const F& fn) {
+  const int64_t grain = std::max<int64_t>(1, kTranscendentalGrain / std::max<int64_t>(1, units));
+  ctx.parallel_for(rows, grain, [&](int64_t begin, int64_t end) {
+    if (cpu_has_avx2()) return run_avx2(fn, begin, end);
+    fn(begin, end);
+  });
 }
 
 // out[c] = the sum over rows r of x[r * cols + c], rows added in order (the same result for
@@ -321,6 +331,44 @@ void column_dots(KernelContext& ctx, const T* x, int64_t ldx, const T* y, int64_
     std::fill(out + b, out + e, T(0));
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t c = b; c < e; ++c) out[c] += x[r * ldx + c] * y[r * cols + c];
+    }
+  });
+}
+
+// This thread's scratch buffer `slot` (0-3) of at least n values, kept and grown between
+// steps: a fresh allocation of this size at every step costs page faults that rival the
+// step's own work. The kernels below write their scratch before reading it.
+template <typename T>
+T* scratch(int slot, int64_t n) {
+  thread_local std::vector<T> buffers[4];
+  std::vector<T>& b = buffers[slot];
+  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
+  return b.data();
+}
+
+// out [rows, na + nb] = [a, b], row by row (a is [rows, na], b [rows, nb]).
+template <typename T>
+void concat_columns(KernelContext& ctx, const T* a, int64_t na, const T* b, int64_t nb,
+                    int64_t rows, T* out) {
+  ctx.parallel_for(rows, kElementwiseGrain / std::max<int64_t>(1, na + nb) + 1,
+                   [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      std::copy(a + r * na, a + (r + 1) * na, out + r * (na + nb));
+      std::copy(b + r * nb, b + (r + 1) * nb, out + r * (na + nb) + na);
+    }
+  });
+}
+
+// a [rows, na], b [rows, nb] = the two column blocks of in [rows, na + nb].
+template <typename T>
+void split_columns(KernelContext& ctx, const T* in, int64_t rows, T* a, int64_t na, T* b,
+                   int64_t nb) {
+  ctx.parallel_for(rows, kElementwiseGrain / std::max<int64_t>(1, na + nb) + 1,
+                   [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const T* row = in + r * (na + nb);
+      std::copy(row, row + na, a + r * na);
+      std::copy(row + na, row + na + nb, b + r * nb);
     }
   });
 }
@@ -366,38 +414,55 @@ Status lstm_cell_kernel(KernelContext& ctx) {
     T *i = out[0], *cs = out[1], *f = out[2], *o = out[3], *ci = out[4], *co = out[5];
     T* h = out[6];
     if (batch == 0 || units == 0) return;
-    std::vector<T> pre(static_cast<size_t>(batch * gates));
-    gemm<T>(ctx, false, false, batch, gates, input, x, input, w, gates, pre.data(), gates, false);
-    gemm<T>(ctx, false, false, batch, gates, state, h_prev, state, w + input * gates, gates,
-            pre.data(), gates, true);
+    const int64_t rows = input + state;  // of w
+    T* xh = scratch<T>(0, batch * rows);
+    T* pre = scratch<T>(1, batch * gates);
+    concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
+    gemm<T>(ctx, false, false, batch, gates, rows, xh, rows, w, gates, pre, gates,
+            false);
     const T forget_bias = static_cast<T>(attrs.forget_bias);
     const T clip = static_cast<T>(attrs.cell_clip);
     const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    // Each pass covers a block of rows, the activations one call over the whole block.
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
+      const int64_t begin = rb * units, len = (re - rb) * units;
       for (int64_t r = rb; r < re; ++r) {
-        const T* g = pre.data() + r * gates;
+        const T* g = pre + r * gates;
         const int64_t off = r * units;
         const T* cp = cs_prev + off;
         for (int64_t j = 0; j < units; ++j) {
-          i[off + j] = g[j] + bias[j] + (peephole ? cp[j] * wci[j] : T(0));
+          i[off + j] = g[j] + bias[j];
           ci[off + j] = g[units + j] + bias[units + j];
-          f[off + j] = g[2 * units + j] + bias[2 * units + j] + forget_bias +
-                       (peephole ? cp[j] * wcf[j] : T(0));
+          f[off + j] = g[2 * units + j] + bias[2 * units + j] + forget_bias;
         }
-        sigmoid_span(i + off, units);
-        tanh_span(ci + off, units);
-        sigmoid_span(f + off, units);
-        for (int64_t j = 0; j < units; ++j) {
-          T c = ci[off + j] * i[off + j] + cp[j] * f[off + j];
-          if (clipped) c = std::min(std::max(c, -clip), clip);
-          cs[off + j] = c;
-          co[off + j] = c;
-          o[off + j] = g[3 * units + j] + bias[3 * units + j] + (peephole ? c * wco[j] : T(0));
+        if (peephole) {
+          for (int64_t j = 0; j < units; ++j) {
+            i[off + j] += cp[j] * wci[j];
+            f[off + j] += cp[j] * wcf[j];
+          }
         }
-        sigmoid_span(o + off, units);
-        tanh_span(co + off, units);
-        for (int64_t j = 0; j < units; ++j) h[off + j] = co[off + j] * o[off + j];
       }
+      sigmoid_span(i + begin, len);
+      tanh_span(ci + begin, len);
+      sigmoid_span(f + begin, len);
+      for (int64_t k = begin; k < begin + len; ++k) cs[k] = ci[k] * i[k] + cs_prev[k] * f[k];
+      if (clipped) {
+        for (int64_t k = begin; k < begin + len; ++k) {
+          cs[k] = std::min(std::max(cs[k], -clip), clip);
+        }
+      }
+      std::copy(cs + begin, cs + begin + len, co + begin);
+      for (int64_t r = rb; r < re; ++r) {
+        const T* g = pre + r * gates + 3 * units;
+        const int64_t off = r * units;
+        for (int64_t j = 0; j < units; ++j) o[off + j] = g[j] + bias[3 * units + j];
+        if (peephole) {
+          for (int64_t j = 0; j < units; ++j) o[off + j] += cs[off + j] * wco[j];
+        }
+      }
+      sigmoid_span(o + begin, len);
+      tanh_span(co + begin, len);
+      for (int64_t k = begin; k < begin + len; ++k) h[k] = co[k] * o[k];
     });
   });
 }
@@ -440,12 +505,12 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     for (int k = 0; k < 3; ++k) {
       std::fill(peep_grad[k], peep_grad[k] + ctx.output(4 + k).num_elements(), T(0));
     }
-    std::vector<T> d_pre(static_cast<size_t>(batch * gates));
+    T* d_pre = scratch<T>(0, batch * gates);
     const T clip = static_cast<T>(attrs.cell_clip);
     const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
       for (int64_t r = rb; r < re; ++r) {
-        T* d = d_pre.data() + r * gates;
+        T* d = d_pre + r * gates;
         const int64_t off = r * units;
         for (int64_t j = 0; j < units; ++j) {
           const int64_t k = off + j;
@@ -466,19 +531,20 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
       }
     });
     if (batch > 0 && units > 0 && peephole) {
-      column_dots<T>(ctx, d_pre.data(), gates, cs_prev, batch, units, peep_grad[0]);
-      column_dots<T>(ctx, d_pre.data() + 2 * units, gates, cs_prev, batch, units, peep_grad[1]);
-      column_dots<T>(ctx, d_pre.data() + 3 * units, gates, cs, batch, units, peep_grad[2]);
+      column_dots<T>(ctx, d_pre, gates, cs_prev, batch, units, peep_grad[0]);
+      column_dots<T>(ctx, d_pre + 2 * units, gates, cs_prev, batch, units, peep_grad[1]);
+      column_dots<T>(ctx, d_pre + 3 * units, gates, cs, batch, units, peep_grad[2]);
     }
-    gemm<T>(ctx, false, true, batch, input, gates, d_pre.data(), gates, w, gates, x_grad, input,
+    // [x, h_prev] for w's gradient, then the gradient of [x, h_prev] in the same buffer.
+    const int64_t rows = input + state;  // of w
+    T* xh = scratch<T>(1, batch * rows);
+    concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
+    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_pre, gates, w_grad,
+            gates, false);
+    gemm<T>(ctx, false, true, batch, rows, gates, d_pre, gates, w, gates, xh, rows,
             false);
-    gemm<T>(ctx, false, true, batch, state, gates, d_pre.data(), gates, w + input * gates, gates,
-            h_prev_grad, state, false);
-    gemm<T>(ctx, true, false, input, gates, batch, x, input, d_pre.data(), gates, w_grad, gates,
-            false);
-    gemm<T>(ctx, true, false, state, gates, batch, h_prev, state, d_pre.data(), gates,
-            w_grad + input * gates, gates, false);
-    column_sums<T>(ctx, d_pre.data(), batch, gates, b_grad);
+    split_columns<T>(ctx, xh, batch, x_grad, input, h_prev_grad, state);
+    column_sums<T>(ctx, d_pre, batch, gates, b_grad);
   });
 }
 
@@ -506,38 +572,39 @@ Status gru_cell_kernel(KernelContext& ctx) {
     T* c = ctx.output(2).data<T>();
     T* h = ctx.output(3).data<T>();
     if (batch == 0 || units == 0) return;
-    std::vector<T> ru(static_cast<size_t>(batch * 2 * units));
-    gemm<T>(ctx, false, false, batch, 2 * units, input, x, input, w_ru, 2 * units, ru.data(),
-            2 * units, false);
-    gemm<T>(ctx, false, false, batch, 2 * units, units, h_prev, units, w_ru + input * 2 * units,
-            2 * units, ru.data(), 2 * units, true);
-    // r * h_prev goes through h's buffer, which is written last.
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    // [x, h_prev], then [x, r * h_prev] in the same buffer.
+    const int64_t rows = input + units;  // of the weights
+    T* xh = scratch<T>(0, batch * rows);
+    T* ru = scratch<T>(1, batch * 2 * units);
+    concat_columns<T>(ctx, x, input, h_prev, units, batch, xh);
+    gemm<T>(ctx, false, false, batch, 2 * units, rows, xh, rows, w_ru, 2 * units,
+            ru, 2 * units, false);
+    // Each pass covers a block of rows, the activations one call over the whole block.
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
       for (int64_t row = rb; row < re; ++row) {
-        const T* g = ru.data() + row * 2 * units;
+        const T* g = ru + row * 2 * units;
         const int64_t off = row * units;
         for (int64_t j = 0; j < units; ++j) {
           r[off + j] = g[j] + b_ru[j];
           u[off + j] = g[units + j] + b_ru[units + j];
         }
-        sigmoid_span(r + off, units);
-        sigmoid_span(u + off, units);
-        for (int64_t j = 0; j < units; ++j) h[off + j] = r[off + j] * h_prev[off + j];
+      }
+      sigmoid_span(r + rb * units, (re - rb) * units);
+      sigmoid_span(u + rb * units, (re - rb) * units);
+      for (int64_t row = rb; row < re; ++row) {
+        T* rh = xh + row * rows + input;
+        const int64_t off = row * units;
+        for (int64_t j = 0; j < units; ++j) rh[j] = r[off + j] * h_prev[off + j];
       }
     });
-    gemm<T>(ctx, false, false, batch, units, input, x, input, w_c, units, c, units, false);
-    gemm<T>(ctx, false, false, batch, units, units, h, units, w_c + input * units, units, c,
-            units, true);
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    gemm<T>(ctx, false, false, batch, units, rows, xh, rows, w_c, units, c, units, false);
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
+      const int64_t begin = rb * units, end = re * units;
       for (int64_t row = rb; row < re; ++row) {
-        const int64_t off = row * units;
-        for (int64_t j = 0; j < units; ++j) c[off + j] += b_c[j];
-        tanh_span(c + off, units);
-        for (int64_t j = 0; j < units; ++j) {
-          const int64_t k = off + j;
-          h[k] = u[k] * h_prev[k] + (T(1) - u[k]) * c[k];
-        }
+        for (int64_t j = 0; j < units; ++j) c[row * units + j] += b_c[j];
       }
+      tanh_span(c + begin, end - begin);
+      for (int64_t k = begin; k < end; ++k) h[k] = u[k] * h_prev[k] + (T(1) - u[k]) * c[k];
     });
   });
 }
@@ -568,50 +635,51 @@ Status gru_cell_grad_kernel(KernelContext& ctx) {
     T* w_c_grad = ctx.output(3).data<T>();
     T* b_ru_grad = ctx.output(4).data<T>();
     T* b_c_grad = ctx.output(5).data<T>();
-    const size_t n = static_cast<size_t>(batch * units);
-    // dc_pre; r * h_prev, then d_rh; [dr_pre, du_pre].
-    std::vector<T> dc(n), rh(n), d_ru(2 * n);
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    const int64_t rows = input + units, gates = 2 * units;  // of the weights
+    // dc_pre; [dr_pre, du_pre]; [x, r * h_prev] then [x, h_prev]; the gradient of [x, r * h_prev]
+    // then of [x, h_prev].
+    T* dc = scratch<T>(0, batch * units);
+    T* d_ru = scratch<T>(1, batch * gates);
+    T* xh = scratch<T>(2, batch * rows);
+    T* dxh = scratch<T>(3, batch * rows);
+    concat_columns<T>(ctx, x, input, h_prev, units, batch, xh);
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
       for (int64_t row = rb; row < re; ++row) {
+        T* rh = xh + row * rows + input;
         for (int64_t j = 0; j < units; ++j) {
           const int64_t k = row * units + j;
           const T one(1);
           dc[k] = (h_grad[k] * (one - u[k]) + c_grad[k]) * (one - c[k] * c[k]);
-          rh[k] = r[k] * h_prev[k];
-          d_ru[2 * row * units + units + j] =
+          rh[j] *= r[k];
+          d_ru[row * gates + units + j] =
               (h_grad[k] * (h_prev[k] - c[k]) + u_grad[k]) * u[k] * (one - u[k]);
         }
       }
     });
-    gemm<T>(ctx, true, false, input, units, batch, x, input, dc.data(), units, w_c_grad, units,
+    gemm<T>(ctx, true, false, rows, units, batch, xh, rows, dc, units, w_c_grad,
+            units, false);
+    column_sums<T>(ctx, dc, batch, units, b_c_grad);
+    gemm<T>(ctx, false, true, batch, rows, units, dc, units, w_c, units, dxh, rows,
             false);
-    gemm<T>(ctx, true, false, units, units, batch, rh.data(), units, dc.data(), units,
-            w_c_grad + input * units, units, false);
-    column_sums<T>(ctx, dc.data(), batch, units, b_c_grad);
-    gemm<T>(ctx, false, true, batch, input, units, dc.data(), units, w_c, units, x_grad, input,
-            false);
-    T* d_rh = rh.data();
-    gemm<T>(ctx, false, true, batch, units, units, dc.data(), units, w_c + input * units, units,
-            d_rh, units, false);
-    ctx.parallel_for(batch, row_grain(units), [&](int64_t rb, int64_t re) {
+    // The h columns of dxh: d(r * h_prev) -> dr_pre, and the direct part of h_prev's gradient.
+    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
       for (int64_t row = rb; row < re; ++row) {
+        T* d_rh = dxh + row * rows + input;
+        T* rh = xh + row * rows + input;
         for (int64_t j = 0; j < units; ++j) {
           const int64_t k = row * units + j;
-          d_ru[2 * row * units + j] = (d_rh[k] * h_prev[k] + r_grad[k]) * r[k] * (T(1) - r[k]);
-          h_prev_grad[k] = d_rh[k] * r[k] + h_grad[k] * u[k];
+          d_ru[row * gates + j] = (d_rh[j] * h_prev[k] + r_grad[k]) * r[k] * (T(1) - r[k]);
+          d_rh[j] = d_rh[j] * r[k] + h_grad[k] * u[k];
+          rh[j] = h_prev[k];
         }
       }
     });
-    const int64_t gates = 2 * units;
-    gemm<T>(ctx, false, true, batch, input, gates, d_ru.data(), gates, w_ru, gates, x_grad, input,
-            true);
-    gemm<T>(ctx, false, true, batch, units, gates, d_ru.data(), gates, w_ru + input * gates,
-            gates, h_prev_grad, units, true);
-    gemm<T>(ctx, true, false, input, gates, batch, x, input, d_ru.data(), gates, w_ru_grad, gates,
-            false);
-    gemm<T>(ctx, true, false, units, gates, batch, h_prev, units, d_ru.data(), gates,
-            w_ru_grad + input * gates, gates, false);
-    column_sums<T>(ctx, d_ru.data(), batch, gates, b_ru_grad);
+    gemm<T>(ctx, false, true, batch, rows, gates, d_ru, gates, w_ru, gates, dxh,
+            rows, true);
+    split_columns<T>(ctx, dxh, batch, x_grad, input, h_prev_grad, units);
+    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_ru, gates, w_ru_grad,
+            gates, false);
+    column_sums<T>(ctx, d_ru, batch, gates, b_ru_grad);
   });
 }
 

@@ -19,8 +19,9 @@ def _state_dtype(dtype, state):
         return _dtypes.as_dtype(dtype)
     dtypes = {s.dtype for s in nest.flatten(state)}
     if len(dtypes) != 1:
-        raise ValueError(f"State has tensors of different inferred_dtypes. Unable to infer a "
-                         f"single representative dtype. Dtypes received: {sorted(map(str, dtypes))}")
+        raise ValueError("State has tensors of different inferred_dtypes. Unable to infer a "
+                         "single representative dtype. Dtypes received: "
+                         f"{sorted(map(str, dtypes))}")
     return dtypes.pop()
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.framework import ops
 from tensorlib.ops import rnn_ops
 
@@ -210,3 +210,59 @@ GRADS = [
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
+
+
+
+def test_same_results_for_any_thread_count(rng):
+    x = tf.constant(rng.standard_normal((96, 40)).astype(np.float32))
+    h = tf.constant(rng.standard_normal((96, 48)).astype(np.float32))
+    w = tf.constant(rng.standard_normal((88, 192)).astype(np.float32) * 0.1)
+    b = tf.constant(rng.standard_normal(192).astype(np.float32))
+    lstm = rnn_ops.lstm_block_cell(x, h, h, w, b)
+    gru = rnn_ops.gru_block_cell(x, h, w[:, :96], w[:, 96:144], b[:96], b[:48])
+    fetches = list(lstm) + list(gru) + tf.gradients([lstm[6], gru[3]], [x, h, w, b])
+    first, second = run_with_threads(fetches)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_empty_batch_gives_empty_outputs_and_zero_weight_gradients():
+    x = tf.placeholder(tf.float64, [None, 3])
+    h = tf.placeholder(tf.float64, [None, 2])
+    w = tf.ones([5, 8], tf.float64)
+    b = tf.ones([8], tf.float64)
+    lstm_h = rnn_ops.lstm_block_cell(x, h, h, w, b)[6]
+    gru_h = rnn_ops.gru_block_cell(x, h, w[:, :4], w[:, 4:6], b[:4], b[:2])[3]
+    grads = tf.gradients([lstm_h, gru_h], [w, b])
+    with tf.Session() as sess:
+        got = sess.run([lstm_h, gru_h] + grads, {x: np.zeros((0, 3)), h: np.zeros((0, 2))})
+    assert got[0].shape == (0, 2) and got[1].shape == (0, 2)
+    np.testing.assert_array_equal(got[2], np.zeros((5, 8)))
+    np.testing.assert_array_equal(got[3], np.zeros(8))
+
+
+def test_shape_and_dtype_errors():
+    x, state = tf.zeros([2, 3]), tf.zeros([2, 4])
+    w, b = tf.zeros([7, 16]), tf.zeros([16])
+    with pytest.raises(ValueError,
+                       match="w must have shape .input_size \\+ state_size, 4 \\* units"):
+        rnn_ops.lstm_block_cell(x, state, state, tf.zeros([6, 16]), b)
+    with pytest.raises(ValueError, match="b must have shape"):
+        rnn_ops.lstm_block_cell(x, state, state, w, tf.zeros([12]))
+    with pytest.raises(ValueError, match="x must be of rank 2"):
+        rnn_ops.lstm_block_cell(tf.zeros([3]), state, state, w, b)
+    with pytest.raises(ValueError, match="wco must have shape"):
+        rnn_ops.lstm_block_cell(x, state, state, w, b, tf.zeros([4]), tf.zeros([4]),
+                                tf.zeros([5]), use_peephole=True)
+    with pytest.raises(ValueError, match="peephole weights"):
+        rnn_ops.lstm_block_cell(x, state, state, w, b, use_peephole=True)
+    with pytest.raises(ValueError, match="w_c must have shape"):
+        rnn_ops.gru_block_cell(x, state, tf.zeros([7, 8]), tf.zeros([7, 5]), tf.zeros([8]),
+                               tf.zeros([4]))
+    with pytest.raises(TypeError, match="float32, float64"):
+        rnn_ops.gru_block_cell(tf.zeros([2, 3], tf.int32), tf.zeros([2, 4], tf.int32),
+                               tf.zeros([7, 8], tf.int32), tf.zeros([7, 4], tf.int32),
+                               tf.zeros([8], tf.int32), tf.zeros([4], tf.int32))
+    with pytest.raises(ValueError, match="requested dtype float32"):
+        rnn_ops.gru_block_cell(x, tf.zeros([2, 4], tf.float64), tf.zeros([7, 8]),
+                               tf.zeros([7, 4]), tf.zeros([8]), tf.zeros([4]))

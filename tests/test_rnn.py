@@ -469,6 +469,30 @@ def test_static_rnn_gradients_match_finite_differences(make_cell, rng):
             np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-6, err_msg=v.op.name)
 
 
+@pytest.mark.parametrize("make_cell", [
+    lambda: rnn_cell.LSTMCell(2, use_peepholes=True),
+    lambda: rnn_cell.GRUCell(2),
+], ids=["lstm_peepholes", "gru"])
+def test_static_rnn_hessians_match_finite_differences_of_the_gradient(make_cell, rng):
+    x = tf.placeholder(tf.float64, [2, 3])
+    outputs, _ = tf.nn.static_rnn(make_cell(), [x, x * 0.5], dtype=tf.float64)
+    y = tf.reduce_sum(tf.square(outputs[-1]))
+    g, = tf.gradients(y, x)
+    h, = tf.hessians(y, x)
+    xv = rng.standard_normal((2, 3))
+    delta = 1e-6
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        _random_weights(sess, rng)
+        got = sess.run(h, {x: xv})
+        for i in np.ndindex(2, 3):
+            plus, minus = xv.copy(), xv.copy()
+            plus[i] += delta
+            minus[i] -= delta
+            want = (sess.run(g, {x: plus}) - sess.run(g, {x: minus})) / (2 * delta)
+            np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-6)
+
+
 # ---- training ----
 
 def test_sequence_classifier_trained_with_static_rnn_learns():

@@ -136,6 +136,32 @@ def _gru_grad(x, h_prev, w_ru, w_c, b_ru, b_c, *grads):
     return _flat_tensors(ops.apply_op("GRUBlockCellGrad", inputs).outputs)
 
 
+def _lstm_grad_of_cs_and_h(x, cs_prev, h_prev, w, b, cs_grad, h_grad):
+    """LSTMBlockCellGrad given only the gradients of cs and h, the others empty (zeros)."""
+    outputs = rnn_ops.lstm_block_cell(x, cs_prev, h_prev, w, b)
+    empty = tf.zeros([0], x.dtype)
+    grads = [empty, cs_grad, empty, empty, empty, empty, h_grad]
+    inputs = [x, cs_prev, h_prev, w, empty, empty, empty, b, *outputs[:6], *grads]
+    return _flat_tensors(ops.apply_op("LSTMBlockCellGrad", inputs).outputs)
+
+
+def _lstm_grad_of_cs_and_h_ref(x, cs_prev, h_prev, w, b, cs_grad, h_grad):
+    none = np.zeros(0, x.dtype)
+    outputs = lstm_step(x, cs_prev, h_prev, w, b, none, none, none)
+    zeros = np.zeros_like(cs_grad)
+    grads = [zeros, cs_grad, zeros, zeros, zeros, zeros, h_grad]
+    return _flat(*lstm_step_grad(x, cs_prev, h_prev, w, b, none, none, none, outputs,
+                                 grads)).astype(x.dtype)
+
+
+def _gru_grad_of_h(x, h_prev, w_ru, w_c, b_ru, b_c, h_grad):
+    """GRUBlockCellGrad given only the gradient of h, the others empty (zeros)."""
+    outputs = rnn_ops.gru_block_cell(x, h_prev, w_ru, w_c, b_ru, b_c)
+    empty = tf.zeros([0], x.dtype)
+    inputs = [x, h_prev, w_ru, w_c, b_ru, b_c, *outputs[:3], empty, empty, empty, h_grad]
+    return _flat_tensors(ops.apply_op("GRUBlockCellGrad", inputs).outputs)
+
+
 def _gru_grad_ref(x, h_prev, w_ru, w_c, b_ru, b_c, *grads):
     outputs = gru_step(x, h_prev, w_ru, w_c, b_ru, b_c)
     return _flat(*gru_step_grad(x, h_prev, w_ru, w_c, b_ru, b_c, outputs, grads)).astype(x.dtype)
@@ -166,6 +192,8 @@ OPS = [
     _lstm_case("lstm_block_cell_grad_peephole_clip", PEEP_CLIP, LSTM_SHAPES, np.float64,
                grad=True),
     _lstm_case("lstm_block_cell_grad_large", {}, LARGE_LSTM, np.float32, grad=True),
+    ("lstm_block_cell_grad_of_cs_and_h", ["LSTMBlockCellGrad"], _lstm_grad_of_cs_and_h,
+     _lstm_grad_of_cs_and_h_ref, LSTM_SHAPES[:5] + [LSTM_SHAPES[1]] * 2, np.float32, {}),
     ("gru_block_cell", ["GRUBlockCell"], _gru, lambda *a: _flat(*gru_step(*a)), GRU_SHAPES,
      np.float32, {}),
     ("gru_block_cell_float64", ["GRUBlockCell"], _gru, lambda *a: _flat(*gru_step(*a)),
@@ -174,6 +202,9 @@ OPS = [
      GRU_SHAPES + [GRU_SHAPES[1]] * 4, np.float64, {}),
     ("gru_block_cell_grad_float32", ["GRUBlockCellGrad"], _gru_grad, _gru_grad_ref,
      GRU_SHAPES + [GRU_SHAPES[1]] * 4, np.float32, {}),
+    ("gru_block_cell_grad_of_h", ["GRUBlockCellGrad"], _gru_grad_of_h,
+     lambda *a: _gru_grad_ref(*a[:6], *[np.zeros_like(a[6])] * 3, a[6]),
+     GRU_SHAPES + [GRU_SHAPES[1]], np.float64, {}),
 ]
 
 

@@ -33,17 +33,22 @@ namespace {
 // or fewer (a projection's) or more.
 enum class Size { kBatch, kInput, kUnits, kState, kInputPlusUnits, kInputPlusState };
 
-// One input's expected shape: `rank` dims, dim d being mult[d] * size[d].
+// One input's expected shape: `rank` dims, dim d being mult[d] * size[d]; when `may_be_empty`
+// the input may also be [0] (the gradient of an output the loss does not use: zeros).
 struct InputSpec {
   int rank;
   Size size[2];
   int64_t mult[2];
+  bool may_be_empty = false;
 };
 
 constexpr InputSpec kBatchByInput{2, {Size::kBatch, Size::kInput}, {1, 1}};
 constexpr InputSpec kBatchByUnits{2, {Size::kBatch, Size::kUnits}, {1, 1}};
 constexpr InputSpec kBatchByState{2, {Size::kBatch, Size::kState}, {1, 1}};
 constexpr InputSpec kUnitsVector{1, {Size::kUnits, Size::kUnits}, {1, 1}};
+constexpr InputSpec kUnusedOutputGrad{2, {Size::kBatch, Size::kUnits}, {1, 1}, true};
+
+bool is_empty_vector(const Shape& s) { return s.rank() == 1 && s.dim(0) == 0; }
 
 // [rows, gates * units] weights, rows = input + units (or + state).
 constexpr InputSpec weights_spec(Size rows, int64_t gates) {
@@ -110,8 +115,12 @@ Shape sized(const CellSizes& s, const InputSpec& spec) {
 // Finds the sizes of a step from the shapes of its inputs (partly unknown while building) and
 // checks every shape against them. inputs[k] (with names[k]) follows specs[k]; a null spec is
 // an input that is not checked. Returns "" or what is wrong.
-std::string cell_sizes(const Shape* shapes, const char* const* names, const InputSpec* const* specs,
-                       int n, CellSizes* sizes) {
+std::string cell_sizes(const Shape* shapes, const char* const* names,
+                       const InputSpec* const* given_specs, int n, CellSizes* sizes) {
+  std::vector<const InputSpec*> specs(given_specs, given_specs + n);
+  for (int k = 0; k < n; ++k) {
+    if (specs[k] && specs[k]->may_be_empty && is_empty_vector(shapes[k])) specs[k] = nullptr;
+  }
   for (int k = 0; k < n; ++k) {
     if (specs[k] && shapes[k].rank_known() && shapes[k].rank() != specs[k]->rank) {
       return std::string(names[k]) + " must be of rank " + std::to_string(specs[k]->rank) +
@@ -182,12 +191,16 @@ constexpr InputSpec kGruWeightsRu = weights_spec(Size::kInputPlusUnits, 2);
 constexpr InputSpec kGruWeightsC = weights_spec(Size::kInputPlusUnits, 1);
 constexpr InputSpec kGruBiasRu = bias_spec(2), kGruBiasC = bias_spec(1);
 
-// The specs of an op's n inputs: the step's own inputs, then [batch, units] tensors.
+// The specs of an op's n inputs: the step's own inputs, then [batch, units] tensors, the
+// gradients of the outputs but h (and an LSTM's cs) possibly empty.
 std::vector<const InputSpec*> lstm_specs(int n, bool peephole) {
   std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kBatchByState,
                                          &kLstmWeights, nullptr, nullptr, nullptr, &kLstmBias};
   if (peephole) specs[4] = specs[5] = specs[6] = &kUnitsVector;
   specs.resize(n, &kBatchByUnits);
+  if (n > kLstmInputs) {
+    for (int k : {14, 16, 17, 18, 19}) specs[k] = &kUnusedOutputGrad;  // i, f, o, ci, co
+  }
   return specs;
 }
 
@@ -195,7 +208,24 @@ std::vector<const InputSpec*> gru_specs(int n) {
   std::vector<const InputSpec*> specs = {&kBatchByInput, &kBatchByUnits, &kGruWeightsRu,
                                          &kGruWeightsC, &kGruBiasRu, &kGruBiasC};
   specs.resize(n, &kBatchByUnits);
+  if (n > kGruInputs) {
+    for (int k : {9, 10, 11}) specs[k] = &kUnusedOutputGrad;  // r, u, c
+  }
   return specs;
+}
+
+// The data of input k of a gradient op, the gradient of an output: `zeros` when it is empty.
+template <typename T>
+const T* output_grad(const KernelContext& ctx, int k, const T* zeros) {
+  return is_empty_vector(ctx.input(k).shape()) ? zeros : ctx.input(k).data<T>();
+}
+
+// Whether some of inputs [begin, end) of a gradient op are empty (zeros).
+bool some_empty(const KernelContext& ctx, int begin, int end) {
+  for (int k = begin; k < end; ++k) {
+    if (is_empty_vector(ctx.input(k).shape())) return true;
+  }
+  return false;
 }
 
 // Checks dtypes (one float type for all inputs) and shapes; finds the sizes.
@@ -335,12 +365,12 @@ void column_dots(KernelContext& ctx, const T* x, int64_t ldx, const T* y, int64_
   });
 }
 
-// This thread's scratch buffer `slot` (0-3) of at least n values, kept and grown between
+// This thread's scratch buffer `slot` (0-4) of at least n values, kept and grown between
 // steps: a fresh allocation of this size at every step costs page faults that rival the
 // step's own work. The kernels below write their scratch before reading it.
 template <typename T>
 T* scratch(int slot, int64_t n) {
-  thread_local std::vector<T> buffers[4];
+  thread_local std::vector<T> buffers[5];
   std::vector<T>& b = buffers[slot];
   if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
   return b.data();
@@ -469,7 +499,7 @@ Status lstm_cell_kernel(KernelContext& ctx) {
 
 // ---- LSTMBlockCellGrad ----
 // Backwards through the step above, with the gradients of all its outputs (i_grad .. h_grad;
-// zeros for those the loss does not use). Pre-activation gradients, by row:
+// those of i, f, o, ci and co may be empty: zeros). Pre-activation gradients, by row:
 //   do = h_grad * co + o_grad,  dco = h_grad * o + co_grad
 //   do_pre = do * o (1 - o)
 //   dcs = cs_grad + dco (1 - co^2) + do_pre * wco, passed only where the clip did not act
@@ -488,8 +518,15 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     using T = typename decltype(tag)::type;
     const int64_t batch = s.batch, input = s.input, units = s.units, state = s.state;
     const int64_t gates = 4 * units;
+    // Zeros for the output gradients given as empty tensors.
+    T* zeros = nullptr;
+    if (some_empty(ctx, 14, 20)) {
+      zeros = scratch<T>(2, batch * units);
+      std::fill(zeros, zeros + batch * units, T(0));
+    }
     const T* in[21];
     for (int k = 0; k < 21; ++k) in[k] = ctx.input(k).data<T>();
+    for (int k : {14, 16, 17, 18, 19}) in[k] = output_grad<T>(ctx, k, zeros);
     const T *x = in[0], *cs_prev = in[1], *h_prev = in[2], *w = in[3];
     const T *wci = in[4], *wcf = in[5], *wco = in[6];
     const T *i = in[8], *cs = in[9], *f = in[10], *o = in[11], *ci = in[12], *co = in[13];
@@ -610,7 +647,8 @@ Status gru_cell_kernel(KernelContext& ctx) {
 }
 
 // ---- GRUBlockCellGrad ----
-// Backwards through the step above, with the gradients of r, u, c and h:
+// Backwards through the step above, with the gradients of r, u, c (each may be empty: zeros)
+// and h:
 //   dc_pre = (h_grad (1 - u) + c_grad) (1 - c^2)
 //   [x_grad, d_rh] = dc_pre * w_c^T,  w_c_grad = [x, r * h_prev]^T dc_pre
 //   dr_pre = (d_rh * h_prev + r_grad) r (1 - r),  du_pre = (h_grad (h_prev - c) + u_grad) u (1 - u)
@@ -624,8 +662,15 @@ Status gru_cell_grad_kernel(KernelContext& ctx) {
   return dispatch(FloatTypes{}, ctx.input(0).dtype(), "GRUBlockCellGrad", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t batch = s.batch, input = s.input, units = s.units;
+    // Zeros for the output gradients given as empty tensors.
+    T* zeros = nullptr;
+    if (some_empty(ctx, 9, 12)) {
+      zeros = scratch<T>(4, batch * units);
+      std::fill(zeros, zeros + batch * units, T(0));
+    }
     const T* in[13];
     for (int k = 0; k < 13; ++k) in[k] = ctx.input(k).data<T>();
+    for (int k : {9, 10, 11}) in[k] = output_grad<T>(ctx, k, zeros);
     const T *x = in[0], *h_prev = in[1], *w_ru = in[2], *w_c = in[3];
     const T *r = in[6], *u = in[7], *c = in[8];
     const T *r_grad = in[9], *u_grad = in[10], *c_grad = in[11], *h_grad = in[12];

@@ -7,6 +7,7 @@ input_size rows multiplying x, and the gates of an LSTM are ordered i, j (ci), f
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.ops import array_ops, gradients_impl, math_ops
+from tensorlib.ops.nn_ops import _is_zeros
 
 def _lstm_attrs(op):
     return {"forget_bias": array_ops._attr(op, "forget_bias", 1.0),
@@ -56,16 +57,34 @@ def lstm_block_cell(x, cs_prev, h_prev, w, b, wci=None, wcf=None, wco=None, forg
         return tuple(ops.apply_op("LSTMBlockCell", inputs, attrs, name=scope).outputs)
 
 
+def _unused_as_empty(grads, dtype):
+    """The gradients of outputs, an empty tensor (zeros to the gradient ops) in place of the
+    zeros the gradient driver gives an output the loss does not use."""
+    return [array_ops.zeros([0], dtype) if _is_zeros(g) else g for g in grads]
+
+
+def _as_zeros(t, like):
+    """t, or zeros of like's shape when t is empty (a gradient op's way of giving zeros)."""
+    empty = t.shape.ndims == 1 and t.shape.as_list() == [0]
+    return array_ops.zeros_like(like) if empty else t
+
+
 @ops.RegisterGradient("LSTMBlockCell")
-def _lstm_block_cell_grad(op, *grads):
-    inputs = list(op.inputs) + list(op.outputs[:6])
-    return ops.apply_op("LSTMBlockCellGrad", inputs + list(grads), _lstm_attrs(op)).outputs
+def _lstm_block_cell_grad(op, i_grad, cs_grad, f_grad, o_grad, ci_grad, co_grad, h_grad):
+    dtype = op.inputs[0].dtype
+    i_grad, f_grad, o_grad, ci_grad, co_grad = _unused_as_empty(
+        [i_grad, f_grad, o_grad, ci_grad, co_grad], dtype)
+    grads = [i_grad, cs_grad, f_grad, o_grad, ci_grad, co_grad, h_grad]
+    inputs = list(op.inputs) + list(op.outputs[:6]) + grads
+    return ops.apply_op("LSTMBlockCellGrad", inputs, _lstm_attrs(op)).outputs
 
 
 def _lstm_block_cell_grad_math(inputs, cell_clip, use_peephole):
     """LSTMBlockCellGrad's outputs built from small ops, for its own gradient rule."""
     (x, cs_prev, h_prev, w, wci, wcf, wco, _, i, cs, f, o, ci, co,
      i_grad, cs_grad, f_grad, o_grad, ci_grad, co_grad, h_grad) = inputs
+    i_grad, f_grad, o_grad, ci_grad, co_grad = [
+        _as_zeros(g, cs) for g in (i_grad, f_grad, o_grad, ci_grad, co_grad)]
     d_o = (h_grad * co + o_grad) * o * (1 - o)
     dcs = cs_grad + (h_grad * o + co_grad) * (1 - co * co)
     if use_peephole:
@@ -136,13 +155,15 @@ def gru_block_cell(x, h_prev, w_ru, w_c, b_ru, b_c, name=None):
 
 @ops.RegisterGradient("GRUBlockCell")
 def _gru_block_cell_grad(op, r_grad, u_grad, c_grad, h_grad):
-    inputs = list(op.inputs) + list(op.outputs[:3]) + [r_grad, u_grad, c_grad, h_grad]
+    grads = _unused_as_empty([r_grad, u_grad, c_grad], op.inputs[0].dtype) + [h_grad]
+    inputs = list(op.inputs) + list(op.outputs[:3]) + grads
     return ops.apply_op("GRUBlockCellGrad", inputs).outputs
 
 
 def _gru_block_cell_grad_math(inputs):
     """GRUBlockCellGrad's outputs built from small ops, for its own gradient rule."""
     x, h_prev, w_ru, w_c, _, _, r, u, c, r_grad, u_grad, c_grad, h_grad = inputs
+    r_grad, u_grad, c_grad = [_as_zeros(g, c) for g in (r_grad, u_grad, c_grad)]
     dc = (h_grad * (1 - u) + c_grad) * (1 - c * c)
     input_size = array_ops.shape(x)[1]
     xrh_grad = math_ops.matmul(dc, w_c, transpose_b=True)

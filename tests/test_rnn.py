@@ -558,3 +558,21 @@ def test_fused_step_shape_errors_name_the_input():
             sess.run(out, {x: np.zeros((2, 3)), state: np.zeros((2, 5))})
     with pytest.raises(ValueError, match="h_prev must have shape"):
         rnn_cell.GRUCell(4)(x, tf.zeros([2, 3]))
+
+
+def test_a_static_rnn_exports_to_a_model_file_and_runs_the_same(rng):
+    xs = [tf.placeholder(tf.float32, [2, 3]) for _ in range(3)]
+    cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(4), rnn_cell.GRUCell(3)])
+    outputs, _ = tf.nn.static_rnn(cell, xs, dtype=tf.float32)
+    feed = {x: rng.standard_normal((2, 3)).astype(np.float32) for x in xs}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        want = sess.run(outputs[-1], feed)
+        model = tf.lite.TFLiteConverter.from_session(sess, xs, [outputs[-1]]).convert()
+    interpreter = tf.lite.Interpreter(model_content=model)
+    interpreter.allocate_tensors()
+    for detail, x in zip(interpreter.get_input_details(), xs):
+        interpreter.set_tensor(detail["index"], feed[x])
+    interpreter.invoke()
+    got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_array_equal(got, want)

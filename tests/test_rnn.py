@@ -136,7 +136,6 @@ def test_cell_outputs_and_states_match_tf1_formulas(make_cell, step, scope, dtyp
 
 
 def test_fused_cells_run_one_op_per_step_and_one_per_gradient_step():
-    xs = [tf.placeholder(tf.float32, [2, 3]) for _ in range(3)]
     for cell, op_type in ((rnn_cell.BasicLSTMCell(4), "LSTMBlockCell"),
                           (rnn_cell.LSTMCell(4, use_peepholes=True, num_proj=2),
                            "LSTMBlockCell"),

@@ -47,12 +47,17 @@ def batch_zeros(batch_size, size, dtype):
     return array_ops.zeros([batch_size, size], dtype)
 
 
-def _is_fused_activation(activation):
-    return activation is None or activation is math_ops.tanh
+def _activation(activation):
+    """A cell's activation: tanh when None, a callable, or a Keras name ("linear": identity)."""
+    if activation is None:
+        return math_ops.tanh
+    return layer_utils.get_activation(activation) or array_ops.identity
 
 
 def _uses_fused_op(activation, dtype):
-    return _is_fused_activation(activation) and dtype in (_dtypes.float32, _dtypes.float64)
+    """Whether a cell with this activation runs its steps on the fused ops: tanh (the ops'
+    activation) in float32 or float64."""
+    return activation is math_ops.tanh and dtype in (_dtypes.float32, _dtypes.float64)
 
 
 class RNNCell(base_layer.Layer):
@@ -155,7 +160,7 @@ class BasicRNNCell(LayerRNNCell):
     def __init__(self, num_units, activation=None, reuse=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype, _reuse=reuse)
         self._num_units = num_units
-        self._activation = layer_utils.get_activation(activation) or math_ops.tanh
+        self._activation = _activation(activation)
 
     @property
     def state_size(self):
@@ -206,7 +211,7 @@ class GRUCell(LayerRNNCell):
                  bias_initializer=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype, _reuse=reuse)
         self._num_units = num_units
-        self._activation = layer_utils.get_activation(activation) or math_ops.tanh
+        self._activation = _activation(activation)
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
 
@@ -297,7 +302,7 @@ class BasicLSTMCell(LayerRNNCell):
         self._num_units = num_units
         self._forget_bias = forget_bias
         self._state_is_tuple = state_is_tuple
-        self._activation = layer_utils.get_activation(activation) or math_ops.tanh
+        self._activation = _activation(activation)
 
     @property
     def state_size(self):
@@ -381,7 +386,7 @@ class LSTMCell(LayerRNNCell):
         self._proj_clip = proj_clip
         self._forget_bias = forget_bias
         self._state_is_tuple = state_is_tuple
-        self._activation = layer_utils.get_activation(activation) or math_ops.tanh
+        self._activation = _activation(activation)
 
     @property
     def state_size(self):

@@ -238,6 +238,23 @@ def test_contrib_rnn_gives_the_same_names():
     assert tensorlib.contrib.rnn is contrib_rnn
 
 
+def test_cells_of_cells_list_the_variables_of_their_cells():
+    lstm, gru = rnn_cell.BasicLSTMCell(3), rnn_cell.GRUCell(2)
+    multi = rnn_cell.MultiRNNCell([rnn_cell.DropoutWrapper(lstm, output_keep_prob=0.5), gru])
+    tf.nn.static_rnn(multi, [tf.ones([2, 4])], dtype=tf.float32)
+    assert multi.trainable_variables == lstm.trainable_variables + gru.trainable_variables
+    assert len(multi.variables) == 6 and multi.non_trainable_variables == []
+    assert multi.trainable_variables == tf.trainable_variables()
+
+
+def test_device_wrapper_places_the_cell_ops():
+    cell = rnn_cell.DeviceWrapper(rnn_cell.GRUCell(2), "/cpu:0")
+    out, _ = cell(tf.ones([2, 3]), cell.zero_state(2, tf.float32))
+    assert "cpu:0" in out.op.device.lower()
+    assert cell.output_size == 2 and len(cell.variables) == 4
+    assert contrib_rnn.DeviceWrapper is rnn_cell.DeviceWrapper
+
+
 # ---- states ----
 
 def test_zero_state_structures_and_state_is_tuple_false(rng):

@@ -455,7 +455,27 @@ class LSTMCell(LayerRNNCell):
         return c, m
 
 
-class MultiRNNCell(RNNCell):
+class _CellOfCells(RNNCell):
+    """A cell made of other cells (`_sub_cells`): its variables are theirs."""
+
+    @property
+    def trainable_weights(self):
+        return [w for cell in self._sub_cells for w in cell.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for cell in self._sub_cells for w in cell.non_trainable_weights]
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+
+class MultiRNNCell(_CellOfCells):
     """RNN cell composed sequentially of multiple simple cells.
 
     Example:
@@ -480,7 +500,7 @@ class MultiRNNCell(RNNCell):
             raise ValueError("Must specify at least one cell for MultiRNNCell.")
         if not nest.is_sequence(cells):
             raise TypeError(f"cells must be a list or tuple, but saw: {cells}.")
-        self._cells = list(cells)
+        self._cells = self._sub_cells = list(cells)
         self._state_is_tuple = state_is_tuple
         if not state_is_tuple and any(nest.is_sequence(c.state_size) for c in self._cells):
             raise ValueError("Some cells return tuples of states, but the flag "
@@ -524,7 +544,7 @@ class MultiRNNCell(RNNCell):
         return cur_inp, array_ops.concat(new_states, 1)
 
 
-class _RNNCellWrapper(RNNCell):
+class _RNNCellWrapper(_CellOfCells):
     """A cell around another: it calls the wrapped cell in the caller's scope (no scope of its
     own, so the variables are those the wrapped cell alone would have) and changes what goes
     in or comes out."""
@@ -534,6 +554,7 @@ class _RNNCellWrapper(RNNCell):
         if not isinstance(cell, RNNCell):
             raise TypeError(f"The parameter cell is not a RNNCell: {cell}")
         self._cell = cell
+        self._sub_cells = [cell]
 
     @property
     def wrapped_cell(self):
@@ -664,3 +685,24 @@ class ResidualWrapper(_RNNCellWrapper):
             return nest.map_structure(add, inputs, outputs)
 
         return (self._residual_fn or default_residual_fn)(inputs, output), new_state
+
+
+class DeviceWrapper(_RNNCellWrapper):
+    """Operator that ensures an RNNCell runs on a particular device.
+
+    Args:
+      cell: An instance of `RNNCell`.
+      device: A device string or function, for passing to `tf.device`.
+    """
+
+    def __init__(self, cell, device):
+        super().__init__(cell)
+        self._device = device
+
+    def zero_state(self, batch_size, dtype):
+        with ops.name_scope(type(self).__name__ + "ZeroState"), ops.device(self._device):
+            return self._cell.zero_state(batch_size, dtype)
+
+    def _call_wrapped_cell(self, inputs, state, scope):
+        with ops.device(self._device):
+            return self._cell(inputs, state, scope=scope)

@@ -350,6 +350,29 @@ def test_dropout_wrapper_drops_inputs_outputs_and_h_but_not_c():
     assert set(np.unique(ro)) == {0.0, 2.0}  # residual of the dropped inputs
 
 
+def test_variational_dropout_keeps_one_mask_for_every_step():
+    tf.set_random_seed(1)
+    identity = rnn_cell.BasicRNNCell(40, activation=lambda t: t * 0.0 + 1.0)
+    cell = rnn_cell.DropoutWrapper(identity, input_keep_prob=0.5, output_keep_prob=0.5,
+                                   variational_recurrent=True, input_size=3,
+                                   dtype=tf.float32, seed=2)
+    outputs, _ = tf.nn.static_rnn(cell, [tf.ones([6, 3])] * 4, dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        first = sess.run(outputs)
+        second = sess.run(outputs)
+    for step in first[1:]:
+        np.testing.assert_array_equal(step, first[0])  # the same mask at every step
+    np.testing.assert_array_equal(first[0], np.broadcast_to(first[0][:1], (6, 40)))
+    assert set(np.unique(first[0])) == {0.0, 2.0}
+    assert not np.array_equal(first[0], second[0])  # a new mask per run
+    with pytest.raises(ValueError, match="dtype must be provided"):
+        rnn_cell.DropoutWrapper(identity, variational_recurrent=True)
+    with pytest.raises(ValueError, match="input_size must be provided"):
+        rnn_cell.DropoutWrapper(identity, input_keep_prob=0.5, variational_recurrent=True,
+                                dtype=tf.float32)
+
+
 def test_dropout_wrapper_keep_prob_one_changes_nothing_and_checks_its_range():
     cell = rnn_cell.DropoutWrapper(rnn_cell.GRUCell(3))
     x = tf.ones([2, 4])

@@ -13,7 +13,7 @@ from tensorlib.framework import nest, ops, tensor_shape
 from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.layers import base as base_layer
 from tensorlib.layers import utils as layer_utils
-from tensorlib.ops import array_ops, init_ops, math_ops, nn_ops, rnn_ops
+from tensorlib.ops import array_ops, init_ops, math_ops, nn_ops, random_ops, rnn_ops
 from tensorlib.ops import variable_scope as vs
 
 _BIAS_VARIABLE_NAME = "bias"
@@ -576,6 +576,13 @@ class _RNNCellWrapper(_CellOfCells):
         return self._call_wrapped_cell(inputs, state, scope)
 
 
+def _depths(size):
+    """The dims of one leaf of a state or input size: an int or a TensorShape."""
+    if isinstance(size, numbers.Integral):
+        return [int(size)]
+    return tensor_shape.as_shape(size).as_list()
+
+
 def _default_dropout_state_filter_visitor(substate):
     # An LSTM's cell state c is not dropped, only its output h.
     if isinstance(substate, LSTMStateTuple):
@@ -596,17 +603,28 @@ class DropoutWrapper(_RNNCellWrapper):
         is constant and 1, no output dropout will be added. State dropout is performed on the
         outgoing states of the cell (by default on the `h` of LSTM states, never on `c`; see
         `dropout_state_filter_visitor`).
+      variational_recurrent: Python bool.  If `True`, then the same dropout pattern is applied
+        across all time steps per run call (one mask per feature, shared by the batch, drawn
+        anew at each `Session.run`). If this parameter is set, `input_size` must be provided
+        (when inputs are dropped) and `dtype` always.
+      input_size: (optional) (possibly nested tuple of) `TensorShape` objects or ints: the
+        depth(s) of the inputs. Required and used iff `variational_recurrent = True` and
+        `input_keep_prob < 1`.
+      dtype: (optional) The `dtype` of the input, state, and output tensors. Required and used
+        iff `variational_recurrent = True`.
       seed: (optional) integer, the randomness seed.
       dropout_state_filter_visitor: (optional) a function of a substate of the state that
         returns True (drop it), False (keep it) or, for a tuple, a tuple of such flags.
 
     Raises:
       TypeError: if `cell` is not an `RNNCell`.
-      ValueError: if any of the keep_probs are not between 0 and 1.
+      ValueError: if any of the keep_probs are not between 0 and 1, or `variational_recurrent`
+        lacks `dtype` or `input_size`.
     """
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
-                 seed=None, dropout_state_filter_visitor=None):
+                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
+                 dropout_state_filter_visitor=None):
         super().__init__(cell)
         if dropout_state_filter_visitor is not None and not callable(
                 dropout_state_filter_visitor):
@@ -619,15 +637,42 @@ class DropoutWrapper(_RNNCellWrapper):
             if isinstance(prob, numbers.Real) and not 0 <= prob <= 1:
                 raise ValueError(f"Parameter {attr}_keep_prob must be between 0 and 1: {prob}")
             setattr(self, f"_{attr}_keep_prob", prob)
+        # Variational dropout: the uniform noise of each leaf of the inputs (salt 0), the state
+        # (1) and the output (2), [1, depth], drawn once per run and used at every step.
+        self._noise = None
+        if variational_recurrent:
+            if dtype is None:
+                raise ValueError("When variational_recurrent=True, dtype must be provided")
+            sizes = {1: cell.state_size, 2: cell.output_size}
+            if self._should_dropout(input_keep_prob):
+                if input_size is None:
+                    raise ValueError("When variational_recurrent=True and input_keep_prob < "
+                                     "1.0 or is unknown, input_size must be provided")
+                sizes[0] = input_size
+            self._noise = {salt: [random_ops.random_uniform([1] + _depths(size),
+                                                            seed=self._leaf_seed(salt, i),
+                                                            dtype=dtype)
+                                  for i, size in enumerate(nest.flatten(structure))]
+                           for salt, structure in sizes.items()}
+
+    def _leaf_seed(self, salt, i):
+        """The seed of leaf i of the inputs (salt 0), the state (1) or the output (2)."""
+        return None if self._seed is None else self._seed + 1000 * salt + i
 
     def _dropout(self, values, salt, keep_prob, flags=None):
         """`values` (a structure) with dropout on the leaves whose flag is True (all when
-        `flags` is None); leaf i of a call with salt s is seeded seed + 1000 s + i."""
+        `flags` is None)."""
         flat = nest.flatten(values)
         flags = flags or [True] * len(flat)
-        out = [nn_ops.dropout(v, keep_prob=keep_prob,
-                              seed=None if self._seed is None else self._seed + 1000 * salt + i)
-               if drop else v for i, (v, drop) in enumerate(zip(flat, flags))]
+        out = []
+        for i, (v, drop) in enumerate(zip(flat, flags)):
+            if drop and self._noise is not None:
+                # floor(keep_prob + u) is 1 with probability keep_prob, else 0.
+                keep = math_ops.floor(keep_prob + self._noise[salt][i])
+                v = math_ops.truediv(v, keep_prob) * keep
+            elif drop:
+                v = nn_ops.dropout(v, keep_prob=keep_prob, seed=self._leaf_seed(salt, i))
+            out.append(v)
         return nest.pack_sequence_as(values, out)
 
     @staticmethod

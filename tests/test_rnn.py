@@ -532,6 +532,32 @@ def test_static_rnn_hessians_match_finite_differences_of_the_gradient(make_cell,
             np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-6)
 
 
+def test_bidirectional_rnn_gradients_match_finite_differences(rng):
+    x_values = [rng.standard_normal((3, 2)) for _ in range(3)]
+    xs = [tf.placeholder(tf.float64, [3, 2]) for _ in range(3)]
+    outputs, state_fw, state_bw = tf.nn.static_bidirectional_rnn(
+        rnn_cell.GRUCell(2), rnn_cell.BasicLSTMCell(2), xs, dtype=tf.float64,
+        sequence_length=[3, 1, 2])
+    weights = [tf.constant(rng.standard_normal((3, 4))) for _ in outputs]
+    loss = (tf.add_n([tf.reduce_sum(o * w) for o, w in zip(outputs, weights)])
+            + tf.reduce_sum(state_fw * state_bw.h))
+    grads = tf.gradients(loss, xs)
+    feed = dict(zip(xs, x_values))
+    delta = 1e-6
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = sess.run(grads, feed)
+        for k, x in enumerate(x_values):
+            want = np.zeros_like(x)
+            for i in np.ndindex(*x.shape):
+                plus, minus = x.copy(), x.copy()
+                plus[i] += delta
+                minus[i] -= delta
+                want[i] = (sess.run(loss, {**feed, xs[k]: plus})
+                           - sess.run(loss, {**feed, xs[k]: minus})) / (2 * delta)
+            np.testing.assert_allclose(got[k], want, rtol=1e-6, atol=1e-6)
+
+
 # ---- training ----
 
 def test_sequence_classifier_trained_with_static_rnn_learns():

@@ -448,8 +448,7 @@ Status lstm_cell_kernel(KernelContext& ctx) {
     T* xh = scratch<T>(0, batch * rows);
     T* pre = scratch<T>(1, batch * gates);
     concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
-    gemm<T>(ctx, false, false, batch, gates, rows, xh, rows, w, gates, pre, gates,
-            false);
+    gemm<T>(ctx, false, false, batch, gates, rows, xh, rows, w, gates, pre, gates, false);
     const T forget_bias = static_cast<T>(attrs.forget_bias);
     const T clip = static_cast<T>(attrs.cell_clip);
     const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
@@ -460,16 +459,16 @@ Status lstm_cell_kernel(KernelContext& ctx) {
         const T* g = pre + r * gates;
         const int64_t off = r * units;
         const T* cp = cs_prev + off;
+        // NOTE: one loop per output: a loop writing three would need more run-time alias
+        // checks than gcc makes, and would not be vectorised.
+        for (int64_t j = 0; j < units; ++j) i[off + j] = g[j] + bias[j];
+        for (int64_t j = 0; j < units; ++j) ci[off + j] = g[units + j] + bias[units + j];
         for (int64_t j = 0; j < units; ++j) {
-          i[off + j] = g[j] + bias[j];
-          ci[off + j] = g[units + j] + bias[units + j];
           f[off + j] = g[2 * units + j] + bias[2 * units + j] + forget_bias;
         }
         if (peephole) {
-          for (int64_t j = 0; j < units; ++j) {
-            i[off + j] += cp[j] * wci[j];
-            f[off + j] += cp[j] * wcf[j];
-          }
+          for (int64_t j = 0; j < units; ++j) i[off + j] += cp[j] * wci[j];
+          for (int64_t j = 0; j < units; ++j) f[off + j] += cp[j] * wcf[j];
         }
       }
       sigmoid_span(i + begin, len);
@@ -509,6 +508,47 @@ Status lstm_cell_kernel(KernelContext& ctx) {
 // then x_grad, h_prev_grad = d_pre * w^T (split), w_grad = [x, h_prev]^T d_pre, b_grad and the
 // peephole gradients are sums over the batch.
 
+// The rows of the pass above, one at a time. NOTE: the pointers are __restrict and the
+// options template parameters: a loop reading 13 arrays and writing 5 needs more run-time alias
+// checks than gcc makes, and branches on the options would keep it from being vectorised too.
+template <typename T, bool kPeephole, bool kClipped>
+void lstm_grad_row(int64_t n, const T* __restrict i, const T* __restrict f,
+                   const T* __restrict o, const T* __restrict ci, const T* __restrict co,
+                   const T* __restrict cs_prev, const T* __restrict i_grad,
+                   const T* __restrict cs_grad, const T* __restrict f_grad,
+                   const T* __restrict o_grad, const T* __restrict ci_grad,
+                   const T* __restrict co_grad, const T* __restrict h_grad,
+                   const T* __restrict wci, const T* __restrict wcf, const T* __restrict wco,
+                   T clip, T* __restrict d_i, T* __restrict d_ci, T* __restrict d_f,
+                   T* __restrict d_o, T* __restrict cs_prev_grad) {
+  const T one(1);
+  for (int64_t j = 0; j < n; ++j) {
+    const T o_pre = (h_grad[j] * co[j] + o_grad[j]) * o[j] * (one - o[j]);
+    T dcs = cs_grad[j] + (h_grad[j] * o[j] + co_grad[j]) * (one - co[j] * co[j]);
+    if constexpr (kPeephole) dcs += o_pre * wco[j];
+    if constexpr (kClipped) dcs = std::abs(ci[j] * i[j] + cs_prev[j] * f[j]) > clip ? T(0) : dcs;
+    const T i_pre = (dcs * ci[j] + i_grad[j]) * i[j] * (one - i[j]);
+    const T f_pre = (dcs * cs_prev[j] + f_grad[j]) * f[j] * (one - f[j]);
+    d_i[j] = i_pre;
+    d_ci[j] = (dcs * i[j] + ci_grad[j]) * (one - ci[j] * ci[j]);
+    d_f[j] = f_pre;
+    d_o[j] = o_pre;
+    T prev = dcs * f[j];
+    if constexpr (kPeephole) prev += i_pre * wci[j] + f_pre * wcf[j];
+    cs_prev_grad[j] = prev;
+  }
+}
+
+// fn(a, b) with the flags as std::true_type / std::false_type (for template parameters).
+template <typename F>
+void with_flags(bool a, bool b, F&& fn) {
+  if (a) {
+    b ? fn(std::true_type{}, std::true_type{}) : fn(std::true_type{}, std::false_type{});
+  } else {
+    b ? fn(std::false_type{}, std::true_type{}) : fn(std::false_type{}, std::false_type{});
+  }
+}
+
 Status lstm_cell_grad_kernel(KernelContext& ctx) {
   const LstmAttrs attrs(ctx.attrs());
   CellSizes s;
@@ -545,27 +585,20 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     T* d_pre = scratch<T>(0, batch * gates);
     const T clip = static_cast<T>(attrs.cell_clip);
     const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
-    for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
-      for (int64_t r = rb; r < re; ++r) {
-        T* d = d_pre + r * gates;
-        const int64_t off = r * units;
-        for (int64_t j = 0; j < units; ++j) {
-          const int64_t k = off + j;
-          const T one(1);
-          const T d_o = (h_grad[k] * co[k] + o_grad[k]) * o[k] * (one - o[k]);
-          T dcs = cs_grad[k] + (h_grad[k] * o[k] + co_grad[k]) * (one - co[k] * co[k]) +
-                  (peephole ? d_o * wco[j] : T(0));
-          if (clipped && std::abs(ci[k] * i[k] + cs_prev[k] * f[k]) > clip) dcs = T(0);
-          const T d_i = (dcs * ci[k] + i_grad[k]) * i[k] * (one - i[k]);
-          const T d_ci = (dcs * i[k] + ci_grad[k]) * (one - ci[k] * ci[k]);
-          const T d_f = (dcs * cs_prev[k] + f_grad[k]) * f[k] * (one - f[k]);
-          cs_prev_grad[k] = dcs * f[k] + (peephole ? d_i * wci[j] + d_f * wcf[j] : T(0));
-          d[j] = d_i;
-          d[units + j] = d_ci;
-          d[2 * units + j] = d_f;
-          d[3 * units + j] = d_o;
+    with_flags(peephole, clipped, [&](auto peephole_flag, auto clipped_flag) {
+      constexpr bool kPeephole = decltype(peephole_flag)::value;
+      constexpr bool kClipped = decltype(clipped_flag)::value;
+      for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
+        for (int64_t r = rb; r < re; ++r) {
+          const int64_t off = r * units;
+          T* d = d_pre + r * gates;
+          lstm_grad_row<T, kPeephole, kClipped>(
+              units, i + off, f + off, o + off, ci + off, co + off, cs_prev + off, i_grad + off,
+              cs_grad + off, f_grad + off, o_grad + off, ci_grad + off, co_grad + off,
+              h_grad + off, wci, wcf, wco, clip, d, d + units, d + 2 * units, d + 3 * units,
+              cs_prev_grad + off);
         }
-      }
+      });
     });
     if (batch > 0 && units > 0 && peephole) {
       column_dots<T>(ctx, d_pre, gates, cs_prev, batch, units, peep_grad[0]);
@@ -576,10 +609,8 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     const int64_t rows = input + state;  // of w
     T* xh = scratch<T>(1, batch * rows);
     concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
-    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_pre, gates, w_grad,
-            gates, false);
-    gemm<T>(ctx, false, true, batch, rows, gates, d_pre, gates, w, gates, xh, rows,
-            false);
+    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_pre, gates, w_grad, gates, false);
+    gemm<T>(ctx, false, true, batch, rows, gates, d_pre, gates, w, gates, xh, rows, false);
     split_columns<T>(ctx, xh, batch, x_grad, input, h_prev_grad, state);
     column_sums<T>(ctx, d_pre, batch, gates, b_grad);
   });
@@ -689,41 +720,44 @@ Status gru_cell_grad_kernel(KernelContext& ctx) {
     T* dxh = scratch<T>(3, batch * rows);
     concat_columns<T>(ctx, x, input, h_prev, units, batch, xh);
     for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
+      const T one(1);
+      for (int64_t k = rb * units; k < re * units; ++k) {
+        dc[k] = (h_grad[k] * (one - u[k]) + c_grad[k]) * (one - c[k] * c[k]);
+      }
+      // NOTE: one loop per output, as in lstm_cell_kernel.
       for (int64_t row = rb; row < re; ++row) {
+        const int64_t off = row * units;
         T* rh = xh + row * rows + input;
+        for (int64_t j = 0; j < units; ++j) rh[j] *= r[off + j];
+        T* du = d_ru + row * gates + units;
         for (int64_t j = 0; j < units; ++j) {
-          const int64_t k = row * units + j;
-          const T one(1);
-          dc[k] = (h_grad[k] * (one - u[k]) + c_grad[k]) * (one - c[k] * c[k]);
-          rh[j] *= r[k];
-          d_ru[row * gates + units + j] =
-              (h_grad[k] * (h_prev[k] - c[k]) + u_grad[k]) * u[k] * (one - u[k]);
+          const int64_t k = off + j;
+          du[j] = (h_grad[k] * (h_prev[k] - c[k]) + u_grad[k]) * u[k] * (one - u[k]);
         }
       }
     });
-    gemm<T>(ctx, true, false, rows, units, batch, xh, rows, dc, units, w_c_grad,
-            units, false);
+    gemm<T>(ctx, true, false, rows, units, batch, xh, rows, dc, units, w_c_grad, units, false);
     column_sums<T>(ctx, dc, batch, units, b_c_grad);
-    gemm<T>(ctx, false, true, batch, rows, units, dc, units, w_c, units, dxh, rows,
-            false);
+    gemm<T>(ctx, false, true, batch, rows, units, dc, units, w_c, units, dxh, rows, false);
     // The h columns of dxh: d(r * h_prev) -> dr_pre, and the direct part of h_prev's gradient.
     for_rows(ctx, batch, units, [&](int64_t rb, int64_t re) {
       for (int64_t row = rb; row < re; ++row) {
+        const int64_t off = row * units;
         T* d_rh = dxh + row * rows + input;
-        T* rh = xh + row * rows + input;
+        T* dr = d_ru + row * gates;
         for (int64_t j = 0; j < units; ++j) {
-          const int64_t k = row * units + j;
-          d_ru[row * gates + j] = (d_rh[j] * h_prev[k] + r_grad[k]) * r[k] * (T(1) - r[k]);
-          d_rh[j] = d_rh[j] * r[k] + h_grad[k] * u[k];
-          rh[j] = h_prev[k];
+          const int64_t k = off + j;
+          dr[j] = (d_rh[j] * h_prev[k] + r_grad[k]) * r[k] * (T(1) - r[k]);
         }
+        for (int64_t j = 0; j < units; ++j) {
+          d_rh[j] = d_rh[j] * r[off + j] + h_grad[off + j] * u[off + j];
+        }
+        std::copy(h_prev + off, h_prev + off + units, xh + row * rows + input);
       }
     });
-    gemm<T>(ctx, false, true, batch, rows, gates, d_ru, gates, w_ru, gates, dxh,
-            rows, true);
+    gemm<T>(ctx, false, true, batch, rows, gates, d_ru, gates, w_ru, gates, dxh, rows, true);
     split_columns<T>(ctx, dxh, batch, x_grad, input, h_prev_grad, units);
-    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_ru, gates, w_ru_grad,
-            gates, false);
+    gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_ru, gates, w_ru_grad, gates, false);
     column_sums<T>(ctx, d_ru, batch, gates, b_ru_grad);
   });
 }

@@ -26,6 +26,7 @@ OpRegistry& OpRegistry::global() {
     register_pooling_ops(*r);
     register_training_ops(*r);
     register_summary_ops(*r);
+    register_rnn_ops(*r);
     register_control_flow_ops(*r);
     register_device_kernels(*r);
     return r;

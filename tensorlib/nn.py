@@ -10,3 +10,5 @@ from tensorlib.ops.nn_ops import (  # noqa: F401
     sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits_v2, softplus, sparse_softmax_cross_entropy_with_logits,
 )
+from tensorlib.ops import rnn_cell  # noqa: F401
+from tensorlib.ops.rnn import static_bidirectional_rnn, static_rnn  # noqa: F401

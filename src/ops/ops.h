@@ -20,7 +20,8 @@ void register_nn_ops(OpRegistry& r);         // nn_ops.cc: activations, softmax,
 void register_conv_ops(OpRegistry& r);       // conv_ops.cc: Conv2D and its gradients
 void register_pooling_ops(OpRegistry& r);    // pooling_ops.cc: MaxPool, AvgPool, gradients
 void register_training_ops(OpRegistry& r);   // training_ops.cc: ApplyAdam and the other updates
-void register_summary_ops(OpRegistry& r);
-void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
+void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
+void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBlockCell, gradients
+void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
 
 }  // namespace tl

@@ -10,12 +10,12 @@ import numbers
 
 from tensorlib import dtypes as _dtypes
 from tensorlib.framework import ops, tensor_shape
-from tensorlib.util import nest
 from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.layers import base as base_layer
 from tensorlib.layers import utils as layer_utils
 from tensorlib.ops import array_ops, init_ops, math_ops, nn_ops, random_ops, rnn_ops
 from tensorlib.ops import variable_scope as vs
+from tensorlib.util import nest
 
 _BIAS_VARIABLE_NAME = "bias"
 _WEIGHTS_VARIABLE_NAME = "kernel"

@@ -11,4 +11,6 @@ from tensorlib.ops.nn_ops import (  # noqa: F401
     softmax_cross_entropy_with_logits_v2, softplus, sparse_softmax_cross_entropy_with_logits,
 )
 from tensorlib.ops import rnn_cell  # noqa: F401
-from tensorlib.ops.rnn import static_bidirectional_rnn, static_rnn  # noqa: F401
+from tensorlib.ops.rnn import (  # noqa: F401
+    bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn, static_bidirectional_rnn, static_rnn,
+)

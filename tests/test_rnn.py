@@ -641,3 +641,151 @@ def test_a_static_rnn_exports_to_a_model_file_and_runs_the_same(rng):
     interpreter.invoke()
     got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_array_equal(got, want)
+
+
+# ---- dynamic_rnn, bidirectional_dynamic_rnn, raw_rnn: one while_loop ----------------------------
+
+CELLS = [
+    ("basic_lstm", lambda: tf.nn.rnn_cell.BasicLSTMCell(5)),
+    ("lstm_peepholes_projection", lambda: tf.nn.rnn_cell.LSTMCell(5, use_peepholes=True,
+                                                                  num_proj=3, cell_clip=2.0)),
+    ("gru", lambda: tf.nn.rnn_cell.GRUCell(4)),
+    ("multi", lambda: tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicRNNCell(3),
+                                                   tf.nn.rnn_cell.GRUCell(4)])),
+]
+
+
+def _dynamic_and_static(make_cell, xs, lengths=None, time_major=False, name="rnn"):
+    """The same cell (shared variables) run by dynamic_rnn and static_rnn on xs [batch, time,
+    depth]: ((outputs, state) dynamic, (outputs, state) static), static outputs stacked."""
+    cell = make_cell()
+    with tf.variable_scope(name) as scope:
+        inputs = tf.transpose(xs, [1, 0, 2]) if time_major else xs
+        dyn = tf.nn.dynamic_rnn(cell, inputs, sequence_length=lengths, dtype=tf.float64,
+                                time_major=time_major, scope=scope)
+        scope.reuse_variables()
+        outs, state = tf.nn.static_rnn(cell, tf.unstack(xs, axis=1), sequence_length=lengths,
+                                       dtype=tf.float64, scope=scope)
+    out = dyn[0] if not time_major else tf.transpose(dyn[0], [1, 0, 2])
+    return (out, dyn[1]), (tf.stack(outs, 1), state)
+
+
+@pytest.mark.parametrize("make_cell", [c[1] for c in CELLS], ids=[c[0] for c in CELLS])
+def test_dynamic_rnn_matches_static_rnn(make_cell, rng):
+    xs = tf.constant(rng.standard_normal((3, 6, 4)))
+    lengths = tf.constant([6, 2, 4])
+    results = [_dynamic_and_static(make_cell, xs),
+               _dynamic_and_static(make_cell, xs, lengths, name="lengths"),
+               _dynamic_and_static(make_cell, xs, time_major=True, name="time_major")]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for dynamic, static in sess.run(results):
+            for a, b in zip(nest.flatten(dynamic), nest.flatten(static)):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dynamic_rnn_variable_names_and_shapes():
+    xs = tf.placeholder(tf.float32, [None, 7, 3])
+    outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(8), xs, dtype=tf.float32)
+    assert [v.op.name for v in tf.trainable_variables()] == ["rnn/basic_lstm_cell/kernel",
+                                                            "rnn/basic_lstm_cell/bias"]
+    assert outputs.shape.as_list() == [None, 7, 8]
+    assert state.c.shape.as_list() == [None, 8]
+    assert outputs.op.graph is tf.get_default_graph()
+
+
+@pytest.mark.parametrize("make_cell", [c[1] for c in CELLS], ids=[c[0] for c in CELLS])
+def test_dynamic_rnn_gradients_match_static_rnn(make_cell, rng):
+    xs = tf.constant(rng.standard_normal((2, 5, 4)))
+    lengths = tf.constant([5, 3])
+    (dyn_out, _), (sta_out, _) = _dynamic_and_static(make_cell, xs, lengths)
+    w = tf.constant(rng.standard_normal(dyn_out.shape.as_list()))
+    variables = tf.trainable_variables()
+    grads = [tf.gradients(tf.reduce_sum(out * w), [xs] + variables) for out in (dyn_out, sta_out)]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        dynamic, static = sess.run(grads)
+    for a, b in zip(dynamic, static):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_dynamic_rnn_runs_any_number_of_steps():
+    xs = tf.placeholder(tf.float32, [2, None, 3])
+    outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(4), xs, dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for steps in (1, 5, 17):
+            out, h = sess.run([outputs, state], {xs: np.ones((2, steps, 3), np.float32)})
+            assert out.shape == (2, steps, 4)
+            np.testing.assert_array_equal(out[:, -1], h)
+
+
+def test_dynamic_rnn_trains_a_sequence_classifier():
+    rng = np.random.default_rng(0)
+    x_value = rng.standard_normal((64, 10, 2)).astype(np.float32)
+    labels = (x_value[:, :, 0].sum(1) > 0).astype(np.int32)
+    xs = tf.placeholder(tf.float32, [None, None, 2])
+    y = tf.placeholder(tf.int32, [None])
+    _, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(16), xs, dtype=tf.float32)
+    logits = tf.layers.dense(state.h, 2)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                         logits=logits))
+    train = tf.train.AdamOptimizer(0.05).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        first = sess.run(loss, {xs: x_value, y: labels})
+        for _ in range(60):
+            sess.run(train, {xs: x_value, y: labels})
+        assert sess.run(loss, {xs: x_value, y: labels}) < 0.3 * first
+
+
+def test_bidirectional_dynamic_rnn_matches_static(rng):
+    xs = tf.constant(rng.standard_normal((3, 5, 2)))
+    lengths = tf.constant([5, 1, 3])
+    fw, bw = tf.nn.rnn_cell.GRUCell(3), tf.nn.rnn_cell.GRUCell(3)
+    with tf.variable_scope("bi") as scope:
+        (out_fw, out_bw), (state_fw, state_bw) = tf.nn.bidirectional_dynamic_rnn(
+            fw, bw, xs, sequence_length=lengths, dtype=tf.float64, scope=scope)
+        scope.reuse_variables()
+        outs, sfw, sbw = tf.nn.static_bidirectional_rnn(fw, bw, tf.unstack(xs, axis=1),
+                                                        sequence_length=lengths,
+                                                        dtype=tf.float64, scope=scope)
+    names = sorted(v.op.name for v in tf.trainable_variables())
+    assert names[0].startswith("bi/bw/gru_cell/") and names[-1].startswith("bi/fw/gru_cell/")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = sess.run([tf.concat([out_fw, out_bw], 2), state_fw, state_bw,
+                        tf.stack(outs, 1), sfw, sbw])
+    for a, b in zip(got[:3], got[3:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_raw_rnn_emulates_dynamic_rnn_and_stops_when_every_row_is_finished(rng):
+    xs_value = rng.standard_normal((6, 2, 3))  # time-major
+    lengths_value = np.array([6, 3], np.int32)
+    xs = tf.constant(xs_value)
+    lengths = tf.constant(lengths_value)
+    inputs_ta = tf.TensorArray(tf.float64, size=6).unstack(xs)
+    cell = tf.nn.rnn_cell.BasicRNNCell(4)
+
+    def loop_fn(time, cell_output, cell_state, loop_state):
+        if cell_output is None:
+            state = cell.zero_state(2, tf.float64)
+        else:
+            state = cell_state
+        finished = time >= lengths
+        next_input = tf.cond(tf.reduce_all(finished), lambda: tf.zeros([2, 3], tf.float64),
+                             lambda: inputs_ta.read(tf.minimum(time, 5)))
+        return finished, next_input, state, cell_output, None
+
+    with tf.variable_scope("rnn") as scope:
+        emit_ta, final_state, _ = tf.nn.raw_rnn(cell, loop_fn, scope=scope)
+        scope.reuse_variables()
+        want_out, want_state = tf.nn.dynamic_rnn(cell, xs, sequence_length=lengths,
+                                                 time_major=True, dtype=tf.float64, scope=scope)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        emitted, state, want_out, want_state = sess.run(
+            [emit_ta.stack(), final_state, want_out, want_state])
+    np.testing.assert_allclose(emitted, want_out, rtol=1e-12)
+    np.testing.assert_allclose(state, want_state, rtol=1e-12)

@@ -105,9 +105,7 @@ class FuncGraph(ops.Graph):
 
 def unique_function_name(graph, base):
     """A function name not used before in `graph`'s library (shared by its bodies)."""
-    top = graph
-    while top.outer_graph is not None:
-        top = top.outer_graph
+    top = ops.outermost_graph(graph)
     count = getattr(top, "_function_count", 0)
     top._function_count = count + 1
     base = base.replace("/", "_") or "fn"

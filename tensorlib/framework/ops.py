@@ -470,14 +470,19 @@ def reset_default_graph():
     _global_default_graph = Graph()
 
 
+def outermost_graph(graph):
+    """The graph that function body `graph` is built for (`graph` itself when it is none)."""
+    while graph.outer_graph is not None:
+        graph = graph.outer_graph
+    return graph
+
+
 @contextlib.contextmanager
 def init_scope():
     """Leaves any function body being built for the graph that calls it (outermost first),
     keeping the name scope: variables made inside a cond or loop body live there."""
     graph = get_default_graph()
-    outer = graph
-    while outer.outer_graph is not None:
-        outer = outer.outer_graph
+    outer = outermost_graph(graph)
     if outer is graph:
         yield
         return

@@ -238,12 +238,15 @@ class Layer:
         """
         scope = kwargs.pop("scope", None)
         inputs = convert_to_tensor(inputs)
+        # A layer called inside a loop body and outside it is one layer: its variables live
+        # in the outermost graph.
+        home = ops.outermost_graph(inputs.graph)
         if self._graph is None:
-            self._graph = inputs.graph
-        elif inputs.graph is not self._graph:
+            self._graph = home
+        elif home is not self._graph:
             raise ValueError("Input graph and Layer graph are not the same: "
-                             f"{inputs.graph} is not {self._graph}.")
-        with self._graph.as_default():
+                             f"{home} is not {self._graph}.")
+        with inputs.graph.as_default():
             self._set_scope(scope)
             with vs.variable_scope(self._scope, reuse=True if self.built else self._reuse,
                                    auxiliary_name_scope=False) as current:

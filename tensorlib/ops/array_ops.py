@@ -232,7 +232,9 @@ def _filled_like(tensor, dtype, scalar, name, default_name):
         if x.shape.is_fully_defined():
             return _filled(x.shape.as_list(), dtype, scalar, scope)
         value = constant(np.asarray(scalar).astype(dtype.as_numpy_dtype), name="Const")
-        return ops.apply_op("Fill", [shape(x), value], name=scope).outputs[0]
+        out = ops.apply_op("Fill", [shape(x), value], name=scope).outputs[0]
+        out.set_shape(x.shape)
+        return out
 
 
 def zeros_like(tensor, dtype=None, name=None, optimize=True):

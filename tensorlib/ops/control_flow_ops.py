@@ -401,31 +401,36 @@ def _while_grad(op, *grads):
     with scratch.as_default():
         vars_t = [scratch.add_argument(x.dtype, x.shape, "var") for x in body_fg.inputs[:n]]
         caps_t = [scratch.add_argument(x.dtype, x.shape, "cap") for x in body_fg.inputs[n:]]
-        kept_t = [scratch.add_argument(k.dtype, k.shape, "kept") for k in kept]
         gy = [scratch.add_argument(body_fg.outputs[i].dtype, body_fg.outputs[i].shape, "grad")
               for i in diff_vars]
-        replace = dict(zip(body_fg.inputs, vars_t + caps_t))
-        replace.update(zip(kept, kept_t))
         ys = [body_fg.outputs[i] for i in diff_vars]
-        mapping = _func_graph.inline(body_fg, replace, keep=ys)
+        mapping = _func_graph.inline(body_fg, dict(zip(body_fg.inputs, vars_t + caps_t)),
+                                     keep=ys)
         xs = [vars_t[i] for i in diff_vars] + [caps_t[c] for c in diff_caps]
         dxs = gradients_impl.gradients([mapping[y] for y in ys], xs, grad_ys=gy) \
             if ys else [None] * len(xs)
     d_vars, d_caps = dxs[:len(diff_vars)], dxs[len(diff_vars):]
+    # The scratch's copies of the kept values: the backward body reads them from the forward
+    # loop's history instead of computing them (their ops are then not copied at all).
+    kept_t = [mapping.get(k) for k in kept]
+    kept_set = {t for t in kept_t if t is not None}
 
-    # What the scratch function's gradients read, found by walking back from them.
-    reached = set()
-    stack = [d.op for d in dxs if d is not None]
+    # What the scratch's gradients read, walking back from them and stopping at kept values.
+    reached, seen_ops = set(), set()
+    stack = [d for d in dxs if d is not None]
     while stack:
-        o = stack.pop()
-        if o._id in reached:
+        t = stack.pop()
+        if t in reached:
             continue
-        reached.add(o._id)
-        stack.extend(t.op for t in o.inputs)
-        stack.extend(o.control_inputs)
+        reached.add(t)
+        if t in kept_set or t.op._id in seen_ops:
+            continue
+        seen_ops.add(t.op._id)
+        stack.extend(t.op.inputs)
+        stack.extend(out for c in t.op.control_inputs for out in c.outputs[:1])
 
     def used(ph):
-        return ph.op._id in reached
+        return ph in reached
 
     # Backward loop variables: the step t, one gradient per differentiable variable, one
     # accumulated gradient per differentiable capture.
@@ -447,9 +452,11 @@ def _while_grad(op, *grads):
         for c, ph in enumerate(caps_t):
             if used(ph):
                 feed[ph] = captured[c]
-        for j, ph in enumerate(kept_t):
-            if used(ph):
-                feed[ph] = _read(kept_history[j], t)
+        # Every kept output of an op whose outputs are read, so that the op is not copied.
+        read_ops = {k.op._id for k in kept_set if used(k)}
+        for j, k in enumerate(kept_t):
+            if k is not None and k.op._id in read_ops:
+                feed[k] = _read(kept_history[j], t)
         for k, i in enumerate(diff_vars):
             feed[gy[k]] = g[k]
         m = _func_graph.inline(scratch, feed, keep=[d for d in dxs if d is not None])
@@ -466,7 +473,8 @@ def _while_grad(op, *grads):
         return [t - 1] + new_g + new_acc
 
     with ops.name_scope(op.name + "_grad"):
-        invariants = ([tensor_shape.TensorShape([])] + [vars_t[i].shape for i in diff_vars] +
+        invariants = ([tensor_shape.TensorShape([])] +
+                      [_relaxed(vars_t[i].shape, g.shape) for i, g in zip(diff_vars, g_init)] +
                       [captured[c].shape for c in diff_caps])
         out = while_loop(back_cond, back_body, [steps - 1] + g_init + acc_init,
                          shape_invariants=invariants, name="backward",
@@ -477,6 +485,14 @@ def _while_grad(op, *grads):
     for k, c in enumerate(diff_caps):
         result[n + c] = out[1 + len(diff_vars) + k]
     return result
+
+
+def _relaxed(a, b):
+    """The most specific shape that both `a` and `b` are instances of."""
+    if a.ndims is None or b.ndims is None or a.ndims != b.ndims:
+        return tensor_shape.unknown_shape()
+    return tensor_shape.TensorShape([x if x == y else None
+                                     for x, y in zip(a.as_list(), b.as_list())])
 
 
 def _read(array, index):

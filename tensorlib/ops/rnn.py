@@ -1,11 +1,13 @@
-"""Recurrent networks unrolled over a Python list of time steps: `tf.nn.static_rnn` and
-`tf.nn.static_bidirectional_rnn`, as TF1's (scopes, reuse, sequence_length)."""
+"""Recurrent networks, as TF1's (scopes, reuse, sequence_length): unrolled over a Python list
+of time steps (`tf.nn.static_rnn`, `static_bidirectional_rnn`), or one while_loop over the
+steps (`tf.nn.dynamic_rnn`, `bidirectional_dynamic_rnn`, `raw_rnn`)."""
 from tensorlib import dtypes as _dtypes
-from tensorlib.util import nest
+from tensorlib.framework import tensor_shape
 from tensorlib.framework.constant_op import convert_to_tensor
-from tensorlib.ops import array_ops, math_ops
+from tensorlib.ops import array_ops, control_flow_ops, math_ops, tensor_array_ops
 from tensorlib.ops import variable_scope as vs
 from tensorlib.ops.rnn_cell_impl import RNNCell, batch_zeros
+from tensorlib.util import nest
 
 
 def _check_cell(cell, name):
@@ -205,3 +207,217 @@ def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
     output_bw = _reverse_seq(tmp, sequence_length)
     outputs = [array_ops.concat([fw, bw], 1) for fw, bw in zip(output_fw, output_bw)]
     return outputs, output_state_fw, output_state_bw
+
+
+# ---- one loop in the graph: dynamic_rnn, bidirectional_dynamic_rnn, raw_rnn -----------------
+
+def _transpose_batch_time(x):
+    """[batch, time, ...] <-> [time, batch, ...]."""
+    if x.shape.ndims is None:
+        raise ValueError(f"Expected input tensor {x.name} to have a known rank")
+    if x.shape.ndims < 2:
+        raise ValueError(f"Expected input tensor {x.name} to have rank at least 2, got "
+                         f"{x.shape.ndims}")
+    return array_ops.transpose(x, [1, 0] + list(range(2, x.shape.ndims)))
+
+
+def _time_major_batch_size(x):
+    dim = x.shape.as_list()[1]
+    return dim if dim is not None else array_ops.shape(x)[1]
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
+                parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
+    """Creates a recurrent neural network specified by RNNCell `cell`, as one tf.while_loop
+    over the time steps: the number of steps is read from `inputs` when the graph runs.
+
+    Args:
+      cell: An instance of RNNCell.
+      inputs: The RNN inputs: a tensor of shape `[batch_size, max_time, ...]` (or
+        `[max_time, batch_size, ...]` when `time_major`), or a nested tuple of such tensors.
+      sequence_length: (optional) An int32/int64 vector sized `[batch_size]`: past a row's
+        length its outputs are zero and its state is copied through.
+      initial_state: (optional) An initial state for the RNN.
+      dtype: (optional) The data type for the initial state and expected output. Required if
+        initial_state is not provided.
+      parallel_iterations, swap_memory: accepted; the steps run one after another.
+      time_major: The shape format of the `inputs` and `outputs` tensors.
+      scope: VariableScope for the created subgraph; defaults to "rnn".
+
+    Returns:
+      A pair (outputs, state): `outputs` shaped `[batch_size, max_time, cell.output_size]`
+      (`[max_time, batch_size, ...]` when `time_major`), `state` the final state.
+
+    Raises:
+      TypeError: If `cell` is not an instance of RNNCell.
+      ValueError: If inputs is None or an empty list, or dtype and initial_state are both
+        missing.
+    """
+    _check_cell(cell, "cell")
+    with vs.variable_scope(scope or "rnn"):
+        flat_inputs = [convert_to_tensor(x) for x in nest.flatten(inputs)]
+        if not flat_inputs:
+            raise ValueError("inputs must not be empty")
+        if not time_major:
+            flat_inputs = [_transpose_batch_time(x) for x in flat_inputs]
+        if initial_state is not None:
+            state = initial_state
+        else:
+            if not dtype:
+                raise ValueError("If there is no initial_state, you must give a dtype.")
+            state = cell.zero_state(_time_major_batch_size(flat_inputs[0]), dtype)
+        if sequence_length is not None:
+            sequence_length = _sequence_length(sequence_length)
+        outputs, state = _rnn_loop(cell, inputs, flat_inputs, state,
+                                   _state_dtype(dtype, state), sequence_length,
+                                   parallel_iterations, swap_memory)
+        if not time_major:
+            outputs = nest.map_structure(_transpose_batch_time, outputs)
+        return outputs, state
+
+
+def _rnn_loop(cell, inputs, flat_inputs, state, dtype, sequence_length, parallel_iterations,
+              swap_memory):
+    """The while_loop of dynamic_rnn over time-major `flat_inputs`: (outputs, final state)."""
+    first = flat_inputs[0]
+    time_steps = first.shape.as_list()[0]
+    steps = array_ops.shape(first)[0]
+    input_tas = [tensor_array_ops.TensorArray(x.dtype, size=steps, element_shape=x.shape[1:])
+                 .unstack(x) for x in flat_inputs]
+    output_tas = [tensor_array_ops.TensorArray(dtype, size=steps)
+                  for _ in nest.flatten(cell.output_size)]
+    flat_state = nest.flatten(state)
+
+    def step(time, flat_state, output_tas):
+        step_input = nest.pack_sequence_as(inputs, [ta.read(time) for ta in input_tas])
+        output, new_state = cell(step_input, nest.pack_sequence_as(state, flat_state))
+        flat_output, flat_new = nest.flatten(output), nest.flatten(new_state)
+        if sequence_length is not None:
+            # Rows past their length: zero output, the state copied through.
+            done = math_ops.greater_equal(time, sequence_length)
+            flat_output = [_select_rows(done, array_ops.zeros_like(o), o) for o in flat_output]
+            flat_new = [_select_rows(done, old, new) for old, new in zip(flat_state, flat_new)]
+        return (time + 1, flat_new,
+                [ta.write(time, o) for ta, o in zip(output_tas, flat_output)])
+
+    _, flat_state, output_tas = control_flow_ops.while_loop(
+        lambda time, *_: time < steps, step,
+        (array_ops.zeros([], _dtypes.int32, name="time"), flat_state, output_tas),
+        parallel_iterations=parallel_iterations or 32, swap_memory=swap_memory)
+    batch = first.shape.as_list()[1]
+    outputs = []
+    for ta, size in zip(output_tas, nest.flatten(cell.output_size)):
+        out = ta.stack()
+        out.set_shape([time_steps, batch] + tensor_shape.as_shape(size).as_list())
+        outputs.append(out)
+    return (nest.pack_sequence_as(cell.output_size, outputs),
+            nest.pack_sequence_as(state, flat_state))
+
+
+def _reverse_sequences(x, lengths, time_major):
+    """`x` [batch, time, ...] (or time-major) with each row's first lengths[b] steps reversed
+    (all steps when `lengths` is None)."""
+    if not time_major:
+        x = _transpose_batch_time(x)
+    if lengths is None:
+        out = array_ops.reverse(x, [0])
+    else:
+        steps = list(range(x.shape.as_list()[0])) if x.shape.as_list()[0] is not None else None
+        if steps is None:
+            raise ValueError("bidirectional_dynamic_rnn with sequence_length needs inputs whose "
+                             "number of steps is known when the graph is built")
+        out = array_ops.stack(_reverse_seq(array_ops.unstack(x, len(steps)), lengths))
+    return out if time_major else _transpose_batch_time(out)
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None, dtype=None,
+                              parallel_iterations=None, swap_memory=False, time_major=False,
+                              scope=None):
+    """A forward and a backward dynamic_rnn over the same inputs (TF1's
+    `tf.nn.bidirectional_dynamic_rnn`): the backward one reads each sequence reversed (within
+    its `sequence_length`), and its outputs are reversed back.
+
+    Returns:
+      (outputs, output_states): `outputs` the pair (output_fw, output_bw), `output_states`
+      the pair of final states.
+    """
+    _check_cell(cell_fw, "cell_fw")
+    _check_cell(cell_bw, "cell_bw")
+    with vs.variable_scope(scope or "bidirectional_rnn"):
+        if sequence_length is not None:
+            sequence_length = _sequence_length(sequence_length)
+        with vs.variable_scope("fw") as fw_scope:
+            output_fw, state_fw = dynamic_rnn(
+                cell_fw, inputs, sequence_length, initial_state_fw, dtype, parallel_iterations,
+                swap_memory, time_major, scope=fw_scope)
+        with vs.variable_scope("bw") as bw_scope:
+            reversed_inputs = nest.map_structure(
+                lambda x: _reverse_sequences(convert_to_tensor(x), sequence_length, time_major),
+                inputs)
+            tmp, state_bw = dynamic_rnn(
+                cell_bw, reversed_inputs, sequence_length, initial_state_bw, dtype,
+                parallel_iterations, swap_memory, time_major, scope=bw_scope)
+    output_bw = nest.map_structure(
+        lambda x: _reverse_sequences(x, sequence_length, time_major), tmp)
+    return (output_fw, output_bw), (state_fw, state_bw)
+
+
+def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=None):
+    """An RNN whose inputs, stopping and emitted values `loop_fn` decides at every step
+    (TF1's `tf.nn.raw_rnn`, what seq2seq decoders are built on).
+
+    `loop_fn(time, cell_output, cell_state, loop_state)` returns
+    `(finished, next_input, next_cell_state, emit_output, next_loop_state)`; it is called
+    first with `cell_output=None` (its `next_cell_state` is then the initial state and its
+    `emit_output` the structure of what is emitted, or None for the cell's output size). The
+    loop runs while some row is not finished; finished rows emit zeros and keep their state.
+
+    Returns:
+      (emit_ta, final_state, final_loop_state): TensorArrays of the emitted values (one per
+      leaf of the emit structure), the final cell state and the final loop state.
+    """
+    _check_cell(cell, "cell")
+    if not callable(loop_fn):
+        raise TypeError("loop_fn must be a callable")
+    with vs.variable_scope(scope or "rnn"):
+        time = array_ops.zeros([], _dtypes.int32, name="time")
+        finished, next_input, state, emit_structure, loop_state = loop_fn(time, None, None,
+                                                                          None)
+        if state is None:
+            raise ValueError("loop_fn must return the initial cell state when cell_output is "
+                             "None")
+        dtype = nest.flatten(state)[0].dtype
+        if emit_structure is None:
+            emit_structure = nest.map_structure(
+                lambda size: array_ops.zeros(tensor_shape.as_shape(size).as_list(), dtype),
+                cell.output_size)
+        flat_emit_like = [convert_to_tensor(e) for e in nest.flatten(emit_structure)]
+        emit_tas = [tensor_array_ops.TensorArray(e.dtype, size=0, dynamic_size=True)
+                    for e in flat_emit_like]
+        has_loop_state = loop_state is not None
+        loop_vars = (time, convert_to_tensor(finished), next_input, state, emit_tas,
+                     loop_state if has_loop_state else ())
+
+        def cond(time, finished, *_):
+            return math_ops.logical_not(math_ops.reduce_all(finished))
+
+        def body(time, finished, current_input, state, emit_tas, loop_state):
+            output, cell_state = cell(current_input, state)
+            next_finished, next_input, next_state, emit, next_loop_state = loop_fn(
+                time + 1, output, cell_state, loop_state if has_loop_state else None)
+            if emit is None:
+                emit = output
+            flat_emit = [_select_rows(finished, array_ops.zeros_like(e), e)
+                         for e in nest.flatten(emit)]
+            next_state = nest.map_structure(lambda old, new: _select_rows(finished, old, new),
+                                            state, next_state)
+            emit_tas = [ta.write(time, e) for ta, e in zip(emit_tas, flat_emit)]
+            return (time + 1, math_ops.logical_or(finished, next_finished), next_input,
+                    next_state, emit_tas, next_loop_state if has_loop_state else ())
+
+        _, _, _, state, emit_tas, loop_state = control_flow_ops.while_loop(
+            cond, body, loop_vars, parallel_iterations=parallel_iterations or 32,
+            swap_memory=swap_memory)
+        emit_ta = nest.pack_sequence_as(emit_structure, emit_tas)
+        return emit_ta, state, loop_state if has_loop_state else None

@@ -6,8 +6,14 @@ input_size rows multiplying x, and the gates of an LSTM are ordered i, j (ci), f
 """
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
-from tensorlib.ops import array_ops, gradients_impl, math_ops
+from tensorlib.ops import array_ops, control_flow_ops, gradients_impl, math_ops
 from tensorlib.ops.nn_ops import _is_zeros
+
+# A loop over these steps (dynamic_rnn) keeps their gate values for the backward pass, which
+# then runs the gradient kernels without computing the steps again.
+control_flow_ops.keep_in_loops("LSTMBlockCell")
+control_flow_ops.keep_in_loops("GRUBlockCell")
+
 
 def _lstm_attrs(op):
     return {"forget_bias": array_ops._attr(op, "forget_bias", 1.0),

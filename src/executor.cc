@@ -7,6 +7,12 @@
 namespace tl {
 namespace {
 
+// A stateless node without inputs (a constant): computed once, when the plan is built.
+bool is_precomputed(const Step& step) {
+  const Node& n = *step.node;
+  return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
+}
+
 std::string dtype_and_shape(const Node& node, int index) {
   return std::string(dtype_name(node.output_dtypes[index])) + " and shape " +
          node.output_shapes[index].to_string();
@@ -85,8 +91,10 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
                               "' with dtype " + dtype_and_shape(node, 0))
           .with_node(id);
     }
-    KernelFn kernel = node.op->kernel(Device::kCPU);
-    if (!kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    const KernelDef* kernel = KernelRegistry::global().find(node.op->name(), Device::kCPU);
+    if (!kernel) {
+      return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    }
     first_slot[id] = plan->num_slots_;
     plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
     Step step;
@@ -118,12 +126,8 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   std::vector<int32_t> last_use(plan->num_slots_, -1);
   std::vector<char> pinned(plan->num_slots_, 0);  // fetched, fed or constant: never recycled
   for (int32_t s : plan->feed_slots_) pinned[s] = 1;
-  auto precomputed = [](const Step& step) {
-    const Node& n = *step.node;
-    return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
-  };
   for (const Step& step : plan->steps_) {
-    if (!precomputed(step)) continue;
+    if (!is_precomputed(step)) continue;
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
       pinned[step.first_output + o] = 1;
     }
@@ -166,22 +170,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     plan->max_inputs_ = std::max(plan->max_inputs_, step.inputs.size());
   }
   plan->init_run_state(plan->cached_);
-
-  // Compute the constants once, here, and drop their steps from the run loop.
-  SessionState scratch_state;
-  std::vector<Step> steps;
-  for (Step& step : plan->steps_) {
-    if (!precomputed(step)) {
-      steps.push_back(std::move(step));
-      continue;
-    }
-    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1));
-    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
-      const int32_t slot = step.first_output + static_cast<int32_t>(o);
-      plan->constants_.emplace_back(slot, plan->cached_.slots[slot]);  // stays in cached_
-    }
-  }
-  plan->steps_ = std::move(steps);
+  TL_RETURN_IF_ERROR(plan->prepare_and_fold_constants(graph));
   std::vector<char> constant(plan->num_slots_, 0);
   for (const auto& c : plan->constants_) constant[c.first] = 1;
   for (int32_t slot = 0; slot < plan->num_slots_; ++slot) {
@@ -189,6 +178,46 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   }
   plan->fuse_elementwise_chains(graph, pinned, constant);
   *out = std::move(plan);
+  return Status::OK();
+}
+
+Status Plan::prepare_and_fold_constants(const Graph& graph) {
+  SessionState scratch_state;
+  std::vector<const Tensor*> constant_value(num_slots_, nullptr);  // in cached_'s slots
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+  std::vector<const Tensor*> constants;
+  std::vector<Step> steps;
+  for (Step& step : steps_) {
+    const Node& node = *step.node;
+    if (PrepareFn prepare = step.kernel->prepare_fn()) {
+      const size_t ni = step.inputs.size();
+      dtypes.resize(ni);
+      shapes.resize(ni);
+      constants.assign(ni, nullptr);
+      for (size_t i = 0; i < ni; ++i) {
+        const Endpoint& e = node.inputs[i];
+        dtypes[i] = graph.node(e.node).output_dtypes[e.index];
+        shapes[i] = graph.node(e.node).output_shapes[e.index];
+        if (step.inputs[i] >= 0) constants[i] = constant_value[step.inputs[i]];
+      }
+      PrepareContext ctx(node, node.attrs, static_cast<int>(ni), dtypes.data(), shapes.data(),
+                         constants.data());
+      Status s = prepare(ctx, &step.state);
+      if (!s.ok()) return s.with_node(node.id);
+    }
+    if (!is_precomputed(step)) {
+      steps.push_back(std::move(step));
+      continue;
+    }
+    TL_RETURN_IF_ERROR(run_step(step, cached_, scratch_state, 1));
+    for (size_t o = 0; o < node.output_dtypes.size(); ++o) {
+      const int32_t slot = step.first_output + static_cast<int32_t>(o);
+      constants_.emplace_back(slot, cached_.slots[slot]);  // stays in cached_
+      constant_value[slot] = &cached_.slots[slot];
+    }
+  }
+  steps_ = std::move(steps);
   return Status::OK();
 }
 
@@ -217,7 +246,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     auto full = [&](int i) {
       return step.inputs[i] >= 0 && !constant[step.inputs[i]] && shape_of(i) == out;
     };
-    const SpanFn fn = node.op->span_fn(dtype);
+    const SpanFn fn = step.kernel->span_fn(dtype);
     if (fn && step.inputs.size() == 1 && full(0)) {
       *stage = Stage{fn};
       *main = step.inputs[0];
@@ -234,7 +263,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     }
     // A vector operand: shape [..., 1, C] against an output [..., C]. (An op whose bias runs
     // along another dim says so with data_format NCHW.)
-    const PairSpanFn pair = node.op->pair_span_fn(dtype);
+    const PairSpanFn pair = step.kernel->pair_span_fn(dtype);
     const AttrValue* format = node.attrs.find("data_format");
     if (!pair || out.rank() == 0 || out.num_elements() == 0 ||
         (format && std::get<std::string>(*format) == "NCHW")) {
@@ -441,9 +470,9 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
   if (s.ok()) {
     KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
                       &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
-                      &state, max_threads);
+                      &state, max_threads, step.state.get());
     if (step.stages.empty()) {
-      s = step.kernel(ctx);
+      s = step.kernel->compute_fn()(ctx);
     } else {
       run_chain(step, rs, ctx);
     }

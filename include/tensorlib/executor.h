@@ -1,9 +1,10 @@
 // The executor: a graph's subgraph compiled once into a Plan, then run as a loop over steps.
 //
 // Plan::build prunes the graph to what the fetches and targets need (a fed tensor cuts the
-// walk), orders the nodes (node ids are already a topological order), gives every value a slot,
-// finds each slot's last reader so buffers are recycled as soon as they die, computes
-// constants once, and fuses chains of elementwise ops into single passes. Plan::run feeds the
+// walk), orders the nodes (node ids are already a topological order), picks each node's CPU
+// kernel (kernel.h), gives every value a slot, finds each slot's last reader so buffers are
+// recycled as soon as they die, prepares every step (the kernel's prepare sees the constants,
+// computed once, here) and fuses chains of elementwise ops into single passes. Plan::run feeds the
 // slots, runs the steps and hands the fetched values to the caller without copies.
 //
 // Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "tensorlib/graph.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/op_registry.h"
 #include "tensorlib/tensor.h"
 
@@ -39,7 +41,8 @@ struct Stage {
 // One node of a plan, with everything the run loop needs precomputed.
 struct Step {
   const Node* node;
-  KernelFn kernel;
+  const KernelDef* kernel;
+  std::unique_ptr<KernelState> state;  // what the kernel's prepare made, if it has one
   std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
   int32_t first_output;               // slot of output 0; outputs are consecutive
   bool static_shapes;                 // every output shape is known before running
@@ -104,6 +107,9 @@ class Plan {
                    Tensor* fetches);
   Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads);
   static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
+  // Runs each step's prepare in order and computes the constants, dropping their steps: a
+  // step's prepare sees the constants among its inputs.
+  Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
   Status prepare_outputs(const Step& step, RunState& rs);

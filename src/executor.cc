@@ -177,6 +177,8 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     if (!constant[slot]) plan->transient_slots_.push_back(slot);
   }
   plan->fuse_elementwise_chains(graph, pinned, constant);
+  plan->plan_memory(pinned);
+  TL_RETURN_IF_ERROR(plan->init_arena(plan->cached_));
   *out = std::move(plan);
   return Status::OK();
 }
@@ -332,6 +334,121 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   steps_ = std::move(steps);
 }
 
+void Plan::plan_memory(const std::vector<char>& pinned) {
+  const int32_t end = static_cast<int32_t>(steps_.size());
+  // Each value's lifetime in steps: from its producer to its last reader; pinned values to the
+  // end of the run.
+  std::vector<int32_t> first(num_slots_, -1), last(num_slots_, -1);
+  std::vector<size_t> bytes(num_slots_, 0);
+  std::vector<DType> dtype(num_slots_, DType::kInvalid);
+  for (int32_t k = 0; k < end; ++k) {
+    const Step& step = steps_[k];
+    for (size_t o = 0; o < step.output_bytes.size(); ++o) {
+      const int32_t s = step.first_output + static_cast<int32_t>(o);
+      first[s] = last[s] = k;
+      dtype[s] = step.node->output_dtypes[o];
+      if (step.static_shapes && !pinned[s] && dtype[s] != DType::kString) {
+        bytes[s] = step.output_bytes[o];
+      }
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0) last[s] = k;
+    }
+    for (const Stage& stage : step.stages) {
+      if (stage.vector_slot >= 0) last[stage.vector_slot] = k;
+    }
+  }
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (pinned[s]) last[s] = end;
+  }
+  // A kernel that sets its own outputs may return views of its inputs (Reshape, Identity):
+  // its inputs live as long as its outputs (latest readers first, so views of views count).
+  for (int32_t k = end - 1; k >= 0; --k) {
+    const Step& step = steps_[k];
+    if (!step.node->op->sets_own_outputs()) continue;
+    int32_t until = k;
+    for (size_t o = 0; o < step.output_bytes.size(); ++o) {
+      until = std::max(until, last[step.first_output + o]);
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0) last[s] = std::max(last[s], until);
+    }
+  }
+  // An output that the run loop would let take over a dying input's buffer (an elementwise
+  // op in place) shares that input's place: one group, from the input's producer on.
+  std::vector<int32_t> group(num_slots_);
+  for (int32_t s = 0; s < num_slots_; ++s) group[s] = s;
+  for (int32_t k = 0; k < end; ++k) {
+    const Step& step = steps_[k];
+    const int32_t out = step.first_output;
+    if (step.output_bytes.empty() || bytes[out] == 0) continue;
+    for (int32_t s : step.forwardable) {
+      if (bytes[s] == bytes[out] && dtype[s] == dtype[out] && last[s] == k) {
+        group[out] = group[s];
+        break;
+      }
+    }
+  }
+  std::vector<int32_t> group_first(num_slots_, end), group_last(num_slots_, -1);
+  std::vector<size_t> group_bytes(num_slots_, 0);
+  std::vector<int32_t> groups;
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (bytes[s] == 0) continue;
+    const int32_t g = group[s];
+    if (group_bytes[g] == 0) groups.push_back(g);
+    group_first[g] = std::min(group_first[g], first[s]);
+    group_last[g] = std::max(group_last[g], last[s]);
+    group_bytes[g] = (bytes[s] + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  }
+  // Largest first; each at the lowest offset where it overlaps no group alive with it.
+  std::stable_sort(groups.begin(), groups.end(), [&](int32_t a, int32_t b) {
+    return group_bytes[a] > group_bytes[b];
+  });
+  std::vector<int64_t> offset(num_slots_, -1);
+  std::vector<int32_t> placed, alive;
+  for (int32_t g : groups) {
+    alive.clear();
+    for (int32_t p : placed) {
+      if (group_first[p] <= group_last[g] && group_first[g] <= group_last[p]) alive.push_back(p);
+    }
+    std::sort(alive.begin(), alive.end(), [&](int32_t a, int32_t b) {
+      return offset[a] < offset[b];
+    });
+    int64_t at = 0;
+    for (int32_t p : alive) {
+      if (offset[p] >= at + static_cast<int64_t>(group_bytes[g])) break;
+      at = std::max(at, offset[p] + static_cast<int64_t>(group_bytes[p]));
+    }
+    offset[g] = at;
+    arena_bytes_ = std::max(arena_bytes_, static_cast<size_t>(at) + group_bytes[g]);
+    placed.push_back(g);
+  }
+  arena_offsets_.assign(num_slots_, -1);
+  arena_sizes_.assign(num_slots_, 0);
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (bytes[s] == 0) continue;
+    arena_offsets_[s] = offset[group[s]];
+    arena_sizes_[s] = bytes[s];
+  }
+}
+
+Status Plan::init_arena(RunState& rs) const {
+  rs.arena_views.assign(num_slots_, nullptr);
+  if (arena_bytes_ == 0) return Status::OK();
+  rs.arena = Buffer::allocate(arena_bytes_);
+  if (!rs.arena) {
+    return resource_exhausted("out of memory allocating a plan's arena of " +
+                              std::to_string(arena_bytes_) + " bytes");
+  }
+  char* base = static_cast<char*>(rs.arena->data());
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (arena_offsets_[s] >= 0) {
+      rs.arena_views[s] = Buffer::borrow(base + arena_offsets_[s], arena_sizes_[s]);
+    }
+  }
+  return Status::OK();
+}
+
 void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
   const Tensor& x = rs.slots[step.chain_input];
   Tensor& y = rs.slots[step.first_output];
@@ -403,9 +520,9 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
       continue;
     }
     // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
-    // a dying input's buffer, or one from the pool.
-    std::shared_ptr<Buffer> buffer;
-    if (o == 0) {
+    // its place in the arena, a dying input's buffer, or one from the pool.
+    std::shared_ptr<Buffer> buffer = rs.arena_views[step.first_output + o];
+    if (!buffer && o == 0) {
       for (int32_t s : step.forwardable) {
         Tensor& in = rs.slots[s];
         if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
@@ -491,6 +608,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
 
 void Plan::init_run_state(RunState& rs) const {
   rs.slots.resize(num_slots_);
+  rs.arena_views.resize(num_slots_);
   rs.inputs.resize(max_inputs_);
   for (const auto& c : constants_) rs.slots[c.first] = c.second;
   for (const Step& step : steps_) {
@@ -506,8 +624,12 @@ Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tens
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   RunState own;
   RunState& rs = lock.owns_lock() ? cached_ : own;
-  if (!lock.owns_lock()) init_run_state(own);
-  Status s = run_steps(rs, state, max_threads, feeds, fetches);
+  Status s;
+  if (!lock.owns_lock()) {
+    init_run_state(own);
+    s = init_arena(own);
+  }
+  if (s.ok()) s = run_steps(rs, state, max_threads, feeds, fetches);
   // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
   // feed outlives run().
   for (int32_t slot : transient_slots_) rs.slots[slot].release();

@@ -4,8 +4,10 @@
 // walk), orders the nodes (node ids are already a topological order), picks each node's CPU
 // kernel (kernel.h), gives every value a slot, finds each slot's last reader so buffers are
 // recycled as soon as they die, prepares every step (the kernel's prepare sees the constants,
-// computed once, here) and fuses chains of elementwise ops into single passes. Plan::run feeds the
-// slots, runs the steps and hands the fetched values to the caller without copies.
+// computed once, here), fuses chains of elementwise ops into single passes and plans memory:
+// every value whose size is known gets an offset in one arena per run, packed by lifetimes
+// (the others come from a pool of recycled buffers). Plan::run feeds the slots, runs the steps
+// and hands the fetched values to the caller without copies.
 //
 // Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
 // Session's plan; If and While run plans of their functions (control_flow_ops.cc).
@@ -84,10 +86,12 @@ class BufferPool {
   std::vector<std::shared_ptr<Buffer>> free_;
 };
 
-// The mutable part of a plan: values of the current run and the buffer pool.
+// The mutable part of a plan: values of the current run, the arena and the buffer pool.
 struct RunState {
   std::vector<Tensor> slots;
-  BufferPool pool;
+  std::shared_ptr<Buffer> arena;                    // the values of known size, at their offsets
+  std::vector<std::shared_ptr<Buffer>> arena_views;  // per slot: its place in the arena, or null
+  BufferPool pool;                                   // every other value's buffer
   std::vector<const Tensor*> inputs;  // scratch: the running step's inputs
   std::vector<DType> in_dtypes;
   std::vector<Shape> in_shapes;
@@ -101,6 +105,8 @@ class Plan {
                       const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
                       std::unique_ptr<Plan>* out);
   Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches);
+  // Bytes of the arena each run holds the values of known size in.
+  size_t arena_bytes() const { return arena_bytes_; }
 
  private:
   Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
@@ -112,8 +118,14 @@ class Plan {
   Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
+  // Gives every value of known size that is not pinned (fed, fetched, constant) an offset in
+  // the arena: values whose lifetimes overlap get disjoint ranges, packed greedily by size
+  // (TFLite's arena planner); an output that may take over a dying input's buffer shares it.
+  void plan_memory(const std::vector<char>& pinned);
   Status prepare_outputs(const Step& step, RunState& rs);
   void init_run_state(RunState& rs) const;
+  // Allocates rs's arena and the view of every slot placed in it.
+  Status init_arena(RunState& rs) const;
 
   std::vector<Endpoint> feed_endpoints_;
   std::vector<const Node*> feed_nodes_;
@@ -124,6 +136,9 @@ class Plan {
   // they stay in their slots from run to run.
   std::vector<std::pair<int32_t, Tensor>> constants_;
   std::vector<int32_t> transient_slots_;  // every other slot, cleared after each run
+  std::vector<int64_t> arena_offsets_;    // per slot: its offset in the arena, or -1
+  std::vector<size_t> arena_sizes_;       // per slot: its bytes in the arena
+  size_t arena_bytes_ = 0;
   int32_t num_slots_ = 0;
   size_t max_inputs_ = 0;
   std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)

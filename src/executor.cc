@@ -374,6 +374,11 @@ void Plan::plan_memory(const std::vector<char>& pinned) {
       if (s >= 0) last[s] = std::max(last[s], until);
     }
   }
+  // A value that a fetched view shows is the caller's too: it stays out of the arena, so the
+  // fetch is handed over rather than copied out of it.
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (last[s] >= end) bytes[s] = 0;
+  }
   // An output that the run loop would let take over a dying input's buffer (an elementwise
   // op in place) shares that input's place: one group, from the input's producer on.
   std::vector<int32_t> group(num_slots_);

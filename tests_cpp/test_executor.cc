@@ -1,6 +1,7 @@
 // The executor's memory plan: values whose sizes are known when the plan is built share one
 // arena by lifetimes, an elementwise op in place shares its input's place, and a view keeps
-// the value it views alive; results are those of the ops, run after run.
+// the value it views alive (out of the arena when the view is fetched); results are those of
+// the ops, run after run.
 // tests/test_executor_cpp.py builds it against the installed libtensorlib and runs it:
 //
 //   g++ -std=c++17 -Iinclude tests_cpp/test_executor.cc -L<pkg>/lib -ltensorlib
@@ -112,12 +113,22 @@ void check_a_view_keeps_its_value_alive() {
   });
 }
 
+// A fetched Identity shows the second transpose: that value is the caller's, not the arena's.
+void check_a_fetched_view_keeps_its_value_out_of_the_arena() {
+  Builder b;
+  const Endpoint x = b.input();
+  const Endpoint y = b.node("Identity", {b.transpose(b.transpose(x))});
+  check_plan(b, x, y, kBytes,
+             [](int64_t i, int64_t j) { return static_cast<float>(i * kCols + j); });
+}
+
 }  // namespace
 
 int main() {
   check_values_that_never_meet_share_the_arena();
   check_an_op_in_place_shares_its_input_place();
   check_a_view_keeps_its_value_alive();
+  check_a_fetched_view_keeps_its_value_out_of_the_arena();
   if (g_failures) {
     std::printf("%d checks failed\n", g_failures);
     return 1;

@@ -101,9 +101,12 @@ struct RunState {
 
 class Plan {
  public:
+  // Compiles the part of `graph` that computes `fetches` and runs `targets`, given `feeds`.
   static Status build(const Graph& graph, const std::vector<Endpoint>& feeds,
                       const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
                       std::unique_ptr<Plan>* out);
+  // Runs the plan: `feeds` holds a value per fed endpoint, `fetches` receives one per fetch.
+  // Runs may overlap; all but one then use buffers and an arena of their own.
   Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches);
   // Bytes of the arena each run holds the values of known size in.
   size_t arena_bytes() const { return arena_bytes_; }
@@ -118,9 +121,10 @@ class Plan {
   Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
-  // Gives every value of known size that is not pinned (fed, fetched, constant) an offset in
-  // the arena: values whose lifetimes overlap get disjoint ranges, packed greedily by size
-  // (TFLite's arena planner); an output that may take over a dying input's buffer shares it.
+  // Gives every value of known size that is not pinned (fed, fetched, constant, or shown by a
+  // fetched view) an offset in the arena: values whose lifetimes overlap get disjoint ranges,
+  // packed greedily by size (TFLite's arena planner); an output that may take over a dying
+  // input's buffer shares its place.
   void plan_memory(const std::vector<char>& pinned);
   Status prepare_outputs(const Step& step, RunState& rs);
   void init_run_state(RunState& rs) const;

@@ -14,7 +14,7 @@ std::vector<GpuInfo> list_gpus();
 // Device allocate / copy in / kernel / copy out / free, checked against the host.
 Status round_trip(int index, size_t bytes);
 // Registers CUDA op kernels. None exist yet: every op runs on the CPU.
-void register_kernels(OpRegistry& r);
+void register_kernels(KernelRegistry& r);
 
 }  // namespace cuda
 }  // namespace tl

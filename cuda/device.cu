@@ -90,7 +90,7 @@ Status round_trip(int index, size_t bytes) {
   return status;
 }
 
-void register_kernels(OpRegistry&) {}
+void register_kernels(KernelRegistry&) {}
 
 }  // namespace cuda
 }  // namespace tl

@@ -13,7 +13,7 @@
 #include "tensorlib/interpreter.h"
 #include "tensorlib/model.h"
 #include "tensorlib/op_library.h"
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/session.h"
 
 namespace tl {
@@ -100,8 +100,7 @@ inline bool op_info(const std::string& name, OpInfo* out) {
 
 // Whether op `name` has a kernel for `device` (0: CPU, 1: GPU).
 inline bool op_has_kernel(const std::string& name, int device) {
-  const OpDef* op = OpRegistry::global().find(name);
-  return op && op->kernel(static_cast<Device>(device)) != nullptr;
+  return KernelRegistry::global().find(name, static_cast<Device>(device)) != nullptr;
 }
 
 // Properties of op `name` that graph rewrites need: kOpStateful | kOpMustBeFed | kOpRefInput

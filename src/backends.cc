@@ -12,7 +12,7 @@ namespace tl {
 bool built_with_cuda() { return true; }
 std::vector<GpuInfo> list_gpus() { return cuda::list_gpus(); }
 Status gpu_round_trip(int index, size_t bytes) { return cuda::round_trip(index, bytes); }
-void register_device_kernels(OpRegistry& r) { cuda::register_kernels(r); }
+void register_device_kernels(KernelRegistry& r) { cuda::register_kernels(r); }
 
 #else
 
@@ -21,7 +21,7 @@ std::vector<GpuInfo> list_gpus() { return {}; }
 Status gpu_round_trip(int, size_t) {
   return failed_precondition("tensorlib was built without CUDA (nvcc was not found)");
 }
-void register_device_kernels(OpRegistry&) {}
+void register_device_kernels(KernelRegistry&) {}
 
 #endif
 

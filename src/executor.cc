@@ -7,6 +7,12 @@
 namespace tl {
 namespace {
 
+// A stateless node without inputs (a constant): computed once, when the plan is built.
+bool is_precomputed(const Step& step) {
+  const Node& n = *step.node;
+  return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
+}
+
 std::string dtype_and_shape(const Node& node, int index) {
   return std::string(dtype_name(node.output_dtypes[index])) + " and shape " +
          node.output_shapes[index].to_string();
@@ -98,8 +104,10 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
                               "' with dtype " + dtype_and_shape(node, 0))
           .with_node(id);
     }
-    KernelFn kernel = node.op->kernel(Device::kCPU);
-    if (!kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    const KernelDef* kernel = KernelRegistry::global().find(node.op->name(), Device::kCPU);
+    if (!kernel) {
+      return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
+    }
     first_slot[id] = plan->num_slots_;
     plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
     Step step;
@@ -133,12 +141,8 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   if (!options.function_call) {
     for (int32_t s : plan->feed_slots_) pinned[s] = 1;
   }
-  auto precomputed = [](const Step& step) {
-    const Node& n = *step.node;
-    return n.inputs.empty() && n.control_inputs.empty() && !n.op->is_stateful();
-  };
   for (const Step& step : plan->steps_) {
-    if (!precomputed(step)) continue;
+    if (!is_precomputed(step)) continue;
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
       pinned[step.first_output + o] = 1;
     }
@@ -186,29 +190,56 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     plan->max_inputs_ = std::max(plan->max_inputs_, step.inputs.size());
   }
   plan->init_run_state(plan->cached_);
-
-  // Compute the constants once, here, and drop their steps from the run loop.
-  SessionState scratch_state;
-  std::vector<Step> steps;
-  for (Step& step : plan->steps_) {
-    if (!precomputed(step)) {
-      steps.push_back(std::move(step));
-      continue;
-    }
-    TL_RETURN_IF_ERROR(plan->run_step(step, plan->cached_, scratch_state, 1, nullptr));
-    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
-      const int32_t slot = step.first_output + static_cast<int32_t>(o);
-      plan->constants_.emplace_back(slot, plan->cached_.slots[slot]);  // stays in cached_
-    }
-  }
-  plan->steps_ = std::move(steps);
+  TL_RETURN_IF_ERROR(plan->prepare_and_fold_constants(graph));
   std::vector<char> constant(plan->num_slots_, 0);
   for (const auto& c : plan->constants_) constant[c.first] = 1;
   for (int32_t slot = 0; slot < plan->num_slots_; ++slot) {
     if (!constant[slot]) plan->transient_slots_.push_back(slot);
   }
   plan->fuse_elementwise_chains(graph, pinned, constant);
+  plan->plan_memory(pinned);
+  TL_RETURN_IF_ERROR(plan->init_arena(plan->cached_));
   *out = std::move(plan);
+  return Status::OK();
+}
+
+Status Plan::prepare_and_fold_constants(const Graph& graph) {
+  SessionState scratch_state;
+  std::vector<const Tensor*> constant_value(num_slots_, nullptr);  // in cached_'s slots
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+  std::vector<const Tensor*> constants;
+  std::vector<Step> steps;
+  for (Step& step : steps_) {
+    const Node& node = *step.node;
+    if (PrepareFn prepare = step.kernel->prepare_fn()) {
+      const size_t ni = step.inputs.size();
+      dtypes.resize(ni);
+      shapes.resize(ni);
+      constants.assign(ni, nullptr);
+      for (size_t i = 0; i < ni; ++i) {
+        const Endpoint& e = node.inputs[i];
+        dtypes[i] = graph.node(e.node).output_dtypes[e.index];
+        shapes[i] = graph.node(e.node).output_shapes[e.index];
+        if (step.inputs[i] >= 0) constants[i] = constant_value[step.inputs[i]];
+      }
+      PrepareContext ctx(node, node.attrs, static_cast<int>(ni), dtypes.data(), shapes.data(),
+                         constants.data());
+      Status s = prepare(ctx, &step.state);
+      if (!s.ok()) return s.with_node(node.id);
+    }
+    if (!is_precomputed(step)) {
+      steps.push_back(std::move(step));
+      continue;
+    }
+    TL_RETURN_IF_ERROR(run_step(step, cached_, scratch_state, 1, nullptr));
+    for (size_t o = 0; o < node.output_dtypes.size(); ++o) {
+      const int32_t slot = step.first_output + static_cast<int32_t>(o);
+      constants_.emplace_back(slot, cached_.slots[slot]);  // stays in cached_
+      constant_value[slot] = &cached_.slots[slot];
+    }
+  }
+  steps_ = std::move(steps);
   return Status::OK();
 }
 
@@ -237,7 +268,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     auto full = [&](int i) {
       return step.inputs[i] >= 0 && !constant[step.inputs[i]] && shape_of(i) == out;
     };
-    const SpanFn fn = node.op->span_fn(dtype);
+    const SpanFn fn = step.kernel->span_fn(dtype);
     if (fn && step.inputs.size() == 1 && full(0)) {
       *stage = Stage{fn};
       *main = step.inputs[0];
@@ -254,7 +285,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     }
     // A vector operand: shape [..., 1, C] against an output [..., C]. (An op whose bias runs
     // along another dim says so with data_format NCHW.)
-    const PairSpanFn pair = node.op->pair_span_fn(dtype);
+    const PairSpanFn pair = step.kernel->pair_span_fn(dtype);
     const AttrValue* format = node.attrs.find("data_format");
     if (!pair || out.rank() == 0 || out.num_elements() == 0 ||
         (format && std::get<std::string>(*format) == "NCHW")) {
@@ -357,6 +388,126 @@ void Plan::release_after_last_reader(const std::vector<char>& pinned) {
   }
 }
 
+void Plan::plan_memory(const std::vector<char>& pinned) {
+  const int32_t end = static_cast<int32_t>(steps_.size());
+  // Each value's lifetime in steps: from its producer to its last reader; pinned values to the
+  // end of the run.
+  std::vector<int32_t> first(num_slots_, -1), last(num_slots_, -1);
+  std::vector<size_t> bytes(num_slots_, 0);
+  std::vector<DType> dtype(num_slots_, DType::kInvalid);
+  for (int32_t k = 0; k < end; ++k) {
+    const Step& step = steps_[k];
+    for (size_t o = 0; o < step.output_bytes.size(); ++o) {
+      const int32_t s = step.first_output + static_cast<int32_t>(o);
+      first[s] = last[s] = k;
+      dtype[s] = step.node->output_dtypes[o];
+      if (step.static_shapes && !pinned[s] && dtype[s] != DType::kString) {
+        bytes[s] = step.output_bytes[o];
+      }
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0) last[s] = k;
+    }
+    for (const Stage& stage : step.stages) {
+      if (stage.vector_slot >= 0) last[stage.vector_slot] = k;
+    }
+  }
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (pinned[s]) last[s] = end;
+  }
+  // A kernel that sets its own outputs may return views of its inputs (Reshape, Identity):
+  // its inputs live as long as its outputs (latest readers first, so views of views count).
+  for (int32_t k = end - 1; k >= 0; --k) {
+    const Step& step = steps_[k];
+    if (!step.node->op->sets_own_outputs()) continue;
+    int32_t until = k;
+    for (size_t o = 0; o < step.output_bytes.size(); ++o) {
+      until = std::max(until, last[step.first_output + o]);
+    }
+    for (int32_t s : step.inputs) {
+      if (s >= 0) last[s] = std::max(last[s], until);
+    }
+  }
+  // A value that a fetched view shows is the caller's too: it stays out of the arena, so the
+  // fetch is handed over rather than copied out of it.
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (last[s] >= end) bytes[s] = 0;
+  }
+  // An output that the run loop would let take over a dying input's buffer (an elementwise
+  // op in place) shares that input's place: one group, from the input's producer on.
+  std::vector<int32_t> group(num_slots_);
+  for (int32_t s = 0; s < num_slots_; ++s) group[s] = s;
+  for (int32_t k = 0; k < end; ++k) {
+    const Step& step = steps_[k];
+    const int32_t out = step.first_output;
+    if (step.output_bytes.empty() || bytes[out] == 0) continue;
+    for (int32_t s : step.forwardable) {
+      if (bytes[s] == bytes[out] && dtype[s] == dtype[out] && last[s] == k) {
+        group[out] = group[s];
+        break;
+      }
+    }
+  }
+  std::vector<int32_t> group_first(num_slots_, end), group_last(num_slots_, -1);
+  std::vector<size_t> group_bytes(num_slots_, 0);
+  std::vector<int32_t> groups;
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (bytes[s] == 0) continue;
+    const int32_t g = group[s];
+    if (group_bytes[g] == 0) groups.push_back(g);
+    group_first[g] = std::min(group_first[g], first[s]);
+    group_last[g] = std::max(group_last[g], last[s]);
+    group_bytes[g] = (bytes[s] + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  }
+  // Largest first; each at the lowest offset where it overlaps no group alive with it.
+  std::stable_sort(groups.begin(), groups.end(), [&](int32_t a, int32_t b) {
+    return group_bytes[a] > group_bytes[b];
+  });
+  std::vector<int64_t> offset(num_slots_, -1);
+  std::vector<int32_t> placed, alive;
+  for (int32_t g : groups) {
+    alive.clear();
+    for (int32_t p : placed) {
+      if (group_first[p] <= group_last[g] && group_first[g] <= group_last[p]) alive.push_back(p);
+    }
+    std::sort(alive.begin(), alive.end(), [&](int32_t a, int32_t b) {
+      return offset[a] < offset[b];
+    });
+    int64_t at = 0;
+    for (int32_t p : alive) {
+      if (offset[p] >= at + static_cast<int64_t>(group_bytes[g])) break;
+      at = std::max(at, offset[p] + static_cast<int64_t>(group_bytes[p]));
+    }
+    offset[g] = at;
+    arena_bytes_ = std::max(arena_bytes_, static_cast<size_t>(at) + group_bytes[g]);
+    placed.push_back(g);
+  }
+  arena_offsets_.assign(num_slots_, -1);
+  arena_sizes_.assign(num_slots_, 0);
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (bytes[s] == 0) continue;
+    arena_offsets_[s] = offset[group[s]];
+    arena_sizes_[s] = bytes[s];
+  }
+}
+
+Status Plan::init_arena(RunState& rs) const {
+  rs.arena_views.assign(num_slots_, nullptr);
+  if (arena_bytes_ == 0) return Status::OK();
+  rs.arena = Buffer::allocate(arena_bytes_);
+  if (!rs.arena) {
+    return resource_exhausted("out of memory allocating a plan's arena of " +
+                              std::to_string(arena_bytes_) + " bytes");
+  }
+  char* base = static_cast<char*>(rs.arena->data());
+  for (int32_t s = 0; s < num_slots_; ++s) {
+    if (arena_offsets_[s] >= 0) {
+      rs.arena_views[s] = Buffer::borrow(base + arena_offsets_[s], arena_sizes_[s]);
+    }
+  }
+  return Status::OK();
+}
+
 void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
   const Tensor& x = rs.slots[step.chain_input];
   Tensor& y = rs.slots[step.first_output];
@@ -428,9 +579,9 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
       continue;
     }
     // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
-    // a dying input's buffer, or one from the pool.
-    std::shared_ptr<Buffer> buffer;
-    if (o == 0) {
+    // its place in the arena, a dying input's buffer, or one from the pool.
+    std::shared_ptr<Buffer> buffer = rs.arena_views[step.first_output + o];
+    if (!buffer && o == 0) {
       for (int32_t s : step.forwardable) {
         Tensor& in = rs.slots[s];
         if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
@@ -503,11 +654,11 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
   if (s.ok()) {
     KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),
                       &rs.slots[step.first_output], static_cast<int>(node.output_dtypes.size()),
-                      &state, max_threads);
+                      &state, max_threads, step.state.get());
     ctx.set_run(functions_, control, step.unneeded.empty() ? nullptr : step.unneeded.data(),
                 step.forward_mask);
     if (step.stages.empty()) {
-      s = step.kernel(ctx);
+      s = step.kernel->compute_fn()(ctx);
     } else {
       run_chain(step, rs, ctx);
     }
@@ -526,6 +677,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
 
 void Plan::init_run_state(RunState& rs) const {
   rs.slots.resize(num_slots_);
+  rs.arena_views.resize(num_slots_);
   rs.inputs.resize(max_inputs_);
   for (const auto& c : constants_) rs.slots[c.first] = c.second;
   for (const Step& step : steps_) {
@@ -552,8 +704,12 @@ Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* 
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   RunState own;
   RunState& rs = lock.owns_lock() ? cached_ : own;
-  if (!lock.owns_lock()) init_run_state(own);
-  Status s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control);
+  Status s;
+  if (!lock.owns_lock()) {
+    init_run_state(own);
+    s = init_arena(own);
+  }
+  if (s.ok()) s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control);
   // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
   // feed outlives run().
   for (int32_t slot : transient_slots_) rs.slots[slot].release();

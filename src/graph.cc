@@ -145,11 +145,6 @@ Status Graph::add_node(const NodeSpec& spec, int32_t* id) {
   TL_RETURN_IF_ERROR(op->shape_fn()(ctx));
   for (const Shape& s : node->output_shapes) TL_RETURN_IF_ERROR(check_size(s));
 
-  // A constant's value is never written again (the executor pins it): caches may key on it.
-  if (op->name() == "Const") {
-    const Tensor& value = node->attrs.get<Tensor>("value");
-    if (value.buffer()) value.buffer()->set_immutable();
-  }
   node->id = num_nodes();
   node->name = spec.name;
   node->op = op;

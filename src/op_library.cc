@@ -4,6 +4,7 @@
 #include <link.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -81,21 +82,32 @@ Status register_library(void* handle, const std::string& path, std::vector<std::
     return invalid_argument(what + " failed while declaring its ops");
   }
   std::vector<OpDef>& ops = builder.ops();
-  if (ops.empty()) return invalid_argument(what + " declares no ops");
+  std::vector<KernelDef>& kernels = builder.kernels();
+  if (ops.empty() && kernels.empty()) {
+    return invalid_argument(what + " declares no ops and no kernels");
+  }
   OpRegistry& registry = OpRegistry::global();
+  std::vector<std::string> op_names;
   for (const OpDef& op : ops) {
     if (registry.find(op.name())) {
       return Status(StatusCode::kAlreadyExists, what + " declares op '" + op.name() +
                                                     "', which is already registered by " +
                                                     owner_of(op.name()));
     }
-    if (!op.kernel(Device::kCPU) && !op.kernel(Device::kGPU)) {
+    if (std::none_of(kernels.begin(), kernels.end(),
+                     [&](const KernelDef& k) { return k.op() == op.name(); })) {
       return invalid_argument(what + " declares op '" + op.name() + "' without a kernel");
     }
+    op_names.push_back(op.name());
   }
-  for (const OpDef& op : ops) names->push_back(op.name());
-  Status s = registry.add_all(std::move(ops));
+  KernelRegistry& kernel_registry = KernelRegistry::global();
+  Status s = kernel_registry.check_all(kernels, op_names);
+  if (s.ok()) s = registry.add_all(std::move(ops));
+  // NOTE: loads are serialized by loader_mutex() and the kernels were checked, so they cannot
+  // fail once the ops are in.
+  if (s.ok()) s = kernel_registry.add_all(std::move(kernels));
   if (!s.ok()) return Status(s.code(), what + ": " + s.message());
+  *names = std::move(op_names);
   return Status::OK();
 }
 

@@ -46,8 +46,10 @@ tl::Status same_shape(tl::InferenceContext& ctx) {
 
 tl::Status unimplemented(tl::KernelContext&) { return tl::unimplemented("not for running"); }
 
-tl::OpDef op(const char* name) {
-  return tl::OpDef(name).input("x").shape(same_shape).kernel(tl::Device::kCPU, unimplemented);
+tl::OpDef op(const char* name) { return tl::OpDef(name).input("x").shape(same_shape); }
+
+tl::KernelDef kernel(const char* name) {
+  return tl::KernelDef(name, tl::Device::kCPU).compute(unimplemented);
 }
 
 bool is_float(tl::DType t) { return t == tl::DType::kFloat32 || t == tl::DType::kFloat64; }
@@ -99,17 +101,22 @@ tl::Status sum_cpu(tl::KernelContext& ctx) {
 #if defined(NO_OPS)
 TL_OP_LIBRARY(lib) { (void)lib; }
 #elif defined(CONFLICT)
-TL_OP_LIBRARY(lib) { lib.add(op("NeverRegisteredForTest")).add(op("Relu")); }
+TL_OP_LIBRARY(lib) {
+  lib.add(op("NeverRegisteredForTest")).add(op("Relu"));
+  lib.add(kernel("NeverRegisteredForTest")).add(kernel("Relu"));
+}
 #elif defined(SAME_AS_EXAMPLE)
-TL_OP_LIBRARY(lib) { lib.add(op("ClipByNormPerRow")); }
+TL_OP_LIBRARY(lib) { lib.add(op("ClipByNormPerRow")).add(kernel("ClipByNormPerRow")); }
 #elif defined(TWICE)
-TL_OP_LIBRARY(lib) { lib.add(op("TwiceForTest")).add(op("TwiceForTest")); }
+TL_OP_LIBRARY(lib) {
+  lib.add(op("TwiceForTest")).add(op("TwiceForTest")).add(kernel("TwiceForTest"));
+}
 #elif defined(OTHER_ABI)
 extern "C" TL_OP_LIBRARY_EXPORT int tensorlib_op_library_abi() {
   return tl::op_library_abi() + 2;  // the next version
 }
 extern "C" TL_OP_LIBRARY_EXPORT void tensorlib_declare_ops(tl::OpLibraryBuilder& lib) {
-  lib.add(op("OtherAbiForTest"));
+  lib.add(op("OtherAbiForTest")).add(kernel("OtherAbiForTest"));
 }
 #else
 TL_OP_LIBRARY(lib) {
@@ -117,12 +124,10 @@ TL_OP_LIBRARY(lib) {
               .input("x")
               .attr("DstT", tl::AttrType::kType)
               .attr("scale", tl::AttrType::kFloat, 2.0)
-              .shape(scale_shape)
-              .kernel(tl::Device::kCPU, scale_cpu));
-  lib.add(tl::OpDef("SumListForTest")
-              .variadic_input("values")
-              .shape(sum_shape)
-              .kernel(tl::Device::kCPU, sum_cpu));
+              .shape(scale_shape));
+  lib.add(tl::KernelDef("ScaleForTest", tl::Device::kCPU).compute(scale_cpu));
+  lib.add(tl::OpDef("SumListForTest").variadic_input("values").shape(sum_shape));
+  lib.add(tl::KernelDef("SumListForTest", tl::Device::kCPU).compute(sum_cpu));
 }
 #endif
 """

@@ -159,6 +159,52 @@ def test_few_rows_matmul_matches_numpy(gemm_kernel, dtype, rng):
         np.testing.assert_allclose(g, want, rtol=tol, atol=tol * np.sqrt(k))
 
 
+def _constant_and_fed_weights(dtype, rng):
+    """MatMul (both layouts of B) and Conv2D with constant weights, and the same with the weights
+    fed: (input placeholders, [(constant-weight output, fed-weight output)], feeds but x)."""
+    x = tf.placeholder(dtype, [None, 300])
+    images = tf.placeholder(dtype, [None, 9, 9, 3])
+    w = rng.standard_normal((300, 70)).astype(dtype)
+    f = rng.standard_normal((5, 5, 3, 20)).astype(dtype)
+    w_fed, wt_fed, f_fed = (tf.placeholder(dtype, v.shape) for v in (w, w.T, f))
+    pairs = [(tf.matmul(x, tf.constant(w)), tf.matmul(x, w_fed)),
+             (tf.matmul(x, tf.constant(w.T), transpose_b=True),
+              tf.matmul(x, wt_fed, transpose_b=True)),
+             (tf.nn.conv2d(images, tf.constant(f), [1, 1, 1, 1], "SAME"),
+              tf.nn.conv2d(images, f_fed, [1, 1, 1, 1], "SAME"))]
+    return x, images, pairs, {w_fed: w, wt_fed: w.T, f_fed: f}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_kernel, dtype,
+                                                                          rng):
+    # MatMul and Conv2D pack a constant B once, when the plan is built; the products must be
+    # gemm's with B as fed, for row counts on both sides of the packed path (6 rows).
+    x, images, pairs, feeds = _constant_and_fed_weights(dtype, rng)
+    with tf.Session() as sess:
+        for m in (1, 5, 6, 64, 150):
+            feeds.update({x: rng.standard_normal((m, 300)).astype(dtype),
+                          images: rng.standard_normal((m % 4 + 1, 9, 9, 3)).astype(dtype)})
+            for got, want in sess.run(pairs, feeds):
+                np.testing.assert_array_equal(got, want)
+
+
+def test_constant_weights_follow_a_change_of_gemm_micro_kernel(rng):
+    # Packed for the micro-kernel of the time the plan was built, the weights are not used by
+    # another: the plan's products are then those of the micro-kernel chosen now.
+    x, images, pairs, feeds = _constant_and_fed_weights(np.float32, rng)
+    feeds.update({x: rng.standard_normal((64, 300)).astype(np.float32),
+                  images: rng.standard_normal((3, 9, 9, 3)).astype(np.float32)})
+    with tf.Session() as sess:
+        sess.run(pairs, feeds)
+        try:
+            _config.set_gemm_kernel("generic")
+            for got, want in sess.run(pairs, feeds):
+                np.testing.assert_array_equal(got, want)
+        finally:
+            _config.set_gemm_kernel("auto")
+
+
 def test_unknown_gemm_kernel_is_rejected():
     with pytest.raises(tf.errors.InvalidArgumentError, match="Unknown GEMM micro-kernel"):
         _config.set_gemm_kernel("avx1024")

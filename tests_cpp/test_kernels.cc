@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@
 #include "ops/kernel_util.h"
 #include "tensorlib/device.h"
 #include "tensorlib/graph.h"
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 
 #include "check.h"
 
@@ -59,7 +60,7 @@ Status infer(const std::string& op, const std::vector<DType>& dtypes,
   return def->shape_fn()(ctx);
 }
 
-// Runs one op as the executor would: run-time shape inference, allocation, kernel.
+// Runs one op as the executor would: run-time shape inference, allocation, prepare, compute.
 Status run(const std::string& op, const std::vector<Tensor>& inputs, Tensor* out,
            const AttrMap& attrs = {}, int max_threads = 0, SessionState* state = nullptr) {
   const OpDef* def = OpRegistry::global().find(op);
@@ -83,9 +84,17 @@ Status run(const std::string& op, const std::vector<Tensor>& inputs, Tensor* out
   node.id = 7;
   node.name = op;
   node.op = def;
+  // Prepared as in a plan whose inputs are all constants.
+  const KernelDef* kernel = KernelRegistry::global().find(op, Device::kCPU);
+  std::unique_ptr<KernelState> kernel_state;
+  if (kernel->prepare_fn()) {
+    PrepareContext pctx(node, full, static_cast<int>(inputs.size()), dtypes.data(),
+                        shapes.data(), ptrs.data());
+    TL_RETURN_IF_ERROR(kernel->prepare_fn()(pctx, &kernel_state));
+  }
   KernelContext kctx(node, full, ptrs.data(), static_cast<int>(inputs.size()), out, 1,
-                     state ? state : &local_state, max_threads);
-  TL_RETURN_IF_ERROR(def->kernel(Device::kCPU)(kctx));
+                     state ? state : &local_state, max_threads, kernel_state.get());
+  TL_RETURN_IF_ERROR(kernel->compute_fn()(kctx));
   if (out->dtype() != out_dtype || out->shape() != out_shape) {
     return internal_error(op + ": kernel output does not match the inferred shape");
   }

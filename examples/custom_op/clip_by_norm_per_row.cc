@@ -89,6 +89,6 @@ TL_OP_LIBRARY(lib) {
               .input("x")
               .outputs(2)
               .attr("clip_norm", tl::AttrType::kFloat, 1.0)
-              .shape(clip_by_norm_per_row_shape)
-              .kernel(tl::Device::kCPU, clip_by_norm_per_row_cpu));
+              .shape(clip_by_norm_per_row_shape));
+  lib.add(tl::KernelDef("ClipByNormPerRow", tl::Device::kCPU).compute(clip_by_norm_per_row_cpu));
 }

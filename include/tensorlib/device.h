@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/status.h"
 
 namespace tl {
@@ -38,6 +38,6 @@ Status gpu_round_trip(int index, size_t bytes);
 Status set_gemm_kernel(const std::string& name);
 std::string gemm_kernel_name();
 // Registers the kernels of every compiled-in device backend beside the CPU ones.
-void register_device_kernels(OpRegistry& r);
+void register_device_kernels(KernelRegistry& r);
 
 }  // namespace tl

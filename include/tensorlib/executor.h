@@ -1,10 +1,13 @@
 // The executor: a graph's subgraph compiled once into a Plan, then run as a loop over steps.
 //
 // Plan::build prunes the graph to what the fetches and targets need (a fed tensor cuts the
-// walk), orders the nodes (node ids are already a topological order), gives every value a slot,
-// finds each slot's last reader so buffers are recycled as soon as they die, computes
-// constants once, and fuses chains of elementwise ops into single passes. Plan::run feeds the
-// slots, runs the steps and hands the fetched values to the caller without copies.
+// walk), orders the nodes (node ids are already a topological order), picks each node's CPU
+// kernel (kernel.h), gives every value a slot, finds each slot's last reader so buffers are
+// recycled as soon as they die, prepares every step (the kernel's prepare sees the constants,
+// computed once, here), fuses chains of elementwise ops into single passes and plans memory:
+// every value whose size is known gets an offset in one arena per run, packed by lifetimes
+// (the others come from a pool of recycled buffers). Plan::run feeds the slots, runs the steps
+// and hands the fetched values to the caller without copies.
 //
 // Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
 // Session's plan; If and While run plans of their functions (control_flow_ops.cc).
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "tensorlib/graph.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/op_registry.h"
 #include "tensorlib/tensor.h"
 
@@ -54,7 +58,8 @@ struct Stage {
 // One node of a plan, with everything the run loop needs precomputed.
 struct Step {
   const Node* node;
-  KernelFn kernel;
+  const KernelDef* kernel;
+  std::unique_ptr<KernelState> state;  // what the kernel's prepare made, if it has one
   std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
   int32_t first_output;               // slot of output 0; outputs are consecutive
   bool static_shapes;                 // every output shape is known before running
@@ -98,10 +103,12 @@ class BufferPool {
   std::vector<std::shared_ptr<Buffer>> free_;
 };
 
-// The mutable part of a plan: values of the current run and the buffer pool.
+// The mutable part of a plan: values of the current run, the arena and the buffer pool.
 struct RunState {
   std::vector<Tensor> slots;
-  BufferPool pool;
+  std::shared_ptr<Buffer> arena;                    // the values of known size, at their offsets
+  std::vector<std::shared_ptr<Buffer>> arena_views;  // per slot: its place in the arena, or null
+  BufferPool pool;                                   // every other value's buffer
   std::vector<const Tensor*> inputs;  // scratch: the running step's inputs
   std::vector<DType> in_dtypes;
   std::vector<Shape> in_shapes;
@@ -122,16 +129,20 @@ struct PlanOptions {
 
 class Plan {
  public:
+  // Compiles the part of `graph` that computes `fetches` and runs `targets`, given `feeds`.
   static Status build(const Graph& graph, const std::vector<Endpoint>& feeds,
                       const std::vector<Endpoint>& fetches, const std::vector<int32_t>& targets,
                       std::unique_ptr<Plan>* out, PlanOptions options = {});
-  // Runs the plan: `feeds` are read in place, `fetches` receive values the caller owns.
-  // Safe to call from several threads at once. `control`, when given, can stop the run.
+  // Runs the plan: `feeds` holds a value per fed endpoint (read in place), `fetches` receives
+  // one per fetch, owned by the caller. Runs may overlap; all but one then use buffers and an
+  // arena of their own. `control`, when given, can stop the run.
   Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches,
              RunControl* control = nullptr);
   // Runs a function's plan (built with function_call): takes `args` over, fills `results`.
   Status call(SessionState& state, int max_threads, Tensor* args, Tensor* results,
               RunControl* control);
+  // Bytes of the arena each run holds the values of known size in.
+  size_t arena_bytes() const { return arena_bytes_; }
 
  private:
   Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
@@ -141,11 +152,21 @@ class Plan {
   Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
                   RunControl* control);
   static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
+  // Runs each step's prepare in order and computes the constants, dropping their steps: a
+  // step's prepare sees the constants among its inputs.
+  Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
   void release_after_last_reader(const std::vector<char>& pinned);
+  // Gives every value of known size that is not pinned (fed, fetched, constant, or shown by a
+  // fetched view) an offset in the arena: values whose lifetimes overlap get disjoint ranges,
+  // packed greedily by size (TFLite's arena planner); an output that may take over a dying
+  // input's buffer shares its place.
+  void plan_memory(const std::vector<char>& pinned);
   Status prepare_outputs(const Step& step, RunState& rs);
   void init_run_state(RunState& rs) const;
+  // Allocates rs's arena and the view of every slot placed in it.
+  Status init_arena(RunState& rs) const;
 
   PlanOptions options_;
   const FunctionLibrary* functions_ = nullptr;
@@ -158,6 +179,9 @@ class Plan {
   // they stay in their slots from run to run.
   std::vector<std::pair<int32_t, Tensor>> constants_;
   std::vector<int32_t> transient_slots_;  // every other slot, cleared after each run
+  std::vector<int64_t> arena_offsets_;    // per slot: its offset in the arena, or -1
+  std::vector<size_t> arena_sizes_;       // per slot: its bytes in the arena
+  size_t arena_bytes_ = 0;
   int32_t num_slots_ = 0;
   size_t max_inputs_ = 0;
   std::mutex mutex_;  // guards cached_ (one run at a time reuses it; others get their own)

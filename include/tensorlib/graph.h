@@ -109,8 +109,7 @@ class Graph {
   explicit Graph(FunctionLibrary* library);
 
   // Validates `spec` (op known, inputs exist, attributes declared and typed, shape function
-  // accepts the inputs) and appends it. On failure the graph is unchanged. A Const's value is
-  // marked immutable (Buffer::set_immutable): its memory must not be written afterwards.
+  // accepts the inputs) and appends it. On failure the graph is unchanged.
   Status add_node(const NodeSpec& spec, int32_t* id);
   int32_t num_nodes() const { return static_cast<int32_t>(nodes_.size()); }
   const Node& node(int32_t id) const { return *nodes_[id]; }

@@ -2,8 +2,9 @@
 // library and loaded while a program runs, by Python (tensorlib.load_op_library) and by C++
 // (tl::load_op_library) alike. Once loaded, its ops are used like tensorlib's own.
 //
-// A library declares its ops in one entry point (see op_registry.h for OpDef, shape functions
-// and kernels):
+// A library declares its ops and their kernels in one entry point (see op_registry.h for OpDef
+// and shape functions, kernel.h for KernelDef). It may also add a kernel for a device that one
+// of tensorlib's ops (or another library's) has no kernel for:
 //
 //   #include "tensorlib/op_library.h"
 //
@@ -11,8 +12,9 @@
 //     lib.add(tl::OpDef("ScaledSoftsign")
 //                 .input("x")
 //                 .attr("scale", tl::AttrType::kFloat, 1.0)
-//                 .shape(scaled_softsign_shape)
-//                 .kernel(tl::Device::kCPU, scaled_softsign_cpu));
+//                 .shape(scaled_softsign_shape));
+//     lib.add(tl::KernelDef("ScaledSoftsign", tl::Device::kCPU).compute(scaled_softsign_cpu));
+//     lib.add(tl::KernelDef("Add", tl::Device::kGPU).compute(add_gpu));
 //   }
 //
 // built with CMake against the installed package:
@@ -26,8 +28,9 @@
 //   std::vector<std::string> ops;
 //   TL_RETURN_IF_ERROR(tl::load_op_library("/path/libmy_ops.so", &ops));
 //
-// Loading checks every declaration first and registers all of the library's ops or none: a
-// name that is already taken fails the load and leaves the registry as it was. A library stays
+// Loading checks every declaration first and registers all of the library's ops and kernels or
+// none: an op name that is taken, or an (op, device) that already has a kernel, fails the load
+// and leaves the registries as they were. A library stays
 // loaded until the process exits.
 #pragma once
 
@@ -35,12 +38,12 @@
 #include <utility>
 #include <vector>
 
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/status.h"
 
 // The layout of the classes a library shares with tensorlib (OpDef, the contexts, Tensor, ...).
 // NOTE: bump it whenever a public class used by kernels or shape functions changes layout.
-#define TL_OP_LIBRARY_ABI_VERSION 1
+#define TL_OP_LIBRARY_ABI_VERSION 2
 
 // libstdc++'s std::string layout (_GLIBCXX_USE_CXX11_ABI): a library must use tensorlib's.
 #if defined(_GLIBCXX_USE_CXX11_ABI)
@@ -55,23 +58,29 @@ namespace tl {
 // above and the std::string layout.
 constexpr int op_library_abi() { return TL_OP_LIBRARY_ABI_VERSION * 2 + TL_CXX11_STRING_ABI; }
 
-// What a library's entry point fills in: the declarations of its ops.
+// What a library's entry point fills in: the declarations of its ops and kernels.
 class OpLibraryBuilder {
  public:
   // Declares one op of the library.
   OpLibraryBuilder& add(OpDef def) { return ops_.push_back(std::move(def)), *this; }
+  // Declares one kernel: for one of the library's ops, or for an op registered before.
+  OpLibraryBuilder& add(KernelDef def) { return kernels_.push_back(std::move(def)), *this; }
   // The declarations so far.
   std::vector<OpDef>& ops() { return ops_; }
+  std::vector<KernelDef>& kernels() { return kernels_; }
 
  private:
   std::vector<OpDef> ops_;
+  std::vector<KernelDef> kernels_;
 };
 
-// Loads the op library at `path` and registers its ops. `op_names` (may be null) receives the
-// names of the ops the library declares. Loading the same library again changes nothing and
-// gives the same names. Fails with kNotFound when there is no such file, kAlreadyExists when an
-// op name is taken, kInvalidArgument when the file is no tensorlib op library (or one built
-// for another op_library_abi(), or one that declares no ops).
+// Loads the op library at `path` and registers its ops and kernels. `op_names` (may be null)
+// receives the names of the ops the library declares. Loading the same library again changes
+// nothing and gives the same names. Fails with kNotFound when there is no such file or a
+// kernel is for an unknown op, kAlreadyExists when an op name is taken or an (op, device) has
+// a kernel already, kInvalidArgument when the file is no tensorlib op library (or one built
+// for another op_library_abi(), or one that declares neither ops nor kernels, or an op without
+// a kernel).
 Status load_op_library(const std::string& path, std::vector<std::string>* op_names);
 
 // The path of the op library that declared op `op`, or "" for tensorlib's own ops (and for

@@ -1,5 +1,5 @@
 // The op registry: every op declared once, with its inputs, outputs, attributes, shape and
-// dtype inference and its kernel for each device.
+// dtype inference. Its kernels, one per device, are registered apart (kernel.h).
 //
 // An op's shape function serves twice: while a graph is built (partial shapes, constant inputs
 // known when they come from Const nodes) and at run time (every shape known, every input value
@@ -10,7 +10,6 @@
 //                    .input("features")
 //                    .attr("T", tl::AttrType::kType)
 //                    .shape(unary_shape)
-//                    .kernel(tl::Device::kCPU, relu_cpu)
 //                    .forwards_input(0));
 #pragma once
 
@@ -26,16 +25,10 @@
 #include "tensorlib/shape.h"
 #include "tensorlib/status.h"
 #include "tensorlib/tensor.h"
-#include "tensorlib/thread_pool.h"
 
 namespace tl {
 
-struct Node;
 class FunctionLibrary;
-struct RunControl;
-
-enum class Device : int32_t { kCPU = 0, kGPU = 1 };
-constexpr int kNumDevices = 2;
 
 // Inputs and outputs of one node as its shape function sees them.
 class InferenceContext {
@@ -77,105 +70,7 @@ class InferenceContext {
   const FunctionLibrary* functions_ = nullptr;
 };
 
-struct FunctionState;
-class Graph;
-
-// Per-session state that outlives one run: variable values and random-number counters.
-class SessionState {
- public:
-  // The value of variable node `node`; invalid when it was never assigned.
-  Tensor variable(int32_t node);
-  void set_variable(int32_t node, Tensor value);
-  // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
-  uint64_t take_random_counter(int32_t node, uint64_t count);
-  // The state of function body `body` in this session (its random streams and its cached
-  // plans), made on first use.
-  FunctionState& function_state(const Graph* body);
-
-  SessionState();
-  ~SessionState();
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<const Graph*, std::unique_ptr<FunctionState>> functions_;
-  std::unordered_map<int32_t, Tensor> variables_;
-  std::unordered_map<int32_t, uint64_t> random_counters_;
-};
-
-// What a kernel sees while it runs.
-class KernelContext {
- public:
-  KernelContext(const Node& node, const AttrMap& attrs, const Tensor* const* inputs,
-                int num_inputs, Tensor* outputs, int num_outputs, SessionState* state,
-                int max_threads)
-      : node_(node), attrs_(attrs), inputs_(inputs), num_inputs_(num_inputs), outputs_(outputs),
-        num_outputs_(num_outputs), state_(state), max_threads_(max_threads) {}
-
-  // The running node's id (keys its session state).
-  int32_t node() const;
-  // The running node itself (its name, its input endpoints); see graph.h.
-  const Node& graph_node() const { return node_; }
-  const AttrMap& attrs() const { return attrs_; }
-  int num_inputs() const { return num_inputs_; }
-  const Tensor& input(int i) const { return *inputs_[i]; }
-  int num_outputs() const { return num_outputs_; }
-  // Output `i`, already allocated unless the op sets its own outputs.
-  Tensor& output(int i) { return outputs_[i]; }
-  SessionState& state() { return *state_; }
-  // Splits [0, n) over the session's threads (see ThreadPool::parallel_for).
-  template <typename F>
-  void parallel_for(int64_t n, int64_t grain, F&& fn) {
-    if (n <= grain || max_threads_ == 1) {  // small work runs inline, without the pool
-      if (n > 0) fn(int64_t{0}, n);
-      return;
-    }
-    ThreadPool::global().parallel_for(n, grain, max_threads_, static_cast<F&&>(fn));
-  }
-  int max_threads() const { return max_threads_; }
-  // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
-  bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
-  // The functions of the graph being run, and the run's cancellation and deadline.
-  const FunctionLibrary& functions() const { return *functions_; }
-  RunControl* control() const { return control_; }
-  // Whether input `i` (declared with OpDef::forwards_input) may be written in place: this
-  // step is its last reader and no other value shares its buffer.
-  bool can_forward(int i) const {
-    const Tensor& t = *inputs_[i];
-    return ((forwardable_ >> i) & 1) && t.valid() && t.buffer()->owned() &&
-           !t.buffer()->immutable() && t.buffer().use_count() == 1;
-  }
-  void set_run(const FunctionLibrary* functions, RunControl* control, const char* unneeded,
-               uint64_t forwardable) {
-    functions_ = functions;
-    control_ = control;
-    unneeded_outputs_ = unneeded;
-    forwardable_ = forwardable;
-  }
-
- private:
-  const Node& node_;
-  const AttrMap& attrs_;
-  const Tensor* const* inputs_;
-  int num_inputs_;
-  Tensor* outputs_;
-  int num_outputs_;
-  SessionState* state_;
-  int max_threads_;
-  const FunctionLibrary* functions_ = nullptr;
-  RunControl* control_ = nullptr;
-  const char* unneeded_outputs_ = nullptr;  // per output: 1 when nothing reads it
-  uint64_t forwardable_ = 0;                 // bit i: input i may be forwarded
-};
-
 using ShapeFn = Status (*)(InferenceContext& ctx);
-using KernelFn = Status (*)(KernelContext& ctx);
-// An elementwise op over one contiguous span, for chains the executor fuses into one pass:
-// y[i] = op(x[i]) for a unary op; y[i] = op(x[i], *s), or op(*s, x[i]) when `scalar_first`,
-// for a binary op with a scalar operand. `y` may be `x`.
-using SpanFn = void (*)(const void* x, const void* s, bool scalar_first, void* y, int64_t n);
-// The same with a full second operand: y[i] = op(x[i], v[i]), or op(v[i], x[i]) when
-// `v_first`. Chains use it for an operand broadcast along the last dim (a bias).
-using PairSpanFn = void (*)(const void* x, const void* v, bool v_first, void* y, int64_t n);
 
 struct AttrSpec {
   std::string name;
@@ -205,9 +100,6 @@ class OpDef {
     return attrs_.push_back({std::move(name), type, std::move(default_value)}), *this;
   }
   OpDef& shape(ShapeFn fn) { return shape_fn_ = fn, *this; }
-  OpDef& kernel(Device device, KernelFn fn) {
-    return kernels_[static_cast<int>(device)] = fn, *this;
-  }
   // Output 0 may take over input `i`'s buffer when nothing else uses it and it has the
   // output's dtype and size (elementwise ops). May be given for several inputs.
   OpDef& forwards_input(int i) { return forward_inputs_.push_back(i), *this; }
@@ -220,19 +112,6 @@ class OpDef {
   OpDef& ref_input(int i) { return ref_inputs_.push_back(i), *this; }
   // Its outputs must be fed: a plan that would run the node is rejected (Placeholder).
   OpDef& must_be_fed() { return must_be_fed_ = true, *this; }
-  // The span form of an elementwise op for float32/float64 (see SpanFn); it must compute
-  // exactly what the kernel computes.
-  OpDef& span(DType t, SpanFn fn) {
-    if (t == DType::kFloat32) spans_[0] = fn;
-    if (t == DType::kFloat64) spans_[1] = fn;
-    return *this;
-  }
-  // The pair span form of a binary elementwise op (see PairSpanFn).
-  OpDef& pair_span(DType t, PairSpanFn fn) {
-    if (t == DType::kFloat32) pair_spans_[0] = fn;
-    if (t == DType::kFloat64) pair_spans_[1] = fn;
-    return *this;
-  }
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
@@ -242,18 +121,10 @@ class OpDef {
   const std::string& num_outputs_attr() const { return num_outputs_attr_; }
   const std::vector<AttrSpec>& attrs() const { return attrs_; }
   ShapeFn shape_fn() const { return shape_fn_; }
-  KernelFn kernel(Device device) const { return kernels_[static_cast<int>(device)]; }
   const std::vector<int>& forward_inputs() const { return forward_inputs_; }
   bool sets_own_outputs() const { return sets_own_outputs_; }
   bool is_stateful() const { return stateful_; }
   bool needs_feed() const { return must_be_fed_; }
-  // The span form for dtype `t`, or null.
-  SpanFn span_fn(DType t) const {
-    return t == DType::kFloat32 ? spans_[0] : t == DType::kFloat64 ? spans_[1] : nullptr;
-  }
-  PairSpanFn pair_span_fn(DType t) const {
-    return t == DType::kFloat32 ? pair_spans_[0] : t == DType::kFloat64 ? pair_spans_[1] : nullptr;
-  }
   bool is_ref_input(int i) const {
     for (int r : ref_inputs_) {
       if (r == i) return true;
@@ -269,14 +140,11 @@ class OpDef {
   std::string num_outputs_attr_;
   std::vector<AttrSpec> attrs_;
   ShapeFn shape_fn_ = nullptr;
-  KernelFn kernels_[kNumDevices] = {};
   std::vector<int> forward_inputs_;
   bool sets_own_outputs_ = false;
   bool stateful_ = false;
   bool must_be_fed_ = false;
   std::vector<int> ref_inputs_;
-  SpanFn spans_[2] = {};  // float32, float64
-  PairSpanFn pair_spans_[2] = {};
 };
 
 // The single process-wide table of ops. Built-in ops are registered when it is first used;

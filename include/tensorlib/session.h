@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tensorlib/graph.h"
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/tensor.h"
 
 namespace tl {

@@ -12,7 +12,6 @@
 //   tl::Tensor in = tl::Tensor::borrow(tl::DType::kFloat32, tl::Shape({4}), ptr);
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,10 +44,6 @@ class Buffer {
   size_t size() const { return size_; }
   // True when tensorlib allocated this memory (so it may be reused or written in place).
   bool owned() const { return owned_; }
-  // Marks the memory as never written again (a Const node's value): forms derived from it,
-  // such as a weight matrix packed for matrix products, may then be kept for later runs.
-  void set_immutable() { immutable_.store(true, std::memory_order_relaxed); }
-  bool immutable() const { return immutable_.load(std::memory_order_relaxed); }
 
  protected:
   // Use allocate() or borrow(); protected so they can make_shared a subclass (one allocation
@@ -65,7 +60,6 @@ class Buffer {
   bool owned_;
   ReleaseFn release_;
   void* context_;
-  std::atomic<bool> immutable_{false};  // NOTE: last, so op libraries' offsets stay as they were
 };
 
 class Tensor {

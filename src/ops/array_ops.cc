@@ -503,38 +503,51 @@ Status broadcast_to_kernel(KernelContext& ctx) {
 
 void register_array_ops(OpRegistry& r) {
   r.add_builtin(OpDef("Reshape").input("tensor").input("shape").shape(reshape_shape)
-                    .kernel(Device::kCPU, reshape_kernel).sets_own_outputs());
+                    .sets_own_outputs());
   r.add_builtin(OpDef("Identity").input("input").shape(identity_shape)
-                    .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
+                    .sets_own_outputs());
   // The same value as its input; gradients do not flow through it.
   r.add_builtin(OpDef("StopGradient").input("input").shape(identity_shape)
-                    .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
-  r.add_builtin(OpDef("Fill").input("dims").input("value").shape(fill_shape)
-                    .kernel(Device::kCPU, fill_kernel));
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("Fill").input("dims").input("value").shape(fill_shape));
   r.add_builtin(OpDef("Shape").input("input").attr("out_type", AttrType::kType, DType::kInt32)
-                    .shape(shape_shape).kernel(Device::kCPU, shape_kernel));
+                    .shape(shape_shape));
   r.add_builtin(OpDef("Size").input("input").attr("out_type", AttrType::kType, DType::kInt32)
-                    .shape(size_shape).kernel(Device::kCPU, size_kernel));
-  r.add_builtin(OpDef("Rank").input("input").shape(rank_shape)
-                    .kernel(Device::kCPU, rank_kernel));
+                    .shape(size_shape));
+  r.add_builtin(OpDef("Rank").input("input").shape(rank_shape));
   r.add_builtin(OpDef("ExpandDims").input("input").input("dim").shape(expand_dims_shape)
-                    .kernel(Device::kCPU, expand_dims_kernel).sets_own_outputs());
+                    .sets_own_outputs());
   r.add_builtin(OpDef("Squeeze").input("input")
                     .attr("squeeze_dims", AttrType::kInts, std::vector<int64_t>{})
-                    .shape(squeeze_shape).kernel(Device::kCPU, squeeze_kernel)
+                    .shape(squeeze_shape)
                     .sets_own_outputs());
   r.add_builtin(OpDef("PlaceholderWithDefault").input("input")
                     .attr("dtype", AttrType::kType).attr("shape", AttrType::kShape)
                     .shape(placeholder_with_default_shape)
-                    .kernel(Device::kCPU, identity_kernel).sets_own_outputs());
-  r.add_builtin(OpDef("Range").input("start").input("limit").input("delta").shape(range_shape)
-                    .kernel(Device::kCPU, range_kernel));
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("Range").input("start").input("limit").input("delta").shape(range_shape));
   r.add_builtin(OpDef("LinSpace").input("start").input("stop").input("num")
-                    .shape(linspace_shape).kernel(Device::kCPU, linspace_kernel));
+                    .shape(linspace_shape));
   r.add_builtin(OpDef("Where").input("input").shape(where_shape)
-                    .kernel(Device::kCPU, where_kernel).sets_own_outputs());
-  r.add_builtin(OpDef("BroadcastTo").input("input").input("shape").shape(broadcast_to_shape)
-                    .kernel(Device::kCPU, broadcast_to_kernel));
+                    .sets_own_outputs());
+  r.add_builtin(OpDef("BroadcastTo").input("input").input("shape").shape(broadcast_to_shape));
+}
+
+void register_array_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Reshape", Device::kCPU).compute(reshape_kernel));
+  r.add_builtin(KernelDef("Identity", Device::kCPU).compute(identity_kernel));
+  r.add_builtin(KernelDef("StopGradient", Device::kCPU).compute(identity_kernel));
+  r.add_builtin(KernelDef("Fill", Device::kCPU).compute(fill_kernel));
+  r.add_builtin(KernelDef("Shape", Device::kCPU).compute(shape_kernel));
+  r.add_builtin(KernelDef("Size", Device::kCPU).compute(size_kernel));
+  r.add_builtin(KernelDef("Rank", Device::kCPU).compute(rank_kernel));
+  r.add_builtin(KernelDef("ExpandDims", Device::kCPU).compute(expand_dims_kernel));
+  r.add_builtin(KernelDef("Squeeze", Device::kCPU).compute(squeeze_kernel));
+  r.add_builtin(KernelDef("PlaceholderWithDefault", Device::kCPU).compute(identity_kernel));
+  r.add_builtin(KernelDef("Range", Device::kCPU).compute(range_kernel));
+  r.add_builtin(KernelDef("LinSpace", Device::kCPU).compute(linspace_kernel));
+  r.add_builtin(KernelDef("Where", Device::kCPU).compute(where_kernel));
+  r.add_builtin(KernelDef("BroadcastTo", Device::kCPU).compute(broadcast_to_kernel));
 }
 
 }  // namespace tl

@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/shape.h"
 #include "tensorlib/status.h"
 

@@ -406,19 +406,26 @@ Status split_kernel(KernelContext& ctx) {
 }  // namespace
 
 void register_concat_ops(OpRegistry& r) {
-  r.add_builtin(OpDef("ConcatV2").variadic_input("values").shape(concat_shape)
-                    .kernel(Device::kCPU, concat_kernel));
+  r.add_builtin(OpDef("ConcatV2").variadic_input("values").shape(concat_shape));
   r.add_builtin(OpDef("Pack").variadic_input("values").attr("axis", AttrType::kInt, int64_t{0})
-                    .shape(pack_shape).kernel(Device::kCPU, pack_kernel));
+                    .shape(pack_shape));
   r.add_builtin(OpDef("Unpack").input("value").attr("num", AttrType::kInt)
                     .attr("axis", AttrType::kInt, int64_t{0}).outputs_from_attr("num")
-                    .shape(unpack_shape).kernel(Device::kCPU, unpack_kernel));
+                    .shape(unpack_shape));
   r.add_builtin(OpDef("Split").input("split_dim").input("value")
                     .attr("num_split", AttrType::kInt).outputs_from_attr("num_split")
-                    .shape(split_shape<false>).kernel(Device::kCPU, split_kernel<false>));
+                    .shape(split_shape<false>));
   r.add_builtin(OpDef("SplitV").input("value").input("size_splits").input("split_dim")
                     .attr("num_split", AttrType::kInt).outputs_from_attr("num_split")
-                    .shape(split_shape<true>).kernel(Device::kCPU, split_kernel<true>));
+                    .shape(split_shape<true>));
+}
+
+void register_concat_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("ConcatV2", Device::kCPU).compute(concat_kernel));
+  r.add_builtin(KernelDef("Pack", Device::kCPU).compute(pack_kernel));
+  r.add_builtin(KernelDef("Unpack", Device::kCPU).compute(unpack_kernel));
+  r.add_builtin(KernelDef("Split", Device::kCPU).compute(split_kernel<false>));
+  r.add_builtin(KernelDef("SplitV", Device::kCPU).compute(split_kernel<true>));
 }
 
 }  // namespace tl

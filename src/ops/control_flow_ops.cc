@@ -542,7 +542,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .attr("then_branch", AttrType::kString)
                     .attr("else_branch", AttrType::kString)
                     .shape(if_shape)
-                    .kernel(Device::kCPU, if_kernel)
                     .sets_own_outputs()
                     .stateful());
   r.add_builtin(OpDef("While")
@@ -554,7 +553,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .attr("cond", AttrType::kString)
                     .attr("body", AttrType::kString)
                     .shape(while_shape)
-                    .kernel(Device::kCPU, while_kernel)
                     .sets_own_outputs()
                     .stateful());
   r.add_builtin(OpDef("TensorArrayWrite")
@@ -565,7 +563,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .attr("T", AttrType::kType)
                     .attr("dynamic_size", AttrType::kBool, false)
                     .shape(write_shape)
-                    .kernel(Device::kCPU, write_kernel)
                     .forwards_input(0)
                     .sets_own_outputs());
   r.add_builtin(OpDef("TensorArrayScatter")
@@ -576,7 +573,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .attr("T", AttrType::kType)
                     .attr("dynamic_size", AttrType::kBool, false)
                     .shape(scatter_shape)
-                    .kernel(Device::kCPU, scatter_kernel)
                     .forwards_input(0)
                     .sets_own_outputs());
   r.add_builtin(OpDef("TensorArrayRead")
@@ -584,7 +580,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .input("index")
                     .attr("T", AttrType::kType)
                     .shape(read_shape)
-                    .kernel(Device::kCPU, read_kernel)
                     .sets_own_outputs());
   r.add_builtin(OpDef("TensorArrayWriteGrad")
                     .input("grad")
@@ -592,7 +587,6 @@ void register_control_flow_ops(OpRegistry& r) {
                     .outputs(2)
                     .attr("T", AttrType::kType)
                     .shape(write_grad_shape)
-                    .kernel(Device::kCPU, write_grad_kernel)
                     .forwards_input(0)
                     .sets_own_outputs());
   r.add_builtin(OpDef("TensorArrayAddRow")
@@ -601,9 +595,18 @@ void register_control_flow_ops(OpRegistry& r) {
                     .input("value")
                     .attr("T", AttrType::kType)
                     .shape(add_row_shape)
-                    .kernel(Device::kCPU, add_row_kernel)
                     .forwards_input(0)
                     .sets_own_outputs());
+}
+
+void register_control_flow_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("If", Device::kCPU).compute(if_kernel));
+  r.add_builtin(KernelDef("While", Device::kCPU).compute(while_kernel));
+  r.add_builtin(KernelDef("TensorArrayWrite", Device::kCPU).compute(write_kernel));
+  r.add_builtin(KernelDef("TensorArrayScatter", Device::kCPU).compute(scatter_kernel));
+  r.add_builtin(KernelDef("TensorArrayRead", Device::kCPU).compute(read_kernel));
+  r.add_builtin(KernelDef("TensorArrayWriteGrad", Device::kCPU).compute(write_grad_kernel));
+  r.add_builtin(KernelDef("TensorArrayAddRow", Device::kCPU).compute(add_row_kernel));
 }
 
 }  // namespace tl

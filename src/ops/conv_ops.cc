@@ -235,23 +235,20 @@ T* col_buffer(int64_t n) {
   return buffer.data();
 }
 
-// out (rows x out_c) = P filter.
+// out (rows x out_c) = P filter. `prepacked`: the filter packed when the plan was built, or null.
 template <typename T>
-Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const Tensor& filter_t,
-              T* out) {
+Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter,
+              const PackedGemmB<T>* prepacked, T* out) {
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
-  const T* filter = filter_t.data<T>();
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
     return Status::OK();
   }
-  // The filter is packed once for every block of patches: once for good when it is a
-  // constant, else once per call.
-  std::shared_ptr<const PackedGemmB<T>> cached =
-      cached_packed_b<T>(ctx, filter_t, false, m, n, k, n);
+  // The filter is packed once for every block of patches: when the plan was built if it is a
+  // constant, else here, once per call.
   PackedGemmB<T> own;
-  if (!cached) TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &own));
-  const PackedGemmB<T>& packed = cached ? *cached : own;
+  if (!prepacked) TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &own));
+  const PackedGemmB<T>& packed = prepacked ? *prepacked : own;
   const int64_t block = g.block_rows(sizeof(T));
   ctx.parallel_for((m + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {
     T* col = col_buffer<T>(block * k);
@@ -378,15 +375,31 @@ Status conv2d_backprop_filter_shape(InferenceContext& ctx) {
 
 // ---- kernels ----
 
+// Packs a constant filter (filter_h * filter_w * in_c rows, out_c columns) once, unless the
+// convolution is pointwise (its product reads the filter in place).
+Status conv2d_prepare(PrepareContext& ctx, std::unique_ptr<KernelState>* state) {
+  const Tensor* filter = ctx.constant_input(1);
+  Window2D w;
+  if (!filter || filter->dtype() != ctx.input_dtype(0) || filter->shape().rank() != 4 ||
+      !read_window_attrs(ctx.attrs(), "Conv2D", true, &w).ok()) {
+    return Status::OK();
+  }
+  const Shape& f = filter->shape();
+  if (f.dim(0) == 1 && f.dim(1) == 1 && w.stride_h == 1 && w.stride_w == 1) return Status::OK();
+  return pack_weights(ctx, false, f.dim(0) * f.dim(1) * f.dim(2), f.dim(3), *filter, state);
+}
+
 Status conv2d_kernel(KernelContext& ctx) {
   const Tensor& input = ctx.input(0);
   const Tensor& filter = ctx.input(1);
   ConvGeom g;
   TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2D", input.shape(), filter.shape(), &g));
+  const auto* weights = static_cast<const PackedWeights*>(ctx.kernel_state());
   Status status;
   TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    status = conv2d(ctx, g, input.data<T>(), filter, ctx.output(0).data<T>());
+    status = conv2d(ctx, g, input.data<T>(), filter.data<T>(),
+                    weights ? weights->find<T>() : nullptr, ctx.output(0).data<T>());
   }));
   return status;
 }
@@ -440,15 +453,21 @@ OpDef& conv_attrs(OpDef& def) {
 void register_conv_ops(OpRegistry& r) {
   OpDef conv("Conv2D");
   r.add_builtin(conv_attrs(conv.input("input").input("filter"))
-                    .shape(conv2d_shape).kernel(Device::kCPU, conv2d_kernel));
+                    .shape(conv2d_shape));
   OpDef input_grad("Conv2DBackpropInput");
   r.add_builtin(conv_attrs(input_grad.input("input_sizes").input("filter").input("out_backprop"))
-                    .shape(conv2d_backprop_input_shape)
-                    .kernel(Device::kCPU, conv2d_backprop_input_kernel));
+                    .shape(conv2d_backprop_input_shape));
   OpDef filter_grad("Conv2DBackpropFilter");
   r.add_builtin(conv_attrs(filter_grad.input("input").input("filter_sizes").input("out_backprop"))
-                    .shape(conv2d_backprop_filter_shape)
-                    .kernel(Device::kCPU, conv2d_backprop_filter_kernel));
+                    .shape(conv2d_backprop_filter_shape));
+}
+
+void register_conv_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Conv2D", Device::kCPU).prepare(conv2d_prepare).compute(conv2d_kernel));
+  r.add_builtin(KernelDef("Conv2DBackpropInput", Device::kCPU)
+                    .compute(conv2d_backprop_input_kernel));
+  r.add_builtin(KernelDef("Conv2DBackpropFilter", Device::kCPU)
+                    .compute(conv2d_backprop_filter_kernel));
 }
 
 }  // namespace tl

@@ -186,19 +186,16 @@ void register_framework_ops(OpRegistry& r) {
                     .attr("dtype", AttrType::kType)
                     .attr("shape", AttrType::kShape, Shape::unknown())
                     .shape(placeholder_shape)
-                    .kernel(Device::kCPU, placeholder_kernel)
                     .sets_own_outputs()
                     .must_be_fed());
   r.add_builtin(OpDef("Const")
                     .attr("value", AttrType::kTensor)
                     .shape(const_shape)
-                    .kernel(Device::kCPU, const_kernel)
                     .sets_own_outputs());
   r.add_builtin(OpDef("VariableV2")
                     .attr("shape", AttrType::kShape)
                     .attr("dtype", AttrType::kType)
                     .shape(variable_shape)
-                    .kernel(Device::kCPU, variable_kernel)
                     .sets_own_outputs()
                     .stateful());
   r.add_builtin(OpDef("Assign")
@@ -207,19 +204,15 @@ void register_framework_ops(OpRegistry& r) {
                     .attr("validate_shape", AttrType::kBool, true)
                     .attr("use_locking", AttrType::kBool, true)
                     .shape(assign_shape)
-                    .kernel(Device::kCPU, assign_kernel)
                     .ref_input(0)
                     .sets_own_outputs()
                     .stateful());
   for (const char* name : {"AssignAdd", "AssignSub"}) {
-    const bool sub = name[6] == 'S';
     r.add_builtin(OpDef(name)
                       .input("ref")
                       .input("value")
                       .attr("use_locking", AttrType::kBool, false)
                       .shape(assign_update_shape)
-                      .kernel(Device::kCPU, sub ? assign_update_kernel<true>
-                                                : assign_update_kernel<false>)
                       .ref_input(0)
                       .sets_own_outputs()
                       .stateful());
@@ -228,15 +221,24 @@ void register_framework_ops(OpRegistry& r) {
                     .input("ref")
                     .attr("dtype", AttrType::kType)
                     .shape(is_initialized_shape)
-                    .kernel(Device::kCPU, is_initialized_kernel)
                     .ref_input(0)
                     .sets_own_outputs()
                     .stateful());
   r.add_builtin(OpDef("NoOp")
                     .outputs(0)
                     .shape(no_op_shape)
-                    .kernel(Device::kCPU, no_op_kernel)
                     .stateful());
+}
+
+void register_framework_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Placeholder", Device::kCPU).compute(placeholder_kernel));
+  r.add_builtin(KernelDef("Const", Device::kCPU).compute(const_kernel));
+  r.add_builtin(KernelDef("VariableV2", Device::kCPU).compute(variable_kernel));
+  r.add_builtin(KernelDef("Assign", Device::kCPU).compute(assign_kernel));
+  r.add_builtin(KernelDef("AssignAdd", Device::kCPU).compute(assign_update_kernel<false>));
+  r.add_builtin(KernelDef("AssignSub", Device::kCPU).compute(assign_update_kernel<true>));
+  r.add_builtin(KernelDef("IsVariableInitialized", Device::kCPU).compute(is_initialized_kernel));
+  r.add_builtin(KernelDef("NoOp", Device::kCPU).compute(no_op_kernel));
 }
 
 }  // namespace tl

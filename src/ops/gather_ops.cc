@@ -311,13 +311,18 @@ Status unsorted_segment_sum_kernel(KernelContext& ctx) {
 
 void register_gather_ops(OpRegistry& r) {
   r.add_builtin(OpDef("GatherV2").input("params").input("indices").input("axis")
-                    .shape(gather_shape).kernel(Device::kCPU, gather_kernel));
+                    .shape(gather_shape));
   r.add_builtin(OpDef("UnsortedSegmentSum").input("data").input("segment_ids")
-                    .input("num_segments").shape(unsorted_segment_sum_shape)
-                    .kernel(Device::kCPU, unsorted_segment_sum_kernel));
+                    .input("num_segments").shape(unsorted_segment_sum_shape));
   r.add_builtin(OpDef("OneHot").input("indices").input("depth").input("on_value")
                     .input("off_value").attr("axis", AttrType::kInt, int64_t{-1})
-                    .shape(one_hot_shape).kernel(Device::kCPU, one_hot_kernel));
+                    .shape(one_hot_shape));
+}
+
+void register_gather_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("GatherV2", Device::kCPU).compute(gather_kernel));
+  r.add_builtin(KernelDef("UnsortedSegmentSum", Device::kCPU).compute(unsorted_segment_sum_kernel));
+  r.add_builtin(KernelDef("OneHot", Device::kCPU).compute(one_hot_kernel));
 }
 
 }  // namespace tl

@@ -20,7 +20,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <type_traits>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -672,8 +671,8 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
 
 // Packs rows [pc, pc + kc) of the n x k matrix b (the slab of op(B)) into slivers at dst,
 // in parallel.
-template <typename T, typename K>
-void pack_b_slab(KernelContext& ctx, View<T> b, int64_t pc, int64_t kc, int64_t n, T* dst) {
+template <typename T, typename K, typename Context>
+void pack_b_slab(Context& ctx, View<T> b, int64_t pc, int64_t kc, int64_t n, T* dst) {
   constexpr int64_t kNr = K::kNr;
   ctx.parallel_for((n + kNr - 1) / kNr, std::max<int64_t>(1, kPackElements / (kc * kNr)),
                    [&](int64_t s0, int64_t s1) {
@@ -750,8 +749,8 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
 // Packs all of op(B) (b seen as n x k) for micro-kernel K: slab after slab of k (each
 // slab_depth(k) deep, as gemm cuts them), each slab's slivers one after another, so that slab
 // pc starts at pc * width (width: n rounded up to whole slivers).
-template <typename T, typename K>
-void pack_all_of_b(KernelContext& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
+template <typename T, typename K, typename Context>
+void pack_all_of_b(Context& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
   const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr, depth = slab_depth(k);
   for (int64_t pc = 0; pc < k; pc += depth) {
     pack_b_slab<T, K>(ctx, b, pc, std::min(depth, k - pc), n, dst + pc * width);
@@ -897,9 +896,9 @@ TL_INSTANTIATE_GEMM(int32_t)
 TL_INSTANTIATE_GEMM(int64_t)
 #undef TL_INSTANTIATE_GEMM
 
-template <typename T>
-Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
-                   int64_t ldb, PackedGemmB<T>* out) {
+template <typename T, typename Context>
+Status pack_gemm_b(Context& ctx, bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb,
+                   PackedGemmB<T>* out) {
   out->kernel = gemm_kernel();
   out->k = k;
   out->n = n;
@@ -938,72 +937,32 @@ void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_
   });
 }
 
-namespace {
-
-// Packed constants, with the buffer each was made from (entries whose buffer died with its
-// graph or model are dropped at the next lookup).
-struct PackedKey {
-  const void* data;
-  int64_t k, n, ldb;
-  bool trans_b;
-  GemmKernel kernel;
-  size_t elem;
-  bool operator==(const PackedKey& o) const {
-    return data == o.data && k == o.k && n == o.n && ldb == o.ldb && trans_b == o.trans_b &&
-           kernel == o.kernel && elem == o.elem;
-  }
-};
-struct PackedEntry {
-  PackedKey key;
-  std::weak_ptr<Buffer> buffer;
-  std::shared_ptr<const void> packed;
-};
-std::mutex g_packed_mutex;
-std::vector<PackedEntry> g_packed;
-
-// Frees the packed forms of constants that are gone (called with g_packed_mutex held).
-void drop_expired_packed() {
-  g_packed.erase(std::remove_if(g_packed.begin(), g_packed.end(),
-                                [](const PackedEntry& e) { return e.buffer.expired(); }),
-                 g_packed.end());
+bool gemm_packs_b(int64_t m, int64_t n, int64_t k) {
+  return m >= kFewRows && m * n * k > kTinyMadds;
 }
 
-}  // namespace
-
-template <typename T>
-std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const Tensor& b,
-                                                      bool trans_b, int64_t m, int64_t n,
-                                                      int64_t k, int64_t ldb) {
-  const std::shared_ptr<Buffer>& buffer = b.buffer();
-  if (!buffer || !buffer->immutable() || m < kFewRows || m * n * k <= kTinyMadds) return nullptr;
-  const PackedKey key{b.raw_data(), k, n, ldb, trans_b, gemm_kernel(), sizeof(T)};
-  {
-    std::lock_guard<std::mutex> lock(g_packed_mutex);
-    drop_expired_packed();
-    for (const PackedEntry& e : g_packed) {
-      if (e.key == key && e.buffer.lock() == buffer) {
-        return std::static_pointer_cast<const PackedGemmB<T>>(e.packed);
-      }
-    }
+Status pack_weights(PrepareContext& ctx, bool trans_b, int64_t k, int64_t n, const Tensor& b,
+                    std::unique_ptr<KernelState>* state) {
+  auto weights = std::make_unique<PackedWeights>();
+  const int64_t ldb = trans_b ? k : n;
+  if (b.dtype() == DType::kFloat32) {
+    TL_RETURN_IF_ERROR(pack_gemm_b(ctx, trans_b, k, n, b.data<float>(), ldb, &weights->f32));
+  } else if (b.dtype() == DType::kFloat64) {
+    TL_RETURN_IF_ERROR(pack_gemm_b(ctx, trans_b, k, n, b.data<double>(), ldb, &weights->f64));
+  } else {
+    return Status::OK();
   }
-  auto packed = std::make_shared<PackedGemmB<T>>();
-  if (!pack_gemm_b<T>(ctx, trans_b, k, n, b.data<T>(), ldb, packed.get()).ok()) return nullptr;
-  std::lock_guard<std::mutex> lock(g_packed_mutex);
-  g_packed.push_back(PackedEntry{key, buffer, packed});
-  return packed;
+  *state = std::move(weights);
+  return Status::OK();
 }
 
-template Status pack_gemm_b<float>(KernelContext&, bool, int64_t, int64_t, const float*, int64_t,
-                                   PackedGemmB<float>*);
-template Status pack_gemm_b<double>(KernelContext&, bool, int64_t, int64_t, const double*,
-                                    int64_t, PackedGemmB<double>*);
+template Status pack_gemm_b<float, KernelContext>(KernelContext&, bool, int64_t, int64_t,
+                                                  const float*, int64_t, PackedGemmB<float>*);
+template Status pack_gemm_b<double, KernelContext>(KernelContext&, bool, int64_t, int64_t,
+                                                   const double*, int64_t, PackedGemmB<double>*);
 template void gemm_packed<float>(KernelContext&, bool, int64_t, const float*, int64_t,
                                  const PackedGemmB<float>&, float*, int64_t, bool);
 template void gemm_packed<double>(KernelContext&, bool, int64_t, const double*, int64_t,
                                   const PackedGemmB<double>&, double*, int64_t, bool);
-template std::shared_ptr<const PackedGemmB<float>> cached_packed_b<float>(
-    KernelContext&, const Tensor&, bool, int64_t, int64_t, int64_t, int64_t);
-template std::shared_ptr<const PackedGemmB<double>> cached_packed_b<double>(
-    KernelContext&, const Tensor&, bool, int64_t, int64_t, int64_t, int64_t);
 
 }  // namespace tl

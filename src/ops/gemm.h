@@ -12,8 +12,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/tensor.h"
 
 namespace tl {
@@ -47,19 +48,41 @@ struct PackedGemmB {
   std::shared_ptr<Buffer> data;
 };
 
-// Packs op(B) (b as in gemm). ResourceExhausted when out of memory.
-template <typename T>
-Status pack_gemm_b(KernelContext& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
-                   int64_t ldb, PackedGemmB<T>* out);
+// Packs op(B) (b as in gemm), in parallel over ctx's threads: a KernelContext's while a kernel
+// runs, a PrepareContext's (the building thread) when a plan is built. ResourceExhausted when
+// out of memory.
+template <typename T, typename Context>
+Status pack_gemm_b(Context& ctx, bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb,
+                   PackedGemmB<T>* out);
 
-// The packed form of op(B) when b is an immutable buffer's (a constant's value), made on first
-// use and kept while the buffer lives (freed at the next lookup after it dies); null when
-// gemm(m, n, k, trans_b) would not pack B (few rows, a tiny product), when the buffer is not
-// immutable, or when out of memory.
-template <typename T>
-std::shared_ptr<const PackedGemmB<T>> cached_packed_b(KernelContext& ctx, const Tensor& b,
-                                                      bool trans_b, int64_t m, int64_t n,
-                                                      int64_t k, int64_t ldb);
+// True when gemm(m, n, k) packs B (enough rows, not a tiny product) for floating types: where
+// multiplying by a B packed ahead (gemm_packed) saves gemm's packing and gives its bits.
+bool gemm_packs_b(int64_t m, int64_t n, int64_t k);
+
+// A kernel's state (kernel.h) holding a constant B packed when the plan was built: MatMul's
+// weights, Conv2D's filter.
+struct PackedWeights : KernelState {
+  PackedGemmB<float> f32;
+  PackedGemmB<double> f64;
+
+  // B packed for T, when it is in the layout of the micro-kernel in use now (set_gemm_kernel
+  // may have changed it since); else null.
+  template <typename T>
+  const PackedGemmB<T>* find() const {
+    const PackedGemmB<T>* p;
+    if constexpr (std::is_same_v<T, float>) {
+      p = &f32;
+    } else {
+      p = &f64;
+    }
+    return p->data && p->kernel == gemm_kernel() ? p : nullptr;
+  }
+};
+
+// Packs constant `b` (op(B) is k x n, as in gemm with ldb = trans_b ? k : n) into a
+// PackedWeights state; no state for a dtype other than float and double.
+Status pack_weights(PrepareContext& ctx, bool trans_b, int64_t k, int64_t n, const Tensor& b,
+                    std::unique_ptr<KernelState>* state);
 
 // C (m x b.n) = or += op(A) B: the product gemm's packed path computes (gemm's results, bit
 // for bit, where it packs: m >= 6 rows).

@@ -14,7 +14,7 @@
 #include <type_traits>
 
 #include "tensorlib/dtype.h"
-#include "tensorlib/op_registry.h"
+#include "tensorlib/kernel.h"
 #include "tensorlib/shape.h"
 #include "tensorlib/status.h"
 #include "tensorlib/tensor.h"

@@ -681,12 +681,17 @@ Status cast_kernel(KernelContext& ctx) {
   });
 }
 
-// Registers unary op `Fn::kName` over the dtypes of List.
+// Declares unary op `Fn::kName` over the dtypes of List.
 template <typename Fn, typename List, int64_t kGrain = kElementwiseGrain>
 void add_unary(OpRegistry& r, const char* input = "x") {
-  OpDef def(Fn::kName);
-  def.input(input).shape(unary_shape<List>)
-      .kernel(Device::kCPU, unary_kernel<Fn, List, kGrain>).forwards_input(0);
+  r.add_builtin(OpDef(Fn::kName).input(input).shape(unary_shape<List>).forwards_input(0));
+}
+
+// Registers its CPU kernel, with span forms where it takes floats.
+template <typename Fn, typename List, int64_t kGrain = kElementwiseGrain>
+void add_unary(KernelRegistry& r, const char* = "x") {
+  KernelDef def(Fn::kName, Device::kCPU);
+  def.compute(unary_kernel<Fn, List, kGrain>);
   if constexpr (dtype_in(DType::kFloat32, List{})) {
     def.span(DType::kFloat32, unary_span_fn<Fn, float>)
         .span(DType::kFloat64, unary_span_fn<Fn, double>);
@@ -694,15 +699,23 @@ void add_unary(OpRegistry& r, const char* input = "x") {
   r.add_builtin(std::move(def));
 }
 
-// Registers binary op `Fn::kName`; comparisons (bool results) use comparison_shape.
+// Declares binary op `Fn::kName`; comparisons (bool results) use comparison_shape.
 template <typename Fn, typename List, KernelFn kKernel = binary_kernel<Fn, List>>
 void add_binary(OpRegistry& r) {
   constexpr bool kBool = std::is_same_v<decltype(Fn{}(0.0f, 0.0f)), bool>;
-  OpDef def(Fn::kName);
-  def.input("x").input("y")
-      .shape(kBool ? comparison_shape<List> : binary_shape<List>)
-      .kernel(Device::kCPU, kKernel).forwards_input(0).forwards_input(1);
-  // Ops with their own kernel (error checks) and comparisons are not fused.
+  r.add_builtin(OpDef(Fn::kName).input("x").input("y")
+                    .shape(kBool ? comparison_shape<List> : binary_shape<List>)
+                    .forwards_input(0).forwards_input(1));
+}
+
+// Registers its CPU kernel `kKernel`, with span forms where it is the plain elementwise kernel
+// over floats.
+template <typename Fn, typename List, KernelFn kKernel = binary_kernel<Fn, List>>
+void add_binary(KernelRegistry& r) {
+  constexpr bool kBool = std::is_same_v<decltype(Fn{}(0.0f, 0.0f)), bool>;
+  KernelDef def(Fn::kName, Device::kCPU);
+  def.compute(kKernel);
+  // Kernels with their own checks (division by zero) and comparisons are not fused.
   if constexpr (!kBool && kKernel == binary_kernel<Fn, List> &&
                 dtype_in(DType::kFloat32, List{})) {
     def.span(DType::kFloat32, scalar_span_fn<Fn, float>)
@@ -713,9 +726,9 @@ void add_binary(OpRegistry& r) {
   r.add_builtin(std::move(def));
 }
 
-}  // namespace
-
-void register_math_ops(OpRegistry& r) {
+// The elementwise ops, declared (OpRegistry) or given their CPU kernels (KernelRegistry).
+template <typename Registry>
+void add_elementwise(Registry& r) {
   add_unary<NegFn, NumericTypes>(r);
   add_unary<AbsFn, NumericTypes>(r);
   add_unary<SquareFn, NumericTypes>(r);
@@ -753,19 +766,33 @@ void register_math_ops(OpRegistry& r) {
   add_binary<GreaterEqualFn, NumericTypes>(r);
   add_binary<LogicalAndFn, BoolTypes>(r);
   add_binary<LogicalOrFn, BoolTypes>(r);
+}
+
+}  // namespace
+
+void register_math_ops(OpRegistry& r) {
+  add_elementwise(r);
 
   r.add_builtin(OpDef("AddN").variadic_input("inputs").shape(add_n_shape)
-                    .kernel(Device::kCPU, add_n_kernel).forwards_input(0));
+                    .forwards_input(0));
   r.add_builtin(OpDef("SelectV2").input("condition").input("t").input("e").shape(select_shape)
-                    .kernel(Device::kCPU, select_kernel).forwards_input(1).forwards_input(2));
+                    .forwards_input(1).forwards_input(2));
   r.add_builtin(OpDef("Cumsum").input("x").input("axis")
                     .attr("exclusive", AttrType::kBool, false)
                     .attr("reverse", AttrType::kBool, false)
-                    .shape(cumsum_shape).kernel(Device::kCPU, cumsum_kernel)
+                    .shape(cumsum_shape)
                     .forwards_input(0));
 
   r.add_builtin(OpDef("Cast").input("x").attr("DstT", AttrType::kType).shape(cast_shape)
-                    .kernel(Device::kCPU, cast_kernel).forwards_input(0));
+                    .forwards_input(0));
+}
+
+void register_math_kernels(KernelRegistry& r) {
+  add_elementwise(r);
+  r.add_builtin(KernelDef("AddN", Device::kCPU).compute(add_n_kernel));
+  r.add_builtin(KernelDef("SelectV2", Device::kCPU).compute(select_kernel));
+  r.add_builtin(KernelDef("Cumsum", Device::kCPU).compute(cumsum_kernel));
+  r.add_builtin(KernelDef("Cast", Device::kCPU).compute(cast_kernel));
 }
 
 }  // namespace tl

@@ -1,4 +1,5 @@
 // MatMul and BatchMatMulV2 on the packed GEMM of gemm.h.
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -41,6 +42,20 @@ Status matmul_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+// Packs a constant B (the weights of a dense layer) once, unless every product with it is
+// known to be one that gemm would not pack B for.
+Status matmul_prepare(PrepareContext& ctx, std::unique_ptr<KernelState>* state) {
+  const Tensor* b = ctx.constant_input(1);
+  if (!b || b->dtype() != ctx.input_dtype(0) || b->shape().rank() != 2) return Status::OK();
+  const bool ta = ctx.attrs().get<bool>("transpose_a");
+  const bool tb = ctx.attrs().get<bool>("transpose_b");
+  const Shape& a = ctx.input_shape(0);
+  const int64_t k = b->shape().dim(tb ? 1 : 0), n = b->shape().dim(tb ? 0 : 1);
+  const int64_t m = a.rank_known() ? a.dim(ta ? 1 : 0) : kUnknownDim;
+  if (m != kUnknownDim && !gemm_packs_b(m, n, k)) return Status::OK();
+  return pack_weights(ctx, tb, k, n, *b, state);
+}
+
 Status matmul_kernel(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
@@ -48,11 +63,12 @@ Status matmul_kernel(KernelContext& ctx) {
   const bool ta = ctx.attrs().get<bool>("transpose_a");
   const bool tb = ctx.attrs().get<bool>("transpose_b");
   const int64_t m = c.shape().dim(0), n = c.shape().dim(1), k = a.shape().dim(ta ? 0 : 1);
+  const auto* weights = static_cast<const PackedWeights*>(ctx.kernel_state());
   return dispatch(NumericTypes{}, a.dtype(), "MatMul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
-      // Constant weights are packed once, on the first run, and kept with them.
-      if (auto packed = cached_packed_b<T>(ctx, b, tb, m, n, k, tb ? k : n)) {
+      const PackedGemmB<T>* packed = weights ? weights->find<T>() : nullptr;
+      if (packed && gemm_packs_b(m, n, k)) {
         return gemm_packed<T>(ctx, ta, m, a.data<T>(), ta ? m : k, *packed, c.data<T>(), n,
                               false);
       }
@@ -140,11 +156,16 @@ void register_matmul_ops(OpRegistry& r) {
   r.add_builtin(OpDef("MatMul").input("a").input("b")
                     .attr("transpose_a", AttrType::kBool, false)
                     .attr("transpose_b", AttrType::kBool, false)
-                    .shape(matmul_shape).kernel(Device::kCPU, matmul_kernel));
+                    .shape(matmul_shape));
   r.add_builtin(OpDef("BatchMatMulV2").input("x").input("y")
                     .attr("adj_x", AttrType::kBool, false)
                     .attr("adj_y", AttrType::kBool, false)
-                    .shape(batch_matmul_shape).kernel(Device::kCPU, batch_matmul_kernel));
+                    .shape(batch_matmul_shape));
+}
+
+void register_matmul_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("MatMul", Device::kCPU).prepare(matmul_prepare).compute(matmul_kernel));
+  r.add_builtin(KernelDef("BatchMatMulV2", Device::kCPU).compute(batch_matmul_kernel));
 }
 
 }  // namespace tl

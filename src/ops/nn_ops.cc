@@ -934,73 +934,94 @@ Status l2_loss_kernel(KernelContext& ctx) {
 void register_nn_ops(OpRegistry& r) {
   r.add_builtin(
       OpDef("Relu6").input("features").shape(unary_shape<NumericTypes>)
-          .kernel(Device::kCPU, activation_kernel<Relu6Fn, NumericTypes, kElementwiseGrain>)
           .forwards_input(0));
   r.add_builtin(
       OpDef("LeakyRelu").input("features").attr("alpha", AttrType::kFloat, 0.2)
           .shape(unary_shape<FloatTypes>)
-          .kernel(Device::kCPU, activation_kernel<LeakyReluFn, FloatTypes, kElementwiseGrain>)
           .forwards_input(0));
   r.add_builtin(
       OpDef("Elu").input("features").shape(unary_shape<FloatTypes>)
-          .kernel(Device::kCPU, activation_kernel<EluFn, FloatTypes, kTranscendentalGrain>)
           .forwards_input(0));
   r.add_builtin(
       OpDef("Selu").input("features").shape(unary_shape<FloatTypes>)
-          .kernel(Device::kCPU, activation_kernel<SeluFn, FloatTypes, kTranscendentalGrain>)
           .forwards_input(0));
   r.add_builtin(
       OpDef("Softplus").input("features").shape(unary_shape<FloatTypes>)
-          .kernel(Device::kCPU, activation_kernel<SoftplusFn, FloatTypes, kTranscendentalGrain>)
           .forwards_input(0));
 
   r.add_builtin(OpDef("ReluGrad").input("gradients").input("features")
                     .shape(activation_grad_shape)
-                    .kernel(Device::kCPU, activation_grad_kernel<ReluGradFn, kElementwiseGrain>)
                     .forwards_input(0));
   r.add_builtin(OpDef("Relu6Grad").input("gradients").input("features")
                     .shape(activation_grad_shape)
-                    .kernel(Device::kCPU, activation_grad_kernel<Relu6GradFn, kElementwiseGrain>)
                     .forwards_input(0));
   r.add_builtin(
       OpDef("LeakyReluGrad").input("gradients").input("features")
           .attr("alpha", AttrType::kFloat, 0.2).shape(activation_grad_shape)
-          .kernel(Device::kCPU, activation_grad_kernel<LeakyReluGradFn, kElementwiseGrain>)
           .forwards_input(0));
   r.add_builtin(OpDef("EluGrad").input("gradients").input("outputs")
                     .shape(activation_grad_shape)
-                    .kernel(Device::kCPU, activation_grad_kernel<EluGradFn, kElementwiseGrain>)
                     .forwards_input(0));
   r.add_builtin(OpDef("SeluGrad").input("gradients").input("outputs")
                     .shape(activation_grad_shape)
-                    .kernel(Device::kCPU, activation_grad_kernel<SeluGradFn, kElementwiseGrain>)
                     .forwards_input(0));
   r.add_builtin(
       OpDef("SoftplusGrad").input("gradients").input("features").shape(activation_grad_shape)
-          .kernel(Device::kCPU, activation_grad_kernel<SoftplusGradFn, kTranscendentalGrain>)
           .forwards_input(0));
 
   r.add_builtin(OpDef("Softmax").input("logits").shape(softmax_shape)
-                    .kernel(Device::kCPU, softmax_kernel<false>).forwards_input(0));
+                    .forwards_input(0));
   r.add_builtin(OpDef("LogSoftmax").input("logits").shape(softmax_shape)
-                    .kernel(Device::kCPU, softmax_kernel<true>).forwards_input(0));
+                    .forwards_input(0));
   r.add_builtin(OpDef("SoftmaxCrossEntropyWithLogits").input("features").input("labels")
-                    .outputs(2).shape(xent_shape).kernel(Device::kCPU, xent_kernel));
+                    .outputs(2).shape(xent_shape));
   r.add_builtin(OpDef("SparseSoftmaxCrossEntropyWithLogits").input("features").input("labels")
-                    .outputs(2).shape(sparse_xent_shape)
-                    .kernel(Device::kCPU, sparse_xent_kernel));
+                    .outputs(2).shape(sparse_xent_shape));
 
   r.add_builtin(OpDef("BiasAdd").input("value").input("bias")
                     .attr("data_format", AttrType::kString, std::string("NHWC"))
-                    .shape(bias_add_shape).kernel(Device::kCPU, bias_add_kernel)
-                    .forwards_input(0)
-                    .pair_span(DType::kFloat32, bias_add_pair_span<float>)
-                    .pair_span(DType::kFloat64, bias_add_pair_span<double>));
+                    .shape(bias_add_shape)
+                    .forwards_input(0));
   r.add_builtin(OpDef("BiasAddGrad").input("out_backprop")
                     .attr("data_format", AttrType::kString, std::string("NHWC"))
-                    .shape(bias_add_grad_shape).kernel(Device::kCPU, bias_add_grad_kernel));
-  r.add_builtin(OpDef("L2Loss").input("t").shape(l2_loss_shape)
-                    .kernel(Device::kCPU, l2_loss_kernel));
+                    .shape(bias_add_grad_shape));
+  r.add_builtin(OpDef("L2Loss").input("t").shape(l2_loss_shape));
+}
+
+void register_nn_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Relu6", Device::kCPU)
+                    .compute(activation_kernel<Relu6Fn, NumericTypes, kElementwiseGrain>));
+  r.add_builtin(KernelDef("LeakyRelu", Device::kCPU)
+                    .compute(activation_kernel<LeakyReluFn, FloatTypes, kElementwiseGrain>));
+  r.add_builtin(KernelDef("Elu", Device::kCPU)
+                    .compute(activation_kernel<EluFn, FloatTypes, kTranscendentalGrain>));
+  r.add_builtin(KernelDef("Selu", Device::kCPU)
+                    .compute(activation_kernel<SeluFn, FloatTypes, kTranscendentalGrain>));
+  r.add_builtin(KernelDef("Softplus", Device::kCPU)
+                    .compute(activation_kernel<SoftplusFn, FloatTypes, kTranscendentalGrain>));
+  r.add_builtin(KernelDef("ReluGrad", Device::kCPU)
+                    .compute(activation_grad_kernel<ReluGradFn, kElementwiseGrain>));
+  r.add_builtin(KernelDef("Relu6Grad", Device::kCPU)
+                    .compute(activation_grad_kernel<Relu6GradFn, kElementwiseGrain>));
+  r.add_builtin(KernelDef("LeakyReluGrad", Device::kCPU)
+                    .compute(activation_grad_kernel<LeakyReluGradFn, kElementwiseGrain>));
+  r.add_builtin(KernelDef("EluGrad", Device::kCPU)
+                    .compute(activation_grad_kernel<EluGradFn, kElementwiseGrain>));
+  r.add_builtin(KernelDef("SeluGrad", Device::kCPU)
+                    .compute(activation_grad_kernel<SeluGradFn, kElementwiseGrain>));
+  r.add_builtin(KernelDef("SoftplusGrad", Device::kCPU)
+                    .compute(activation_grad_kernel<SoftplusGradFn, kTranscendentalGrain>));
+  r.add_builtin(KernelDef("Softmax", Device::kCPU).compute(softmax_kernel<false>));
+  r.add_builtin(KernelDef("LogSoftmax", Device::kCPU).compute(softmax_kernel<true>));
+  r.add_builtin(KernelDef("SoftmaxCrossEntropyWithLogits", Device::kCPU).compute(xent_kernel));
+  r.add_builtin(KernelDef("SparseSoftmaxCrossEntropyWithLogits", Device::kCPU)
+                    .compute(sparse_xent_kernel));
+  r.add_builtin(KernelDef("BiasAdd", Device::kCPU)
+                    .compute(bias_add_kernel)
+                    .pair_span(DType::kFloat32, bias_add_pair_span<float>)
+                    .pair_span(DType::kFloat64, bias_add_pair_span<double>));
+  r.add_builtin(KernelDef("BiasAddGrad", Device::kCPU).compute(bias_add_grad_kernel));
+  r.add_builtin(KernelDef("L2Loss", Device::kCPU).compute(l2_loss_kernel));
 }
 
 }  // namespace tl

@@ -1,7 +1,9 @@
-// Registration of the built-in op families, one function per family (one file each).
-// OpRegistry::global() calls every one of them once, in registry.cc.
+// Registration of the built-in op families and of their CPU kernels, two functions per family
+// (one file each). OpRegistry::global() calls every register_*_ops once and
+// KernelRegistry::global() every register_*_kernels, in registry.cc.
 #pragma once
 
+#include "tensorlib/kernel.h"
 #include "tensorlib/op_registry.h"
 
 namespace tl {
@@ -23,5 +25,23 @@ void register_training_ops(OpRegistry& r);   // training_ops.cc: ApplyAdam and t
 void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
 void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBlockCell, gradients
 void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
+
+void register_framework_kernels(KernelRegistry& r);
+void register_math_kernels(KernelRegistry& r);
+void register_matmul_kernels(KernelRegistry& r);
+void register_reduction_kernels(KernelRegistry& r);
+void register_array_kernels(KernelRegistry& r);
+void register_transpose_kernels(KernelRegistry& r);
+void register_slice_kernels(KernelRegistry& r);
+void register_concat_kernels(KernelRegistry& r);
+void register_gather_kernels(KernelRegistry& r);
+void register_random_kernels(KernelRegistry& r);
+void register_nn_kernels(KernelRegistry& r);
+void register_conv_kernels(KernelRegistry& r);
+void register_pooling_kernels(KernelRegistry& r);
+void register_training_kernels(KernelRegistry& r);
+void register_summary_kernels(KernelRegistry& r);
+void register_rnn_kernels(KernelRegistry& r);
+void register_control_flow_kernels(KernelRegistry& r);
 
 }  // namespace tl

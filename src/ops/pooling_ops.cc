@@ -403,20 +403,27 @@ OpDef& pool_attrs(OpDef& def) {
 void register_pooling_ops(OpRegistry& r) {
   OpDef max_pool_def("MaxPool");
   r.add_builtin(pool_attrs(max_pool_def.input("input"))
-                    .shape(pool_shape<NumericTypes>).kernel(Device::kCPU, max_pool_kernel));
+                    .shape(pool_shape<NumericTypes>));
   OpDef avg_pool_def("AvgPool");
   r.add_builtin(pool_attrs(avg_pool_def.input("value"))
-                    .shape(pool_shape<FloatTypes>).kernel(Device::kCPU, avg_pool_kernel));
+                    .shape(pool_shape<FloatTypes>));
   OpDef max_grad("MaxPoolGrad");
   r.add_builtin(pool_attrs(max_grad.input("orig_input").input("orig_output").input("grad"))
-                    .shape(max_pool_grad_shape).kernel(Device::kCPU, max_pool_grad_kernel));
+                    .shape(max_pool_grad_shape));
   OpDef max_grad_grad("MaxPoolGradGrad");
   r.add_builtin(pool_attrs(max_grad_grad.input("orig_input").input("orig_output").input("grad"))
-                    .shape(max_pool_grad_grad_shape)
-                    .kernel(Device::kCPU, max_pool_grad_grad_kernel));
+                    .shape(max_pool_grad_grad_shape));
   OpDef avg_grad("AvgPoolGrad");
   r.add_builtin(pool_attrs(avg_grad.input("orig_input_shape").input("grad"))
-                    .shape(avg_pool_grad_shape).kernel(Device::kCPU, avg_pool_grad_kernel));
+                    .shape(avg_pool_grad_shape));
+}
+
+void register_pooling_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("MaxPool", Device::kCPU).compute(max_pool_kernel));
+  r.add_builtin(KernelDef("AvgPool", Device::kCPU).compute(avg_pool_kernel));
+  r.add_builtin(KernelDef("MaxPoolGrad", Device::kCPU).compute(max_pool_grad_kernel));
+  r.add_builtin(KernelDef("MaxPoolGradGrad", Device::kCPU).compute(max_pool_grad_grad_kernel));
+  r.add_builtin(KernelDef("AvgPoolGrad", Device::kCPU).compute(avg_pool_grad_kernel));
 }
 
 }  // namespace tl

@@ -314,21 +314,28 @@ OpDef random_op(const char* name) {
 void register_random_ops(OpRegistry& r) {
   r.add_builtin(random_op("RandomStandardNormal").input("shape")
                     .attr("dtype", AttrType::kType, DType::kFloat32)
-                    .shape(random_float_shape).kernel(Device::kCPU, random_normal_kernel));
+                    .shape(random_float_shape));
   r.add_builtin(random_op("RandomUniform").input("shape")
                     .attr("dtype", AttrType::kType, DType::kFloat32)
-                    .shape(random_float_shape).kernel(Device::kCPU, random_uniform_kernel));
+                    .shape(random_float_shape));
   r.add_builtin(random_op("TruncatedNormal").input("shape")
                     .attr("dtype", AttrType::kType, DType::kFloat32)
-                    .shape(random_float_shape).kernel(Device::kCPU, truncated_normal_kernel));
+                    .shape(random_float_shape));
   r.add_builtin(random_op("RandomUniformInt").input("shape").input("minval").input("maxval")
-                    .shape(random_uniform_int_shape)
-                    .kernel(Device::kCPU, random_uniform_int_kernel));
-  r.add_builtin(random_op("RandomShuffle").input("value").shape(random_shuffle_shape)
-                    .kernel(Device::kCPU, random_shuffle_kernel));
+                    .shape(random_uniform_int_shape));
+  r.add_builtin(random_op("RandomShuffle").input("value").shape(random_shuffle_shape));
   r.add_builtin(random_op("Multinomial").input("logits").input("num_samples")
                     .attr("output_dtype", AttrType::kType, DType::kInt64)
-                    .shape(multinomial_shape).kernel(Device::kCPU, multinomial_kernel));
+                    .shape(multinomial_shape));
+}
+
+void register_random_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("RandomStandardNormal", Device::kCPU).compute(random_normal_kernel));
+  r.add_builtin(KernelDef("RandomUniform", Device::kCPU).compute(random_uniform_kernel));
+  r.add_builtin(KernelDef("TruncatedNormal", Device::kCPU).compute(truncated_normal_kernel));
+  r.add_builtin(KernelDef("RandomUniformInt", Device::kCPU).compute(random_uniform_int_kernel));
+  r.add_builtin(KernelDef("RandomShuffle", Device::kCPU).compute(random_shuffle_kernel));
+  r.add_builtin(KernelDef("Multinomial", Device::kCPU).compute(multinomial_kernel));
 }
 
 }  // namespace tl

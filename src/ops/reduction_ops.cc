@@ -633,7 +633,13 @@ template <template <typename> class R, typename List>
 void add_reduction(OpRegistry& r) {
   r.add_builtin(OpDef(R<float>::kName).input("input").input("reduction_indices")
                     .attr("keep_dims", AttrType::kBool, false)
-                    .shape(reduction_shape<List>).kernel(Device::kCPU, reduce_kernel<R, List>));
+                    .shape(reduction_shape<List>));
+}
+
+// Registers the CPU kernel of reduction op R over the dtypes of List.
+template <template <typename> class R, typename List>
+void add_reduction_kernel(KernelRegistry& r) {
+  r.add_builtin(KernelDef(R<float>::kName, Device::kCPU).compute(reduce_kernel<R, List>));
 }
 
 }  // namespace
@@ -647,16 +653,29 @@ void register_reduction_ops(OpRegistry& r) {
   add_reduction<AllReducer, TypeList<bool>>(r);
   r.add_builtin(OpDef("Mean").input("input").input("reduction_indices")
                     .attr("keep_dims", AttrType::kBool, false)
-                    .shape(reduction_shape<NumericTypes>).kernel(Device::kCPU, mean_kernel));
+                    .shape(reduction_shape<NumericTypes>));
   r.add_builtin(OpDef("SumToShape").input("input").input("shape")
-                    .shape(sum_to_shape_shape).kernel(Device::kCPU, sum_to_shape_kernel)
+                    .shape(sum_to_shape_shape)
                     .sets_own_outputs());
   r.add_builtin(OpDef("ArgMax").input("input").input("dimension")
                     .attr("output_type", AttrType::kType, DType::kInt64)
-                    .shape(arg_reduce_shape).kernel(Device::kCPU, arg_reduce_kernel<true>));
+                    .shape(arg_reduce_shape));
   r.add_builtin(OpDef("ArgMin").input("input").input("dimension")
                     .attr("output_type", AttrType::kType, DType::kInt64)
-                    .shape(arg_reduce_shape).kernel(Device::kCPU, arg_reduce_kernel<false>));
+                    .shape(arg_reduce_shape));
+}
+
+void register_reduction_kernels(KernelRegistry& r) {
+  add_reduction_kernel<SumReducer, NumericTypes>(r);
+  add_reduction_kernel<ProdReducer, NumericTypes>(r);
+  add_reduction_kernel<MaxReducer, NumericTypes>(r);
+  add_reduction_kernel<MinReducer, NumericTypes>(r);
+  add_reduction_kernel<AnyReducer, TypeList<bool>>(r);
+  add_reduction_kernel<AllReducer, TypeList<bool>>(r);
+  r.add_builtin(KernelDef("Mean", Device::kCPU).compute(mean_kernel));
+  r.add_builtin(KernelDef("SumToShape", Device::kCPU).compute(sum_to_shape_kernel));
+  r.add_builtin(KernelDef("ArgMax", Device::kCPU).compute(arg_reduce_kernel<true>));
+  r.add_builtin(KernelDef("ArgMin", Device::kCPU).compute(arg_reduce_kernel<false>));
 }
 
 }  // namespace tl

@@ -773,19 +773,23 @@ OpDef lstm_attrs(OpDef def) {
 void register_rnn_ops(OpRegistry& r) {
   OpDef lstm("LSTMBlockCell");
   for (int k = 0; k < kLstmInputs; ++k) lstm.input(kLstmNames[k]);
-  r.add_builtin(lstm_attrs(std::move(lstm)).outputs(7).shape(lstm_cell_shape)
-                    .kernel(Device::kCPU, lstm_cell_kernel));
+  r.add_builtin(lstm_attrs(std::move(lstm)).outputs(7).shape(lstm_cell_shape));
   OpDef lstm_grad("LSTMBlockCellGrad");
   for (const char* name : kLstmNames) lstm_grad.input(name);
-  r.add_builtin(lstm_attrs(std::move(lstm_grad)).outputs(8).shape(lstm_cell_grad_shape)
-                    .kernel(Device::kCPU, lstm_cell_grad_kernel));
+  r.add_builtin(lstm_attrs(std::move(lstm_grad)).outputs(8).shape(lstm_cell_grad_shape));
   OpDef gru("GRUBlockCell");
   for (int k = 0; k < kGruInputs; ++k) gru.input(kGruNames[k]);
-  r.add_builtin(gru.outputs(4).shape(gru_cell_shape).kernel(Device::kCPU, gru_cell_kernel));
+  r.add_builtin(gru.outputs(4).shape(gru_cell_shape));
   OpDef gru_grad("GRUBlockCellGrad");
   for (const char* name : kGruNames) gru_grad.input(name);
-  r.add_builtin(gru_grad.outputs(6).shape(gru_cell_grad_shape)
-                    .kernel(Device::kCPU, gru_cell_grad_kernel));
+  r.add_builtin(gru_grad.outputs(6).shape(gru_cell_grad_shape));
+}
+
+void register_rnn_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("LSTMBlockCell", Device::kCPU).compute(lstm_cell_kernel));
+  r.add_builtin(KernelDef("LSTMBlockCellGrad", Device::kCPU).compute(lstm_cell_grad_kernel));
+  r.add_builtin(KernelDef("GRUBlockCell", Device::kCPU).compute(gru_cell_kernel));
+  r.add_builtin(KernelDef("GRUBlockCellGrad", Device::kCPU).compute(gru_cell_grad_kernel));
 }
 
 }  // namespace tl

@@ -723,15 +723,14 @@ Status mirror_pad_grad_kernel(KernelContext& ctx) {
 }  // namespace
 
 void register_slice_ops(OpRegistry& r) {
-  r.add_builtin(OpDef("Slice").input("input").input("begin").input("size").shape(slice_shape)
-                    .kernel(Device::kCPU, slice_kernel));
+  r.add_builtin(OpDef("Slice").input("input").input("begin").input("size").shape(slice_shape));
   r.add_builtin(OpDef("StridedSlice").input("input").input("begin").input("end").input("strides")
                     .attr("begin_mask", AttrType::kInt, int64_t{0})
                     .attr("end_mask", AttrType::kInt, int64_t{0})
                     .attr("ellipsis_mask", AttrType::kInt, int64_t{0})
                     .attr("new_axis_mask", AttrType::kInt, int64_t{0})
                     .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
-                    .shape(strided_slice_shape).kernel(Device::kCPU, strided_slice_kernel));
+                    .shape(strided_slice_shape));
   r.add_builtin(OpDef("StridedSliceGrad").input("shape").input("begin").input("end")
                     .input("strides").input("dy")
                     .attr("begin_mask", AttrType::kInt, int64_t{0})
@@ -739,18 +738,24 @@ void register_slice_ops(OpRegistry& r) {
                     .attr("ellipsis_mask", AttrType::kInt, int64_t{0})
                     .attr("new_axis_mask", AttrType::kInt, int64_t{0})
                     .attr("shrink_axis_mask", AttrType::kInt, int64_t{0})
-                    .shape(strided_slice_grad_shape)
-                    .kernel(Device::kCPU, strided_slice_grad_kernel));
-  r.add_builtin(OpDef("Pad").input("input").input("paddings").shape(pad_shape)
-                    .kernel(Device::kCPU, pad_kernel));
+                    .shape(strided_slice_grad_shape));
+  r.add_builtin(OpDef("Pad").input("input").input("paddings").shape(pad_shape));
   r.add_builtin(OpDef("PadV2").input("input").input("paddings").input("constant_values")
-                    .shape(pad_shape).kernel(Device::kCPU, pad_kernel));
+                    .shape(pad_shape));
   r.add_builtin(OpDef("MirrorPad").input("input").input("paddings")
-                    .attr("mode", AttrType::kString).shape(mirror_pad_shape)
-                    .kernel(Device::kCPU, mirror_pad_kernel));
+                    .attr("mode", AttrType::kString).shape(mirror_pad_shape));
   r.add_builtin(OpDef("MirrorPadGrad").input("input").input("paddings")
-                    .attr("mode", AttrType::kString).shape(mirror_pad_grad_shape)
-                    .kernel(Device::kCPU, mirror_pad_grad_kernel));
+                    .attr("mode", AttrType::kString).shape(mirror_pad_grad_shape));
+}
+
+void register_slice_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Slice", Device::kCPU).compute(slice_kernel));
+  r.add_builtin(KernelDef("StridedSlice", Device::kCPU).compute(strided_slice_kernel));
+  r.add_builtin(KernelDef("StridedSliceGrad", Device::kCPU).compute(strided_slice_grad_kernel));
+  r.add_builtin(KernelDef("Pad", Device::kCPU).compute(pad_kernel));
+  r.add_builtin(KernelDef("PadV2", Device::kCPU).compute(pad_kernel));
+  r.add_builtin(KernelDef("MirrorPad", Device::kCPU).compute(mirror_pad_kernel));
+  r.add_builtin(KernelDef("MirrorPadGrad", Device::kCPU).compute(mirror_pad_grad_kernel));
 }
 
 }  // namespace tl

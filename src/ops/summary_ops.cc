@@ -388,17 +388,20 @@ void register_summary_ops(OpRegistry& r) {
   r.add_builtin(OpDef("ScalarSummary")
                     .input("tags")
                     .input("values")
-                    .shape(scalar_summary_shape)
-                    .kernel(Device::kCPU, scalar_summary_kernel));
+                    .shape(scalar_summary_shape));
   r.add_builtin(OpDef("HistogramSummary")
                     .input("tag")
                     .input("values")
-                    .shape(histogram_summary_shape)
-                    .kernel(Device::kCPU, histogram_summary_kernel));
+                    .shape(histogram_summary_shape));
   r.add_builtin(OpDef("MergeSummary")
                     .variadic_input("inputs")
-                    .shape(merge_summary_shape)
-                    .kernel(Device::kCPU, merge_summary_kernel));
+                    .shape(merge_summary_shape));
+}
+
+void register_summary_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("ScalarSummary", Device::kCPU).compute(scalar_summary_kernel));
+  r.add_builtin(KernelDef("HistogramSummary", Device::kCPU).compute(histogram_summary_kernel));
+  r.add_builtin(KernelDef("MergeSummary", Device::kCPU).compute(merge_summary_kernel));
 }
 
 }  // namespace tl

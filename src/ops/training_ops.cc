@@ -389,13 +389,12 @@ Status apply_adagrad_kernel(KernelContext& ctx) {
 
 // Declares an update whose first `num_refs` inputs are variables it writes.
 OpDef update_op(const char* name, std::initializer_list<const char*> inputs, int num_refs,
-                ShapeFn shape, KernelFn kernel) {
+                ShapeFn shape) {
   OpDef def(name);
   for (const char* input : inputs) def.input(input);
   for (int i = 0; i < num_refs; ++i) def.ref_input(i);
   return def.attr("use_locking", AttrType::kBool, false)
       .shape(shape)
-      .kernel(Device::kCPU, kernel)
       .sets_own_outputs()
       .stateful();
 }
@@ -404,24 +403,34 @@ OpDef update_op(const char* name, std::initializer_list<const char*> inputs, int
 
 void register_training_ops(OpRegistry& r) {
   r.add_builtin(update_op("ApplyGradientDescent", {"var", "alpha", "delta"}, 1,
-                          update_shape<1, 2>, apply_gradient_descent_kernel));
+                          update_shape<1, 2>));
   r.add_builtin(update_op("ApplyMomentum", {"var", "accum", "lr", "grad", "momentum"}, 2,
-                          update_shape<2, 3>, apply_momentum_kernel)
+                          update_shape<2, 3>)
                     .attr("use_nesterov", AttrType::kBool, false));
   r.add_builtin(update_op("ApplyAdam",
                           {"var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2",
                            "epsilon", "grad"},
-                          3, update_shape<3, 9>, apply_adam_kernel)
+                          3, update_shape<3, 9>)
                     .attr("use_nesterov", AttrType::kBool, false));
   r.add_builtin(update_op("ApplyRMSProp",
                           {"var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad"}, 3,
-                          update_shape<3, 7>, apply_rms_prop_kernel));
+                          update_shape<3, 7>));
   r.add_builtin(update_op("ApplyCenteredRMSProp",
                           {"var", "mg", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad"},
-                          4, update_shape<4, 8>, apply_centered_rms_prop_kernel));
-  r.add_builtin(update_op("ApplyAdagrad", {"var", "accum", "lr", "grad"}, 2, update_shape<2, 3>,
-                          apply_adagrad_kernel)
+                          4, update_shape<4, 8>));
+  r.add_builtin(update_op("ApplyAdagrad", {"var", "accum", "lr", "grad"}, 2, update_shape<2, 3>)
                     .attr("update_slots", AttrType::kBool, true));
+}
+
+void register_training_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("ApplyGradientDescent", Device::kCPU)
+                    .compute(apply_gradient_descent_kernel));
+  r.add_builtin(KernelDef("ApplyMomentum", Device::kCPU).compute(apply_momentum_kernel));
+  r.add_builtin(KernelDef("ApplyAdam", Device::kCPU).compute(apply_adam_kernel));
+  r.add_builtin(KernelDef("ApplyRMSProp", Device::kCPU).compute(apply_rms_prop_kernel));
+  r.add_builtin(KernelDef("ApplyCenteredRMSProp", Device::kCPU)
+                    .compute(apply_centered_rms_prop_kernel));
+  r.add_builtin(KernelDef("ApplyAdagrad", Device::kCPU).compute(apply_adagrad_kernel));
 }
 
 }  // namespace tl

@@ -225,12 +225,15 @@ Status tile_kernel(KernelContext& ctx) {
 }  // namespace
 
 void register_transpose_ops(OpRegistry& r) {
-  r.add_builtin(OpDef("Transpose").input("x").input("perm").shape(transpose_shape)
-                    .kernel(Device::kCPU, transpose_kernel));
-  r.add_builtin(OpDef("ReverseV2").input("tensor").input("axis").shape(reverse_shape)
-                    .kernel(Device::kCPU, reverse_kernel));
-  r.add_builtin(OpDef("Tile").input("input").input("multiples").shape(tile_shape)
-                    .kernel(Device::kCPU, tile_kernel));
+  r.add_builtin(OpDef("Transpose").input("x").input("perm").shape(transpose_shape));
+  r.add_builtin(OpDef("ReverseV2").input("tensor").input("axis").shape(reverse_shape));
+  r.add_builtin(OpDef("Tile").input("input").input("multiples").shape(tile_shape));
+}
+
+void register_transpose_kernels(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Transpose", Device::kCPU).compute(transpose_kernel));
+  r.add_builtin(KernelDef("ReverseV2", Device::kCPU).compute(reverse_kernel));
+  r.add_builtin(KernelDef("Tile", Device::kCPU).compute(tile_kernel));
 }
 
 }  // namespace tl

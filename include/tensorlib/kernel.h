@@ -1,0 +1,270 @@
+// Kernels: the code that runs an op on one device, registered apart from the op's declaration
+// (op_registry.h). One KernelDef per (op, device), registered in the kernel's own file:
+// src/ops/*.cc for the CPU.
+//
+// A kernel has two steps. `prepare` (optional) runs once, when a plan is built: it sees the
+// node, its attributes, its inputs' static dtypes and (possibly partial) shapes, and the values
+// of its constant inputs, and returns the state the kernel keeps for that node (a packed
+// constant weight matrix, say). `compute` runs at every step of every run, with that state in
+// its KernelContext; its outputs are already allocated unless the op sets its own.
+//
+//   struct ScaleState : tl::KernelState { double factor; };
+//
+//   tl::Status scale_prepare(tl::PrepareContext& ctx, std::unique_ptr<tl::KernelState>* state) {
+//     auto s = std::make_unique<ScaleState>();
+//     s->factor = ctx.attrs().get<double>("scale");
+//     *state = std::move(s);
+//     return tl::Status::OK();
+//   }
+//   tl::Status scale_compute(tl::KernelContext& ctx) {
+//     const auto& s = static_cast<const ScaleState&>(*ctx.kernel_state());
+//     ...
+//   }
+//
+//   registry.add_builtin(tl::KernelDef("Scale", tl::Device::kCPU)
+//                            .prepare(scale_prepare)
+//                            .compute(scale_compute));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tensorlib/attr.h"
+#include "tensorlib/op_registry.h"
+#include "tensorlib/shape.h"
+#include "tensorlib/status.h"
+#include "tensorlib/tensor.h"
+#include "tensorlib/thread_pool.h"
+
+namespace tl {
+
+struct Node;
+class Graph;
+struct FunctionState;
+struct RunControl;
+
+enum class Device : int32_t { kCPU = 0, kGPU = 1 };
+constexpr int kNumDevices = 2;
+
+// Per-session state that outlives one run: variable values and random-number counters.
+class SessionState {
+ public:
+  // The value of variable node `node`; invalid when it was never assigned.
+  Tensor variable(int32_t node);
+  void set_variable(int32_t node, Tensor value);
+  // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
+  uint64_t take_random_counter(int32_t node, uint64_t count);
+  // The state of function body `body` in this session (its random streams and its cached
+  // plan), made on first use.
+  FunctionState& function_state(const Graph* body);
+
+  SessionState();
+  ~SessionState();
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<const Graph*, std::unique_ptr<FunctionState>> functions_;
+  std::unordered_map<int32_t, Tensor> variables_;
+  std::unordered_map<int32_t, uint64_t> random_counters_;
+};
+
+// What a kernel's prepare step makes for one node of a plan; kept in the plan's step.
+// NOTE: runs of one plan may overlap (each with its own buffers), so compute only reads it.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
+// What a kernel's prepare step sees: the node and what is known of its inputs before any run.
+class PrepareContext {
+ public:
+  PrepareContext(const Node& node, const AttrMap& attrs, int num_inputs, const DType* in_dtypes,
+                 const Shape* in_shapes, const Tensor* const* in_constants)
+      : node_(node), attrs_(attrs), num_inputs_(num_inputs), in_dtypes_(in_dtypes),
+        in_shapes_(in_shapes), in_constants_(in_constants) {}
+
+  // The node being prepared (its name, its outputs' static dtypes and shapes); see graph.h.
+  const Node& node() const { return node_; }
+  const AttrMap& attrs() const { return attrs_; }
+  int num_inputs() const { return num_inputs_; }
+  DType input_dtype(int i) const { return in_dtypes_[i]; }
+  // The input's shape as far as it is known when the plan is built.
+  const Shape& input_shape(int i) const { return in_shapes_[i]; }
+  // The input's value when it is a constant (the same in every run), else null.
+  const Tensor* constant_input(int i) const { return in_constants_[i]; }
+  // Runs fn(begin, end) over [0, n): on the building thread, as one range.
+  template <typename F>
+  void parallel_for(int64_t n, int64_t /*grain*/, F&& fn) {
+    if (n > 0) fn(int64_t{0}, n);
+  }
+
+ private:
+  const Node& node_;
+  const AttrMap& attrs_;
+  int num_inputs_;
+  const DType* in_dtypes_;
+  const Shape* in_shapes_;
+  const Tensor* const* in_constants_;
+};
+
+// What a kernel's compute step sees while it runs.
+class KernelContext {
+ public:
+  KernelContext(const Node& node, const AttrMap& attrs, const Tensor* const* inputs,
+                int num_inputs, Tensor* outputs, int num_outputs, SessionState* state,
+                int max_threads, const KernelState* kernel_state = nullptr)
+      : node_(node), attrs_(attrs), inputs_(inputs), num_inputs_(num_inputs), outputs_(outputs),
+        num_outputs_(num_outputs), state_(state), max_threads_(max_threads),
+        kernel_state_(kernel_state) {}
+
+  // The running node's id (keys its session state).
+  int32_t node() const;
+  // The running node itself (its name, its input endpoints); see graph.h.
+  const Node& graph_node() const { return node_; }
+  const AttrMap& attrs() const { return attrs_; }
+  int num_inputs() const { return num_inputs_; }
+  const Tensor& input(int i) const { return *inputs_[i]; }
+  int num_outputs() const { return num_outputs_; }
+  // Output `i`, already allocated unless the op sets its own outputs.
+  Tensor& output(int i) { return outputs_[i]; }
+  SessionState& state() { return *state_; }
+  // What the kernel's prepare step made for this node; null without one.
+  const KernelState* kernel_state() const { return kernel_state_; }
+  // Splits [0, n) over the session's threads (see ThreadPool::parallel_for).
+  template <typename F>
+  void parallel_for(int64_t n, int64_t grain, F&& fn) {
+    if (n <= grain || max_threads_ == 1) {  // small work runs inline, without the pool
+      if (n > 0) fn(int64_t{0}, n);
+      return;
+    }
+    ThreadPool::global().parallel_for(n, grain, max_threads_, static_cast<F&&>(fn));
+  }
+  int max_threads() const { return max_threads_; }
+  // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
+  bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
+  // The functions of the graph being run (If and While call them).
+  const FunctionLibrary& functions() const { return *functions_; }
+  // What can stop the run (cancellation, a deadline), for kernels that loop; may be null.
+  RunControl* control() const { return control_; }
+  // Whether input `i` (declared with OpDef::forwards_input) may be written in place: this
+  // step is its last reader and no other value shares its buffer.
+  bool can_forward(int i) const {
+    const Tensor& t = *inputs_[i];
+    return ((forwardable_ >> i) & 1) && t.valid() && t.buffer()->owned() &&
+           t.buffer().use_count() == 1;
+  }
+  // Set by the executor before compute.
+  void set_run(const FunctionLibrary* functions, RunControl* control, const char* unneeded,
+               uint64_t forwardable) {
+    functions_ = functions;
+    control_ = control;
+    unneeded_outputs_ = unneeded;
+    forwardable_ = forwardable;
+  }
+
+ private:
+  const Node& node_;
+  const AttrMap& attrs_;
+  const Tensor* const* inputs_;
+  int num_inputs_;
+  Tensor* outputs_;
+  int num_outputs_;
+  SessionState* state_;
+  int max_threads_;
+  const KernelState* kernel_state_;
+  const FunctionLibrary* functions_ = nullptr;
+  RunControl* control_ = nullptr;
+  const char* unneeded_outputs_ = nullptr;  // per output: 1 when nothing reads it
+  uint64_t forwardable_ = 0;                 // bit i: input i may be forwarded
+};
+
+using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);
+using KernelFn = Status (*)(KernelContext& ctx);
+// An elementwise kernel over one contiguous span of host memory, for chains the CPU executor
+// fuses into one pass: y[i] = op(x[i]) for a unary op; y[i] = op(x[i], *s), or op(*s, x[i])
+// when `scalar_first`, for a binary op with a scalar operand. `y` may be `x`.
+using SpanFn = void (*)(const void* x, const void* s, bool scalar_first, void* y, int64_t n);
+// The same with a full second operand: y[i] = op(x[i], v[i]), or op(v[i], x[i]) when
+// `v_first`. Chains use it for an operand broadcast along the last dim (a bias).
+using PairSpanFn = void (*)(const void* x, const void* v, bool v_first, void* y, int64_t n);
+
+// The kernel of one op on one device. Built with chained setters, handed to
+// KernelRegistry::add. The span forms belong here, not to the op: they are this kernel's code
+// in another shape, over host memory, and a fused chain must compute what the kernel does.
+class KernelDef {
+ public:
+  KernelDef(std::string op, Device device) : op_(std::move(op)), device_(device) {}
+
+  // The step run once per node when a plan is built; without it the kernel has no state.
+  KernelDef& prepare(PrepareFn fn) { return prepare_ = fn, *this; }
+  // The step run every time the node runs.
+  KernelDef& compute(KernelFn fn) { return compute_ = fn, *this; }
+  // The span form of an elementwise kernel for float32/float64 (see SpanFn).
+  KernelDef& span(DType t, SpanFn fn) {
+    if (t == DType::kFloat32) spans_[0] = fn;
+    if (t == DType::kFloat64) spans_[1] = fn;
+    return *this;
+  }
+  // The pair span form of a binary elementwise kernel (see PairSpanFn).
+  KernelDef& pair_span(DType t, PairSpanFn fn) {
+    if (t == DType::kFloat32) pair_spans_[0] = fn;
+    if (t == DType::kFloat64) pair_spans_[1] = fn;
+    return *this;
+  }
+
+  const std::string& op() const { return op_; }
+  Device device() const { return device_; }
+  PrepareFn prepare_fn() const { return prepare_; }
+  KernelFn compute_fn() const { return compute_; }
+  // The span form for dtype `t`, or null.
+  SpanFn span_fn(DType t) const {
+    return t == DType::kFloat32 ? spans_[0] : t == DType::kFloat64 ? spans_[1] : nullptr;
+  }
+  PairSpanFn pair_span_fn(DType t) const {
+    return t == DType::kFloat32 ? pair_spans_[0] : t == DType::kFloat64 ? pair_spans_[1] : nullptr;
+  }
+
+ private:
+  std::string op_;
+  Device device_;
+  PrepareFn prepare_ = nullptr;
+  KernelFn compute_ = nullptr;
+  SpanFn spans_[2] = {};  // float32, float64
+  PairSpanFn pair_spans_[2] = {};
+};
+
+// The single process-wide table of kernels, by (op, device). Built-in kernels are registered
+// when it is first used (after the built-in ops); op libraries add theirs later, for their own
+// ops or for a device that an existing op has no kernel for. Kernels are never removed, so
+// KernelDef pointers stay valid.
+class KernelRegistry {
+ public:
+  static KernelRegistry& global();
+
+  // Adds a kernel; fails unless its op is registered, it has a compute step and its
+  // (op, device) has no kernel yet.
+  Status add(KernelDef def);
+  // Adds every kernel or, when any of them would fail add(), none (an op library's kernels).
+  Status add_all(std::vector<KernelDef> defs);
+  // What add_all(defs) would return once the ops named in `new_ops` are registered too (an op
+  // library checks its kernels before it registers its ops).
+  Status check_all(const std::vector<KernelDef>& defs,
+                   const std::vector<std::string>& new_ops) const;
+  // The kernel of op `op` on `device`, or null.
+  const KernelDef* find(const std::string& op, Device device) const;
+  // add() for tensorlib's own kernels: a failure is a bug in tensorlib, reported and fatal.
+  void add_builtin(KernelDef def);
+
+ private:
+  Status check_locked(const std::vector<KernelDef>& defs,
+                      const std::vector<std::string>& new_ops) const;
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<KernelDef>> kernels_[kNumDevices];
+};
+
+}  // namespace tl

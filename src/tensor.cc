@@ -1,13 +1,12 @@
 #include "tensorlib/tensor.h"
 
+#include "tensorlib/devices.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace tl {
 
@@ -19,26 +18,24 @@ std::shared_ptr<Buffer> Buffer::make(void* data, size_t size, bool owned, Releas
   return std::make_shared<Shared>(data, size, owned, release, context);
 }
 
-// Buffers from this size on are placed on 2 MiB boundaries and backed by transparent huge
-// pages where the OS allows it: a fresh 64 MB result then takes 32 page faults, not 16384.
-constexpr size_t kHugePageBytes = size_t{2} << 20;
-constexpr size_t kHugePageThreshold = size_t{4} << 20;
+std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) { return host_allocator().allocate(bytes); }
 
-std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
-  const bool huge = bytes >= kHugePageThreshold;
-  const size_t alignment = huge ? kHugePageBytes : kBufferAlignment;
-  const size_t rounded = (bytes + alignment - 1) / alignment * alignment;
-  void* data = std::aligned_alloc(alignment, rounded ? rounded : alignment);
-  if (!data) return nullptr;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (huge) madvise(data, rounded, MADV_HUGEPAGE);  // a hint: failure changes nothing
-#endif
-  return make(data, bytes, true, nullptr, nullptr);
+std::shared_ptr<Buffer> Buffer::adopt(void* data, size_t bytes, Device device, int index,
+                                      ReleaseFn give_back, void* context) {
+  std::shared_ptr<Buffer> b = make(data, bytes, true, nullptr, context);
+  b->device_ = device;
+  b->device_index_ = index;
+  b->give_back_ = give_back;
+  return b;
 }
 
 std::shared_ptr<Buffer> Buffer::allocate_strings(int64_t n) {
-  std::shared_ptr<Buffer> b = allocate(static_cast<size_t>(n) * sizeof(std::string));
-  if (!b) return nullptr;
+  // Plain heap memory, freed with the strings (never cached: its bytes are std::strings).
+  const size_t bytes = static_cast<size_t>(n) * sizeof(std::string);
+  const size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  void* data = std::aligned_alloc(kBufferAlignment, rounded ? rounded : kBufferAlignment);
+  if (!data) return nullptr;
+  std::shared_ptr<Buffer> b = make(data, bytes, true, nullptr, nullptr);
   auto* p = static_cast<std::string*>(b->data_);
   for (int64_t i = 0; i < n; ++i) new (p + i) std::string();
   b->release_ = [](void* data, void* count) {
@@ -56,7 +53,12 @@ std::shared_ptr<Buffer> Buffer::borrow(void* data, size_t bytes, ReleaseFn relea
 
 Buffer::~Buffer() {
   if (release_) release_(data_, context_);
-  if (owned_) std::free(data_);
+  if (!owned_) return;
+  if (give_back_) {
+    give_back_(data_, context_);
+  } else {
+    std::free(data_);
+  }
 }
 
 Tensor::Tensor(DType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer)

@@ -97,9 +97,15 @@ class BufferPool {
     free_.pop_back();
     return b;
   }
-  void give(std::shared_ptr<Buffer> b) { free_.push_back(std::move(b)); }
+  // Keeps `b` for a later take; past kMaxKept buffers it is let go (to the host allocator,
+  // which keeps large blocks for everyone): kernels that make their own outputs give more
+  // buffers back than the run takes, and a pool must not grow with every run.
+  void give(std::shared_ptr<Buffer> b) {
+    if (free_.size() < kMaxKept) free_.push_back(std::move(b));
+  }
 
  private:
+  static constexpr size_t kMaxKept = 32;
   std::vector<std::shared_ptr<Buffer>> free_;
 };
 

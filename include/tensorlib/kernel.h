@@ -47,8 +47,6 @@ class Graph;
 struct FunctionState;
 struct RunControl;
 
-enum class Device : int32_t { kCPU = 0, kGPU = 1 };
-constexpr int kNumDevices = 2;
 
 // Per-session state that outlives one run: variable values and random-number counters.
 class SessionState {

@@ -24,6 +24,10 @@ namespace tl {
 
 constexpr size_t kBufferAlignment = 64;
 
+// Kinds of device memory and kernels (devices.h lists the devices of each kind).
+enum class Device : int32_t { kCPU = 0, kGPU = 1 };
+constexpr int kNumDevices = 2;
+
 class Buffer {
  public:
   // Called when a borrowed buffer is released (may be null).
@@ -36,6 +40,11 @@ class Buffer {
   // Wraps memory owned by someone else; `release(data, context)` runs when the buffer dies.
   static std::shared_ptr<Buffer> borrow(void* data, size_t bytes, ReleaseFn release = nullptr,
                                         void* context = nullptr);
+  // Takes over memory that an Allocator of device (`device`, `index`) handed out: tensorlib
+  // owns it (so it may be reused or written in place) and `give_back(data, context)` returns
+  // it when the buffer dies.
+  static std::shared_ptr<Buffer> adopt(void* data, size_t bytes, Device device, int index,
+                                       ReleaseFn give_back, void* context);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -44,6 +53,9 @@ class Buffer {
   size_t size() const { return size_; }
   // True when tensorlib allocated this memory (so it may be reused or written in place).
   bool owned() const { return owned_; }
+  // The device whose memory this is: its kind and index.
+  Device device() const { return device_; }
+  int device_index() const { return device_index_; }
 
  protected:
   // Use allocate() or borrow(); protected so they can make_shared a subclass (one allocation
@@ -60,6 +72,9 @@ class Buffer {
   bool owned_;
   ReleaseFn release_;
   void* context_;
+  Device device_ = Device::kCPU;
+  int device_index_ = 0;
+  ReleaseFn give_back_ = nullptr;  // with owned_: returns the memory to its allocator
 };
 
 class Tensor {

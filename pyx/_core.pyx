@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from libtensorlib cimport (
-    RunControl, install_interrupt_handler, interrupted, start_run,
+    DeviceSpec, RunControl, install_interrupt_handler, interrupted, parse_device_spec, start_run,
 )
 from libtensorlib cimport (
     AttrInfo, AttrMap, Buffer, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
@@ -309,6 +309,18 @@ cdef int set_attr(AttrMap& attrs, str op, str key, object value, dict types) exc
     return 0
 
 
+def parse_device(str spec):
+    """TF1's device string `spec` parsed: (job, replica, task, kind, index), with None for
+    what it leaves open. Raises ValueError for a malformed one."""
+    cdef DeviceSpec d
+    cdef Status s = parse_device_spec(spec.encode(), &d)
+    if not s.ok():
+        raise ValueError(s.message().decode("utf-8", "replace"))
+    return (d.job.decode() or None, d.replica if d.replica >= 0 else None,
+            d.task if d.task >= 0 else None, d.kind.decode() or None,
+            d.index if d.index >= 0 else None)
+
+
 def crc32c(const unsigned char[::1] data, uint32_t crc=0):
     """The CRC-32C of `data` (bytes or any contiguous buffer) appended to bytes whose CRC-32C is
     `crc` (the checksum of TFRecord files)."""
@@ -469,9 +481,10 @@ cdef class Session:
     cdef CSession* ptr
     cdef Graph graph
 
-    def __cinit__(self, Graph graph, int intra_op_threads):
+    def __cinit__(self, Graph graph, int intra_op_threads, bint allow_soft_placement=False):
         cdef SessionOptions options
         options.intra_op_threads = intra_op_threads
+        options.allow_soft_placement = allow_soft_placement
         self.graph = graph
         self.ptr = new CSession(<shared_ptr[const CGraph]>graph.ptr, options)
         if threading.current_thread() is threading.main_thread():
@@ -479,6 +492,14 @@ cdef class Session:
 
     def __dealloc__(self):
         del self.ptr
+
+    def placement(self, int64_t handle):
+        """Where the nodes of callable `handle` run: TF1's log_device_placement lines."""
+        cdef vector[string] lines
+        cdef Status s = self.ptr.placement(handle, &lines)
+        if not s.ok():
+            raise_status(s, False)
+        return [line.decode("utf-8", "replace") for line in lines]
 
     def make_callable(self, list feeds, list feed_names, list fetches, list targets,
                       bint single):
@@ -541,7 +562,7 @@ def convert_feed(value, dtype, str name):
 cdef class Callable:
     """One compiled plan: call it with the feed values in order; returns the fetched arrays."""
     cdef Session session
-    cdef int64_t handle
+    cdef readonly int64_t handle
     cdef int num_feeds
     cdef int num_fetches
     cdef vector[int] feed_npy_types

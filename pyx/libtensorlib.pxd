@@ -93,6 +93,17 @@ cdef extern from "tensorlib/executor.h" namespace "tl" nogil:
         pass
 
 
+cdef extern from "tensorlib/devices.h" namespace "tl" nogil:
+    cdef cppclass DeviceSpec:
+        string job
+        int replica
+        int task
+        string kind
+        int index
+
+    Status parse_device_spec(const string& spec, DeviceSpec* out)
+
+
 cdef extern from "interrupts.h" namespace "tl::bridge" nogil:
     void install_interrupt_handler()
     void start_run(RunControl* control, bint interruptible, int64_t timeout_ms)
@@ -102,6 +113,7 @@ cdef extern from "interrupts.h" namespace "tl::bridge" nogil:
 cdef extern from "tensorlib/session.h" namespace "tl" nogil:
     cdef cppclass SessionOptions:
         int intra_op_threads
+        bint allow_soft_placement
 
     cdef cppclass Session:
         Session(shared_ptr[const Graph] graph, SessionOptions options)
@@ -109,6 +121,7 @@ cdef extern from "tensorlib/session.h" namespace "tl" nogil:
                              const vector[int32_t]& targets, int64_t* handle)
         Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
                             RunControl* control)
+        Status placement(int64_t handle, vector[string]* lines)
 
     void set_default_num_threads(int n)
     int default_num_threads()

@@ -18,6 +18,85 @@ std::string dtype_and_shape(const Node& node, int index) {
          node.output_shapes[index].to_string();
 }
 
+// `t` copied to `device`, through host memory when it comes from another device.
+Status to_device(const Tensor& t, const ExecutionDevice& device, Tensor* out) {
+  Tensor host = t;
+  if (t.buffer()->device() != Device::kCPU) {
+    const ExecutionDevice* from =
+        DeviceRegistry::global().find(t.buffer()->device(), t.buffer()->device_index());
+    if (!from) return internal_error("a value lives on a device that is not registered");
+    TL_RETURN_IF_ERROR(from->copy_to_host(t, &host));
+  }
+  if (device.kind() == Device::kCPU) {
+    *out = std::move(host);
+    return Status::OK();
+  }
+  return device.copy_from_host(host, out);
+}
+
+// Picks the device of `node` as TF1 does (see devices.h) and its kernel there.
+Status place(const Node& node, const PlanOptions& options, const ExecutionDevice** device,
+             const KernelDef** kernel) {
+  const DeviceRegistry& devices = DeviceRegistry::global();
+  const KernelRegistry& kernels = KernelRegistry::global();
+  auto on_cpu = [&]() -> Status {
+    *device = &devices.cpu();
+    *kernel = kernels.find(node.op->name(), Device::kCPU);
+    if (!*kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel");
+    return Status::OK();
+  };
+  DeviceSpec spec;
+  Status parsed = parse_device_spec(node.device, &spec);
+  if (!parsed.ok()) {
+    return invalid_argument("Cannot assign a device for operation '" + node.name + "': " +
+                            parsed.message());
+  }
+  if (spec.kind.empty()) {
+    // No kind asked for: a GPU when the op has a kernel there (TF1's default), else the CPU.
+    if (kernels.find(node.op->name(), Device::kGPU)) {
+      for (const ExecutionDevice* d : devices.devices()) {
+        if (d->kind() == Device::kGPU && (spec.index < 0 || d->index() == spec.index)) {
+          *device = d;
+          *kernel = kernels.find(node.op->name(), Device::kGPU);
+          return Status::OK();
+        }
+      }
+    }
+    return on_cpu();
+  }
+  const Device kind = spec.kind == "GPU" ? Device::kGPU : Device::kCPU;
+  const bool local = (spec.job.empty() || spec.job == "localhost") && spec.replica <= 0 &&
+                     spec.task <= 0;
+  const ExecutionDevice* match = nullptr;
+  for (const ExecutionDevice* d : devices.devices()) {
+    if (local && d->kind() == kind && (spec.index < 0 || d->index() == spec.index)) {
+      match = d;
+      break;
+    }
+  }
+  if (!match) {
+    if (options.allow_soft_placement) return on_cpu();
+    std::string available;
+    for (const ExecutionDevice* d : devices.devices()) available += " " + d->name();
+    return invalid_argument("Cannot assign a device for operation '" + node.name + "': '" +
+                            node.name + "' was explicitly assigned to " + node.device +
+                            " but available devices are [" + available +
+                            " ]. Make sure the device specification refers to a valid "
+                            "device.");
+  }
+  const KernelDef* k = kernels.find(node.op->name(), kind);
+  if (!k) {
+    if (options.allow_soft_placement) return on_cpu();
+    return invalid_argument("Cannot assign a device for operation '" + node.name +
+                            "': Could not satisfy explicit device specification '" +
+                            node.device + "' because no supported kernel for " +
+                            device_kind_name(kind) + " devices is available.");
+  }
+  *device = match;
+  *kernel = k;
+  return Status::OK();
+}
+
 }  // namespace
 
 Status RunControl::check() const {
@@ -104,15 +183,12 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
                               "' with dtype " + dtype_and_shape(node, 0))
           .with_node(id);
     }
-    const KernelDef* kernel = KernelRegistry::global().find(node.op->name(), Device::kCPU);
-    if (!kernel) {
-      return unimplemented("op '" + node.op->name() + "' has no CPU kernel").with_node(id);
-    }
+    Step step;
+    TL_RETURN_IF_ERROR(place(node, options, &step.device, &step.kernel).with_node(id));
+    plan->placement_.push_back(node.name + ": (" + node.op->name() + "): " + step.device->name());
     first_slot[id] = plan->num_slots_;
     plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
-    Step step;
     step.node = &node;
-    step.kernel = kernel;
     step.first_output = first_slot[id];
     // Output shapes are taken as known only when every input's shape is too: an input
     // known only partly could arrive in a shape that the op must reject at run time.
@@ -258,6 +334,8 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   // or a vector along the output's last dim, and a span form for that case.
   auto as_stage = [&](const Step& step, Stage* stage, int32_t* main) {
     const Node& node = *step.node;
+    // Spans are the CPU kernels' code over host memory.
+    if (step.device->kind() != Device::kCPU) return false;
     if (!step.static_shapes || node.output_dtypes.size() != 1) return false;
     const DType dtype = node.output_dtypes[0];
     const Shape& out = node.output_shapes[0];
@@ -401,7 +479,8 @@ void Plan::plan_memory(const std::vector<char>& pinned) {
       const int32_t s = step.first_output + static_cast<int32_t>(o);
       first[s] = last[s] = k;
       dtype[s] = step.node->output_dtypes[o];
-      if (step.static_shapes && !pinned[s] && dtype[s] != DType::kString) {
+      if (step.static_shapes && !pinned[s] && dtype[s] != DType::kString &&
+          step.device->kind() == Device::kCPU) {
         bytes[s] = step.output_bytes[o];
       }
     }
@@ -580,12 +659,22 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
     }
     // `out` has its dtype and shape (static ones were set once, in init_run_state): give it
     // its place in the arena, a dying input's buffer, or one from the pool.
+    if (step.device->kind() != Device::kCPU) {  // device memory: neither arena nor pool
+      std::shared_ptr<Buffer> buffer = step.device->allocator().allocate(bytes);
+      if (!buffer) {
+        return resource_exhausted("out of memory on " + step.device->name() +
+                                  " allocating output " + std::to_string(o) + " of shape " +
+                                  out.shape().to_string());
+      }
+      out.set_buffer(std::move(buffer));
+      continue;
+    }
     std::shared_ptr<Buffer> buffer = rs.arena_views[step.first_output + o];
     if (!buffer && o == 0) {
       for (int32_t s : step.forwardable) {
         Tensor& in = rs.slots[s];
         if (in.dtype() == out.dtype() && in.num_bytes() == bytes && in.buffer()->owned() &&
-            in.buffer().use_count() == 1) {
+            in.buffer()->device() == Device::kCPU && in.buffer().use_count() == 1) {
           buffer = in.take_buffer();  // the input's last reader: it needs only the data
           break;
         }
@@ -628,6 +717,10 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
   for (size_t f = 0; f < fetch_slots_.size(); ++f) {
     Tensor& t = rs.slots[fetch_slots_[f]];
     if (!t.valid()) return internal_error("a fetched tensor was not computed");
+    if (t.buffer()->device() != Device::kCPU) {  // fetches come back to the host
+      TL_RETURN_IF_ERROR(to_device(t, DeviceRegistry::global().cpu(), &fetches[f]));
+      continue;
+    }
     // A value that shares its buffer (a variable, a constant, a feed, another fetch) is copied
     // so the caller owns what it gets; anything else is handed over as it is.
     if (options_.function_call) {
@@ -648,7 +741,15 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
   const Node& node = *step.node;
   const size_t num_inputs = step.inputs.size();
   for (size_t i = 0; i < num_inputs; ++i) {
-    rs.inputs[i] = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
+    const Tensor* in = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
+    // A value made on another device is copied to this step's: the boundary's copy.
+    if (in && in->valid() && (in->buffer()->device() != step.device->kind() ||
+                              in->buffer()->device_index() != step.device->index())) {
+      Status copied = to_device(*in, *step.device, &rs.copies[i]);
+      if (!copied.ok()) return copied.with_node(node.id);
+      in = &rs.copies[i];
+    }
+    rs.inputs[i] = in;
   }
   Status s = prepare_outputs(step, rs);
   if (s.ok()) {
@@ -663,11 +764,12 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
       run_chain(step, rs, ctx);
     }
   }
+  for (size_t i = 0; i < num_inputs; ++i) rs.copies[i].release();
   if (!s.ok()) return s.with_node(node.id);
   for (int32_t slot : step.release) {
     Tensor& t = rs.slots[slot];
     if (t.valid() && t.buffer()->owned() && t.buffer().use_count() == 1 &&
-        t.dtype() != DType::kString) {
+        t.dtype() != DType::kString && t.buffer()->device() == Device::kCPU) {
       rs.pool.give(t.buffer());
     }
     t.release();
@@ -677,6 +779,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
 
 void Plan::init_run_state(RunState& rs) const {
   rs.slots.resize(num_slots_);
+  rs.copies.resize(max_inputs_);
   rs.arena_views.resize(num_slots_);
   rs.inputs.resize(max_inputs_);
   for (const auto& c : constants_) rs.slots[c.first] = c.second;
@@ -726,6 +829,7 @@ Status function_plan(const Function& f, const FunctionLibrary& functions, Sessio
     PlanOptions options;
     options.function_call = true;
     options.functions = &functions;
+    options.allow_soft_placement = state.allow_soft_placement();
     Status s = Plan::build(*f.body, args, f.outputs, {}, &fs.plan, options);
     if (!s.ok()) return Status(s.code(), "in function '" + f.name + "': " + s.message());
   }

@@ -27,7 +27,10 @@ SessionState::~SessionState() = default;
 FunctionState& SessionState::function_state(const Graph* body) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::unique_ptr<FunctionState>& fs = functions_[body];
-  if (!fs) fs = std::make_unique<FunctionState>();
+  if (!fs) {
+    fs = std::make_unique<FunctionState>();
+    fs->state.set_allow_soft_placement(allow_soft_placement_);  // for functions it calls
+  }
   return *fs;
 }
 
@@ -53,7 +56,9 @@ uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
 }
 
 Session::Session(std::shared_ptr<const Graph> graph, SessionOptions options)
-    : graph_(std::move(graph)), options_(options) {}
+    : graph_(std::move(graph)), options_(options) {
+  state_.set_allow_soft_placement(options.allow_soft_placement);
+}
 
 Session::~Session() = default;
 
@@ -73,7 +78,9 @@ Status Session::make_callable(const std::vector<Endpoint>& feeds,
     return Status::OK();
   }
   std::unique_ptr<Plan> plan;
-  TL_RETURN_IF_ERROR(Plan::build(*graph_, feeds, fetches, targets, &plan));
+  PlanOptions plan_options;
+  plan_options.allow_soft_placement = options_.allow_soft_placement;
+  TL_RETURN_IF_ERROR(Plan::build(*graph_, feeds, fetches, targets, &plan, plan_options));
   *handle = static_cast<int64_t>(plans_.size());
   plans_.push_back(std::move(plan));
   plan_index_.emplace(std::move(key), *handle);
@@ -93,6 +100,15 @@ Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetche
   const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads
                                                     : default_num_threads();
   return plan->run(state_, threads, feeds, fetches, control);
+}
+
+Status Session::placement(int64_t handle, std::vector<std::string>* lines) {
+  std::lock_guard<std::mutex> lock(plans_mutex_);
+  if (handle < 0 || handle >= static_cast<int64_t>(plans_.size())) {
+    return invalid_argument("no callable with handle " + std::to_string(handle));
+  }
+  *lines = plans_[handle]->placement();
+  return Status::OK();
 }
 
 }  // namespace tl

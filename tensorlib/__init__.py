@@ -21,7 +21,7 @@ from tensorlib.dtypes import (  # noqa: F401
 )
 from tensorlib.framework.constant_op import constant, convert_to_tensor  # noqa: F401
 from tensorlib.framework.ops import (  # noqa: F401
-    Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
+    DeviceSpec, Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
     control_dependencies, device, get_collection, get_collection_ref, get_default_graph,
     name_scope, reset_default_graph,
 )

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "tensorlib/devices.h"
 #include "tensorlib/graph.h"
 #include "tensorlib/kernel.h"
 #include "tensorlib/op_registry.h"
@@ -58,7 +59,8 @@ struct Stage {
 // One node of a plan, with everything the run loop needs precomputed.
 struct Step {
   const Node* node;
-  const KernelDef* kernel;
+  const ExecutionDevice* device;      // where it runs (devices.h)
+  const KernelDef* kernel;            // its kernel for that device
   std::unique_ptr<KernelState> state;  // what the kernel's prepare made, if it has one
   std::vector<int32_t> inputs;        // slot of each input (-1 for reference inputs)
   int32_t first_output;               // slot of output 0; outputs are consecutive
@@ -116,6 +118,7 @@ struct RunState {
   std::vector<std::shared_ptr<Buffer>> arena_views;  // per slot: its place in the arena, or null
   BufferPool pool;                                   // every other value's buffer
   std::vector<const Tensor*> inputs;  // scratch: the running step's inputs
+  std::vector<Tensor> copies;         // scratch: inputs copied to the running step's device
   std::vector<DType> in_dtypes;
   std::vector<Shape> in_shapes;
   std::vector<DType> out_dtypes;
@@ -131,6 +134,9 @@ struct PlanOptions {
   // The functions If and While nodes call: the graph's own library when null. (A function's
   // plan gets its caller's: a body graph may outlive the library it was built in.)
   const FunctionLibrary* functions = nullptr;
+  // Places a node whose device has no kernel for it (or does not exist) on the CPU instead
+  // of failing (TF1's allow_soft_placement).
+  bool allow_soft_placement = false;
 };
 
 class Plan {
@@ -149,6 +155,9 @@ class Plan {
               RunControl* control);
   // Bytes of the arena each run holds the values of known size in.
   size_t arena_bytes() const { return arena_bytes_; }
+  // Where each node runs, as TF1's log_device_placement prints it:
+  // "name: (Op): /job:localhost/replica:0/task:0/device:CPU:0", in run order.
+  const std::vector<std::string>& placement() const { return placement_; }
 
  private:
   Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
@@ -176,6 +185,7 @@ class Plan {
 
   PlanOptions options_;
   const FunctionLibrary* functions_ = nullptr;
+  std::vector<std::string> placement_;
   std::vector<Endpoint> feed_endpoints_;
   std::vector<const Node*> feed_nodes_;
   std::vector<int32_t> feed_slots_;

@@ -59,6 +59,9 @@ class SessionState {
   // The state of function body `body` in this session (its random streams and its cached
   // plan), made on first use.
   FunctionState& function_state(const Graph* body);
+  // Whether the session's plans (its functions' too) place nodes softly (PlanOptions).
+  bool allow_soft_placement() const { return allow_soft_placement_; }
+  void set_allow_soft_placement(bool soft) { allow_soft_placement_ = soft; }
 
   SessionState();
   ~SessionState();
@@ -66,6 +69,7 @@ class SessionState {
  private:
   std::mutex mutex_;
   std::unordered_map<const Graph*, std::unique_ptr<FunctionState>> functions_;
+  bool allow_soft_placement_ = false;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
 };

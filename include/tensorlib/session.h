@@ -29,6 +29,8 @@ namespace tl {
 
 struct SessionOptions {
   int intra_op_threads = 0;  // <= 0: the process default (see set_default_num_threads)
+  // A node whose device cannot run it goes to the CPU instead of failing (devices.h).
+  bool allow_soft_placement = false;
 };
 
 // Threads a session uses when its options leave it open (initially: all hardware threads).
@@ -53,6 +55,10 @@ class Session {
   // (cancellation from another thread, a deadline).
   Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
                       RunControl* control = nullptr);
+
+  // Where the nodes of callable `handle` run, one line per node as TF1's
+  // log_device_placement prints them (Plan::placement).
+  Status placement(int64_t handle, std::vector<std::string>* lines);
 
   const Graph& graph() const { return *graph_; }
   SessionState& state() { return state_; }

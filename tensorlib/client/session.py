@@ -5,6 +5,7 @@ into a callable (a C++ plan) and caches it, so a repeated run costs one dictiona
 call into C++ with the GIL released, and the wrapping of the results as NumPy arrays.
 """
 import collections
+import sys
 import threading
 
 from tensorlib import _core, errors
@@ -24,8 +25,11 @@ class GPUOptions:
 class ConfigProto:
     """Session configuration. `intra_op_parallelism_threads` caps the threads a kernel uses
     (0: tensorlib.config.get_num_threads()); the graph runs its ops one after another, so
-    `inter_op_parallelism_threads` has no effect. `operation_timeout_in_ms` (> 0) bounds every
-    run, as RunOptions' timeout_in_ms bounds one."""
+    `inter_op_parallelism_threads` has no effect. `allow_soft_placement` runs an op on the CPU
+    when the device its `tf.device` names is missing or has no kernel for it (else the run
+    fails with InvalidArgumentError); `log_device_placement` prints where each op runs, as TF1
+    does. `operation_timeout_in_ms` (> 0) bounds every run, as RunOptions' timeout_in_ms
+    bounds one."""
 
     def __init__(self, intra_op_parallelism_threads=0, inter_op_parallelism_threads=0,
                  log_device_placement=False, allow_soft_placement=False, device_count=None,
@@ -151,7 +155,8 @@ class BaseSession(_core.SessionRunner):
         self._graph = graph if graph is not None else ops.get_default_graph()
         self._config = config or ConfigProto()
         self._c = _core.Session(self._graph._c,
-                                int(self._config.intra_op_parallelism_threads or 0))
+                                int(self._config.intra_op_parallelism_threads or 0),
+                                bool(self._config.allow_soft_placement))
         self._timeout_ms = int(getattr(self._config, "operation_timeout_in_ms", 0) or 0)
         self._closed = False
         self._lock = threading.Lock()
@@ -226,6 +231,10 @@ class BaseSession(_core.SessionRunner):
                     [op._id for op in plan.targets], single)
             except errors.OpError as e:
                 raise self._annotated(e) from None
+        if self._config.log_device_placement:
+            # TF1's device placement log, once per compiled set of fetches.
+            for line in self._c.placement(callable_.handle):
+                print(line, file=sys.stderr)
         return callable_, None if single else plan.rebuild
 
     def _annotated(self, e):

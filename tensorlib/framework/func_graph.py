@@ -26,7 +26,7 @@ class FuncGraph(ops.Graph):
         self._collections = outer_graph._collections
         self.seed = outer_graph.seed
         self._name_stack = outer_graph._name_stack
-        self._device_stack = [outer_graph._device_stack[-1]]
+        self._device_stack = list(outer_graph._device_stack)
         self._outer_version = outer_graph.version
         self.inputs = []        # Placeholders: the explicit arguments, then the captures
         self.outputs = []

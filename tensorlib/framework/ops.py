@@ -201,6 +201,64 @@ class Operation:
         return f"<tf.Operation '{self._name}' type={self._type}>"
 
 
+class DeviceSpec:
+    """A device as TF1 names it: job, replica, task, device type and index, each possibly
+    left open (None). `DeviceSpec.from_string("/job:localhost/device:GPU:0")`,
+    `spec.to_string()`."""
+
+    def __init__(self, job=None, replica=None, task=None, device_type=None, device_index=None):
+        self.job = job
+        self.replica = replica
+        self.task = task
+        self.device_type = device_type.upper() if device_type else None
+        self.device_index = device_index
+
+    @classmethod
+    def from_string(cls, spec):
+        """Parses `spec` ("/cpu:0", "/device:GPU:1", "/job:localhost/replica:0/task:0/..."),
+        raising ValueError when it is malformed."""
+        return cls(*_core.parse_device(spec or ""))
+
+    def merged_over(self, outer):
+        """This spec with the fields it leaves open taken from `outer`."""
+        fields = ("job", "replica", "task", "device_type", "device_index")
+        return DeviceSpec(*[getattr(self, f) if getattr(self, f) is not None
+                            else getattr(outer, f) for f in fields])
+
+    def to_string(self):
+        out = ""
+        if self.job is not None:
+            out += f"/job:{self.job}"
+        if self.replica is not None:
+            out += f"/replica:{self.replica}"
+        if self.task is not None:
+            out += f"/task:{self.task}"
+        if self.device_type is not None:
+            index = "*" if self.device_index is None else self.device_index
+            out += f"/device:{self.device_type}:{index}"
+        return out
+
+    def __eq__(self, other):
+        return isinstance(other, DeviceSpec) and self.to_string() == other.to_string()
+
+    def __hash__(self):
+        return hash(self.to_string())
+
+    def __repr__(self):
+        return f"DeviceSpec({self.to_string()!r})"
+
+
+class _OpStub:
+    """What a device function sees of the op being made: its type, name, inputs and the
+    device inner blocks gave it."""
+
+    def __init__(self, op_type, name, inputs, device):
+        self.type = op_type
+        self.name = name
+        self.inputs = tuple(inputs)
+        self.device = device
+
+
 class GraphKeys:
     """Standard collection names."""
 
@@ -230,7 +288,7 @@ class Graph:
         self._names_in_use = {}
         self._name_stack = ""
         self._control_dependencies = []
-        self._device_stack = [""]
+        self._device_stack = []  # device strings (canonical), functions, None (a reset)
         self._collections = {}
         self._finalized = False
         self._lock = threading.RLock()
@@ -251,7 +309,7 @@ class Graph:
             control = [op for op in control_inputs if op.graph is self]
             for deps in self._control_dependencies:
                 control.extend(op for op in deps if op not in control)
-            device = self._device_stack[-1]
+            device = self._device_for(op_type, name, inputs)
             location = _user_location()
             try:
                 node_id = self._c.add_node(op_type, name, [t._as_node_input() for t in inputs],
@@ -337,13 +395,40 @@ class Graph:
             self._control_dependencies.pop()
 
     @contextlib.contextmanager
-    def device(self, device_name):
-        """Records a device for ops made inside (placement comes with the CUDA backend)."""
-        self._device_stack.append(device_name or "")
+    def device(self, device_name_or_function):
+        """Ops made inside run on this device (TF1's `tf.device`): a string such as "/cpu:0",
+        "/device:GPU:1" or "/job:localhost/replica:0/task:0/device:CPU:0" (fields it leaves
+        open come from enclosing `device` blocks), a function of the op returning one, or
+        None (no device). Raises ValueError for a malformed string."""
+        entry = device_name_or_function
+        if isinstance(entry, DeviceSpec):
+            entry = entry.to_string()
+        if isinstance(entry, str):
+            entry = DeviceSpec.from_string(entry).to_string()
+        elif entry is not None and not callable(entry):
+            raise TypeError(f"tf.device takes a string, a function or None, not "
+                            f"{type(entry).__name__}")
+        self._device_stack.append(entry)
         try:
             yield
         finally:
             self._device_stack.pop()
+
+    def _device_for(self, op_type, name, inputs):
+        """The device string of a new op: the device blocks around it, innermost first,
+        each filling in what the inner ones left open (TF1's merge)."""
+        spec = DeviceSpec()
+        for entry in reversed(self._device_stack):
+            if entry is None:
+                break
+            if callable(entry):
+                entry = entry(_OpStub(op_type, name, inputs, spec.to_string()))
+                if entry is None:
+                    continue
+                if isinstance(entry, DeviceSpec):
+                    entry = entry.to_string()
+            spec = spec.merged_over(DeviceSpec.from_string(entry))
+        return spec.to_string()
 
     # -- lookup ------------------------------------------------------------------------------
 

@@ -35,3 +35,15 @@ def compile_cpp(source, output, *flags):
     args = [CXX, *tensorlib.sysconfig.get_compile_flags(), *flags, str(source), "-o", str(output),
             *tensorlib.sysconfig.get_link_flags()]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def run_checks(source, exe, *args):
+    """Builds the C++ check program `source` into `exe`, runs it with `args` and asserts that
+    it reports every check passed (tests_cpp/check.h)."""
+    proc = compile_cpp(source, exe)
+    output = proc.communicate()[0]
+    assert proc.returncode == 0, output
+    out = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "all checks passed" in out.stdout

@@ -1,5 +1,5 @@
 """Writes the fuzzer's seed corpus: small valid models that between them use every section,
-every attribute tag, every dtype, multi-output ops and control inputs.
+every attribute tag, every dtype, multi-output ops, control inputs and functions (If, While).
 
     PYTHONPATH=. python fuzz/make_seed_corpus.py build/fuzz/seeds
 """
@@ -71,6 +71,18 @@ def shape_functions():
     return [x, i], outputs
 
 
+def control_flow():
+    """A loop with a cond and a TensorArray inside: the functions section (format 1.2)."""
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+
+    def body(i, h, ta):
+        h = tf.cond(tf.equal(i % 2, 0), lambda: tf.tanh(h), lambda: h * 0.5)
+        return i + 1, h, ta.write(i, tf.reduce_sum(h))
+
+    _, h, ta = tf.while_loop(lambda i, h, ta: i < 3, body, [0, x, tf.TensorArray(tf.float32, 3)])
+    return [x], [h, ta.stack(), tf.map_fn(lambda r: r * r, x)]
+
+
 def control_inputs():
     """Serialized directly (the converter drops control edges to folded nodes)."""
     graph = tf.Graph()
@@ -117,7 +129,7 @@ def main(out_dir):
     out.mkdir(parents=True, exist_ok=True)
     models = {name: converted(build) for name, build in
               [("mlp", mlp), ("cnn", cnn), ("dtypes", dtypes), ("arrays", arrays),
-               ("shape_functions", shape_functions)]}
+               ("shape_functions", shape_functions), ("control_flow", control_flow)]}
     models["control_inputs"] = control_inputs()
     # Relu is tensorlib's own, so the whole model loads; the other op is in no node.
     models["op_libraries"] = with_op_libraries(

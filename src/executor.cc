@@ -207,6 +207,10 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     }
     plan->steps_.push_back(std::move(step));
   }
+  plan->feed_of_slot_.assign(plan->num_slots_, -1);
+  for (size_t f = 0; f < plan->feed_slots_.size(); ++f) {
+    plan->feed_of_slot_[plan->feed_slots_[f]] = static_cast<int32_t>(f);
+  }
   auto slot_of = [&](const Endpoint& e) {
     return is_fed(e) ? fed[e.node][e.index] : first_slot[e.node] + e.index;
   };
@@ -690,7 +694,8 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
 }
 
 Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
-                       Tensor* movable_feeds, Tensor* fetches, RunControl* control) {
+                       Tensor* movable_feeds, Tensor* fetches, RunControl* control,
+                       const LoopCall& loop) {
   for (size_t f = 0; f < feed_slots_.size(); ++f) {
     const Node& node = *feed_nodes_[f];
     const int32_t index = feed_endpoints_[f].index;
@@ -712,7 +717,7 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
   }
   for (const Step& step : steps_) {
     if (control) TL_RETURN_IF_ERROR(control->check());
-    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads, control));
+    TL_RETURN_IF_ERROR(run_step(step, rs, state, max_threads, control, loop));
   }
   for (size_t f = 0; f < fetch_slots_.size(); ++f) {
     Tensor& t = rs.slots[fetch_slots_[f]];
@@ -737,7 +742,7 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
 }
 
 Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
-                      RunControl* control) {
+                      RunControl* control, const LoopCall& loop) {
   const Node& node = *step.node;
   const size_t num_inputs = step.inputs.size();
   for (size_t i = 0; i < num_inputs; ++i) {
@@ -758,6 +763,14 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
                       &state, max_threads, step.state.get());
     ctx.set_run(functions_, control, step.unneeded.empty() ? nullptr : step.unneeded.data(),
                 step.forward_mask);
+    if (loop.epoch) {
+      uint64_t invariant = 0;
+      for (size_t i = 0; i < num_inputs && i < 64; ++i) {
+        const int32_t slot = step.inputs[i];
+        if (slot >= 0 && feed_of_slot_[slot] >= loop.invariant_from) invariant |= uint64_t{1} << i;
+      }
+      ctx.set_loop(loop.epoch, invariant);
+    }
     if (step.stages.empty()) {
       s = step.kernel->compute_fn()(ctx);
     } else {
@@ -794,16 +807,17 @@ void Plan::init_run_state(RunState& rs) const {
 
 Status Plan::run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches,
                  RunControl* control) {
-  return run_with_state(state, max_threads, feeds, nullptr, fetches, control);
+  return run_with_state(state, max_threads, feeds, nullptr, fetches, control, LoopCall{});
 }
 
 Status Plan::call(SessionState& state, int max_threads, Tensor* args, Tensor* results,
-                  RunControl* control) {
-  return run_with_state(state, max_threads, nullptr, args, results, control);
+                  RunControl* control, LoopCall loop) {
+  return run_with_state(state, max_threads, nullptr, args, results, control, loop);
 }
 
 Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
-                            Tensor* movable_feeds, Tensor* fetches, RunControl* control) {
+                            Tensor* movable_feeds, Tensor* fetches, RunControl* control,
+                            const LoopCall& loop) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   RunState own;
   RunState& rs = lock.owns_lock() ? cached_ : own;
@@ -812,7 +826,9 @@ Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* 
     init_run_state(own);
     s = init_arena(own);
   }
-  if (s.ok()) s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control);
+  if (s.ok()) {
+    s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control, loop);
+  }
   // NOTE: every slot but the constants' is cleared, so no reference to a caller's (borrowed)
   // feed outlives run().
   for (int32_t slot : transient_slots_) rs.slots[slot].release();

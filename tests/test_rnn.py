@@ -789,3 +789,25 @@ def test_raw_rnn_emulates_dynamic_rnn_and_stops_when_every_row_is_finished(rng):
             [emit_ta.stack(), final_state, want_out, want_state])
     np.testing.assert_allclose(emitted, want_out, rtol=1e-12)
     np.testing.assert_allclose(state, want_state, rtol=1e-12)
+
+
+def test_dynamic_rnn_packing_its_weights_once_per_loop_gives_static_rnns_bits(rng):
+    # Batch 16: the cell's products pack their weights, which a loop does once per run.
+    xs = tf.constant(rng.standard_normal((16, 7, 5)).astype(np.float32))
+    cell = tf.nn.rnn_cell.LSTMCell(12)
+    with tf.variable_scope("rnn") as scope:
+        dyn_out, dyn_state = tf.nn.dynamic_rnn(cell, xs, dtype=tf.float32, scope=scope)
+        scope.reuse_variables()
+        outs, state = tf.nn.static_rnn(cell, tf.unstack(xs, axis=1), dtype=tf.float32,
+                                       scope=scope)
+    variables = tf.trainable_variables()
+    fetches = [[dyn_out, dyn_state.h] + tf.gradients(tf.reduce_sum(dyn_out ** 2), variables),
+               [tf.stack(outs, 1), state.h] +
+               tf.gradients(tf.reduce_sum(tf.stack(outs, 1) ** 2), variables)]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(2):  # a second run of the loop packs again (the weights may change)
+            dynamic, static = sess.run(fetches)
+            for a, b in zip(dynamic, static):
+                np.testing.assert_array_equal(a, b)
+            sess.run([v.assign(v * 0.5) for v in variables])

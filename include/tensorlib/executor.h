@@ -125,6 +125,14 @@ struct RunState {
   std::vector<Shape> out_shapes;
 };
 
+// A loop's call of its body or condition: `epoch` names one run of the loop (the same in
+// every iteration), and the arguments from `invariant_from` on are the values the loop
+// captured, the same tensors in every iteration.
+struct LoopCall {
+  uint64_t epoch = 0;
+  int invariant_from = 0;
+};
+
 // How a plan treats what goes in and out.
 struct PlanOptions {
   // A function's plan (If, While): arguments are handed over, so the body may reuse their
@@ -150,9 +158,10 @@ class Plan {
   // arena of their own. `control`, when given, can stop the run.
   Status run(SessionState& state, int max_threads, const Tensor* feeds, Tensor* fetches,
              RunControl* control = nullptr);
-  // Runs a function's plan (built with function_call): takes `args` over, fills `results`.
+  // Runs a function's plan (built with function_call): takes `args` over, fills `results`;
+  // `loop` when a loop calls it.
   Status call(SessionState& state, int max_threads, Tensor* args, Tensor* results,
-              RunControl* control);
+              RunControl* control, LoopCall loop = {});
   // Bytes of the arena each run holds the values of known size in.
   size_t arena_bytes() const { return arena_bytes_; }
   // Where each node runs, as TF1's log_device_placement prints it:
@@ -161,11 +170,13 @@ class Plan {
 
  private:
   Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,
-                        Tensor* movable_feeds, Tensor* fetches, RunControl* control);
+                        Tensor* movable_feeds, Tensor* fetches, RunControl* control,
+                        const LoopCall& loop);
   Status run_steps(RunState& rs, SessionState& state, int max_threads, const Tensor* feeds,
-                   Tensor* movable_feeds, Tensor* fetches, RunControl* control);
+                   Tensor* movable_feeds, Tensor* fetches, RunControl* control,
+                   const LoopCall& loop);
   Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
-                  RunControl* control);
+                  RunControl* control, const LoopCall& loop = {});
   static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
   // Runs each step's prepare in order and computes the constants, dropping their steps: a
   // step's prepare sees the constants among its inputs.
@@ -189,6 +200,7 @@ class Plan {
   std::vector<Endpoint> feed_endpoints_;
   std::vector<const Node*> feed_nodes_;
   std::vector<int32_t> feed_slots_;
+  std::vector<int32_t> feed_of_slot_;  // per slot: the index of the feed it holds, or -1
   std::vector<int32_t> fetch_slots_;
   std::vector<Step> steps_;
   // Outputs of stateless nodes without inputs (constants), computed when the plan is built;

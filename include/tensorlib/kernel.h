@@ -159,6 +159,14 @@ class KernelContext {
     return ((forwardable_ >> i) & 1) && t.valid() && t.buffer()->owned() &&
            t.buffer().use_count() == 1;
   }
+  // Inside the body of a loop: nonzero, and the same for every iteration of one run of the
+  // loop (a kernel may keep work on loop-invariant inputs for that long); else 0.
+  uint64_t loop_epoch() const { return loop_epoch_; }
+  // Whether input `i` is one of the loop's captured values: the same tensor, unchanged, in
+  // every iteration of this run of the loop.
+  bool input_is_loop_invariant(int i) const {
+    return loop_epoch_ != 0 && ((loop_invariant_ >> i) & 1);
+  }
   // Set by the executor before compute.
   void set_run(const FunctionLibrary* functions, RunControl* control, const char* unneeded,
                uint64_t forwardable) {
@@ -166,6 +174,10 @@ class KernelContext {
     control_ = control;
     unneeded_outputs_ = unneeded;
     forwardable_ = forwardable;
+  }
+  void set_loop(uint64_t epoch, uint64_t invariant_inputs) {
+    loop_epoch_ = epoch;
+    loop_invariant_ = invariant_inputs;
   }
 
  private:
@@ -182,6 +194,8 @@ class KernelContext {
   RunControl* control_ = nullptr;
   const char* unneeded_outputs_ = nullptr;  // per output: 1 when nothing reads it
   uint64_t forwardable_ = 0;                 // bit i: input i may be forwarded
+  uint64_t loop_epoch_ = 0;
+  uint64_t loop_invariant_ = 0;              // bit i: input i is loop-invariant
 };
 
 using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);

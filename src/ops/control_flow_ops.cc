@@ -2,6 +2,7 @@
 // graph.h) through nested plans of the same executor; TensorArrays as loops use them are dense
 // tensors whose first dim is the index, written in place when nothing else holds them.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -224,6 +225,9 @@ Status while_kernel(KernelContext& ctx) {
   TL_RETURN_IF_ERROR(function_plan(*body_fn, ctx.functions(), ctx.state(), &body, &body_state));
   const int n = static_cast<int>(ctx.attrs().get<int64_t>("num_loop_vars"));
   const int kept = static_cast<int>(ctx.attrs().get<int64_t>("num_kept"));
+  // This run of the loop: the captured arguments (from n on) stay the same throughout it.
+  static std::atomic<uint64_t> runs{0};
+  const LoopCall loop{runs.fetch_add(1, std::memory_order_relaxed) + 1, n};
   const int total = ctx.num_inputs();
   std::vector<Tensor> vars(n);
   for (int i = 0; i < n; ++i) vars[i] = ctx.input(i);
@@ -238,7 +242,8 @@ Status while_kernel(KernelContext& ctx) {
     if (ctx.control()) TL_RETURN_IF_ERROR(ctx.control()->check());
     for (int i = 0; i < total; ++i) args[i] = i < n ? vars[i] : ctx.input(i);
     TL_RETURN_IF_ERROR(in_function(
-        *cond_fn, cond->call(*cond_state, ctx.max_threads(), args.data(), &pred, ctx.control())));
+        *cond_fn,
+        cond->call(*cond_state, ctx.max_threads(), args.data(), &pred, ctx.control(), loop)));
     if (!*pred.data<bool>()) break;
     if (keep_any) {
       for (int i = 0; i < n; ++i) {
@@ -249,7 +254,7 @@ Status while_kernel(KernelContext& ctx) {
     for (int i = 0; i < total; ++i) args[i] = i < n ? std::move(vars[i]) : ctx.input(i);
     TL_RETURN_IF_ERROR(in_function(*body_fn, body->call(*body_state, ctx.max_threads(),
                                                         args.data(), results.data(),
-                                                        ctx.control())));
+                                                        ctx.control(), loop)));
     for (int i = 0; i < n; ++i) vars[i] = std::move(results[i]);
     for (int j = 0; j < kept; ++j) {
       if (keep[n + j]) history[n + j].push_back(std::move(results[n + j]));

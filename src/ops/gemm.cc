@@ -956,6 +956,53 @@ Status pack_weights(PrepareContext& ctx, bool trans_b, int64_t k, int64_t n, con
   return Status::OK();
 }
 
+template <typename T>
+std::shared_ptr<const PackedGemmB<T>> LoopPackedB::get(KernelContext& ctx, int input,
+                                                       bool trans_b, int64_t m, int64_t n,
+                                                       int64_t k, const T* b) const {
+  if (!ctx.input_is_loop_invariant(input) || !gemm_packs_b(m, n, k)) return nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (epoch_ == ctx.loop_epoch() && source_ == b && packed_) {
+      auto packed = std::static_pointer_cast<const PackedGemmB<T>>(packed_);
+      if (packed->kernel == gemm_kernel() && packed->k == k && packed->n == n) return packed;
+    }
+  }
+  auto packed = std::make_shared<PackedGemmB<T>>();
+  if (!pack_gemm_b(ctx, trans_b, k, n, b, trans_b ? k : n, packed.get()).ok()) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  epoch_ = ctx.loop_epoch();
+  source_ = b;
+  packed_ = packed;
+  return packed;
+}
+
+namespace {
+
+struct LoopPackedStates : KernelState {
+  std::vector<LoopPackedB> products;
+  explicit LoopPackedStates(int count) : products(count) {}
+};
+
+}  // namespace
+
+template <int kCount>
+Status prepare_loop_packed_b(PrepareContext&, std::unique_ptr<KernelState>* state) {
+  *state = std::make_unique<LoopPackedStates>(kCount);
+  return Status::OK();
+}
+
+const LoopPackedB& loop_packed_b(const KernelContext& ctx, int i) {
+  return static_cast<const LoopPackedStates*>(ctx.kernel_state())->products[i];
+}
+
+template Status prepare_loop_packed_b<1>(PrepareContext&, std::unique_ptr<KernelState>*);
+template Status prepare_loop_packed_b<2>(PrepareContext&, std::unique_ptr<KernelState>*);
+template std::shared_ptr<const PackedGemmB<float>> LoopPackedB::get<float>(
+    KernelContext&, int, bool, int64_t, int64_t, int64_t, const float*) const;
+template std::shared_ptr<const PackedGemmB<double>> LoopPackedB::get<double>(
+    KernelContext&, int, bool, int64_t, int64_t, int64_t, const double*) const;
+
 template Status pack_gemm_b<float, KernelContext>(KernelContext&, bool, int64_t, int64_t,
                                                   const float*, int64_t, PackedGemmB<float>*);
 template Status pack_gemm_b<double, KernelContext>(KernelContext&, bool, int64_t, int64_t,

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <type_traits>
 
 #include "tensorlib/kernel.h"
@@ -83,6 +84,31 @@ struct PackedWeights : KernelState {
 // PackedWeights state; no state for a dtype other than float and double.
 Status pack_weights(PrepareContext& ctx, bool trans_b, int64_t k, int64_t n, const Tensor& b,
                     std::unique_ptr<KernelState>* state);
+
+// A kernel's state for a B that a loop captured (a recurrent cell's weights): packed on the
+// first iteration of each run of the loop, then reused by the others. Shared by runs that
+// overlap, so it is guarded.
+class LoopPackedB : public KernelState {
+ public:
+  // op(B) packed, when the kernel runs inside a loop for which input `input` (b) is
+  // loop-invariant and gemm(m, n, k) would pack it; else null (multiply with gemm).
+  template <typename T>
+  std::shared_ptr<const PackedGemmB<T>> get(KernelContext& ctx, int input, bool trans_b,
+                                            int64_t m, int64_t n, int64_t k, const T* b) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable uint64_t epoch_ = 0;
+  mutable const void* source_ = nullptr;
+  mutable std::shared_ptr<const void> packed_;  // a PackedGemmB<T>
+};
+
+// A prepare step that gives the kernel a LoopPackedB per product it may cache (`count`).
+template <int kCount>
+Status prepare_loop_packed_b(PrepareContext&, std::unique_ptr<KernelState>* state);
+
+// The kernel's i-th LoopPackedB (made by prepare_loop_packed_b).
+const LoopPackedB& loop_packed_b(const KernelContext& ctx, int i);
 
 // C (m x b.n) = or += op(A) B: the product gemm's packed path computes (gemm's results, bit
 // for bit, where it packs: m >= 6 rows).

@@ -448,7 +448,12 @@ Status lstm_cell_kernel(KernelContext& ctx) {
     T* xh = scratch<T>(0, batch * rows);
     T* pre = scratch<T>(1, batch * gates);
     concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
-    gemm<T>(ctx, false, false, batch, gates, rows, xh, rows, w, gates, pre, gates, false);
+    // In a loop (dynamic_rnn) w is packed once per run of the loop, not at every step.
+    if (auto packed = loop_packed_b(ctx, 0).get<T>(ctx, 3, false, batch, gates, rows, w)) {
+      gemm_packed<T>(ctx, false, batch, xh, rows, *packed, pre, gates, false);
+    } else {
+      gemm<T>(ctx, false, false, batch, gates, rows, xh, rows, w, gates, pre, gates, false);
+    }
     const T forget_bias = static_cast<T>(attrs.forget_bias);
     const T clip = static_cast<T>(attrs.cell_clip);
     const bool peephole = attrs.peephole, clipped = attrs.cell_clip >= 0;
@@ -610,7 +615,11 @@ Status lstm_cell_grad_kernel(KernelContext& ctx) {
     T* xh = scratch<T>(1, batch * rows);
     concat_columns<T>(ctx, x, input, h_prev, state, batch, xh);
     gemm<T>(ctx, true, false, rows, gates, batch, xh, rows, d_pre, gates, w_grad, gates, false);
-    gemm<T>(ctx, false, true, batch, rows, gates, d_pre, gates, w, gates, xh, rows, false);
+    if (auto packed = loop_packed_b(ctx, 0).get<T>(ctx, 3, true, batch, rows, gates, w)) {
+      gemm_packed<T>(ctx, false, batch, d_pre, gates, *packed, xh, rows, false);
+    } else {
+      gemm<T>(ctx, false, true, batch, rows, gates, d_pre, gates, w, gates, xh, rows, false);
+    }
     split_columns<T>(ctx, xh, batch, x_grad, input, h_prev_grad, state);
     column_sums<T>(ctx, d_pre, batch, gates, b_grad);
   });
@@ -786,8 +795,12 @@ void register_rnn_ops(OpRegistry& r) {
 }
 
 void register_rnn_kernels(KernelRegistry& r) {
-  r.add_builtin(KernelDef("LSTMBlockCell", Device::kCPU).compute(lstm_cell_kernel));
-  r.add_builtin(KernelDef("LSTMBlockCellGrad", Device::kCPU).compute(lstm_cell_grad_kernel));
+  r.add_builtin(KernelDef("LSTMBlockCell", Device::kCPU)
+                    .prepare(prepare_loop_packed_b<1>)
+                    .compute(lstm_cell_kernel));
+  r.add_builtin(KernelDef("LSTMBlockCellGrad", Device::kCPU)
+                    .prepare(prepare_loop_packed_b<1>)
+                    .compute(lstm_cell_grad_kernel));
   r.add_builtin(KernelDef("GRUBlockCell", Device::kCPU).compute(gru_cell_kernel));
   r.add_builtin(KernelDef("GRUBlockCellGrad", Device::kCPU).compute(gru_cell_grad_kernel));
 }

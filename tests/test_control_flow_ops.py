@@ -452,3 +452,18 @@ def test_random_numbers_drawn_in_a_loop_are_reused_by_its_gradient():
     xv = np.array([1.0, 2.0, -1.0, 0.5])
     yv, gv = _run([y, g], {x: xv})
     np.testing.assert_allclose(gv, yv / xv, rtol=1e-12)
+
+
+def test_random_numbers_drawn_in_a_branch_are_reused_by_its_gradient():
+    x = tf.placeholder(tf.float64, [5])
+    p = tf.placeholder(tf.bool, [])
+    y = tf.cond(p, lambda: x * tf.random_uniform([5], dtype=tf.float64),
+                lambda: x * 3.0)
+    g = tf.gradients(tf.reduce_sum(y), x)[0]
+    xv = np.array([1.0, -2.0, 0.5, 4.0, 3.0])
+    with tf.Session() as sess:
+        yv, gv = sess.run([y, g], {x: xv, p: True})
+        np.testing.assert_allclose(gv, yv / xv, rtol=1e-12)
+        yv, gv = sess.run([y, g], {x: xv, p: False})
+        np.testing.assert_allclose(gv, np.full(5, 3.0))
+    assert y.shape.as_list() == [5]

@@ -144,7 +144,9 @@ def inline(fg, inputs, keep=None):
         control = [op_map[c._id] for c in op.control_inputs if c._id in op_map]
         new_op = graph._create_op(op.type, new_inputs, op._attrs, name=op.name.split("/")[-1],
                                   control_inputs=control)
-        new_op._functions = getattr(op, "_functions", None)
+        for meta in ("_functions", "_cond", "_while"):  # what control flow's gradients read
+            if hasattr(op, meta):
+                setattr(new_op, meta, getattr(op, meta))
         op_map[op._id] = new_op
         for a, b in zip(op.outputs, new_op.outputs):
             mapping[a] = b

@@ -92,7 +92,17 @@ def _unify_captures(fgs, num_explicit):
 
 def _make_if(graph, pred, explicit, branches, name):
     """An If node over `branches` (two FuncGraphs with outputs set), taking `explicit` and
-    their captures."""
+    their captures. What the branches' random ops draw comes out too, after their outputs (a
+    branch gives zeros for the other's), so that the gradient uses the same numbers."""
+    kept = [[t for op in fg.get_operations() if op.type in _KEPT_OP_TYPES for t in op.outputs]
+            for fg in branches]
+    num_outputs = len(branches[0].outputs)
+    for k, fg in enumerate(branches):
+        with fg.as_default():
+            filler = [[constant(0, t.dtype, name="other_branch") for t in other]
+                      for other in kept]
+        filler[k] = kept[k]
+        fg.outputs = fg.outputs + filler[0] + filler[1]
     captured = _unify_captures(branches, len(explicit))
     for fg in branches:
         fg.add_to_library()
@@ -100,6 +110,7 @@ def _make_if(graph, pred, explicit, branches, name):
                           {"then_branch": branches[0].name, "else_branch": branches[1].name,
                            "num_outputs": len(branches[0].outputs)}, name=name)
     op._functions = {"then_branch": branches[0], "else_branch": branches[1]}
+    op._cond = {"num_outputs": num_outputs, "kept": kept}
     return op
 
 
@@ -161,7 +172,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                 raise ValueError("Outputs of true_fn and false_fn must have the same type: "
                                  f"{t.dtype.name}, {f.dtype.name}")
         op = _make_if(graph, pred, [], branches, scope)
-        out = _pack(results[0], nest.flatten(results[0]), op.outputs)
+        out = _pack(results[0], nest.flatten(results[0]),
+                    op.outputs[:op._cond["num_outputs"]])
     if not strict and isinstance(out, (list, tuple)) and len(out) == 1:
         return out[0]
     return out
@@ -200,30 +212,37 @@ def _if_grad(op, *grads):
     if functions is None:
         raise LookupError(f"No gradient for '{op.name}' (If): its branch functions were not "
                           "built in this Python process")
+    num_outputs, kept = op._cond["num_outputs"], op._cond["kept"]
     args = list(op.inputs[1:])
     diff = [i for i, a in enumerate(args) if a.dtype.is_floating]
-    outs = [i for i, o in enumerate(op.outputs) if o.dtype.is_floating]
+    outs = [i for i in range(num_outputs) if op.outputs[i].dtype.is_floating]
     if not diff or not outs:
         return [None] * len(op.inputs)
     from tensorlib.ops import array_ops, gradients_impl  # noqa: avoids an import cycle
     grad_ys = [grads[i] if grads[i] is not None else array_ops.zeros_like(op.outputs[i])
                for i in outs]
+    # What the branches' random ops drew, as the forward If gave it out.
+    drawn = list(op.outputs[num_outputs:])
     graph = ops.get_default_graph()
     branches = []
-    for key in ("then_branch", "else_branch"):
+    for k, key in enumerate(("then_branch", "else_branch")):
         fg = functions[key]
         g = _func_graph.FuncGraph(_func_graph.unique_function_name(graph, fg.name + "_grad"),
                                   graph)
         with g.as_default():
             a = [g.add_argument(x.dtype, x.shape, "arg") for x in fg.inputs]
             gy = [g.add_argument(op.outputs[i].dtype, op.outputs[i].shape, "grad") for i in outs]
-            mapping = _func_graph.inline(fg, a, keep=[fg.outputs[i] for i in outs])
+            d = [g.add_argument(t.dtype, t.shape, "drawn") for t in drawn]
+            mine = d[:len(kept[0])] if k == 0 else d[len(kept[0]):]
+            replace = dict(zip(fg.inputs, a))
+            replace.update(zip(kept[k], mine))
+            mapping = _func_graph.inline(fg, replace, keep=[fg.outputs[i] for i in outs])
             ys = [mapping[fg.outputs[i]] for i in outs]
             dx = gradients_impl.gradients(ys, [a[i] for i in diff], grad_ys=gy)
             g.outputs = [array_ops.zeros_like(a[i]) if d is None else d
                          for i, d in zip(diff, dx)]
         branches.append(g)
-    grad_op = _make_if(graph, op.inputs[0], args + grad_ys, branches, "If_grad")
+    grad_op = _make_if(graph, op.inputs[0], args + grad_ys + drawn, branches, "If_grad")
     result = [None] * len(op.inputs)
     for k, i in enumerate(diff):
         result[1 + i] = grad_op.outputs[k]

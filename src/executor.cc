@@ -836,21 +836,52 @@ Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* 
 }
 
 Status function_plan(const Function& f, const FunctionLibrary& functions, SessionState& state,
-                     Plan** plan, SessionState** body_state) {
+                     const Tensor* args, Plan** plan, SessionState** body_state) {
   FunctionState& fs = state.function_state(f.body.get());
-  std::lock_guard<std::mutex> lock(fs.mutex);
-  if (!fs.plan) {
-    std::vector<Endpoint> args;
-    for (int32_t a : f.args) args.push_back(Endpoint{a, 0});
-    PlanOptions options;
-    options.function_call = true;
-    options.functions = &functions;
-    options.allow_soft_placement = state.allow_soft_placement();
-    Status s = Plan::build(*f.body, args, f.outputs, {}, &fs.plan, options);
-    if (!s.ok()) return Status(s.code(), "in function '" + f.name + "': " + s.message());
-  }
-  *plan = fs.plan.get();
   *body_state = &fs.state;
+  std::lock_guard<std::mutex> lock(fs.mutex);
+  const size_t n = f.args.size();
+  auto same_shapes = [&](const FunctionState::Specialization& sp) {
+    for (size_t i = 0; i < n; ++i) {
+      if (sp.arg_shapes[i] != args[i].shape()) return false;
+    }
+    return true;
+  };
+  for (const auto& sp : fs.specializations) {
+    if (same_shapes(*sp)) {
+      *plan = sp->plan.get();
+      return Status::OK();
+    }
+  }
+  std::vector<Endpoint> feeds;
+  for (int32_t a : f.args) feeds.push_back(Endpoint{a, 0});
+  PlanOptions options;
+  options.function_call = true;
+  options.functions = &functions;
+  options.allow_soft_placement = state.allow_soft_placement();
+  auto failed = [&](const Status& s) {
+    return Status(s.code(), "in function '" + f.name + "': " + s.message());
+  };
+  if (fs.specializations.size() < FunctionState::kMaxSpecializations) {
+    auto sp = std::make_unique<FunctionState::Specialization>();
+    std::vector<std::pair<Endpoint, Shape>> shapes;
+    for (size_t i = 0; i < n; ++i) {
+      sp->arg_shapes.push_back(args[i].shape());
+      shapes.emplace_back(feeds[i], args[i].shape());
+    }
+    sp->body = std::make_shared<Graph>(const_cast<FunctionLibrary*>(&functions));
+    Status s = specialize_graph(*f.body, shapes, sp->body.get());
+    if (s.ok()) s = Plan::build(*sp->body, feeds, f.outputs, {}, &sp->plan, options);
+    if (!s.ok()) return failed(s);
+    *plan = sp->plan.get();
+    fs.specializations.push_back(std::move(sp));
+    return Status::OK();
+  }
+  if (!fs.generic) {
+    Status s = Plan::build(*f.body, feeds, f.outputs, {}, &fs.generic, options);
+    if (!s.ok()) return failed(s);
+  }
+  *plan = fs.generic.get();
   return Status::OK();
 }
 

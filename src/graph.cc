@@ -81,6 +81,29 @@ std::vector<std::string> called_functions(const Node& node) {
   return out;
 }
 
+Status specialize_graph(const Graph& source,
+                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out) {
+  std::vector<std::vector<size_t>> fixed_at(source.num_nodes());
+  for (size_t i = 0; i < shapes.size(); ++i) fixed_at[shapes[i].first.node].push_back(i);
+  for (int32_t id = 0; id < source.num_nodes(); ++id) {
+    const Node& node = source.node(id);
+    NodeSpec spec;
+    spec.op = node.op->name();
+    spec.name = node.name;
+    spec.inputs = node.inputs;
+    spec.control_inputs = node.control_inputs;
+    spec.attrs = node.attrs;
+    spec.device = node.device;
+    int32_t new_id;
+    TL_RETURN_IF_ERROR(out->add_node(spec, &new_id));
+    for (size_t i : fixed_at[id]) {
+      Status s = out->set_output_shape(shapes[i].first, shapes[i].second);
+      if (!s.ok()) return s.with_node(id);
+    }
+  }
+  return Status::OK();
+}
+
 Graph::Graph() : Graph(std::make_shared<FunctionLibrary>()) {}
 
 Graph::Graph(std::shared_ptr<FunctionLibrary> library)

@@ -141,27 +141,19 @@ Status Interpreter::resize_input(int i, const Shape& shape) {
 Status Interpreter::specialize() {
   const Graph& source = *model_->graph;
   auto graph = std::make_shared<Graph>(source.shared_functions());
-  std::vector<std::vector<int>> inputs_of(source.num_nodes());
+  std::vector<std::pair<Endpoint, Shape>> shapes;
   for (int i = 0; i < num_inputs(); ++i) {
-    inputs_of[model_->inputs[i].endpoint.node].push_back(i);
+    shapes.emplace_back(model_->inputs[i].endpoint, inputs_[i].shape);
   }
-  for (int32_t id = 0; id < source.num_nodes(); ++id) {
-    const Node& node = source.node(id);
-    NodeSpec spec;
-    spec.op = node.op->name();
-    spec.name = node.name;
-    spec.inputs = node.inputs;
-    spec.control_inputs = node.control_inputs;
-    spec.attrs = node.attrs;
-    spec.device = node.device;
-    int32_t new_id;
-    TL_RETURN_IF_ERROR(graph->add_node(spec, &new_id));
-    for (int i : inputs_of[id]) {
-      Status s = graph->set_output_shape(model_->inputs[i].endpoint, inputs_[i].shape);
-      if (!s.ok()) {
-        return invalid_argument("input " + tensor_label(inputs_[i]) + ": " + s.message());
+  Status specialized = specialize_graph(source, shapes, graph.get());
+  if (!specialized.ok()) {
+    for (int i = 0; i < num_inputs(); ++i) {
+      if (model_->inputs[i].endpoint.node == specialized.node()) {
+        return invalid_argument("input " + tensor_label(inputs_[i]) + ": " +
+                                specialized.message());
       }
     }
+    return specialized;
   }
   std::vector<Endpoint> feeds, fetches;
   for (const ModelTensor& t : model_->inputs) feeds.push_back(t.endpoint);

@@ -217,15 +217,26 @@ class Plan {
 };
 
 // The state of a function body in one session: its own random streams and its plan.
+// Plans are built per shapes of the arguments (the body specialised to them, so that every
+// step's shapes are known: an arena, fused chains, prepared kernels), up to a few per
+// function; past those, calls share a plan of the body as it was built.
 struct FunctionState {
+  struct Specialization {
+    std::vector<Shape> arg_shapes;
+    std::shared_ptr<Graph> body;  // the function's body with those argument shapes
+    std::unique_ptr<Plan> plan;
+  };
+  static constexpr size_t kMaxSpecializations = 8;
+
   SessionState state;
   std::mutex mutex;
-  std::unique_ptr<Plan> plan;  // built on the first call
+  std::vector<std::unique_ptr<Specialization>> specializations;
+  std::unique_ptr<Plan> generic;  // for any shapes, built when the specialisations run out
 };
 
-// The plan of function `f` of `functions` in the session of `state`, built on first use, and
-// the state its runs use.
+// The plan of function `f` of `functions` for arguments `args` in the session of `state`,
+// built on first use, and the state its runs use.
 Status function_plan(const Function& f, const FunctionLibrary& functions, SessionState& state,
-                     Plan** plan, SessionState** body_state);
+                     const Tensor* args, Plan** plan, SessionState** body_state);
 
 }  // namespace tl

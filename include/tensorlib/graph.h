@@ -94,6 +94,12 @@ class FunctionLibrary {
   std::unordered_map<std::string, const Function*> by_name_;
 };
 
+// Copies `source` node by node into the empty graph `out` (so each node is shape-inferred
+// again), giving the outputs in `shapes` those shapes as soon as their nodes are in: what
+// depends on them is inferred from them. Node ids stay the same.
+Status specialize_graph(const Graph& source,
+                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out);
+
 // The functions node `node` calls (If's branches, While's condition and body): the values of
 // its attributes that name functions.
 std::vector<std::string> called_functions(const Node& node);

@@ -177,11 +177,11 @@ Status if_kernel(KernelContext& ctx) {
   TL_RETURN_IF_ERROR(scalar_truth(ctx.input(0), &pred));
   const Function* f;
   TL_RETURN_IF_ERROR(function_of(ctx, pred ? "then_branch" : "else_branch", &f));
-  Plan* plan;
-  SessionState* state;
-  TL_RETURN_IF_ERROR(function_plan(*f, ctx.functions(), ctx.state(), &plan, &state));
   std::vector<Tensor> args(ctx.num_inputs() - 1);
   for (size_t i = 0; i < args.size(); ++i) args[i] = ctx.input(static_cast<int>(i) + 1);
+  Plan* plan;
+  SessionState* state;
+  TL_RETURN_IF_ERROR(function_plan(*f, ctx.functions(), ctx.state(), args.data(), &plan, &state));
   std::vector<Tensor> results(ctx.num_outputs());
   TL_RETURN_IF_ERROR(in_function(
       *f, plan->call(*state, ctx.max_threads(), args.data(), results.data(), ctx.control())));
@@ -217,12 +217,6 @@ Status while_kernel(KernelContext& ctx) {
   const Function* body_fn;
   TL_RETURN_IF_ERROR(function_of(ctx, "cond", &cond_fn));
   TL_RETURN_IF_ERROR(function_of(ctx, "body", &body_fn));
-  Plan* cond;
-  Plan* body;
-  SessionState* cond_state;
-  SessionState* body_state;
-  TL_RETURN_IF_ERROR(function_plan(*cond_fn, ctx.functions(), ctx.state(), &cond, &cond_state));
-  TL_RETURN_IF_ERROR(function_plan(*body_fn, ctx.functions(), ctx.state(), &body, &body_state));
   const int n = static_cast<int>(ctx.attrs().get<int64_t>("num_loop_vars"));
   const int kept = static_cast<int>(ctx.attrs().get<int64_t>("num_kept"));
   // This run of the loop: the captured arguments (from n on) stay the same throughout it.
@@ -238,9 +232,24 @@ Status while_kernel(KernelContext& ctx) {
   bool keep_any = false;
   for (int i = 0; i < n + kept; ++i) keep_any |= keep[i] = ctx.output_needed(n + i);
   Tensor pred;
+  // The plans of the condition and the body, picked again when a variable changes shape.
+  Plan* cond = nullptr;
+  Plan* body = nullptr;
+  SessionState* cond_state;
+  SessionState* body_state;
+  std::vector<Shape> planned(n);
   for (;;) {
     if (ctx.control()) TL_RETURN_IF_ERROR(ctx.control()->check());
     for (int i = 0; i < total; ++i) args[i] = i < n ? vars[i] : ctx.input(i);
+    bool replan = cond == nullptr;
+    for (int i = 0; i < n && !replan; ++i) replan = planned[i] != vars[i].shape();
+    if (replan) {
+      for (int i = 0; i < n; ++i) planned[i] = vars[i].shape();
+      TL_RETURN_IF_ERROR(function_plan(*cond_fn, ctx.functions(), ctx.state(), args.data(),
+                                       &cond, &cond_state));
+      TL_RETURN_IF_ERROR(function_plan(*body_fn, ctx.functions(), ctx.state(), args.data(),
+                                       &body, &body_state));
+    }
     TL_RETURN_IF_ERROR(in_function(
         *cond_fn,
         cond->call(*cond_state, ctx.max_threads(), args.data(), &pred, ctx.control(), loop)));

@@ -154,7 +154,10 @@ Status function_of(KernelContext& ctx, const char* attr, const Function** out) {
 // A failure inside function `f`, for the node that called it: the body's node named in the
 // message (its id means nothing outside the body).
 Status in_function(const Function& f, Status s) {
-  if (s.ok()) return s;
+  if (s.ok() || s.code() == StatusCode::kCancelled ||
+      s.code() == StatusCode::kDeadlineExceeded) {
+    return s;  // the run was stopped: no function to blame
+  }
   std::string where = " (in function '" + f.name + "'";
   if (s.node() >= 0 && s.node() < f.body->num_nodes()) {
     where += ", node '" + f.body->node(s.node()).name + "'";

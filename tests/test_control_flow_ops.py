@@ -40,7 +40,8 @@ OPS = [
     ("tensor_array_scatter", ["TensorArrayScatter"], _scatter_stack,
      lambda x: x[[2, 1, 3, 0]], [(4, 3)], F32, {}),
     ("tensor_array_add_row", ["TensorArrayAddRow"],
-     lambda x: _apply("TensorArrayAddRow", [x, tf.constant(1), x[0]], T=x.dtype.as_datatype_enum)[0],
+     lambda x: _apply("TensorArrayAddRow", [x, tf.constant(1), x[0]],
+                      T=x.dtype.as_datatype_enum)[0],
      lambda x: x + np.eye(len(x))[1][:, None] * x[0], [(3, 2)], F64, {}),
     ("tensor_array_write_grad", ["TensorArrayWriteGrad"],
      lambda g: tf.concat(list(_apply("TensorArrayWriteGrad", [g, tf.constant(2)],
@@ -74,7 +75,8 @@ GRADS = [
      lambda x: tf.TensorArray(tf.float64, size=3, element_shape=[2])
      .scatter([2, 0, 1], x).stack() * x, [(3, 2)], {}),
     ("tensor_array_add_row", ["TensorArrayAddRow"],
-     lambda x, y: _apply("TensorArrayAddRow", [x * x, tf.constant(1), y], T=x.dtype.as_datatype_enum)[0],
+     lambda x, y: _apply("TensorArrayAddRow", [x * x, tf.constant(1), y],
+                         T=x.dtype.as_datatype_enum)[0],
      [(3, 2), (2,)], {}),
     ("tensor_array_write_grad", ["TensorArrayWriteGrad"],
      lambda g: sum(_apply("TensorArrayWriteGrad", [g * g, tf.constant(1)],
@@ -232,7 +234,9 @@ def test_nested_loops_capture_from_every_level():
 
         def inner(j, s):
             return j + 1, s + row[j] * tf.cast(i + 1, tf.float64)
-        return i + 1, total + tf.while_loop(lambda j, s: j < 3, inner, [0, tf.constant(0.0, tf.float64)])[1]
+        inner_total = tf.while_loop(lambda j, s: j < 3, inner,
+                                    [0, tf.constant(0.0, tf.float64)])[1]
+        return i + 1, total + inner_total
 
     total = tf.while_loop(lambda i, t: i < 2, outer, [0, tf.constant(0.0, tf.float64)])[1]
     assert _run(total) == pytest.approx(1 * (0 + 1 + 2) + 2 * (3 + 4 + 5))

@@ -326,8 +326,8 @@ Status resized_array(const Tensor& array, bool in_place, const Shape& element, i
     *out = Tensor(array.dtype(), rows_of(rows, element), array.buffer());
   } else {
     // Growing past the old size reserves twice the rows, for the writes to come.
-    const size_t capacity = rows > old_rows && old_rows > 0 ? std::max(need, 2 * old_rows * row_bytes)
-                                                           : need;
+    const size_t capacity =
+        rows > old_rows && old_rows > 0 ? std::max(need, 2 * old_rows * row_bytes) : need;
     std::shared_ptr<Buffer> buffer = Buffer::allocate(capacity);
     if (!buffer) return resource_exhausted("out of memory growing a TensorArray");
     *out = Tensor(array.dtype(), rows_of(rows, element), buffer);

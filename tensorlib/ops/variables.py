@@ -216,8 +216,9 @@ def assign(ref, value, validate_shape=None, use_locking=None, name=None):
 def _assign_update(op_type, ref, value, use_locking, name):
     ref = _ref(ref, op_type)
     value = convert_to_tensor(value, preferred_dtype=ref.dtype, name="value")
-    return ops.graph_for([ref])._create_op(op_type, [ref, value], {"use_locking": bool(use_locking)},
-                                name=name or op_type).outputs[0]
+    return ops.graph_for([ref])._create_op(op_type, [ref, value],
+                                           {"use_locking": bool(use_locking)},
+                                           name=name or op_type).outputs[0]
 
 
 def assign_add(ref, value, use_locking=None, name=None):

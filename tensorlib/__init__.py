@@ -44,13 +44,13 @@ from tensorlib.ops.init_ops import (  # noqa: F401
     truncated_normal_initializer, variance_scaling_initializer, zeros_initializer,
 )
 from tensorlib.ops.math_ops import (  # noqa: F401
-    abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum,
-    divide, einsum, equal, exp, floor, floor_div, floordiv, floormod, greater, greater_equal,
-    less, less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, matmul,
-    maximum, minimum, mod, multiply, negative, not_equal, pow, reduce_all, reduce_any,
-    reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_prod, reduce_sum, round,
-    rsqrt, sigmoid, sign, sin, sqrt, square, squared_difference, subtract, tanh, tensordot,
-    truediv, where, where_v2,
+    abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil, clip_by_global_norm,
+    clip_by_norm, clip_by_value, cos, cumsum, divide, einsum, equal, exp, floor, floor_div,
+    floordiv, floormod, global_norm, greater, greater_equal, less, less_equal, log, log1p,
+    logical_and, logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod, multiply,
+    negative, not_equal, pow, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_min, reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
+    squared_difference, subtract, tanh, tensordot, truediv, where, where_v2,
 )
 from tensorlib.ops.random_ops import (  # noqa: F401
     multinomial, random_normal, random_shuffle, random_uniform, truncated_normal,

@@ -724,3 +724,31 @@ def test_integer_cast_and_not_differentiable_ops_give_none():
     ys = [tf.cast(n, tf.float64), tf.floor(x), tf.round(x), tf.ceil(x), tf.floordiv(x, 2.0),
           tf.cast(tf.argmax(x), tf.float64), tf.cast(x > 0, tf.float64)]
     assert tf.gradients(ys, x) == [None]
+
+
+def test_clip_by_norm_and_global_norm_match_numpy():
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal(5)
+    ta, tb = tf.constant(a), tf.constant(b)
+    norm = np.sqrt((a ** 2).sum() + (b ** 2).sum())
+    clipped, got_norm = tf.clip_by_global_norm([ta, None, tb], 1.5)
+    assert clipped[1] is None
+    rows = tf.clip_by_norm(ta, 1.0, axes=[1])
+    whole = tf.clip_by_norm(tb, 100.0)
+    with tf.Session() as sess:
+        c0, c2, n, r, w = sess.run([clipped[0], clipped[2], got_norm, rows, whole])
+    np.testing.assert_allclose(n, norm)
+    np.testing.assert_allclose(c0, a * 1.5 / norm)
+    np.testing.assert_allclose(c2, b * 1.5 / norm)
+    row_norms = np.sqrt((a ** 2).sum(1, keepdims=True))
+    np.testing.assert_allclose(r, a / np.maximum(row_norms, 1.0))
+    np.testing.assert_allclose(w, b)  # within the norm: unchanged
+    with pytest.raises(TypeError, match="t_list should be a sequence"):
+        tf.clip_by_global_norm(ta, 1.0)
+
+
+def test_clip_by_norm_of_zeros_has_a_finite_gradient():
+    x = tf.placeholder(tf.float64, [3])
+    g = tf.gradients(tf.reduce_sum(tf.clip_by_norm(x, 1.0)), x)[0]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(g, {x: np.zeros(3)}), np.ones(3))

@@ -433,6 +433,50 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
         return result
 
 
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """t scaled so that its L2 norm (over `axes`, all when None) is at most clip_norm:
+    t * clip_norm / max(l2norm(t), clip_norm)."""
+    with ops.name_scope(name, "clip_by_norm") as scope:
+        t = convert_to_tensor(t, name="t")
+        l2sum = reduce_sum(t * t, axes, keepdims=True)
+        # NOTE: the norm is taken only where it is positive, so a zero t gives a zero gradient.
+        positive = greater(l2sum, 0)
+        safe = where(positive, l2sum, l2sum * 0.0 + 1.0)
+        norm = where(positive, sqrt(safe), l2sum)
+        clip_norm = cast(clip_norm, t.dtype)
+        return truediv(t * clip_norm, maximum(norm, clip_norm), name=scope)
+
+
+def global_norm(t_list, name=None):
+    """sqrt(sum of the squared L2 norms of the tensors of t_list); None entries are skipped."""
+    values = [convert_to_tensor(t) for t in t_list if t is not None]
+    if not values:
+        raise ValueError("global_norm needs at least one tensor")
+    with ops.name_scope(name, "global_norm") as scope:
+        squares = [reduce_sum(v * v) for v in values]
+        return sqrt(add_n(squares) if len(squares) > 1 else squares[0], name=scope)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Scales every tensor of t_list by clip_norm / max(global_norm, clip_norm), so that
+    together their norm is at most clip_norm (TF1's gradient clipping). Returns
+    (list_clipped, global_norm); None entries stay None."""
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError("t_list should be a sequence")
+    t_list = list(t_list)
+    with ops.name_scope(name, "clip_by_global_norm"):
+        norm = global_norm(t_list) if use_norm is None else convert_to_tensor(use_norm)
+        clip_norm = cast(clip_norm, norm.dtype)
+        scale = clip_norm / maximum(norm, clip_norm)
+        clipped = []
+        for t in t_list:
+            if t is not None:
+                t = convert_to_tensor(t)
+                t = t * cast(scale, t.dtype)
+            clipped.append(t)
+        return clipped, norm
+
+
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running sums of x along `axis`; `exclusive` leaves out each element itself, `reverse`
     sums from the end."""

@@ -705,3 +705,36 @@ def test_huge_shapes_are_rejected_not_wrapped():
         tf.reshape(x, [2**40, 2**40, -1])
     empty = tf.zeros([0])
     assert tf.reshape(empty, [2**62, 2**62, 0]).shape.as_list() == [2**62, 2**62, 0]
+
+
+def _reverse_sequence_ref(x, lengths, seq_axis, batch_axis):
+    moved = np.moveaxis(np.array(x), [seq_axis, batch_axis], [0, 1]).copy()
+    for b, n in enumerate(lengths):
+        moved[:n, b] = moved[:n, b][::-1].copy()
+    return np.moveaxis(moved, [0, 1], [seq_axis, batch_axis])
+
+
+@pytest.mark.parametrize("seq_axis,batch_axis", [(1, 0), (0, 1), (2, 0)])
+def test_reverse_sequence_matches_numpy_with_steps_known_only_at_run_time(seq_axis, batch_axis):
+    rng = np.random.default_rng(2)
+    x_value = rng.standard_normal((3, 4, 5))
+    lengths_value = [x_value.shape[seq_axis], 0, 2][:x_value.shape[batch_axis]]
+    lengths_value += [1] * (x_value.shape[batch_axis] - len(lengths_value))
+    x = tf.placeholder(tf.float64, [None, None, None])
+    y = tf.reverse_sequence(x, tf.constant(lengths_value), seq_axis=seq_axis,
+                            batch_axis=batch_axis)
+    g = tf.gradients(tf.reduce_sum(y * tf.constant(x_value)), x)[0]
+    with tf.Session() as sess:
+        got, grad = sess.run([y, g], {x: x_value})
+    want = _reverse_sequence_ref(x_value, lengths_value, seq_axis, batch_axis)
+    np.testing.assert_array_equal(got, want)
+    # The gradient of a permutation is the inverse permutation of the upstream gradient.
+    np.testing.assert_array_equal(grad, _reverse_sequence_ref(x_value, lengths_value, seq_axis,
+                                                              batch_axis))
+
+
+def test_shapes_given_as_lists_may_hold_scalar_tensors():
+    n = tf.placeholder(tf.int32, [])
+    filled = tf.fill([n, 2], 7)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(filled, {n: 3}), np.full((3, 2), 7))

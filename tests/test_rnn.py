@@ -811,3 +811,21 @@ def test_dynamic_rnn_packing_its_weights_once_per_loop_gives_static_rnns_bits(rn
             for a, b in zip(dynamic, static):
                 np.testing.assert_array_equal(a, b)
             sess.run([v.assign(v * 0.5) for v in variables])
+
+
+def test_bidirectional_dynamic_rnn_with_steps_known_only_at_run_time(rng):
+    xs_value = rng.standard_normal((3, 5, 2))
+    lengths = tf.constant([5, 1, 3])
+    fed = tf.placeholder(tf.float64, [None, None, 2])
+    fw, bw = tf.nn.rnn_cell.GRUCell(3), tf.nn.rnn_cell.GRUCell(3)
+    with tf.variable_scope("bi") as scope:
+        (dyn_fw, dyn_bw), _ = tf.nn.bidirectional_dynamic_rnn(
+            fw, bw, fed, sequence_length=lengths, dtype=tf.float64, scope=scope)
+        scope.reuse_variables()
+        outs, _, _ = tf.nn.static_bidirectional_rnn(
+            fw, bw, tf.unstack(tf.constant(xs_value), axis=1), sequence_length=lengths,
+            dtype=tf.float64, scope=scope)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got, want = sess.run([tf.concat([dyn_fw, dyn_bw], 2), tf.stack(outs, 1)], {fed: xs_value})
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

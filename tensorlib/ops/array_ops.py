@@ -32,6 +32,8 @@ def _shape_tensor(shape):
         shape = shape.as_list()
     if isinstance(shape, ops.Tensor) or hasattr(shape, "_as_graph_element"):
         return convert_to_tensor(shape)
+    if isinstance(shape, (list, tuple)) and _contains_tensor(shape):
+        return _pack_indices(list(shape), "shape")  # [batch, 3] with batch a scalar tensor
     dims = np.asarray(shape)
     if dims.dtype.kind not in "iu" and dims.size:
         raise TypeError(f"A shape must hold integers, got {shape!r}")
@@ -335,6 +337,44 @@ def reverse(tensor, axis, name=None):
     axis = [axis] if np.isscalar(axis) else axis
     return ops.apply_op("ReverseV2", [convert_to_tensor(tensor), _int_input(axis, "axis")],
                         name=name).outputs[0]
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,  # noqa: A002
+                     seq_dim=None, batch_dim=None):
+    """`input` with the first seq_lengths[b] entries along `seq_axis` of each batch row b
+    reversed, the rest left in place (TF1's tf.reverse_sequence; seq_dim/batch_dim are its
+    older names). Any number of steps, known when the graph runs."""
+    from tensorlib.ops import math_ops  # noqa: the array_ops <-> math_ops import cycle
+    seq_axis = seq_axis if seq_axis is not None else seq_dim
+    batch_axis = batch_axis if batch_axis is not None else (batch_dim or 0)
+    if seq_axis is None:
+        raise ValueError("reverse_sequence needs seq_axis")
+    with ops.name_scope(name, "ReverseSequence") as scope:
+        x = convert_to_tensor(input, name="input")
+        rank = x.shape.ndims
+        if rank is None:
+            raise ValueError("reverse_sequence needs an input of known rank")
+        seq_axis, batch_axis = seq_axis % rank, batch_axis % rank
+        if seq_axis == batch_axis:
+            raise ValueError(f"seq_axis and batch_axis must differ, both are {seq_axis}")
+        # As [steps, batch, ...rest]: row (t, b) comes from (lengths[b] - 1 - t, b) while
+        # t < lengths[b], else stays.
+        rest = [d for d in builtins.range(rank) if d not in (seq_axis, batch_axis)]
+        perm = [seq_axis, batch_axis] + rest
+        inverse = [perm.index(d) for d in builtins.range(rank)]
+        moved = transpose(x, perm)
+        dims = shape(moved)
+        steps, batch = dims[0], dims[1]
+        lengths = math_ops.cast(convert_to_tensor(seq_lengths, name="seq_lengths"),
+                                _dtypes.int32)
+        t = expand_dims(range(steps), 1)
+        source = math_ops.where(t < lengths[None], lengths[None] - 1 - t, t + 0 * lengths[None])
+        flat = reshape(moved, concat([[-1], dims[2:]], 0))
+        rows = reshape(source * batch + expand_dims(range(batch), 0), [-1])
+        out = reshape(gather(flat, rows), dims)
+        out = transpose(out, inverse, name=scope)
+        out.set_shape(x.shape)
+        return out
 
 
 @ops.RegisterGradient("ReverseV2")

@@ -317,17 +317,10 @@ def _rnn_loop(cell, inputs, flat_inputs, state, dtype, sequence_length, parallel
 def _reverse_sequences(x, lengths, time_major):
     """`x` [batch, time, ...] (or time-major) with each row's first lengths[b] steps reversed
     (all steps when `lengths` is None)."""
-    if not time_major:
-        x = _transpose_batch_time(x)
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
     if lengths is None:
-        out = array_ops.reverse(x, [0])
-    else:
-        steps = list(range(x.shape.as_list()[0])) if x.shape.as_list()[0] is not None else None
-        if steps is None:
-            raise ValueError("bidirectional_dynamic_rnn with sequence_length needs inputs whose "
-                             "number of steps is known when the graph is built")
-        out = array_ops.stack(_reverse_seq(array_ops.unstack(x, len(steps)), lengths))
-    return out if time_major else _transpose_batch_time(out)
+        return array_ops.reverse(x, [time_axis])
+    return array_ops.reverse_sequence(x, lengths, seq_axis=time_axis, batch_axis=batch_axis)
 
 
 def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,

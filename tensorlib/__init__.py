@@ -36,7 +36,6 @@ from tensorlib.ops.array_ops import (  # noqa: F401
 )
 from tensorlib.ops.control_flow_ops import case, cond, group, no_op, while_loop  # noqa: F401
 from tensorlib.ops.functional_ops import foldl, foldr, map_fn, scan  # noqa: F401
-from tensorlib.ops.tensor_array_ops import TensorArray  # noqa: F401
 from tensorlib.ops.gradients_impl import gradients, hessians  # noqa: F401
 from tensorlib.ops.init_ops import (  # noqa: F401
     constant_initializer, glorot_normal_initializer, glorot_uniform_initializer,
@@ -55,6 +54,7 @@ from tensorlib.ops.math_ops import (  # noqa: F401
 from tensorlib.ops.random_ops import (  # noqa: F401
     multinomial, random_normal, random_shuffle, random_uniform, truncated_normal,
 )
+from tensorlib.ops.tensor_array_ops import TensorArray  # noqa: F401
 from tensorlib.ops.variable_scope import (  # noqa: F401
     AUTO_REUSE, VariableScope, get_local_variable, get_variable, get_variable_scope,
     no_regularizer, variable_scope,

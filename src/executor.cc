@@ -819,13 +819,14 @@ Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* 
                             Tensor* movable_feeds, Tensor* fetches, RunControl* control,
                             const LoopCall& loop) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-  RunState own;
-  RunState& rs = lock.owns_lock() ? cached_ : own;
+  std::unique_ptr<RunState> own;  // only when another run holds cached_
   Status s;
   if (!lock.owns_lock()) {
-    init_run_state(own);
-    s = init_arena(own);
+    own = std::make_unique<RunState>();
+    init_run_state(*own);
+    s = init_arena(*own);
   }
+  RunState& rs = own ? *own : cached_;
   if (s.ok()) {
     s = run_steps(rs, state, max_threads, feeds, movable_feeds, fetches, control, loop);
   }

@@ -1,6 +1,14 @@
 // Control flow as functional ops: If and While call functions of the graph's library (see
 // graph.h) through nested plans of the same executor; TensorArrays as loops use them are dense
 // tensors whose first dim is the index, written in place when nothing else holds them.
+//
+// If(cond, inputs...) runs function then_branch or else_branch on the inputs.
+// While(inputs...) runs function `cond` on the inputs once, for the first test; while it
+// holds, function `body` maps the loop variables (the first num_loop_vars inputs; the others
+// are captured, the same every iteration) to their new values, then num_kept values kept per
+// iteration for the gradient (what random ops drew), then the next test. Its outputs: the
+// variables' final values, each variable's values at the start of every iteration, stacked,
+// and the kept values stacked: the stacks only when something reads them.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -115,11 +123,14 @@ Status while_shape(InferenceContext& ctx) {
   if (cond->outputs.size() != 1 || result_dtype(*cond, 0) != DType::kBool) {
     return type_error("the condition of a while loop must return one bool");
   }
-  if (body->outputs.size() != static_cast<size_t>(n + kept)) {
+  if (body->outputs.size() != static_cast<size_t>(n + kept + 1)) {
     return invalid_argument("the body of a while loop returns " +
                             std::to_string(body->outputs.size()) + " values for " +
-                            std::to_string(n) + " loop variables and " + std::to_string(kept) +
-                            " kept values");
+                            std::to_string(n) + " loop variables, " + std::to_string(kept) +
+                            " kept values and the next test");
+  }
+  if (result_dtype(*body, n + kept) != DType::kBool) {
+    return type_error("the last result of a while loop's body must be the next test, a bool");
   }
   // Kept values: results of the body beyond the loop variables (what its random ops drew),
   // stacked over the iterations for the backward pass.
@@ -228,7 +239,7 @@ Status while_kernel(KernelContext& ctx) {
   const int total = ctx.num_inputs();
   std::vector<Tensor> vars(n);
   for (int i = 0; i < n; ++i) vars[i] = ctx.input(i);
-  std::vector<Tensor> args(total), results(n + kept);
+  std::vector<Tensor> args(total), results(n + kept + 1);
   // history[i]: loop variable i at the start of each iteration, then kept value i - n.
   std::vector<std::vector<Tensor>> history(n + kept);
   std::vector<char> keep(n + kept);
@@ -253,9 +264,11 @@ Status while_kernel(KernelContext& ctx) {
       TL_RETURN_IF_ERROR(function_plan(*body_fn, ctx.functions(), ctx.state(), args.data(),
                                        &body, &body_state));
     }
-    TL_RETURN_IF_ERROR(in_function(
-        *cond_fn,
-        cond->call(*cond_state, ctx.max_threads(), args.data(), &pred, ctx.control(), loop)));
+    if (!pred.valid()) {  // the first test; the body makes the others
+      TL_RETURN_IF_ERROR(in_function(
+          *cond_fn,
+          cond->call(*cond_state, ctx.max_threads(), args.data(), &pred, ctx.control(), loop)));
+    }
     if (!*pred.data<bool>()) break;
     if (keep_any) {
       for (int i = 0; i < n; ++i) {
@@ -271,6 +284,7 @@ Status while_kernel(KernelContext& ctx) {
     for (int j = 0; j < kept; ++j) {
       if (keep[n + j]) history[n + j].push_back(std::move(results[n + j]));
     }
+    pred = std::move(results[n + kept]);
   }
   for (int i = 0; i < n + kept; ++i) {
     const DType dtype = ctx.graph_node().output_dtypes[n + i];

@@ -342,16 +342,20 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             args += [fg.add_argument(t.dtype, s, "loop_var") for t, s in zip(tensors, invariants)]
             return fg, args, _pack(loop_vars, flat, args[1:])
 
-        cond_fg, cargs, packed = make("cond")
-        with cond_fg.as_default():
-            c = convert_to_tensor(cond(*packed))
+        def test(counter, values, like):
+            """The loop's condition on `values` (flat, arranged as `like`'s leaves)."""
+            c = convert_to_tensor(cond(*_pack(loop_vars, like, values)))
             if c.dtype != _dtypes.bool or c.shape.ndims not in (None, 0):
                 raise ValueError(f"cond must return a scalar bool tensor, got {c.dtype.name} "
                                  f"of shape {c.shape}")
             if limit is not None:
                 from tensorlib.ops import math_ops  # noqa: avoids an import cycle
-                c = math_ops.logical_and(cargs[0] < limit, c)
-            cond_fg.outputs = [c]
+                c = math_ops.logical_and(counter < limit, c)
+            return c
+
+        cond_fg, cargs, packed = make("cond")
+        with cond_fg.as_default():
+            cond_fg.outputs = [test(cargs[0], cargs[1:], flat)]
 
         body_fg, bargs, packed = make("body")
         with body_fg.as_default():
@@ -374,7 +378,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                         "specify a less-specific shape.")
             kept = [t for op in body_fg.get_operations() if op.type in _KEPT_OP_TYPES
                     for t in op.outputs]
-            body_fg.outputs = [bargs[0] + 1] + outs + kept
+            # The body tests the condition on what it made: one call per iteration.
+            counter_next = bargs[0] + 1
+            body_fg.outputs = ([counter_next] + outs + kept +
+                               [test(counter_next, outs, result_flat)])
         n = len(tensors) + 1
         captured = _unify_captures([cond_fg, body_fg], n)
         cond_fg.add_to_library()

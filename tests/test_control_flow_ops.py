@@ -471,3 +471,30 @@ def test_random_numbers_drawn_in_a_branch_are_reused_by_its_gradient():
         yv, gv = sess.run([y, g], {x: xv, p: False})
         np.testing.assert_allclose(gv, np.full(5, 3.0))
     assert y.shape.as_list() == [5]
+
+
+def test_loops_run_from_several_threads_give_the_same_bits():
+    import threading
+    xs = tf.placeholder(tf.float32, [None, None, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(8), xs, dtype=tf.float32)
+    grads = tf.gradients(tf.reduce_sum(out), tf.trainable_variables())
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal((8, 5 + i, 3)).astype(np.float32) for i in range(3)]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        want = [sess.run([out] + grads, {xs: x}) for x in inputs]
+        failures = []
+
+        def work(k):
+            for r in range(10):
+                i = (k + r) % len(inputs)
+                got = sess.run([out] + grads, {xs: inputs[i]})
+                if any(a.tobytes() != b.tobytes() for a, b in zip(got, want[i])):
+                    failures.append((k, r))
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not failures

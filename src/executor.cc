@@ -237,6 +237,14 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
       const bool ref = step.node->op->is_ref_input(static_cast<int>(i));
       const int32_t s = ref ? -1 : slot_of(step.node->inputs[i]);
       step.inputs.push_back(s);
+      if (ref) {
+        // In a function body a variable of the calling graph is named by a VariableRef.
+        const Node& producer = graph.node(step.node->inputs[i].node);
+        step.ref_variables.resize(step.node->inputs.size(), -1);
+        if (producer.op->name() == "VariableRef") {
+          step.ref_variables[i] = static_cast<int32_t>(producer.attrs.get<int64_t>("variable"));
+        }
+      }
       if (s >= 0) last_use[s] = static_cast<int32_t>(k);
     }
   }
@@ -763,6 +771,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
                       &state, max_threads, step.state.get());
     ctx.set_run(functions_, control, step.unneeded.empty() ? nullptr : step.unneeded.data(),
                 step.forward_mask);
+    if (!step.ref_variables.empty()) ctx.set_ref_variables(step.ref_variables.data());
     if (loop.epoch) {
       uint64_t invariant = 0;
       for (size_t i = 0; i < num_inputs && i < 64; ++i) {

@@ -285,6 +285,10 @@ Status ModelWriter::put_nodes(Writer& w, const Graph& graph) {
       return failed_precondition("cannot serialize variable '" + n.name +
                                  "': freeze variables into constants first");
     }
+    if (n.op->name() == "VariableRef") {
+      return failed_precondition("cannot serialize '" + n.name + "': a branch or loop body "
+                                 "changes a variable, which a model cannot hold");
+    }
     if (ops_seen_.insert(n.op->name()).second) {
       const std::string path = op_library_of(n.op->name());
       if (!path.empty()) libraries_.push_back({n.op->name(), path.substr(path.rfind('/') + 1)});

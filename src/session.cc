@@ -21,6 +21,10 @@ int default_num_threads() {
 
 int32_t KernelContext::node() const { return node_.id; }
 
+int32_t KernelContext::variable_of(int i) const {
+  return ref_variables_ && ref_variables_[i] >= 0 ? ref_variables_[i] : node_.inputs[i].node;
+}
+
 SessionState::SessionState() = default;
 SessionState::~SessionState() = default;
 
@@ -30,17 +34,20 @@ FunctionState& SessionState::function_state(const Graph* body) {
   if (!fs) {
     fs = std::make_unique<FunctionState>();
     fs->state.set_allow_soft_placement(allow_soft_placement_);  // for functions it calls
+    fs->state.set_variables_owner(variables_owner_ ? variables_owner_ : this);
   }
   return *fs;
 }
 
 Tensor SessionState::variable(int32_t node) {
+  if (variables_owner_) return variables_owner_->variable(node);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = variables_.find(node);
   return it == variables_.end() ? Tensor() : it->second;
 }
 
 void SessionState::set_variable(int32_t node, Tensor value) {
+  if (variables_owner_) return variables_owner_->set_variable(node, std::move(value));
   Tensor old;  // released outside the lock
   std::lock_guard<std::mutex> lock(mutex_);
   old = std::move(variables_[node]);

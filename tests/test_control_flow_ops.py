@@ -258,10 +258,28 @@ def test_variables_made_in_a_loop_body_live_in_the_outer_graph():
         np.testing.assert_allclose(sess.run(h), np.full((2, 3), 2.25))
 
 
-def test_assigning_a_variable_inside_a_branch_is_refused():
-    v = tf.Variable(1.0)
-    with pytest.raises(NotImplementedError, match="variable"):
-        tf.cond(tf.constant(True), lambda: tf.assign(v, 2.0), lambda: tf.identity(v))
+def test_branches_and_loop_bodies_update_variables():
+    v = tf.Variable(0.0)
+    p = tf.placeholder(tf.bool, [])
+    value = tf.cond(p, lambda: tf.assign_add(v, 1.0), lambda: tf.identity(v))
+    counter = tf.Variable(0)
+    loop = tf.while_loop(lambda i: i < 5, lambda i: i + 1 + 0 * tf.assign_add(counter, 1), [0])
+    w = tf.Variable([1.0, 2.0])
+    x = tf.placeholder(tf.float32, [2])
+    loss = tf.reduce_sum(w * x)
+    train = tf.cond(p, lambda: tf.train.GradientDescentOptimizer(0.5).minimize(loss),
+                    lambda: tf.no_op())
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert [sess.run(value, {p: b}) for b in (True, True, False)] == [1.0, 2.0, 2.0]
+        assert sess.run(v) == 2.0
+        assert sess.run(loop) == 5 and sess.run(counter) == 5
+        sess.run(train, {p: True, x: [1.0, 1.0]})
+        np.testing.assert_array_equal(sess.run(w), [0.5, 1.5])
+        sess.run(train, {p: False, x: [1.0, 1.0]})  # the branch taken does not train
+        np.testing.assert_array_equal(sess.run(w), [0.5, 1.5])
+        with pytest.raises(tf.errors.FailedPreconditionError, match="changes a variable"):
+            tf.lite.TFLiteConverter.from_session(sess, [p], [value]).convert()
 
 
 # ---- TensorArray -------------------------------------------------------------------------

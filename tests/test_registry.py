@@ -13,6 +13,7 @@ OPS = [case for path in sorted(pathlib.Path(__file__).parent.glob("test_*_ops.py
 COVERED_ELSEWHERE = {
     "Placeholder": "test_session.py", "Const": "test_graph.py",
     "VariableV2": "test_variables.py", "Assign": "test_variables.py",
+    "VariableRef": "test_control_flow_ops.py::test_branches_and_loop_bodies_update_variables",
     "NoOp": "test_variables.py", "Fill": "test_math_ops.py::test_fill_zeros_ones",
     "RandomStandardNormal": "test_random_ops.py::test_random_normal_statistics_and_seed",
     "RandomUniform": "test_random_ops.py::test_random_uniform_statistics_and_range",

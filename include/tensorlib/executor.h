@@ -70,6 +70,7 @@ struct Step {
   uint64_t forward_mask = 0;          // bit i: input i's slot is in `forwardable`
   std::vector<int32_t> release;       // slots that die after this step
   std::vector<char> unneeded;         // per output: 1 when nothing reads it (empty: all read)
+  std::vector<int32_t> ref_variables; // per input: the variable a reference input names, or -1
   // A fused chain (two stages or more) replaces the kernel: the stages run one after another
   // over cache-sized blocks of `chain_input`, writing output 0.
   std::vector<Stage> stages;

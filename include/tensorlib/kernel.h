@@ -59,6 +59,9 @@ class SessionState {
   // The state of function body `body` in this session (its random streams and its cached
   // plan), made on first use.
   FunctionState& function_state(const Graph* body);
+  // Makes this state's variables `owner`'s: a function body's state reads and writes the
+  // variables of the session that calls it.
+  void set_variables_owner(SessionState* owner) { variables_owner_ = owner; }
   // Whether the session's plans (its functions' too) place nodes softly (PlanOptions).
   bool allow_soft_placement() const { return allow_soft_placement_; }
   void set_allow_soft_placement(bool soft) { allow_soft_placement_ = soft; }
@@ -70,6 +73,7 @@ class SessionState {
   std::mutex mutex_;
   std::unordered_map<const Graph*, std::unique_ptr<FunctionState>> functions_;
   bool allow_soft_placement_ = false;
+  SessionState* variables_owner_ = nullptr;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
 };
@@ -159,6 +163,10 @@ class KernelContext {
     return ((forwardable_ >> i) & 1) && t.valid() && t.buffer()->owned() &&
            t.buffer().use_count() == 1;
   }
+  // The variable (its VariableV2 node in the session's graph) that reference input `i` names.
+  int32_t variable_of(int i) const;
+  // Set by the executor: per input, the variable a reference input names (-1: its producer).
+  void set_ref_variables(const int32_t* ids) { ref_variables_ = ids; }
   // Inside the body of a loop: nonzero, and the same for every iteration of one run of the
   // loop (a kernel may keep work on loop-invariant inputs for that long); else 0.
   uint64_t loop_epoch() const { return loop_epoch_; }
@@ -196,6 +204,7 @@ class KernelContext {
   uint64_t forwardable_ = 0;                 // bit i: input i may be forwarded
   uint64_t loop_epoch_ = 0;
   uint64_t loop_invariant_ = 0;              // bit i: input i is loop-invariant
+  const int32_t* ref_variables_ = nullptr;
 };
 
 using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);

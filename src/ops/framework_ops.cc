@@ -49,6 +49,18 @@ Status variable_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+// A VariableRef only names a variable for reference inputs, which never run their producer;
+// read as a value, it is the variable's value.
+Status variable_ref_kernel(KernelContext& ctx) {
+  const int32_t var = static_cast<int32_t>(ctx.attrs().get<int64_t>("variable"));
+  Tensor value = ctx.state().variable(var);
+  if (!value.valid()) {
+    return failed_precondition("Attempting to use uninitialized value " + ctx.graph_node().name);
+  }
+  ctx.output(0) = std::move(value);
+  return Status::OK();
+}
+
 Status assign_shape(InferenceContext& ctx) {
   const DType var = ctx.input_dtype(0), value = ctx.input_dtype(1);
   if (var != DType::kInvalid && var != value) {
@@ -69,7 +81,7 @@ Status assign_shape(InferenceContext& ctx) {
 
 Status assign_kernel(KernelContext& ctx) {
   const Node& node = ctx.graph_node();
-  const int32_t var = node.inputs[0].node;
+  const int32_t var = ctx.variable_of(0);
   const Tensor& value = ctx.input(1);
   if (ctx.attrs().get<bool>("validate_shape") &&
       !value.shape().is_compatible_with(node.output_shapes[0])) {
@@ -126,7 +138,7 @@ inline T add_or_sub(T a, T b) {
 template <bool kSub>
 Status assign_update_kernel(KernelContext& ctx) {
   const char* op = kSub ? "AssignSub" : "AssignAdd";
-  const int32_t var = ctx.graph_node().inputs[0].node;
+  const int32_t var = ctx.variable_of(0);
   const Tensor& value = ctx.input(1);
   Tensor current = ctx.state().variable(var);
   if (!current.valid()) {
@@ -170,7 +182,7 @@ Status is_initialized_shape(InferenceContext& ctx) {
 }
 
 Status is_initialized_kernel(KernelContext& ctx) {
-  const bool initialized = ctx.state().variable(ctx.graph_node().inputs[0].node).valid();
+  const bool initialized = ctx.state().variable(ctx.variable_of(0)).valid();
   TL_RETURN_IF_ERROR(Tensor::allocate(DType::kBool, Shape(), &ctx.output(0)));
   *ctx.output(0).data<bool>() = initialized;
   return Status::OK();
@@ -193,6 +205,15 @@ void register_framework_ops(OpRegistry& r) {
                     .shape(const_shape)
                     .sets_own_outputs());
   r.add_builtin(OpDef("VariableV2")
+                    .attr("shape", AttrType::kShape)
+                    .attr("dtype", AttrType::kType)
+                    .shape(variable_shape)
+                    .sets_own_outputs()
+                    .stateful());
+  // A variable of the calling graph as a function body names it (its VariableV2 node's id,
+  // `variable`), for the reference inputs of Assign and the optimizers' updates.
+  r.add_builtin(OpDef("VariableRef")
+                    .attr("variable", AttrType::kInt)
                     .attr("shape", AttrType::kShape)
                     .attr("dtype", AttrType::kType)
                     .shape(variable_shape)
@@ -234,6 +255,7 @@ void register_framework_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("Placeholder", Device::kCPU).compute(placeholder_kernel));
   r.add_builtin(KernelDef("Const", Device::kCPU).compute(const_kernel));
   r.add_builtin(KernelDef("VariableV2", Device::kCPU).compute(variable_kernel));
+  r.add_builtin(KernelDef("VariableRef", Device::kCPU).compute(variable_ref_kernel));
   r.add_builtin(KernelDef("Assign", Device::kCPU).compute(assign_kernel));
   r.add_builtin(KernelDef("AssignAdd", Device::kCPU).compute(assign_update_kernel<false>));
   r.add_builtin(KernelDef("AssignSub", Device::kCPU).compute(assign_update_kernel<true>));

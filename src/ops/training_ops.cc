@@ -78,9 +78,9 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
   const std::vector<std::string>& names = node.op->inputs();
   SessionState& state = ctx.state();
   for (int k = 0; k < kRefs; ++k) {
-    const int32_t id = node.inputs[k].node;
+    const int32_t id = ctx.variable_of(k);
     for (int j = 0; j < k; ++j) {
-      if (node.inputs[j].node == id) {
+      if (ctx.variable_of(j) == id) {
         return invalid_argument(names[j] + " and " + names[k] + " of " + node.op->name() +
                                 " must be different variables");
       }
@@ -122,7 +122,7 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
     if (t.buffer()->owned() && t.buffer().use_count() == 2) continue;  // the state and `t`
     Tensor own;
     TL_RETURN_IF_ERROR(t.copy(&own));
-    state.set_variable(node.inputs[k].node, own);
+    state.set_variable(ctx.variable_of(k), own);
     t = std::move(own);
   }
   return Status::OK();

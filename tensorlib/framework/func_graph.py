@@ -10,8 +10,10 @@ shape inference of the calling op and the executor find it by name.
 from tensorlib import _core
 from tensorlib.framework import ops, tensor_shape
 
-# Ops that change a variable: they cannot take a captured (read) value of one.
+# Ops that change a variable: outside a body, an op of these made while the body was built
+# would run before it, not in it.
 _WRITES_VARIABLE = ("Assign", "AssignAdd", "AssignSub", "IsVariableInitialized")
+_REF_INPUT = 4  # the bit of _core.op_flags: the op has reference (variable) inputs
 
 
 class FuncGraph(ops.Graph):
@@ -31,6 +33,7 @@ class FuncGraph(ops.Graph):
         self.inputs = []        # Placeholders: the explicit arguments, then the captures
         self.outputs = []
         self._captures = {}     # outer tensor -> its Placeholder here
+        self._variable_refs = {}  # outer variable -> its VariableRef here
         self.captured = []      # outer tensors, in the order of their Placeholders
 
     @property
@@ -40,12 +43,25 @@ class FuncGraph(ops.Graph):
     def _input_from(self, tensor, op_type):
         if tensor.graph is self:
             return tensor
-        if op_type.startswith(_WRITES_VARIABLE) or op_type.startswith("Apply"):
-            raise NotImplementedError(
-                f"{op_type} inside the body of a cond or while loop cannot update a variable "
-                "of the graph outside it; run the update outside the body, under "
-                "tf.control_dependencies if its order matters")
+        if tensor.op.type == "VariableV2" and _core.op_flags(op_type) & _REF_INPUT:
+            return self._variable_ref(tensor)
         return self.capture(tensor)
+
+    def _variable_ref(self, variable):
+        """What names `variable` (of the outermost graph) for an op of this body that changes
+        it (Assign, an optimizer's update): a VariableRef, which the session resolves to the
+        variable itself."""
+        ref = self._variable_refs.get(variable)
+        if ref is None:
+            shape = variable.shape
+            with self.as_default(), self.control_dependencies(None):
+                ref = ops.Graph._create_op(
+                    self, "VariableRef", [],
+                    {"variable": variable.op._id, "dtype": variable.dtype.as_datatype_enum,
+                     "shape": None if shape.ndims is None else shape.as_tuple()},
+                    name=variable.op.name.split("/")[-1] + "_ref").outputs[0]
+            self._variable_refs[variable] = ref
+        return ref
 
     def add_argument(self, dtype, shape, name):
         """A new explicit argument (a Placeholder)."""

@@ -169,6 +169,7 @@ _forward_operators()
 
 
 ops.NotDifferentiable("VariableV2")
+ops.NotDifferentiable("VariableRef")  # a variable as a cond or loop body names it
 ops.NotDifferentiable("Assign")
 ops.NotDifferentiable("AssignAdd")
 ops.NotDifferentiable("AssignSub")

@@ -135,6 +135,8 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[str(v) for _, v in converted]}.")
         graph = var_list[0].graph
+        if ops.outermost_graph(ops.get_default_graph()) is graph:
+            graph = ops.get_default_graph()  # inside a cond or loop body: the updates go there
         with graph.as_default():
             with ops.control_dependencies(None), graph.name_scope(None):
                 self._create_slots(var_list)

@@ -752,3 +752,31 @@ def test_clip_by_norm_of_zeros_has_a_finite_gradient():
     g = tf.gradients(tf.reduce_sum(tf.clip_by_norm(x, 1.0)), x)[0]
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(g, {x: np.zeros(3)}), np.ones(3))
+
+
+def test_reductions_over_all_axes_of_a_tensor_of_unknown_rank():
+    # TF1's linear-regression example: placeholders without shapes, fed scalars and vectors.
+    x = tf.placeholder("float")
+    y = tf.placeholder("float")
+    w = tf.Variable(0.3)
+    b = tf.Variable(-0.2)
+    cost = tf.reduce_sum(tf.pow(x * w + b - y, 2)) / 34.0
+    mean = tf.reduce_mean(x, keepdims=True)
+    gw, gb = tf.gradients(cost, [w, b])
+    train = tf.train.GradientDescentOptimizer(0.01).minimize(cost)
+    xs = np.array([3.3, 4.4, 5.5, 6.71], np.float32)
+    ys = np.array([1.7, 2.76, 2.09, 3.19], np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        r = xs * 0.3 - 0.2 - ys
+        np.testing.assert_allclose(sess.run(cost, {x: xs, y: ys}), (r ** 2).sum() / 34, rtol=1e-6)
+        np.testing.assert_allclose(sess.run([gw, gb], {x: xs, y: ys}),
+                                   [(2 * r * xs).sum() / 34, (2 * r).sum() / 34], rtol=1e-5)
+        np.testing.assert_allclose(sess.run(mean, {x: np.ones((2, 3))}), np.ones((1, 1)))
+        for xv, yv in zip(xs, ys):  # scalars fed one by one
+            sess.run(train, {x: xv, y: yv})
+        wv, bv = 0.3, -0.2
+        for xv, yv in zip(xs, ys):
+            rv = xv * wv + bv - yv
+            wv, bv = wv - 0.01 * 2 * rv * xv / 34, bv - 0.01 * 2 * rv / 34
+        np.testing.assert_allclose(sess.run([w, b]), [wv, bv], rtol=1e-5)

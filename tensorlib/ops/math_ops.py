@@ -807,9 +807,8 @@ def _reduction_axes(x, axis, reduction_indices):
     axis = reduction_indices if axis is None else axis
     if axis is None:
         rank = x.shape.ndims
-        if rank is None:
-            raise ValueError(f"Reducing all axes of {x.name} needs its rank to be known; "
-                             "give `axis` explicitly")
+        if rank is None:  # every axis, counted when the graph runs (as TF1 does)
+            return array_ops.range(0, array_ops.rank(x), name="reduction_indices")
         return convert_to_tensor(np.arange(rank, dtype=np.int32), name="Const")
     if isinstance(axis, (list, tuple)) and not axis:
         axis = np.zeros([0], np.int32)  # no axes: an int32 list (not float32, as [] would be)

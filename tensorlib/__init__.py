@@ -10,7 +10,7 @@
 __version__ = "0.1.0"
 
 from tensorlib import (  # noqa: F401
-    config, contrib, dtypes, errors, initializers, layers, lite, nn, summary, train,
+    config, contrib, dtypes, errors, initializers, layers, lite, losses, nn, summary, train,
 )
 from tensorlib.client.session import (  # noqa: F401
     ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,

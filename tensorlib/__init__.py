@@ -30,9 +30,9 @@ from tensorlib.framework.tensor_shape import Dimension, TensorShape  # noqa: F40
 from tensorlib.ops.array_ops import (  # noqa: F401
     boolean_mask, broadcast_to, concat, expand_dims, eye, fill, gather, identity, lin_space,
     linspace, newaxis, one_hot, ones, ones_like, pad, placeholder, placeholder_with_default, range,
-    rank, reshape, reverse, reverse_sequence, reverse_v2, shape, size, slice, split, squeeze,
-    stack, stop_gradient, strided_slice, tile, transpose, unsorted_segment_sum, unstack, zeros,
-    zeros_like,
+    rank, reshape, reverse, reverse_sequence, reverse_v2, sequence_mask, shape, size, slice, split,
+    squeeze, stack, stop_gradient, strided_slice, tile, transpose, unsorted_segment_sum, unstack,
+    zeros, zeros_like,
 )
 from tensorlib.ops.control_flow_ops import case, cond, group, no_op, while_loop  # noqa: F401
 from tensorlib.ops.functional_ops import foldl, foldr, map_fn, scan  # noqa: F401

@@ -738,3 +738,16 @@ def test_shapes_given_as_lists_may_hold_scalar_tensors():
     filled = tf.fill([n, 2], 7)
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(filled, {n: 3}), np.full((3, 2), 7))
+
+
+def test_sequence_mask_matches_numpy():
+    lengths = np.array([[1, 2], [3, 0]])
+    masks = [tf.sequence_mask([1, 3, 0], 4), tf.sequence_mask(tf.constant(lengths),
+                                                               dtype=tf.float32),
+             tf.sequence_mask(tf.placeholder_with_default(np.int64(2), []), 3)]
+    with tf.Session() as sess:
+        got = sess.run(masks)
+    np.testing.assert_array_equal(got[0], np.arange(4) < np.array([1, 3, 0])[:, None])
+    np.testing.assert_array_equal(got[1], (np.arange(3) < lengths[..., None]).astype(np.float32))
+    np.testing.assert_array_equal(got[2], [True, True, False])
+    assert got[0].dtype == np.bool_ and got[1].dtype == np.float32

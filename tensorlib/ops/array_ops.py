@@ -339,6 +339,21 @@ def reverse(tensor, axis, name=None):
                         name=name).outputs[0]
 
 
+def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name=None):
+    """mask[..., j] = j < lengths[...]: `lengths`' shape plus one dim of size `maxlen`
+    (max(lengths) when None), of `dtype`."""
+    from tensorlib.ops import math_ops  # noqa: the array_ops <-> math_ops import cycle
+    with ops.name_scope(name, "SequenceMask") as scope:
+        lengths = convert_to_tensor(lengths, name="lengths")
+        if maxlen is None:
+            maxlen = math_ops.reduce_max(lengths)
+        maxlen = math_ops.cast(convert_to_tensor(maxlen, name="maxlen"), lengths.dtype)
+        mask = math_ops.less(range(maxlen), expand_dims(lengths, -1))
+        dtype = _dtypes.as_dtype(dtype)
+        return identity(mask, name=scope) if dtype == _dtypes.bool else \
+            math_ops.cast(mask, dtype, name=scope)
+
+
 def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,  # noqa: A002
                      seq_dim=None, batch_dim=None):
     """`input` with the first seq_lengths[b] entries along `seq_axis` of each batch row b

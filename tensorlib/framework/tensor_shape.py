@@ -135,6 +135,14 @@ class TensorShape:
         return TensorShape([a if a.value is not None else b
                             for a, b in zip(self._dims, other._dims)])
 
+    def most_specific_compatible_shape(self, other):
+        """The most specific shape that both this shape and `other` are instances of."""
+        other = as_shape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a.value if a.value == b.value else None
+                            for a, b in zip(self._dims, other._dims)])
+
     def assert_is_compatible_with(self, other):
         if not self.is_compatible_with(other):
             raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")

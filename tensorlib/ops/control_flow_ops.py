@@ -500,7 +500,8 @@ def _while_grad(op, *grads):
 
     with ops.name_scope(op.name + "_grad"):
         invariants = ([tensor_shape.TensorShape([])] +
-                      [_relaxed(vars_t[i].shape, g.shape) for i, g in zip(diff_vars, g_init)] +
+                      [vars_t[i].shape.most_specific_compatible_shape(g.shape)
+                       for i, g in zip(diff_vars, g_init)] +
                       [captured[c].shape for c in diff_caps])
         out = while_loop(back_cond, back_body, [steps - 1] + g_init + acc_init,
                          shape_invariants=invariants, name="backward",
@@ -511,14 +512,6 @@ def _while_grad(op, *grads):
     for k, c in enumerate(diff_caps):
         result[n + c] = out[1 + len(diff_vars) + k]
     return result
-
-
-def _relaxed(a, b):
-    """The most specific shape that both `a` and `b` are instances of."""
-    if a.ndims is None or b.ndims is None or a.ndims != b.ndims:
-        return tensor_shape.unknown_shape()
-    return tensor_shape.TensorShape([x if x == y else None
-                                     for x, y in zip(a.as_list(), b.as_list())])
 
 
 def _read(array, index):

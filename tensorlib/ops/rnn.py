@@ -135,19 +135,11 @@ def _reverse_seq(input_seq, lengths):
     lengths[b] steps (the others stay where they are) when `lengths` is given."""
     if lengths is None:
         return list(reversed(input_seq))
-    steps = len(input_seq)
-    batch = array_ops.shape(input_seq[0])[0]
-    rows = array_ops.range(batch)
-    # Step t of row b comes from step lengths[b] - 1 - t, or t past the row's length.
-    flat = array_ops.reshape(array_ops.stack(input_seq),
-                             array_ops.concat([[-1], array_ops.shape(input_seq[0])[1:]], 0))
-    out = []
-    for t in range(steps):
-        source = math_ops.where(math_ops.less(t, lengths), lengths - 1 - t,
-                                array_ops.fill(array_ops.shape(lengths), t))
-        step = array_ops.gather(flat, source * batch + rows)
-        step.set_shape(input_seq[t].shape)
-        out.append(step)
+    reversed_steps = array_ops.reverse_sequence(array_ops.stack(input_seq), lengths,
+                                                seq_axis=0, batch_axis=1)
+    out = array_ops.unstack(reversed_steps, len(input_seq))
+    for step, like in zip(out, input_seq):
+        step.set_shape(like.shape)
     return out
 
 

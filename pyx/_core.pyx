@@ -1014,3 +1014,56 @@ def model_op_libraries(const unsigned char[::1] data):
         raise_status(s, False)
     return [(libraries[i].op.decode("utf-8", "replace"),
              libraries[i].library.decode("utf-8", "replace")) for i in range(libraries.size())]
+
+
+# ---- host callbacks: Python functions called by running kernels (host.h) ------------------
+
+from libtensorlib cimport install_host_callbacks, make_status
+
+cdef object _host_caller = None  # (token, [arrays]) -> (0, [arrays]) or (error code, message)
+cdef object _host_writer = None  # (stream, text) -> None
+
+
+cdef Status _call_host_function(const string& token, const vector[Tensor]& inputs,
+                                vector[Tensor]* outputs) noexcept nogil:
+    with gil:
+        return _call_python(token, inputs, outputs)
+
+
+cdef Status _call_python(const string& token, const vector[Tensor]& inputs,
+                         vector[Tensor]* outputs) noexcept:
+    cdef Tensor t
+    cdef size_t i
+    try:
+        args = []
+        for i in range(inputs.size()):
+            arr = to_numpy(inputs[i])
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False  # it views the input tensor's buffer
+            args.append(arr)
+        code, result = _host_caller(token.decode("utf-8"), args)
+        if code:
+            return make_status(code, str(result).encode("utf-8", "replace"))
+        for value in result:
+            from_numpy(value, &t)
+            outputs.push_back(t)
+        return Status()
+    except BaseException as e:  # a bug in the conversion itself: never let it escape
+        return make_status(2, f"{type(e).__name__}: {e}".encode("utf-8", "replace"))
+
+
+cdef void _write_host(int stream, const string& text) noexcept nogil:
+    with gil:
+        try:
+            _host_writer(stream, text.decode("utf-8", "replace"))
+        except BaseException:
+            pass
+
+
+def set_host_callbacks(caller, writer):
+    """Installs the Python functions that PyFunc nodes call and that printing ops write
+    through: caller(token, arrays) -> (0, arrays) | (code, message); writer(stream, text)."""
+    global _host_caller, _host_writer
+    _host_caller = caller
+    _host_writer = writer
+    install_host_callbacks(_call_host_function, _write_host)

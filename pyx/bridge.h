@@ -10,6 +10,7 @@
 
 #include "tensorlib/device.h"
 #include "tensorlib/graph.h"
+#include "tensorlib/host.h"
 #include "tensorlib/interpreter.h"
 #include "tensorlib/model.h"
 #include "tensorlib/op_library.h"
@@ -148,6 +149,21 @@ inline Status allocate_tensor(int dtype, const std::vector<int64_t>& dims, Tenso
 inline std::string* string_data(const Tensor& t) { return t.data<std::string>(); }
 inline int model_tensor_dtype(const ModelTensor& t) { return static_cast<int>(t.dtype); }
 inline int details_dtype(const TensorDetails& t) { return static_cast<int>(t.dtype); }
+
+
+// A failed status with TensorFlow's error `code` (status.h), for errors raised in Python.
+inline Status make_status(int code, const std::string& message) {
+  return Status(static_cast<StatusCode>(code), message);
+}
+
+using HostCallFn = Status (*)(const std::string&, const std::vector<Tensor>&,
+                              std::vector<Tensor>*);
+using HostWriteFn = void (*)(int, const std::string&);
+// Installs the Python module's host callbacks (host.h).
+inline void install_host_callbacks(HostCallFn call, HostWriteFn write) {
+  host().call_function = call;
+  host().write = write;
+}
 
 }  // namespace bridge
 }  // namespace tl

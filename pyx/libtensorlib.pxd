@@ -207,6 +207,13 @@ cdef extern from "tensorlib/op_library.h" namespace "tl" nogil:
 
 
 cdef extern from "bridge.h" namespace "tl::bridge" nogil:
+    ctypedef Status (*HostCallFn)(const string&, const vector[Tensor]&, vector[Tensor]*) noexcept
+    ctypedef void (*HostWriteFn)(int, const string&) noexcept
+    Status make_status(int code, const string& message)
+    void install_host_callbacks(HostCallFn call, HostWriteFn write)
+
+
+cdef extern from "bridge.h" namespace "tl::bridge" nogil:
     cdef cppclass AttrInfo:
         string name
         int type

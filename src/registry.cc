@@ -31,6 +31,8 @@ OpRegistry& OpRegistry::global() {
     register_summary_ops(*r);
     register_rnn_ops(*r);
     register_control_flow_ops(*r);
+    register_script_ops(*r);
+    register_debugging_ops(*r);
     return r;
   }();
   return *registry;
@@ -107,6 +109,8 @@ KernelRegistry& KernelRegistry::global() {
     register_summary_kernels(*r);
     register_rnn_kernels(*r);
     register_control_flow_kernels(*r);
+    register_script_kernels(*r);
+    register_debugging_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -66,6 +66,17 @@ from tensorlib.ops.variables import (  # noqa: F401
     trainable_variables, variables_initializer,
 )
 
+# Python functions, printing and run-time checks in the graph.
+from tensorlib.ops.check_ops import (  # noqa: F401
+    Assert, add_check_numerics_ops, assert_equal, assert_greater, assert_greater_equal,
+    assert_integer, assert_less, assert_less_equal, assert_near, assert_negative,
+    assert_non_negative, assert_non_positive, assert_none_equal, assert_positive, assert_rank,
+    assert_rank_at_least, assert_scalar, assert_type, check_numerics, is_non_decreasing,
+    is_numeric_tensor, is_strictly_increasing, verify_tensor_all_finite,
+)
+from tensorlib.ops.logging_ops import Print, print_v2 as print  # noqa: F401, A001
+from tensorlib.ops.script_ops import numpy_function, py_func  # noqa: F401
+
 # C++: the headers, core library and CMake config of the package; ops from shared libraries.
 from tensorlib import sysconfig  # noqa: F401
 from tensorlib.framework.load_library import load_op_library  # noqa: F401

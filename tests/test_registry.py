@@ -35,6 +35,11 @@ COVERED_ELSEWHERE = {
     "ScalarSummary": "test_summary.py::test_scalar_summary_value_types",
     "HistogramSummary": "test_summary.py::test_histogram_matches_tf_buckets",
     "MergeSummary": "test_summary.py::test_merge_concatenates_values_and_rejects_repeated_tags",
+    "PyFunc": "test_py_func.py",
+    "Print": "test_debugging.py::test_print_passes_its_input_and_prints_a_summary",
+    "PrintV2": "test_debugging.py::test_tf_print_formats_like_numpy_with_python_values",
+    "Assert": "test_debugging.py::test_assert_fails_the_run_with_its_data",
+    "CheckNumerics": "test_debugging.py::test_check_numerics_names_what_it_found",
 }
 
 

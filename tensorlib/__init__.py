@@ -76,6 +76,7 @@ from tensorlib.ops.check_ops import (  # noqa: F401
 )
 from tensorlib.ops.logging_ops import Print, print_v2 as print  # noqa: F401, A001
 from tensorlib.ops.script_ops import numpy_function, py_func  # noqa: F401
+from tensorlib.framework.tensor_util import constant_value as get_static_value  # noqa: F401
 
 # C++: the headers, core library and CMake config of the package; ops from shared libraries.
 from tensorlib import sysconfig  # noqa: F401

@@ -18,6 +18,8 @@ GRADS = [case for path in sorted(pathlib.Path(__file__).parent.glob("test_*_ops.
 # Differentiable ops whose gradient is checked outside the GRADS tables, and where.
 GRADS_ELSEWHERE = {
     "Cast": "test_math_ops.py::test_cast_gradient_is_the_gradient_cast_back",
+    "Print": "test_debugging.py::test_print_gradient_flows_to_its_input",
+    "CheckNumerics": "test_debugging.py::test_check_numerics_checks_gradients_too",
 }
 
 

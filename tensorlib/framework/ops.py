@@ -278,6 +278,23 @@ class GraphKeys:
     VARIABLES = GLOBAL_VARIABLES
 
 
+# Ops whose output has the shape that one of their inputs holds (the index of that input): when
+# C++ could not read it (not a constant), the part of it known while building still refines
+# the output's static shape, as TF1's shape inference does.
+_SHAPE_INPUT = {"Reshape": 1, "Fill": 0, "BroadcastTo": 1, "RandomStandardNormal": 0,
+                "RandomUniform": 0, "RandomUniformInt": 0, "TruncatedNormal": 0}
+
+
+def _refine_from_shape_input(op, shape_tensor):
+    out = op.outputs[0]
+    if out.shape.is_fully_defined():
+        return
+    from tensorlib.framework import tensor_util
+    known = tensor_util.constant_value_as_shape(shape_tensor)
+    if known.ndims is not None and out.shape.is_compatible_with(known):
+        out.set_shape(known)
+
+
 class Graph:
     """A dataflow graph. Ops are appended; nothing is computed until a Session runs it."""
 
@@ -319,6 +336,8 @@ class Graph:
                 raise type(e)(f"{e} [node '{name}'{where}]") from None
             op = Operation(self, node_id, name, op_type, inputs, control, attrs, location,
                            device)
+            if op_type in _SHAPE_INPUT:
+                _refine_from_shape_input(op, inputs[_SHAPE_INPUT[op_type]])
             self._ops.append(op)
             self._ops_by_name[name] = op
             return op

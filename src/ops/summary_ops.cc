@@ -1,12 +1,25 @@
-// ScalarSummary, HistogramSummary and MergeSummary: ops whose output is one string holding a
-// serialized tensorflow.Summary protocol buffer (summary.proto), as TF1's are. The few
-// messages involved are written and read by the small wire-format coder below.
+// ScalarSummary, HistogramSummary, ImageSummary, AudioSummaryV2, TextSummary and MergeSummary:
+// ops whose output is one string holding a serialized tensorflow.Summary protocol buffer
+// (summary.proto), as TF1's are. The few messages involved are written and read by the small
+// wire-format coder below; images are PNG files and sounds WAV files, encoded here too.
 //
 //   message Summary        { repeated Value value = 1; }
-//   message Summary.Value  { string tag = 1; float simple_value = 2; HistogramProto histo = 5; }
+//   message Summary.Value  { string tag = 1; float simple_value = 2; Image image = 4;
+//                            HistogramProto histo = 5; Audio audio = 6; TensorProto tensor = 8;
+//                            SummaryMetadata metadata = 9; }
 //   message HistogramProto { double min = 1; double max = 2; double num = 3; double sum = 4;
 //                            double sum_squares = 5; repeated double bucket_limit = 6 [packed];
 //                            repeated double bucket = 7 [packed]; }
+//   message Image          { int32 height = 1; int32 width = 2; int32 colorspace = 3;
+//                            bytes encoded_image_string = 4; }
+//   message Audio          { float sample_rate = 1; int64 num_channels = 2;
+//                            int64 length_frames = 3; bytes encoded_audio_string = 4;
+//                            string content_type = 5; }
+//   message TensorProto    { DataType dtype = 1; TensorShapeProto tensor_shape = 2;
+//                            repeated bytes string_val = 8; }   (shape: repeated Dim dim = 2,
+//                                                               Dim { int64 size = 1; })
+//   message SummaryMetadata { PluginData plugin_data = 1; }     (PluginData: string
+//                                                               plugin_name = 1; bytes content = 2)
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -382,6 +395,282 @@ Status merge_summary_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
+
+// ---- images, sounds and text ----
+
+// CRC-32 (IEEE 802.3, as PNG uses it) of `n` bytes, continuing from `crc`.
+uint32_t crc32_ieee(const unsigned char* p, size_t n, uint32_t crc = 0) {
+  static const auto table = [] {
+    std::vector<uint32_t> t(256);
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+void put_big_endian32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+void put_png_chunk(std::string* out, const char* type, const std::string& data) {
+  put_big_endian32(out, static_cast<uint32_t>(data.size()));
+  const size_t start = out->size();
+  out->append(type, 4);
+  out->append(data);
+  const auto* p = reinterpret_cast<const unsigned char*>(out->data() + start);
+  put_big_endian32(out, crc32_ieee(p, out->size() - start));
+}
+
+// A PNG file of 8-bit pixels (`channels` 1: gray, 3: RGB, 4: RGBA), rows top to bottom. The
+// image data is a zlib stream of stored (uncompressed) deflate blocks: every viewer reads it,
+// and summaries stay quick to write.
+std::string encode_png(const uint8_t* pixels, int64_t height, int64_t width, int64_t channels) {
+  std::string rows;
+  const int64_t row_bytes = width * channels;
+  rows.reserve(static_cast<size_t>(height * (row_bytes + 1)));
+  for (int64_t y = 0; y < height; ++y) {
+    rows.push_back(0);  // filter: none
+    rows.append(reinterpret_cast<const char*>(pixels + y * row_bytes),
+                static_cast<size_t>(row_bytes));
+  }
+  std::string zlib = {static_cast<char>(0x78), static_cast<char>(0x01)};
+  for (size_t pos = 0; pos < rows.size() || pos == 0; pos += 65535) {
+    const size_t len = std::min<size_t>(65535, rows.size() - pos);
+    zlib.push_back(pos + len >= rows.size() ? 1 : 0);  // BFINAL, BTYPE = stored
+    const uint16_t n = static_cast<uint16_t>(len), complement = static_cast<uint16_t>(~n);
+    put_raw(&zlib, n);
+    put_raw(&zlib, complement);
+    zlib.append(rows, pos, len);
+    if (rows.empty()) break;
+  }
+  uint32_t a = 1, b = 0;  // Adler-32 of the uncompressed data
+  for (unsigned char c : rows) {
+    a = (a + c) % 65521;
+    b = (b + a) % 65521;
+  }
+  put_big_endian32(&zlib, (b << 16) | a);
+  std::string header;
+  put_big_endian32(&header, static_cast<uint32_t>(width));
+  put_big_endian32(&header, static_cast<uint32_t>(height));
+  const char color_type = channels == 1 ? 0 : channels == 3 ? 2 : 6;
+  header += {8, color_type, 0, 0, 0};  // bit depth, color type, compression, filter, interlace
+  std::string png = "\x89PNG\r\n\x1a\n";
+  put_png_chunk(&png, "IHDR", header);
+  put_png_chunk(&png, "IDAT", zlib);
+  put_png_chunk(&png, "IEND", "");
+  return png;
+}
+
+// A WAV file of 16-bit PCM samples from `frames` x `channels` floats in [-1, 1] (clipped).
+template <typename T>
+std::string encode_wav(const T* samples, int64_t frames, int64_t channels, float sample_rate) {
+  const uint32_t data_bytes = static_cast<uint32_t>(frames * channels * 2);
+  const uint32_t rate = static_cast<uint32_t>(sample_rate);
+  std::string wav = "RIFF";
+  put_raw(&wav, uint32_t{36} + data_bytes);
+  wav += "WAVEfmt ";
+  put_raw(&wav, uint32_t{16});
+  put_raw(&wav, uint16_t{1});  // PCM
+  put_raw(&wav, static_cast<uint16_t>(channels));
+  put_raw(&wav, rate);
+  put_raw(&wav, static_cast<uint32_t>(rate * channels * 2));
+  put_raw(&wav, static_cast<uint16_t>(channels * 2));
+  put_raw(&wav, uint16_t{16});
+  wav += "data";
+  put_raw(&wav, data_bytes);
+  for (int64_t i = 0; i < frames * channels; ++i) {
+    const float v = std::max(-1.0f, std::min(1.0f, static_cast<float>(as_double(samples[i]))));
+    put_raw(&wav, static_cast<int16_t>(std::lround(v * 32767.0f)));
+  }
+  return wav;
+}
+
+// TF's rule for showing a float image: non-negative values scale so the largest is 255; with
+// negative values 0.0 goes to 128 and the largest magnitude to 1 or 255. Values are truncated
+// to 8 bits; a pixel with a NaN or an infinity shows `bad_color` (red). The range and scale
+// are single precision, the products in the image's own precision (float for halves), as
+// TF computes them, so the pixels are TF's to the bit.
+template <typename T>
+void float_image_to_uint8(const T* v, int64_t pixels, int64_t channels, uint8_t* out) {
+  using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const int64_t n = pixels * channels;
+  float lo = 0, hi = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = static_cast<float>(as_double(v[i]));
+    if (!std::isfinite(x)) continue;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  constexpr float kZero = 1e-6f;
+  Acc scale, offset;
+  if (lo < 0) {
+    const float largest = std::max(-lo, hi);
+    scale = largest < kZero ? 0.0f : 127.0f / largest;
+    offset = 128;
+  } else {
+    scale = hi < kZero ? 0.0f : 255.0f / hi;
+    offset = 0;
+  }
+  static const uint8_t kBadColor[4] = {255, 0, 0, 255};
+  for (int64_t p = 0; p < pixels; ++p) {
+    bool finite = true;
+    for (int64_t c = 0; c < channels; ++c) {
+      finite &= std::isfinite(static_cast<Acc>(as_double(v[p * channels + c])));
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      const Acc y = static_cast<Acc>(as_double(v[p * channels + c])) * scale + offset;
+      out[p * channels + c] = finite ? static_cast<uint8_t>(y) : kBadColor[c];
+    }
+  }
+}
+
+// The tag of item `i` of a batch summary: "tag/image" when the op shows at most one item,
+// else "tag/image/i" (as TF names them).
+std::string item_tag(const std::string& tag, const char* kind, int64_t i, int64_t max_items) {
+  return max_items == 1 ? tag + "/" + kind : tag + "/" + kind + "/" + std::to_string(i);
+}
+
+using ImageValueTypes = TypeList<Half, float, double>;
+
+Status image_summary_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<std::string>{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, ImageValueTypes{}));
+  const Shape& s = ctx.input_shape(1);
+  if (s.rank_known() && s.rank() != 4) {
+    return shape_error(ctx, "Tensor must be 4-D with last dim 1, 3, or 4, not " + s.to_string());
+  }
+  return summary_output(ctx);
+}
+
+Status image_summary_kernel(KernelContext& ctx) {
+  const std::string& tag = ctx.input(0).data<std::string>()[0];
+  const Tensor& images = ctx.input(1);
+  const Shape& s = images.shape();
+  if (s.rank() != 4 || (s.dim(3) != 1 && s.dim(3) != 3 && s.dim(3) != 4)) {
+    return invalid_argument("Tensor must be 4-D with last dim 1, 3, or 4, not " +
+                            s.to_string());
+  }
+  const int64_t max_images = ctx.attrs().get<int64_t>("max_images");
+  const int64_t batch = std::min(s.dim(0), max_images);
+  const int64_t h = s.dim(1), w = s.dim(2), c = s.dim(3), size = h * w * c;
+  if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) {
+    return invalid_argument("image too large for a PNG: " + s.to_string());
+  }
+  std::string out;
+  std::vector<uint8_t> pixels(static_cast<size_t>(size));
+  for (int64_t i = 0; i < batch; ++i) {
+    TL_RETURN_IF_ERROR(dispatch(ImageValueTypes{}, images.dtype(), "ImageSummary", [&](auto t) {
+      using T = typename decltype(t)::type;
+      float_image_to_uint8(images.data<T>() + i * size, h * w, c, pixels.data());
+    }));
+    std::string image;
+    put_tag(&image, 1, kVarint);
+    put_varint(&image, static_cast<uint64_t>(h));
+    put_tag(&image, 2, kVarint);
+    put_varint(&image, static_cast<uint64_t>(w));
+    put_tag(&image, 3, kVarint);
+    put_varint(&image, static_cast<uint64_t>(c));
+    put_bytes(&image, 4, encode_png(pixels.data(), h, w, c));
+    std::string value;
+    put_bytes(&value, 1, item_tag(tag, "image", i, max_images));
+    put_bytes(&value, 4, image);
+    put_bytes(&out, 1, value);
+  }
+  ctx.output(0).data<std::string>()[0] = std::move(out);
+  return Status::OK();
+}
+
+Status audio_summary_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<std::string>{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
+  const Shape& s = ctx.input_shape(1);
+  if (s.rank_known() && s.rank() != 2 && s.rank() != 3) {
+    return shape_error(ctx, "Tensor must be 3-D or 2-D, got: " + s.to_string());
+  }
+  return summary_output(ctx);
+}
+
+Status audio_summary_kernel(KernelContext& ctx) {
+  const std::string& tag = ctx.input(0).data<std::string>()[0];
+  const Tensor& sound = ctx.input(1);
+  const Tensor& rate = ctx.input(2);
+  const Shape& s = sound.shape();
+  if (s.rank() != 2 && s.rank() != 3) {
+    return invalid_argument("Tensor must be 3-D or 2-D, got: " + s.to_string());
+  }
+  if (rate.num_elements() != 1 || rate.dtype() != DType::kFloat32) {
+    return invalid_argument("sample_rate must be a float32 scalar");
+  }
+  const float sample_rate = rate.data<float>()[0];
+  if (!(sample_rate > 0)) return invalid_argument("sample_rate must be positive");
+  const int64_t max_outputs = ctx.attrs().get<int64_t>("max_outputs");
+  const int64_t batch = std::min(s.dim(0), max_outputs);
+  const int64_t frames = s.dim(1), channels = s.rank() == 3 ? s.dim(2) : 1;
+  std::string out;
+  for (int64_t i = 0; i < batch; ++i) {
+    std::string wav;
+    TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, sound.dtype(), "AudioSummaryV2", [&](auto t) {
+      using T = typename decltype(t)::type;
+      wav = encode_wav(sound.data<T>() + i * frames * channels, frames, channels, sample_rate);
+    }));
+    std::string audio;
+    put_float(&audio, 1, sample_rate);
+    put_tag(&audio, 2, kVarint);
+    put_varint(&audio, static_cast<uint64_t>(channels));
+    put_tag(&audio, 3, kVarint);
+    put_varint(&audio, static_cast<uint64_t>(frames));
+    put_bytes(&audio, 4, wav);
+    put_bytes(&audio, 5, "audio/wav");
+    std::string value;
+    put_bytes(&value, 1, item_tag(tag, "audio", i, max_outputs));
+    put_bytes(&value, 6, audio);
+    put_bytes(&out, 1, value);
+  }
+  ctx.output(0).data<std::string>()[0] = std::move(out);
+  return Status::OK();
+}
+
+Status text_summary_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<std::string>{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, TypeList<std::string>{}));
+  return summary_output(ctx);
+}
+
+// A string tensor as TensorBoard's text plugin reads it: a TensorProto of the strings.
+Status text_summary_kernel(KernelContext& ctx) {
+  const std::string& tag = ctx.input(0).data<std::string>()[0];
+  const Tensor& text = ctx.input(1);
+  std::string tensor;
+  put_tag(&tensor, 1, kVarint);
+  put_varint(&tensor, static_cast<uint64_t>(DType::kString));
+  std::string shape;
+  for (int d = 0; d < text.shape().rank(); ++d) {
+    std::string dim;
+    put_tag(&dim, 1, kVarint);
+    put_varint(&dim, static_cast<uint64_t>(text.shape().dim(d)));
+    put_bytes(&shape, 2, dim);
+  }
+  put_bytes(&tensor, 2, shape);
+  for (int64_t i = 0; i < text.num_elements(); ++i) {
+    put_bytes(&tensor, 8, text.data<std::string>()[i]);
+  }
+  std::string plugin, metadata, value, out;
+  put_bytes(&plugin, 1, "text");
+  put_bytes(&metadata, 1, plugin);
+  put_bytes(&value, 1, tag);
+  put_bytes(&value, 8, tensor);
+  put_bytes(&value, 9, metadata);
+  put_bytes(&out, 1, value);
+  ctx.output(0).data<std::string>()[0] = std::move(out);
+  return Status::OK();
+}
+
 }  // namespace
 
 void register_summary_ops(OpRegistry& r) {
@@ -396,12 +685,30 @@ void register_summary_ops(OpRegistry& r) {
   r.add_builtin(OpDef("MergeSummary")
                     .variadic_input("inputs")
                     .shape(merge_summary_shape));
+  r.add_builtin(OpDef("ImageSummary")
+                    .input("tag")
+                    .input("tensor")
+                    .attr("max_images", AttrType::kInt, int64_t{3})
+                    .shape(image_summary_shape));
+  r.add_builtin(OpDef("AudioSummaryV2")
+                    .input("tag")
+                    .input("tensor")
+                    .input("sample_rate")
+                    .attr("max_outputs", AttrType::kInt, int64_t{3})
+                    .shape(audio_summary_shape));
+  r.add_builtin(OpDef("TextSummary")
+                    .input("tag")
+                    .input("tensor")
+                    .shape(text_summary_shape));
 }
 
 void register_summary_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("ScalarSummary", Device::kCPU).compute(scalar_summary_kernel));
   r.add_builtin(KernelDef("HistogramSummary", Device::kCPU).compute(histogram_summary_kernel));
   r.add_builtin(KernelDef("MergeSummary", Device::kCPU).compute(merge_summary_kernel));
+  r.add_builtin(KernelDef("ImageSummary", Device::kCPU).compute(image_summary_kernel));
+  r.add_builtin(KernelDef("AudioSummaryV2", Device::kCPU).compute(audio_summary_kernel));
+  r.add_builtin(KernelDef("TextSummary", Device::kCPU).compute(text_summary_kernel));
 }
 
 }  // namespace tl

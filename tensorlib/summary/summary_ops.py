@@ -12,6 +12,9 @@ _INVALID_TAG_CHARACTERS = re.compile(r"[^-/\w\.]")
 ops.NotDifferentiable("ScalarSummary")
 ops.NotDifferentiable("HistogramSummary")
 ops.NotDifferentiable("MergeSummary")
+ops.NotDifferentiable("ImageSummary")
+ops.NotDifferentiable("AudioSummaryV2")
+ops.NotDifferentiable("TextSummary")
 
 
 def _clean_tag(name):
@@ -55,6 +58,43 @@ def histogram(name, values, collections=None, family=None):
         tag = convert_to_tensor(tag, dtype=dtypes.string, name="tag")
         values = convert_to_tensor(values, name="values")
         val = ops.apply_op("HistogramSummary", [tag, values], name=scope).outputs[0]
+    _collect(val, collections, [ops.GraphKeys.SUMMARIES])
+    return val
+
+
+def image(name, tensor, max_outputs=3, collections=None, family=None):
+    """A summary of up to `max_outputs` images of `tensor` ([batch, height, width, channels],
+    1, 3 or 4 channels) as PNG files, tagged `<name>/image/<i>` (`<name>/image` for one).
+    Float images are scaled to [0, 255] as TF1 does: non-negative values so the largest is
+    255; otherwise 0 goes to 128 and values scale so the smallest is 0 or the largest 255."""
+    with _summary_scope(name, family, "ImageSummary") as (tag, scope):
+        tag = convert_to_tensor(tag, dtype=dtypes.string, name="tag")
+        tensor = convert_to_tensor(tensor, name="tensor")
+        val = ops.apply_op("ImageSummary", [tag, tensor], {"max_images": int(max_outputs)},
+                           name=scope).outputs[0]
+    _collect(val, collections, [ops.GraphKeys.SUMMARIES])
+    return val
+
+
+def audio(name, tensor, sample_rate, max_outputs=3, collections=None, family=None):
+    """A summary of up to `max_outputs` sounds of `tensor` ([batch, frames, channels] or
+    [batch, frames], float values in [-1, 1]) as 16-bit WAV files at `sample_rate` Hz."""
+    with _summary_scope(name, family, "AudioSummary") as (tag, scope):
+        tag = convert_to_tensor(tag, dtype=dtypes.string, name="tag")
+        tensor = convert_to_tensor(tensor, name="tensor")
+        rate = convert_to_tensor(sample_rate, dtype=dtypes.float32, name="sample_rate")
+        val = ops.apply_op("AudioSummaryV2", [tag, tensor, rate],
+                           {"max_outputs": int(max_outputs)}, name=scope).outputs[0]
+    _collect(val, collections, [ops.GraphKeys.SUMMARIES])
+    return val
+
+
+def text(name, tensor, collections=None):
+    """A summary of a string tensor for TensorBoard's text dashboard (Markdown)."""
+    with _summary_scope(name, None, "TextSummary") as (tag, scope):
+        tag = convert_to_tensor(tag, dtype=dtypes.string, name="tag")
+        tensor = convert_to_tensor(tensor, dtype=dtypes.string, name="tensor")
+        val = ops.apply_op("TextSummary", [tag, tensor], name=scope).outputs[0]
     _collect(val, collections, [ops.GraphKeys.SUMMARIES])
     return val
 

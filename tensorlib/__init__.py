@@ -74,5 +74,5 @@ from tensorlib.framework.ops import (  # noqa: F401
 )
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
 
-# tf.metrics
-from tensorlib import metrics  # noqa: F401,E402
+# tf.metrics, tf.estimator
+from tensorlib import estimator, metrics  # noqa: F401,E402

@@ -26,3 +26,4 @@ from tensorlib.train.monitored_session import (  # noqa: F401
     ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession, Scaffold,
     SingularMonitoredSession,
 )
+from tensorlib.train.checkpoint_utils import list_variables, load_variable  # noqa: F401

@@ -159,7 +159,7 @@ class LoggingTensorHook(SessionRunHook):
         if self._timer is not None:
             elapsed, _ = self._timer.update_last_triggered_step(self._iter_count)
         with np.printoptions(suppress=True):
-            stats = ", ".join(f"{tag} = {values[tag]}" for tag in self._tag_order)
+            stats = ", ".join(f"{tag} = {values[tag]!s}" for tag in self._tag_order)
         if elapsed is not None:
             logger.info("%s (%.3f sec)", stats, elapsed)
         else:

@@ -17,7 +17,7 @@ import logging
 from tensorlib import errors
 from tensorlib.client.session import RunOptions, Session
 from tensorlib.framework import ops
-from tensorlib.ops import array_ops, control_flow_ops, variables
+from tensorlib.ops import array_ops, variables
 from tensorlib.summary import summary_ops
 from tensorlib.train import basic_session_run_hooks as hooks_lib
 from tensorlib.train import saver as saver_lib
@@ -26,6 +26,11 @@ from tensorlib.train.session_run_hook import SessionRunArgs, SessionRunContext, 
 logger = logging.getLogger("tensorlib")
 
 USE_DEFAULT = object()  # "argument not given" where None has a meaning of its own
+
+# A graph collection of hooks every MonitoredSession of the graph runs before its own: input
+# functions that feed their batches (tf.estimator.inputs.numpy_input_fn) put their feeders
+# here, as TF1's queue-based inputs put queue runners in QUEUE_RUNNERS for it to start.
+INPUT_HOOKS = "input_hooks"
 
 
 def _from_collection(key, default_fn):
@@ -241,7 +246,7 @@ class _MonitoredSession:
     """The session with hooks that MonitoredSession and SingularMonitoredSession share."""
 
     def __init__(self, session_creator, hooks, stop_grace_period_secs):
-        self._hooks = list(hooks or [])
+        self._hooks = ops.get_collection(INPUT_HOOKS) + list(hooks or [])
         for hook in self._hooks:
             hook.begin()
         self._session_creator = session_creator or ChiefSessionCreator()
@@ -324,7 +329,8 @@ class _MonitoredSession:
 
 class MonitoredSession(_MonitoredSession):
     """A session made by `session_creator` (a ChiefSessionCreator by default) with `hooks`
-    run around each run (TF1's tf.train.MonitoredSession)."""
+    run around each run (TF1's tf.train.MonitoredSession); the hooks of the graph's
+    INPUT_HOOKS collection run first."""
 
     def __init__(self, session_creator=None, hooks=None, stop_grace_period_secs=120):
         super().__init__(session_creator, hooks, stop_grace_period_secs)
@@ -350,8 +356,8 @@ def _default(value, default):
     return default if value is USE_DEFAULT else value
 
 
-def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaffold=None,  # noqa: N802
-                             hooks=None, chief_only_hooks=None,
+def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None,  # noqa: N802
+                             scaffold=None, hooks=None, chief_only_hooks=None,
                              save_checkpoint_secs=USE_DEFAULT, save_summaries_steps=USE_DEFAULT,
                              save_summaries_secs=USE_DEFAULT, config=None,
                              stop_grace_period_secs=120, log_step_count_steps=100,

@@ -222,3 +222,23 @@ def test_hooks_need_a_global_step():
         tf.Variable(1.0)
         with pytest.raises(RuntimeError, match="Global step should be created"):
             tf.train.MonitoredSession(hooks=[tf.train.StopAtStepHook(1)])
+
+
+def test_run_step_fn_runs_with_or_without_hooks_and_can_stop():
+    with tf.Graph().as_default():
+        x, w, step, _, train = regression_graph()
+        rec = RecordingHook(step)
+
+        def step_fn(step_context):
+            step_context.run_with_hooks(train)
+            if step_context.session.run(step) >= 3:
+                step_context.request_stop()
+            return "ran"
+
+        with tf.train.MonitoredSession(hooks=[rec, ones_feed(x)]) as sess:
+            results = []
+            while not sess.should_stop():
+                results.append(sess.run_step_fn(step_fn))
+            with pytest.raises(ValueError, match="step_context"):
+                sess.run_step_fn(lambda ctx: None)
+        assert results == ["ran", "ran", None] and rec.steps == [0, 1, 2]

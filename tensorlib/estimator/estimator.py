@@ -124,7 +124,7 @@ class _StopAfterNEvalsHook(SessionRunHook):
 
 
 def _dict_to_str(dictionary):
-    return ", ".join(f"{k} = {v}" for k, v in sorted(dictionary.items())
+    return ", ".join(f"{k} = {v!s}" for k, v in sorted(dictionary.items())
                      if not isinstance(v, bytes))
 
 

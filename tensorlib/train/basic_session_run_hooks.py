@@ -152,12 +152,12 @@ class LoggingTensorHook(SessionRunHook):
         return SessionRunArgs(self._current_tensors) if self._should_trigger else None
 
     def _log_tensors(self, values):
-        if self._formatter is not None:
-            logger.info("%s", self._formatter(values))
-            return
         elapsed = None
         if self._timer is not None:
             elapsed, _ = self._timer.update_last_triggered_step(self._iter_count)
+        if self._formatter is not None:
+            logger.info("%s", self._formatter(values))
+            return
         with np.printoptions(suppress=True):
             stats = ", ".join(f"{tag} = {values[tag]!s}" for tag in self._tag_order)
         if elapsed is not None:
@@ -167,8 +167,6 @@ class LoggingTensorHook(SessionRunHook):
 
     def after_run(self, run_context, run_values):
         if self._should_trigger:
-            if self._formatter is not None and self._timer is not None:
-                self._timer.update_last_triggered_step(self._iter_count)
             self._log_tensors(run_values.results)
         self._iter_count += 1
 

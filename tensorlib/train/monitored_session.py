@@ -12,6 +12,7 @@ local variables are initialized. tf.errors.OutOfRangeError (an input that ran ou
 inside the `with` block ends it cleanly: the hooks' end() still runs (a final checkpoint, the
 last summaries).
 """
+import inspect
 import logging
 
 from tensorlib import errors
@@ -242,8 +243,29 @@ def _merged_options(options, hook_options):
     return merged
 
 
+class StepContext:
+    """What run_step_fn passes to its step_fn: the plain `session` (runs without hooks),
+    run_with_hooks (MonitoredSession.run), and request_stop to end the loop."""
+
+    def __init__(self, session, run_with_hooks_fn):
+        self._session, self._run_with_hooks_fn = session, run_with_hooks_fn
+
+    @property
+    def session(self):
+        return self._session
+
+    def run_with_hooks(self, *args, **kwargs):
+        return self._run_with_hooks_fn(*args, **kwargs)
+
+    def request_stop(self):
+        """Ends step_fn at once; the MonitoredSession's should_stop() is then True."""
+        raise StopIteration("step_fn has requested the iterations to stop.")
+
+
 class _MonitoredSession:
     """The session with hooks that MonitoredSession and SingularMonitoredSession share."""
+
+    StepContext = StepContext
 
     def __init__(self, session_creator, hooks, stop_grace_period_secs):
         self._hooks = ops.get_collection(INPUT_HOOKS) + list(hooks or [])
@@ -299,6 +321,20 @@ class _MonitoredSession:
                 results=outputs.get(hook), options=options, run_metadata=run_metadata))
         self._should_stop = self._should_stop or run_context.stop_requested
         return outputs["caller"]
+
+    def run_step_fn(self, step_fn):
+        """Calls step_fn(step_context) (see StepContext) and returns its result, or None when
+        it requested a stop."""
+        params = list(inspect.signature(step_fn).parameters)
+        if params != ["step_context"]:
+            raise ValueError("`step_fn` may either have one `step_context` argument, or `self` "
+                             "and `step_context` arguments if it's an instance method. Got "
+                             f"{params} instead.")
+        try:
+            return step_fn(StepContext(self._tf_sess, self.run))
+        except StopIteration:
+            self._should_stop = True
+            return None
 
     def close(self):
         """Runs the hooks' end() and closes the session."""

@@ -140,5 +140,7 @@ def test_bad_arguments_raise():
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="curve"):
             tf.metrics.auc([1], [0.5], curve="XY")
+        with pytest.raises(ValueError, match="summation_method"):
+            tf.metrics.auc([1], [0.5], summation_method="simpson")
         with pytest.raises(ValueError, match="incompatible"):
             tf.metrics.accuracy(tf.zeros([3]), tf.zeros([4]))

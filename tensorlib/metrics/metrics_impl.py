@@ -243,16 +243,36 @@ def _confusion_matrix_at_thresholds(labels, predictions, thresholds, weights):
     return values, updates
 
 
+def _interpolated_pr_auc(tp, fp, fn, n):
+    """The area under the PR curve with precision interpolated between thresholds as TF1's
+    'careful_interpolation' does: within each interval, true positives grow linearly with
+    the predicted positives P, so precision is slope + intercept / P there and its integral
+    over recall is slope * (dTP + intercept * log(P_A / P_B)) / (TP_B + FN_B)."""
+    d_tp = tp[:n - 1] - tp[1:]
+    p = tp + fp
+    slope = _safe_div(d_tp, p[:n - 1] - p[1:], None)
+    intercept = tp[1:] - slope * p[1:]
+    both_positive = math_ops.logical_and(math_ops.greater(p[:n - 1], 0.0),
+                                         math_ops.greater(p[1:], 0.0))
+    p_ratio = math_ops.where(both_positive, _safe_div(p[:n - 1], p[1:], None),
+                             array_ops.ones_like(p[1:]))
+    increments = _safe_div(slope * (d_tp + intercept * math_ops.log(p_ratio)),
+                           tp[1:] + fn[1:], None)
+    return math_ops.reduce_sum(increments)
+
+
 def _compute_auc(counts, num_thresholds, curve, summation_method, name):
     """The area under the ROC or PR curve through the points given by `counts`."""
     tp, fn, tn, fp = counts["tp"], counts["fn"], counts["tn"], counts["fp"]
+    if curve == "PR" and summation_method == "careful_interpolation":
+        return array_ops.identity(_interpolated_pr_auc(tp, fp, fn, num_thresholds), name=name)
     rec = math_ops.truediv(tp + _AUC_EPSILON, tp + fn + _AUC_EPSILON)
     if curve == "ROC":
         x, y = math_ops.truediv(fp, fp + tn + _AUC_EPSILON), rec
     else:
         x, y = rec, math_ops.truediv(tp + _AUC_EPSILON, tp + fp + _AUC_EPSILON)
     dx = x[:num_thresholds - 1] - x[1:]
-    if summation_method == "trapezoidal":
+    if summation_method in ("trapezoidal", "careful_interpolation"):
         heights = (y[:num_thresholds - 1] + y[1:]) / 2.0
     elif summation_method == "minoring":
         heights = math_ops.minimum(y[:num_thresholds - 1], y[1:])
@@ -268,13 +288,15 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
     approximated as TF1 does: counts of true/false positives/negatives at `num_thresholds`
     thresholds (or the given `thresholds`, with -1e-7 and 1 + 1e-7 added at the ends), rates
     smoothed by 1e-6, and a Riemann sum over the points ('trapezoidal', or 'minoring' /
-    'majoring' for a lower / upper bound). Predictions are probabilities in [0, 1]; labels
-    are cast to bool."""
+    'majoring' for a lower / upper bound; 'careful_interpolation' interpolates the PR curve
+    and means 'trapezoidal' for ROC). Predictions are probabilities in [0, 1]; labels are
+    cast to bool."""
     if curve not in ("ROC", "PR"):
         raise ValueError(f"curve must be either ROC or PR, {curve} unknown")
-    if summation_method not in ("trapezoidal", "minoring", "majoring"):
-        raise ValueError(f"Invalid summation_method: {summation_method} (tensorlib supports "
-                         f"'trapezoidal', 'minoring' and 'majoring')")
+    if summation_method not in ("trapezoidal", "careful_interpolation", "minoring", "majoring"):
+        raise ValueError(f"Invalid summation_method: {summation_method} summation_method "
+                         "should be 'trapezoidal', 'careful_interpolation', 'minoring', or "
+                         "'majoring'.")
     with variable_scope.variable_scope(name, "auc"):
         if thresholds is not None:
             thresholds = ([0.0 - _THRESHOLD_EPSILON] + sorted(float(t) for t in thresholds) +

@@ -1,5 +1,6 @@
 """numpy_input_fn: an Estimator input_fn that feeds NumPy arrays batch by batch."""
 import collections
+import re
 
 import numpy as np
 
@@ -46,6 +47,11 @@ class _BatchFeeder:
                 None, None, f"End of input: numpy_input_fn fed its {self._num_epochs} "
                             f"epoch(s) of {self._n} examples")
         return {ph: arr[rows] for ph, arr in zip(self._placeholders, self._arrays)}
+
+
+def _op_name(key):
+    """A valid op name made from a feature key."""
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", str(key)).lstrip("_-") or "input"
 
 
 def _as_ordered_dict(value, what):
@@ -98,7 +104,7 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
                 for key, arr in part.items():
                     placeholders[(id(part), key)] = array_ops.placeholder(
                         dtypes.as_dtype(arr.dtype), [None] + list(arr.shape[1:]),
-                        name=str(key).replace(" ", "_"))
+                        name=_op_name(key))
         seed, _ = random_seed.get_seed(None)
         feeder = _BatchFeeder(list(placeholders.values()), columns, batch_size, num_epochs,
                               shuffle, seed)

@@ -242,3 +242,17 @@ def test_run_step_fn_runs_with_or_without_hooks_and_can_stop():
             with pytest.raises(ValueError, match="step_context"):
                 sess.run_step_fn(lambda ctx: None)
         assert results == ["ran", "ran", None] and rec.steps == [0, 1, 2]
+
+
+def test_step_rate_is_written_without_summary_saving(tmp_path):
+    with tf.Graph().as_default():
+        x, _, step, _, train = regression_graph()
+        with tf.train.MonitoredTrainingSession(
+                checkpoint_dir=str(tmp_path), save_summaries_steps=None,
+                save_summaries_secs=None, log_step_count_steps=2,
+                hooks=[tf.train.StopAtStepHook(num_steps=4), ones_feed(x)]) as sess:
+            while not sess.should_stop():
+                sess.run(train)
+    found = event_files.scalars(str(tmp_path))
+    assert list(found) == ["global_step/sec"]
+    assert [s for s, _ in found["global_step/sec"]] == [2, 4]

@@ -314,6 +314,7 @@ class Estimator:
             if (config.save_checkpoints_secs or config.save_checkpoints_steps) and not any(
                     isinstance(h, hooks_lib.CheckpointSaverHook)
                     for h in worker_hooks + chief_hooks):
+                logger.info("Create CheckpointSaverHook.")
                 chief_hooks.append(hooks_lib.CheckpointSaverHook(
                     self.model_dir, save_secs=config.save_checkpoints_secs,
                     save_steps=config.save_checkpoints_steps, scaffold=scaffold,

@@ -302,6 +302,10 @@ class StepCounterHook(SessionRunHook):
                         scalar_summary(self._summary_tag, steps_per_sec), global_step)
                 logger.info("%s: %g", self._summary_tag, steps_per_sec)
 
+    def end(self, session):
+        if self._summary_writer is not None:
+            self._summary_writer.flush()
+
 
 class SummarySaverHook(SessionRunHook):
     """Runs `summary_op` (or the `scaffold`'s; give exactly one) every `save_steps` steps or

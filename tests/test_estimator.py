@@ -209,6 +209,8 @@ def test_numpy_input_fn_checks_its_arguments():
         inputs.numpy_input_fn({"x": X}, Y[:5], shuffle=False)
     with pytest.raises(ValueError, match="duplicate keys"):
         inputs.numpy_input_fn({"x": X}, {"x": Y}, shuffle=False)
+    with pytest.raises(ValueError, match="x cannot be an empty dict"):
+        inputs.numpy_input_fn({}, shuffle=False)
     with pytest.raises(TypeError, match="x must be a dict or array"):
         inputs.numpy_input_fn([1, 2], shuffle=False)
 

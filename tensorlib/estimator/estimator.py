@@ -249,9 +249,6 @@ class Estimator:
         graph.seed = self._config.tf_random_seed
         return graph
 
-    def _session_config(self):
-        return self._config.session_config
-
     # -- train ---------------------------------------------------------------------------------
 
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
@@ -324,7 +321,7 @@ class Estimator:
                     checkpoint_dir=self.model_dir, scaffold=scaffold, hooks=worker_hooks,
                     chief_only_hooks=chief_hooks, save_checkpoint_secs=0,
                     save_summaries_steps=config.save_summary_steps,
-                    config=self._session_config(),
+                    config=self._config.session_config,
                     log_step_count_steps=config.log_step_count_steps) as session:
                 while not session.should_stop():
                     _, loss = session.run([spec.train_op, spec.loss])
@@ -389,7 +386,7 @@ class Estimator:
             logger.info("Starting evaluation at %s", time.strftime("%Y-%m-%dT%H:%M:%S"))
             creator = monitored_session.ChiefSessionCreator(
                 scaffold=spec.scaffold, checkpoint_filename_with_path=checkpoint_path,
-                config=self._session_config())
+                config=self._config.session_config)
             with monitored_session.MonitoredSession(creator, hooks=all_hooks) as session:
                 while not session.should_stop():
                     session.run(update_op)
@@ -436,7 +433,7 @@ class Estimator:
             predictions = self._extract_keys(spec.predictions, predict_keys)
             creator = monitored_session.ChiefSessionCreator(
                 scaffold=spec.scaffold, checkpoint_filename_with_path=checkpoint_path,
-                config=self._session_config())
+                config=self._config.session_config)
             all_hooks = list(hooks or []) + list(spec.prediction_hooks)
             with monitored_session.MonitoredSession(creator, hooks=all_hooks) as session:
                 while not session.should_stop():

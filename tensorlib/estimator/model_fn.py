@@ -17,7 +17,6 @@ class ModeKeys:
 
 
 LOSS_METRIC_KEY = "loss"
-AVERAGE_LOSS_METRIC_KEY = "average_loss"
 
 
 def _graph_tensor(value, what):

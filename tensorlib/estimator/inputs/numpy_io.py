@@ -84,6 +84,10 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     if num_epochs is not None and num_epochs <= 0:
         raise ValueError(f"num_epochs must be None or positive, got {num_epochs}")
+    if isinstance(x, dict) and not x:
+        raise ValueError("x cannot be an empty dict")
+    if isinstance(y, dict) and not y:
+        raise ValueError("y cannot be empty dict, use None instead.")
     features = _as_ordered_dict(x, "x")
     labels = None if y is None else _as_ordered_dict(y, "y")
     if labels is not None:

@@ -276,6 +276,12 @@ class GraphKeys:
     TRAIN_OP = "train_op"
     SAVERS = "savers"
     VARIABLES = GLOBAL_VARIABLES
+    # Metric state, and the ops a Scaffold finds or keeps (tf.metrics, tf.train.Scaffold).
+    METRIC_VARIABLES = "metric_variables"
+    LOCAL_INIT_OP = "local_init_op"
+    READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
 
 
 # Ops whose output has the shape that one of their inputs holds (the index of that input): when

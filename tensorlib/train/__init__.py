@@ -14,3 +14,16 @@ from tensorlib.train.training_util import (  # noqa: F401
     global_step,
 )
 from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401
+from tensorlib.train.session_run_hook import (  # noqa: F401
+    SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues,
+)
+from tensorlib.train.basic_session_run_hooks import (  # noqa: F401
+    CheckpointSaverHook, CheckpointSaverListener, FeedFnHook, FinalOpsHook, LoggingTensorHook,
+    NanLossDuringTrainingError, NanTensorHook, SecondOrStepTimer, StepCounterHook,
+    StopAtStepHook, SummarySaverHook,
+)
+from tensorlib.train.monitored_session import (  # noqa: F401
+    ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession, Scaffold,
+    SingularMonitoredSession,
+)
+from tensorlib.train.checkpoint_utils import list_variables, load_variable  # noqa: F401

@@ -404,3 +404,78 @@ def test_repeat_and_stack_name_their_layers():
         "conv1/conv1_1/weights", "conv1/conv1_1/biases", "conv1/conv1_2/weights",
         "conv1/conv1_2/biases", "fc/fc_1/weights", "fc/fc_1/biases", "fc/fc_2/weights",
         "fc/fc_2/biases"]
+
+
+def test_embed_sequence_looks_up_rows(rng):
+    table = rng.standard_normal((6, 3)).astype(np.float32)
+    ids = np.array([[0, 5], [2, 2]])
+    y = layers.embed_sequence(ids, vocab_size=6, embed_dim=3,
+                              initializer=tf.constant_initializer(table))
+    assert names(tf.global_variables()) == ["EmbedSequence/embeddings"]
+    np.testing.assert_allclose(run(y), table[ids])
+    with pytest.raises(ValueError, match="vocab size and embedding dimension"):
+        layers.embed_sequence(ids, vocab_size=6)
+
+
+# ---- optimize_loss ---------------------------------------------------------------------------
+
+def quadratic_problem():
+    w = tf.get_variable("w", initializer=tf.constant([1.0, -2.0]))
+    return w, tf.reduce_sum(tf.square(w))
+
+
+def test_optimize_loss_sgd_step_with_a_float_rate():
+    w, loss = quadratic_problem()
+    step = tf.train.get_or_create_global_step()
+    train = layers.optimize_loss(loss, step, 0.1, "SGD")
+    assert "OptimizeLoss/learning_rate" in names(tf.global_variables())
+    assert len(tf.get_collection(tf.GraphKeys.SUMMARIES)) == 3
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(train) == pytest.approx(5.0)  # the loss before the update
+        np.testing.assert_allclose(sess.run(w), [0.8, -1.6], rtol=1e-6)  # w -= 0.1 * 2w
+        assert sess.run(step) == 1
+
+
+def test_optimize_loss_decay_multipliers_and_clipping():
+    w, loss = quadratic_problem()
+    step = tf.train.get_or_create_global_step()
+    train = layers.optimize_loss(
+        loss, step, 1.0, tf.train.GradientDescentOptimizer, summaries=[],
+        learning_rate_decay_fn=lambda lr, s: lr * 0.5, gradient_multipliers={"w": 2.0},
+        clip_gradients=1.0, increment_global_step=False)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        grad = 2.0 * np.array([2.0, -4.0])
+        grad = grad / np.linalg.norm(grad)  # clipped to global norm 1
+        np.testing.assert_allclose(sess.run(w), [1.0, -2.0] - 0.5 * grad, rtol=1e-6)
+        assert sess.run(step) == 0
+
+
+def test_optimize_loss_runs_update_ops_and_takes_optimizer_instances():
+    w, loss = quadratic_problem()
+    counter = tf.get_variable("counter", initializer=0.0, trainable=False)
+    tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, tf.assign_add(counter, 1.0))
+    train = layers.optimize_loss(loss, None, None, tf.train.GradientDescentOptimizer(0.25),
+                                 summaries=["loss"])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        assert sess.run(counter) == 1.0
+        np.testing.assert_allclose(sess.run(w), [0.5, -1.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(learning_rate=-1.0, optimizer="SGD"), "Invalid learning_rate"),
+    (dict(learning_rate=1, optimizer="SGD"), "0d Tensor or float"),
+    (dict(learning_rate=0.1, optimizer="Nope"), "Optimizer name should be one of"),
+    (dict(learning_rate=None, optimizer="SGD"), "Learning rate is None"),
+    (dict(learning_rate=0.1, optimizer="SGD", summaries=["weights"]), "Summaries should be"),
+    (dict(learning_rate=0.1, optimizer=lambda lr: 3), "should return subclass of Optimizer"),
+    (dict(learning_rate=0.1, optimizer="SGD", clip_gradients=1), "clip_gradients"),
+])
+def test_optimize_loss_rejects_bad_arguments(kwargs, message):
+    _, loss = quadratic_problem()
+    with pytest.raises(ValueError, match=message):
+        layers.optimize_loss(loss, None, **kwargs)

@@ -21,8 +21,8 @@ from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.layers import core as core_layers
 from tensorlib.layers.utils import normalize_tuple, training_value
 from tensorlib.ops import (
-    array_ops, control_flow_ops, conv_ops, init_ops, math_ops, nn_ops, variable_scope,
-    variables,
+    array_ops, control_flow_ops, conv_ops, embedding_ops, init_ops, math_ops, nn_ops,
+    variable_scope, variables,
 )
 
 
@@ -380,6 +380,26 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None,
+                   regularizer=None, trainable=True, scope=None, reuse=None):
+    """The rows of a new [vocab_size, embed_dim] variable "embeddings" (scope
+    "EmbedSequence") picked by `ids` [batch, length]: [batch, length, embed_dim]. `unique`
+    is TF1's hint to look each id up once; the result is the same either way.
+
+    Raises:
+      ValueError: if vocab_size or embed_dim is missing.
+    """
+    if not (vocab_size and embed_dim):
+        raise ValueError(f"Must specify vocab size and embedding dimension when not "
+                         f"reusing. Got vocab_size={vocab_size} and embed_dim={embed_dim}")
+    with variable_scope.variable_scope(scope, "EmbedSequence", [ids], reuse=reuse):
+        embeddings = model_variable("embeddings", shape=[vocab_size, embed_dim],
+                                    initializer=initializer, regularizer=regularizer,
+                                    trainable=trainable)
+        return embedding_ops.embedding_lookup(embeddings, ids)
 
 
 def repeat(inputs, repetitions, layer, *args, **kwargs):

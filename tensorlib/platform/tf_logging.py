@@ -126,3 +126,8 @@ def flush():
     """Flushes the handlers' streams."""
     for handler in get_logger().handlers:
         handler.flush()
+
+
+def vlog(level, msg, *args, **kwargs):
+    """Logs `msg % args` at `level` (TF1's verbose logging, a plain log here)."""
+    get_logger().log(level, msg, *args, **kwargs)

@@ -1,6 +1,7 @@
 """contrib.framework's variable helpers: `variable` and `model_variable` (get_variable with
-collections, arg_scope-able), and the lookups `get_variables`, `get_model_variables`, `get_local_variables`,
-`get_variables_to_restore`, `get_unique_variable`, `assign_from_values`."""
+collections, arg_scope-able), the lookups `get_variables`, `get_model_variables`,
+`get_local_variables`, `get_variables_to_restore`, `get_unique_variable`, and
+`assign_from_values`."""
 import contextlib
 
 from tensorlib.contrib.framework.arg_scope import add_arg_scope

@@ -479,3 +479,38 @@ def test_optimize_loss_rejects_bad_arguments(kwargs, message):
     _, loss = quadratic_problem()
     with pytest.raises(ValueError, match=message):
         layers.optimize_loss(loss, None, **kwargs)
+
+
+def np_conv2d_transpose(x, w, stride, out_h, out_w, pad_top, pad_left):
+    """NumPy transposed convolution: each input pixel scatters w[..., :, c] * x into the
+    output window it was read from."""
+    kh, kw = w.shape[:2]
+    full = np.zeros((x.shape[0], (x.shape[1] - 1) * stride + kh,
+                     (x.shape[2] - 1) * stride + kw, w.shape[2]))
+    for i in range(x.shape[1]):
+        for j in range(x.shape[2]):
+            full[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :] += \
+                np.einsum("nc,hwoc->nhwo", x[:, i, j, :], w)
+    return full[:, pad_top:pad_top + out_h, pad_left:pad_left + out_w, :]
+
+
+@pytest.mark.parametrize("padding, out_size, pad", [("SAME", 6, 0), ("VALID", 7, 0)])
+def test_conv2d_transpose_matches_numpy(rng, padding, out_size, pad):
+    x = rng.standard_normal((2, 3, 3, 4)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 5, 4)).astype(np.float32)
+    y = layers.conv2d_transpose(x, 5, 3, stride=2, padding=padding, activation_fn=None,
+                                weights_initializer=tf.constant_initializer(w))
+    assert names(tf.global_variables()) == ["Conv2d_transpose/weights",
+                                            "Conv2d_transpose/biases"]
+    assert y.shape.as_list() == [2, out_size, out_size, 5]
+    # SAME pads the 7-long full output by (7 - 6) // 2 = 0 before, 1 after.
+    expected = np_conv2d_transpose(x, w, 2, out_size, out_size, pad, pad)
+    np.testing.assert_allclose(run(y), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_one_hot_encoding_and_softmax():
+    onehot, probs = run([layers.one_hot_encoding([0, 2], 3),
+                         layers.softmax(tf.constant([[[1.0, 2.0]]]))])
+    np.testing.assert_array_equal(onehot, [[1, 0, 0], [0, 0, 1]])
+    np.testing.assert_allclose(probs, [[[1 / (1 + np.e), np.e / (1 + np.e)]]], rtol=1e-6)
+    assert framework.nest.flatten([1, (2, 3)]) == [1, 2, 3]

@@ -7,6 +7,7 @@ from tensorlib.contrib.framework.variables import (  # noqa: F401
     get_unique_variable, get_variables, get_variables_by_name, get_variables_to_restore,
     model_variable, variable,
 )
+from tensorlib.util import nest  # noqa: F401
 from tensorlib.train.training_util import (  # noqa: F401
     assert_global_step, create_global_step, get_global_step, get_or_create_global_step,
 )

@@ -19,6 +19,7 @@ from tensorlib.contrib.layers.initializers import xavier_initializer
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.layers import core as core_layers
+from tensorlib.layers.convolutional import _deconv_length
 from tensorlib.layers.utils import normalize_tuple, training_value
 from tensorlib.ops import (
     array_ops, control_flow_ops, conv_ops, embedding_ops, init_ops, math_ops, nn_ops,
@@ -170,6 +171,68 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
                                variables_collections, trainable, data_format=data_format)
         outputs = _finish(outputs, normalizer_fn, normalizer_params, biases, activation_fn)
         return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def conv2d_transpose(inputs, num_outputs, kernel_size, stride=1, padding="SAME",
+                     data_format="NHWC", activation_fn=nn_ops.relu, normalizer_fn=None,
+                     normalizer_params=None, weights_initializer=xavier_initializer(),
+                     weights_regularizer=None, biases_initializer=init_ops.zeros_initializer(),
+                     biases_regularizer=None, reuse=None, variables_collections=None,
+                     outputs_collections=None, trainable=True, scope=None):
+    """The transpose of conv2d (a "deconvolution" growing height and width by `stride`), with
+    variables "weights" [kh, kw, num_outputs, channels] and "biases" in scope
+    "Conv2d_transpose".
+
+    Raises:
+      ValueError: for a bad data_format.
+    """
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"data_format has to be either NCHW or NHWC, got {data_format!r}.")
+    kernel = normalize_tuple(kernel_size, 2, "kernel_size")
+    strides = normalize_tuple(stride, 2, "stride")
+    with variable_scope.variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
+        inputs = convert_to_tensor(inputs)
+        dtype = inputs.dtype.base_dtype
+        spatial_axes, channel_axis = ((2, 3), 1) if data_format == "NCHW" else ((1, 2), 3)
+        weights = model_variable(
+            "weights", shape=list(kernel) + [num_outputs, _last_dim(inputs, channel_axis)],
+            dtype=dtype, initializer=weights_initializer, regularizer=weights_regularizer,
+            collections=_variable_collections(variables_collections, "weights"),
+            trainable=trainable)
+        static, dynamic = inputs.shape.as_list(), array_ops.shape(inputs)
+        output_shape = [static[0] if static[0] is not None else dynamic[0]] + [None] * 3
+        output_shape[channel_axis] = num_outputs
+        all_strides = [1, 1, 1, 1]
+        for axis, k, s in zip(spatial_axes, kernel, strides):
+            length = static[axis] if static[axis] is not None else dynamic[axis]
+            output_shape[axis] = _deconv_length(length, k, s, padding.lower())
+            all_strides[axis] = s
+        outputs = conv_ops.conv2d_transpose(inputs, weights, array_ops.stack(output_shape),
+                                            strides=all_strides, padding=padding,
+                                            data_format=data_format)
+        outputs.set_shape([d if isinstance(d, int) else None for d in output_shape])
+        biases = _biases_adder(num_outputs, dtype, biases_initializer, biases_regularizer,
+                               variables_collections, trainable, data_format=data_format)
+        outputs = _finish(outputs, normalizer_fn, normalizer_params, biases, activation_fn)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def one_hot_encoding(labels, num_classes, on_value=1.0, off_value=0.0,
+                     outputs_collections=None, scope=None):
+    """`labels` (class indices) as one-hot rows of `num_classes` (float32)."""
+    with ops.name_scope(scope, "OneHotEncoding", [labels]) as sc:
+        outputs = array_ops.one_hot(convert_to_tensor(labels), num_classes, on_value=on_value,
+                                    off_value=off_value)
+        return collect_named_outputs(outputs_collections, sc.rstrip("/"), outputs)
+
+
+@add_arg_scope
+def softmax(logits, scope=None):
+    """Softmax over the last axis of `logits` (any rank)."""
+    with variable_scope.variable_scope(scope, "softmax", [logits]):
+        return nn_ops.softmax(convert_to_tensor(logits))
 
 
 def _pool2d(pool, default_name, inputs, kernel_size, stride, padding, data_format,

@@ -35,6 +35,7 @@ def test_compat_v1_is_tensorlib_itself():
 def test_import_compat_v1_as_tf_runs_a_graph():
     code = ("import tensorlib.compat.v1 as tf\n"
             "from tensorlib.compat import v1\n"
+            "from tensorlib.compat.v1 import placeholder\n"
             "import tensorlib\n"
             "assert tf is tensorlib and v1 is tensorlib\n"
             "tf.disable_v2_behavior()\n"
@@ -169,6 +170,8 @@ def test_nan_inf_finite_tests():
     np.testing.assert_array_equal(inf, np.isinf(x))
     np.testing.assert_array_equal(finite, np.isfinite(x))
     assert tf.debugging.is_nan(x).dtype == tf.bool
+    with pytest.raises(TypeError, match="is_inf needs a floating-point input"):
+        tf.is_inf(tf.constant([1, 2]))
 
 
 INPUTS = FIXTURES["inputs"]

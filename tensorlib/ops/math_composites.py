@@ -104,33 +104,43 @@ def log_sigmoid(x, name=None):
         return math_ops.negative(nn_ops.softplus(-x), name=name)
 
 
+def _floating_input(x, function):
+    """x as a tensor, which must be floating-point: TF1 defines `function` for floats only.
+
+    Raises:
+      TypeError: for a non-floating x.
+    """
+    x = convert_to_tensor(x, name="x")
+    if not x.dtype.is_floating:
+        raise TypeError(f"{function} needs a floating-point input, got {x.dtype.name}.")
+    return x
+
+
 def is_nan(x, name=None):
     """Whether each element of x is NaN (the one value unequal to itself)."""
     with ops.name_scope(name, "IsNan", [x]) as name:
-        x = convert_to_tensor(x, name="x")
+        x = _floating_input(x, "is_nan")
         return math_ops.not_equal(x, x, name=name)
 
 
 def is_inf(x, name=None):
     """Whether each element of x is +inf or -inf."""
     with ops.name_scope(name, "IsInf", [x]) as name:
-        x = convert_to_tensor(x, name="x")
+        x = _floating_input(x, "is_inf")
         return math_ops.equal(math_ops.abs(x), float("inf"), name=name)
 
 
 def is_finite(x, name=None):
     """Whether each element of x is neither infinite nor NaN (NaN < inf is false)."""
     with ops.name_scope(name, "IsFinite", [x]) as name:
-        x = convert_to_tensor(x, name="x")
+        x = _floating_input(x, "is_finite")
         return math_ops.less(math_ops.abs(x), float("inf"), name=name)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """The population variance mean((x - mean(x))^2) over `axis` (all axes when None)."""
     with ops.name_scope(name, "reduce_variance", [input_tensor]) as name:
-        x = convert_to_tensor(input_tensor, name="input_tensor")
-        if not x.dtype.is_floating:
-            raise TypeError(f"reduce_variance needs a floating-point input, got {x.dtype.name}.")
+        x = _floating_input(input_tensor, "reduce_variance")
         mean = math_ops.reduce_mean(x, axis=axis, keepdims=True)
         return math_ops.reduce_mean(math_ops.squared_difference(x, mean), axis=axis,
                                     keepdims=keepdims, name=name)

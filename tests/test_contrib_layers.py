@@ -514,3 +514,43 @@ def test_one_hot_encoding_and_softmax():
     np.testing.assert_array_equal(onehot, [[1, 0, 0], [0, 0, 1]])
     np.testing.assert_allclose(probs, [[[1 / (1 + np.e), np.e / (1 + np.e)]]], rtol=1e-6)
     assert framework.nest.flatten([1, (2, 3)]) == [1, 2, 3]
+
+
+# ---- contrib.training.HParams ----------------------------------------------------------------
+
+def test_hparams_parse_typed_values():
+    hparams = tf.contrib.training.HParams(learning_rate=0.1, units=100, use_bn=False,
+                                          name="net", layers=[64, 32])
+    hparams.parse("learning_rate=0.3, units=7,use_bn=true,name=big,layers=[128, 64, 8]")
+    assert hparams.values() == {"learning_rate": 0.3, "units": 7, "use_bn": True,
+                                "name": "big", "layers": [128, 64, 8]}
+    assert isinstance(hparams.units, int) and "units" in hparams
+    hparams.parse("learning_rate=1")
+    assert hparams.learning_rate == 1.0 and isinstance(hparams.learning_rate, float)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("units=1.5", "type int"), ("use_bn=maybe", "type bool"), ("nope=1", "Unknown hyperparameter"),
+    ("units", "Malformed"),
+])
+def test_hparams_parse_rejects_bad_values(text, message):
+    hparams = tf.contrib.training.HParams(units=100, use_bn=False)
+    with pytest.raises(ValueError, match=message):
+        hparams.parse(text)
+
+
+def test_hparams_set_json_and_reserved_names():
+    hparams = tf.contrib.training.HParams(rate=0.5, sizes=[1, 2])
+    hparams.set_hparam("rate", 2)
+    assert hparams.rate == 2.0
+    with pytest.raises(ValueError, match="Must pass a list"):
+        hparams.set_hparam("sizes", 3)
+    with pytest.raises(ValueError, match="Could not cast"):
+        hparams.set_hparam("rate", "fast")
+    with pytest.raises(ValueError, match="reserved: values"):
+        hparams.add_hparam("values", 1)
+    copy = tf.contrib.training.HParams(rate=0.0, sizes=[0]).parse_json(hparams.to_json())
+    assert copy.values() == hparams.values()
+    assert hparams.get("missing", 3) == 3 and hparams.get("rate", 1.0) == 2.0
+    hparams.del_hparam("rate")
+    assert "rate" not in hparams

@@ -235,6 +235,15 @@ def test_batch_norm_nchw_normalizes_axis_1(rng):
     assert tf.global_variables()[0].shape.as_list() == [3]
 
 
+def test_batch_norm_variants_it_lacks_are_refused():
+    x = tf.placeholder(tf.float32, [None, 4])
+    layers.batch_norm(x, renorm=False, zero_debias_moving_mean=False)
+    with pytest.raises(NotImplementedError, match="renorm"):
+        layers.batch_norm(x, renorm=True)
+    with pytest.raises(NotImplementedError, match="batch_weights"):
+        layers.batch_norm(x, batch_weights=tf.ones([3]))
+
+
 def test_layer_norm_names_and_values(rng):
     x = rng.standard_normal((4, 3, 5)).astype(np.float32)
     y = layers.layer_norm(x)

@@ -299,7 +299,9 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001,
                activation_fn=None, param_initializers=None, param_regularizers=None,
                updates_collections=ops.GraphKeys.UPDATE_OPS, is_training=True, reuse=None,
                variables_collections=None, outputs_collections=None, trainable=True,
-               fused=None, data_format="NHWC", scope=None):
+               batch_weights=None, fused=None, data_format="NHWC",
+               zero_debias_moving_mean=False, scope=None, renorm=False, renorm_clipping=None,
+               renorm_decay=0.99, adjustment=None):
     """Batch normalization over every axis but the channels' (the last, or axis 1 for NCHW),
     with variables "beta" (center), "gamma" (scale), "moving_mean" and "moving_variance" in
     scope "BatchNorm".
@@ -311,11 +313,20 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001,
     statistics. As TF1's fused kernel (fused=None or True, inputs of rank 2 or 4) does, the
     moving variance then follows the unbiased batch variance and epsilon is at least 1.001e-5.
 
+    batch_weights, zero_debias_moving_mean, renorm (with renorm_clipping, renorm_decay) and
+    adjustment are TF1's less used variants, which tensorlib does not implement: asking for
+    them raises NotImplementedError.
+
     Raises:
       ValueError: for an unknown rank or channel count, or a bad data_format.
     """
     if data_format not in ("NHWC", "NCHW"):
         raise ValueError(f"data_format has to be either NCHW or NHWC, got {data_format!r}.")
+    for option, value in (("batch_weights", batch_weights is not None),
+                          ("zero_debias_moving_mean", zero_debias_moving_mean),
+                          ("renorm", renorm), ("adjustment", adjustment is not None)):
+        if value:
+            raise NotImplementedError(f"batch_norm: {option} is not supported by tensorlib.")
     with variable_scope.variable_scope(scope, "BatchNorm", [inputs], reuse=reuse) as sc:
         inputs = convert_to_tensor(inputs)
         rank = inputs.shape.ndims

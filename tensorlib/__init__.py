@@ -88,7 +88,7 @@ from tensorlib.framework.behavior import (  # noqa: F401
 )
 from tensorlib.framework.random_seed import get_seed  # noqa: F401
 from tensorlib.ops.math_composites import (  # noqa: F401
-    div, is_finite, is_inf, is_nan, log_sigmoid, realdiv, reciprocal, to_double, to_float,
-    to_int32, to_int64, truncatediv, truncatemod,
+    count_nonzero, div, is_finite, is_inf, is_nan, log_sigmoid, norm, realdiv, reciprocal,
+    to_double, to_float, to_int32, to_int64, truncatediv, truncatemod,
 )
 from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401

@@ -228,6 +228,50 @@ def test_variance_and_std_match_numpy(rng):
         tf.math.reduce_variance(tf.constant([1, 2]))
 
 
+def test_count_nonzero_matches_numpy(rng):
+    x = rng.integers(-1, 2, (3, 4)).astype(np.float32)
+    all_axes, rows, rows_kept = run([tf.count_nonzero(x), tf.math.count_nonzero(x, axis=1),
+                                     tf.count_nonzero(x, axis=0, keepdims=True,
+                                                      dtype=tf.int32)])
+    assert all_axes == np.count_nonzero(x) and all_axes.dtype == np.int64
+    np.testing.assert_array_equal(rows, np.count_nonzero(x, axis=1))
+    np.testing.assert_array_equal(rows_kept, np.count_nonzero(x, axis=0, keepdims=True))
+    assert rows_kept.dtype == np.int32
+    assert run(tf.count_nonzero(tf.constant([True, False, True]))) == 2
+
+
+def test_divide_no_nan_is_zero_where_the_divisor_is():
+    x = tf.constant([1.0, 0.0, np.inf, 6.0])
+    y = tf.constant([0.0, 0.0, 0.0, 3.0])
+    np.testing.assert_array_equal(run(tf.math.divide_no_nan(x, y)), [0.0, 0.0, 0.0, 2.0])
+    with pytest.raises(TypeError, match="floating-point"):
+        tf.math.divide_no_nan(tf.constant([1]), tf.constant([0]))
+
+
+@pytest.mark.parametrize("ord_, axis, keepdims, reference", [
+    ("euclidean", None, False, lambda x: np.sqrt((x ** 2).sum())),
+    (2, 1, False, lambda x: np.linalg.norm(x, axis=1)),
+    (1, 0, True, lambda x: np.abs(x).sum(axis=0, keepdims=True)),
+    (np.inf, -1, False, lambda x: np.abs(x).max(axis=-1)),
+    (3, 1, False, lambda x: (np.abs(x) ** 3).sum(axis=1) ** (1 / 3)),
+    ("fro", (0, 1), False, lambda x: np.linalg.norm(x, "fro")),
+])
+def test_norm_matches_numpy(rng, ord_, axis, keepdims, reference):
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    got = run(tf.norm(x, ord=ord_, axis=axis, keepdims=keepdims))
+    np.testing.assert_allclose(got, reference(x), rtol=1e-5)
+    assert tf.linalg.norm is tf.norm
+
+
+def test_norm_refuses_what_it_does_not_compute():
+    with pytest.raises(ValueError, match="only the Frobenius"):
+        tf.norm(tf.ones([2, 2]), ord=1, axis=(0, 1))
+    with pytest.raises(ValueError, match="needs a pair of axes"):
+        tf.norm(tf.ones([2, 2]), ord="fro")
+    with pytest.raises(ValueError, match="ord must be"):
+        tf.norm(tf.ones([2]), ord=0.5)
+
+
 # ---- learning-rate schedules -----------------------------------------------------------------
 
 SCHEDULES = {

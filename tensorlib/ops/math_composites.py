@@ -1,7 +1,8 @@
 """TF1 math functions composed in Python from math_ops' primitives: the casts by name
 (`tf.to_float`, ...), Python 2 and C division (`tf.div`, `tf.truncatediv`, ...), the
 floating-point tests (`tf.is_nan`, ...), the moments `tf.math.reduce_variance` and
-`reduce_std`, `tf.count_nonzero`, `tf.math.divide_no_nan` and `tf.norm`. Their gradients come from the primitives they are made of."""
+`reduce_std`, `tf.count_nonzero`, `tf.math.divide_no_nan` and `tf.norm`. Their gradients
+come from the primitives they are made of."""
 from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor

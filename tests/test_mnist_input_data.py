@@ -136,3 +136,32 @@ def test_damaged_files_raise(tmp_path, damage, message):
     damage(tmp_path / input_data.TRAIN_IMAGES)
     with pytest.raises(ValueError, match=message):
         input_data.read_data_sets(tmp_path)
+
+
+def test_the_tutorials_softmax_regression_learns_from_the_reader(tmp_path):
+    # Images light pixel `label` of 16: a linearly separable toy MNIST.
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 200), ("t10k", 50)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 40, (n, 16)).astype(np.uint8)
+        images[np.arange(n), labels] = 255
+        write_gz(tmp_path / f"{prefix}-images-idx3-ubyte.gz", idx_bytes(2051, [n, 4, 4], images))
+        write_gz(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", idx_bytes(2049, [n], labels))
+    mnist = input_data.read_data_sets(str(tmp_path), one_hot=True, validation_size=20, seed=0)
+    x = tf.placeholder(tf.float32, [None, 16])
+    y_ = tf.placeholder(tf.float32, [None, 10])
+    logits = tf.contrib.layers.fully_connected(x, 10, activation_fn=None)
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=logits))
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    correct = tf.equal(tf.argmax(logits, 1), tf.argmax(y_, 1))
+    accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(300):
+            batch_xs, batch_ys = mnist.train.next_batch(30)
+            sess.run(train, {x: batch_xs, y_: batch_ys})
+        test_accuracy = sess.run(accuracy, {x: mnist.test.images, y_: mnist.test.labels})
+    # 9000 examples are 50 epochs of 180; the 50th ends exactly at the last batch and is
+    # counted by the next call, as in TF1.
+    assert mnist.train.epochs_completed == 49
+    assert test_accuracy == 1.0

@@ -7,7 +7,12 @@
     with tf.Session() as sess:
         print(sess.run(y, {x: [[1, 2, 3]]}))
 """
-__version__ = "0.1.0"
+# tensorlib's own release (pyproject.toml reads it); __version__ is the TensorFlow API version
+# tensorlib implements, which TF1 scripts check (`tf.__version__.startswith("1.")`).
+__tensorlib_version__ = "0.1.0"
+__version__ = VERSION = "1.15.5"
+GIT_VERSION = "v" + __tensorlib_version__  # the release tag of the source built
+COMPILER_VERSION = "unknown"  # tensorlib does not record the C++ compiler that built it
 
 from tensorlib import (  # noqa: F401
     config, contrib, dtypes, errors, initializers, layers, lite, losses, nn, summary, train,
@@ -88,3 +93,17 @@ from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F40
 
 # tf.metrics, tf.estimator
 from tensorlib import estimator, metrics  # noqa: F401,E402
+
+# TF1's late namespaces, switches, compatibility helpers and tf.contrib.
+from tensorlib import compat, debugging, io, linalg, math, random  # noqa: F401
+from tensorlib.framework.behavior import (  # noqa: F401
+    disable_eager_execution, disable_resource_variables, disable_v2_behavior,
+    disable_v2_tensorshape, enable_eager_execution, enable_resource_variables,
+    enable_v2_behavior, enable_v2_tensorshape, executing_eagerly, resource_variables_enabled,
+)
+from tensorlib.framework.random_seed import get_seed  # noqa: F401
+from tensorlib.ops.math_composites import (  # noqa: F401
+    count_nonzero, div, is_finite, is_inf, is_nan, log_sigmoid, norm, realdiv, reciprocal,
+    to_double, to_float, to_int32, to_int64, truncatediv, truncatemod,
+)
+from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401

@@ -104,3 +104,12 @@ def as_dtype(type_value):
             if np_type.kind in "OSU":
                 return string
     raise TypeError(f"Cannot convert value {type_value!r} to a tensorlib DType.")
+
+
+def __getattr__(name):
+    """`tf.dtypes.cast`: math_ops' cast, imported when first asked for because math_ops
+    itself imports this module."""
+    if name == "cast":
+        from tensorlib.ops.math_ops import cast
+        return cast
+    raise AttributeError(f"module 'tensorlib.dtypes' has no attribute {name!r}")

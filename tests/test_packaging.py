@@ -131,10 +131,11 @@ int main(int argc, char** argv) {
 @needs_cmake
 def test_cmake_find_package_builds_a_program_that_runs(tmp_path):
     (tmp_path / "CMakeLists.txt").write_text(
-        FIND_PACKAGE_PROJECT.format(version=tensorlib.__version__))
+        FIND_PACKAGE_PROJECT.format(version=tensorlib.__tensorlib_version__))
     (tmp_path / "main.cc").write_text(FIND_PACKAGE_MAIN)
     configured = cmake_build(tmp_path, tmp_path / "build")
-    assert f"found tensorlib {tensorlib.__version__} in {tensorlib.get_cmake_dir()}" in configured
+    version = tensorlib.__tensorlib_version__
+    assert f"found tensorlib {version} in {tensorlib.get_cmake_dir()}" in configured
     env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
     out = subprocess.run([str(tmp_path / "build" / "square"), "1.5", "-2", "3"], env=env,
                          capture_output=True, text=True, timeout=60)

@@ -1,3 +1,3 @@
 """`tf.contrib`: the names TF1 scripts import from `tensorflow.contrib`, aliases of tensorlib's
 own."""
-from tensorlib.contrib import rnn  # noqa: F401
+from tensorlib.contrib import framework, layers, rnn, slim, training  # noqa: F401

@@ -266,6 +266,9 @@ class GraphKeys:
     LOCAL_VARIABLES = "local_variables"
     MODEL_VARIABLES = "model_variables"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    WEIGHTS = "weights"  # contrib.layers' collections of what a layer made
+    BIASES = "biases"
+    ACTIVATIONS = "activations"
     TRAINABLE_VARIABLES = "trainable_variables"
     SUMMARIES = "summaries"
     UPDATE_OPS = "update_ops"

@@ -84,6 +84,13 @@ def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
         return ops.apply_op("Multinomial", [logits, num_samples], attrs, name=scope).outputs[0]
 
 
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """TF 1.13+'s name for multinomial: `num_samples` class indices per row of `logits`, as a
+    [batch, num_samples] tensor of `dtype` (default int64)."""
+    return multinomial(logits, num_samples, seed=seed, name=name or "categorical",
+                       output_dtype=dtype)
+
+
 ops.NotDifferentiable("RandomStandardNormal")
 ops.NotDifferentiable("RandomUniform")
 ops.NotDifferentiable("TruncatedNormal")

@@ -6,6 +6,9 @@ from tensorlib.train.learning_rate_decay import (  # noqa: F401
     cosine_decay, exponential_decay, inverse_time_decay, natural_exp_decay, piecewise_constant,
     polynomial_decay,
 )
+from tensorlib.train.learning_rate_decay import (  # noqa: F401
+    cosine_decay_restarts, linear_cosine_decay,
+)
 from tensorlib.train.momentum import MomentumOptimizer  # noqa: F401
 from tensorlib.train.optimizer import Optimizer  # noqa: F401
 from tensorlib.train.rmsprop import RMSPropOptimizer  # noqa: F401

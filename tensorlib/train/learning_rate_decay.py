@@ -94,6 +94,48 @@ def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
         return math_ops.multiply(learning_rate, (1 - alpha) * cosine + alpha, name=name)
 
 
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0,
+                        beta=0.001, name=None):
+    """learning_rate * ((alpha + linear) * cosine + beta), with step = min(global_step,
+    decay_steps), linear = (decay_steps - step) / decay_steps and cosine = 0.5 * (1 +
+    cos(2 pi num_periods step / decay_steps)) (Bello et al.'s schedule)."""
+    with ops.name_scope(name, "LinearCosineDecay") as name:
+        learning_rate, step, decay_steps = _decay_inputs(learning_rate, global_step,
+                                                         decay_steps, "linear_cosine_decay")
+        dtype = learning_rate.dtype
+        num_periods, alpha, beta = (math_ops.cast(v, dtype) for v in (num_periods, alpha, beta))
+        step = math_ops.minimum(step, decay_steps)
+        linear = (decay_steps - step) / decay_steps
+        cosine = 0.5 * (1.0 + math_ops.cos(math.pi * 2.0 * num_periods * step / decay_steps))
+        return math_ops.multiply(learning_rate, (alpha + linear) * cosine + beta, name=name)
+
+
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                          alpha=0.0, name=None):
+    """Cosine decay restarted every period (SGDR): the i-th period lasts first_decay_steps *
+    t_mul^i steps and starts from learning_rate * m_mul^i; within a period the rate falls as
+    cosine_decay's with floor `alpha`."""
+    with ops.name_scope(name, "SGDRDecay") as name:
+        learning_rate, step, first_decay_steps = _decay_inputs(
+            learning_rate, global_step, first_decay_steps, "cosine_decay_restarts")
+        dtype = learning_rate.dtype
+        t_mul, m_mul, alpha = (math_ops.cast(v, dtype) for v in (t_mul, m_mul, alpha))
+        fraction = step / first_decay_steps
+        # Equal periods (t_mul == 1): period floor(fraction). Growing periods: periods
+        # 0..i-1 together last (1 - t_mul^i) / (1 - t_mul) first periods.
+        geometric_restart = math_ops.floor(math_ops.log(1.0 - fraction * (1.0 - t_mul))
+                                           / math_ops.log(t_mul))
+        geometric_done = (1.0 - math_ops.pow(t_mul, geometric_restart)) / (1.0 - t_mul)
+        geometric_fraction = (fraction - geometric_done) / math_ops.pow(t_mul, geometric_restart)
+        equal_periods = math_ops.equal(t_mul, 1.0)
+        restart = math_ops.where(equal_periods, math_ops.floor(fraction), geometric_restart)
+        fraction = math_ops.where(equal_periods, fraction - math_ops.floor(fraction),
+                                  geometric_fraction)
+        cosine = 0.5 * math_ops.pow(m_mul, restart) * (1.0 + math_ops.cos(math.pi * fraction))
+        return math_ops.multiply(learning_rate, (1 - alpha) * cosine + alpha, name=name)
+
+
 def piecewise_constant(x, boundaries, values, name=None):
     """values[0] while x <= boundaries[0], values[i] while boundaries[i-1] < x <=
     boundaries[i], values[-1] once x > boundaries[-1].

@@ -1,0 +1,1 @@
+"""Support modules of the TF1 tutorials."""

@@ -1,0 +1,1 @@
+"""What TF1 programs use around their graphs: `tf.logging`, `tf.flags` and `tf.app`."""

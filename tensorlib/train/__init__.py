@@ -14,3 +14,11 @@ from tensorlib.train.training_util import (  # noqa: F401
     global_step,
 )
 from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401
+# checkpoints: TensorFlow's and tensorlib's, read without a Saver
+from tensorlib.train.checkpoint_management import (  # noqa: F401
+    CheckpointState, checkpoint_exists, get_checkpoint_state, update_checkpoint_state,
+)
+from tensorlib.train.checkpoint_utils import (  # noqa: F401
+    CheckpointReader, NewCheckpointReader, init_from_checkpoint, list_variables,
+    load_checkpoint, load_variable,
+)

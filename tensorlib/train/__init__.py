@@ -22,3 +22,5 @@ from tensorlib.train.checkpoint_utils import (  # noqa: F401
     CheckpointReader, NewCheckpointReader, init_from_checkpoint, list_variables,
     load_checkpoint, load_variable,
 )
+# meta graphs
+from tensorlib.framework.meta_graph import export_meta_graph, import_meta_graph  # noqa: F401

@@ -227,6 +227,10 @@ class Saver:
         self._vars = _variables_by_name(var_list)
         if not self._vars and not allow_empty:
             raise ValueError("No variables to save")
+        self._settings = {"max_to_keep": max_to_keep,
+                          "keep_checkpoint_every_n_hours": keep_checkpoint_every_n_hours,
+                          "pad_step_number": pad_step_number,
+                          "save_relative_paths": save_relative_paths}
         self._max_to_keep = max_to_keep
         self._keep_every_s = keep_checkpoint_every_n_hours * 3600
         self._next_keep_time = time.time() + self._keep_every_s
@@ -243,7 +247,7 @@ class Saver:
         """Builds the restore op (once; needed before save or restore with defer_build)."""
         if self._restore_op is not None or not self._vars:
             return
-        graph = next(iter(self._vars.values())).graph
+        graph = self._graph()
         with graph.as_default(), graph.name_scope(self._name):
             assigns = []
             for var_name, var in self._vars.items():
@@ -254,6 +258,25 @@ class Saver:
                     "Assign", [var, ph], {"validate_shape": var.shape.is_fully_defined()},
                     name="Assign"))
             self._restore_op = control_flow_ops.group(*assigns, name="restore_all")
+
+    def as_saver_def(self):
+        """What a meta graph stores of this Saver: its checkpoint names (-> variable op
+        names) and settings."""
+        return {"variables": {name: var.op.name for name, var in self._vars.items()},
+                "settings": dict(self._settings)}
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False,
+                          clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False):
+        """Writes the graph of this Saver's variables with this Saver (a meta graph)."""
+        from tensorlib.framework import meta_graph
+        return meta_graph.export_meta_graph(
+            filename, collection_list=collection_list, as_text=as_text, graph=self._graph(),
+            clear_devices=clear_devices, saver_def=self)
+
+    def _graph(self):
+        return next(iter(self._vars.values())).graph
 
     @property
     def last_checkpoints(self):
@@ -276,7 +299,8 @@ class Saver:
              strip_default_attrs=False, save_debug_info=False):
         """Saves the variables' values in `sess` to checkpoint `save_path` (suffixed
         "-<global_step>" when a step, an int or a tensor, is given); returns the checkpoint's
-        prefix. No meta graph is written (write_meta_graph is accepted for compatibility)."""
+        prefix. With write_meta_graph, also writes the graph and this Saver to
+        "<prefix>.<meta_graph_suffix>" (see tf.train.import_meta_graph)."""
         if not self._vars:
             return None
         self._check_built("save")
@@ -299,15 +323,18 @@ class Saver:
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
         write_checkpoint(save_path + CHECKPOINT_SUFFIX, dict(zip(names, values)))
+        if write_meta_graph:
+            self.export_meta_graph(f"{save_path}.{meta_graph_suffix}")
         deleted = self._record(save_path)
         if write_state:
             update_checkpoint_state(save_dir or ".", save_path, self.last_checkpoints,
                                     latest_filename, self._save_relative_paths)
         for prefix in deleted:
-            try:
-                os.remove(prefix + CHECKPOINT_SUFFIX)
-            except FileNotFoundError:
-                pass
+            for path in (prefix + CHECKPOINT_SUFFIX, f"{prefix}.{meta_graph_suffix}"):
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
         return save_path
 
     def _check_built(self, what):

@@ -73,3 +73,6 @@ from tensorlib.framework.ops import (  # noqa: F401
     NotDifferentiable, RegisterGradient, no_gradient,
 )
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
+
+# tf.saved_model
+from tensorlib import saved_model  # noqa: F401

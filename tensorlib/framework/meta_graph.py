@@ -211,8 +211,25 @@ class MetaGraphDef:
     def saver_def(self):
         return self._document.get("saver")
 
+    @property
+    def signature_def(self):
+        """{key: SignatureDef} of a SavedModel's meta graph ({} for others)."""
+        from tensorlib.saved_model.signature_def_utils import SignatureDef
+        return {key: SignatureDef._from_json(d)
+                for key, d in self._document.get("signature_def", {}).items()}
+
+    @property
+    def meta_info_def(self):
+        """An object whose `tags` are the meta graph's SavedModel tags."""
+        return _MetaInfoDef(self._document.get("tags", []))
+
     def SerializeToString(self):  # noqa: N802 (TF's name)
         return encode(self._document, self._blob)
+
+
+class _MetaInfoDef:
+    def __init__(self, tags):
+        self.tags = list(tags)
 
 
 def create_meta_graph_def(graph=None, collection_list=None, clear_devices=False,
@@ -363,14 +380,15 @@ def saver_for(meta, restored, importer):
     """A Saver of the imported variables: the stored Saver's checkpoint names and settings,
     else every imported global variable; None when there are no variables."""
     from tensorlib.train import saver as saver_lib
-    saver_def = meta.saver_def
-    if saver_def is None:
-        var_list = [v for v in ops.get_collection(ops.GraphKeys.GLOBAL_VARIABLES)
-                    if v in restored.values()]
-        return saver_lib.Saver(var_list) if var_list else None
-    var_list = {key: restored.get(name) or importer.op(name).outputs[0]
-                for key, name in saver_def["variables"].items()}
-    return saver_lib.Saver(var_list, **saver_def["settings"])
+    saver_def, graph = meta.saver_def, importer._graph
+    with graph.as_default():
+        if saver_def is None:
+            var_list = [v for v in graph.get_collection(ops.GraphKeys.GLOBAL_VARIABLES)
+                        if v in restored.values()]
+            return saver_lib.Saver(var_list) if var_list else None
+        var_list = {key: restored.get(name) or importer.op(name).outputs[0]
+                    for key, name in saver_def["variables"].items()}
+        return saver_lib.Saver(var_list, **saver_def["settings"])
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):

@@ -144,13 +144,37 @@ def decode(data, path):
 
 # ---- graphs ----------------------------------------------------------------------------------
 
+_ATTR_TYPE, _ATTR_INTS, _ATTR_SHAPE, _ATTR_TENSOR = 4, 5, 6, 7  # the C++ AttrType values
+
+
+def _normalized(value, kind):
+    """An attribute value as the C++ graph reads it for its kind (a tensor as an array, a
+    dtype as its enum, a shape as a tuple or None), so it is written and read back exactly."""
+    if kind == _ATTR_TENSOR:
+        return np.asarray(value)
+    if kind == _ATTR_TYPE:
+        return int(value)
+    if kind == _ATTR_INTS:
+        return [int(v) for v in value]
+    if kind == _ATTR_SHAPE and value is not None:
+        if hasattr(value, "as_tuple"):
+            return value.as_tuple() if value.ndims is not None else None
+        return tuple(None if d is None or d < 0 else int(d) for d in value)
+    return value
+
+
+def _encode_op_attrs(op, blob):
+    kinds = {a[0]: a[1] for a in _core.op_def(op.type)["attrs"]}
+    return {k: _encode_attr(_normalized(v, kinds.get(k)), blob)
+            for k, v in sorted(op._attrs.items())}
+
+
 def _encode_ops(operations, blob, clear_devices):
     """The nodes of a graph: [type, name, inputs [[node, index]], control inputs, attrs,
     device], nodes numbered by position."""
     index = {op: i for i, op in enumerate(operations)}
     return [[op.type, op.name, [[index[t.op], t.value_index] for t in op.inputs],
-             [index[c] for c in op.control_inputs],
-             {k: _encode_attr(v, blob) for k, v in sorted(op._attrs.items())},
+             [index[c] for c in op.control_inputs], _encode_op_attrs(op, blob),
              "" if clear_devices else op.device or ""]
             for op in operations]
 

@@ -208,3 +208,22 @@ def test_tensorlib_checkpoints_read_through_the_same_api(tmp_path):
             path = saver.save(sess, str(tmp_path / "model"), global_step=3)
     assert tf.train.list_variables(str(tmp_path)) == [("v", [4])]
     assert tf.train.load_variable(path, "v").tolist() == [0, 1, 2, 3]
+
+
+def test_snappy_compressed_block_is_refused_clearly(copied):
+    prefix, _ = copied
+    path = pathlib.Path(prefix + ".index")
+    data = bytearray(path.read_bytes())
+    footer = bytes(data[-48:])
+    _, _, pos = tensor_bundle._block_handle(footer)
+    index_offset, index_size, _ = tensor_bundle._block_handle(footer, pos)
+    index = tensor_bundle._read_block(bytes(data), index_offset, index_size)
+    _, handle = next(tensor_bundle._block_entries(index))
+    offset, size, _ = tensor_bundle._block_handle(handle)
+    data[offset + size] = 1  # the compression byte: snappy
+    crc = tf._core.crc32c(bytes(data[offset:offset + size + 1]))
+    masked = (((crc >> 15) | (crc << 17)) + 0xa282ead8) & 0xffffffff
+    data[offset + size + 1:offset + size + 5] = masked.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(tf.errors.UnimplementedError, match="snappy"):
+        tf.train.NewCheckpointReader(prefix)

@@ -39,10 +39,14 @@ class SavedModelBuilder:
         _check_assets(assets_collection)
         saver = saver or _default_saver(sess.graph)
         os.makedirs(os.path.join(self._tmp_dir, constants.VARIABLES_DIRECTORY))
-        if saver is not None:
-            saver.save(sess, os.path.join(self._tmp_dir, constants.VARIABLES_DIRECTORY,
-                                          constants.VARIABLES_FILENAME),
-                       write_meta_graph=False, write_state=False)
+        try:
+            if saver is not None:
+                saver.save(sess, os.path.join(self._tmp_dir, constants.VARIABLES_DIRECTORY,
+                                              constants.VARIABLES_FILENAME),
+                           write_meta_graph=False, write_state=False)
+        except BaseException:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+            raise
         self._has_variables = True
         self._add(sess.graph, tags, signature_def_map, legacy_init_op, main_op,
                   clear_devices, saver)
@@ -90,6 +94,8 @@ class SavedModelBuilder:
             f.write(meta_graph.encode({"saved_model": index}, blob, as_text))
         try:
             _check_new_export_dir(self._export_dir)
+            if os.path.isdir(self._export_dir):
+                os.rmdir(self._export_dir)  # empty: the finished SavedModel takes its place
             os.rename(self._tmp_dir, self._export_dir)
         except BaseException:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
@@ -102,8 +108,6 @@ def _check_new_export_dir(export_dir):
         raise AssertionError("Export directory already exists, and isn't empty. Please choose "
                              "a different export directory, or delete all the contents of the "
                              f"specified directory: {export_dir}")
-    if os.path.isdir(export_dir):
-        os.rmdir(export_dir)  # empty: the rename of the finished SavedModel takes its place
 
 
 def _check_assets(assets_collection):

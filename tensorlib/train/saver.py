@@ -6,7 +6,9 @@
 
 A checkpoint is named by its prefix ("model.ckpt-100") and lives in ONE file, the prefix plus
 ".tlckpt". Beside it, the text file "checkpoint" lists the latest and the kept checkpoints in
-TF's CheckpointState text format, so `latest_checkpoint` finds them.
+TF's CheckpointState text format, so `latest_checkpoint` finds them (checkpoint_management.py),
+and "<prefix>.meta" holds the graph (framework/meta_graph.py). `restore` also reads
+TensorFlow's checkpoints ("<prefix>.index" and its data shards, tensor_bundle.py).
 
 Checkpoint file format (version 1; every number little-endian):
 

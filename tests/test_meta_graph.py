@@ -142,3 +142,24 @@ def test_damaged_meta_graph_is_data_loss(tmp_path):
 def test_write_meta_graph_false_writes_none(tmp_path):
     prefix, _, _ = build_and_save(tmp_path, write_meta_graph=False)
     assert not pathlib.Path(prefix + ".meta").exists()
+
+
+def test_saver_def_and_devices_round_trip(tmp_path):
+    with tf.Graph().as_default():
+        with tf.device("/cpu:0"):
+            v = tf.Variable([1.0, 2.0], name="v")
+        saver = tf.train.Saver({"renamed": v}, max_to_keep=3)
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            prefix = saver.save(sess, str(tmp_path / "m"), write_meta_graph=False)
+        tf.train.export_meta_graph(str(tmp_path / "kept.meta"),
+                                   saver_def=saver.as_saver_def())
+        saver.export_meta_graph(str(tmp_path / "cleared.meta"), clear_devices=True)
+    for name, device in (("kept", "/device:CPU:0"), ("cleared", "")):
+        with tf.Graph().as_default() as graph:
+            restored = tf.train.import_meta_graph(str(tmp_path / f"{name}.meta"))
+            assert graph.get_operation_by_name("v").device == device
+            assert restored.as_saver_def()["settings"]["max_to_keep"] == 3
+            with tf.Session() as sess:
+                restored.restore(sess, prefix)  # the checkpoint's key is "renamed"
+                np.testing.assert_array_equal(sess.run("v:0"), [1.0, 2.0])

@@ -163,3 +163,13 @@ def test_saver_def_and_devices_round_trip(tmp_path):
             with tf.Session() as sess:
                 restored.restore(sess, prefix)  # the checkpoint's key is "renamed"
                 np.testing.assert_array_equal(sess.run("v:0"), [1.0, 2.0])
+
+
+def test_a_node_this_build_cannot_make_is_named(tmp_path):
+    with tf.Graph().as_default():
+        tf.identity(tf.constant(1.0), name="y")
+        meta = tf.train.export_meta_graph()
+    meta._document["nodes"][-1][0] = "NoSuchOp"
+    with tf.Graph().as_default():
+        with pytest.raises(tf.errors.InvalidArgumentError, match="NoSuchOp"):
+            tf.train.import_meta_graph(meta)

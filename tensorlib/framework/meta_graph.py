@@ -395,8 +395,10 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
             importer.run()
             restored = _import_collections(importer, meta, graph)
     except (KeyError, IndexError, TypeError, ValueError) as e:
-        raise errors.InvalidArgumentError(None, None, f"Cannot import the meta graph: it is "
-                                                      f"malformed ({e})") from None
+        # A malformed document, or a node this build cannot make (e.g. an op of an op
+        # library that is not loaded): the message says which.
+        raise errors.InvalidArgumentError(None, None, f"Cannot import the meta graph: "
+                                                      f"{type(e).__name__}: {e}") from None
     return meta, restored, importer
 
 

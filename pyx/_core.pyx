@@ -640,6 +640,7 @@ cdef class Callable:
         cdef object arrays = None  # keeps converted feeds alive until the run is over
         for value in values:
             if (type(value) is np.ndarray
+                    and self.feed_dtypes[i] != DT_STRING  # object arrays hold no string data
                     and cnp.PyArray_TYPE(<cnp.ndarray>value) == self.feed_npy_types[i]
                     and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
                 arr = <cnp.ndarray>value  # read in place: no copy

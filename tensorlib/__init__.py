@@ -107,3 +107,6 @@ from tensorlib.ops.math_composites import (  # noqa: F401
     to_double, to_float, to_int32, to_int64, truncatediv, truncatemod,
 )
 from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401
+
+# tf.saved_model
+from tensorlib import saved_model  # noqa: F401

@@ -108,7 +108,8 @@ def test_max_to_keep_deletes_the_oldest_checkpoints(tmp_path):
         sess.run(v.initializer)
         paths = [saver.save(sess, str(tmp_path / "m"), global_step=s) for s in range(4)]
     assert saver.last_checkpoints == paths[2:]
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.tlckpt", "m-3.tlckpt"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.meta", "m-2.tlckpt", "m-3.meta",
+                                            "m-3.tlckpt"]
     state = saver_module.get_checkpoint_state(str(tmp_path))
     assert state.model_checkpoint_path == paths[3]
     assert state.all_model_checkpoint_paths == paths[2:]
@@ -190,7 +191,7 @@ def test_save_leaves_no_temporary_file(tmp_path):
         sess.run(v.initializer)
         saver.save(sess, str(tmp_path / "m"))
         saver.save(sess, str(tmp_path / "m"))
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.tlckpt"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.meta", "m.tlckpt"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
@@ -231,7 +232,7 @@ def test_save_that_runs_out_of_space_keeps_the_previous_checkpoint(tmp_path):
         finally:
             resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
             signal.signal(signal.SIGXFSZ, old_handler)
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.tlckpt"]
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.meta", "m.tlckpt"]
         assert (tmp_path / "m.tlckpt").read_bytes() == before
         saver.restore(sess, path)
         np.testing.assert_array_equal(sess.run(v), big)
@@ -253,7 +254,7 @@ def test_interrupted_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         with pytest.raises(OSError, match="No space left"):
             saver.save(sess, str(tmp_path / "m"))
         monkeypatch.undo()
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.tlckpt"]
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m.meta", "m.tlckpt"]
         assert (tmp_path / "m.tlckpt").read_bytes() == before
         saver.restore(sess, path)
         np.testing.assert_array_equal(sess.run(v), [1.0, 2.0])
@@ -407,4 +408,45 @@ def test_deferred_build_and_recovered_checkpoints(tmp_path):
         assert again.last_checkpoints == [first]
         again.save(sess, str(tmp_path / "m"), global_step=2)
         again.save(sess, str(tmp_path / "m"), global_step=3)
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.tlckpt", "m-3.tlckpt"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.meta", "m-2.tlckpt", "m-3.meta",
+                                            "m-3.tlckpt"]
+
+
+def test_checkpoint_state_api_and_pad_step_number(tmp_path):
+    v = tf.Variable(1.0, name="v")
+    saver = tf.train.Saver(max_to_keep=0, pad_step_number=True)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        paths = [saver.save(sess, str(tmp_path / "m"), global_step=s, write_state=s != 2)
+                 for s in range(3)]
+    assert paths[1] == str(tmp_path / "m-00000001")
+    assert all(tf.train.checkpoint_exists(p) for p in paths)
+    assert not tf.train.checkpoint_exists(str(tmp_path / "m-00000009"))
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    # max_to_keep=0 lists only the latest; write_state=False left the file as it was.
+    assert state.model_checkpoint_path == paths[1]
+    assert state.all_model_checkpoint_paths == [paths[1]]
+    assert tf.train.get_checkpoint_state(str(tmp_path / "nowhere")) is None
+
+
+def test_set_last_checkpoints_with_time_drives_deletion(tmp_path):
+    v = tf.Variable(1.0, name="v")
+    saver = tf.train.Saver(max_to_keep=1)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        old = saver.save(sess, str(tmp_path / "old"))
+        saver.set_last_checkpoints_with_time([(old, 0.0)])
+        new = saver.save(sess, str(tmp_path / "new"))
+    assert saver.last_checkpoints == [new]
+    assert not tf.train.checkpoint_exists(old)
+    assert not os.path.exists(old + ".meta")
+
+
+def test_restoring_the_meta_file_path_says_to_pass_the_prefix(tmp_path):
+    v = tf.Variable(1.0, name="v")
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        prefix = saver.save(sess, str(tmp_path / "m"))
+        with pytest.raises(ValueError, match="not its .meta file"):
+            saver.restore(sess, prefix + ".meta")

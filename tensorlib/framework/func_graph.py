@@ -117,6 +117,9 @@ class FuncGraph(ops.Graph):
         self._outer_graph._c.add_function(
             self.name, self._c, [t.op._id for t in self.inputs],
             [(t.op._id, t.value_index) for t in self.outputs])
+        # Meta graphs store every body of the library, in this order.
+        top = ops.outermost_graph(self)
+        top._function_bodies = getattr(top, "_function_bodies", []) + [self]
 
 
 def unique_function_name(graph, base):

@@ -50,6 +50,16 @@ class Variable:
             collections = list(collections) + [ops.GraphKeys.TRAINABLE_VARIABLES]
         graph.add_to_collections(set(collections), self)
 
+    @classmethod
+    def _from_ops(cls, variable_op, initializer_op, initial_value, trainable):
+        """The Variable made of existing ops (a VariableV2 op, its initializing Assign and
+        initial value), as an imported meta graph has them; added to no collection."""
+        var = cls.__new__(cls)
+        var._variable_op, var._variable = variable_op, variable_op.outputs[0]
+        var._initializer_op, var._initial_value = initializer_op, initial_value
+        var._trainable = trainable
+        return var
+
     # -- identity ----------------------------------------------------------------------------
     @property
     def name(self):

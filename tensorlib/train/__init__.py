@@ -29,4 +29,14 @@ from tensorlib.train.monitored_session import (  # noqa: F401
     ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession, Scaffold,
     SingularMonitoredSession,
 )
-from tensorlib.train.checkpoint_utils import list_variables, load_variable  # noqa: F401
+
+# checkpoints: TensorFlow's and tensorlib's, read without a Saver
+from tensorlib.train.checkpoint_management import (  # noqa: F401
+    CheckpointState, checkpoint_exists, get_checkpoint_state, update_checkpoint_state,
+)
+from tensorlib.train.checkpoint_utils import (  # noqa: F401
+    CheckpointReader, NewCheckpointReader, init_from_checkpoint, list_variables,
+    load_checkpoint, load_variable,
+)
+# meta graphs
+from tensorlib.framework.meta_graph import export_meta_graph, import_meta_graph  # noqa: F401

@@ -6,7 +6,9 @@
 
 A checkpoint is named by its prefix ("model.ckpt-100") and lives in ONE file, the prefix plus
 ".tlckpt". Beside it, the text file "checkpoint" lists the latest and the kept checkpoints in
-TF's CheckpointState text format, so `latest_checkpoint` finds them.
+TF's CheckpointState text format, so `latest_checkpoint` finds them (checkpoint_management.py),
+and "<prefix>.meta" holds the graph (framework/meta_graph.py). `restore` also reads
+TensorFlow's checkpoints ("<prefix>.index" and its data shards, tensor_bundle.py).
 
 Checkpoint file format (version 1; every number little-endian):
 
@@ -31,10 +33,8 @@ op (one placeholder and Assign per variable, grouped, built with the Saver), in 
 """
 import math
 import os
-import re
 import struct
 import time
-import uuid
 import zlib
 
 import numpy as np
@@ -42,8 +42,11 @@ import numpy as np
 from tensorlib import dtypes, errors
 from tensorlib.framework import ops
 from tensorlib.ops import array_ops, control_flow_ops
-
-CHECKPOINT_SUFFIX = ".tlckpt"
+from tensorlib.train import tensor_bundle
+from tensorlib.train.checkpoint_management import (  # noqa: F401
+    CHECKPOINT_SUFFIX, CheckpointState, checkpoint_exists, get_checkpoint_state,
+    latest_checkpoint, update_checkpoint_state, write_atomically,
+)
 _MAGIC = b"\x89TLCKPT\n"
 _VERSION = 1
 _ALIGNMENT = 64
@@ -52,30 +55,6 @@ _CRC = struct.Struct("<I")
 
 
 # ---- checkpoint files ------------------------------------------------------------------------
-
-def _write_atomically(path, write):
-    """Calls write(file) on a new temporary file beside `path`, then makes it `path`."""
-    directory = os.path.dirname(path) or "."
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)  # make the rename itself durable
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
 
 def _aligned(n):
     return -(-n // _ALIGNMENT) * _ALIGNMENT
@@ -107,7 +86,7 @@ def write_checkpoint(path, tensors):
             f.write(b"\0" * (start - f.tell()))
             f.write(arr)
 
-    _write_atomically(path, write)
+    write_atomically(path, write)
 
 
 class _Entry:
@@ -177,126 +156,34 @@ def read_tensor(f, path, name, entry):
     return arr
 
 
-def checkpoint_exists(checkpoint_prefix):
-    """True when the checkpoint `checkpoint_prefix` (as Saver.save returned it) exists."""
-    return os.path.isfile(checkpoint_prefix + CHECKPOINT_SUFFIX)
+class TensorlibCheckpointReader:
+    """The tensors of tensorlib checkpoint `prefix`: `entries` ({name: entry}), `dtype(name)`,
+    `shape(name)` and `read(name)`, as tensor_bundle.BundleReader has for TF's checkpoints."""
+
+    def __init__(self, prefix):
+        self._path = os.fspath(prefix) + CHECKPOINT_SUFFIX
+        with open(self._path, "rb") as f:
+            self.entries = read_checkpoint_table(f, self._path)
+
+    def dtype(self, name):
+        return self.entries[name].dtype
+
+    def shape(self, name):
+        return self.entries[name].shape
+
+    def read(self, name):
+        with open(self._path, "rb") as f:
+            return read_tensor(f, self._path, name, self.entries[name])
 
 
-# ---- the "checkpoint" state file -------------------------------------------------------------
-
-class CheckpointState:
-    """The latest checkpoint of a directory and the ones kept (TF's CheckpointState)."""
-
-    def __init__(self, model_checkpoint_path="", all_model_checkpoint_paths=()):
-        self.model_checkpoint_path = model_checkpoint_path
-        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths)
-
-    def __repr__(self):
-        return (f"CheckpointState(model_checkpoint_path={self.model_checkpoint_path!r}, "
-                f"all_model_checkpoint_paths={self.all_model_checkpoint_paths!r})")
-
-
-_TEXT_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"',
-                 ord("'"): "\\'", ord("\\"): "\\\\"}
-_TEXT_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
-_STATE_LINE = re.compile(r'\s*(\w+)\s*:\s*(?:"((?:[^"\\]|\\.)*)"|[-+.\w]+)\s*$')
-_PATH_FIELDS = ("model_checkpoint_path", "all_model_checkpoint_paths")
-
-
-def _quote(path):
-    """`path` as a protobuf text-format string (C escapes, octal for other bytes)."""
-    out = []
-    for b in path.encode("utf-8"):
-        if b in _TEXT_ESCAPES:
-            out.append(_TEXT_ESCAPES[b])
-        elif 0x20 <= b < 0x7f:
-            out.append(chr(b))
-        else:
-            out.append(f"\\{b:03o}")
-    return '"' + "".join(out) + '"'
-
-
-def _unquote(text):
-    out = bytearray()
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c != "\\":
-            out += c.encode("utf-8")
-            i += 1
-        elif text[i + 1] in _TEXT_UNESCAPES:
-            out += _TEXT_UNESCAPES[text[i + 1]].encode()
-            i += 2
-        elif text[i + 1] == "x":
-            digits = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:]).group()
-            out.append(int(digits, 16))
-            i += 2 + len(digits)
-        else:
-            digits = re.match(r"[0-7]{1,3}", text[i + 1:]).group()
-            out.append(int(digits, 8))
-            i += 1 + len(digits)
-    return out.decode("utf-8")
-
-
-def _state_path(checkpoint_dir, latest_filename):
-    return os.path.join(checkpoint_dir, latest_filename or "checkpoint")
-
-
-def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
-                            latest_filename=None, save_relative_paths=False):
-    """Writes the state file of `save_dir` (atomically). Paths are written relative to
-    `save_dir` when `save_relative_paths`, or when `save_dir` itself is relative, as TF1 does."""
-    paths = list(all_model_checkpoint_paths or [])
-    if not paths or paths[-1] != model_checkpoint_path:
-        paths.append(model_checkpoint_path)
-    if save_relative_paths or not os.path.isabs(save_dir):
-        def rel(p):
-            return os.path.relpath(p, save_dir) if os.path.isabs(p) == os.path.isabs(save_dir) \
-                else p
-        model_checkpoint_path, paths = rel(model_checkpoint_path), [rel(p) for p in paths]
-    text = f"model_checkpoint_path: {_quote(model_checkpoint_path)}\n" + "".join(
-        f"all_model_checkpoint_paths: {_quote(p)}\n" for p in paths)
-    _write_atomically(_state_path(save_dir, latest_filename),
-                      lambda f: f.write(text.encode("utf-8")))
-
-
-def get_checkpoint_state(checkpoint_dir, latest_filename=None):
-    """The CheckpointState in `checkpoint_dir`'s state file, relative paths made relative to
-    `checkpoint_dir`; None when there is none or it cannot be parsed. Other fields (TF's
-    timestamps) are skipped."""
-    try:
-        with open(_state_path(checkpoint_dir, latest_filename), encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
-        return None
-    state = CheckpointState()
-    for line in lines:
-        if not line.strip():
-            continue
-        m = _STATE_LINE.match(line)
-        if m is None or (m.group(1) in _PATH_FIELDS and m.group(2) is None):
-            return None
-        if m.group(1) not in _PATH_FIELDS:
-            continue
-        try:
-            value = _unquote(m.group(2))
-        except (AttributeError, UnicodeDecodeError):
-            return None
-        value = value if os.path.isabs(value) else os.path.join(checkpoint_dir, value)
-        if m.group(1) == "model_checkpoint_path":
-            state.model_checkpoint_path = value
-        else:
-            state.all_model_checkpoint_paths.append(value)
-    if not state.model_checkpoint_path:
-        raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
-    return state
-
-
-def latest_checkpoint(checkpoint_dir, latest_filename=None):
-    """The prefix of the latest checkpoint saved in `checkpoint_dir`, or None."""
-    state = get_checkpoint_state(checkpoint_dir, latest_filename)
-    if state is not None and checkpoint_exists(state.model_checkpoint_path):
-        return state.model_checkpoint_path
+def open_checkpoint(prefix):
+    """A reader of checkpoint `prefix`, in tensorlib's format or TensorFlow's (its `.index`
+    file); None when neither exists."""
+    prefix = os.fspath(prefix)
+    if os.path.isfile(prefix + CHECKPOINT_SUFFIX):
+        return TensorlibCheckpointReader(prefix)
+    if tensor_bundle.is_bundle(prefix):
+        return tensor_bundle.BundleReader(prefix)
     return None
 
 
@@ -342,6 +229,10 @@ class Saver:
         self._vars = _variables_by_name(var_list)
         if not self._vars and not allow_empty:
             raise ValueError("No variables to save")
+        self._settings = {"max_to_keep": max_to_keep,
+                          "keep_checkpoint_every_n_hours": keep_checkpoint_every_n_hours,
+                          "pad_step_number": pad_step_number,
+                          "save_relative_paths": save_relative_paths}
         self._max_to_keep = max_to_keep
         self._keep_every_s = keep_checkpoint_every_n_hours * 3600
         self._next_keep_time = time.time() + self._keep_every_s
@@ -358,7 +249,7 @@ class Saver:
         """Builds the restore op (once; needed before save or restore with defer_build)."""
         if self._restore_op is not None or not self._vars:
             return
-        graph = next(iter(self._vars.values())).graph
+        graph = self._graph()
         with graph.as_default(), graph.name_scope(self._name):
             assigns = []
             for var_name, var in self._vars.items():
@@ -369,6 +260,25 @@ class Saver:
                     "Assign", [var, ph], {"validate_shape": var.shape.is_fully_defined()},
                     name="Assign"))
             self._restore_op = control_flow_ops.group(*assigns, name="restore_all")
+
+    def as_saver_def(self):
+        """What a meta graph stores of this Saver: its checkpoint names (-> variable op
+        names) and settings."""
+        return {"variables": {name: var.op.name for name, var in self._vars.items()},
+                "settings": dict(self._settings)}
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False,
+                          clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False):
+        """Writes the graph of this Saver's variables with this Saver (a meta graph)."""
+        from tensorlib.framework import meta_graph
+        return meta_graph.export_meta_graph(
+            filename, collection_list=collection_list, as_text=as_text, graph=self._graph(),
+            clear_devices=clear_devices, saver_def=self)
+
+    def _graph(self):
+        return next(iter(self._vars.values())).graph
 
     @property
     def last_checkpoints(self):
@@ -391,7 +301,8 @@ class Saver:
              strip_default_attrs=False, save_debug_info=False):
         """Saves the variables' values in `sess` to checkpoint `save_path` (suffixed
         "-<global_step>" when a step, an int or a tensor, is given); returns the checkpoint's
-        prefix. No meta graph is written (write_meta_graph is accepted for compatibility)."""
+        prefix. With write_meta_graph, also writes the graph and this Saver to
+        "<prefix>.<meta_graph_suffix>" (see tf.train.import_meta_graph)."""
         if not self._vars:
             return None
         self._check_built("save")
@@ -414,15 +325,18 @@ class Saver:
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
         write_checkpoint(save_path + CHECKPOINT_SUFFIX, dict(zip(names, values)))
+        if write_meta_graph:
+            self.export_meta_graph(f"{save_path}.{meta_graph_suffix}")
         deleted = self._record(save_path)
         if write_state:
             update_checkpoint_state(save_dir or ".", save_path, self.last_checkpoints,
                                     latest_filename, self._save_relative_paths)
         for prefix in deleted:
-            try:
-                os.remove(prefix + CHECKPOINT_SUFFIX)
-            except FileNotFoundError:
-                pass
+            for path in (prefix + CHECKPOINT_SUFFIX, f"{prefix}.{meta_graph_suffix}"):
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
         return save_path
 
     def _check_built(self, what):
@@ -452,30 +366,33 @@ class Saver:
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
         save_path = os.fspath(save_path)
-        path = save_path + CHECKPOINT_SUFFIX
-        try:
-            f = open(path, "rb")
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}") \
-                from None
-        with f:
-            entries = read_checkpoint_table(f, path)
-            for name, var in self._vars.items():
-                entry = entries.get(name)
-                if entry is None:
-                    raise errors.NotFoundError(None, None,
-                                               f"Key {name} not found in checkpoint {path}")
-                if entry.dtype != var.dtype:
-                    raise errors.InvalidArgumentError(
-                        None, None, f"tensor_name = {name}; expected dtype {var.dtype.name} "
-                                    f"does not equal original dtype {entry.dtype.name} "
-                                    f"(checkpoint {path})")
-                if not var.shape.is_compatible_with(entry.shape):
-                    raise errors.InvalidArgumentError(
-                        None, None, f"Restoring '{name}' from checkpoint {path}: Assign "
-                                    f"requires shapes of both tensors to match. lhs shape= "
-                                    f"{list(var.shape.as_tuple())} rhs shape= "
-                                    f"{list(entry.shape)}")
-            feeds = {self._placeholders[name]: read_tensor(f, path, name, entries[name])
-                     for name in self._vars}
+        reader = open_checkpoint(save_path)
+        if reader is None:
+            if os.path.isfile(save_path + ".meta") or save_path.endswith(".meta"):
+                raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path} "
+                                 "(pass the checkpoint's prefix, not its .meta file)")
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
+        self._check_restorable(reader, save_path)
+        feeds = {self._placeholders[name]: reader.read(name) for name in self._vars}
         sess.run(self._restore_op, feeds)
+
+    def _check_restorable(self, reader, save_path):
+        """Raises a clear error when a variable of the Saver is not in the checkpoint or has
+        another dtype or shape there."""
+        missing = [name for name in self._vars if name not in reader.entries]
+        if missing:
+            raise errors.NotFoundError(
+                None, None, f"Key{'s' if len(missing) > 1 else ''} {', '.join(missing)} not "
+                            f"found in checkpoint {save_path}")
+        for name, var in self._vars.items():
+            dtype, shape = reader.dtype(name), reader.shape(name)
+            if dtype != var.dtype:
+                raise errors.InvalidArgumentError(
+                    None, None, f"tensor_name = {name}; expected dtype {var.dtype.name} does "
+                                f"not equal original dtype {dtype.name} (checkpoint "
+                                f"{save_path})")
+            if not var.shape.is_compatible_with(shape):
+                raise errors.InvalidArgumentError(
+                    None, None, f"Restoring '{name}' from checkpoint {save_path}: Assign "
+                                f"requires shapes of both tensors to match. lhs shape= "
+                                f"{list(var.shape.as_tuple())} rhs shape= {list(shape)}")

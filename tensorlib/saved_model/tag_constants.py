@@ -1,0 +1,6 @@
+"""The tags that name a SavedModel's meta graphs (TF1's tf.saved_model.tag_constants)."""
+SERVING = "serve"
+TRAINING = "train"
+EVAL = "eval"
+GPU = "gpu"
+TPU = "tpu"

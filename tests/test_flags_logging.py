@@ -10,14 +10,23 @@ import pytest
 
 import tensorlib as tf
 from tensorlib.platform import flags as flags_module
+from tensorlib.platform import tf_logging
 
 
 @pytest.fixture
-def verbosity():
-    """Restores the logger's threshold after a test changes it."""
+def verbosity(monkeypatch):
+    """Restores the logger's threshold after a test changes it; runs the test as a program
+    that has not configured Python's logging (so tensorlib prints its records itself)."""
+    monkeypatch.setattr(tf_logging, "_program_configured_logging", lambda: False)
     before = tf.logging.get_verbosity()
     yield
     tf.logging.set_verbosity(before)
+
+
+def test_records_reach_the_programs_own_logging_once(caplog):
+    with caplog.at_level(logging.INFO, logger="tensorlib"):
+        tf.logging.info("configured %d", 1)
+    assert [r.getMessage() for r in caplog.records] == ["configured 1"]
 
 
 # ---- tf.logging ------------------------------------------------------------------------------

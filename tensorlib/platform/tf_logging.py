@@ -20,7 +20,9 @@ _counts = {}
 
 class _StderrHandler(_logging.StreamHandler):
     """Writes to whatever sys.stderr is when a record is emitted (a notebook's or a test's
-    replacement included), not to the stream of the moment it was made."""
+    replacement included), not to the stream of the moment it was made; and only while the
+    program has not configured Python's logging itself: then records reach its handlers (they
+    propagate to the root logger) and are printed once, by them."""
 
     def __init__(self):
         _logging.Handler.__init__(self)
@@ -28,6 +30,15 @@ class _StderrHandler(_logging.StreamHandler):
     @property
     def stream(self):
         return _sys.stderr
+
+    def emit(self, record):
+        if not _program_configured_logging():
+            super().emit(record)
+
+
+def _program_configured_logging():
+    """Whether the program gave Python's root logger handlers of its own."""
+    return bool(_logging.getLogger().handlers)
 
 
 def _configure(logger):
@@ -39,8 +50,6 @@ def _configure(logger):
         handler = _StderrHandler()
         handler.setFormatter(_logging.Formatter(_FORMAT))
         logger.addHandler(handler)
-        # The handler prints the records; the root logger's would print them a second time.
-        logger.propagate = False
     return logger
 
 

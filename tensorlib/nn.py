@@ -14,3 +14,4 @@ from tensorlib.ops import rnn_cell  # noqa: F401
 from tensorlib.ops.rnn import (  # noqa: F401
     bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn, static_bidirectional_rnn, static_rnn,
 )
+from tensorlib.ops.nn_ops import in_top_k, top_k  # noqa: F401

@@ -32,6 +32,7 @@ OpRegistry& OpRegistry::global() {
     register_rnn_ops(*r);
     register_control_flow_ops(*r);
     register_selection_ops(*r);
+    register_image_ops(*r);
     return r;
   }();
   return *registry;
@@ -109,6 +110,7 @@ KernelRegistry& KernelRegistry::global() {
     register_rnn_kernels(*r);
     register_control_flow_kernels(*r);
     register_selection_kernels(*r);
+    register_image_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -75,7 +75,9 @@ from tensorlib.framework.ops import (  # noqa: F401
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
 
 # Indexing, counting and norms (gather_nd, scatter_nd, unique, count_nonzero, norm); tf.image
+from tensorlib import image  # noqa: F401
 from tensorlib.ops.array_ops import (  # noqa: F401
     gather_nd, scatter_nd, unique, unique_with_counts,
 )
 from tensorlib.ops.math_ops import count_nonzero, norm  # noqa: F401
+from tensorlib.ops.image_ops import random_crop  # noqa: F401

@@ -26,6 +26,7 @@ void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogr
 void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBlockCell, gradients
 void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
 void register_selection_ops(OpRegistry& r);  // selection_ops.cc: TopKV2, InTopKV2, Unique
+void register_image_ops(OpRegistry& r);      // image_ops.cc: ResizeBilinear, ResizeNearestNeighbor
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -45,5 +46,6 @@ void register_summary_kernels(KernelRegistry& r);
 void register_rnn_kernels(KernelRegistry& r);
 void register_control_flow_kernels(KernelRegistry& r);
 void register_selection_kernels(KernelRegistry& r);
+void register_image_kernels(KernelRegistry& r);
 
 }  // namespace tl

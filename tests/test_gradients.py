@@ -20,7 +20,8 @@ GRADS_ELSEWHERE = {
     "Cast": "test_math_ops.py::test_cast_gradient_is_the_gradient_cast_back",
     # float32 output whatever the input: checked in float32, where resizing's linearity makes
     # finite differences exact.
-    "ResizeBilinear": "test_image_ops.py::test_resize_bilinear_gradient_matches_finite_differences",
+    "ResizeBilinear": "test_image_ops.py::test_resize_gradient_matches_finite_differences",
+    "ResizeBicubic": "test_image_ops.py::test_resize_gradient_matches_finite_differences",
 }
 
 

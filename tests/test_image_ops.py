@@ -1,5 +1,6 @@
-"""Image ops: resizing against NumPy and TensorFlow's values (tests/fixtures/image), the
-gradients of resizing, and tf.image's composites against NumPy."""
+"""Image ops: resizing against NumPy and TensorFlow's values (tests/fixtures/image; bicubic
+against TensorFlow's only), the gradients of resizing, and tf.image's composites against
+NumPy."""
 import pathlib
 
 import numpy as np
@@ -142,6 +143,8 @@ OPS = [
     ("resize_nearest_half_pixel", ["ResizeNearestNeighbor"],
      lambda x: tf.image.resize_nearest_neighbor(x, [7, 2], half_pixel_centers=True),
      _nearest((7, 2), half=True), [(2, 3, 5, 1)], F64, {}),
+    ("resize_images_bicubic_same_size", [], lambda x: tf.image.resize_images(
+        x, [3, 4], tf.image.ResizeMethod.BICUBIC), lambda x: x, [(3, 4, 2)], F32, {}),
     ("resize_images_nearest_3d", ["ResizeNearestNeighbor"],
      lambda x: tf.image.resize_images(x, [2, 5], tf.image.ResizeMethod.NEAREST_NEIGHBOR),
      lambda x: _nearest((2, 5))(x[None])[0], [(4, 3, 2)], I32, {}),
@@ -237,11 +240,15 @@ FIXTURE_ARGS = {"up": ((5, 7), False, False), "down": ((4, 5), False, False),
                 "mixed_half": ((3, 8), False, True), "one_pixel_align": ((1, 1), True, False)}
 
 
-@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+RESIZE = {"bilinear": tf.image.resize_bilinear, "nearest": tf.image.resize_nearest_neighbor,
+          "bicubic": tf.image.resize_bicubic}
+
+
+@pytest.mark.parametrize("method", sorted(RESIZE))
 @pytest.mark.parametrize("case", FIXTURE_CASES)
 def test_resize_and_its_gradient_match_tensorflow(case, method):
     size, align, half = FIXTURE_ARGS[case]
-    fn = tf.image.resize_bilinear if method == "bilinear" else tf.image.resize_nearest_neighbor
+    fn = RESIZE[method]
     x = tf.constant(FIXTURES[f"{case}/x"])
     y = fn(x, size, align_corners=align, half_pixel_centers=half)
     grad = tf.gradients(tf.reduce_sum(y * FIXTURES[f"{case}/{method}/w"]), x)[0]
@@ -252,12 +259,13 @@ def test_resize_and_its_gradient_match_tensorflow(case, method):
                                atol=1e-5)
 
 
-def test_resize_bilinear_gradient_matches_finite_differences(rng):
+@pytest.mark.parametrize("resize", [tf.image.resize_bilinear, tf.image.resize_bicubic])
+def test_resize_gradient_matches_finite_differences(resize, rng):
     # Resizing is linear in the image, so float32 central differences with a step of 1 are
     # exact up to rounding.
     x = rng.standard_normal((2, 3, 4, 2)).astype(F32)
     holder = tf.placeholder(tf.float32, x.shape)
-    y = tf.image.resize_bilinear(holder, [5, 3])
+    y = resize(holder, [5, 3])
     w = rng.standard_normal((2, 5, 3, 2)).astype(F32)
     loss = tf.reduce_sum(y * w)
     grad = tf.gradients(loss, holder)[0]
@@ -293,7 +301,7 @@ def test_resize_errors():
     with pytest.raises(ValueError, match="must be positive"):
         tf.image.resize_bilinear(tf.zeros([1, 2, 2, 1]), [0, 4])
     with pytest.raises(NotImplementedError):
-        tf.image.resize_images(tf.zeros([1, 2, 2, 1]), [3, 3], tf.image.ResizeMethod.BICUBIC)
+        tf.image.resize_images(tf.zeros([1, 2, 2, 1]), [3, 3], tf.image.ResizeMethod.AREA)
     size = tf.placeholder(tf.int32, [2])
     out = tf.image.resize_nearest_neighbor(tf.zeros([1, 2, 2, 1]), size)
     with tf.Session() as sess:

@@ -1,11 +1,13 @@
-// Resizing NHWC images: ResizeBilinear, ResizeNearestNeighbor and their gradients, with TF1's
-// coordinate conventions.
+// Resizing NHWC images: ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and their
+// gradients, with TF1's coordinate conventions.
 //
 // Output pixel i samples input coordinate i * scale, scale = in / out, or with align_corners
 // (in - 1) / (out - 1) so that the corner pixels line up. With half_pixel_centers the pixel
 // centres line up instead: (i + 0.5) * scale - 0.5 (bilinear) or (i + 0.5) * scale (nearest).
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -111,8 +113,8 @@ Status resize_shape(InferenceContext& ctx, bool float_output) {
   return Status::OK();
 }
 
-Status resize_bilinear_shape(InferenceContext& ctx) { return resize_shape(ctx, true); }
-Status resize_nearest_shape(InferenceContext& ctx) { return resize_shape(ctx, false); }
+Status resize_to_float_shape(InferenceContext& ctx) { return resize_shape(ctx, true); }
+Status resize_same_dtype_shape(InferenceContext& ctx) { return resize_shape(ctx, false); }
 
 // The dims of a 4-D image tensor: batch, height, width, channels.
 struct ImageDims {
@@ -188,12 +190,105 @@ Status resize_nearest_kernel(KernelContext& ctx) {
   });
 }
 
+// Bicubic sampling along one axis: output index i reads four input indices with four weights
+// (TF's Keys cubic kernel from a table of 1024 steps; a = -0.75, or a = -0.5 with
+// half_pixel_centers, where taps outside the input get weight 0 and the rest are renormalised;
+// without it, taps outside are clamped to the edge).
+struct Cubic {
+  std::array<int64_t, 4> index;
+  std::array<float, 4> weight;
+};
+
+constexpr int64_t kCubicTable = 1024;
+
+// The kernel's weights at the table's steps: [2 * i] for distance i / 1024, [2 * i + 1] for
+// distance 1 + i / 1024.
+std::vector<float> cubic_table(double a) {
+  std::vector<float> t(static_cast<size_t>(2 * (kCubicTable + 1)));
+  for (int64_t i = 0; i <= kCubicTable; ++i) {
+    float x = static_cast<float>(static_cast<double>(i) / kCubicTable);
+    t[2 * i] = static_cast<float>(((a + 2) * x - (a + 3)) * x * x + 1);
+    x += 1.0f;
+    t[2 * i + 1] = static_cast<float>(((a * x - 5 * a) * x + 8 * a) * x - 4 * a);
+  }
+  return t;
+}
+
+std::vector<Cubic> cubic_weights(int64_t in, int64_t out, const ResizeAttrs& a) {
+  static const std::vector<float> legacy = cubic_table(-0.75), keys = cubic_table(-0.5);
+  const std::vector<float>& table = a.half_pixel_centers ? keys : legacy;
+  const float scale = resize_scale(in, out, a.align_corners);
+  std::vector<Cubic> w(static_cast<size_t>(out));
+  for (int64_t i = 0; i < out; ++i) {
+    const float x = a.half_pixel_centers
+                        ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
+                        : static_cast<float>(i) * scale;
+    const int64_t base = static_cast<int64_t>(std::floor(x));
+    const int64_t step = static_cast<int64_t>(
+        std::lrint((x - static_cast<float>(base)) * kCubicTable));
+    Cubic& c = w[i];
+    c.weight = {table[step * 2 + 1], table[step * 2], table[(kCubicTable - step) * 2],
+                table[(kCubicTable - step) * 2 + 1]};
+    float sum = 0;
+    for (int k = 0; k < 4; ++k) {
+      const int64_t j = base - 1 + k;
+      c.index[k] = std::min(std::max<int64_t>(j, 0), in - 1);
+      if (a.half_pixel_centers && c.index[k] != j) c.weight[k] = 0;
+      sum += c.weight[k];
+    }
+    if (a.half_pixel_centers && std::abs(sum) >= 1000.0f * std::numeric_limits<float>::min()) {
+      const float inverse = 1.0f / sum;
+      for (float& v : c.weight) v *= inverse;
+    }
+  }
+  return w;
+}
+
+Status resize_bicubic_kernel(KernelContext& ctx) {
+  const Tensor& images = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  ResizeAttrs a;
+  TL_RETURN_IF_ERROR(read_resize_attrs(ctx.attrs(), "ResizeBicubic", &a));
+  const ImageDims in(images.shape()), o(out.shape());
+  if (out.num_elements() == 0) return Status::OK();
+  if (in.h == 0 || in.w == 0) return invalid_argument("ResizeBicubic: input image is empty");
+  const auto ys = cubic_weights(in.h, o.h, a), xs = cubic_weights(in.w, o.w, a);
+  float* y = out.data<float>();
+  return dispatch(NumericTypes{}, images.dtype(), "ResizeBicubic", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* x = images.data<T>();
+    ctx.parallel_for(o.b * o.h, std::max<int64_t>(1, kResizeGrain / (16 * o.w * o.c)),
+                     [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t b = row / o.h;
+        const Cubic& cy = ys[row % o.h];
+        float* dst = y + row * o.w * o.c;
+        for (int64_t j = 0; j < o.w; ++j) {
+          const Cubic& cx = xs[j];
+          for (int64_t ch = 0; ch < o.c; ++ch) {
+            float rows[4];
+            for (int k = 0; k < 4; ++k) {
+              const T* src = x + ((b * in.h + cy.index[k]) * in.w) * in.c + ch;
+              rows[k] = static_cast<float>(src[cx.index[0] * in.c]) * cx.weight[0] +
+                        static_cast<float>(src[cx.index[1] * in.c]) * cx.weight[1] +
+                        static_cast<float>(src[cx.index[2] * in.c]) * cx.weight[2] +
+                        static_cast<float>(src[cx.index[3] * in.c]) * cx.weight[3];
+            }
+            dst[j * o.c + ch] = rows[0] * cy.weight[0] + rows[1] * cy.weight[1] +
+                                rows[2] * cy.weight[2] + rows[3] * cy.weight[3];
+          }
+        }
+      }
+    });
+  });
+}
+
 // ---- gradients: the forward pass's weights, each output pixel's gradient added to the input
 // pixels it read. Each task owns whole images, so the sums are in a fixed order.
 
-// ResizeBilinearGrad: grads [b, h, w, c] float32, original_image [b, H, W, c] -> like the
-// original image.
-Status resize_bilinear_grad_shape(InferenceContext& ctx) {
+// ResizeBilinearGrad, ResizeBicubicGrad: grads [b, h, w, c] float32, original_image
+// [b, H, W, c] -> like the original image.
+Status resize_grad_to_image_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<float>{}));
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
   TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
@@ -243,6 +338,44 @@ Status resize_bilinear_grad_kernel(KernelContext& ctx) {
               top[ix.upper * in.c + ch] += static_cast<T>(d * wt * wr);
               bottom[ix.lower * in.c + ch] += static_cast<T>(d * wb * wl);
               bottom[ix.upper * in.c + ch] += static_cast<T>(d * wb * wr);
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+// ResizeBicubicGrad: as ResizeBilinearGrad, with the 16 taps of each output pixel.
+Status resize_bicubic_grad_kernel(KernelContext& ctx) {
+  const Tensor& grads = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  ResizeAttrs a;
+  TL_RETURN_IF_ERROR(read_resize_attrs(ctx.attrs(), "ResizeBicubicGrad", &a));
+  const ImageDims g(grads.shape()), in(out.shape());
+  TL_RETURN_IF_ERROR(check_grad_dims("ResizeBicubicGrad", g, in));
+  const auto ys = cubic_weights(in.h, g.h, a), xs = cubic_weights(in.w, g.w, a);
+  const float* dy = grads.data<float>();
+  return dispatch(FloatTypes{}, out.dtype(), "ResizeBicubicGrad", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* dx = out.data<T>();
+    ctx.parallel_for(in.b, 1, [&](int64_t begin, int64_t end) {
+      std::fill(dx + begin * in.h * in.w * in.c, dx + end * in.h * in.w * in.c, T(0));
+      for (int64_t b = begin; b < end; ++b) {
+        for (int64_t i = 0; i < g.h; ++i) {
+          const Cubic& cy = ys[i];
+          const float* src = dy + (b * g.h + i) * g.w * g.c;
+          for (int64_t j = 0; j < g.w; ++j) {
+            const Cubic& cx = xs[j];
+            for (int ky = 0; ky < 4; ++ky) {
+              T* row = dx + (b * in.h + cy.index[ky]) * in.w * in.c;
+              for (int kx = 0; kx < 4; ++kx) {
+                const float wt = cy.weight[ky] * cx.weight[kx];
+                T* d = row + cx.index[kx] * in.c;
+                for (int64_t ch = 0; ch < g.c; ++ch) {
+                  d[ch] += static_cast<T>(src[j * g.c + ch] * wt);
+                }
+              }
             }
           }
         }
@@ -303,13 +436,18 @@ OpDef resize_op(const char* name, const char* first_input) {
 }  // namespace
 
 void register_image_ops(OpRegistry& r) {
-  r.add_builtin(resize_op("ResizeBilinear", "images").shape(resize_bilinear_shape));
-  r.add_builtin(resize_op("ResizeNearestNeighbor", "images").shape(resize_nearest_shape));
+  r.add_builtin(resize_op("ResizeBilinear", "images").shape(resize_to_float_shape));
+  r.add_builtin(resize_op("ResizeNearestNeighbor", "images").shape(resize_same_dtype_shape));
   r.add_builtin(OpDef("ResizeBilinearGrad").input("grads").input("original_image")
                     .attr("align_corners", AttrType::kBool, false)
                     .attr("half_pixel_centers", AttrType::kBool, false)
-                    .shape(resize_bilinear_grad_shape));
+                    .shape(resize_grad_to_image_shape));
   r.add_builtin(resize_op("ResizeNearestNeighborGrad", "grads").shape(resize_nearest_grad_shape));
+  r.add_builtin(resize_op("ResizeBicubic", "images").shape(resize_to_float_shape));
+  r.add_builtin(OpDef("ResizeBicubicGrad").input("grads").input("original_image")
+                    .attr("align_corners", AttrType::kBool, false)
+                    .attr("half_pixel_centers", AttrType::kBool, false)
+                    .shape(resize_grad_to_image_shape));
 }
 
 void register_image_kernels(KernelRegistry& r) {
@@ -319,6 +457,8 @@ void register_image_kernels(KernelRegistry& r) {
                     .compute(resize_bilinear_grad_kernel));
   r.add_builtin(KernelDef("ResizeNearestNeighborGrad", Device::kCPU)
                     .compute(resize_nearest_grad_kernel));
+  r.add_builtin(KernelDef("ResizeBicubic", Device::kCPU).compute(resize_bicubic_kernel));
+  r.add_builtin(KernelDef("ResizeBicubicGrad", Device::kCPU).compute(resize_bicubic_grad_kernel));
 }
 
 }  // namespace tl

@@ -2,7 +2,7 @@
 from tensorlib.ops.image_ops import (  # noqa: F401
     ResizeMethod, central_crop, convert_image_dtype, crop_to_bounding_box, flip_left_right,
     flip_up_down, grayscale_to_rgb, pad_to_bounding_box, per_image_standardization,
-    random_crop, random_flip_left_right, random_flip_up_down, resize_bilinear, resize_images,
-    resize_image_with_crop_or_pad, resize_nearest_neighbor, rgb_to_grayscale, rot90,
-    transpose_image,
+    random_crop, random_flip_left_right, random_flip_up_down, resize_bicubic, resize_bilinear,
+    resize_image_with_crop_or_pad, resize_images, resize_nearest_neighbor, rgb_to_grayscale,
+    rot90, transpose_image,
 )

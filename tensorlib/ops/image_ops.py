@@ -1,5 +1,5 @@
-"""Image ops (`tf.image`): resizing (ResizeBilinear, ResizeNearestNeighbor and their
-gradients), and TF1's composites for flipping, cropping, padding, standardising and converting
+"""Image ops (`tf.image`): resizing (ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic and
+their gradients), and TF1's composites for flipping, cropping, padding, standardising and converting
 images. Images are [height, width, channels] or batches [batch, height, width, channels]."""
 import numpy as np
 
@@ -66,19 +66,29 @@ def resize_nearest_neighbor(images, size, align_corners=False, name=None,
                    name)
 
 
+def resize_bicubic(images, size, align_corners=False, name=None, half_pixel_centers=False):
+    """`images` resized to `size` = [new_height, new_width] by bicubic interpolation (TF1's
+    cubic kernel), as float32."""
+    return _resize("ResizeBicubic", images, size, align_corners, half_pixel_centers, name)
+
+
 def _resize_attrs(op):
     return {"align_corners": op.get_attr("align_corners"),
             "half_pixel_centers": op.get_attr("half_pixel_centers")}
 
 
-@ops.RegisterGradient("ResizeBilinear")
-def _resize_bilinear_grad(op, grad):
-    images = op.inputs[0]
-    original = images if images.dtype in (_dtypes.float32, _dtypes.float64) else None
-    if original is None:
-        return None, None  # TF1: integer images get no gradient
-    return ops.apply_op("ResizeBilinearGrad", [grad, original],
-                        _resize_attrs(op)).outputs[0], None
+def _interpolation_grad(grad_op):
+    """The gradient rule of a resize whose gradient op takes (grads, original_image)."""
+    def rule(op, grad):
+        images = op.inputs[0]
+        if images.dtype not in (_dtypes.float32, _dtypes.float64):
+            return None, None  # TF1: integer images get no gradient
+        return ops.apply_op(grad_op, [grad, images], _resize_attrs(op)).outputs[0], None
+    return rule
+
+
+ops.RegisterGradient("ResizeBilinear")(_interpolation_grad("ResizeBilinearGrad"))
+ops.RegisterGradient("ResizeBicubic")(_interpolation_grad("ResizeBicubicGrad"))
 
 
 @ops.RegisterGradient("ResizeNearestNeighbor")
@@ -91,6 +101,7 @@ def _resize_nearest_neighbor_grad(op, grad):
 
 ops.NotDifferentiable("ResizeBilinearGrad")
 ops.NotDifferentiable("ResizeNearestNeighborGrad")
+ops.NotDifferentiable("ResizeBicubicGrad")
 
 
 def _static_hw(image):
@@ -101,10 +112,10 @@ def _static_hw(image):
 
 def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=False,
                   preserve_aspect_ratio=False):
-    """`images` resized to `size` = [new_height, new_width] by `method` (BILINEAR or
-    NEAREST_NEIGHBOR). With preserve_aspect_ratio the images are scaled by one factor to fit
-    within `size`. As in TF1: bilinear gives float32; images that already have the size (known
-    statically) come back unchanged."""
+    """`images` resized to `size` = [new_height, new_width] by `method` (BILINEAR,
+    NEAREST_NEIGHBOR or BICUBIC). With preserve_aspect_ratio the images are scaled by one
+    factor to fit within `size`. As in TF1: bilinear and bicubic give float32; images that
+    already have the size (known statically) come back unchanged."""
     with ops.name_scope(None, "resize_images"):
         images = convert_to_tensor(images, name="images")
         batch, restore = _as_batch(images)
@@ -120,9 +131,11 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
             out = resize_bilinear(batch, size, align_corners=align_corners)
         elif method == ResizeMethod.NEAREST_NEIGHBOR:
             out = resize_nearest_neighbor(batch, size, align_corners=align_corners)
-        elif method in (ResizeMethod.BICUBIC, ResizeMethod.AREA):
-            raise NotImplementedError("tensorlib resizes images by BILINEAR or "
-                                      "NEAREST_NEIGHBOR only")
+        elif method == ResizeMethod.BICUBIC:
+            out = resize_bicubic(batch, size, align_corners=align_corners)
+        elif method == ResizeMethod.AREA:
+            raise NotImplementedError("tensorlib resizes images by BILINEAR, NEAREST_NEIGHBOR "
+                                      "or BICUBIC only")
         else:
             raise ValueError(f"Resize method is not implemented: {method}")
         return restore(out)

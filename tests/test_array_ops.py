@@ -463,6 +463,15 @@ def test_nd_indices_out_of_range_raise_invalid_argument(build, message):
             sess.run(out, feed)
 
 
+def test_scatter_nd_and_gather_nd_same_bits_for_any_thread_count(rng):
+    indices = tf.constant(rng.integers(0, 50, size=(400, 1)))
+    updates = tf.constant(rng.standard_normal((400, 30, 20)))
+    summed = tf.scatter_nd(indices, updates, [50, 30, 20])
+    one, two = run_with_threads([summed, tf.gather_nd(summed, indices)])
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_nd_shape_errors_raise_value_error():
     with pytest.raises(ValueError, match="innermost dimension"):
         tf.gather_nd(tf.zeros([2, 3]), [[0, 1, 2]])

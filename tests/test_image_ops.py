@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, run_with_threads
 from tensorlib.framework import ops
 
 F32, F64, I32, I64 = np.float32, np.float64, np.int32, np.int64
@@ -278,6 +278,17 @@ def test_resize_gradient_matches_finite_differences(resize, rng):
             want[i] = (sess.run(loss, {holder: x + step}) -
                        sess.run(loss, {holder: x - step})) / 2
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_resize_and_gradients_same_bits_for_any_thread_count(rng):
+    x = tf.constant(rng.standard_normal((6, 17, 13, 5)).astype(F32))
+    fetches = []
+    for resize in RESIZE.values():
+        y = resize(x, [31, 9])
+        fetches += [y, tf.gradients(tf.reduce_sum(y * y), x)[0]]
+    one, two = run_with_threads(fetches)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_resize_images_keeps_images_of_the_size_and_preserves_aspect_ratio(rng):

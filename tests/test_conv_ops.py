@@ -442,6 +442,8 @@ def test_depthwise_conv2d_same_bits_for_any_thread_count(rng):
                                     "SAME", rate=2), "strides > 1"),
     (lambda: tf.nn.atrous_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]), 0, "SAME"),
      "cannot be less than one"),
+    (lambda: tf.nn.separable_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]),
+                                    tf.zeros([2, 1, 2, 3]), S1, "SAME"), "1x1"),
     (lambda: tf.nn.depthwise_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]), S1,
                                     "FULL"), "padding"),
 ])

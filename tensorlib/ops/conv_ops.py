@@ -158,6 +158,11 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
     out_channels], as TF1 composes it."""
     with ops.name_scope(name, "separable_conv2d",
                         [input, depthwise_filter, pointwise_filter]) as scope:
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter")
+        if pointwise_filter.shape.ndims == 4 and any(
+                d not in (None, 1) for d in pointwise_filter.shape.as_list()[:2]):
+            raise ValueError("pointwise_filter must have a spatial size of 1x1, got shape "
+                             f"{pointwise_filter.shape}")
         depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, rate=rate,
                                      data_format=data_format, dilations=dilations,
                                      name="depthwise")

@@ -114,6 +114,23 @@ def _standardize(x):
     return ((x - mean) / std).astype(F32)
 
 
+def _contrast(factor):
+    def ref(x):
+        mean = x.mean((-3, -2), keepdims=True, dtype=F32)
+        return ((x - mean) * F32(factor) + mean).astype(x.dtype)
+    return ref
+
+
+def _brightness_int(delta):
+    """adjust_brightness of non-negative int32 images: in floats of [0, 1], clipped back."""
+    def ref(x):
+        scale = F32(1 / np.iinfo(I32).max)
+        floats = np.abs(x).astype(F32) * scale + F32(delta)
+        top = np.iinfo(I32).max
+        return np.clip(floats * F32(top + 0.5), 0, top).astype(I32)
+    return ref
+
+
 NN_GRAD = _nearest_grad((3, 5))
 NN_GRAD_ALIGN = _nearest_grad((4, 2), align=True)
 BL_GRAD = _bilinear_grad((2, 3, 4, 2))
@@ -201,6 +218,17 @@ OPS = [
      tf.image.per_image_standardization, _standardize, [(2, 3, 3, 2)], F64, {}),
     ("per_image_standardization_int", ["Mean", "Sqrt", "Maximum"],
      tf.image.per_image_standardization, _standardize, [(3, 3, 1)], I32, {}),
+    ("adjust_brightness", ["Add"], lambda x: tf.image.adjust_brightness(x, 0.25),
+     lambda x: x + F32(0.25), [(3, 4, 2)], F32, {}),
+    ("adjust_brightness_float64", ["Add", "Cast"], lambda x: tf.image.adjust_brightness(x, -1),
+     lambda x: (x.astype(F32) - 1).astype(F64), [(2, 3, 4, 1)], F64, {}),
+    ("adjust_brightness_int", ["Add", "Cast", "Mul"],
+     lambda x: tf.image.adjust_brightness(tf.abs(x), 0.5), _brightness_int(0.5), [(3, 4, 1)],
+     I32, {}),
+    ("adjust_contrast", ["Mean", "Sub", "Mul"], lambda x: tf.image.adjust_contrast(x, 1.7),
+     _contrast(1.7), [(3, 4, 3)], F32, {}),
+    ("adjust_contrast_batch", ["Mean", "Sub", "Mul"], lambda x: tf.image.adjust_contrast(x, 0.3),
+     _contrast(0.3), [(2, 3, 4, 2)], F32, {}),
     ("rgb_to_grayscale", ["Sum"], tf.image.rgb_to_grayscale,
      lambda x: (x @ np.array([0.2989, 0.5870, 0.1140], F32))[..., None], [(2, 4, 3)], F32, {}),
     ("grayscale_to_rgb", ["Tile"], tf.image.grayscale_to_rgb,
@@ -336,6 +364,30 @@ def test_random_flips_flip_each_image_or_not_and_follow_the_seed(flip, axis, rng
     assert all(s != m for s, m in zip(same, mirrored))
     assert 10 < sum(mirrored) < 54
     assert np.array_equal(single, x[0]) or np.array_equal(single, np.flip(x[0], axis))
+
+
+def test_random_brightness_and_contrast_draw_within_their_range(rng):
+    x = rng.random((8, 8, 3)).astype(F32)
+    tf.set_random_seed(2)
+    brighter = tf.image.random_brightness(tf.constant(x), 0.3, seed=4)
+    contrast = tf.image.random_contrast(tf.constant(x), 0.2, 1.8, seed=4)
+    deltas, factors = [], []
+    with tf.Session() as sess:
+        for _ in range(20):
+            b, c = sess.run([brighter, contrast])
+            delta = (b - x).mean()
+            np.testing.assert_allclose(b, x + delta, atol=1e-5)
+            mean = x.mean((0, 1))
+            factor = ((c - mean) / (x - mean)).mean()
+            np.testing.assert_allclose(c, (x - mean) * factor + mean, atol=1e-4)
+            deltas.append(delta)
+            factors.append(factor)
+    assert -0.3 <= min(deltas) < max(deltas) <= 0.3
+    assert 0.2 <= min(factors) < max(factors) <= 1.8
+    with pytest.raises(ValueError, match="max_delta"):
+        tf.image.random_brightness(x, -0.1)
+    with pytest.raises(ValueError, match="upper must be > lower"):
+        tf.image.random_contrast(x, 0.5, 0.5)
 
 
 def test_random_crop_takes_windows_at_random_offsets(rng):

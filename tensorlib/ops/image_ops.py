@@ -393,6 +393,50 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
         return math_ops.cast(scaled, dtype, name=scope)
 
 
+def _in_float(image, adjust):
+    """adjust(image as float32, or float16 as is) converted back to image's dtype (clipped for
+    integers), as TF1's adjust_* do."""
+    image = convert_to_tensor(image, name="image")
+    keep = image.dtype in (_dtypes.float16, _dtypes.float32)
+    floats = image if keep else convert_image_dtype(image, _dtypes.float32)
+    return convert_image_dtype(adjust(floats), image.dtype, saturate=True)
+
+
+def adjust_brightness(image, delta):
+    """`image` + `delta` (in the float scale of convert_image_dtype)."""
+    with ops.name_scope(None, "adjust_brightness"):
+        return _in_float(image, lambda x: x + math_ops.cast(delta, x.dtype))
+
+
+def random_brightness(image, max_delta, seed=None):
+    """adjust_brightness by a delta drawn uniformly from [-max_delta, max_delta)."""
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    delta = random_ops.random_uniform([], -max_delta, max_delta, seed=seed)
+    return adjust_brightness(image, delta)
+
+
+def adjust_contrast(images, contrast_factor):
+    """Each channel of each image moved away from its mean over the image's pixels by
+    `contrast_factor`: (x - mean) * contrast_factor + mean."""
+    with ops.name_scope(None, "adjust_contrast"):
+        def adjust(x):
+            _image_rank(x, "images")
+            mean = math_ops.reduce_mean(x, [-3, -2], keepdims=True)
+            return (x - mean) * math_ops.cast(contrast_factor, x.dtype) + mean
+        return _in_float(images, adjust)
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """adjust_contrast by a factor drawn uniformly from [lower, upper)."""
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+    factor = random_ops.random_uniform([], lower, upper, seed=seed)
+    return adjust_contrast(image, factor)
+
+
 def rgb_to_grayscale(images, name=None):
     """The luma of RGB `images` (last dim 3) as one channel, TF1's weights, same dtype."""
     with ops.name_scope(name, "rgb_to_grayscale") as scope:

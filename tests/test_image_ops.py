@@ -1,6 +1,7 @@
 """Image ops: resizing against NumPy and TensorFlow's values (tests/fixtures/image; bicubic
 against TensorFlow's only), the gradients of resizing, and tf.image's composites against
 NumPy."""
+import colorsys
 import pathlib
 
 import numpy as np
@@ -131,6 +132,28 @@ def _brightness_int(delta):
     return ref
 
 
+def _per_pixel(fn):
+    """A NumPy reference applying fn(a, b, c) -> (a', b', c') to each pixel (last dim 3)."""
+    def ref(x):
+        flat = x.reshape(-1, 3).astype(F64)
+        return np.array([fn(*p) for p in flat]).reshape(x.shape).astype(x.dtype)
+    return ref
+
+
+def _hsv_adjusted(hue_delta=0.0, saturation_factor=1.0):
+    def adjust(r, g, b):
+        h, s, v = colorsys.rgb_to_hsv(r, g, b)
+        return colorsys.hsv_to_rgb((h + hue_delta) % 1.0, min(s * saturation_factor, 1.0), v)
+    return _per_pixel(adjust)
+
+
+UNIT = {"positive": True}  # inputs > 0, squashed into [0, 1) by the cases' functions
+
+
+def _unit(x):
+    return x / (1 + x)
+
+
 NN_GRAD = _nearest_grad((3, 5))
 NN_GRAD_ALIGN = _nearest_grad((4, 2), align=True)
 BL_GRAD = _bilinear_grad((2, 3, 4, 2))
@@ -229,6 +252,26 @@ OPS = [
      _contrast(1.7), [(3, 4, 3)], F32, {}),
     ("adjust_contrast_batch", ["Mean", "Sub", "Mul"], lambda x: tf.image.adjust_contrast(x, 0.3),
      _contrast(0.3), [(2, 3, 4, 2)], F32, {}),
+    ("rgb_to_hsv", ["Max", "Min", "SelectV2", "Pack"], lambda x: tf.image.rgb_to_hsv(_unit(x)),
+     lambda x: _per_pixel(colorsys.rgb_to_hsv)(_unit(x)), [(4, 5, 3)], F32, UNIT),
+    ("rgb_to_hsv_batch", ["Max", "Min", "SelectV2", "Pack"],
+     lambda x: tf.image.rgb_to_hsv(_unit(x)),
+     lambda x: _per_pixel(colorsys.rgb_to_hsv)(_unit(x)), [(2, 3, 4, 3)], F64, UNIT),
+    ("rgb_to_hsv_greys", ["Max", "Min", "SelectV2"],
+     lambda x: tf.image.rgb_to_hsv(tf.tile(_unit(x), [1, 3]) * [1.0, 1.0, 1.0]),
+     lambda x: _per_pixel(colorsys.rgb_to_hsv)(np.tile(_unit(x), [1, 3])), [(5, 1)], F64,
+     UNIT),
+    ("hsv_to_rgb", ["Abs", "ClipByValue", "Pack"], lambda x: tf.image.hsv_to_rgb(_unit(x)),
+     lambda x: _per_pixel(colorsys.hsv_to_rgb)(_unit(x)), [(4, 5, 3)], F64, UNIT),
+    ("adjust_hue", ["FloorMod"], lambda x: tf.image.adjust_hue(_unit(x), 0.3),
+     lambda x: _hsv_adjusted(hue_delta=0.3)(_unit(x)), [(3, 4, 3)], F32, UNIT),
+    ("adjust_hue_negative", ["FloorMod"], lambda x: tf.image.adjust_hue(_unit(x), -0.45),
+     lambda x: _hsv_adjusted(hue_delta=-0.45)(_unit(x)), [(2, 3, 2, 3)], F32, UNIT),
+    ("adjust_saturation", ["ClipByValue"], lambda x: tf.image.adjust_saturation(_unit(x), 1.8),
+     lambda x: _hsv_adjusted(saturation_factor=1.8)(_unit(x)), [(3, 4, 3)], F32, UNIT),
+    ("adjust_saturation_down", ["ClipByValue"],
+     lambda x: tf.image.adjust_saturation(_unit(x), 0.4),
+     lambda x: _hsv_adjusted(saturation_factor=0.4)(_unit(x)), [(3, 4, 3)], F32, UNIT),
     ("rgb_to_grayscale", ["Sum"], tf.image.rgb_to_grayscale,
      lambda x: (x @ np.array([0.2989, 0.5870, 0.1140], F32))[..., None], [(2, 4, 3)], F32, {}),
     ("grayscale_to_rgb", ["Tile"], tf.image.grayscale_to_rgb,
@@ -388,6 +431,24 @@ def test_random_brightness_and_contrast_draw_within_their_range(rng):
         tf.image.random_brightness(x, -0.1)
     with pytest.raises(ValueError, match="upper must be > lower"):
         tf.image.random_contrast(x, 0.5, 0.5)
+
+
+def test_random_hue_and_saturation_follow_the_seed_and_check_ranges(rng):
+    x = tf.constant(rng.random((4, 4, 3)).astype(F32))
+    tf.set_random_seed(3)
+    outs = [tf.image.random_hue(x, 0.2, seed=1), tf.image.random_saturation(x, 0.5, 1.5, seed=1)]
+    with tf.Session() as sess:
+        first = sess.run(outs)
+    with tf.Session() as sess:
+        again = sess.run(outs)
+        different = sess.run(outs)
+    for a, b, c in zip(first, again, different):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, c)
+    with pytest.raises(ValueError, match="<= 0.5"):
+        tf.image.random_hue(x, 0.6)
+    with pytest.raises(ValueError, match="non-negative"):
+        tf.image.random_saturation(x, -1.0, 1.0)
 
 
 def test_random_crop_takes_windows_at_random_offsets(rng):

@@ -437,6 +437,88 @@ def random_contrast(image, lower, upper, seed=None):
     return adjust_contrast(image, factor)
 
 
+def rgb_to_hsv(images, name=None):
+    """RGB `images` (floats in [0, 1], last dim 3) as hue, saturation and value, each in
+    [0, 1] (TF's formulas: hue 0 for greys; the red, then green branch wins ties)."""
+    with ops.name_scope(name, "rgb_to_hsv") as scope:
+        images = convert_to_tensor(images, name="images")
+        r, g, b = array_ops.unstack(images, 3, axis=-1)
+        value = math_ops.reduce_max(images, -1)
+        spread = value - math_ops.reduce_min(images, -1)
+        grey = math_ops.equal(spread, 0)
+        norm = (1.0 / 6.0) / math_ops.where_v2(grey, array_ops.ones_like(spread), spread)
+        hue = math_ops.where_v2(
+            math_ops.equal(r, value), norm * (g - b),
+            math_ops.where_v2(math_ops.equal(g, value), norm * (b - r) + 2.0 / 6.0,
+                              norm * (r - g) + 4.0 / 6.0))
+        hue = math_ops.where_v2(grey, array_ops.zeros_like(hue), hue)
+        hue = math_ops.where_v2(math_ops.less(hue, 0), hue + 1, hue)
+        positive = math_ops.greater(value, 0)
+        saturation = math_ops.where_v2(
+            positive, spread / math_ops.where_v2(positive, value, array_ops.ones_like(value)),
+            array_ops.zeros_like(value))
+        return array_ops.stack([hue, saturation, value], axis=-1, name=scope)
+
+
+def hsv_to_rgb(images, name=None):
+    """HSV `images` (last dim 3, each in [0, 1]) as RGB, the inverse of rgb_to_hsv."""
+    with ops.name_scope(name, "hsv_to_rgb") as scope:
+        images = convert_to_tensor(images, name="images")
+        hue, saturation, value = array_ops.unstack(images, 3, axis=-1)
+        sixths = hue * 6.0
+        ramps = [math_ops.abs(sixths - 3.0) - 1.0, 2.0 - math_ops.abs(sixths - 2.0),
+                 2.0 - math_ops.abs(sixths - 4.0)]
+        channels = [(1.0 - saturation + saturation * math_ops.clip_by_value(x, 0.0, 1.0)) *
+                    value for x in ramps]
+        return array_ops.stack(channels, axis=-1, name=scope)
+
+
+def _in_hsv(image, adjust):
+    """adjust(hue, saturation, value) applied to RGB `image` in float32, as TF1's
+    adjust_hue and adjust_saturation."""
+    def in_hsv(floats):
+        hue, saturation, value = array_ops.unstack(rgb_to_hsv(floats), 3, axis=-1)
+        return hsv_to_rgb(array_ops.stack(adjust(hue, saturation, value), axis=-1))
+    return _in_float(image, in_hsv)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """RGB `image` with its saturation scaled by `saturation_factor` (clipped to [0, 1])."""
+    with ops.name_scope(name, "adjust_saturation"):
+        return _in_hsv(image, lambda h, s, v: (h, math_ops.clip_by_value(
+            s * math_ops.cast(saturation_factor, s.dtype), 0.0, 1.0), v))
+
+
+def adjust_hue(image, delta, name=None):
+    """RGB `image` with `delta` (in [-1, 1]) added to its hue, which wraps around."""
+    with ops.name_scope(name, "adjust_hue"):
+        def turn(h, s, v):
+            h = math_ops.floormod(h + math_ops.cast(delta, h.dtype), 1.0)
+            return h, s, v
+        return _in_hsv(image, turn)
+
+
+def random_saturation(image, lower, upper, seed=None):
+    """adjust_saturation by a factor drawn uniformly from [lower, upper)."""
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+    factor = random_ops.random_uniform([], lower, upper, seed=seed)
+    return adjust_saturation(image, factor)
+
+
+def random_hue(image, max_delta, seed=None):
+    """adjust_hue by a delta drawn uniformly from [-max_delta, max_delta); max_delta in
+    [0, 0.5]."""
+    if max_delta > 0.5:
+        raise ValueError("max_delta must be <= 0.5.")
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    delta = random_ops.random_uniform([], -max_delta, max_delta, seed=seed)
+    return adjust_hue(image, delta)
+
+
 def rgb_to_grayscale(images, name=None):
     """The luma of RGB `images` (last dim 3) as one channel, TF1's weights, same dtype."""
     with ops.name_scope(name, "rgb_to_grayscale") as scope:

@@ -107,6 +107,20 @@ def _crop_or_pad(x, th, tw):
     return np.pad(x, [[pt, th - pt - x.shape[0]], [pl, tw - pl - x.shape[1]], [0, 0]])
 
 
+def _resize_with_pad(th, tw):
+    """NumPy's resize_image_with_pad (bilinear) of a 3-D image."""
+    def ref(x):
+        h, w = x.shape[:2]
+        ratio = max(F32(w) / F32(tw), F32(h) / F32(th))
+        fitted = np.array([h, w], F32) / ratio
+        size = np.floor(fitted).astype(int)
+        pads = np.maximum(np.floor((np.array([th, tw], F32) - fitted) / 2).astype(int), 0)
+        resized = _bilinear(tuple(size))(x[None])[0]
+        return np.pad(resized, [[pads[0], th - pads[0] - size[0]],
+                                [pads[1], tw - pads[1] - size[1]], [0, 0]])
+    return ref
+
+
 def _standardize(x):
     x = x.astype(F32)
     axes = tuple(range(x.ndim - 3, x.ndim))
@@ -231,6 +245,12 @@ OPS = [
     ("crop_or_pad_odd", ["Slice", "Pad"],
      lambda x: tf.image.resize_image_with_crop_or_pad(x, 6, 2),
      lambda x: _crop_or_pad(x, 6, 2), [(3, 5, 1)], F64, {}),
+    ("resize_image_with_pad_wide", ["ResizeBilinear", "Pad"],
+     lambda x: tf.image.resize_image_with_pad(x, 6, 10), _resize_with_pad(6, 10), [(4, 5, 2)],
+     F32, {}),
+    ("resize_image_with_pad_tall", ["ResizeBilinear", "Pad"],
+     lambda x: tf.image.resize_image_with_pad(x, 9, 4), _resize_with_pad(9, 4), [(3, 7, 1)],
+     F32, {}),
     ("central_crop", ["Slice"], lambda x: tf.image.central_crop(x, 0.5),
      lambda x: x[2:6, 1:4], [(8, 5, 2)], F32, {}),
     ("central_crop_batch", ["Slice"], lambda x: tf.image.central_crop(x, 0.3),

@@ -5,6 +5,6 @@ from tensorlib.ops.image_ops import (  # noqa: F401
     grayscale_to_rgb, hsv_to_rgb, pad_to_bounding_box, per_image_standardization,
     random_brightness, random_contrast, random_crop, random_flip_left_right,
     random_flip_up_down, random_hue, random_saturation, resize_bicubic, resize_bilinear,
-    resize_image_with_crop_or_pad, resize_images, resize_nearest_neighbor, rgb_to_grayscale,
-    rgb_to_hsv, rot90, transpose_image,
+    resize_image_with_crop_or_pad, resize_image_with_pad, resize_images,
+    resize_nearest_neighbor, rgb_to_grayscale, rgb_to_hsv, rot90, transpose_image,
 )

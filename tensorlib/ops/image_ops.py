@@ -301,6 +301,28 @@ def resize_image_with_crop_or_pad(image, target_height, target_width):
         return restore(padded)
 
 
+def resize_image_with_pad(image, target_height, target_width,
+                          method=ResizeMethod.BILINEAR, align_corners=False):
+    """`image` resized by `method`, keeping its aspect ratio, to fit [target_height,
+    target_width], then zero-padded evenly to that size (TF1's rounding: floors)."""
+    with ops.name_scope(None, "resize_image_with_pad"):
+        image = convert_to_tensor(image, name="image")
+        batch, restore = _as_batch(image)
+        _check_box([target_height - 1], "target_height must be > 0.")
+        _check_box([target_width - 1], "target_width must be > 0.")
+        hw = math_ops.cast(array_ops.shape(batch)[1:3], _dtypes.float32)
+        target = math_ops.cast(array_ops.stack([target_height, target_width]), _dtypes.float32)
+        fitted = hw / math_ops.reduce_max(hw / target)
+        size = math_ops.cast(math_ops.floor(fitted), _dtypes.int32)
+        pads = math_ops.maximum(
+            math_ops.cast(math_ops.floor((target - fitted) / 2), _dtypes.int32), 0)
+        resized = resize_images(batch, size, method, align_corners)
+        padded = pad_to_bounding_box(resized, pads[0], pads[1], target_height, target_width)
+        if not array_ops._contains_tensor([target_height, target_width]):
+            padded.set_shape([None, target_height, target_width, None])
+        return restore(padded)
+
+
 def central_crop(image, central_fraction):
     """The central `central_fraction` (in (0, 1]) of `image`'s height and width."""
     if central_fraction <= 0.0 or central_fraction > 1.0:

@@ -33,6 +33,8 @@ OpRegistry& OpRegistry::global() {
     register_control_flow_ops(*r);
     register_script_ops(*r);
     register_debugging_ops(*r);
+    register_selection_ops(*r);
+    register_image_ops(*r);
     return r;
   }();
   return *registry;
@@ -111,6 +113,8 @@ KernelRegistry& KernelRegistry::global() {
     register_control_flow_kernels(*r);
     register_script_kernels(*r);
     register_debugging_kernels(*r);
+    register_selection_kernels(*r);
+    register_image_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

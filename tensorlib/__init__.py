@@ -103,10 +103,17 @@ from tensorlib.framework.behavior import (  # noqa: F401
 )
 from tensorlib.framework.random_seed import get_seed  # noqa: F401
 from tensorlib.ops.math_composites import (  # noqa: F401
-    count_nonzero, div, is_finite, is_inf, is_nan, log_sigmoid, norm, realdiv, reciprocal,
+    div, is_finite, is_inf, is_nan, log_sigmoid, realdiv, reciprocal,
     to_double, to_float, to_int32, to_int64, truncatediv, truncatemod,
 )
 from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401
 
 # tf.saved_model
 from tensorlib import saved_model  # noqa: F401
+# Indexing, counting and norms (gather_nd, scatter_nd, unique, count_nonzero, norm); tf.image
+from tensorlib import image  # noqa: F401
+from tensorlib.ops.array_ops import (  # noqa: F401
+    gather_nd, scatter_nd, unique, unique_with_counts,
+)
+from tensorlib.ops.math_ops import count_nonzero, norm  # noqa: F401
+from tensorlib.ops.image_ops import random_crop  # noqa: F401

@@ -14,3 +14,8 @@ from tensorlib.ops import rnn_cell  # noqa: F401
 from tensorlib.ops.rnn import (  # noqa: F401
     bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn, static_bidirectional_rnn, static_rnn,
 )
+from tensorlib.ops.nn_ops import in_top_k, top_k  # noqa: F401
+from tensorlib.ops.conv_ops import (  # noqa: F401
+    atrous_conv2d, conv1d, convolution, depthwise_conv2d, depthwise_conv2d_native,
+    separable_conv2d,
+)

@@ -385,6 +385,100 @@ GRADS = [
 ]
 
 
+def _unique(output, dtype=I32):
+    """NumPy's unique values in first-occurrence order: y (0), idx (1) or count (2)."""
+    def ref(x):
+        _, first, inverse, count = np.unique(x, return_index=True, return_inverse=True,
+                                             return_counts=True)
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return [x[first[order]], rank[inverse.ravel()].astype(dtype),
+                count[order].astype(dtype)][output]
+    return ref
+
+
+ND_INDICES = np.array([[[1, 0], [0, 2]], [[1, 2], [1, 0]], [[0, 0], [1, 1]]], I32)
+ND_DUPLICATES = np.array([[3], [0], [3], [1], [3]], I64)
+
+
+def _gather_nd(indices):
+    return lambda x: x[tuple(np.moveaxis(indices, -1, 0))]
+
+
+def _scatter_nd(indices, shape):
+    def ref(u):
+        out = np.zeros(shape, u.dtype)
+        np.add.at(out, tuple(np.moveaxis(indices, -1, 0)), u)
+        return out
+    return ref
+
+
+OPS += [
+    ("unique", ["Unique"], lambda x: tf.unique(x).y, _unique(0), [(12,)], I32, SMALL),
+    ("unique_idx", ["Unique"], lambda x: tf.unique(x)[1], _unique(1), [(12,)], F32, {}),
+    ("unique_idx_int64", ["Unique"], lambda x: tf.unique(x, out_idx=tf.int64).idx,
+     _unique(1, I64), [(10,)], I64, SMALL),
+    ("unique_empty", ["Unique"], lambda x: tf.unique(x).y, _unique(0), [(0,)], F64, {}),
+    ("unique_with_counts", ["UniqueWithCounts"], lambda x: tf.unique_with_counts(x).count,
+     _unique(2), [(15,)], I64, SMALL),
+    ("unique_with_counts_y", ["UniqueWithCounts"], lambda x: tf.unique_with_counts(x)[0],
+     _unique(0), [(9,)], BOOL, {}),
+    ("gather_nd", ["GatherNd"], lambda x: tf.gather_nd(x, ND_INDICES), _gather_nd(ND_INDICES),
+     [(2, 3)], F32, {}),
+    ("gather_nd_slices", ["GatherNd"], lambda x: tf.gather_nd(x, ND_INDICES),
+     _gather_nd(ND_INDICES), [(2, 3, 4)], I64, {}),
+    ("gather_nd_rows", ["GatherNd"], lambda x: tf.gather_nd(x, ND_DUPLICATES),
+     _gather_nd(ND_DUPLICATES), [(4, 2)], BOOL, {}),
+    ("gather_nd_empty_index", ["GatherNd"], lambda x: tf.gather_nd(x, np.zeros((2, 0), I32)),
+     lambda x: np.stack([x, x]), [(3, 2)], F64, {}),
+    ("scatter_nd", ["ScatterNd"], lambda u: tf.scatter_nd(ND_INDICES, u, [2, 3]),
+     _scatter_nd(ND_INDICES, (2, 3)), [(3, 2)], F32, {}),
+    ("scatter_nd_duplicates", ["ScatterNd"],
+     lambda u: tf.scatter_nd(ND_DUPLICATES, u, tf.constant([5, 3], tf.int64)),
+     _scatter_nd(ND_DUPLICATES, (5, 3)), [(5, 3)], I32, {}),
+    ("scatter_nd_large", ["ScatterNd"], lambda u: tf.scatter_nd(ND_DUPLICATES, u, [4, 300, 70]),
+     _scatter_nd(ND_DUPLICATES, (4, 300, 70)), [(5, 300, 70)], F64, {}),
+]
+
+GRADS += [
+    ("gather_nd", ["GatherNd"], lambda x: tf.gather_nd(x, ND_INDICES), [(2, 3, 2)], {}),
+    ("scatter_nd", ["ScatterNd"], lambda u: tf.scatter_nd(ND_DUPLICATES, u, [4, 2]),
+     [(5, 2)], {}),
+]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda x: tf.gather_nd(x, [[0, 3]]), r"indices\[0\] = \[0, 3\] does not index into param "
+                                          r"shape \[2,3\]"),
+    (lambda x: tf.gather_nd(x, [[[1], [-1]]]), r"indices\[0,1\] = \[-1\]"),
+    (lambda x: tf.scatter_nd([[4]], tf.expand_dims(x, 0), [4, 2, 3]),
+     r"indices\[0\] = \[4\] does not index into shape \[4,2,3\]"),
+])
+def test_nd_indices_out_of_range_raise_invalid_argument(build, message):
+    x, feed = _fed(tf.float32, (2, 3), np.zeros((2, 3), F32))
+    out = build(x)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            sess.run(out, feed)
+
+
+def test_scatter_nd_and_gather_nd_same_bits_for_any_thread_count(rng):
+    indices = tf.constant(rng.integers(0, 50, size=(400, 1)))
+    updates = tf.constant(rng.standard_normal((400, 30, 20)))
+    summed = tf.scatter_nd(indices, updates, [50, 30, 20])
+    one, two = run_with_threads([summed, tf.gather_nd(summed, indices)])
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_nd_shape_errors_raise_value_error():
+    with pytest.raises(ValueError, match="innermost dimension"):
+        tf.gather_nd(tf.zeros([2, 3]), [[0, 1, 2]])
+    with pytest.raises(ValueError, match="updates.shape"):
+        tf.scatter_nd([[0], [1]], tf.zeros([2, 4]), [3, 5])
+
+
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):

@@ -6,6 +6,7 @@ import pytest
 
 import tensorlib as tf
 from op_testing import check_op, run_with_threads
+from tensorlib.framework import ops
 from tensorlib.ops import conv_ops
 
 # ---- NumPy references (computed in float64, returned in the inputs' dtype) ----
@@ -292,6 +293,182 @@ GRADS = [
     ("avg_pool_grad", ["AvgPoolGrad"],
      lambda g: conv_ops.avg_pool_grad([1, 5, 4, 2], g, K3, S2, "SAME"), [(1, 3, 2, 2)], {}),
 ]
+
+
+# ---- depthwise and separable convolutions: np_conv2d on each channel ----
+
+
+def np_depthwise(x, w, strides, padding, dilations=(1, 1, 1, 1)):
+    """Channel c of x convolved with w[:, :, c] gives output channels c * M ... c * M + M - 1."""
+    per_channel = [np_conv2d(x[..., c:c + 1], w[:, :, c:c + 1], strides, padding, dilations)
+                   for c in range(x.shape[3])]
+    return np.stack(per_channel, -2).reshape(per_channel[0].shape[:3] + (x.shape[3] * w.shape[3],))
+
+
+def np_depthwise_backprop_input(in_shape, w, g, strides, padding, dilations=(1, 1, 1, 1)):
+    m = w.shape[3]
+    return np.concatenate([
+        np_conv2d_backprop_input(in_shape[:3] + (1,), w[:, :, c:c + 1],
+                                 g[..., c * m:(c + 1) * m], strides, padding, dilations)
+        for c in range(in_shape[3])], -1)
+
+
+def np_depthwise_backprop_filter(x, w_shape, g, strides, padding, dilations=(1, 1, 1, 1)):
+    m = w_shape[3]
+    return np.concatenate([
+        np_conv2d_backprop_filter(x[..., c:c + 1], w_shape[:2] + (1, m),
+                                  g[..., c * m:(c + 1) * m], strides, padding, dilations)
+        for c in range(x.shape[3])], 2)
+
+
+def _depthwise_out(x_shape, w_shape, strides, padding, dilations=(1, 1, 1, 1)):
+    n, oh, ow, _ = _out_shape(x_shape, w_shape, strides, padding, dilations)
+    return (n, oh, ow, w_shape[2] * w_shape[3])
+
+
+def depthwise(case_id, x_shape, w_shape, strides, padding, dtype, rate=None):
+    dilations = [1, rate, rate, 1] if rate else [1, 1, 1, 1]
+    return (case_id, ["DepthwiseConv2dNative"],
+            lambda x, w: tf.nn.depthwise_conv2d(x, w, strides, padding, rate=rate and [rate] * 2),
+            lambda x, w: np_depthwise(x, w, strides, padding, dilations),
+            [x_shape, w_shape], dtype, {})
+
+
+def depthwise_input_grad(case_id, x_shape, w_shape, strides, padding, dtype):
+    return (case_id, ["DepthwiseConv2dNativeBackpropInput"],
+            lambda w, g: ops.apply_op("DepthwiseConv2dNativeBackpropInput",
+                                      [tf.constant(np.array(x_shape, np.int32)), w, g],
+                                      {"strides": strides, "padding": padding}).outputs[0],
+            lambda w, g: np_depthwise_backprop_input(x_shape, w, g, strides, padding),
+            [w_shape, _depthwise_out(x_shape, w_shape, strides, padding)], dtype, {})
+
+
+def depthwise_filter_grad(case_id, x_shape, w_shape, strides, padding, dtype):
+    return (case_id, ["DepthwiseConv2dNativeBackpropFilter"],
+            lambda x, g: ops.apply_op("DepthwiseConv2dNativeBackpropFilter",
+                                      [x, tf.constant(np.array(w_shape, np.int32)), g],
+                                      {"strides": strides, "padding": padding}).outputs[0],
+            lambda x, g: np_depthwise_backprop_filter(x, w_shape, g, strides, padding),
+            [x_shape, _depthwise_out(x_shape, w_shape, strides, padding)], dtype, {})
+
+
+def _np_conv1d(x, w, stride, padding, dilation=1):
+    return np_conv2d(x[:, None], w[None], [1, 1, stride, 1], padding, [1, 1, dilation, 1])[:, 0]
+
+
+OPS += [
+    depthwise("depthwise_valid", (2, 6, 7, 3), (3, 3, 3, 1), S1, "VALID", np.float32),
+    depthwise("depthwise_multiplier_same_stride2", (2, 7, 6, 4), (3, 2, 4, 3), S2, "SAME",
+              np.float64),
+    depthwise("depthwise_rate", (1, 9, 8, 2), (3, 3, 2, 2), S1, "SAME", np.float64, rate=2),
+    depthwise("depthwise_many_channels", (2, 12, 11, 37), (3, 3, 37, 1), S1, "SAME",
+              np.float32),
+    depthwise("depthwise_filter_wider_than_input", (1, 3, 2, 2), (5, 4, 2, 2), S1, "SAME",
+              np.float64),
+    depthwise("depthwise_empty_batch", (0, 4, 4, 2), (2, 2, 2, 1), S1, "SAME", np.float32),
+    depthwise_input_grad("depthwise_input_grad_valid", (2, 6, 7, 3), (3, 3, 3, 1), S1, "VALID",
+                         np.float32),
+    depthwise_input_grad("depthwise_input_grad_multiplier", (2, 7, 6, 4), (3, 2, 4, 3), S2,
+                         "SAME", np.float64),
+    depthwise_input_grad("depthwise_input_grad_many_channels", (3, 10, 9, 33), (3, 3, 33, 2),
+                         S1, "SAME", np.float32),
+    depthwise_filter_grad("depthwise_filter_grad_valid", (2, 6, 7, 3), (3, 3, 3, 1), S1,
+                          "VALID", np.float64),
+    depthwise_filter_grad("depthwise_filter_grad_multiplier", (2, 7, 6, 4), (3, 2, 4, 3), S2,
+                          "SAME", np.float64),
+    depthwise_filter_grad("depthwise_filter_grad_many_channels", (3, 10, 9, 33), (3, 3, 33, 2),
+                          S1, "SAME", np.float32),
+    ("separable_conv2d", ["DepthwiseConv2dNative", "Conv2D"],
+     lambda x, d, p: tf.nn.separable_conv2d(x, d, p, S1, "SAME"),
+     lambda x, d, p: np_conv2d(np_depthwise(x, d, S1, "SAME"), p, S1, "VALID"),
+     [(2, 5, 6, 3), (3, 3, 3, 2), (1, 1, 6, 4)], np.float64, {}),
+    ("separable_conv2d_rate", ["DepthwiseConv2dNative", "Conv2D"],
+     lambda x, d, p: tf.nn.separable_conv2d(x, d, p, S1, "VALID", rate=[2, 2]),
+     lambda x, d, p: np_conv2d(np_depthwise(x, d, S1, "VALID", [1, 2, 2, 1]), p, S1, "VALID"),
+     [(1, 7, 8, 2), (2, 2, 2, 1), (1, 1, 2, 3)], np.float32, {}),
+    ("conv1d", ["Conv2D"], lambda x, w: tf.nn.conv1d(x, w, 2, "SAME"),
+     lambda x, w: _np_conv1d(x, w, 2, "SAME"), [(2, 9, 3), (3, 3, 4)], np.float32, {}),
+    ("conv1d_dilated", ["Conv2D"], lambda x, w: tf.nn.conv1d(x, w, [1, 1, 1], "VALID",
+                                                             dilations=2),
+     lambda x, w: _np_conv1d(x, w, 1, "VALID", 2), [(1, 10, 2), (3, 2, 3)], np.float64, {}),
+    ("atrous_conv2d", ["Conv2D"], lambda x, w: tf.nn.atrous_conv2d(x, w, 2, "SAME"),
+     lambda x, w: np_conv2d(x, w, S1, "SAME", [1, 2, 2, 1]), [(2, 8, 7, 2), (3, 3, 2, 3)],
+     np.float32, {}),
+    ("convolution_1d", ["Conv2D"],
+     lambda x, w: tf.nn.convolution(x, w, "SAME", strides=[1], dilation_rate=[3]),
+     lambda x, w: _np_conv1d(x, w, 1, "SAME", 3), [(2, 9, 3), (2, 3, 2)], np.float64, {}),
+    ("convolution_2d", ["Conv2D"],
+     lambda x, w: tf.nn.convolution(x, w, "VALID", strides=[2, 1]),
+     lambda x, w: np_conv2d(x, w, [1, 2, 1, 1], "VALID"), [(1, 7, 6, 2), (2, 3, 2, 2)],
+     np.float32, {}),
+]
+
+GRADS += [
+    ("depthwise_conv2d", ["DepthwiseConv2dNative"],
+     lambda x, w: tf.nn.depthwise_conv2d(x, w, S2, "SAME"), [(2, 4, 3, 2), (2, 2, 2, 2)], {}),
+    ("depthwise_conv2d_rate", ["DepthwiseConv2dNative"],
+     lambda x, w: tf.nn.depthwise_conv2d(x, w, S1, "VALID", rate=[2, 1]),
+     [(1, 5, 4, 3), (2, 2, 3, 1)], {}),
+    ("depthwise_backprop_input", ["DepthwiseConv2dNativeBackpropInput"],
+     lambda w, dy: ops.apply_op("DepthwiseConv2dNativeBackpropInput",
+                                [tf.constant([1, 4, 3, 2]), w, dy],
+                                {"strides": S1, "padding": "VALID"}).outputs[0],
+     [(2, 2, 2, 2), (1, 3, 2, 4)], {}),
+    ("depthwise_backprop_filter", ["DepthwiseConv2dNativeBackpropFilter"],
+     lambda x, dy: ops.apply_op("DepthwiseConv2dNativeBackpropFilter",
+                                [x, tf.constant([2, 2, 2, 2]), dy],
+                                {"strides": S2, "padding": "SAME"}).outputs[0],
+     [(1, 4, 3, 2), (1, 2, 2, 4)], {}),
+    ("separable_conv2d", ["DepthwiseConv2dNative", "Conv2D"],
+     lambda x, d, p: tf.nn.separable_conv2d(x, d, p, S1, "SAME"),
+     [(1, 3, 4, 2), (2, 2, 2, 2), (1, 1, 4, 2)], {}),
+]
+
+
+def test_depthwise_conv2d_same_bits_for_any_thread_count(rng):
+    x = tf.constant(rng.standard_normal((5, 9, 8, 16)).astype(np.float32))
+    w = tf.constant(rng.standard_normal((3, 3, 16, 2)).astype(np.float32))
+    y = tf.nn.depthwise_conv2d(x, w, S1, "SAME")
+    grads = tf.gradients(tf.reduce_sum(y * y), [x, w])
+    one, two = run_with_threads([y] + grads)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("build, match", [
+    (lambda: tf.nn.depthwise_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 3, 1]), S1,
+                                    "SAME"), "Depth of input"),
+    (lambda: tf.nn.depthwise_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]), S2,
+                                    "SAME", rate=2), "strides > 1"),
+    (lambda: tf.nn.atrous_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]), 0, "SAME"),
+     "cannot be less than one"),
+    (lambda: tf.nn.separable_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]),
+                                    tf.zeros([2, 1, 2, 3]), S1, "SAME"), "1x1"),
+    (lambda: tf.nn.depthwise_conv2d(tf.zeros([1, 5, 5, 2]), tf.zeros([2, 2, 2, 1]), S1,
+                                    "FULL"), "padding"),
+])
+def test_depthwise_and_atrous_argument_errors(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()
+
+
+def test_separable_conv2d_layer_matches_numpy(rng):
+    x = rng.standard_normal((2, 6, 5, 3)).astype(np.float32)
+    layer = tf.layers.SeparableConv2D(4, 3, padding="same", depth_multiplier=2,
+                                      activation=tf.nn.relu,
+                                      bias_initializer=tf.constant_initializer(0.1))
+    y = layer.apply(tf.constant(x))
+    assert [v.name for v in layer.trainable_variables] == [
+        "separable_conv2d/depthwise_kernel:0", "separable_conv2d/pointwise_kernel:0",
+        "separable_conv2d/bias:0"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got, d, p = sess.run([y, layer.depthwise_kernel, layer.pointwise_kernel])
+    assert d.shape == (3, 3, 3, 2) and p.shape == (1, 1, 6, 4)
+    want = np.maximum(np_conv2d(np_depthwise(x, d, S1, "SAME"), p, S1, "VALID") + 0.1, 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    z = tf.layers.separable_conv2d(tf.constant(x), 2, (2, 3), strides=2)
+    assert z.shape.as_list() == [2, 3, 2, 2]
 
 
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])

@@ -383,6 +383,66 @@ GRADS = [
 ]
 
 
+def _norm(ord, axis=None, keepdims=False):  # noqa: A002
+    """np.linalg.norm over `axis` (the flattened array when None), in the input's dtype."""
+    def ref(x):
+        if axis is None:
+            out = np.linalg.norm(x.ravel(), ord)
+            return np.reshape(out, (1,) * x.ndim if keepdims else ()).astype(x.dtype)
+        return np.linalg.norm(x, ord, axis, keepdims).astype(x.dtype)
+    return ref
+
+
+NORM_OPS = ["Mul", "Sum", "Sqrt", "Abs", "Max", "Pow", "Squeeze"]
+
+OPS += [
+    ("count_nonzero", ["NotEqual", "Cast", "Sum"], tf.count_nonzero,
+     lambda x: np.array(np.count_nonzero(x), np.int64), [(3, 4)], np.int32, {"small_ints": True}),
+    ("count_nonzero_axis", ["NotEqual", "Cast", "Sum"],
+     lambda x: tf.count_nonzero(x, axis=1, keepdims=True, dtype=tf.int32),
+     lambda x: np.count_nonzero(x, axis=1, keepdims=True).astype(np.int32), [(3, 4, 2)],
+     np.float32, {}),
+    ("count_nonzero_bool", ["NotEqual", "Cast", "Sum"], lambda x: tf.count_nonzero(x, [0]),
+     lambda x: np.count_nonzero(x, axis=0).astype(np.int64), [(5, 3)], np.bool_, {}),
+    ("norm", NORM_OPS, tf.norm, _norm(2), [(3, 4)], np.float32, {}),
+    ("norm_axis", NORM_OPS, lambda x: tf.norm(x, axis=-1, keepdims=True),
+     _norm(2, -1, True), [(3, 4)], np.float64, {}),
+    ("norm_keepdims_all", NORM_OPS, lambda x: tf.norm(x, keepdims=True), _norm(2, None, True),
+     [(2, 3)], np.float64, {}),
+    ("norm_1", NORM_OPS, lambda x: tf.norm(x, 1, axis=0), _norm(1, 0), [(3, 4)], np.float64,
+     {}),
+    ("norm_inf", NORM_OPS, lambda x: tf.norm(x, np.inf, 1), _norm(np.inf, 1), [(3, 4)],
+     np.float32, {}),
+    ("norm_p", NORM_OPS, lambda x: tf.norm(x, 3, 1), _norm(3, 1), [(3, 4)], np.float64, {}),
+    ("norm_fro", NORM_OPS, lambda x: tf.norm(x, "fro", [1, 2]), _norm("fro", (1, 2)),
+     [(2, 3, 4)], np.float64, {}),
+    ("norm_matrix_1", NORM_OPS, lambda x: tf.norm(x, 1, (-2, -1)), _norm(1, (-2, -1)),
+     [(2, 3, 4)], np.float64, {}),
+    ("norm_matrix_inf", NORM_OPS, lambda x: tf.norm(x, np.inf, [0, 1], keepdims=True),
+     _norm(np.inf, (0, 1), True), [(3, 4)], np.float64, {}),
+]
+
+GRADS += [
+    ("norm", ["Sqrt", "Sum"], lambda x: tf.norm(x, axis=1), [(3, 4)], {}),
+    ("norm_1", ["Abs", "Sum"], lambda x: tf.norm(x, 1), [(3, 4)], {"away_from_zero": True}),
+    ("norm_p", ["Pow", "Abs"], lambda x: tf.norm(x, 3, 0), [(3, 4)], {"away_from_zero": True}),
+    ("norm_matrix_inf", ["Abs", "Max"], lambda x: tf.norm(x, np.inf, [0, 1]), [(3, 4)],
+     {"away_from_zero": True}),
+]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: tf.norm(tf.zeros([2, 3]), 2, [0, 1]), "supported matrix norm"),
+    (lambda: tf.norm(tf.zeros([2, 3]), "fro", 0), "supported vector norm"),
+    (lambda: tf.norm(tf.zeros([2, 3]), -1), "supported vector norm"),
+    (lambda: tf.norm(tf.zeros([2, 3]), axis=[0, 0]), "2 unique integers"),
+    (lambda: tf.norm(tf.zeros([2, 3]), axis=[0, 1, 2]), "2 unique integers"),
+])
+def test_norm_rejects_unsupported_orders_and_axes(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):

@@ -367,6 +367,82 @@ GRADS = [
 ]
 
 
+def _top_k(k, output):
+    """NumPy's top k along the last axis, ties lower index first: values (0) or indices (1)."""
+    def ref(x):
+        order = np.argsort(-x, axis=-1, kind="stable")[..., :k].astype(I32)
+        return np.take_along_axis(x, order, -1) if output == 0 else order
+    return ref
+
+
+def _in_top_k(targets, k):
+    def ref(p):
+        target = p[np.arange(len(targets)), targets]
+        larger = (p > target[:, None]).sum(-1)
+        return np.isfinite(p).all(-1) & (larger < k)
+    return ref
+
+
+F32, F64, I32, I64 = np.float32, np.float64, np.int32, np.int64
+SMALL = {"small_ints": True}
+TARGETS = np.array([0, 3, 4, 1], I32)
+
+OPS += [
+    ("top_k_values", ["TopKV2"], lambda x: tf.nn.top_k(x, 3)[0], _top_k(3, 0), [(4, 7)], F32,
+     {}),
+    ("top_k_indices", ["TopKV2"], lambda x: tf.nn.top_k(x, k=3)[1], _top_k(3, 1), [(4, 7)],
+     F64, {}),
+    ("top_k_ties", ["TopKV2"], lambda x: tf.nn.top_k(x, 4)[1], _top_k(4, 1), [(2, 3, 9)], I32,
+     SMALL),
+    ("top_k_tie_values", ["TopKV2"], lambda x: tf.nn.top_k(x, 2, sorted=False)[0],
+     _top_k(2, 0), [(5, 6)], I64, SMALL),
+    ("top_k_default_k", ["TopKV2"], lambda x: tf.nn.top_k(x)[1], _top_k(1, 1), [(6,)], F32, {}),
+    ("top_k_all", ["TopKV2"], lambda x: tf.nn.top_k(x, 5)[0], _top_k(5, 0), [(3, 5)], F32, {}),
+    ("top_k_zero", ["TopKV2"], lambda x: tf.nn.top_k(x, 0)[0], _top_k(0, 0), [(3, 5)], F32, {}),
+    ("in_top_k", ["InTopKV2"], lambda p: tf.nn.in_top_k(p, TARGETS, 2), _in_top_k(TARGETS, 2),
+     [(4, 5)], F32, {}),
+    ("in_top_k_int64", ["InTopKV2"], lambda p: tf.nn.in_top_k(p, TARGETS.astype(I64), 1),
+     _in_top_k(TARGETS, 1), [(4, 6)], F64, {}),
+]
+
+GRADS += [
+    ("top_k", ["TopKV2"], lambda x: tf.nn.top_k(x, 2)[0], [(3, 5)], {}),
+    ("top_k_3d", ["TopKV2"], lambda x: tf.nn.top_k(x, 3, sorted=False)[0], [(2, 2, 4)], {}),
+]
+
+
+def test_top_k_puts_nan_first_and_checks_k():
+    x = tf.constant([[1.0, np.nan, 3.0, 3.0]])
+    values, indices = tf.nn.top_k(x, 3)
+    with tf.Session() as sess:
+        got_values, got_indices = sess.run([values, indices])
+    np.testing.assert_array_equal(got_indices, [[1, 2, 3]])
+    np.testing.assert_array_equal(got_values, [[np.nan, 3.0, 3.0]])
+    with pytest.raises(ValueError, match="at least k columns"):
+        tf.nn.top_k(x, 5)
+    k = tf.placeholder(tf.int32, [])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="at least k columns"):
+            sess.run(tf.nn.top_k(x, k)[0], {k: 5})
+
+
+def test_in_top_k_ties_non_finite_rows_and_bad_targets():
+    predictions = np.array([[0.1, 0.3, 0.3, 0.2],     # target 2 ties the 1st: in top 1
+                            [0.1, 0.3, 0.3, 0.2],     # target 3 is 3rd: not in top 2
+                            [np.inf, 0.1, 0.5, 0.2],  # a non-finite row: False
+                            [np.nan, 0.1, 0.5, 0.2],
+                            [0.4, 0.1, 0.5, 0.2]], np.float32)
+    targets = [[2, 3, 2, 2, 2], [1, 2, 1, 1, 4], [-1, 1, 0, 0, 0]]
+    want = [[True, False, False, False, True], [True, True, False, False, False],
+            [False, True, False, False, True]]
+    for t, k, w in zip(targets, (1, 2, 2), want):
+        with tf.Session() as sess:
+            got = sess.run(tf.nn.in_top_k(predictions, t, k))
+        np.testing.assert_array_equal(got, w)
+    with pytest.raises(ValueError, match="must match length of targets"):
+        tf.nn.in_top_k(predictions, [0, 1], 1)
+
+
 @pytest.mark.parametrize("case", OPS, ids=[c[0] for c in OPS])
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):

@@ -1,4 +1,5 @@
-// 2-D convolution (NHWC input, HWIO filter) and its two gradients, as GEMMs on patch matrices.
+// 2-D convolution (NHWC input, HWIO filter) and its two gradients, as GEMMs on patch matrices;
+// depthwise 2-D convolution (DepthwiseConv2dNative) and its two gradients, as direct loops.
 //
 // The patch matrix P has one row per output pixel (n, oh, ow) and one column per filter tap
 // (kh, kw, ci), so that, with the filter W seen as a (KH*KW*CI) x CO matrix:
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/cpu_features.h"
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
@@ -439,6 +441,244 @@ Status conv2d_backprop_filter_kernel(KernelContext& ctx) {
   });
 }
 
+// ---- DepthwiseConv2dNative: input [N, H, W, C], filter [KH, KW, C, M] ----
+// Each input channel c is convolved with its own M filters: output channel c * M + m. The
+// loops run over output channels innermost (contiguous in the filter and the output), so they
+// vectorise over channels; ConvGeom's out_c is M.
+
+// fn(begin, end) compiled for the widest vector unit the CPU has.
+template <typename F>
+TL_TARGET_AVX512 __attribute__((flatten)) void run_avx512(const F& fn, int64_t b, int64_t e) {
+  fn(b, e);
+}
+
+template <typename F>
+void run_vectorized(const F& fn, int64_t begin, int64_t end) {
+  if (cpu_has_avx512()) return run_avx512(fn, begin, end);
+  if (cpu_has_avx2()) return run_avx2(fn, begin, end);
+  fn(begin, end);
+}
+
+// acc[c * m + j] += x[c] * w[c * m + j] over c < channels, j < m.
+template <typename T>
+inline void depthwise_taps(T* acc, const T* x, const T* w, int64_t channels, int64_t m) {
+  if (m == 1) {
+    for (int64_t c = 0; c < channels; ++c) acc[c] += x[c] * w[c];
+    return;
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t j = 0; j < m; ++j) acc[c * m + j] += x[c] * w[c * m + j];
+  }
+}
+
+// Calls fn(input pixel offset, filter tap) for the taps of output pixel (n, oh, ow) that fall
+// inside the input.
+template <typename F>
+inline void for_each_tap(const ConvGeom& g, int64_t n, int64_t oh, int64_t ow, F fn) {
+  for (int64_t kh = 0; kh < g.filter_h; ++kh) {
+    const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+    if (ih < 0 || ih >= g.in_h) continue;
+    for (int64_t kw = 0; kw < g.filter_w; ++kw) {
+      const int64_t iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
+      if (iw >= 0 && iw < g.in_w) fn((n * g.in_h + ih) * g.in_w + iw, kh * g.filter_w + kw);
+    }
+  }
+}
+
+template <typename T>
+void depthwise_forward(KernelContext& ctx, const ConvGeom& g, const T* x, const T* w, T* y) {
+  const int64_t c = g.in_c, q = g.in_c * g.out_c;
+  auto rows = [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        T* acc = y + (row * g.out_w + ow) * q;
+        std::fill(acc, acc + q, T(0));
+        for_each_tap(g, n, oh, ow, [&](int64_t pixel, int64_t tap) {
+          depthwise_taps(acc, x + pixel * c, w + tap * q, c, g.out_c);
+        });
+      }
+    }
+  };
+  const int64_t work = g.out_w * q * g.filter_h * g.filter_w;
+  ctx.parallel_for(g.batch * g.out_h, std::max<int64_t>(1, kElementwiseGrain / (work + 1)),
+                   [&](int64_t b, int64_t e) { run_vectorized(rows, b, e); });
+}
+
+// d_input: each output pixel's gradient times its filter taps, added to the input pixels it
+// read (summed over the M filters of a channel). Tasks own whole images.
+template <typename T>
+void depthwise_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* w, const T* dy,
+                              T* dx) {
+  const int64_t c = g.in_c, m = g.out_c, q = c * m;
+  auto images = [&](int64_t begin, int64_t end) {
+    std::fill(dx + begin * g.in_h * g.in_w * c, dx + end * g.in_h * g.in_w * c, T(0));
+    for (int64_t n = begin; n < end; ++n) {
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const T* d = dy + ((n * g.out_h + oh) * g.out_w + ow) * q;
+          for_each_tap(g, n, oh, ow, [&](int64_t pixel, int64_t tap) {
+            T* o = dx + pixel * c;
+            const T* f = w + tap * q;
+            if (m == 1) {
+              for (int64_t k = 0; k < c; ++k) o[k] += d[k] * f[k];
+              return;
+            }
+            for (int64_t k = 0; k < c; ++k) {
+              T sum = 0;
+              for (int64_t j = 0; j < m; ++j) sum += d[k * m + j] * f[k * m + j];
+              o[k] += sum;
+            }
+          });
+        }
+      }
+    }
+  };
+  ctx.parallel_for(g.batch, 1, [&](int64_t b, int64_t e) { run_vectorized(images, b, e); });
+}
+
+// d_filter: the sum over images and output pixels of input pixel times output gradient. Each
+// image's sum is made apart, then they are added in image order (the same bits for any thread
+// count).
+template <typename T>
+void depthwise_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* x, const T* dy,
+                               T* dw) {
+  const int64_t c = g.in_c, q = c * g.out_c, size = g.filter_h * g.filter_w * q;
+  std::vector<T> partial(static_cast<size_t>(g.batch * size), T(0));
+  auto images = [&](int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) {
+      T* sum = partial.data() + n * size;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const T* d = dy + ((n * g.out_h + oh) * g.out_w + ow) * q;
+          for_each_tap(g, n, oh, ow, [&](int64_t pixel, int64_t tap) {
+            depthwise_taps(sum + tap * q, x + pixel * c, d, c, g.out_c);
+          });
+        }
+      }
+    }
+  };
+  ctx.parallel_for(g.batch, 1, [&](int64_t b, int64_t e) { run_vectorized(images, b, e); });
+  std::fill(dw, dw + size, T(0));
+  for (int64_t n = 0; n < g.batch; ++n) {
+    const T* p = partial.data() + n * size;
+    for (int64_t k = 0; k < size; ++k) dw[k] += p[k];
+  }
+}
+
+// The output shape of a depthwise convolution: the convolution's, with C * M channels.
+Status depthwise_output_shape(const InferenceContext& ctx, const Shape& input,
+                              const Shape& filter, Shape* out) {
+  TL_RETURN_IF_ERROR(conv_output_shape(ctx, input, filter, out));
+  const Shape in = rank4(input), f = rank4(filter);
+  const int64_t c = in.dim(3) != kUnknownDim ? in.dim(3) : f.dim(2);
+  const int64_t channels = c == kUnknownDim || f.dim(3) == kUnknownDim ? kUnknownDim
+                                                                       : c * f.dim(3);
+  *out = Shape({out->dim(0), out->dim(1), out->dim(2), channels});
+  return Status::OK();
+}
+
+Status depthwise_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 1));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
+  Shape out;
+  TL_RETURN_IF_ERROR(depthwise_output_shape(ctx, ctx.input_shape(0), ctx.input_shape(1), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// Fails unless out_backprop (input 2) has the shape of the depthwise convolution's output.
+Status check_depthwise_out_backprop(const InferenceContext& ctx, const Shape& input,
+                                    const Shape& filter) {
+  Shape expected;
+  TL_RETURN_IF_ERROR(depthwise_output_shape(ctx, input, filter, &expected));
+  if (expected.is_compatible_with(rank4(ctx.input_shape(2)))) return Status::OK();
+  return shape_error(ctx, "out_backprop has shape " + ctx.input_shape(2).to_string() +
+                              " but the convolution's output has shape " + expected.to_string());
+}
+
+Status depthwise_backprop_input_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 1, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
+  Shape input;
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 0, "input_sizes", &input));
+  TL_RETURN_IF_ERROR(check_depthwise_out_backprop(ctx, input, ctx.input_shape(1)));
+  ctx.set_output(0, ctx.input_dtype(1), input);
+  return Status::OK();
+}
+
+Status depthwise_backprop_filter_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 4, 4));
+  Shape filter;
+  TL_RETURN_IF_ERROR(sizes_input(ctx, 1, "filter_sizes", &filter));
+  TL_RETURN_IF_ERROR(check_depthwise_out_backprop(ctx, ctx.input_shape(0), filter));
+  ctx.set_output(0, ctx.input_dtype(0), filter);
+  return Status::OK();
+}
+
+// Fails unless dy has the shape [N, OH, OW, C * M] of the depthwise convolution's output.
+Status check_depthwise_dy(const ConvGeom& g, const std::string& op, const Shape& dy) {
+  const Shape want({g.batch, g.out_h, g.out_w, g.in_c * g.out_c});
+  if (dy == want) return Status::OK();
+  return invalid_argument(op + ": out_backprop has shape " + dy.to_string() +
+                          " but the convolution's output has shape " + want.to_string());
+}
+
+Status depthwise_kernel(KernelContext& ctx) {
+  const Tensor& input = ctx.input(0);
+  const Tensor& filter = ctx.input(1);
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "DepthwiseConv2dNative", input.shape(),
+                               filter.shape(), &g));
+  return dispatch(FloatTypes{}, input.dtype(), "DepthwiseConv2dNative", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    depthwise_forward(ctx, g, input.data<T>(), filter.data<T>(), ctx.output(0).data<T>());
+  });
+}
+
+Status depthwise_backprop_input_kernel(KernelContext& ctx) {
+  const Tensor& filter = ctx.input(1);
+  Tensor& d_input = ctx.output(0);
+  const char* op = "DepthwiseConv2dNativeBackpropInput";
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), op, d_input.shape(), filter.shape(), &g));
+  TL_RETURN_IF_ERROR(check_depthwise_dy(g, op, ctx.input(2).shape()));
+  return dispatch(FloatTypes{}, filter.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    depthwise_backprop_input(ctx, g, filter.data<T>(), ctx.input(2).data<T>(),
+                             d_input.data<T>());
+  });
+}
+
+Status depthwise_backprop_filter_kernel(KernelContext& ctx) {
+  const Tensor& input = ctx.input(0);
+  Tensor& d_filter = ctx.output(0);
+  const char* op = "DepthwiseConv2dNativeBackpropFilter";
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), op, input.shape(), d_filter.shape(), &g));
+  TL_RETURN_IF_ERROR(check_depthwise_dy(g, op, ctx.input(2).shape()));
+  return dispatch(FloatTypes{}, input.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    depthwise_backprop_filter(ctx, g, input.data<T>(), ctx.input(2).data<T>(),
+                              d_filter.data<T>());
+  });
+}
+
+// The attributes every DepthwiseConv2dNative op has.
+OpDef& depthwise_attrs(OpDef& def) {
+  return def.attr("strides", AttrType::kInts)
+      .attr("padding", AttrType::kString)
+      .attr("data_format", AttrType::kString, std::string("NHWC"))
+      .attr("dilations", AttrType::kInts, std::vector<int64_t>{1, 1, 1, 1});
+}
+
 // The attributes every Conv2D op has.
 OpDef& conv_attrs(OpDef& def) {
   return def.attr("strides", AttrType::kInts)
@@ -460,6 +700,16 @@ void register_conv_ops(OpRegistry& r) {
   OpDef filter_grad("Conv2DBackpropFilter");
   r.add_builtin(conv_attrs(filter_grad.input("input").input("filter_sizes").input("out_backprop"))
                     .shape(conv2d_backprop_filter_shape));
+  OpDef depthwise("DepthwiseConv2dNative");
+  r.add_builtin(depthwise_attrs(depthwise.input("input").input("filter")).shape(depthwise_shape));
+  OpDef depthwise_input("DepthwiseConv2dNativeBackpropInput");
+  r.add_builtin(depthwise_attrs(depthwise_input.input("input_sizes").input("filter")
+                                    .input("out_backprop"))
+                    .shape(depthwise_backprop_input_shape));
+  OpDef depthwise_filter("DepthwiseConv2dNativeBackpropFilter");
+  r.add_builtin(depthwise_attrs(depthwise_filter.input("input").input("filter_sizes")
+                                    .input("out_backprop"))
+                    .shape(depthwise_backprop_filter_shape));
 }
 
 void register_conv_kernels(KernelRegistry& r) {
@@ -468,6 +718,11 @@ void register_conv_kernels(KernelRegistry& r) {
                     .compute(conv2d_backprop_input_kernel));
   r.add_builtin(KernelDef("Conv2DBackpropFilter", Device::kCPU)
                     .compute(conv2d_backprop_filter_kernel));
+  r.add_builtin(KernelDef("DepthwiseConv2dNative", Device::kCPU).compute(depthwise_kernel));
+  r.add_builtin(KernelDef("DepthwiseConv2dNativeBackpropInput", Device::kCPU)
+                    .compute(depthwise_backprop_input_kernel));
+  r.add_builtin(KernelDef("DepthwiseConv2dNativeBackpropFilter", Device::kCPU)
+                    .compute(depthwise_backprop_filter_kernel));
 }
 
 }  // namespace tl

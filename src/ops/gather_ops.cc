@@ -1,7 +1,9 @@
-// GatherV2, OneHot and UnsortedSegmentSum: outputs indexed by the values of an integer tensor.
+// GatherV2, GatherNd, ScatterNd, OneHot and UnsortedSegmentSum: outputs indexed by the values of
+// an integer tensor.
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "ops/array_util.h"
 #include "ops/cpu_features.h"
@@ -20,6 +22,12 @@ std::string position(const Shape& s, int64_t i) {
     i /= s.dim(d);
   }
   return "[" + out + "]";
+}
+
+// o[k] += x[k] for k < n.
+template <typename T>
+inline void add_into(T* o, const T* x, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) o[k] += x[k];
 }
 
 // ---- GatherV2: params, indices, axis ----
@@ -132,6 +140,171 @@ Status gather_kernel(KernelContext& ctx) {
                     static_cast<uint64_t*>(o));
     }
     return Status::OK();
+  });
+}
+
+// ---- GatherNd: params, indices; ScatterNd: indices, updates, shape ----
+// The last dim of `indices` (its depth d) holds positions in the first d dims of a tensor of
+// shape `dims`: each names a slice dims[d:]. GatherNd copies those slices of params out,
+// ScatterNd adds updates' slices into zeros of shape `dims` (repeated positions sum).
+
+// The shape indices.shape[:-1] + dims[depth:] of the gathered slices (unknown parts where the
+// inputs' are); fails when the depth exceeds the rank.
+Status nd_slices_shape(const InferenceContext& ctx, const Shape& indices, const Shape& dims,
+                       Shape* out) {
+  *out = Shape::unknown();
+  if (!indices.rank_known()) return Status::OK();
+  const int64_t depth = indices.dim(indices.rank() - 1);
+  if (depth == kUnknownDim || !dims.rank_known()) return Status::OK();
+  if (depth > dims.rank()) {
+    return shape_error(ctx, "index innermost dimension length must be <= params rank; saw: " +
+                                std::to_string(depth) + " vs. " + std::to_string(dims.rank()));
+  }
+  if (indices.rank() - 1 + dims.rank() - depth > kMaxRank) {
+    return shape_error(ctx, "tensorlib supports tensors of rank up to " +
+                                std::to_string(kMaxRank));
+  }
+  *out = Shape();
+  for (int d = 0; d + 1 < indices.rank(); ++d) out->add_dim(indices.dim(d));
+  for (int d = static_cast<int>(depth); d < dims.rank(); ++d) out->add_dim(dims.dim(d));
+  return Status::OK();
+}
+
+Status gather_nd_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, kMaxRank));
+  Shape out;
+  TL_RETURN_IF_ERROR(nd_slices_shape(ctx, ctx.input_shape(1), ctx.input_shape(0), &out));
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::OK();
+}
+
+// The flat offsets (in slices) of each of the n positions in `indices` (depth d) into the
+// first d dims of `dims`; an invalid argument naming the first position out of range.
+template <typename Index>
+Status slice_offsets(const Tensor& indices, const Shape& dims, const char* what,
+                     std::vector<int64_t>* offsets) {
+  const Shape& is = indices.shape();
+  const int depth = static_cast<int>(is.dim(is.rank() - 1));
+  Shape rows_shape;
+  for (int d = 0; d + 1 < is.rank(); ++d) rows_shape.add_dim(is.dim(d));
+  const int64_t rows = rows_shape.num_elements();
+  const Index* idx = indices.data<Index>();
+  offsets->assign(static_cast<size_t>(rows), 0);
+  for (int64_t i = 0; i < rows; ++i) {
+    const Index* p = idx + i * depth;
+    int64_t offset = 0;
+    bool ok = true;
+    for (int j = 0; j < depth; ++j) {
+      ok &= p[j] >= 0 && p[j] < dims.dim(j);
+      offset = offset * dims.dim(j) + static_cast<int64_t>(p[j]);
+    }
+    if (!ok) {
+      std::string value;
+      for (int j = 0; j < depth; ++j) value += (j ? ", " : "") + std::to_string(p[j]);
+      return invalid_argument("indices" + position(rows_shape, i) + " = [" + value +
+                              "] does not index into " + what + " " + dims.to_string());
+    }
+    (*offsets)[i] = offset;
+  }
+  return Status::OK();
+}
+
+Status gather_nd_kernel(KernelContext& ctx) {
+  const Tensor& params = ctx.input(0);
+  const Tensor& indices = ctx.input(1);
+  const int64_t depth = indices.shape().dim(indices.shape().rank() - 1);
+  if (depth > params.shape().rank()) {
+    return invalid_argument("index innermost dimension length must be <= params rank; saw: " +
+                            std::to_string(depth) + " vs. " +
+                            std::to_string(params.shape().rank()));
+  }
+  int64_t slice = 1;
+  for (int d = static_cast<int>(depth); d < params.shape().rank(); ++d) {
+    slice *= params.shape().dim(d);
+  }
+  std::vector<int64_t> offsets;
+  TL_RETURN_IF_ERROR(dispatch(IntTypes{}, indices.dtype(), "GatherNd", [&](auto tag) {
+    using Index = typename decltype(tag)::type;
+    return slice_offsets<Index>(indices, params.shape(), "param shape", &offsets);
+  }));
+  Tensor& out = ctx.output(0);
+  if (out.num_elements() == 0) return Status::OK();
+  const int64_t bytes = slice * static_cast<int64_t>(dtype_size(params.dtype()));
+  const char* src = static_cast<const char*>(params.raw_data());
+  char* dst = static_cast<char*>(out.raw_data());
+  ctx.parallel_for(static_cast<int64_t>(offsets.size()),
+                   std::max<int64_t>(1, kCopyGrainBytes / std::max<int64_t>(1, bytes)),
+                   [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      std::memcpy(dst + i * bytes, src + offsets[i] * bytes, static_cast<size_t>(bytes));
+    }
+  });
+  return Status::OK();
+}
+
+Status scatter_nd_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 2, IntTypes{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 2, 1, 1));
+  Shape out;
+  TL_RETURN_IF_ERROR(shape_from_dims_input(ctx, 2, false, &out));
+  Shape want;
+  TL_RETURN_IF_ERROR(nd_slices_shape(ctx, ctx.input_shape(0), out, &want));
+  const Shape& updates = ctx.input_shape(1);
+  if (want.rank_known() && updates.rank_known()) {
+    bool same = want.rank() == updates.rank();
+    for (int d = 0; same && d < want.rank(); ++d) {
+      same = want.dim(d) == kUnknownDim || updates.dim(d) == kUnknownDim ||
+             want.dim(d) == updates.dim(d);
+    }
+    if (!same) {
+      return shape_error(ctx, "updates.shape " + updates.to_string() + " must be " +
+                                  "indices.shape[:-1] + shape[indices.shape[-1]:] = " +
+                                  want.to_string());
+    }
+  }
+  ctx.set_output(0, ctx.input_dtype(1), out);
+  return Status::OK();
+}
+
+Status scatter_nd_kernel(KernelContext& ctx) {
+  const Tensor& indices = ctx.input(0);
+  const Tensor& updates = ctx.input(1);
+  Tensor& out = ctx.output(0);
+  const Shape& dims = out.shape();
+  const int64_t depth = indices.shape().dim(indices.shape().rank() - 1);
+  if (depth > dims.rank()) {
+    return invalid_argument("index innermost dimension length must be <= output rank; saw: " +
+                            std::to_string(depth) + " vs. " + std::to_string(dims.rank()));
+  }
+  int64_t slice = 1;
+  for (int d = static_cast<int>(depth); d < dims.rank(); ++d) slice *= dims.dim(d);
+  std::vector<int64_t> offsets;
+  TL_RETURN_IF_ERROR(dispatch(IntTypes{}, indices.dtype(), "ScatterNd", [&](auto tag) {
+    using Index = typename decltype(tag)::type;
+    return slice_offsets<Index>(indices, dims, "shape", &offsets);
+  }));
+  const int64_t n = static_cast<int64_t>(offsets.size());
+  if (updates.num_elements() != n * slice) {
+    return invalid_argument("updates.shape " + updates.shape().to_string() +
+                            " must be indices.shape[:-1] + shape[indices.shape[-1]:]");
+  }
+  return dispatch(NumericTypes{}, updates.dtype(), "ScatterNd", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* u = updates.data<T>();
+    T* y = out.data<T>();
+    std::fill(y, y + out.num_elements(), T(0));
+    // Each task owns a range of columns of the slices, adding the updates in their order.
+    ctx.parallel_for(slice, std::max<int64_t>(1, kElementwiseGrain / (n + 1)),
+                     [&](int64_t b, int64_t e) {
+      for (int64_t i = 0; i < n; ++i) {
+        add_into(y + offsets[i] * slice + b, u + i * slice + b, e - b);
+      }
+    });
   });
 }
 
@@ -248,12 +421,6 @@ Status unsorted_segment_sum_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
-// o[k] += x[k] for k < n.
-template <typename T>
-inline void add_into(T* o, const T* x, int64_t n) {
-  for (int64_t k = 0; k < n; ++k) o[k] += x[k];
-}
-
 template <typename T>
 TL_TARGET_AVX2 void add_into_avx2(T* o, const T* x, int64_t n) {
   add_into(o, x, n);
@@ -314,6 +481,9 @@ void register_gather_ops(OpRegistry& r) {
                     .shape(gather_shape));
   r.add_builtin(OpDef("UnsortedSegmentSum").input("data").input("segment_ids")
                     .input("num_segments").shape(unsorted_segment_sum_shape));
+  r.add_builtin(OpDef("GatherNd").input("params").input("indices").shape(gather_nd_shape));
+  r.add_builtin(OpDef("ScatterNd").input("indices").input("updates").input("shape")
+                    .shape(scatter_nd_shape));
   r.add_builtin(OpDef("OneHot").input("indices").input("depth").input("on_value")
                     .input("off_value").attr("axis", AttrType::kInt, int64_t{-1})
                     .shape(one_hot_shape));
@@ -323,6 +493,8 @@ void register_gather_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("GatherV2", Device::kCPU).compute(gather_kernel));
   r.add_builtin(KernelDef("UnsortedSegmentSum", Device::kCPU).compute(unsorted_segment_sum_kernel));
   r.add_builtin(KernelDef("OneHot", Device::kCPU).compute(one_hot_kernel));
+  r.add_builtin(KernelDef("GatherNd", Device::kCPU).compute(gather_nd_kernel));
+  r.add_builtin(KernelDef("ScatterNd", Device::kCPU).compute(scatter_nd_kernel));
 }
 
 }  // namespace tl

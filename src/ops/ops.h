@@ -27,6 +27,8 @@ void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBl
 void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
 void register_script_ops(OpRegistry& r);     // script_ops.cc: PyFunc
 void register_debugging_ops(OpRegistry& r);  // debugging_ops.cc: Print, Assert, CheckNumerics
+void register_selection_ops(OpRegistry& r);  // selection_ops.cc: TopKV2, InTopKV2, Unique
+void register_image_ops(OpRegistry& r);      // image_ops.cc: ResizeBilinear, ResizeNearestNeighbor
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -47,5 +49,7 @@ void register_rnn_kernels(KernelRegistry& r);
 void register_control_flow_kernels(KernelRegistry& r);
 void register_script_kernels(KernelRegistry& r);
 void register_debugging_kernels(KernelRegistry& r);
+void register_selection_kernels(KernelRegistry& r);
+void register_image_kernels(KernelRegistry& r);
 
 }  // namespace tl

@@ -12,6 +12,9 @@ from tensorlib.layers.core import (  # noqa: F401
 from tensorlib.layers.normalization import (  # noqa: F401
     BatchNormalization, batch_normalization,
 )
+from tensorlib.layers.convolutional import (  # noqa: F401
+    SeparableConv2D, SeparableConvolution2D, separable_conv2d,
+)
 from tensorlib.layers.pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
     MaxPooling1D, MaxPooling2D, average_pooling1d, average_pooling2d, max_pooling1d,

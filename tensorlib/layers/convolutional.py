@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1D, Conv2D, Conv2DTranspose and their functional forms."""
+"""Convolution layers: Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D and their functional
+forms."""
 from tensorlib.framework import ops
 from tensorlib.ops import array_ops, conv_ops, init_ops, nn_ops
 from tensorlib.layers import utils
@@ -446,3 +447,92 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
+
+
+class SeparableConv2D(Conv2D):
+    """Depthwise separable 2D convolution layer.
+
+    A depthwise convolution (each input channel convolved with `depth_multiplier` filters of
+    its own) followed by a pointwise (1x1) convolution mixing the channels into `filters`
+    outputs, then the bias and the activation. Its variables are `depthwise_kernel` [kh, kw,
+    in_channels, depth_multiplier], `pointwise_kernel` [1, 1, in_channels * depth_multiplier,
+    filters] and `bias` [filters].
+
+    Arguments are Conv2D's, with `depth_multiplier` and the initializers and regularizers of
+    the two kernels (`depthwise_*` and `pointwise_*`) in place of `kernel_*`.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer=None,
+                 pointwise_initializer=None, bias_initializer=init_ops.zeros_initializer(),
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, *, trainable=True, name=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, trainable=trainable,
+                         name=name, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = depthwise_initializer
+        self.pointwise_initializer = pointwise_initializer
+        self.depthwise_regularizer = depthwise_regularizer
+        self.pointwise_regularizer = pointwise_regularizer
+
+    def build(self, input_shape):
+        if input_shape.ndims != 4:
+            raise ValueError(f"Inputs to `SeparableConv2D` should have rank 4. Received input "
+                             f"shape: {input_shape}")
+        input_dim = input_shape.as_list()[self._channel_axis()]
+        if input_dim is None:
+            raise ValueError("The channel dimension of the inputs to `SeparableConv2D` should "
+                             "be defined. Found `None`.")
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=list(self.kernel_size) + [input_dim, self.depth_multiplier],
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            trainable=True, dtype=self.dtype)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel", shape=[1, 1, input_dim * self.depth_multiplier, self.filters],
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            trainable=True, dtype=self.dtype)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=[self.filters],
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, trainable=True,
+                                        dtype=self.dtype)
+        self.built = True
+
+    def call(self, inputs):
+        fmt = self._format()
+        outputs = conv_ops.separable_conv2d(
+            inputs, self.depthwise_kernel, self.pointwise_kernel,
+            strides=self._window_attr(self.strides), padding=self.padding.upper(),
+            rate=self.dilation_rate, data_format=fmt)
+        return self._finish(outputs, fmt)
+
+
+SeparableConvolution2D = SeparableConv2D
+
+
+def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+                     data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
+                     activation=None, use_bias=True, depthwise_initializer=None,
+                     pointwise_initializer=None, bias_initializer=init_ops.zeros_initializer(),
+                     depthwise_regularizer=None, pointwise_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None, *, trainable=True,
+                     name=None, reuse=None):
+    """Functional interface for the depthwise separable 2D convolution layer (see
+    SeparableConv2D): `inputs` through a depthwise then a pointwise convolution, the bias and
+    the activation."""
+    layer = SeparableConv2D(
+        filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+        data_format=data_format, dilation_rate=dilation_rate, depth_multiplier=depth_multiplier,
+        activation=activation, use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+        pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+        depthwise_regularizer=depthwise_regularizer, pointwise_regularizer=pointwise_regularizer,
+        bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+        trainable=trainable, name=name, _reuse=reuse, _scope=name)
+    return layer.apply(inputs)

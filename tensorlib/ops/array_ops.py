@@ -1,6 +1,7 @@
 """Array ops: shapes, placeholders, reshapes, fills, slicing and indexing (Tensor.__getitem__),
 joining and cutting, reordering, padding, gathering."""
 import builtins
+import collections
 
 import numpy as np
 
@@ -749,6 +750,58 @@ def _unsorted_segment_sum_grad(op, grad):
     kept_shape = concat([shape(ids), ones_like(shape(gathered)[rank(ids):])], 0)
     kept = reshape(math_ops.greater_equal(ids, 0), kept_shape)
     return math_ops.where_v2(kept, gathered, zeros_like(gathered)), None, None
+
+
+def gather_nd(params, indices, name=None, batch_dims=0):
+    """Slices of `params` at the positions in `indices`: the last dim of `indices` (of size
+    d) indexes params' first d dims, so the output's shape is indices.shape[:-1] +
+    params.shape[d:]. A position out of range is an InvalidArgumentError when the graph runs."""
+    if batch_dims != 0:
+        raise ValueError("tensorlib's gather_nd supports batch_dims=0 only")
+    return ops.apply_op("GatherNd", [convert_to_tensor(params), _int_input(indices, "indices")],
+                        name=name).outputs[0]
+
+
+@ops.RegisterGradient("GatherNd")
+def _gather_nd_grad(op, grad):
+    params, indices = op.inputs
+    return scatter_nd(indices, grad, shape(params, out_type=indices.dtype)), None
+
+
+def scatter_nd(indices, updates, shape, name=None):  # noqa: A002 (TF1's name)
+    """Zeros of `shape` with the slices of `updates` added at the positions in `indices` (as
+    gather_nd reads them): updates.shape = indices.shape[:-1] + shape[indices.shape[-1]:].
+    Repeated positions sum. A position out of range is an InvalidArgumentError."""
+    return ops.apply_op("ScatterNd", [_int_input(indices, "indices"), convert_to_tensor(updates),
+                                      _shape_tensor(shape)], name=name).outputs[0]
+
+
+@ops.RegisterGradient("ScatterNd")
+def _scatter_nd_grad(op, grad):
+    return None, gather_nd(grad, op.inputs[0]), None
+
+
+_Unique = collections.namedtuple("Unique", ["y", "idx"])
+_UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def unique(x, out_idx=_dtypes.int32, name=None):
+    """The distinct values `y` of the 1-D `x` in the order they first occur, and `idx` with
+    x[i] == y[idx[i]]."""
+    op = ops.apply_op("Unique", [convert_to_tensor(x)],
+                      {"out_idx": _dtypes.as_dtype(out_idx).as_datatype_enum}, name=name)
+    return _Unique(*op.outputs)
+
+
+def unique_with_counts(x, out_idx=_dtypes.int32, name=None):
+    """unique's (y, idx) and `count`: how many times each of y's values occurs in `x`."""
+    op = ops.apply_op("UniqueWithCounts", [convert_to_tensor(x)],
+                      {"out_idx": _dtypes.as_dtype(out_idx).as_datatype_enum}, name=name)
+    return _UniqueWithCounts(*op.outputs)
+
+
+ops.NotDifferentiable("Unique")
+ops.NotDifferentiable("UniqueWithCounts")
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):

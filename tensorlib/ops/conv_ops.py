@@ -85,6 +85,118 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None,  
                                  name=name or "conv2d_transpose")
 
 
+def _width_value(value, name):
+    """conv1d's stride or dilation: an int, or 1 or 3 values (1 for batch and channels)."""
+    if value is None:
+        return 1
+    values = [value] if isinstance(value, int) else list(value)
+    if len(values) not in (1, 3):
+        raise ValueError(f"{name} should be of length 1 or 3 but was {len(values)}")
+    return values[len(values) // 2]
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
+           data_format=None, name=None, input=None, dilations=None):  # noqa: A002
+    """1-D convolution of `value` [batch, width, in_channels] with `filters` [width,
+    in_channels, out_channels]: conv2d over a height of 1, as TF1 composes it."""
+    value = input if value is None else value
+    if data_format not in (None, "NWC", "NHWC"):
+        raise ValueError("tensorlib's conv1d supports data_format='NWC' only")
+    with ops.name_scope(name, "conv1d", [value, filters]) as scope:
+        value = convert_to_tensor(value, name="input")
+        filters = convert_to_tensor(filters, dtype=value.dtype, name="filters")
+        out = conv2d(array_ops.expand_dims(value, 1), array_ops.expand_dims(filters, 0),
+                     strides=[1, 1, _width_value(stride, "stride"), 1], padding=padding,
+                     dilations=[1, 1, _width_value(dilations, "dilations"), 1])
+        return array_ops.squeeze(out, [1], name=scope)
+
+
+def _rate_dilations(rate, dilations, strides):
+    """The 4-entry dilations of a depthwise/separable/atrous convolution from TF1's `rate`
+    (an int or 2 ints) or `dilations`; rate > 1 needs strides of 1, as in TF1."""
+    if rate is not None and dilations is not None:
+        raise ValueError("Cannot specify both 'rate' and 'dilations'.")
+    values = _get_sequence(rate if rate is not None else dilations, "rate")
+    if min(values) < 1:
+        raise ValueError(f"rate {values[1:3]} cannot be less than one")
+    if max(values[1:3]) > 1 and max(_get_sequence(strides, "strides")[1:3]) > 1:
+        raise ValueError("strides > 1 not supported in conjunction with rate > 1")
+    return values
+
+
+def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC",  # noqa: A002
+                            dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """Depthwise 2-D convolution: each channel c of `input` [batch, height, width, channels]
+    convolved with its own `filter`[:, :, c, :] ([height, width, channels, multiplier]),
+    giving channels * multiplier output channels (channel c * multiplier + m)."""
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    filter = convert_to_tensor(filter, dtype=input.dtype, name="filter")  # noqa: A001
+    return ops.apply_op("DepthwiseConv2dNative", [input, filter],
+                        _depthwise_attrs(strides, padding, data_format, dilations),
+                        name=name).outputs[0]
+
+
+def _depthwise_attrs(strides, padding, data_format, dilations):
+    return {"strides": _get_sequence(strides, "strides"), "padding": padding,
+            "data_format": data_format or "NHWC",
+            "dilations": _get_sequence(dilations, "dilations")}
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # noqa: A002
+                     data_format=None, dilations=None):
+    """Depthwise 2-D convolution (see depthwise_conv2d_native), with atrous `rate` (or
+    `dilations`); `strides` has 4 entries, [1, stride, stride, 1]."""
+    with ops.name_scope(name, "depthwise", [input, filter]) as scope:
+        return depthwise_conv2d_native(input, filter, strides, padding, data_format,
+                                       _rate_dilations(rate, dilations, strides), name=scope)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+                     rate=None, name=None, data_format=None, dilations=None):
+    """A depthwise convolution by `depthwise_filter` [height, width, in_channels, multiplier]
+    followed by a 1x1 convolution by `pointwise_filter` [1, 1, in_channels * multiplier,
+    out_channels], as TF1 composes it."""
+    with ops.name_scope(name, "separable_conv2d",
+                        [input, depthwise_filter, pointwise_filter]) as scope:
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter")
+        if pointwise_filter.shape.ndims == 4 and any(
+                d not in (None, 1) for d in pointwise_filter.shape.as_list()[:2]):
+            raise ValueError("pointwise_filter must have a spatial size of 1x1, got shape "
+                             f"{pointwise_filter.shape}")
+        depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, rate=rate,
+                                     data_format=data_format, dilations=dilations,
+                                     name="depthwise")
+        return conv2d(depthwise, pointwise_filter, [1, 1, 1, 1], padding="VALID",
+                      data_format=data_format or "NHWC", name=scope)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """Atrous (dilated) 2-D convolution: conv2d with the filter's taps `rate` pixels apart."""
+    if rate < 1:
+        raise ValueError(f"rate {rate} cannot be less than one")
+    return conv2d(value, filters, strides=[1, 1, 1, 1], padding=padding,
+                  dilations=[1, rate, rate, 1], name=name or "convolution")
+
+
+def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
+                dilation_rate=None, name=None, data_format=None, filters=None,
+                dilations=None):
+    """An N-D convolution for N = 1 (input [batch, width, channels]) or 2 (NHWC) with
+    `strides` and `dilation_rate` of N entries each."""
+    filter = filters if filter is None else filter  # noqa: A001
+    rate = dilation_rate if dilation_rate is not None else dilations
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    rank = input.shape.ndims
+    strides = [1] * (rank - 2) if strides is None else list(strides)
+    rate = [1] * (rank - 2) if rate is None else list(rate)
+    if rank == 3:
+        return conv1d(input, filter, strides[0], padding, name=name, dilations=rate[0])
+    if rank == 4:
+        return conv2d(input, filter, [1] + strides + [1], padding, data_format=data_format
+                      or "NHWC", dilations=[1] + rate + [1], name=name)
+    raise ValueError(f"tensorlib's convolution takes inputs of rank 3 or 4, got {rank}")
+
+
 def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
              input=None):  # noqa: A002
     """Max pooling of a 4-D `value` over windows of `ksize` moved by `strides` (each an int or
@@ -203,3 +315,37 @@ def _max_pool_grad_grad_grad(op, grad):
     x, y, _ = op.inputs
     return (array_ops.zeros_like(x), array_ops.zeros_like(y),
             ops.apply_op("MaxPoolGrad", [x, y, grad], _attrs_of(op, _POOL_ATTRS)).outputs[0])
+
+
+_DEPTHWISE_ATTRS = ("strides", "padding", "data_format", "dilations")
+
+
+@ops.RegisterGradient("DepthwiseConv2dNative")
+def _depthwise_conv2d_native_grad(op, grad):
+    x, w = op.inputs
+    attrs = _attrs_of(op, _DEPTHWISE_ATTRS)
+    return (ops.apply_op("DepthwiseConv2dNativeBackpropInput", [array_ops.shape(x), w, grad],
+                         attrs).outputs[0],
+            ops.apply_op("DepthwiseConv2dNativeBackpropFilter", [x, array_ops.shape(w), grad],
+                         attrs).outputs[0])
+
+
+@ops.RegisterGradient("DepthwiseConv2dNativeBackpropInput")
+def _depthwise_backprop_input_grad(op, grad):
+    # Linear in the filter and in out_backprop, as Conv2DBackpropInput.
+    _, w, dy = op.inputs
+    attrs = _attrs_of(op, _DEPTHWISE_ATTRS)
+    return (None,
+            ops.apply_op("DepthwiseConv2dNativeBackpropFilter", [grad, array_ops.shape(w), dy],
+                         attrs).outputs[0],
+            ops.apply_op("DepthwiseConv2dNative", [grad, w], attrs).outputs[0])
+
+
+@ops.RegisterGradient("DepthwiseConv2dNativeBackpropFilter")
+def _depthwise_backprop_filter_grad(op, grad):
+    x, _, dy = op.inputs
+    attrs = _attrs_of(op, _DEPTHWISE_ATTRS)
+    return (ops.apply_op("DepthwiseConv2dNativeBackpropInput", [array_ops.shape(x), grad, dy],
+                         attrs).outputs[0],
+            None,
+            ops.apply_op("DepthwiseConv2dNative", [x, grad], attrs).outputs[0])

@@ -1,7 +1,7 @@
 """TF1 math functions composed in Python from math_ops' primitives: the casts by name
 (`tf.to_float`, ...), Python 2 and C division (`tf.div`, `tf.truncatediv`, ...), the
 floating-point tests (`tf.is_nan`, ...), the moments `tf.math.reduce_variance` and
-`reduce_std`, `tf.count_nonzero`, `tf.math.divide_no_nan` and `tf.norm`. Their gradients
+`reduce_std`, and `tf.math.divide_no_nan`. Their gradients
 come from the primitives they are made of."""
 from tensorlib import dtypes
 from tensorlib.framework import ops
@@ -154,17 +154,6 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
         return math_ops.sqrt(variance, name=name)
 
 
-def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=dtypes.int64, name=None,
-                  reduction_indices=None, keep_dims=None):
-    """How many elements of `input_tensor` along `axis` (all axes when None) are not zero
-    (or not False), as `dtype`."""
-    with ops.name_scope(name, "count_nonzero", [input_tensor]) as name:
-        x = convert_to_tensor(input_tensor, name="input_tensor")
-        nonzero = math_ops.cast(math_ops.not_equal(x, False if x.dtype.is_bool else 0), dtype)
-        return math_ops.reduce_sum(nonzero, axis=axis, keepdims=keepdims, name=name,
-                                   reduction_indices=reduction_indices, keep_dims=keep_dims)
-
-
 def divide_no_nan(x, y, name=None):
     """x / y, and 0 wherever y is 0 (even where x is 0 or not finite)."""
     with ops.name_scope(name, "div_no_nan", [x, y]) as name:
@@ -175,38 +164,3 @@ def divide_no_nan(x, y, name=None):
         safe_y = math_ops.where_v2(zero, array_ops.ones_like(y), y)
         quotient = math_ops.truediv(x, safe_y)
         return math_ops.where_v2(zero, array_ops.zeros_like(quotient), quotient, name=name)
-
-
-def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None,  # noqa: A002
-         keep_dims=None):
-    """The vector norm of `tensor` along `axis` (an int; all elements when None): ord
-    "euclidean" (or 2) sqrt(sum |x|^2), 1 sum |x|, np.inf max |x|, or any p >= 1
-    (sum |x|^p)^(1/p); with a pair of axes, the Frobenius norm ("euclidean"/"fro") of the
-    matrices they span.
-
-    Raises:
-      ValueError: for an ord this function does not compute (matrix norms other than the
-        Frobenius one, p < 1).
-    """
-    keepdims = bool(keepdims if keep_dims is None else keep_dims)
-    matrix = isinstance(axis, (list, tuple)) and len(axis) == 2
-    if matrix and ord not in ("euclidean", "fro"):
-        raise ValueError(f"norm: ord={ord!r} over two axes is not supported; only the "
-                         "Frobenius norm ('fro' or 'euclidean') is.")
-    if not matrix and ord == "fro":
-        raise ValueError("norm: ord='fro' needs a pair of axes.")
-    if not matrix and ord != "euclidean" and not (isinstance(ord, (int, float)) and ord >= 1):
-        raise ValueError(f"norm: ord must be 'euclidean', a number >= 1 or np.inf for vector "
-                         f"norms, got {ord!r}")
-    with ops.name_scope(name, "norm", [tensor]) as name:
-        x = math_ops.abs(convert_to_tensor(tensor, name="tensor"))
-        if ord in ("euclidean", "fro", 2):
-            return math_ops.sqrt(math_ops.reduce_sum(x * x, axis=axis, keepdims=keepdims),
-                                 name=name)
-        if ord == float("inf"):
-            return math_ops.reduce_max(x, axis=axis, keepdims=keepdims, name=name)
-        if ord == 1:
-            return math_ops.reduce_sum(x, axis=axis, keepdims=keepdims, name=name)
-        powered = math_ops.reduce_sum(math_ops.pow(x, math_ops.cast(ord, x.dtype)), axis=axis,
-                                      keepdims=keepdims)
-        return math_ops.pow(powered, math_ops.cast(1.0 / ord, x.dtype), name=name)

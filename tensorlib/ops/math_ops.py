@@ -1004,6 +1004,74 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None,
                             name=scope).outputs[0]
 
 
+def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=_dtypes.int64, name=None,
+                  reduction_indices=None, keep_dims=None, input=None):  # noqa: A002
+    """The number of non-zero elements over `axis` (all axes when None), as `dtype`."""
+    if input is not None:
+        if input_tensor is not None:
+            raise ValueError("Cannot specify both 'input' and 'input_tensor'.")
+        input_tensor = input
+    with ops.name_scope(name, "count_nonzero") as scope:
+        x = convert_to_tensor(input_tensor)
+        zero = array_ops.zeros([], x.dtype)
+        counts = reduce_sum(cast(not_equal(x, zero), _dtypes.int64), axis=axis,
+                            keepdims=keepdims, reduction_indices=reduction_indices,
+                            keep_dims=keep_dims)
+        return cast(counts, dtype, name=scope)
+
+
+def _norm_axis(axis, ord):  # noqa: A002
+    """Checks norm's `axis` and `ord` as TF1 does; returns (axis as a tuple or None, whether
+    the norm is a matrix norm)."""
+    matrix = isinstance(axis, (tuple, list)) and len(axis) == 2
+    if matrix:
+        axis = tuple(axis)
+        if not all(isinstance(a, int) for a in axis) or axis[0] == axis[1]:
+            raise ValueError("'axis' must be None, an integer, or a tuple of 2 unique "
+                             f"integers, got {axis}")
+        if not (ord in ("euclidean", "fro") if isinstance(ord, str) else ord in (1, np.inf)):
+            raise ValueError(f"'ord' must be a supported matrix norm in "
+                             f"['euclidean', 'fro', 1, inf], got {ord}")
+        return axis, True
+    if not (axis is None or isinstance(axis, int)):
+        raise ValueError("'axis' must be None, an integer, or a tuple of 2 unique integers, "
+                         f"got {axis}")
+    if isinstance(ord, str) and ord != "euclidean" or (
+            not isinstance(ord, str) and not (np.isreal(ord) and ord > 0)):
+        raise ValueError("'ord' must be a supported vector norm, got " + repr(ord))
+    return (None if axis is None else (axis,)), False
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None,  # noqa: A002
+         keep_dims=None):
+    """The vector norm of `tensor` over `axis` (all elements when None), or its matrix norm
+    over a pair of axes: ord 'euclidean'/'fro' (square root of the sum of squares), 1 (for
+    matrices the largest column sum of |x|), np.inf (the largest |x|; for matrices the largest
+    row sum) or a positive p (the p-norm of vectors)."""
+    keepdims = _keepdims(keepdims, keep_dims)
+    axis, matrix = _norm_axis(axis, ord)
+    with ops.name_scope(name, "norm") as scope:
+        x = convert_to_tensor(tensor)
+        if isinstance(ord, str) or ord == 2:
+            result = sqrt(reduce_sum(x * x, axis, keepdims=True))
+        elif ord == 1:
+            result = reduce_sum(abs(x), None if axis is None else axis[0], keepdims=True)
+            if matrix:
+                result = reduce_max(result, axis[1], keepdims=True)
+        elif ord == np.inf:
+            if matrix:
+                result = reduce_max(reduce_sum(abs(x), axis[1], keepdims=True), axis[0],
+                                    keepdims=True)
+            else:
+                result = reduce_max(abs(x), axis, keepdims=True)
+        else:
+            p = array_ops.constant(ord, x.dtype)
+            result = pow(reduce_sum(pow(abs(x), p), axis, keepdims=True), 1.0 / p)
+        if keepdims:
+            return array_ops.identity(result, name=scope)
+        return array_ops.squeeze(result, axis, name=scope)
+
+
 def _arg_reduce(op_type, input, axis, name, dimension, output_type):  # noqa: A002
     if axis is not None and dimension is not None:
         raise ValueError("Cannot specify both 'axis' and 'dimension'.")

@@ -1,5 +1,6 @@
 """Neural-network ops (`tf.nn`): activations, softmax, losses, bias_add, dropout, moments."""
 import builtins
+import collections
 import numbers
 
 from tensorlib import dtypes as _dtypes
@@ -714,3 +715,47 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
             math_ops.subtract(offset, math_ops.multiply(mean, inv))
         return math_ops.add(math_ops.multiply(x, math_ops.cast(inv, x.dtype)),
                             math_ops.cast(shift, x.dtype))
+
+
+# ---- selecting by value ----------------------------------------------------------------------
+
+_TopK = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
+    """The `k` largest entries of each row (last dim) of `input` and their indices.
+
+    Returns (values, indices), both of shape input.shape[:-1] + [k]; indices are int32. Equal
+    values come lower index first. With sorted=False the order is still descending."""
+    op = ops.apply_op("TopKV2", [convert_to_tensor(input), array_ops._int_input(k, "k")],
+                      {"sorted": bool(sorted)}, name=name)
+    return _TopK(*op.outputs)
+
+
+@ops.RegisterGradient("TopKV2")
+def _top_k_grad(op, grad, _):
+    # Each value's gradient goes back to the element it came from: scattered by the flat
+    # position of (row, index) into zeros of the input's size.
+    x, indices = op.inputs[0], op.outputs[1]
+    in_shape = array_ops.shape(x)
+    k = array_ops.shape(indices)[-1]
+    rows_indices = array_ops.reshape(indices, array_ops.stack([-1, k]))
+    rows = array_ops.shape(rows_indices)[0]
+    starts = array_ops.range(0, rows) * in_shape[-1]
+    flat = rows_indices + array_ops.expand_dims(starts, -1)
+    dx = array_ops.scatter_nd(array_ops.reshape(flat, [-1, 1]), array_ops.reshape(grad, [-1]),
+                              array_ops.reshape(array_ops.size(x), [1]))
+    return array_ops.reshape(dx, in_shape), None
+
+
+def in_top_k(predictions, targets, k, name=None):
+    """Whether each target is among the `k` largest predictions of its row (a bool vector).
+
+    As in TF1: a target tied with the k-th largest counts as in; a row holding a non-finite
+    prediction, or a target out of range, gives False."""
+    return ops.apply_op("InTopKV2", [convert_to_tensor(predictions),
+                                     array_ops._int_input(targets, "targets"),
+                                     array_ops._int_input(k, "k")], name=name).outputs[0]
+
+
+ops.NotDifferentiable("InTopKV2")

@@ -31,6 +31,7 @@ OpRegistry& OpRegistry::global() {
     register_summary_ops(*r);
     register_rnn_ops(*r);
     register_control_flow_ops(*r);
+    register_state_ops(*r);
     return r;
   }();
   return *registry;
@@ -107,6 +108,7 @@ KernelRegistry& KernelRegistry::global() {
     register_summary_kernels(*r);
     register_rnn_kernels(*r);
     register_control_flow_kernels(*r);
+    register_state_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

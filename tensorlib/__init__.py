@@ -73,3 +73,10 @@ from tensorlib.framework.ops import (  # noqa: F401
     NotDifferentiable, RegisterGradient, no_gradient,
 )
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
+
+# Sparse gradients (IndexedSlices) and the scatter updates of variables.
+from tensorlib.framework.indexed_slices import IndexedSlices, IndexedSlicesValue  # noqa: F401
+from tensorlib.ops.state_ops import (  # noqa: F401
+    scatter_add, scatter_div, scatter_max, scatter_min, scatter_mul, scatter_nd_add,
+    scatter_nd_sub, scatter_nd_update, scatter_sub, scatter_update,
+)

@@ -14,3 +14,8 @@ from tensorlib.ops import rnn_cell  # noqa: F401
 from tensorlib.ops.rnn import (  # noqa: F401
     bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn, static_bidirectional_rnn, static_rnn,
 )
+# sampled losses and their candidate samplers
+from tensorlib.ops.candidate_sampling_ops import (  # noqa: F401
+    compute_accidental_hits, log_uniform_candidate_sampler, uniform_candidate_sampler,
+)
+from tensorlib.ops.nn_impl import nce_loss, sampled_softmax_loss  # noqa: F401

@@ -99,6 +99,16 @@ def test_gradients_of_several_gathers_are_concatenated_and_mixed_ones_densified(
         np.testing.assert_allclose(sess.run(mixed), want_sparse + 2 * x)
 
 
+def test_identity_passes_indexed_slices_on():
+    w = tf.Variable(np.ones((3, 2), np.float32))
+    grad = tf.gradients(tf.reduce_sum(tf.gather(tf.identity(w), [0, 0])), w)[0]
+    assert isinstance(grad, tf.IndexedSlices)
+    with tf.Session() as sess:
+        sess.run(w.initializer)
+        np.testing.assert_array_equal(sess.run(tf.convert_to_tensor(grad)), [[2, 2], [0, 0],
+                                                                             [0, 0]])
+
+
 def test_gradient_through_other_ops_is_dense(rng):
     x = rng.standard_normal((3, 2)).astype(np.float32)
     w = tf.Variable(x)

@@ -114,6 +114,17 @@ def proximal_adagrad_ref(lr, init, l1, l2):
     return step, {"accumulator": init}
 
 
+def adagrad_da_ref(lr, init, l1, l2):
+    # Without a global step that advances, every update counts as step t = 1.
+    def step(var, slots, g, t):
+        ga, gg = slots["gradient_accumulator"], slots["gradient_squared_accumulator"]
+        ga += g
+        gg += g * g
+        shrunk = np.sign(ga) * np.maximum(np.abs(ga) - l1, 0) if l1 > 0 else ga
+        var[...] = -lr * shrunk / (np.sqrt(gg) + l2 * lr)
+    return step, {"gradient_accumulator": 0.0, "gradient_squared_accumulator": init}
+
+
 OPTIMIZERS = [
     ("sgd", lambda: tf.train.GradientDescentOptimizer(0.1), sgd_ref(0.1)),
     ("momentum", lambda: tf.train.MomentumOptimizer(0.1, 0.9), momentum_ref(0.1, 0.9)),
@@ -154,6 +165,12 @@ OPTIMIZERS = [
         0.3, initial_accumulator_value=0.2, l1_regularization_strength=0.3,
         l2_regularization_strength=0.2),
      proximal_adagrad_ref(0.3, 0.2, 0.3, 0.2)),
+    ("adagrad_da", lambda: tf.train.AdagradDAOptimizer(0.3, tf.train.get_or_create_global_step()),
+     adagrad_da_ref(0.3, 0.1, 0.0, 0.0)),
+    ("adagrad_da_l1_l2", lambda: tf.train.AdagradDAOptimizer(
+        0.3, tf.train.get_or_create_global_step(), initial_gradient_squared_accumulator_value=0.5,
+        l1_regularization_strength=0.1, l2_regularization_strength=0.2),
+     adagrad_da_ref(0.3, 0.5, 0.1, 0.2)),
 ]
 
 
@@ -439,6 +456,8 @@ def test_adam_slots_are_named_like_tf1():
      {"accum": "w/a:0", "linear": "w/l:0"}),
     (lambda: tf.train.ProximalGradientDescentOptimizer(0.1), {}),
     (lambda: tf.train.ProximalAdagradOptimizer(0.1), {"accumulator": "w/ProximalAdagrad:0"}),
+    (lambda: tf.train.AdagradDAOptimizer(0.1, tf.train.get_or_create_global_step()),
+     {"gradient_accumulator": "w/AdagradDA:0", "gradient_squared_accumulator": "w/AdagradDA_1:0"}),
 ])
 def test_slot_names(make, slots):
     w = tf.Variable(tf.zeros([2]), name="w")
@@ -718,7 +737,7 @@ def test_optimizer_matches_tensorflow(case, sparse):
     else:
         loss = tf.reduce_sum(f["C"] * tf.square(w - f["T"]))
     optimizer = eval(str(f[f"{case}/optimizer"]), {"tf": tf})
-    train = optimizer.minimize(loss)
+    train = optimizer.minimize(loss, global_step=tf.train.get_global_step())
     want = f[f"{case}/{'sparse' if sparse else 'dense'}"]
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
@@ -761,6 +780,8 @@ SPARSE_OPS = [
          v, 0.1, 0.0, 0.0, g, i)),
     ("SparseApplyProximalAdagrad", lambda v, s, g, i: training_ops.sparse_apply_proximal_adagrad(
         v, s[0], 0.1, 0.0, 0.0, g, i)),
+    ("SparseApplyAdagradDA", lambda v, s, g, i: training_ops.sparse_apply_adagrad_da(
+        v, s[0], s[1], g, i, 0.1, 0.0, 0.0, 1)),
 ]
 
 
@@ -819,3 +840,5 @@ def test_new_optimizers_validate_their_arguments():
         tf.train.FtrlOptimizer(0.1, l1_regularization_strength=-1.0)
     with pytest.raises(ValueError, match="initial_accumulator_value"):
         tf.train.ProximalAdagradOptimizer(0.1, initial_accumulator_value=0.0)
+    with pytest.raises(ValueError, match="initial_gradient_squared_accumulator_value"):
+        tf.train.AdagradDAOptimizer(0.1, None, initial_gradient_squared_accumulator_value=0.0)

@@ -67,6 +67,8 @@ COVERED_ELSEWHERE = {
     "SparseApplyProximalGradientDescent":
         "test_optimizers.py::test_sparse_update_matches_numpy_reference",
     "SparseApplyProximalAdagrad": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "ApplyAdagradDA": "test_optimizers.py::test_optimizer_matches_tensorflow",
+    "SparseApplyAdagradDA": "test_optimizers.py::test_optimizer_matches_tensorflow",
 }
 
 

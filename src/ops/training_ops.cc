@@ -1,6 +1,6 @@
 // TF1's optimizer updates: ApplyGradientDescent, ApplyMomentum, ApplyAdam, ApplyRMSProp,
 // ApplyCenteredRMSProp, ApplyAdagrad, ApplyAdadelta, ApplyFtrl(V2), ApplyProximalGradientDescent,
-// ApplyProximalAdagrad, and the sparse forms SparseApply* of all but Adam and GradientDescent.
+// ApplyProximalAdagrad, ApplyAdagradDA, and the sparse forms SparseApply* of all but Adam and GradientDescent.
 //
 // The variables an update writes (var and its accumulators) are reference inputs, always the
 // first ones: the kernel takes their values from the session state and updates them where they
@@ -59,12 +59,22 @@ Status merge_shapes(const InferenceContext& ctx, const Shape& a, const Shape& b,
 
 // An update whose first kRefs inputs are variables and whose input kGrad is the gradient, all
 // of one shape; every other input is a scalar. All inputs share one float dtype. The output is
-// var, with the shape all of them agree on.
-template <int kRefs, int kGrad>
+// var, with the shape all of them agree on. kStep >= 0 marks an int64 scalar input (a step
+// count) exempt from the common dtype.
+Status check_step(const InferenceContext& ctx, int i) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, i, TypeList<int64_t>{}));
+  return check_rank(ctx, i, 0, 0);
+}
+
+template <int kRefs, int kGrad, int kStep = -1>
 Status update_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
   Shape shape = ctx.input_shape(0);
   for (int i = 1; i < ctx.num_inputs(); ++i) {
+    if (i == kStep) {
+      TL_RETURN_IF_ERROR(check_step(ctx, i));
+      continue;
+    }
     TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, i));
     if (i < kRefs || i == kGrad) {
       TL_RETURN_IF_ERROR(merge_shapes(ctx, shape, ctx.input_shape(i), &shape));
@@ -106,7 +116,8 @@ Status check_sparse_grad(const std::string& op, const Tensor& var, const Tensor&
 // buffer besides the session state so that it can be written in place, after checking them
 // and the other inputs against var as TF's kernels do. Nothing is changed when a check fails.
 // kIndices >= 0 marks a sparse update: input kGrad holds rows of var, input kIndices their rows.
-template <int kRefs, int kGrad, int kIndices = -1>
+// kStep >= 0 marks an int64 scalar input (AdagradDA's global step).
+template <int kRefs, int kGrad, int kIndices = -1, int kStep = -1>
 Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
   const Node& node = ctx.graph_node();
   const std::vector<std::string>& names = node.op->inputs();
@@ -145,6 +156,13 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
   for (int i = kRefs; i < ctx.num_inputs(); ++i) {
     const Tensor& t = ctx.input(i);
     if (i == kIndices) continue;
+    if (i == kStep) {
+      if (t.dtype() != DType::kInt64 || t.shape().rank() != 0) {
+        return invalid_argument(names[i] + " must be an int64 scalar, got " +
+                                dtype_name(t.dtype()) + " " + t.shape().to_string());
+      }
+      continue;
+    }
     TL_RETURN_IF_ERROR(same_dtype(t, names[i]));
     if (i == kGrad && kIndices >= 0) {
       TL_RETURN_IF_ERROR(check_sparse_grad(node.op->name(), var, t, ctx.input(kIndices)));
@@ -185,10 +203,10 @@ void run_update(KernelContext& ctx, int64_t n, const Update& update) {
 
 // Dispatches on var's dtype, prepares the variables and runs the update made by
 // make(TypeTag<T>, refs); outputs var.
-template <int kRefs, int kGrad, typename Make>
+template <int kRefs, int kGrad, int kStep = -1, typename Make>
 Status apply(KernelContext& ctx, const char* op, Make make) {
   Tensor refs[kRefs];
-  TL_RETURN_IF_ERROR((prepare_update<kRefs, kGrad>(ctx, refs)));
+  TL_RETURN_IF_ERROR((prepare_update<kRefs, kGrad, -1, kStep>(ctx, refs)));
   TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, refs[0].dtype(), op, [&](auto tag) {
     run_update(ctx, refs[0].num_elements(), make(tag, refs));
   }));
@@ -429,6 +447,29 @@ TL_ALWAYS_INLINE void proximal_adagrad_loop(T* __restrict var, T* __restrict acc
   }
 }
 
+// AdagradDA (Duchi et al. 2011's dual averaging) at global step t:
+// gradient_accum += grad;  squared_accum += grad^2
+// var = -lr * sign(g) * max(|g| - l1 * t, 0) / (sqrt(squared_accum) + l2 * t * lr) for
+// g = gradient_accum (without the max and sign when l1 is 0)
+template <typename T>
+TL_ALWAYS_INLINE void adagrad_da_loop(T* __restrict var, T* __restrict gradient_accum,
+                                      T* __restrict squared_accum, const T* __restrict grad,
+                                      int64_t n, T lr, T l1, T l2, T step) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T g = gradient_accum[i] + grad[i];
+    const T gg = squared_accum[i] + grad[i] * grad[i];
+    gradient_accum[i] = g;
+    squared_accum[i] = gg;
+    const T denom = std::sqrt(gg) + l2 * step * lr;
+    if (l1 > T(0)) {
+      const T sign = g > T(0) ? T(1) : (g < T(0) ? T(-1) : T(0));
+      var[i] = -lr * sign * std::max(std::abs(g) - l1 * step, T(0)) / denom;
+    } else {
+      var[i] = -g * lr / denom;
+    }
+  }
+}
+
 // ---- running an update given as a row update ----
 //
 // The updates below are written once as `row(v, g, n)`: update n elements of the variables
@@ -436,9 +477,9 @@ TL_ALWAYS_INLINE void proximal_adagrad_loop(T* __restrict var, T* __restrict acc
 // element ranges (v = g), the sparse form once per index (v = index's row, g = i's row).
 
 // Dense: dispatches on var's dtype and runs make(TypeTag<T>, refs)'s row update over var.
-template <int kRefs, int kGrad, typename Make>
+template <int kRefs, int kGrad, int kStep = -1, typename Make>
 Status apply_rows(KernelContext& ctx, const char* op, Make make) {
-  return apply<kRefs, kGrad>(ctx, op, [&](auto tag, Tensor(&refs)[kRefs]) {
+  return apply<kRefs, kGrad, kStep>(ctx, op, [&](auto tag, Tensor(&refs)[kRefs]) {
     auto row = make(tag, refs);
     return [row](int64_t b, int64_t e) { row(b, b, e - b); };
   });
@@ -462,10 +503,10 @@ Status checked_indices(const Tensor& indices, int64_t rows, const std::string& o
 }
 
 // Sparse: checks the inputs and every index, then runs the row update once per index.
-template <int kRefs, int kGrad, int kIndices, typename Make>
+template <int kRefs, int kGrad, int kIndices, int kStep = -1, typename Make>
 Status apply_sparse(KernelContext& ctx, const char* op, Make make) {
   Tensor refs[kRefs];
-  TL_RETURN_IF_ERROR((prepare_update<kRefs, kGrad, kIndices>(ctx, refs)));
+  TL_RETURN_IF_ERROR((prepare_update<kRefs, kGrad, kIndices, kStep>(ctx, refs)));
   const Tensor& indices = ctx.input(kIndices);
   const int64_t rows = refs[0].shape().dim(0);
   std::vector<int64_t> at;
@@ -554,12 +595,13 @@ Status apply_adagrad_kernel(KernelContext& ctx) {
 
 // ---- row updates: make(tag, refs) for apply_rows and apply_sparse ----
 
+// SparseApplyMomentum: var, accum, lr, grad, indices, momentum.
 template <bool kNesterov>
-auto momentum_rows(KernelContext& ctx, int grad) {
-  return [&ctx, grad](auto tag, auto& refs) {
+auto sparse_momentum_rows(KernelContext& ctx) {
+  return [&ctx](auto tag, auto& refs) {
     using T = typename decltype(tag)::type;
     T *var = refs[0].template data<T>(), *accum = refs[1].template data<T>();
-    const T* g = ctx.input(grad).template data<T>();
+    const T* g = ctx.input(3).template data<T>();
     const T lr = scalar<T>(ctx, 2), momentum = scalar<T>(ctx, 5);
     return [=](int64_t v, int64_t gi, int64_t n) {
       momentum_loop<kNesterov>(var + v, accum + v, g + gi, n, lr, momentum);
@@ -569,7 +611,7 @@ auto momentum_rows(KernelContext& ctx, int grad) {
 
 template <bool kNesterov>
 Status run_sparse_momentum(KernelContext& ctx) {
-  return apply_sparse<2, 3, 4>(ctx, "SparseApplyMomentum", momentum_rows<kNesterov>(ctx, 3));
+  return apply_sparse<2, 3, 4>(ctx, "SparseApplyMomentum", sparse_momentum_rows<kNesterov>(ctx));
 }
 
 Status sparse_apply_momentum_kernel(KernelContext& ctx) {
@@ -725,9 +767,34 @@ Status sparse_apply_proximal_adagrad_kernel(KernelContext& ctx) {
   return apply_sparse<2, 5, 6>(ctx, "SparseApplyProximalAdagrad", proximal_adagrad_rows(ctx));
 }
 
+// AdagradDA: var, gradient_accumulator, gradient_squared_accumulator, grad, [indices,] lr, l1,
+// l2, global_step; `first` is lr's input.
+auto adagrad_da_rows(KernelContext& ctx, int first) {
+  return [&ctx, first](auto tag, auto& refs) {
+    using T = typename decltype(tag)::type;
+    T *var = refs[0].template data<T>(), *ga = refs[1].template data<T>(),
+      *gg = refs[2].template data<T>();
+    const T* g = ctx.input(3).template data<T>();
+    const T lr = scalar<T>(ctx, first), l1 = scalar<T>(ctx, first + 1);
+    const T l2 = scalar<T>(ctx, first + 2);
+    const T step = static_cast<T>(ctx.input(first + 3).template data<int64_t>()[0]);
+    return [=](int64_t v, int64_t gi, int64_t n) {
+      adagrad_da_loop(var + v, ga + v, gg + v, g + gi, n, lr, l1, l2, step);
+    };
+  };
+}
+
+Status apply_adagrad_da_kernel(KernelContext& ctx) {
+  return apply_rows<3, 3, 7>(ctx, "ApplyAdagradDA", adagrad_da_rows(ctx, 4));
+}
+
+Status sparse_apply_adagrad_da_kernel(KernelContext& ctx) {
+  return apply_sparse<3, 3, 4, 8>(ctx, "SparseApplyAdagradDA", adagrad_da_rows(ctx, 5));
+}
+
 // A sparse update: as update_shape for the inputs but kGrad (rows of var, rank checked) and
 // kIndices (a vector of int32 or int64).
-template <int kRefs, int kGrad, int kIndices>
+template <int kRefs, int kGrad, int kIndices, int kStep = -1>
 Status sparse_update_shape(InferenceContext& ctx) {
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, kIndices, IntTypes{}));
@@ -735,6 +802,10 @@ Status sparse_update_shape(InferenceContext& ctx) {
   Shape shape = ctx.input_shape(0);
   for (int i = 1; i < ctx.num_inputs(); ++i) {
     if (i == kIndices) continue;
+    if (i == kStep) {
+      TL_RETURN_IF_ERROR(check_step(ctx, i));
+      continue;
+    }
     TL_RETURN_IF_ERROR(check_same_dtype(ctx, 0, i));
     if (i < kRefs) {
       TL_RETURN_IF_ERROR(merge_shapes(ctx, shape, ctx.input_shape(i), &shape));
@@ -826,6 +897,14 @@ void register_training_ops(OpRegistry& r) {
   r.add_builtin(update_op("SparseApplyProximalAdagrad",
                           {"var", "accum", "lr", "l1", "l2", "grad", "indices"}, 2,
                           sparse_update_shape<2, 5, 6>));
+  r.add_builtin(update_op("ApplyAdagradDA",
+                          {"var", "gradient_accumulator", "gradient_squared_accumulator", "grad",
+                           "lr", "l1", "l2", "global_step"},
+                          3, update_shape<3, 3, 7>));
+  r.add_builtin(update_op("SparseApplyAdagradDA",
+                          {"var", "gradient_accumulator", "gradient_squared_accumulator", "grad",
+                           "indices", "lr", "l1", "l2", "global_step"},
+                          3, sparse_update_shape<3, 3, 4, 8>));
 }
 
 void register_training_kernels(KernelRegistry& r) {
@@ -861,6 +940,9 @@ void register_training_kernels(KernelRegistry& r) {
                     .compute(apply_proximal_adagrad_kernel));
   r.add_builtin(KernelDef("SparseApplyProximalAdagrad", Device::kCPU)
                     .compute(sparse_apply_proximal_adagrad_kernel));
+  r.add_builtin(KernelDef("ApplyAdagradDA", Device::kCPU).compute(apply_adagrad_da_kernel));
+  r.add_builtin(KernelDef("SparseApplyAdagradDA", Device::kCPU)
+                    .compute(sparse_apply_adagrad_da_kernel));
 }
 
 }  // namespace tl

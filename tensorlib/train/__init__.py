@@ -16,6 +16,7 @@ from tensorlib.train.training_util import (  # noqa: F401
 from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401
 # sparse updates and TF1's other optimizers
 from tensorlib.train.adadelta import AdadeltaOptimizer  # noqa: F401
+from tensorlib.train.adagrad_da import AdagradDAOptimizer  # noqa: F401
 from tensorlib.train.ftrl import FtrlOptimizer  # noqa: F401
 from tensorlib.train.proximal_adagrad import ProximalAdagradOptimizer  # noqa: F401
 from tensorlib.train.proximal_gradient_descent import (  # noqa: F401

@@ -9,6 +9,7 @@ one index after another.
 `use_locking` is accepted for compatibility; updates of one variable from runs in several
 threads are not serialized (TF1's default, use_locking=False, behaves the same way).
 """
+from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
 
@@ -23,15 +24,17 @@ def _ref(var, arg, op_type):
 
 def _apply(op_type, refs, values, attrs, name):
     """Adds update `op_type`: `refs` and `values` are [(input name, value)] in the op's input
-    order (refs first). Python numbers become constants of var's dtype (but `indices`, which
-    keeps its integer dtype)."""
+    order (refs first). Python numbers become constants of var's dtype (but `indices` and
+    `global_step`, which keep their integer dtype)."""
     ref_tensors = [_ref(v, arg, op_type) for arg, v in refs]
     dtype = ref_tensors[0].dtype
     value_tensors = []
     for arg, v in values:
         is_tensor = isinstance(v, ops.Tensor) or hasattr(v, "_as_graph_element")
-        keep_dtype = is_tensor or arg == "indices"
-        value_tensors.append(convert_to_tensor(v, dtype=None if keep_dtype else dtype, name=arg))
+        keep_dtype = is_tensor or arg in ("indices", "global_step")
+        value_tensors.append(convert_to_tensor(
+            v, dtype=None if keep_dtype else dtype, name=arg,
+            preferred_dtype=dtypes.int64 if arg == "global_step" else None))
     return ops.apply_op(op_type, ref_tensors + value_tensors, attrs, name=name).outputs[0]
 
 
@@ -218,10 +221,36 @@ def sparse_apply_proximal_adagrad(var, accum, lr, l1, l2, grad, indices, use_loc
                   {"use_locking": use_locking}, name)
 
 
+def apply_adagrad_da(var, gradient_accumulator, gradient_squared_accumulator, grad, lr, l1, l2,
+                     global_step, use_locking=False, name=None):
+    """Adagrad dual averaging at step global_step (an int64 scalar) t:
+    gradient_accumulator += grad; gradient_squared_accumulator += grad^2;
+    var = -lr * sign(g) * max(|g| - l1 * t, 0) / (sqrt(gradient_squared_accumulator)
+    + l2 * t * lr) for g = gradient_accumulator."""
+    return _apply("ApplyAdagradDA",
+                  [("var", var), ("gradient_accumulator", gradient_accumulator),
+                   ("gradient_squared_accumulator", gradient_squared_accumulator)],
+                  [("grad", grad), ("lr", lr), ("l1", l1), ("l2", l2),
+                   ("global_step", global_step)],
+                  {"use_locking": use_locking}, name)
+
+
+def sparse_apply_adagrad_da(var, gradient_accumulator, gradient_squared_accumulator, grad,
+                            indices, lr, l1, l2, global_step, use_locking=False, name=None):
+    """apply_adagrad_da on the rows `indices` of var and its accumulators."""
+    return _apply("SparseApplyAdagradDA",
+                  [("var", var), ("gradient_accumulator", gradient_accumulator),
+                   ("gradient_squared_accumulator", gradient_squared_accumulator)],
+                  [("grad", grad), ("indices", indices), ("lr", lr), ("l1", l1), ("l2", l2),
+                   ("global_step", global_step)],
+                  {"use_locking": use_locking}, name)
+
+
 for _op_type in ("ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent",
                  "ApplyMomentum", "ApplyRMSProp", "ApplyAdadelta", "ApplyFtrl", "ApplyFtrlV2",
                  "ApplyProximalGradientDescent", "ApplyProximalAdagrad", "SparseApplyAdagrad",
                  "SparseApplyMomentum", "SparseApplyRMSProp", "SparseApplyCenteredRMSProp",
                  "SparseApplyAdadelta", "SparseApplyFtrl", "SparseApplyFtrlV2",
-                 "SparseApplyProximalGradientDescent", "SparseApplyProximalAdagrad"):
+                 "SparseApplyProximalGradientDescent", "SparseApplyProximalAdagrad",
+                 "ApplyAdagradDA", "SparseApplyAdagradDA"):
     ops.NotDifferentiable(_op_type)

@@ -16,6 +16,7 @@ from tensorlib.ops.rnn import (  # noqa: F401
 )
 # sampled losses and their candidate samplers
 from tensorlib.ops.candidate_sampling_ops import (  # noqa: F401
-    compute_accidental_hits, log_uniform_candidate_sampler, uniform_candidate_sampler,
+    compute_accidental_hits, fixed_unigram_candidate_sampler, log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
 )
 from tensorlib.ops.nn_impl import nce_loss, sampled_softmax_loss  # noqa: F401

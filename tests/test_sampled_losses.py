@@ -85,9 +85,25 @@ def log_uniform_p(c, range_max):
     return (np.log(c + 2.0) - np.log(c + 1.0)) / np.log(range_max + 1.0)
 
 
+# Counts of ids 2..11 (ids 0 and 1 reserved), distorted by 0.75.
+UNIGRAMS = [5, 1, 8, 2, 2, 9, 1, 4, 3, 6]
+
+
+def unigram_p(c, range_max):
+    w = np.concatenate([[0, 0], np.power(UNIGRAMS, 0.75)])
+    return w[c] / w.sum()
+
+
+def fixed_unigram(true_classes, num_true, num_sampled, unique, range_max, seed=None):
+    return tf.nn.fixed_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique,
+                                                 range_max, distortion=0.75, num_reserved_ids=2,
+                                                 unigrams=UNIGRAMS, seed=seed)
+
+
 SAMPLERS = [("log_uniform", tf.nn.log_uniform_candidate_sampler, log_uniform_p),
             ("uniform", tf.nn.uniform_candidate_sampler,
-             lambda c, r: np.full(np.shape(c), 1.0 / r))]
+             lambda c, r: np.full(np.shape(c), 1.0 / r)),
+            ("fixed_unigram", fixed_unigram, unigram_p)]
 
 
 @pytest.mark.parametrize("name,sampler,prob", SAMPLERS, ids=[s[0] for s in SAMPLERS])
@@ -102,14 +118,14 @@ def test_sampler_without_unique_follows_its_distribution(name, sampler, prob):
     np.testing.assert_allclose(tc, prob(labels, range_max) * n, rtol=1e-5)
     np.testing.assert_allclose(sc, prob(s, range_max) * n, rtol=1e-5)
     counts = np.bincount(s, minlength=range_max)
-    # Each class count is within 5 standard deviations of its binomial mean.
-    np.testing.assert_array_less(np.abs(counts - n * p), 5 * np.sqrt(n * p * (1 - p)))
+    # Each class count is within 5 standard deviations of its binomial mean (0 for p = 0).
+    assert np.all(np.abs(counts - n * p) <= 5 * np.sqrt(n * p * (1 - p))), (counts, n * p)
 
 
 @pytest.mark.parametrize("name,sampler,prob", SAMPLERS, ids=[s[0] for s in SAMPLERS])
 def test_unique_sampler_draws_distinct_classes_and_counts_its_tries(name, sampler, prob):
-    range_max, num_sampled = 50, 20
-    labels = np.array([[1, 30]], np.int64)
+    range_max, num_sampled = 12, 6
+    labels = np.array([[1, 9]], np.int64)
     sampled, true_count, sampled_count = sampler(labels, 2, num_sampled, True, range_max,
                                                  seed=11)
     with tf.Session() as sess:
@@ -145,6 +161,24 @@ def test_samplers_are_seeded_like_other_random_ops():
     first, second = draw()
     assert draw() == (first, second)
     assert first != second  # a new draw at every run
+
+
+def test_fixed_unigram_sampler_reads_a_vocab_file(tmp_path):
+    vocab = tmp_path / "vocab.csv"
+    vocab.write_text("the,9\nof,0\ncat,1\n")
+    sampled = tf.nn.fixed_unigram_candidate_sampler([[0]], 1, 400, False, 3,
+                                                    vocab_file=str(vocab), seed=4)[0]
+    with tf.Session() as sess:
+        counts = np.bincount(sess.run(sampled), minlength=3)
+    assert counts[1] == 0 and counts[0] > 3 * counts[2] > 0
+    with pytest.raises(ValueError, match="range_max 4 must be"):
+        tf.nn.fixed_unigram_candidate_sampler([[0]], 1, 2, False, 4, vocab_file=str(vocab))
+    with pytest.raises(ValueError, match="exactly one of vocab_file and unigrams"):
+        tf.nn.fixed_unigram_candidate_sampler([[0]], 1, 2, False, 3)
+    unique = tf.nn.fixed_unigram_candidate_sampler([[0]], 1, 3, True, 3, unigrams=[1, 0, 2])[0]
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="cannot sample 3 distinct"):
+            sess.run(unique)
 
 
 def test_sampler_errors():

@@ -1,9 +1,9 @@
 // RandomStandardNormal, RandomUniform, RandomUniformInt, TruncatedNormal, RandomShuffle and
 // Multinomial, and the candidate samplers of sampled losses (UniformCandidateSampler,
-// LogUniformCandidateSampler, ComputeAccidentalHits). Every value comes from a Philox block
-// fixed by its position in the output, so results are the same for any thread count (see
-// philox.h); the samplers, which draw until they have enough distinct classes, read a private
-// sequence keyed by one block.
+// LogUniformCandidateSampler, FixedUnigramCandidateSampler, ComputeAccidentalHits). Every
+// value comes from a Philox block fixed by its position in the output, so results are the same
+// for any thread count (see philox.h); the samplers, which draw until they have enough
+// distinct classes, read a private sequence keyed by one block.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -318,9 +318,9 @@ OpDef random_op(const char* name) {
 
 // ---- candidate samplers (sampled losses) ----
 //
-// UniformCandidateSampler and LogUniformCandidateSampler draw num_sampled classes of
-// [0, range_max) (with unique, distinct ones by rejection, as TF does) and give the expected
-// count of each true and sampled class: prob * num_sampled, or with unique
+// UniformCandidateSampler, LogUniformCandidateSampler and FixedUnigramCandidateSampler draw
+// num_sampled classes of [0, range_max) (with unique, distinct ones by rejection, as TF does)
+// and give the expected count of each true and sampled class: prob * num_sampled, or with unique
 // 1 - (1 - prob)^num_tries for the number of draws it took. ComputeAccidentalHits finds the
 // sampled classes that are also true classes of a row.
 
@@ -351,9 +351,14 @@ class UniformSequence {
   int used_ = 2;
 };
 
-// A distribution over [0, range_max): Sample draws one class, probability gives P(class).
+// A distribution over [0, range_max) made from the op's attrs: sample draws one class,
+// probability gives P(class), support counts the classes of nonzero probability.
 struct UniformClasses {
   int64_t range;
+  static UniformClasses from(const KernelContext& ctx) {
+    return {ctx.attrs().get<int64_t>("range_max")};
+  }
+  int64_t support() const { return range; }
   int64_t sample(UniformSequence& u) const {
     return std::min(static_cast<int64_t>(u.next() * static_cast<double>(range)), range - 1);
   }
@@ -364,6 +369,10 @@ struct UniformClasses {
 // sorted by decreasing frequency.
 struct LogUniformClasses {
   int64_t range;
+  static LogUniformClasses from(const KernelContext& ctx) {
+    return {ctx.attrs().get<int64_t>("range_max")};
+  }
+  int64_t support() const { return range; }
   double log_range() const { return std::log(static_cast<double>(range) + 1.0); }
   int64_t sample(UniformSequence& u) const {
     const int64_t value = static_cast<int64_t>(std::exp(u.next() * log_range())) - 1;
@@ -373,6 +382,30 @@ struct LogUniformClasses {
     return (std::log(static_cast<double>(c) + 2.0) - std::log(static_cast<double>(c) + 1.0)) /
            log_range();
   }
+};
+
+// P(class) = unigrams[class] / sum(unigrams): FixedUnigramCandidateSampler, whose weights
+// (distorted, reserved ids at 0) the Python wrapper computes.
+struct UnigramClasses {
+  int64_t range;
+  const double* weights;
+  std::vector<double> cdf;  // cdf[c] = weights[0] + ... + weights[c]
+  static UnigramClasses from(const KernelContext& ctx) {
+    const Tensor& unigrams = ctx.attrs().get<Tensor>("unigrams");
+    UnigramClasses u{unigrams.num_elements(), unigrams.data<double>(), {}};
+    double total = 0;
+    for (int64_t c = 0; c < u.range; ++c) u.cdf.push_back(total += u.weights[c]);
+    return u;
+  }
+  int64_t support() const {
+    return std::count_if(weights, weights + range, [](double w) { return w > 0; });
+  }
+  int64_t sample(UniformSequence& u) const {
+    const double x = u.next() * cdf.back();
+    const int64_t c = std::upper_bound(cdf.begin(), cdf.end(), x) - cdf.begin();
+    return std::min(c, range - 1);
+  }
+  double probability(int64_t c) const { return weights[c] / cdf.back(); }
 };
 
 // The expected count of a class of probability p among num_sampled draws (num_tries draws
@@ -415,7 +448,7 @@ Status candidate_sampler_kernel(KernelContext& ctx) {
   const int64_t num_true = ctx.attrs().get<int64_t>("num_true");
   const int64_t num_sampled = ctx.attrs().get<int64_t>("num_sampled");
   const bool unique = ctx.attrs().get<bool>("unique");
-  const Classes classes{ctx.attrs().get<int64_t>("range_max")};
+  const Classes classes = Classes::from(ctx);
   if (true_classes.shape().rank() != 2 || true_classes.shape().dim(1) != num_true) {
     return invalid_argument(std::string(op) + ": true_classes must be a matrix of num_true = " +
                             std::to_string(num_true) + " columns, got shape " +
@@ -428,6 +461,11 @@ Status candidate_sampler_kernel(KernelContext& ctx) {
                               " is not in [0, range_max = " + std::to_string(classes.range) +
                               ")");
     }
+  }
+  if (unique && num_sampled > classes.support()) {
+    return invalid_argument(std::string(op) + ": cannot sample " + std::to_string(num_sampled) +
+                            " distinct classes from " + std::to_string(classes.support()) +
+                            " of nonzero probability");
   }
   UniformSequence uniforms(take_stream(ctx, 1).block(0));
   Tensor sampled, true_expected, sampled_expected;
@@ -538,6 +576,8 @@ void register_random_ops(OpRegistry& r) {
                     .shape(multinomial_shape));
   r.add_builtin(candidate_sampler_op("UniformCandidateSampler"));
   r.add_builtin(candidate_sampler_op("LogUniformCandidateSampler"));
+  r.add_builtin(candidate_sampler_op("FixedUnigramCandidateSampler")
+                    .attr("unigrams", AttrType::kTensor));
   r.add_builtin(random_op("ComputeAccidentalHits")
                     .input("true_classes")
                     .input("sampled_candidates")
@@ -558,6 +598,8 @@ void register_random_kernels(KernelRegistry& r) {
                     .compute(candidate_sampler_kernel<UniformClasses>));
   r.add_builtin(KernelDef("LogUniformCandidateSampler", Device::kCPU)
                     .compute(candidate_sampler_kernel<LogUniformClasses>));
+  r.add_builtin(KernelDef("FixedUnigramCandidateSampler", Device::kCPU)
+                    .compute(candidate_sampler_kernel<UnigramClasses>));
   r.add_builtin(KernelDef("ComputeAccidentalHits", Device::kCPU)
                     .compute(compute_accidental_hits_kernel));
 }

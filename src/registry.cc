@@ -35,6 +35,7 @@ OpRegistry& OpRegistry::global() {
     register_debugging_ops(*r);
     register_selection_ops(*r);
     register_image_ops(*r);
+    register_state_ops(*r);
     return r;
   }();
   return *registry;
@@ -115,6 +116,7 @@ KernelRegistry& KernelRegistry::global() {
     register_debugging_kernels(*r);
     register_selection_kernels(*r);
     register_image_kernels(*r);
+    register_state_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

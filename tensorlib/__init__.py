@@ -117,3 +117,9 @@ from tensorlib.ops.array_ops import (  # noqa: F401
 )
 from tensorlib.ops.math_ops import count_nonzero, norm  # noqa: F401
 from tensorlib.ops.image_ops import random_crop  # noqa: F401
+# Sparse gradients (IndexedSlices) and the scatter updates of variables.
+from tensorlib.framework.indexed_slices import IndexedSlices, IndexedSlicesValue  # noqa: F401
+from tensorlib.ops.state_ops import (  # noqa: F401
+    scatter_add, scatter_div, scatter_max, scatter_min, scatter_mul, scatter_nd_add,
+    scatter_nd_sub, scatter_nd_update, scatter_sub, scatter_update,
+)

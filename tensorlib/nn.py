@@ -19,3 +19,9 @@ from tensorlib.ops.conv_ops import (  # noqa: F401
     atrous_conv2d, conv1d, convolution, depthwise_conv2d, depthwise_conv2d_native,
     separable_conv2d,
 )
+# sampled losses and their candidate samplers
+from tensorlib.ops.candidate_sampling_ops import (  # noqa: F401
+    compute_accidental_hits, fixed_unigram_candidate_sampler, log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
+)
+from tensorlib.ops.nn_impl import nce_loss, sampled_softmax_loss  # noqa: F401

@@ -75,6 +75,8 @@ def check_gradient(case, rng, delta=1e-6, tol=1e-6):
         loss = tf.reduce_sum(out * tf.constant(w))
         grads = tf.gradients(loss, holders)
         assert all(g is not None for g in grads), f"no gradient for some input: {grads}"
+        # A gather's gradient is an IndexedSlices: checked densified.
+        grads = [tf.convert_to_tensor(g) for g in grads]
         got = sess.run(grads, feed)
         for x, h, g in zip(xs, holders, got):
             assert np.shape(g) == x.shape

@@ -1,5 +1,7 @@
 """tf.train optimizers, their fused update ops, the global step and learning-rate schedules,
 checked against NumPy implementations of TF1's documented update formulas."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,61 @@ def adagrad_ref(lr, init):
     return step, {"accumulator": init}
 
 
+def adadelta_ref(lr, rho, eps):
+    def step(var, slots, g, t):
+        accum, accum_update = slots["accum"], slots["accum_update"]
+        accum[...] = rho * accum + (1 - rho) * g * g
+        update = np.sqrt(accum_update + eps) / np.sqrt(accum + eps) * g
+        accum_update[...] = rho * accum_update + (1 - rho) * update * update
+        var -= lr * update
+    return step, {"accum": 0.0, "accum_update": 0.0}
+
+
+def ftrl_ref(lr, power, init, l1, l2, shrinkage=0.0):
+    def step(var, slots, g, t):
+        accum, linear = slots["accum"], slots["linear"]
+        new_accum = accum + g * g
+        linear += (g + 2 * shrinkage * var
+                   - (new_accum ** -power - accum ** -power) / lr * var)
+        quadratic = new_accum ** -power / lr + 2 * l2
+        var[...] = np.where(np.abs(linear) > l1, (l1 * np.sign(linear) - linear) / quadratic, 0)
+        accum[...] = new_accum
+    return step, {"accum": init, "linear": 0.0}
+
+
+def proximal(prox, step, l1, l2):
+    """TF1's proximal step: soft-threshold by step * l1 (when l1 > 0), shrink by step * l2."""
+    if l1 > 0:
+        prox = np.sign(prox) * np.maximum(np.abs(prox) - step * l1, 0)
+    return prox / (1 + step * l2)
+
+
+def proximal_sgd_ref(lr, l1, l2):
+    def step(var, slots, g, t):
+        var[...] = proximal(var - lr * g, lr, l1, l2)
+    return step, {}
+
+
+def proximal_adagrad_ref(lr, init, l1, l2):
+    def step(var, slots, g, t):
+        a = slots["accumulator"]
+        a += g * g
+        rate = lr / np.sqrt(a)
+        var[...] = proximal(var - rate * g, rate, l1, l2)
+    return step, {"accumulator": init}
+
+
+def adagrad_da_ref(lr, init, l1, l2):
+    # Without a global step that advances, every update counts as step t = 1.
+    def step(var, slots, g, t):
+        ga, gg = slots["gradient_accumulator"], slots["gradient_squared_accumulator"]
+        ga += g
+        gg += g * g
+        shrunk = np.sign(ga) * np.maximum(np.abs(ga) - l1, 0) if l1 > 0 else ga
+        var[...] = -lr * shrunk / (np.sqrt(gg) + l2 * lr)
+    return step, {"gradient_accumulator": 0.0, "gradient_squared_accumulator": init}
+
+
 OPTIMIZERS = [
     ("sgd", lambda: tf.train.GradientDescentOptimizer(0.1), sgd_ref(0.1)),
     ("momentum", lambda: tf.train.MomentumOptimizer(0.1, 0.9), momentum_ref(0.1, 0.9)),
@@ -86,6 +143,34 @@ OPTIMIZERS = [
     ("adagrad", lambda: tf.train.AdagradOptimizer(0.1), adagrad_ref(0.1, 0.1)),
     ("adagrad_init", lambda: tf.train.AdagradOptimizer(0.3, initial_accumulator_value=2.0),
      adagrad_ref(0.3, 2.0)),
+    ("adadelta", lambda: tf.train.AdadeltaOptimizer(), adadelta_ref(0.001, 0.95, 1e-8)),
+    ("adadelta_params", lambda: tf.train.AdadeltaOptimizer(1.0, rho=0.5, epsilon=1e-3),
+     adadelta_ref(1.0, 0.5, 1e-3)),
+    ("ftrl", lambda: tf.train.FtrlOptimizer(0.3), ftrl_ref(0.3, -0.5, 0.1, 0.0, 0.0)),
+    ("ftrl_l1_l2", lambda: tf.train.FtrlOptimizer(0.3, initial_accumulator_value=0.5,
+                                                  l1_regularization_strength=0.2,
+                                                  l2_regularization_strength=0.1),
+     ftrl_ref(0.3, -0.5, 0.5, 0.2, 0.1)),
+    ("ftrl_power_shrinkage", lambda: tf.train.FtrlOptimizer(
+        0.3, learning_rate_power=-0.7, l1_regularization_strength=0.1,
+        l2_shrinkage_regularization_strength=0.2),
+     ftrl_ref(0.3, -0.7, 0.1, 0.1, 0.0, shrinkage=0.2)),
+    ("proximal_sgd", lambda: tf.train.ProximalGradientDescentOptimizer(0.1),
+     proximal_sgd_ref(0.1, 0.0, 0.0)),
+    ("proximal_sgd_l1_l2", lambda: tf.train.ProximalGradientDescentOptimizer(0.1, 0.3, 0.2),
+     proximal_sgd_ref(0.1, 0.3, 0.2)),
+    ("proximal_adagrad", lambda: tf.train.ProximalAdagradOptimizer(0.3),
+     proximal_adagrad_ref(0.3, 0.1, 0.0, 0.0)),
+    ("proximal_adagrad_l1_l2", lambda: tf.train.ProximalAdagradOptimizer(
+        0.3, initial_accumulator_value=0.2, l1_regularization_strength=0.3,
+        l2_regularization_strength=0.2),
+     proximal_adagrad_ref(0.3, 0.2, 0.3, 0.2)),
+    ("adagrad_da", lambda: tf.train.AdagradDAOptimizer(0.3, tf.train.get_or_create_global_step()),
+     adagrad_da_ref(0.3, 0.1, 0.0, 0.0)),
+    ("adagrad_da_l1_l2", lambda: tf.train.AdagradDAOptimizer(
+        0.3, tf.train.get_or_create_global_step(), initial_gradient_squared_accumulator_value=0.5,
+        l1_regularization_strength=0.1, l2_regularization_strength=0.2),
+     adagrad_da_ref(0.3, 0.5, 0.1, 0.2)),
 ]
 
 
@@ -364,6 +449,15 @@ def test_adam_slots_are_named_like_tf1():
                                               "momentum": "w/RMSProp_1:0"}),
     (lambda: tf.train.RMSPropOptimizer(0.1, centered=True),
      {"rms": "w/RMSProp:0", "mg": "w/RMSProp_1:0", "momentum": "w/RMSProp_2:0"}),
+    (lambda: tf.train.AdadeltaOptimizer(), {"accum": "w/Adadelta:0",
+                                            "accum_update": "w/Adadelta_1:0"}),
+    (lambda: tf.train.FtrlOptimizer(0.1), {"accum": "w/Ftrl:0", "linear": "w/Ftrl_1:0"}),
+    (lambda: tf.train.FtrlOptimizer(0.1, accum_name="a", linear_name="l"),
+     {"accum": "w/a:0", "linear": "w/l:0"}),
+    (lambda: tf.train.ProximalGradientDescentOptimizer(0.1), {}),
+    (lambda: tf.train.ProximalAdagradOptimizer(0.1), {"accumulator": "w/ProximalAdagrad:0"}),
+    (lambda: tf.train.AdagradDAOptimizer(0.1, tf.train.get_or_create_global_step()),
+     {"gradient_accumulator": "w/AdagradDA:0", "gradient_squared_accumulator": "w/AdagradDA_1:0"}),
 ])
 def test_slot_names(make, slots):
     w = tf.Variable(tf.zeros([2]), name="w")
@@ -564,3 +658,187 @@ def test_linear_regression_converges_to_least_squares(name, make, rng):
         got = np.concatenate([sess.run(w).ravel(), sess.run(b)])
         assert tf.train.global_step(sess, step) == 400
     np.testing.assert_allclose(got, want, atol=1e-3)
+
+
+# ---- sparse gradients (IndexedSlices) -----------------------------------------------------
+
+# Optimizers whose TF1 sparse update equals the dense one on the densified gradient: SGD's
+# ScatterSub, and Adam, which decays m and v densely and moves every element (its untouched
+# rows see a zero gradient).
+SPARSE_AS_DENSE = {"sgd", "adam", "adam_params"}
+SPARSE_SHAPE = (6, 3)
+
+
+def sparse_reference_step(step):
+    """TF1's sparse update of `step`: the rows of repeated indices summed, then `step` applied
+    to the rows named and their slots only."""
+    def sparse_step(var, slots, values, indices, t):
+        rows = np.unique(indices)
+        g = np.zeros((len(rows),) + var.shape[1:], var.dtype)
+        np.add.at(g, np.searchsorted(rows, indices), values)
+        sub, sub_slots = var[rows], {k: v[rows] for k, v in slots.items()}
+        step(sub, sub_slots, g, t)
+        var[rows] = sub
+        for k, v in sub_slots.items():
+            slots[k][rows] = v
+    return sparse_step
+
+
+def densified_step(step):
+    def dense_step(var, slots, values, indices, t):
+        g = np.zeros_like(var)
+        np.add.at(g, indices, values)
+        step(var, slots, g, t)
+    return dense_step
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,make,ref", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_sparse_update_matches_numpy_reference(name, make, ref, dtype, rng):
+    step, slot_inits = ref
+    sparse_step = (densified_step if name in SPARSE_AS_DENSE else sparse_reference_step)(step)
+    init = rng.standard_normal(SPARSE_SHAPE).astype(dtype)
+    # Repeated indices in every step; rows 2 and 5 are never named.
+    steps = [np.array(ix, np.int32) for ix in ([0, 3, 0], [1, 4, 4, 4], [3, 1, 0, 3])]
+    feeds = [(rng.standard_normal((len(ix), 3)).astype(dtype), ix) for ix in steps]
+
+    var = tf.Variable(init)
+    values = tf.placeholder(dtype, [None, 3])
+    indices = tf.placeholder(tf.int32, [None])
+    grad = tf.IndexedSlices(values, indices, tf.constant(SPARSE_SHAPE))
+    train = make().apply_gradients([(grad, var)])
+    want = init.copy()
+    want_slots = {k: np.full(SPARSE_SHAPE, dtype(v), dtype) for k, v in slot_inits.items()}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for t, (vals, ix) in enumerate(feeds):
+            sess.run(train, {values: vals, indices: ix})
+            sparse_step(want, want_slots, vals, ix, t)
+            got = sess.run(var)
+            rtol = 2e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    if name not in SPARSE_AS_DENSE:
+        np.testing.assert_array_equal(got[[2, 5]], init[[2, 5]])  # untouched rows
+
+
+FIXTURES = np.load(pathlib.Path(__file__).parent / "fixtures" / "optimizers" /
+                   "optimizers.npz")
+FIXTURE_CASES = sorted({k.split("/")[0] for k in FIXTURES.files if "/" in k})
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("case", FIXTURE_CASES)
+def test_optimizer_matches_tensorflow(case, sparse):
+    # The steps of TF 2.21's compat.v1 optimizers stored by fixtures/optimizers/make_fixtures.py.
+    f = FIXTURES
+    w = tf.Variable(f["W0"])
+    if sparse:
+        loss = tf.reduce_sum(f["C"][:4] * tf.square(tf.gather(w, f["IDS"]) - f["T"][:4]))
+    else:
+        loss = tf.reduce_sum(f["C"] * tf.square(w - f["T"]))
+    optimizer = eval(str(f[f"{case}/optimizer"]), {"tf": tf})
+    train = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+    want = f[f"{case}/{'sparse' if sparse else 'dense'}"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for step in want:
+            sess.run(train)
+            np.testing.assert_allclose(sess.run(w), step, rtol=2e-5, atol=2e-6)
+
+
+def test_gather_gradient_is_applied_sparsely():
+    w = tf.Variable(np.ones((4, 2), np.float32))
+    loss = tf.reduce_sum(tf.gather(w, [1, 1]))
+    optimizer = tf.train.MomentumOptimizer(0.5, 0.9)
+    (grad, var), = optimizer.compute_gradients(loss, [w])
+    assert isinstance(grad, tf.IndexedSlices)
+    train = optimizer.apply_gradients([(grad, var)])
+    assert any(op.type == "SparseApplyMomentum" for op in tf.get_default_graph().get_operations())
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        np.testing.assert_array_equal(sess.run(w), [[1, 1], [0, 0], [1, 1], [1, 1]])
+
+
+SPARSE_OPS = [
+    ("SparseApplyMomentum", lambda v, s, g, i: training_ops.sparse_apply_momentum(
+        v, s[0], 0.1, g, i, 0.9)),
+    ("SparseApplyAdagrad", lambda v, s, g, i: training_ops.sparse_apply_adagrad(
+        v, s[0], 0.1, g, i)),
+    ("SparseApplyRMSProp", lambda v, s, g, i: training_ops.sparse_apply_rms_prop(
+        v, s[0], s[1], 0.1, 0.9, 0.0, 1e-7, g, i)),
+    ("SparseApplyCenteredRMSProp", lambda v, s, g, i: training_ops.sparse_apply_centered_rms_prop(
+        v, s[0], s[1], s[2], 0.1, 0.9, 0.0, 1e-7, g, i)),
+    ("SparseApplyAdadelta", lambda v, s, g, i: training_ops.sparse_apply_adadelta(
+        v, s[0], s[1], 1.0, 0.9, 1e-6, g, i)),
+    ("SparseApplyFtrl", lambda v, s, g, i: training_ops.sparse_apply_ftrl(
+        v, s[0], s[1], g, i, 0.1, 0.0, 0.0, -0.5)),
+    ("SparseApplyFtrlV2", lambda v, s, g, i: training_ops.sparse_apply_ftrl_v2(
+        v, s[0], s[1], g, i, 0.1, 0.0, 0.0, 0.1, -0.5)),
+    ("SparseApplyProximalGradientDescent",
+     lambda v, s, g, i: training_ops.sparse_apply_proximal_gradient_descent(
+         v, 0.1, 0.0, 0.0, g, i)),
+    ("SparseApplyProximalAdagrad", lambda v, s, g, i: training_ops.sparse_apply_proximal_adagrad(
+        v, s[0], 0.1, 0.0, 0.0, g, i)),
+    ("SparseApplyAdagradDA", lambda v, s, g, i: training_ops.sparse_apply_adagrad_da(
+        v, s[0], s[1], g, i, 0.1, 0.0, 0.0, 1)),
+]
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("op_type,make", SPARSE_OPS, ids=[o[0] for o in SPARSE_OPS])
+def test_sparse_op_rejects_an_index_out_of_range(op_type, make, index_dtype):
+    init = np.arange(6, dtype=np.float32).reshape(3, 2)
+    var = tf.Variable(init)
+    slots = [tf.Variable(np.ones((3, 2), np.float32)) for _ in range(3)]
+    indices = tf.placeholder(index_dtype, [None])
+    update = make(var, slots, tf.ones([2, 2]), indices)
+    assert update.op.type == op_type
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for bad in ([0, 3], [-1, 0]):
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=f"{op_type}.*{bad[0] if bad[0] < 0 else 3}.*out of range"):
+                sess.run(update, {indices: bad})
+            np.testing.assert_array_equal(sess.run(var), init)
+        sess.run(update, {indices: [2, 2]})  # a repeated index updates its row twice
+        assert not np.array_equal(sess.run(var)[2], init[2])
+        np.testing.assert_array_equal(sess.run(var)[:2], init[:2])
+
+
+def test_sparse_op_checks_the_rows_shape():
+    var = tf.Variable(np.zeros((3, 2), np.float32))
+    accum = tf.Variable(np.zeros((3, 2), np.float32))
+    grad = tf.placeholder(tf.float32, None)
+    update = training_ops.sparse_apply_momentum(var, accum, 0.1, grad, [0, 1], 0.9)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        with pytest.raises(tf.errors.InvalidArgumentError, match="SparseApplyMomentum: grad "
+                                                                 "must be indices.shape"):
+            sess.run(update, {grad: np.zeros((2, 3), np.float32)})
+
+
+def test_sparse_momentum_op_applies_repeated_indices_in_turn():
+    # TF's kernel: one index after another, so a repeated row sees its accumulator twice.
+    var = tf.Variable(np.zeros((2, 1)))
+    accum = tf.Variable(np.zeros((2, 1)))
+    update = training_ops.sparse_apply_momentum(var, accum, 1.0, tf.constant([[1.0], [1.0]],
+                                                tf.float64), [0, 0], 0.5)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(update)
+        # accum: 1 then 1.5; var: -1 then -2.5
+        np.testing.assert_allclose(sess.run([var, accum]), [[[-2.5], [0]], [[1.5], [0]]])
+
+
+def test_new_optimizers_validate_their_arguments():
+    with pytest.raises(ValueError, match="initial_accumulator_value"):
+        tf.train.FtrlOptimizer(0.1, initial_accumulator_value=-1.0)
+    with pytest.raises(ValueError, match="learning_rate_power"):
+        tf.train.FtrlOptimizer(0.1, learning_rate_power=0.5)
+    with pytest.raises(ValueError, match="l1_regularization_strength"):
+        tf.train.FtrlOptimizer(0.1, l1_regularization_strength=-1.0)
+    with pytest.raises(ValueError, match="initial_accumulator_value"):
+        tf.train.ProximalAdagradOptimizer(0.1, initial_accumulator_value=0.0)
+    with pytest.raises(ValueError, match="initial_gradient_squared_accumulator_value"):
+        tf.train.AdagradDAOptimizer(0.1, None, initial_gradient_squared_accumulator_value=0.0)

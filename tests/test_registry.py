@@ -46,6 +46,42 @@ COVERED_ELSEWHERE = {
     # TF's cubic kernel is a table of 1024 steps: checked against TensorFlow's values.
     "ResizeBicubic": "test_image_ops.py::test_resize_and_its_gradient_match_tensorflow",
     "ResizeBicubicGrad": "test_image_ops.py::test_resize_and_its_gradient_match_tensorflow",
+    # Candidate samplers of the sampled losses.
+    "UniformCandidateSampler":
+        "test_sampled_losses.py::test_sampler_without_unique_follows_its_distribution",
+    "LogUniformCandidateSampler":
+        "test_sampled_losses.py::test_sampler_without_unique_follows_its_distribution",
+    "FixedUnigramCandidateSampler":
+        "test_sampled_losses.py::test_sampler_without_unique_follows_its_distribution",
+    "ComputeAccidentalHits": "test_sampled_losses.py::test_accidental_hits_match_numpy",
+    # Sparse updates: scatter ops on variables and the optimizers' SparseApply* ops.
+    "ScatterUpdate": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterAdd": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterSub": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterMul": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterDiv": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterMax": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterMin": "test_state_ops.py::test_scatter_matches_numpy",
+    "ScatterNdUpdate": "test_state_ops.py::test_scatter_nd_matches_numpy",
+    "ScatterNdAdd": "test_state_ops.py::test_scatter_nd_matches_numpy",
+    "ScatterNdSub": "test_state_ops.py::test_scatter_nd_matches_numpy",
+    "ApplyAdadelta": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyFtrl": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyFtrlV2": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyProximalGradientDescent": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "ApplyProximalAdagrad": "test_optimizers.py::test_optimizer_matches_numpy_reference",
+    "SparseApplyMomentum": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyAdagrad": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyRMSProp": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyCenteredRMSProp": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyAdadelta": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyFtrl": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyFtrlV2": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyProximalGradientDescent":
+        "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "SparseApplyProximalAdagrad": "test_optimizers.py::test_sparse_update_matches_numpy_reference",
+    "ApplyAdagradDA": "test_optimizers.py::test_optimizer_matches_tensorflow",
+    "SparseApplyAdagradDA": "test_optimizers.py::test_optimizer_matches_tensorflow",
 }
 
 

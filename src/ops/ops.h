@@ -29,6 +29,8 @@ void register_script_ops(OpRegistry& r);     // script_ops.cc: PyFunc
 void register_debugging_ops(OpRegistry& r);  // debugging_ops.cc: Print, Assert, CheckNumerics
 void register_selection_ops(OpRegistry& r);  // selection_ops.cc: TopKV2, InTopKV2, Unique
 void register_image_ops(OpRegistry& r);      // image_ops.cc: ResizeBilinear, ResizeNearestNeighbor
+// state_ops.cc: ScatterUpdate/Add/Sub/Mul/Div/Max/Min, ScatterNdUpdate/Add/Sub on variables
+void register_state_ops(OpRegistry& r);
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -51,5 +53,6 @@ void register_script_kernels(KernelRegistry& r);
 void register_debugging_kernels(KernelRegistry& r);
 void register_selection_kernels(KernelRegistry& r);
 void register_image_kernels(KernelRegistry& r);
+void register_state_kernels(KernelRegistry& r);
 
 }  // namespace tl

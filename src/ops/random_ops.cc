@@ -1,11 +1,17 @@
 // RandomStandardNormal, RandomUniform, RandomUniformInt, TruncatedNormal, RandomShuffle and
-// Multinomial. Every value comes from a Philox block fixed by its position in the output, so
-// results are the same for any thread count (see philox.h).
+// Multinomial, and the candidate samplers of sampled losses (UniformCandidateSampler,
+// LogUniformCandidateSampler, FixedUnigramCandidateSampler, ComputeAccidentalHits). Every
+// value comes from a Philox block fixed by its position in the output, so results are the same
+// for any thread count (see philox.h); the samplers, which draw until they have enough
+// distinct classes, read a private sequence keyed by one block.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ops/array_util.h"
@@ -13,6 +19,7 @@
 #include "ops/ops.h"
 #include "ops/philox.h"
 #include "ops/shape_fns.h"
+#include "tensorlib/graph.h"
 
 namespace tl {
 namespace {
@@ -309,6 +316,246 @@ OpDef random_op(const char* name) {
       .attr("seed2", AttrType::kInt, int64_t{0}).stateful();
 }
 
+// ---- candidate samplers (sampled losses) ----
+//
+// UniformCandidateSampler, LogUniformCandidateSampler and FixedUnigramCandidateSampler draw
+// num_sampled classes of [0, range_max) (with unique, distinct ones by rejection, as TF does)
+// and give the expected count of each true and sampled class: prob * num_sampled, or with unique
+// 1 - (1 - prob)^num_tries for the number of draws it took. ComputeAccidentalHits finds the
+// sampled classes that are also true classes of a row.
+
+// Uniform doubles in [0, 1) from a private Philox sequence keyed by one block of the node's
+// stream, for samplers whose number of draws is not known in advance.
+class UniformSequence {
+ public:
+  explicit UniformSequence(const PhiloxCounter& seed)
+      : key_{seed[0], seed[1]}, high_{seed[2], seed[3]} {}
+  double next() {
+    if (used_ == 2) {
+      block_ = philox4x32({static_cast<uint32_t>(counter_),
+                           static_cast<uint32_t>(counter_ >> 32), high_[0], high_[1]},
+                          key_);
+      ++counter_;
+      used_ = 0;
+    }
+    const double u = uniform_double(block_[2 * used_], block_[2 * used_ + 1]);
+    ++used_;
+    return u;
+  }
+
+ private:
+  PhiloxKey key_;
+  std::array<uint32_t, 2> high_;
+  PhiloxCounter block_{};
+  uint64_t counter_ = 0;
+  int used_ = 2;
+};
+
+// A distribution over [0, range_max) made from the op's attrs: sample draws one class,
+// probability gives P(class), support counts the classes of nonzero probability.
+struct UniformClasses {
+  int64_t range;
+  static UniformClasses from(const KernelContext& ctx) {
+    return {ctx.attrs().get<int64_t>("range_max")};
+  }
+  int64_t support() const { return range; }
+  int64_t sample(UniformSequence& u) const {
+    return std::min(static_cast<int64_t>(u.next() * static_cast<double>(range)), range - 1);
+  }
+  double probability(int64_t) const { return 1.0 / static_cast<double>(range); }
+};
+
+// P(class) = log((class + 2) / (class + 1)) / log(range_max + 1): Zipf-like, for classes
+// sorted by decreasing frequency.
+struct LogUniformClasses {
+  int64_t range;
+  static LogUniformClasses from(const KernelContext& ctx) {
+    return {ctx.attrs().get<int64_t>("range_max")};
+  }
+  int64_t support() const { return range; }
+  double log_range() const { return std::log(static_cast<double>(range) + 1.0); }
+  int64_t sample(UniformSequence& u) const {
+    const int64_t value = static_cast<int64_t>(std::exp(u.next() * log_range())) - 1;
+    return value % range;
+  }
+  double probability(int64_t c) const {
+    return (std::log(static_cast<double>(c) + 2.0) - std::log(static_cast<double>(c) + 1.0)) /
+           log_range();
+  }
+};
+
+// P(class) = unigrams[class] / sum(unigrams): FixedUnigramCandidateSampler, whose weights
+// (distorted, reserved ids at 0) the Python wrapper computes.
+struct UnigramClasses {
+  int64_t range;
+  const double* weights;
+  std::vector<double> cdf;  // cdf[c] = weights[0] + ... + weights[c]
+  static UnigramClasses from(const KernelContext& ctx) {
+    const Tensor& unigrams = ctx.attrs().get<Tensor>("unigrams");
+    UnigramClasses u{unigrams.num_elements(), unigrams.data<double>(), {}};
+    double total = 0;
+    for (int64_t c = 0; c < u.range; ++c) u.cdf.push_back(total += u.weights[c]);
+    return u;
+  }
+  int64_t support() const {
+    return std::count_if(weights, weights + range, [](double w) { return w > 0; });
+  }
+  int64_t sample(UniformSequence& u) const {
+    const double x = u.next() * cdf.back();
+    const int64_t c = std::upper_bound(cdf.begin(), cdf.end(), x) - cdf.begin();
+    return std::min(c, range - 1);
+  }
+  double probability(int64_t c) const { return weights[c] / cdf.back(); }
+};
+
+// The expected count of a class of probability p among num_sampled draws (num_tries draws
+// when sampling distinct classes).
+double expected_count(double p, int64_t num_sampled, int64_t num_tries, bool unique) {
+  if (!unique) return p * static_cast<double>(num_sampled);
+  return -std::expm1(static_cast<double>(num_tries) * std::log1p(-p));
+}
+
+Status candidate_sampler_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<int64_t>{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 2, 2));
+  const int64_t num_true = ctx.attrs().get<int64_t>("num_true");
+  const int64_t num_sampled = ctx.attrs().get<int64_t>("num_sampled");
+  const int64_t range_max = ctx.attrs().get<int64_t>("range_max");
+  if (num_true < 1 || num_sampled < 1 || range_max < 1) {
+    return shape_error(ctx, "num_true, num_sampled and range_max must be positive");
+  }
+  if (ctx.attrs().get<bool>("unique") && num_sampled > range_max) {
+    return shape_error(ctx, "Sampler's range is too small: num_sampled " +
+                                std::to_string(num_sampled) + " > range_max " +
+                                std::to_string(range_max) + " with unique=True");
+  }
+  const Shape& in = ctx.input_shape(0);
+  if (in.rank_known() && in.dim(1) >= 0 && in.dim(1) != num_true) {
+    return shape_error(ctx, "true_classes must have num_true = " + std::to_string(num_true) +
+                                " columns, got shape " + in.to_string());
+  }
+  const int64_t batch = in.rank_known() ? in.dim(0) : kUnknownDim;
+  ctx.set_output(0, DType::kInt64, Shape({num_sampled}));
+  ctx.set_output(1, DType::kFloat32, Shape({batch, num_true}));
+  ctx.set_output(2, DType::kFloat32, Shape({num_sampled}));
+  return Status::OK();
+}
+
+template <typename Classes>
+Status candidate_sampler_kernel(KernelContext& ctx) {
+  const char* op = ctx.graph_node().op->name().c_str();
+  const Tensor& true_classes = ctx.input(0);
+  const int64_t num_true = ctx.attrs().get<int64_t>("num_true");
+  const int64_t num_sampled = ctx.attrs().get<int64_t>("num_sampled");
+  const bool unique = ctx.attrs().get<bool>("unique");
+  const Classes classes = Classes::from(ctx);
+  if (true_classes.shape().rank() != 2 || true_classes.shape().dim(1) != num_true) {
+    return invalid_argument(std::string(op) + ": true_classes must be a matrix of num_true = " +
+                            std::to_string(num_true) + " columns, got shape " +
+                            true_classes.shape().to_string());
+  }
+  const int64_t* truth = true_classes.data<int64_t>();
+  for (int64_t i = 0; i < true_classes.num_elements(); ++i) {
+    if (truth[i] < 0 || truth[i] >= classes.range) {
+      return invalid_argument(std::string(op) + ": true class " + std::to_string(truth[i]) +
+                              " is not in [0, range_max = " + std::to_string(classes.range) +
+                              ")");
+    }
+  }
+  if (unique && num_sampled > classes.support()) {
+    return invalid_argument(std::string(op) + ": cannot sample " + std::to_string(num_sampled) +
+                            " distinct classes from " + std::to_string(classes.support()) +
+                            " of nonzero probability");
+  }
+  UniformSequence uniforms(take_stream(ctx, 1).block(0));
+  Tensor sampled, true_expected, sampled_expected;
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt64, Shape({num_sampled}), &sampled));
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kFloat32, true_classes.shape(), &true_expected));
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kFloat32, Shape({num_sampled}), &sampled_expected));
+  int64_t* out = sampled.data<int64_t>();
+  int64_t num_tries = 0;
+  std::vector<bool> taken(unique ? classes.range : 0, false);
+  for (int64_t picked = 0; picked < num_sampled;) {
+    const int64_t c = classes.sample(uniforms);
+    ++num_tries;
+    if (unique) {
+      if (taken[c]) continue;
+      taken[c] = true;
+    }
+    out[picked++] = c;
+  }
+  float* te = true_expected.data<float>();
+  for (int64_t i = 0; i < true_classes.num_elements(); ++i) {
+    te[i] = static_cast<float>(
+        expected_count(classes.probability(truth[i]), num_sampled, num_tries, unique));
+  }
+  float* se = sampled_expected.data<float>();
+  for (int64_t j = 0; j < num_sampled; ++j) {
+    se[j] = static_cast<float>(
+        expected_count(classes.probability(out[j]), num_sampled, num_tries, unique));
+  }
+  ctx.output(0) = std::move(sampled);
+  ctx.output(1) = std::move(true_expected);
+  ctx.output(2) = std::move(sampled_expected);
+  return Status::OK();
+}
+
+Status compute_accidental_hits_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, TypeList<int64_t>{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, TypeList<int64_t>{}));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 0, 2, 2));
+  TL_RETURN_IF_ERROR(check_rank(ctx, 1, 1, 1));
+  ctx.set_output(0, DType::kInt32, Shape({kUnknownDim}));
+  ctx.set_output(1, DType::kInt64, Shape({kUnknownDim}));
+  ctx.set_output(2, DType::kFloat32, Shape({kUnknownDim}));
+  return Status::OK();
+}
+
+// For each true class true_classes[i, t] that is also sampled (at position j, the last one
+// when sampled more than once): the hit (i, j) with weight -FLT_MAX, row by row.
+Status compute_accidental_hits_kernel(KernelContext& ctx) {
+  const Tensor& true_classes = ctx.input(0);
+  const Tensor& sampled = ctx.input(1);
+  const int64_t num_true = ctx.attrs().get<int64_t>("num_true");
+  if (true_classes.shape().rank() != 2 || true_classes.shape().dim(1) != num_true) {
+    return invalid_argument("ComputeAccidentalHits: true_classes must be a matrix of "
+                            "num_true = " + std::to_string(num_true) + " columns, got shape " +
+                            true_classes.shape().to_string());
+  }
+  std::unordered_map<int64_t, int64_t> position;
+  const int64_t* s = sampled.data<int64_t>();
+  for (int64_t j = 0; j < sampled.num_elements(); ++j) position[s[j]] = j;
+  std::vector<int32_t> rows;
+  std::vector<int64_t> ids;
+  const int64_t* truth = true_classes.data<int64_t>();
+  for (int64_t i = 0; i < true_classes.num_elements(); ++i) {
+    auto hit = position.find(truth[i]);
+    if (hit == position.end()) continue;
+    rows.push_back(static_cast<int32_t>(i / num_true));
+    ids.push_back(hit->second);
+  }
+  const int64_t n = static_cast<int64_t>(rows.size());
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt32, Shape({n}), &ctx.output(0)));
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt64, Shape({n}), &ctx.output(1)));
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kFloat32, Shape({n}), &ctx.output(2)));
+  std::copy(rows.begin(), rows.end(), ctx.output(0).data<int32_t>());
+  std::copy(ids.begin(), ids.end(), ctx.output(1).data<int64_t>());
+  std::fill_n(ctx.output(2).data<float>(), n, -std::numeric_limits<float>::max());
+  return Status::OK();
+}
+
+OpDef candidate_sampler_op(const char* name) {
+  return random_op(name)
+      .input("true_classes")
+      .outputs(3)
+      .attr("num_true", AttrType::kInt)
+      .attr("num_sampled", AttrType::kInt)
+      .attr("unique", AttrType::kBool)
+      .attr("range_max", AttrType::kInt)
+      .shape(candidate_sampler_shape)
+      .sets_own_outputs();
+}
+
 }  // namespace
 
 void register_random_ops(OpRegistry& r) {
@@ -327,6 +574,17 @@ void register_random_ops(OpRegistry& r) {
   r.add_builtin(random_op("Multinomial").input("logits").input("num_samples")
                     .attr("output_dtype", AttrType::kType, DType::kInt64)
                     .shape(multinomial_shape));
+  r.add_builtin(candidate_sampler_op("UniformCandidateSampler"));
+  r.add_builtin(candidate_sampler_op("LogUniformCandidateSampler"));
+  r.add_builtin(candidate_sampler_op("FixedUnigramCandidateSampler")
+                    .attr("unigrams", AttrType::kTensor));
+  r.add_builtin(random_op("ComputeAccidentalHits")
+                    .input("true_classes")
+                    .input("sampled_candidates")
+                    .outputs(3)
+                    .attr("num_true", AttrType::kInt)
+                    .shape(compute_accidental_hits_shape)
+                    .sets_own_outputs());
 }
 
 void register_random_kernels(KernelRegistry& r) {
@@ -336,6 +594,14 @@ void register_random_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("RandomUniformInt", Device::kCPU).compute(random_uniform_int_kernel));
   r.add_builtin(KernelDef("RandomShuffle", Device::kCPU).compute(random_shuffle_kernel));
   r.add_builtin(KernelDef("Multinomial", Device::kCPU).compute(multinomial_kernel));
+  r.add_builtin(KernelDef("UniformCandidateSampler", Device::kCPU)
+                    .compute(candidate_sampler_kernel<UniformClasses>));
+  r.add_builtin(KernelDef("LogUniformCandidateSampler", Device::kCPU)
+                    .compute(candidate_sampler_kernel<LogUniformClasses>));
+  r.add_builtin(KernelDef("FixedUnigramCandidateSampler", Device::kCPU)
+                    .compute(candidate_sampler_kernel<UnigramClasses>));
+  r.add_builtin(KernelDef("ComputeAccidentalHits", Device::kCPU)
+                    .compute(compute_accidental_hits_kernel));
 }
 
 }  // namespace tl

@@ -9,7 +9,7 @@ import sys
 import threading
 
 from tensorlib import _core, errors
-from tensorlib.framework import ops
+from tensorlib.framework import indexed_slices, ops
 
 
 class GPUOptions:
@@ -112,6 +112,13 @@ class _FetchPlan:
                 cls = type(fetch)
                 return lambda values: cls(*[p(values) for p in parts])
             return lambda values: tuple(p(values) for p in parts)
+        if isinstance(fetch, indexed_slices.IndexedSlices):
+            parts = [self._compile(graph, t)
+                     for t in (fetch.values, fetch.indices, fetch.dense_shape) if t is not None]
+            if fetch.dense_shape is None:
+                return lambda values: indexed_slices.IndexedSlicesValue(
+                    parts[0](values), parts[1](values), None)
+            return lambda values: indexed_slices.IndexedSlicesValue(*[p(values) for p in parts])
         if isinstance(fetch, collections.abc.Mapping):
             keys = list(fetch)
             parts = [self._compile(graph, fetch[k]) for k in keys]
@@ -222,7 +229,7 @@ class BaseSession(_core.SessionRunner):
             feeds.append(t)
         # A lone tensor needs no rebuilding: the callable returns its array directly.
         single = len(plan.tensors) == 1 and not plan.targets and not isinstance(
-            fetches, (list, tuple, collections.abc.Mapping))
+            fetches, (list, tuple, collections.abc.Mapping, indexed_slices.IndexedSlices))
         with self._lock:
             try:
                 callable_ = self._c.make_callable(

@@ -2,7 +2,7 @@
 import numpy as np
 
 from tensorlib import dtypes as _dtypes
-from tensorlib.framework import ops
+from tensorlib.framework import indexed_slices, ops
 
 # Python data gets TF1's default dtypes: float32 for floats, int32 for ints that fit.
 _INT32_MIN, _INT32_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -78,9 +78,11 @@ ops.NotDifferentiable("Const")
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
     """`value` as a Tensor: Tensors pass through (dtype checked), Variables give their value,
-    anything else becomes a constant."""
+    anything else becomes a constant; IndexedSlices are densified."""
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
+    if isinstance(value, indexed_slices.IndexedSlices):
+        value = indexed_slices.to_dense(value, name=name)
     if hasattr(value, "_as_graph_element"):
         value = value._as_graph_element()
     if isinstance(value, ops.Tensor):

@@ -8,6 +8,7 @@ import numpy as np
 from tensorlib import dtypes as _dtypes
 from tensorlib.framework import ops, tensor_shape
 from tensorlib.framework.constant_op import constant, convert_to_tensor
+from tensorlib.framework.indexed_slices import IndexedSlices
 
 
 def placeholder(dtype, shape=None, name=None):
@@ -692,7 +693,8 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
 
 @ops.RegisterGradient("GatherV2")
 def _gather_grad(op, grad):
-    # The indices' dims of grad are moved first, summed by index into params' dim `axis`
+    # Along axis 0 the gradient is an IndexedSlices (TF1's); along another axis the indices'
+    # dims of grad are moved first, summed by index into params' dim `axis`
     # (UnsortedSegmentSum), and that dim moved back into place.
     from tensorlib.ops import math_ops
     params, indices, axis = op.inputs
@@ -705,16 +707,21 @@ def _gather_grad(op, grad):
     else:
         axis = math_ops.cast(math_ops.floormod(axis, math_ops.cast(p_rank, axis.dtype)),
                              _dtypes.int32)
+    if isinstance(axis, int) and axis == 0:
+        # TF1's sparse gradient: grad's rows, one per index, for the rows they came from.
+        params_shape = shape(params)
+        values_shape = concat([[-1], params_shape[1:]], 0)
+        values = reshape(grad, values_shape)
+        if params.shape.ndims is not None:
+            values.set_shape([None] + params.shape.as_list()[1:])
+        return (IndexedSlices(values, reshape(indices, [-1]), params_shape), None, None)
     k = rank(indices)
     rows = shape(params)[axis]
-    if isinstance(axis, int) and axis == 0:
-        params_grad = unsorted_segment_sum(grad, indices, rows)
-    else:
-        moved = transpose(grad, concat([range(axis, axis + k), range(0, axis),
-                                        range(axis + k, rank(grad))], 0))
-        summed = unsorted_segment_sum(moved, indices, rows)
-        params_grad = transpose(summed, concat([range(1, axis + 1), [0],
-                                                range(axis + 1, p_rank)], 0))
+    moved = transpose(grad, concat([range(axis, axis + k), range(0, axis),
+                                    range(axis + k, rank(grad))], 0))
+    summed = unsorted_segment_sum(moved, indices, rows)
+    params_grad = transpose(summed, concat([range(1, axis + 1), [0],
+                                            range(axis + 1, p_rank)], 0))
     params_grad.set_shape(params.shape)
     return params_grad, None, None
 

@@ -238,7 +238,8 @@ def _if_grad(op, *grads):
             replace.update(zip(kept[k], mine))
             mapping = _func_graph.inline(fg, replace, keep=[fg.outputs[i] for i in outs])
             ys = [mapping[fg.outputs[i]] for i in outs]
-            dx = gradients_impl.gradients(ys, [a[i] for i in diff], grad_ys=gy)
+            dx = gradients_impl.densify(
+                gradients_impl.gradients(ys, [a[i] for i in diff], grad_ys=gy))
             g.outputs = [array_ops.zeros_like(a[i]) if d is None else d
                          for i, d in zip(diff, dx)]
         branches.append(g)
@@ -433,7 +434,8 @@ def _while_grad(op, *grads):
         mapping = _func_graph.inline(body_fg, dict(zip(body_fg.inputs, vars_t + caps_t)),
                                      keep=ys)
         xs = [vars_t[i] for i in diff_vars] + [caps_t[c] for c in diff_caps]
-        dxs = gradients_impl.gradients([mapping[y] for y in ys], xs, grad_ys=gy) \
+        dxs = gradients_impl.densify(
+            gradients_impl.gradients([mapping[y] for y in ys], xs, grad_ys=gy)) \
             if ys else [None] * len(xs)
     d_vars, d_caps = dxs[:len(diff_vars)], dxs[len(diff_vars):]
     # The scratch's copies of the kept values: the backward body reads them from the forward

@@ -5,9 +5,15 @@ so that is a topological order), sums the gradients reaching each tensor, and ca
 registered for each op type (framework/ops.py: RegisterGradient; the rules live beside the op
 wrappers). Rules of broadcasting ops return gradients in the broadcast shape; the driver sums
 them down to each input's shape, here and only here.
+
+A gradient may be an IndexedSlices (the gradient of a gather along axis 0, as in TF1): the
+gradients of one tensor that are all IndexedSlices add up by concatenation, a mix with dense
+ones densifies; rules of ops other than Identity receive them densified.
 """
+from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.framework.indexed_slices import IndexedSlices
 from tensorlib.ops import array_ops
 
 # Imported for their gradient registrations.
@@ -19,6 +25,9 @@ from tensorlib.ops import (  # noqa: F401  isort: skip
 # Ops whose rules take None for outputs nothing differentiates (rather than zeros): a While
 # keeps its iterations' history only when a gradient reads it.
 _TAKES_NONE_GRADIENTS = ("While", "If")
+
+# Ops whose rules pass an IndexedSlices gradient on as it is.
+_PASSES_INDEXED_SLICES = ("Identity",)
 
 
 def _as_tensor(x, name):
@@ -59,12 +68,26 @@ def _sum_to_shape(grad, like):
 
 
 def _aggregate(grads):
+    """The sum of the gradients of one tensor (None when there are none): IndexedSlices
+    concatenated when all are (TF1's _AggregateIndexedSlicesGradients), else dense AddN."""
     grads = [g for g in grads if g is not None]
     if not grads:
         return None
     if len(grads) == 1:
         return grads[0]
-    return math_ops.add_n(grads)
+    if all(isinstance(g, IndexedSlices) for g in grads):
+        indices = [g.indices for g in grads]
+        if len({i.dtype for i in indices}) > 1:  # int32 and int64 indices: all as int64
+            indices = [math_ops.cast(i, dtypes.int64) for i in indices]
+        return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
+                             array_ops.concat(indices, 0), grads[0].dense_shape)
+    return math_ops.add_n([convert_to_tensor(g) for g in grads])
+
+
+def densify(grads):
+    """`grads` with each IndexedSlices converted to a dense Tensor (for callers that need
+    Tensors, such as the gradient functions of cond and loop bodies)."""
+    return [convert_to_tensor(g) if isinstance(g, IndexedSlices) else g for g in grads]
 
 
 def _ops_between(graph, ys, xs, stop_ops):
@@ -113,7 +136,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
     Returns:
       A list with one Tensor per element of `xs`: sum over ys of dy/dx, or None where no path
-      of differentiable ops leads from x to ys.
+      of differentiable ops leads from x to ys. The gradient of an x used only by gathers
+      along axis 0 (tf.gather, tf.nn.embedding_lookup) is an IndexedSlices.
 
     Raises:
       LookupError: if an op between xs and ys has no gradient rule.
@@ -149,6 +173,9 @@ def _backprop_op(op, grads, between, stop_ops, wanted):
     out_grads = [_aggregate(grads.get(t, ())) for t in op.outputs]
     if op in stop_ops or all(g is None for g in out_grads):
         return
+    if op.type not in _PASSES_INDEXED_SLICES:
+        out_grads = [convert_to_tensor(g) if isinstance(g, IndexedSlices) else g
+                     for g in out_grads]
     rule, reduces_broadcast = ops.get_gradient_function(op)
     if rule is None:
         return
@@ -165,6 +192,9 @@ def _backprop_op(op, grads, between, stop_ops, wanted):
             if g is None or not _is_differentiable_dtype(t.dtype):
                 continue
             if t.op._id not in between and t not in wanted:
+                continue
+            if isinstance(g, IndexedSlices):
+                grads.setdefault(t, []).append(g)
                 continue
             g = convert_to_tensor(g)
             if reduces_broadcast:

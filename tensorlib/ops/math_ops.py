@@ -7,6 +7,7 @@ import numpy as np
 from tensorlib import dtypes as _dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.framework.indexed_slices import IndexedSlices
 from tensorlib.ops import array_ops
 
 
@@ -435,21 +436,27 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """t scaled so that its L2 norm (over `axes`, all when None) is at most clip_norm:
-    t * clip_norm / max(l2norm(t), clip_norm)."""
+    t * clip_norm / max(l2norm(t), clip_norm). An IndexedSlices is clipped by the norm of its
+    values and stays an IndexedSlices, as in TF1."""
     with ops.name_scope(name, "clip_by_norm") as scope:
-        t = convert_to_tensor(t, name="t")
-        l2sum = reduce_sum(t * t, axes, keepdims=True)
+        sparse = isinstance(t, IndexedSlices)
+        values = convert_to_tensor(t.values if sparse else t, name="t")
+        l2sum = reduce_sum(values * values, axes, keepdims=True)
         # NOTE: the norm is taken only where it is positive, so a zero t gives a zero gradient.
         positive = greater(l2sum, 0)
         safe = where(positive, l2sum, l2sum * 0.0 + 1.0)
         norm = where(positive, sqrt(safe), l2sum)
-        clip_norm = cast(clip_norm, t.dtype)
-        return truediv(t * clip_norm, maximum(norm, clip_norm), name=scope)
+        clip_norm = cast(clip_norm, values.dtype)
+        clipped = truediv(values * clip_norm, maximum(norm, clip_norm),
+                          name=None if sparse else scope)
+        return IndexedSlices(clipped, t.indices, t.dense_shape) if sparse else clipped
 
 
 def global_norm(t_list, name=None):
-    """sqrt(sum of the squared L2 norms of the tensors of t_list); None entries are skipped."""
-    values = [convert_to_tensor(t) for t in t_list if t is not None]
+    """sqrt(sum of the squared L2 norms of the tensors of t_list); None entries are skipped
+    and an IndexedSlices counts its values."""
+    values = [convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
+              for t in t_list if t is not None]
     if not values:
         raise ValueError("global_norm needs at least one tensor")
     with ops.name_scope(name, "global_norm") as scope:
@@ -460,7 +467,8 @@ def global_norm(t_list, name=None):
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """Scales every tensor of t_list by clip_norm / max(global_norm, clip_norm), so that
     together their norm is at most clip_norm (TF1's gradient clipping). Returns
-    (list_clipped, global_norm); None entries stay None."""
+    (list_clipped, global_norm); None entries stay None, IndexedSlices stay IndexedSlices
+    (their values scaled)."""
     if not isinstance(t_list, (list, tuple)):
         raise TypeError("t_list should be a sequence")
     t_list = list(t_list)
@@ -470,7 +478,10 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         scale = clip_norm / maximum(norm, clip_norm)
         clipped = []
         for t in t_list:
-            if t is not None:
+            if isinstance(t, IndexedSlices):
+                t = IndexedSlices(t.values * cast(scale, t.values.dtype), t.indices,
+                                  t.dense_shape)
+            elif t is not None:
                 t = convert_to_tensor(t)
                 t = t * cast(scale, t.dtype)
             clipped.append(t)

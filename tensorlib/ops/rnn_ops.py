@@ -123,8 +123,8 @@ def _second_order(math, attrs):
         copies = [array_ops.identity(t) for t in op.inputs]
         outputs = math(copies, **attrs(op))
         used = [(y, g) for y, g in zip(outputs, grads) if g is not None]
-        in_grads = gradients_impl.gradients([y for y, _ in used], copies,
-                                            grad_ys=[g for _, g in used])
+        in_grads = gradients_impl.densify(gradients_impl.gradients(
+            [y for y, _ in used], copies, grad_ys=[g for _, g in used]))
         return [array_ops.zeros_like(t) if g is None else g for t, g in zip(op.inputs, in_grads)]
     return rule
 

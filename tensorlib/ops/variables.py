@@ -1,6 +1,7 @@
 """Variables: state that persists across Session.run calls, one value per session."""
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.framework.indexed_slices import IndexedSlices
 from tensorlib.ops import array_ops, control_flow_ops
 
 
@@ -150,6 +151,30 @@ class Variable:
         out = assign_sub(self, delta, use_locking=use_locking, name=name)
         return out if read_value else out.op
 
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtracts the IndexedSlices `sparse_delta` from the rows it names; returns the
+        updated variable."""
+        from tensorlib.ops import state_ops
+        _check_indexed_slices(sparse_delta)
+        return state_ops.scatter_sub(self, sparse_delta.indices, sparse_delta.values,
+                                     use_locking=use_locking, name=name)
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Adds the IndexedSlices `sparse_delta` to the rows it names; returns the updated
+        variable."""
+        from tensorlib.ops import state_ops
+        _check_indexed_slices(sparse_delta)
+        return state_ops.scatter_add(self, sparse_delta.indices, sparse_delta.values,
+                                     use_locking=use_locking, name=name)
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Stores the IndexedSlices `sparse_delta` into the rows it names; returns the updated
+        variable."""
+        from tensorlib.ops import state_ops
+        _check_indexed_slices(sparse_delta)
+        return state_ops.scatter_update(self, sparse_delta.indices, sparse_delta.values,
+                                        use_locking=use_locking, name=name)
+
     def eval(self, session=None):
         return self._variable.eval(session=session)
 
@@ -165,6 +190,11 @@ class Variable:
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} "
                 f"dtype={self.dtype.name}>")
+
+
+def _check_indexed_slices(sparse_delta):
+    if not isinstance(sparse_delta, IndexedSlices):
+        raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
 
 
 def _forward_operators():

@@ -40,3 +40,11 @@ from tensorlib.train.checkpoint_utils import (  # noqa: F401
 )
 # meta graphs
 from tensorlib.framework.meta_graph import export_meta_graph, import_meta_graph  # noqa: F401
+# sparse updates and TF1's other optimizers
+from tensorlib.train.adadelta import AdadeltaOptimizer  # noqa: F401
+from tensorlib.train.adagrad_da import AdagradDAOptimizer  # noqa: F401
+from tensorlib.train.ftrl import FtrlOptimizer  # noqa: F401
+from tensorlib.train.proximal_adagrad import ProximalAdagradOptimizer  # noqa: F401
+from tensorlib.train.proximal_gradient_descent import (  # noqa: F401
+    ProximalGradientDescentOptimizer,
+)

@@ -29,3 +29,9 @@ class AdagradOptimizer(optimizer.Optimizer):
             var, self.get_slot(var, "accumulator"),
             self._hyper("learning_rate", self._learning_rate, var.dtype.base_dtype), grad,
             use_locking=self._use_locking).op
+
+    def _apply_sparse(self, grad, var):
+        return training_ops.sparse_apply_adagrad(
+            var, self.get_slot(var, "accumulator"),
+            self._hyper("learning_rate", self._learning_rate, var.dtype.base_dtype), grad.values,
+            grad.indices, use_locking=self._use_locking).op

@@ -4,9 +4,13 @@
     m_t = beta1 * m_{t-1} + (1 - beta1) * g
     v_t = beta2 * v_{t-1} + (1 - beta2) * g * g
     variable -= lr_t * m_t / (sqrt(v_t) + epsilon)
+
+For an IndexedSlices gradient (repeated indices summed first) m and v decay densely and only
+the gradient's rows are added (ScatterAdd), while every element of the variable moves, as in
+TF1's AdamOptimizer._apply_sparse.
 """
 from tensorlib.framework import ops
-from tensorlib.ops import control_flow_ops, math_ops
+from tensorlib.ops import control_flow_ops, math_ops, state_ops, variables
 from tensorlib.train import optimizer, training_ops
 
 
@@ -50,6 +54,28 @@ class AdamOptimizer(optimizer.Optimizer):
             self._hyper("learning_rate", self._lr, dtype), self._hyper("beta1", self._beta1, dtype),
             self._hyper("beta2", self._beta2, dtype), self._hyper("epsilon", self._epsilon, dtype),
             grad, use_locking=self._use_locking).op
+
+    def _apply_sparse(self, grad, var):
+        dtype = var.dtype.base_dtype
+        beta1_power, beta2_power = self._get_beta_accumulators(var.graph)
+        beta1 = self._hyper("beta1", self._beta1, dtype)
+        beta2 = self._hyper("beta2", self._beta2, dtype)
+        epsilon = self._hyper("epsilon", self._epsilon, dtype)
+        lr = (self._hyper("learning_rate", self._lr, dtype)
+              * math_ops.sqrt(1 - math_ops.cast(beta2_power, dtype))
+              / (1 - math_ops.cast(beta1_power, dtype)))
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_t = variables.assign(m, m * beta1, use_locking=self._use_locking)
+        with ops.control_dependencies([m_t]):
+            m_t = state_ops.scatter_add(m, grad.indices, grad.values * (1 - beta1),
+                                        use_locking=self._use_locking)
+        v_t = variables.assign(v, v * beta2, use_locking=self._use_locking)
+        with ops.control_dependencies([v_t]):
+            v_t = state_ops.scatter_add(v, grad.indices, grad.values * grad.values * (1 - beta2),
+                                        use_locking=self._use_locking)
+        var_update = variables.assign_sub(var, lr * m_t / (math_ops.sqrt(v_t) + epsilon),
+                                          use_locking=self._use_locking)
+        return control_flow_ops.group(var_update, m_t, v_t)
 
     def _finish(self, update_ops, name_scope):
         # The beta powers advance after every variable's update has read them.

@@ -27,3 +27,11 @@ class MomentumOptimizer(optimizer.Optimizer):
             self._hyper("learning_rate", self._learning_rate, dtype), grad,
             self._hyper("momentum", self._momentum, dtype), use_locking=self._use_locking,
             use_nesterov=self._use_nesterov).op
+
+    def _apply_sparse(self, grad, var):
+        dtype = var.dtype.base_dtype
+        return training_ops.sparse_apply_momentum(
+            var, self.get_slot(var, "momentum"),
+            self._hyper("learning_rate", self._learning_rate, dtype), grad.values, grad.indices,
+            self._hyper("momentum", self._momentum, dtype), use_locking=self._use_locking,
+            use_nesterov=self._use_nesterov).op

@@ -1,12 +1,15 @@
 """The base class of TF1's optimizers: gradients, slots and the update ops.
 
 A subclass names its slots in `_create_slots`, converts its hyperparameters in `_prepare` and
-adds the update of one variable in `_apply_dense` (one fused training op); `_finish` groups the
-updates (Adam also advances its beta powers there).
+adds the update of one variable in `_apply_dense` (one fused training op), or for an
+IndexedSlices gradient in `_apply_sparse` (given rows with distinct indices: TF1's
+`_apply_sparse_duplicate_indices` sums repeated ones first); `_finish` groups the updates (Adam
+also advances its beta powers there).
 """
 from tensorlib import dtypes
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor
+from tensorlib.framework.indexed_slices import IndexedSlices
 from tensorlib.ops import array_ops, control_flow_ops, gradients_impl, math_ops, variables
 
 _VALID_DTYPES = (dtypes.float16, dtypes.float32, dtypes.float64)
@@ -19,6 +22,20 @@ def _var_key(var):
 def _increment_global_step(global_step, name):
     """The op adding 1 to `global_step`; its output is the new step."""
     return global_step.assign_add(1, name=name)
+
+
+def _deduplicate_indexed_slices(values, indices, num_rows):
+    """(summed_values, unique_indices): the rows of `values` with one index summed into one
+    row, for the distinct `indices` (ascending). The rows present are found by counting the
+    indices into a vector of `num_rows` counts."""
+    counts = array_ops.unsorted_segment_sum(array_ops.ones_like(indices), indices, num_rows)
+    present = math_ops.greater(counts, 0)
+    unique_indices = math_ops.cast(array_ops.reshape(math_ops.where(present), [-1]),
+                                   indices.dtype)
+    slot = math_ops.cumsum(math_ops.cast(present, indices.dtype)) - 1  # row -> its summed row
+    summed = array_ops.unsorted_segment_sum(values, array_ops.gather(slot, indices),
+                                            array_ops.size(unique_indices, out_type=indices.dtype))
+    return summed, unique_indices
 
 
 def _assert_valid_dtypes(tensors):
@@ -121,7 +138,7 @@ class Optimizer:
             raise ValueError("No variables provided.")
         converted = []
         for g, v in grads_and_vars:
-            if g is not None:
+            if g is not None and not isinstance(g, IndexedSlices):
                 try:
                     g = convert_to_tensor(g)
                 except (TypeError, ValueError):
@@ -148,7 +165,10 @@ class Optimizer:
                     if grad is None:
                         continue
                     with ops.name_scope("update_" + var.op.name):
-                        update_ops.append(self._apply_dense(grad, var))
+                        if isinstance(grad, IndexedSlices):
+                            update_ops.append(self._apply_sparse_duplicate_indices(grad, var))
+                        else:
+                            update_ops.append(self._apply_dense(grad, var))
                 if global_step is None:
                     apply_updates = self._finish(update_ops, name)
                 else:
@@ -189,6 +209,18 @@ class Optimizer:
 
     def _apply_dense(self, grad, var):
         """Adds the update of `var` with `grad`; returns its op or tensor."""
+        raise NotImplementedError()
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """Adds the update of `var` with the IndexedSlices `grad`, whose indices may repeat:
+        sums the rows of repeated indices, then calls `_apply_sparse`."""
+        values, indices = _deduplicate_indexed_slices(
+            grad.values, grad.indices, array_ops.shape(var, out_type=grad.indices.dtype)[0])
+        return self._apply_sparse(IndexedSlices(values, indices, grad.dense_shape), var)
+
+    def _apply_sparse(self, grad, var):
+        """Adds the update of the rows of `var` that the IndexedSlices `grad` names (distinct
+        indices); returns its op or tensor."""
         raise NotImplementedError()
 
     def _finish(self, update_ops, name_scope):

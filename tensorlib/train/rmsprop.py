@@ -33,12 +33,14 @@ class RMSPropOptimizer(optimizer.Optimizer):
                 self._zeros_slot(v, "mg", self._name)
             self._zeros_slot(v, "momentum", self._name)
 
+    def _hypers(self, dtype):
+        return [self._hyper("learning_rate", self._learning_rate, dtype),
+                self._hyper("decay", self._decay, dtype),
+                self._hyper("momentum", self._momentum, dtype),
+                self._hyper("epsilon", self._epsilon, dtype)]
+
     def _apply_dense(self, grad, var):
-        dtype = var.dtype.base_dtype
-        hyper = [self._hyper("learning_rate", self._learning_rate, dtype),
-                 self._hyper("decay", self._decay, dtype),
-                 self._hyper("momentum", self._momentum, dtype),
-                 self._hyper("epsilon", self._epsilon, dtype), grad]
+        hyper = self._hypers(var.dtype.base_dtype) + [grad]
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:
             return training_ops.apply_centered_rms_prop(
@@ -46,3 +48,13 @@ class RMSPropOptimizer(optimizer.Optimizer):
                 use_locking=self._use_locking).op
         return training_ops.apply_rms_prop(var, rms, mom, *hyper,
                                            use_locking=self._use_locking).op
+
+    def _apply_sparse(self, grad, var):
+        hyper = self._hypers(var.dtype.base_dtype) + [grad.values, grad.indices]
+        rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
+        if self._centered:
+            return training_ops.sparse_apply_centered_rms_prop(
+                var, self.get_slot(var, "mg"), rms, mom, *hyper,
+                use_locking=self._use_locking).op
+        return training_ops.sparse_apply_rms_prop(var, rms, mom, *hyper,
+                                                  use_locking=self._use_locking).op

@@ -33,6 +33,7 @@ OpRegistry& OpRegistry::global() {
     register_control_flow_ops(*r);
     register_script_ops(*r);
     register_debugging_ops(*r);
+    register_data_ops(*r);
     return r;
   }();
   return *registry;
@@ -111,6 +112,7 @@ KernelRegistry& KernelRegistry::global() {
     register_control_flow_kernels(*r);
     register_script_kernels(*r);
     register_debugging_kernels(*r);
+    register_data_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -85,3 +85,6 @@ from tensorlib.framework.ops import (  # noqa: F401
     NotDifferentiable, RegisterGradient, no_gradient,
 )
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
+
+# tf.data
+from tensorlib import data  # noqa: F401

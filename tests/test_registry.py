@@ -40,6 +40,9 @@ COVERED_ELSEWHERE = {
     "PrintV2": "test_debugging.py::test_tf_print_formats_like_numpy_with_python_values",
     "Assert": "test_debugging.py::test_assert_fails_the_run_with_its_data",
     "CheckNumerics": "test_debugging.py::test_check_numerics_names_what_it_found",
+    # tf.data
+    "MakeIterator": "test_data.py::test_initializable_iterator_with_fed_placeholder_restarts",
+    "IteratorGetNext": "test_data.py::test_iterator_from_structure_switches_datasets",
 }
 
 

@@ -27,6 +27,7 @@ void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBl
 void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
 void register_script_ops(OpRegistry& r);     // script_ops.cc: PyFunc
 void register_debugging_ops(OpRegistry& r);  // debugging_ops.cc: Print, Assert, CheckNumerics
+void register_data_ops(OpRegistry& r);  // data_ops.cc: MakeIterator, IteratorGetNext (tf.data)
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -47,5 +48,6 @@ void register_rnn_kernels(KernelRegistry& r);
 void register_control_flow_kernels(KernelRegistry& r);
 void register_script_kernels(KernelRegistry& r);
 void register_debugging_kernels(KernelRegistry& r);
+void register_data_kernels(KernelRegistry& r);
 
 }  // namespace tl

@@ -1,4 +1,6 @@
 """tf.data: every stage against the same pipeline computed with NumPy and Python lists."""
+import time
+
 import numpy as np
 import pytest
 
@@ -373,3 +375,18 @@ def test_from_generator_rejects_elements_of_another_shape():
             np.testing.assert_array_equal(sess.run(nxt), [1, 2])
             with pytest.raises(errors.InvalidArgumentError, match="shape"):
                 sess.run(nxt)
+
+
+def test_a_get_next_waiting_for_the_producer_stops_at_the_timeout():
+    def slow():
+        time.sleep(0.5)
+        yield 1
+
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_generator(slow, tf.int64).prefetch(1)
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session(config=tf.ConfigProto(operation_timeout_in_ms=50)) as sess:
+            with pytest.raises(errors.DeadlineExceededError):
+                sess.run(nxt)
+            # The producer went on: its element is there for a later run.
+            assert sess.run(nxt, options=tf.RunOptions(timeout_in_ms=20000)) == 1

@@ -491,7 +491,11 @@ cdef class Session:
             install_interrupt_handler()  # Ctrl-C stops runs of the main thread
 
     def __dealloc__(self):
-        del self.ptr
+        # Without the GIL: destroying the state joins a dataset's worker threads, which may be
+        # waiting for it to run a Python function (a py_func).
+        cdef CSession* session = self.ptr
+        with nogil:
+            del session
 
     def placement(self, int64_t handle):
         """Where the nodes of callable `handle` run: TF1's log_device_placement lines."""

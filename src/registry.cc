@@ -36,6 +36,7 @@ OpRegistry& OpRegistry::global() {
     register_selection_ops(*r);
     register_image_ops(*r);
     register_state_ops(*r);
+    register_data_ops(*r);
     return r;
   }();
   return *registry;
@@ -117,6 +118,7 @@ KernelRegistry& KernelRegistry::global() {
     register_selection_kernels(*r);
     register_image_kernels(*r);
     register_state_kernels(*r);
+    register_data_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

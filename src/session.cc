@@ -26,7 +26,39 @@ int32_t KernelContext::variable_of(int i) const {
 }
 
 SessionState::SessionState() = default;
-SessionState::~SessionState() = default;
+SessionState::~SessionState() {
+  // Resources go first: an iterator's worker threads run functions of this state.
+  std::unordered_map<std::string, std::shared_ptr<SessionResource>> resources;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    resources.swap(resources_);
+  }
+}
+
+std::shared_ptr<SessionResource> SessionState::resource(const std::string& name) {
+  if (variables_owner_) return variables_owner_->resource(name);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = resources_.find(name);
+  return it == resources_.end() ? nullptr : it->second;
+}
+
+void SessionState::set_resource(const std::string& name,
+                                std::shared_ptr<SessionResource> resource) {
+  if (variables_owner_) return variables_owner_->set_resource(name, std::move(resource));
+  std::shared_ptr<SessionResource> old;  // released outside the lock (it may join threads)
+  std::lock_guard<std::mutex> lock(mutex_);
+  old = std::move(resources_[name]);
+  resources_[name] = std::move(resource);
+}
+
+std::shared_ptr<SessionResource> SessionState::add_resource(
+    const std::string& name, std::shared_ptr<SessionResource> resource) {
+  if (variables_owner_) return variables_owner_->add_resource(name, std::move(resource));
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<SessionResource>& kept = resources_[name];
+  if (!kept) kept = std::move(resource);
+  return kept;
+}
 
 FunctionState& SessionState::function_state(const Graph* body) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -123,3 +123,5 @@ from tensorlib.ops.state_ops import (  # noqa: F401
     scatter_add, scatter_div, scatter_max, scatter_min, scatter_mul, scatter_nd_add,
     scatter_nd_sub, scatter_nd_update, scatter_sub, scatter_update,
 )
+# tf.data
+from tensorlib import data  # noqa: F401

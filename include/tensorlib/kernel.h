@@ -47,6 +47,12 @@ class Graph;
 struct FunctionState;
 struct RunControl;
 
+// An object a session keeps by name for as long as it lives (a dataset iterator): ops find it
+// again in later runs. Destroyed with the session, before anything else it holds.
+class SessionResource {
+ public:
+  virtual ~SessionResource() = default;
+};
 
 // Per-session state that outlives one run: variable values and random-number counters.
 class SessionState {
@@ -65,6 +71,13 @@ class SessionState {
   // Whether the session's plans (its functions' too) place nodes softly (PlanOptions).
   bool allow_soft_placement() const { return allow_soft_placement_; }
   void set_allow_soft_placement(bool soft) { allow_soft_placement_ = soft; }
+  // The resource called `name`, or null. (A function body's state answers with its caller's.)
+  std::shared_ptr<SessionResource> resource(const std::string& name);
+  // Keeps `resource` as `name`, replacing (and releasing) the one kept before.
+  void set_resource(const std::string& name, std::shared_ptr<SessionResource> resource);
+  // Keeps `resource` as `name` unless a resource has that name already; returns the one kept.
+  std::shared_ptr<SessionResource> add_resource(const std::string& name,
+                                                std::shared_ptr<SessionResource> resource);
 
   SessionState();
   ~SessionState();
@@ -76,6 +89,7 @@ class SessionState {
   SessionState* variables_owner_ = nullptr;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
+  std::unordered_map<std::string, std::shared_ptr<SessionResource>> resources_;
 };
 
 // What a kernel's prepare step makes for one node of a plan; kept in the plan's step.

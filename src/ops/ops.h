@@ -31,6 +31,7 @@ void register_selection_ops(OpRegistry& r);  // selection_ops.cc: TopKV2, InTopK
 void register_image_ops(OpRegistry& r);      // image_ops.cc: ResizeBilinear, ResizeNearestNeighbor
 // state_ops.cc: ScatterUpdate/Add/Sub/Mul/Div/Max/Min, ScatterNdUpdate/Add/Sub on variables
 void register_state_ops(OpRegistry& r);
+void register_data_ops(OpRegistry& r);  // data_ops.cc: MakeIterator, IteratorGetNext (tf.data)
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -54,5 +55,6 @@ void register_debugging_kernels(KernelRegistry& r);
 void register_selection_kernels(KernelRegistry& r);
 void register_image_kernels(KernelRegistry& r);
 void register_state_kernels(KernelRegistry& r);
+void register_data_kernels(KernelRegistry& r);
 
 }  // namespace tl

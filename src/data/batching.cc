@@ -1,0 +1,211 @@
+// batch and padded_batch: consecutive elements stacked along a new first dim.
+#include <algorithm>
+
+#include "data/dataset.h"
+
+namespace tl {
+namespace data {
+namespace {
+
+Shape with_batch(int64_t n, const Shape& element) {
+  Shape s({n});
+  for (int d = 0; d < element.rank(); ++d) s.add_dim(element.dim(d));
+  return s;
+}
+
+// Stacks component `c` of `elements` (all of one shape, else InvalidArgument).
+Status stack(const std::vector<Element>& elements, size_t c, Tensor* out) {
+  const Tensor& first = elements[0][c];
+  for (size_t i = 1; i < elements.size(); ++i) {
+    const Tensor& t = elements[i][c];
+    if (t.shape() != first.shape() || t.dtype() != first.dtype()) {
+      return invalid_argument(
+          "Cannot batch tensors with different shapes in component " + std::to_string(c) +
+          ". First element had shape " + first.shape().to_string() + " and element " +
+          std::to_string(i) + " had shape " + t.shape().to_string() + ".");
+    }
+  }
+  TL_RETURN_IF_ERROR(Tensor::allocate(first.dtype(), with_batch(elements.size(), first.shape()),
+                                      out));
+  const int64_t n = first.num_elements();
+  for (size_t i = 0; i < elements.size(); ++i) copy_elements(elements[i][c], 0, out, i * n, n);
+  return Status::OK();
+}
+
+// Copies `src` into the corner of row `row` of `dst` ([batch, ...padded]), whose other
+// elements hold the padding already.
+void copy_padded(const Tensor& src, int64_t row, Tensor* dst) {
+  const Shape& s = src.shape();
+  const int rank = s.rank();
+  if (src.num_elements() == 0) return;
+  if (rank == 0) {
+    copy_elements(src, 0, dst, row, 1);
+    return;
+  }
+  // Padded strides of dst's element dims.
+  std::vector<int64_t> stride(rank, 1);
+  for (int d = rank - 2; d >= 0; --d) stride[d] = stride[d + 1] * dst->shape().dim(d + 2);
+  const int64_t row_elems = stride[0] * dst->shape().dim(1);
+  const int64_t inner = s.dim(rank - 1);
+  std::vector<int64_t> index(rank, 0);  // over s's dims but the last
+  for (int64_t at = 0; at < src.num_elements(); at += inner) {
+    int64_t offset = row * row_elems;
+    for (int d = 0; d < rank - 1; ++d) offset += index[d] * stride[d];
+    copy_elements(src, at, dst, offset, inner);
+    for (int d = rank - 2; d >= 0; --d) {
+      if (++index[d] < s.dim(d)) break;
+      index[d] = 0;
+    }
+  }
+}
+
+// Fills every element of `t` with the scalar `value`.
+void fill(Tensor* t, const Tensor& value) {
+  for (int64_t i = 0; i < t->num_elements(); ++i) copy_elements(value, 0, t, i, 1);
+}
+
+// Pads component `c` of `elements` to `padded` (-1 dims: the largest in the batch) with the
+// scalar `value`, and stacks them.
+Status pad_and_stack(const std::vector<Element>& elements, size_t c, const Shape& padded,
+                     const Tensor& value, Tensor* out) {
+  Shape target = padded;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const Shape& s = elements[i][c].shape();
+    if (s.rank() != padded.rank()) {
+      return invalid_argument("padded_batch: component " + std::to_string(c) + " of element " +
+                              std::to_string(i) + " has shape " + s.to_string() +
+                              ", whose rank differs from padded shape " + padded.to_string());
+    }
+    for (int d = 0; d < s.rank(); ++d) {
+      if (padded.dim(d) >= 0 && s.dim(d) > padded.dim(d)) {
+        return invalid_argument("Attempted to pad to a smaller size than the input element: "
+                                "component " + std::to_string(c) + " has shape " +
+                                s.to_string() + ", padded shape " + padded.to_string());
+      }
+      if (padded.dim(d) < 0) target.set_dim(d, std::max(i == 0 ? 0 : target.dim(d), s.dim(d)));
+    }
+  }
+  const Tensor& first = elements[0][c];
+  if (value.dtype() != first.dtype() || value.num_elements() != 1) {
+    return invalid_argument("padded_batch: the padding value of component " +
+                            std::to_string(c) + " must be a scalar " +
+                            dtype_name(first.dtype()));
+  }
+  TL_RETURN_IF_ERROR(Tensor::allocate(first.dtype(), with_batch(elements.size(), target), out));
+  fill(out, value);
+  for (size_t i = 0; i < elements.size(); ++i) copy_padded(elements[i][c], i, out);
+  return Status::OK();
+}
+
+// batch / padded_batch (with padded shapes and padding values per component).
+class BatchDataset : public Dataset {
+ public:
+  BatchDataset(std::shared_ptr<const Dataset> input, int64_t batch_size, bool drop_remainder,
+               std::vector<Shape> padded, Element padding)
+      : input_(std::move(input)), batch_size_(batch_size), drop_remainder_(drop_remainder),
+        padded_(std::move(padded)), padding_(std::move(padding)) {}
+  Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
+    auto it = std::make_unique<Iterator>(*this);
+    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
+    *out = std::move(it);
+    return Status::OK();
+  }
+
+ private:
+  struct Iterator : DatasetIterator {
+    explicit Iterator(const BatchDataset& d) : d(d) {}
+    const BatchDataset& d;
+    std::unique_ptr<DatasetIterator> input;
+    bool upstream_done = false;
+
+    Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
+      std::vector<Element> elements;
+      while (!upstream_done && static_cast<int64_t>(elements.size()) < d.batch_size_) {
+        Element e;
+        TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));
+        if (!upstream_done) elements.push_back(std::move(e));
+      }
+      *end = elements.empty() ||
+             (d.drop_remainder_ && static_cast<int64_t>(elements.size()) < d.batch_size_);
+      if (*end) return Status::OK();
+      const size_t n = elements[0].size();
+      out->assign(n, Tensor());
+      for (size_t c = 0; c < n; ++c) {
+        if (d.padded_.empty()) {
+          TL_RETURN_IF_ERROR(stack(elements, c, &(*out)[c]));
+        } else {
+          TL_RETURN_IF_ERROR(pad_and_stack(elements, c, d.padded_[c], d.padding_[c],
+                                           &(*out)[c]));
+        }
+      }
+      return Status::OK();
+    }
+  };
+  std::shared_ptr<const Dataset> input_;
+  int64_t batch_size_;
+  bool drop_remainder_;
+  std::vector<Shape> padded_;  // per component; empty: batch without padding
+  Element padding_;
+};
+
+Status batch_args(const DatasetDef& def, Binder& b,
+                  std::vector<std::shared_ptr<const Dataset>>& upstream,
+                  std::shared_ptr<const Dataset>* in, int64_t* batch_size, int64_t* drop) {
+  if (upstream.size() != 1) return invalid_argument(def.kind + " takes one upstream dataset");
+  *in = std::move(upstream[0]);
+  TL_RETURN_IF_ERROR(b.take_scalar("batch_size", batch_size));
+  TL_RETURN_IF_ERROR(def.get("drop_remainder", drop));
+  if (*batch_size <= 0) {
+    return invalid_argument("Batch size must be greater than zero, got " +
+                            std::to_string(*batch_size));
+  }
+  return Status::OK();
+}
+
+Status build_batch(const DatasetDef& def, Binder& b,
+                   std::vector<std::shared_ptr<const Dataset>> upstream,
+                   std::shared_ptr<const Dataset>* out) {
+  std::shared_ptr<const Dataset> in;
+  int64_t batch_size, drop;
+  TL_RETURN_IF_ERROR(batch_args(def, b, upstream, &in, &batch_size, &drop));
+  *out = std::make_shared<BatchDataset>(std::move(in), batch_size, drop != 0,
+                                        std::vector<Shape>(), Element());
+  return Status::OK();
+}
+
+// padded_shapes: per component its rank, then its dims (-1: pad to the batch's largest).
+Status build_padded_batch(const DatasetDef& def, Binder& b,
+                          std::vector<std::shared_ptr<const Dataset>> upstream,
+                          std::shared_ptr<const Dataset>* out) {
+  std::shared_ptr<const Dataset> in;
+  int64_t batch_size, drop;
+  std::vector<int64_t> encoded;
+  TL_RETURN_IF_ERROR(batch_args(def, b, upstream, &in, &batch_size, &drop));
+  TL_RETURN_IF_ERROR(def.get("padded_shapes", &encoded));
+  std::vector<Shape> padded;
+  for (size_t i = 0; i < encoded.size();) {
+    const int64_t rank = encoded[i++];
+    if (rank < 0 || i + rank > encoded.size()) {
+      return invalid_argument("padded_batch: malformed padded shapes");
+    }
+    Shape s;
+    for (int64_t d = 0; d < rank; ++d) s.add_dim(encoded[i++]);
+    padded.push_back(s);
+  }
+  Element padding;
+  TL_RETURN_IF_ERROR(b.take(static_cast<int64_t>(padded.size()), &padding));
+  *out = std::make_shared<BatchDataset>(std::move(in), batch_size, drop != 0, std::move(padded),
+                                        std::move(padding));
+  return Status::OK();
+}
+
+}  // namespace
+
+const StageKind kBatchingStages[] = {
+    {"batch", build_batch, -1},
+    {"padded_batch", build_padded_batch, -1},
+    {nullptr, nullptr, 0},
+};
+
+}  // namespace data
+}  // namespace tl

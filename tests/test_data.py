@@ -1,0 +1,392 @@
+"""tf.data: every stage against the same pipeline computed with NumPy and Python lists."""
+import time
+
+import numpy as np
+import pytest
+
+import tensorlib as tf
+from tensorlib import errors
+
+
+def _run_all(dataset, limit=1000):
+    """Every element of `dataset` (through a one-shot iterator), as NumPy values."""
+    with tf.Graph().as_default():
+        ds = dataset()
+        nxt = ds.make_one_shot_iterator().get_next()
+        out = []
+        with tf.Session() as sess:
+            for _ in range(limit):
+                try:
+                    out.append(sess.run(nxt))
+                except errors.OutOfRangeError:
+                    return out
+    raise AssertionError("the dataset did not end")
+
+
+def _ints(values):
+    return [int(v) for v in values]
+
+
+def test_from_tensor_slices_tuple_and_dict_elements():
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    y = np.array([1, 2, 3, 4], np.int64)
+    got = _run_all(lambda: tf.data.Dataset.from_tensor_slices((x, {"b": y, "a": x * 2})))
+    assert len(got) == 4
+    for i, (a, d) in enumerate(got):
+        np.testing.assert_array_equal(a, x[i])
+        np.testing.assert_array_equal(d["a"], x[i] * 2)
+        assert d["b"] == y[i]
+
+
+def test_from_tensors_range_and_static_structure():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensors(([1, 2, 3], 5.0))
+        assert ds.output_types == (tf.int32, tf.float32)
+        assert [s.as_list() for s in ds.output_shapes] == [[3], []]
+        assert ds.output_classes == (tf.Tensor, tf.Tensor)
+        nxt = ds.make_one_shot_iterator().get_next()
+        assert nxt[0].shape.as_list() == [3]
+    got = _run_all(lambda: tf.data.Dataset.from_tensors(([1, 2, 3], 5.0)))
+    assert len(got) == 1
+    np.testing.assert_array_equal(got[0][0], [1, 2, 3])
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(5))) == list(range(5))
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(2, 11, 3))) == list(range(2, 11, 3))
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(5, 0, -2))) == list(range(5, 0, -2))
+
+
+def test_zip_and_concatenate():
+    def zipped():
+        a = tf.data.Dataset.range(5)
+        b = tf.data.Dataset.from_tensor_slices(np.arange(3, dtype=np.float32) * 10)
+        return tf.data.Dataset.zip((a, b))
+    got = _run_all(zipped)
+    assert [(int(a), float(b)) for a, b in got] == [(0, 0.0), (1, 10.0), (2, 20.0)]
+    got = _run_all(lambda: tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(7, 9)))
+    assert _ints(got) == [0, 1, 2, 7, 8]
+    with tf.Graph().as_default():
+        with pytest.raises(TypeError, match="different types"):
+            tf.data.Dataset.range(3).concatenate(tf.data.Dataset.from_tensors(1.0))
+
+
+def test_map_with_tuples_dicts_and_captured_tensors():
+    x = np.arange(6, dtype=np.float32)
+
+    def pipeline():
+        scale = tf.constant(3.0)
+        ds = tf.data.Dataset.from_tensor_slices((x, x + 1))
+        ds = ds.map(lambda a, b: {"sum": a + b, "scaled": a * scale})
+        return ds.map(lambda d: (d["sum"], d["scaled"] - 1))
+    got = _run_all(pipeline)
+    np.testing.assert_allclose([g[0] for g in got], x + x + 1)
+    np.testing.assert_allclose([g[1] for g in got], x * 3 - 1)
+
+
+def test_map_reads_a_variable_captured_at_initialization():
+    with tf.Graph().as_default():
+        v = tf.Variable(2.0)
+        ds = tf.data.Dataset.range(3).map(lambda i: tf.cast(i, tf.float32) * v)
+        it = ds.make_initializable_iterator()
+        nxt = it.get_next()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(it.initializer)
+            assert [sess.run(nxt) for _ in range(3)] == [0.0, 2.0, 4.0]
+
+
+def test_parallel_map_matches_serial_map_in_order():
+    x = np.random.RandomState(0).randn(200, 8).astype(np.float32)
+
+    def pipeline(parallel):
+        def f(row):
+            return tf.reduce_sum(tf.tanh(row) * row), tf.argmax(row)
+        return lambda: tf.data.Dataset.from_tensor_slices(x).map(f, num_parallel_calls=parallel)
+    serial = _run_all(pipeline(None))
+    for parallel in (4, tf.data.experimental.AUTOTUNE):
+        got = _run_all(pipeline(parallel))
+        assert len(got) == len(serial) == 200
+        for (a, b), (c, d) in zip(got, serial):
+            assert a == c and b == d
+    np.testing.assert_allclose([s[0] for s in serial], (np.tanh(x) * x).sum(1), rtol=1e-5)
+
+
+def test_flat_map_and_filter():
+    got = _run_all(lambda: tf.data.Dataset.range(4).flat_map(
+        lambda i: tf.data.Dataset.from_tensors(i).repeat(i)))
+    assert _ints(got) == [1, 2, 2, 3, 3, 3]
+    got = _run_all(lambda: tf.data.Dataset.range(3).flat_map(
+        lambda i: tf.data.Dataset.range(i * 10, i * 10 + 2).map(lambda j: j + 1)))
+    assert _ints(got) == [1, 2, 11, 12, 21, 22]
+    got = _run_all(lambda: tf.data.Dataset.range(20).filter(lambda i: tf.equal(i % 3, 0)))
+    assert _ints(got) == [i for i in range(20) if i % 3 == 0]
+
+
+def test_filter_predicate_must_be_a_scalar_bool():
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="scalar boolean"):
+            tf.data.Dataset.range(3).filter(lambda i: i * 2)
+        with pytest.raises(ValueError, match="scalar boolean"):
+            tf.data.Dataset.range(3).filter(lambda i: tf.fill([2], True))
+
+
+def test_batch_with_and_without_remainder():
+    x = np.arange(20, dtype=np.int32).reshape(10, 2)
+    got = _run_all(lambda: tf.data.Dataset.from_tensor_slices(x).batch(4))
+    assert [g.shape for g in got] == [(4, 2), (4, 2), (2, 2)]
+    np.testing.assert_array_equal(np.concatenate(got), x)
+    got = _run_all(lambda: tf.data.Dataset.from_tensor_slices(x).batch(4, drop_remainder=True))
+    np.testing.assert_array_equal(np.concatenate(got), x[:8])
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensor_slices(x)
+        assert ds.batch(4).output_shapes.as_list() == [None, 2]
+        assert ds.batch(4, drop_remainder=True).output_shapes.as_list() == [4, 2]
+
+
+def test_batch_of_ragged_elements_names_the_op():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.range(1, 4).map(lambda n: tf.fill(tf.reshape(n, [1]), n)).batch(3)
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session() as sess:
+            with pytest.raises(errors.InvalidArgumentError,
+                               match=r"(?s)Cannot batch tensors with different shapes in "
+                                     r"component 0.*IteratorGetNext"):
+                sess.run(nxt)
+
+
+def test_padded_batch_against_numpy():
+    lengths = [1, 3, 2, 4, 2]
+
+    def padded(shape, value, drop=False):
+        def pipeline():
+            ds = tf.data.Dataset.from_tensor_slices(np.array(lengths, np.int32))
+            ds = ds.map(lambda n: (tf.fill(tf.reshape(n, [1]), n), n))
+            return ds.padded_batch(2, padded_shapes=(shape, []), padding_values=(value, 0),
+                                   drop_remainder=drop)
+        return pipeline
+
+    def expected(width, value, batches):
+        out = []
+        for b in batches:
+            rows = np.full((len(b), width(b)), value, np.int32)
+            for r, n in enumerate(b):
+                rows[r, :n] = n
+            out.append(rows)
+        return out
+    batches = [lengths[0:2], lengths[2:4], lengths[4:]]
+    got = _run_all(padded([None], -1))
+    for g, e, b in zip(got, expected(max, -1, batches), batches):
+        np.testing.assert_array_equal(g[0], e)
+        np.testing.assert_array_equal(g[1], b)
+    got = _run_all(padded([5], 7, drop=True))
+    assert len(got) == 2
+    for g, e in zip(got, expected(lambda b: 5, 7, batches[:2])):
+        np.testing.assert_array_equal(g[0], e)
+    with tf.Graph().as_default():
+        assert padded([5], 7, drop=True)().output_shapes[0].as_list() == [2, 5]
+        assert padded([None], 0)().output_shapes[0].as_list() == [None, None]
+    with tf.Graph().as_default():
+        nxt = padded([2], 0)().make_one_shot_iterator().get_next()
+        with tf.Session() as sess:
+            with pytest.raises(errors.InvalidArgumentError, match="smaller size"):
+                sess.run(nxt)
+
+
+def test_repeat_take_skip_against_lists():
+    base = list(range(5))
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(5).repeat(3))) == base * 3
+    got = _run_all(lambda: tf.data.Dataset.range(5).repeat().skip(3).take(9))
+    assert _ints(got) == (base * 3)[3:12]
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(5).take(-1))) == base
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(5).skip(-1))) == []
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(0).repeat())) == []
+
+
+def _shuffled(seed=None, graph_seed=None, reshuffle=True, epochs=2, buffer=100):
+    """The elements of range(50).shuffle(...).repeat(epochs), one list per epoch."""
+    def pipeline():
+        if graph_seed is not None:
+            tf.set_random_seed(graph_seed)
+        return tf.data.Dataset.range(50).shuffle(
+            buffer, seed=seed, reshuffle_each_iteration=reshuffle).repeat(epochs)
+    got = _ints(_run_all(pipeline))
+    return [got[i * 50:(i + 1) * 50] for i in range(epochs)]
+
+
+def test_seeded_shuffle_is_a_deterministic_permutation():
+    a = _shuffled(seed=7)
+    assert a == _shuffled(seed=7)
+    assert sorted(a[0]) == list(range(50)) and sorted(a[1]) == list(range(50))
+    assert a[0] != list(range(50))
+    # reshuffle_each_iteration draws a new order each epoch; without it, the same one.
+    assert a[0] != a[1]
+    b = _shuffled(seed=7, reshuffle=False)
+    assert b[0] == b[1]
+    assert _shuffled(seed=8) != a
+    # TF1's seeds: the graph seed alone makes the order deterministic too.
+    assert _shuffled(graph_seed=3) == _shuffled(graph_seed=3)
+    # No seed anywhere: a different order for every new dataset.
+    assert _shuffled() != _shuffled()
+
+
+def test_small_shuffle_buffer_keeps_elements_near_their_place():
+    order = _shuffled(seed=1, buffer=3, epochs=1)[0]
+    assert sorted(order) == list(range(50))
+    # An element can leave the buffer no earlier than buffer_size - 1 places before its turn.
+    assert all(order.index(v) >= v - 2 for v in range(50))
+
+
+def test_cache_replays_the_first_epoch():
+    def pipeline(cache):
+        def make():
+            ds = tf.data.Dataset.range(4).map(
+                lambda i: tf.cast(i, tf.float32) + tf.random_uniform([]))
+            return (ds.cache() if cache else ds).repeat(3)
+        return make
+    got = [float(v) for v in _run_all(pipeline(True))]
+    assert got[0:4] == got[4:8] == got[8:12]
+    got = [float(v) for v in _run_all(pipeline(False))]
+    assert got[0:4] != got[4:8]
+
+
+def test_prefetch_keeps_values_and_order():
+    x = np.arange(30, dtype=np.float32).reshape(10, 3)
+    got = _run_all(lambda: tf.data.Dataset.from_tensor_slices(x).map(
+        lambda r: r * 2, num_parallel_calls=3).batch(3).prefetch(2))
+    np.testing.assert_array_equal(np.concatenate(got), x * 2)
+
+
+def test_initializable_iterator_with_fed_placeholder_restarts():
+    with tf.Graph().as_default():
+        x_ph = tf.placeholder(tf.float32, [None, 2])
+        ds = tf.data.Dataset.from_tensor_slices(x_ph).batch(2)
+        it = ds.make_initializable_iterator()
+        nxt = it.get_next()
+        assert nxt.shape.as_list() == [None, 2]
+        with tf.Session() as sess:
+            with pytest.raises(errors.FailedPreconditionError, match="not been initialized"):
+                sess.run(nxt)
+            data = np.arange(6, dtype=np.float32).reshape(3, 2)
+            for epoch in range(2):
+                sess.run(it.initializer, {x_ph: data * (epoch + 1)})
+                np.testing.assert_array_equal(sess.run(nxt), data[:2] * (epoch + 1))
+            np.testing.assert_array_equal(sess.run(nxt), data[2:] * 2)
+            with pytest.raises(errors.OutOfRangeError):
+                sess.run(nxt)
+            with pytest.raises(errors.OutOfRangeError):  # and it stays at the end
+                sess.run(nxt)
+
+
+def test_iterator_from_structure_switches_datasets():
+    with tf.Graph().as_default():
+        train = tf.data.Dataset.range(100).map(lambda i: (i, i * 2))
+        valid = tf.data.Dataset.range(3).map(lambda i: (-i, i))
+        it = tf.data.Iterator.from_structure(train.output_types, train.output_shapes)
+        init_train, init_valid = it.make_initializer(train), it.make_initializer(valid)
+        a, b = it.get_next()
+        with tf.Session() as sess:
+            sess.run(init_train)
+            assert sess.run([a, b]) == [0, 0]
+            assert sess.run([a, b]) == [1, 2]
+            sess.run(init_valid)
+            assert [sess.run(a) for _ in range(3)] == [0, -1, -2]
+            with pytest.raises(errors.OutOfRangeError):
+                sess.run(a)
+            sess.run(init_train)
+            assert sess.run(a) == 0
+        with pytest.raises(TypeError, match="output types"):
+            it.make_initializer(tf.data.Dataset.from_tensors((1.0, 2.0)))
+
+
+def test_module_level_iterator_functions():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.range(2)
+        one_shot = tf.data.make_one_shot_iterator(ds).get_next()
+        it = tf.data.make_initializable_iterator(ds)
+        with tf.Session() as sess:
+            assert sess.run(one_shot) == 0
+            sess.run(it.initializer)
+            assert sess.run(it.get_next()) == 0
+            assert sess.run(one_shot) == 1
+
+
+def test_error_inside_map_function_names_the_op_and_the_function():
+    with tf.Graph().as_default():
+        x_ph = tf.placeholder(tf.float32, [None, None])
+        ds = tf.data.Dataset.from_tensor_slices(x_ph).map(lambda r: tf.reshape(r, [2, 2]),
+                                                          num_parallel_calls=2)
+        it = ds.make_initializable_iterator()
+        nxt = it.get_next()
+        with tf.Session() as sess:
+            sess.run(it.initializer, {x_ph: np.zeros((3, 3), np.float32)})
+            with pytest.raises(errors.InvalidArgumentError,
+                               match=r"(?s)function 'map.*Cannot reshape.*IteratorGetNext"):
+                sess.run(nxt)
+
+
+def test_closing_a_session_stops_busy_worker_threads():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.range(10).repeat().map(lambda i: i * 2, num_parallel_calls=3)
+        nxt = ds.batch(4).prefetch(3).make_one_shot_iterator().get_next()
+        sess = tf.Session()
+        np.testing.assert_array_equal(sess.run(nxt), [0, 2, 4, 6])
+        sess.close()  # joins the producer and the map's workers, mid-stream
+        with pytest.raises(RuntimeError, match="closed Session"):
+            sess.run(nxt)
+
+
+def test_each_session_has_its_own_iterator_position():
+    with tf.Graph().as_default():
+        nxt = tf.data.Dataset.range(5).make_one_shot_iterator().get_next()
+        with tf.Session() as a, tf.Session() as b:
+            assert [a.run(nxt), a.run(nxt), b.run(nxt), a.run(nxt)] == [0, 1, 0, 2]
+
+
+def test_from_generator_with_args_structure_and_restart():
+    def gen(n):
+        for i in range(int(n)):
+            yield i, np.full([2], i * 0.5, np.float32)
+
+    with tf.Graph().as_default():
+        n = tf.placeholder(tf.int64, [])
+        ds = tf.data.Dataset.from_generator(gen, (tf.int64, tf.float32), ([], [2]), args=(n,))
+        assert ds.output_shapes[1].as_list() == [2]
+        it = ds.batch(2).make_initializable_iterator()
+        a, b = it.get_next()
+        assert b.shape.as_list() == [None, 2]
+        with tf.Session() as sess:
+            for count in (3, 5):
+                sess.run(it.initializer, {n: count})
+                got_a, got_b = [], []
+                while True:
+                    try:
+                        x, y = sess.run([a, b])
+                    except errors.OutOfRangeError:
+                        break
+                    got_a.extend(x)
+                    got_b.extend(y)
+                assert got_a == list(range(count))
+                np.testing.assert_array_equal(got_b, [[i * 0.5] * 2 for i in range(count)])
+
+
+def test_from_generator_rejects_elements_of_another_shape():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_generator(lambda: iter([[1, 2], [1, 2, 3]]), tf.int32, [2])
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(nxt), [1, 2])
+            with pytest.raises(errors.InvalidArgumentError, match="shape"):
+                sess.run(nxt)
+
+
+def test_a_get_next_waiting_for_the_producer_stops_at_the_timeout():
+    def slow():
+        time.sleep(0.5)
+        yield 1
+
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_generator(slow, tf.int64).prefetch(1)
+        nxt = ds.make_one_shot_iterator().get_next()
+        with tf.Session(config=tf.ConfigProto(operation_timeout_in_ms=50)) as sess:
+            with pytest.raises(errors.DeadlineExceededError):
+                sess.run(nxt)
+            # The producer went on: its element is there for a later run.
+            assert sess.run(nxt, options=tf.RunOptions(timeout_in_ms=20000)) == 1

@@ -493,6 +493,12 @@ cdef class Session:
     def __dealloc__(self):
         del self.ptr
 
+    def cancel_resources(self):
+        """Releases the runs blocked on the session's queues and readers (they fail
+        Cancelled), and fails every later one: the session is closing."""
+        with nogil:
+            self.ptr.state().cancel_resources()
+
     def placement(self, int64_t handle):
         """Where the nodes of callable `handle` run: TF1's log_device_placement lines."""
         cdef vector[string] lines

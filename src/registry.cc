@@ -31,6 +31,9 @@ OpRegistry& OpRegistry::global() {
     register_summary_ops(*r);
     register_rnn_ops(*r);
     register_control_flow_ops(*r);
+    register_queue_ops(*r);
+    register_io_ops(*r);
+    register_parsing_ops(*r);
     return r;
   }();
   return *registry;
@@ -107,6 +110,9 @@ KernelRegistry& KernelRegistry::global() {
     register_summary_kernels(*r);
     register_rnn_kernels(*r);
     register_control_flow_kernels(*r);
+    register_queue_kernels(*r);
+    register_io_kernels(*r);
+    register_parsing_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

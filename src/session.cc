@@ -62,6 +62,31 @@ uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
   return first;
 }
 
+std::shared_ptr<Resource> SessionState::resource(
+    const std::string& name, const std::function<std::shared_ptr<Resource>()>& make) {
+  if (variables_owner_) return variables_owner_->resource(name, make);
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<Resource>& r = resources_[name];
+  if (!r) r = make();
+  return r;
+}
+
+std::shared_ptr<Resource> SessionState::find_resource(const std::string& name) {
+  if (variables_owner_) return variables_owner_->find_resource(name);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = resources_.find(name);
+  return it == resources_.end() ? nullptr : it->second;
+}
+
+void SessionState::cancel_resources() {
+  std::vector<std::shared_ptr<Resource>> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [name, r] : resources_) all.push_back(r);
+  }
+  for (auto& r : all) r->cancel();  // outside the lock: cancel() takes the resource's own
+}
+
 Session::Session(std::shared_ptr<const Graph> graph, SessionOptions options)
     : graph_(std::move(graph)), options_(options) {
   state_.set_allow_soft_placement(options.allow_soft_placement);

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,16 @@ struct FunctionState;
 struct RunControl;
 
 
+// A per-session object that ops share by name (a queue, a reader): made by the first op that
+// needs it, kept until the session ends.
+class Resource {
+ public:
+  virtual ~Resource() = default;
+  // Releases the ops blocked on this resource, which fail Cancelled, and every later one
+  // (the session is closing).
+  virtual void cancel() {}
+};
+
 // Per-session state that outlives one run: variable values and random-number counters.
 class SessionState {
  public:
@@ -56,6 +67,13 @@ class SessionState {
   void set_variable(int32_t node, Tensor value);
   // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
   uint64_t take_random_counter(int32_t node, uint64_t count);
+  // The resource named `name`, made by `make` when the session has none of that name yet.
+  std::shared_ptr<Resource> resource(const std::string& name,
+                                     const std::function<std::shared_ptr<Resource>()>& make);
+  // The resource named `name`, or null.
+  std::shared_ptr<Resource> find_resource(const std::string& name);
+  // Cancels every resource (Resource::cancel): the session is closing.
+  void cancel_resources();
   // The state of function body `body` in this session (its random streams and its cached
   // plan), made on first use.
   FunctionState& function_state(const Graph* body);
@@ -76,6 +94,7 @@ class SessionState {
   SessionState* variables_owner_ = nullptr;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
+  std::unordered_map<std::string, std::shared_ptr<Resource>> resources_;
 };
 
 // What a kernel's prepare step makes for one node of a plan; kept in the plan's step.

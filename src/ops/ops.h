@@ -25,6 +25,11 @@ void register_training_ops(OpRegistry& r);   // training_ops.cc: ApplyAdam and t
 void register_summary_ops(OpRegistry& r);    // summary_ops.cc: Scalar-, Histogram-, MergeSummary
 void register_rnn_ops(OpRegistry& r);        // rnn_ops.cc: LSTMBlockCell, GRUBlockCell, gradients
 void register_control_flow_ops(OpRegistry& r);  // control_flow_ops.cc: If, While, TensorArrays
+// Input pipelines: queue_ops.cc (queues), io_ops.cc (readers, files, CSV, raw bytes),
+// parsing_ops.cc (tf.train.Example).
+void register_queue_ops(OpRegistry& r);
+void register_io_ops(OpRegistry& r);
+void register_parsing_ops(OpRegistry& r);
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -43,5 +48,8 @@ void register_training_kernels(KernelRegistry& r);
 void register_summary_kernels(KernelRegistry& r);
 void register_rnn_kernels(KernelRegistry& r);
 void register_control_flow_kernels(KernelRegistry& r);
+void register_queue_kernels(KernelRegistry& r);
+void register_io_kernels(KernelRegistry& r);
+void register_parsing_kernels(KernelRegistry& r);
 
 }  // namespace tl

@@ -137,11 +137,19 @@ def test_closing_the_session_releases_blocked_runs():
     assert isinstance(box["error"], tf.errors.CancelledError)
 
 
-def test_blocked_dequeue_respects_the_run_timeout():
+def test_blocked_dequeue_respects_the_run_timeout_and_keeps_the_elements():
     q = tf.FIFOQueue(2, tf.float32, shapes=[[]])
     with tf.Session() as sess:
         with pytest.raises(tf.errors.DeadlineExceededError):
             sess.run(q.dequeue(), options=tf.RunOptions(timeout_in_ms=100))
+        sess.run(q.enqueue(2.5))
+        with pytest.raises(tf.errors.DeadlineExceededError):  # has one of the two
+            sess.run(q.dequeue_many(2), options=tf.RunOptions(timeout_in_ms=100))
+        assert sess.run(q.size()) == 1
+        sess.run(q.close())
+        with pytest.raises(tf.errors.OutOfRangeError, match=r"requested 2, current size 1"):
+            sess.run(q.dequeue_many(2))
+        assert sess.run(q.dequeue()) == 2.5
 
 
 def test_random_shuffle_queue_is_seeded_and_keeps_min_after_dequeue():
@@ -464,3 +472,40 @@ def test_count_up_to():
         assert [sess.run(inc), sess.run(inc)] == [0, 1]
         with pytest.raises(tf.errors.OutOfRangeError, match="Reached limit of 2"):
             sess.run(inc)
+
+
+EXIT_SCRIPT = """
+import sys
+import tensorlib as tf
+q = tf.train.range_input_producer(10)  # endless: its runner thread always has work
+batch = tf.train.batch([q.dequeue()], batch_size=4, capacity=4)
+sess = tf.Session()
+threads = tf.train.start_queue_runners(sess)
+print(len(sess.run(batch)))
+sys.stdout.flush()
+"""
+
+INTERRUPT_SCRIPT = """
+import os, signal, threading
+import tensorlib as tf
+q = tf.FIFOQueue(1, tf.float32, shapes=[[]])
+threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+with tf.Session() as sess:
+    try:
+        sess.run(q.dequeue())
+    except KeyboardInterrupt:
+        print("interrupted")
+"""
+
+
+@pytest.mark.parametrize("script,expected", [(EXIT_SCRIPT, "4"),
+                                             (INTERRUPT_SCRIPT, "interrupted")])
+def test_blocked_threads_never_hang_the_process(script, expected):
+    """A script that leaves runner threads blocked on a full queue still exits; Ctrl-C stops a
+    dequeue that waits in the main thread."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [expected]

@@ -181,25 +181,25 @@ Status Queue::dequeue_many(int64_t n, Count count, RunControl* control,
                            std::vector<Tensor>* out) {
   if (n < 0) return invalid_argument("The number of elements to dequeue must be >= 0, got " +
                                      std::to_string(n));
-  if (capacity_ >= 0 && n > capacity_ && count == kExactly) {
-    return invalid_argument("Requested " + std::to_string(n) + " elements from " +
-                            kind_name(kind_) + " '" + name_ + "' of capacity " +
-                            std::to_string(capacity_));
-  }
   std::vector<Element> taken;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    // Elements are taken as they come, so a batch larger than the room above
-    // min_after_dequeue still completes.
+    // A failed call puts what it took back, leaving the queue as it found it.
+    auto give_back = [&](Status s) {
+      for (auto it = taken.rbegin(); it != taken.rend(); ++it) {
+        elements_.push_front(std::move(*it));
+      }
+      changed_.notify_all();
+      return s;
+    };
+    // Elements are taken as they come, so a batch larger than the capacity, or than the
+    // room above min_after_dequeue, still completes.
     while (static_cast<int64_t>(taken.size()) < n) {
-      TL_RETURN_IF_ERROR(wait(lock, control, [&] { return closed_ || available() >= 1; }));
+      Status s = wait(lock, control, [&] { return closed_ || available() >= 1; });
+      if (!s.ok()) return give_back(s);
       if (available() == 0) {  // closed with nothing left
         if (count == kUpTo && !taken.empty()) break;
-        // What was taken goes back, so the failed call leaves the queue as it found it.
-        for (auto it = taken.rbegin(); it != taken.rend(); ++it) {
-          elements_.push_front(std::move(*it));
-        }
-        changed_.notify_all();
+        give_back(Status::OK());
         return insufficient(n);
       }
       taken.push_back(take_one());

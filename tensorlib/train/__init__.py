@@ -18,7 +18,8 @@ from tensorlib.train.saver import Saver, latest_checkpoint  # noqa: F401
 # Input pipelines: queue runners, the coordinator, producers and batching, Example protos.
 from tensorlib.train.coordinator import Coordinator  # noqa: F401,E402
 from tensorlib.train.example_pb import (  # noqa: F401,E402
-    BytesList, Example, Feature, Features, FloatList, Int64List,
+    BytesList, Example, Feature, FeatureList, FeatureLists, Features, FloatList, Int64List,
+    SequenceExample,
 )
 from tensorlib.train.input import (  # noqa: F401,E402
     batch, batch_join, input_producer, limit_epochs, range_input_producer, shuffle_batch,

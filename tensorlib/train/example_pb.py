@@ -1,9 +1,11 @@
-"""tf.train.Example and its parts (Features, Feature, BytesList, FloatList, Int64List): the
-protocol-buffer messages of example.proto and feature.proto, in pure Python.
+"""tf.train.Example and its parts (Features, Feature, BytesList, FloatList, Int64List), and
+tf.train.SequenceExample (FeatureList, FeatureLists): the protocol-buffer messages of
+example.proto and feature.proto, in pure Python.
 
 They serialize to the bytes TensorFlow's classes write for the same message (the protobuf wire
-format: packed floats and int64s, map entries sorted by key, each key then value) and parse any valid
-encoding of them (packed or not):
+format: packed floats and int64s, each map entry its key then its value), except that the
+entries of a map come in key order, where TensorFlow's order is unspecified; they parse any
+valid encoding (packed or not):
 
     example = tf.train.Example(features=tf.train.Features(feature={
         "x": tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))}))
@@ -265,51 +267,106 @@ class Feature(_Message):
         return f"Feature({kind}={self._lists[kind]!r})" if kind else "Feature()"
 
 
-class _FeatureMap(dict):
-    """Features.feature: a map from name to Feature; reading a missing name adds an empty
-    Feature (protobuf maps do)."""
+class _MessageMap(dict):
+    """A protobuf map field from name to message: reading a missing name adds an empty
+    message (protobuf maps do)."""
+
+    def __init__(self, value_class):
+        super().__init__()
+        self._value_class = value_class
 
     def __missing__(self, key):
-        value = self[key] = Feature()
+        value = self[key] = self._value_class()
         return value
 
     def get_or_create(self, key):
         return self[key]
 
 
-class Features(_Message):
-    """A map from feature name to Feature (`feature`)."""
+class _MapMessage(_Message):
+    """Features and FeatureLists: one map field (number 1) from name to a message."""
 
-    def __init__(self, feature=None):
+    _value_class = None  # the map's value type
+    _field_name = ""     # the map's name in the constructor and as an attribute
+
+    def __init__(self, **kwargs):
         self.Clear()
-        for key, value in (feature or {}).items():
-            if not isinstance(value, Feature):
-                raise TypeError(f"feature[{key!r}] must be a Feature, got "
-                                f"{type(value).__name__}")
-            self.feature[key] = value
+        for key, value in (kwargs.get(self._field_name) or {}).items():
+            if not isinstance(value, self._value_class):
+                raise TypeError(f"{self._field_name}[{key!r}] must be a "
+                                f"{self._value_class.__name__}, got {type(value).__name__}")
+            self._map[key] = value
 
     def Clear(self):  # noqa: N802
-        self.feature = _FeatureMap()
+        self._map = _MessageMap(self._value_class)
 
     def _encode(self):
         # Entries in key order, as TensorFlow writes them (so equal maps give equal bytes).
-        entries = sorted((key.encode("utf-8"), value) for key, value in self.feature.items())
+        entries = sorted((key.encode("utf-8"), value) for key, value in self._map.items())
         return b"".join(_field(1, _field(1, key) + _field(2, value._encode()))
                         for key, value in entries)
 
     def _merge_field(self, number, wire, value):
         if number != 1 or wire != _LENGTH:
             return
-        key, feature = "", Feature()
+        key, message = "", self._value_class()
         for n, w, v in _Reader(value).fields():
             if n == 1 and w == _LENGTH:
                 key = bytes(v).decode("utf-8")
             elif n == 2 and w == _LENGTH:
-                feature = Feature.FromString(v)
-        self.feature[key] = feature
+                message = self._value_class.FromString(v)
+        self._map[key] = message
 
     def __repr__(self):
-        return f"Features(feature={dict(self.feature)!r})"
+        return f"{type(self).__name__}({self._field_name}={dict(self._map)!r})"
+
+
+class Features(_MapMessage):
+    """A map from feature name to Feature (`feature`)."""
+
+    _value_class = Feature
+    _field_name = "feature"
+
+    def __init__(self, feature=None):
+        super().__init__(feature=feature)
+
+    @property
+    def feature(self):
+        return self._map
+
+
+class FeatureList(_Message):
+    """A sequence of Features of one kind (`feature`: a list of Feature)."""
+
+    def __init__(self, feature=None):
+        self.feature = list(feature or [])
+
+    def Clear(self):  # noqa: N802
+        self.feature = []
+
+    def _encode(self):
+        return b"".join(_field(1, f._encode()) for f in self.feature)
+
+    def _merge_field(self, number, wire, value):
+        if number == 1 and wire == _LENGTH:
+            self.feature.append(Feature.FromString(value))
+
+    def __repr__(self):
+        return f"FeatureList(feature={self.feature!r})"
+
+
+class FeatureLists(_MapMessage):
+    """A map from name to FeatureList (`feature_list`)."""
+
+    _value_class = FeatureList
+    _field_name = "feature_list"
+
+    def __init__(self, feature_list=None):
+        super().__init__(feature_list=feature_list)
+
+    @property
+    def feature_list(self):
+        return self._map
 
 
 class Example(_Message):
@@ -348,3 +405,42 @@ class Example(_Message):
 
     def __repr__(self):
         return f"Example(features={self._features!r})"
+
+
+class SequenceExample(_Message):
+    """An example with a sequence: `context` (Features) and `feature_lists` (FeatureLists)."""
+
+    def __init__(self, context=None, feature_lists=None):
+        self.Clear()
+        if context is not None:
+            self._parts["context"] = context
+            self._set.add("context")
+        if feature_lists is not None:
+            self._parts["feature_lists"] = feature_lists
+            self._set.add("feature_lists")
+
+    def Clear(self):  # noqa: N802
+        self._parts = {"context": Features(), "feature_lists": FeatureLists()}
+        self._set = set()
+
+    context = property(lambda self: self._parts["context"])
+    feature_lists = property(lambda self: self._parts["feature_lists"])
+
+    def HasField(self, name):  # noqa: N802
+        if name not in self._parts:
+            raise ValueError(f'Protocol message has no singular "{name}" field.')
+        return name in self._set or bool(self._parts[name]._map)
+
+    def _encode(self):
+        return b"".join(_field(number, self._parts[name]._encode())
+                        for number, name in ((1, "context"), (2, "feature_lists"))
+                        if self.HasField(name))
+
+    def _merge_field(self, number, wire, value):
+        if number in (1, 2) and wire == _LENGTH:
+            name = "context" if number == 1 else "feature_lists"
+            self._parts[name].MergeFromString(value)
+            self._set.add(name)
+
+    def __repr__(self):
+        return f"SequenceExample(context={self.context!r}, feature_lists={self.feature_lists!r})"

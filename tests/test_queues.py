@@ -437,7 +437,8 @@ def test_decode_csv_semantics_and_errors():
         assert c.tolist() == [9.0]
         d, = sess.run(tf.decode_csv(tf.constant(["NA"]), [[2.5]], na_value="NA"))
         assert d.tolist() == [2.5]
-        with pytest.raises(tf.errors.InvalidArgumentError, match="required but missing in record 1"):
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="required but missing in record 1"):
             sess.run(tf.decode_csv(tf.constant(["1", ""]), [tf.constant([], tf.int32)]))
         with pytest.raises(tf.errors.InvalidArgumentError, match="not a valid int32: x"):
             sess.run(tf.decode_csv(tf.constant(["x"]), [[0]]))

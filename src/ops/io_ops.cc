@@ -526,7 +526,8 @@ Status decode_csv_kernel(KernelContext& ctx) {
     TL_RETURN_IF_ERROR(split_csv(record, delim[0], quotes, r, &fields));
     const int64_t have = static_cast<int64_t>(fields.size());
     if (select.empty() ? have != num_out : have <= select.back()) {
-      return invalid_argument("Expect " + std::to_string(select.empty() ? num_out : select.back() + 1) +
+      const int64_t expected = select.empty() ? num_out : select.back() + 1;
+      return invalid_argument("Expect " + std::to_string(expected) +
                               " fields but have " + std::to_string(have) + " in record " +
                               std::to_string(r));
     }
@@ -536,8 +537,8 @@ Status decode_csv_kernel(KernelContext& ctx) {
       const Tensor& def = ctx.input(c + 1);
       const bool missing = field.empty() || field == na;
       if (missing && def.num_elements() == 0) {
-        return invalid_argument("Field " + std::to_string(c) + " is required but missing in record " +
-                                std::to_string(r) + "!");
+        return invalid_argument("Field " + std::to_string(c) +
+                                " is required but missing in record " + std::to_string(r) + "!");
       }
       TL_RETURN_IF_ERROR(dispatch(CsvTypes{}, def.dtype(), "DecodeCSV", [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
@@ -642,7 +643,8 @@ OpDef reader_op(const char* name, ShapeFn shape = handle_shape) {
 }  // namespace
 
 void register_io_ops(OpRegistry& r) {
-  r.add_builtin(reader_op("TextLineReaderV2").attr("skip_header_lines", AttrType::kInt, int64_t{0}));
+  r.add_builtin(
+      reader_op("TextLineReaderV2").attr("skip_header_lines", AttrType::kInt, int64_t{0}));
   r.add_builtin(reader_op("TFRecordReaderV2", tfrecord_reader_shape)
                     .attr("compression_type", AttrType::kString, std::string()));
   r.add_builtin(reader_op("WholeFileReaderV2"));

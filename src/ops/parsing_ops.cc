@@ -386,7 +386,9 @@ Status parse_example_kernel(KernelContext& ctx) {
         longest = std::max(longest, n);
       }
       const int64_t rank = single ? 1 : 2;
-      Tensor &indices = ctx.output(i), &values = ctx.output(ns + i), &shape = ctx.output(2 * ns + i);
+      Tensor& indices = ctx.output(i);
+      Tensor& values = ctx.output(ns + i);
+      Tensor& shape = ctx.output(2 * ns + i);
       TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt64, Shape({total, rank}), &indices));
       TL_RETURN_IF_ERROR(Tensor::allocate(spec.sparse_types[i], Shape({total}), &values));
       TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt64, Shape({rank}), &shape));

@@ -42,7 +42,9 @@ void copy_elements(const Tensor& src, int64_t from, Tensor& dst, int64_t to, int
 // A tensor of `dtype` and `shape` whose elements are zero (empty strings).
 Status allocate_zeros(DType dtype, const Shape& shape, Tensor* out) {
   TL_RETURN_IF_ERROR(Tensor::allocate(dtype, shape, out));
-  if (dtype != DType::kString && out->num_bytes()) std::memset(out->raw_data(), 0, out->num_bytes());
+  if (dtype != DType::kString && out->num_bytes()) {
+    std::memset(out->raw_data(), 0, out->num_bytes());
+  }
   return Status::OK();
 }
 
@@ -593,9 +595,13 @@ void register_queue_ops(OpRegistry& r) {
                     .attr("cancel_pending_enqueues", AttrType::kBool, false)
                     .shape(enqueue_shape)
                     .stateful());
-  r.add_builtin(OpDef("QueueSizeV2").input("handle").shape(size_shape).sets_own_outputs().stateful());
   r.add_builtin(
-      OpDef("QueueIsClosedV2").input("handle").shape(is_closed_shape).sets_own_outputs().stateful());
+      OpDef("QueueSizeV2").input("handle").shape(size_shape).sets_own_outputs().stateful());
+  r.add_builtin(OpDef("QueueIsClosedV2")
+                    .input("handle")
+                    .shape(is_closed_shape)
+                    .sets_own_outputs()
+                    .stateful());
   r.add_builtin(OpDef("CountUpTo")
                     .input("ref")
                     .attr("limit", AttrType::kInt)

@@ -127,7 +127,8 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
         return list(ops.apply_op("DecodeCSV", [records] + defaults, attrs, name=scope).outputs)
 
 
-def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, bytes=None):  # noqa: A002
+def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None,
+               bytes=None):  # noqa: A002 (TF1's name for input_bytes)
     """The bytes of each string of `input_bytes` read as a vector of `out_type` values (every
     string the same length): shape input_bytes.shape + [length / size of out_type]."""
     input_bytes = input_bytes if input_bytes is not None else bytes

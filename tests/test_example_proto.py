@@ -161,3 +161,17 @@ def test_sequence_example_matches_tensorflows_bytes():
     assert [f.int64_list.value for f in tokens] == [[1, 2], [], [5]]
     assert parsed.context.feature["id"].bytes_list.value == [b"s1"]
     assert parsed == sequence
+
+
+def test_parse_example_of_fed_strings():
+    serialized = tf.placeholder(tf.string, [None])
+    parsed = tf.parse_example(serialized, {"n": tf.FixedLenFeature([1], tf.int64)})
+    examples = [tf.train.Example(features=tf.train.Features(feature={
+        "n": tf.train.Feature(int64_list=tf.train.Int64List(value=[n]))})).SerializeToString()
+        for n in (4, -9)]
+    with tf.Session() as sess:
+        assert sess.run(parsed["n"], {serialized: examples}).tolist() == [[4], [-9]]
+        with pytest.raises(TypeError, match="string tensor cannot hold int"):
+            sess.run(parsed["n"], {serialized: [1, 2]})
+        with pytest.raises(ValueError, match="Cannot feed value of shape"):
+            sess.run(parsed["n"], {serialized: examples[0]})

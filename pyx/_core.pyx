@@ -497,6 +497,12 @@ cdef class Session:
         with nogil:
             del session
 
+    def cancel_resources(self):
+        """Releases the runs blocked on the session's queues and readers (they fail
+        Cancelled), and fails every later one: the session is closing."""
+        with nogil:
+            self.ptr.state().cancel_resources()
+
     def placement(self, int64_t handle):
         """Where the nodes of callable `handle` run: TF1's log_device_placement lines."""
         cdef vector[string] lines
@@ -643,15 +649,13 @@ cdef class Callable:
         cdef int i = 0
         cdef object arrays = None  # keeps converted feeds alive until the run is over
         for value in values:
-            if (type(value) is np.ndarray
-                    and self.feed_dtypes[i] != DT_STRING  # object arrays hold no string data
+            if self.feed_dtypes[i] == DT_STRING:  # bytes or str, copied into the tensor
+                arr = np.asarray(value, dtype=object)
+            elif (type(value) is np.ndarray
                     and cnp.PyArray_TYPE(<cnp.ndarray>value) == self.feed_npy_types[i]
                     and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>value)):
                 arr = <cnp.ndarray>value  # read in place: no copy
             else:
-                if self.feed_dtypes[i] == DT_STRING:
-                    raise TypeError(f"cannot feed tensor '{self.feed_names[i]}': feeding "
-                                    "string tensors is not supported")
                 arr = convert_feed(value, self.feed_numpy_dtypes[i], self.feed_names[i])
                 arrays = (arr, arrays)
             if not self.fits(i, arr):
@@ -660,8 +664,11 @@ cdef class Callable:
                     f"Cannot feed value of shape {np.shape(arr)} for Tensor "
                     f"'{self.feed_names[i]}', which has shape "
                     f"'{format_shape(dims)}'")
-            feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
-                                     arr.ndim, cnp.PyArray_DATA(arr))
+            if self.feed_dtypes[i] == DT_STRING:
+                from_numpy(arr, &feeds[i])
+            else:
+                feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
+                                         arr.ndim, cnp.PyArray_DATA(arr))
             i += 1
         start_run(&control, PyThread_get_thread_ident() == _main_thread_ident, timeout_ms)
         with nogil:

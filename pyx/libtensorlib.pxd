@@ -115,8 +115,12 @@ cdef extern from "tensorlib/session.h" namespace "tl" nogil:
         int intra_op_threads
         bint allow_soft_placement
 
+    cdef cppclass SessionState:
+        void cancel_resources()
+
     cdef cppclass Session:
         Session(shared_ptr[const Graph] graph, SessionOptions options)
+        SessionState& state()
         Status make_callable(const vector[Endpoint]& feeds, const vector[Endpoint]& fetches,
                              const vector[int32_t]& targets, int64_t* handle)
         Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,

@@ -37,6 +37,9 @@ OpRegistry& OpRegistry::global() {
     register_image_ops(*r);
     register_state_ops(*r);
     register_data_ops(*r);
+    register_queue_ops(*r);
+    register_io_ops(*r);
+    register_parsing_ops(*r);
     return r;
   }();
   return *registry;
@@ -119,6 +122,9 @@ KernelRegistry& KernelRegistry::global() {
     register_image_kernels(*r);
     register_state_kernels(*r);
     register_data_kernels(*r);
+    register_queue_kernels(*r);
+    register_io_kernels(*r);
+    register_parsing_kernels(*r);
     register_device_kernels(*r);
     return r;
   }();

@@ -28,36 +28,11 @@ int32_t KernelContext::variable_of(int i) const {
 SessionState::SessionState() = default;
 SessionState::~SessionState() {
   // Resources go first: an iterator's worker threads run functions of this state.
-  std::unordered_map<std::string, std::shared_ptr<SessionResource>> resources;
+  std::unordered_map<std::string, std::shared_ptr<Resource>> resources;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     resources.swap(resources_);
   }
-}
-
-std::shared_ptr<SessionResource> SessionState::resource(const std::string& name) {
-  if (variables_owner_) return variables_owner_->resource(name);
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = resources_.find(name);
-  return it == resources_.end() ? nullptr : it->second;
-}
-
-void SessionState::set_resource(const std::string& name,
-                                std::shared_ptr<SessionResource> resource) {
-  if (variables_owner_) return variables_owner_->set_resource(name, std::move(resource));
-  std::shared_ptr<SessionResource> old;  // released outside the lock (it may join threads)
-  std::lock_guard<std::mutex> lock(mutex_);
-  old = std::move(resources_[name]);
-  resources_[name] = std::move(resource);
-}
-
-std::shared_ptr<SessionResource> SessionState::add_resource(
-    const std::string& name, std::shared_ptr<SessionResource> resource) {
-  if (variables_owner_) return variables_owner_->add_resource(name, std::move(resource));
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::shared_ptr<SessionResource>& kept = resources_[name];
-  if (!kept) kept = std::move(resource);
-  return kept;
 }
 
 FunctionState& SessionState::function_state(const Graph* body) {
@@ -92,6 +67,39 @@ uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
   const uint64_t first = next;
   next += count;
   return first;
+}
+
+std::shared_ptr<Resource> SessionState::resource(
+    const std::string& name, const std::function<std::shared_ptr<Resource>()>& make) {
+  if (variables_owner_) return variables_owner_->resource(name, make);
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<Resource>& r = resources_[name];
+  if (!r) r = make();
+  return r;
+}
+
+std::shared_ptr<Resource> SessionState::find_resource(const std::string& name) {
+  if (variables_owner_) return variables_owner_->find_resource(name);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = resources_.find(name);
+  return it == resources_.end() ? nullptr : it->second;
+}
+
+void SessionState::set_resource(const std::string& name, std::shared_ptr<Resource> resource) {
+  if (variables_owner_) return variables_owner_->set_resource(name, std::move(resource));
+  std::shared_ptr<Resource> old;  // released outside the lock (it may join threads)
+  std::lock_guard<std::mutex> lock(mutex_);
+  old = std::move(resources_[name]);
+  resources_[name] = std::move(resource);
+}
+
+void SessionState::cancel_resources() {
+  std::vector<std::shared_ptr<Resource>> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [name, r] : resources_) all.push_back(r);
+  }
+  for (auto& r : all) r->cancel();  // outside the lock: cancel() takes the resource's own
 }
 
 Session::Session(std::shared_ptr<const Graph> graph, SessionOptions options)

@@ -125,3 +125,17 @@ from tensorlib.ops.state_ops import (  # noqa: F401
 )
 # tf.data
 from tensorlib import data  # noqa: F401
+# Input pipelines: queues, readers, decoders, TFRecord files, tf.train.Example parsing.
+from tensorlib import python_io, sparse  # noqa: F401,E402
+from tensorlib.framework.sparse_tensor import SparseTensor, SparseTensorValue  # noqa: F401,E402
+from tensorlib.ops.data_flow_ops import (  # noqa: F401,E402
+    FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue,
+)
+from tensorlib.ops.io_ops import (  # noqa: F401,E402
+    FixedLengthRecordReader, ReaderBase, TextLineReader, TFRecordReader, WholeFileReader,
+    decode_csv, decode_raw, read_file, string_to_number, write_file,
+)
+from tensorlib.ops.parsing_ops import (  # noqa: F401,E402
+    FixedLenFeature, VarLenFeature, parse_example, parse_single_example, sparse_tensor_to_dense,
+)
+from tensorlib.ops.variables import count_up_to  # noqa: F401,E402

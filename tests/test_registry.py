@@ -85,6 +85,37 @@ COVERED_ELSEWHERE = {
     # tf.data
     "MakeIterator": "test_data.py::test_initializable_iterator_with_fed_placeholder_restarts",
     "IteratorGetNext": "test_data.py::test_iterator_from_structure_switches_datasets",
+    # Input pipelines: queues, readers, decoders, Example parsing.
+    "FIFOQueueV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueEnqueueV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueEnqueueManyV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueDequeueV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueDequeueManyV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueDequeueUpToV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueCloseV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueSizeV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "QueueIsClosedV2": "test_queues.py::test_fifo_queue_order_size_and_close",
+    "RandomShuffleQueueV2":
+        "test_queues.py::test_random_shuffle_queue_is_seeded_and_keeps_min_after_dequeue",
+    "PaddingFIFOQueueV2": "test_queues.py::test_padding_fifo_queue_pads_each_batch_to_its_largest",
+    "CountUpTo": "test_queues.py::test_count_up_to",
+    "TextLineReaderV2": "test_queues.py::test_csv_pipeline_end_to_end",
+    "ReaderReadV2": "test_queues.py::test_csv_pipeline_end_to_end",
+    "ReaderReadUpToV2":
+        "test_queues.py::test_read_up_to_and_whole_file_and_fixed_length_readers",
+    "WholeFileReaderV2":
+        "test_queues.py::test_read_up_to_and_whole_file_and_fixed_length_readers",
+    "FixedLengthRecordReaderV2":
+        "test_queues.py::test_read_up_to_and_whole_file_and_fixed_length_readers",
+    "TFRecordReaderV2":
+        "test_tfrecord.py::test_reader_op_reads_tensorflow_files_with_offsets_as_keys",
+    "ReadFile": "test_queues.py::test_read_file_write_file_and_missing_file",
+    "WriteFile": "test_queues.py::test_read_file_write_file_and_missing_file",
+    "DecodeCSV": "test_example_proto.py::test_decode_csv_matches_tensorflow",
+    "DecodeRaw": "test_queues.py::test_decode_raw_and_string_to_number",
+    "StringToNumber": "test_queues.py::test_decode_raw_and_string_to_number",
+    "ParseExample": "test_example_proto.py::test_parse_example_matches_tensorflow",
+    "SparseToDense": "test_example_proto.py::test_parse_example_matches_tensorflow",
 }
 
 

@@ -263,12 +263,13 @@ def test_ctrl_c_stops_a_long_run_within_100_ms():
         signal.signal(signal.SIGINT, previous)
 
 
-def test_feeding_an_object_array_to_a_string_placeholder_is_a_clear_error():
-    # An object array must not be read in place as if it held string data (it holds
-    # pointers): string feeds are refused whatever their container.
+def test_string_feeds_are_copied_from_any_container():
+    # An object array holds pointers, not string data: it is copied into the tensor, never
+    # read in place.
     p = tf.placeholder(tf.string, [2])
     y = tf.identity(p)
     with tf.Session() as sess:
-        for value in (np.array([b"alpha", b"\xff\x00"], dtype=object), [b"a", b"b"]):
-            with pytest.raises(TypeError, match="feeding string tensors is not supported"):
-                sess.run(y, {p: value})
+        for value in (np.array([b"alpha", b"\xff\x00"], dtype=object), [b"alpha", b"\xff\x00"],
+                      ["alpha", "\u00ff"]):
+            expected = [v.encode("utf-8") if isinstance(v, str) else v for v in value]
+            assert list(sess.run(y, {p: value})) == expected

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,11 +48,14 @@ class Graph;
 struct FunctionState;
 struct RunControl;
 
-// An object a session keeps by name for as long as it lives (a dataset iterator): ops find it
-// again in later runs. Destroyed with the session, before anything else it holds.
-class SessionResource {
+// A per-session object that ops share by name (a queue, a reader, a dataset iterator): ops
+// find it again in later runs. Destroyed with the session, before anything else it holds.
+class Resource {
  public:
-  virtual ~SessionResource() = default;
+  virtual ~Resource() = default;
+  // Releases the ops blocked on this resource, which fail Cancelled, and every later one
+  // (the session is closing).
+  virtual void cancel() {}
 };
 
 // Per-session state that outlives one run: variable values and random-number counters.
@@ -62,6 +66,16 @@ class SessionState {
   void set_variable(int32_t node, Tensor value);
   // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
   uint64_t take_random_counter(int32_t node, uint64_t count);
+  // Resources, by name. (A function body's state answers with its caller's.)
+  // The resource named `name`, made by `make` when the session has none of that name yet.
+  std::shared_ptr<Resource> resource(const std::string& name,
+                                     const std::function<std::shared_ptr<Resource>()>& make);
+  // The resource named `name`, or null.
+  std::shared_ptr<Resource> find_resource(const std::string& name);
+  // Keeps `resource` as `name`, replacing (and releasing) the one kept before.
+  void set_resource(const std::string& name, std::shared_ptr<Resource> resource);
+  // Cancels every resource (Resource::cancel): the session is closing.
+  void cancel_resources();
   // The state of function body `body` in this session (its random streams and its cached
   // plan), made on first use.
   FunctionState& function_state(const Graph* body);
@@ -71,13 +85,6 @@ class SessionState {
   // Whether the session's plans (its functions' too) place nodes softly (PlanOptions).
   bool allow_soft_placement() const { return allow_soft_placement_; }
   void set_allow_soft_placement(bool soft) { allow_soft_placement_ = soft; }
-  // The resource called `name`, or null. (A function body's state answers with its caller's.)
-  std::shared_ptr<SessionResource> resource(const std::string& name);
-  // Keeps `resource` as `name`, replacing (and releasing) the one kept before.
-  void set_resource(const std::string& name, std::shared_ptr<SessionResource> resource);
-  // Keeps `resource` as `name` unless a resource has that name already; returns the one kept.
-  std::shared_ptr<SessionResource> add_resource(const std::string& name,
-                                                std::shared_ptr<SessionResource> resource);
 
   SessionState();
   ~SessionState();
@@ -89,7 +96,7 @@ class SessionState {
   SessionState* variables_owner_ = nullptr;
   std::unordered_map<int32_t, Tensor> variables_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
-  std::unordered_map<std::string, std::shared_ptr<SessionResource>> resources_;
+  std::unordered_map<std::string, std::shared_ptr<Resource>> resources_;
 };
 
 // What a kernel's prepare step makes for one node of a plan; kept in the plan's step.

@@ -18,7 +18,7 @@ namespace tl {
 namespace {
 
 // An iterator as the session keeps it: its dataset and its position.
-struct IteratorResource : SessionResource {
+struct IteratorResource : Resource {
   std::mutex mutex;  // one get_next at a time
   std::shared_ptr<const data::Dataset> dataset;
   std::unique_ptr<data::DatasetIterator> iterator;  // destroyed first (it reads the dataset)
@@ -126,11 +126,12 @@ Status check_element(KernelContext& ctx, const data::Element& e) {
 
 Status get_next_kernel(KernelContext& ctx) {
   const std::string& name = ctx.attrs().get<std::string>("shared_name");
-  auto r = std::dynamic_pointer_cast<IteratorResource>(ctx.state().resource(name));
+  auto r = std::dynamic_pointer_cast<IteratorResource>(ctx.state().find_resource(name));
   if (!r && ctx.kernel_state()) {  // a one-shot iterator's first run
     std::shared_ptr<IteratorResource> made;
     TL_RETURN_IF_ERROR(make_iterator(ctx, &made));
-    r = std::dynamic_pointer_cast<IteratorResource>(ctx.state().add_resource(name, made));
+    r = std::dynamic_pointer_cast<IteratorResource>(
+        ctx.state().resource(name, [&]() -> std::shared_ptr<Resource> { return made; }));
   }
   if (!r) {
     return failed_precondition(

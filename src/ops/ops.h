@@ -32,6 +32,11 @@ void register_image_ops(OpRegistry& r);      // image_ops.cc: ResizeBilinear, Re
 // state_ops.cc: ScatterUpdate/Add/Sub/Mul/Div/Max/Min, ScatterNdUpdate/Add/Sub on variables
 void register_state_ops(OpRegistry& r);
 void register_data_ops(OpRegistry& r);  // data_ops.cc: MakeIterator, IteratorGetNext (tf.data)
+// Input pipelines: queue_ops.cc (queues), io_ops.cc (readers, files, CSV, raw bytes),
+// parsing_ops.cc (tf.train.Example).
+void register_queue_ops(OpRegistry& r);
+void register_io_ops(OpRegistry& r);
+void register_parsing_ops(OpRegistry& r);
 
 void register_framework_kernels(KernelRegistry& r);
 void register_math_kernels(KernelRegistry& r);
@@ -56,5 +61,8 @@ void register_selection_kernels(KernelRegistry& r);
 void register_image_kernels(KernelRegistry& r);
 void register_state_kernels(KernelRegistry& r);
 void register_data_kernels(KernelRegistry& r);
+void register_queue_kernels(KernelRegistry& r);
+void register_io_kernels(KernelRegistry& r);
+void register_parsing_kernels(KernelRegistry& r);
 
 }  // namespace tl

@@ -205,7 +205,9 @@ Status random_uniform_int_kernel(KernelContext& ctx) {
 // ---- RandomShuffle ----
 
 Status random_shuffle_shape(InferenceContext& ctx) {
-  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  if (ctx.input_dtype(0) != DType::kString) {  // strings too (file names of input pipelines)
+    TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, PodTypes{}));
+  }
   ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
   return Status::OK();
 }
@@ -215,6 +217,11 @@ Status random_shuffle_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
   const int64_t rows = x.shape().rank() == 0 ? 1 : x.shape().dim(0);
+  const bool strings = x.dtype() == DType::kString;
+  if (strings && (rows <= 1 || out.num_elements() == 0)) {
+    std::copy_n(x.data<std::string>(), x.num_elements(), out.data<std::string>());
+    return Status::OK();
+  }
   if (rows <= 1 || out.num_elements() == 0) {
     parallel_memcpy(ctx, out.raw_data(), x.raw_data(), x.num_bytes());
     return Status::OK();
@@ -226,6 +233,13 @@ Status random_shuffle_kernel(KernelContext& ctx) {
     const PhiloxCounter r = stream.block(static_cast<uint64_t>(i / 2));
     const uint64_t bits = uint64_t{r[2 * (i % 2)]} << 32 | r[2 * (i % 2) + 1];
     std::swap(perm[i], perm[static_cast<int64_t>(bits % static_cast<uint64_t>(i + 1))]);
+  }
+  if (strings) {
+    const int64_t row = x.num_elements() / rows;
+    for (int64_t i = 0; i < rows; ++i) {
+      std::copy_n(x.data<std::string>() + perm[i] * row, row, out.data<std::string>() + i * row);
+    }
+    return Status::OK();
   }
   const size_t row_bytes = x.num_bytes() / static_cast<size_t>(rows);
   const char* src = static_cast<const char*>(x.raw_data());

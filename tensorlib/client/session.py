@@ -124,6 +124,10 @@ class _FetchPlan:
             parts = [self._compile(graph, fetch[k]) for k in keys]
             cls = type(fetch)
             return lambda values: cls(zip(keys, [p(values) for p in parts]))
+        if hasattr(fetch, "_fetch_parts"):  # a composite such as tf.SparseTensor
+            tensors, combine = fetch._fetch_parts()
+            parts = [self._compile(graph, t) for t in tensors]
+            return lambda values: combine([p(values) for p in parts])
         try:
             element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
         except (TypeError, ValueError, KeyError) as e:
@@ -176,6 +180,8 @@ class BaseSession(_core.SessionRunner):
         """Frees the session's state (variable values, plans); later runs raise RuntimeError."""
         self._closed = True
         self._clear_run_cache()
+        if self._c is not None:
+            self._c.cancel_resources()  # runs blocked on a queue return (CancelledError)
         self._c = None
 
     def as_default(self):

@@ -264,6 +264,7 @@ class GraphKeys:
 
     GLOBAL_VARIABLES = "variables"
     LOCAL_VARIABLES = "local_variables"
+    QUEUE_RUNNERS = "queue_runners"
     MODEL_VARIABLES = "model_variables"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
     WEIGHTS = "weights"  # contrib.layers' collections of what a layer made

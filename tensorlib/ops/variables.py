@@ -146,6 +146,11 @@ class Variable:
         out = assign_add(self, delta, use_locking=use_locking, name=name)
         return out if read_value else out.op
 
+    def count_up_to(self, limit):
+        """An op that outputs the variable's value and increments it, until `limit`
+        (tf.errors.OutOfRangeError from then on)."""
+        return count_up_to(self, limit)
+
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         """An op that subtracts `delta` from the variable; its output is the new value."""
         out = assign_sub(self, delta, use_locking=use_locking, name=name)
@@ -211,6 +216,7 @@ _forward_operators()
 ops.NotDifferentiable("VariableV2")
 ops.NotDifferentiable("VariableRef")  # a variable as a cond or loop body names it
 ops.NotDifferentiable("Assign")
+ops.NotDifferentiable("CountUpTo")
 ops.NotDifferentiable("AssignAdd")
 ops.NotDifferentiable("AssignSub")
 ops.NotDifferentiable("IsVariableInitialized")
@@ -283,6 +289,14 @@ def assign_add(ref, value, use_locking=None, name=None):
       after the variable has been updated.
     """
     return _assign_update("AssignAdd", ref, value, use_locking, name)
+
+
+def count_up_to(ref, limit, name=None):
+    """The value of the integer scalar variable `ref`, which is then incremented; running it
+    once the variable has reached `limit` raises tf.errors.OutOfRangeError."""
+    ref = _ref(ref, "CountUpTo")
+    return ops.graph_for([ref])._create_op("CountUpTo", [ref], {"limit": int(limit)},
+                                           name=name or "CountUpTo").outputs[0]
 
 
 def assign_sub(ref, value, use_locking=None, name=None):

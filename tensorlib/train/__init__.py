@@ -47,4 +47,17 @@ from tensorlib.train.ftrl import FtrlOptimizer  # noqa: F401
 from tensorlib.train.proximal_adagrad import ProximalAdagradOptimizer  # noqa: F401
 from tensorlib.train.proximal_gradient_descent import (  # noqa: F401
     ProximalGradientDescentOptimizer,
+
+# Input pipelines: queue runners, the coordinator, producers and batching, Example protos.
+from tensorlib.train.coordinator import Coordinator  # noqa: F401,E402
+from tensorlib.train.example_pb import (  # noqa: F401,E402
+    BytesList, Example, Feature, FeatureList, FeatureLists, Features, FloatList, Int64List,
+    SequenceExample,
+)
+from tensorlib.train.input import (  # noqa: F401,E402
+    batch, batch_join, input_producer, limit_epochs, range_input_producer, shuffle_batch,
+    shuffle_batch_join, slice_input_producer, string_input_producer,
+)
+from tensorlib.train.queue_runner import (  # noqa: F401,E402
+    QueueRunner, add_queue_runner, start_queue_runners,
 )

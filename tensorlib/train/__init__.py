@@ -47,6 +47,7 @@ from tensorlib.train.ftrl import FtrlOptimizer  # noqa: F401
 from tensorlib.train.proximal_adagrad import ProximalAdagradOptimizer  # noqa: F401
 from tensorlib.train.proximal_gradient_descent import (  # noqa: F401
     ProximalGradientDescentOptimizer,
+)
 
 # Input pipelines: queue runners, the coordinator, producers and batching, Example protos.
 from tensorlib.train.coordinator import Coordinator  # noqa: F401,E402

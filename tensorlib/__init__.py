@@ -66,6 +66,15 @@ from tensorlib.ops.variables import (  # noqa: F401
     trainable_variables, variables_initializer,
 )
 
+# Every numeric dtype; complex numbers; tf.math.
+from tensorlib import math  # noqa: F401
+from tensorlib.dtypes import (  # noqa: F401
+    bfloat16, complex64, complex128, int8, int16, uint8, uint16, uint32, uint64,
+)
+from tensorlib.ops.math_ops import (  # noqa: F401
+    angle, complex, conj, imag, real, saturate_cast,
+)
+
 # C++: the headers, core library and CMake config of the package; ops from shared libraries.
 from tensorlib import sysconfig  # noqa: F401
 from tensorlib.framework.load_library import load_op_library  # noqa: F401

@@ -49,6 +49,15 @@ cdef enum:
     DT_INT64 = 9
     DT_BOOL = 10
     DT_HALF = 19
+    DT_INT8 = 6
+    DT_INT16 = 5
+    DT_UINT8 = 4
+    DT_UINT16 = 17
+    DT_UINT32 = 22
+    DT_UINT64 = 23
+    DT_COMPLEX64 = 8
+    DT_COMPLEX128 = 18
+    DT_BFLOAT16 = 14
 
 # AttrType enum values (include/tensorlib/attr.h).
 cdef enum:
@@ -65,6 +74,10 @@ _NUMPY_OF_DTYPE = {
     DT_FLOAT: np.dtype(np.float32), DT_DOUBLE: np.dtype(np.float64),
     DT_INT32: np.dtype(np.int32), DT_INT64: np.dtype(np.int64), DT_BOOL: np.dtype(np.bool_),
     DT_HALF: np.dtype(np.float16), DT_STRING: np.dtype(object),
+    DT_INT8: np.dtype(np.int8), DT_INT16: np.dtype(np.int16), DT_UINT8: np.dtype(np.uint8),
+    DT_UINT16: np.dtype(np.uint16), DT_UINT32: np.dtype(np.uint32),
+    DT_UINT64: np.dtype(np.uint64), DT_COMPLEX64: np.dtype(np.complex64),
+    DT_COMPLEX128: np.dtype(np.complex128),
 }
 _DTYPE_OF_NUMPY = {v: k for k, v in _NUMPY_OF_DTYPE.items() if k != DT_STRING}
 
@@ -82,7 +95,33 @@ cdef int npy_type(int dtype) noexcept:
         return cnp.NPY_BOOL
     if dtype == DT_HALF:
         return cnp.NPY_FLOAT16
-    return cnp.NPY_OBJECT
+    if dtype == DT_INT8:
+        return cnp.NPY_INT8
+    if dtype == DT_INT16:
+        return cnp.NPY_INT16
+    if dtype == DT_UINT8:
+        return cnp.NPY_UINT8
+    if dtype == DT_UINT16:
+        return cnp.NPY_UINT16
+    if dtype == DT_UINT32:
+        return cnp.NPY_UINT32
+    if dtype == DT_UINT64:
+        return cnp.NPY_UINT64
+    if dtype == DT_COMPLEX64:
+        return cnp.NPY_COMPLEX64
+    if dtype == DT_COMPLEX128:
+        return cnp.NPY_COMPLEX128
+    if dtype == DT_STRING:
+        return cnp.NPY_OBJECT
+    return -1  # no NumPy type (bfloat16)
+
+
+cdef int check_numpy_type(int dtype) except -1:
+    """Raises TypeError for a dtype that NumPy has no type for (bfloat16)."""
+    if npy_type(dtype) < 0:
+        raise TypeError(f"NumPy has no type for tensors of DataType {dtype} (bfloat16): "
+                        "cast them to float32 to fetch or feed them")
+    return 0
 
 
 cdef int raise_status(const Status& s, bint building) except -1:
@@ -108,6 +147,7 @@ cdef class BufferOwner:
 cdef object to_numpy(const Tensor& t):
     """A NumPy array that takes over `t`'s buffer (no copy); 0-d results become NumPy scalars."""
     cdef int dtype = tensor_dtype(t)
+    check_numpy_type(dtype)
     cdef int rank = t.shape().rank()
     cdef cnp.npy_intp dims[16]
     cdef int i
@@ -558,8 +598,9 @@ def convert_feed(value, dtype, str name):
                         "numpy ndarrays, or TensorHandles.")
     arr = np.asarray(value)
     if arr.dtype != dtype:
-        if arr.dtype.kind not in "biuf" or (dtype.kind == "b") != (arr.dtype.kind == "b") or \
-                not np.can_cast(arr.dtype, dtype, casting="same_kind"):
+        integers = arr.dtype.kind in "iu" and dtype.kind in "iu"  # range-checked below
+        if arr.dtype.kind not in "biufc" or (dtype.kind == "b") != (arr.dtype.kind == "b") or \
+                not (integers or np.can_cast(arr.dtype, dtype, casting="same_kind")):
             raise TypeError(f"Cannot feed a value of dtype {arr.dtype} to tensor '{name}' of "
                             f"dtype {dtype}: the conversion is not safe; cast it first")
         if dtype.kind in "iu" and arr.size and (arr.min() < np.iinfo(dtype).min or
@@ -599,6 +640,7 @@ cdef class Callable:
         self.feed_numpy_dtypes = []
         self.feed_names = feed_names
         for dtype, dims in feed_info:
+            check_numpy_type(dtype)
             self.feed_dtypes.push_back(dtype)
             self.feed_npy_types.push_back(npy_type(dtype))
             self.feed_numpy_dtypes.append(_NUMPY_OF_DTYPE[dtype])
@@ -764,6 +806,7 @@ cdef object tensor_view(const Tensor& t, bint writeable):
     cdef int rank = t.shape().rank()
     for i in range(rank):
         dims[i] = t.shape().dim(i)
+    check_numpy_type(tensor_dtype(t))
     cdef BufferOwner owner = BufferOwner.__new__(BufferOwner)
     owner.buffer = t.buffer()
     cdef cnp.ndarray arr = cnp.PyArray_SimpleNewFromData(rank, dims, npy_type(tensor_dtype(t)),
@@ -994,6 +1037,7 @@ cdef class Interpreter:
         cdef int i
         if tensor_dtype(t[0]) == DT_STRING:
             return to_numpy(t[0])  # a new array of bytes objects
+        check_numpy_type(tensor_dtype(t[0]))
         for i in range(t.shape().rank()):
             dims[i] = t.shape().dim(i)
         arr = cnp.PyArray_SimpleNew(t.shape().rank(), dims, npy_type(tensor_dtype(t[0])))

@@ -82,6 +82,13 @@ from tensorlib.ops.check_ops import (  # noqa: F401
 from tensorlib.ops.logging_ops import Print, print_v2 as print  # noqa: F401, A001
 from tensorlib.ops.script_ops import numpy_function, py_func  # noqa: F401
 from tensorlib.framework.tensor_util import constant_value as get_static_value  # noqa: F401
+# Every numeric dtype; complex numbers; tf.math.
+from tensorlib.dtypes import (  # noqa: F401
+    bfloat16, complex64, complex128, int8, int16, uint8, uint16, uint32, uint64,
+)
+from tensorlib.ops.math_ops import (  # noqa: F401
+    angle, complex, conj, imag, real, saturate_cast,
+)
 
 # C++: the headers, core library and CMake config of the package; ops from shared libraries.
 from tensorlib import sysconfig  # noqa: F401

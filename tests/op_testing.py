@@ -11,7 +11,8 @@ import numpy as np
 
 import tensorlib as tf
 
-TOLERANCE = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12}
+TOLERANCE = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12, np.complex64: 1e-5,
+             np.complex128: 1e-12}
 
 
 def random_input(rng, shape, dtype, positive=False, small_ints=False, away_from_zero=False):
@@ -20,6 +21,10 @@ def random_input(rng, shape, dtype, positive=False, small_ints=False, away_from_
         return rng.integers(-high, high, size=shape).astype(dtype)
     if dtype == np.bool_:
         return rng.random(shape) < 0.5
+    if np.issubdtype(dtype, np.complexfloating):
+        parts = [random_input(rng, shape, np.float64, positive, small_ints, away_from_zero)
+                 for _ in range(2)]
+        return (parts[0] + 1j * parts[1]).astype(dtype)
     x = rng.standard_normal(shape).astype(dtype)
     if away_from_zero:
         return (np.sign(x) * (np.abs(x) + 0.1)).astype(dtype)

@@ -542,7 +542,7 @@ def test_hostile_tensors_are_invalid_argument():
     model = w.build()
     at = _tensor_fields(model)  # dtype i32, rank i32 (0: a scalar), offset u64, size u64
     cases = [
-        (at, "<i", 5, "unknown dtype 5"),
+        (at, "<i", 11, "unknown dtype 11"),  # 11: TF's quint8, which tensorlib lacks
         (at + 4, "<i", 9, "has rank 9"),
         (at + 4, "<i", -7, "has rank -7"),
         (at + 8, "<Q", 1, "not 64-byte aligned"),

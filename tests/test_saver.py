@@ -21,6 +21,14 @@ VALUES = {
     "idx": np.array([7, 8, 9], dtype=np.int32),
     "mask": np.array([True, False, True, True]),
     "empty": np.zeros((0, 3), dtype=np.float32),
+    "bytes": np.array([-128, 0, 127], dtype=np.int8),
+    "shorts": np.array([[-300], [32767]], dtype=np.int16),
+    "pixels": np.array([0, 200, 255], dtype=np.uint8),
+    "u16": np.array([65535, 1], dtype=np.uint16),
+    "u32": np.uint32(4000000000),
+    "u64": np.array([2 ** 64 - 1, 5], dtype=np.uint64),
+    "waves": np.array([1 + 2j, -0.5j], dtype=np.complex64),
+    "spectrum": np.array([[np.pi - 1j, 3]], dtype=np.complex128),
 }
 
 

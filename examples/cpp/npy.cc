@@ -14,7 +14,11 @@ struct Descr {
 };
 constexpr Descr kDescrs[] = {{"<f4", tl::DType::kFloat32}, {"<f8", tl::DType::kFloat64},
                              {"<i4", tl::DType::kInt32},   {"<i8", tl::DType::kInt64},
-                             {"|b1", tl::DType::kBool}};
+                             {"|b1", tl::DType::kBool},    {"<f2", tl::DType::kFloat16},
+                             {"|i1", tl::DType::kInt8},    {"<i2", tl::DType::kInt16},
+                             {"|u1", tl::DType::kUInt8},   {"<u2", tl::DType::kUInt16},
+                             {"<u4", tl::DType::kUInt32},  {"<u8", tl::DType::kUInt64},
+                             {"<c8", tl::DType::kComplex64}, {"<c16", tl::DType::kComplex128}};
 
 // The value of `key` in the header's Python dict literal, up to the next top-level comma.
 std::string field(const std::string& header, const std::string& key) {

@@ -155,7 +155,7 @@ Status assign_update_kernel(KernelContext& ctx) {
   const bool in_place = current.buffer().use_count() == 2;
   Tensor out = current;
   if (!in_place) TL_RETURN_IF_ERROR(Tensor::allocate(value.dtype(), value.shape(), &out));
-  TL_RETURN_IF_ERROR(dispatch(NumericTypes{}, value.dtype(), op, [&](auto tag) {
+  TL_RETURN_IF_ERROR(dispatch(ArithmeticTypes{}, value.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* a = current.data<T>();
     const T* b = value.data<T>();

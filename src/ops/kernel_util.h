@@ -8,6 +8,7 @@
 //   });
 #pragma once
 
+#include <complex>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -38,12 +39,37 @@ struct TypeTag {
 template <typename... Ts>
 struct TypeList {};
 
+// The lists' dtypes followed by those of the lists after it: JoinTypes<FloatTypes, IntTypes>.
+template <typename... Lists>
+struct JoinTypesOf;
+template <typename... Ts>
+struct JoinTypesOf<TypeList<Ts...>> {
+  using type = TypeList<Ts...>;
+};
+template <typename... As, typename... Bs, typename... Rest>
+struct JoinTypesOf<TypeList<As...>, TypeList<Bs...>, Rest...> {
+  using type = typename JoinTypesOf<TypeList<As..., Bs...>, Rest...>::type;
+};
+template <typename... Lists>
+using JoinTypes = typename JoinTypesOf<Lists...>::type;
+
 using FloatTypes = TypeList<float, double>;
+// int32 and int64: the dtypes of indices, axes and shapes.
 using IntTypes = TypeList<int32_t, int64_t>;
 using NumericTypes = TypeList<float, double, int32_t, int64_t>;
 using NumericOrBoolTypes = TypeList<float, double, int32_t, int64_t, bool>;
+// Every integer dtype, signed and unsigned.
+using AllIntTypes =
+    TypeList<int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t>;
+using ComplexTypes = TypeList<std::complex<float>, std::complex<double>>;
+// float32, float64 and every integer: the dtypes that are ordered (max, min, less, argmax).
+using RealTypes = JoinTypes<FloatTypes, AllIntTypes>;
+// Real and complex: the dtypes with +, -, * (sum, prod).
+using ArithmeticTypes = JoinTypes<RealTypes, ComplexTypes>;
 // Every dtype that holds plain bits (all but string).
-using PodTypes = TypeList<Half, float, double, int32_t, int64_t, bool>;
+using PodTypes = JoinTypes<TypeList<Half, float, double, int32_t, int64_t, bool, BFloat16>,
+                           TypeList<int8_t, int16_t, uint8_t, uint16_t, uint32_t, uint64_t>,
+                           ComplexTypes>;
 
 // True when `t` is one of the list's dtypes.
 template <typename... Ts>
@@ -245,6 +271,27 @@ inline Half float_to_half(float f) {
     h = static_cast<uint16_t>(abs >> 13);
   }
   return Half{static_cast<uint16_t>(sign | h)};
+}
+
+// ---- bfloat16 ----
+
+// The float a bfloat16 holds (exact).
+inline float bfloat16_to_float(BFloat16 h) {
+  const uint32_t bits = static_cast<uint32_t>(h.bits) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// The bfloat16 nearest to f (ties to even); NaN stays NaN.
+inline BFloat16 float_to_bfloat16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) {
+    return BFloat16{static_cast<uint16_t>((bits >> 16) | 0x40u)};  // a quiet NaN
+  }
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return BFloat16{static_cast<uint16_t>(bits >> 16)};
 }
 
 // ---- small integer tensors ----

@@ -20,6 +20,9 @@ namespace tl {
 namespace {
 
 using BoolTypes = TypeList<bool>;
+// exp, log, sqrt and division: floats and complex numbers.
+using FloatOrComplexTypes = JoinTypes<FloatTypes, ComplexTypes>;
+using ArithmeticOrBoolTypes = JoinTypes<ArithmeticTypes, BoolTypes>;
 
 #define TL_ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -110,12 +113,37 @@ void unary_apply(KernelContext& ctx, const Tensor& x, Tensor& y, int64_t grain) 
 
 // ---- unary functions ----
 
+// The unsigned type integer arithmetic on T wraps around in: at least `unsigned`, since
+// narrower types are promoted to (signed) int, where a product can overflow.
+template <typename T>
+using WrapOf = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
+
 // -x of an integer with wrap-around (no undefined behaviour at the minimum).
 template <typename T>
 T wrapping_negate(T x) {
-  using U = std::make_unsigned_t<T>;
+  using U = WrapOf<T>;
   return static_cast<T>(U(0) - static_cast<U>(x));
 }
+
+// a * b of integers with wrap-around.
+template <typename T>
+T wrapping_multiply(T a, T b) {
+  using U = WrapOf<T>;
+  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+}
+
+// True for a negative value (false for every unsigned one, without a comparison that is
+// always false).
+template <typename T>
+bool is_negative(T x) {
+  if constexpr (std::is_unsigned_v<T>) return false;
+  else return x < T(0);
+}
+
+template <typename T>
+struct IsComplex : std::false_type {};
+template <typename T>
+struct IsComplex<std::complex<T>> : std::true_type {};
 
 struct NegFn {
   static constexpr const char* kName = "Neg";
@@ -129,7 +157,7 @@ struct AbsFn {
   static constexpr const char* kName = "Abs";
   template <typename T>
   T operator()(T x) const {
-    if constexpr (std::is_integral_v<T>) return x < 0 ? wrapping_negate(x) : x;
+    if constexpr (std::is_integral_v<T>) return is_negative(x) ? wrapping_negate(x) : x;
     else return std::abs(x);
   }
 };
@@ -137,19 +165,15 @@ struct SquareFn {
   static constexpr const char* kName = "Square";
   template <typename T>
   T operator()(T x) const {
-    if constexpr (std::is_integral_v<T>) {
-      using U = std::make_unsigned_t<T>;
-      return static_cast<T>(static_cast<U>(x) * static_cast<U>(x));
-    } else {
-      return x * x;
-    }
+    if constexpr (std::is_integral_v<T>) return wrapping_multiply(x, x);
+    else return x * x;
   }
 };
 struct SignFn {
   static constexpr const char* kName = "Sign";
   // NaN stays NaN, as in NumPy.
   template <typename T>
-  T operator()(T x) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x); }
+  T operator()(T x) const { return x > T(0) ? T(1) : (is_negative(x) ? T(-1) : x); }
 };
 struct RoundFn {
   static constexpr const char* kName = "Round";
@@ -163,7 +187,7 @@ struct RoundFn {
 struct ReluFn {
   static constexpr const char* kName = "Relu";
   template <typename T>
-  T operator()(T x) const { return x < T(0) ? T(0) : x; }  // NaN passes through
+  T operator()(T x) const { return is_negative(x) ? T(0) : x; }  // NaN passes through
 };
 struct LogicalNotFn {
   static constexpr const char* kName = "LogicalNot";
@@ -291,7 +315,9 @@ struct FloorDivFn {
   static constexpr const char* kName = "FloorDiv";
   template <typename T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_unsigned_v<T>) {
+      return a / b;
+    } else if constexpr (std::is_integral_v<T>) {
       if (b == -1) return wrapping_negate(a);
       const T q = a / b;
       return (a % b != 0 && ((a < 0) != (b < 0))) ? T(q - 1) : q;
@@ -305,7 +331,9 @@ struct FloorModFn {
   static constexpr const char* kName = "FloorMod";
   template <typename T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_unsigned_v<T>) {
+      return a % b;
+    } else if constexpr (std::is_integral_v<T>) {
       if (b == -1) return 0;
       const T r = a % b;
       return (r != 0 && ((r < 0) != (b < 0))) ? T(r + b) : r;
@@ -321,9 +349,9 @@ struct PowFn {
   template <typename T>
   T operator()(T a, T b) const {
     if constexpr (std::is_integral_v<T>) {
-      using U = std::make_unsigned_t<T>;
+      using U = WrapOf<T>;
       U result = 1, base = static_cast<U>(a);
-      for (U e = static_cast<U>(b); e; e >>= 1) {
+      for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
         if (e & 1) result *= base;
         base *= base;
       }
@@ -379,7 +407,7 @@ bool any_element(const Tensor& t, Pred pred) {
 template <typename Fn>
 Status division_kernel(KernelContext& ctx) {
   const Tensor& y = ctx.input(1);
-  Status s = dispatch(NumericTypes{}, y.dtype(), Fn::kName, [&](auto tag) -> Status {
+  Status s = dispatch(RealTypes{}, y.dtype(), Fn::kName, [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<T>) {
       if (ctx.output(0).num_elements() && any_element<T>(y, [](T v) { return v == 0; })) {
@@ -389,22 +417,24 @@ Status division_kernel(KernelContext& ctx) {
     return Status::OK();
   });
   TL_RETURN_IF_ERROR(s);
-  return binary_kernel<Fn, NumericTypes>(ctx);
+  return binary_kernel<Fn, RealTypes>(ctx);
 }
+
+using PowTypes = JoinTypes<RealTypes, ComplexTypes>;
 
 Status pow_kernel(KernelContext& ctx) {
   const Tensor& y = ctx.input(1);
-  Status s = dispatch(NumericTypes{}, y.dtype(), "Pow", [&](auto tag) -> Status {
+  Status s = dispatch(PowTypes{}, y.dtype(), "Pow", [&](auto tag) -> Status {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<T>) {
-      if (ctx.output(0).num_elements() && any_element<T>(y, [](T v) { return v < 0; })) {
+      if (ctx.output(0).num_elements() && any_element<T>(y, is_negative<T>)) {
         return invalid_argument("Integers to negative integer powers are not allowed");
       }
     }
     return Status::OK();
   });
   TL_RETURN_IF_ERROR(s);
-  return binary_kernel<PowFn, NumericTypes>(ctx);
+  return binary_kernel<PowFn, PowTypes>(ctx);
 }
 
 // ---- AddN ----
@@ -643,16 +673,30 @@ Status cumsum_kernel(KernelContext& ctx) {
 // ---- Cast ----
 
 // NOTE: float -> int conversion of NaN or out-of-range values is undefined in C++; x86 gives
-// INT_MIN like TF does. double -> float16 rounds twice (via float), which can differ from a
-// direct rounding in the last bit for values right at a tie.
+// INT_MIN like TF does. Floats go to the integers narrower than 32 bits and to uint32 through
+// int64, which wraps out-of-range values around as NumPy does on x86. double -> float16 and
+// double -> bfloat16 round twice (via float), which can differ from a direct rounding in the
+// last bit for values right at a tie. Complex -> real takes the real part, also for bool
+// (TF's rule: 2j casts to false).
 template <typename To, typename From>
 To cast_value(From x) {
   if constexpr (std::is_same_v<From, Half>) {
     return cast_value<To>(half_to_float(x));
-  } else if constexpr (std::is_same_v<To, Half>) {
-    return float_to_half(static_cast<float>(x));
+  } else if constexpr (std::is_same_v<From, BFloat16>) {
+    return cast_value<To>(bfloat16_to_float(x));
+  } else if constexpr (IsComplex<From>::value && !IsComplex<To>::value) {
+    return cast_value<To>(x.real());
   } else if constexpr (std::is_same_v<To, bool>) {
     return x != From(0);
+  } else if constexpr (std::is_same_v<To, Half>) {
+    return float_to_half(static_cast<float>(x));
+  } else if constexpr (std::is_same_v<To, BFloat16>) {
+    return float_to_bfloat16(static_cast<float>(x));
+  } else if constexpr (IsComplex<To>::value && !IsComplex<From>::value) {
+    return To(static_cast<typename To::value_type>(x));
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> &&
+                       (sizeof(To) < 4 || std::is_same_v<To, uint32_t>)) {
+    return static_cast<To>(static_cast<int64_t>(x));
   } else {
     return static_cast<To>(x);
   }
@@ -679,6 +723,108 @@ Status cast_kernel(KernelContext& ctx) {
       unary_map<From, To>(ctx, x, y, kElementwiseGrain, [](From v) { return cast_value<To>(v); });
     });
   });
+}
+
+// ---- Complex, Real, Imag, Conj, Angle, ComplexAbs ----
+
+// The real dtype of the parts of complex dtype t (complex64 -> float32).
+DType real_part_dtype(DType t) {
+  return t == DType::kComplex64 ? DType::kFloat32 : DType::kFloat64;
+}
+DType complex_dtype_of(DType t) {
+  return t == DType::kFloat32 ? DType::kComplex64 : DType::kComplex128;
+}
+
+// complex x -> its real dtype and shape; Tout, when set, must be that real dtype.
+Status complex_part_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, ComplexTypes{}));
+  const DType out = real_part_dtype(ctx.input_dtype(0));
+  if (ctx.attrs().get<DType>("Tout") != out) {
+    return type_error("'" + ctx.op() + "' Op of a " + dtype_name(ctx.input_dtype(0)) +
+                      " input has Tout " + dtype_name(out) + ", not " +
+                      dtype_name(ctx.attrs().get<DType>("Tout")));
+  }
+  ctx.set_output(0, out, ctx.input_shape(0));
+  return Status::OK();
+}
+
+// (real, imag) of one float dtype -> complex numbers of their broadcast shape.
+Status complex_shape(InferenceContext& ctx) {
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, FloatTypes{}));
+  Shape out;
+  TL_RETURN_IF_ERROR(broadcast_inputs_shape(ctx, &out));
+  const DType t = complex_dtype_of(ctx.input_dtype(0));
+  if (ctx.attrs().get<DType>("Tout") != t) {
+    return type_error("'Complex' Op of " + std::string(dtype_name(ctx.input_dtype(0))) +
+                      " parts has Tout " + dtype_name(t) + ", not " +
+                      dtype_name(ctx.attrs().get<DType>("Tout")));
+  }
+  ctx.set_output(0, t, out);
+  return Status::OK();
+}
+
+Status complex_kernel(KernelContext& ctx) {
+  return dispatch(FloatTypes{}, ctx.input(0).dtype(), "Complex", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    binary_map<T, std::complex<T>>(
+        ctx, ctx.input(0), ctx.input(1), ctx.output(0), kElementwiseGrain,
+        [](const T* a, bool a_full, const T* b, bool b_full, std::complex<T>* o, int64_t n) {
+          binary_row(a, a_full, b, b_full, o, n, [](T re, T im) { return std::complex<T>(re, im); });
+        });
+  });
+}
+
+// y = fn(x) for complex x, with y of type Out<T> (T: the parts' type).
+template <template <typename> class Out, typename F>
+Status complex_map(KernelContext& ctx, const char* op, F fn) {
+  const Tensor& x = ctx.input(0);
+  return dispatch(ComplexTypes{}, x.dtype(), op, [&](auto tag) {
+    using C = typename decltype(tag)::type;
+    using R = typename C::value_type;
+    unary_map<C, Out<R>>(ctx, x, ctx.output(0), kElementwiseGrain,
+                         [&](C v) { return static_cast<Out<R>>(fn(v)); });
+  });
+}
+template <typename T>
+using PartOf = T;
+template <typename T>
+using ComplexOf = std::complex<T>;
+
+Status real_kernel(KernelContext& ctx) {
+  return complex_map<PartOf>(ctx, "Real", [](auto v) { return v.real(); });
+}
+Status imag_kernel(KernelContext& ctx) {
+  return complex_map<PartOf>(ctx, "Imag", [](auto v) { return v.imag(); });
+}
+Status angle_kernel(KernelContext& ctx) {
+  return complex_map<PartOf>(ctx, "Angle", [](auto v) { return std::arg(v); });
+}
+Status complex_abs_kernel(KernelContext& ctx) {
+  return complex_map<PartOf>(ctx, "ComplexAbs", [](auto v) { return std::abs(v); });
+}
+Status conj_kernel(KernelContext& ctx) {
+  return complex_map<ComplexOf>(ctx, "Conj", [](auto v) { return std::conj(v); });
+}
+
+// Declares the complex-part ops (OpRegistry) or gives them their CPU kernels.
+void add_complex_parts(OpRegistry& r) {
+  r.add_builtin(OpDef("Complex").input("real").input("imag")
+                    .attr("Tout", AttrType::kType, DType::kComplex64).shape(complex_shape));
+  for (const char* op : {"Real", "Imag", "Angle", "ComplexAbs"}) {
+    r.add_builtin(OpDef(op).input(std::strcmp(op, "ComplexAbs") ? "input" : "x")
+                      .attr("Tout", AttrType::kType, DType::kFloat32)
+                      .shape(complex_part_shape));
+  }
+  r.add_builtin(OpDef("Conj").input("input").shape(unary_shape<ComplexTypes>)
+                    .forwards_input(0));
+}
+void add_complex_parts(KernelRegistry& r) {
+  r.add_builtin(KernelDef("Complex", Device::kCPU).compute(complex_kernel));
+  r.add_builtin(KernelDef("Real", Device::kCPU).compute(real_kernel));
+  r.add_builtin(KernelDef("Imag", Device::kCPU).compute(imag_kernel));
+  r.add_builtin(KernelDef("Angle", Device::kCPU).compute(angle_kernel));
+  r.add_builtin(KernelDef("ComplexAbs", Device::kCPU).compute(complex_abs_kernel));
+  r.add_builtin(KernelDef("Conj", Device::kCPU).compute(conj_kernel));
 }
 
 // Declares unary op `Fn::kName` over the dtypes of List.
@@ -729,17 +875,17 @@ void add_binary(KernelRegistry& r) {
 // The elementwise ops, declared (OpRegistry) or given their CPU kernels (KernelRegistry).
 template <typename Registry>
 void add_elementwise(Registry& r) {
-  add_unary<NegFn, NumericTypes>(r);
-  add_unary<AbsFn, NumericTypes>(r);
-  add_unary<SquareFn, NumericTypes>(r);
-  add_unary<SignFn, NumericTypes>(r);
+  add_unary<NegFn, ArithmeticTypes>(r);
+  add_unary<AbsFn, RealTypes>(r);
+  add_unary<SquareFn, ArithmeticTypes>(r);
+  add_unary<SignFn, RealTypes>(r);
   add_unary<RoundFn, NumericTypes>(r);
-  add_unary<SqrtFn, FloatTypes>(r);
+  add_unary<SqrtFn, FloatOrComplexTypes>(r);
   add_unary<RsqrtFn, FloatTypes>(r);
   add_unary<FloorFn, FloatTypes>(r);
   add_unary<CeilFn, FloatTypes>(r);
-  add_unary<ExpFn, FloatTypes, kTranscendentalGrain>(r);
-  add_unary<LogFn, FloatTypes, kTranscendentalGrain>(r);
+  add_unary<ExpFn, FloatOrComplexTypes, kTranscendentalGrain>(r);
+  add_unary<LogFn, FloatOrComplexTypes, kTranscendentalGrain>(r);
   add_unary<Log1pFn, FloatTypes, kTranscendentalGrain>(r);
   add_unary<SinFn, FloatTypes, kTranscendentalGrain>(r);
   add_unary<CosFn, FloatTypes, kTranscendentalGrain>(r);
@@ -748,24 +894,25 @@ void add_elementwise(Registry& r) {
   add_unary<ReluFn, NumericTypes>(r, "features");
   add_unary<LogicalNotFn, BoolTypes>(r);
 
-  add_binary<AddFn, NumericTypes>(r);
-  add_binary<SubFn, NumericTypes>(r);
-  add_binary<MulFn, NumericTypes>(r);
-  add_binary<RealDivFn, FloatTypes>(r);
-  add_binary<FloorDivFn, NumericTypes, division_kernel<FloorDivFn>>(r);
-  add_binary<FloorModFn, NumericTypes, division_kernel<FloorModFn>>(r);
-  add_binary<PowFn, NumericTypes, pow_kernel>(r);
-  add_binary<MaximumFn, NumericTypes>(r);
-  add_binary<MinimumFn, NumericTypes>(r);
+  add_binary<AddFn, ArithmeticTypes>(r);
+  add_binary<SubFn, ArithmeticTypes>(r);
+  add_binary<MulFn, ArithmeticTypes>(r);
+  add_binary<RealDivFn, FloatOrComplexTypes>(r);
+  add_binary<FloorDivFn, RealTypes, division_kernel<FloorDivFn>>(r);
+  add_binary<FloorModFn, RealTypes, division_kernel<FloorModFn>>(r);
+  add_binary<PowFn, PowTypes, pow_kernel>(r);
+  add_binary<MaximumFn, RealTypes>(r);
+  add_binary<MinimumFn, RealTypes>(r);
   add_binary<SquaredDifferenceFn, NumericTypes>(r);
-  add_binary<EqualFn, NumericOrBoolTypes>(r);
-  add_binary<NotEqualFn, NumericOrBoolTypes>(r);
-  add_binary<LessFn, NumericTypes>(r);
-  add_binary<LessEqualFn, NumericTypes>(r);
-  add_binary<GreaterFn, NumericTypes>(r);
-  add_binary<GreaterEqualFn, NumericTypes>(r);
+  add_binary<EqualFn, ArithmeticOrBoolTypes>(r);
+  add_binary<NotEqualFn, ArithmeticOrBoolTypes>(r);
+  add_binary<LessFn, RealTypes>(r);
+  add_binary<LessEqualFn, RealTypes>(r);
+  add_binary<GreaterFn, RealTypes>(r);
+  add_binary<GreaterEqualFn, RealTypes>(r);
   add_binary<LogicalAndFn, BoolTypes>(r);
   add_binary<LogicalOrFn, BoolTypes>(r);
+  add_complex_parts(r);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // for the baseline, and picked at run time.
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -29,10 +30,25 @@ constexpr int64_t kReduceColumnPiece = 1 << 18;
 
 #define TL_ALWAYS_INLINE inline __attribute__((always_inline))
 
-// The accumulator of a sum: float32 sums are combined in double, int32 sums in int64.
+// The accumulator of a sum: float32 sums are combined in double, int32 sums in int64. The
+// integers narrower than 32 bits and uint32 are combined in 64 bits too (which wraps around to
+// the same result in T, without int's overflow), complex64 in complex128.
 template <typename T>
-using AccumOf = std::conditional_t<std::is_same_v<T, float>, double,
-                                   std::conditional_t<std::is_same_v<T, int32_t>, int64_t, T>>;
+struct AccumOfT {
+  using type = T;
+};
+template <>
+struct AccumOfT<float> {
+  using type = double;
+};
+template <>
+struct AccumOfT<std::complex<float>> {
+  using type = std::complex<double>;
+};
+template <typename T>
+using AccumOf = typename std::conditional_t<
+    std::is_integral_v<T> && sizeof(T) <= 4,
+    std::conditional<std::is_signed_v<T>, int64_t, uint64_t>, AccumOfT<T>>::type;
 
 // How partial results are stored in arrays: bools as bytes (std::vector<bool> packs bits,
 // which threads cannot write side by side).
@@ -435,14 +451,16 @@ Status reduce_kernel(KernelContext& ctx) {
   });
 }
 
+using MeanTypes = ArithmeticTypes;
+
 Status mean_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   uint32_t mask;
   TL_RETURN_IF_ERROR(reduction_mask(ctx.input(1), x.shape().rank(), &mask));
-  return dispatch(NumericTypes{}, x.dtype(), "Mean", [&](auto tag) {
+  return dispatch(MeanTypes{}, x.dtype(), "Mean", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using Acc = AccumOf<T>;
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (!std::is_integral_v<T>) {
       // The mean of nothing is 0 / 0 = NaN, as in NumPy.
       const Acc count = static_cast<Acc>(reduced_count(x.shape(), mask));
       reduce<SumReducer<T>, T>(ctx, x, mask, ctx.output(0),
@@ -509,7 +527,7 @@ Status sum_to_shape_kernel(KernelContext& ctx) {
 // ---- ArgMax, ArgMin ----
 
 Status arg_reduce_shape(InferenceContext& ctx) {
-  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, NumericTypes{}));
+  TL_RETURN_IF_ERROR(check_input_dtype(ctx, 0, RealTypes{}));
   TL_RETURN_IF_ERROR(check_input_dtype(ctx, 1, IntTypes{}));
   TL_RETURN_IF_ERROR(check_attr_dtype(ctx, "output_type", IntTypes{}));
   TL_RETURN_IF_ERROR(check_rank(ctx, 0, 1, kMaxRank));
@@ -618,7 +636,7 @@ Status arg_reduce_kernel(KernelContext& ctx) {
   for (int i = 0; i < axis; ++i) p.outer *= shape.dim(i);
   for (int i = static_cast<int>(axis) + 1; i < shape.rank(); ++i) p.inner *= shape.dim(i);
   if (p.outer * p.inner == 0) return Status::OK();
-  return dispatch(NumericTypes{}, x.dtype(), kMax ? "ArgMax" : "ArgMin", [&](auto tag) {
+  return dispatch(RealTypes{}, x.dtype(), kMax ? "ArgMax" : "ArgMin", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (out.dtype() == DType::kInt32) {
       arg_reduce<kMax>(ctx, x.data<T>(), p, out.data<int32_t>());
@@ -645,15 +663,15 @@ void add_reduction_kernel(KernelRegistry& r) {
 }  // namespace
 
 void register_reduction_ops(OpRegistry& r) {
-  add_reduction<SumReducer, NumericTypes>(r);
-  add_reduction<ProdReducer, NumericTypes>(r);
-  add_reduction<MaxReducer, NumericTypes>(r);
-  add_reduction<MinReducer, NumericTypes>(r);
+  add_reduction<SumReducer, ArithmeticTypes>(r);
+  add_reduction<ProdReducer, ArithmeticTypes>(r);
+  add_reduction<MaxReducer, RealTypes>(r);
+  add_reduction<MinReducer, RealTypes>(r);
   add_reduction<AnyReducer, TypeList<bool>>(r);
   add_reduction<AllReducer, TypeList<bool>>(r);
   r.add_builtin(OpDef("Mean").input("input").input("reduction_indices")
                     .attr("keep_dims", AttrType::kBool, false)
-                    .shape(reduction_shape<NumericTypes>));
+                    .shape(reduction_shape<MeanTypes>));
   r.add_builtin(OpDef("SumToShape").input("input").input("shape")
                     .shape(sum_to_shape_shape)
                     .sets_own_outputs());
@@ -666,10 +684,10 @@ void register_reduction_ops(OpRegistry& r) {
 }
 
 void register_reduction_kernels(KernelRegistry& r) {
-  add_reduction_kernel<SumReducer, NumericTypes>(r);
-  add_reduction_kernel<ProdReducer, NumericTypes>(r);
-  add_reduction_kernel<MaxReducer, NumericTypes>(r);
-  add_reduction_kernel<MinReducer, NumericTypes>(r);
+  add_reduction_kernel<SumReducer, ArithmeticTypes>(r);
+  add_reduction_kernel<ProdReducer, ArithmeticTypes>(r);
+  add_reduction_kernel<MaxReducer, RealTypes>(r);
+  add_reduction_kernel<MinReducer, RealTypes>(r);
   add_reduction_kernel<AnyReducer, TypeList<bool>>(r);
   add_reduction_kernel<AllReducer, TypeList<bool>>(r);
   r.add_builtin(KernelDef("Mean", Device::kCPU).compute(mean_kernel));

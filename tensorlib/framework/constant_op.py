@@ -32,9 +32,12 @@ def _to_numpy(value, dtype):
             raise TypeError(f"Expected string, got {value!r} of type "
                             f"'{type(value).__name__}' instead.")
         return arr, dtype
-    if arr.dtype.kind == "O":
+    if arr.dtype.kind == "O" or (arr.dtype.kind == "c" and not dtype.is_complex):
         raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                         f"'{type(value).__name__}' instead.")
+    if not dtype.is_numpy_compatible:
+        raise TypeError(f"NumPy has no {dtype.name} values to make a constant of: make a "
+                        f"float32 constant and tf.cast it to {dtype.name}")
     target = np.dtype(dtype.as_numpy_dtype)
     if arr.dtype != target:
         lossy = (arr.dtype.kind == "f" and target.kind in "iub") or \

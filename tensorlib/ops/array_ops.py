@@ -93,7 +93,7 @@ def _fill_grad(op, grad):
 def _filled(shape, dtype, scalar, name):
     dtype = _dtypes.as_dtype(dtype)
     with ops.name_scope(name, "zeros" if scalar == 0 else "ones") as scope:
-        value = constant(np.asarray(scalar).astype(dtype.as_numpy_dtype), name="Const")
+        value = constant(scalar, dtype=dtype, name="Const")
         return ops.apply_op("Fill", [_shape_tensor(shape), value], name=scope).outputs[0]
 
 
@@ -235,7 +235,7 @@ def _filled_like(tensor, dtype, scalar, name, default_name):
     with ops.name_scope(name, default_name) as scope:
         if x.shape.is_fully_defined():
             return _filled(x.shape.as_list(), dtype, scalar, scope)
-        value = constant(np.asarray(scalar).astype(dtype.as_numpy_dtype), name="Const")
+        value = constant(scalar, dtype=dtype, name="Const")
         out = ops.apply_op("Fill", [shape(x), value], name=scope).outputs[0]
         out.set_shape(x.shape)
         return out

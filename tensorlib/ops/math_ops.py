@@ -67,12 +67,22 @@ def multiply(x, y, name=None):
     return _binary("Mul", x, y, name)
 
 
+def _truediv_float(dtype):
+    """The float dtype integer operands of `/` are cast to (TF1's rule): float32 for integers
+    of 8 and 16 bits, float64 for wider ones; None for floats and complex numbers."""
+    if not dtype.is_integer:
+        return None
+    return _dtypes.float32 if dtype.size <= 2 else _dtypes.float64
+
+
 def truediv(x, y, name=None):
-    """x / y elementwise; integer operands are first cast to float64 (TF1's rule)."""
+    """x / y elementwise; integer operands are first cast to a float (float32 for int8, int16,
+    uint8 and uint16; float64 for wider integers), as TF1 does."""
     x, y = _binary_inputs(x, y)
-    if x.dtype.is_integer:
-        x = cast(x, _dtypes.float64)
-        y = cast(y, _dtypes.float64)
+    float_dtype = _truediv_float(x.dtype)
+    if float_dtype is not None:
+        x = cast(x, float_dtype)
+        y = cast(y, float_dtype)
     return ops.apply_op("RealDiv", [x, y], name=name or "truediv").outputs[0]
 
 
@@ -177,7 +187,11 @@ def _neg_grad(op, grad):
 
 
 def abs(x, name=None):  # noqa: A001
-    """|x| elementwise."""
+    """|x| elementwise; the magnitude of complex numbers, as a float."""
+    x = convert_to_tensor(x)
+    if x.dtype.is_complex:
+        return ops.apply_op("ComplexAbs", [x], {"Tout": x.dtype.real_dtype.as_datatype_enum},
+                            name=name).outputs[0]
     return _unary("Abs", x, name)
 
 
@@ -511,6 +525,83 @@ def cast(x, dtype, name=None):
     if x.dtype == dtype:
         return x
     return ops.apply_op("Cast", [x], {"DstT": dtype.as_datatype_enum}, name=name).outputs[0]
+
+
+def saturate_cast(value, dtype, name=None):
+    """`value` cast to `dtype`, with values beyond dtype's range clipped to it first (complex
+    values lose their imaginary part when dtype is real)."""
+    with ops.name_scope(name or "saturate_cast") as scope:
+        value = convert_to_tensor(value, name="value")
+        dtype = _dtypes.as_dtype(dtype)
+        if value.dtype.is_complex and not dtype.is_complex:
+            value = real(value)
+        source = value.dtype
+        if (dtype.is_integer or dtype.is_floating) and (source.is_integer or source.is_floating):
+            if source.min < dtype.min:
+                value = maximum(value, _bound_in(dtype.min, source))
+            if source.max > dtype.max:
+                value = minimum(value, _bound_in(dtype.max, source))
+        return cast(value, dtype, name=scope)
+
+
+def _bound_in(bound, dtype):
+    """A constant of `dtype` holding the value nearest to `bound` that is not beyond it."""
+    value = np.asarray(bound).astype(dtype.as_numpy_dtype)
+    if builtins.abs(int(value)) > builtins.abs(bound):  # rounded away from 0 (int32's max in
+        value = np.nextafter(value, value.dtype.type(0))  # float32): the next float toward 0
+    return convert_to_tensor(value, name="bound")
+
+
+def complex(real, imag, name=None):  # noqa: A001 (TF1's name)
+    """real + imag * 1j elementwise, with broadcasting: float32 parts make complex64, float64
+    parts complex128."""
+    real, imag = _binary_inputs(real, imag)
+    if real.dtype not in (_dtypes.float32, _dtypes.float64):
+        raise TypeError(f"tf.complex takes float32 or float64 parts, got {real.dtype.name}")
+    out = _dtypes.complex64 if real.dtype == _dtypes.float32 else _dtypes.complex128
+    return ops.apply_op("Complex", [real, imag], {"Tout": out.as_datatype_enum},
+                        name=name).outputs[0]
+
+
+def _complex_part(op_type, x, name, of_real):
+    """Op `op_type` on a complex x, giving its real dtype; of_real(x) for a real x."""
+    x = convert_to_tensor(x, name="input")
+    if not x.dtype.is_complex:
+        return of_real(x)
+    return ops.apply_op(op_type, [x], {"Tout": x.dtype.real_dtype.as_datatype_enum},
+                        name=name).outputs[0]
+
+
+def real(input, name=None):  # noqa: A002 (TF1's name)
+    """The real parts of complex numbers (a real tensor is returned as it is)."""
+    return _complex_part("Real", input, name, lambda x: x)
+
+
+def imag(input, name=None):  # noqa: A002
+    """The imaginary parts of complex numbers (zeros for a real tensor)."""
+    return _complex_part("Imag", input, name,
+                         lambda x: array_ops.zeros_like(x, name=name or "Imag"))
+
+
+def angle(input, name=None):  # noqa: A002
+    """The arguments of complex numbers, in (-pi, pi] (for a real tensor: pi where it is
+    negative, else 0)."""
+    return _complex_part("Angle", input, name, lambda x: where_v2(
+        less(x, array_ops.zeros_like(x)), convert_to_tensor(np.pi, dtype=x.dtype, name="pi"),
+        array_ops.zeros_like(x), name=name or "Angle"))
+
+
+def conj(x, name=None):
+    """The complex conjugates of x (a real tensor is returned as it is)."""
+    x = convert_to_tensor(x, name="x")
+    if not x.dtype.is_complex:
+        return x
+    return _unary("Conj", x, name)
+
+
+# The complex-part ops have no gradients here (complex tensors are not differentiated).
+for _op_type in ("Complex", "Real", "Imag", "Angle", "Conj", "ComplexAbs"):
+    ops.NotDifferentiable(_op_type)
 
 
 @ops.RegisterGradient("Cast")

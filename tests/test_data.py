@@ -390,3 +390,23 @@ def test_a_get_next_waiting_for_the_producer_stops_at_the_timeout():
                 sess.run(nxt)
             # The producer went on: its element is there for a later run.
             assert sess.run(nxt, options=tf.RunOptions(timeout_in_ms=20000)) == 1
+
+
+def test_fed_sources_are_kept_after_the_initializing_run():
+    # The iterator reads its sources in later runs: a converted feed (float64 fed to float32)
+    # and the caller's own array, changed afterwards, must not be read from freed or
+    # changed memory.
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.placeholder(tf.float32, [None])
+    it = tf.data.Dataset.from_tensor_slices((x, y)).batch(2).make_initializable_iterator()
+    nxt = it.get_next()
+    xs = np.arange(12, dtype=np.float32).reshape(4, 3)
+    ys = np.arange(4, dtype=np.float64)
+    with tf.Session() as sess:
+        sess.run(it.initializer, {x: xs, y: ys})
+        xs[:] = -1
+        del ys
+        got = [sess.run(nxt) for _ in range(2)]
+    np.testing.assert_array_equal(np.concatenate([g[0] for g in got]),
+                                  np.arange(12).reshape(4, 3))
+    np.testing.assert_array_equal(np.concatenate([g[1] for g in got]), [0, 1, 2, 3])

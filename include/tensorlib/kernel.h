@@ -155,6 +155,14 @@ class KernelContext {
   const AttrMap& attrs() const { return attrs_; }
   int num_inputs() const { return num_inputs_; }
   const Tensor& input(int i) const { return *inputs_[i]; }
+  // Input `i` as a value a kernel may keep after the run (in a queue, a dataset): memory the
+  // run does not own (a fed array, the run's scratch arena) is copied, other buffers shared.
+  Status input_to_keep(int i, Tensor* out) const {
+    const Tensor& t = *inputs_[i];
+    if (t.valid() && !t.buffer()->owned()) return t.copy(out);
+    *out = t;
+    return Status::OK();
+  }
   int num_outputs() const { return num_outputs_; }
   // Output `i`, already allocated unless the op sets its own outputs.
   Tensor& output(int i) { return outputs_[i]; }

@@ -105,10 +105,7 @@ class BatchDataset : public Dataset {
       : input_(std::move(input)), batch_size_(batch_size), drop_remainder_(drop_remainder),
         padded_(std::move(padded)), padding_(std::move(padding)) {}
   Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
-    auto it = std::make_unique<Iterator>(*this);
-    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
-    *out = std::move(it);
-    return Status::OK();
+    return make_unary_iterator<Iterator>(*this, *input_, out);
   }
 
  private:

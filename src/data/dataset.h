@@ -63,6 +63,17 @@ class Dataset {
   virtual Status make_iterator(std::unique_ptr<DatasetIterator>* out) const = 0;
 };
 
+// The iterator of a dataset that reads one input dataset: an `It` made from `dataset`, its
+// member `input` an iterator over `input`.
+template <typename It, typename D>
+Status make_unary_iterator(const D& dataset, const Dataset& input,
+                           std::unique_ptr<DatasetIterator>* out) {
+  auto it = std::make_unique<It>(dataset);
+  TL_RETURN_IF_ERROR(input.make_iterator(&it->input));
+  *out = std::move(it);
+  return Status::OK();
+}
+
 // A graph function of the library with the values it captured (passed after the arguments).
 struct DatasetFunction {
   const Function* function = nullptr;

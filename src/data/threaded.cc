@@ -185,10 +185,7 @@ class PrefetchDataset : public Dataset {
   PrefetchDataset(std::shared_ptr<const Dataset> input, int64_t buffer_size)
       : input_(std::move(input)), buffer_size_(buffer_size) {}
   Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
-    auto it = std::make_unique<Iterator>(*this);
-    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
-    *out = std::move(it);
-    return Status::OK();
+    return make_unary_iterator<Iterator>(*this, *input_, out);
   }
 
  private:

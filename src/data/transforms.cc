@@ -83,10 +83,7 @@ class FlatMapDataset : public Dataset {
   FlatMapDataset(std::shared_ptr<const Dataset> input, DatasetFunction fn, DatasetDef inner)
       : input_(std::move(input)), fn_(std::move(fn)), inner_(std::move(inner)) {}
   Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
-    auto it = std::make_unique<Iterator>(*this);
-    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
-    *out = std::move(it);
-    return Status::OK();
+    return make_unary_iterator<Iterator>(*this, *input_, out);
   }
 
  private:
@@ -126,10 +123,7 @@ class FilterDataset : public Dataset {
   FilterDataset(std::shared_ptr<const Dataset> input, DatasetFunction predicate)
       : input_(std::move(input)), predicate_(std::move(predicate)) {}
   Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
-    auto it = std::make_unique<Iterator>(*this);
-    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
-    *out = std::move(it);
-    return Status::OK();
+    return make_unary_iterator<Iterator>(*this, *input_, out);
   }
 
  private:
@@ -210,10 +204,7 @@ class TakeSkipDataset : public Dataset {
   TakeSkipDataset(std::shared_ptr<const Dataset> input, int64_t count, bool take)
       : input_(std::move(input)), count_(count), take_(take) {}
   Status make_iterator(std::unique_ptr<DatasetIterator>* out) const override {
-    auto it = std::make_unique<Iterator>(*this);
-    TL_RETURN_IF_ERROR(input_->make_iterator(&it->input));
-    *out = std::move(it);
-    return Status::OK();
+    return make_unary_iterator<Iterator>(*this, *input_, out);
   }
 
  private:

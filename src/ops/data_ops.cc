@@ -41,8 +41,8 @@ Status pipeline_prepare(PrepareContext& ctx, std::unique_ptr<KernelState>* state
 // A new iterator over the prepared pipeline bound to the node's inputs.
 Status make_iterator(KernelContext& ctx, std::shared_ptr<IteratorResource>* out) {
   const auto& def = static_cast<const PipelineState*>(ctx.kernel_state())->def;
-  std::vector<Tensor> inputs(ctx.num_inputs());
-  for (int i = 0; i < ctx.num_inputs(); ++i) inputs[i] = ctx.input(i);
+  std::vector<Tensor> inputs(ctx.num_inputs());  // the iterator reads them after the run
+  for (int i = 0; i < ctx.num_inputs(); ++i) TL_RETURN_IF_ERROR(ctx.input_to_keep(i, &inputs[i]));
   data::Binder binder{inputs.data(), inputs.size(), &ctx.functions()};
   auto r = std::make_shared<IteratorResource>();
   TL_RETURN_IF_ERROR(data::make_dataset(def, binder, &r->dataset));

@@ -359,13 +359,11 @@ Status queue_kernel(KernelContext& ctx) {
 
 Status enqueue_shape(InferenceContext&) { return Status::OK(); }
 
-// The components of one element, inputs 1.. of the node. Values in memory the queue does
-// not own (a feed, a run's scratch memory) are copied: they must outlive the run.
+// The components of one element, inputs 1.. of the node, kept beyond the run.
 Status element_inputs(KernelContext& ctx, Queue::Element* out) {
   for (int i = 1; i < ctx.num_inputs(); ++i) {
-    const Tensor& t = ctx.input(i);
-    Tensor kept = t;
-    if (!t.buffer()->owned()) TL_RETURN_IF_ERROR(t.copy(&kept));
+    Tensor kept;
+    TL_RETURN_IF_ERROR(ctx.input_to_keep(i, &kept));
     out->push_back(std::move(kept));
   }
   return Status::OK();

@@ -24,16 +24,12 @@ def _increment_global_step(global_step, name):
     return global_step.assign_add(1, name=name)
 
 
-def _deduplicate_indexed_slices(values, indices, num_rows):
+def _deduplicate_indexed_slices(values, indices):
     """(summed_values, unique_indices): the rows of `values` with one index summed into one
-    row, for the distinct `indices` (ascending). The rows present are found by counting the
-    indices into a vector of `num_rows` counts."""
-    counts = array_ops.unsorted_segment_sum(array_ops.ones_like(indices), indices, num_rows)
-    present = math_ops.greater(counts, 0)
-    unique_indices = math_ops.cast(array_ops.reshape(math_ops.where(present), [-1]),
-                                   indices.dtype)
-    slot = math_ops.cumsum(math_ops.cast(present, indices.dtype)) - 1  # row -> its summed row
-    summed = array_ops.unsorted_segment_sum(values, array_ops.gather(slot, indices),
+    row, for the distinct `indices` in the order they first appear (TF1's rule); the work is
+    proportional to the number of indices, not to the variable's rows."""
+    unique_indices, position = array_ops.unique(indices, out_idx=indices.dtype)
+    summed = array_ops.unsorted_segment_sum(values, position,
                                             array_ops.size(unique_indices, out_type=indices.dtype))
     return summed, unique_indices
 
@@ -214,8 +210,7 @@ class Optimizer:
     def _apply_sparse_duplicate_indices(self, grad, var):
         """Adds the update of `var` with the IndexedSlices `grad`, whose indices may repeat:
         sums the rows of repeated indices, then calls `_apply_sparse`."""
-        values, indices = _deduplicate_indexed_slices(
-            grad.values, grad.indices, array_ops.shape(var, out_type=grad.indices.dtype)[0])
+        values, indices = _deduplicate_indexed_slices(grad.values, grad.indices)
         return self._apply_sparse(IndexedSlices(values, indices, grad.dense_shape), var)
 
     def _apply_sparse(self, grad, var):

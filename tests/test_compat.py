@@ -306,3 +306,11 @@ def test_schedule_matches_tensorflow(name):
 
 def test_schedule_fixtures_cover_every_schedule():
     assert set(SCHEDULES) == set(FIXTURES["schedules"])
+
+
+def test_tf_io_names_are_the_implementations():
+    assert tf.io.TFRecordWriter is tf.python_io.TFRecordWriter
+    assert tf.io.tf_record_iterator is tf.python_io.tf_record_iterator
+    assert tf.io.parse_single_example is tf.parse_single_example
+    assert tf.io.FixedLenFeature is tf.FixedLenFeature
+    assert tf.io.decode_csv is tf.decode_csv and tf.io.read_file is tf.read_file

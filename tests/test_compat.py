@@ -41,7 +41,7 @@ def test_import_compat_v1_as_tf_runs_a_graph():
             "tf.disable_v2_behavior()\n"
             "x = tf.placeholder(tf.float32, [2])\n"
             "print(tf.Session().run(x * 3, {x: [1, 2]}).tolist())\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[3.0, 6.0]"
 

@@ -42,7 +42,7 @@ def test_default_verbosity_is_warn_in_a_fresh_process():
             "print(tf.logging.get_verbosity())\n"
             "tf.logging.info('hidden')\n"
             "tf.logging.warning('shown %d', 1)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(logging.WARN)
     assert out.stderr == "WARNING:tensorlib:shown 1\n"

@@ -507,6 +507,6 @@ def test_blocked_threads_never_hang_the_process(script, expected):
     import subprocess
     import sys
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd="/")  # the installed package, not the source tree
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [expected]

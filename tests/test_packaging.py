@@ -70,7 +70,7 @@ HEADERS = sorted(p.name for p in (ROOT / "include" / "tensorlib").glob("*.h"))
 @needs_compiler
 @pytest.mark.parametrize("header", HEADERS)
 def test_public_header_compiles_alone(header):
-    out = subprocess.run([CXX, "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+    out = subprocess.run([*CXX, "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
                           f"-I{tensorlib.get_include()}", "-x", "c++", "-"],
                          input=f'#include "tensorlib/{header}"\n', capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

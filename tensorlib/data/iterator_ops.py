@@ -7,6 +7,7 @@ Session.run at the end. A one-shot iterator's IteratorGetNext carries its datase
 C++ iterator on its first run.
 """
 from tensorlib import dtypes as _dtypes
+from tensorlib.data import dataset_ops
 from tensorlib.framework import ops, tensor_shape
 from tensorlib.ops import data_ops
 from tensorlib.util import nest
@@ -46,17 +47,9 @@ class Iterator:
         return Iterator(graph.unique_name("OneShotIterator"), dataset.output_types,
                         dataset.output_shapes, one_shot=dataset._serialize())
 
-    @property
-    def output_types(self):
-        return self._types
-
-    @property
-    def output_shapes(self):
-        return self._shapes
-
-    @property
-    def output_classes(self):
-        return nest.map_structure(lambda _: ops.Tensor, self._types)
+    output_types = dataset_ops.Dataset.output_types
+    output_shapes = dataset_ops.Dataset.output_shapes
+    output_classes = dataset_ops.Dataset.output_classes
 
     @property
     def initializer(self):

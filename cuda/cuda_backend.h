@@ -13,8 +13,14 @@ namespace cuda {
 std::vector<GpuInfo> list_gpus();
 // Device allocate / copy in / kernel / copy out / free, checked against the host.
 Status round_trip(int index, size_t bytes);
-// Registers CUDA op kernels. None exist yet: every op runs on the CPU.
+// Registers the CUDA kernels of the ops (cuda/ops/) and a device per visible GPU.
 void register_kernels(KernelRegistry& r);
+// Adds an ExecutionDevice per visible GPU to the DeviceRegistry (runtime.cu).
+void register_devices();
+// The caching allocator's figures for GPU `index` (runtime.cu).
+Status memory_stats(int index, GpuMemoryStats* out);
+Status reset_peak_memory(int index);
+Status release_cached_memory(int index);
 
 }  // namespace cuda
 }  // namespace tl

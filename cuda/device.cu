@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda/cuda_backend.h"
+#include "cuda/ops/ops.h"
 
 namespace tl {
 namespace cuda {
@@ -90,7 +91,10 @@ Status round_trip(int index, size_t bytes) {
   return status;
 }
 
-void register_kernels(KernelRegistry&) {}
+void register_kernels(KernelRegistry& r) {
+  register_devices();
+  register_variable_kernels(r);
+}
 
 }  // namespace cuda
 }  // namespace tl

@@ -1,6 +1,9 @@
 # Process-wide settings and device discovery of the C++ core.
 from libtensorlib cimport (
-    Status, built_with_cuda as c_built_with_cuda, default_num_threads, gpu_round_trip as
+    GpuMemoryStats, Status, built_with_cuda as c_built_with_cuda, default_num_threads,
+    gpu_memory_stats as c_gpu_memory_stats, gpu_release_cached_memory as
+    c_gpu_release_cached_memory, gpu_reset_peak_memory as c_gpu_reset_peak_memory,
+    gpu_round_trip as
     c_gpu_round_trip, gemm_kernel_name, list_gpus as c_list_gpus, set_default_num_threads,
     set_gemm_kernel as c_set_gemm_kernel, status_code,
 )
@@ -25,8 +28,30 @@ def gpu_round_trip(int index, size_t nbytes):
     cdef Status s
     with nogil:
         s = c_gpu_round_trip(index, nbytes)
+    _check(s)
+
+
+cdef _check(Status s):
     if not s.ok():
         raise _errors.exception_from_status(status_code(s), s.message().decode(), -1, False)
+
+
+def gpu_memory_stats(int index):
+    """(in use, cached, peak) bytes of tensorlib's device memory on GPU `index`."""
+    cdef GpuMemoryStats stats
+    _check(c_gpu_memory_stats(index, &stats))
+    return stats.in_use, stats.cached, stats.peak
+
+
+def gpu_reset_peak_memory(int index):
+    _check(c_gpu_reset_peak_memory(index))
+
+
+def gpu_release_cached_memory(int index):
+    cdef Status s
+    with nogil:
+        s = c_gpu_release_cached_memory(index)
+    _check(s)
 
 
 def set_num_threads(int n):

@@ -140,8 +140,16 @@ cdef extern from "tensorlib/device.h" namespace "tl" nogil:
         int compute_capability_minor
         int multiprocessors
 
+    cdef cppclass GpuMemoryStats:
+        size_t in_use
+        size_t cached
+        size_t peak
+
     bool built_with_cuda()
     vector[GpuInfo] list_gpus()
+    Status gpu_memory_stats(int index, GpuMemoryStats* out)
+    Status gpu_reset_peak_memory(int index)
+    Status gpu_release_cached_memory(int index)
     Status gpu_round_trip(int index, size_t bytes)
     Status set_gemm_kernel(const string& name)
     string gemm_kernel_name()

@@ -173,6 +173,39 @@ Status ExecutionDevice::copy_to_host(const Tensor& src, Tensor* dst) const {
   return copy_bytes(src, host_allocator(), dst);
 }
 
+Status copy_to_device(const Tensor& t, const ExecutionDevice& device, Tensor* out) {
+  const Buffer& buffer = *t.buffer();
+  if (buffer.device() == device.kind() && buffer.device_index() == device.index()) {
+    *out = t;
+    return Status::OK();
+  }
+  Tensor host = t;
+  if (buffer.device() != Device::kCPU) {
+    const ExecutionDevice* from = DeviceRegistry::global().find(buffer.device(),
+                                                                buffer.device_index());
+    if (!from) return internal_error("a value lives on a device that is not registered");
+    TL_RETURN_IF_ERROR(from->copy_to_host(t, &host));
+  }
+  if (device.kind() == Device::kCPU) {
+    *out = std::move(host);
+    return Status::OK();
+  }
+  return device.copy_from_host(host, out);
+}
+
+Status ExecutionDevice::copy_within(const Tensor& src, Tensor* dst) const {
+  if (dst->valid() && dst->dtype() == src.dtype() && dst->num_bytes() == src.num_bytes() &&
+      src.dtype() != DType::kString) {
+    if (src.num_bytes() && dst->raw_data() != src.raw_data()) {
+      std::memcpy(dst->raw_data(), src.raw_data(), src.num_bytes());
+    }
+    *dst = Tensor(src.dtype(), src.shape(), dst->buffer());
+    return Status::OK();
+  }
+  if (kind_ == Device::kCPU) return src.copy(dst);  // strings too
+  return copy_bytes(src, *allocator_, dst);
+}
+
 Status parse_device_spec(const std::string& spec, DeviceSpec* out) {
   *out = DeviceSpec();
   auto bad = [&](const std::string& why) {

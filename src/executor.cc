@@ -18,33 +18,49 @@ std::string dtype_and_shape(const Node& node, int index) {
          node.output_shapes[index].to_string();
 }
 
-// `t` copied to `device`, through host memory when it comes from another device.
-Status to_device(const Tensor& t, const ExecutionDevice& device, Tensor* out) {
-  Tensor host = t;
-  if (t.buffer()->device() != Device::kCPU) {
-    const ExecutionDevice* from =
-        DeviceRegistry::global().find(t.buffer()->device(), t.buffer()->device_index());
-    if (!from) return internal_error("a value lives on a device that is not registered");
-    TL_RETURN_IF_ERROR(from->copy_to_host(t, &host));
+// The kernel of `node` on a device of `kind` when there is one for the node's dtypes (see
+// KernelDef::dtypes; strings never leave the CPU), else null.
+const KernelDef* kernel_for(const Graph& graph, const Node& node, Device kind) {
+  const KernelDef* k = KernelRegistry::global().find(node.op->name(), kind);
+  if (!k || kind == Device::kCPU) return k;
+  auto fits = [&](DType t) { return t != DType::kString && k->supports(t); };
+  for (DType t : node.output_dtypes) {
+    if (!fits(t)) return nullptr;
   }
-  if (device.kind() == Device::kCPU) {
-    *out = std::move(host);
-    return Status::OK();
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const Endpoint& e = node.inputs[i];
+    if (k->host_memory_input_at(static_cast<int>(i))) continue;
+    if (!fits(graph.node(e.node).output_dtypes[e.index])) return nullptr;
   }
-  return device.copy_from_host(host, out);
+  return k;
 }
 
-// Picks the device of `node` as TF1 does (see devices.h) and its kernel there.
-Status place(const Node& node, const PlanOptions& options, const ExecutionDevice** device,
-             const KernelDef** kernel) {
+// Picks the device of `node` as TF1 does (see devices.h) and its kernel there. A node that
+// updates a variable through a reference input goes where the variable's node goes, as TF1
+// colocates them: the variable's value stays in one device's memory.
+Status place(const Graph& graph, const Node& node, const PlanOptions& options,
+             const ExecutionDevice** device, const KernelDef** kernel) {
   const DeviceRegistry& devices = DeviceRegistry::global();
-  const KernelRegistry& kernels = KernelRegistry::global();
   auto on_cpu = [&]() -> Status {
     *device = &devices.cpu();
-    *kernel = kernels.find(node.op->name(), Device::kCPU);
+    *kernel = kernel_for(graph, node, Device::kCPU);
     if (!*kernel) return unimplemented("op '" + node.op->name() + "' has no CPU kernel");
     return Status::OK();
   };
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!node.op->is_ref_input(static_cast<int>(i))) continue;
+    const Node& var = graph.node(node.inputs[i].node);
+    if (!var.inputs.empty()) break;  // a variable's own node has no inputs
+    const ExecutionDevice* var_device = nullptr;
+    const KernelDef* var_kernel = nullptr;
+    if (!place(graph, var, options, &var_device, &var_kernel).ok()) break;
+    if (const KernelDef* k = kernel_for(graph, node, var_device->kind())) {
+      *device = var_device;
+      *kernel = k;
+      return Status::OK();
+    }
+    break;
+  }
   DeviceSpec spec;
   Status parsed = parse_device_spec(node.device, &spec);
   if (!parsed.ok()) {
@@ -53,11 +69,11 @@ Status place(const Node& node, const PlanOptions& options, const ExecutionDevice
   }
   if (spec.kind.empty()) {
     // No kind asked for: a GPU when the op has a kernel there (TF1's default), else the CPU.
-    if (kernels.find(node.op->name(), Device::kGPU)) {
+    if (const KernelDef* k = kernel_for(graph, node, Device::kGPU)) {
       for (const ExecutionDevice* d : devices.devices()) {
         if (d->kind() == Device::kGPU && (spec.index < 0 || d->index() == spec.index)) {
           *device = d;
-          *kernel = kernels.find(node.op->name(), Device::kGPU);
+          *kernel = k;
           return Status::OK();
         }
       }
@@ -84,7 +100,7 @@ Status place(const Node& node, const PlanOptions& options, const ExecutionDevice
                             " ]. Make sure the device specification refers to a valid "
                             "device.");
   }
-  const KernelDef* k = kernels.find(node.op->name(), kind);
+  const KernelDef* k = kernel_for(graph, node, kind);
   if (!k) {
     if (options.allow_soft_placement) return on_cpu();
     return invalid_argument("Cannot assign a device for operation '" + node.name +
@@ -184,7 +200,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
           .with_node(id);
     }
     Step step;
-    TL_RETURN_IF_ERROR(place(node, options, &step.device, &step.kernel).with_node(id));
+    TL_RETURN_IF_ERROR(place(graph, node, options, &step.device, &step.kernel).with_node(id));
     plan->placement_.push_back(node.name + ": (" + node.op->name() + "): " + step.device->name());
     first_slot[id] = plan->num_slots_;
     plan->num_slots_ += static_cast<int32_t>(node.output_dtypes.size());
@@ -324,7 +340,11 @@ Status Plan::prepare_and_fold_constants(const Graph& graph) {
     for (size_t o = 0; o < node.output_dtypes.size(); ++o) {
       const int32_t slot = step.first_output + static_cast<int32_t>(o);
       constants_.emplace_back(slot, cached_.slots[slot]);  // stays in cached_
-      constant_value[slot] = &cached_.slots[slot];
+      // Prepare steps read constants on the host: one in device memory is not offered.
+      const Tensor& value = cached_.slots[slot];
+      if (!value.valid() || value.buffer()->device() == Device::kCPU) {
+        constant_value[slot] = &cached_.slots[slot];
+      }
     }
   }
   steps_ = std::move(steps);
@@ -674,9 +694,11 @@ Status Plan::prepare_outputs(const Step& step, RunState& rs) {
     if (step.device->kind() != Device::kCPU) {  // device memory: neither arena nor pool
       std::shared_ptr<Buffer> buffer = step.device->allocator().allocate(bytes);
       if (!buffer) {
-        return resource_exhausted("out of memory on " + step.device->name() +
-                                  " allocating output " + std::to_string(o) + " of shape " +
-                                  out.shape().to_string());
+        return resource_exhausted("OOM when allocating tensor with shape " +
+                                  out.shape().to_string() + " (" + std::to_string(bytes) +
+                                  " bytes) for output " + std::to_string(o) + " of " +
+                                  node.op->name() + " on " + step.device->name() + ": " +
+                                  step.device->allocator().usage());
       }
       out.set_buffer(std::move(buffer));
       continue;
@@ -731,7 +753,7 @@ Status Plan::run_steps(RunState& rs, SessionState& state, int max_threads, const
     Tensor& t = rs.slots[fetch_slots_[f]];
     if (!t.valid()) return internal_error("a fetched tensor was not computed");
     if (t.buffer()->device() != Device::kCPU) {  // fetches come back to the host
-      TL_RETURN_IF_ERROR(to_device(t, DeviceRegistry::global().cpu(), &fetches[f]));
+      TL_RETURN_IF_ERROR(copy_to_device(t, DeviceRegistry::global().cpu(), &fetches[f]));
       continue;
     }
     // A value that shares its buffer (a variable, a constant, a feed, another fetch) is copied
@@ -755,10 +777,14 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
   const size_t num_inputs = step.inputs.size();
   for (size_t i = 0; i < num_inputs; ++i) {
     const Tensor* in = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
-    // A value made on another device is copied to this step's: the boundary's copy.
-    if (in && in->valid() && (in->buffer()->device() != step.device->kind() ||
-                              in->buffer()->device_index() != step.device->index())) {
-      Status copied = to_device(*in, *step.device, &rs.copies[i]);
+    // A value made on another device is copied to this step's: the boundary's copy. (An
+    // input the kernel reads on the host is copied there.)
+    const ExecutionDevice& wanted = step.kernel->host_memory_input_at(static_cast<int>(i))
+                                        ? DeviceRegistry::global().cpu()
+                                        : *step.device;
+    if (in && in->valid() && (in->buffer()->device() != wanted.kind() ||
+                              in->buffer()->device_index() != wanted.index())) {
+      Status copied = copy_to_device(*in, wanted, &rs.copies[i]);
       if (!copied.ok()) return copied.with_node(node.id);
       in = &rs.copies[i];
     }
@@ -772,6 +798,7 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
     ctx.set_run(functions_, control, step.unneeded.empty() ? nullptr : step.unneeded.data(),
                 step.forward_mask);
     if (!step.ref_variables.empty()) ctx.set_ref_variables(step.ref_variables.data());
+    if (step.device->kind() != Device::kCPU) ctx.set_device(step.device);
     if (loop.epoch) {
       uint64_t invariant = 0;
       for (size_t i = 0; i < num_inputs && i < 64; ++i) {

@@ -190,6 +190,10 @@ void KernelRegistry::add_builtin(KernelDef def) {
   }
 }
 
+bool KernelDef::supports(DType t) const {
+  return types_.empty() || std::find(types_.begin(), types_.end(), t) != types_.end();
+}
+
 const KernelDef* KernelRegistry::find(const std::string& op, Device device) const {
   const int d = static_cast<int>(device);
   if (d < 0 || d >= kNumDevices) return nullptr;

@@ -25,6 +25,20 @@ int32_t KernelContext::variable_of(int i) const {
   return ref_variables_ && ref_variables_[i] >= 0 ? ref_variables_[i] : node_.inputs[i].node;
 }
 
+const ExecutionDevice& KernelContext::device() const {
+  return device_ ? *device_ : DeviceRegistry::global().cpu();
+}
+
+Status KernelContext::variable(int32_t id, Tensor* out) {
+  *out = state_->variable(id);
+  if (!out->valid()) return Status::OK();
+  Tensor here;
+  TL_RETURN_IF_ERROR(copy_to_device(*out, device(), &here));
+  if (here.buffer() != out->buffer()) state_->set_variable(id, here);
+  *out = std::move(here);
+  return Status::OK();
+}
+
 SessionState::SessionState() = default;
 SessionState::~SessionState() {
   // Resources go first: an iterator's worker threads run functions of this state.

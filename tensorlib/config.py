@@ -48,3 +48,38 @@ def set_num_threads(num_threads):
 
 def get_num_threads():
     return _config.get_num_threads()
+
+
+def _gpu_index(device):
+    """The index of the GPU that `device` names: "GPU:0", "/gpu:1", "/physical_device:GPU:0"
+    or a PhysicalDevice."""
+    name = device.name if isinstance(device, PhysicalDevice) else str(device)
+    kind, _, index = name.rstrip("/").rpartition("/")[2].upper().rpartition(":")
+    if not kind.endswith("GPU") or not index.isdigit():
+        raise ValueError(f"Expected a GPU device such as 'GPU:0', got {device!r}")
+    return int(index)
+
+
+class experimental:  # noqa: N801 -- the namespace `tf.config.experimental`
+    """Device memory statistics, as `tf.config.experimental` has them."""
+
+    @staticmethod
+    def get_memory_info(device):
+        """{'current', 'peak', 'cached'}: bytes of tensors on GPU `device` now, the most at
+        once since the start or the last reset_memory_stats, and freed memory tensorlib keeps
+        for reuse rather than return to the driver."""
+        in_use, cached, peak = _config.gpu_memory_stats(_gpu_index(device))
+        return {"current": in_use, "peak": peak, "cached": cached}
+
+    @staticmethod
+    def reset_memory_stats(device):
+        """Makes the peak of get_memory_info the memory in use now."""
+        _config.gpu_reset_peak_memory(_gpu_index(device))
+
+    @staticmethod
+    def release_cached_memory(device):
+        """Returns the memory cached for reuse on GPU `device` to the driver."""
+        _config.gpu_release_cached_memory(_gpu_index(device))
+
+    list_physical_devices = staticmethod(list_physical_devices)
+    get_device_details = staticmethod(get_device_details)

@@ -77,13 +77,13 @@ struct Builder {
     attrs.set("shape", Shape({2, 2}));
     return node("Placeholder", name, {}, "", attrs);
   }
-  Endpoint constant(const std::string& name, float value) {
+  Endpoint constant(const std::string& name, float value, const std::string& device = "") {
     Tensor t;
     if (status.ok()) status = Tensor::allocate(DType::kFloat32, Shape({2, 2}), &t);
     for (int i = 0; status.ok() && i < 4; ++i) t.data<float>()[i] = value;
     AttrMap attrs;
     attrs.set("value", t);
-    return node("Const", name, {}, "", attrs);
+    return node("Const", name, {}, device, attrs);
   }
   Endpoint matmul(const std::string& name, Endpoint a, Endpoint b, const std::string& device) {
     AttrMap attrs;
@@ -98,11 +98,21 @@ void register_test_gpu() {
   g_gpu = gpu.get();
   Status s = DeviceRegistry::global().add(std::move(gpu));
   CHECK(s.ok());
-  for (const char* op : {"Add", "Mul", "MatMul"}) {
-    const KernelDef* cpu = KernelRegistry::global().find(op, Device::kCPU);
+  KernelRegistry& kernels = KernelRegistry::global();
+  auto add_kernel = [&](const char* op, KernelDef def) {
+    const KernelDef* cpu = kernels.find(op, Device::kCPU);
     CHECK(cpu != nullptr);
-    s = KernelRegistry::global().add(KernelDef(op, Device::kGPU).compute(cpu->compute_fn()));
-    CHECK(s.ok());
+    CHECK_OK(kernels.add(def.compute(cpu->compute_fn())));
+  };
+  for (const char* op : {"Add", "Mul", "MatMul"}) add_kernel(op, KernelDef(op, Device::kGPU));
+  // float64 only: float32 nodes of the op stay on the CPU.
+  add_kernel("Sub", KernelDef("Sub", Device::kGPU).dtypes({DType::kFloat64}));
+  // Its shape input stays in host memory.
+  add_kernel("Reshape", KernelDef("Reshape", Device::kGPU).host_memory_input(1));
+  // The kernels of these run on any device whose memory the host can address; a build with
+  // a GPU backend registers them already.
+  for (const char* op : {"VariableV2", "Assign"}) {
+    if (!kernels.find(op, Device::kGPU)) add_kernel(op, KernelDef(op, Device::kGPU));
   }
   CHECK(!DeviceRegistry::global().add(std::make_unique<TestGpu>(&g_allocator)).ok());
 }
@@ -125,7 +135,8 @@ void check_device_specs() {
 void check_placement_and_copies() {
   Builder b;
   Endpoint x = b.input("x"), y = b.input("y");
-  Endpoint two = b.constant("two", 2.0f);
+  // On the CPU whether or not the build's GPU backend has a Const kernel.
+  Endpoint two = b.constant("two", 2.0f, "/cpu:0");
   Endpoint s = b.node("Add", "s", {x, two});
   Endpoint r = b.node("Relu", "r", {s});
   Endpoint m = b.matmul("m", r, y, "/device:GPU:0");
@@ -197,6 +208,71 @@ void check_explicit_placement_errors_and_soft_placement() {
   CHECK(out[1].data<float>()[1] == 4.0f && out[2].data<float>()[2] == -6.0f);
 }
 
+// A variable placed on the GPU (its op has a kernel there) keeps its value in GPU memory; its
+// Assign goes with it; an update with no GPU kernel runs on the CPU and moves the value there,
+// and the next GPU read moves it back. Sub (float64-only on the GPU) stays on the CPU, and
+// Reshape's shape stays in host memory.
+void check_variables_dtypes_and_host_memory() {
+  Builder b;
+  AttrMap var_attrs;
+  var_attrs.set("dtype", DType::kFloat32);
+  var_attrs.set("shape", Shape({2, 2}));
+  Endpoint var = b.node("VariableV2", "var", {}, "", var_attrs);
+  AttrMap assign_attrs;
+  assign_attrs.set("validate_shape", true);
+  assign_attrs.set("use_locking", true);
+  Endpoint init = b.node("Assign", "init", {var, b.constant("one", 1.0f, "/cpu:0")}, "",
+                         assign_attrs);
+  AttrMap use_locking;
+  use_locking.set("use_locking", false);
+  Tensor alpha_value;
+  CHECK_OK(Tensor::allocate(DType::kFloat32, Shape(), &alpha_value));
+  *alpha_value.data<float>() = 0.5f;
+  AttrMap alpha_attrs;
+  alpha_attrs.set("value", alpha_value);
+  Endpoint alpha = b.node("Const", "alpha", {}, "/cpu:0", alpha_attrs);
+  Endpoint step = b.node("ApplyGradientDescent", "step",
+                         {var, alpha, b.constant("delta", 2.0f, "/cpu:0")}, "", use_locking);
+  Endpoint sub = b.node("Sub", "sub", {var, var});
+  Tensor shape_value;
+  CHECK_OK(Tensor::allocate(DType::kInt32, Shape({1}), &shape_value));
+  *shape_value.data<int32_t>() = 4;
+  AttrMap shape_attrs;
+  shape_attrs.set("value", shape_value);
+  Endpoint flat = b.node("Reshape", "flat",
+                         {var, b.node("Const", "shape", {}, "/cpu:0", shape_attrs)});
+  CHECK_OK(b.status);
+  SessionState state;
+  auto run = [&](std::vector<Endpoint> fetches, std::vector<std::string> want_places,
+                 Tensor* out) {
+    std::unique_ptr<Plan> plan;
+    CHECK_OK(Plan::build(b.graph, {}, fetches, {}, &plan));
+    std::vector<std::string> places;
+    for (const std::string& p : plan->placement()) {
+      if (p.find("(Const)") == std::string::npos) places.push_back(p);
+    }
+    for (std::string& p : want_places) p.insert(p.rfind(' ') + 1, "/job:localhost/replica:0/task:0/device:");
+    CHECK(places == want_places);
+    if (places != want_places) {
+      for (const std::string& p : places) std::printf("  placed %s\n", p.c_str());
+    }
+    CHECK_OK(plan->run(state, 1, nullptr, out));
+  };
+  const int32_t var_id = var.node;
+  Tensor out[1];
+  run({init}, {"init: (Assign): GPU:0"}, out);  // a reference input runs no producer
+  CHECK(state.variable(var_id).buffer()->device() == Device::kGPU);
+  run({step}, {"step: (ApplyGradientDescent): CPU:0"}, out);
+  CHECK(state.variable(var_id).buffer()->device() == Device::kCPU);
+  CHECK(out[0].data<float>()[0] == 0.0f);  // 1 - 0.5 * 2
+  const int to_device = g_gpu->to_device;
+  run({flat}, {"var: (VariableV2): GPU:0", "flat: (Reshape): GPU:0"}, out);
+  CHECK(state.variable(var_id).buffer()->device() == Device::kGPU);
+  CHECK(g_gpu->to_device - to_device == 1);  // the variable moving back; not the shape
+  CHECK(out[0].shape() == Shape({4}) && out[0].data<float>()[3] == 0.0f);
+  run({sub}, {"var: (VariableV2): GPU:0", "sub: (Sub): CPU:0"}, out);
+}
+
 }  // namespace
 
 int main() {
@@ -204,6 +280,7 @@ int main() {
   check_device_specs();
   check_placement_and_copies();
   check_explicit_placement_errors_and_soft_placement();
+  check_variables_dtypes_and_host_memory();
   if (g_failures) {
     std::printf("%d checks failed\n", g_failures);
     return 1;

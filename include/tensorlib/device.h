@@ -25,12 +25,24 @@ struct GpuInfo {
   int multiprocessors;
 };
 
+// The device memory tensorlib holds on one GPU, in bytes.
+struct GpuMemoryStats {
+  size_t in_use;  // in tensors now
+  size_t cached;  // freed, kept for reuse (not returned to the driver)
+  size_t peak;    // the most in use at once since the start or the last reset
+};
+
 // True when this build of tensorlib includes the CUDA backend.
 bool built_with_cuda();
 // The GPUs usable now (empty without CUDA, driver or device).
 std::vector<GpuInfo> list_gpus();
 // Allocates memory on GPU `index`, copies a pattern there and back, compares and frees it.
 Status gpu_round_trip(int index, size_t bytes);
+// The memory statistics of GPU `index`; resetting makes the peak the memory in use now.
+Status gpu_memory_stats(int index, GpuMemoryStats* out);
+Status gpu_reset_peak_memory(int index);
+// Returns GPU `index`'s cached blocks to the driver.
+Status gpu_release_cached_memory(int index);
 
 // The micro-kernel of the CPU matrix products, by name: "avx512", "avx2", "generic", or
 // "avx512-layout" (the AVX-512 tile computed with AVX2 vectors, to test it on any AVX2 CPU);

@@ -33,6 +33,8 @@ class Allocator {
   // A buffer of `bytes` of the device's memory, 64-byte aligned; null when out of memory. The
   // buffer gives the memory back when it dies.
   virtual std::shared_ptr<Buffer> allocate(size_t bytes) = 0;
+  // What this allocator holds now, for out-of-memory messages ("1 MiB in use, ..."), or "".
+  virtual std::string usage() const { return ""; }
 };
 
 // The host's memory (what Buffer::allocate uses). Freed blocks of 64 KiB and more are kept,
@@ -60,6 +62,9 @@ class ExecutionDevice {
   virtual Status copy_from_host(const Tensor& src, Tensor* dst) const;
   // `src` (in this device's memory) copied into host memory.
   virtual Status copy_to_host(const Tensor& src, Tensor* dst) const;
+  // `src` (in this device's memory) copied within it: into `dst`'s buffer when `dst` holds
+  // as many bytes of the same dtype, else into a new buffer that `dst` then holds.
+  virtual Status copy_within(const Tensor& src, Tensor* dst) const;
 
  private:
   Device kind_;
@@ -67,6 +72,10 @@ class ExecutionDevice {
   Allocator* allocator_;
   std::string name_;
 };
+
+// `t` in `device`'s memory: `t` itself when it is there, else a copy (through host memory
+// when it comes from another accelerator).
+Status copy_to_device(const Tensor& t, const ExecutionDevice& device, Tensor* out);
 
 // "CPU" or "GPU".
 const char* device_kind_name(Device kind);

@@ -45,6 +45,7 @@ namespace tl {
 
 struct Node;
 class Graph;
+class ExecutionDevice;
 struct FunctionState;
 struct RunControl;
 
@@ -194,6 +195,14 @@ class KernelContext {
   }
   // The variable (its VariableV2 node in the session's graph) that reference input `i` names.
   int32_t variable_of(int i) const;
+  // The value of variable `id` in the memory of the device this node runs on; invalid when
+  // the variable is uninitialized. A value on another device is moved here first (the
+  // session keeps the moved value): placement puts a variable's readers and writers on its
+  // device, so this happens only where placement had to split them.
+  Status variable(int32_t id, Tensor* out);
+  // The device this node runs on (the CPU unless the executor says otherwise).
+  const ExecutionDevice& device() const;
+  void set_device(const ExecutionDevice* device) { device_ = device; }
   // Set by the executor: per input, the variable a reference input names (-1: its producer).
   void set_ref_variables(const int32_t* ids) { ref_variables_ = ids; }
   // Inside the body of a loop: nonzero, and the same for every iteration of one run of the
@@ -234,6 +243,7 @@ class KernelContext {
   uint64_t loop_epoch_ = 0;
   uint64_t loop_invariant_ = 0;              // bit i: input i is loop-invariant
   const int32_t* ref_variables_ = nullptr;
+  const ExecutionDevice* device_ = nullptr;  // null: the CPU
 };
 
 using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);
@@ -257,6 +267,14 @@ class KernelDef {
   KernelDef& prepare(PrepareFn fn) { return prepare_ = fn, *this; }
   // The step run every time the node runs.
   KernelDef& compute(KernelFn fn) { return compute_ = fn, *this; }
+  // Input `i` stays in host memory when the kernel runs on another device: a small value the
+  // kernel reads on the host to decide what to launch (an axis, a shape, a permutation).
+  KernelDef& host_memory_input(int i) { return host_inputs_ |= uint64_t{1} << i, *this; }
+  // The kernel runs only for nodes whose inputs (but those in host memory) and outputs all
+  // have dtypes among `types` (TF's TypeConstraint): placement puts other nodes elsewhere.
+  KernelDef& dtypes(std::vector<DType> types) { return types_ = std::move(types), *this; }
+  // Whether a value of dtype `t` may be an input or output of this kernel.
+  bool supports(DType t) const;
   // The span form of an elementwise kernel for float32/float64 (see SpanFn).
   KernelDef& span(DType t, SpanFn fn) {
     if (t == DType::kFloat32) spans_[0] = fn;
@@ -273,6 +291,7 @@ class KernelDef {
   const std::string& op() const { return op_; }
   Device device() const { return device_; }
   PrepareFn prepare_fn() const { return prepare_; }
+  bool host_memory_input_at(int i) const { return i < 64 && ((host_inputs_ >> i) & 1); }
   KernelFn compute_fn() const { return compute_; }
   // The span form for dtype `t`, or null.
   SpanFn span_fn(DType t) const {
@@ -289,6 +308,8 @@ class KernelDef {
   KernelFn compute_ = nullptr;
   SpanFn spans_[2] = {};  // float32, float64
   PairSpanFn pair_spans_[2] = {};
+  uint64_t host_inputs_ = 0;  // bit i: input i stays in host memory
+  std::vector<DType> types_;  // empty: any dtype
 };
 
 // The single process-wide table of kernels, by (op, device). Built-in kernels are registered

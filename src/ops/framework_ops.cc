@@ -6,6 +6,7 @@
 #include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
+#include "tensorlib/devices.h"
 #include "tensorlib/graph.h"
 
 namespace tl {
@@ -30,9 +31,9 @@ Status const_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+// On an accelerator the value is copied to its memory; a plan computes a constant once.
 Status const_kernel(KernelContext& ctx) {
-  ctx.output(0) = ctx.attrs().get<Tensor>("value");
-  return Status::OK();
+  return copy_to_device(ctx.attrs().get<Tensor>("value"), ctx.device(), &ctx.output(0));
 }
 
 Status variable_shape(InferenceContext& ctx) {
@@ -41,7 +42,8 @@ Status variable_shape(InferenceContext& ctx) {
 }
 
 Status variable_kernel(KernelContext& ctx) {
-  Tensor value = ctx.state().variable(ctx.node());
+  Tensor value;
+  TL_RETURN_IF_ERROR(ctx.variable(ctx.node(), &value));
   if (!value.valid()) {
     return failed_precondition("Attempting to use uninitialized value " + ctx.graph_node().name);
   }
@@ -53,7 +55,8 @@ Status variable_kernel(KernelContext& ctx) {
 // read as a value, it is the variable's value.
 Status variable_ref_kernel(KernelContext& ctx) {
   const int32_t var = static_cast<int32_t>(ctx.attrs().get<int64_t>("variable"));
-  Tensor value = ctx.state().variable(var);
+  Tensor value;
+  TL_RETURN_IF_ERROR(ctx.variable(var, &value));
   if (!value.valid()) {
     return failed_precondition("Attempting to use uninitialized value " + ctx.graph_node().name);
   }
@@ -89,18 +92,15 @@ Status assign_kernel(KernelContext& ctx) {
                             node.output_shapes[0].to_string() +
                             " rhs shape= " + value.shape().to_string());
   }
-  Tensor current = ctx.state().variable(var);
+  Tensor current;
+  TL_RETURN_IF_ERROR(ctx.variable(var, &current));
   // Overwrite in place when nobody else holds the variable's buffer (the state and `current`
   // are its two references); otherwise give the variable a fresh copy.
-  if (current.valid() && current.dtype() == value.dtype() && current.shape() == value.shape() &&
-      value.dtype() != DType::kString && current.buffer().use_count() == 2) {
-    if (value.num_bytes() && current.raw_data() != value.raw_data()) {
-      std::memcpy(current.raw_data(), value.raw_data(), value.num_bytes());
-    }
-  } else {
-    TL_RETURN_IF_ERROR(value.copy(&current));
-    ctx.state().set_variable(var, current);
-  }
+  const bool in_place = current.valid() && current.dtype() == value.dtype() &&
+                        current.shape() == value.shape() && current.buffer().use_count() == 2;
+  if (!in_place) current = Tensor();
+  TL_RETURN_IF_ERROR(ctx.device().copy_within(value, &current));
+  if (!in_place) ctx.state().set_variable(var, current);
   ctx.output(0) = std::move(current);
   return Status::OK();
 }
@@ -140,7 +140,8 @@ Status assign_update_kernel(KernelContext& ctx) {
   const char* op = kSub ? "AssignSub" : "AssignAdd";
   const int32_t var = ctx.variable_of(0);
   const Tensor& value = ctx.input(1);
-  Tensor current = ctx.state().variable(var);
+  Tensor current;
+  TL_RETURN_IF_ERROR(ctx.variable(var, &current));
   if (!current.valid()) {
     return failed_precondition("Attempting to use uninitialized value").with_node(var);
   }

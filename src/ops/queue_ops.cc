@@ -519,7 +519,8 @@ Status count_up_to_kernel(KernelContext& ctx) {
   static std::mutex mutex;  // one read-and-increment at a time
   std::lock_guard<std::mutex> lock(mutex);
   const int32_t var = ctx.variable_of(0);
-  Tensor current = ctx.state().variable(var);
+  Tensor current;
+  TL_RETURN_IF_ERROR(ctx.variable(var, &current));
   if (!current.valid()) {
     return failed_precondition("Attempting to use uninitialized value").with_node(var);
   }

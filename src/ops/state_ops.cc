@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ops/kernel_util.h"
+#include "tensorlib/devices.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
 #include "tensorlib/graph.h"
@@ -45,7 +46,8 @@ Status scatter_shape(InferenceContext& ctx) {
 // its buffer besides the session state (else a copy that becomes the variable's value).
 Status writable_variable(KernelContext& ctx, Tensor* out) {
   const int32_t id = ctx.variable_of(0);
-  Tensor t = ctx.state().variable(id);
+  Tensor t;
+  TL_RETURN_IF_ERROR(ctx.variable(id, &t));
   if (!t.valid()) {
     return failed_precondition("Attempting to use uninitialized value (input 'ref' of " +
                                ctx.graph_node().op->name() + ")")
@@ -53,7 +55,7 @@ Status writable_variable(KernelContext& ctx, Tensor* out) {
   }
   if (!(t.buffer()->owned() && t.buffer().use_count() == 2)) {  // the state and `t`
     Tensor own;
-    TL_RETURN_IF_ERROR(t.copy(&own));
+    TL_RETURN_IF_ERROR(ctx.device().copy_within(t, &own));
     ctx.state().set_variable(id, own);
     t = std::move(own);
   }

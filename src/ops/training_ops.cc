@@ -22,6 +22,7 @@
 
 #include "ops/cpu_features.h"
 #include "ops/kernel_util.h"
+#include "tensorlib/devices.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
 #include "tensorlib/graph.h"
@@ -130,7 +131,7 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
                                 " must be different variables");
       }
     }
-    refs[k] = state.variable(id);
+    TL_RETURN_IF_ERROR(ctx.variable(id, &refs[k]));
     if (!refs[k].valid()) {
       // NOTE: attributed to the variable's node, so that the error names it and its line.
       return failed_precondition("Attempting to use uninitialized value (input '" + names[k] +
@@ -176,7 +177,7 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
     Tensor& t = refs[k];
     if (t.buffer()->owned() && t.buffer().use_count() == 2) continue;  // the state and `t`
     Tensor own;
-    TL_RETURN_IF_ERROR(t.copy(&own));
+    TL_RETURN_IF_ERROR(ctx.device().copy_within(t, &own));
     state.set_variable(ctx.variable_of(k), own);
     t = std::move(own);
   }

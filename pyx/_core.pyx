@@ -22,8 +22,8 @@ from libtensorlib cimport (
     DeviceSpec, RunControl, install_interrupt_handler, interrupted, parse_device_spec, start_run,
 )
 from libtensorlib cimport (
-    AttrInfo, AttrMap, Buffer, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
-    InterpreterOptions, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
+    AttrInfo, AttrMap, Buffer, Device, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
+    InterpreterOptions, KernelRegistry, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
     SessionOptions, Shape, Status, Tensor, TensorDetails, allocate_tensor, borrow_tensor,
     crc32c_extend, details_dtype, kMaxRank, load_model as c_load_model,
     load_model_file as c_load_model_file, load_op_library as c_load_op_library, make_shape,
@@ -247,6 +247,14 @@ def op_attr_types(str op):
 def registered_ops():
     """Names of every registered op, sorted."""
     return [n.decode() for n in OpRegistry.global_().names()]
+
+
+def kernel_ops(str device):
+    """Names of the ops that have a kernel on `device` ("CPU" or "GPU"), sorted."""
+    if device not in ("CPU", "GPU"):
+        raise ValueError(f"device must be 'CPU' or 'GPU', got {device!r}")
+    kind = Device.kGPU if device == "GPU" else Device.kCPU
+    return [n.decode() for n in KernelRegistry.global_().ops(kind)]
 
 
 def op_flags(str op):

@@ -212,6 +212,19 @@ cdef extern from "tensorlib/op_registry.h" namespace "tl" nogil:
         vector[string] names()
 
 
+cdef extern from "tensorlib/tensor.h" namespace "tl" nogil:
+    cdef enum class Device(int):
+        kCPU
+        kGPU
+
+
+cdef extern from "tensorlib/kernel.h" namespace "tl" nogil:
+    cdef cppclass KernelRegistry:
+        @staticmethod
+        KernelRegistry& global_ "global"()
+        vector[string] ops(Device device)
+
+
 cdef extern from "tensorlib/op_library.h" namespace "tl" nogil:
     int op_library_abi()
     Status load_op_library(const string& path, vector[string]* op_names)

@@ -190,6 +190,16 @@ void KernelRegistry::add_builtin(KernelDef def) {
   }
 }
 
+std::vector<std::string> KernelRegistry::ops(Device device) const {
+  std::vector<std::string> names;
+  const int d = static_cast<int>(device);
+  if (d < 0 || d >= kNumDevices) return names;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [name, def] : kernels_[d]) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 bool KernelDef::supports(DType t) const {
   return types_.empty() || std::find(types_.begin(), types_.end(), t) != types_.end();
 }

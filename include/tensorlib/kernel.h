@@ -331,6 +331,8 @@ class KernelRegistry {
                    const std::vector<std::string>& new_ops) const;
   // The kernel of op `op` on `device`, or null.
   const KernelDef* find(const std::string& op, Device device) const;
+  // The ops that have a kernel on `device`, sorted.
+  std::vector<std::string> ops(Device device) const;
   // add() for tensorlib's own kernels: a failure is a bug in tensorlib, reported and fatal.
   void add_builtin(KernelDef def);
 

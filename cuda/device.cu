@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda/cuda_backend.h"
+#include "cuda/ops/ops.h"
 
 namespace tl {
 namespace cuda {
@@ -90,7 +91,13 @@ Status round_trip(int index, size_t bytes) {
   return status;
 }
 
-void register_kernels(KernelRegistry&) {}
+void register_kernels(KernelRegistry& r) {
+  register_elementwise_kernels(r);
+  register_reduction_kernels(r);
+  register_matmul_kernels(r);
+  register_nn_kernels(r);
+  register_array_kernels(r);
+}
 
 }  // namespace cuda
 }  // namespace tl

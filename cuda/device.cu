@@ -93,7 +93,12 @@ Status round_trip(int index, size_t bytes) {
 
 void register_kernels(KernelRegistry& r) {
   register_devices();
-  register_variable_kernels(r);
+  register_any_device_kernels(r);
+  register_elementwise_kernels(r);
+  register_reduction_kernels(r);
+  register_matmul_kernels(r);
+  register_nn_kernels(r);
+  register_array_kernels(r);
 }
 
 }  // namespace cuda

@@ -28,7 +28,9 @@ namespace {
 // to 1 MiB, then four classes per power of two (at most 25% slack).
 size_t size_class(size_t bytes) {
   constexpr size_t kSmallStep = 512, kSmallLimit = size_t{1} << 20;
-  if (bytes <= kSmallLimit) return std::max(kSmallStep, (bytes + kSmallStep - 1) / kSmallStep * kSmallStep);
+  if (bytes <= kSmallLimit) {
+    return std::max(kSmallStep, (bytes + kSmallStep - 1) / kSmallStep * kSmallStep);
+  }
   size_t power = kSmallLimit;
   while (power * 2 < bytes) power *= 2;
   const size_t step = power / 4;

@@ -779,10 +779,12 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
     const Tensor* in = step.inputs[i] >= 0 ? &rs.slots[step.inputs[i]] : nullptr;
     // A value made on another device is copied to this step's: the boundary's copy. (An
     // input the kernel reads on the host is copied there.)
-    const ExecutionDevice& wanted = step.kernel->host_memory_input_at(static_cast<int>(i))
+    const int at = static_cast<int>(i);
+    const ExecutionDevice& wanted = step.kernel->host_memory_input_at(at)
                                         ? DeviceRegistry::global().cpu()
                                         : *step.device;
-    if (in && in->valid() && (in->buffer()->device() != wanted.kind() ||
+    if (in && in->valid() && !step.kernel->shape_only_input_at(at) &&
+        (in->buffer()->device() != wanted.kind() ||
                               in->buffer()->device_index() != wanted.index())) {
       Status copied = copy_to_device(*in, wanted, &rs.copies[i]);
       if (!copied.ok()) return copied.with_node(node.id);

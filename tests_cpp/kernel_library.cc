@@ -65,7 +65,8 @@ TL_OP_LIBRARY(lib) {
 #elif defined(UNKNOWN_OP)
   lib.add(tl::KernelDef("NoSuchOpForTest", tl::Device::kGPU).compute(add_stand_in));
 #else
-  lib.add(tl::KernelDef("Add", tl::Device::kGPU).compute(add_stand_in));
+  // An op of tensorlib's that no build has a GPU kernel for.
+  lib.add(tl::KernelDef("ComplexAbs", tl::Device::kGPU).compute(add_stand_in));
   lib.add(tl::OpDef("ScaleByConstant").input("x").input("factor").outputs(2).shape(scale_shape));
   lib.add(tl::KernelDef("ScaleByConstant", tl::Device::kCPU)
               .prepare(scale_prepare)

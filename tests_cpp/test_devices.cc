@@ -1,6 +1,6 @@
 // Placement on a second device, without a GPU: this program registers a "GPU" whose memory is
-// host memory (its own allocator, counting what it hands out), with kernels for Add, Mul and
-// MatMul only (the CPU's code: the memory is host memory), and counts the copies the executor
+// host memory (its own allocator, counting what it hands out), with kernels for a few ops
+// that no build has GPU kernels for (the CPU's code: the memory is host memory), and counts the copies the executor
 // makes at device boundaries. It checks where nodes go (tf.device strings, TF1's default
 // placement, soft placement), the errors TF1 gives, the copies, and that results are the CPU's.
 // tests/test_devices_cpp.py builds it against the installed libtensorlib and runs it:
@@ -85,13 +85,13 @@ struct Builder {
     attrs.set("value", t);
     return node("Const", name, {}, device, attrs);
   }
-  Endpoint matmul(const std::string& name, Endpoint a, Endpoint b, const std::string& device) {
-    AttrMap attrs;
-    attrs.set("transpose_a", false);
-    attrs.set("transpose_b", false);
-    return node("MatMul", name, {a, b}, device, attrs);
-  }
 };
+
+AttrMap leaky_attrs() {
+  AttrMap attrs;
+  attrs.set("alpha", 0.5);
+  return attrs;
+}
 
 void register_test_gpu() {
   auto gpu = std::make_unique<TestGpu>(&g_allocator);
@@ -104,11 +104,12 @@ void register_test_gpu() {
     CHECK(cpu != nullptr);
     CHECK_OK(kernels.add(def.compute(cpu->compute_fn())));
   };
-  for (const char* op : {"Add", "Mul", "MatMul"}) add_kernel(op, KernelDef(op, Device::kGPU));
+  // Ops no build has GPU kernels for, so that real kernels of a GPU backend are not in the way.
+  for (const char* op : {"FloorDiv", "FloorMod"}) add_kernel(op, KernelDef(op, Device::kGPU));
   // float64 only: float32 nodes of the op stay on the CPU.
-  add_kernel("Sub", KernelDef("Sub", Device::kGPU).dtypes({DType::kFloat64}));
-  // Its shape input stays in host memory.
-  add_kernel("Reshape", KernelDef("Reshape", Device::kGPU).host_memory_input(1));
+  add_kernel("Selu", KernelDef("Selu", Device::kGPU).dtypes({DType::kFloat64}));
+  // Its axis input stays in host memory.
+  add_kernel("Cumsum", KernelDef("Cumsum", Device::kGPU).host_memory_input(1));
   // The kernels of these run on any device whose memory the host can address; a build with
   // a GPU backend registers them already.
   for (const char* op : {"VariableV2", "Assign"}) {
@@ -130,26 +131,27 @@ void check_device_specs() {
   CHECK(!parse_device_spec("/replica:a", &spec).ok());
 }
 
-// x, y fed; s = x + 2 (default: the GPU, which has Add); r = relu(s) (CPU: no GPU kernel);
+// x, y fed; s = x // 2 (default: the GPU, which has FloorDiv); r = leaky_relu(s) (CPU: no GPU
+// kernel); m = r % y on /gpu:0; fetched: s and m. Values: x = 7, y = 2: s = 3, r = 3, m = 1.
 // m = r @ y on /gpu:0; fetched: s and m. Values: x = 1, y = 3: s = 3, r = 3, m = 18.
 void check_placement_and_copies() {
   Builder b;
   Endpoint x = b.input("x"), y = b.input("y");
   // On the CPU whether or not the build's GPU backend has a Const kernel.
   Endpoint two = b.constant("two", 2.0f, "/cpu:0");
-  Endpoint s = b.node("Add", "s", {x, two});
-  Endpoint r = b.node("Relu", "r", {s});
-  Endpoint m = b.matmul("m", r, y, "/device:GPU:0");
+  Endpoint s = b.node("FloorDiv", "s", {x, two});
+  Endpoint r = b.node("LeakyRelu", "r", {s}, "", leaky_attrs());
+  Endpoint m = b.node("FloorMod", "m", {r, y}, "/device:GPU:0");
   CHECK_OK(b.status);
   std::unique_ptr<Plan> plan;
   CHECK_OK(Plan::build(b.graph, {x, y}, {s, m}, {}, &plan));
   const std::vector<std::string> want = {
       "two: (Const): /job:localhost/replica:0/task:0/device:CPU:0",
-      "s: (Add): /job:localhost/replica:0/task:0/device:GPU:0",
-      "r: (Relu): /job:localhost/replica:0/task:0/device:CPU:0",
-      "m: (MatMul): /job:localhost/replica:0/task:0/device:GPU:0"};
+      "s: (FloorDiv): /job:localhost/replica:0/task:0/device:GPU:0",
+      "r: (LeakyRelu): /job:localhost/replica:0/task:0/device:CPU:0",
+      "m: (FloorMod): /job:localhost/replica:0/task:0/device:GPU:0"};
   CHECK(plan->placement() == want);
-  std::vector<float> xv(4, 1.0f), yv(4, 3.0f);
+  std::vector<float> xv(4, 7.0f), yv(4, 2.0f);
   Tensor feeds[2] = {Tensor::borrow(DType::kFloat32, Shape({2, 2}), xv.data()),
                      Tensor::borrow(DType::kFloat32, Shape({2, 2}), yv.data())};
   SessionState state;
@@ -167,7 +169,7 @@ void check_placement_and_copies() {
     CHECK(out[0].buffer()->device() == Device::kCPU && out[1].buffer()->device() == Device::kCPU);
     for (int i = 0; i < 4; ++i) {
       CHECK(out[0].data<float>()[i] == 3.0f);
-      CHECK(out[1].data<float>()[i] == 18.0f);
+      CHECK(out[1].data<float>()[i] == 1.0f);
     }
   }
 }
@@ -175,9 +177,9 @@ void check_placement_and_copies() {
 void check_explicit_placement_errors_and_soft_placement() {
   Builder b;
   Endpoint x = b.input("x");
-  Endpoint r = b.node("Relu", "relu", {x}, "/device:GPU:0");
-  Endpoint far = b.node("Add", "far", {x, x}, "/gpu:3");
-  Endpoint cpu = b.node("Add", "on_cpu", {x, x}, "/cpu:0");
+  Endpoint r = b.node("LeakyRelu", "relu", {x}, "/device:GPU:0", leaky_attrs());
+  Endpoint far = b.node("FloorDiv", "far", {x, x}, "/gpu:3");
+  Endpoint cpu = b.node("FloorDiv", "on_cpu", {x, x}, "/cpu:0");
   CHECK_OK(b.status);
   std::unique_ptr<Plan> plan;
   Status s = Plan::build(b.graph, {x}, {r}, {}, &plan);
@@ -194,9 +196,10 @@ void check_explicit_placement_errors_and_soft_placement() {
   soft.allow_soft_placement = true;
   CHECK_OK(Plan::build(b.graph, {x}, {r, far, cpu}, {}, &plan, soft));
   CHECK(plan->placement() ==
-        std::vector<std::string>({"relu: (Relu): /job:localhost/replica:0/task:0/device:CPU:0",
-                                  "far: (Add): /job:localhost/replica:0/task:0/device:CPU:0",
-                                  "on_cpu: (Add): /job:localhost/replica:0/task:0/device:CPU:0"}));
+        std::vector<std::string>(
+            {"relu: (LeakyRelu): /job:localhost/replica:0/task:0/device:CPU:0",
+             "far: (FloorDiv): /job:localhost/replica:0/task:0/device:CPU:0",
+             "on_cpu: (FloorDiv): /job:localhost/replica:0/task:0/device:CPU:0"}));
   std::vector<float> xv = {-1.0f, 2.0f, -3.0f, 4.0f};
   Tensor feed = Tensor::borrow(DType::kFloat32, Shape({2, 2}), xv.data());
   SessionState state;
@@ -204,14 +207,14 @@ void check_explicit_placement_errors_and_soft_placement() {
   const int copies = g_gpu->to_device + g_gpu->to_host;
   CHECK_OK(plan->run(state, 1, &feed, out));
   CHECK(g_gpu->to_device + g_gpu->to_host == copies);  // everything on the CPU: no copy
-  CHECK(out[0].data<float>()[0] == 0.0f && out[0].data<float>()[3] == 4.0f);
-  CHECK(out[1].data<float>()[1] == 4.0f && out[2].data<float>()[2] == -6.0f);
+  CHECK(out[0].data<float>()[0] == -0.5f && out[0].data<float>()[3] == 4.0f);
+  CHECK(out[1].data<float>()[1] == 1.0f && out[2].data<float>()[2] == 1.0f);
 }
 
 // A variable placed on the GPU (its op has a kernel there) keeps its value in GPU memory; its
 // Assign goes with it; an update with no GPU kernel runs on the CPU and moves the value there,
-// and the next GPU read moves it back. Sub (float64-only on the GPU) stays on the CPU, and
-// Reshape's shape stays in host memory.
+// and the next GPU read moves it back. Selu (float64-only on the GPU) stays on the CPU, and
+// Cumsum's axis stays in host memory.
 void check_variables_dtypes_and_host_memory() {
   Builder b;
   AttrMap var_attrs;
@@ -233,14 +236,18 @@ void check_variables_dtypes_and_host_memory() {
   Endpoint alpha = b.node("Const", "alpha", {}, "/cpu:0", alpha_attrs);
   Endpoint step = b.node("ApplyGradientDescent", "step",
                          {var, alpha, b.constant("delta", 2.0f, "/cpu:0")}, "", use_locking);
-  Endpoint sub = b.node("Sub", "sub", {var, var});
-  Tensor shape_value;
-  CHECK_OK(Tensor::allocate(DType::kInt32, Shape({1}), &shape_value));
-  *shape_value.data<int32_t>() = 4;
-  AttrMap shape_attrs;
-  shape_attrs.set("value", shape_value);
-  Endpoint flat = b.node("Reshape", "flat",
-                         {var, b.node("Const", "shape", {}, "/cpu:0", shape_attrs)});
+  Endpoint selu = b.node("Selu", "selu", {var});
+  Tensor axis_value;
+  CHECK_OK(Tensor::allocate(DType::kInt32, Shape(), &axis_value));
+  *axis_value.data<int32_t>() = 1;
+  AttrMap axis_attrs;
+  axis_attrs.set("value", axis_value);
+  AttrMap cumsum_attrs;
+  cumsum_attrs.set("exclusive", false);
+  cumsum_attrs.set("reverse", false);
+  Endpoint sums = b.node("Cumsum", "sums",
+                         {var, b.node("Const", "axis", {}, "/cpu:0", axis_attrs)}, "",
+                         cumsum_attrs);
   CHECK_OK(b.status);
   SessionState state;
   auto run = [&](std::vector<Endpoint> fetches, std::vector<std::string> want_places,
@@ -266,11 +273,11 @@ void check_variables_dtypes_and_host_memory() {
   CHECK(state.variable(var_id).buffer()->device() == Device::kCPU);
   CHECK(out[0].data<float>()[0] == 0.0f);  // 1 - 0.5 * 2
   const int to_device = g_gpu->to_device;
-  run({flat}, {"var: (VariableV2): GPU:0", "flat: (Reshape): GPU:0"}, out);
+  run({sums}, {"var: (VariableV2): GPU:0", "sums: (Cumsum): GPU:0"}, out);
   CHECK(state.variable(var_id).buffer()->device() == Device::kGPU);
-  CHECK(g_gpu->to_device - to_device == 1);  // the variable moving back; not the shape
-  CHECK(out[0].shape() == Shape({4}) && out[0].data<float>()[3] == 0.0f);
-  run({sub}, {"var: (VariableV2): GPU:0", "sub: (Sub): CPU:0"}, out);
+  CHECK(g_gpu->to_device - to_device == 1);  // the variable moving back; not the axis
+  CHECK(out[0].shape() == Shape({2, 2}) && out[0].data<float>()[3] == 0.0f);
+  run({selu}, {"var: (VariableV2): GPU:0", "selu: (Selu): CPU:0"}, out);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Kernels from op libraries: a library adds a GPU kernel for tensorlib's "Add" beside its CPU
-// kernel, and a new op whose CPU kernel prepares state from a constant input when a plan is
+// Kernels from op libraries: a library adds a GPU kernel for tensorlib's "ComplexAbs" (a
+// stand-in that adds) beside its CPU kernel, and a new op whose CPU kernel prepares state from a constant input when a plan is
 // built; libraries that would replace a kernel or name an unknown op are refused whole.
 // tests/test_op_library_cpp.py builds tests_cpp/kernel_library.cc (three variants) and this
 // program against the installed libtensorlib, then runs it:
@@ -69,16 +69,16 @@ Status build(TestGraph* t) {
 
 void check_kernel_for_an_existing_op(const std::string& library) {
   KernelRegistry& kernels = KernelRegistry::global();
-  const KernelDef* cpu_add = kernels.find("Add", Device::kCPU);
+  const KernelDef* cpu_add = kernels.find("ComplexAbs", Device::kCPU);
   CHECK(cpu_add != nullptr);
-  CHECK(kernels.find("Add", Device::kGPU) == nullptr);
+  CHECK(kernels.find("ComplexAbs", Device::kGPU) == nullptr);
   std::vector<std::string> ops;
   CHECK_OK(load_op_library(library, &ops));
   CHECK(ops == std::vector<std::string>{"ScaleByConstant"});
-  const KernelDef* gpu_add = kernels.find("Add", Device::kGPU);
-  CHECK(gpu_add != nullptr && gpu_add->op() == "Add" && gpu_add->device() == Device::kGPU);
-  CHECK(kernels.find("Add", Device::kCPU) == cpu_add);  // the CPU kernel is untouched
-  CHECK(op_library_of("Add").empty());                   // and the op still tensorlib's
+  const KernelDef* gpu_add = kernels.find("ComplexAbs", Device::kGPU);
+  CHECK(gpu_add != nullptr && gpu_add->op() == "ComplexAbs" && gpu_add->device() == Device::kGPU);
+  CHECK(kernels.find("ComplexAbs", Device::kCPU) == cpu_add);  // the CPU kernel is untouched
+  CHECK(op_library_of("ComplexAbs").empty());                   // and the op still tensorlib's
   // The library's kernel is the one registered: run it directly.
   if (!gpu_add) return;
   float xs[2] = {1, 2}, ys[2] = {10, 20};
@@ -88,8 +88,8 @@ void check_kernel_for_an_existing_op(const std::string& library) {
   CHECK_OK(Tensor::allocate(DType::kFloat32, Shape({2}), &out));
   const Tensor* inputs[2] = {&x, &y};
   Node node;
-  node.name = "add";
-  node.op = OpRegistry::global().find("Add");
+  node.name = "abs";
+  node.op = OpRegistry::global().find("ComplexAbs");
   AttrMap attrs;
   SessionState state;
   KernelContext ctx(node, attrs, inputs, 2, &out, 1, &state, 1);
@@ -97,7 +97,7 @@ void check_kernel_for_an_existing_op(const std::string& library) {
   CHECK(out.data<float>()[0] == 1011.0f && out.data<float>()[1] == 1022.0f);
   // Loading it again changes nothing.
   CHECK_OK(load_op_library(library, &ops));
-  CHECK(kernels.find("Add", Device::kGPU) == gpu_add);
+  CHECK(kernels.find("ComplexAbs", Device::kGPU) == gpu_add);
 }
 
 void check_plans_use_cpu_kernels_and_prepared_state() {

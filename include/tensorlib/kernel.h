@@ -270,6 +270,9 @@ class KernelDef {
   // Input `i` stays in host memory when the kernel runs on another device: a small value the
   // kernel reads on the host to decide what to launch (an axis, a shape, a permutation).
   KernelDef& host_memory_input(int i) { return host_inputs_ |= uint64_t{1} << i, *this; }
+  // The kernel reads only input `i`'s dtype and shape, never its data (Shape, Size): the
+  // value stays on whatever device made it, uncopied.
+  KernelDef& shape_only_input(int i) { return shape_inputs_ |= uint64_t{1} << i, *this; }
   // The kernel runs only for nodes whose inputs (but those in host memory) and outputs all
   // have dtypes among `types` (TF's TypeConstraint): placement puts other nodes elsewhere.
   KernelDef& dtypes(std::vector<DType> types) { return types_ = std::move(types), *this; }
@@ -292,6 +295,7 @@ class KernelDef {
   Device device() const { return device_; }
   PrepareFn prepare_fn() const { return prepare_; }
   bool host_memory_input_at(int i) const { return i < 64 && ((host_inputs_ >> i) & 1); }
+  bool shape_only_input_at(int i) const { return i < 64 && ((shape_inputs_ >> i) & 1); }
   KernelFn compute_fn() const { return compute_; }
   // The span form for dtype `t`, or null.
   SpanFn span_fn(DType t) const {
@@ -308,7 +312,8 @@ class KernelDef {
   KernelFn compute_ = nullptr;
   SpanFn spans_[2] = {};  // float32, float64
   PairSpanFn pair_spans_[2] = {};
-  uint64_t host_inputs_ = 0;  // bit i: input i stays in host memory
+  uint64_t host_inputs_ = 0;   // bit i: input i stays in host memory
+  uint64_t shape_inputs_ = 0;  // bit i: only input i's shape is read
   std::vector<DType> types_;  // empty: any dtype
 };
 

@@ -538,9 +538,9 @@ void register_array_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("Identity", Device::kCPU).compute(identity_kernel));
   r.add_builtin(KernelDef("StopGradient", Device::kCPU).compute(identity_kernel));
   r.add_builtin(KernelDef("Fill", Device::kCPU).compute(fill_kernel));
-  r.add_builtin(KernelDef("Shape", Device::kCPU).compute(shape_kernel));
-  r.add_builtin(KernelDef("Size", Device::kCPU).compute(size_kernel));
-  r.add_builtin(KernelDef("Rank", Device::kCPU).compute(rank_kernel));
+  r.add_builtin(KernelDef("Shape", Device::kCPU).shape_only_input(0).compute(shape_kernel));
+  r.add_builtin(KernelDef("Size", Device::kCPU).shape_only_input(0).compute(size_kernel));
+  r.add_builtin(KernelDef("Rank", Device::kCPU).shape_only_input(0).compute(rank_kernel));
   r.add_builtin(KernelDef("ExpandDims", Device::kCPU).compute(expand_dims_kernel));
   r.add_builtin(KernelDef("Squeeze", Device::kCPU).compute(squeeze_kernel));
   r.add_builtin(KernelDef("PlaceholderWithDefault", Device::kCPU).compute(identity_kernel));

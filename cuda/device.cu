@@ -99,6 +99,7 @@ void register_kernels(KernelRegistry& r) {
   register_matmul_kernels(r);
   register_nn_kernels(r);
   register_array_kernels(r);
+  register_training_kernels(r);
 }
 
 }  // namespace cuda

@@ -15,6 +15,7 @@ void register_reduction_kernels(KernelRegistry& r);
 void register_matmul_kernels(KernelRegistry& r);
 void register_nn_kernels(KernelRegistry& r);
 void register_array_kernels(KernelRegistry& r);
+void register_training_kernels(KernelRegistry& r);
 
 // Whether float32 MatMul may use TF32 tensor cores (10-bit mantissa products, float32 sums).
 // Off by default, as TF's enable_tensor_float_32_execution(False): results match the CPU's

@@ -117,6 +117,7 @@ class BatchDataset : public Dataset {
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
       std::vector<Element> elements;
+      elements.reserve(static_cast<size_t>(std::min<int64_t>(d.batch_size_, 4096)));
       while (!upstream_done && static_cast<int64_t>(elements.size()) < d.batch_size_) {
         Element e;
         TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));

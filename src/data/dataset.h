@@ -137,8 +137,6 @@ extern const StageKind kThreadedStages[];
 
 // ---- helpers shared by the stages ----
 
-// Row `row` of `t` (a copy), for slicing a tensor along its first dim.
-Status slice_row(const Tensor& t, int64_t row, Tensor* out);
 // Copies `n` elements of `src` from element `src_at` to `dst` from element `dst_at` (strings
 // by assignment).
 void copy_elements(const Tensor& src, int64_t src_at, Tensor* dst, int64_t dst_at, int64_t n);

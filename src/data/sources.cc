@@ -42,7 +42,8 @@ Status build_tensors(const DatasetDef& def, Binder& b, std::vector<std::shared_p
   return Status::OK();
 }
 
-// from_tensor_slices: row i of every input, for each row.
+// from_tensor_slices: row i of every input, for each row, as views of the inputs (a batch
+// copies them once, into its own buffer).
 class SlicesDataset : public Dataset {
  public:
   SlicesDataset(Element tensors, int64_t rows) : tensors_(std::move(tensors)), rows_(rows) {}
@@ -59,9 +60,7 @@ class SlicesDataset : public Dataset {
       *end = row_ >= d_.rows_;
       if (*end) return Status::OK();
       out->resize(d_.tensors_.size());
-      for (size_t i = 0; i < d_.tensors_.size(); ++i) {
-        TL_RETURN_IF_ERROR(slice_row(d_.tensors_[i], row_, &(*out)[i]));
-      }
+      for (size_t i = 0; i < d_.tensors_.size(); ++i) (*out)[i] = d_.tensors_[i].row(row_);
       ++row_;
       return Status::OK();
     }

@@ -114,28 +114,31 @@ class BatchDataset : public Dataset {
     const BatchDataset& d;
     std::unique_ptr<DatasetIterator> input;
     bool upstream_done = false;
+    std::vector<Element> elements;  // the batch being read
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
-      std::vector<Element> elements;
-      elements.reserve(static_cast<size_t>(std::min<int64_t>(d.batch_size_, 4096)));
-      while (!upstream_done && static_cast<int64_t>(elements.size()) < d.batch_size_) {
-        Element e;
-        TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));
-        if (!upstream_done) elements.push_back(std::move(e));
+      // Elements are read into storage kept from the last batch (cleared, not freed).
+      size_t n = 0;
+      while (!upstream_done && static_cast<int64_t>(n) < d.batch_size_) {
+        if (elements.size() == n) elements.emplace_back();
+        TL_RETURN_IF_ERROR(input->get_next(ctx, &elements[n], &upstream_done));
+        if (!upstream_done) ++n;
       }
-      *end = elements.empty() ||
-             (d.drop_remainder_ && static_cast<int64_t>(elements.size()) < d.batch_size_);
-      if (*end) return Status::OK();
-      const size_t n = elements[0].size();
-      out->assign(n, Tensor());
-      for (size_t c = 0; c < n; ++c) {
-        if (d.padded_.empty()) {
-          TL_RETURN_IF_ERROR(stack(elements, c, &(*out)[c]));
-        } else {
-          TL_RETURN_IF_ERROR(pad_and_stack(elements, c, d.padded_[c], d.padding_[c],
-                                           &(*out)[c]));
+      *end = n == 0 || (d.drop_remainder_ && static_cast<int64_t>(n) < d.batch_size_);
+      if (!*end) {
+        elements.resize(n);
+        const size_t components = elements[0].size();
+        out->assign(components, Tensor());
+        for (size_t c = 0; c < components; ++c) {
+          if (d.padded_.empty()) {
+            TL_RETURN_IF_ERROR(stack(elements, c, &(*out)[c]));
+          } else {
+            TL_RETURN_IF_ERROR(pad_and_stack(elements, c, d.padded_[c], d.padding_[c],
+                                             &(*out)[c]));
+          }
         }
       }
+      for (Element& e : elements) e.clear();
       return Status::OK();
     }
   };

@@ -51,7 +51,8 @@ struct IteratorContext {
 class DatasetIterator {
  public:
   virtual ~DatasetIterator() = default;
-  // The next element in `out`, or `*end_of_sequence` set when there is none.
+  // The next element in `out`, or `*end_of_sequence` set when there is none. `out` may hold
+  // an element the caller is done with: its storage may be reused.
   virtual Status get_next(IteratorContext& ctx, Element* out, bool* end_of_sequence) = 0;
 };
 

@@ -318,7 +318,10 @@ class ShuffleDataset : public Dataset {
     const ShuffleDataset& d;
     uint64_t epoch;
     std::unique_ptr<DatasetIterator> input;
+    // The first `count` elements are the buffer; those after it are storage to reuse (the
+    // elements callers gave back), so that a steady state allocates nothing per element.
     std::vector<Element> buffer;
+    size_t count = 0;
     bool upstream_done = false;
     uint64_t draws = 0;
 
@@ -333,17 +336,18 @@ class ShuffleDataset : public Dataset {
     }
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
-      while (!upstream_done && static_cast<int64_t>(buffer.size()) < d.buffer_size_) {
-        Element e;
-        TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));
-        if (!upstream_done) buffer.push_back(std::move(e));
+      while (!upstream_done && static_cast<int64_t>(count) < d.buffer_size_) {
+        if (buffer.size() == count) buffer.emplace_back();
+        TL_RETURN_IF_ERROR(input->get_next(ctx, &buffer[count], &upstream_done));
+        if (!upstream_done) ++count;
       }
-      *end = buffer.empty();
+      *end = count == 0;
       if (*end) return Status::OK();
-      const size_t i = draw(buffer.size());
-      *out = std::move(buffer[i]);
-      buffer[i] = std::move(buffer.back());
-      buffer.pop_back();
+      // The drawn element goes out, the last one takes its place (TF's order).
+      const size_t i = draw(count);
+      std::swap(*out, buffer[i]);
+      std::swap(buffer[i], buffer[--count]);
+      buffer[count].clear();
       return Status::OK();
     }
   };

@@ -162,6 +162,15 @@ Status DatasetFunction::call(IteratorContext& ctx, Element args, Element* result
                                            results->data(), ctx.control));
 }
 
+void Row::to_element(Element* out) const {
+  out->resize(tensors->size());
+  for (size_t i = 0; i < tensors->size(); ++i) (*out)[i] = (*tensors)[i].row(row);
+}
+
+Status DatasetIterator::get_next_row(IteratorContext&, Row*, bool*) {
+  return internal_error("get_next_row called on an iterator whose elements are not rows");
+}
+
 void copy_elements(const Tensor& src, int64_t src_at, Tensor* dst, int64_t dst_at, int64_t n) {
   if (n <= 0) return;
   if (src.dtype() == DType::kString) {

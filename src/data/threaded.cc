@@ -225,7 +225,9 @@ class PrefetchDataset : public Dataset {
         if (may_read && buffer.empty() && reading.try_lock()) {
           lock.unlock();
           r.end = upstream_done;
-          if (!upstream_done) r.status = input->get_next(ctx, &r.element, &r.end);
+          // With one thread, as the producer: the session's threads are the step's.
+          IteratorContext reader = worker_context(ctx, ctx.control);
+          if (!upstream_done) r.status = input->get_next(reader, &r.element, &r.end);
           upstream_done = r.end;
         } else {
           TL_RETURN_IF_ERROR(wait_until(lock, cv, ctx.control, [&] { return !buffer.empty(); }));

@@ -101,6 +101,18 @@ Status Tensor::copy(Tensor* out) const {
   return Status::OK();
 }
 
-Tensor Tensor::reshaped(const Shape& shape) const { return Tensor(dtype_, shape, buffer_); }
+Tensor Tensor::reshaped(const Shape& shape) const {
+  Tensor t(dtype_, shape, buffer_);
+  t.data_ = data_;  // a view stays a view of the same elements
+  return t;
+}
+
+Tensor Tensor::row(int64_t i) const {
+  Shape shape;
+  for (int d = 1; d < shape_.rank(); ++d) shape.add_dim(shape_.dim(d));
+  Tensor t(dtype_, shape, buffer_);
+  t.data_ = static_cast<char*>(data_) + i * t.num_bytes();
+  return t;
+}
 
 }  // namespace tl

@@ -104,6 +104,13 @@ class Tensor {
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
   // Same data, another shape with the same number of elements (no copy).
   Tensor reshaped(const Shape& shape) const;
+  // Row `i` along the first dim: a view sharing this tensor's buffer (no copy).
+  // NOTE: set_buffer() points a view back at the start of its buffer; a view is not its
+  // buffer's only reader, so the executor never forwards its buffer while the viewed tensor
+  // lives.
+  Tensor row(int64_t i) const;
+  // True when the tensor covers less than its whole buffer (a row()).
+  bool is_view() const { return buffer_ && data_ != buffer_->data(); }
   // Drops the reference to the buffer (the tensor becomes invalid; dtype and shape stay).
   void release() {
     buffer_.reset();

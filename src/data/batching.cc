@@ -32,6 +32,27 @@ Status stack(const std::vector<Element>& elements, size_t c, Tensor* out) {
   return Status::OK();
 }
 
+// Stacks `rows` into one tensor per component, copying each row straight from its tensors.
+// NOTE: the rows of a batch come from one from_tensor_slices dataset (no stage that yields
+// rows merges datasets), so they share their tensors, and so their shapes.
+Status stack_rows(const std::vector<Row>& rows, Element* out) {
+  const Element& tensors = *rows[0].tensors;
+  for (const Row& r : rows) {
+    if (r.tensors != &tensors) return internal_error("batch: rows of different datasets");
+  }
+  out->assign(tensors.size(), Tensor());
+  for (size_t c = 0; c < tensors.size(); ++c) {
+    const Tensor& t = tensors[c];
+    Shape shape({static_cast<int64_t>(rows.size())});
+    for (int d = 1; d < t.shape().rank(); ++d) shape.add_dim(t.shape().dim(d));
+    Tensor& batch = (*out)[c];
+    TL_RETURN_IF_ERROR(Tensor::allocate(t.dtype(), shape, &batch));
+    const int64_t n = batch.num_elements() / static_cast<int64_t>(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) copy_elements(t, rows[i].row * n, &batch, i * n, n);
+  }
+  return Status::OK();
+}
+
 // Copies `src` into the corner of row `row` of `dst` ([batch, ...padded]), whose other
 // elements hold the padding already.
 void copy_padded(const Tensor& src, int64_t row, Tensor* dst) {
@@ -114,28 +135,48 @@ class BatchDataset : public Dataset {
     const BatchDataset& d;
     std::unique_ptr<DatasetIterator> input;
     bool upstream_done = false;
+    std::vector<Element> elements;  // the batch being read, or
+    std::vector<Row> rows;          // its rows, when upstream yields them
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
-      std::vector<Element> elements;
-      while (!upstream_done && static_cast<int64_t>(elements.size()) < d.batch_size_) {
-        Element e;
-        TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));
-        if (!upstream_done) elements.push_back(std::move(e));
+      if (d.padded_.empty() && d.input_->yields_rows()) {
+        rows.clear();
+        while (!upstream_done && static_cast<int64_t>(rows.size()) < d.batch_size_) {
+          Row r;
+          TL_RETURN_IF_ERROR(input->get_next_row(ctx, &r, &upstream_done));
+          if (!upstream_done) rows.push_back(r);
+        }
+        *end = is_end(rows.size());
+        return *end ? Status::OK() : stack_rows(rows, out);
       }
-      *end = elements.empty() ||
-             (d.drop_remainder_ && static_cast<int64_t>(elements.size()) < d.batch_size_);
-      if (*end) return Status::OK();
-      const size_t n = elements[0].size();
-      out->assign(n, Tensor());
-      for (size_t c = 0; c < n; ++c) {
-        if (d.padded_.empty()) {
-          TL_RETURN_IF_ERROR(stack(elements, c, &(*out)[c]));
-        } else {
-          TL_RETURN_IF_ERROR(pad_and_stack(elements, c, d.padded_[c], d.padding_[c],
-                                           &(*out)[c]));
+      // Elements are read into storage kept from the last batch (cleared, not freed).
+      size_t n = 0;
+      while (!upstream_done && static_cast<int64_t>(n) < d.batch_size_) {
+        if (elements.size() == n) elements.emplace_back();
+        TL_RETURN_IF_ERROR(input->get_next(ctx, &elements[n], &upstream_done));
+        if (!upstream_done) ++n;
+      }
+      *end = is_end(n);
+      if (!*end) {
+        elements.resize(n);
+        const size_t components = elements[0].size();
+        out->assign(components, Tensor());
+        for (size_t c = 0; c < components; ++c) {
+          if (d.padded_.empty()) {
+            TL_RETURN_IF_ERROR(stack(elements, c, &(*out)[c]));
+          } else {
+            TL_RETURN_IF_ERROR(pad_and_stack(elements, c, d.padded_[c], d.padding_[c],
+                                             &(*out)[c]));
+          }
         }
       }
+      for (Element& e : elements) e.clear();
       return Status::OK();
+    }
+
+    // No batch of `n` elements: none, or fewer than a whole one that drop_remainder drops.
+    bool is_end(size_t n) const {
+      return n == 0 || (d.drop_remainder_ && static_cast<int64_t>(n) < d.batch_size_);
     }
   };
   std::shared_ptr<const Dataset> input_;

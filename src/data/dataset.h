@@ -47,13 +47,34 @@ struct IteratorContext {
   int max_threads = 1;
 };
 
+// An element that is a row of tensors a dataset holds (from_tensor_slices): row `row` along
+// the first dim of each of `*tensors`. Handing one on costs nothing; a batch copies it
+// straight from the tensors into its own buffer.
+struct Row {
+  const Element* tensors = nullptr;
+  int64_t row = 0;
+  // The row as an element of views of the tensors (Tensor::row).
+  void to_element(Element* out) const;
+};
+
 // The position in a dataset. Not thread-safe: one caller at a time.
 class DatasetIterator {
  public:
   virtual ~DatasetIterator() = default;
-  // The next element in `out`, or `*end_of_sequence` set when there is none.
+  // The next element in `out`, or `*end_of_sequence` set when there is none. `out` may hold
+  // an element the caller is done with: its storage may be reused.
   virtual Status get_next(IteratorContext& ctx, Element* out, bool* end_of_sequence) = 0;
+  // The next element as a Row: for the iterators of datasets that yield_rows().
+  virtual Status get_next_row(IteratorContext& ctx, Row* out, bool* end_of_sequence);
 };
+
+// get_next or get_next_row, by what `out` is: for stages that pass either on.
+inline Status read_next(DatasetIterator& it, IteratorContext& ctx, Element* out, bool* end) {
+  return it.get_next(ctx, out, end);
+}
+inline Status read_next(DatasetIterator& it, IteratorContext& ctx, Row* out, bool* end) {
+  return it.get_next_row(ctx, out, end);
+}
 
 // An immutable description of a sequence of elements, bound to its input values.
 class Dataset {
@@ -61,6 +82,9 @@ class Dataset {
   virtual ~Dataset() = default;
   // A new iterator at the start of the sequence.
   virtual Status make_iterator(std::unique_ptr<DatasetIterator>* out) const = 0;
+  // True when every element is a Row (from_tensor_slices, and the stages that only reorder
+  // or repeat its elements): its iterators give them by get_next_row too.
+  virtual bool yields_rows() const { return false; }
 };
 
 // The iterator of a dataset that reads one input dataset: an `It` made from `dataset`, its
@@ -137,8 +161,6 @@ extern const StageKind kThreadedStages[];
 
 // ---- helpers shared by the stages ----
 
-// Row `row` of `t` (a copy), for slicing a tensor along its first dim.
-Status slice_row(const Tensor& t, int64_t row, Tensor* out);
 // Copies `n` elements of `src` from element `src_at` to `dst` from element `dst_at` (strings
 // by assignment).
 void copy_elements(const Tensor& src, int64_t src_at, Tensor* dst, int64_t dst_at, int64_t n);

@@ -162,12 +162,13 @@ Status DatasetFunction::call(IteratorContext& ctx, Element args, Element* result
                                            results->data(), ctx.control));
 }
 
-Status slice_row(const Tensor& t, int64_t row, Tensor* out) {
-  Shape shape;
-  for (int d = 1; d < t.shape().rank(); ++d) shape.add_dim(t.shape().dim(d));
-  TL_RETURN_IF_ERROR(Tensor::allocate(t.dtype(), shape, out));
-  copy_elements(t, row * out->num_elements(), out, 0, out->num_elements());
-  return Status::OK();
+void Row::to_element(Element* out) const {
+  out->resize(tensors->size());
+  for (size_t i = 0; i < tensors->size(); ++i) (*out)[i] = (*tensors)[i].row(row);
+}
+
+Status DatasetIterator::get_next_row(IteratorContext&, Row*, bool*) {
+  return internal_error("get_next_row called on an iterator whose elements are not rows");
 }
 
 void copy_elements(const Tensor& src, int64_t src_at, Tensor* dst, int64_t dst_at, int64_t n) {

@@ -50,19 +50,21 @@ class SlicesDataset : public Dataset {
     *out = std::make_unique<Iterator>(*this);
     return Status::OK();
   }
+  bool yields_rows() const override { return true; }
 
  private:
   class Iterator : public DatasetIterator {
    public:
     explicit Iterator(const SlicesDataset& d) : d_(d) {}
-    Status get_next(IteratorContext&, Element* out, bool* end) override {
+    Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
+      Row r;
+      TL_RETURN_IF_ERROR(get_next_row(ctx, &r, end));
+      if (!*end) r.to_element(out);
+      return Status::OK();
+    }
+    Status get_next_row(IteratorContext&, Row* out, bool* end) override {
       *end = row_ >= d_.rows_;
-      if (*end) return Status::OK();
-      out->resize(d_.tensors_.size());
-      for (size_t i = 0; i < d_.tensors_.size(); ++i) {
-        TL_RETURN_IF_ERROR(slice_row(d_.tensors_[i], row_, &(*out)[i]));
-      }
-      ++row_;
+      if (!*end) *out = Row{&d_.tensors_, row_++};
       return Status::OK();
     }
 

@@ -179,7 +179,12 @@ class MapDataset : public Dataset {
   int64_t parallel_;
 };
 
-// prefetch(buffer_size): a producer thread keeps up to buffer_size elements ready.
+// prefetch(buffer_size): a producer thread keeps up to buffer_size elements ready. A consumer
+// that finds the buffer empty while the producer is not reading upstream (it has not been
+// scheduled yet: the pipeline shares the cores with the work it feeds) reads the next element
+// itself rather than sleep until the producer runs; a run with a deadline waits instead, so
+// that the deadline holds however slow upstream is. Whoever reads upstream holds input_mutex
+// until the element is delivered, so elements keep their order.
 class PrefetchDataset : public Dataset {
  public:
   PrefetchDataset(std::shared_ptr<const Dataset> input, int64_t buffer_size)
@@ -193,9 +198,11 @@ class PrefetchDataset : public Dataset {
     explicit Iterator(const PrefetchDataset& d) : d(d) {}
     ~Iterator() override { workers.stop(mutex, cv); }
     const PrefetchDataset& d;
-    std::unique_ptr<DatasetIterator> input;  // the producer's
+    std::unique_ptr<DatasetIterator> input;  // read under input_mutex
+    bool upstream_done = false;              // under input_mutex
     IteratorContext worker_ctx;
-    std::mutex mutex;  // guards buffer
+    std::mutex input_mutex;  // taken before mutex
+    std::mutex mutex;        // guards buffer
     std::condition_variable cv;
     std::deque<Result> buffer;
     bool ended = false;  // the consumer saw the end
@@ -213,9 +220,20 @@ class PrefetchDataset : public Dataset {
       Result r;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        TL_RETURN_IF_ERROR(wait_until(lock, cv, ctx.control, [&] { return !buffer.empty(); }));
-        r = std::move(buffer.front());
-        buffer.pop_front();
+        std::unique_lock<std::mutex> reading(input_mutex, std::defer_lock);
+        const bool may_read = !(ctx.control && ctx.control->has_deadline);
+        if (may_read && buffer.empty() && reading.try_lock()) {
+          lock.unlock();
+          r.end = upstream_done;
+          // With one thread, as the producer: the session's threads are the step's.
+          IteratorContext reader = worker_context(ctx, ctx.control);
+          if (!upstream_done) r.status = input->get_next(reader, &r.element, &r.end);
+          upstream_done = r.end;
+        } else {
+          TL_RETURN_IF_ERROR(wait_until(lock, cv, ctx.control, [&] { return !buffer.empty(); }));
+          r = std::move(buffer.front());
+          buffer.pop_front();
+        }
       }
       cv.notify_all();
       ended = *end = r.end;
@@ -232,15 +250,16 @@ class PrefetchDataset : public Dataset {
           });
           if (workers.stopping()) return;
         }
+        std::lock_guard<std::mutex> reading(input_mutex);
+        if (upstream_done) return;
         Result r;
         r.status = input->get_next(worker_ctx, &r.element, &r.end);
-        const bool last = r.end;
+        upstream_done = r.end;
         {
           std::lock_guard<std::mutex> lock(mutex);
           buffer.push_back(std::move(r));
         }
         cv.notify_all();
-        if (last) return;
       }
     }
   };

@@ -2,6 +2,7 @@
 // take, skip, cache, shuffle.
 #include <atomic>
 #include <random>
+#include <type_traits>
 
 #include "data/dataset.h"
 #include "ops/philox.h"
@@ -165,15 +166,25 @@ class RepeatDataset : public Dataset {
     *out = std::make_unique<Iterator>(*this);
     return Status::OK();
   }
+  bool yields_rows() const override { return input_->yields_rows(); }
 
  private:
   class Iterator : public DatasetIterator {
    public:
     explicit Iterator(const RepeatDataset& d) : d_(d) {}
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
+      return next(ctx, out, end);
+    }
+    Status get_next_row(IteratorContext& ctx, Row* out, bool* end) override {
+      return next(ctx, out, end);
+    }
+
+   private:
+    template <typename Item>
+    Status next(IteratorContext& ctx, Item* out, bool* end) {
       while (d_.count_ < 0 || epoch_ < d_.count_) {
         if (!input_) TL_RETURN_IF_ERROR(d_.input_->make_iterator(&input_));
-        TL_RETURN_IF_ERROR(input_->get_next(ctx, out, end));
+        TL_RETURN_IF_ERROR(read_next(*input_, ctx, out, end));
         if (!*end) {
           produced_ = true;
           return Status::OK();
@@ -188,7 +199,6 @@ class RepeatDataset : public Dataset {
       return Status::OK();
     }
 
-   private:
     const RepeatDataset& d_;
     int64_t epoch_ = 0;
     bool produced_ = false;  // the current epoch gave an element
@@ -311,6 +321,7 @@ class ShuffleDataset : public Dataset {
     *out = std::move(it);
     return Status::OK();
   }
+  bool yields_rows() const override { return input_->yields_rows(); }
 
  private:
   struct Iterator : DatasetIterator {
@@ -318,9 +329,25 @@ class ShuffleDataset : public Dataset {
     const ShuffleDataset& d;
     uint64_t epoch;
     std::unique_ptr<DatasetIterator> input;
-    std::vector<Element> buffer;
+    // The buffer: rows when upstream yields them, else elements. Its first `count` items are
+    // the buffer; those after are storage to reuse (the elements callers gave back), so that
+    // a steady state allocates nothing per element.
+    std::vector<Row> rows;
+    std::vector<Element> elements;
+    size_t count = 0;
     bool upstream_done = false;
     uint64_t draws = 0;
+
+    Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
+      if (!d.yields_rows()) return next(elements, ctx, out, end);
+      Row r;
+      TL_RETURN_IF_ERROR(next(rows, ctx, &r, end));
+      if (!*end) r.to_element(out);
+      return Status::OK();
+    }
+    Status get_next_row(IteratorContext& ctx, Row* out, bool* end) override {
+      return next(rows, ctx, out, end);
+    }
 
     // A uniform index in [0, n).
     size_t draw(size_t n) {
@@ -332,18 +359,20 @@ class ShuffleDataset : public Dataset {
       return static_cast<size_t>((uint64_t{bits[0]} << 32 | bits[1]) % n);
     }
 
-    Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
-      while (!upstream_done && static_cast<int64_t>(buffer.size()) < d.buffer_size_) {
-        Element e;
-        TL_RETURN_IF_ERROR(input->get_next(ctx, &e, &upstream_done));
-        if (!upstream_done) buffer.push_back(std::move(e));
+    template <typename Item>
+    Status next(std::vector<Item>& buffer, IteratorContext& ctx, Item* out, bool* end) {
+      while (!upstream_done && static_cast<int64_t>(count) < d.buffer_size_) {
+        if (buffer.size() == count) buffer.emplace_back();
+        TL_RETURN_IF_ERROR(read_next(*input, ctx, &buffer[count], &upstream_done));
+        if (!upstream_done) ++count;
       }
-      *end = buffer.empty();
+      *end = count == 0;
       if (*end) return Status::OK();
-      const size_t i = draw(buffer.size());
-      *out = std::move(buffer[i]);
-      buffer[i] = std::move(buffer.back());
-      buffer.pop_back();
+      // The drawn item goes out, the last one takes its place (TF's order).
+      const size_t i = draw(count);
+      std::swap(*out, buffer[i]);
+      std::swap(buffer[i], buffer[--count]);
+      if constexpr (std::is_same_v<Item, Element>) buffer[count].clear();
       return Status::OK();
     }
   };

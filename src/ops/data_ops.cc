@@ -149,7 +149,15 @@ Status get_next_kernel(KernelContext& ctx) {
   TL_RETURN_IF_ERROR(r->iterator->get_next(ictx, &element, &end));
   if (end) return Status(StatusCode::kOutOfRange, "End of sequence");
   TL_RETURN_IF_ERROR(check_element(ctx, element));
-  for (size_t i = 0; i < element.size(); ++i) ctx.output(static_cast<int>(i)) = std::move(element[i]);
+  for (size_t i = 0; i < element.size(); ++i) {
+    // A row of a source (from_tensor_slices) is copied: what leaves the pipeline owns its
+    // memory, so the executor may reuse it in place.
+    if (element[i].is_view()) {
+      TL_RETURN_IF_ERROR(element[i].copy(&ctx.output(static_cast<int>(i))));
+    } else {
+      ctx.output(static_cast<int>(i)) = std::move(element[i]);
+    }
+  }
   return Status::OK();
 }
 

@@ -10,6 +10,10 @@ outside are captured, so they are read when the iterator is initialized.
 
 Elements are nested structures (tuples, dicts) of tensors, flattened as `nest` flattens them;
 `output_types`, `output_shapes` and `output_classes` describe them with the same structure.
+
+Before it is serialised a pipeline is optimised as tf.data's map vectorization does: a map
+whose function is elementwise, followed by stages that pass elements on without reading them
+and a batch, runs after the batch instead, once per batch (see `_vectorized`).
 """
 import numpy as np
 
@@ -20,6 +24,19 @@ from tensorlib.framework.constant_op import convert_to_tensor
 from tensorlib.util import nest
 
 AUTOTUNE = -1
+
+# Ops whose every output element is the exactly rounded result of the matching elements of
+# their (broadcast) inputs: through them, a batch of elements gives bit for bit the elements
+# given one by one. Stateless, and none fails on a value.
+_ELEMENTWISE = frozenset({
+    "Identity", "Cast", "Neg", "Abs", "Square", "Sign", "Round", "Floor", "Ceil", "Relu",
+    "LogicalNot", "Add", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "SquaredDifference",
+    "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd",
+    "LogicalOr"})
+
+# Stages that pass elements on without reading their values (nor erroring on them): a map of
+# an elementwise function may run after them instead of before.
+_VALUE_BLIND = ("shuffle", "repeat", "take", "skip")
 
 
 def _as_int64(value, name):
@@ -55,7 +72,8 @@ def _tuple_lists(value):
 class Dataset:
     """A sequence of elements, each a nested structure of tensors (TF1's tf.data.Dataset)."""
 
-    def __init__(self, kind, types, shapes, upstream=(), attrs=None, inputs=(), template=None):
+    def __init__(self, kind, types, shapes, upstream=(), attrs=None, inputs=(), template=None,
+                 function=None):
         self._kind = kind
         self._types = types
         self._shapes = shapes
@@ -63,6 +81,8 @@ class Dataset:
         self._attrs = dict(attrs or {})
         self._inputs = list(inputs)  # this stage's own tensors, in the order C++ takes them
         self._template = template    # flat_map: the dataset its function returns
+        self._function = function    # map: its FuncGraph
+        self._over_batches = {}      # map: {"f": its function over batches}, once made
 
     # ---- the element's structure ----
 
@@ -197,7 +217,8 @@ class Dataset:
         return Dataset("map", nest.map_structure(lambda t: t.dtype, result),
                        nest.map_structure(lambda t: t.shape, result), upstream=[self],
                        attrs={"f": fg.name, "f_captures": len(fg.captured)},
-                       inputs=fg.captured + [_as_int64(parallel, "num_parallel_calls")])
+                       inputs=fg.captured + [_as_int64(parallel, "num_parallel_calls")],
+                       function=fg)
 
     def flat_map(self, map_func):
         """The elements of the datasets `map_func` returns for each element, one after the
@@ -326,8 +347,65 @@ class Dataset:
     def _serialize(self):
         """(pipeline text, the tensors it binds, in the order C++ takes them)."""
         tokens, inputs = [], []
-        self._write(tokens, inputs)
+        self._vectorized()._write(tokens, inputs)
         return " ".join(tokens), inputs
+
+    def _over(self, upstream, types, shapes):
+        """This stage reading `upstream` instead, its elements of `types` and `shapes`."""
+        out = Dataset(self._kind, types, shapes, upstream=upstream, attrs=self._attrs,
+                      inputs=self._inputs, template=self._template, function=self._function)
+        out._over_batches = self._over_batches  # copies share the function over batches
+        return out
+
+    def _vectorized(self):
+        """This pipeline with every `map(f)`, then value-blind stages (shuffle, repeat, take,
+        skip), then `batch` rewritten to the value-blind stages, the batch, then `f` on the
+        whole batch, when f is elementwise (`_batchable`). The elements are the same, bit for
+        bit and in the same order (the stages moved before the map never read values), and f
+        runs once per batch instead of once per element."""
+        out = self._over([d._vectorized() for d in self._upstream], self._types, self._shapes)
+        if self._kind != "batch":
+            return out
+        blind, source = [], out._upstream[0]
+        while source._kind in _VALUE_BLIND:
+            blind.append(source)
+            source = source._upstream[0]
+        if source._kind != "map" or not source._map_batchable():
+            return out
+        inner = source._upstream[0]
+        for stage in reversed(blind):
+            inner = stage._over([inner], inner._types, inner._shapes)
+        batched = out._over([inner], inner._types,
+                            nest.map_structure(lambda s: _batched(None, s), inner._shapes))
+        fg = source._batched_function()
+        return Dataset("map", self._types, self._shapes, upstream=[batched._vectorized()],
+                       attrs={"f": fg.name, "f_captures": len(fg.captured)},
+                       inputs=fg.captured + source._inputs[-1:], function=fg)
+
+    def _map_batchable(self):
+        """Whether this map's function may run on a batch of elements at once."""
+        arguments = self._upstream[0]._flat_shapes()
+        return (all(s.is_fully_defined() for s in arguments) and
+                _batchable(self._function, len(arguments)))
+
+    def _batched_function(self):
+        """This map's function over batches of its arguments: a copy of its body whose
+        arguments have a leading batch dim."""
+        if "f" not in self._over_batches:
+            fg = self._function
+            upstream = self._upstream[0]
+            batched = _func_graph.FuncGraph(
+                _func_graph.unique_function_name(fg.outer_graph, fg.name + "_batched"),
+                fg.outer_graph)
+            with batched.as_default():
+                args = [batched.add_argument(dtype, _batched(None, shape), "arg")
+                        for dtype, shape in zip(upstream._flat_types(), upstream._flat_shapes())]
+                captures = [batched.capture(t) for t in fg.captured]
+                copies = _func_graph.inline(fg, args + captures)
+                batched.outputs = [copies[t] for t in fg.outputs]
+            batched.add_to_library()
+            self._over_batches["f"] = batched
+        return self._over_batches["f"]
 
     def _write(self, tokens, inputs):
         tokens += [self._kind, str(len(self._attrs))]
@@ -408,6 +486,33 @@ class _GeneratorStates:
                                  f"element of shape {shape} was expected.")
             out.append(v)
         return out
+
+
+def _batchable(fg, num_args):
+    """Whether function `fg` of `num_args` arguments (then its captures) computes on a batch
+    of its arguments (a leading dim added) what it computes on each: made of _ELEMENTWISE ops
+    only, each taking values derived from the arguments all of one rank r and other values
+    (constants, captures) of rank at most r, so that broadcasting lines up the element dims as
+    it did; and every output derived from the arguments (a constant output would not be
+    stacked)."""
+    rank = {t: t.shape.ndims for t in fg.inputs[:num_args]}  # derived tensor -> element rank
+    for op in fg.get_operations():
+        if op.type == "Placeholder" or op.type == "Const" and not op.control_inputs:
+            continue
+        if op.type not in _ELEMENTWISE or op.control_inputs:
+            return False
+        derived = {rank[t] for t in op.inputs if t in rank}
+        if not derived:
+            continue  # computed from constants alone: the same for every element
+        others = [t.shape.ndims for t in op.inputs if t not in rank]
+        if len(derived) != 1 or None in derived or None in others:
+            return False
+        (r,) = derived
+        if any(n > r for n in others) or any(t.shape.ndims != r for t in op.outputs):
+            return False
+        for t in op.outputs:
+            rank[t] = r
+    return all(t in rank for t in fg.outputs)
 
 
 def _batched(size, shape):

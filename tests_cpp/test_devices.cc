@@ -226,16 +226,11 @@ void check_variables_dtypes_and_host_memory() {
   assign_attrs.set("use_locking", true);
   Endpoint init = b.node("Assign", "init", {var, b.constant("one", 1.0f, "/cpu:0")}, "",
                          assign_attrs);
+  // An update no build has a GPU kernel for.
   AttrMap use_locking;
   use_locking.set("use_locking", false);
-  Tensor alpha_value;
-  CHECK_OK(Tensor::allocate(DType::kFloat32, Shape(), &alpha_value));
-  *alpha_value.data<float>() = 0.5f;
-  AttrMap alpha_attrs;
-  alpha_attrs.set("value", alpha_value);
-  Endpoint alpha = b.node("Const", "alpha", {}, "/cpu:0", alpha_attrs);
-  Endpoint step = b.node("ApplyGradientDescent", "step",
-                         {var, alpha, b.constant("delta", 2.0f, "/cpu:0")}, "", use_locking);
+  Endpoint step = b.node("AssignSub", "step", {var, b.constant("delta", 2.0f, "/cpu:0")}, "",
+                         use_locking);
   Endpoint selu = b.node("Selu", "selu", {var});
   Tensor axis_value;
   CHECK_OK(Tensor::allocate(DType::kInt32, Shape(), &axis_value));
@@ -269,14 +264,14 @@ void check_variables_dtypes_and_host_memory() {
   Tensor out[1];
   run({init}, {"init: (Assign): GPU:0"}, out);  // a reference input runs no producer
   CHECK(state.variable(var_id).buffer()->device() == Device::kGPU);
-  run({step}, {"step: (ApplyGradientDescent): CPU:0"}, out);
+  run({step}, {"step: (AssignSub): CPU:0"}, out);
   CHECK(state.variable(var_id).buffer()->device() == Device::kCPU);
-  CHECK(out[0].data<float>()[0] == 0.0f);  // 1 - 0.5 * 2
+  CHECK(out[0].data<float>()[0] == -1.0f);  // 1 - 2
   const int to_device = g_gpu->to_device;
   run({sums}, {"var: (VariableV2): GPU:0", "sums: (Cumsum): GPU:0"}, out);
   CHECK(state.variable(var_id).buffer()->device() == Device::kGPU);
   CHECK(g_gpu->to_device - to_device == 1);  // the variable moving back; not the axis
-  CHECK(out[0].shape() == Shape({2, 2}) && out[0].data<float>()[3] == 0.0f);
+  CHECK(out[0].shape() == Shape({2, 2}) && out[0].data<float>()[3] == -2.0f);  // cumulative
   run({selu}, {"var: (VariableV2): GPU:0", "selu: (Selu): CPU:0"}, out);
 }
 

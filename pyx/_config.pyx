@@ -3,7 +3,8 @@ from libtensorlib cimport (
     GpuMemoryStats, Status, built_with_cuda as c_built_with_cuda, default_num_threads,
     gpu_memory_stats as c_gpu_memory_stats, gpu_release_cached_memory as
     c_gpu_release_cached_memory, gpu_reset_peak_memory as c_gpu_reset_peak_memory,
-    gpu_round_trip as
+    set_tensor_float_32_execution as c_set_tf32, tensor_float_32_execution_enabled as
+    c_tf32_enabled, gpu_round_trip as
     c_gpu_round_trip, gemm_kernel_name, list_gpus as c_list_gpus, set_default_num_threads,
     set_gemm_kernel as c_set_gemm_kernel, status_code,
 )
@@ -52,6 +53,14 @@ def gpu_release_cached_memory(int index):
     with nogil:
         s = c_gpu_release_cached_memory(index)
     _check(s)
+
+
+def set_tensor_float_32_execution(bint enabled):
+    c_set_tf32(enabled)
+
+
+def tensor_float_32_execution_enabled():
+    return c_tf32_enabled()
 
 
 def set_num_threads(int n):

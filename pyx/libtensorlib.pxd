@@ -150,6 +150,8 @@ cdef extern from "tensorlib/device.h" namespace "tl" nogil:
     Status gpu_memory_stats(int index, GpuMemoryStats* out)
     Status gpu_reset_peak_memory(int index)
     Status gpu_release_cached_memory(int index)
+    void set_tensor_float_32_execution(bool enabled)
+    bool tensor_float_32_execution_enabled()
     Status gpu_round_trip(int index, size_t bytes)
     Status set_gemm_kernel(const string& name)
     string gemm_kernel_name()

@@ -3,6 +3,7 @@
 
 #ifdef TL_WITH_CUDA
 #include "cuda/cuda_backend.h"
+#include "cuda/ops/ops.h"
 #endif
 
 namespace tl {
@@ -16,6 +17,8 @@ void register_device_kernels(KernelRegistry& r) { cuda::register_kernels(r); }
 Status gpu_memory_stats(int index, GpuMemoryStats* out) { return cuda::memory_stats(index, out); }
 Status gpu_reset_peak_memory(int index) { return cuda::reset_peak_memory(index); }
 Status gpu_release_cached_memory(int index) { return cuda::release_cached_memory(index); }
+void set_tensor_float_32_execution(bool enabled) { cuda::set_tf32_enabled(enabled); }
+bool tensor_float_32_execution_enabled() { return cuda::tf32_enabled(); }
 
 #else
 
@@ -30,6 +33,8 @@ void register_device_kernels(KernelRegistry&) {}
 Status gpu_memory_stats(int index, GpuMemoryStats*) { return no_gpu(index); }
 Status gpu_reset_peak_memory(int index) { return no_gpu(index); }
 Status gpu_release_cached_memory(int index) { return no_gpu(index); }
+void set_tensor_float_32_execution(bool) {}
+bool tensor_float_32_execution_enabled() { return false; }
 
 #endif
 

@@ -43,6 +43,10 @@ Status gpu_memory_stats(int index, GpuMemoryStats* out);
 Status gpu_reset_peak_memory(int index);
 // Returns GPU `index`'s cached blocks to the driver.
 Status gpu_release_cached_memory(int index);
+// Whether float32 matrix products on a GPU may use TF32 tensor cores (10-bit mantissa
+// products, float32 sums). Off by default: results then match the CPU's to float32 rounding.
+void set_tensor_float_32_execution(bool enabled);
+bool tensor_float_32_execution_enabled();
 
 // The micro-kernel of the CPU matrix products, by name: "avx512", "avx2", "generic", or
 // "avx512-layout" (the AVX-512 tile computed with AVX2 vectors, to test it on any AVX2 CPU);

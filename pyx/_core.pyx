@@ -594,9 +594,25 @@ def format_shape(dims):
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
+cdef bint _is_dlpack(value):
+    return (not isinstance(value, np.ndarray) and hasattr(value, "__dlpack__")
+            and hasattr(value, "__dlpack_device__"))
+
+
+cdef object _from_dlpack(value, str name):
+    """A host array exporting DLPack (a PyTorch CPU tensor, a JAX CPU array, ...) viewed as a
+    NumPy array without a copy."""
+    try:
+        return np.from_dlpack(value)
+    except (BufferError, RuntimeError, TypeError, ValueError) as e:
+        raise TypeError(f"Cannot feed {type(value).__name__} to tensor '{name}' through DLPack: "
+                        f"{e} (only arrays in host memory can be fed)") from None
+
+
 def convert_feed(value, dtype, str name):
     """The one conversion of a feed that cannot be read in place (documented in README).
 
+    An object exporting DLPack from host memory (a PyTorch CPU tensor) is viewed in place.
     Same-kind conversions (float64 -> float32, Python lists, int -> float) make one contiguous
     copy; conversions that lose meaning (float -> int, anything -> bool, strings) raise TypeError.
     """
@@ -604,7 +620,7 @@ def convert_feed(value, dtype, str name):
         raise TypeError(f"The value of a feed cannot be a tf.Tensor object (feeding '{name}'). "
                         "Acceptable feed values include Python scalars, strings, lists, "
                         "numpy ndarrays, or TensorHandles.")
-    arr = np.asarray(value)
+    arr = _from_dlpack(value, name) if _is_dlpack(value) else np.asarray(value)
     if arr.dtype != dtype:
         integers = arr.dtype.kind in "iu" and dtype.kind in "iu"  # range-checked below
         if arr.dtype.kind not in "biufc" or (dtype.kind == "b") != (arr.dtype.kind == "b") or \

@@ -93,7 +93,9 @@ def extensions():
         language="c++",
         include_dirs=[str(ROOT / "include"), str(ROOT / "pyx"), numpy.get_include()],
         libraries=["tensorlib"],
-        extra_compile_args=["-std=c++17", "-O0" if DEBUG else "-O2", "-Wno-unused-function"],
+        # Python's own flags add -g: the extensions ship without debug information unless DEBUG.
+        extra_compile_args=["-std=c++17", "-Wno-unused-function"]
+        + (["-O0", "-g"] if DEBUG else ["-O2", "-g0"]),
         # The modules sit in tensorlib/, the core library in tensorlib/lib/.
         extra_link_args=["-Wl,-rpath,$ORIGIN/lib"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -14,9 +14,7 @@ __version__ = VERSION = "1.15.5"
 GIT_VERSION = "v" + __tensorlib_version__  # the release tag of the source built
 COMPILER_VERSION = "unknown"  # tensorlib does not record the C++ compiler that built it
 
-from tensorlib import (  # noqa: F401
-    config, contrib, dtypes, errors, initializers, layers, lite, losses, nn, summary, train,
-)
+from tensorlib import config, dtypes, errors, initializers, nn  # noqa: F401
 from tensorlib.client.session import (  # noqa: F401
     ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session,
     get_default_session,
@@ -98,8 +96,6 @@ from tensorlib.framework.ops import (  # noqa: F401
 )
 from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F401
 
-# tf.metrics, tf.estimator
-from tensorlib import estimator, metrics  # noqa: F401,E402
 
 # TF1's late namespaces, switches, compatibility helpers and tf.contrib.
 from tensorlib import compat, debugging, io, linalg, math, random  # noqa: F401
@@ -115,10 +111,7 @@ from tensorlib.ops.math_composites import (  # noqa: F401
 )
 from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401
 
-# tf.saved_model
-from tensorlib import saved_model  # noqa: F401
-# Indexing, counting and norms (gather_nd, scatter_nd, unique, count_nonzero, norm); tf.image
-from tensorlib import image  # noqa: F401
+# Indexing, counting and norms (gather_nd, scatter_nd, unique, count_nonzero, norm)
 from tensorlib.ops.array_ops import (  # noqa: F401
     gather_nd, scatter_nd, unique, unique_with_counts,
 )
@@ -130,10 +123,8 @@ from tensorlib.ops.state_ops import (  # noqa: F401
     scatter_add, scatter_div, scatter_max, scatter_min, scatter_mul, scatter_nd_add,
     scatter_nd_sub, scatter_nd_update, scatter_sub, scatter_update,
 )
-# tf.data
-from tensorlib import data  # noqa: F401
 # Input pipelines: queues, readers, decoders, TFRecord files, tf.train.Example parsing.
-from tensorlib import python_io, sparse  # noqa: F401,E402
+from tensorlib import sparse  # noqa: F401,E402
 from tensorlib.framework.sparse_tensor import SparseTensor, SparseTensorValue  # noqa: F401,E402
 from tensorlib.ops.data_flow_ops import (  # noqa: F401,E402
     FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue,
@@ -146,3 +137,24 @@ from tensorlib.ops.parsing_ops import (  # noqa: F401,E402
     FixedLenFeature, VarLenFeature, parse_example, parse_single_example, sparse_tensor_to_dense,
 )
 from tensorlib.ops.variables import count_up_to  # noqa: F401,E402
+
+
+# The larger namespaces load on first use, as TF1 loaded tf.contrib: `import tensorlib` stays
+# fast, and `tf.train`, `tf.estimator`, ... work as attributes and as `from tensorlib import`.
+_LAZY_SUBMODULES = frozenset({
+    "contrib", "data", "estimator", "image", "layers", "lite", "losses", "metrics",
+    "python_io", "saved_model", "summary", "train",
+})
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        module = importlib.import_module(f"tensorlib.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tensorlib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES)

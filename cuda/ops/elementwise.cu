@@ -117,11 +117,7 @@ template <typename Fn>
 Status activation_grad_compute(KernelContext& ctx) {
   const Tensor& g = ctx.input(0);
   const Tensor& x = ctx.input(1);
-  if (!(g.shape() == x.shape())) {
-    return invalid_argument(std::string(Fn::kName) + ": gradients and features must have the "
-                            "same shape, got " + g.shape().to_string() + " and " +
-                            x.shape().to_string());
-  }
+  TL_RETURN_IF_ERROR(check_activation_grad_shapes(Fn::kName, g, x));
   return binary_compute<Fn, FloatTypes>(ctx);
 }
 

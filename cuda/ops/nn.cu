@@ -149,15 +149,7 @@ Status sparse_xent_compute(KernelContext& ctx) {
   const Tensor& labels = ctx.input(1);
   const int64_t classes = x.shape().dim(x.shape().rank() - 1);
   const int64_t rows = labels.num_elements();
-  bool same_rows = labels.shape().rank() == x.shape().rank() - 1;
-  for (int d = 0; same_rows && d < labels.shape().rank(); ++d) {
-    same_rows = labels.shape().dim(d) == x.shape().dim(d);
-  }
-  if (!same_rows) {
-    return invalid_argument("logits and labels must have the same first dimensions, got "
-                            "logits shape " + x.shape().to_string() + " and labels shape " +
-                            labels.shape().to_string());
-  }
+  TL_RETURN_IF_ERROR(check_sparse_xent_shapes(x, labels));
   if (rows == 0) return Status::OK();
   return dispatch(FloatTypes{}, x.dtype(), "SparseSoftmaxCrossEntropyWithLogits",
                   [&](auto tag) {

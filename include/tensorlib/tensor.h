@@ -109,8 +109,10 @@ class Tensor {
   // buffer's only reader, so the executor never forwards its buffer while the viewed tensor
   // lives.
   Tensor row(int64_t i) const;
-  // True when the tensor covers less than its whole buffer (a row()).
-  bool is_view() const { return buffer_ && data_ != buffer_->data(); }
+  // True when the tensor may cover less than its whole buffer (a row(), the first one too).
+  bool is_view() const {
+    return buffer_ && (data_ != buffer_->data() || num_bytes() < buffer_->size());
+  }
   // Drops the reference to the buffer (the tensor becomes invalid; dtype and shape stay).
   void release() {
     buffer_.reset();

@@ -61,4 +61,23 @@ Status read_dims(const Tensor& t, bool allow_unknown, Shape* out) {
   return Status::OK();
 }
 
+Status check_activation_grad_shapes(const char* op, const Tensor& gradients,
+                                    const Tensor& features) {
+  if (gradients.shape() == features.shape()) return Status::OK();
+  return invalid_argument(std::string(op) + ": gradients and features must have the same "
+                          "shape, got " + gradients.shape().to_string() + " and " +
+                          features.shape().to_string());
+}
+
+Status check_sparse_xent_shapes(const Tensor& logits, const Tensor& labels) {
+  bool same_rows = labels.shape().rank() == logits.shape().rank() - 1;
+  for (int d = 0; same_rows && d < labels.shape().rank(); ++d) {
+    same_rows = labels.shape().dim(d) == logits.shape().dim(d);
+  }
+  if (same_rows) return Status::OK();
+  return invalid_argument("logits and labels must have the same first dimensions, got "
+                          "logits shape " + logits.shape().to_string() + " and labels shape " +
+                          labels.shape().to_string());
+}
+
 }  // namespace tl

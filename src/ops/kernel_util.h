@@ -109,6 +109,16 @@ Status dispatch(TypeList<Ts...> list, DType t, const char* op, F&& fn) {
   return s;
 }
 
+// ---- input checks the kernels of every device share ----
+
+// An activation gradient's incoming gradients and features have one shape (TF's rule: not
+// broadcast). NOTE: the shape function does not run again when the output's shape was fully
+// known while building (from one of two partially known inputs), so kernels check.
+Status check_activation_grad_shapes(const char* op, const Tensor& gradients,
+                                    const Tensor& features);
+// SparseSoftmaxCrossEntropyWithLogits: labels have the logits' shape but the last dim.
+Status check_sparse_xent_shapes(const Tensor& logits, const Tensor& labels);
+
 // ---- elementwise loops ----
 
 // out[i] = fn(in[i]). `out` may share `in`'s buffer.

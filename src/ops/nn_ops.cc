@@ -325,13 +325,7 @@ template <typename Fn, int64_t kGrain>
 Status activation_grad_kernel(KernelContext& ctx) {
   const Tensor& g = ctx.input(0);
   const Tensor& x = ctx.input(1);
-  // NOTE: the shape function does not run again when the output's shape was fully known
-  // while building (from one of two partially known inputs): check here.
-  if (!(g.shape() == x.shape())) {
-    return invalid_argument(std::string(Fn::kName) + ": gradients and features must have the "
-                            "same shape, got " + g.shape().to_string() + " and " +
-                            x.shape().to_string());
-  }
+  TL_RETURN_IF_ERROR(check_activation_grad_shapes(Fn::kName, g, x));
   const Fn fn(ctx.attrs());
   return dispatch(FloatTypes{}, g.dtype(), Fn::kName, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -621,15 +615,7 @@ Status sparse_xent_kernel(KernelContext& ctx) {
   const Tensor& labels = ctx.input(1);
   const int64_t classes = x.shape().dim(x.shape().rank() - 1);
   const int64_t rows = labels.num_elements();
-  bool same_rows = labels.shape().rank() == x.shape().rank() - 1;
-  for (int d = 0; same_rows && d < labels.shape().rank(); ++d) {
-    same_rows = labels.shape().dim(d) == x.shape().dim(d);
-  }
-  if (!same_rows) {
-    return invalid_argument("logits and labels must have the same first dimensions, got "
-                            "logits shape " + x.shape().to_string() + " and labels shape " +
-                            labels.shape().to_string());
-  }
+  TL_RETURN_IF_ERROR(check_sparse_xent_shapes(x, labels));
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t label = int_element(labels, r);
     if (label < 0 || label >= classes) {

@@ -1,0 +1,161 @@
+"""Feeds whose NumPy form is unusual: object arrays of strings, and bool data whose bytes are
+not 0 or 1. Each must give NumPy's answer, or a TypeError naming the tensor, never a crash."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tensorlib as tf
+
+STRINGS = np.array([b"ab", "h\u00e9", b""], dtype=object)
+EXPECTED = [b"ab", "h\u00e9".encode("utf-8"), b""]
+
+
+def run_in_child(code):
+    """Runs `code` in a new Python process (a crash there cannot take the test run down)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd="/", env=env, timeout=120)
+
+
+def test_object_array_feeds_that_used_to_abort_the_process_run_cleanly():
+    code = """
+import numpy as np
+import tensorlib as tf
+values = np.array([b"ab", "cd"], dtype=object)
+x = tf.placeholder(tf.string, [2])
+d = tf.placeholder_with_default(tf.constant([b"x", b"y"]), [2])
+v = tf.Variable([b"p", b"q"])
+with tf.Session() as sess:
+    sess.run(v.initializer)
+    print(sess.run(x, {x: values}).tolist())
+    print(sess.run(d, {d: values}).tolist())
+    print(sess.make_callable(x, [x])(values).tolist())
+    v.load(values, sess)
+    print(sess.run(v).tolist())
+    print(sess.run(tf.placeholder(tf.string, []), {"Placeholder_1:0": np.array("z", object)}))
+"""
+    out = run_in_child(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:5] == ["[b'ab', b'cd']"] * 4 + ["b'z'"]
+
+
+def test_object_array_feeds_of_a_string_placeholder_give_bytes():
+    x = tf.placeholder(tf.string, [3])
+    with tf.Session() as sess:
+        assert sess.run(x, {x: STRINGS}).tolist() == EXPECTED
+        assert sess.run(x, {x: STRINGS.astype(str)}).tolist() == EXPECTED  # a '<U' array
+        assert sess.run(x, {x: list(STRINGS)}).tolist() == EXPECTED
+        assert sess.make_callable(x, [x])(STRINGS).tolist() == EXPECTED
+        strided = np.array([b"a", None, b"b", None, b"c", None], dtype=object)[::2]
+        assert sess.run(x, {x: strided}).tolist() == [b"a", b"b", b"c"]
+
+
+def test_zero_dimensional_object_array_keeps_its_value():
+    x = tf.placeholder(tf.string, [])
+    with tf.Session() as sess:
+        assert sess.run(x, {x: np.array(b"abc", dtype=object)}) == b"abc"
+        assert sess.run(x, {x: np.array("\u00e9", dtype=object)}) == "\u00e9".encode("utf-8")
+
+
+def test_placeholder_with_default_and_variable_load_take_object_arrays():
+    d = tf.placeholder_with_default(tf.constant([b"x", b"y", b"z"]), [3])
+    v = tf.Variable([b"p", b"q", b"r"])
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(d, {d: STRINGS}).tolist() == EXPECTED
+        assert sess.run(d).tolist() == [b"x", b"y", b"z"]
+        v.load(STRINGS, sess)
+        assert sess.run(v).tolist() == EXPECTED
+
+
+def test_string_feed_of_other_objects_is_a_type_error_naming_the_placeholder():
+    x = tf.placeholder(tf.string, [2], name="words")
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match=r"'words:0' of dtype string.*int values such as 3"):
+            sess.run(x, {x: np.array([b"a", 3], dtype=object)})
+        with pytest.raises(TypeError, match="'words:0'.*NoneType"):
+            sess.make_callable(x, [x])(np.array([None, b"a"], dtype=object))
+
+
+def test_object_array_fed_to_a_numeric_placeholder_is_a_type_error_naming_it():
+    x = tf.placeholder(tf.float32, [2], name="numbers")
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match="dtype object to tensor 'numbers:0'"):
+            sess.run(x, {x: np.array([b"a", b"b"], dtype=object)})
+        with pytest.raises(TypeError, match="dtype object to tensor 'numbers:0'"):
+            sess.run(x, {x: np.array([1.0, 2.0], dtype=object)})
+
+
+# ---- bool data whose bytes are not 0/1 -------------------------------------------------------
+
+def odd_bools():
+    """Bools as NumPy reads them ([T, F, T, T, F, T]) from bytes that are not all 0 or 1."""
+    return np.array([1, 0, 2, 255, 0, 128], np.uint8).view(np.bool_)
+
+
+@pytest.fixture
+def fed():
+    flags = tf.placeholder(tf.bool, [None], name="flags")
+    return flags, {flags: odd_bools()}
+
+
+def test_logical_not_of_odd_bool_bytes(fed):
+    flags, feed = fed
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.logical_not(flags), feed),
+                                      np.logical_not(odd_bools()))
+
+
+def test_cast_of_odd_bool_bytes(fed):
+    flags, feed = fed
+    with tf.Session() as sess:
+        for dtype in (tf.float32, tf.int32, tf.uint8):
+            np.testing.assert_array_equal(sess.run(tf.cast(flags, dtype), feed),
+                                          odd_bools().astype(dtype.as_numpy_dtype))
+
+
+def test_equal_of_odd_bool_bytes(fed):
+    flags, feed = fed
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.equal(flags, True), feed),
+                                      np.equal(odd_bools(), True))
+        np.testing.assert_array_equal(sess.run(tf.equal(flags, tf.logical_not(
+            tf.logical_not(flags))), feed), np.ones(6, bool))
+
+
+def test_where_of_odd_bool_bytes(fed):
+    flags, feed = fed
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.where(flags), feed),
+                                      np.argwhere(odd_bools()))
+
+
+def test_boolean_mask_of_odd_bool_bytes(fed):
+    flags, feed = fed
+    data = np.arange(6, dtype=np.float32)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.boolean_mask(data, flags), feed),
+                                      data[odd_bools()])
+
+
+def test_odd_bool_bytes_through_make_callable_strided_feeds_and_constants():
+    flags = tf.placeholder(tf.bool, [None])
+    count = tf.reduce_sum(tf.cast(flags, tf.int32))
+    strided = np.array([3, 9, 0, 9, 7, 9], np.uint8).view(np.bool_)[::2]
+    with tf.Session() as sess:
+        assert sess.make_callable(count, [flags])(odd_bools()) == 4
+        assert sess.run(count, {flags: strided}) == 2
+        assert sess.run(tf.reduce_sum(tf.cast(tf.constant(odd_bools()), tf.int32))) == 4
+
+
+def test_bool_feeds_give_numpy_results_and_stay_unchanged():
+    flags = tf.placeholder(tf.bool, [4])
+    value = np.array([True, False, True, True])
+    odd = np.array([0, 5, 1, 0], np.uint8).view(np.bool_)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.logical_not(flags), {flags: value}), ~value)
+        np.testing.assert_array_equal(sess.run(tf.logical_not(flags), {flags: odd}), ~odd)
+    assert odd.view(np.uint8).tolist() == [0, 5, 1, 0]  # the fed array itself is left alone

@@ -206,8 +206,8 @@ cdef int from_numpy(object value, Tensor* out) except -1:
             if isinstance(item, str):
                 item = item.encode("utf-8")
             elif not isinstance(item, bytes):
-                raise TypeError(f"a string tensor holds bytes or str values, not "
-                                f"{type(item).__name__} values such as {item!r}")
+                raise TypeError(f"a string tensor cannot hold {type(item).__name__} values "
+                                f"(such as {item!r}), only bytes or str")
             strings[i] = <string>item
         return 0
     if arr.dtype not in _DTYPE_OF_NUMPY:

@@ -74,7 +74,7 @@ def test_placeholder_with_default_and_variable_load_take_object_arrays():
 def test_string_feed_of_other_objects_is_a_type_error_naming_the_placeholder():
     x = tf.placeholder(tf.string, [2], name="words")
     with tf.Session() as sess:
-        with pytest.raises(TypeError, match=r"'words:0' of dtype string.*int values such as 3"):
+        with pytest.raises(TypeError, match=r"'words:0' of dtype string.*int values \(such as 3\)"):
             sess.run(x, {x: np.array([b"a", 3], dtype=object)})
         with pytest.raises(TypeError, match="'words:0'.*NoneType"):
             sess.make_callable(x, [x])(np.array([None, b"a"], dtype=object))
@@ -96,49 +96,29 @@ def odd_bools():
     return np.array([1, 0, 2, 255, 0, 128], np.uint8).view(np.bool_)
 
 
-@pytest.fixture
-def fed():
-    flags = tf.placeholder(tf.bool, [None], name="flags")
-    return flags, {flags: odd_bools()}
+DATA = np.arange(6, dtype=np.float32)
+
+# (tensorlib op on a bool tensor, the NumPy reference on a bool array), one per op.
+BOOL_OPS = {
+    "logical_not": (tf.logical_not, np.logical_not),
+    "cast_float32": (lambda b: tf.cast(b, tf.float32), lambda b: b.astype(np.float32)),
+    "cast_int32": (lambda b: tf.cast(b, tf.int32), lambda b: b.astype(np.int32)),
+    "cast_uint8": (lambda b: tf.cast(b, tf.uint8), lambda b: b.astype(np.uint8)),
+    "equal": (lambda b: tf.equal(b, True), lambda b: np.equal(b, True)),
+    "equal_itself": (lambda b: tf.equal(b, tf.logical_not(tf.logical_not(b))),
+                     lambda b: np.ones(b.shape, bool)),
+    "where": (tf.where, np.argwhere),
+    "boolean_mask": (lambda b: tf.boolean_mask(DATA, b), lambda b: DATA[b]),
+}
 
 
-def test_logical_not_of_odd_bool_bytes(fed):
-    flags, feed = fed
+@pytest.mark.parametrize("op", BOOL_OPS)
+def test_ops_on_fed_bools_whose_bytes_are_not_0_or_1_give_numpys_results(op):
+    tensorlib_op, numpy_op = BOOL_OPS[op]
+    flags = tf.placeholder(tf.bool, [None])
     with tf.Session() as sess:
-        np.testing.assert_array_equal(sess.run(tf.logical_not(flags), feed),
-                                      np.logical_not(odd_bools()))
-
-
-def test_cast_of_odd_bool_bytes(fed):
-    flags, feed = fed
-    with tf.Session() as sess:
-        for dtype in (tf.float32, tf.int32, tf.uint8):
-            np.testing.assert_array_equal(sess.run(tf.cast(flags, dtype), feed),
-                                          odd_bools().astype(dtype.as_numpy_dtype))
-
-
-def test_equal_of_odd_bool_bytes(fed):
-    flags, feed = fed
-    with tf.Session() as sess:
-        np.testing.assert_array_equal(sess.run(tf.equal(flags, True), feed),
-                                      np.equal(odd_bools(), True))
-        np.testing.assert_array_equal(sess.run(tf.equal(flags, tf.logical_not(
-            tf.logical_not(flags))), feed), np.ones(6, bool))
-
-
-def test_where_of_odd_bool_bytes(fed):
-    flags, feed = fed
-    with tf.Session() as sess:
-        np.testing.assert_array_equal(sess.run(tf.where(flags), feed),
-                                      np.argwhere(odd_bools()))
-
-
-def test_boolean_mask_of_odd_bool_bytes(fed):
-    flags, feed = fed
-    data = np.arange(6, dtype=np.float32)
-    with tf.Session() as sess:
-        np.testing.assert_array_equal(sess.run(tf.boolean_mask(data, flags), feed),
-                                      data[odd_bools()])
+        np.testing.assert_array_equal(sess.run(tensorlib_op(flags), {flags: odd_bools()}),
+                                      numpy_op(odd_bools()))
 
 
 def test_odd_bool_bytes_through_make_callable_strided_feeds_and_constants():

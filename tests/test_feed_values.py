@@ -71,6 +71,15 @@ def test_placeholder_with_default_and_variable_load_take_object_arrays():
         assert sess.run(v).tolist() == EXPECTED
 
 
+def test_assigning_an_initialised_string_variable_keeps_the_new_value():
+    v = tf.Variable([b"a", b"b"])
+    assign = tf.assign(v, tf.constant(["c", "\u00e9"]))
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        sess.run(assign)
+        assert sess.run(v).tolist() == [b"c", "\u00e9".encode("utf-8")]
+
+
 def test_string_feed_of_other_objects_is_a_type_error_naming_the_placeholder():
     x = tf.placeholder(tf.string, [2], name="words")
     with tf.Session() as sess:
@@ -139,3 +148,16 @@ def test_bool_feeds_give_numpy_results_and_stay_unchanged():
         np.testing.assert_array_equal(sess.run(tf.logical_not(flags), {flags: value}), ~value)
         np.testing.assert_array_equal(sess.run(tf.logical_not(flags), {flags: odd}), ~odd)
     assert odd.view(np.uint8).tolist() == [0, 5, 1, 0]  # the fed array itself is left alone
+
+
+def test_interpreter_input_of_odd_bool_bytes_gives_numpys_result():
+    flags = tf.placeholder(tf.bool, [6])
+    count = tf.reduce_sum(tf.cast(tf.logical_not(flags), tf.int32))
+    with tf.Session() as sess:
+        model = tf.lite.TFLiteConverter.from_session(sess, [flags], [count]).convert()
+    interpreter = tf.lite.Interpreter(model_content=model)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], odd_bools())
+    interpreter.invoke()
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    assert output == np.logical_not(odd_bools()).sum()

@@ -312,7 +312,8 @@ std::string range_number(T v) {
 }
 
 // The number of elements of Range(start, limit, delta), with TF1's checks. An integer span is
-// measured in uint64 (as NumPy's arange does): int64 bounds can be more than 2^63 apart.
+// counted exactly in uint64, as Python's range counts it: int64 bounds can be more than 2^63
+// apart (NumPy's arange counts in double and can miss the last element).
 template <typename T>
 Status range_size(T start, T limit, T delta, int64_t* size) {
   auto bounds = [&] {

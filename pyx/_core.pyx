@@ -144,6 +144,22 @@ cdef class BufferOwner:
         return self.buffer.get().size()
 
 
+cdef cnp.ndarray zero_one_bools(cnp.ndarray arr):
+    """`arr` (a C-contiguous bool array) itself when every byte is 0 or 1, else a copy that
+    is: NumPy reads any nonzero byte as True, while kernels read the byte (np.uint8 data viewed
+    as bool holds 2..255). One scan, and a copy only for such data."""
+    cdef const unsigned char* data = <const unsigned char*>cnp.PyArray_DATA(arr)
+    cdef cnp.npy_intp n = cnp.PyArray_NBYTES(arr)
+    cdef cnp.npy_intp i
+    cdef unsigned char seen = 0
+    with nogil:
+        for i in range(n):
+            seen |= data[i]
+    if seen <= 1:
+        return arr
+    return arr.view(np.uint8).astype(np.bool_)
+
+
 cdef object to_numpy(const Tensor& t):
     """A NumPy array that takes over `t`'s buffer (no copy); 0-d results become NumPy scalars."""
     cdef int dtype = tensor_dtype(t)
@@ -190,13 +206,16 @@ cdef int from_numpy(object value, Tensor* out) except -1:
             if isinstance(item, str):
                 item = item.encode("utf-8")
             elif not isinstance(item, bytes):
-                raise TypeError(f"a string tensor cannot hold {type(item).__name__} values")
+                raise TypeError(f"a string tensor cannot hold {type(item).__name__} values "
+                                f"(such as {item!r}), only bytes or str")
             strings[i] = <string>item
         return 0
     if arr.dtype not in _DTYPE_OF_NUMPY:
         raise TypeError(f"tensorlib has no dtype for NumPy's {arr.dtype}")
     dtype = _DTYPE_OF_NUMPY[arr.dtype]
     arr = np.ascontiguousarray(arr)
+    if dtype == DT_BOOL:
+        arr = zero_one_bools(arr)
     s = allocate_tensor(dtype, dims, out)
     if not s.ok():
         raise_status(s, False)
@@ -731,8 +750,17 @@ cdef class Callable:
                     f"'{self.feed_names[i]}', which has shape "
                     f"'{format_shape(dims)}'")
             if self.feed_dtypes[i] == DT_STRING:
-                from_numpy(arr, &feeds[i])
+                try:
+                    from_numpy(arr, &feeds[i])
+                except TypeError as e:
+                    raise TypeError(f"Cannot feed this value to tensor '{self.feed_names[i]}' "
+                                    f"of dtype string: {e}") from None
             else:
+                if self.feed_dtypes[i] == DT_BOOL:
+                    normalised = zero_one_bools(arr)
+                    if normalised is not arr:
+                        arr = normalised
+                        arrays = (arr, arrays)
                 feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
                                          arr.ndim, cnp.PyArray_DATA(arr))
             i += 1
@@ -1004,6 +1032,8 @@ cdef class Interpreter:
             arr = <cnp.ndarray>value
         else:
             arr = np.ascontiguousarray(value)
+        if not string_input and cnp.PyArray_TYPE(arr) == cnp.NPY_BOOL:
+            arr = zero_one_bools(arr)
         cdef const TensorDetails* d = self.details(tensor_index)
         self.check_allocated()
         t = self.ptr.get().input_tensor(tensor_index)

@@ -1,5 +1,6 @@
 """tensorlib's process-wide settings: threads and devices (`tensorlib.config`)."""
 import collections
+import operator
 
 from tensorlib import _config
 
@@ -39,11 +40,26 @@ def built_with_cuda():
     return _config.built_with_cuda()
 
 
+# More threads than any machine has cores; a larger count is surely a mistake (kernels never use
+# more threads than the process's pool has anyway).
+MAX_THREADS = 1 << 16
+
+
+def check_num_threads(name, value):
+    """`value` as a thread count (0: the default), or ValueError/TypeError naming `name`."""
+    try:
+        count = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if not 0 <= count <= MAX_THREADS:
+        raise ValueError(f"{name} must be between 0 (the default) and {MAX_THREADS}, got "
+                         f"{count}")
+    return count
+
+
 def set_num_threads(num_threads):
     """Threads each kernel may use in sessions that don't set their own (0: all cores)."""
-    if num_threads < 0:
-        raise ValueError(f"num_threads must be >= 0, got {num_threads}")
-    _config.set_num_threads(num_threads)
+    _config.set_num_threads(check_num_threads("num_threads", num_threads))
 
 
 def get_num_threads():

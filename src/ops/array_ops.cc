@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <limits>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -301,27 +303,49 @@ Status check_scalars(const InferenceContext& ctx) {
   return Status::OK();
 }
 
-// The number of elements of Range(start, limit, delta), with TF1's checks.
+// A number as %g prints it (1e+30, 1e-30), so that huge and tiny range bounds read right.
+template <typename T>
+std::string range_number(T v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// The number of elements of Range(start, limit, delta), with TF1's checks. An integer span is
+// counted exactly in uint64, as Python's range counts it: int64 bounds can be more than 2^63
+// apart (NumPy's arange counts in double and can miss the last element).
 template <typename T>
 Status range_size(T start, T limit, T delta, int64_t* size) {
-  auto str = [](T v) { return std::to_string(v); };
-  if (delta == 0) return invalid_argument("Requires delta != 0: " + str(delta));
+  auto bounds = [&] {
+    return " (start " + range_number(start) + ", limit " + range_number(limit) + ", delta " +
+           range_number(delta) + ")";
+  };
+  if (delta == 0) return invalid_argument("Requires delta != 0" + bounds());
   if (delta > 0 && start > limit) {
-    return invalid_argument("Requires start <= limit when delta > 0: " + str(start) + "/" +
-                            str(limit));
+    return invalid_argument("Requires start <= limit when delta > 0" + bounds());
   }
   if (delta < 0 && start < limit) {
-    return invalid_argument("Requires start >= limit when delta < 0: " + str(start) + "/" +
-                            str(limit));
+    return invalid_argument("Requires start >= limit when delta < 0" + bounds());
   }
+  constexpr int64_t kMaxSize = std::numeric_limits<int64_t>::max();
   if constexpr (std::is_integral_v<T>) {
-    const uint64_t span = delta > 0 ? uint64_t(int64_t(limit) - int64_t(start))
-                                    : uint64_t(int64_t(start) - int64_t(limit));
-    const uint64_t step = delta > 0 ? uint64_t(delta) : uint64_t(-int64_t(delta));
-    *size = static_cast<int64_t>((span + step - 1) / step);
+    // NOTE: unsigned arithmetic wraps modulo 2^64, so these differences are exact.
+    const uint64_t span = delta > 0 ? uint64_t(limit) - uint64_t(start)
+                                    : uint64_t(start) - uint64_t(limit);
+    const uint64_t step = delta > 0 ? uint64_t(delta) : uint64_t(0) - uint64_t(delta);
+    const uint64_t n = span / step + (span % step != 0);
+    if (n > uint64_t(kMaxSize)) {
+      return invalid_argument("Requires the number of elements, " + std::to_string(n) +
+                              ", to be at most 2^63 - 1" + bounds());
+    }
+    *size = static_cast<int64_t>(n);
   } else {
     const double n = std::ceil(std::abs((double(limit) - double(start)) / double(delta)));
-    if (!(n < 9.2e18)) return invalid_argument("Requires a finite range size: " + str(delta));
+    if (!(n < double(kMaxSize))) {
+      return invalid_argument("Requires the number of elements, ceil(|(limit - start) / "
+                              "delta|) = " + range_number(n) + ", to be at most 2^63 - 1" +
+                              bounds());
+    }
     *size = static_cast<int64_t>(n);
   }
   return Status::OK();
@@ -352,7 +376,14 @@ Status range_kernel(KernelContext& ctx) {
     const T start = *ctx.input(0).data<T>(), delta = *ctx.input(2).data<T>();
     T* y = out.data<T>();
     ctx.parallel_for(out.num_elements(), kElementwiseGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      for (int64_t i = b; i < e; ++i) {
+        if constexpr (std::is_integral_v<T>) {
+          // NOTE: i * delta may pass 2^63 on the way to an element that fits: wrap in uint64.
+          y[i] = static_cast<T>(uint64_t(start) + uint64_t(i) * uint64_t(delta));
+        } else {
+          y[i] = start + static_cast<T>(i) * delta;
+        }
+      }
     });
   });
 }

@@ -99,8 +99,11 @@ Status assign_kernel(KernelContext& ctx) {
   const bool in_place = current.valid() && current.dtype() == value.dtype() &&
                         current.shape() == value.shape() && current.buffer().use_count() == 2;
   if (!in_place) current = Tensor();
+  const Buffer* held = current.valid() ? current.buffer().get() : nullptr;
   TL_RETURN_IF_ERROR(ctx.device().copy_within(value, &current));
-  if (!in_place) ctx.state().set_variable(var, current);
+  // NOTE: copy_within may give `current` a new buffer even in place (strings are copied
+  // element by element into a new tensor): the variable must then hold that one.
+  if (current.buffer().get() != held) ctx.state().set_variable(var, current);
   ctx.output(0) = std::move(current);
   return Status::OK();
 }

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from tensorlib import _core, errors
+from tensorlib.config import check_num_threads
 from tensorlib.framework import indexed_slices, ops
 
 
@@ -22,6 +23,14 @@ class GPUOptions:
         self.visible_device_list = visible_device_list
 
 
+def _thread_count_field(name):
+    """A ConfigProto field holding a thread count, checked when it is set (TF1's proto rejects
+    a value out of its int32 field's range, tensorlib any negative one too)."""
+    def set_count(self, value):
+        self.__dict__[name] = 0 if value is None else check_num_threads(name, value)
+    return property(lambda self: self.__dict__[name], set_count)
+
+
 class ConfigProto:
     """Session configuration. `intra_op_parallelism_threads` caps the threads a kernel uses
     (0: tensorlib.config.get_num_threads()); the graph runs its ops one after another, so
@@ -30,6 +39,9 @@ class ConfigProto:
     fails with InvalidArgumentError); `log_device_placement` prints where each op runs, as TF1
     does. `operation_timeout_in_ms` (> 0) bounds every run, as RunOptions' timeout_in_ms
     bounds one."""
+
+    intra_op_parallelism_threads = _thread_count_field("intra_op_parallelism_threads")
+    inter_op_parallelism_threads = _thread_count_field("inter_op_parallelism_threads")
 
     def __init__(self, intra_op_parallelism_threads=0, inter_op_parallelism_threads=0,
                  log_device_placement=False, allow_soft_placement=False, device_count=None,
@@ -163,6 +175,8 @@ class BaseSession(_core.SessionRunner):
     def __init__(self, target="", graph=None, config=None):
         if target:
             raise ValueError(f"tensorlib runs in-process; target {target!r} is not supported")
+        if graph is not None and not isinstance(graph, ops.Graph):
+            raise TypeError(f"graph must be a tf.Graph, but got {type(graph)}")
         self._graph = graph if graph is not None else ops.get_default_graph()
         self._config = config or ConfigProto()
         self._c = _core.Session(self._graph._c,
@@ -204,12 +218,12 @@ class BaseSession(_core.SessionRunner):
         """A function that runs `fetches` with positional feed values for `feed_list`; with
         `accept_options`, it also takes keyword arguments `options` (RunOptions) and
         `run_metadata`."""
+        self._check_open()
         feed_list = list(feed_list or [])
         run, rebuild = self._prepare(fetches, dict.fromkeys(feed_list))
 
         def call(*values, options=None, run_metadata=None):
-            if self._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
+            self._check_open()
             if (options is not None or run_metadata is not None) and not accept_options:
                 raise TypeError("this callable was made without accept_options=True")
             timeout = (options.timeout_in_ms if options is not None else 0) or self._timeout_ms
@@ -220,6 +234,10 @@ class BaseSession(_core.SessionRunner):
                 raise self._annotated(e) from None
 
         return call
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
 
     _structure_key = staticmethod(_structure_key)
 

@@ -17,6 +17,8 @@ def _to_numpy(value, dtype):
         raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from None
     if arr.dtype.kind in "US":
         arr = arr.astype(object)
+    if arr.dtype.kind == "O":
+        _check_no_huge_int(arr, value)
     if dtype is None:
         if arr.dtype.kind == "O":
             dtype = _dtypes.string
@@ -50,6 +52,15 @@ def _to_numpy(value, dtype):
             raise TypeError(f"Value out of range for {dtype.name}: {value!r}")
         arr = arr.astype(target)
     return arr, dtype
+
+
+def _check_no_huge_int(arr, value):
+    """NumPy holds ints beyond int64 and uint64 as Python objects: say so, rather than call
+    them strings."""
+    for item in arr.reshape(-1):
+        if isinstance(item, int) and not -2 ** 63 <= item < 2 ** 64:
+            raise TypeError(f"Can't convert {value!r} to a tensor: the Python int {item} is out "
+                            "of the range of every tensorlib integer dtype (int64 and uint64)")
 
 
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):

@@ -142,12 +142,19 @@ def _constant_value(t):
 
 # ---- shapes ------------------------------------------------------------------------------
 
+def _holds(out_type, values):
+    """True when integer dtype `out_type` can hold every one of `values` (else the Shape or
+    Size op is left to run, and fails there as in TF1: naming the op and the value)."""
+    return (out_type.is_integer
+            and max(values, default=0) <= np.iinfo(out_type.as_numpy_dtype).max)
+
+
 def shape(input, name=None, out_type=_dtypes.int32):  # noqa: A002
     """The shape of `input` as a 1-D integer tensor (a constant when statically known)."""
     x = convert_to_tensor(input)
     out_type = _dtypes.as_dtype(out_type)
     static = x.shape
-    if static.is_fully_defined():
+    if static.is_fully_defined() and _holds(out_type, static.as_list()):
         return constant(np.asarray(static.as_list(), out_type.as_numpy_dtype).reshape(-1),
                         name=name or "Shape")
     return ops.apply_op("Shape", [x], {"out_type": out_type.as_datatype_enum},
@@ -158,7 +165,7 @@ def size(input, name=None, out_type=_dtypes.int32):  # noqa: A002
     """The number of elements of `input` as a scalar (a constant when statically known)."""
     x = convert_to_tensor(input)
     out_type = _dtypes.as_dtype(out_type)
-    if x.shape.is_fully_defined():
+    if x.shape.is_fully_defined() and _holds(out_type, [x.shape.num_elements()]):
         return constant(np.asarray(x.shape.num_elements(), out_type.as_numpy_dtype),
                         name=name or "Size")
     return ops.apply_op("Size", [x], {"out_type": out_type.as_datatype_enum},

@@ -789,6 +789,8 @@ def _einsum_parse(equation, num_inputs):
     equation = equation.replace(" ", "")
     if "..." in equation:
         raise ValueError(f"einsum: ellipses are not supported: {equation!r}")
+    if equation.count("->") > 1:
+        raise ValueError(f"einsum: equation {equation!r} has more than one '->'")
     if "->" in equation:
         lhs, out = equation.split("->")
     else:

@@ -13,22 +13,33 @@ from tensorlib.train import tensor_bundle
 CHECKPOINT_SUFFIX = ".tlckpt"
 
 
+def _naming(error, path):
+    """The OSError `error` (same type and errno) naming `path`, not the hidden temporary file
+    that the failed call was given: the user knows the file they asked for."""
+    return type(error)(error.errno, f"{error.strerror or error} (writing {path})", path)
+
+
 def write_atomically(path, write):
     """Calls write(file) on a new temporary file beside `path`, then makes it `path`."""
     directory = os.path.dirname(path) or "."
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise _naming(e, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.remove(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise _naming(e, path) from None
         raise
     dir_fd = os.open(directory, os.O_RDONLY)  # make the rename itself durable
     try:

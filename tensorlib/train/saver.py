@@ -52,6 +52,7 @@ _VERSION = 1
 _ALIGNMENT = 64
 _PREFIX = struct.Struct("<8sIIQ")  # magic, version, table_size, file_size
 _CRC = struct.Struct("<I")
+_MAX_NAME_BYTES = 0xFFFF  # a name's size is a u16 in the tensor table
 
 
 # ---- checkpoint files ------------------------------------------------------------------------
@@ -200,6 +201,10 @@ def _variables_by_name(var_list):
         if t.dtype == dtypes.string:
             raise TypeError(f"Saving string variables is not supported: {t.op.name}")
         name = t.op.name if name is None else name
+        if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+            raise ValueError(f"A checkpoint name has at most {_MAX_NAME_BYTES} bytes (UTF-8); "
+                             f"the name of {t.op.name} has {len(name.encode('utf-8'))}: "
+                             f"{name[:60]}...")
         if name in out:
             raise ValueError(f"At least two variables have the same name: {name}")
         out[name] = t
@@ -211,7 +216,9 @@ class Saver:
 
     var_list: the variables (a list: saved under their op names; a dict: name -> variable);
     None saves every global variable. max_to_keep: how many recent checkpoints to keep (None
-    or 0: all, and the state file lists only the latest); keep_checkpoint_every_n_hours: also
+    or 0: all, and the state file lists only the latest; a negative count is a ValueError, as
+    it means nothing in TF1 either, which fails on it after writing the checkpoint);
+    keep_checkpoint_every_n_hours: also
     keep one checkpoint per that many hours. Builds its restore op under name scope `name`
     (at once, or in build() with defer_build). sharded, restore_sequentially, saver_def,
     builder, write_version and filename are accepted for compatibility and change nothing.
@@ -224,6 +231,10 @@ class Saver:
                  filename=None):
         if reshape:
             raise ValueError("tensorlib's Saver does not reshape variables (reshape=True)")
+        if max_to_keep is not None and (not isinstance(max_to_keep, (int, np.integer))
+                                        or max_to_keep < 0):
+            raise ValueError(f"max_to_keep must be None or a non-negative integer (0 and None "
+                             f"keep every checkpoint), got {max_to_keep!r}")
         if var_list is None:
             var_list = ops.get_collection(ops.GraphKeys.GLOBAL_VARIABLES)
         self._vars = _variables_by_name(var_list)

@@ -101,11 +101,17 @@ Status Interpreter::note(Status status) const {
   return status;
 }
 
-Status Interpreter::check_input(int i) const {
+Status Interpreter::check_index(int i) const {
   if (i < 0 || i >= num_inputs()) {
-    return invalid_argument("input index " + std::to_string(i) + " is out of range: the model has " +
-                            std::to_string(num_inputs()) + " input(s)");
+    return invalid_argument("input index " + std::to_string(i) +
+                            " is out of range: the model has " + std::to_string(num_inputs()) +
+                            " input(s)");
   }
+  return Status::OK();
+}
+
+Status Interpreter::check_input(int i) const {
+  TL_RETURN_IF_ERROR(check_index(i));
   if (!allocated_) {
     return failed_precondition("call allocate_tensors() before setting or reading inputs");
   }
@@ -113,10 +119,7 @@ Status Interpreter::check_input(int i) const {
 }
 
 Status Interpreter::check_resize(int i, const Shape& shape) const {
-  if (i < 0 || i >= num_inputs()) {
-    return invalid_argument("input index " + std::to_string(i) + " is out of range: the model has " +
-                            std::to_string(num_inputs()) + " input(s)");
-  }
+  TL_RETURN_IF_ERROR(check_index(i));
   if (!shape.is_fully_defined()) {
     return invalid_argument("input " + tensor_label(inputs_[i]) + " cannot be resized to " +
                             shape.to_string() + ": every dim must be known");

@@ -119,7 +119,8 @@ class Interpreter {
   Interpreter(std::shared_ptr<const Model> model, const InterpreterOptions& options);
   // Records a failure in error_ (if it is the first) and returns it.
   Status note(Status status) const;
-  Status check_input(int i) const;
+  Status check_index(int i) const;
+  Status check_input(int i) const;  // also that tensors are allocated
   Status check_resize(int i, const Shape& shape) const;
   Status specialize();
 

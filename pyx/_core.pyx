@@ -25,8 +25,9 @@ from libtensorlib cimport (
     AttrInfo, AttrMap, Buffer, Device, Endpoint, Function, Graph as CGraph, Interpreter as CInterpreter,
     InterpreterOptions, KernelRegistry, Model, ModelTensor, NodeSpec, OpInfo, OpRegistry, Session as CSession,
     SessionOptions, Shape, Status, Tensor, TensorDetails, allocate_tensor, borrow_tensor,
-    crc32c_extend, details_dtype, kMaxRank, load_model as c_load_model,
-    load_model_file as c_load_model_file, load_op_library as c_load_op_library, make_shape,
+    crc32c_extend, details_dtype, kMaxRank, kModelFileMap, kModelFileRead,
+    load_model as c_load_model, load_model_file as c_load_model_file,
+    load_op_library as c_load_op_library, make_shape,
     model_tensor_dtype, num_outputs, op_attr_types as c_op_attr_types, op_flags as c_op_flags,
     op_has_kernel, op_info as c_op_info, op_library_abi, op_library_of as c_op_library_of,
     output_dtype, output_shape, serialize_model as c_serialize_model,
@@ -530,14 +531,14 @@ def load_model(const unsigned char[::1] data):
     return from_model(model)
 
 
-def load_model_file(path):
-    """load_model for the file at `path` (a str or os.PathLike), mapped into memory rather
-    than copied."""
+def load_model_file(path, bint map_file=False):
+    """load_model for the file at `path` (a str or os.PathLike), read into memory, or mapped
+    with `map_file` (tl::ModelFileAccess in include/tensorlib/model.h)."""
     cdef string cpath = os.fsencode(path)
     cdef Model model
     cdef Status s
     with nogil:
-        s = c_load_model_file(cpath, &model)
+        s = c_load_model_file(cpath, &model, kModelFileMap if map_file else kModelFileRead)
     if not s.ok():
         raise_status(s, False)
     return from_model(model)
@@ -842,13 +843,12 @@ cdef int raise_runtime(const Status& s) except -1:
     raise exc
 
 
-cdef object int32_dims(const Shape& shape):
-    """A shape as TFLite shows it: an int32 array, -1 for open dims (empty for unknown rank)."""
+cdef object details_dims(const Shape& shape):
+    """A shape as TFLite shows it: an int32 array, -1 for open dims (empty for unknown rank);
+    int64 when a dim does not fit in int32 (TFLite's format cannot hold such a model)."""
     cdef int i
-    cdef cnp.ndarray out = np.empty(shape.rank() if shape.rank_known() else 0, np.int32)
-    for i in range(out.shape[0]):
-        out[i] = shape.dim(i)
-    return out
+    dims = [shape.dim(i) for i in range(shape.rank() if shape.rank_known() else 0)]
+    return np.array(dims, np.int32 if all(d < 2**31 for d in dims) else np.int64)
 
 
 cdef object tensor_view(const Tensor& t, bint writeable):
@@ -881,12 +881,14 @@ cdef class Interpreter:
     cdef list input_npy_types
 
     def __init__(self, model_path=None, model_content=None, experimental_delegates=None,
-                 num_threads=None):
+                 num_threads=None, bint map_model_file=False):
         cdef InterpreterOptions options
         cdef string path
         cdef const unsigned char[::1] content
         cdef Status s
+        cdef unique_ptr[CInterpreter] loaded
         cdef int i
+        self.check_uninitialised()
         if experimental_delegates:
             raise ValueError("tensorlib's Interpreter takes no delegates: it runs its own "
                              "kernels")
@@ -899,22 +901,35 @@ cdef class Interpreter:
             raise ValueError("Can't both provide `model_path` and `model_content`")
         if model_path is not None:
             path = os.fsencode(model_path)
+            options.file_access = kModelFileMap if map_model_file else kModelFileRead
             with nogil:
-                s = CInterpreter.from_file(path, options, &self.ptr)
+                s = CInterpreter.from_file(path, options, &loaded)
         elif model_content is not None:
             content = model_content
             with nogil:
                 s = CInterpreter.from_buffer(&content[0] if content.shape[0] else NULL,
-                                             content.shape[0], options, &self.ptr)
+                                             content.shape[0], options, &loaded)
         else:
             raise ValueError("Can't create an Interpreter without a model: give `model_path` "
                              "or `model_content`")
         if not s.ok():
             raise_status(s, False)
+        # Checked again after loading, which ran without the GIL: another thread may have
+        # initialised this Interpreter meanwhile.
+        self.check_uninitialised()
+        self.ptr.swap(loaded)
         self.num_inputs = self.ptr.get().num_inputs()
         self.num_outputs = self.ptr.get().num_outputs()
         self.input_npy_types = [npy_type(details_dtype(self.ptr.get().input(i)))
                                 for i in range(self.num_inputs)]
+
+    cdef int check_uninitialised(self) except -1:
+        """Refuses a second __init__: other threads may be using the C++ interpreter it would
+        replace (TFLite's Interpreter does not support calling __init__ again either)."""
+        if self.ptr.get() != NULL:
+            raise RuntimeError("the Interpreter is already initialised: __init__ cannot be "
+                               "called again (make a new Interpreter for another model)")
+        return 0
 
     cdef const TensorDetails* details(self, int index) except NULL:
         self.check_idle()
@@ -934,8 +949,8 @@ cdef class Interpreter:
         return {
             "name": d.name.decode("utf-8", "replace"),
             "index": index,
-            "shape": int32_dims(d.shape),
-            "shape_signature": int32_dims(d.shape_signature),
+            "shape": details_dims(d.shape),
+            "shape_signature": details_dims(d.shape_signature),
             "dtype": _NUMPY_OF_DTYPE[details_dtype(d[0])].type,
             "quantization": (0.0, 0),
             "quantization_parameters": {"scales": np.zeros(0, np.float32),
@@ -958,9 +973,11 @@ cdef class Interpreter:
         return [self.details_dict(i) for i in range(self.num_inputs + self.num_outputs)]
 
     def resize_tensor_input(self, int input_index, tensor_size, bint strict=False):
-        """Gives input `input_index` the shape `tensor_size` (e.g. another batch size); every
-        dim the signature fixes must stay (so `strict` changes nothing). allocate_tensors()
-        must follow before invoke()."""
+        """Gives input `input_index` the shape `tensor_size` (e.g. another batch size), as
+        TFLite does: any shape, or with `strict` only one that changes just the dims its
+        shape_signature leaves open (-1). allocate_tensors() must follow before invoke(); it
+        infers the graph's shapes again and raises where the model cannot take the new shape
+        (e.g. a reshape to a fixed size)."""
         self.details(input_index)
         if input_index >= self.num_inputs:
             raise ValueError(f"tensor {input_index} is an output: only inputs can be resized")
@@ -971,7 +988,8 @@ cdef class Interpreter:
             raise ValueError(f"cannot resize input {input_index} to {dims.tolist()}: dims must "
                              f"be >= 0 and at most {kMaxRank} of them")
         cdef Shape shape = to_shape(dims.tolist())
-        cdef Status s = self.ptr.get().resize_input(input_index, shape)
+        cdef Status s = (self.ptr.get().resize_input_strict(input_index, shape) if strict
+                         else self.ptr.get().resize_input(input_index, shape))
         if not s.ok():
             raise ValueError(s.message().decode("utf-8", "replace"))
         self.allocated = False

@@ -175,12 +175,16 @@ cdef extern from "tensorlib/model.h" namespace "tl" nogil:
     Status serialize_model(const Graph& graph, const vector[Endpoint]& inputs,
                            const vector[Endpoint]& outputs, string* out)
     Status load_model(const void* data, size_t size, Model* out)
-    Status load_model_file(const string& path, Model* out)
+    ctypedef enum ModelFileAccess "tl::ModelFileAccess":
+        kModelFileRead "tl::ModelFileAccess::kRead"
+        kModelFileMap "tl::ModelFileAccess::kMap"
+    Status load_model_file(const string& path, Model* out, ModelFileAccess access)
 
 
 cdef extern from "tensorlib/interpreter.h" namespace "tl" nogil:
     cdef cppclass InterpreterOptions:
         int num_threads
+        ModelFileAccess file_access
 
     cdef cppclass TensorDetails:
         string name
@@ -200,6 +204,7 @@ cdef extern from "tensorlib/interpreter.h" namespace "tl" nogil:
         const TensorDetails& input(int i) const
         const TensorDetails& output(int i) const
         Status resize_input(int i, const Shape& shape)
+        Status resize_input_strict(int i, const Shape& shape)
         Status allocate_tensors()
         Tensor* input_tensor(int i)
         Status set_input(int i, const void* data, size_t bytes)

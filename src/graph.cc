@@ -82,7 +82,8 @@ std::vector<std::string> called_functions(const Node& node) {
 }
 
 Status specialize_graph(const Graph& source,
-                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out) {
+                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out,
+                        bool replace_placeholder_shapes) {
   std::vector<std::vector<size_t>> fixed_at(source.num_nodes());
   for (size_t i = 0; i < shapes.size(); ++i) fixed_at[shapes[i].first.node].push_back(i);
   for (int32_t id = 0; id < source.num_nodes(); ++id) {
@@ -94,8 +95,12 @@ Status specialize_graph(const Graph& source,
     spec.control_inputs = node.control_inputs;
     spec.attrs = node.attrs;
     spec.device = node.device;
+    if (replace_placeholder_shapes && spec.op == "Placeholder") {
+      for (size_t i : fixed_at[id]) spec.attrs.set("shape", shapes[i].second);
+    }
     int32_t new_id;
-    TL_RETURN_IF_ERROR(out->add_node(spec, &new_id));
+    Status added = out->add_node(spec, &new_id);
+    if (!added.ok()) return added.with_node(id);
     for (size_t i : fixed_at[id]) {
       Status s = out->set_output_shape(shapes[i].first, shapes[i].second);
       if (!s.ok()) return s.with_node(id);

@@ -71,7 +71,7 @@ Status Interpreter::from_model(std::shared_ptr<const Model> model,
 Status Interpreter::from_file(const std::string& path, const InterpreterOptions& options,
                               std::unique_ptr<Interpreter>* out) {
   auto model = std::make_shared<Model>();
-  TL_RETURN_IF_ERROR(load_model_file(path, model.get()));
+  TL_RETURN_IF_ERROR(load_model_file(path, model.get(), options.file_access));
   return from_model(std::move(model), options, out);
 }
 
@@ -101,34 +101,47 @@ Status Interpreter::note(Status status) const {
   return status;
 }
 
-Status Interpreter::check_input(int i) const {
+Status Interpreter::check_index(int i) const {
   if (i < 0 || i >= num_inputs()) {
-    return invalid_argument("input index " + std::to_string(i) + " is out of range: the model has " +
-                            std::to_string(num_inputs()) + " input(s)");
+    return invalid_argument("input index " + std::to_string(i) +
+                            " is out of range: the model has " + std::to_string(num_inputs()) +
+                            " input(s)");
   }
+  return Status::OK();
+}
+
+Status Interpreter::check_input(int i) const {
+  TL_RETURN_IF_ERROR(check_index(i));
   if (!allocated_) {
     return failed_precondition("call allocate_tensors() before setting or reading inputs");
   }
   return Status::OK();
 }
 
-Status Interpreter::resize_input(int i, const Shape& shape) {
-  if (i < 0 || i >= num_inputs()) {
-    return note(invalid_argument("input index " + std::to_string(i) +
-                                 " is out of range: the model has " +
-                                 std::to_string(num_inputs()) + " input(s)"));
-  }
-  TensorDetails& d = inputs_[i];
+Status Interpreter::check_resize(int i, const Shape& shape) const {
+  TL_RETURN_IF_ERROR(check_index(i));
   if (!shape.is_fully_defined()) {
-    return note(invalid_argument("input " + tensor_label(d) + " cannot be resized to " +
-                                 shape.to_string() + ": every dim must be known"));
+    return invalid_argument("input " + tensor_label(inputs_[i]) + " cannot be resized to " +
+                            shape.to_string() + ": every dim must be known");
   }
+  return check_size(shape);
+}
+
+Status Interpreter::resize_input_strict(int i, const Shape& shape) {
+  TL_RETURN_IF_ERROR(note(check_resize(i, shape)));
+  const TensorDetails& d = inputs_[i];
   if (!shape.is_compatible_with(d.shape_signature)) {
     return note(invalid_argument("input " + tensor_label(d) + " has shape signature " +
-                                 d.shape_signature.to_string() + ", which " +
-                                 shape.to_string() + " does not fit"));
+                                 d.shape_signature.to_string() + ": a strict resize changes "
+                                 "only its -1 dims, which " + shape.to_string() +
+                                 " does not (resize without strict to change the others)"));
   }
-  TL_RETURN_IF_ERROR(note(check_size(shape)));
+  return resize_input(i, shape);
+}
+
+Status Interpreter::resize_input(int i, const Shape& shape) {
+  TL_RETURN_IF_ERROR(note(check_resize(i, shape)));
+  TensorDetails& d = inputs_[i];
   if (shape != d.shape || !allocated_) {
     d.shape = shape;
     allocated_ = false;
@@ -145,7 +158,8 @@ Status Interpreter::specialize() {
   for (int i = 0; i < num_inputs(); ++i) {
     shapes.emplace_back(model_->inputs[i].endpoint, inputs_[i].shape);
   }
-  Status specialized = specialize_graph(source, shapes, graph.get());
+  // The inputs' shapes replace those the model declares (a resize may change a fixed dim).
+  Status specialized = specialize_graph(source, shapes, graph.get(), true);
   if (!specialized.ok()) {
     for (int i = 0; i < num_inputs(); ++i) {
       if (model_->inputs[i].endpoint.node == specialized.node()) {
@@ -153,7 +167,14 @@ Status Interpreter::specialize() {
                                 specialized.message());
       }
     }
-    return specialized;
+    std::string inputs;
+    for (const TensorDetails& d : inputs_) {
+      inputs += (inputs.empty() ? "" : ", ") + tensor_label(d) + " " + d.shape.to_string();
+    }
+    const std::string where =
+        specialized.node() >= 0 ? " at node '" + source.node(specialized.node()).name + "'" : "";
+    return Status(specialized.code(), "the model cannot take the input shapes " + inputs +
+                                          where + ": " + specialized.message());
   }
   std::vector<Endpoint> feeds, fetches;
   for (const ModelTensor& t : model_->inputs) feeds.push_back(t.endpoint);

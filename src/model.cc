@@ -994,7 +994,7 @@ Status load_model(const void* data, size_t size, Model* out) {
   return load_model(std::shared_ptr<const Buffer>(std::move(copy)), out);
 }
 
-Status load_model_file(const std::string& path, Model* out) {
+Status load_model_file(const std::string& path, Model* out, ModelFileAccess access) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
@@ -1008,7 +1008,10 @@ Status load_model_file(const std::string& path, Model* out) {
   }
   const size_t size = static_cast<size_t>(st.st_size);
   std::shared_ptr<Buffer> bytes;
-  void* mapped = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  void* mapped = MAP_FAILED;
+  if (access == ModelFileAccess::kMap && size > 0) {
+    mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  }
   if (mapped != MAP_FAILED) {
     bytes = Buffer::borrow(
         mapped, size,

@@ -2,6 +2,7 @@
 (tests_cpp/test_interpreter.cc) and examples/cpp, all bitwise equal to Session.run."""
 import pathlib
 import subprocess
+import sys
 import threading
 import time
 
@@ -156,15 +157,78 @@ def test_cnn_with_two_outputs_is_bitwise_equal_to_session_run():
         assert got[1].dtype == np.int64
 
 
-def test_model_path_maps_the_file(tmp_path):
+@pytest.mark.parametrize("map_model_file", [False, True])
+def test_model_path_read_or_mapped(tmp_path, map_model_file):
     model, run, rng = mlp(d=12, hidden=8, k=3)
     path = tmp_path / "mlp.tlm"
     path.write_bytes(model)
-    it = tf.lite.Interpreter(model_path=str(path))
-    it.allocate_tensors()
     xv = rng.random((1, 12), dtype=np.float32)
-    assert_bitwise_equal(run_interpreter(it, xv), run(xv))
-    assert_bitwise_equal(run_interpreter(tf.lite.Interpreter(model_path=path), xv), run(xv))
+    for given in (str(path), path):
+        it = tf.lite.Interpreter(model_path=given, map_model_file=map_model_file)
+        assert_bitwise_equal(run_interpreter(it, xv), run(xv))
+
+
+def run_child(script, *args):
+    """Runs `script` in a Python child process (a crash there cannot take the tests down) and
+    returns its standard output; fails with its output when it does not exit with 0."""
+    child = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, (f"exit status {child.returncode} (a negative one is the "
+                                   f"signal)\n{child.stdout}\n{child.stderr}")
+    return child.stdout
+
+
+CHANGE_THE_FILE_AFTER_LOADING = """
+import os, sys
+import numpy as np
+import tensorlib as tf
+path, other, change, mapped = sys.argv[1:]
+it = tf.lite.Interpreter(model_path=path, map_model_file=mapped == "True")
+it.allocate_tensors()
+x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(1, 12)
+
+def run():
+    it.set_tensor(0, x)
+    it.invoke()
+    return it.get_tensor(1)
+
+before = run()
+new = open(other, "rb").read()
+if change == "truncate":    # what open(path, "wb") does first when exporting to the same path
+    open(path, "wb").close()
+elif change == "rewrite":   # other weights written over the file in place
+    with open(path, "r+b") as f:
+        f.write(new)
+        f.truncate()
+else:                       # "replace": a new file renamed over it
+    with open(path + ".tmp", "wb") as f:
+        f.write(new)
+    os.replace(path + ".tmp", path)
+print(run().tobytes() == before.tobytes())
+"""
+
+
+@pytest.mark.parametrize("change, map_model_file", [
+    ("truncate", False), ("rewrite", False), ("replace", False), ("replace", True)])
+def test_loaded_model_does_not_change_with_its_file(tmp_path, change, map_model_file):
+    # Read into memory (the default), the model survives whatever happens to its file; mapped,
+    # it survives what an export should do, a new file renamed over the old one.
+    model, run, _ = mlp(d=12, hidden=8, k=3, seed=0)
+    other, run_other, _ = mlp(d=12, hidden=8, k=3, seed=1)
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(1, 12)
+    assert run(x)[0].tobytes() != run_other(x)[0].tobytes()
+    path, other_path = tmp_path / "model.tlm", tmp_path / "other.tlm"
+    path.write_bytes(model)
+    other_path.write_bytes(other)
+    out = run_child(CHANGE_THE_FILE_AFTER_LOADING, path, other_path, change, map_model_file)
+    assert out.split() == ["True"]
+    # The file did change: a new Interpreter sees the other model (or none, when truncated).
+    if change == "truncate":
+        with pytest.raises(tf.errors.DataLossError):
+            tf.lite.Interpreter(model_path=path)
+    else:
+        assert_bitwise_equal(run_interpreter(tf.lite.Interpreter(model_path=path), x),
+                             run_other(x))
 
 
 def test_several_inputs_found_by_name():
@@ -241,8 +305,8 @@ def test_bad_arguments_raise_value_error():
         it.tensor(-1)
     with pytest.raises(ValueError, match="no value yet"):
         it.get_tensor(1)
-    with pytest.raises(ValueError, match="signature"):
-        it.resize_tensor_input(0, [2, 13])
+    with pytest.raises(ValueError, match="strict resize changes only its -1 dims"):
+        it.resize_tensor_input(0, [2, 13], strict=True)
     with pytest.raises(ValueError, match="1-D list of ints"):
         it.resize_tensor_input(0, [[2, 12]])
     with pytest.raises(ValueError, match=">= 0"):
@@ -308,8 +372,8 @@ def test_string_inputs_and_outputs():
         it.tensor(1)()
 
 
-def slow_interpreter():
-    """An interpreter on one thread whose invoke takes tens of milliseconds."""
+def slow_model():
+    """A model whose invoke takes tens of milliseconds on one thread for a [384, 384] input."""
     def build():
         x = tf.placeholder(tf.float32, [None, 384], name="x")
         w = tf.constant(np.random.default_rng(0).random((384, 384), dtype=np.float32) / 384)
@@ -317,8 +381,12 @@ def slow_interpreter():
         for _ in range(24):
             y = tf.matmul(y, w)
         return [x], [y]
-    model, _ = export(build)
-    it = tf.lite.Interpreter(model_content=model, num_threads=1)
+    return export(build)[0]
+
+
+def slow_interpreter():
+    """An interpreter of slow_model() on one thread, allocated for a [384, 384] input."""
+    it = tf.lite.Interpreter(model_content=slow_model(), num_threads=1)
     it.resize_tensor_input(0, [384, 384])
     it.allocate_tensors()
     return it
@@ -461,3 +529,122 @@ def test_calls_during_another_threads_invoke_raise_instead_of_racing():
     it.set_tensor(0, np.ones((384, 384), np.float32))
     it.invoke()
     assert it.get_tensor(1).shape == (384, 384)
+
+
+REINITIALISE_DURING_INVOKE = """
+import sys, threading
+import numpy as np
+import tensorlib as tf
+model = open(sys.argv[1], "rb").read()
+it = tf.lite.Interpreter(model_content=model, num_threads=1)
+it.resize_tensor_input(0, [384, 384])
+it.allocate_tensors()
+x = np.ones((384, 384), np.float32)
+it.set_tensor(0, x)
+it.invoke()
+expected = it.get_tensor(1)
+done = threading.Event()
+results = []
+
+def invoke_repeatedly():
+    for _ in range(20):
+        it.invoke()
+        results.append(it.get_tensor(1).tobytes() == expected.tobytes())
+    done.set()
+
+worker = threading.Thread(target=invoke_repeatedly)
+worker.start()
+refused = 0
+while not done.is_set():
+    try:
+        it.__init__(model_content=model)
+    except RuntimeError as e:
+        # Either message: invoke may be running or between two runs.
+        refused += "already initialised" in str(e)
+worker.join()
+print(refused > 0, all(results) and len(results) == 20)
+"""
+
+
+def test_init_again_is_refused_while_another_thread_invokes(tmp_path):
+    model = slow_model()
+    path = tmp_path / "slow.tlm"
+    path.write_bytes(model)
+    assert run_child(REINITIALISE_DURING_INVOKE, path).split() == ["True", "True"]
+    idle = tf.lite.Interpreter(model_content=model)
+    with pytest.raises(RuntimeError, match="already initialised"):
+        idle.__init__(model_content=model)
+    assert idle.get_input_details()[0]["name"] == "x"
+
+
+def dense_with_fixed_batch(reshape):
+    """A dense layer converted with input shape [1, 4] (no open dims) and its weights; with
+    `reshape`, a second output reshapes the input to [2, 2], which no other batch fits."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+
+    def build():
+        x = tf.placeholder(tf.float32, [1, 4], name="x")
+        y = tf.nn.relu(tf.matmul(x, tf.Variable(w)) + tf.Variable(b), name="y")
+        return [x], [y] + ([tf.reshape(x, [2, 2], name="square")] if reshape else [])
+    model, _ = export(build)
+    return model, w, b
+
+
+def test_resize_changes_a_dim_the_signature_fixes_as_tflite_does():
+    model, w, b = dense_with_fixed_batch(reshape=True)
+    it = tf.lite.Interpreter(model_content=model)
+    (inp,) = it.get_input_details()
+    assert inp["shape_signature"].tolist() == [1, 4]
+    with pytest.raises(ValueError, match=r"signature \[1,4\]: a strict resize"):
+        it.resize_tensor_input(0, [16, 4], strict=True)
+    it.resize_tensor_input(0, [16, 4])
+    # Everything downstream of the input is inferred again: the reshape to a fixed [2, 2]
+    # cannot take 16 rows, and the error names it.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at node 'square'") as info:
+        it.allocate_tensors()
+    assert isinstance(info.value, RuntimeError)
+
+    model, w, b = dense_with_fixed_batch(reshape=False)
+    it = tf.lite.Interpreter(model_content=model)
+    it.resize_tensor_input(0, [16, 4])
+    it.allocate_tensors()
+    assert it.get_input_details()[0]["shape"].tolist() == [16, 4]
+    assert it.get_input_details()[0]["shape_signature"].tolist() == [1, 4]
+    assert it.get_output_details()[0]["shape"].tolist() == [16, 3]
+    xv = np.random.default_rng(4).standard_normal((16, 4)).astype(np.float32)
+    it.set_tensor(0, xv)
+    it.invoke()
+    np.testing.assert_allclose(it.get_tensor(1), np.maximum(xv @ w + b, 0), rtol=1e-6,
+                               atol=1e-6)
+    it.resize_tensor_input(0, [1, 4], strict=True)  # back to the signature
+    it.allocate_tensors()
+    it.set_tensor(0, xv[:1])
+    it.invoke()
+    np.testing.assert_allclose(it.get_tensor(1), np.maximum(xv[:1] @ w + b, 0), rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_strict_resize_changes_open_dims():
+    model, run, rng = mlp(d=12, hidden=8, k=3)
+    it = tf.lite.Interpreter(model_content=model)
+    it.resize_tensor_input(0, [5, 12], strict=True)
+    xv = rng.random((5, 12), dtype=np.float32)
+    assert_bitwise_equal(run_interpreter(it, xv), run(xv))
+
+
+def test_details_hold_dims_beyond_int32():
+    big = 3 * 2**31
+
+    def build():
+        x = tf.placeholder(tf.float32, [None, big], name="x")
+        return [x], [tf.reduce_sum(x, axis=1, name="total")]
+    model, _ = export(build)
+    it = tf.lite.Interpreter(model_content=model)
+    (inp,), (out,) = it.get_input_details(), it.get_output_details()
+    assert inp["shape_signature"].tolist() == [-1, big]
+    assert inp["shape"].tolist() == [1, big]
+    assert inp["shape"].dtype == np.int64
+    # Shapes that fit keep TFLite's int32.
+    assert out["shape_signature"].tolist() == [-1] and out["shape_signature"].dtype == np.int32

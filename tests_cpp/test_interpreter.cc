@@ -7,8 +7,9 @@
 // holds n x d floats, BATCH_OUTPUT the n x k that Session.run gave for all rows at once and
 // ROW_OUTPUTS the n x k it gave for each row alone (raw little-endian; results may differ in
 // the last bits between batch sizes, never between runtimes). Checks details, the batch-1 and
-// batch-n results (bitwise), copy and zero-copy inputs, errors and clear_errors, and that
-// interpreters sharing one Model run on several threads at once with the same results.
+// batch-n results (bitwise), copy and zero-copy inputs, the file read or mapped, strict and
+// non-strict resizes, errors and clear_errors, and that interpreters sharing one Model run on
+// several threads at once with the same results.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -96,8 +97,8 @@ void errors_are_kept_until_cleared(const char* model_path, const Data& data) {
   CHECK(interp->input_tensor(0) == nullptr);
   // The first failure is the one kept.
   CHECK(interp->error().code() == StatusCode::kFailedPrecondition);
-  CHECK(interp->resize_input(0, Shape({2, data.d + 1})).code() ==
-        StatusCode::kInvalidArgument);  // not the signature
+  CHECK(interp->resize_input_strict(0, Shape({2, data.d + 1})).code() ==
+        StatusCode::kInvalidArgument);  // a dim the signature fixes
   CHECK(interp->resize_input(3, Shape({2, data.d})).code() == StatusCode::kInvalidArgument);
   CHECK(interp->resize_input(0, Shape({-1, data.d})).code() == StatusCode::kInvalidArgument);
   CHECK(interp->error().code() == StatusCode::kFailedPrecondition);
@@ -113,6 +114,20 @@ void errors_are_kept_until_cleared(const char* model_path, const Data& data) {
   CHECK_OK(interp->invoke());
   CHECK(interp->error().ok());
 
+  // A non-strict resize takes a shape the signature fixes otherwise; allocate_tensors then
+  // finds that the weights cannot take d + 1 features, naming the node, and the interpreter
+  // works again once resized back.
+  CHECK_OK(interp->resize_input(0, Shape({2, data.d + 1})));
+  const Status unfit = interp->allocate_tensors();
+  CHECK(unfit.code() == StatusCode::kInvalidArgument);
+  CHECK(unfit.message().find("cannot take the input shapes 'x' [2,") != std::string::npos);
+  CHECK(unfit.message().find("at node '") != std::string::npos);
+  interp->clear_errors();
+  CHECK_OK(interp->resize_input_strict(0, Shape({2, data.d})));
+  CHECK_OK(interp->allocate_tensors());
+  CHECK_OK(interp->set_input(0, data.input.data(), 2 * data.d * sizeof(float)));
+  CHECK_OK(interp->invoke());
+
   std::unique_ptr<Interpreter> none;
   CHECK(Interpreter::from_file("/nonexistent/model.tlm", {}, &none).code() ==
         StatusCode::kNotFound);
@@ -121,6 +136,19 @@ void errors_are_kept_until_cleared(const char* model_path, const Data& data) {
   CHECK(junk_status.code() == StatusCode::kDataLoss ||
         junk_status.code() == StatusCode::kInvalidArgument);
   CHECK(none == nullptr);
+}
+
+// A mapped model file gives the same results as one read into memory.
+void mapped_file_runs_as_read(const char* model_path, const Data& data) {
+  InterpreterOptions options;
+  options.file_access = ModelFileAccess::kMap;
+  std::unique_ptr<Interpreter> interp;
+  CHECK_OK(Interpreter::from_file(model_path, options, &interp));
+  CHECK_OK(interp->resize_input(0, Shape({data.n, data.d})));
+  CHECK_OK(interp->allocate_tensors());
+  CHECK_OK(interp->set_input(0, data.input.data(), data.input.size() * sizeof(float)));
+  CHECK_OK(interp->invoke());
+  CHECK(same_bits(interp->output_tensor(0), data.expected.data(), data.expected.size()));
 }
 
 // Interpreters that share one Model, one per thread, all invoking at once, each on its own
@@ -186,6 +214,7 @@ int main(int argc, char** argv) {
   }
   details_and_batches(argv[1], data);
   errors_are_kept_until_cleared(argv[1], data);
+  mapped_file_runs_as_read(argv[1], data);
   threads_share_one_model(argv[1], data);
   if (g_failures == 0) std::printf("all checks passed\n");
   return g_failures == 0 ? 0 : 1;

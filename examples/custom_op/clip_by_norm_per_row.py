@@ -76,8 +76,9 @@ def export(library_path, out_dir, steps=20, seed=0):
             expected = sess.run([logits, norms], {x: batch})
     os.makedirs(out_dir, exist_ok=True)
     paths = [os.path.join(out_dir, name) for name in ("model.tlm", "input.f32", "expected.f32")]
-    with open(paths[0], "wb") as f:
+    with open(paths[0] + ".tmp", "wb") as f:  # renamed over the old model: never half-written
         f.write(model)
+    os.replace(paths[0] + ".tmp", paths[0])
     batch.tofile(paths[1])
     np.concatenate([e.ravel() for e in expected]).astype(np.float32).tofile(paths[2])
     return paths

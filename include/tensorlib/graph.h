@@ -96,9 +96,12 @@ class FunctionLibrary {
 
 // Copies `source` node by node into the empty graph `out` (so each node is shape-inferred
 // again), giving the outputs in `shapes` those shapes as soon as their nodes are in: what
-// depends on them is inferred from them. Node ids stay the same.
+// depends on them is inferred from them. Node ids stay the same. A shape narrows the one its
+// node declares; with `replace_placeholder_shapes`, a Placeholder's declared shape is replaced
+// instead (a model's input given another fixed size). A failure names its node (Status::node).
 Status specialize_graph(const Graph& source,
-                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out);
+                        const std::vector<std::pair<Endpoint, Shape>>& shapes, Graph* out,
+                        bool replace_placeholder_shapes = false);
 
 // The functions node `node` calls (If's branches, While's condition and body): the values of
 // its attributes that name functions.

@@ -38,6 +38,10 @@ namespace tl {
 
 struct InterpreterOptions {
   int num_threads = 0;  // <= 0: the process default (see set_default_num_threads)
+  // How from_file gets the file: read into memory (the default: the interpreter never sees
+  // later changes to the file) or mapped (no copy of the weights, but the file must not be
+  // truncated or rewritten in place while the interpreter lives: see ModelFileAccess::kMap).
+  ModelFileAccess file_access = ModelFileAccess::kRead;
 };
 
 // What a caller needs to know of an input or output.
@@ -52,7 +56,8 @@ struct TensorDetails {
 
 class Interpreter {
  public:
-  // An interpreter for the model file at `path` (mapped, not read: see load_model_file).
+  // An interpreter for the model file at `path`, read into memory or mapped as
+  // options.file_access says.
   static Status from_file(const std::string& path, const InterpreterOptions& options,
                           std::unique_ptr<Interpreter>* out);
   // An interpreter for the model in `size` bytes at `data`, copied once (not used after the
@@ -75,11 +80,17 @@ class Interpreter {
   int output_index(const std::string& name) const;
   const Model& model() const { return *model_; }
 
-  // Gives input `i` a new shape, compatible with its signature (typically another batch
-  // size). Takes effect at the next allocate_tensors, which invoke then needs first.
+  // Gives input `i` a new shape (typically another batch size), as TFLite's
+  // ResizeInputTensor: any shape, even one its signature fixes otherwise (a model converted
+  // with a batch of 1 runs batches of 16); allocate_tensors then tells whether the model can
+  // take it. Takes effect at the next allocate_tensors, which invoke then needs first.
   Status resize_input(int i, const Shape& shape);
+  // resize_input that changes only the dims the signature leaves open (-1), as TFLite's
+  // ResizeInputTensorStrict.
+  Status resize_input_strict(int i, const Shape& shape);
   // Fixes the inputs' shapes (an open dim that was not resized is 1, as in TFLite; an input of
-  // unknown rank must be resized), infers the outputs' and compiles the model for them.
+  // unknown rank must be resized), infers every other shape from them again (failing where the
+  // graph cannot take them, e.g. a reshape to a fixed size) and compiles the model for them.
   // Allocates every input's buffer, zero-filled.
   Status allocate_tensors();
   // Input `i`'s own buffer, to write the input into in place (input `i` reads it again from
@@ -108,7 +119,9 @@ class Interpreter {
   Interpreter(std::shared_ptr<const Model> model, const InterpreterOptions& options);
   // Records a failure in error_ (if it is the first) and returns it.
   Status note(Status status) const;
-  Status check_input(int i) const;
+  Status check_index(int i) const;
+  Status check_input(int i) const;  // also that tensors are allocated
+  Status check_resize(int i, const Shape& shape) const;
   Status specialize();
 
   std::shared_ptr<const Model> model_;

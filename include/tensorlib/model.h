@@ -19,7 +19,8 @@
 //   TL_RETURN_IF_ERROR(tl::serialize_model(graph, {x}, {y}, &bytes));
 //
 //   tl::Model model;
-//   TL_RETURN_IF_ERROR(tl::load_model_file("model.tlm", &model));
+//   TL_RETURN_IF_ERROR(tl::load_model_file("model.tlm", &model));  // read; or mapped:
+//   // tl::load_model_file("model.tlm", &model, tl::ModelFileAccess::kMap)
 //   tl::Session session(model.graph, tl::SessionOptions{});
 //   int64_t callable;
 //   TL_RETURN_IF_ERROR(session.make_callable({model.inputs[0].endpoint},
@@ -81,10 +82,24 @@ Status load_model(std::shared_ptr<const Buffer> bytes, Model* out);
 // Loads a model from a copy of `size` bytes at `data` (not used after the call returns).
 Status load_model(const void* data, size_t size, Model* out);
 
-// Loads the model file at `path`, mapped read-only into memory (read into an aligned buffer
-// where it cannot be mapped). NOTE: as with any mapped file, shrinking the file while the
-// model is in use is undefined behaviour; replace model files by renaming new ones over them.
-Status load_model_file(const std::string& path, Model* out);
+// How load_model_file gets a file's bytes.
+enum class ModelFileAccess {
+  // Read into memory: the model is the file as it was when loaded, whatever happens to the
+  // file afterwards (rewritten, truncated, deleted).
+  kRead,
+  // Mapped read-only (MAP_PRIVATE), read into memory where it cannot be mapped: no copy, and
+  // pages the kernel can drop and share between processes. NOTE: the file must then stay as it
+  // is while the model is in use: a file truncated in place kills the process (SIGBUS) when a
+  // weight past the new end is read, and one rewritten in place changes the weights under the
+  // running model. Replace model files by renaming a new one over them (the old file lives on
+  // until it is unmapped).
+  kMap,
+};
+
+// Loads the model file at `path`, read into memory (or mapped: see ModelFileAccess). Both
+// check the whole file (its checksums) before returning.
+Status load_model_file(const std::string& path, Model* out,
+                       ModelFileAccess access = ModelFileAccess::kRead);
 
 // The op libraries the model in `size` bytes at `data` names (Model::op_libraries), read
 // without loading its graph, so before those libraries are loaded. Checks the header, the

@@ -2,8 +2,9 @@
 
     converter = tf.lite.TFLiteConverter.from_session(sess, [x], [y])
     model = converter.convert()            # bytes, laid out as docs/model_format.md says
-    with open("model.tlm", "wb") as f:
+    with open("model.tlm.tmp", "wb") as f:  # then renamed: readers never see half a file
         f.write(model)
+    os.replace("model.tlm.tmp", "model.tlm")
 
 `from_session` reads the variables' current values (as TF1 does) and keeps only the ops that
 the outputs need given the inputs; `convert` computes every constant-only subgraph once and

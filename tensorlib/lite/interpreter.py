@@ -25,19 +25,30 @@ from tensorlib import _core
 
 class Interpreter(_core.Interpreter):
     """Interpreter(model_path=None, model_content=None, experimental_delegates=None,
-    num_threads=None): a model file (`model_path`, mapped into memory, not read) or its bytes
+    num_threads=None, map_model_file=False): a model file (`model_path`) or its bytes
     (`model_content`, as TFLiteConverter.convert returns them, copied once), run on
     `num_threads` threads (None or -1: all of the machine's).
+
+    A model file is read into memory: the Interpreter runs the model as it was when loaded,
+    whatever happens to the file later (rewritten, truncated by a new export to the same path,
+    deleted). `map_model_file=True` maps it instead, which spares the copy of the weights (the
+    kernel may drop their pages and share them between processes) at the price of a promise:
+    the file must not change in place while the Interpreter lives. Truncating it then kills
+    the process (SIGBUS) and rewriting it changes the weights under the running model; write
+    new models to a temporary file and rename it over the old one, which leaves the mapped
+    file intact. benchmarks/bench_model_load.py measures both.
 
     Tensor indices, as in the details dicts: the inputs are 0 .. n-1 and the outputs follow.
     `shape` is an input's shape now (open dims of `shape_signature`, -1 there, start at 1);
     outputs' shapes are inferred by allocate_tensors and are the actual ones after invoke.
+    resize_tensor_input may change any dim, as TFLite's (strict=True: only the -1 ones).
 
     Like TFLite's, an Interpreter serves one thread at a time; use one per thread (they share
     nothing but the process's thread pool). A call made while another thread is inside invoke
-    or allocate_tensors raises RuntimeError instead of racing with it. Failures of allocate_tensors and invoke raise the
-    tensorlib error (tf.errors.InvalidArgumentError, ...), which is also a RuntimeError as
-    TFLite's are; bad arguments raise ValueError.
+    or allocate_tensors raises RuntimeError instead of racing with it, and so does calling
+    __init__ again on an Interpreter (make a new one instead). Failures of allocate_tensors
+    and invoke raise the tensorlib error (tf.errors.InvalidArgumentError, ...), which is also
+    a RuntimeError as TFLite's are; bad arguments raise ValueError.
     """
 
     def get_signature_list(self):

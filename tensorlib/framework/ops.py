@@ -129,6 +129,11 @@ class Tensor:
     def __repr__(self):
         return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self._dtype.name}>"
 
+    def _repr_html_(self):
+        """Jupyter's picture of what this tensor depends on."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
+
     def __str__(self):
         return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
 
@@ -213,6 +218,11 @@ class Operation:
 
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self._type}>"
+
+    def _repr_html_(self):
+        """Jupyter's picture of what this op depends on."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
 
 
 class DeviceSpec:
@@ -477,6 +487,11 @@ class Graph:
 
     def get_operations(self):
         return list(self._ops)
+
+    def _repr_html_(self):
+        """Jupyter's picture of the graph, its name scopes collapsed into boxes that unfold."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
 
     def get_operation_by_name(self, name):
         op = self._ops_by_name.get(name)

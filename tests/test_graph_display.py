@@ -120,3 +120,17 @@ def test_while_loop_graph_draws():
     with tf.Session() as sess:
         assert sess.run(total, {n: 5}) == np.arange(5).sum()
     ElementTree.fromstring(tf.get_default_graph()._repr_html_())
+
+
+def test_a_long_graph_draws_a_bounded_number_of_boxes():
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    h = x
+    for _ in range(graph_display._MAX_BOXES):
+        h = tf.nn.relu(h)
+    graph_picture = ElementTree.fromstring(graph_display.to_svg(tf.get_default_graph()))
+    tensor_picture = ElementTree.fromstring(graph_display.to_svg(h))
+    for picture, kept in ((graph_picture, "x"), (tensor_picture, h.op.name)):
+        found = [g.find(SVG + "title").text.split(" ")[0] for g in picture.iter(SVG + "g")]
+        assert len(found) == graph_display._MAX_BOXES and kept in found
+        notes = [t.text for t in picture.iter(SVG + "text") if t.get("class") == "note"]
+        assert notes == ["not drawn: 1 more box"]

@@ -56,10 +56,11 @@ def test_errors_name_the_cell_and_show_no_compiled_frames(tmp_path):
         "run = sess.make_callable(y, [x])\nrun([1.0])",
         "sess.run(y, {x: [[1.0]]})",
         "tf.matmul(tf.ones([2, 3]), tf.ones([4, 5]))",
+        "v = tf.get_variable('v', [2])\nv = tf.get_variable('v', [2])",
     )]
     execute(nb, tmp_path, allow_errors=True)
     errors = [[o for o in c.outputs if o.output_type == "error"] for c in nb.cells]
-    assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1]
+    assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1, 1]
     text = ["\n".join(ANSI.sub("", line) for line in e[0].traceback) for e in errors[2:]]
     assert "Cell In[3], line 1" in text[0] and "Cell In[4], line 2" in text[1]
     assert "Cell In[5], line 1" in text[2] and "Cell In[6], line 1" in text[3]
@@ -69,6 +70,7 @@ def test_errors_name_the_cell_and_show_no_compiled_frames(tmp_path):
     assert "[[node Reshape (defined at Cell In[2], line 2) ]]" in errors[3][0].evalue
     assert errors[4][0].ename == "ValueError"
     assert "defined at Cell In[6], line 1" in errors[5][0].evalue
+    assert "Originally defined at Cell In[7], line 1." in errors[6][0].evalue
     for traceback in text:
         assert "ipykernel_" not in traceback
         assert "Could not get source" not in traceback and ".pyx" not in traceback

@@ -1,9 +1,12 @@
 """The README's quick start and its TF1 snippet run as written (in a fresh directory)."""
+import os
 import pathlib
 import re
 import shlex
 import subprocess
 import sys
+
+import tensorlib
 
 ROOT = pathlib.Path(__file__).parent.parent
 BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", (ROOT / "README.md").read_text(),
@@ -11,8 +14,11 @@ BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", (ROOT / "README.md").read_text(),
 
 
 def run_python(args, cwd):
-    out = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                         timeout=120)
+    # The tensorlib under test, wherever it is (installed, or this checkout).
+    path = [str(pathlib.Path(tensorlib.__file__).parent.parent), os.environ.get("PYTHONPATH")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, path)))
+    out = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 

@@ -3,8 +3,8 @@
 The drawing is tensorlib's own, so it needs nothing installed. Each name scope is collapsed
 into one box, as in TensorBoard's graph view, and the edges carry the shapes of the tensors
 they stand for. Below the picture, each scope unfolds in an HTML `<details>` element into a
-picture of its own contents, one level at a time. Everything is emitted as well-formed XML
-(XHTML), so the output also reads in viewers without an HTML parser.
+picture of its own contents, one level at a time (no script: it works in any notebook viewer).
+The output is well-formed XML, so an XML parser reads it too (the tests do).
 
 The layout is a small layered one: an item's layer is one below the lowest of its producers
 (in graph order, so a loop's back edge does not lift anything), and one sweep of barycentres
@@ -21,6 +21,7 @@ _CHAR_WIDTH = 7     # of the 12px monospace font used for labels
 _MAX_LABEL = 28     # characters; longer names are cut in the box, whole in its tooltip
 _SHAPE_CHAR_WIDTH = 6   # of the 10px font of the shapes on the edges
 _MAX_WIDTH = 480    # of a box widened to give its incoming edges' shapes room
+_MAX_BOXES = 150    # in one picture: more are left out (a note says how many)
 _MARGIN = 12
 
 # Several pictures share one page in a notebook: each arrowhead id must be unique on it.
@@ -99,11 +100,10 @@ def _items(ops, prefix):
     return list(items.values()), item_of
 
 
-def _edges(ops, item_of):
+def _edges(item_of):
     """{(producer box, consumer box): [tensors]} (an empty list for control edges only)."""
     edges = {}
-    for op in ops:
-        consumer = item_of[op]
+    for op, consumer in item_of.items():
         for tensor in op.inputs:
             producer = item_of.get(tensor.op)
             if producer is not None and producer is not consumer:
@@ -117,8 +117,21 @@ def _edges(ops, item_of):
     return edges
 
 
-def _layout(items, edges):
-    """Sets each item's layer and position; returns the picture's (width, height)."""
+def _shown(ops, prefix, highlight):
+    """(boxes, each op's box, how many boxes are left out) of the picture of level `prefix`:
+    at most _MAX_BOXES, the first of a graph, the last (nearest) of what an op depends on."""
+    items, item_of = _items(ops, prefix)
+    left_out = max(len(items) - _MAX_BOXES, 0)
+    if left_out:
+        items = items[-_MAX_BOXES:] if highlight else items[:_MAX_BOXES]
+        kept = set(items)
+        item_of = {op: item for op, item in item_of.items() if item in kept}
+    return items, item_of, left_out
+
+
+def _layout(items, edges, top):
+    """Sets each item's layer and position, the first layer at `top`; returns the picture's
+    (width, height)."""
     order = {item: i for i, item in enumerate(items)}
     producers = {item: [] for item in items}
     for producer, consumer in edges:
@@ -140,7 +153,7 @@ def _layout(items, edges):
     widths = [sum(item.width for item in layer) + _ITEM_GAP * (len(layer) - 1)
               for layer in layers]
     total_width = max(widths) + 2 * _MARGIN
-    y = _MARGIN
+    y = top
     for layer, width in zip(layers, widths):
         x = (total_width - width) / 2
         for item in layer:
@@ -192,15 +205,22 @@ def to_svg(element, scope=""):
     ops, highlight, _ = _elements(element)
     prefix = scope.rstrip("/") + "/" if scope else ""
     ops = [op for op in ops if op.name.startswith(prefix) or op.name == scope]
-    items, item_of = _items(ops, prefix)
-    edges = _edges(ops, item_of)
+    return _picture(*_shown(ops, prefix, highlight), highlight)
+
+
+def _picture(items, item_of, left_out, highlight):
+    """The SVG of boxes `items` (as _shown gives them), those holding a `highlight` op
+    outlined."""
+    edges = _edges(item_of)
     labels = {edge: _shape_label(tensors) for edge, tensors in edges.items()}
     entering = {}
     for (_, consumer), label in labels.items():
         entering.setdefault(consumer, []).append(len(label) * _SHAPE_CHAR_WIDTH)
     for consumer, label_widths in entering.items():
         consumer.min_width = min((len(label_widths) + 1) * (max(label_widths) + 8), _MAX_WIDTH)
-    width, height = _layout(items, edges)
+    note = f"not drawn: {left_out} more {'box' if left_out == 1 else 'boxes'}" if left_out else ""
+    width, height = _layout(items, edges, _MARGIN + (16 if note else 0))
+    width = max(width, len(note) * _CHAR_WIDTH + 2 * _MARGIN)
     ports = _ports(edges)
     marker = f"tensorlib-arrow-{next(_picture_ids)}"
     parts = [
@@ -209,6 +229,9 @@ def to_svg(element, scope=""):
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker>'
         '</defs>']
+    if note:
+        parts.append(f'<text class="note" x="{_MARGIN}" y="{_MARGIN + 4}" fill="#555">{note}'
+                     '</text>')
     for (producer, consumer), tensors in edges.items():
         (x1, y1), (x2, y2) = ports[producer, consumer]
         bend = max(abs(y2 - y1) / 2, 24)
@@ -245,22 +268,23 @@ def to_svg(element, scope=""):
     return "".join(parts)
 
 
-def _scope_details(element, ops, prefix):
-    """The <details> elements that unfold each scope of level `prefix`, nested."""
-    items, _ = _items(ops, prefix)
+def _scope_details(items, highlight):
+    """The <details> elements that unfold each scope among `items`, nested."""
     parts = []
     for item in items:
-        if not item.is_scope:
-            continue
-        parts.append(
-            f'<details style="margin-left:1em"><summary>{html.escape(item.full_name)} '
-            f'({_count(item.ops)})</summary>{to_svg(element, item.full_name)}'
-            f'{_scope_details(element, item.ops, item.full_name + "/")}</details>')
+        if item.is_scope:
+            shown = _shown(item.ops, item.full_name + "/", highlight)
+            parts.append(
+                f'<details style="margin-left:1em"><summary>{html.escape(item.full_name)} '
+                f'({_count(item.ops)})</summary>{_picture(*shown, highlight)}'
+                f'{_scope_details(shown[0], highlight)}</details>')
     return "".join(parts)
 
 
 def to_html(element):
     """The picture of `element` with its scopes unfolding below it: what Jupyter shows."""
-    ops, _, caption = _elements(element)
+    ops, highlight, caption = _elements(element)
+    shown = _shown(ops, "", highlight)
     return (f'<div class="tensorlib-graph"><div><code>{html.escape(caption)}</code> '
-            f'({_count(ops)})</div>{to_svg(element)}{_scope_details(element, ops, "")}</div>')
+            f'({_count(ops)})</div>{_picture(*shown, highlight)}'
+            f'{_scope_details(shown[0], highlight)}</div>')

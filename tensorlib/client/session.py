@@ -276,7 +276,7 @@ class BaseSession(_core.SessionRunner):
                     [t._as_node_input() for t in plan.tensors],
                     [op._id for op in plan.targets], single)
             except errors.OpError as e:
-                raise self._annotated(e) from None
+                raise _without_compiled_frames(self._annotated(e)) from None
         if self._config.log_device_placement:
             # TF1's device placement log, once per compiled set of fetches.
             for line in self._c.placement(callable_.handle):

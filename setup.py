@@ -121,4 +121,6 @@ def extensions():
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildTensorlib},
       package_data={"tensorlib": ["lib/*.so", "lib/cmake/tensorlib/*.cmake",
-                                  "include/tensorlib/*.h"]})
+                                  "include/tensorlib/*.h",
+                                  # the C++ program that notebook 04 builds
+                                  "examples/cpp/*"]})

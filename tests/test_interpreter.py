@@ -1,5 +1,6 @@
 """The runtime: tf.lite.Interpreter (TFLite's Python API), the C++ tl::Interpreter
-(tests_cpp/test_interpreter.cc) and examples/cpp, all bitwise equal to Session.run."""
+(tests_cpp/test_interpreter.cc) and tensorlib/examples/cpp, all bitwise equal to
+Session.run."""
 import pathlib
 import subprocess
 import sys
@@ -456,8 +457,9 @@ def test_cpp_interpreter(tmp_path):
 
 @needs_cmake
 def test_cpp_example_matches_python_bitwise(tmp_path):
-    """examples/cpp built with CMake against the package runs a model exported here."""
-    cmake_build(ROOT / "examples" / "cpp", tmp_path / "build")
+    """tensorlib/examples/cpp (shipped in the package) built with CMake against the package
+    runs a model exported here."""
+    cmake_build(ROOT / "tensorlib" / "examples" / "cpp", tmp_path / "build")
     model, run = lenet()
     (tmp_path / "lenet.tlm").write_bytes(model)
     images = np.random.default_rng(3).random((5, 28, 28, 1), dtype=np.float32)

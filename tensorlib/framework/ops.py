@@ -28,6 +28,20 @@ def _user_location():
     return None
 
 
+def _format_location(location):
+    """'file:line', or the name IPython gives the cell a line was typed in ('Cell In[3],
+    line 2'), as its tracebacks do, instead of the kernel's temporary file."""
+    filename, line = location
+    # IPython is asked only when it is already running: importing it would cost a second.
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    format_code_name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    cell = format_code_name(filename) if format_code_name is not None else None
+    if cell is not None:
+        return f"{cell[0]} {cell[1]}, line {line}"
+    return f"{filename}:{line}"
+
+
 class Tensor:
     """One output of an Operation: a symbolic value, computed when a Session runs it."""
 
@@ -115,6 +129,11 @@ class Tensor:
     def __repr__(self):
         return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self._dtype.name}>"
 
+    def _repr_html_(self):
+        """Jupyter's picture of what this tensor depends on."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
+
     def __str__(self):
         return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
 
@@ -195,10 +214,15 @@ class Operation:
         """' (defined at file:line)' for error messages, or ''."""
         if self._location is None:
             return ""
-        return f" (defined at {self._location[0]}:{self._location[1]})"
+        return f" (defined at {_format_location(self._location)})"
 
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self._type}>"
+
+    def _repr_html_(self):
+        """Jupyter's picture of what this op depends on."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
 
 
 class DeviceSpec:
@@ -342,7 +366,7 @@ class Graph:
                 node_id = self._c.add_node(op_type, name, [t._as_node_input() for t in inputs],
                                            [op._id for op in control], attrs, device)
             except (ValueError, TypeError) as e:
-                where = f", defined at {location[0]}:{location[1]}" if location else ""
+                where = f", defined at {_format_location(location)}" if location else ""
                 raise type(e)(f"{e} [node '{name}'{where}]") from None
             op = Operation(self, node_id, name, op_type, inputs, control, attrs, location,
                            device)
@@ -463,6 +487,11 @@ class Graph:
 
     def get_operations(self):
         return list(self._ops)
+
+    def _repr_html_(self):
+        """Jupyter's picture of the graph, its name scopes collapsed into boxes that unfold."""
+        from tensorlib.framework import graph_display
+        return graph_display.to_html(self)
 
     def get_operation_by_name(self, name):
         op = self._ops_by_name.get(name)

@@ -206,7 +206,7 @@ class _VariableStore:
                 location = found.op._location
                 raise ValueError(f"Variable {name} already exists, disallowed. Did you mean to "
                                  "set reuse=True or reuse=tf.AUTO_REUSE in VarScope?" +
-                                 (f" Originally defined at {location[0]}:{location[1]}."
+                                 (f" Originally defined at {ops._format_location(location)}."
                                   if location else ""))
             if not shape.is_compatible_with(found.shape):
                 raise ValueError(f"Trying to share variable {name}, but specified shape {shape}"

@@ -440,6 +440,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
       position.push_back(static_cast<int32_t>(k));
       continue;
     }
+    stage.node = step.node;
     auto it = open.find(main);
     if (it != open.end() && readers[main] == 1 && !pinned[main] &&
         (stage.vector_slot < 0 || producer[stage.vector_slot] < position[it->second])) {
@@ -463,6 +464,17 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   }
   steps_ = std::move(steps);
   release_after_last_reader(pinned);
+}
+
+std::vector<std::vector<std::string>> Plan::step_nodes() const {
+  std::vector<std::vector<std::string>> out;
+  for (const Step& step : steps_) {
+    std::vector<std::string> names;
+    for (const Stage& stage : step.stages) names.push_back(stage.node->name);
+    if (names.empty()) names.push_back(step.node->name);
+    out.push_back(std::move(names));
+  }
+  return out;
 }
 
 void Plan::release_after_last_reader(const std::vector<char>& pinned) {

@@ -54,6 +54,7 @@ struct Stage {
   bool scalar_first = false;     // the operand comes first (scalar or vector)
   PairSpanFn pair = nullptr;     // with a vector operand: fn is null
   int32_t vector_slot = -1;
+  const Node* node = nullptr;    // the op it computes (Plan::step_nodes names it)
 };
 
 // One node of a plan, with everything the run loop needs precomputed.
@@ -168,6 +169,9 @@ class Plan {
   // Where each node runs, as TF1's log_device_placement prints it:
   // "name: (Op): /job:localhost/replica:0/task:0/device:CPU:0", in run order.
   const std::vector<std::string>& placement() const { return placement_; }
+  // The names of the nodes each step runs, in run order: one for a kernel's step, one per
+  // stage for a fused elementwise chain. A debugging aid: it shows what fusion made.
+  std::vector<std::vector<std::string>> step_nodes() const;
 
  private:
   Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,

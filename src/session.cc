@@ -75,6 +75,14 @@ void SessionState::set_variable(int32_t node, Tensor value) {
   variables_[node] = std::move(value);
 }
 
+std::mutex& SessionState::variable_mutex(int32_t node) {
+  if (variables_owner_) return variables_owner_->variable_mutex(node);
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_ptr<std::mutex>& m = variable_mutexes_[node];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
+}
+
 uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
   std::lock_guard<std::mutex> lock(mutex_);
   uint64_t& next = random_counters_[node];

@@ -1,27 +1,13 @@
 """Feeds are read in place and fetched arrays own the executor's buffers, proven by addresses.
 
-A PyFunc node runs a kernel like any other: it receives its input tensors and hands them to the
-Python function as NumPy views of their buffers (read-only, never copied). So a PyFunc that
-returns the address of its argument outputs the address of the bytes a kernel read: comparing
-it with the fed array's and the fetched array's addresses shows where data was and was not
-copied.
+op_testing.address_read gives the address of the bytes a kernel read: comparing it with the fed
+array's and the fetched array's addresses shows where data was and was not copied.
 """
 import numpy as np
 
 import tensorlib as tf
+from op_testing import address, address_read
 from tensorlib import _core
-
-
-def address(arr):
-    """The address of an array's first byte."""
-    return arr.__array_interface__["data"][0]
-
-
-def address_read(tensor):
-    """The address of the buffer a kernel reads `tensor` from, as an int64 scalar."""
-    out = tf.py_func(lambda value: np.int64(address(value)), [tensor], tf.int64)
-    out.set_shape([])
-    return out
 
 
 def test_contiguous_feed_of_matching_dtype_is_read_in_place():

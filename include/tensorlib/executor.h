@@ -72,6 +72,8 @@ struct Step {
   std::vector<int32_t> release;       // slots that die after this step
   std::vector<char> unneeded;         // per output: 1 when nothing reads it (empty: all read)
   std::vector<int32_t> ref_variables; // per input: the variable a reference input names, or -1
+  // With use_locking: the variables it updates, sorted; their locks are held while it runs.
+  std::vector<int32_t> locked_variables;
   // A fused chain (two stages or more) replaces the kernel: the stages run one after another
   // over cache-sized blocks of `chain_input`, writing output 0.
   std::vector<Stage> stages;

@@ -9,6 +9,8 @@
 # with sanitizers and coverage into build/fuzz (apart from the normal build), keeps the corpus
 # in build/fuzz/corpus and writes any crashing input to build/fuzz/crash-*. Replay one with
 #   build/fuzz/fuzz_model_loader build/fuzz/crash-<hash>
+# and, once fixed, keep it in tests/fixtures/fuzz/model_loader/ (named after what it found):
+# tests/test_fuzz_corpus.py replays that corpus in every run of the suite.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN_SECONDS=${1:-300}
@@ -47,4 +49,4 @@ PARALLEL=()
 if [ "$JOBS" -gt 1 ]; then PARALLEL=(-jobs="$JOBS" -workers="$JOBS"); fi
 cd "$BUILD"
 ./fuzz_model_loader -max_total_time="$RUN_SECONDS" "${PARALLEL[@]}" -max_len=65536 \
-  -artifact_prefix="$BUILD/" corpus seeds
+  -artifact_prefix="$BUILD/" corpus seeds "$ROOT/tests/fixtures/fuzz/model_loader"

@@ -579,6 +579,15 @@ cdef class Session:
             raise_status(s, False)
         return [line.decode("utf-8", "replace") for line in lines]
 
+    def step_nodes(self, int64_t handle):
+        """The node names each step of callable `handle` runs, in run order: one for a
+        kernel's step, one per stage for a fused elementwise chain (a debugging aid)."""
+        cdef vector[vector[string]] steps
+        cdef Status s = self.ptr.step_nodes(handle, &steps)
+        if not s.ok():
+            raise_status(s, False)
+        return [[name.decode("utf-8", "replace") for name in step] for step in steps]
+
     def make_callable(self, list feeds, list feed_names, list fetches, list targets,
                       bint single):
         """Compiles a plan. feeds and fetches: [(node id, output index)]; targets: [node id].
@@ -651,7 +660,10 @@ def convert_feed(value, dtype, str name):
                                                 arr.max() > np.iinfo(dtype).max):
             raise TypeError(f"Cannot feed {arr.dtype} values outside the range of {dtype} to "
                             f"tensor '{name}'")
-    return np.asarray(arr, dtype=dtype, order="C")  # NOTE: ascontiguousarray makes 0-d 1-d
+    arr = np.asarray(arr, dtype=dtype, order="C")  # NOTE: ascontiguousarray makes 0-d 1-d
+    if not arr.flags.aligned:  # asarray passes misaligned data through as it is
+        arr = arr.copy()
+    return arr
 
 
 cdef class Callable:

@@ -126,6 +126,7 @@ cdef extern from "tensorlib/session.h" namespace "tl" nogil:
         Status run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
                             RunControl* control)
         Status placement(int64_t handle, vector[string]* lines)
+        Status step_nodes(int64_t handle, vector[vector[string]]* steps)
 
     void set_default_num_threads(int n)
     int default_num_threads()

@@ -260,9 +260,20 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
         if (producer.op->name() == "VariableRef") {
           step.ref_variables[i] = static_cast<int32_t>(producer.attrs.get<int64_t>("variable"));
         }
+        const AttrValue* locking = step.node->attrs.find("use_locking");
+        if (locking && std::get<bool>(*locking)) {
+          step.locked_variables.push_back(step.ref_variables[i] >= 0
+                                              ? step.ref_variables[i]
+                                              : step.node->inputs[i].node);
+        }
       }
       if (s >= 0) last_use[s] = static_cast<int32_t>(k);
     }
+    // Locks are taken in id order, so two steps that lock the same variables cannot deadlock.
+    std::sort(step.locked_variables.begin(), step.locked_variables.end());
+    step.locked_variables.erase(
+        std::unique(step.locked_variables.begin(), step.locked_variables.end()),
+        step.locked_variables.end());
   }
   for (size_t k = 0; k < plan->steps_.size(); ++k) {
     Step& step = plan->steps_[k];
@@ -440,6 +451,7 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
       position.push_back(static_cast<int32_t>(k));
       continue;
     }
+    stage.node = step.node;
     auto it = open.find(main);
     if (it != open.end() && readers[main] == 1 && !pinned[main] &&
         (stage.vector_slot < 0 || producer[stage.vector_slot] < position[it->second])) {
@@ -463,6 +475,17 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   }
   steps_ = std::move(steps);
   release_after_last_reader(pinned);
+}
+
+std::vector<std::vector<std::string>> Plan::step_nodes() const {
+  std::vector<std::vector<std::string>> out;
+  for (const Step& step : steps_) {
+    std::vector<std::string> names;
+    for (const Stage& stage : step.stages) names.push_back(stage.node->name);
+    if (names.empty()) names.push_back(step.node->name);
+    out.push_back(std::move(names));
+  }
+  return out;
 }
 
 void Plan::release_after_last_reader(const std::vector<char>& pinned) {
@@ -792,6 +815,8 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
     }
     rs.inputs[i] = in;
   }
+  std::vector<std::unique_lock<std::mutex>> locks;  // use_locking: one update at a time
+  for (int32_t v : step.locked_variables) locks.emplace_back(state.variable_mutex(v));
   Status s = prepare_outputs(step, rs);
   if (s.ok()) {
     KernelContext ctx(node, node.attrs, rs.inputs.data(), static_cast<int>(num_inputs),

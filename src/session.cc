@@ -75,6 +75,14 @@ void SessionState::set_variable(int32_t node, Tensor value) {
   variables_[node] = std::move(value);
 }
 
+std::mutex& SessionState::variable_mutex(int32_t node) {
+  if (variables_owner_) return variables_owner_->variable_mutex(node);
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_ptr<std::mutex>& m = variable_mutexes_[node];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
+}
+
 uint64_t SessionState::take_random_counter(int32_t node, uint64_t count) {
   std::lock_guard<std::mutex> lock(mutex_);
   uint64_t& next = random_counters_[node];
@@ -163,12 +171,27 @@ Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetche
   return plan->run(state_, threads, feeds, fetches, control);
 }
 
-Status Session::placement(int64_t handle, std::vector<std::string>* lines) {
-  std::lock_guard<std::mutex> lock(plans_mutex_);
+Status Session::find_plan(int64_t handle, const Plan** plan) const {
   if (handle < 0 || handle >= static_cast<int64_t>(plans_.size())) {
     return invalid_argument("no callable with handle " + std::to_string(handle));
   }
-  *lines = plans_[handle]->placement();
+  *plan = plans_[handle].get();
+  return Status::OK();
+}
+
+Status Session::placement(int64_t handle, std::vector<std::string>* lines) {
+  std::lock_guard<std::mutex> lock(plans_mutex_);
+  const Plan* plan = nullptr;
+  TL_RETURN_IF_ERROR(find_plan(handle, &plan));
+  *lines = plan->placement();
+  return Status::OK();
+}
+
+Status Session::step_nodes(int64_t handle, std::vector<std::vector<std::string>>* steps) {
+  std::lock_guard<std::mutex> lock(plans_mutex_);
+  const Plan* plan = nullptr;
+  TL_RETURN_IF_ERROR(find_plan(handle, &plan));
+  *steps = plan->step_nodes();
   return Status::OK();
 }
 

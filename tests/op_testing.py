@@ -1,5 +1,6 @@
 """The helpers of the op tests: check_op runs an op on random inputs and compares with NumPy;
-run_with_threads runs fetches at several intra-op thread counts.
+run_with_threads runs fetches at several intra-op thread counts; address_read shows where a
+kernel read a tensor from.
 
 Each op family's test module has a table OPS of cases:
     (test id, op types covered, tensorlib function, NumPy reference, input shapes, dtype, options)
@@ -94,3 +95,19 @@ def check_gradient(case, rng, delta=1e-6, tol=1e-6):
                 lm = sess.run(loss, {**feed, h: minus})
                 want[i] = (lp - lm) / (2 * delta)
             np.testing.assert_allclose(g, want, rtol=tol, atol=tol)
+
+
+def address(arr):
+    """The address of an array's first byte."""
+    return arr.__array_interface__["data"][0]
+
+
+def address_read(tensor):
+    """The address of the buffer a kernel reads `tensor` from, as an int64 scalar.
+
+    A PyFunc node runs a kernel like any other: it receives its input tensors and hands them to
+    the Python function as NumPy views of their buffers (read-only, never copied), so the
+    address its function sees is the address of the bytes the kernel read."""
+    out = tf.py_func(lambda value: np.int64(address(value)), [tensor], tf.int64)
+    out.set_shape([])
+    return out

@@ -99,7 +99,9 @@ OPS = [
      lambda x: np.array(x.shape, I64), [(4, 1)], BOOL, {}),
     ("size", ["Size"], tf.size, lambda x: np.array(x.size, I32), [(3, 5)], I64, {}),
     ("size_empty", ["Size"], tf.size, lambda x: np.array(x.size, I32), [(3, 0)], F64, {}),
-    ("rank", ["Rank"], tf.rank, lambda x: np.array(x.ndim, I32), [(2, 1, 3)], F32, {}),
+    ("rank", ["Rank"], lambda x: tf.rank(tf.placeholder_with_default(x, None)),  # unknown rank
+     lambda x: np.array(x.ndim, I32), [(2, 1, 3)], F32, {}),
+    ("rank_known", [], tf.rank, lambda x: np.array(x.ndim, I32), [(2, 1, 3)], F32, {}),
     ("expand_dims", ["ExpandDims"], lambda x: tf.expand_dims(x, 0), lambda x: x[None],
      [(2, 3)], F32, {}),
     ("expand_dims_neg", ["ExpandDims"], lambda x: tf.expand_dims(x, -1),

@@ -81,3 +81,43 @@ def test_nchw_bias_is_not_fused_along_the_last_dim():
     y = tf.nn.relu(tf.nn.bias_add(tf.constant(data) * 1.0, bias, data_format="NCHW"))
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(y), data + bias.reshape(1, 3, 1, 1))
+
+
+def plan_steps(sess, fetches, feeds):
+    """The node names each step of the plan for `fetches` given `feeds` runs (one name for a
+    kernel's step, one per stage for a fused chain)."""
+    callable_, _ = sess._prepare(fetches, dict.fromkeys(feeds))
+    return sess._c.step_nodes(callable_.handle)
+
+
+def test_an_elementwise_chain_becomes_one_step_with_a_stage_per_op():
+    x = tf.placeholder(tf.float32, [1000])
+    ops = [x * 0.5]
+    ops.append(ops[-1] + 1.0)
+    ops.append(-ops[-1])
+    ops.append(tf.exp(ops[-1]))
+    ops.append(ops[-1] - 2.0)
+    ops.append(tf.tanh(ops[-1]))
+    names = [t.op.name for t in ops]
+    with tf.Session() as sess:
+        assert plan_steps(sess, ops[-1], [x]) == [names]
+        # A fetched intermediate value must exist on its own: the chain ends there.
+        assert plan_steps(sess, [ops[2], ops[-1]], [x]) == [names[:3], names[3:]]
+        # Fetching every value: no chain at all.
+        assert plan_steps(sess, ops, [x]) == [[n] for n in names]
+
+
+def test_a_value_with_two_readers_ends_a_chain_and_other_ops_stay_steps():
+    x = tf.placeholder(tf.float32, [4, 3])
+    w = tf.placeholder(tf.float32, [3, 3])
+    h = tf.matmul(x, w)
+    a = tf.exp(h) * 2.0                # read by b and c: the chain stops at a
+    b = tf.sigmoid(a + 1.0)
+    c = tf.reduce_sum(a)
+    with tf.Session() as sess:
+        steps = plan_steps(sess, [b, c], [x, w])
+    fused = [s for s in steps if len(s) > 1]
+    assert fused == [[a.op.inputs[0].op.name, a.op.name],
+                     [b.op.inputs[0].op.name, b.op.name]]
+    assert [h.op.name] in steps and [c.op.name] in steps
+    assert len(steps) == 4

@@ -173,6 +173,125 @@ def test_concurrent_runs_from_several_threads():
     assert not errors
 
 
+def test_training_and_assigns_from_8_threads_match_a_serial_run():
+    # Every update adds or subtracts integers in float64 with use_locking=True, so the final
+    # values do not depend on the order the threads ran in: they must equal a serial run's.
+    n, rounds = 50_000, 40  # large enough that unlocked updates overlap and lose some
+    weights = tf.Variable(tf.zeros([n], tf.float64))
+    total = tf.Variable(tf.zeros([n], tf.float64))
+    table = tf.Variable(tf.zeros([8, n], tf.float64))
+    flag = tf.Variable(tf.zeros([n], tf.float64))
+    gradient = tf.placeholder(tf.float64, [n])
+    row = tf.placeholder(tf.int32, [1])
+    descend = tf.train.GradientDescentOptimizer(1.0, use_locking=True).apply_gradients(
+        [(gradient, weights)])
+    accumulate = tf.group(tf.assign_add(total, gradient, use_locking=True),
+                          tf.scatter_add(table, row, gradient[None], use_locking=True))
+    constant = tf.placeholder(tf.float64, [])
+    overwrite = tf.assign(flag, tf.fill([n], constant))
+    rng = np.random.default_rng(0)
+    steps = rng.integers(-8, 9, size=(8, rounds, n)).astype(np.float64)
+
+    def updates(sess, t):
+        # Threads 0-3 train, 4-5 accumulate, 6-7 assign whole values.
+        for r in range(rounds):
+            if t < 4:
+                sess.run(descend, {gradient: steps[t, r]})
+            elif t < 6:
+                sess.run(accumulate, {gradient: steps[t, r], row: [t]})
+            else:
+                sess.run(overwrite, {constant: float(t)})
+
+    def final(sess):
+        return sess.run([weights, total, table, flag])
+
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for t in range(8):
+            updates(sess, t)
+        serial = final(sess)
+
+    failures = []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        done = threading.Event()
+
+        def read():
+            # Reads take no lock (as in TF1): a value may mix two updates, but every element
+            # is one that some update wrote.
+            while not done.is_set():
+                got_flag, got_weights = sess.run([flag, weights])
+                if not (np.isin(got_flag, (0.0, 6.0, 7.0)).all() and
+                        np.array_equal(got_weights, np.round(got_weights))):
+                    failures.append("a read saw an element no update wrote")
+
+        def update(t):
+            try:
+                updates(sess, t)
+            except Exception as e:  # noqa: BLE001 -- reported by the assertion below
+                failures.append(e)
+        readers = [threading.Thread(target=read) for _ in range(2)]
+        writers = [threading.Thread(target=update, args=(t,)) for t in range(8)]
+        for thread in readers + writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+        done.set()
+        for thread in readers:
+            thread.join()
+        parallel = final(sess)
+    assert not failures
+    for got, want in zip(parallel[:3], serial[:3]):
+        np.testing.assert_array_equal(got, want)
+    assert parallel[3][0] in (6.0, 7.0) and len(set(parallel[3].tolist())) == 1
+    np.testing.assert_array_equal(serial[0], -steps[:4].sum(axis=(0, 1)))
+
+
+def _run_waiting_for_another_thread():
+    """A run that can finish only after another Python thread has run: it marks that it has
+    started (a Python function, so with the GIL, inside the run), then waits on a queue that
+    only the other thread fills. Returns (waiting run's fetch, started event, queue input,
+    enqueue op)."""
+    queue = tf.FIFOQueue(1, tf.int64)
+    started = threading.Event()
+
+    def mark_started(value):
+        started.set()
+        return value
+    mark = tf.py_func(mark_started, [tf.constant(0, tf.int64)], tf.int64)
+    with tf.control_dependencies([mark]):
+        waiting = queue.dequeue()
+    value = tf.placeholder(tf.int64, [])
+    return waiting, started, value, queue.enqueue(value)
+
+
+@pytest.mark.parametrize("how", ["run", "make_callable"])
+def test_a_run_releases_the_gil_while_it_computes(how):
+    # If the waiting run held the GIL, this thread could not run Python code until it
+    # returned, so it could not fill the queue: the run would fail when its deadline passed.
+    waiting, started, value, enqueue = _run_waiting_for_another_thread()
+    options = tf.RunOptions(timeout_in_ms=30_000)
+    results = []
+    with tf.Session() as sess:
+        if how == "run":
+            def work():
+                results.append(sess.run(waiting, options=options))
+        else:
+            call = sess.make_callable(waiting, accept_options=True)
+
+            def work():
+                results.append(call(options=options))
+        worker = threading.Thread(target=work)
+        worker.start()
+        assert started.wait(timeout=30)
+        progress = 0
+        for _ in range(100_000):  # Python work while the worker is inside its run
+            progress += 1
+        sess.run(enqueue, {value: progress})
+        worker.join()
+    assert results == [100_000]
+
+
 def test_config_proto_threads():
     x = tf.constant(np.arange(100_000, dtype=np.float64))
     s = tf.reduce_sum(x)

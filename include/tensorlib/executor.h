@@ -54,6 +54,7 @@ struct Stage {
   bool scalar_first = false;     // the operand comes first (scalar or vector)
   PairSpanFn pair = nullptr;     // with a vector operand: fn is null
   int32_t vector_slot = -1;
+  const Node* node = nullptr;    // the op it computes (Plan::step_nodes names it)
 };
 
 // One node of a plan, with everything the run loop needs precomputed.
@@ -71,6 +72,8 @@ struct Step {
   std::vector<int32_t> release;       // slots that die after this step
   std::vector<char> unneeded;         // per output: 1 when nothing reads it (empty: all read)
   std::vector<int32_t> ref_variables; // per input: the variable a reference input names, or -1
+  // With use_locking: the variables it updates, sorted; their locks are held while it runs.
+  std::vector<int32_t> locked_variables;
   // A fused chain (two stages or more) replaces the kernel: the stages run one after another
   // over cache-sized blocks of `chain_input`, writing output 0.
   std::vector<Stage> stages;
@@ -168,6 +171,9 @@ class Plan {
   // Where each node runs, as TF1's log_device_placement prints it:
   // "name: (Op): /job:localhost/replica:0/task:0/device:CPU:0", in run order.
   const std::vector<std::string>& placement() const { return placement_; }
+  // The names of the nodes each step runs, in run order: one for a kernel's step, one per
+  // stage for a fused elementwise chain. A debugging aid: it shows what fusion made.
+  std::vector<std::vector<std::string>> step_nodes() const;
 
  private:
   Status run_with_state(SessionState& state, int max_threads, const Tensor* feeds,

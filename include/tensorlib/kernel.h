@@ -65,6 +65,9 @@ class SessionState {
   // The value of variable node `node`; invalid when it was never assigned.
   Tensor variable(int32_t node);
   void set_variable(int32_t node, Tensor value);
+  // The lock that updates of variable `node` asking for one (use_locking) hold while they
+  // run, so they apply one at a time.
+  std::mutex& variable_mutex(int32_t node);
   // Reserves `count` consecutive values of random op `node`'s stream; returns the first.
   uint64_t take_random_counter(int32_t node, uint64_t count);
   // Resources, by name. (A function body's state answers with its caller's.)
@@ -96,6 +99,7 @@ class SessionState {
   bool allow_soft_placement_ = false;
   SessionState* variables_owner_ = nullptr;
   std::unordered_map<int32_t, Tensor> variables_;
+  std::unordered_map<int32_t, std::unique_ptr<std::mutex>> variable_mutexes_;
   std::unordered_map<int32_t, uint64_t> random_counters_;
   std::unordered_map<std::string, std::shared_ptr<Resource>> resources_;
 };

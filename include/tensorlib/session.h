@@ -59,11 +59,16 @@ class Session {
   // Where the nodes of callable `handle` run, one line per node as TF1's
   // log_device_placement prints them (Plan::placement).
   Status placement(int64_t handle, std::vector<std::string>* lines);
+  // The nodes each step of callable `handle` runs (Plan::step_nodes): a debugging aid.
+  Status step_nodes(int64_t handle, std::vector<std::vector<std::string>>* steps);
 
   const Graph& graph() const { return *graph_; }
   SessionState& state() { return state_; }
 
  private:
+  // The plan of callable `handle`, or InvalidArgument; call with plans_mutex_ held.
+  Status find_plan(int64_t handle, const Plan** plan) const;
+
   std::shared_ptr<const Graph> graph_;
   SessionOptions options_;
   SessionState state_;

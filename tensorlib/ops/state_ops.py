@@ -3,8 +3,8 @@
 with `updates`. Each returns the updated variable (its `ref`), as TF1 does; an index out of
 range is an InvalidArgumentError when the graph runs, and the variable is then unchanged.
 
-`use_locking` is accepted for compatibility: updates of one variable from runs in several
-threads are not serialized.
+With `use_locking=True` the update holds the variable's lock while it runs, so such updates of
+one variable from runs in several threads apply one at a time (as TF1's do).
 """
 from tensorlib.framework import ops
 from tensorlib.framework.constant_op import convert_to_tensor

@@ -34,7 +34,7 @@ compile() {
 }
 export -f compile
 export CXXFLAGS SANITIZE newest_header
-for src in "$ROOT"/src/*.cc "$ROOT"/src/ops/*.cc; do
+for src in "$ROOT"/src/*.cc "$ROOT"/src/ops/*.cc "$ROOT"/src/data/*.cc; do
   rel=${src#"$ROOT"/src/}
   echo "$src" "$BUILD/obj/${rel//\//_}.o"
 done | xargs -P "$(nproc)" -n 2 bash -c 'compile "$0" "$1"'

@@ -55,3 +55,33 @@ def test_every_fuzzer_finding_loads_or_fails_cleanly():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.split("\n")[:-1] == [f"replayed {pathlib.Path(p).name}" for p in inputs]
+
+
+CHECKPOINT_CORPUS = pathlib.Path(__file__).parent / "fixtures" / "fuzz" / "checkpoint"
+
+REPLAY_CHECKPOINTS = r"""
+import pathlib
+import sys
+import tempfile
+
+sys.path.insert(0, sys.argv[1])
+import fuzz_checkpoint
+
+seeds = pathlib.Path(tempfile.mkdtemp())
+fuzz_checkpoint.seeds(seeds)
+inputs = sorted(seeds.iterdir()) + [pathlib.Path(p) for p in sys.argv[2:]]
+for path in inputs:
+    fuzz_checkpoint.read_all(path.read_bytes())
+    print("replayed", path.name, flush=True)
+"""
+
+
+def test_checkpoint_readers_read_the_seeds_and_every_finding_cleanly():
+    findings = sorted(str(p) for p in CHECKPOINT_CORPUS.glob("*"))
+    fuzz = pathlib.Path(__file__).resolve().parent.parent / "fuzz"
+    out = subprocess.run([sys.executable, "-c", REPLAY_CHECKPOINTS, str(fuzz), *findings],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    replayed = [line.split()[1] for line in out.stdout.split("\n") if line.startswith("replayed")]
+    assert {"tensorlib", "tf_dense_conv"} <= set(replayed)
+    assert len(replayed) >= 3 + len(findings)

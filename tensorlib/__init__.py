@@ -98,7 +98,7 @@ from tensorlib.sysconfig import get_cmake_dir, get_include, get_lib  # noqa: F40
 
 
 # TF1's late namespaces, switches, compatibility helpers and tf.contrib.
-from tensorlib import compat, debugging, io, linalg, math, random  # noqa: F401
+from tensorlib import compat, debugging, linalg, math, random  # noqa: F401
 from tensorlib.framework.behavior import (  # noqa: F401
     disable_eager_execution, disable_resource_variables, disable_v2_behavior,
     disable_v2_tensorshape, enable_eager_execution, enable_resource_variables,
@@ -109,7 +109,7 @@ from tensorlib.ops.math_composites import (  # noqa: F401
     div, is_finite, is_inf, is_nan, log_sigmoid, realdiv, reciprocal,
     to_double, to_float, to_int32, to_int64, truncatediv, truncatemod,
 )
-from tensorlib.platform import app, flags, tf_logging as logging  # noqa: F401
+from tensorlib.platform import tf_logging as logging  # noqa: F401
 
 # Indexing, counting and norms (gather_nd, scatter_nd, unique, count_nonzero, norm)
 from tensorlib.ops.array_ops import (  # noqa: F401
@@ -141,16 +141,18 @@ from tensorlib.ops.variables import count_up_to  # noqa: F401,E402
 
 # The larger namespaces load on first use, as TF1 loaded tf.contrib: `import tensorlib` stays
 # fast, and `tf.train`, `tf.estimator`, ... work as attributes and as `from tensorlib import`.
-_LAZY_SUBMODULES = frozenset({
-    "contrib", "data", "estimator", "image", "layers", "lite", "losses", "metrics",
-    "python_io", "saved_model", "summary", "train",
-})
+_LAZY_SUBMODULES = {
+    name: f"tensorlib.{name}" for name in (
+        "contrib", "data", "estimator", "image", "io", "layers", "lite", "losses", "metrics",
+        "python_io", "saved_model", "summary", "train")
+}
+_LAZY_SUBMODULES.update(app="tensorlib.platform.app", flags="tensorlib.platform.flags")
 
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
-        module = importlib.import_module(f"tensorlib.{name}")
+        module = importlib.import_module(_LAZY_SUBMODULES[name])
         globals()[name] = module
         return module
     raise AttributeError(f"module 'tensorlib' has no attribute {name!r}")

@@ -10,10 +10,6 @@ from tensorlib.ops.nn_ops import (  # noqa: F401
     sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits_v2, softplus, sparse_softmax_cross_entropy_with_logits,
 )
-from tensorlib.ops import rnn_cell  # noqa: F401
-from tensorlib.ops.rnn import (  # noqa: F401
-    bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn, static_bidirectional_rnn, static_rnn,
-)
 from tensorlib.ops.nn_ops import in_top_k, top_k  # noqa: F401
 from tensorlib.ops.conv_ops import (  # noqa: F401
     atrous_conv2d, conv1d, convolution, depthwise_conv2d, depthwise_conv2d_native,
@@ -25,3 +21,25 @@ from tensorlib.ops.candidate_sampling_ops import (  # noqa: F401
     uniform_candidate_sampler,
 )
 from tensorlib.ops.nn_impl import nce_loss, sampled_softmax_loss  # noqa: F401
+
+
+# The recurrent networks (and tf.layers under them) load on first use: `import tensorlib` stays
+# fast for programs that use none.
+_RNN = frozenset({"bidirectional_dynamic_rnn", "dynamic_rnn", "raw_rnn",
+                  "static_bidirectional_rnn", "static_rnn"})
+
+
+def __getattr__(name):
+    import importlib
+    if name == "rnn_cell":
+        value = importlib.import_module("tensorlib.ops.rnn_cell")
+    elif name in _RNN:
+        value = getattr(importlib.import_module("tensorlib.ops.rnn"), name)
+    else:
+        raise AttributeError(f"module 'tensorlib.nn' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | _RNN | {"rnn_cell"})

@@ -51,8 +51,9 @@ for path in sys.argv[1:]:
 def test_every_fuzzer_finding_loads_or_fails_cleanly():
     inputs = sorted(str(p) for p in CORPUS.iterdir())
     assert inputs
+    # NOTE: run outside the source tree, so that the child imports the installed package.
     out = subprocess.run([sys.executable, "-c", REPLAY, *inputs], capture_output=True,
-                         text=True, timeout=300)
+                         text=True, timeout=300, cwd="/")
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.split("\n")[:-1] == [f"replayed {pathlib.Path(p).name}" for p in inputs]
 
@@ -80,7 +81,7 @@ def test_checkpoint_readers_read_the_seeds_and_every_finding_cleanly():
     findings = sorted(str(p) for p in CHECKPOINT_CORPUS.glob("*"))
     fuzz = pathlib.Path(__file__).resolve().parent.parent / "fuzz"
     out = subprocess.run([sys.executable, "-c", REPLAY_CHECKPOINTS, str(fuzz), *findings],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, cwd="/")
     assert out.returncode == 0, out.stdout + out.stderr
     replayed = [line.split()[1] for line in out.stdout.split("\n") if line.startswith("replayed")]
     assert {"tensorlib", "tf_dense_conv"} <= set(replayed)

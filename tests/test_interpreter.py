@@ -172,7 +172,8 @@ def test_model_path_read_or_mapped(tmp_path, map_model_file):
 def run_child(script, *args):
     """Runs `script` in a Python child process (a crash there cannot take the tests down) and
     returns its standard output; fails with its output when it does not exit with 0."""
-    child = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=ROOT,
+    # NOTE: run outside the source tree, so that the child imports the installed package.
+    child = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd="/",
                            capture_output=True, text=True, timeout=120)
     assert child.returncode == 0, (f"exit status {child.returncode} (a negative one is the "
                                    f"signal)\n{child.stdout}\n{child.stderr}")

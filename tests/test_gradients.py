@@ -33,6 +33,7 @@ def test_gradient_matches_finite_differences(case):
 
 
 def test_every_op_has_a_gradient_rule_or_is_not_differentiable():
+    ops.load_all_gradient_rules()  # as a gradient lookup that misses does
     missing = [op for op in _core.registered_ops() if op not in ops._gradient_registry]
     assert not missing, f"ops with neither a gradient rule nor NotDifferentiable: {missing}"
 
@@ -127,3 +128,24 @@ def test_gradient_ops_are_ordinary_named_graph_nodes():
     g, = tf.gradients(x * x, x)
     assert g.op.name.startswith("gradients/")
     assert g.dtype == tf.float32
+
+
+def test_a_gradient_lookup_loads_the_rules_of_namespaces_not_yet_imported():
+    # tf.train, tf.summary and the fused RNN cells load on first use; a graph read from a file
+    # can hold their ops all the same. A fresh process shows the lookup loading them.
+    import subprocess
+    import sys
+    code = """
+import types
+import tensorlib as tf
+from tensorlib.framework import ops
+assert "ApplyAdam" not in ops._gradient_registry, "tf.train was imported by import tensorlib"
+for op_type in ("ApplyAdam", "ScalarSummary", "MakeIterator"):
+    assert ops.get_gradient_function(types.SimpleNamespace(type=op_type, name="x"))[0] is None
+rule, _ = ops.get_gradient_function(types.SimpleNamespace(type="LSTMBlockCell", name="x"))
+assert callable(rule)
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd="/", timeout=120)  # the installed package, not the source tree
+    assert out.returncode == 0 and out.stdout.split() == ["ok"], out.stdout + out.stderr

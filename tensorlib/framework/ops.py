@@ -739,9 +739,24 @@ def _library_op_loaded(op_type):
         _library_ops_without_rule.add(op_type)
 
 
+# The modules whose gradient rules `import tensorlib` does not load (they come with namespaces
+# that load on first use). A graph read from a file can hold their ops without them imported.
+_LAZY_RULE_MODULES = ("tensorlib.ops.data_ops", "tensorlib.ops.rnn_ops",
+                      "tensorlib.summary.summary_ops", "tensorlib.train.training_ops")
+
+
+def load_all_gradient_rules():
+    """Imports every module that registers gradient rules."""
+    import importlib
+    for name in _LAZY_RULE_MODULES:
+        importlib.import_module(name)
+
+
 def get_gradient_function(op):
     """(rule, reduces_broadcast) for `op`: rule is None when the op is not differentiable.
     Raises LookupError when its type has no registered rule."""
+    if op.type not in _gradient_registry:
+        load_all_gradient_rules()
     try:
         return _gradient_registry[op.type]
     except KeyError:

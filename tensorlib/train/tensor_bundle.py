@@ -64,6 +64,8 @@ def _varint(buf, pos, end=None):
         pos += 1
         value |= (b & 0x7f) << shift
         if b < 0x80:
+            if value >> 64:
+                raise _Malformed("varint beyond 64 bits")
             return value, pos
         shift += 7
 

@@ -1,7 +1,5 @@
 #include "cuda/ops/kernel_util.h"
 
-#include "cuda/runtime.h"
-
 namespace tl {
 namespace cuda {
 namespace {
@@ -38,17 +36,11 @@ Status int_input(const KernelContext& ctx, int i, std::vector<int64_t>* values) 
                             std::string(dtype_name(t.dtype())));
   }
   if (t.num_elements() == 0) return Status::OK();
-  if (t.buffer()->device() == Device::kCPU) {  // a host-memory input
-    append_ints(t.raw_data(), t.dtype(), t.num_elements(), values);
-    return Status::OK();
+  if (t.buffer()->device() != Device::kCPU) {
+    return internal_error("integer input " + std::to_string(i) +
+                          " is not in host memory: register it with host_memory_input");
   }
-  std::vector<int64_t> host(static_cast<size_t>(t.num_elements()));
-  cudaStream_t stream = compute_stream(ctx);
-  TL_RETURN_IF_ERROR(cuda_status(
-      cudaMemcpyAsync(host.data(), t.raw_data(), t.num_bytes(), cudaMemcpyDeviceToHost, stream),
-      "cudaMemcpyAsync of a small integer input"));
-  TL_RETURN_IF_ERROR(cuda_status(cudaStreamSynchronize(stream), "cudaStreamSynchronize"));
-  append_ints(host.data(), t.dtype(), t.num_elements(), values);
+  append_ints(t.raw_data(), t.dtype(), t.num_elements(), values);
   return Status::OK();
 }
 

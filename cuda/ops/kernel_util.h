@@ -1,5 +1,5 @@
 // What the CUDA kernels share: launch sizes, grid-stride loops, and reading small integer
-// inputs (axes, shapes) that live in device memory.
+// inputs (axes, shapes), which a kernel declares host-memory inputs.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -53,7 +53,7 @@ template <int kInput>
 Status prepare_int_input(PrepareContext& ctx, std::unique_ptr<KernelState>* state);
 
 // The values of int32/int64 input `i`: from the prepare step's state when it read them, else
-// copied from device memory (after the work queued before this kernel: synchronous).
+// read on the host: the kernel registers `i` with KernelDef::host_memory_input.
 Status int_input(const KernelContext& ctx, int i, std::vector<int64_t>* values);
 
 }  // namespace cuda

@@ -16,6 +16,26 @@ def median_time(fn, number, repeat=15, warmup=3):
     return statistics.median(samples)
 
 
+def interleaved_times(fns, number, repeat=15, warmup=3):
+    """Medians like median_time for several {name: fn}, timed in turn within each repeat so that
+    a change in the machine's load falls on all of them alike; also the median of each one's
+    per-repeat ratio to the first. Returns ({name: seconds}, {name: ratio})."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - start) / number)
+    first = samples[next(iter(fns))]
+    medians = {name: statistics.median(s) for name, s in samples.items()}
+    ratios = {name: statistics.median(a / b for a, b in zip(s, first)) for name, s in samples.items()}
+    return medians, ratios
+
+
 def report(title, rows, unit="us", reference="tensorlib"):
     """Prints `rows` [(name, seconds)] with each row's ratio to the reference row."""
     scale = {"ns": 1e9, "us": 1e6, "ms": 1e3, "s": 1.0}[unit]

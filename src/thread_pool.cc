@@ -1,44 +1,12 @@
 #include "tensorlib/thread_pool.h"
 
 #include <algorithm>
-#include <chrono>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 namespace tl {
 namespace {
 
 // True on pool workers: a parallel_for issued from inside a job runs inline.
 thread_local bool t_in_worker = false;
-
-// How long an idle worker, or a caller waiting for its job's end, spins before sleeping.
-constexpr auto kSpin = std::chrono::microseconds(100);
-constexpr auto kSpinBeforeYield = std::chrono::microseconds(10);
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#endif
-}
-
-// Spins until done() or kSpin has passed; returns done(). Past the first microseconds it
-// yields the core now and then, so that a thread it waits for can run when they share one.
-template <typename Done>
-bool spin_until(Done done) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + kSpin, yield_after = start + kSpinBeforeYield;
-  for (int i = 1;; ++i) {
-    if (done()) return true;
-    cpu_relax();
-    if (i % 64 == 0) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now > deadline) return done();
-      if (now > yield_after) std::this_thread::yield();
-    }
-  }
-}
 
 }  // namespace
 
@@ -55,6 +23,7 @@ ThreadPool::~ThreadPool() {
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
+  if (task_thread_.joinable()) task_thread_.join();
 }
 
 ThreadPool& ThreadPool::global() {
@@ -133,23 +102,68 @@ void ThreadPool::work_on_job(uint64_t job) {
   }
 }
 
+void ThreadPool::post(std::function<void()> task) {
+  {
+    // Under the mutex, so that a worker about to sleep either sees the task or is woken.
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+    num_tasks_.fetch_add(1, std::memory_order_release);
+    if (workers_.empty() && !task_thread_.joinable()) {
+      task_thread_ = std::thread([this] { task_loop(); });
+    }
+  }
+  wake_.notify_one();
+}
+
+void ThreadPool::task_loop() {
+  t_in_worker = true;
+  auto ready = [this] {
+    return stopping_.load(std::memory_order_relaxed) ||
+           num_tasks_.load(std::memory_order_acquire) > 0;
+  };
+  for (;;) {
+    if (!spin_until(ready)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, ready);
+    }
+    if (stopping_.load(std::memory_order_relaxed)) return;
+    run_task();
+  }
+}
+
+void ThreadPool::run_task() {
+  std::function<void()> task;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (tasks_.empty()) return;  // another worker took it
+    task = std::move(tasks_.front());
+    tasks_.pop_front();
+    num_tasks_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  task();
+}
+
 void ThreadPool::worker_loop(int index) {
   t_in_worker = true;
   uint64_t seen = 0;  // the last job number handled
   for (;;) {
     uint64_t word = 0;
-    auto next_job = [&] {
+    auto next_work = [&] {
       word = job_word_.load(std::memory_order_acquire);
-      return stopping_.load(std::memory_order_relaxed) || (word >> 16) != seen;
+      return stopping_.load(std::memory_order_relaxed) || (word >> 16) != seen ||
+             num_tasks_.load(std::memory_order_acquire) > 0;
     };
-    if (!spin_until(next_job)) {
+    if (!spin_until(next_work)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, next_job);
+      wake_.wait(lock, next_work);
     }
     if (stopping_.load(std::memory_order_relaxed)) return;
-    seen = word >> 16;
-    if (index + 1 >= static_cast<int>(word & 0xffff)) continue;  // not needed for this job
-    work_on_job(seen);
+    if ((word >> 16) != seen) {
+      seen = word >> 16;
+      if (index + 1 < static_cast<int>(word & 0xffff)) work_on_job(seen);
+      continue;  // a job first, then tasks
+    }
+    run_task();
   }
 }
 

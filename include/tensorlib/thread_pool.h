@@ -6,19 +6,53 @@
 // job too and waits only for chunks others have started: when the workers are late (asleep,
 // or sharing its core), it does the whole job itself instead of waiting for them to come.
 //
+// Work that is not a loop of the current kernel (tf.data's prefetch producing the next batch
+// while the step runs) is posted as a task, which a worker runs when it has no job. It then
+// uses the time the step's own workers would spin, where a thread of its own would be woken
+// for every element and take a core from the step's loops.
+//
 //   pool.parallel_for(n, /*grain=*/4096, threads, [&](int64_t begin, int64_t end) {
 //     for (int64_t i = begin; i < end; ++i) y[i] = x[i] * 2;
 //   });
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace tl {
+
+// Spins until done() or 100 us have passed; returns done(). For a wait expected to end within
+// microseconds (the next job of a graph run, the next prefetched element), where sleeping on a
+// condition variable would add a wake-up of tens of microseconds. Past the first 10 us it
+// yields the core now and then, so that a thread it waits for can run when they share one.
+template <typename Done>
+bool spin_until(Done done) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::microseconds(100);
+  const auto yield_after = start + std::chrono::microseconds(10);
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+    if (i % 64 == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now > deadline) return done();
+      if (now > yield_after) std::this_thread::yield();
+    }
+  }
+}
 
 class ThreadPool {
  public:
@@ -42,14 +76,24 @@ class ThreadPool {
         &fn);
   }
 
+  // Runs task() once on a worker, when one has no job (jobs come first; a job never waits for
+  // a task, since its caller does the chunks no worker takes). A parallel_for inside the task
+  // runs inline. A pool without workers runs its tasks on a thread it starts for them.
+  void post(std::function<void()> task);
+
  private:
   using Trampoline = void (*)(void* fn, int64_t begin, int64_t end);
   void run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn);
   void worker_loop(int index);
   // Claims and runs chunks of job `job` until none is left.
   void work_on_job(uint64_t job);
+  // Runs the oldest posted task, if one is left.
+  void run_task();
+  // The loop of the thread that runs tasks when there are no workers.
+  void task_loop();
 
   std::vector<std::thread> workers_;
+  std::thread task_thread_;  // started by the first post() to a pool without workers
   std::mutex mutex_;        // pairs with the condition variables
   std::mutex submit_mutex_;  // serialises callers
   std::condition_variable wake_;
@@ -59,6 +103,8 @@ class ThreadPool {
   // through next_chunk_.
   std::atomic<uint64_t> job_word_{0};
   std::atomic<bool> stopping_{false};
+  std::deque<std::function<void()>> tasks_;  // under mutex_
+  std::atomic<int64_t> num_tasks_{0};         // tasks_.size(), for the workers' spin
   // The current job.
   Trampoline call_ = nullptr;
   void* fn_ = nullptr;

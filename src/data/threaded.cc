@@ -1,15 +1,17 @@
-// map (serial, or parallel on worker threads in order) and prefetch (a producer thread with
-// a bounded buffer).
+// map (serial, or parallel on worker threads in order) and prefetch (a bounded buffer filled
+// by tasks on the thread pool's idle workers).
 //
-// Worker threads start on the first get_next and run with the iterator's own RunControl,
-// cancelled when the iterator is destroyed (a re-initialization, the session closing): its
-// destructor then wakes and joins them. The consumer's waits poll the caller's RunControl, so
-// a timeout or Ctrl-C stops a get_next that waits for a worker. Workers call functions with
-// one thread each: a pipeline's parallelism is across its elements and stages.
+// Map's worker threads, and prefetch's tasks, start on the first get_next and run with the
+// iterator's own RunControl, cancelled when the iterator is destroyed (a re-initialization,
+// the session closing): its destructor then wakes and joins the threads, or waits for the
+// task. The consumer's waits poll the caller's RunControl, so a timeout or Ctrl-C stops a
+// get_next that waits for a worker. Workers call functions with one thread each: a pipeline's
+// parallelism is across its elements and stages.
 #include <deque>
 #include <thread>
 
 #include "data/dataset.h"
+#include "tensorlib/thread_pool.h"
 
 namespace tl {
 namespace data {
@@ -194,28 +196,39 @@ class PrefetchDataset : public Dataset {
   }
 
  private:
+  // The buffer is filled by tasks posted to the thread pool (ThreadPool::post): a worker with
+  // no job of the step to do reads the next elements, in time the step's workers would spin.
+  // A thread of its own would be woken for every element and take a core from the step's
+  // loops (+8% on a training step fed by a 2-core pipeline, against +4% so).
   struct Iterator : DatasetIterator {
     explicit Iterator(const PrefetchDataset& d) : d(d) {}
-    ~Iterator() override { workers.stop(mutex, cv); }
+    ~Iterator() override {
+      std::unique_lock<std::mutex> lock(mutex);
+      control.cancelled = true;
+      cv.wait(lock, [&] { return !task_posted; });  // a posted fill() still uses this
+    }
     const PrefetchDataset& d;
     std::unique_ptr<DatasetIterator> input;  // read under input_mutex
     bool upstream_done = false;              // under input_mutex
+    RunControl control;                      // the fills', cancelled when the iterator goes
     IteratorContext worker_ctx;
     std::mutex input_mutex;  // taken before mutex
-    std::mutex mutex;        // guards buffer
+    std::mutex mutex;        // guards buffer and task_posted
     std::condition_variable cv;
     std::deque<Result> buffer;
+    std::atomic<size_t> buffered{0};  // buffer.size(), for the consumer's spin
+    bool task_posted = false;         // a fill() is queued or running
+    bool started = false;
     bool ended = false;  // the consumer saw the end
-    Workers workers;     // last: stopped before the members they use go
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
       if (ended) {
         *end = true;
         return Status::OK();
       }
-      if (!workers.started()) {
-        worker_ctx = worker_context(ctx, workers.control());
-        workers.start(1, [this] { produce(); });
+      if (!started) {
+        started = true;
+        worker_ctx = worker_context(ctx, &control);
       }
       Result r;
       {
@@ -229,38 +242,67 @@ class PrefetchDataset : public Dataset {
           IteratorContext reader = worker_context(ctx, ctx.control);
           if (!upstream_done) r.status = input->get_next(reader, &r.element, &r.end);
           upstream_done = r.end;
+          lock.lock();
         } else {
+          schedule(lock);
+          if (buffer.empty()) {  // the element is on its way: a sleep would delay it
+            lock.unlock();
+            spin_until([&] { return buffered.load(std::memory_order_acquire) > 0; });
+            lock.lock();
+          }
           TL_RETURN_IF_ERROR(wait_until(lock, cv, ctx.control, [&] { return !buffer.empty(); }));
           r = std::move(buffer.front());
           buffer.pop_front();
+          buffered.store(buffer.size(), std::memory_order_relaxed);
         }
+        if (!r.end) schedule(lock);
       }
-      cv.notify_all();
       ended = *end = r.end;
       *out = std::move(r.element);
       return r.status;
     }
 
-    void produce() {
-      for (;;) {
-        {
-          std::unique_lock<std::mutex> lock(mutex);
-          cv.wait(lock, [&] {
-            return workers.stopping() || static_cast<int64_t>(buffer.size()) < d.buffer_size_;
-          });
-          if (workers.stopping()) return;
-        }
-        std::lock_guard<std::mutex> reading(input_mutex);
-        if (upstream_done) return;
-        Result r;
-        r.status = input->get_next(worker_ctx, &r.element, &r.end);
-        upstream_done = r.end;
+    // Posts a fill() unless one is pending or the buffer is full. `lock` holds `mutex`.
+    void schedule(std::unique_lock<std::mutex>& lock) {
+      const bool full = static_cast<int64_t>(buffer.size()) >= d.buffer_size_;
+      if (task_posted || control.cancelled || full) return;
+      task_posted = true;
+      lock.unlock();
+      ThreadPool::global().post([this] { fill(); });
+      lock.lock();
+    }
+
+    // On a pool worker: reads elements until the buffer is full or the upstream ends.
+    void fill() {
+      bool more = true;
+      while (more) {
         {
           std::lock_guard<std::mutex> lock(mutex);
-          buffer.push_back(std::move(r));
+          if (control.cancelled || static_cast<int64_t>(buffer.size()) >= d.buffer_size_) break;
         }
-        cv.notify_all();
+        more = produce_one();
       }
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        task_posted = false;
+      }
+      cv.notify_all();
+    }
+
+    // Reads one element into the buffer; false once the upstream has ended.
+    bool produce_one() {
+      std::lock_guard<std::mutex> reading(input_mutex);
+      if (upstream_done) return false;
+      Result r;
+      r.status = input->get_next(worker_ctx, &r.element, &r.end);
+      upstream_done = r.end;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        buffer.push_back(std::move(r));
+        buffered.store(buffer.size(), std::memory_order_release);
+      }
+      cv.notify_all();
+      return true;
     }
   };
   std::shared_ptr<const Dataset> input_;

@@ -1,0 +1,110 @@
+// The thread pool: parallel_for covers every index once; posted tasks run once each on a
+// worker, or on the task thread of a pool without workers, never on the poster; a job is not
+// held up by a task that is still running (its caller does the chunks); and a parallel_for
+// inside a task runs inline on that worker.
+// tests/test_thread_pool_cpp.py builds it against the installed libtensorlib and runs it.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "tensorlib/thread_pool.h"
+
+#include "check.h"
+
+using namespace tl;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Waits (bounded) until pred() holds; returns pred().
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 5000 && !pred(); ++i) std::this_thread::sleep_for(1ms);
+  return pred();
+}
+
+void parallel_for_covers_every_index() {
+  ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(10007);
+  pool.parallel_for(static_cast<int64_t>(hits.size()), 16, 0, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) hits[i].fetch_add(1);
+  });
+  bool once = true;
+  for (auto& h : hits) once = once && h.load() == 1;
+  CHECK(once);
+}
+
+// On the workers, or on the task thread of a pool without workers: never on the poster.
+void posted_tasks_run_once_off_the_caller(int num_threads) {
+  ThreadPool pool(num_threads);
+  const auto poster = std::this_thread::get_id();
+  std::atomic<int> runs{0}, on_poster{0};
+  for (int i = 0; i < 100; ++i) {
+    pool.post([&] {
+      if (std::this_thread::get_id() == poster) on_poster.fetch_add(1);
+      runs.fetch_add(1);
+    });
+  }
+  CHECK(eventually([&] { return runs.load() == 100; }));
+  std::this_thread::sleep_for(5ms);
+  CHECK(runs.load() == 100);
+  CHECK(on_poster.load() == 0);
+}
+
+void sleeping_workers_wake_for_a_task() {
+  ThreadPool pool(2);
+  std::this_thread::sleep_for(20ms);  // past the workers' spin: they sleep
+  std::atomic<bool> ran{false};
+  pool.post([&] { ran = true; });
+  CHECK(eventually([&] { return ran.load(); }));
+}
+
+void jobs_do_not_wait_for_a_running_task() {
+  ThreadPool pool(2);  // one worker, which the task keeps busy
+  std::atomic<bool> release{false}, started{false};
+  pool.post([&] {
+    started = true;
+    while (!release.load()) std::this_thread::sleep_for(100us);
+  });
+  CHECK(eventually([&] { return started.load(); }));
+  std::atomic<int64_t> sum{0};
+  pool.parallel_for(1000, 1, 0, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) sum.fetch_add(i);
+  });
+  CHECK(sum.load() == 999 * 1000 / 2);  // done by the caller alone while the task runs
+  release = true;
+}
+
+void parallel_for_inside_a_task_runs_inline() {
+  ThreadPool pool(3);
+  std::atomic<bool> done{false}, inline_only{true};
+  pool.post([&] {
+    const auto me = std::this_thread::get_id();
+    pool.parallel_for(1 << 16, 1, 0, [&](int64_t, int64_t) {
+      if (std::this_thread::get_id() != me) inline_only = false;
+    });
+    done = true;
+  });
+  CHECK(eventually([&] { return done.load(); }));
+  CHECK(inline_only.load());
+}
+
+
+}  // namespace
+
+int main() {
+  parallel_for_covers_every_index();
+  posted_tasks_run_once_off_the_caller(2);
+  posted_tasks_run_once_off_the_caller(1);
+  sleeping_workers_wake_for_a_task();
+  jobs_do_not_wait_for_a_running_task();
+  parallel_for_inside_a_task_runs_inline();
+  if (g_failures) {
+    std::printf("%d checks failed\n", g_failures);
+    return 1;
+  }
+  std::printf("all checks passed\n");
+  return 0;
+}

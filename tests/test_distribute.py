@@ -89,11 +89,13 @@ def value(dtype, shape, rank, rows=None):
 
 COLLECTIVES_JOB = f"""
     import pickle
+    import sys
+    import threading
+    import time
     import numpy as np
     import tensorlib as tf
     import tensorlib.distribute as hvd
     from tensorlib.distribute import mpi_ops
-    import sys
     sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
     from test_distribute import DTYPES, REDUCIBLE, SHAPES, value
 
@@ -154,7 +156,27 @@ COLLECTIVES_JOB = f"""
             sess.run(mismatched)
         except tf.errors.InvalidArgumentError as e:
             out["mismatch"] = str(e)
+        # The GIL is released while a rank waits in a collective: rank 0's other thread
+        # goes on running while rank 1 is late.
+        stamps = []
+        done = threading.Event()
+
+        def tick():
+            while not done.is_set():
+                stamps.append(time.monotonic())
+                time.sleep(0.001)
+
+        ticker = threading.Thread(target=tick)
+        ticker.start()
+        if rank == 1:
+            time.sleep(1.0)
+        start = time.monotonic()
         out["after"] = sess.run(after)
+        end = time.monotonic()
+        done.set()
+        ticker.join()
+        out["waited"] = end - start
+        out["ticks_while_waiting"] = sum(start + 0.1 < t < end - 0.1 for t in stamps)
     out["basics"] = (rank, size, hvd.local_rank(), hvd.local_size(), hvd.cross_rank(),
                      hvd.cross_size(), hvd.is_initialized())
     hvd.shutdown()
@@ -229,6 +251,8 @@ def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
         assert "ranks 0 and 1 passed tensors of different dtypes or shapes" in out["mismatch"]
         assert f"float32 tensors of shapes [{2 + rank}]" in out["mismatch"]
         np.testing.assert_array_equal(out["after"], [2, 2, 2])
+    assert ranks[0]["waited"] > 0.5
+    assert ranks[0]["ticks_while_waiting"] > 10
 
 
 # ---- data-parallel training equals one process training on the whole batch ---------------------

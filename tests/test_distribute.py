@@ -424,6 +424,17 @@ def test_collectives_need_init():
         mpi_ops.allgather(tf.constant([1.0]))
 
 
+def test_init_without_mpi4py_says_what_to_install():
+    # A process where mpi4py cannot be imported (None in sys.modules makes imports fail).
+    code = ("import sys; sys.modules['mpi4py'] = None\n"
+            "import tensorlib.distribute as hvd\n"
+            "try:\n    hvd.init()\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/",
+                         env=environment(), timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr
+    assert 'pip install "tensorlib[mpi]"' in out.stdout
+
+
 # ---- the launcher -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("open_mpi, expected", [

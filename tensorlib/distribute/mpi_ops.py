@@ -72,6 +72,7 @@ def _load_library():
             "it was built): install an MPI first (pip install mpich mpi4py, or the cluster's "
             "MPI with mpicc on PATH), then rebuild tensorlib")
     library = tf.load_op_library(path)
+    _register_gradients()
     mpis = _loaded_mpi_libraries()
     if len(mpis) > 1:
         raise RuntimeError(
@@ -207,8 +208,26 @@ def broadcast(tensor, root_rank, name=None):
 
 
 # ---- gradients (Horovod's rules) -------------------------------------------------------------
+# Registered when init() loads the op library: like every op library's rules, they belong to
+# ops that exist only from then on (tests/test_distribute.py checks them).
 
-@tf.RegisterGradient("MpiAllreduce")
+_GRADIENTS = {}  # op type -> rule
+
+
+def _gradient(op_type):
+    def record(rule):
+        _GRADIENTS[op_type] = rule
+        return rule
+    return record
+
+
+def _register_gradients():
+    for op_type, rule in _GRADIENTS.items():
+        if ops._gradient_registry.get(op_type, (None, False))[0] is not rule:
+            tf.RegisterGradient(op_type)(rule)
+
+
+@_gradient("MpiAllreduce")
 def _allreduce_grad(op, *grads):
     # Each rank's output is the sum (mean) of every rank's input: the gradient of an input is
     # the sum (mean) of the output gradients of every rank.
@@ -216,7 +235,7 @@ def _allreduce_grad(op, *grads):
     return fused_allreduce(grads, op.get_attr("average"))
 
 
-@tf.RegisterGradient("MpiAllgather")
+@_gradient("MpiAllgather")
 def _allgather_grad(op, grad):
     # Every rank's loss depends on every rank's rows: sum the gradients over the ranks, then
     # keep this rank's rows.
@@ -229,7 +248,7 @@ def _allgather_grad(op, grad):
                     tf.concat([rows[rank():rank() + 1], rest], 0))
 
 
-@tf.RegisterGradient("MpiBroadcast")
+@_gradient("MpiBroadcast")
 def _broadcast_grad(op, grad):
     # Every rank's output is the root's input: only the root's input has a gradient, the sum
     # of every rank's output gradient.

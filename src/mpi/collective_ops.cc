@@ -98,9 +98,11 @@ Status check_mpi_ready(const KernelContext& ctx, int* rank, int* size) {
   return Status::OK();
 }
 
-// Every rank's header; fails on every rank alike when the signatures differ.
+// Every rank's header; fails on every rank alike when the signatures differ. describe() says
+// what this rank passed, for the error message.
+template <typename Describe>
 Status exchange_headers(const KernelContext& ctx, const Header& mine, int rank, int size,
-                        const std::string& what, std::vector<Header>* all) {
+                        Describe describe, std::vector<Header>* all) {
   all->resize(size);
   TL_RETURN_IF_ERROR(mpi_status(ctx, "MPI_Allgather",
                                 MPI_Allgather(&mine, 3, MPI_INT64_T, all->data(), 3, MPI_INT64_T,
@@ -111,13 +113,14 @@ Status exchange_headers(const KernelContext& ctx, const Header& mine, int rank, 
                               std::to_string(std::min(r, rank)) + " and " +
                               std::to_string(std::max(r, rank)) +
                               " passed tensors of different dtypes or shapes (this rank, " +
-                              std::to_string(rank) + ", has " + what + ")");
+                              std::to_string(rank) + ", has " + describe() + ")");
     }
   }
   return Status::OK();
 }
 
-std::string describe(const Tensor& t) {
+// "float32 [2,3]"
+std::string dtype_and_shape(const Tensor& t) {
   return std::string(dtype_name(t.dtype())) + " " + t.shape().to_string();
 }
 
@@ -195,13 +198,15 @@ void deserialize_strings(const char* data, int64_t n, std::string* out) {
 
 // ---- MpiAllreduce ----
 
+// The dtypes with a sum: MPI's own, and 16-bit floats summed by sum_16bit.
+using ReducibleTypes = JoinTypes<ArithmeticTypes, TypeList<Half, BFloat16>>;
+
 Status allreduce_shape(InferenceContext& ctx) {
   if (ctx.num_inputs() != ctx.num_outputs() || ctx.num_inputs() == 0) {
     return shape_error(ctx, "MpiAllreduce needs N >= 1 inputs, as many as its attribute N");
   }
-  using Reducible = JoinTypes<ArithmeticTypes, TypeList<Half, BFloat16>>;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    TL_RETURN_IF_ERROR(check_input_dtype(ctx, i, Reducible{}));
+    TL_RETURN_IF_ERROR(check_input_dtype(ctx, i, ReducibleTypes{}));
     if (i > 0) TL_RETURN_IF_ERROR(check_same_dtype(ctx, i, 0));
     ctx.set_output(i, ctx.input_dtype(i), ctx.input_shape(i));
   }
@@ -234,18 +239,21 @@ Status allreduce_compute(KernelContext& ctx) {
   const DType dtype = ctx.input(0).dtype();
   const size_t element = dtype_size(dtype);
   std::vector<int64_t> words = {static_cast<int64_t>(dtype), ctx.num_inputs()};
-  std::string what = std::string(dtype_name(dtype)) + " tensors of shapes";
   int64_t total = 0;
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     append_shape(ctx.input(i).shape(), 0, &words);
-    what += " " + ctx.input(i).shape().to_string();
     total += ctx.input(i).num_elements();
   }
+  auto describe = [&] {
+    std::string what = std::string(dtype_name(dtype)) + " tensors of shapes";
+    for (int i = 0; i < ctx.num_inputs(); ++i) what += " " + ctx.input(i).shape().to_string();
+    return what;
+  };
   CollectiveState& state = collective_state();
   std::lock_guard<std::mutex> lock(state.mutex);
   std::vector<Header> headers;
   TL_RETURN_IF_ERROR(
-      exchange_headers(ctx, Header{hash_words(words), total, 0}, rank, size, what, &headers));
+      exchange_headers(ctx, Header{hash_words(words), total, 0}, rank, size, describe, &headers));
   MPI_Op op;
   TL_RETURN_IF_ERROR(sum_op(ctx, dtype, &op));
 
@@ -272,8 +280,7 @@ Status allreduce_compute(KernelContext& ctx) {
                       data + done * element, count, mpi_datatype(dtype), op, MPI_COMM_WORLD)));
   }
   const bool average = ctx.attrs().get<bool>("average");
-  return dispatch(JoinTypes<ArithmeticTypes, TypeList<Half, BFloat16>>{}, dtype, "MpiAllreduce",
-                  [&](auto tag) {
+  return dispatch(ReducibleTypes{}, dtype, "MpiAllreduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* reduced = reinterpret_cast<const T*>(data);
     for (int i = 0; i < ctx.num_inputs(); ++i) {
@@ -309,7 +316,7 @@ Status allgather_compute(KernelContext& ctx) {
   std::lock_guard<std::mutex> lock(collective_state().mutex);
   std::vector<Header> headers;
   TL_RETURN_IF_ERROR(exchange_headers(ctx, Header{hash_words(words), x.shape().dim(0), bytes},
-                                      rank, size, describe(x), &headers));
+                                      rank, size, [&] { return dtype_and_shape(x); }, &headers));
   std::vector<int> counts(size), offsets(size);
   int64_t rows = 0, offset = 0;
   for (int r = 0; r < size; ++r) {
@@ -375,7 +382,7 @@ Status broadcast_compute(KernelContext& ctx) {
   std::vector<Header> headers;
   TL_RETURN_IF_ERROR(exchange_headers(
       ctx, Header{hash_words(words), 0, static_cast<int64_t>(payload.size())}, rank, size,
-      describe(x), &headers));
+      [&] { return dtype_and_shape(x); }, &headers));
   char* data;
   int64_t bytes;
   if (strings) {

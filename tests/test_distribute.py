@@ -375,6 +375,18 @@ def test_two_ranks_on_half_batches_train_as_one_process_on_the_whole_batch(tmp_p
         np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+def test_fusion_groups_gradients_in_order_by_dtype_up_to_the_threshold():
+    import tensorlib.distribute as hvd
+    tensors = [tf.placeholder(dtype, shape) for dtype, shape in [
+        (tf.float32, [10]), (tf.float32, [10]), (tf.float64, [5]), (tf.float32, [30]),
+        (tf.float32, [None]), (tf.float32, [2])]]
+    # 40-byte float32 tensors pair up under 80 bytes; the 120-byte one and the one of unknown
+    # size go alone; float64 never joins float32.
+    assert hvd._fused_groups(tensors, 80) == [[0, 1], [2], [3], [4], [5]]
+    assert hvd._fused_groups(tensors, 1000) == [[0, 1, 3, 5], [2], [4]]
+    assert hvd._fused_groups(tensors, 0) == [[0], [1], [2], [3], [4], [5]]
+
+
 # ---- failures end the whole job ---------------------------------------------------------------
 
 FAILING_JOB = """

@@ -89,21 +89,23 @@ def _fusion_threshold():
 
 
 def _fused_groups(tensors, threshold):
-    """Indices of `tensors` in groups that one fused allreduce reduces: in order, one dtype
-    per group, at most `threshold` bytes in a group (a larger tensor, or one of unknown size,
-    alone). With threshold 0, each tensor alone."""
+    """Indices of `tensors` in the groups that one fused allreduce each reduces, ordered by
+    their first tensor: tensors of one dtype in order, at most `threshold` bytes per group; a
+    larger tensor, or one of unknown size, alone. With threshold 0, each tensor alone."""
     groups, open_groups = [], {}  # open_groups: dtype -> (indices, bytes)
     for i, t in enumerate(tensors):
-        shape = t.shape
-        known = shape.is_fully_defined()
-        nbytes = shape.num_elements() * t.dtype.size if known else threshold + 1
+        known = t.shape.is_fully_defined()
+        nbytes = t.shape.num_elements() * t.dtype.size if known else None
+        if not known or nbytes > threshold:  # threshold 0 too
+            groups.append([i])
+            continue
         indices, total = open_groups.get(t.dtype, ([], 0))
         if indices and total + nbytes > threshold:
             groups.append(indices)
             indices, total = [], 0
         indices.append(i)
         open_groups[t.dtype] = (indices, total + nbytes)
-    groups.extend(indices for indices, _ in open_groups.values() if indices)
+    groups.extend(indices for indices, _ in open_groups.values())
     return sorted(groups)
 
 

@@ -28,6 +28,7 @@ class _Job:
     """What init() learns of the MPI job, and the communicators it made to learn it."""
 
     def __init__(self, mpi):
+        self.library = _load_library()
         world = mpi.COMM_WORLD
         self.local = world.Split_type(mpi.COMM_TYPE_SHARED, key=world.Get_rank())
         self.cross = world.Split(color=self.local.Get_rank(), key=world.Get_rank())
@@ -35,7 +36,6 @@ class _Job:
         self.local_rank, self.local_size = self.local.Get_rank(), self.local.Get_size()
         self.cross_rank, self.cross_size = self.cross.Get_rank(), self.cross.Get_size()
         self.threads_supported = mpi.Query_thread() == mpi.THREAD_MULTIPLE
-        self.library = _load_library()
 
 
 def _mpi():

@@ -96,7 +96,7 @@ def _fused_groups(tensors, threshold):
     for i, t in enumerate(tensors):
         known = t.shape.is_fully_defined()
         nbytes = t.shape.num_elements() * t.dtype.size if known else None
-        if not known or nbytes > threshold:  # threshold 0 too
+        if not known or threshold == 0 or nbytes > threshold:
             groups.append([i])
             continue
         indices, total = open_groups.get(t.dtype, ([], 0))

@@ -5,6 +5,7 @@ import os
 import pathlib
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -43,14 +44,26 @@ def environment():
     return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, path)))
 
 
-def run_job(tmp_path, code, processes=2, launcher_args=None):
-    """Runs `code` (a script) on `processes` ranks; returns the finished process."""
+def launch(command, cwd):
+    """Runs `command` (a launcher) to its end; returns (exit status, stdout, stderr). A job
+    still running after TIMEOUT seconds fails the test, killed with all its processes."""
+    with subprocess.Popen(command, cwd=cwd, env=environment(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as job:
+        try:
+            stdout, stderr = job.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)  # mpiexec, its proxies and the ranks
+            stdout, stderr = job.communicate()
+            pytest.fail(f"the job still ran after {TIMEOUT} s:\n{stdout}{stderr}")
+    return job.returncode, stdout, stderr
+
+
+def run_job(tmp_path, code, processes=2):
+    """Runs `code` (a script) on `processes` ranks; returns (exit status, stdout, stderr)."""
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(code))
-    command = ([sys.executable, "-m", "tensorlib.distribute.run", "-np", str(processes)]
-               + (launcher_args or []) + [str(script)])
-    return subprocess.run(command, cwd=tmp_path, env=environment(), capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    return launch([sys.executable, "-m", "tensorlib.distribute.run", "-np", str(processes),
+                   str(script)], tmp_path)
 
 
 def results(tmp_path, processes=2):
@@ -206,8 +219,8 @@ def check_equal(dtype, got, expected):
 
 @needs_mpi
 def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
-    job = run_job(tmp_path, COLLECTIVES_JOB)
-    assert job.returncode == 0, job.stdout + job.stderr
+    status, stdout, stderr = run_job(tmp_path, COLLECTIVES_JOB)
+    assert status == 0, stdout + stderr
     ranks = results(tmp_path)
     for rank, out in enumerate(ranks):
         assert out["basics"] == (rank, 2, rank, 2, 0, 1, True)
@@ -334,8 +347,8 @@ TRAINING_JOB = """
 @needs_mpi
 def test_two_ranks_on_half_batches_train_as_one_process_on_the_whole_batch(tmp_path):
     (tmp_path / "training.py").write_text(textwrap.dedent(TRAINING))
-    job = run_job(tmp_path, TRAINING_JOB)
-    assert job.returncode == 0, job.stdout + job.stderr
+    status, stdout, stderr = run_job(tmp_path, TRAINING_JOB)
+    assert status == 0, stdout + stderr
     ranks = results(tmp_path)
     first, second = ranks
     # Rank 1 started elsewhere; the broadcast gave it rank 0's values.
@@ -416,11 +429,9 @@ def process_exists(pid):
 
 @needs_mpi
 def test_a_rank_that_raises_ends_the_job_with_its_error_shown(tmp_path):
-    start = time.monotonic()
-    job = run_job(tmp_path, FAILING_JOB)
-    assert time.monotonic() - start < TIMEOUT
-    assert job.returncode != 0
-    assert "RuntimeError: rank 1 gave up on purpose" in job.stderr
+    status, _, stderr = run_job(tmp_path, FAILING_JOB)  # fails the test if it hangs
+    assert status != 0
+    assert "RuntimeError: rank 1 gave up on purpose" in stderr
     pids = [int((tmp_path / f"pid{rank}").read_text()) for rank in range(2)]
     deadline = time.monotonic() + 10
     while any(map(process_exists, pids)) and time.monotonic() < deadline:
@@ -472,11 +483,10 @@ def test_mnist_example_trains_and_only_rank_0_writes(tmp_path):
     script = tmp_path / "train_mnist_hvd.py"
     command = [sys.executable, "-m", "tensorlib.distribute.run", "-np", "2", str(script),
                "--fake-data", "--steps", "6", "--model-dir", str(tmp_path / "model")]
-    job = subprocess.run(command, cwd=tmp_path, env=environment(), capture_output=True,
-                         text=True, timeout=TIMEOUT)
-    assert job.returncode == 0, job.stdout + job.stderr
+    status, stdout, stderr = launch(command, tmp_path)
+    assert status == 0, stdout + stderr
     written = sorted(p.name for p in (tmp_path / "model").iterdir())
     assert "checkpoint" in written and any(n.startswith("events.") for n in written), written
     # Rank 1 wrote nothing anywhere: only the script and rank 0's model directory are here.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "train_mnist_hvd.py"]
-    assert "rank 0 of 2" in job.stdout and "rank 1 of 2" in job.stdout
+    assert "rank 0 of 2" in stdout and "rank 1 of 2" in stdout

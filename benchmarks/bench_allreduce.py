@@ -4,8 +4,8 @@
 
 bandwidth: float32 allreduce (sum) of 4 KB to 256 MB between the ranks, by a tensorlib graph
 (hvd.allreduce of a fed array, the result fetched; and the same result used in the graph, not
-fetched) against mpi4py's own comm.Allreduce on NumPy buffers, in the same run. The bus
-bandwidth is 2 (N - 1) / N * bytes / seconds, as ring allreduce moves it.
+fetched) against mpi4py's own comm.Allreduce on NumPy buffers, in the same run, timed in
+turns. The bus bandwidth is 2 (N - 1) / N * bytes / seconds, as ring allreduce moves it.
 
 training: one step (forward, gradients, SGD update) of the MLP (784-256-256-10, batch 128) and
 the LeNet (bench_training.py's models, batch 64): 2 ranks x 1 thread, each rank on half the
@@ -30,6 +30,16 @@ def calls_for(nbytes):
     return max(2, min(200, (64 << 20) // nbytes))
 
 
+def interleaved_medians(functions, number, rounds=9):
+    """The median seconds per call of each function, timed in turns (a batch of `number`
+    calls of each, `rounds` times) so that a change in the machine's load hits them alike."""
+    for fn in functions:
+        fn()
+    samples = [[median_time(fn, number, repeat=1, warmup=0) for fn in functions]
+               for _ in range(rounds)]
+    return [float(np.median(column)) for column in zip(*samples)]
+
+
 def bandwidth(comm):
     from mpi4py import MPI
     size = comm.Get_size()
@@ -43,14 +53,10 @@ def bandwidth(comm):
             reduced = hvd.allreduce(x, op=hvd.Sum)
             used = reduced[:1]  # the reduction consumed in the graph: no result handed out
         sess = tf.Session(graph=graph)
-        number = calls_for(nbytes)
         comm.Barrier()
-        fetched = median_time(lambda: sess.run(reduced, {x: data}), number, repeat=7)
-        comm.Barrier()
-        in_graph = median_time(lambda: sess.run(used, {x: data}), number, repeat=7)
-        comm.Barrier()
-        peer = median_time(lambda: comm.Allreduce(data, received, op=MPI.SUM), number,
-                           repeat=7)
+        fetched, in_graph, peer = interleaved_medians(
+            [lambda: sess.run(reduced, {x: data}), lambda: sess.run(used, {x: data}),
+             lambda: comm.Allreduce(data, received, op=MPI.SUM)], calls_for(nbytes))
         assert np.array_equal(sess.run(reduced, {x: data}), received)
         sess.close()
         rows.append((nbytes, fetched, in_graph, peer))
@@ -58,7 +64,7 @@ def bandwidth(comm):
         print(f"\nallreduce, float32 sum, {size} ranks: median seconds per call and bus "
               "bandwidth (2(N-1)/N x bytes / s)")
         print(f"  {'bytes':>10} {'tensorlib fetched':>22} {'tensorlib in graph':>22} "
-              f"{'mpi4py Allreduce':>22} {'in graph / mpi4py':>18}")
+              f"{'mpi4py Allreduce':>22} {'speed vs mpi4py':>18}")
         factor = 2 * (size - 1) / size
         for nbytes, fetched, in_graph, peer in rows:
             cells = [f"{t * 1e6:9.1f} us {factor * nbytes / t / 1e9:6.2f} GB/s"

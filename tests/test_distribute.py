@@ -108,7 +108,6 @@ COLLECTIVES_JOB = f"""
     import numpy as np
     import tensorlib as tf
     import tensorlib.distribute as hvd
-    from tensorlib.distribute import mpi_ops
     sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
     from test_distribute import DTYPES, REDUCIBLE, SHAPES, value
 
@@ -133,9 +132,15 @@ COLLECTIVES_JOB = f"""
             if shape:  # allgather needs a dimension 0; ranks give 1 + rank rows
                 fetches["gather", dtype, case] = hvd.allgather(const(dtype, shape, 1 + rank))
             fetches["broadcast", dtype, case] = hvd.broadcast(const(dtype, shape), 1)
-    # Several tensors of one dtype, fused into one buffer.
-    fetches["fused"] = mpi_ops.fused_allreduce(
-        [const("float32", s) for s in SHAPES.values()], average=False)
+    # Several tensors of one dtype, fused into one buffer; another dtype beside them.
+    def count_allreduces():
+        return sum(op.type == "MpiAllreduce" for op in tf.get_default_graph().get_operations())
+
+    before = count_allreduces()
+    fetches["grouped"] = hvd.grouped_allreduce(
+        [const("float32", s) for s in SHAPES.values()] + [const("int64", (2,))], op=hvd.Sum,
+        postscale_factor=2.0)
+    grouped_ops = count_allreduces() - before
     # IndexedSlices are gathered: their values divided by size() for the mean.
     slices = tf.IndexedSlices(const("float32", (2, 3)), tf.constant([rank, 2]),
                               dense_shape=tf.constant([4, 3]))
@@ -190,6 +195,7 @@ COLLECTIVES_JOB = f"""
         ticker.join()
         out["waited"] = end - start
         out["ticks_while_waiting"] = sum(start + 0.1 < t < end - 0.1 for t in stamps)
+    out["grouped_ops"] = grouped_ops
     out["basics"] = (rank, size, hvd.local_rank(), hvd.local_size(), hvd.cross_rank(),
                      hvd.cross_size(), hvd.is_initialized())
     hvd.shutdown()
@@ -241,9 +247,12 @@ def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
                     gathered = np.concatenate([value(dtype, shape, r, 1 + r) for r in range(2)])
                     check_equal(dtype, got["gather", dtype, case], gathered)
                 check_equal(dtype, got["broadcast", dtype, case], inputs[1])
-        for g, shape in zip(got["fused"], SHAPES.values()):
-            np.testing.assert_array_equal(
-                g, value("float32", shape, 0) + value("float32", shape, 1))
+        assert out["grouped_ops"] == 2
+        grouped = [(value("float32", shape, 0) + value("float32", shape, 1)) * 2
+                   for shape in SHAPES.values()]
+        grouped.append((value("int64", (2,), 0) + value("int64", (2,), 1)) * 2)
+        for g, expected in zip(got["grouped"], grouped):
+            np.testing.assert_array_equal(g, expected)
         values, indices = got["slices"]
         np.testing.assert_array_equal(
             values, np.concatenate([value("float32", (2, 3), r) for r in range(2)]) / 2)

@@ -20,6 +20,7 @@ DistributedOptimizer packs the gradients into fused buffers of at most
 HOROVOD_FUSION_THRESHOLD bytes (default 128 MiB, 0 reduces each gradient alone), one MPI
 allreduce each. See docs/distributed.md.
 """
+import math
 import os
 
 import tensorlib as tf
@@ -30,8 +31,8 @@ from tensorlib.distribute.mpi_ops import (allgather, broadcast, cross_rank, cros
 from tensorlib.distribute import mpi_ops as _mpi_ops
 
 __all__ = ["init", "shutdown", "is_initialized", "rank", "size", "local_rank", "local_size",
-           "cross_rank", "cross_size", "mpi_threads_supported", "allreduce", "allgather",
-           "broadcast", "broadcast_variables", "broadcast_global_variables",
+           "cross_rank", "cross_size", "mpi_threads_supported", "allreduce", "grouped_allreduce",
+           "allgather", "broadcast", "broadcast_variables", "broadcast_global_variables",
            "BroadcastGlobalVariablesHook", "DistributedOptimizer", "Compression", "Average",
            "Sum", "Adasum"]
 
@@ -56,7 +57,13 @@ def _reduction(op, average):
 
 
 def _scaled(tensor, factor):
-    return tensor if factor == 1.0 else tensor * tf.cast(factor, tensor.dtype)
+    """`tensor` (or an IndexedSlices' values) times `factor`."""
+    if factor == 1.0:
+        return tensor
+    if isinstance(tensor, tf.IndexedSlices):
+        return tf.IndexedSlices(_scaled(tensor.values, factor), tensor.indices,
+                                dense_shape=tensor.dense_shape)
+    return tensor * tf.cast(factor, tensor.dtype)
 
 
 def allreduce(tensor, average=None, device_dense="", device_sparse="",
@@ -109,30 +116,41 @@ def _fused_groups(tensors, threshold):
     return sorted(groups)
 
 
-def _allreduce_gradients(gradients, average, compression, sparse_as_dense):
-    """`gradients` (None where a variable has none) reduced over the ranks, dense ones in fused
-    groups. NOTE: the groups are built in the gradients' order, the same on every rank, and the
-    executor runs a plan's nodes in the order they were added: every rank reduces the groups in
-    the same order, as MPI requires."""
-    reduced = list(gradients)
+def _reduce_in_groups(tensors, average, compression, threshold, sparse_as_dense=False):
+    """`tensors` (None stays None) reduced over the ranks, the dense ones in fused groups
+    (_fused_groups), IndexedSlices gathered. NOTE: the groups are built in the tensors' order,
+    the same on every rank, and the executor runs a plan's nodes in the order they were added:
+    every rank reduces the groups in the same order, as MPI requires."""
+    reduced = list(tensors)
     dense = []  # (index, compressed tensor, compression context)
-    with tf.name_scope("DistributedAllreduce"):
-        for i, grad in enumerate(gradients):
-            if grad is None:
-                continue
-            if isinstance(grad, tf.IndexedSlices) and sparse_as_dense:
-                grad = tf.convert_to_tensor(grad)
-            if isinstance(grad, tf.IndexedSlices):
-                reduced[i] = allreduce(grad, average=average)
-                continue
-            compressed, context = compression.compress(grad)
-            dense.append((i, compressed, context))
-        for group in _fused_groups([c for _, c, _ in dense], _fusion_threshold()):
-            outputs = _mpi_ops.fused_allreduce([dense[j][1] for j in group], average)
-            for j, output in zip(group, outputs):
-                i, _, context = dense[j]
-                reduced[i] = compression.decompress(output, context)
+    for i, t in enumerate(tensors):
+        if t is None:
+            continue
+        if isinstance(t, tf.IndexedSlices) and sparse_as_dense:
+            t = tf.convert_to_tensor(t)
+        if isinstance(t, tf.IndexedSlices):
+            reduced[i] = allreduce(t, average=average)
+            continue
+        compressed, context = compression.compress(tf.convert_to_tensor(t))
+        dense.append((i, compressed, context))
+    for group in _fused_groups([c for _, c, _ in dense], threshold):
+        outputs = _mpi_ops.fused_allreduce([dense[j][1] for j in group], average)
+        for j, output in zip(group, outputs):
+            i, _, context = dense[j]
+            reduced[i] = compression.decompress(output, context)
     return reduced
+
+
+def grouped_allreduce(tensors, average=None, device_dense="", device_sparse="",
+                      compression=Compression.none, op=None, prescale_factor=1.0,
+                      postscale_factor=1.0):
+    """allreduce of each of `tensors`, the dense ones of one dtype fused into one reduction
+    whatever their size (Horovod's hvd.grouped_allreduce)."""
+    average = _reduction(op, average)
+    scaled = [_scaled(t if isinstance(t, tf.IndexedSlices) else tf.convert_to_tensor(t),
+                      prescale_factor) for t in tensors]
+    reduced = _reduce_in_groups(scaled, average, compression, threshold=math.inf)
+    return [_scaled(t, postscale_factor) for t in reduced]
 
 
 class DistributedOptimizer(tf.train.Optimizer):
@@ -162,8 +180,9 @@ class DistributedOptimizer(tf.train.Optimizer):
         if size() == 1 or not grads_and_vars:
             return grads_and_vars
         grads, variables = zip(*grads_and_vars)
-        reduced = _allreduce_gradients(grads, self._average, self._compression,
-                                       self._sparse_as_dense)
+        with tf.name_scope("DistributedAllreduce"):
+            reduced = _reduce_in_groups(grads, self._average, self._compression,
+                                        _fusion_threshold(), self._sparse_as_dense)
         return list(zip(reduced, variables))
 
     def apply_gradients(self, *args, **kwargs):

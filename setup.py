@@ -6,6 +6,8 @@
 
 Environment:
     TENSORLIB_CUDA=0      build without the CUDA backend even when nvcc is found
+    TENSORLIB_MPI=0       build without the MPI collective ops even when mpicc is found
+    MPICC                 the MPI compiler wrapper to build them with (then mpicc on PATH)
     TENSORLIB_DEBUG=1     Cython bounds/wraparound checks on, C++ built with -O0 -g
     CUDA_HOME             where to look for nvcc first (then PATH, then /usr/local/cuda)
 """
@@ -41,17 +43,34 @@ def find_nvcc():
     return None
 
 
+def find_mpicc():
+    """The MPI's C compiler wrapper: MPICC, then the one beside this Python (where the `mpich`
+    wheel puts it), then PATH; None when absent or disabled. It names the MPI the collective ops
+    are built against, which must be the one mpi4py loads at run time."""
+    if os.environ.get("TENSORLIB_MPI", "1") == "0":
+        return None
+    for candidate in [os.environ.get("MPICC"), str(Path(sys.executable).parent / "mpicc"),
+                      shutil.which("mpicc")]:
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
 class BuildTensorlib(build_ext):
     """Builds libtensorlib with CMake, then the Cython extensions that link to it."""
 
     def run(self):
         self.parallel = self.parallel or JOBS
         lib = self.build_core()
+        mpi_ops = lib.parent / "libtensorlib_mpi.so"  # the collective ops, when MPI was found
+        libraries = [lib] + ([mpi_ops] if find_mpicc() and mpi_ops.exists() else [])
         # The package holds what C++ code needs too: lib/libtensorlib.so, include/tensorlib/*.h
         # and the CMake package config in lib/cmake/tensorlib/ (see tensorlib/sysconfig.py).
         for package_dir in self.package_dirs():
             (package_dir / "lib").mkdir(parents=True, exist_ok=True)
-            shutil.copy2(lib, package_dir / "lib" / lib.name)
+            for library in libraries:
+                shutil.copy2(library, package_dir / "lib" / library.name)
             trees = {"include/tensorlib": ROOT / "include" / "tensorlib",
                      "lib/cmake/tensorlib": lib.parent / "cmake" / "tensorlib"}
             for target, source in trees.items():
@@ -80,6 +99,11 @@ class BuildTensorlib(build_ext):
             args += ["-DTENSORLIB_CUDA=ON", f"-DCMAKE_CUDA_COMPILER={nvcc}"]
         else:
             args += ["-DTENSORLIB_CUDA=OFF"]
+        mpicc = find_mpicc()
+        if mpicc:
+            args += ["-DTENSORLIB_MPI=ON", f"-DMPI_C_COMPILER={mpicc}"]
+        else:
+            args += ["-DTENSORLIB_MPI=OFF"]
         subprocess.check_call(args)
         subprocess.check_call(["cmake", "--build", str(build_dir), "-j", str(JOBS)])
         return build_dir / "libtensorlib.so"

@@ -17,6 +17,10 @@ from tensorlib.framework import ops
 # Bits of _core.op_flags.
 _STATEFUL, _MUST_BE_FED, _REF_INPUT = 1, 2, 4
 
+# Op types that no model file may hold -> why. Packages whose ops only work inside a running
+# job add theirs (tensorlib.distribute: collectives that talk to the other MPI processes).
+NOT_EXPORTABLE = {}
+
 
 def _as_tensors(graph, tensors, what):
     if not isinstance(tensors, (list, tuple)):
@@ -91,6 +95,9 @@ def _freeze(sess, inputs, outputs):
         if flags & _REF_INPUT:
             raise ValueError(f"op '{op.name}' ({op.type}) changes a variable and cannot be part "
                              "of a model: choose outputs that do not depend on it")
+        if op.type in NOT_EXPORTABLE:
+            raise ValueError(f"op '{op.name}' ({op.type}) {NOT_EXPORTABLE[op.type]} and cannot "
+                             "be part of a model: choose outputs that do not depend on it")
         if op.type == "VariableV2":
             variables.append(op)
     values = sess.run([op.outputs[0] for op in variables]) if variables else []

@@ -52,6 +52,11 @@ def test_from_tensors_range_and_static_structure():
     assert _ints(_run_all(lambda: tf.data.Dataset.range(5))) == list(range(5))
     assert _ints(_run_all(lambda: tf.data.Dataset.range(2, 11, 3))) == list(range(2, 11, 3))
     assert _ints(_run_all(lambda: tf.data.Dataset.range(5, 0, -2))) == list(range(5, 0, -2))
+    # A step past the int64 range ends the range instead of wrapping around.
+    top, bottom = 2**63 - 1, -2**63
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(top - 7, top, 4))) == [top - 7, top - 3]
+    assert _ints(_run_all(lambda: tf.data.Dataset.range(bottom + 5, bottom, -3))) == [
+        bottom + 5, bottom + 2]
 
 
 def test_zip_and_concatenate():

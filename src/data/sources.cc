@@ -116,18 +116,20 @@ class RangeDataset : public Dataset {
    public:
     explicit Iterator(const RangeDataset& d) : d_(d), next_(d.start_) {}
     Status get_next(IteratorContext&, Element* out, bool* end) override {
-      *end = d_.step_ > 0 ? next_ >= d_.stop_ : next_ <= d_.stop_;
+      *end = done_ || (d_.step_ > 0 ? next_ >= d_.stop_ : next_ <= d_.stop_);
       if (*end) return Status::OK();
       out->resize(1);
       TL_RETURN_IF_ERROR(Tensor::allocate(DType::kInt64, Shape(), &(*out)[0]));
       *(*out)[0].data<int64_t>() = next_;
-      next_ += d_.step_;
+      // A step past the int64 range ends the range (it would pass `stop` too).
+      done_ = __builtin_add_overflow(next_, d_.step_, &next_);
       return Status::OK();
     }
 
    private:
     const RangeDataset& d_;
     int64_t next_;
+    bool done_ = false;
   };
   int64_t start_, stop_, step_;
 };

@@ -187,7 +187,7 @@ Status scalar_truth(const Tensor& t, bool* out) {
 }
 
 Status if_kernel(KernelContext& ctx) {
-  bool pred;
+  bool pred = false;
   TL_RETURN_IF_ERROR(scalar_truth(ctx.input(0), &pred));
   const Function* f;
   TL_RETURN_IF_ERROR(function_of(ctx, pred ? "then_branch" : "else_branch", &f));

@@ -379,3 +379,23 @@ def test_model_files_carry_the_new_dtypes_to_the_interpreter():
         np.testing.assert_array_equal(g, w)
     assert want[1].dtype == np.int16
     np.testing.assert_array_equal(want[1], pixels.astype(np.int16).sum(1) - 300)
+
+
+def test_lists_holding_tensors_are_packed_in_the_first_tensors_dtype():
+    x = tf.placeholder(tf.float32, [])
+    i = tf.constant(1)
+    matrix = tf.convert_to_tensor([[x, 0.0], [0, x]])
+    indices = tf.convert_to_tensor([i, 2])
+    assert matrix.dtype == tf.float32 and matrix.shape.as_list() == [2, 2]
+    assert indices.dtype == tf.int32
+    v = tf.Variable([1.0, 2.0, 3.0])
+    update = tf.scatter_add(v, [i, 2], [10.0, 20.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(matrix, {x: 3.0}), [[3, 0], [0, 3]])
+        np.testing.assert_array_equal(sess.run(indices), [1, 2])
+        np.testing.assert_array_equal(sess.run(update), [1, 12, 23])
+    with pytest.raises(TypeError, match="int32"):
+        tf.convert_to_tensor([i, 2.5])  # not silently truncated
+    with pytest.raises(ValueError, match="float64"):
+        tf.convert_to_tensor([x, 1.0], dtype=tf.float64)

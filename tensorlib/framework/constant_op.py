@@ -90,6 +90,40 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
 ops.NotDifferentiable("Const")
 
 
+def _holds_tensor(value):
+    """Whether the (nested) list or tuple `value` holds a Tensor or a Variable."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensor(v) for v in value)
+    return isinstance(value, ops.Tensor) or hasattr(value, "_as_graph_element")
+
+
+def _first_tensor_dtype(value):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            found = _first_tensor_dtype(v)
+            if found is not None:
+                return found
+        elif _holds_tensor(v):
+            return convert_to_tensor(v).dtype
+    return None
+
+
+def _autopack(value, dtype, name):
+    """A list holding tensors (`[i, 2]`, `[[x, 0.], [0., x]]`) as one tensor, stacked as TF1
+    packs it: its elements in the dtype of `dtype` or else of its first tensor."""
+    from tensorlib.ops import array_ops  # array_ops builds on this module
+
+    dtype = dtype or _first_tensor_dtype(value)
+
+    def pack(v):
+        if isinstance(v, (list, tuple)):
+            return array_ops.stack([pack(e) for e in v])
+        return convert_to_tensor(v, dtype=dtype)
+
+    with ops.name_scope(name, "packed"):
+        return pack(value)
+
+
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
     """`value` as a Tensor: Tensors pass through (dtype checked), Variables give their value,
     anything else becomes a constant; IndexedSlices are densified."""
@@ -107,6 +141,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if isinstance(value, ops.Operation):
         raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
                         f"{dtype}, name={name!r})")
+    if isinstance(value, (list, tuple)) and _holds_tensor(value):
+        return _autopack(value, dtype, name)
     hint = preferred_dtype or dtype_hint
     if dtype is None and hint is not None:
         try:

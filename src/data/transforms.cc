@@ -337,6 +337,7 @@ class ShuffleDataset : public Dataset {
     size_t count = 0;
     bool upstream_done = false;
     uint64_t draws = 0;
+    PhiloxCounter bits{};  // the block of the current pair of draws
 
     Status get_next(IteratorContext& ctx, Element* out, bool* end) override {
       if (!d.yields_rows()) return next(elements, ctx, out, end);
@@ -349,14 +350,20 @@ class ShuffleDataset : public Dataset {
       return next(rows, ctx, out, end);
     }
 
-    // A uniform index in [0, n).
+    // A uniform index in [0, n): 64 random bits scaled to [0, n) by a multiply (the bias,
+    // under n / 2^64, is far below what a shuffle could show). One Philox block gives two.
     size_t draw(size_t n) {
-      const PhiloxCounter bits = philox4x32(
-          {static_cast<uint32_t>(draws), static_cast<uint32_t>(draws >> 32),
-           static_cast<uint32_t>(epoch), static_cast<uint32_t>(d.seed2_ ^ (epoch >> 32))},
-          d.key_);
+      if (draws % 2 == 0) {
+        const uint64_t block = draws / 2;
+        bits = philox4x32({static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
+                           static_cast<uint32_t>(epoch),
+                           static_cast<uint32_t>(d.seed2_ ^ (epoch >> 32))},
+                          d.key_);
+      }
+      const int half = static_cast<int>(draws % 2) * 2;
       ++draws;
-      return static_cast<size_t>((uint64_t{bits[0]} << 32 | bits[1]) % n);
+      const uint64_t random = uint64_t{bits[half]} << 32 | bits[half + 1];
+      return static_cast<size_t>((static_cast<unsigned __int128>(random) * n) >> 64);
     }
 
     template <typename Item>

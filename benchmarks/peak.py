@@ -5,10 +5,11 @@
 A small C++ program is compiled with the system's C++ compiler and run: ten independent chains
 of vector FMAs per thread (enough to cover the FMA latency on two FMA ports), timed over every
 hardware thread, the best of five; and a stream triad (a[i] = b[i] + s c[i], arrays of 64 MiB,
-far past the caches) on every thread, counting 12 bytes per element (NumPy's write-allocate
-reads are not counted, as STREAM does). The other benchmarks import `measure_peak` to report
-their fraction of the peak.
+far past the caches) on every thread, counting 12 bytes per element (the write-allocate reads
+are not counted, as STREAM does). The program is a shared library loaded with ctypes: the other
+benchmarks import `limits()` to measure the peak in their own process, beside their runs.
 """
+import ctypes
 import os
 import shutil
 import subprocess
@@ -61,88 +62,109 @@ double best_seconds(int threads, F fn) {
   }
   return best;
 }
-int main() {
-  const int all = std::thread::hardware_concurrency();
-  const long iters = 20000000;
+extern "C" {
+// GFLOP/s of independent FMAs on `threads` threads at once, AVX-512 when `wide`, else AVX2;
+// 0 when the CPU lacks them.
+double fma_gflops(int wide, int threads, long iters) {
+  if (wide ? !__builtin_cpu_supports("avx512f") : !__builtin_cpu_supports("fma")) return 0;
   volatile float sink = 0;
-  for (int wide = 0; wide < 2; ++wide) {
-    if (wide && !__builtin_cpu_supports("avx512f")) continue;
-    if (!wide && !__builtin_cpu_supports("fma")) continue;
-    for (int threads : {1, all}) {
-      const double s = best_seconds(threads, [&](int) {
-        sink = wide ? fma_loop_512(iters) : fma_loop_256(iters);
-      });
-      std::printf("fma %s %d %.3f\n", wide ? "AVX-512" : "AVX2", threads,
-                  threads * iters * 10.0 * (wide ? 32 : 16) / s / 1e9);
-    }
+  const double s = best_seconds(threads, [&](int) {
+    sink = wide ? fma_loop_512(iters) : fma_loop_256(iters);
+  });
+  return threads * iters * 10.0 * (wide ? 32 : 16) / s / 1e9;
+}
+// GB/s of a stream triad over arrays of n floats per thread on `threads` threads at once.
+double triad_gbps(int threads, long n) {
+  std::vector<std::vector<float>> a(threads), b(threads), c(threads);
+  for (int t = 0; t < threads; ++t) {
+    a[t].assign(n, 0.0f);
+    b[t].assign(n, 1.0f);
+    c[t].assign(n, 2.0f);
   }
-  const long n = 16L << 20;  // floats per array, per thread
-  for (int threads : {1, all}) {
-    std::vector<std::vector<float>> a(threads), b(threads), c(threads);
-    for (int t = 0; t < threads; ++t) {
-      a[t].assign(n, 0.0f);
-      b[t].assign(n, 1.0f);
-      c[t].assign(n, 2.0f);
-    }
-    const double s = best_seconds(threads, [&](int t) {
-      float* x = a[t].data();
-      const float* y = b[t].data();
-      const float* z = c[t].data();
-      for (long i = 0; i < n; ++i) x[i] = y[i] + 0.5f * z[i];
-      asm volatile("" : : "r"(x) : "memory");
-    });
-    std::printf("triad - %d %.3f\n", threads, threads * n * 12.0 / s / 1e9);
-  }
+  const double s = best_seconds(threads, [&](int t) {
+    float* x = a[t].data();
+    const float* y = b[t].data();
+    const float* z = c[t].data();
+    for (long i = 0; i < n; ++i) x[i] = y[i] + 0.5f * z[i];
+    asm volatile("" : : "r"(x) : "memory");
+  });
+  return threads * n * 12.0 / s / 1e9;
+}
 }
 """
 
 
-def measure_limits():
-    """{(kind, isa, threads): figure}: kind 'fma' in GFLOP/s (isa 'AVX-512' or 'AVX2'),
-    'triad' in GB/s (isa '-'), for 1 thread and every hardware thread; None without a C++
-    compiler."""
+class Limits:
+    """The compiled probes, called in this process: so that a benchmark can measure the peak
+    right beside its own runs (on a shared machine the peak a thread gets moves with the load
+    of its neighbours, and a ratio is only fair between figures taken together)."""
+
+    def __init__(self, library):
+        self._lib = library
+        self._lib.fma_gflops.restype = ctypes.c_double
+        self._lib.fma_gflops.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        self._lib.triad_gbps.restype = ctypes.c_double
+        self._lib.triad_gbps.argtypes = [ctypes.c_int, ctypes.c_long]
+        self.threads = os.cpu_count()
+        self.isa = "AVX-512" if self.fma("AVX-512", 1, 1000) else "AVX2"
+
+    def fma(self, isa=None, threads=None, iters=2_000_000):
+        """GFLOP/s of independent FMAs (`isa` 'AVX-512' or 'AVX2', the widest by default) on
+        `threads` threads (all by default), the best of five; 0 without that ISA."""
+        return self._lib.fma_gflops((isa or self.isa) == "AVX-512", threads or self.threads,
+                                    iters)
+
+    def triad(self, threads=None, floats=16 << 20):
+        """GB/s of a stream triad over arrays of `floats` floats per thread (64 MiB: past the
+        caches), the best of five."""
+        return self._lib.triad_gbps(threads or self.threads, floats)
+
+
+_LIMITS = []
+
+
+def limits():
+    """The probes (compiled once per process with the system's C++ compiler), or None without
+    a compiler."""
+    if _LIMITS:
+        return _LIMITS[0]
     cxx = shutil.which("g++") or shutil.which("c++")
     if cxx is None:
         return None
-    with tempfile.TemporaryDirectory() as d:
-        src, exe = os.path.join(d, "peak.cc"), os.path.join(d, "peak")
-        with open(src, "w") as f:
-            f.write(PEAK_SOURCE)
-        try:
-            subprocess.run([cxx, "-O2", "-pthread", src, "-o", exe], check=True,
-                           capture_output=True)
-            out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
-        except (subprocess.CalledProcessError, OSError):
-            return None
-    limits = {}
-    for line in out.splitlines():
-        kind, isa, threads, figure = line.split()
-        limits[(kind, isa, int(threads))] = float(figure)
-    return limits
-
-
-def measure_peak(limits=None):
-    """(threads, GFLOP/s, ISA) of the widest FMA the CPU has on every hardware thread, or None."""
-    limits = limits or measure_limits()
-    if not limits:
+    directory = tempfile.mkdtemp(prefix="tensorlib-peak-")
+    src, lib = os.path.join(directory, "peak.cc"), os.path.join(directory, "peak.so")
+    with open(src, "w") as f:
+        f.write(PEAK_SOURCE)
+    try:
+        subprocess.run([cxx, "-O2", "-shared", "-fPIC", "-pthread", src, "-o", lib], check=True,
+                       capture_output=True)
+    except (subprocess.CalledProcessError, OSError):
         return None
-    fma = [(threads, gflops, isa) for (kind, isa, threads), gflops in limits.items()
-           if kind == "fma"]
-    threads = max(t for t, _, _ in fma)
-    widest = "AVX-512" if any(isa == "AVX-512" for _, _, isa in fma) else "AVX2"
-    return next(f for f in fma if f[0] == threads and f[2] == widest)
+    _LIMITS.append(Limits(ctypes.CDLL(lib)))
+    return _LIMITS[0]
+
+
+def measure_peak():
+    """(threads, GFLOP/s, ISA) of the widest FMA the CPU has on every hardware thread, or None."""
+    probes = limits()
+    if probes is None:
+        return None
+    return probes.threads, probes.fma(iters=20_000_000), probes.isa
 
 
 def main():
     print(os.popen("uptime").read().strip())
-    limits = measure_limits()
-    if not limits:
+    probes = limits()
+    if probes is None:
         print("no C++ compiler: nothing measured")
         return
-    for (kind, isa, threads), figure in sorted(limits.items()):
-        unit = "GFLOP/s" if kind == "fma" else "GB/s"
-        name = f"FMA {isa}" if kind == "fma" else "memory (triad)"
-        print(f"  {name:<18} {threads} thread{'s' if threads > 1 else ' '} {figure:>9.1f} {unit}")
+    for threads in sorted({1, probes.threads}):
+        label = f"{threads} thread{'s' if threads > 1 else ''}"
+        for isa in ("AVX-512", "AVX2"):
+            gflops = probes.fma(isa, threads, 20_000_000)
+            if gflops:
+                print(f"  FMA {isa:<8} {label:<10} {gflops:>9.1f} GFLOP/s")
+        print(f"  memory triad {label:<10} {probes.triad(threads):>9.1f} GB/s")
 
 
 if __name__ == "__main__":

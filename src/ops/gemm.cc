@@ -27,6 +27,7 @@
 #endif
 
 #include "ops/cpu_features.h"
+#include "ops/simd_vec.h"
 #include "tensorlib/device.h"
 
 namespace tl {
@@ -280,32 +281,6 @@ struct GenericFewRows : FewRowsKernel<T, GenericVec<T>, kRows> {
 #pragma GCC diagnostic pop
 
 #if defined(__x86_64__) || defined(__i386__)
-// AVX2 vectors of 8 floats or 4 doubles behind one interface.
-template <typename T>
-struct Avx2Vec;
-template <>
-struct Avx2Vec<float> {
-  using V = __m256;
-  static constexpr int kLanes = 8;
-  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_ps(); }
-  TL_TARGET_AVX2 static V load(const float* p) { return _mm256_loadu_ps(p); }
-  TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
-  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-};
-template <>
-struct Avx2Vec<double> {
-  using V = __m256d;
-  static constexpr int kLanes = 4;
-  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_pd(); }
-  TL_TARGET_AVX2 static V load(const double* p) { return _mm256_loadu_pd(p); }
-  TL_TARGET_AVX2 static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
-  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
-};
-
 // Packs a 6-row sliver of float rows (row r at src + r * rs, kc values) p-major: six values
 // per p. Eight p at a time, the 6 rows (and 2 of zeros) are transposed as an 8x8 block.
 TL_TARGET_AVX2 void pack6_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
@@ -375,32 +350,6 @@ TL_TARGET_AVX2 void pack16_rows(const float* src, int64_t rs, int64_t kc, float*
     for (int r = 0; r < 16; ++r) dst[r] = src[r * rs + q];
   }
 }
-
-// AVX-512 vectors of 16 floats or 8 doubles, same interface.
-template <typename T>
-struct Avx512Vec;
-template <>
-struct Avx512Vec<float> {
-  using V = __m512;
-  static constexpr int kLanes = 16;
-  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_ps(); }
-  TL_TARGET_AVX512 static V load(const float* p) { return _mm512_loadu_ps(p); }
-  TL_TARGET_AVX512 static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
-  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-};
-template <>
-struct Avx512Vec<double> {
-  using V = __m512d;
-  static constexpr int kLanes = 8;
-  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_pd(); }
-  TL_TARGET_AVX512 static V load(const double* p) { return _mm512_loadu_pd(p); }
-  TL_TARGET_AVX512 static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
-  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  TL_TARGET_AVX512 static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
-};
 
 // An AVX-512-wide vector made of two AVX2 vectors: runs the AVX-512 micro-tile on AVX2 CPUs,
 // so that its blocking is tested on every machine (GemmKernel::kAvx512Layout).

@@ -18,6 +18,9 @@ constexpr int64_t kFilterBlockBytes = 512 * 1024;
 // per thread wanted when the images are too few to spread over the threads.
 constexpr int64_t kPaddedRowsBytes = 512 * 1024;
 constexpr int64_t kTasksPerThread = 4;
+// Bytes of the filter's part (a few window positions of one block) every tile of a task reads
+// before the next part: a third of L1.
+constexpr int64_t kFilterPartBytes = 16 * 1024;
 
 // The padded input a task reads: rows of `width` pixels of `channels` values, the row of
 // padded index `first_row` at `data`.
@@ -59,84 +62,125 @@ void pad_rows(const ConvGeom& g, const float* image, int64_t r0, int64_t r1, flo
 // The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
 // at most kAccumulators vectors of sums in registers (with the filter's vectors and a
 // broadcast beside them: 24 + 4 + 1 of AVX-512's 32 registers, 12 + 2 + 1 of AVX2's 16).
+// A tile's pixels are consecutive in the output, across the ends of its rows, so that nearly
+// every tile is full whatever the width of the image.
 template <typename Vec, int kVecs, int kAccumulators>
 struct DirectTile {
   using V = typename Vec::V;
   static constexpr int kWidth = kVecs * Vec::kLanes;
   static constexpr int kMaxPixels = std::min(12, kAccumulators / kVecs);
 
-  // out[p * out_c + j] for p < kPixels, j < width = the sum over the taps of the pixel's input
-  // value times filter[tap * kWidth + j]. `x`: the tap (0, 0, 0) of pixel 0 in the padded rows.
+  // out[p * out_c + j] for p < kPixels, j < width = (out[p * out_c + j] when `accumulate`,
+  // else 0) + the sum over the taps of window positions [q0, q1) (q = kh * filter_w + kw) of
+  // the pixel's input value times filter[tap * kWidth + j]. x[p]: the tap (0, 0, 0) of pixel p
+  // in the padded rows, whose rows are `row` values apart.
   template <int kPixels>
-  static void tile(const ConvGeom& g, const PaddedRows& padded, const float* x,
-                   const float* filter, float* out, int64_t width) {
-    const int64_t pixel_step = g.stride_w * g.in_c, c = g.in_c;
-    const int64_t kh_step = g.dilation_h * padded.width * c, kw_step = g.dilation_w * c;
+  static void tile(const ConvGeom& g, const float* const* x, int64_t row, const float* filter,
+                   int64_t q0, int64_t q1, bool accumulate, float* out, int64_t width) {
+    const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
     V acc[kPixels][kVecs];
 #pragma GCC unroll 16
     for (int p = 0; p < kPixels; ++p) {
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::zero();
     }
-    const float* w = filter;
-    for (int64_t kh = 0; kh < g.filter_h; ++kh) {
-      for (int64_t kw = 0; kw < g.filter_w; ++kw) {
-        const float* xp = x + kh * kh_step + kw * kw_step;
+    if (accumulate) load(out, width, g.out_c, acc);
+    const float* w = filter + q0 * c * kWidth;
+    for (int64_t q = q0; q < q1;) {
+      const int64_t kh = q / g.filter_w, row_end = std::min(q1, (kh + 1) * g.filter_w);
+      for (int64_t kw = q - kh * g.filter_w; q < row_end; ++q, ++kw) {
+        const float* xp[kPixels];
+#pragma GCC unroll 16
+        for (int p = 0; p < kPixels; ++p) xp[p] = x[p] + kh * kh_step + kw * kw_step;
         for (int64_t ci = 0; ci < c; ++ci, w += kWidth) {
           V wv[kVecs];
 #pragma GCC unroll 4
           for (int v = 0; v < kVecs; ++v) wv[v] = Vec::load(w + v * Vec::kLanes);
 #pragma GCC unroll 16
           for (int p = 0; p < kPixels; ++p) {
-            const V a = Vec::broadcast(xp + p * pixel_step + ci);
+            const V a = Vec::broadcast(xp[p] + ci);
 #pragma GCC unroll 4
             for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::fma(a, wv[v], acc[p][v]);
           }
         }
       }
     }
+    store(acc, out, width, g.out_c);
+  }
+
+  // acc = the tile's sums so far in out (rows `stride` apart, `width` values of each).
+  template <int kPixels>
+  static void load(const float* out, int64_t width, int64_t stride, V (&acc)[kPixels][kVecs]) {
     if (width == kWidth) {
 #pragma GCC unroll 16
       for (int p = 0; p < kPixels; ++p) {
 #pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) Vec::store(out + p * g.out_c + v * Vec::kLanes, acc[p][v]);
+        for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(out + p * stride + v * Vec::kLanes);
       }
       return;
     }
     // The last block of channels, narrower than the tile: through a buffer.
     for (int p = 0; p < kPixels; ++p) {
-      alignas(64) float row[kWidth];
-      for (int v = 0; v < kVecs; ++v) Vec::store(row + v * Vec::kLanes, acc[p][v]);
-      std::memcpy(out + p * g.out_c, row, static_cast<size_t>(width) * sizeof(float));
+      alignas(64) float values[kWidth] = {};
+      std::memcpy(values, out + p * stride, static_cast<size_t>(width) * sizeof(float));
+      for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(values + v * Vec::kLanes);
+    }
+  }
+
+  // The reverse of load.
+  template <int kPixels>
+  static void store(const V (&acc)[kPixels][kVecs], float* out, int64_t width, int64_t stride) {
+    if (width == kWidth) {
+#pragma GCC unroll 16
+      for (int p = 0; p < kPixels; ++p) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) Vec::store(out + p * stride + v * Vec::kLanes, acc[p][v]);
+      }
+      return;
+    }
+    for (int p = 0; p < kPixels; ++p) {
+      alignas(64) float values[kWidth];
+      for (int v = 0; v < kVecs; ++v) Vec::store(values + v * Vec::kLanes, acc[p][v]);
+      std::memcpy(out + p * stride, values, static_cast<size_t>(width) * sizeof(float));
     }
   }
 
   // tile<pixels> for a run-time count 1 <= pixels <= kPixels.
   template <int kPixels = kMaxPixels>
-  static void any_tile(int64_t pixels, const ConvGeom& g, const PaddedRows& padded,
-                       const float* x, const float* filter, float* out, int64_t width) {
+  static void any_tile(int64_t pixels, const ConvGeom& g, const float* const* x, int64_t row,
+                       const float* filter, int64_t q0, int64_t q1, bool accumulate, float* out,
+                       int64_t width) {
     if constexpr (kPixels > 1) {
       if (pixels < kPixels) {
-        return any_tile<kPixels - 1>(pixels, g, padded, x, filter, out, width);
+        return any_tile<kPixels - 1>(pixels, g, x, row, filter, q0, q1, accumulate, out, width);
       }
     }
-    tile<kPixels>(g, padded, x, filter, out, width);
+    tile<kPixels>(g, x, row, filter, q0, q1, accumulate, out, width);
   }
 
-  // Output rows [oh0, oh1) of image n, every block of channels.
+  // Output rows [oh0, oh1) of image n, every block of channels. The window positions are
+  // taken a few at a time (the tile's sums kept in the output between them), so that their
+  // part of the filter block stays in L1 while every tile of the rows reads it.
   static void rows(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
                    int64_t n, int64_t oh0, int64_t oh1, float* output) {
-    // Tiles of even widths: ceil(out_w / kMaxPixels) of them.
-    const int64_t tiles = (g.out_w + kMaxPixels - 1) / kMaxPixels;
-    const int64_t pixels = (g.out_w + tiles - 1) / tiles;
+    const int64_t first = oh0 * g.out_w, end = oh1 * g.out_w;  // pixels of the image
+    const int64_t row = padded.width * padded.channels, positions = g.filter_h * g.filter_w;
+    const int64_t position_bytes = g.in_c * kWidth * int64_t{sizeof(float)};
+    const int64_t step = std::max<int64_t>(1, kFilterPartBytes / position_bytes);
     for (int64_t b = 0; b < f.blocks; ++b) {
       const float* filter = f.data.data() + b * f.taps * kWidth;
       const int64_t width = std::min<int64_t>(kWidth, g.out_c - b * kWidth);
-      for (int64_t oh = oh0; oh < oh1; ++oh) {
-        for (int64_t ow = 0; ow < g.out_w; ow += pixels) {
-          const float* x = padded.at(oh * g.stride_h, ow * g.stride_w);
-          float* out = output + ((n * g.out_h + oh) * g.out_w + ow) * g.out_c + b * kWidth;
-          any_tile(std::min(pixels, g.out_w - ow), g, padded, x, filter, out, width);
+      for (int64_t q0 = 0; q0 < positions; q0 += step) {
+        const int64_t q1 = std::min(positions, q0 + step);
+        for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
+          const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
+          const float* x[kMaxPixels];
+          for (int64_t p = 0; p < pixels; ++p) {
+            const int64_t oh = (p0 + p) / g.out_w, ow = (p0 + p) % g.out_w;
+            x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
+          }
+          float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
+          any_tile(pixels, g, x, row, filter, q0, q1, q0 > 0, out, width);
         }
       }
     }

@@ -1,11 +1,13 @@
-"""The machine's limits: FMA peak (AVX-512 and AVX2, one core and all cores) and memory bandwidth.
+"""The machine's limits: FMA peak (AVX-512 and AVX2, one core and all cores), memory and L2
+bandwidth.
 
     python benchmarks/peak.py
 
 A small C++ program is compiled with the system's C++ compiler and run: ten independent chains
 of vector FMAs per thread (enough to cover the FMA latency on two FMA ports), timed over every
 hardware thread, the best of five; and a stream triad (a[i] = b[i] + s c[i], arrays of 64 MiB,
-far past the caches) on every thread, counting 12 bytes per element (the write-allocate reads
+far past the caches) on every thread, counting 12 bytes per element; and the bandwidth of
+reading an array that fits L2 (400 KB per thread) over and over, counting 4 bytes per element (the write-allocate reads
 are not counted, as STREAM does). The program is a shared library loaded with ctypes: the other
 benchmarks import `limits()` to measure the peak in their own process, beside their runs.
 """
@@ -49,6 +51,20 @@ __attribute__((target("avx512f"), noinline)) float fma_loop_512(long iters) {
   }
   return _mm512_reduce_add_ps(_mm512_add_ps(a0, _mm512_add_ps(a5, a9)));
 }
+__attribute__((target("avx2"), noinline)) float read_loop(const float* x, long n, long repeats) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  for (long r = 0; r < repeats; ++r) {
+    for (long i = 0; i + 32 <= n; i += 32) {
+      s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
+      s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + i + 8));
+      s2 = _mm256_add_ps(s2, _mm256_loadu_ps(x + i + 16));
+      s3 = _mm256_add_ps(s3, _mm256_loadu_ps(x + i + 24));
+    }
+  }
+  float out[8];
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  return out[0];
+}
 // Seconds of fn(t) run on `threads` threads at once, the best of five.
 template <typename F>
 double best_seconds(int threads, F fn) {
@@ -90,6 +106,15 @@ double triad_gbps(int threads, long n) {
   });
   return threads * n * 12.0 / s / 1e9;
 }
+// GB/s of reading (summing) an array of n floats per thread, `repeats` times over, on
+// `threads` threads at once: the bandwidth of the cache level the arrays fit in.
+double read_gbps(int threads, long n, long repeats) {
+  std::vector<std::vector<float>> a(threads);
+  for (int t = 0; t < threads; ++t) a[t].assign(n, 1.0f);
+  volatile float sink = 0;
+  const double s = best_seconds(threads, [&](int t) { sink = read_loop(a[t].data(), n, repeats); });
+  return threads * n * 4.0 * repeats / s / 1e9;
+}
 }
 """
 
@@ -105,6 +130,8 @@ class Limits:
         self._lib.fma_gflops.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long]
         self._lib.triad_gbps.restype = ctypes.c_double
         self._lib.triad_gbps.argtypes = [ctypes.c_int, ctypes.c_long]
+        self._lib.read_gbps.restype = ctypes.c_double
+        self._lib.read_gbps.argtypes = [ctypes.c_int, ctypes.c_long, ctypes.c_long]
         self.threads = os.cpu_count()
         self.isa = "AVX-512" if self.fma("AVX-512", 1, 1000) else "AVX2"
 
@@ -118,6 +145,11 @@ class Limits:
         """GB/s of a stream triad over arrays of `floats` floats per thread (64 MiB: past the
         caches), the best of five."""
         return self._lib.triad_gbps(threads or self.threads, floats)
+
+    def l2_read(self, threads=None, floats=100_000, repeats=20):
+        """GB/s of reading an array of `floats` floats per thread over and over (400 KB: past
+        L1, inside L2), the best of five."""
+        return self._lib.read_gbps(threads or self.threads, floats, repeats)
 
 
 _LIMITS = []
@@ -165,6 +197,7 @@ def main():
             if gflops:
                 print(f"  FMA {isa:<8} {label:<10} {gflops:>9.1f} GFLOP/s")
         print(f"  memory triad {label:<10} {probes.triad(threads):>9.1f} GB/s")
+        print(f"  L2 read      {label:<10} {probes.l2_read(threads):>9.1f} GB/s")
 
 
 if __name__ == "__main__":

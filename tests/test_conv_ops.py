@@ -534,10 +534,12 @@ def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case,
         np.testing.assert_array_equal(y_const, y_fed)
         np.testing.assert_allclose(y_const, want_y, rtol=1e-4, atol=1e-5 * scale)
         np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5 * scale)
-    # Every output value is one chain of FMAs in the same order, whatever the vector width.
+    # Every output value of the direct convolution (the forward pass; the input gradient with
+    # stride 1) is one chain of FMAs in the same order, whatever the vector width.
+    direct = 3 if strides == S1 else 2
     first = next(iter(results.values()), ())
     for others in results.values():
-        for a, b in zip(first, others):
+        for a, b in zip(first[:direct], others[:direct]):
             np.testing.assert_array_equal(a, b)
 
 

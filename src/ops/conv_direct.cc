@@ -302,6 +302,8 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
       } else {
         rows_avx2(g, filter, padded, n, oh0, oh1, output);
       }
+      const int64_t row = g.out_w * g.out_c;  // values of one output row
+      ctx.finish_output((n * g.out_h + oh0) * row, (n * g.out_h + oh1) * row);
     }
   });
 #else

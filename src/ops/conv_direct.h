@@ -70,7 +70,8 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
                         DirectConvFilter* out);
 
 // output = input convolved with the packed filter, by convolution g (use_direct_conv(g) true,
-// `filter` packed for g with the ISA in use now). Split over ctx's threads by images and rows.
+// `filter` packed for g with the ISA in use now). Split over ctx's threads by images and rows;
+// each part of the output is finished (KernelContext::finish_output) as soon as it is written.
 void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
                  const DirectConvFilter& filter, float* output);
 

@@ -253,6 +253,7 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
                            : nullptr;
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
+    ctx.finish_output(0, m * n);
     return Status::OK();
   }
   // The filter is packed once for every block of patches: when the plan was built if it is a
@@ -267,6 +268,7 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
       const int64_t r0 = b * block, rows = std::min(block, m - r0);
       im2col(g, input, r0, rows, col);
       gemm_packed<T>(ctx, false, rows, col, k, packed, out + r0 * n, n, false);
+      ctx.finish_output(r0 * n, (r0 + rows) * n);
     }
   });
   return Status::OK();
@@ -742,7 +744,10 @@ void register_conv_ops(OpRegistry& r) {
 }
 
 void register_conv_kernels(KernelRegistry& r) {
-  r.add_builtin(KernelDef("Conv2D", Device::kCPU).prepare(conv2d_prepare).compute(conv2d_kernel));
+  r.add_builtin(KernelDef("Conv2D", Device::kCPU)
+                    .prepare(conv2d_prepare)
+                    .compute(conv2d_kernel)
+                    .applies_output_stages());
   r.add_builtin(KernelDef("Conv2DBackpropInput", Device::kCPU)
                     .compute(conv2d_backprop_input_kernel));
   r.add_builtin(KernelDef("Conv2DBackpropFilter", Device::kCPU)

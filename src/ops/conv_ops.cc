@@ -241,7 +241,9 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
   if constexpr (std::is_same_v<T, float>) {
     if (use_direct_conv(g)) {
-      DirectConvFilter own;
+      // NOTE: the calling thread's, kept between calls: a filter packed anew every call (a
+      // variable's) would otherwise cost fresh pages (zeroed by the OS) every time.
+      thread_local DirectConvFilter own;
       const bool packed = state && state->direct.kernel == gemm_kernel();
       if (!packed) pack_direct_filter(g, filter, false, &own);
       direct_conv(ctx, g, input, packed ? state->direct : own, out);
@@ -286,7 +288,7 @@ void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filte
   if constexpr (std::is_same_v<T, float>) {
     const ConvGeom transposed = g.transposed();
     if (g.stride_h == 1 && g.stride_w == 1 && use_direct_conv(transposed)) {
-      DirectConvFilter flipped;
+      thread_local DirectConvFilter flipped;  // kept between calls, as conv2d's
       pack_direct_filter(transposed, filter, true, &flipped);
       direct_conv(ctx, transposed, d_out, flipped, d_input);
       return;
@@ -321,11 +323,15 @@ void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* inpu
   const int64_t block = col_block_rows(g, sizeof(T));
   const int64_t blocks = (m + block - 1) / block;
   const int64_t parts = std::min<int64_t>(std::max(ctx.max_threads(), 1), blocks);
-  std::vector<T> partial(static_cast<size_t>((parts - 1) * k * n));
+  // The calling thread's, kept between calls as conv2d's packed filter; the tasks (on other
+  // threads) reach it through this pointer.
+  thread_local std::vector<T> partial_sums;
+  partial_sums.resize(static_cast<size_t>((parts - 1) * k * n));
+  T* const partial = partial_sums.data();
   ctx.parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
     T* col = col_buffer<T>(block * k);
     for (int64_t p = p0; p < p1; ++p) {
-      T* dst = p == 0 ? d_filter : partial.data() + (p - 1) * k * n;
+      T* dst = p == 0 ? d_filter : partial + (p - 1) * k * n;
       for (int64_t b = p * blocks / parts; b < (p + 1) * blocks / parts; ++b) {
         const int64_t r0 = b * block, rows = std::min(block, m - r0);
         im2col(g, input, r0, rows, col);
@@ -335,7 +341,7 @@ void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* inpu
     }
   });
   for (int64_t p = 1; p < parts; ++p) {
-    const T* src = partial.data() + (p - 1) * k * n;
+    const T* src = partial + (p - 1) * k * n;
     for (int64_t i = 0; i < k * n; ++i) d_filter[i] += src[i];
   }
 }

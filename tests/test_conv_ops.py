@@ -493,20 +493,23 @@ DIRECT_CASES = [
     ((2, 7, 19, 4), (2, 4, 4, 129), [1, 3, 2, 1], "SAME", S1),
     ((1, 3, 2, 2), (5, 4, 2, 3), S1, "SAME", S1),
     ((1, 1, 30, 6), (1, 3, 6, 8), S1, "SAME", [1, 1, 3, 1]),
+    ((11, 6, 5, 2), (2, 3, 2, 5), S1, "VALID", [1, 2, 1, 1]),
 ]
 
 
 def _direct_results(x, w, g, strides, padding, dilations, threads=2):
-    """Conv2D (constant and fed filter) and its input gradient, as float32 arrays."""
+    """Conv2D (constant and fed filter), its input gradient and its filter gradient, as
+    float32 arrays."""
     graph = tf.Graph()
     with graph.as_default():
         fed = tf.placeholder(tf.float32, w.shape)
         ys = [tf.nn.conv2d(x, w_, strides, padding, dilations=dilations) for w_ in (w, fed)]
         dx = tf.nn.conv2d_backprop_input(x.shape, fed, g, strides, padding,
                                          dilations=dilations)
+        dw = tf.nn.conv2d_backprop_filter(x, w.shape, g, strides, padding, dilations=dilations)
         config = tf.ConfigProto(intra_op_parallelism_threads=threads)
         with tf.Session(config=config) as sess:
-            return sess.run(ys + [dx], {fed: w})
+            return sess.run(ys + [dx, dw], {fed: w})
 
 
 @pytest.mark.parametrize("case", DIRECT_CASES, ids=[str(c[1]) for c in DIRECT_CASES])
@@ -519,6 +522,8 @@ def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case,
     want_y = np_conv2d(x.astype(np.float64), w.astype(np.float64), strides, padding, dilations)
     want_dx = np_conv2d_backprop_input(x_shape, w.astype(np.float64), g, strides, padding,
                                        dilations)
+    want_dw = np_conv2d_backprop_filter(x.astype(np.float64), w_shape, g, strides, padding,
+                                        dilations)
     results = {}
     try:
         for name in runnable_gemm_kernels(("avx2", "avx512", "avx512-layout")):
@@ -530,17 +535,20 @@ def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case,
     finally:
         _config.set_gemm_kernel("auto")
     scale = np.sqrt(np.prod(w_shape[:3]))
-    for name, (y_const, y_fed, dx) in results.items():
+    pixels = np.sqrt(np.prod(g.shape[:3]))
+    for name, (y_const, y_fed, dx, dw) in results.items():
         np.testing.assert_array_equal(y_const, y_fed)
         np.testing.assert_allclose(y_const, want_y, rtol=1e-4, atol=1e-5 * scale)
         np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5 * scale)
-    # Every output value of the direct convolution (the forward pass; the input gradient with
-    # stride 1) is one chain of FMAs in the same order, whatever the vector width.
-    direct = 3 if strides == S1 else 2
+        np.testing.assert_allclose(dw, want_dw, rtol=1e-4, atol=1e-5 * pixels)
+    # Every value the direct convolution computes (the forward pass; the input gradient with
+    # stride 1; the filter gradient without dilation along w) is made by the same additions
+    # in the same order, whatever the vector width.
+    direct = [0, 1] + ([2] if strides == S1 else []) + ([3] if dilations[2] == 1 else [])
     first = next(iter(results.values()), ())
     for others in results.values():
-        for a, b in zip(first[:direct], others[:direct]):
-            np.testing.assert_array_equal(a, b)
+        for i in direct:
+            np.testing.assert_array_equal(first[i], others[i])
 
 
 @pytest.mark.parametrize("forward,backprop", [

@@ -205,12 +205,9 @@ struct FilterGradientTile {
   template <int kTaps>
   static void tile(const ConvGeom& g, const float* x, int64_t row, const float* dy, float* sums,
                    int64_t stride) {
+    using Sums = DirectTile<Vec, kVecs, kAccumulators>;  // its loads and stores of tiles
     V acc[kTaps][kVecs];
-#pragma GCC unroll 16
-    for (int t = 0; t < kTaps; ++t) {
-#pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[t][v] = Vec::load(sums + t * stride + v * Vec::kLanes);
-    }
+    Sums::load(sums, kWidth, stride, acc);
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const float* xp = x + oh * g.stride_h * row;
       const float* d = dy + oh * g.out_w * kWidth;
@@ -226,11 +223,7 @@ struct FilterGradientTile {
         }
       }
     }
-#pragma GCC unroll 16
-    for (int t = 0; t < kTaps; ++t) {
-#pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) Vec::store(sums + t * stride + v * Vec::kLanes, acc[t][v]);
-    }
+    Sums::store(acc, sums, kWidth, stride);
   }
 
   // tile<taps> for a run-time count 1 <= taps <= kTaps.

@@ -1,6 +1,6 @@
 // Packed, blocked GEMM (the BLIS loop order) with a register-blocked micro-kernel.
 //
-// k is cut into slabs (at most kKc deep, less for wide micro-tiles) and the columns of C into panels (at most kNc wide).
+// k is cut into slabs (at most kKc deep) and the columns of C into panels (at most kNc wide).
 // For each slab and panel, the panel of op(B) is packed once into kNr-wide slivers shared by
 // all threads; then tasks of (block of rows, group of slivers) run in parallel, each packing its
 // kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
@@ -44,11 +44,9 @@ constexpr int64_t kPackElements = 1 << 14;
 // multiply-adds (a few microseconds: less is not worth handing to another thread).
 constexpr int64_t kFewRows = 6;
 constexpr int64_t kFewRowsTaskMadds = 1 << 16;
-// Deepest slab of k (k is cut into slabs of equal depth), and bytes of one packed sliver of B
-// at most (shallower slabs for wider slivers): a sliver stays in L1 beside the A slivers that
-// stream past it; then bytes of the packed block of A that should stay in L2.
+// Deepest slab of k (k is cut into slabs of equal depth), and bytes of the packed block of A
+// that should stay in L2.
 constexpr int64_t kKc = 256;
-constexpr int64_t kSliverBytes = 16 * 1024;
 constexpr int64_t kABlockBytes = 144 * 1024;
 // Widest panel of B packed at once (a multiple of every kNr); it lives in L3.
 constexpr int64_t kNc = 4096;
@@ -605,25 +603,15 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
   }
 }
 
-// The deepest slab of k for micro-kernel K.
-template <typename T, typename K>
-constexpr int64_t deepest_slab() {
-  return std::min<int64_t>(kKc, kSliverBytes / (K::kNr * static_cast<int64_t>(sizeof(T))));
-}
-
 // Rows of op(A) that one packed block holds: the whole A when it is that short.
 template <typename T, typename K>
 constexpr int64_t block_rows() {
-  return kABlockBytes / (deepest_slab<T, K>() * static_cast<int64_t>(sizeof(T))) / K::kMr *
-         K::kMr;
+  return kABlockBytes / (kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
 }
 
-// The depth of k's slabs for micro-kernel K: as even as possible, none deeper than
-// deepest_slab.
-template <typename T, typename K>
-int64_t slab_depth(int64_t k) {
-  constexpr int64_t kDeepest = deepest_slab<T, K>();
-  const int64_t slabs = (k + kDeepest - 1) / kDeepest;
+// The depth of k's slabs: as even as possible, none deeper than kKc.
+inline int64_t slab_depth(int64_t k) {
+  const int64_t slabs = (k + kKc - 1) / kKc;
   return (k + slabs - 1) / slabs;
 }
 
@@ -639,7 +627,7 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   const int64_t groups =
       std::min(slivers, std::max<int64_t>(2 * threads, (slivers * kNr + kNc - 1) / kNc));
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
-  const int64_t depth = slab_depth<T, K>(k);
+  const int64_t depth = slab_depth(k);
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
@@ -712,7 +700,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
   int64_t row_blocks = (m + kMc - 1) / kMc;
   row_blocks = (row_blocks + threads - 1) / threads * threads;
   const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;
-  const int64_t depth = slab_depth<T, K>(k);
+  const int64_t depth = slab_depth(k);
   T* b_pack = thread_buffer<T>(0, depth * std::min(kNc, (n + kNr - 1) / kNr * kNr));
   for (int64_t jc = 0; jc < n; jc += kNc) {
     const int64_t nc = std::min(kNc, n - jc);
@@ -739,7 +727,7 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
 // pc starts at pc * width (width: n rounded up to whole slivers).
 template <typename T, typename K, typename Context>
 void pack_all_of_b(Context& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
-  const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr, depth = slab_depth<T, K>(k);
+  const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr, depth = slab_depth(k);
   for (int64_t pc = 0; pc < k; pc += depth) {
     pack_b_slab<T, K>(ctx, b, pc, std::min(depth, k - pc), n, dst + pc * width);
   }
@@ -752,7 +740,7 @@ void gemm_prepacked(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m, i
                     int64_t k, T* c, int64_t ldc, bool accumulate) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr, kMc = block_rows<T, K>();
   const int threads = std::max(ctx.max_threads(), 1);
-  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth<T, K>(k);
+  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth(k);
   int64_t row_blocks = (m + kMc - 1) / kMc;
   if (row_blocks > 1) row_blocks = (row_blocks + threads - 1) / threads * threads;
   const int64_t mc_block = ((m + row_blocks - 1) / row_blocks + kMr - 1) / kMr * kMr;

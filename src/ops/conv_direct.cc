@@ -1,5 +1,6 @@
 // Direct 2-D convolution: register tiles of output pixels x output channels, the filter
-// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows.
+// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows;
+// and its filter gradient, tiles of taps x output channels summed over the pixels.
 #include "ops/conv_direct.h"
 
 #include <cstring>
@@ -40,7 +41,7 @@ int64_t padded_width(const ConvGeom& g) {
   return (g.out_w - 1) * g.stride_w + (g.filter_w - 1) * g.dilation_w + 1;
 }
 
-// Copies the padded rows [r0, r1) of image n (padded row r is input row r - pad_top, zeros
+// Copies the padded rows [r0, r1) of `image` (padded row r is input row r - pad_top, zeros
 // outside the input) into dst.
 void pad_rows(const ConvGeom& g, const float* image, int64_t r0, int64_t r1, float* dst) {
   const int64_t width = padded_width(g), c = g.in_c;
@@ -287,7 +288,7 @@ void run_tiles(GemmKernel kernel, int64_t vecs, const Args&... args) {
 #pragma GCC diagnostic pop
 #endif
 
-// The vectors of the ISA in use (0 without one), and the most per block of channels.
+// The lanes of the vectors of the ISA in use (0 without one).
 int lanes_in_use() {
   switch (gemm_kernel()) {
     case GemmKernel::kAvx512:
@@ -300,6 +301,7 @@ int lanes_in_use() {
   }
 }
 
+// The most vectors per block of channels: AVX-512 tiles hold 4, AVX2 tiles 2.
 int max_vecs(int lanes) { return lanes == 16 ? 4 : 2; }
 
 // Output channels in blocks of `vecs` vectors of `lanes`: as few blocks as can be, of even

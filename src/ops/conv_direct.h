@@ -6,7 +6,9 @@
 // input is read where it lies, through a zero-padded copy of the rows a task needs, so that
 // every tap of every pixel is a plain load. Each output value is one chain of FMAs over the
 // taps in (kh, kw, ci) order, whatever the ISA (AVX2 or AVX-512) and the number of threads, so
-// the results agree bit for bit across both.
+// the results agree bit for bit across both. The input gradient of a stride-1 convolution is
+// such a convolution too (ConvGeom::transposed); the filter gradient has its own tiles, taps
+// by output channels, summed over the pixels (direct_conv_filter_gradient).
 //
 //   DirectConvFilter packed;
 //   if (use_direct_conv(g)) {

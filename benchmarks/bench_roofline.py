@@ -154,8 +154,8 @@ def main():
         tf1 = tf1.compat.v1
         tf1.disable_eager_execution()
     rng = np.random.default_rng(0)
-    print("\n| workload | GFLOP (GB) | limit | tensorlib ms | tensorlib | NumPy | TF1 |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| workload | GFLOP (GB) | limit | tensorlib | NumPy | TF1 |")
+    print("|---|---|---|---|---|---|")
     for name, build, shapes, work, numpy, tf_peer, kind in workloads():
         if args.names and not any(n in name for n in args.names):
             continue
@@ -170,10 +170,10 @@ def main():
         else:
             probe = lambda: probes.l2_read(args.threads)  # noqa: E731
         got = measure(runs, probe, args.rounds)
-        cells = [f"{got[r][1]:.0%}" if r in got else "-" for r in ("tensorlib", "numpy", "tf1")]
+        cells = [f"{got[r][0] * 1e3:.3g} ms, {got[r][1]:.0%}" if r in got else "-"
+                 for r in ("tensorlib", "numpy", "tf1")]
         limit = "FMA" if kind == "fma" else "L2 read"
-        print(f"| {name} | {work / 1e9:.3f} | {limit} | {got['tensorlib'][0] * 1e3:.3f} | "
-              + " | ".join(cells) + " |", flush=True)
+        print(f"| {name} | {work / 1e9:.3f} | {limit} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

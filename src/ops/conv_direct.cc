@@ -1,6 +1,5 @@
 // Direct 2-D convolution: register tiles of output pixels x output channels, the filter
-// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows;
-// and its filter gradient, tiles of taps x output channels summed over the pixels.
+// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows.
 #include "ops/conv_direct.h"
 
 #include <cstring>
@@ -19,9 +18,6 @@ constexpr int64_t kFilterBlockBytes = 512 * 1024;
 // per thread wanted when the images are too few to spread over the threads.
 constexpr int64_t kPaddedRowsBytes = 512 * 1024;
 constexpr int64_t kTasksPerThread = 4;
-// The filter gradient sums this many parts of the batch apart (in parallel), then adds them
-// in order: a number fixed whatever the threads, so that the result is too.
-constexpr int64_t kFilterGradientChunks = 8;
 // Bytes of the filter's part (a few window positions of one block) every tile of a task reads
 // before the next part: a third of L1.
 constexpr int64_t kFilterPartBytes = 16 * 1024;
@@ -191,67 +187,6 @@ struct DirectTile {
   }
 };
 
-// The filter gradient's tiles: kTaps consecutive taps of one window row (consecutive values
-// of the padded input, dilation_w being 1) by kVecs vectors of output channels, their sums
-// over the pixels of an image in registers: the input value of each tap broadcast, times the
-// pixel's vector of output gradients.
-template <typename Vec, int kVecs, int kAccumulators>
-struct FilterGradientTile {
-  using V = typename Vec::V;
-  static constexpr int kWidth = kVecs * Vec::kLanes;
-  static constexpr int kMaxTaps = std::min(12, kAccumulators / kVecs);
-
-  // sums[t * stride + j] += the sum over the image's output pixels of its input value at tap t
-  // times dy[pixel * kWidth + j]. x: tap 0 of pixel (0, 0) in the padded rows (`row` apart).
-  template <int kTaps>
-  static void tile(const ConvGeom& g, const float* x, int64_t row, const float* dy, float* sums,
-                   int64_t stride) {
-    using Sums = DirectTile<Vec, kVecs, kAccumulators>;  // its loads and stores of tiles
-    V acc[kTaps][kVecs];
-    Sums::load(sums, kWidth, stride, acc);
-    for (int64_t oh = 0; oh < g.out_h; ++oh) {
-      const float* xp = x + oh * g.stride_h * row;
-      const float* d = dy + oh * g.out_w * kWidth;
-      for (int64_t ow = 0; ow < g.out_w; ++ow, xp += g.stride_w * g.in_c, d += kWidth) {
-        V dv[kVecs];
-#pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) dv[v] = Vec::load(d + v * Vec::kLanes);
-#pragma GCC unroll 16
-        for (int t = 0; t < kTaps; ++t) {
-          const V a = Vec::broadcast(xp + t);
-#pragma GCC unroll 4
-          for (int v = 0; v < kVecs; ++v) acc[t][v] = Vec::fma(a, dv[v], acc[t][v]);
-        }
-      }
-    }
-    Sums::store(acc, sums, kWidth, stride);
-  }
-
-  // tile<taps> for a run-time count 1 <= taps <= kTaps.
-  template <int kTaps = kMaxTaps>
-  static void any_tile(int64_t taps, const ConvGeom& g, const float* x, int64_t row,
-                       const float* dy, float* sums, int64_t stride) {
-    if constexpr (kTaps > 1) {
-      if (taps < kTaps) return any_tile<kTaps - 1>(taps, g, x, row, dy, sums, stride);
-    }
-    tile<kTaps>(g, x, row, dy, sums, stride);
-  }
-
-  // Adds one image's part to sums (taps x stride, this block's columns), every tap: dy holds
-  // the image's output gradients of the block, kWidth per pixel.
-  static void run(const ConvGeom& g, const PaddedRows& padded, const float* dy, float* sums,
-                  int64_t stride) {
-    const int64_t taps_per_row = g.filter_w * g.in_c, row = padded.width * padded.channels;
-    for (int64_t kh = 0; kh < g.filter_h; ++kh) {
-      for (int64_t j = 0; j < taps_per_row; j += kMaxTaps) {
-        any_tile(std::min<int64_t>(kMaxTaps, taps_per_row - j), g,
-                 padded.at(kh * g.dilation_h, 0) + j, row, dy,
-                 sums + (kh * taps_per_row + j) * stride, stride);
-      }
-    }
-  }
-};
-
 // Tile<Vec, vecs, kAccumulators>::run(args...) for a run-time 1 <= vecs <= kVecs.
 template <template <typename, int, int> class Tile, typename Vec, int kAccumulators, int kVecs>
 struct AnyVecs {
@@ -304,14 +239,6 @@ int lanes_in_use() {
 // The most vectors per block of channels: AVX-512 tiles hold 4, AVX2 tiles 2.
 int max_vecs(int lanes) { return lanes == 16 ? 4 : 2; }
 
-// Output channels in blocks of `vecs` vectors of `lanes`: as few blocks as can be, of even
-// widths, so that the last one wastes as few lanes as can be.
-void channel_blocks(int64_t out_c, int lanes, int64_t* vecs, int64_t* blocks) {
-  const int64_t vecs_needed = (out_c + lanes - 1) / lanes;
-  *blocks = (vecs_needed + max_vecs(lanes) - 1) / max_vecs(lanes);
-  *vecs = (vecs_needed + *blocks - 1) / *blocks;
-}
-
 }  // namespace
 
 bool use_direct_conv(const ConvGeom& g) {
@@ -324,8 +251,11 @@ bool use_direct_conv(const ConvGeom& g) {
 void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
                         DirectConvFilter* out) {
   const int lanes = lanes_in_use();
+  const int64_t vecs_needed = (g.out_c + lanes - 1) / lanes;
+  // Blocks of even widths: the last one wastes as few lanes as can be.
   out->kernel = gemm_kernel();
-  channel_blocks(g.out_c, lanes, &out->vecs, &out->blocks);
+  out->blocks = (vecs_needed + max_vecs(lanes) - 1) / max_vecs(lanes);
+  out->vecs = (vecs_needed + out->blocks - 1) / out->blocks;
   out->width = out->vecs * lanes;
   out->taps = g.patch();
   out->data.assign(static_cast<size_t>(out->blocks * out->taps * out->width), 0.0f);
@@ -379,63 +309,6 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
   });
 #else
   (void)ctx, (void)g, (void)input, (void)filter, (void)output;
-#endif
-}
-
-bool use_direct_filter_gradient(const ConvGeom& g) {
-  return use_direct_conv(g) && g.dilation_w == 1;
-}
-
-void direct_conv_filter_gradient(KernelContext& ctx, const ConvGeom& g, const float* input,
-                                 const float* d_out, float* d_filter) {
-  const int64_t taps = g.patch();
-  std::fill(d_filter, d_filter + taps * g.out_c, 0.0f);
-#if defined(__x86_64__) || defined(__i386__)
-  if (g.rows() == 0) return;
-  const int lanes = lanes_in_use();
-  const GemmKernel kernel = gemm_kernel();
-  int64_t vecs, blocks;
-  channel_blocks(g.out_c, lanes, &vecs, &blocks);
-  const int64_t width = vecs * lanes, stride = blocks * width;
-  const int64_t image_pixels = g.out_h * g.out_w, image = g.in_h * g.in_w * g.in_c;
-  const int64_t padded_rows = (g.out_h - 1) * g.stride_h + (g.filter_h - 1) * g.dilation_h + 1;
-  const int64_t chunks = std::min(g.batch, kFilterGradientChunks);
-  // The calling thread's, kept between calls; the tasks reach it through this pointer.
-  thread_local std::vector<float> partial_sums;
-  partial_sums.assign(static_cast<size_t>(chunks * taps * stride), 0.0f);
-  float* const partial = partial_sums.data();
-  ctx.parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
-    thread_local std::vector<float> rows, dy;
-    rows.resize(static_cast<size_t>(padded_rows * padded_width(g) * g.in_c));
-    dy.resize(static_cast<size_t>(image_pixels * width));
-    for (int64_t c = c0; c < c1; ++c) {
-      float* sums = partial + c * taps * stride;
-      for (int64_t n = c * g.batch / chunks; n < (c + 1) * g.batch / chunks; ++n) {
-        pad_rows(g, input + n * image, 0, padded_rows, rows.data());
-        const PaddedRows padded{rows.data(), 0, padded_width(g), g.in_c};
-        for (int64_t b = 0; b < blocks; ++b) {
-          // The block's output gradients, `width` per pixel (zeros past out_c).
-          const int64_t w = std::min(width, g.out_c - b * width);
-          for (int64_t p = 0; p < image_pixels; ++p) {
-            const float* src = d_out + (n * image_pixels + p) * g.out_c + b * width;
-            std::copy(src, src + w, dy.data() + p * width);
-            std::fill(dy.data() + p * width + w, dy.data() + (p + 1) * width, 0.0f);
-          }
-          run_tiles<FilterGradientTile>(kernel, vecs, g, padded, dy.data(), sums + b * width,
-                                        stride);
-        }
-      }
-    }
-  });
-  // The chunks' sums, added in chunk order.
-  for (int64_t c = 0; c < chunks; ++c) {
-    const float* sums = partial + c * taps * stride;
-    for (int64_t t = 0; t < taps; ++t) {
-      for (int64_t co = 0; co < g.out_c; ++co) d_filter[t * g.out_c + co] += sums[t * stride + co];
-    }
-  }
-#else
-  (void)ctx, (void)input, (void)d_out;
 #endif
 }
 

@@ -7,8 +7,7 @@
 // every tap of every pixel is a plain load. Each output value is one chain of FMAs over the
 // taps in (kh, kw, ci) order, whatever the ISA (AVX2 or AVX-512) and the number of threads, so
 // the results agree bit for bit across both. The input gradient of a stride-1 convolution is
-// such a convolution too (ConvGeom::transposed); the filter gradient has its own tiles, taps
-// by output channels, summed over the pixels (direct_conv_filter_gradient).
+// such a convolution too (ConvGeom::transposed).
 //
 //   DirectConvFilter packed;
 //   if (use_direct_conv(g)) {
@@ -76,16 +75,5 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
 // each part of the output is finished (KernelContext::finish_output) as soon as it is written.
 void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
                  const DirectConvFilter& filter, float* output);
-
-// True when direct_conv_filter_gradient computes the filter gradient of convolution g: as
-// use_direct_conv, without dilation along w.
-bool use_direct_filter_gradient(const ConvGeom& g);
-
-// d_filter (HWIO) = the gradient of convolution g's output with respect to its filter, given
-// d_out, the gradient with respect to the output: for each tap and output channel, the sum
-// over images and output pixels of the input value at the tap times d_out. The batch is
-// summed in a fixed number of parts, in parallel, then the parts in order.
-void direct_conv_filter_gradient(KernelContext& ctx, const ConvGeom& g, const float* input,
-                                 const float* d_out, float* d_filter);
 
 }  // namespace tl

@@ -6,94 +6,18 @@ tensorlib runs MatMul with Session.run on fed inputs (the feed and the result co
 the time); peers: NumPy (np.matmul on its BLAS), PyTorch (torch.matmul) when installed. Every
 implementation uses the machine's threads. Prints median time, GFLOP/s, the ratio to tensorlib,
 and each one's fraction of the CPU's FMA peak (cores x 2 FMA units x 8 or 16 lanes x 2 flops x
-clock, AVX2 or AVX-512), measured with a tight loop of independent FMAs when a C++ compiler is at hand.
+clock, AVX2 or AVX-512), measured by benchmarks/peak.py when a C++ compiler is at hand.
 """
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 from _harness import median_time, optional_import, report
+from peak import measure_peak
 from tensorlib import _config
 
 SIZES = [512, 1024, 2048]
-
-PEAK_SOURCE = r"""
-#include <immintrin.h>
-#include <chrono>
-#include <cstdio>
-#include <thread>
-#include <vector>
-__attribute__((target("avx2,fma"), noinline)) float fma_loop(long iters) {
-  __m256 b = _mm256_set1_ps(1.0f), c = _mm256_set1_ps(1e-7f);
-  __m256 a0 = _mm256_set1_ps(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
-         a8 = a0, a9 = a0;
-  for (long i = 0; i < iters; ++i) {
-#define F(x) x = _mm256_fmadd_ps(x, b, c);
-    F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7) F(a8) F(a9)
-    asm volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6),
-                 "+x"(a7), "+x"(a8), "+x"(a9));
-  }
-  float out[8];
-  _mm256_storeu_ps(out, _mm256_add_ps(a0, _mm256_add_ps(a5, a9)));
-  return out[0];
-}
-__attribute__((target("avx512f"), noinline)) float fma_loop_512(long iters) {
-  __m512 b = _mm512_set1_ps(1.0f), c = _mm512_set1_ps(1e-7f);
-  __m512 a0 = _mm512_set1_ps(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
-         a8 = a0, a9 = a0;
-  for (long i = 0; i < iters; ++i) {
-#define G(x) x = _mm512_fmadd_ps(x, b, c);
-    G(a0) G(a1) G(a2) G(a3) G(a4) G(a5) G(a6) G(a7) G(a8) G(a9)
-    asm volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6),
-                 "+v"(a7), "+v"(a8), "+v"(a9));
-  }
-  return _mm512_reduce_add_ps(_mm512_add_ps(a0, _mm512_add_ps(a5, a9)));
-}
-int main(int argc, char** argv) {
-  const int threads = std::thread::hardware_concurrency();
-  const long iters = 50000000;
-  const bool wide = __builtin_cpu_supports("avx512f");
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::thread> pool;
-    volatile float sink = 0;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] { sink = wide ? fma_loop_512(iters) : fma_loop(iters); });
-    }
-    for (auto& t : pool) t.join();
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    double gflops = threads * iters * 10.0 * (wide ? 32 : 16) / s / 1e9;
-    if (gflops > best) best = gflops;
-  }
-  std::printf("%d %.3f %s\n", threads, best, wide ? "AVX-512" : "AVX2");
-}
-"""
-
-
-def measure_peak():
-    """(threads, GFLOP/s, ISA) of independent FMAs on every hardware thread, the widest
-    vectors the CPU has (AVX-512 or AVX2), or None."""
-    cxx = shutil.which("g++") or shutil.which("c++")
-    if cxx is None:
-        return None
-    with tempfile.TemporaryDirectory() as d:
-        src, exe = os.path.join(d, "peak.cc"), os.path.join(d, "peak")
-        with open(src, "w") as f:
-            f.write(PEAK_SOURCE)
-        try:
-            subprocess.run([cxx, "-O2", "-pthread", src, "-o", exe], check=True,
-                           capture_output=True)
-            out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
-        except (subprocess.CalledProcessError, OSError):
-            return None
-    threads, gflops, isa = out.split()
-    return int(threads), float(gflops), isa
 
 
 def bench_tensorlib(a, b, number):

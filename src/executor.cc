@@ -473,7 +473,39 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
     first_stage.emplace_back(stage, main);
     position.push_back(static_cast<int32_t>(k));
   }
-  steps_ = std::move(steps);
+  // A step that could be a stage (a chain, or one op) whose main input is the only use of the
+  // output of a kernel that applies output stages moves onto that kernel: the kernel writes
+  // the step's output, the stages applied as it goes. Its vector operands must be computed
+  // before the kernel runs.
+  std::unordered_map<int32_t, size_t> made_by;  // output 0 slot -> index in steps
+  for (size_t i = 0; i < steps.size(); ++i) made_by.emplace(steps[i].first_output, i);
+  std::vector<char> merged(steps.size(), 0);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& step = steps[i];
+    const bool chain = !step.stages.empty();
+    const int32_t main = chain ? step.chain_input : first_stage[i].second;
+    if (main < 0 || readers[main] != 1 || pinned[main]) continue;
+    auto it = made_by.find(main);
+    if (it == made_by.end() || merged[it->second]) continue;
+    Step& kernel = steps[it->second];
+    const Node& node = *kernel.node;
+    std::vector<Stage> stages = chain ? step.stages : std::vector<Stage>{first_stage[i].first};
+    bool ready = kernel.kernel->takes_output_stages() && kernel.static_shapes &&
+                 kernel.stages.empty() && kernel.output_stages.empty() &&
+                 node.output_dtypes.size() == 1 &&
+                 node.output_dtypes[0] == step.node->output_dtypes[0];
+    for (const Stage& st : stages) {
+      ready = ready && (st.vector_slot < 0 || producer[st.vector_slot] < position[it->second]);
+    }
+    if (!ready) continue;
+    kernel.output_stages = std::move(stages);
+    kernel.first_output = step.first_output;
+    merged[i] = 1;
+  }
+  steps_.clear();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!merged[i]) steps_.push_back(std::move(steps[i]));
+  }
   release_after_last_reader(pinned);
 }
 
@@ -483,6 +515,7 @@ std::vector<std::vector<std::string>> Plan::step_nodes() const {
     std::vector<std::string> names;
     for (const Stage& stage : step.stages) names.push_back(stage.node->name);
     if (names.empty()) names.push_back(step.node->name);
+    for (const Stage& stage : step.output_stages) names.push_back(stage.node->name);
     out.push_back(std::move(names));
   }
   return out;
@@ -495,6 +528,7 @@ void Plan::release_after_last_reader(const std::vector<char>& pinned) {
   auto reads = [](const Step& step, auto&& fn) {
     for (int32_t s : step.inputs) fn(s);
     for (const Stage& st : step.stages) fn(st.vector_slot);
+    for (const Stage& st : step.output_stages) fn(st.vector_slot);
   };
   std::vector<int32_t> last(num_slots_, -1);
   for (size_t k = 0; k < steps_.size(); ++k) {
@@ -642,6 +676,29 @@ Status Plan::init_arena(RunState& rs) const {
   return Status::OK();
 }
 
+void Plan::apply_stages(const std::vector<Stage>& stages, const RunState& rs, const char* in,
+                        char* out, int64_t begin, int64_t end, int64_t row, int64_t size) {
+  for (int64_t b = begin; b < end; b += kChainBlock) {
+    const int64_t n = std::min(end, b + kChainBlock) - b;
+    const char* x = in + b * size;
+    char* y = out + b * size;
+    for (const Stage& st : stages) {
+      if (st.fn) {
+        st.fn(x, st.scalar, st.scalar_first, y, n);
+      } else {
+        // The vector operand, one row segment at a time from element b's place in its row.
+        const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
+        for (int64_t i = 0, col = b % row; i < n; col = 0) {
+          const int64_t len = std::min(n - i, row - col);
+          st.pair(x + i * size, v + col * size, st.scalar_first, y + i * size, len);
+          i += len;
+        }
+      }
+      x = y;
+    }
+  }
+}
+
 void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
   const Tensor& x = rs.slots[step.chain_input];
   Tensor& y = rs.slots[step.first_output];
@@ -650,27 +707,35 @@ void Plan::run_chain(const Step& step, RunState& rs, KernelContext& ctx) {
   const char* px = static_cast<const char*>(x.raw_data());
   char* py = static_cast<char*>(y.raw_data());
   ctx.parallel_for(y.num_elements(), kChainGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; b += kChainBlock) {
-      const int64_t n = std::min(end, b + kChainBlock) - b;
-      const char* in = px + b * size;
-      char* out = py + b * size;
-      for (const Stage& st : step.stages) {
-        if (st.fn) {
-          st.fn(in, st.scalar, st.scalar_first, out, n);
-        } else {
-          // The vector operand, one row segment at a time from element b's place in its row.
-          const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
-          for (int64_t i = 0, col = b % row; i < n; col = 0) {
-            const int64_t len = std::min(n - i, row - col);
-            st.pair(in + i * size, v + col * size, st.scalar_first, out + i * size, len);
-            i += len;
-          }
-        }
-        in = out;
-      }
-    }
+    apply_stages(step.stages, rs, px, py, begin, end, row, size);
   });
 }
+
+namespace {
+
+// The stages fused onto a kernel's output, applied in place as the kernel finishes its parts.
+class StagesOnOutput : public OutputStages {
+ public:
+  using Apply = void (*)(const std::vector<Stage>&, const RunState&, const char*, char*,
+                         int64_t, int64_t, int64_t, int64_t);
+  StagesOnOutput(const std::vector<Stage>& stages, const RunState& rs, Tensor& y, Apply apply)
+      : stages_(stages), rs_(rs), apply_(apply),
+        data_(static_cast<char*>(y.raw_data())),
+        row_(y.shape().dim(y.shape().rank() - 1)),
+        size_(static_cast<int64_t>(dtype_size(y.dtype()))) {}
+  void apply(int64_t begin, int64_t end) const override {
+    apply_(stages_, rs_, data_, data_, begin, end, row_, size_);
+  }
+
+ private:
+  const std::vector<Stage>& stages_;
+  const RunState& rs_;
+  Apply apply_;
+  char* data_;
+  int64_t row_, size_;
+};
+
+}  // namespace
 
 Status Plan::prepare_outputs(const Step& step, RunState& rs) {
   const Node& node = *step.node;
@@ -834,7 +899,12 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
       }
       ctx.set_loop(loop.epoch, invariant);
     }
-    if (step.stages.empty()) {
+    if (!step.output_stages.empty()) {
+      const StagesOnOutput stages(step.output_stages, rs, rs.slots[step.first_output],
+                                  apply_stages);
+      ctx.set_output_stages(&stages);
+      s = step.kernel->compute_fn()(ctx);
+    } else if (step.stages.empty()) {
       s = step.kernel->compute_fn()(ctx);
     } else {
       run_chain(step, rs, ctx);

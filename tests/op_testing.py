@@ -11,6 +11,7 @@ test_registry.py checks that every registered op type appears in some table.
 import numpy as np
 
 import tensorlib as tf
+from tensorlib import _config
 
 TOLERANCE = {np.float16: 1e-3, np.float32: 1e-5, np.float64: 1e-12, np.complex64: 1e-5,
              np.complex128: 1e-12}
@@ -61,6 +62,22 @@ def run_with_threads(fetches, threads=(1, 2)):
         with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=n)) as sess:
             results.append(sess.run(fetches))
     return results
+
+
+
+def runnable_gemm_kernels(names=("generic", "avx2", "avx512", "avx512-layout")):
+    """The matrix-product micro-kernels among `names` this CPU runs ('avx512-layout' is the
+    AVX-512 tile in AVX2 vectors: it checks that blocking on machines without AVX-512). The
+    choice is left at 'auto'."""
+    runnable = []
+    for name in names:
+        try:
+            _config.set_gemm_kernel(name)
+            runnable.append(name)
+        except tf.errors.InvalidArgumentError:
+            pass
+    _config.set_gemm_kernel("auto")
+    return runnable
 
 
 def check_gradient(case, rng, delta=1e-6, tol=1e-6):

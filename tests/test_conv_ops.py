@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads
+from op_testing import check_op, run_with_threads, runnable_gemm_kernels
+from tensorlib import _config
 from tensorlib.framework import ops
 from tensorlib.ops import conv_ops
 
@@ -475,6 +476,79 @@ def test_separable_conv2d_layer_matches_numpy(rng):
 @pytest.mark.parametrize("feed", [False, True], ids=["const", "fed"])
 def test_op_matches_numpy(case, feed, rng):
     check_op(case, feed, rng)
+
+
+# ---- the direct convolution (float32 with AVX2 or AVX-512): every vector width it runs
+# (the GEMM micro-kernel choice gives it its vectors; avx512-layout: AVX2 vectors) ----
+
+# (input shape, filter shape, strides, padding, dilations): first layers of 1-3 channels,
+# rows not a whole number of tiles, channels past one block and not whole vectors, strides,
+# dilations, VALID and SAME, a filter wider than the input.
+DIRECT_CASES = [
+    ((3, 28, 28, 1), (5, 5, 1, 32), S1, "SAME", S1),
+    ((2, 13, 11, 3), (3, 3, 3, 17), S1, "SAME", S1),
+    ((2, 9, 10, 2), (3, 2, 2, 70), [1, 2, 3, 1], "VALID", S1),
+    ((2, 14, 14, 32), (5, 5, 32, 64), S1, "SAME", S1),
+    ((1, 12, 9, 5), (3, 3, 5, 33), S1, "VALID", [1, 2, 2, 1]),
+    ((2, 7, 19, 4), (2, 4, 4, 129), [1, 3, 2, 1], "SAME", S1),
+    ((1, 3, 2, 2), (5, 4, 2, 3), S1, "SAME", S1),
+    ((1, 1, 30, 6), (1, 3, 6, 8), S1, "SAME", [1, 1, 3, 1]),
+    ((11, 6, 5, 2), (2, 3, 2, 5), S1, "VALID", [1, 2, 1, 1]),
+]
+
+
+def _direct_results(x, w, g, strides, padding, dilations, threads=2):
+    """Conv2D (constant and fed filter), its input gradient and its filter gradient, as
+    float32 arrays."""
+    graph = tf.Graph()
+    with graph.as_default():
+        fed = tf.placeholder(tf.float32, w.shape)
+        ys = [tf.nn.conv2d(x, w_, strides, padding, dilations=dilations) for w_ in (w, fed)]
+        dx = tf.nn.conv2d_backprop_input(x.shape, fed, g, strides, padding,
+                                         dilations=dilations)
+        dw = tf.nn.conv2d_backprop_filter(x, w.shape, g, strides, padding, dilations=dilations)
+        config = tf.ConfigProto(intra_op_parallelism_threads=threads)
+        with tf.Session(config=config) as sess:
+            return sess.run(ys + [dx, dw], {fed: w})
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES, ids=[str(c[1]) for c in DIRECT_CASES])
+def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case, rng):
+    x_shape, w_shape, strides, padding, dilations = case
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    g = rng.standard_normal(_out_shape(x_shape, w_shape, strides, padding, dilations))
+    g = g.astype(np.float32)
+    want_y = np_conv2d(x.astype(np.float64), w.astype(np.float64), strides, padding, dilations)
+    want_dx = np_conv2d_backprop_input(x_shape, w.astype(np.float64), g, strides, padding,
+                                       dilations)
+    want_dw = np_conv2d_backprop_filter(x.astype(np.float64), w_shape, g, strides, padding,
+                                        dilations)
+    # Every value the direct convolution computes (the forward pass; the input gradient with
+    # stride 1) is made by the same additions in the same order, whatever the vector width and
+    # the number of threads.
+    direct = [0, 1] + ([2] if strides == S1 else [])
+    results = {}
+    try:
+        for name in runnable_gemm_kernels(("avx2", "avx512", "avx512-layout")):
+            _config.set_gemm_kernel(name)
+            results[name] = _direct_results(x, w, g, strides, padding, dilations)
+            one_thread = _direct_results(x, w, g, strides, padding, dilations, threads=1)
+            for i in direct:
+                np.testing.assert_array_equal(results[name][i], one_thread[i])
+    finally:
+        _config.set_gemm_kernel("auto")
+    scale = np.sqrt(np.prod(w_shape[:3]))
+    pixels = np.sqrt(np.prod(g.shape[:3]))
+    for name, (y_const, y_fed, dx, dw) in results.items():
+        np.testing.assert_array_equal(y_const, y_fed)
+        np.testing.assert_allclose(y_const, want_y, rtol=1e-4, atol=1e-5 * scale)
+        np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5 * scale)
+        np.testing.assert_allclose(dw, want_dw, rtol=1e-4, atol=1e-5 * pixels)
+    first = next(iter(results.values()), ())
+    for others in results.values():
+        for i in direct:
+            np.testing.assert_array_equal(first[i], others[i])
 
 
 @pytest.mark.parametrize("forward,backprop", [

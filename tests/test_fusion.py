@@ -121,3 +121,37 @@ def test_a_value_with_two_readers_ends_a_chain_and_other_ops_stay_steps():
                      [b.op.inputs[0].op.name, b.op.name]]
     assert [h.op.name] in steps and [c.op.name] in steps
     assert len(steps) == 4
+
+
+@pytest.mark.parametrize("filter_shape, strides", [
+    ((5, 5, 3, 40), [1, 1, 1, 1]),
+    ((1, 1, 3, 40), [1, 1, 1, 1]),   # pointwise: a plain product
+    ((3, 3, 3, 40), [1, 2, 2, 1]),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_and_activation_run_on_the_convolution_output_as_it_is_written(
+        filter_shape, strides, dtype):
+    # float32: the direct convolution (but pointwise); float64: patches and a product.
+    rng = np.random.default_rng(7)
+    data = rng.standard_normal((3, 11, 9, 3)).astype(dtype)
+    weights = rng.standard_normal(filter_shape).astype(dtype)
+    bias = rng.standard_normal(40).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    b = tf.placeholder(tf.as_dtype(dtype), [40])
+    conv = tf.nn.conv2d(x, weights, strides, "SAME")
+    biased = tf.nn.bias_add(conv, b)
+    y = tf.nn.relu(biased) * 0.5
+    feed = {x: data, b: bias}
+    with tf.Session() as sess:
+        names = [conv.op.name, biased.op.name, y.op.inputs[0].op.name, y.op.name]
+        assert plan_steps(sess, y, [x, b]) == [names]
+        fused = sess.run(y, feed)
+        separate = sess.run([conv, biased, y], feed)[-1]
+        # A single op after the convolution is fused too; a fetched convolution is not.
+        relu = tf.nn.relu(conv)
+        assert plan_steps(sess, relu, [x]) == [[conv.op.name, relu.op.name]]
+        assert plan_steps(sess, [conv, relu], [x]) == [[conv.op.name], [relu.op.name]]
+        for threads in (1, 2):
+            with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as s:
+                np.testing.assert_array_equal(s.run(y, feed), fused)
+    np.testing.assert_array_equal(fused, separate)

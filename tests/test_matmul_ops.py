@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op
+from op_testing import check_op, runnable_gemm_kernels
 from tensorlib import _config
 
 
@@ -93,21 +93,7 @@ def test_matmul_inner_dims_must_match():
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 2]))
 
 
-def _runnable_gemm_kernels():
-    """The matrix-product micro-kernels this CPU runs ('avx512-layout' is the AVX-512 tile in
-    AVX2 vectors: it checks that blocking on machines without AVX-512)."""
-    names = []
-    for name in ("generic", "avx2", "avx512", "avx512-layout"):
-        try:
-            _config.set_gemm_kernel(name)
-            names.append(name)
-        except tf.errors.InvalidArgumentError:
-            pass
-    _config.set_gemm_kernel("auto")
-    return names
-
-
-@pytest.fixture(params=_runnable_gemm_kernels())
+@pytest.fixture(params=runnable_gemm_kernels())
 def gemm_kernel(request):
     _config.set_gemm_kernel(request.param)
     yield request.param

@@ -78,6 +78,9 @@ struct Step {
   // over cache-sized blocks of `chain_input`, writing output 0.
   std::vector<Stage> stages;
   int32_t chain_input = -1;
+  // Stages fused onto the kernel's own output 0 (KernelDef::applies_output_stages): the kernel
+  // applies them as it writes it; output 0 is then the last stage's value.
+  std::vector<Stage> output_stages;
 };
 
 // Elements per block of a fused chain: every stage runs over a block while it is in L1.
@@ -172,7 +175,8 @@ class Plan {
   // "name: (Op): /job:localhost/replica:0/task:0/device:CPU:0", in run order.
   const std::vector<std::string>& placement() const { return placement_; }
   // The names of the nodes each step runs, in run order: one for a kernel's step, one per
-  // stage for a fused elementwise chain. A debugging aid: it shows what fusion made.
+  // stage for a fused elementwise chain, the kernel's and one per stage fused onto its output.
+  // A debugging aid: it shows what fusion made.
   std::vector<std::vector<std::string>> step_nodes() const;
 
  private:
@@ -185,6 +189,10 @@ class Plan {
   Status run_step(const Step& step, RunState& rs, SessionState& state, int max_threads,
                   RunControl* control, const LoopCall& loop = {});
   static void run_chain(const Step& step, RunState& rs, KernelContext& ctx);
+  // Runs `stages` over elements [begin, end) of the value at `in`, writing `out` (may be `in`);
+  // `row`: the last dim's length (a vector operand's), `size`: bytes per element.
+  static void apply_stages(const std::vector<Stage>& stages, const RunState& rs, const char* in,
+                           char* out, int64_t begin, int64_t end, int64_t row, int64_t size);
   // Runs each step's prepare in order and computes the constants, dropping their steps: a
   // step's prepare sees the constants among its inputs.
   Status prepare_and_fold_constants(const Graph& graph);

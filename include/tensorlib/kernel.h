@@ -143,6 +143,17 @@ class PrepareContext {
   const Tensor* const* in_constants_;
 };
 
+// Elementwise ops the executor fused onto a kernel's output 0 (a bias add, an activation):
+// applied in place by the kernel itself, to each part of the output as soon as it is written,
+// while that part is still in cache. Only kernels registered with
+// KernelDef::applies_output_stages are given them.
+class OutputStages {
+ public:
+  virtual ~OutputStages() = default;
+  // Applies the ops to elements [begin, end) of output 0, in place.
+  virtual void apply(int64_t begin, int64_t end) const = 0;
+};
+
 // What a kernel's compute step sees while it runs.
 class KernelContext {
  public:
@@ -184,6 +195,12 @@ class KernelContext {
     ThreadPool::global().parallel_for(n, grain, max_threads_, static_cast<F&&>(fn));
   }
   int max_threads() const { return max_threads_; }
+  // Finishes elements [begin, end) of output 0, once the kernel has written them: applies the
+  // elementwise ops fused onto it, if any (see OutputStages). Every element exactly once.
+  void finish_output(int64_t begin, int64_t end) const {
+    if (output_stages_) output_stages_->apply(begin, end);
+  }
+  void set_output_stages(const OutputStages* stages) { output_stages_ = stages; }
   // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
   bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
   // The functions of the graph being run (If and While call them).
@@ -248,6 +265,7 @@ class KernelContext {
   uint64_t loop_invariant_ = 0;              // bit i: input i is loop-invariant
   const int32_t* ref_variables_ = nullptr;
   const ExecutionDevice* device_ = nullptr;  // null: the CPU
+  const OutputStages* output_stages_ = nullptr;
 };
 
 using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);
@@ -288,6 +306,10 @@ class KernelDef {
     if (t == DType::kFloat64) spans_[1] = fn;
     return *this;
   }
+  // The kernel calls KernelContext::finish_output on every part of output 0 it writes: the
+  // executor may fuse the elementwise ops that follow it onto its output (OutputStages).
+  KernelDef& applies_output_stages() { return output_stages_ = true, *this; }
+  bool takes_output_stages() const { return output_stages_; }
   // The pair span form of a binary elementwise kernel (see PairSpanFn).
   KernelDef& pair_span(DType t, PairSpanFn fn) {
     if (t == DType::kFloat32) pair_spans_[0] = fn;
@@ -319,6 +341,7 @@ class KernelDef {
   uint64_t host_inputs_ = 0;   // bit i: input i stays in host memory
   uint64_t shape_inputs_ = 0;  // bit i: only input i's shape is read
   std::vector<DType> types_;  // empty: any dtype
+  bool output_stages_ = false;
 };
 
 // The single process-wide table of kernels, by (op, device). Built-in kernels are registered

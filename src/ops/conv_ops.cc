@@ -7,12 +7,19 @@
 //   Conv2DBackpropInput:  d_input = col2im(d_out W^T)
 //   Conv2DBackpropFilter: d_filter = P^T d_out
 // P is built (im2col) a block of rows at a time, so it never exists whole; a 1x1 filter with
-// stride 1 needs no patches at all (P is the input).
+// stride 1 needs no patches at all (P is the input). Float32 convolutions whose filter blocks
+// fit L2 skip P altogether (conv_direct.h): the forward pass, and the input gradient of a
+// stride-1 convolution (the direct convolution of d_out with the filter flipped). The filter
+// gradient stays a product: a direct form (taps x output channels in registers, summed over
+// the pixels) measured slower than im2col + GEMM here.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "ops/conv_direct.h"
 #include "ops/cpu_features.h"
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
@@ -28,25 +35,11 @@ namespace {
 constexpr int64_t kColBytes = 256 * 1024;
 constexpr int64_t kColRowGroup = 48;
 
-// Everything a convolution kernel indexes with.
-struct ConvGeom {
-  int64_t batch, in_h, in_w, in_c;
-  int64_t filter_h, filter_w, out_c;
-  int64_t out_h, out_w;
-  int64_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-
-  int64_t rows() const { return batch * out_h * out_w; }      // rows of P
-  int64_t patch() const { return filter_h * filter_w * in_c; }  // columns of P
-  // P is the input itself.
-  bool pointwise() const {
-    return filter_h == 1 && filter_w == 1 && stride_h == 1 && stride_w == 1;
-  }
-  // Rows of P per im2col block.
-  int64_t block_rows(size_t elem) const {
-    const int64_t rows = kColBytes / (std::max<int64_t>(patch(), 1) * elem);
-    return (rows / kColRowGroup + 1) * kColRowGroup;
-  }
-};
+// Rows of P per im2col block.
+int64_t col_block_rows(const ConvGeom& g, size_t elem) {
+  const int64_t rows = kColBytes / (std::max<int64_t>(g.patch(), 1) * static_cast<int64_t>(elem));
+  return (rows / kColRowGroup + 1) * kColRowGroup;
+}
 
 // A shape of rank 4: `s` itself, or four unknown dims when its rank is unknown.
 Shape rank4(const Shape& s) {
@@ -237,13 +230,34 @@ T* col_buffer(int64_t n) {
   return buffer.data();
 }
 
-// out (rows x out_c) = P filter. `prepacked`: the filter packed when the plan was built, or null.
+// A constant Conv2D filter, packed when the plan was built for the path chosen then.
+struct ConvFilterState : KernelState {
+  std::unique_ptr<KernelState> gemm;  // a PackedWeights, for im2col + GEMM
+  DirectConvFilter direct;            // for direct_conv
+};
+
+// out (rows x out_c) = P filter. `state`: the filter packed when the plan was built, or null.
 template <typename T>
 Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter,
-              const PackedGemmB<T>* prepacked, T* out) {
+              const ConvFilterState* state, T* out) {
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_direct_conv(g)) {
+      // NOTE: the calling thread's, kept between calls: a filter packed anew every call (a
+      // variable's) would otherwise cost fresh pages (zeroed by the OS) every time.
+      thread_local DirectConvFilter own;
+      const bool packed = state && state->direct.kernel == gemm_kernel();
+      if (!packed) pack_direct_filter(g, filter, false, &own);
+      direct_conv(ctx, g, input, packed ? state->direct : own, out);
+      return Status::OK();
+    }
+  }
+  const PackedGemmB<T>* prepacked =
+      state && state->gemm ? static_cast<const PackedWeights*>(state->gemm.get())->find<T>()
+                           : nullptr;
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
+    ctx.finish_output(0, m * n);
     return Status::OK();
   }
   // The filter is packed once for every block of patches: when the plan was built if it is a
@@ -251,13 +265,14 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
   PackedGemmB<T> own;
   if (!prepacked) TL_RETURN_IF_ERROR(pack_gemm_b(ctx, false, k, n, filter, n, &own));
   const PackedGemmB<T>& packed = prepacked ? *prepacked : own;
-  const int64_t block = g.block_rows(sizeof(T));
+  const int64_t block = col_block_rows(g, sizeof(T));
   ctx.parallel_for((m + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {
     T* col = col_buffer<T>(block * k);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t r0 = b * block, rows = std::min(block, m - r0);
       im2col(g, input, r0, rows, col);
       gemm_packed<T>(ctx, false, rows, col, k, packed, out + r0 * n, n, false);
+      ctx.finish_output(r0 * n, (r0 + rows) * n);
     }
   });
   return Status::OK();
@@ -272,8 +287,18 @@ void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filte
     gemm<T>(ctx, false, true, g.rows(), k, n, d_out, n, filter, n, d_input, k, false);
     return;
   }
+  if constexpr (std::is_same_v<T, float>) {
+    const ConvGeom transposed = g.transposed();
+    if (g.stride_h == 1 && g.stride_w == 1 && use_direct_conv(transposed)) {
+      thread_local DirectConvFilter flipped;  // kept between calls, as conv2d's
+      pack_direct_filter(transposed, filter, true, &flipped);
+      direct_conv(ctx, transposed, d_out, flipped, d_input);
+      return;
+    }
+  }
   const int64_t image_rows = g.out_h * g.out_w, image_size = g.in_h * g.in_w * g.in_c;
-  const int64_t block = std::min(g.block_rows(sizeof(T)), std::max<int64_t>(image_rows, 1));
+  const int64_t block =
+      std::min(col_block_rows(g, sizeof(T)), std::max<int64_t>(image_rows, 1));
   std::fill(d_input, d_input + g.batch * image_size, T(0));
   ctx.parallel_for(g.batch, 1, [&](int64_t i0, int64_t i1) {
     T* col = col_buffer<T>(block * k);
@@ -297,14 +322,18 @@ void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* inpu
     gemm<T>(ctx, true, false, k, n, m, input, k, d_out, n, d_filter, n, false);
     return;
   }
-  const int64_t block = g.block_rows(sizeof(T));
+  const int64_t block = col_block_rows(g, sizeof(T));
   const int64_t blocks = (m + block - 1) / block;
   const int64_t parts = std::min<int64_t>(std::max(ctx.max_threads(), 1), blocks);
-  std::vector<T> partial(static_cast<size_t>((parts - 1) * k * n));
+  // The calling thread's, kept between calls as conv2d's packed filter; the tasks (on other
+  // threads) reach it through this pointer.
+  thread_local std::vector<T> partial_sums;
+  partial_sums.resize(static_cast<size_t>((parts - 1) * k * n));
+  T* const partial = partial_sums.data();
   ctx.parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
     T* col = col_buffer<T>(block * k);
     for (int64_t p = p0; p < p1; ++p) {
-      T* dst = p == 0 ? d_filter : partial.data() + (p - 1) * k * n;
+      T* dst = p == 0 ? d_filter : partial + (p - 1) * k * n;
       for (int64_t b = p * blocks / parts; b < (p + 1) * blocks / parts; ++b) {
         const int64_t r0 = b * block, rows = std::min(block, m - r0);
         im2col(g, input, r0, rows, col);
@@ -314,7 +343,7 @@ void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* inpu
     }
   });
   for (int64_t p = 1; p < parts; ++p) {
-    const T* src = partial.data() + (p - 1) * k * n;
+    const T* src = partial + (p - 1) * k * n;
     for (int64_t i = 0; i < k * n; ++i) d_filter[i] += src[i];
   }
 }
@@ -377,8 +406,9 @@ Status conv2d_backprop_filter_shape(InferenceContext& ctx) {
 
 // ---- kernels ----
 
-// Packs a constant filter (filter_h * filter_w * in_c rows, out_c columns) once, unless the
-// convolution is pointwise (its product reads the filter in place).
+// Packs a constant filter once for the path conv2d takes: for direct_conv, or for im2col +
+// GEMM (filter_h * filter_w * in_c rows, out_c columns) unless the convolution is pointwise
+// (its product reads the filter in place).
 Status conv2d_prepare(PrepareContext& ctx, std::unique_ptr<KernelState>* state) {
   const Tensor* filter = ctx.constant_input(1);
   Window2D w;
@@ -387,8 +417,18 @@ Status conv2d_prepare(PrepareContext& ctx, std::unique_ptr<KernelState>* state) 
     return Status::OK();
   }
   const Shape& f = filter->shape();
-  if (f.dim(0) == 1 && f.dim(1) == 1 && w.stride_h == 1 && w.stride_w == 1) return Status::OK();
-  return pack_weights(ctx, false, f.dim(0) * f.dim(1) * f.dim(2), f.dim(3), *filter, state);
+  // The filter's part of the geometry: all that use_direct_conv and the packing read.
+  const ConvGeom g{0, 0, 0, f.dim(2), f.dim(0), f.dim(1), f.dim(3), 0, 0, w.stride_h,
+                   w.stride_w, w.dilation_h, w.dilation_w, 0, 0};
+  if (g.pointwise()) return Status::OK();
+  auto packed = std::make_unique<ConvFilterState>();
+  if (filter->dtype() == DType::kFloat32 && use_direct_conv(g)) {
+    pack_direct_filter(g, filter->data<float>(), false, &packed->direct);
+  } else {
+    TL_RETURN_IF_ERROR(pack_weights(ctx, false, g.patch(), g.out_c, *filter, &packed->gemm));
+  }
+  *state = std::move(packed);
+  return Status::OK();
 }
 
 Status conv2d_kernel(KernelContext& ctx) {
@@ -396,12 +436,11 @@ Status conv2d_kernel(KernelContext& ctx) {
   const Tensor& filter = ctx.input(1);
   ConvGeom g;
   TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2D", input.shape(), filter.shape(), &g));
-  const auto* weights = static_cast<const PackedWeights*>(ctx.kernel_state());
+  const auto* state = static_cast<const ConvFilterState*>(ctx.kernel_state());
   Status status;
   TL_RETURN_IF_ERROR(dispatch(FloatTypes{}, input.dtype(), "Conv2D", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    status = conv2d(ctx, g, input.data<T>(), filter.data<T>(),
-                    weights ? weights->find<T>() : nullptr, ctx.output(0).data<T>());
+    status = conv2d(ctx, g, input.data<T>(), filter.data<T>(), state, ctx.output(0).data<T>());
   }));
   return status;
 }
@@ -713,7 +752,10 @@ void register_conv_ops(OpRegistry& r) {
 }
 
 void register_conv_kernels(KernelRegistry& r) {
-  r.add_builtin(KernelDef("Conv2D", Device::kCPU).prepare(conv2d_prepare).compute(conv2d_kernel));
+  r.add_builtin(KernelDef("Conv2D", Device::kCPU)
+                    .prepare(conv2d_prepare)
+                    .compute(conv2d_kernel)
+                    .applies_output_stages());
   r.add_builtin(KernelDef("Conv2DBackpropInput", Device::kCPU)
                     .compute(conv2d_backprop_input_kernel));
   r.add_builtin(KernelDef("Conv2DBackpropFilter", Device::kCPU)

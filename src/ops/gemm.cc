@@ -27,6 +27,7 @@
 #endif
 
 #include "ops/cpu_features.h"
+#include "ops/simd_vec.h"
 #include "tensorlib/device.h"
 
 namespace tl {
@@ -280,32 +281,6 @@ struct GenericFewRows : FewRowsKernel<T, GenericVec<T>, kRows> {
 #pragma GCC diagnostic pop
 
 #if defined(__x86_64__) || defined(__i386__)
-// AVX2 vectors of 8 floats or 4 doubles behind one interface.
-template <typename T>
-struct Avx2Vec;
-template <>
-struct Avx2Vec<float> {
-  using V = __m256;
-  static constexpr int kLanes = 8;
-  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_ps(); }
-  TL_TARGET_AVX2 static V load(const float* p) { return _mm256_loadu_ps(p); }
-  TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
-  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-};
-template <>
-struct Avx2Vec<double> {
-  using V = __m256d;
-  static constexpr int kLanes = 4;
-  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_pd(); }
-  TL_TARGET_AVX2 static V load(const double* p) { return _mm256_loadu_pd(p); }
-  TL_TARGET_AVX2 static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
-  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
-};
-
 // Packs a 6-row sliver of float rows (row r at src + r * rs, kc values) p-major: six values
 // per p. Eight p at a time, the 6 rows (and 2 of zeros) are transposed as an 8x8 block.
 TL_TARGET_AVX2 void pack6_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
@@ -359,48 +334,56 @@ TL_TARGET_AVX2 inline void transpose8x8(__m256 r[8]) {
   }
 }
 
-// Packs a 16-row sliver of float rows (row r at src + r * rs, kc values) p-major: sixteen
-// values per p, through 8x8 transposes (op(B) with contiguous rows: a transposed B).
-TL_TARGET_AVX2 void pack16_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
+// Packs a kWidth-row sliver of float rows (row r at src + r * rs, kc values) p-major: kWidth
+// values per p, through 8x8 transposes of groups of 8 rows (a last group of 4 is transposed
+// with 4 rows of zeros and stored by halves). Slivers of a row-major A, of a transposed B.
+template <int kWidth>
+TL_TARGET_AVX2 void pack_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
+  static_assert(kWidth % 4 == 0, "whole groups of 8 rows, then maybe one of 4");
   int64_t q = 0;
-  for (; q + 8 <= kc; q += 8, dst += 128) {
-    for (int half = 0; half < 2; ++half) {
+  for (; q + 8 <= kc; q += 8, dst += 8 * kWidth) {
+#pragma GCC unroll 4
+    for (int r0 = 0; r0 < kWidth; r0 += 8) {
+      const int rows = std::min(8, kWidth - r0);
       __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (half * 8 + i) * rs + q);
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) {
+        r[i] = i < rows ? _mm256_loadu_ps(src + (r0 + i) * rs + q) : _mm256_setzero_ps();
+      }
       transpose8x8(r);
-      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + j * 16 + half * 8, r[j]);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        if (rows == 8) {
+          _mm256_storeu_ps(dst + j * kWidth + r0, r[j]);
+        } else {
+          _mm_storeu_ps(dst + j * kWidth + r0, _mm256_castps256_ps128(r[j]));
+        }
+      }
     }
   }
-  for (; q < kc; ++q, dst += 16) {
-    for (int r = 0; r < 16; ++r) dst[r] = src[r * rs + q];
+  for (; q < kc; ++q, dst += kWidth) {
+    for (int r = 0; r < kWidth; ++r) dst[r] = src[r * rs + q];
   }
 }
 
-// AVX-512 vectors of 16 floats or 8 doubles, same interface.
-template <typename T>
-struct Avx512Vec;
-template <>
-struct Avx512Vec<float> {
-  using V = __m512;
-  static constexpr int kLanes = 16;
-  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_ps(); }
-  TL_TARGET_AVX512 static V load(const float* p) { return _mm512_loadu_ps(p); }
-  TL_TARGET_AVX512 static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
-  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-};
-template <>
-struct Avx512Vec<double> {
-  using V = __m512d;
-  static constexpr int kLanes = 8;
-  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_pd(); }
-  TL_TARGET_AVX512 static V load(const double* p) { return _mm512_loadu_pd(p); }
-  TL_TARGET_AVX512 static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
-  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  TL_TARGET_AVX512 static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
-};
+// Packs slivers of kWidth rows of x as pack does; float slivers whose rows are contiguous go
+// through pack_rows (or `pack_full`, its form for the width).
+template <int kWidth, typename T>
+void pack_transposing(View<T> x, int64_t rows, int64_t kc, T* dst,
+                      void (*pack_full)(const float*, int64_t, int64_t, float*) =
+                          pack_rows<kWidth>) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (x.ps == 1) {
+      const int64_t full = rows / kWidth * kWidth;
+      for (int64_t r0 = 0; r0 < full; r0 += kWidth, dst += kWidth * kc) {
+        pack_full(x.p + r0 * x.rs, x.rs, kc, dst);
+      }
+      pack<kWidth>(View<T>{x.p + full * x.rs, x.rs, x.ps}, rows - full, kc, dst);
+      return;
+    }
+  }
+  pack<kWidth>(x, rows, kc, dst);
+}
 
 // An AVX-512-wide vector made of two AVX2 vectors: runs the AVX-512 micro-tile on AVX2 CPUs,
 // so that its blocking is tested on every machine (GemmKernel::kAvx512Layout).
@@ -471,15 +454,25 @@ struct TileKernel {
 // 12 rows by 2 vectors (12x32 floats, 12x16 doubles): 24 accumulators, 2 B vectors and one A
 // broadcast in 27 of the 32 zmm registers.
 constexpr int kAvx512Rows = 12;
+// The packing of both forms of the 12 x 32 float tile (the AVX-512 one and its AVX2 layout).
+template <typename T, typename Tile>
+struct Avx512Packing : Tile {
+  static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
+    pack_transposing<Tile::kMr>(a, rows, kc, dst);
+  }
+  static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
+    pack_transposing<Tile::kNr>(b, rows, kc, dst);
+  }
+};
 template <typename T>
-struct Avx512Kernel : TileKernel<T, Avx512Vec<T>, kAvx512Rows> {
+struct Avx512Kernel : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kAvx512Rows>> {
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite) {
     TileKernel<T, Avx512Vec<T>, kAvx512Rows>::body(kc, a, b, c, ldc, overwrite);
   }
 };
 template <typename T>
-struct Avx512LayoutKernel : TileKernel<T, Avx2PairVec<T>, kAvx512Rows> {
+struct Avx512LayoutKernel : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kAvx512Rows>> {
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite) {
     TileKernel<T, Avx2PairVec<T>, kAvx512Rows>::body(kc, a, b, c, ldc, overwrite);
@@ -492,28 +485,11 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   using Tile = TileKernel<T, Avx2Vec<T>, 6>;
   using Tile::kMr;
   using Tile::kNr;
-  // Float slivers whose rows are contiguous (a row-major A, a transposed B) go through 8x8
-  // transposes.
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
-    pack_slivers<kMr>(a, rows, kc, dst, pack6_rows);
+    pack_transposing<kMr>(a, rows, kc, dst, pack6_rows);
   }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
-    pack_slivers<kNr>(b, rows, kc, dst, pack16_rows);
-  }
-  template <int kWidth>
-  static void pack_slivers(View<T> x, int64_t rows, int64_t kc, T* dst,
-                           void (*pack_rows)(const float*, int64_t, int64_t, float*)) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (x.ps == 1) {
-        const int64_t full = rows / kWidth * kWidth;
-        for (int64_t r0 = 0; r0 < full; r0 += kWidth, dst += kWidth * kc) {
-          pack_rows(x.p + r0 * x.rs, x.rs, kc, dst);
-        }
-        pack<kWidth>(View<T>{x.p + full * x.rs, x.rs, x.ps}, rows - full, kc, dst);
-        return;
-      }
-    }
-    pack<kWidth>(x, rows, kc, dst);
+    pack_transposing<kNr>(b, rows, kc, dst);
   }
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite) {

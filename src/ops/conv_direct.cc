@@ -1,0 +1,315 @@
+// Direct 2-D convolution: register tiles of output pixels x output channels, the filter
+// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows.
+#include "ops/conv_direct.h"
+
+#include <cstring>
+
+#include "ops/cpu_features.h"
+#include "ops/simd_vec.h"
+
+namespace tl {
+namespace {
+
+// Bytes of one block of the packed filter past which im2col + GEMM is used instead: a block is
+// read once per tile of pixels, so it must stay in L2 (2 MiB and more on the CPUs of today,
+// half of it left for the input rows and the output).
+constexpr int64_t kFilterBlockBytes = 512 * 1024;
+// Bytes of the padded input rows one task copies, at most (a task is cut to fit), and tasks
+// per thread wanted when the images are too few to spread over the threads.
+constexpr int64_t kPaddedRowsBytes = 512 * 1024;
+constexpr int64_t kTasksPerThread = 4;
+// Bytes of the filter's part (a few window positions of one block) every tile of a task reads
+// before the next part: a third of L1.
+constexpr int64_t kFilterPartBytes = 16 * 1024;
+
+// The padded input a task reads: rows of `width` pixels of `channels` values, the row of
+// padded index `first_row` at `data`.
+struct PaddedRows {
+  const float* data;
+  int64_t first_row, width, channels;
+  const float* at(int64_t row, int64_t col) const {
+    return data + ((row - first_row) * width + col) * channels;
+  }
+};
+
+// The width in pixels of the padded input: every tap of every output column lands inside.
+int64_t padded_width(const ConvGeom& g) {
+  return (g.out_w - 1) * g.stride_w + (g.filter_w - 1) * g.dilation_w + 1;
+}
+
+// Copies the padded rows [r0, r1) of `image` (padded row r is input row r - pad_top, zeros
+// outside the input) into dst.
+void pad_rows(const ConvGeom& g, const float* image, int64_t r0, int64_t r1, float* dst) {
+  const int64_t width = padded_width(g), c = g.in_c;
+  const int64_t left = std::min(g.pad_left, width);
+  const int64_t inside = std::clamp<int64_t>(g.in_w, 0, width - left);
+  for (int64_t r = r0; r < r1; ++r, dst += width * c) {
+    const int64_t ih = r - g.pad_top;
+    if (ih < 0 || ih >= g.in_h) {
+      std::fill(dst, dst + width * c, 0.0f);
+      continue;
+    }
+    std::fill(dst, dst + left * c, 0.0f);
+    std::memcpy(dst + left * c, image + ih * g.in_w * c,
+                static_cast<size_t>(inside * c) * sizeof(float));
+    std::fill(dst + (left + inside) * c, dst + width * c, 0.0f);
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+// The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
+// at most kAccumulators vectors of sums in registers (with the filter's vectors and a
+// broadcast beside them: 24 + 4 + 1 of AVX-512's 32 registers, 12 + 2 + 1 of AVX2's 16).
+// A tile's pixels are consecutive in the output, across the ends of its rows, so that nearly
+// every tile is full whatever the width of the image.
+template <typename Vec, int kVecs, int kAccumulators>
+struct DirectTile {
+  using V = typename Vec::V;
+  static constexpr int kWidth = kVecs * Vec::kLanes;
+  static constexpr int kMaxPixels = std::min(12, kAccumulators / kVecs);
+
+  // out[p * out_c + j] for p < kPixels, j < width = (out[p * out_c + j] when `accumulate`,
+  // else 0) + the sum over the taps of window positions [q0, q1) (q = kh * filter_w + kw) of
+  // the pixel's input value times filter[tap * kWidth + j]. x[p]: the tap (0, 0, 0) of pixel p
+  // in the padded rows, whose rows are `row` values apart.
+  template <int kPixels>
+  static void tile(const ConvGeom& g, const float* const* x, int64_t row, const float* filter,
+                   int64_t q0, int64_t q1, bool accumulate, float* out, int64_t width) {
+    const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
+    V acc[kPixels][kVecs];
+#pragma GCC unroll 16
+    for (int p = 0; p < kPixels; ++p) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::zero();
+    }
+    if (accumulate) load(out, width, g.out_c, acc);
+    const float* w = filter + q0 * c * kWidth;
+    for (int64_t q = q0; q < q1;) {
+      const int64_t kh = q / g.filter_w, row_end = std::min(q1, (kh + 1) * g.filter_w);
+      for (int64_t kw = q - kh * g.filter_w; q < row_end; ++q, ++kw) {
+        const float* xp[kPixels];
+#pragma GCC unroll 16
+        for (int p = 0; p < kPixels; ++p) xp[p] = x[p] + kh * kh_step + kw * kw_step;
+        for (int64_t ci = 0; ci < c; ++ci, w += kWidth) {
+          V wv[kVecs];
+#pragma GCC unroll 4
+          for (int v = 0; v < kVecs; ++v) wv[v] = Vec::load(w + v * Vec::kLanes);
+#pragma GCC unroll 16
+          for (int p = 0; p < kPixels; ++p) {
+            const V a = Vec::broadcast(xp[p] + ci);
+#pragma GCC unroll 4
+            for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::fma(a, wv[v], acc[p][v]);
+          }
+        }
+      }
+    }
+    store(acc, out, width, g.out_c);
+  }
+
+  // acc = the tile's sums so far in out (rows `stride` apart, `width` values of each).
+  template <int kPixels>
+  static void load(const float* out, int64_t width, int64_t stride, V (&acc)[kPixels][kVecs]) {
+    if (width == kWidth) {
+#pragma GCC unroll 16
+      for (int p = 0; p < kPixels; ++p) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(out + p * stride + v * Vec::kLanes);
+      }
+      return;
+    }
+    // The last block of channels, narrower than the tile: through a buffer.
+    for (int p = 0; p < kPixels; ++p) {
+      alignas(64) float values[kWidth] = {};
+      std::memcpy(values, out + p * stride, static_cast<size_t>(width) * sizeof(float));
+      for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(values + v * Vec::kLanes);
+    }
+  }
+
+  // The reverse of load.
+  template <int kPixels>
+  static void store(const V (&acc)[kPixels][kVecs], float* out, int64_t width, int64_t stride) {
+    if (width == kWidth) {
+#pragma GCC unroll 16
+      for (int p = 0; p < kPixels; ++p) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) Vec::store(out + p * stride + v * Vec::kLanes, acc[p][v]);
+      }
+      return;
+    }
+    for (int p = 0; p < kPixels; ++p) {
+      alignas(64) float values[kWidth];
+      for (int v = 0; v < kVecs; ++v) Vec::store(values + v * Vec::kLanes, acc[p][v]);
+      std::memcpy(out + p * stride, values, static_cast<size_t>(width) * sizeof(float));
+    }
+  }
+
+  // tile<pixels> for a run-time count 1 <= pixels <= kPixels.
+  template <int kPixels = kMaxPixels>
+  static void any_tile(int64_t pixels, const ConvGeom& g, const float* const* x, int64_t row,
+                       const float* filter, int64_t q0, int64_t q1, bool accumulate, float* out,
+                       int64_t width) {
+    if constexpr (kPixels > 1) {
+      if (pixels < kPixels) {
+        return any_tile<kPixels - 1>(pixels, g, x, row, filter, q0, q1, accumulate, out, width);
+      }
+    }
+    tile<kPixels>(g, x, row, filter, q0, q1, accumulate, out, width);
+  }
+
+  // Output rows [oh0, oh1) of image n, every block of channels. The window positions are
+  // taken a few at a time (the tile's sums kept in the output between them), so that their
+  // part of the filter block stays in L1 while every tile of the rows reads it.
+  static void run(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
+                  int64_t n, int64_t oh0, int64_t oh1, float* output) {
+    const int64_t first = oh0 * g.out_w, end = oh1 * g.out_w;  // pixels of the image
+    const int64_t row = padded.width * padded.channels, positions = g.filter_h * g.filter_w;
+    const int64_t position_bytes = g.in_c * kWidth * int64_t{sizeof(float)};
+    const int64_t step = std::max<int64_t>(1, kFilterPartBytes / position_bytes);
+    for (int64_t b = 0; b < f.blocks; ++b) {
+      const float* filter = f.data.data() + b * f.taps * kWidth;
+      const int64_t width = std::min<int64_t>(kWidth, g.out_c - b * kWidth);
+      for (int64_t q0 = 0; q0 < positions; q0 += step) {
+        const int64_t q1 = std::min(positions, q0 + step);
+        for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
+          const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
+          const float* x[kMaxPixels];
+          for (int64_t p = 0; p < pixels; ++p) {
+            const int64_t oh = (p0 + p) / g.out_w, ow = (p0 + p) % g.out_w;
+            x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
+          }
+          float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
+          any_tile(pixels, g, x, row, filter, q0, q1, q0 > 0, out, width);
+        }
+      }
+    }
+  }
+};
+
+// Tile<Vec, vecs, kAccumulators>::run(args...) for a run-time 1 <= vecs <= kVecs.
+template <template <typename, int, int> class Tile, typename Vec, int kAccumulators, int kVecs>
+struct AnyVecs {
+  template <typename... Args>
+  static void run(int64_t vecs, const Args&... args) {
+    if constexpr (kVecs > 1) {
+      if (vecs < kVecs) return AnyVecs<Tile, Vec, kAccumulators, kVecs - 1>::run(vecs, args...);
+    }
+    Tile<Vec, kVecs, kAccumulators>::run(args...);
+  }
+};
+
+// Blocks of up to 4 AVX-512 vectors (64 channels), 24 accumulators; 2 AVX2 vectors, 12.
+constexpr int kAvx512Vecs = 4, kAvx2Vecs = 2;
+
+// Tile::run(args...) with blocks of `vecs` vectors of the ISA the filter is packed for
+// (`flatten` compiles the tiles for it).
+template <template <typename, int, int> class Tile, typename... Args>
+TL_TARGET_AVX512 __attribute__((flatten)) void tiles_avx512(int64_t vecs, const Args&... args) {
+  AnyVecs<Tile, Avx512Vec<float>, 24, kAvx512Vecs>::run(vecs, args...);
+}
+template <template <typename, int, int> class Tile, typename... Args>
+TL_TARGET_AVX2 __attribute__((flatten)) void tiles_avx2(int64_t vecs, const Args&... args) {
+  AnyVecs<Tile, Avx2Vec<float>, 12, kAvx2Vecs>::run(vecs, args...);
+}
+template <template <typename, int, int> class Tile, typename... Args>
+void run_tiles(GemmKernel kernel, int64_t vecs, const Args&... args) {
+  if (kernel == GemmKernel::kAvx512) {
+    tiles_avx512<Tile>(vecs, args...);
+  } else {
+    tiles_avx2<Tile>(vecs, args...);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+// The lanes of the vectors of the ISA in use (0 without one).
+int lanes_in_use() {
+  switch (gemm_kernel()) {
+    case GemmKernel::kAvx512:
+      return 16;
+    case GemmKernel::kAvx2:
+    case GemmKernel::kAvx512Layout:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+// The most vectors per block of channels: AVX-512 tiles hold 4, AVX2 tiles 2.
+int max_vecs(int lanes) { return lanes == 16 ? 4 : 2; }
+
+}  // namespace
+
+bool use_direct_conv(const ConvGeom& g) {
+  const int lanes = lanes_in_use();
+  if (lanes == 0 || g.pointwise() || g.out_c == 0 || g.patch() == 0) return false;
+  const int64_t block_bytes = g.patch() * max_vecs(lanes) * lanes * int64_t{sizeof(float)};
+  return block_bytes <= kFilterBlockBytes;
+}
+
+void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
+                        DirectConvFilter* out) {
+  const int lanes = lanes_in_use();
+  const int64_t vecs_needed = (g.out_c + lanes - 1) / lanes;
+  // Blocks of even widths: the last one wastes as few lanes as can be.
+  out->kernel = gemm_kernel();
+  out->blocks = (vecs_needed + max_vecs(lanes) - 1) / max_vecs(lanes);
+  out->vecs = (vecs_needed + out->blocks - 1) / out->blocks;
+  out->width = out->vecs * lanes;
+  out->taps = g.patch();
+  out->data.assign(static_cast<size_t>(out->blocks * out->taps * out->width), 0.0f);
+  const int64_t kh_n = g.filter_h, kw_n = g.filter_w, c = g.in_c;
+  for (int64_t kh = 0; kh < kh_n; ++kh) {
+    for (int64_t kw = 0; kw < kw_n; ++kw) {
+      for (int64_t ci = 0; ci < c; ++ci) {
+        const int64_t tap = (kh * kw_n + kw) * c + ci;
+        for (int64_t co = 0; co < g.out_c; ++co) {
+          const float value =
+              flipped ? filter[(((kh_n - 1 - kh) * kw_n + (kw_n - 1 - kw)) * g.out_c + co) * c +
+                               ci]
+                      : filter[tap * g.out_c + co];
+          const int64_t b = co / out->width, j = co % out->width;
+          out->data[static_cast<size_t>((b * out->taps + tap) * out->width + j)] = value;
+        }
+      }
+    }
+  }
+}
+
+void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
+                 const DirectConvFilter& filter, float* output) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (g.rows() == 0) return;
+  const int64_t width = padded_width(g);
+  const int64_t row_bytes = width * g.in_c * int64_t{sizeof(float)};
+  // Output rows of one task: an image's, cut so that a task's padded rows stay small and the
+  // tasks are enough to keep every thread busy.
+  const int64_t threads = std::max(ctx.max_threads(), 1);
+  const int64_t rows_in = (g.filter_h - 1) * g.dilation_h + 1;  // input rows of one output row
+  int64_t chunks = std::max<int64_t>(1, (kTasksPerThread * threads + g.batch - 1) / g.batch);
+  chunks = std::max(chunks, g.out_h * g.stride_h * row_bytes / kPaddedRowsBytes);
+  chunks = std::min(chunks, g.out_h);
+  const int64_t chunk_rows = (g.out_h + chunks - 1) / chunks;
+  chunks = (g.out_h + chunk_rows - 1) / chunk_rows;
+  const int64_t most_rows = (chunk_rows - 1) * g.stride_h + rows_in;
+  ctx.parallel_for(g.batch * chunks, 1, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> buffer;
+    buffer.resize(static_cast<size_t>(most_rows * width * g.in_c));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t n = t / chunks, oh0 = t % chunks * chunk_rows;
+      const int64_t oh1 = std::min(g.out_h, oh0 + chunk_rows);
+      const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
+      pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, buffer.data());
+      const PaddedRows padded{buffer.data(), r0, width, g.in_c};
+      run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, n, oh0, oh1, output);
+      const int64_t row = g.out_w * g.out_c;  // values of one output row
+      ctx.finish_output((n * g.out_h + oh0) * row, (n * g.out_h + oh1) * row);
+    }
+  });
+#else
+  (void)ctx, (void)g, (void)input, (void)filter, (void)output;
+#endif
+}
+
+}  // namespace tl

@@ -1,0 +1,72 @@
+// SIMD vectors behind one small interface (zero, load, broadcast, fma, add, store), so that a
+// kernel written once over `Vec` compiles for AVX2 and for AVX-512:
+//
+//   template <typename Vec> TL_TARGET_AVX512 void axpy(...) {
+//     Vec::store(y, Vec::fma(Vec::broadcast(&a), Vec::load(x), Vec::load(y)));
+//   }
+//
+// Each function carries its target attribute; call them only from code compiled for that
+// target (a TL_TARGET_* function, or one inlined into it with `flatten`) on a CPU that has it.
+#pragma once
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#include "ops/cpu_features.h"
+
+namespace tl {
+
+// AVX2 vectors of 8 floats or 4 doubles behind one interface.
+template <typename T>
+struct Avx2Vec;
+template <>
+struct Avx2Vec<float> {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_ps(); }
+  TL_TARGET_AVX2 static V load(const float* p) { return _mm256_loadu_ps(p); }
+  TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+};
+template <>
+struct Avx2Vec<double> {
+  using V = __m256d;
+  static constexpr int kLanes = 4;
+  TL_TARGET_AVX2 static V zero() { return _mm256_setzero_pd(); }
+  TL_TARGET_AVX2 static V load(const double* p) { return _mm256_loadu_pd(p); }
+  TL_TARGET_AVX2 static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+  TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+};
+
+// AVX-512 vectors of 16 floats or 8 doubles, same interface.
+template <typename T>
+struct Avx512Vec;
+template <>
+struct Avx512Vec<float> {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_ps(); }
+  TL_TARGET_AVX512 static V load(const float* p) { return _mm512_loadu_ps(p); }
+  TL_TARGET_AVX512 static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+};
+template <>
+struct Avx512Vec<double> {
+  using V = __m512d;
+  static constexpr int kLanes = 8;
+  TL_TARGET_AVX512 static V zero() { return _mm512_setzero_pd(); }
+  TL_TARGET_AVX512 static V load(const double* p) { return _mm512_loadu_pd(p); }
+  TL_TARGET_AVX512 static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
+  TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  TL_TARGET_AVX512 static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+};
+
+}  // namespace tl
+#endif

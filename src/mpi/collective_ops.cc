@@ -101,35 +101,64 @@ class Task {
   Status status_;
 };
 
-// The one thread that calls MPI for the collectives, running tasks in the order queued.
+// Runs the collectives' MPI work one task at a time, in the order queued: on its own thread,
+// so that the session thread goes on while a started reduction runs, or on the calling thread
+// when a synchronous collective finds nothing queued or running (no thread switch: the
+// latency of a small collective stays MPI's). Never two tasks at once, so
+// MPI_THREAD_SERIALIZED is enough.
 class Communicator {
  public:
-  // Queues `task` after every task queued before it (runs it here, one at a time, when MPI
+  // Queues `task` after every task queued before it, for the thread (or runs it here when MPI
   // allows no other thread).
   Status submit(const std::shared_ptr<Task>& task) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (stopped_) {
-      return failed_precondition("collectives cannot run once MPI is being finalized");
-    }
-    if (!started_) start();
+    TL_RETURN_IF_ERROR(check_running());
     if (!thread_.joinable()) {
-      lock.unlock();
-      std::lock_guard<std::mutex> one_at_a_time(inline_mutex_);
-      task->run();
+      run_here(task, lock);  // its status is the waiter's
       return Status::OK();
     }
     queue_.push_back(task);
-    queued_.notify_one();
+    work_.notify_one();
     return Status::OK();
   }
   // Runs `work` after everything queued and returns its status.
   Status run(std::function<Status()> work) {
     auto task = std::make_shared<Task>(std::move(work));
-    TL_RETURN_IF_ERROR(submit(task));
+    std::unique_lock<std::mutex> lock(mutex_);
+    TL_RETURN_IF_ERROR(check_running());
+    if (!thread_.joinable() || (queue_.empty() && !busy_)) {
+      run_here(task, lock);
+    } else {
+      queue_.push_back(task);
+      work_.notify_one();
+      lock.unlock();
+    }
     return task->wait(nullptr);
   }
 
  private:
+  // NOTE: called with mutex_ held.
+  Status check_running() {
+    if (stopped_) {
+      return failed_precondition("collectives cannot run once MPI is being finalized");
+    }
+    if (!started_) start();
+    return Status::OK();
+  }
+
+  // Runs `task` on this thread once no other task runs. NOTE: called with mutex_ held.
+  void run_here(const std::shared_ptr<Task>& task, std::unique_lock<std::mutex>& lock) {
+    idle_.wait(lock, [&] { return !busy_; });
+    busy_ = true;
+    lock.unlock();
+    task->run();
+    lock.lock();
+    busy_ = false;
+    idle_.notify_all();
+    if (!queue_.empty()) work_.notify_one();
+    lock.unlock();
+  }
+
   // NOTE: called with mutex_ held, before any thread of ours calls MPI.
   void start() {
     started_ = true;
@@ -140,22 +169,26 @@ class Communicator {
     if (MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, &stop_at_finalize, &keyval, this) !=
             MPI_SUCCESS ||
         MPI_Comm_set_attr(MPI_COMM_SELF, keyval, nullptr) != MPI_SUCCESS) {
-      return;  // no way to stop the thread before MPI ends: run inline
+      return;  // no way to stop the thread before MPI ends: run on the callers' threads
     }
     thread_ = std::thread([this] { loop(); });
   }
 
   void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      std::shared_ptr<Task> task;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        queued_.wait(lock, [&] { return !queue_.empty() || stopped_; });
-        if (queue_.empty()) return;  // stopped, and everything queued has run
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
+      work_.wait(lock, [&] {
+        return (!queue_.empty() && !busy_) || (stopped_ && queue_.empty());
+      });
+      if (queue_.empty()) return;  // stopped, and everything queued has run
+      std::shared_ptr<Task> task = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
       task->run();
+      lock.lock();
+      busy_ = false;
+      idle_.notify_all();
     }
   }
 
@@ -167,18 +200,19 @@ class Communicator {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->stopped_ = true;
     }
-    self->queued_.notify_all();
+    self->work_.notify_all();
     if (self->thread_.joinable()) self->thread_.join();
     return MPI_SUCCESS;
   }
 
-  std::mutex mutex_;  // guards the fields below but inline_mutex_
-  std::condition_variable queued_;
+  std::mutex mutex_;  // guards the fields below
+  std::condition_variable work_;  // for the thread: a task to run, or stopped_ set
+  std::condition_variable idle_;  // for callers: busy_ cleared
   std::deque<std::shared_ptr<Task>> queue_;
+  bool busy_ = false;  // a task runs (on the thread or a caller's)
   std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
-  std::mutex inline_mutex_;  // one collective at a time without the thread
 };
 
 struct InFlight;

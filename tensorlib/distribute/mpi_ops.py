@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import threading
+import time
 
 import tensorlib as tf
 from tensorlib.framework import ops
@@ -118,6 +119,9 @@ def _abort_job_on_uncaught_exception(mpi):
         shown(kind, value, traceback)
         sys.stderr.flush()
         sys.stdout.flush()
+        # NOTE: the launcher forwards the ranks' output through its proxies, and what they
+        # have not forwarded yet when MPI_Abort kills them is lost: give them a moment.
+        time.sleep(0.5)
         mpi.COMM_WORLD.Abort(1)
 
     show_and_abort.aborts_mpi_job = True

@@ -20,14 +20,15 @@
 // describes each rank's tensors, so that ranks that disagree on dtypes or shapes all fail with
 // the same error instead of corrupting memory or hanging in the data transfer.
 //
-// One thread of this library, the communicator, makes every MPI call of the collectives, in the
-// order the kernels queue them; the synchronous kernels queue theirs and wait. NOTE: MPI needs
-// every rank to issue the same collectives in the same order. The executor runs a plan's steps
-// in an order fixed by the graph (executor.cc: node-id order, early ops right after their last
-// producer), so ranks that built the same graph queue the same collectives in the same order.
-// One thread also keeps MPI out of the session threads: it needs MPI_THREAD_SERIALIZED (mpi4py
-// asks for MPI_THREAD_MULTIPLE); with less, the kernels call MPI themselves, one at a time, and
-// Start completes the reduction before it returns (no overlap). The thread is stopped at
+// Every MPI call of the collectives goes through one queue (the Communicator), one task at a
+// time, in the order the kernels submit them: a started reduction runs on the library's own
+// thread; a synchronous collective runs on the session's thread when nothing is queued or
+// running, else waits for its turn. NOTE: MPI needs every rank to issue the same collectives in
+// the same order. The executor runs a plan's steps in an order fixed by the graph (executor.cc:
+// node-id order, early ops right after their last producer), so ranks that built the same graph
+// submit the same collectives in the same order. Never two MPI calls at once: that needs
+// MPI_THREAD_SERIALIZED (mpi4py asks for MPI_THREAD_MULTIPLE); with less, there is no thread,
+// and Start completes its reduction before it returns (no overlap). The thread is stopped at
 // MPI_Finalize (an attribute of MPI_COMM_SELF, deleted first thing there), once it has run
 // what was queued.
 #include <mpi.h>
@@ -508,7 +509,9 @@ Status make_reduction(const KernelContext& ctx, Tensor* output, Reduction* r) {
   std::memset(r->data, 0, total);  // the padding too: it is summed with the rest
   for (int i = 0; i < n; ++i) {
     const Tensor& t = ctx.input(i);
-    if (t.num_bytes() > 0) std::memcpy(r->data + r->offsets[i] * element, t.raw_data(), t.num_bytes());
+    if (t.num_bytes() > 0) {
+      std::memcpy(r->data + r->offsets[i] * element, t.raw_data(), t.num_bytes());
+    }
   }
   return Status::OK();
 }
@@ -546,7 +549,9 @@ Status allreduce_compute(KernelContext& ctx) {
   const size_t element = dtype_size(r.dtype);
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     Tensor& out = ctx.output(i);
-    if (out.num_bytes() > 0) std::memcpy(out.raw_data(), r.data + r.offsets[i] * element, out.num_bytes());
+    if (out.num_bytes() > 0) {
+      std::memcpy(out.raw_data(), r.data + r.offsets[i] * element, out.num_bytes());
+    }
   }
   return Status::OK();
 }
@@ -648,8 +653,9 @@ Status allgather_on_communicator(KernelContext& ctx) {
   const int64_t bytes = strings ? static_cast<int64_t>(serialized.size())
                                 : static_cast<int64_t>(x.num_bytes());
   std::vector<Header> headers;
-  TL_RETURN_IF_ERROR(exchange_headers(ctx.graph_node().name, Header{hash_words(words), x.shape().dim(0), bytes},
-                                      rank, size, [&] { return dtype_and_shape(x); }, &headers));
+  TL_RETURN_IF_ERROR(exchange_headers(ctx.graph_node().name,
+                                      Header{hash_words(words), x.shape().dim(0), bytes}, rank,
+                                      size, [&] { return dtype_and_shape(x); }, &headers));
   std::vector<int> counts(size), offsets(size);
   int64_t rows = 0, offset = 0;
   for (int r = 0; r < size; ++r) {
@@ -714,7 +720,8 @@ Status broadcast_on_communicator(KernelContext& ctx) {
   std::vector<char> payload = strings && rank == root ? serialize_strings(x) : std::vector<char>();
   std::vector<Header> headers;
   TL_RETURN_IF_ERROR(exchange_headers(
-      ctx.graph_node().name, Header{hash_words(words), 0, static_cast<int64_t>(payload.size())}, rank, size,
+      ctx.graph_node().name,
+      Header{hash_words(words), 0, static_cast<int64_t>(payload.size())}, rank, size,
       [&] { return dtype_and_shape(x); }, &headers));
   char* data;
   int64_t bytes;

@@ -147,9 +147,17 @@ class Communicator {
     return Status::OK();
   }
 
-  // Runs `task` on this thread once no other task runs. NOTE: called with mutex_ held.
+  // Runs `task` on this thread once no other task runs. NOTE: called with mutex_ held;
+  // returns with it released.
   void run_here(const std::shared_ptr<Task>& task, std::unique_lock<std::mutex>& lock) {
     idle_.wait(lock, [&] { return !busy_; });
+    run_as_the_busy_one(task, lock);
+    lock.unlock();
+  }
+
+  // Runs `task`, the one task running meanwhile. NOTE: called and returns with mutex_ held.
+  void run_as_the_busy_one(const std::shared_ptr<Task>& task,
+                           std::unique_lock<std::mutex>& lock) {
     busy_ = true;
     lock.unlock();
     task->run();
@@ -157,7 +165,6 @@ class Communicator {
     busy_ = false;
     idle_.notify_all();
     if (!queue_.empty()) work_.notify_one();
-    lock.unlock();
   }
 
   // NOTE: called with mutex_ held, before any thread of ours calls MPI.
@@ -184,12 +191,7 @@ class Communicator {
       if (queue_.empty()) return;  // stopped, and everything queued has run
       std::shared_ptr<Task> task = std::move(queue_.front());
       queue_.pop_front();
-      busy_ = true;
-      lock.unlock();
-      task->run();
-      lock.lock();
-      busy_ = false;
-      idle_.notify_all();
+      run_as_the_busy_one(task, lock);
     }
   }
 

@@ -174,6 +174,7 @@ COLLECTIVES_JOB = f"""
     # A reduction started and never waited for (only its handle fetched) still completes, and
     # the process still exits.
     orphan = mpi_ops.overlapped_allreduce([tf.ones([1000])], True)[0].op.inputs[0]
+    late = hvd.grouped_allreduce([tf.fill([5], float(rank + 1))], op=hvd.Sum)[0]
 
     with tf.Session() as sess:
         out = {{"values": sess.run(fetches), "grads": sess.run(grads)}}
@@ -206,6 +207,17 @@ COLLECTIVES_JOB = f"""
         ticker.join()
         out["waited"] = end - start
         out["ticks_while_waiting"] = sum(start + 0.1 < t < end - 0.1 for t in stamps)
+        # A run waiting for a late rank's reduction gives up at its deadline; the reduction
+        # goes on and completes when the late rank comes.
+        if rank == 0:
+            try:
+                sess.run(late, options=tf.RunOptions(timeout_in_ms=200))
+            except tf.errors.DeadlineExceededError:
+                out["late"] = "timed out"
+        else:
+            time.sleep(1.0)
+            out["late"] = sess.run(late)
+        out["after_late"] = sess.run(after)
         sess.run(orphan)
     out["grouped_ops"] = grouped_ops
     out["basics"] = (rank, size, hvd.local_rank(), hvd.local_size(), hvd.cross_rank(),
@@ -289,6 +301,11 @@ def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
         assert f"float32 tensors of shapes [{2 + rank}] [2]" in out["mismatch_overlapped"]
         assert "MpiAllreduceWait" in out["mismatch_overlapped"]
         np.testing.assert_array_equal(out["after"], [2, 2, 2])
+        if rank == 0:
+            assert out["late"] == "timed out"
+        else:
+            np.testing.assert_array_equal(out["late"], [3] * 5)
+        np.testing.assert_array_equal(out["after_late"], [2, 2, 2])
     assert ranks[0]["waited"] > 0.5
     assert ranks[0]["ticks_while_waiting"] > 10
 

@@ -9,9 +9,11 @@ turns. The bus bandwidth is 2 (N - 1) / N * bytes / seconds, as ring allreduce m
 
 training: one step (forward, gradients, SGD update) of the MLP (784-256-256-10, batch 128) and
 the LeNet (bench_training.py's models, batch 64): 2 ranks x 1 thread, each rank on half the
-batch with DistributedOptimizer, against 1 process x 2 threads on the whole batch (rank 0 alone
-while rank 1 sleeps).
+batch with DistributedOptimizer, its reductions overlapping the backward pass and, timed in
+turns with it, reduced after it (TENSORLIB_ALLREDUCE_OVERLAP=0); against 1 process x 2 threads
+on the whole batch (rank 0 alone while rank 1 sleeps). The load average is printed with them.
 """
+import os
 import sys
 import time
 
@@ -19,7 +21,7 @@ import numpy as np
 
 import tensorlib as tf
 import tensorlib.distribute as hvd
-from _harness import median_time, report
+from _harness import interleaved_times, median_time, report
 from bench_training import (LEARNING_RATE, lenet_logits, lenet_weights, mlp_logits,
                             mlp_weights)
 
@@ -73,7 +75,8 @@ def bandwidth(comm):
                   f"{peer / in_graph:>17.2f}x")
 
 
-def training_step(logits_fn, weights, images, labels, threads, distributed):
+def training_step(logits_fn, weights, images, labels, threads, distributed, overlap=True):
+    os.environ["TENSORLIB_ALLREDUCE_OVERLAP"] = "1" if overlap else "0"  # read as it builds
     graph = tf.Graph()
     with graph.as_default():
         x = tf.placeholder(tf.float32, images.shape)
@@ -101,18 +104,27 @@ def training(comm):
         images = rng.standard_normal(shape).astype(np.float32)
         labels = rng.integers(0, 10, shape[0]).astype(np.int32)
         share = slice(rank * shape[0] // size, (rank + 1) * shape[0] // size)
-        sess, step = training_step(logits_fn, weights, images[share], labels[share], 1, True)
+        steps = {}
+        for label, overlap in [("overlapped", True), ("after the backward pass", False)]:
+            steps[label] = training_step(logits_fn, weights, images[share], labels[share], 1,
+                                         True, overlap)
         comm.Barrier()
-        distributed = median_time(step, number, repeat=7)
-        sess.close()
+        # Both ranks call the steps in the same order: their collectives match.
+        distributed, ratios = interleaved_times({k: v[1] for k, v in steps.items()}, number,
+                                                repeat=9)
+        for sess, _ in steps.values():
+            sess.close()
         if rank == 0:
             sess, step = training_step(logits_fn, weights, images, labels, size, False)
             alone = median_time(step, number, repeat=7)
             sess.close()
-            report(f"{name} training step, batch {shape[0]}", [
-                (f"{size} ranks x 1 thread", distributed),
-                (f"1 process x {size} threads", alone)], unit="ms",
-                reference=f"1 process x {size} threads")
+            report(f"{name} training step, batch {shape[0]} (load average "
+                   f"{os.getloadavg()[0]:.1f})", [
+                       (f"{size} ranks x 1 thread, {k}", t) for k, t in distributed.items()] + [
+                       (f"1 process x {size} threads", alone)], unit="ms",
+                   reference=f"1 process x {size} threads")
+            print(f"  reductions after the backward pass / overlapped, median of the rounds' "
+                  f"ratios: {ratios['after the backward pass']:.3f}")
         # Rank 1 sleeps (an MPI barrier would spin on a core) while rank 0 runs alone.
         request = comm.Ibarrier()
         while not request.Test():

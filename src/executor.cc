@@ -113,6 +113,52 @@ Status place(const Graph& graph, const Node& node, const PlanOptions& options,
   return Status::OK();
 }
 
+// The needed nodes in run order: node-id order (ids are a topological order), except that a
+// node whose op is scheduled early (OpDef::scheduled_early) runs right after the last of its
+// producers and control inputs that the plan runs (first of all when there are none). Such a
+// node only moves earlier, never before what it reads, and every other node keeps its place
+// relative to the others, so the order stays topological. Several early nodes made ready by
+// the same node follow it in id order: every process that builds the same graph runs them in
+// the same order (collectives need that).
+template <typename IsFed>
+std::vector<int32_t> schedule(const Graph& graph, const std::vector<char>& needed,
+                              const IsFed& is_fed) {
+  const int32_t n = graph.num_nodes();
+  auto early = [&](int32_t id) { return needed[id] && graph.node(id).op->is_scheduled_early(); };
+  std::vector<int32_t> waiting(n, 0);             // per early node: producers not yet run
+  std::vector<std::vector<int32_t>> waiters(n);  // per node: the early nodes waiting for it
+  for (int32_t id = 0; id < n; ++id) {
+    if (!early(id)) continue;
+    auto wait_for = [&](int32_t producer) {
+      if (!needed[producer]) return;
+      ++waiting[id];
+      waiters[producer].push_back(id);
+    };
+    const Node& node = graph.node(id);
+    for (const Endpoint& e : node.inputs) {
+      if (!is_fed(e)) wait_for(e.node);
+    }
+    for (int32_t c : node.control_inputs) wait_for(c);
+  }
+  std::vector<int32_t> order;
+  size_t next = 0;  // order[next:] have not released their waiters yet
+  auto run = [&](int32_t id) {
+    order.push_back(id);
+    for (; next < order.size(); ++next) {
+      for (int32_t w : waiters[order[next]]) {
+        if (--waiting[w] == 0) order.push_back(w);
+      }
+    }
+  };
+  for (int32_t id = 0; id < n; ++id) {
+    if (early(id) && waiting[id] == 0) run(id);
+  }
+  for (int32_t id = 0; id < n; ++id) {
+    if (needed[id] && !early(id)) run(id);
+  }
+  return order;
+}
+
 }  // namespace
 
 Status RunControl::check() const {
@@ -189,10 +235,9 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     }
   }
 
-  // Ids are a topological order, so needed nodes in id order are a valid schedule.
+  // Steps in run order (schedule); everything below numbers steps by their place in it.
   std::vector<int32_t> first_slot(n, -1);
-  for (int32_t id = 0; id < n; ++id) {
-    if (!needed[id]) continue;
+  for (int32_t id : schedule(graph, needed, is_fed)) {
     const Node& node = graph.node(id);
     if (node.op->needs_feed()) {
       return invalid_argument("You must feed a value for placeholder tensor '" + node.name +

@@ -108,6 +108,7 @@ COLLECTIVES_JOB = f"""
     import numpy as np
     import tensorlib as tf
     import tensorlib.distribute as hvd
+    from tensorlib.distribute import mpi_ops
     sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
     from test_distribute import DTYPES, REDUCIBLE, SHAPES, value
 
@@ -134,7 +135,8 @@ COLLECTIVES_JOB = f"""
             fetches["broadcast", dtype, case] = hvd.broadcast(const(dtype, shape), 1)
     # Several tensors of one dtype, fused into one buffer; another dtype beside them.
     def count_allreduces():
-        return sum(op.type == "MpiAllreduce" for op in tf.get_default_graph().get_operations())
+        return sum(op.type in ("MpiAllreduce", "MpiAllreduceStart")
+                   for op in tf.get_default_graph().get_operations())
 
     before = count_allreduces()
     fetches["grouped"] = hvd.grouped_allreduce(
@@ -164,9 +166,15 @@ COLLECTIVES_JOB = f"""
     grads = {{k: tf.gradients(loss, [x if k == "gather" else x_fixed])[0]
              for k, loss in losses.items()}}
 
-    # Ranks that disagree on a shape all fail alike, and the job goes on.
+    # Ranks that disagree on a shape all fail alike, and the job goes on: in a synchronous
+    # allreduce, and in an overlapped one (grouped_allreduce), where Wait reports it.
     mismatched = hvd.allreduce(tf.zeros([2 + rank]))
+    mismatched_overlapped = hvd.grouped_allreduce([tf.zeros([2 + rank]), tf.ones([2])])
     after = hvd.allreduce(tf.ones([3]), op=hvd.Sum)
+    # A reduction started and never waited for (only its handle fetched) still completes, and
+    # the process still exits.
+    orphan = mpi_ops.overlapped_allreduce([tf.ones([1000])], True)[0].op.inputs[0]
+    late = hvd.grouped_allreduce([tf.fill([5], float(rank + 1))], op=hvd.Sum)[0]
 
     with tf.Session() as sess:
         out = {{"values": sess.run(fetches), "grads": sess.run(grads)}}
@@ -174,6 +182,10 @@ COLLECTIVES_JOB = f"""
             sess.run(mismatched)
         except tf.errors.InvalidArgumentError as e:
             out["mismatch"] = str(e)
+        try:
+            sess.run(mismatched_overlapped)
+        except tf.errors.InvalidArgumentError as e:
+            out["mismatch_overlapped"] = str(e)
         # The GIL is released while a rank waits in a collective: rank 0's other thread
         # goes on running while rank 1 is late.
         stamps = []
@@ -195,6 +207,18 @@ COLLECTIVES_JOB = f"""
         ticker.join()
         out["waited"] = end - start
         out["ticks_while_waiting"] = sum(start + 0.1 < t < end - 0.1 for t in stamps)
+        # A run waiting for a late rank's reduction gives up at its deadline; the reduction
+        # goes on and completes when the late rank comes.
+        if rank == 0:
+            try:
+                sess.run(late, options=tf.RunOptions(timeout_in_ms=200))
+            except tf.errors.DeadlineExceededError:
+                out["late"] = "timed out"
+        else:
+            time.sleep(1.0)
+            out["late"] = sess.run(late)
+        out["after_late"] = sess.run(after)
+        sess.run(orphan)
     out["grouped_ops"] = grouped_ops
     out["basics"] = (rank, size, hvd.local_rank(), hvd.local_size(), hvd.cross_rank(),
                      hvd.cross_size(), hvd.is_initialized())
@@ -272,7 +296,16 @@ def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
 
         assert "ranks 0 and 1 passed tensors of different dtypes or shapes" in out["mismatch"]
         assert f"float32 tensors of shapes [{2 + rank}]" in out["mismatch"]
+        assert "ranks 0 and 1 passed tensors of different dtypes or shapes" in \
+            out["mismatch_overlapped"]
+        assert f"float32 tensors of shapes [{2 + rank}] [2]" in out["mismatch_overlapped"]
+        assert "MpiAllreduceWait" in out["mismatch_overlapped"]
         np.testing.assert_array_equal(out["after"], [2, 2, 2])
+        if rank == 0:
+            assert out["late"] == "timed out"
+        else:
+            np.testing.assert_array_equal(out["late"], [3] * 5)
+        np.testing.assert_array_equal(out["after_late"], [2, 2, 2])
     assert ranks[0]["waited"] > 0.5
     assert ranks[0]["ticks_while_waiting"] > 10
 
@@ -317,12 +350,18 @@ TRAINING_JOB = """
     os.environ["HOROVOD_FUSION_THRESHOLD"] = "300"
     hvd.init()
     rank = hvd.rank()
+    half = slice(rank * BATCH // 2, (rank + 1) * BATCH // 2)
+
+    def train_on_half_batches(sess, train, x, words, y):
+        for features, ids, labels in batches():
+            sess.run(train, {x: features[half], words: ids[half], y: labels[half]})
+
     x, words, y, logits, loss = mlp(seed=100 + rank)  # different initial values per rank
     optimizer = hvd.DistributedOptimizer(tf.train.MomentumOptimizer(0.1, 0.9))
     grads_and_vars = optimizer.compute_gradients(loss)
     train = optimizer.apply_gradients(grads_and_vars)
     variables = tf.global_variables()
-    out = {"allreduce_ops": sum(op.type == "MpiAllreduce"
+    out = {"allreduce_ops": sum(op.type == "MpiAllreduceStart"
                                 for op in tf.get_default_graph().get_operations()),
            "gradients": len(grads_and_vars), "slots": optimizer.get_slot_names()}
     with tf.Session() as sess:
@@ -330,16 +369,30 @@ TRAINING_JOB = """
         out["initial"] = sess.run(variables)
         sess.run(hvd.broadcast_global_variables(0))
         out["broadcast"] = sess.run(variables)
-        half = slice(rank * BATCH // 2, (rank + 1) * BATCH // 2)
-        for features, ids, labels in batches():
-            sess.run(train, {x: features[half], words: ids[half], y: labels[half]})
+        train_on_half_batches(sess, train, x, words, y)
         out["trained"] = sess.run(variables)
+        callable_, _ = sess._prepare(train, dict.fromkeys([x, words, y]))
+        out["steps"] = [names[0] for names in sess._c.step_nodes(callable_.handle)]
         try:
             tf.lite.TFLiteConverter.from_session(sess, [x, words, y], [grads_and_vars[-1][0]])
         except ValueError as e:
             out["export_refused"] = str(e)
         out["model_bytes"] = len(tf.lite.TFLiteConverter.from_session(
             sess, [x, words], [logits]).convert())
+
+    # The same training with the reductions after the backward pass, from the same values.
+    os.environ["TENSORLIB_ALLREDUCE_OVERLAP"] = "0"
+    with tf.Graph().as_default():
+        x, words, y, _, loss = mlp(seed=100 + rank)
+        train = hvd.DistributedOptimizer(tf.train.MomentumOptimizer(0.1, 0.9)).minimize(loss)
+        out["synchronous_ops"] = sum(op.type == "MpiAllreduce"
+                                     for op in tf.get_default_graph().get_operations())
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for var, value in zip(tf.global_variables(), out["broadcast"]):
+                var.load(value, sess)
+            train_on_half_batches(sess, train, x, words, y)
+            out["trained_synchronously"] = sess.run(tf.global_variables())
 
     # The hook broadcasts rank 0's values once the monitored session has initialised them.
     with tf.Graph().as_default():
@@ -369,8 +422,21 @@ def test_two_ranks_on_half_batches_train_as_one_process_on_the_whole_batch(tmp_p
         np.testing.assert_array_equal(a, b)
     # Fusion: fewer fused allreduces than dense gradients (the embedding's is gathered).
     assert 1 < first["allreduce_ops"] < first["gradients"] - 1
+    assert 1 < first["synchronous_ops"] < first["gradients"] - 1
+    # Overlap: each reduction starts as soon as its gradients are computed, the first while
+    # the backward pass still computes others; they are waited for after it.
+    steps = first["steps"]
+    starts = [i for i, name in enumerate(steps) if "MpiAllreduceStart" in name]
+    waits = [i for i, name in enumerate(steps) if "MpiAllreduceWait" in name]
+    backward = [i for i, name in enumerate(steps) if name.startswith("gradients/")]
+    assert len(starts) == len(waits) == first["allreduce_ops"]
+    assert starts[0] < backward[-1] < waits[0]
+    # The same results as reductions after the backward pass.
+    for a, b in zip(first["trained"] + second["trained"],
+                    first["trained_synchronously"] + second["trained_synchronously"]):
+        np.testing.assert_array_equal(a, b)
     assert first["slots"] == ["momentum"]
-    assert "(MpiAllreduce) communicates with the other processes of an MPI job" in \
+    assert "(MpiAllreduceStart) communicates with the other processes of an MPI job" in \
         first["export_refused"]
     assert first["model_bytes"] > 0
 

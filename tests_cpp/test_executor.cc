@@ -1,11 +1,13 @@
 // The executor's memory plan: values whose sizes are known when the plan is built share one
 // arena by lifetimes, an elementwise op in place shares its input's place, and a view keeps
 // the value it views alive (out of the arena when the view is fetched); results are those of
-// the ops, run after run.
+// the ops, run after run. And its order: a node of an op declared scheduled_early runs right
+// after its last producer.
 // tests/test_executor_cpp.py builds it against the installed libtensorlib and runs it:
 //
 //   g++ -std=c++17 -Iinclude tests_cpp/test_executor.cc -L<pkg>/lib -ltensorlib
 //       -Wl,-rpath,<pkg>/lib -o test_executor && ./test_executor
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -28,11 +30,13 @@ struct Builder {
   Graph graph;
   Status status;
 
-  Endpoint node(const std::string& op, std::vector<Endpoint> inputs, AttrMap attrs = {}) {
+  Endpoint node(const std::string& op, std::vector<Endpoint> inputs, AttrMap attrs = {},
+                std::vector<int32_t> control_inputs = {}) {
     NodeSpec spec;
     spec.op = op;
     spec.name = op + std::to_string(graph.num_nodes());
     spec.inputs = std::move(inputs);
+    spec.control_inputs = std::move(control_inputs);
     spec.attrs = std::move(attrs);
     int32_t id = -1;
     if (status.ok()) status = graph.add_node(spec, &id);
@@ -122,6 +126,55 @@ void check_a_fetched_view_keeps_its_value_out_of_the_arena() {
              [](int64_t i, int64_t j) { return static_cast<float>(i * kCols + j); });
 }
 
+// EarlyNeg: -x, as Neg computes it, but scheduled early.
+Status early_neg_shape(InferenceContext& ctx) {
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return Status::OK();
+}
+
+Status early_neg_compute(KernelContext& ctx) {
+  const float* x = ctx.input(0).data<float>();
+  float* y = ctx.output(0).data<float>();
+  for (int64_t i = 0; i < ctx.output(0).num_elements(); ++i) y[i] = -x[i];
+  return Status::OK();
+}
+
+void register_early_neg() {
+  CHECK_OK(OpRegistry::global().add(
+      OpDef("EarlyNeg").input("x").scheduled_early().shape(early_neg_shape)));
+  CHECK_OK(KernelRegistry::global().add(
+      KernelDef("EarlyNeg", Device::kCPU).compute(early_neg_compute)));
+}
+
+// Built last, the EarlyNeg of the first transpose runs right after it, and the one that reads
+// only the fed x but has a control input on the third transpose runs right after that one;
+// every other node keeps its id order, and the values are those of the ops.
+void check_an_early_node_runs_right_after_its_last_producer() {
+  Builder b;
+  const Endpoint x = b.input();
+  const Endpoint t1 = b.transpose(x);
+  const Endpoint t2 = b.transpose(t1);
+  const Endpoint t3 = b.transpose(t2);
+  const Endpoint t4 = b.transpose(t3);
+  const Endpoint after_t1 = b.node("EarlyNeg", {t1});
+  const Endpoint after_t3 = b.node("EarlyNeg", {x}, {}, {t3.node});
+  // t4 + transpose(2 * -t1) + -x = x - 2x - x
+  const Endpoint y = b.node(
+      "Add", {b.node("Add", {t4, b.transpose(b.node("Add", {after_t1, after_t1}))}), after_t3});
+  CHECK_OK(b.status);
+  std::unique_ptr<Plan> plan;
+  CHECK_OK(Plan::build(b.graph, {x}, {y}, {}, &plan));
+  std::vector<std::string> order;
+  for (const auto& step : plan->step_nodes()) order.push_back(step[0]);
+  auto name = [&](Endpoint e) { return b.graph.node(e.node).name; };
+  const std::vector<std::string> expected = {
+      name(t1), name(after_t1), name(t2), name(t3), name(after_t3), name(t4)};
+  CHECK(order.size() > expected.size() &&
+        std::equal(expected.begin(), expected.end(), order.begin()));
+  check_plan(b, x, y, plan->arena_bytes(),
+             [](int64_t i, int64_t j) { return -2 * static_cast<float>(i * kCols + j); });
+}
+
 }  // namespace
 
 int main() {
@@ -129,6 +182,8 @@ int main() {
   check_an_op_in_place_shares_its_input_place();
   check_a_view_keeps_its_value_alive();
   check_a_fetched_view_keeps_its_value_out_of_the_arena();
+  register_early_neg();
+  check_an_early_node_runs_right_after_its_last_producer();
   if (g_failures) {
     std::printf("%d checks failed\n", g_failures);
     return 1;

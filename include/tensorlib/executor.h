@@ -1,13 +1,14 @@
 // The executor: a graph's subgraph compiled once into a Plan, then run as a loop over steps.
 //
 // Plan::build prunes the graph to what the fetches and targets need (a fed tensor cuts the
-// walk), orders the nodes (node ids are already a topological order), picks each node's CPU
-// kernel (kernel.h), gives every value a slot, finds each slot's last reader so buffers are
-// recycled as soon as they die, prepares every step (the kernel's prepare sees the constants,
-// computed once, here), fuses chains of elementwise ops into single passes and plans memory:
-// every value whose size is known gets an offset in one arena per run, packed by lifetimes
-// (the others come from a pool of recycled buffers). Plan::run feeds the slots, runs the steps
-// and hands the fetched values to the caller without copies.
+// walk), orders the nodes (node ids are already a topological order; a node whose op is
+// scheduled_early runs right after its last producer instead, see op_registry.h), picks each
+// node's CPU kernel (kernel.h), gives every value a slot, finds each slot's last reader so
+// buffers are recycled as soon as they die, prepares every step (the kernel's prepare sees the
+// constants, computed once, here), fuses chains of elementwise ops into single passes and
+// plans memory: every value whose size is known gets an offset in one arena per run, packed by
+// lifetimes (the others come from a pool of recycled buffers). Plan::run feeds the slots, runs
+// the steps and hands the fetched values to the caller without copies.
 //
 // Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
 // Session's plan; If and While run plans of their functions (control_flow_ops.cc).

@@ -112,6 +112,10 @@ class OpDef {
   OpDef& ref_input(int i) { return ref_inputs_.push_back(i), *this; }
   // Its outputs must be fed: a plan that would run the node is rejected (Placeholder).
   OpDef& must_be_fed() { return must_be_fed_ = true, *this; }
+  // Runs as soon as its inputs are ready: the executor schedules it right after the last of
+  // its producers (and control inputs) rather than at its place in node-id order. For ops
+  // that start asynchronous work (a collective started while the backward pass goes on).
+  OpDef& scheduled_early() { return scheduled_early_ = true, *this; }
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
@@ -125,6 +129,7 @@ class OpDef {
   bool sets_own_outputs() const { return sets_own_outputs_; }
   bool is_stateful() const { return stateful_; }
   bool needs_feed() const { return must_be_fed_; }
+  bool is_scheduled_early() const { return scheduled_early_; }
   bool is_ref_input(int i) const {
     for (int r : ref_inputs_) {
       if (r == i) return true;
@@ -144,6 +149,7 @@ class OpDef {
   bool sets_own_outputs_ = false;
   bool stateful_ = false;
   bool must_be_fed_ = false;
+  bool scheduled_early_ = false;
   std::vector<int> ref_inputs_;
 };
 

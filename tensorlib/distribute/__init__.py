@@ -18,7 +18,9 @@ Communication happens inside the graph: allreduce, allgather and broadcast are g
 C++ kernels call MPI while Session.run runs (one Session.run per training step, GIL released).
 DistributedOptimizer packs the gradients into fused buffers of at most
 HOROVOD_FUSION_THRESHOLD bytes (default 128 MiB, 0 reduces each gradient alone), one MPI
-allreduce each. See docs/distributed.md.
+allreduce each, in the order the backward pass computes them; each reduction starts as soon as
+its gradients are computed and runs on a communication thread while the backward pass goes on
+(TENSORLIB_ALLREDUCE_OVERLAP=0 reduces them after it instead). See docs/distributed.md.
 """
 import math
 import os
@@ -41,6 +43,12 @@ Average, Sum, Adasum = "Average", "Sum", "Adasum"
 
 # Horovod's default fusion buffer size.
 _DEFAULT_FUSION_THRESHOLD = 128 * 1024 * 1024
+# With overlap, DistributedOptimizer's groups hold at most this fraction of the gradients' bytes
+# (and at most the fusion threshold): Horovod fuses what is ready within one cycle of its
+# background thread, so the first gradients of a backward pass start their reduction while the
+# later ones are computed; a static graph cannot fuse by time, so it splits by size instead.
+# Each group costs a latency; the last group's reduction is what the backward pass cannot hide.
+_OVERLAP_GROUPS = 4
 
 
 def _reduction(op, average):
@@ -95,15 +103,27 @@ def _fusion_threshold():
     return _DEFAULT_FUSION_THRESHOLD if value is None else int(value)
 
 
+def _overlap():
+    """Whether reductions start as soon as their tensors are computed (the default) rather
+    than run where they were added to the graph."""
+    return os.environ.get("TENSORLIB_ALLREDUCE_OVERLAP", "1") != "0"
+
+
+def _known_bytes(tensor):
+    """The bytes of `tensor`, or None when its shape is not fully known."""
+    if not tensor.shape.is_fully_defined():
+        return None
+    return tensor.shape.num_elements() * tensor.dtype.size
+
+
 def _fused_groups(tensors, threshold):
     """Indices of `tensors` in the groups that one fused allreduce each reduces, ordered by
     their first tensor: tensors of one dtype in order, at most `threshold` bytes per group; a
     larger tensor, or one of unknown size, alone. With threshold 0, each tensor alone."""
     groups, open_groups = [], {}  # open_groups: dtype -> (indices, bytes)
     for i, t in enumerate(tensors):
-        known = t.shape.is_fully_defined()
-        nbytes = t.shape.num_elements() * t.dtype.size if known else None
-        if not known or threshold == 0 or nbytes > threshold:
+        nbytes = _known_bytes(t)
+        if nbytes is None or threshold == 0 or nbytes > threshold:
             groups.append([i])
             continue
         indices, total = open_groups.get(t.dtype, ([], 0))
@@ -116,13 +136,20 @@ def _fused_groups(tensors, threshold):
     return sorted(groups)
 
 
-def _reduce_in_groups(tensors, average, compression, threshold, sparse_as_dense=False):
+def _reduce_in_groups(tensors, average, compression, threshold, sparse_as_dense=False,
+                      split=1):
     """`tensors` (None stays None) reduced over the ranks, the dense ones in fused groups
-    (_fused_groups), IndexedSlices gathered. NOTE: the groups are built in the tensors' order,
-    the same on every rank, and the executor runs a plan's nodes in the order they were added:
-    every rank reduces the groups in the same order, as MPI requires."""
+    (_fused_groups), IndexedSlices gathered. With overlap, the dense tensors are grouped in the
+    order they are computed (the order of their producing nodes, which the executor runs in
+    node-id order), each group into at most 1/`split` of their bytes, and each group's
+    reduction starts as soon as its tensors are computed (overlapped_allreduce).
+
+    NOTE: MPI needs every rank to reduce the groups in the same order. The groups are built
+    the same way on every rank, and the executor orders a plan's nodes by the graph alone (node
+    ids; a reduction's start right after its last input), so every rank that built the same
+    graph reduces them in the same order."""
     reduced = list(tensors)
-    dense = []  # (index, compressed tensor, compression context)
+    dense = []  # (index, compressed tensor, compression context, producing node's id)
     for i, t in enumerate(tensors):
         if t is None:
             continue
@@ -131,12 +158,20 @@ def _reduce_in_groups(tensors, average, compression, threshold, sparse_as_dense=
         if isinstance(t, tf.IndexedSlices):
             reduced[i] = allreduce(t, average=average)
             continue
-        compressed, context = compression.compress(tf.convert_to_tensor(t))
-        dense.append((i, compressed, context))
-    for group in _fused_groups([c for _, c, _ in dense], threshold):
-        outputs = _mpi_ops.fused_allreduce([dense[j][1] for j in group], average)
+        t = tf.convert_to_tensor(t)
+        compressed, context = compression.compress(t)
+        dense.append((i, compressed, context, t.op._id))
+    reduce_group = _mpi_ops.fused_allreduce
+    if _overlap():
+        reduce_group = _mpi_ops.overlapped_allreduce
+        dense.sort(key=lambda entry: entry[3])
+        if split > 1:
+            total = sum(_known_bytes(c) or 0 for _, c, _, _ in dense)
+            threshold = min(threshold, max(1, math.ceil(total / split)))
+    for group in _fused_groups([c for _, c, _, _ in dense], threshold):
+        outputs = reduce_group([dense[j][1] for j in group], average)
         for j, output in zip(group, outputs):
-            i, _, context = dense[j]
+            i, _, context, _ = dense[j]
             reduced[i] = compression.decompress(output, context)
     return reduced
 
@@ -182,7 +217,8 @@ class DistributedOptimizer(tf.train.Optimizer):
         grads, variables = zip(*grads_and_vars)
         with tf.name_scope("DistributedAllreduce"):
             reduced = _reduce_in_groups(grads, self._average, self._compression,
-                                        _fusion_threshold(), self._sparse_as_dense)
+                                        _fusion_threshold(), self._sparse_as_dense,
+                                        split=_OVERLAP_GROUPS)
         return list(zip(reduced, variables))
 
     def apply_gradients(self, *args, **kwargs):

@@ -9,13 +9,15 @@ import os
 import re
 import sys
 import threading
+import time
 
 import tensorlib as tf
 from tensorlib.framework import ops
 from tensorlib.lite import converter
 
 # The op types of the library. A model file cannot hold them: a model runs alone.
-COLLECTIVE_OP_TYPES = ("MpiAllreduce", "MpiAllgather", "MpiBroadcast")
+COLLECTIVE_OP_TYPES = ("MpiAllreduce", "MpiAllreduceStart", "MpiAllreduceWait", "MpiAllgather",
+                       "MpiBroadcast")
 converter.NOT_EXPORTABLE.update(
     (op_type, "communicates with the other processes of an MPI job")
     for op_type in COLLECTIVE_OP_TYPES)
@@ -117,6 +119,9 @@ def _abort_job_on_uncaught_exception(mpi):
         shown(kind, value, traceback)
         sys.stderr.flush()
         sys.stdout.flush()
+        # NOTE: the launcher forwards the ranks' output through its proxies, and what they
+        # have not forwarded yet when MPI_Abort kills them is lost: give them a moment.
+        time.sleep(0.5)
         mpi.COMM_WORLD.Abort(1)
 
     show_and_abort.aborts_mpi_job = True
@@ -195,6 +200,19 @@ def fused_allreduce(tensors, average, name=None):
     return list(op.outputs)
 
 
+def overlapped_allreduce(tensors, average, name=None):
+    """fused_allreduce in two nodes: an MpiAllreduceStart, which the executor runs as soon as
+    `tensors` are computed and which hands their reduction to the op library's communication
+    thread, and an MpiAllreduceWait, at its place in the graph's order, which waits for it. What
+    runs between the two (the rest of the backward pass) overlaps the communication."""
+    tensors = [tf.convert_to_tensor(t) for t in tensors]
+    attrs = {"N": len(tensors), "average": bool(average)}
+    start = _apply("MpiAllreduceStart", tensors, attrs, name and name + "_start")
+    wait = _apply("MpiAllreduceWait", [start.outputs[0]] + tensors, {"N": len(tensors)},
+                  name and name + "_wait")
+    return list(wait.outputs)
+
+
 def allgather(tensor, name=None):
     """The ranks' `tensor`s concatenated along dimension 0, in rank order. The ranks' tensors
     may differ in dimension 0 only."""
@@ -227,12 +245,24 @@ def _register_gradients():
             tf.RegisterGradient(op_type)(rule)
 
 
-@_gradient("MpiAllreduce")
-def _allreduce_grad(op, *grads):
+def _reduced_gradients(outputs, grads, average):
     # Each rank's output is the sum (mean) of every rank's input: the gradient of an input is
     # the sum (mean) of the output gradients of every rank.
-    grads = [tf.zeros_like(y) if g is None else g for g, y in zip(grads, op.outputs)]
-    return fused_allreduce(grads, op.get_attr("average"))
+    grads = [tf.zeros_like(y) if g is None else g for g, y in zip(grads, outputs)]
+    return fused_allreduce(grads, average)
+
+
+@_gradient("MpiAllreduce")
+def _allreduce_grad(op, *grads):
+    return _reduced_gradients(op.outputs, grads, op.get_attr("average"))
+
+
+@_gradient("MpiAllreduceWait")
+def _allreduce_wait_grad(op, *grads):
+    # The outputs are the allreduce of the inputs after the handle; the handle (and its
+    # MpiAllreduceStart) has no gradient.
+    average = op.inputs[0].op.get_attr("average")
+    return [None] + _reduced_gradients(op.outputs, grads, average)
 
 
 @_gradient("MpiAllgather")

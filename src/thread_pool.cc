@@ -7,6 +7,8 @@ namespace {
 
 // True on pool workers: a parallel_for issued from inside a job runs inline.
 thread_local bool t_in_worker = false;
+// The worker's index while it runs a posted task (help() may take jobs that use it), else -1.
+thread_local int t_task_worker = -1;
 
 }  // namespace
 
@@ -127,11 +129,18 @@ void ThreadPool::task_loop() {
       wake_.wait(lock, ready);
     }
     if (stopping_.load(std::memory_order_relaxed)) return;
-    run_task();
+    run_task(-1);  // a pool without workers has no jobs to help with
   }
 }
 
-void ThreadPool::run_task() {
+void ThreadPool::help() {
+  if (t_task_worker < 0) return;
+  const uint64_t word = job_word_.load(std::memory_order_acquire);
+  if (t_task_worker + 1 >= static_cast<int>(word & 0xffff)) return;  // not one of its threads
+  work_on_job(word >> 16);  // claims nothing once the job's chunks are all taken
+}
+
+void ThreadPool::run_task(int index) {
   std::function<void()> task;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -140,7 +149,9 @@ void ThreadPool::run_task() {
     tasks_.pop_front();
     num_tasks_.fetch_sub(1, std::memory_order_relaxed);
   }
+  t_task_worker = index;
   task();
+  t_task_worker = -1;
 }
 
 void ThreadPool::worker_loop(int index) {
@@ -163,7 +174,7 @@ void ThreadPool::worker_loop(int index) {
       if (index + 1 < static_cast<int>(word & 0xffff)) work_on_job(seen);
       continue;  // a job first, then tasks
     }
-    run_task();
+    run_task(index);
   }
 }
 

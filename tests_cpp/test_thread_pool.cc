@@ -1,7 +1,7 @@
 // The thread pool: parallel_for covers every index once; posted tasks run once each on a
 // worker, or on the task thread of a pool without workers, never on the poster; a job is not
-// held up by a task that is still running (its caller does the chunks); and a parallel_for
-// inside a task runs inline on that worker.
+// held up by a task that is still running (its caller does the chunks), and a task that calls
+// help() takes some of them; a parallel_for inside a task runs inline on that worker.
 // tests/test_thread_pool_cpp.py builds it against the installed libtensorlib and runs it.
 #include <atomic>
 #include <chrono>
@@ -77,6 +77,29 @@ void jobs_do_not_wait_for_a_running_task() {
   release = true;
 }
 
+// A task that calls help() between its pieces takes chunks of the job issued meanwhile.
+void a_task_that_helps_takes_chunks_of_the_job() {
+  ThreadPool pool(2);
+  std::atomic<bool> release{false}, started{false};
+  pool.post([&] {
+    started = true;
+    while (!release.load()) pool.help();
+  });
+  CHECK(eventually([&] { return started.load(); }));
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int> by_caller{0}, by_task{0};
+  pool.parallel_for(8, 1, 0, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      std::this_thread::sleep_for(2ms);  // slow chunks: the helping task claims some
+      (std::this_thread::get_id() == caller ? by_caller : by_task).fetch_add(1);
+    }
+  });
+  release = true;
+  CHECK(by_caller.load() + by_task.load() == 8);
+  CHECK(by_task.load() > 0);
+  pool.help();  // outside a task: does nothing
+}
+
 void parallel_for_inside_a_task_runs_inline() {
   ThreadPool pool(3);
   std::atomic<bool> done{false}, inline_only{true};
@@ -100,6 +123,7 @@ int main() {
   posted_tasks_run_once_off_the_caller(1);
   sleeping_workers_wake_for_a_task();
   jobs_do_not_wait_for_a_running_task();
+  a_task_that_helps_takes_chunks_of_the_job();
   parallel_for_inside_a_task_runs_inline();
   if (g_failures) {
     std::printf("%d checks failed\n", g_failures);

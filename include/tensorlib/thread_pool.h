@@ -81,14 +81,19 @@ class ThreadPool {
   // runs inline. A pool without workers runs its tasks on a thread it starts for them.
   void post(std::function<void()> task);
 
+  // Called by a task between its pieces of work (a batch between its rows): runs chunks of
+  // the job in progress, if any, so that a long task does not leave a job to its caller alone.
+  // Does nothing outside a task.
+  void help();
+
  private:
   using Trampoline = void (*)(void* fn, int64_t begin, int64_t end);
   void run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn);
   void worker_loop(int index);
   // Claims and runs chunks of job `job` until none is left.
   void work_on_job(uint64_t job);
-  // Runs the oldest posted task, if one is left.
-  void run_task();
+  // Runs the oldest posted task, if one is left, on worker `index` (-1: the task thread).
+  void run_task(int index);
   // The loop of the thread that runs tasks when there are no workers.
   void task_loop();
 

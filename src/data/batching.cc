@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "data/dataset.h"
+#include "tensorlib/thread_pool.h"
 
 namespace tl {
 namespace data {
@@ -158,6 +159,7 @@ class BatchDataset : public Dataset {
           Row r;
           TL_RETURN_IF_ERROR(input->get_next_row(ctx, &r, &upstream_done));
           if (!upstream_done) rows.push_back(r);
+          ThreadPool::global().help();  // a prefetching task gives way to the step's loops
         }
         *end = is_end(rows.size());
         return *end ? Status::OK() : stack_rows(rows, out);
@@ -168,6 +170,7 @@ class BatchDataset : public Dataset {
         if (elements.size() == n) elements.emplace_back();
         TL_RETURN_IF_ERROR(input->get_next(ctx, &elements[n], &upstream_done));
         if (!upstream_done) ++n;
+        ThreadPool::global().help();
       }
       *end = is_end(n);
       if (!*end) {

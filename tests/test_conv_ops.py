@@ -551,6 +551,70 @@ def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case,
             np.testing.assert_array_equal(first[i], others[i])
 
 
+# ---- float32 pooling: every vector width (the GEMM micro-kernel choice gives pooling its
+# vectors; generic: one lane) gives the same bits ----
+
+# (input shape, ksize, strides, padding): channels of 1, 3, 17 and 33 (not whole vectors), odd
+# sizes, SAME and VALID, disjoint windows (the vectorised gradient) and overlapping ones.
+POOL_CASES = [
+    ((2, 7, 9, 1), K2, S2, "SAME"),
+    ((3, 9, 7, 3), K2, S2, "VALID"),
+    ((2, 11, 10, 17), K3, [1, 3, 2, 1], "SAME"),
+    ((1, 13, 12, 33), [1, 2, 3, 1], [1, 2, 3, 1], "VALID"),
+    ((2, 8, 8, 32), K2, S2, "VALID"),
+    ((1, 9, 8, 33), K3, S2, "SAME"),
+    ((2, 6, 5, 16), [1, 1, 2, 1], [1, 3, 2, 1], "SAME"),
+]
+
+
+def _pool_results(x, g, ksize, strides, padding):
+    """MaxPool, AvgPool and MaxPoolGrad (and the three over two threads) as float32 arrays."""
+    graph = tf.Graph()
+    with graph.as_default():
+        y_max = tf.nn.max_pool(x, ksize, strides, padding)
+        y_avg = tf.nn.avg_pool(x, ksize, strides, padding)
+        d_max = conv_ops.max_pool_grad(x, y_max, g, ksize, strides, padding)
+    with tf.Session(graph=graph) as sess:
+        return sess.run([y_max, y_avg, d_max])
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=[f"{c[0]}-{c[3]}" for c in POOL_CASES])
+def test_pooling_matches_numpy_and_agrees_bitwise_across_vector_widths(case, rng):
+    x_shape, ksize, strides, padding = case
+    # Small integers make ties (the gradient goes to the first maximum); a -0.0 gradient
+    # checks that 0 + g is what is written.
+    x = rng.integers(-2, 3, size=x_shape).astype(np.float32)
+    x[..., 0] += rng.standard_normal(x_shape[:3]).astype(np.float32)
+    g_shape = _out_shape(x_shape, (ksize[1], ksize[2], 1, x_shape[3]), strides, padding)
+    g = rng.standard_normal(g_shape).astype(np.float32)
+    g.flat[0] = -0.0
+    # NaNs (never a maximum after a window's first pixel) and signed zeros (equal, so ties)
+    # have no NumPy reference with these rules: only checked to agree across vector widths.
+    special = x.copy()
+    special[rng.random(x_shape) < 0.1] = np.nan
+    special[rng.random(x_shape) < 0.2] = -0.0
+    special[rng.random(x_shape) < 0.2] = 0.0
+    results, special_results = {}, {}
+    try:
+        for name in runnable_gemm_kernels():
+            _config.set_gemm_kernel(name)
+            results[name] = _pool_results(x, g, ksize, strides, padding)
+            special_results[name] = _pool_results(special, g, ksize, strides, padding)
+    finally:
+        _config.set_gemm_kernel("auto")
+    want = [np_pool(x, ksize, strides, padding, "max"),
+            np_pool(x, ksize, strides, padding, "avg"),
+            np_max_pool_grad(x, g, ksize, strides, padding)]
+    first = results["generic"]
+    np.testing.assert_array_equal(first[0], want[0])
+    np.testing.assert_allclose(first[1], want[1], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(first[2], want[2], rtol=1e-6, atol=1e-6)
+    for name in results:
+        for a, b in zip(first + special_results["generic"],
+                        results[name] + special_results[name]):
+            assert a.tobytes() == b.tobytes(), name
+
+
 @pytest.mark.parametrize("forward,backprop", [
     (lambda x: tf.nn.conv2d(x, tf.ones([2, 2, 2, 3]), S2, "SAME"),
      {"Conv2DBackpropInput", "Conv2DBackpropFilter"}),

@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ops/cpu_features.h"
+#include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
+#include "ops/simd_vec.h"
 #include "ops/window.h"
 
 namespace tl {
@@ -83,50 +86,151 @@ Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& 
   return windowed_output_size(g->in_w, kw, 1, w.stride_w, w.same, &g->out_w, &g->pad_left);
 }
 
-// fn(begin, end) over [0, n) in parallel, in its AVX2 version where the CPU has AVX2.
+// NOTE: the kernels below pass vectors between functions of one target, inlined (flatten):
+// GCC's warning that such calls change the ABI does not apply, nor its "may be used
+// uninitialized" inside the AVX-512 max intrinsic (its undefined pass-through operand).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// One lane of T behind the interface of the vectors below: the generic path, and the channels
+// past the last whole vector. Each vector op computes lane by lane what these compute, so every
+// path gives the same bits.
+template <typename T>
+struct ScalarVec {
+  using V = T;
+  using Mask = bool;
+  static constexpr int kLanes = 1;
+  static V zero() { return T(0); }
+  static V load(const T* p) { return *p; }
+  static V broadcast(const T* p) { return *p; }
+  static void store(T* p, V v) { *p = v; }
+  static V add(V a, V b) { return a + b; }
+  static V mul(V a, V b) { return a * b; }
+  // x when x > m, else m: a NaN in x is never taken.
+  static V max(V x, V m) { return x > m ? x : m; }
+  static Mask greater(V a, V b) { return a > b; }
+  static Mask equal(V a, V b) { return a == b; }
+  static V select(Mask m, V a, V b) { return m ? a : b; }
+};
+
+#if defined(__x86_64__) || defined(__i386__)
+// The float vectors of simd_vec.h with the comparisons pooling needs.
+// NOTE: max_ps(x, m) returns m when either is NaN, which is ScalarVec::max's rule exactly.
+template <typename Base>
+struct PoolVec;
+template <>
+struct PoolVec<Avx2Vec<float>> : Avx2Vec<float> {
+  using Mask = __m256;
+  TL_TARGET_AVX2 static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  TL_TARGET_AVX2 static V max(V x, V m) { return _mm256_max_ps(x, m); }
+  TL_TARGET_AVX2 static Mask greater(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+  TL_TARGET_AVX2 static Mask equal(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  TL_TARGET_AVX2 static V select(Mask m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
+};
+template <>
+struct PoolVec<Avx512Vec<float>> : Avx512Vec<float> {
+  using Mask = __mmask16;
+  TL_TARGET_AVX512 static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  TL_TARGET_AVX512 static V max(V x, V m) { return _mm512_max_ps(x, m); }
+  TL_TARGET_AVX512 static Mask greater(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+  TL_TARGET_AVX512 static Mask equal(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  TL_TARGET_AVX512 static V select(Mask m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
+};
+
 template <typename F>
+TL_TARGET_AVX512 __attribute__((flatten)) void run_avx512_vectors(const F& fn, int64_t begin,
+                                                                  int64_t end) {
+  fn(PoolVec<Avx512Vec<float>>{}, begin, end);
+}
+template <typename F>
+TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2_vectors(const F& fn, int64_t begin,
+                                                              int64_t end) {
+  fn(PoolVec<Avx2Vec<float>>{}, begin, end);
+}
+#endif
+
+// The float lanes of the vectors in use: the GEMM micro-kernel choice picks them, so that tests
+// can force each width (0: none).
+int float_lanes() {
+  switch (gemm_kernel()) {
+    case GemmKernel::kAvx512:
+      return 16;
+    case GemmKernel::kAvx2:
+    case GemmKernel::kAvx512Layout:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+// fn(Vec{}, begin, end) over [0, n) in parallel, Vec the float vectors in use when T is float,
+// else ScalarVec<T> (in an AVX2 build of fn where the CPU has AVX2).
+template <typename T, typename F>
 void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {
+  const int lanes = std::is_same_v<T, float> ? float_lanes() : 0;
   ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
+#if defined(__x86_64__) || defined(__i386__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (lanes == 16) return run_avx512_vectors(fn, begin, end);
+      if (lanes == 8) return run_avx2_vectors(fn, begin, end);
+    }
+#endif
+    const auto scalar = [&](int64_t b, int64_t e) { fn(ScalarVec<T>{}, b, e); };
     if (cpu_has_avx2()) {
-      run_avx2(fn, begin, end);
+      run_avx2(scalar, begin, end);
     } else {
-      fn(begin, end);
+      scalar(begin, end);
     }
   });
 }
 
-// fn(begin, end) over output rows (n, oh) in parallel.
-template <typename F>
-void for_output_rows(KernelContext& ctx, const PoolGeom& g, const F& fn) {
-  const int64_t per_row = std::max<int64_t>(g.out_w * g.channels * g.window_h * g.window_w, 1);
-  parallel_vectorised(ctx, g.batch * g.out_h, kPoolGrain / per_row + 1, fn);
+// fn(Vec{}, c0, c1) over the channels [0, c): whole vectors, then the rest one at a time.
+template <typename T, typename Vec, typename F>
+inline void over_channels(const Vec&, int64_t c, const F& fn) {
+  const int64_t whole = c - c % Vec::kLanes;
+  fn(Vec{}, int64_t{0}, whole);
+  if (whole < c) fn(ScalarVec<T>{}, whole, c);
 }
 
-// fn(begin, end) over images in parallel (gradients scatter within one image).
-template <typename F>
+// fn(Vec{}, begin, end) over output rows (n, oh) in parallel.
+template <typename T, typename F>
+void for_output_rows(KernelContext& ctx, const PoolGeom& g, const F& fn) {
+  const int64_t per_row = std::max<int64_t>(g.out_w * g.channels * g.window_h * g.window_w, 1);
+  parallel_vectorised<T>(ctx, g.batch * g.out_h, kPoolGrain / per_row + 1, fn);
+}
+
+// fn(Vec{}, begin, end) over images in parallel (gradients scatter within one image).
+template <typename T, typename F>
 void for_images(KernelContext& ctx, const PoolGeom& g, const F& fn) {
   const int64_t per_image =
       std::max<int64_t>(g.out_h * g.out_w * g.channels * g.window_h * g.window_w, 1);
-  parallel_vectorised(ctx, g.batch, kPoolGrain / per_image + 1, fn);
+  parallel_vectorised<T>(ctx, g.batch, kPoolGrain / per_image + 1, fn);
 }
 
 template <typename T>
 void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
   const int64_t c = g.channels;
-  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+  const T lowest = std::numeric_limits<T>::lowest();
+  for_output_rows<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.out_h, oh = row % g.out_h;
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         T* o = out + (row * g.out_w + ow) * c;
-        std::fill(o, o + c, std::numeric_limits<T>::lowest());
         int64_t h0, h1, w0, w1;
         g.window(oh, ow, &h0, &h1, &w0, &w1);
-        for (int64_t h = h0; h < h1; ++h) {
-          for (int64_t w = w0; w < w1; ++w) {
-            const T* x = in + ((n * g.in_h + h) * g.in_w + w) * c;
-            for (int64_t i = 0; i < c; ++i) o[i] = x[i] > o[i] ? x[i] : o[i];
+        over_channels<T>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
+          using Vec = decltype(lanes);
+          for (int64_t i = c0; i < c1; i += Vec::kLanes) {
+            auto m = Vec::broadcast(&lowest);
+            for (int64_t h = h0; h < h1; ++h) {
+              for (int64_t w = w0; w < w1; ++w) {
+                m = Vec::max(Vec::load(in + ((n * g.in_h + h) * g.in_w + w) * c + i), m);
+              }
+            }
+            Vec::store(o + i, m);
           }
-        }
+        });
       }
     }
   });
@@ -135,22 +239,26 @@ void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
 template <typename T>
 void avg_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
   const int64_t c = g.channels;
-  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+  for_output_rows<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.out_h, oh = row % g.out_h;
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         T* o = out + (row * g.out_w + ow) * c;
-        std::fill(o, o + c, T(0));
         int64_t h0, h1, w0, w1;
         g.window(oh, ow, &h0, &h1, &w0, &w1);
-        for (int64_t h = h0; h < h1; ++h) {
-          for (int64_t w = w0; w < w1; ++w) {
-            const T* x = in + ((n * g.in_h + h) * g.in_w + w) * c;
-            for (int64_t i = 0; i < c; ++i) o[i] += x[i];
-          }
-        }
         const T scale = T(1) / static_cast<T>((h1 - h0) * (w1 - w0));
-        for (int64_t i = 0; i < c; ++i) o[i] *= scale;
+        over_channels<T>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
+          using Vec = decltype(lanes);
+          for (int64_t i = c0; i < c1; i += Vec::kLanes) {
+            auto sum = Vec::zero();
+            for (int64_t h = h0; h < h1; ++h) {
+              for (int64_t w = w0; w < w1; ++w) {
+                sum = Vec::add(sum, Vec::load(in + ((n * g.in_h + h) * g.in_w + w) * c + i));
+              }
+            }
+            Vec::store(o + i, Vec::mul(sum, Vec::broadcast(&scale)));
+          }
+        });
       }
     }
   });
@@ -180,17 +288,98 @@ inline void window_argmax(const PoolGeom& g, const T* x, int64_t h0, int64_t h1,
   }
 }
 
+// True when no input pixel lies in two windows: each gets at most one output's gradient.
+bool windows_disjoint(const PoolGeom& g) {
+  return g.stride_h >= g.window_h && g.stride_w >= g.window_w &&
+         g.window_h * g.window_w < (int64_t{1} << 24);  // window positions exact in float
+}
+
+// covered[i] = whether input index i (a row or a column) lies in a window, when the windows
+// are disjoint along it.
+std::vector<char> covered_by_windows(int64_t in, int64_t out, int64_t pad, int64_t stride,
+                                     int64_t window) {
+  std::vector<char> covered(static_cast<size_t>(in));
+  for (int64_t i = 0; i < in; ++i) {
+    const int64_t o = (i + pad) / stride;  // the only window that can hold i
+    covered[i] = o < out && i + pad - o * stride < window;
+  }
+  return covered;
+}
+
+// MaxPoolGrad of one image `x` into its gradient `dx` when the windows are disjoint: the first
+// maximum's position in each window (a float, for the float vector compare), then 0 + gradient
+// written there (the bits of the scatter's 0 += gradient) and 0 at the window's other pixels
+// and at the pixels of no window, so that `dx` is written once.
+template <typename Vec>
+void max_pool_grad_disjoint(const Vec& vec, const PoolGeom& g, const std::vector<char>& rows,
+                            const std::vector<char>& cols, const float* x, const float* grad,
+                            float* dx) {
+  const int64_t c = g.channels;
+  for (int64_t h = 0; h < g.in_h; ++h) {
+    for (int64_t w = 0; w < g.in_w; ++w) {
+      float* d = dx + (h * g.in_w + w) * c;
+      if (!rows[h] || !cols[w]) std::fill(d, d + c, 0.0f);
+    }
+  }
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      int64_t h0, h1, w0, w1;
+      g.window(oh, ow, &h0, &h1, &w0, &w1);
+      if (h0 >= h1 || w0 >= w1) continue;
+      const float* gy = grad + (oh * g.out_w + ow) * c;
+      over_channels<float>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
+        using V = decltype(lanes);
+        for (int64_t i = c0; i < c1; i += V::kLanes) {
+          auto best = V::load(x + (h0 * g.in_w + w0) * c + i);
+          auto where = V::zero();
+          float k = 0;
+          for (int64_t h = h0; h < h1; ++h) {
+            for (int64_t w = h == h0 ? w0 + 1 : w0; w < w1; ++w) {
+              const auto v = V::load(x + (h * g.in_w + w) * c + i);
+              const auto take = V::greater(v, best);
+              k += 1;
+              best = V::select(take, v, best);
+              where = V::select(take, V::broadcast(&k), where);
+            }
+          }
+          const auto routed = V::add(V::zero(), V::load(gy + i));
+          k = 0;
+          for (int64_t h = h0; h < h1; ++h) {
+            for (int64_t w = w0; w < w1; ++w, k += 1) {
+              V::store(dx + (h * g.in_w + w) * c + i,
+                       V::select(V::equal(where, V::broadcast(&k)), routed, V::zero()));
+            }
+          }
+        }
+      });
+    }
+  }
+}
+
 // Each output gradient goes to the first maximum of its window.
 template <typename T>
 void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                    T* d_in) {
-  const int64_t c = g.channels, image = g.in_h * g.in_w * c;
-  std::fill(d_in, d_in + g.batch * image, T(0));
-  for_images(ctx, g, [&](int64_t begin, int64_t end) {
+  const int64_t c = g.channels, image = g.in_h * g.in_w * c, pooled = g.out_h * g.out_w * c;
+  const bool disjoint = std::is_same_v<T, float> && windows_disjoint(g);
+  const std::vector<char> rows =
+      disjoint ? covered_by_windows(g.in_h, g.out_h, g.pad_top, g.stride_h, g.window_h)
+               : std::vector<char>();
+  const std::vector<char> cols =
+      disjoint ? covered_by_windows(g.in_w, g.out_w, g.pad_left, g.stride_w, g.window_w)
+               : std::vector<char>();
+  for_images<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t n = begin; n < end; ++n) {
       T* dx = d_in + n * image;
+      if constexpr (std::is_same_v<T, float>) {
+        if (disjoint) {
+          max_pool_grad_disjoint(vec, g, rows, cols, in + n * image, grad + n * pooled, dx);
+          continue;
+        }
+      }
+      std::fill(dx, dx + image, T(0));
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
           int64_t h0, h1, w0, w1;
@@ -205,13 +394,15 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
   });
 }
 
+#pragma GCC diagnostic pop
+
 // The gradient of MaxPoolGrad with respect to its gradient input: each output pixel takes
 // `grad` at the first maximum of its window (the element MaxPoolGrad sends its gradient to).
 template <typename T>
 void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                         T* out) {
   const int64_t c = g.channels, image = g.in_h * g.in_w * c;
-  for_output_rows(ctx, g, [&](int64_t begin, int64_t end) {
+  for_output_rows<T>(ctx, g, [&](auto, int64_t begin, int64_t end) {
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t row = begin; row < end; ++row) {
@@ -236,10 +427,10 @@ void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, cons
 template <typename T>
 void avg_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* grad, T* d_in) {
   const int64_t c = g.channels, image = g.in_h * g.in_w * c;
-  std::fill(d_in, d_in + g.batch * image, T(0));
-  for_images(ctx, g, [&](int64_t begin, int64_t end) {
+  for_images<T>(ctx, g, [&](auto, int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       T* dx = d_in + n * image;
+      std::fill(dx, dx + image, T(0));
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
           int64_t h0, h1, w0, w1;

@@ -1,0 +1,98 @@
+"""Pooling of the LeNet-like CNN (NHWC float32, 2x2 windows, stride 2): MaxPool, its gradient
+MaxPoolGrad, AvgPool, per Session.run with fed inputs, beside the memory-bound limit.
+
+    python benchmarks/bench_pooling.py
+
+The limit is the bytes each op must read and write (inputs once, output once) over the stream
+triad bandwidth that benchmarks/peak.py measures in this process; the inputs of these shapes
+(6.4 and 3.2 MB) may sit in the last-level cache between runs, so the bound at L2 read bandwidth
+is shown too. The peer is NumPy: a reshape
+to [n, h/2, 2, w/2, 2, c] reduced over the two window axes (for the gradient, the mask of the
+first maximum times the upsampled gradient).
+"""
+import os
+
+import numpy as np
+
+from _harness import interleaved_times, report
+from peak import limits
+
+SHAPES = [(64, 28, 28, 32), (64, 14, 14, 64)]
+
+
+def _windows(x):
+    n, h, w, c = x.shape
+    return x.reshape(n, h // 2, 2, w // 2, 2, c)
+
+
+def np_max_pool(x):
+    return _windows(x).max(axis=(2, 4))
+
+
+def np_avg_pool(x):
+    return _windows(x).mean(axis=(2, 4), dtype=np.float32)
+
+
+def np_max_pool_grad(x, g):
+    """The gradient routed to each window's first maximum (row-major), as TF does."""
+    n, h, w, c = x.shape
+    flat = _windows(x).transpose(0, 1, 3, 5, 2, 4).reshape(n, h // 2, w // 2, c, 4)
+    first = flat.argmax(-1)
+    routed = (np.arange(4) == first[..., None]) * g[..., None]
+    routed = routed.reshape(n, h // 2, w // 2, c, 2, 2).transpose(0, 1, 4, 2, 5, 3)
+    return routed.reshape(x.shape).astype(np.float32)
+
+
+def main():
+    import tensorlib as tf
+    from tensorlib.ops import conv_ops
+
+    os.system("uptime")
+    lim = limits()
+    bandwidth = lim.triad() * 1e9 if lim else None
+    cache_bandwidth = lim.l2_read() * 1e9 if lim else None
+    if bandwidth:
+        print(f"stream triad bandwidth: {bandwidth / 1e9:.1f} GB/s, "
+              f"L2 read bandwidth: {cache_bandwidth / 1e9:.1f} GB/s")
+    rng = np.random.default_rng(0)
+    k = [1, 2, 2, 1]
+    for shape in SHAPES:
+        x = rng.standard_normal(shape).astype(np.float32)
+        out_shape = (shape[0], shape[1] // 2, shape[2] // 2, shape[3])
+        g = rng.standard_normal(out_shape).astype(np.float32)
+        graph = tf.Graph()
+        with graph.as_default():
+            hx = tf.placeholder(tf.float32, shape)
+            hg = tf.placeholder(tf.float32, out_shape)
+            y_max = tf.nn.max_pool(hx, k, k, "VALID")
+            y_avg = tf.nn.avg_pool(hx, k, k, "VALID")
+            d_max = conv_ops.max_pool_grad(hx, y_max, hg, k, k, "VALID")
+        sess = tf.Session(graph=graph)
+        feed = {hx: x, hg: g}
+        y_max_np = np_max_pool(x)
+        np.testing.assert_array_equal(sess.run(y_max, feed), y_max_np)
+        np.testing.assert_allclose(sess.run(y_avg, feed), np_avg_pool(x), rtol=1e-6)
+        np.testing.assert_array_equal(sess.run(d_max, feed), np_max_pool_grad(x, g))
+        in_bytes, out_bytes = x.nbytes, g.nbytes
+        # name: (tensorlib fn, NumPy fn, bytes read + written)
+        cases = {
+            "MaxPool": (lambda: sess.run(y_max, {hx: x}), lambda: np_max_pool(x),
+                        in_bytes + out_bytes),
+            "AvgPool": (lambda: sess.run(y_avg, {hx: x}), lambda: np_avg_pool(x),
+                        in_bytes + out_bytes),
+            # The fetched orig_output is computed by a MaxPool in the same run: counted.
+            "MaxPoolGrad (+ its MaxPool)": (
+                lambda: sess.run(d_max, feed), lambda: np_max_pool_grad(x, g),
+                3 * in_bytes + 2 * out_bytes),
+        }
+        for name, (ours, peer, nbytes) in cases.items():
+            medians, _ = interleaved_times({"tensorlib": ours, "numpy": peer}, number=10)
+            rows = list(medians.items())
+            if bandwidth:
+                rows.append(("memory-bound limit", nbytes / bandwidth))
+                rows.append(("L2-bound limit", nbytes / cache_bandwidth))
+            report(f"{name} {list(shape)}", rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -223,26 +223,13 @@ void run_tiles(GemmKernel kernel, int64_t vecs, const Args&... args) {
 #pragma GCC diagnostic pop
 #endif
 
-// The lanes of the vectors of the ISA in use (0 without one).
-int lanes_in_use() {
-  switch (gemm_kernel()) {
-    case GemmKernel::kAvx512:
-      return 16;
-    case GemmKernel::kAvx2:
-    case GemmKernel::kAvx512Layout:
-      return 8;
-    default:
-      return 0;
-  }
-}
-
 // The most vectors per block of channels: AVX-512 tiles hold 4, AVX2 tiles 2.
 int max_vecs(int lanes) { return lanes == 16 ? 4 : 2; }
 
 }  // namespace
 
 bool use_direct_conv(const ConvGeom& g) {
-  const int lanes = lanes_in_use();
+  const int lanes = float_lanes_in_use();
   if (lanes == 0 || g.pointwise() || g.out_c == 0 || g.patch() == 0) return false;
   const int64_t block_bytes = g.patch() * max_vecs(lanes) * lanes * int64_t{sizeof(float)};
   return block_bytes <= kFilterBlockBytes;
@@ -250,7 +237,7 @@ bool use_direct_conv(const ConvGeom& g) {
 
 void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
                         DirectConvFilter* out) {
-  const int lanes = lanes_in_use();
+  const int lanes = float_lanes_in_use();
   const int64_t vecs_needed = (g.out_c + lanes - 1) / lanes;
   // Blocks of even widths: the last one wastes as few lanes as can be.
   out->kernel = gemm_kernel();

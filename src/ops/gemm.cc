@@ -796,6 +796,18 @@ GemmKernel gemm_kernel() {
                           : cpu_has_avx2() ? GemmKernel::kAvx2 : GemmKernel::kGeneric;
 }
 
+int float_lanes_in_use() {
+  switch (gemm_kernel()) {
+    case GemmKernel::kAvx512:
+      return 16;
+    case GemmKernel::kAvx2:
+    case GemmKernel::kAvx512Layout:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
 namespace {
 constexpr const char* kGemmKernelNames[] = {"auto", "generic", "avx2", "avx512", "avx512-layout"};
 }  // namespace

@@ -34,6 +34,9 @@ enum class GemmKernel { kAuto, kGeneric, kAvx2, kAvx512, kAvx512Layout };
 Status set_gemm_kernel(GemmKernel kernel);
 // The micro-kernel gemm uses now (never kAuto).
 GemmKernel gemm_kernel();
+// The float lanes of the vectors of that micro-kernel's ISA (0: none). The vector paths of
+// other kernels (direct convolution, pooling) follow it, so that tests can force each width.
+int float_lanes_in_use();
 
 template <typename T>
 void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,

@@ -150,25 +150,12 @@ TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2_vectors(const F& fn, int64
 }
 #endif
 
-// The float lanes of the vectors in use: the GEMM micro-kernel choice picks them, so that tests
-// can force each width (0: none).
-int float_lanes() {
-  switch (gemm_kernel()) {
-    case GemmKernel::kAvx512:
-      return 16;
-    case GemmKernel::kAvx2:
-    case GemmKernel::kAvx512Layout:
-      return 8;
-    default:
-      return 0;
-  }
-}
 
 // fn(Vec{}, begin, end) over [0, n) in parallel, Vec the float vectors in use when T is float,
 // else ScalarVec<T> (in an AVX2 build of fn where the CPU has AVX2).
 template <typename T, typename F>
 void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {
-  const int lanes = std::is_same_v<T, float> ? float_lanes() : 0;
+  const int lanes = std::is_same_v<T, float> ? float_lanes_in_use() : 0;
   ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
 #if defined(__x86_64__) || defined(__i386__)
     if constexpr (std::is_same_v<T, float>) {

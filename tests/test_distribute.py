@@ -44,10 +44,12 @@ def environment():
     return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, path)))
 
 
-def launch(command, cwd):
-    """Runs `command` (a launcher) to its end; returns (exit status, stdout, stderr). A job
-    still running after TIMEOUT seconds fails the test, killed with all its processes."""
-    with subprocess.Popen(command, cwd=cwd, env=environment(), stdout=subprocess.PIPE,
+def launch(command, cwd, env=None):
+    """Runs `command` (a launcher) to its end, with `env` added to the environment; returns
+    (exit status, stdout, stderr). A job still running after TIMEOUT seconds fails the test,
+    killed with all its processes."""
+    with subprocess.Popen(command, cwd=cwd, env=dict(environment(), **(env or {})),
+                          stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, start_new_session=True) as job:
         try:
             stdout, stderr = job.communicate(timeout=TIMEOUT)
@@ -58,12 +60,19 @@ def launch(command, cwd):
     return job.returncode, stdout, stderr
 
 
-def run_job(tmp_path, code, processes=2):
+def run_job(tmp_path, code, processes=2, env=None):
     """Runs `code` (a script) on `processes` ranks; returns (exit status, stdout, stderr)."""
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(code))
     return launch([sys.executable, "-m", "tensorlib.distribute.run", "-np", str(processes),
-                   str(script)], tmp_path)
+                   str(script)], tmp_path, env)
+
+
+# The two ways the collectives exchange headers and reduce: through the memory that the ranks
+# of one node share (what a job on one machine uses), and through MPI's messages alone (what
+# ranks on several machines use), forced here by TENSORLIB_MPI_SHARED_MEMORY=0.
+TRANSPORTS = pytest.mark.parametrize("transport", [{}, {"TENSORLIB_MPI_SHARED_MEMORY": "0"}],
+                                     ids=["shared-memory", "mpi-messages"])
 
 
 def results(tmp_path, processes=2):
@@ -248,8 +257,9 @@ def check_equal(dtype, got, expected):
 
 
 @needs_mpi
-def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
-    status, stdout, stderr = run_job(tmp_path, COLLECTIVES_JOB)
+@TRANSPORTS
+def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path, transport):
+    status, stdout, stderr = run_job(tmp_path, COLLECTIVES_JOB, env=transport)
     assert status == 0, stdout + stderr
     ranks = results(tmp_path)
     for rank, out in enumerate(ranks):
@@ -308,6 +318,60 @@ def test_collectives_of_every_dtype_shape_and_their_gradients(tmp_path):
         np.testing.assert_array_equal(out["after_late"], [2, 2, 2])
     assert ranks[0]["waited"] > 0.5
     assert ranks[0]["ticks_while_waiting"] > 10
+
+
+# Float32 reductions from 4 bytes to 4 MB on three ranks: the small ones fit the shared
+# window (each rank sums every rank's data, in rank order), the largest do not (MPI reduces
+# them, the headers still shared); and float16 sums, which MPI has no op for.
+SIZES_JOB = """
+    import pickle
+    import numpy as np
+    import tensorlib as tf
+    import tensorlib.distribute as hvd
+
+    hvd.init()
+    rank = hvd.rank()
+    counts = [1, 1000, 300_000, 1_000_000]
+    sums = [hvd.allreduce(tf.constant(np.random.default_rng(rank).standard_normal(n)
+                                      .astype(np.float32)), op=hvd.Sum) for n in counts]
+    half = tf.constant(np.random.default_rng(rank).standard_normal(999).astype(np.float16))
+    with tf.Session() as sess:
+        out = sess.run({"sums": sums, "half": hvd.allreduce(half, op=hvd.Sum),
+                        "mean": hvd.allreduce(half)})
+    with open(f"rank{rank}.pickle", "wb") as f:
+        pickle.dump(out, f)
+"""
+
+
+@needs_mpi
+@TRANSPORTS
+def test_allreduce_of_small_and_large_tensors_on_three_ranks(tmp_path, transport):
+    status, stdout, stderr = run_job(tmp_path, SIZES_JOB, processes=3, env=transport)
+    assert status == 0, stdout + stderr
+    ranks = results(tmp_path, processes=3)
+
+    def summed(n, dtype):  # in rank order, rounding to dtype after each addition
+        inputs = [np.random.default_rng(r).standard_normal(n).astype(dtype) for r in range(3)]
+        return (inputs[0] + inputs[1]) + inputs[2]
+
+    for out in ranks:
+        for n, got in zip([1, 1000, 300_000, 1_000_000], out["sums"]):
+            expected = summed(n, np.float32)
+            if transport or n == 1_000_000:  # MPI's order of summation is its own
+                np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+            else:
+                np.testing.assert_array_equal(got, expected)
+        if transport:
+            np.testing.assert_allclose(out["half"], summed(999, np.float16), rtol=2e-3,
+                                       atol=2e-3)
+        else:
+            np.testing.assert_array_equal(out["half"], summed(999, np.float16))
+        np.testing.assert_allclose(out["mean"], summed(999, np.float16) / 3, rtol=2e-3,
+                                   atol=2e-3)
+    for out in ranks[1:] if not transport else []:  # every rank holds the same bits
+        for a, b in zip(out["sums"], ranks[0]["sums"]):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(out["half"], ranks[0]["half"])
 
 
 # ---- data-parallel training equals one process training on the whole batch ---------------------

@@ -16,16 +16,22 @@ def median_time(fn, number, repeat=15, warmup=3):
     return statistics.median(samples)
 
 
-def interleaved_times(fns, number, repeat=15, warmup=3):
+def interleaved_times(fns, number, repeat=15, warmup=3, pause=0.0):
     """Medians like median_time for several {name: fn}, timed in turn within each repeat so that
     a change in the machine's load falls on all of them alike; also the median of each one's
-    per-repeat ratio to the first. Returns ({name: seconds}, {name: ratio})."""
+    per-repeat ratio to the first. `pause` seconds of rest before each batch let the previous
+    library's idle threads stop spinning (BLAS threads spin for a while after each call); an
+    untimed call after it wakes this one's threads again, so the batch times steady calls.
+    Returns ({name: seconds}, {name: ratio})."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     samples = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
+            if pause:
+                time.sleep(pause)
+                fn()
             start = time.perf_counter()
             for _ in range(number):
                 fn()

@@ -103,8 +103,10 @@ def gemm_kernel(request):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
     assert _config.gemm_kernel() == gemm_kernel
-    # Sizes around every tile (6, 12 rows; 8, 16, 32 columns), several k slabs, transposes.
-    for m, n, k in [(13, 33, 300), (25, 17, 513), (150, 70, 40), (7, 100, 9)]:
+    # Sizes around every tile (4, 6, 8 rows; 8, 16, 24, 32, 48 columns), several k slabs
+    # (192 and 256 deep at most), several blocks of rows, transposes.
+    for m, n, k in [(13, 33, 300), (25, 17, 513), (150, 70, 40), (7, 100, 9), (17, 97, 385),
+                    (203, 49, 200)]:
         for ta, tb in [(False, False), (True, False), (False, True), (True, True)]:
             a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
             b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
@@ -122,6 +124,30 @@ def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
         for j in range(3):
             ref += np.einsum("nhwc,cf->nhwf", x[:, i:i + 7, j:j + 7, :].astype(np.float64), w[i, j])
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avx512_tile_gives_the_bits_of_its_avx2_layout(dtype, rng):
+    # The AVX-512 micro-kernel and its layout in pairs of AVX2 vectors block the product alike
+    # and sum in the same order: on a CPU with AVX-512, their products are the same bits (so
+    # the blocking tested on AVX2 machines is the one AVX-512 machines run).
+    if runnable_gemm_kernels(("avx512",)) != ["avx512"]:
+        pytest.skip("this CPU has no AVX-512")
+    results = []
+    for name in ("avx512", "avx512-layout"):
+        _config.set_gemm_kernel(name)
+        try:
+            got = []
+            for m, n, k in [(8, 48, 192), (17, 97, 385), (203, 49, 200), (64, 100, 700)]:
+                a = np.random.default_rng(m).standard_normal((m, k)).astype(dtype)
+                b = np.random.default_rng(n).standard_normal((k, n)).astype(dtype)
+                with tf.Session() as sess:
+                    got.append(sess.run(tf.matmul(a, b)))
+            results.append(got)
+        finally:
+            _config.set_gemm_kernel("auto")
+    for wide, layout in zip(*results):
+        np.testing.assert_array_equal(wide, layout)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

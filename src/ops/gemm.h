@@ -2,7 +2,7 @@
 //
 // C = op(A) op(B), row-major with leading dimensions, packed and cache-blocked, split over the
 // session's threads, with an AVX2+FMA register-blocked micro-kernel picked at run time (a
-// portable one elsewhere; 12x32 AVX-512 tiles where the CPU has it). No BLAS.
+// portable one elsewhere; 8x48 AVX-512 tiles where the CPU has it). No BLAS.
 //
 //   // C (m x n) = A (m x k) * B^T, where B is stored n x k.
 //   gemm<float>(ctx, false, true, m, n, k, a, k, b, k, c, n, /*accumulate=*/false);
@@ -26,7 +26,7 @@ namespace tl {
 // `accumulate` C is only written (it may hold garbage). Defined for float, double, int32_t
 // and int64_t.
 // The micro-kernels of the packed path. kAuto: the widest the CPU runs. kAvx512Layout: the
-// AVX-512 tile (12 x 32 floats) computed with AVX2 vectors, to test that blocking anywhere.
+// AVX-512 tile (8 x 48 floats) computed with AVX2 vectors, to test that blocking anywhere.
 enum class GemmKernel { kAuto, kGeneric, kAvx2, kAvx512, kAvx512Layout };
 
 // Picks the micro-kernel of every later gemm call in the process (tests, benchmarks).

@@ -771,6 +771,27 @@ class StagesOnOutput : public OutputStages {
   void apply(int64_t begin, int64_t end) const override {
     apply_(stages_, rs_, data_, data_, begin, end, row_, size_);
   }
+  // An add of a float32 vector of the row's length (the bias), a Relu, or the one then the
+  // other.
+  bool bias_relu(BiasRelu* out) const override {
+    if (size_ != static_cast<int64_t>(sizeof(float)) || stages_.empty() || stages_.size() > 2) {
+      return false;
+    }
+    size_t i = 0;
+    const std::string& first = stages_[0].node->op->name();
+    if (stages_[0].pair && (first == "Add" || first == "AddV2" || first == "BiasAdd")) {
+      const Tensor& bias = rs_.slots[stages_[0].vector_slot];
+      if (bias.dtype() != DType::kFloat32 || bias.num_elements() != row_) return false;
+      out->bias = bias.data<float>();
+      i = 1;
+    }
+    if (i < stages_.size()) {
+      if (!stages_[i].fn || stages_[i].node->op->name() != "Relu") return false;
+      out->relu = true;
+      ++i;
+    }
+    return i == stages_.size();
+  }
 
  private:
   const std::vector<Stage>& stages_;

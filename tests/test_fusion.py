@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
+from op_testing import runnable_gemm_kernels
+from tensorlib import _config
 
 
 def chain(x):
@@ -155,3 +157,37 @@ def test_bias_and_activation_run_on_the_convolution_output_as_it_is_written(
             with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as s:
                 np.testing.assert_array_equal(s.run(y, feed), fused)
     np.testing.assert_array_equal(fused, separate)
+
+
+@pytest.mark.parametrize("gemm_kernel", runnable_gemm_kernels(("avx2", "avx512", "avx512-layout")))
+@pytest.mark.parametrize("channels", [40, 70])
+@pytest.mark.parametrize("tail", ["bias_add+relu", "add", "relu", "add+relu"])
+def test_a_bias_and_relu_are_applied_in_the_direct_convolution_registers(tail, channels,
+                                                                         gemm_kernel):
+    # A bias per channel, a ReLU, or both, right after a float32 convolution, are applied to
+    # the tiles' sums before they are stored: the same bits as the ops run on their own (a
+    # NaN, -0 and the last, narrower block of channels included), on each ISA's tiles.
+    _config.set_gemm_kernel(gemm_kernel)
+    try:
+        rng = np.random.default_rng(3)
+        data = rng.standard_normal((2, 9, 8, 5)).astype(np.float32)
+        data[0, 4, 4, 2] = np.nan
+        weights = rng.standard_normal((3, 3, 5, channels)).astype(np.float32)
+        weights[:, :, :, 1] = -0.0  # channel 1 sums to -0 where the bias is -0
+        bias = rng.standard_normal(channels).astype(np.float32)
+        bias[1] = -0.0
+        x = tf.placeholder(tf.float32, data.shape)
+        conv = tf.nn.conv2d(x, weights, [1, 1, 1, 1], "SAME")
+        y = {"bias_add+relu": lambda: tf.nn.relu(tf.nn.bias_add(conv, bias)),
+             "add": lambda: conv + bias,
+             "relu": lambda: tf.nn.relu(conv),
+             "add+relu": lambda: tf.nn.relu(tf.add(conv, bias))}[tail]()
+        with tf.Session() as sess:
+            assert len(plan_steps(sess, y, [x])) == 1  # one step: the convolution and its tail
+            fused = sess.run(y, {x: data})
+            separate = sess.run([conv, y], {x: data})[1]  # the convolution fetched: not fused
+    finally:
+        _config.set_gemm_kernel("auto")
+    np.testing.assert_array_equal(fused, separate)
+    np.testing.assert_array_equal(np.signbit(fused), np.signbit(separate))
+    assert np.isnan(fused).any()

@@ -149,9 +149,20 @@ class PrepareContext {
 // KernelDef::applies_output_stages are given them.
 class OutputStages {
  public:
+  // The stages when they are a float32 bias per channel (one value per element of the
+  // output's last dimension; null when there is none) then a ReLU or not: the tail of most
+  // convolutional and dense layers. A kernel may apply that to its sums in registers as it
+  // stores them, instead of calling finish_output: the same operations, so the same bits.
+  struct BiasRelu {
+    const float* bias = nullptr;
+    bool relu = false;
+  };
+
   virtual ~OutputStages() = default;
   // Applies the ops to elements [begin, end) of output 0, in place.
   virtual void apply(int64_t begin, int64_t end) const = 0;
+  // Whether the stages are a BiasRelu (then set in *out).
+  virtual bool bias_relu(BiasRelu* out) const = 0;
 };
 
 // What a kernel's compute step sees while it runs.
@@ -201,6 +212,8 @@ class KernelContext {
     if (output_stages_) output_stages_->apply(begin, end);
   }
   void set_output_stages(const OutputStages* stages) { output_stages_ = stages; }
+  // The stages fused onto output 0, if any (for a kernel that applies a BiasRelu itself).
+  const OutputStages* output_stages() const { return output_stages_; }
   // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
   bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
   // The functions of the graph being run (If and While call them).

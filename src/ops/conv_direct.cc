@@ -57,8 +57,12 @@ void pad_rows(const ConvGeom& g, const float* image, int64_t r0, int64_t r1, flo
 }
 
 #if defined(__x86_64__) || defined(__i386__)
+// NOTE: vectors pass between functions of one target, inlined (flatten): GCC's warning that
+// such calls change the ABI does not apply, nor its "may be used uninitialized" inside the
+// AVX-512 max intrinsic (its undefined pass-through operand).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
 // at most kAccumulators vectors of sums in registers (with the filter's vectors and a
 // broadcast beside them: 24 + 4 + 1 of AVX-512's 32 registers, 12 + 2 + 1 of AVX2's 16).
@@ -72,11 +76,13 @@ struct DirectTile {
 
   // out[p * out_c + j] for p < kPixels, j < width = (out[p * out_c + j] when `accumulate`,
   // else 0) + the sum over the taps of window positions [q0, q1) (q = kh * filter_w + kw) of
-  // the pixel's input value times filter[tap * kWidth + j]. x[p]: the tap (0, 0, 0) of pixel p
-  // in the padded rows, whose rows are `row` values apart.
+  // the pixel's input value times filter[tap * kWidth + j], then `last`'s bias and ReLU (the
+  // block's part of them) when given. x[p]: the tap (0, 0, 0) of pixel p in the padded rows,
+  // whose rows are `row` values apart.
   template <int kPixels>
   static void tile(const ConvGeom& g, const float* const* x, int64_t row, const float* filter,
-                   int64_t q0, int64_t q1, bool accumulate, float* out, int64_t width) {
+                   int64_t q0, int64_t q1, bool accumulate, const OutputStages::BiasRelu* last,
+                   float* out, int64_t width) {
     const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
     V acc[kPixels][kVecs];
 #pragma GCC unroll 16
@@ -105,7 +111,31 @@ struct DirectTile {
         }
       }
     }
+    if (last) finish(*last, width, acc);
     store(acc, out, width, g.out_c);
+  }
+
+  // acc = relu(acc + bias), either step as `stages` says, bias[j] for channel j < width.
+  template <int kPixels>
+  static void finish(const OutputStages::BiasRelu& stages, int64_t width,
+                     V (&acc)[kPixels][kVecs]) {
+    if (stages.bias) {
+      alignas(64) float values[kWidth] = {};
+      std::memcpy(values, stages.bias, static_cast<size_t>(width) * sizeof(float));
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) {
+        const V b = Vec::load(values + v * Vec::kLanes);
+#pragma GCC unroll 16
+        for (int p = 0; p < kPixels; ++p) acc[p][v] = Vec::add(acc[p][v], b);
+      }
+    }
+    if (stages.relu) {
+#pragma GCC unroll 16
+      for (int p = 0; p < kPixels; ++p) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::max(Vec::zero(), acc[p][v]);
+      }
+    }
   }
 
   // acc = the tile's sums so far in out (rows `stride` apart, `width` values of each).
@@ -148,21 +178,24 @@ struct DirectTile {
   // tile<pixels> for a run-time count 1 <= pixels <= kPixels.
   template <int kPixels = kMaxPixels>
   static void any_tile(int64_t pixels, const ConvGeom& g, const float* const* x, int64_t row,
-                       const float* filter, int64_t q0, int64_t q1, bool accumulate, float* out,
-                       int64_t width) {
+                       const float* filter, int64_t q0, int64_t q1, bool accumulate,
+                       const OutputStages::BiasRelu* last, float* out, int64_t width) {
     if constexpr (kPixels > 1) {
       if (pixels < kPixels) {
-        return any_tile<kPixels - 1>(pixels, g, x, row, filter, q0, q1, accumulate, out, width);
+        return any_tile<kPixels - 1>(pixels, g, x, row, filter, q0, q1, accumulate, last, out,
+                                     width);
       }
     }
-    tile<kPixels>(g, x, row, filter, q0, q1, accumulate, out, width);
+    tile<kPixels>(g, x, row, filter, q0, q1, accumulate, last, out, width);
   }
 
-  // Output rows [oh0, oh1) of image n, every block of channels. The window positions are
-  // taken a few at a time (the tile's sums kept in the output between them), so that their
-  // part of the filter block stays in L1 while every tile of the rows reads it.
+  // Output rows [oh0, oh1) of image n, every block of channels, `stages` (if any) applied as
+  // the last window positions' sums are stored. The window positions are taken a few at a
+  // time (the tile's sums kept in the output between them), so that their part of the filter
+  // block stays in L1 while every tile of the rows reads it.
   static void run(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
-                  int64_t n, int64_t oh0, int64_t oh1, float* output) {
+                  int64_t n, int64_t oh0, int64_t oh1, const OutputStages::BiasRelu* stages,
+                  float* output) {
     const int64_t first = oh0 * g.out_w, end = oh1 * g.out_w;  // pixels of the image
     const int64_t row = padded.width * padded.channels, positions = g.filter_h * g.filter_w;
     const int64_t position_bytes = g.in_c * kWidth * int64_t{sizeof(float)};
@@ -170,8 +203,14 @@ struct DirectTile {
     for (int64_t b = 0; b < f.blocks; ++b) {
       const float* filter = f.data.data() + b * f.taps * kWidth;
       const int64_t width = std::min<int64_t>(kWidth, g.out_c - b * kWidth);
+      OutputStages::BiasRelu block_stages;
+      if (stages) {
+        block_stages = *stages;
+        if (block_stages.bias) block_stages.bias += b * kWidth;
+      }
       for (int64_t q0 = 0; q0 < positions; q0 += step) {
         const int64_t q1 = std::min(positions, q0 + step);
+        const OutputStages::BiasRelu* last = stages && q1 == positions ? &block_stages : nullptr;
         for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
           const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
           const float* x[kMaxPixels];
@@ -180,7 +219,7 @@ struct DirectTile {
             x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
           }
           float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
-          any_tile(pixels, g, x, row, filter, q0, q1, q0 > 0, out, width);
+          any_tile(pixels, g, x, row, filter, q0, q1, q0 > 0, last, out, width);
         }
       }
     }
@@ -280,6 +319,10 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
   const int64_t chunk_rows = (g.out_h + chunks - 1) / chunks;
   chunks = (g.out_h + chunk_rows - 1) / chunk_rows;
   const int64_t most_rows = (chunk_rows - 1) * g.stride_h + rows_in;
+  // A bias and ReLU fused onto the output are applied in the tiles' registers.
+  OutputStages::BiasRelu in_registers;
+  const bool fused = ctx.output_stages() && ctx.output_stages()->bias_relu(&in_registers);
+  const OutputStages::BiasRelu* stages = fused ? &in_registers : nullptr;
   ctx.parallel_for(g.batch * chunks, 1, [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> buffer;
     buffer.resize(static_cast<size_t>(most_rows * width * g.in_c));
@@ -289,7 +332,9 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
       const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
       pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, buffer.data());
       const PaddedRows padded{buffer.data(), r0, width, g.in_c};
-      run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, n, oh0, oh1, output);
+      run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, n, oh0, oh1, stages,
+                            output);
+      if (fused) continue;
       const int64_t row = g.out_w * g.out_c;  // values of one output row
       ctx.finish_output((n * g.out_h + oh0) * row, (n * g.out_h + oh1) * row);
     }

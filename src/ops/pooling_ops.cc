@@ -116,14 +116,13 @@ struct ScalarVec {
 
 #if defined(__x86_64__) || defined(__i386__)
 // The float vectors of simd_vec.h with the comparisons pooling needs.
-// NOTE: max_ps(x, m) returns m when either is NaN, which is ScalarVec::max's rule exactly.
+// NOTE: their max (simd_vec.h) returns m when either is NaN, which is ScalarVec::max's rule.
 template <typename Base>
 struct PoolVec;
 template <>
 struct PoolVec<Avx2Vec<float>> : Avx2Vec<float> {
   using Mask = __m256;
   TL_TARGET_AVX2 static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-  TL_TARGET_AVX2 static V max(V x, V m) { return _mm256_max_ps(x, m); }
   TL_TARGET_AVX2 static Mask greater(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   TL_TARGET_AVX2 static Mask equal(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   TL_TARGET_AVX2 static V select(Mask m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
@@ -132,7 +131,6 @@ template <>
 struct PoolVec<Avx512Vec<float>> : Avx512Vec<float> {
   using Mask = __mmask16;
   TL_TARGET_AVX512 static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  TL_TARGET_AVX512 static V max(V x, V m) { return _mm512_max_ps(x, m); }
   TL_TARGET_AVX512 static Mask greater(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
   TL_TARGET_AVX512 static Mask equal(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   TL_TARGET_AVX512 static V select(Mask m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }

@@ -28,6 +28,9 @@ struct Avx2Vec<float> {
   TL_TARGET_AVX2 static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
   TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  // x when x > m, else m (m when either is NaN). max(zero(), x) is the Relu op's x < 0 ? 0 : x,
+  // -0 and NaN kept.
+  TL_TARGET_AVX2 static V max(V x, V m) { return _mm256_max_ps(x, m); }
   TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
 };
 template <>
@@ -54,6 +57,9 @@ struct Avx512Vec<float> {
   TL_TARGET_AVX512 static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
   TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  // NOTE: GCC warns that the intrinsic's pass-through operand "may be used uninitialized"
+  // wherever this is inlined; it is undefined on purpose (no mask).
+  TL_TARGET_AVX512 static V max(V x, V m) { return _mm512_max_ps(x, m); }
   TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
 };
 template <>

@@ -112,7 +112,7 @@ def test_an_elementwise_chain_becomes_one_step_with_a_stage_per_op():
 def test_a_value_with_two_readers_ends_a_chain_and_other_ops_stay_steps():
     x = tf.placeholder(tf.float32, [4, 3])
     w = tf.placeholder(tf.float32, [3, 3])
-    h = tf.matmul(x, w)
+    h = tf.transpose(tf.matmul(x, w))
     a = tf.exp(h) * 2.0                # read by b and c: the chain stops at a
     b = tf.sigmoid(a + 1.0)
     c = tf.reduce_sum(a)
@@ -122,7 +122,7 @@ def test_a_value_with_two_readers_ends_a_chain_and_other_ops_stay_steps():
     assert fused == [[a.op.inputs[0].op.name, a.op.name],
                      [b.op.inputs[0].op.name, b.op.name]]
     assert [h.op.name] in steps and [c.op.name] in steps
-    assert len(steps) == 4
+    assert len(steps) == 5
 
 
 @pytest.mark.parametrize("filter_shape, strides", [
@@ -191,3 +191,29 @@ def test_a_bias_and_relu_are_applied_in_the_direct_convolution_registers(tail, c
     np.testing.assert_array_equal(fused, separate)
     np.testing.assert_array_equal(np.signbit(fused), np.signbit(separate))
     assert np.isnan(fused).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [1, 5, 64, 150])
+def test_a_dense_layer_is_one_step_with_the_bits_of_its_ops(rows, dtype):
+    # relu(x w + b): the bias and the ReLU run on the product's output as the MatMul's last
+    # act, for every path of the product (rows read in place, packed, weights packed ahead).
+    rng = np.random.default_rng(rows)
+    data = rng.standard_normal((rows, 300)).astype(dtype)
+    weights = rng.standard_normal((300, 70)).astype(dtype)
+    bias = rng.standard_normal(70).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    w = tf.placeholder(tf.as_dtype(dtype), weights.shape)
+    products = [tf.matmul(x, w), tf.matmul(x, tf.constant(weights))]
+    layers = [tf.nn.relu(p + bias) for p in products]
+    with tf.Session() as sess:
+        for product, layer in zip(products, layers):
+            names = [product.op.name, layer.op.inputs[0].op.name, layer.op.name]
+            assert plan_steps(sess, layer, [x, w]) == [names]
+        feed = {x: data, w: weights}
+        fused = sess.run(layers, feed)
+        separate = sess.run(products + layers, feed)[2:]  # products fetched: not fused
+    for got, want in zip(fused, separate):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(fused[0], np.maximum(data @ weights + bias, 0), rtol=1e-4,
+                               atol=1e-4)

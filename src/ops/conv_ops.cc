@@ -257,7 +257,7 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
                            : nullptr;
   if (g.pointwise()) {
     gemm<T>(ctx, false, false, m, n, k, input, k, filter, n, out, n, false);
-    ctx.finish_output(0, m * n);
+    ctx.finish_all_output(m * n);
     return Status::OK();
   }
   // The filter is packed once for every block of patches: when the plan was built if it is a

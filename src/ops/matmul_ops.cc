@@ -64,18 +64,22 @@ Status matmul_kernel(KernelContext& ctx) {
   const bool tb = ctx.attrs().get<bool>("transpose_b");
   const int64_t m = c.shape().dim(0), n = c.shape().dim(1), k = a.shape().dim(ta ? 0 : 1);
   const auto* weights = static_cast<const PackedWeights*>(ctx.kernel_state());
-  return dispatch(NumericTypes{}, a.dtype(), "MatMul", [&](auto tag) {
+  const Status s = dispatch(NumericTypes{}, a.dtype(), "MatMul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
       const PackedGemmB<T>* packed = weights ? weights->find<T>() : nullptr;
       if (packed && gemm_packs_b(m, n, k)) {
-        return gemm_packed<T>(ctx, ta, m, a.data<T>(), ta ? m : k, *packed, c.data<T>(), n,
-                              false);
+        gemm_packed<T>(ctx, ta, m, a.data<T>(), ta ? m : k, *packed, c.data<T>(), n, false);
+        return;
       }
     }
     gemm<T>(ctx, ta, tb, m, n, k, a.data<T>(), ta ? m : k, b.data<T>(), tb ? k : n,
             c.data<T>(), n, false);
   });
+  // A bias and an activation fused onto the product (a dense layer) run here, not as a step
+  // of their own.
+  if (s.ok()) ctx.finish_all_output(m * n);
+  return s;
 }
 
 // The batch dims of a shape of rank >= 2 (all but the last two).
@@ -164,7 +168,10 @@ void register_matmul_ops(OpRegistry& r) {
 }
 
 void register_matmul_kernels(KernelRegistry& r) {
-  r.add_builtin(KernelDef("MatMul", Device::kCPU).prepare(matmul_prepare).compute(matmul_kernel));
+  r.add_builtin(KernelDef("MatMul", Device::kCPU)
+                    .prepare(matmul_prepare)
+                    .compute(matmul_kernel)
+                    .applies_output_stages());
   r.add_builtin(KernelDef("BatchMatMulV2", Device::kCPU).compute(batch_matmul_kernel));
 }
 

@@ -151,6 +151,29 @@ def test_avx512_tile_gives_the_bits_of_its_avx2_layout(dtype, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_few_rows_give_the_same_bits_in_avx2_and_avx512_vectors(dtype):
+    # Fewer than 6 rows, B read in place: each element of C is the same chain of FMAs over k
+    # whatever the vectors' width (tiles as wide, columns past whole vectors one by one), so
+    # both ISAs' kernels give the same bits.
+    if runnable_gemm_kernels(("avx2", "avx512")) != ["avx2", "avx512"]:
+        pytest.skip("this CPU has no AVX-512")
+    rng = np.random.default_rng(5)
+    cases = [(m, n, k) for m in range(1, 6) for n in (1, 7, 17, 40, 256, 300) for k in (5, 784)]
+    inputs = [(rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype))
+              for m, n, k in cases]
+    results = []
+    for name in ("avx2", "avx512"):
+        _config.set_gemm_kernel(name)
+        try:
+            with tf.Session() as sess:
+                results.append(sess.run([tf.matmul(a, b) for a, b in inputs]))
+        finally:
+            _config.set_gemm_kernel("auto")
+    for narrow, wide in zip(*results):
+        np.testing.assert_array_equal(narrow, wide)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_few_rows_matmul_matches_numpy(gemm_kernel, dtype, rng):
     # Fewer than 6 rows of A: B is read in place by tiles of 1-5 rows and 1-8 vectors of
     # columns; the columns left over by whole vectors (n = 1, 7, 17, ...) are scalars.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ops/gemm.h"
+#include "ops/kernel_util.h"
 #include "tensorlib/kernel.h"
 
 namespace tl {
@@ -55,7 +56,7 @@ struct ConvGeom {
 struct DirectConvFilter {
   GemmKernel kernel = GemmKernel::kAuto;  // the GEMM choice whose vectors the layout is for
   int64_t vecs = 0, width = 0, blocks = 0, taps = 0;
-  std::vector<float> data;
+  std::vector<float, CacheLineAllocator<float>> data;  // each tap's vectors on whole lines
 };
 
 // True when direct_conv runs convolution g with the vector ISA gemm_kernel() picks now: AVX2

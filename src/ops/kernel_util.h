@@ -10,7 +10,9 @@
 
 #include <complex>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <type_traits>
 
@@ -21,6 +23,27 @@
 #include "tensorlib/tensor.h"
 
 namespace tl {
+
+// Allocates cache-line-aligned (64-byte) memory: for a std::vector of data that vector kernels
+// load 32 or 64 bytes at a time. malloc aligns to 16 only, and a 64-byte load from an address
+// that is not a multiple of 64 touches two cache lines.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) {
+    void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const CacheLineAllocator<U>&) const { return false; }
+};
 
 // Elements per task for cheap elementwise loops (add, compare, cast): below this, run inline.
 constexpr int64_t kElementwiseGrain = 32768;

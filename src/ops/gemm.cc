@@ -7,9 +7,10 @@
 // L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
 // block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
 //
-// Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 8 x 48 on AVX-512 (Avx512Kernel, its
-// tile loop shared with Avx512LayoutKernel, the same tile in pairs of AVX2 vectors, so that
-// the AVX-512 blocking is tested on any AVX2 machine), and a portable one.
+// Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 8 x 48 or 12 x 32 on AVX-512 as the
+// product's width suits (Avx512Kernel, its tile loop shared with Avx512LayoutKernel, the same
+// tile in pairs of AVX2 vectors, so that the AVX-512 blocking is tested on any AVX2 machine),
+// and a portable one.
 //
 // Floating products with fewer rows than the AVX2 micro-tile (batch-1 inference) and rows of B
 // contiguous skip packing: FewRowsKernel reads B in place, a few rows by a few vectors of C in
@@ -466,15 +467,13 @@ struct TileKernel {
   }
 };
 
-// 8 rows by 3 vectors (8x48 floats, 8x24 doubles): 24 accumulators, 3 B vectors and one A
-// broadcast in 28 of the 32 zmm registers; each p loads 11 values for 24 FMAs. Against 12 rows
-// by 2 vectors (14 loads for 24 FMAs), 12-17% more GFLOP/s measured on Ice Lake, with slabs 192
-// deep (a 36 KB sliver of B stays in the 48 KB L1).
-constexpr int kAvx512Rows = 8, kAvx512Vecs = 3;
-constexpr int64_t kAvx512Depth = 192;
-template <typename T, typename Vec>
-using Avx512Tile = TileKernel<T, Vec, kAvx512Rows, kAvx512Vecs, kAvx512Depth>;
-// The packing of both forms of the 8 x 48 float tile (the AVX-512 one and its AVX2 layout).
+// Two AVX-512 tiles. Wide: 8 rows by 3 vectors (8x48 floats, 8x24 doubles), 24 accumulators,
+// 3 B vectors and one A broadcast in 28 of the 32 zmm registers; each p loads 11 values for 24
+// FMAs; slabs 192 deep (a 36 KB sliver of B stays in the 48 KB L1). Narrow: 12 rows by 2
+// vectors (12x32 floats), 14 loads for 24 FMAs, slabs 256 deep. The wide tile runs 12-17%
+// faster (Ice Lake, in isolation), but a product computes whole slivers: 64 columns take 96 in
+// 8x48 tiles and 64 in 12x32 ones, so the product's width picks the tile (avx512_tile_is_wide).
+// The packing of both forms of each tile (the AVX-512 one and its AVX2 layout).
 template <typename T, typename Tile>
 struct Avx512Packing : Tile {
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
@@ -484,20 +483,37 @@ struct Avx512Packing : Tile {
     pack_transposing<Tile::kNr>(b, rows, kc, dst);
   }
 };
-template <typename T>
-struct Avx512Kernel : Avx512Packing<T, Avx512Tile<T, Avx512Vec<T>>> {
+template <typename T, int kRows, int kVecs, int64_t kDepth>
+struct Avx512Kernel : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>> {
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite) {
-    Avx512Tile<T, Avx512Vec<T>>::body(kc, a, b, c, ldc, overwrite);
+    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite);
+  }
+};
+template <typename T, int kRows, int kVecs, int64_t kDepth>
+struct Avx512LayoutKernel
+    : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>> {
+  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
+                                                          T* c, int64_t ldc, bool overwrite) {
+    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite);
   }
 };
 template <typename T>
-struct Avx512LayoutKernel : Avx512Packing<T, Avx512Tile<T, Avx2PairVec<T>>> {
-  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                          T* c, int64_t ldc, bool overwrite) {
-    Avx512Tile<T, Avx2PairVec<T>>::body(kc, a, b, c, ldc, overwrite);
-  }
-};
+using Avx512Wide = Avx512Kernel<T, 8, 3, 192>;
+template <typename T>
+using Avx512Narrow = Avx512Kernel<T, 12, 2, 256>;
+template <typename T>
+using Avx512WideLayout = Avx512LayoutKernel<T, 8, 3, 192>;
+template <typename T>
+using Avx512NarrowLayout = Avx512LayoutKernel<T, 12, 2, 256>;
+
+// Whether a product with n columns of C runs in the wide AVX-512 tile: unless the narrow one
+// computes fewer columns by more than the wide one's speed (an eighth) makes up for.
+template <typename T>
+bool avx512_tile_is_wide(int64_t n) {
+  auto padded = [n](int64_t nr) { return (n + nr - 1) / nr * nr; };
+  return padded(Avx512Narrow<T>::kNr) * 9 >= padded(Avx512Wide<T>::kNr) * 8;
+}
 // 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
 // broadcast fill 15 of the 16 ymm registers.
 template <typename T>
@@ -789,15 +805,18 @@ struct KernelTag {
   using type = K;
 };
 
-// Calls fn(KernelTag<K>{}) with the micro-kernel type K of `kernel` (never kAuto).
+// Calls fn(KernelTag<K>{}) with the micro-kernel type K of `kernel` (never kAuto) for a
+// product with n columns of C (its AVX-512 tile depends on them).
 template <typename T, typename F>
-void with_kernel(GemmKernel kernel, F&& fn) {
+void with_kernel(GemmKernel kernel, int64_t n, F&& fn) {
   switch (kernel) {
 #if defined(__x86_64__) || defined(__i386__)
     case GemmKernel::kAvx512:
-      return fn(KernelTag<Avx512Kernel<T>>{});
+      if (avx512_tile_is_wide<T>(n)) return fn(KernelTag<Avx512Wide<T>>{});
+      return fn(KernelTag<Avx512Narrow<T>>{});
     case GemmKernel::kAvx512Layout:
-      return fn(KernelTag<Avx512LayoutKernel<T>>{});
+      if (avx512_tile_is_wide<T>(n)) return fn(KernelTag<Avx512WideLayout<T>>{});
+      return fn(KernelTag<Avx512NarrowLayout<T>>{});
     case GemmKernel::kAvx2:
       return fn(KernelTag<Avx2Kernel<T>>{});
 #endif
@@ -891,20 +910,13 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
     return;
   }
   if constexpr (kFloating) {
-    switch (gemm_kernel()) {
-#if defined(__x86_64__) || defined(__i386__)
-      case GemmKernel::kAvx512:
-        return gemm_blocked<T, Avx512Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
-      case GemmKernel::kAvx512Layout:
-        return gemm_blocked<T, Avx512LayoutKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
-      case GemmKernel::kAvx2:
-        return gemm_blocked<T, Avx2Kernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
-#endif
-      default:
-        break;
-    }
+    with_kernel<T>(gemm_kernel(), n, [&](auto tag) {
+      using K = typename decltype(tag)::type;
+      gemm_blocked<T, K>(ctx, av, bv, m, n, k, c, ldc, accumulate);
+    });
+  } else {
+    gemm_blocked<T, GenericKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
   }
-  gemm_blocked<T, GenericKernel<T>>(ctx, av, bv, m, n, k, c, ldc, accumulate);
 }
 
 #define TL_INSTANTIATE_GEMM(T)                                                               \
@@ -924,7 +936,7 @@ Status pack_gemm_b(Context& ctx, bool trans_b, int64_t k, int64_t n, const T* b,
   out->n = n;
   const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
   Status status;
-  with_kernel<T>(out->kernel, [&](auto tag) {
+  with_kernel<T>(out->kernel, n, [&](auto tag) {
     using K = typename decltype(tag)::type;
     const int64_t width = (n + K::kNr - 1) / K::kNr * K::kNr;
     out->data = Buffer::allocate(static_cast<size_t>(std::max<int64_t>(k * width, 1)) *
@@ -950,7 +962,7 @@ void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_
     return;
   }
   const View<T> av = trans_a ? View<T>{a, 1, lda} : View<T>{a, lda, 1};
-  with_kernel<T>(b.kernel, [&](auto tag) {
+  with_kernel<T>(b.kernel, b.n, [&](auto tag) {
     using K = typename decltype(tag)::type;
     gemm_prepacked<T, K>(ctx, av, static_cast<const T*>(b.data->data()), m, b.n, b.k, c, ldc,
                          accumulate);

@@ -7,14 +7,15 @@ MLP: 784-256-256-10 with ReLU, softmax cross-entropy, batch 128. LeNet: conv 5x5
 One step = forward, gradients and the in-place update of every variable, on one fixed batch.
 The same TF1 graph code builds the model with tensorlib and with TensorFlow 1
 (tensorflow.compat.v1); PyTorch runs eagerly (torch.optim.SGD) and JAX a jitted step, from the
-same initial weights. Each peer's loss after a few steps is checked against tensorlib's.
+same initial weights. Each peer's loss after a few steps is checked against tensorlib's. The
+rows are timed in turns (11 rounds, a rest of 0.3 s and an untimed step before each batch);
+each row's figure is its median, with the median of its per-round ratios to tensorlib.
 """
 import sys
-import time
 
 import numpy as np
 
-from _harness import median_time, optional_import, report
+from _harness import interleaved_times, optional_import, report
 
 LEARNING_RATE = 0.01
 S1, K2 = [1, 1, 1, 1], [1, 2, 2, 1]
@@ -79,24 +80,25 @@ def losses_after(step, loss_fn, steps=3):
     return loss_fn()
 
 
-def bench_tensorlib(model, weights, images, labels, number):
+# Each peer: (a training step to time, the loss after a few steps of a fresh copy), or
+# (None, None) when it is not installed.
+
+def bench_tensorlib(model, weights, images, labels):
     import tensorlib as tf
     sess, step, loss, feed = graph_step(tf, model["logits"], weights, images, labels)
-    seconds = median_time(step, number)
     sess2, step2, loss2, feed2 = graph_step(tf, model["logits"], weights, images, labels)
-    return seconds, losses_after(step2, lambda: sess2.run(loss2, feed2))
+    return step, losses_after(step2, lambda: sess2.run(loss2, feed2))
 
 
-def bench_tf1(model, weights, images, labels, number):
+def bench_tf1(model, weights, images, labels):
     tf = optional_import("tensorflow")
     if tf is None:
         return None, None
     tf = tf.compat.v1
     tf.disable_eager_execution()
     sess, step, loss, feed = graph_step(tf, model["logits"], weights, images, labels)
-    seconds = median_time(step, number)
     sess2, step2, loss2, feed2 = graph_step(tf, model["logits"], weights, images, labels)
-    return seconds, losses_after(step2, lambda: sess2.run(loss2, feed2))
+    return step, losses_after(step2, lambda: sess2.run(loss2, feed2))
 
 
 def torch_model(torch, name, params):
@@ -118,7 +120,7 @@ def torch_model(torch, name, params):
     return forward
 
 
-def bench_torch(model, weights, images, labels, number):
+def bench_torch(model, weights, images, labels):
     torch = optional_import("torch")
     if torch is None:
         return None, None
@@ -153,12 +155,11 @@ def bench_torch(model, weights, images, labels, number):
         return step, lambda: float(F.cross_entropy(forward(x), y))
 
     step, _ = stepper()
-    seconds = median_time(step, number)
     step2, loss2 = stepper()
-    return seconds, losses_after(step2, loss2)
+    return step, losses_after(step2, loss2)
 
 
-def bench_jax(model, weights, images, labels, number):
+def bench_jax(model, weights, images, labels):
     jax = optional_import("jax")
     if jax is None or model["name"] != "mlp":
         return None, None
@@ -182,11 +183,10 @@ def bench_jax(model, weights, images, labels, number):
         state["p"] = step(state["p"], x, y)
         jax.block_until_ready(state["p"])
 
-    seconds = median_time(run, number)
     p = {k: jnp.asarray(w) for k, w in weights.items()}
     for _ in range(3):
         p = step(p, x, y)
-    return seconds, float(loss_fn(p, x, y))
+    return run, float(loss_fn(p, x, y))
 
 
 MODELS = {
@@ -204,23 +204,29 @@ def main(names):
         weights = model["weights"](rng)
         images = rng.random(model["images"], dtype=np.float32)
         labels = rng.integers(0, 10, model["images"][0]).astype(np.int32)
-        rows = []
+        steps = {}
         want = None
         for peer, fn in [("tensorlib Session.run", bench_tensorlib),
                          ("PyTorch eager", bench_torch),
                          ("JAX jit", bench_jax),
                          ("TensorFlow 1 Session.run", bench_tf1)]:
-            time.sleep(0.5)  # lets the previous library's idle threads stop spinning
-            seconds, loss = fn(model, weights, images, labels, model["number"])
-            if seconds is None:
+            step, loss = fn(model, weights, images, labels)
+            if step is None:
                 continue
             if want is None:
                 want = loss
             else:
                 np.testing.assert_allclose(loss, want, rtol=1e-3)
-            rows.append((peer, seconds))
-        report(f"{name} training step (SGD), float32, batch {model['images'][0]}", rows,
-               unit="ms", reference="tensorlib Session.run")
+            steps[peer] = step
+        # In turns, a rest before each batch for the previous library's idle threads to stop
+        # spinning: a change in the machine's load falls on every row alike.
+        seconds, ratios = interleaved_times(steps, model["number"], repeat=11, warmup=2,
+                                            pause=0.3)
+        report(f"{name} training step (SGD), float32, batch {model['images'][0]}",
+               list(seconds.items()), unit="ms", reference="tensorlib Session.run")
+        print("  median of the rounds' ratios to tensorlib: " +
+              ", ".join(f"{peer} {ratio:.2f}" for peer, ratio in ratios.items()
+                        if peer != "tensorlib Session.run"))
 
 
 if __name__ == "__main__":

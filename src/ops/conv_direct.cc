@@ -11,16 +11,14 @@ namespace tl {
 namespace {
 
 // Bytes of one block of the packed filter past which im2col + GEMM is used instead: a block is
-// read once per tile of pixels, so it must stay in L2 (2 MiB and more on the CPUs of today,
-// half of it left for the input rows and the output).
+// read once per tile of pixels, front to back (the L2 streamer fetches it ahead), so it must
+// stay in L2 (1 MiB and more where AVX-512 runs, half of it left for the input rows and the
+// output).
 constexpr int64_t kFilterBlockBytes = 512 * 1024;
 // Bytes of the padded input rows one task copies, at most (a task is cut to fit), and tasks
 // per thread wanted when the images are too few to spread over the threads.
 constexpr int64_t kPaddedRowsBytes = 512 * 1024;
 constexpr int64_t kTasksPerThread = 4;
-// Bytes of the filter's part (a few window positions of one block) every tile of a task reads
-// before the next part: a third of L1.
-constexpr int64_t kFilterPartBytes = 16 * 1024;
 
 // The padded input a task reads: rows of `width` pixels of `channels` values, the row of
 // padded index `first_row` at `data`.
@@ -74,15 +72,17 @@ struct DirectTile {
   static constexpr int kWidth = kVecs * Vec::kLanes;
   static constexpr int kMaxPixels = std::min(12, kAccumulators / kVecs);
 
-  // out[p * out_c + j] for p < kPixels, j < width = (out[p * out_c + j] when `accumulate`,
-  // else 0) + the sum over the taps of window positions [q0, q1) (q = kh * filter_w + kw) of
-  // the pixel's input value times filter[tap * kWidth + j], then `last`'s bias and ReLU (the
-  // block's part of them) when given. x[p]: the tap (0, 0, 0) of pixel p in the padded rows,
-  // whose rows are `row` values apart.
+  // out[p * out_c + j] for p < kPixels, j < width = the sum over the taps of every window
+  // position of the pixel's input value times filter[tap * kWidth + j], then `stages`' bias and
+  // ReLU (the block's part of them) when given. x[p]: the tap (0, 0, 0) of pixel p in the
+  // padded rows, whose rows are `row` values apart.
+  // NOTE: the sums stay in registers over all the window positions while the filter block
+  // streams from L2. Taking the positions a few at a time so that their part of the filter
+  // stayed in L1, the sums kept in the output between the parts, was 16% slower on Ice Lake
+  // (5x5x32->64 and 3x3x64->128) and no faster with AVX2 tiles.
   template <int kPixels>
   static void tile(const ConvGeom& g, const float* const* x, int64_t row, const float* filter,
-                   int64_t q0, int64_t q1, bool accumulate, const OutputStages::BiasRelu* last,
-                   float* out, int64_t width) {
+                   const OutputStages::BiasRelu* stages, float* out, int64_t width) {
     const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
     V acc[kPixels][kVecs];
 #pragma GCC unroll 16
@@ -90,11 +90,9 @@ struct DirectTile {
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::zero();
     }
-    if (accumulate) load(out, width, g.out_c, acc);
-    const float* w = filter + q0 * c * kWidth;
-    for (int64_t q = q0; q < q1;) {
-      const int64_t kh = q / g.filter_w, row_end = std::min(q1, (kh + 1) * g.filter_w);
-      for (int64_t kw = q - kh * g.filter_w; q < row_end; ++q, ++kw) {
+    const float* w = filter;
+    for (int64_t kh = 0; kh < g.filter_h; ++kh) {
+      for (int64_t kw = 0; kw < g.filter_w; ++kw) {
         const float* xp[kPixels];
 #pragma GCC unroll 16
         for (int p = 0; p < kPixels; ++p) xp[p] = x[p] + kh * kh_step + kw * kw_step;
@@ -111,7 +109,7 @@ struct DirectTile {
         }
       }
     }
-    if (last) finish(*last, width, acc);
+    if (stages) finish(*stages, width, acc);
     store(acc, out, width, g.out_c);
   }
 
@@ -138,26 +136,8 @@ struct DirectTile {
     }
   }
 
-  // acc = the tile's sums so far in out (rows `stride` apart, `width` values of each).
-  template <int kPixels>
-  static void load(const float* out, int64_t width, int64_t stride, V (&acc)[kPixels][kVecs]) {
-    if (width == kWidth) {
-#pragma GCC unroll 16
-      for (int p = 0; p < kPixels; ++p) {
-#pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(out + p * stride + v * Vec::kLanes);
-      }
-      return;
-    }
-    // The last block of channels, narrower than the tile: through a buffer.
-    for (int p = 0; p < kPixels; ++p) {
-      alignas(64) float values[kWidth] = {};
-      std::memcpy(values, out + p * stride, static_cast<size_t>(width) * sizeof(float));
-      for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::load(values + v * Vec::kLanes);
-    }
-  }
-
-  // The reverse of load.
+  // out (rows `stride` apart, `width` values of each) = the tile's sums; the last block of
+  // channels, narrower than the tile, through a buffer.
   template <int kPixels>
   static void store(const V (&acc)[kPixels][kVecs], float* out, int64_t width, int64_t stride) {
     if (width == kWidth) {
@@ -178,28 +158,23 @@ struct DirectTile {
   // tile<pixels> for a run-time count 1 <= pixels <= kPixels.
   template <int kPixels = kMaxPixels>
   static void any_tile(int64_t pixels, const ConvGeom& g, const float* const* x, int64_t row,
-                       const float* filter, int64_t q0, int64_t q1, bool accumulate,
-                       const OutputStages::BiasRelu* last, float* out, int64_t width) {
+                       const float* filter, const OutputStages::BiasRelu* stages, float* out,
+                       int64_t width) {
     if constexpr (kPixels > 1) {
       if (pixels < kPixels) {
-        return any_tile<kPixels - 1>(pixels, g, x, row, filter, q0, q1, accumulate, last, out,
-                                     width);
+        return any_tile<kPixels - 1>(pixels, g, x, row, filter, stages, out, width);
       }
     }
-    tile<kPixels>(g, x, row, filter, q0, q1, accumulate, last, out, width);
+    tile<kPixels>(g, x, row, filter, stages, out, width);
   }
 
-  // Output rows [oh0, oh1) of image n, every block of channels, `stages` (if any) applied as
-  // the last window positions' sums are stored. The window positions are taken a few at a
-  // time (the tile's sums kept in the output between them), so that their part of the filter
-  // block stays in L1 while every tile of the rows reads it.
+  // Output rows [oh0, oh1) of image n, every block of channels, `stages` (if any) applied to
+  // the sums as they are stored.
   static void run(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
                   int64_t n, int64_t oh0, int64_t oh1, const OutputStages::BiasRelu* stages,
                   float* output) {
     const int64_t first = oh0 * g.out_w, end = oh1 * g.out_w;  // pixels of the image
-    const int64_t row = padded.width * padded.channels, positions = g.filter_h * g.filter_w;
-    const int64_t position_bytes = g.in_c * kWidth * int64_t{sizeof(float)};
-    const int64_t step = std::max<int64_t>(1, kFilterPartBytes / position_bytes);
+    const int64_t row = padded.width * padded.channels;
     for (int64_t b = 0; b < f.blocks; ++b) {
       const float* filter = f.data.data() + b * f.taps * kWidth;
       const int64_t width = std::min<int64_t>(kWidth, g.out_c - b * kWidth);
@@ -208,19 +183,15 @@ struct DirectTile {
         block_stages = *stages;
         if (block_stages.bias) block_stages.bias += b * kWidth;
       }
-      for (int64_t q0 = 0; q0 < positions; q0 += step) {
-        const int64_t q1 = std::min(positions, q0 + step);
-        const OutputStages::BiasRelu* last = stages && q1 == positions ? &block_stages : nullptr;
-        for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
-          const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
-          const float* x[kMaxPixels];
-          for (int64_t p = 0; p < pixels; ++p) {
-            const int64_t oh = (p0 + p) / g.out_w, ow = (p0 + p) % g.out_w;
-            x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
-          }
-          float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
-          any_tile(pixels, g, x, row, filter, q0, q1, q0 > 0, last, out, width);
+      for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
+        const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
+        const float* x[kMaxPixels];
+        for (int64_t p = 0; p < pixels; ++p) {
+          const int64_t oh = (p0 + p) / g.out_w, ow = (p0 + p) % g.out_w;
+          x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
         }
+        float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
+        any_tile(pixels, g, x, row, filter, stages ? &block_stages : nullptr, out, width);
       }
     }
   }

@@ -215,7 +215,8 @@ class KernelContext {
   // that finishes no part of its output before the end (a matrix product).
   void finish_all_output(int64_t n) {
     if (!output_stages_) return;
-    parallel_for(n, int64_t{1} << 14, [&](int64_t begin, int64_t end) { finish_output(begin, end); });
+    parallel_for(n, int64_t{1} << 14,
+                 [&](int64_t begin, int64_t end) { finish_output(begin, end); });
   }
   void set_output_stages(const OutputStages* stages) { output_stages_ = stages; }
   // The stages fused onto output 0, if any (for a kernel that applies a BiasRelu itself).

@@ -442,7 +442,9 @@ struct TileKernel {
     constexpr int kRowBytes = kNr * static_cast<int>(sizeof(T));
     for (int i = 0; i < kMr; ++i) {
       const char* row = reinterpret_cast<const char*>(c + i * ldc);
-      for (int offset = 0; offset < kRowBytes; offset += 64) _mm_prefetch(row + offset, _MM_HINT_T0);
+      for (int offset = 0; offset < kRowBytes; offset += 64) {
+        _mm_prefetch(row + offset, _MM_HINT_T0);
+      }
       _mm_prefetch(row + kRowBytes - 1, _MM_HINT_T0);
     }
 #pragma GCC unroll 2

@@ -148,10 +148,15 @@ struct DirectTile {
       }
       return;
     }
+    // NOTE: unrolled as every loop over the sums, or GCC keeps them in memory, not registers.
+    alignas(64) float values[kPixels][kWidth];
+#pragma GCC unroll 16
     for (int p = 0; p < kPixels; ++p) {
-      alignas(64) float values[kWidth];
-      for (int v = 0; v < kVecs; ++v) Vec::store(values + v * Vec::kLanes, acc[p][v]);
-      std::memcpy(out + p * stride, values, static_cast<size_t>(width) * sizeof(float));
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) Vec::store(values[p] + v * Vec::kLanes, acc[p][v]);
+    }
+    for (int p = 0; p < kPixels; ++p) {
+      std::memcpy(out + p * stride, values[p], static_cast<size_t>(width) * sizeof(float));
     }
   }
 

@@ -7,7 +7,9 @@
 // every tap of every pixel is a plain load. Each output value is one chain of FMAs over the
 // taps in (kh, kw, ci) order, whatever the ISA (AVX2 or AVX-512) and the number of threads, so
 // the results agree bit for bit across both. The input gradient of a stride-1 convolution is
-// such a convolution too (ConvGeom::transposed).
+// such a convolution too (ConvGeom::transposed). The filter gradient turns the roles around: a
+// tile of a few taps by a block of channels sums, pixel after pixel, a broadcast input value
+// times a vector of out_backprop (direct_conv_filter_grad).
 //
 //   DirectConvFilter packed;
 //   if (use_direct_conv(g)) {
@@ -76,5 +78,17 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
 // each part of the output is finished (KernelContext::finish_output) as soon as it is written.
 void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
                  const DirectConvFilter& filter, float* output);
+
+// True when direct_conv_filter_grad computes the filter gradient of convolution g with the
+// vector ISA in use now: AVX2 or AVX-512, not pointwise (a plain GEMM).
+bool use_direct_filter_grad(const ConvGeom& g);
+
+// d_filter (HWIO) = the gradient of convolution g's filter given its input and out_backprop
+// (use_direct_filter_grad(g) true): register tiles of a few taps by a block of output
+// channels, summed over the pixels of chunks of output rows that stay in L1, no patch matrix.
+// Split over ctx's threads by chunks, one buffer per thread added in order at the end: the same
+// bits whatever the ISA, for a given number of threads.
+void direct_conv_filter_grad(KernelContext& ctx, const ConvGeom& g, const float* input,
+                             const float* d_out, float* d_filter);
 
 }  // namespace tl

@@ -9,9 +9,8 @@
 // P is built (im2col) a block of rows at a time, so it never exists whole; a 1x1 filter with
 // stride 1 needs no patches at all (P is the input). Float32 convolutions whose filter blocks
 // fit L2 skip P altogether (conv_direct.h): the forward pass, and the input gradient of a
-// stride-1 convolution (the direct convolution of d_out with the filter flipped). The filter
-// gradient stays a product: a direct form (taps x output channels in registers, summed over
-// the pixels) measured slower than im2col + GEMM here.
+// stride-1 convolution (the direct convolution of d_out with the filter flipped), and every
+// float32 filter gradient (taps x output channels in registers, summed over the pixels).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -312,8 +311,9 @@ void conv2d_backprop_input(KernelContext& ctx, const ConvGeom& g, const T* filte
   });
 }
 
-// d_filter = P^T d_out, the rows of P split into one part per thread, each summed into its
-// own buffer; the parts are added at the end.
+// d_filter = P^T d_out (float32 with AVX2 or AVX-512: direct_conv_filter_grad), the rows of P
+// split into one part per thread, each summed into its own buffer; the parts are added at the
+// end.
 template <typename T>
 void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* input,
                             const T* d_out, T* d_filter) {
@@ -321,6 +321,9 @@ void conv2d_backprop_filter(KernelContext& ctx, const ConvGeom& g, const T* inpu
   if (g.pointwise() || m == 0) {
     gemm<T>(ctx, true, false, k, n, m, input, k, d_out, n, d_filter, n, false);
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_direct_filter_grad(g)) return direct_conv_filter_grad(ctx, g, input, d_out, d_filter);
   }
   const int64_t block = col_block_rows(g, sizeof(T));
   const int64_t blocks = (m + block - 1) / block;

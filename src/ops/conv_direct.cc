@@ -95,13 +95,18 @@ struct DirectTile {
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[p][v] = Vec::zero();
     }
+    // The taps of one filter row lie one after another in the padded row when the filter is
+    // not dilated: one run of filter_w * in_c taps, not filter_w runs of in_c (few, in a first
+    // layer).
+    const bool contiguous = g.dilation_w == 1;
+    const int64_t runs = contiguous ? 1 : g.filter_w, run = contiguous ? g.filter_w * c : c;
     const float* w = filter;
     for (int64_t kh = 0; kh < g.filter_h; ++kh) {
-      for (int64_t kw = 0; kw < g.filter_w; ++kw) {
+      for (int64_t kw = 0; kw < runs; ++kw) {
         const float* xp[kPixels];
 #pragma GCC unroll 16
         for (int p = 0; p < kPixels; ++p) xp[p] = x[p] + kh * kh_step + kw * kw_step;
-        for (int64_t ci = 0; ci < c; ++ci, w += kWidth) {
+        for (int64_t ci = 0; ci < run; ++ci, w += kWidth) {
           V wv[kVecs];
 #pragma GCC unroll 4
           for (int v = 0; v < kVecs; ++v) wv[v] = Vec::load(w + v * Vec::kLanes);

@@ -109,6 +109,8 @@ void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
 }
 
 // ---- micro-kernels: c (kMr x kNr, row stride ldc) = or += sum over p of a[:, p] b[p, :] ----
+// run(kc, a, b, c, ldc, overwrite, ahead, ahead_step) also fetches into L2, a step of k at a
+// time, the bytes from `ahead` on, ahead_step more each step (the next sliver of B).
 
 // The portable one: fixed-size loops the compiler vectorises for the baseline target.
 template <typename T>
@@ -118,7 +120,8 @@ struct GenericKernel {
   static constexpr int kNr = 32 / sizeof(T);
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
-  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
+                  const T* /*ahead*/, int64_t /*ahead_step*/) {
     T acc[kMr][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
       for (int i = 0; i < kMr; ++i) {
@@ -429,7 +432,8 @@ struct TileKernel {
   static constexpr int kNr = kVecs * Vec::kLanes;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
-  static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite) {
+  static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
+                   const T* ahead, int64_t ahead_step) {
     constexpr int kL = Vec::kLanes;
     V acc[kMr][kVecs];
 #pragma GCC unroll 16
@@ -447,8 +451,13 @@ struct TileKernel {
       }
       _mm_prefetch(row + kRowBytes - 1, _MM_HINT_T0);
     }
+    // Part of the next sliver of B, fetched into L2 meanwhile a line or so each step: the
+    // first tile to read a sliver from memory would wait for it at the memory's speed, a
+    // fraction of the kernel's.
+    const char* fetch = reinterpret_cast<const char*>(ahead);
 #pragma GCC unroll 2
-    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr, fetch += ahead_step) {
+      _mm_prefetch(fetch, _MM_HINT_T1);
       V bv[kVecs];
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) bv[v] = Vec::load(b + v * kL);
@@ -488,16 +497,20 @@ struct Avx512Packing : Tile {
 template <typename T, int kRows, int kVecs, int64_t kDepth>
 struct Avx512Kernel : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>> {
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                            T* c, int64_t ldc, bool overwrite) {
-    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite);
+                                                            T* c, int64_t ldc, bool overwrite,
+                                                            const T* ahead, int64_t ahead_step) {
+    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, ahead,
+                                                            ahead_step);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>> {
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                          T* c, int64_t ldc, bool overwrite) {
-    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite);
+                                                          T* c, int64_t ldc, bool overwrite,
+                                                          const T* ahead, int64_t ahead_step) {
+    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, ahead,
+                                                              ahead_step);
   }
 };
 template <typename T>
@@ -530,8 +543,9 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
     pack_transposing<kNr>(b, rows, kc, dst);
   }
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                          T* c, int64_t ldc, bool overwrite) {
-    Tile::body(kc, a, b, c, ldc, overwrite);
+                                                          T* c, int64_t ldc, bool overwrite,
+                                                          const T* ahead, int64_t ahead_step) {
+    Tile::body(kc, a, b, c, ldc, overwrite, ahead, ahead_step);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -627,18 +641,25 @@ template <typename T, typename K>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
                   int64_t ldc, bool overwrite) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
+  // Each tile fetches its share of the next sliver's bytes into L2, `step` bytes a step of k.
+  const int64_t tiles = (mc + kMr - 1) / kMr;
+  const int64_t share = (kNr * kc * static_cast<int64_t>(sizeof(T)) + tiles - 1) / tiles;
+  const int64_t step = (share + kc - 1) / std::max<int64_t>(kc, 1);
   for (int64_t jr = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
     const int64_t nr = std::min(kNr, nc - jr);
+    const bool last = jr + kNr >= nc;  // (the next sliver is not this block's: none)
     for (int64_t ir = 0; ir < mc; ir += kMr) {
       const int64_t mr = std::min(kMr, mc - ir);
       T* ct = c + ir * ldc + jr;
+      const T* ahead = last ? b_pack : b_pack + kNr * kc + ir / kMr * share / sizeof(T);
+      const int64_t ahead_step = last ? 0 : step;
       if (mr == kMr && nr == kNr) {
-        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite);
+        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, ahead, ahead_step);
         continue;
       }
       // An edge tile: computed whole, then its corner inside C is stored.
       alignas(64) T tile[kMr * kNr];
-      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true);
+      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true, ahead, ahead_step);
       for (int64_t i = 0; i < mr; ++i) {
         T* row = ct + i * ldc;
         for (int64_t j = 0; j < nr; ++j) {

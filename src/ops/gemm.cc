@@ -52,6 +52,9 @@ constexpr int64_t kABlockBytes = 144 * 1024;
 // Widest panel of B packed at once (a multiple of every kNr: 8, 16, 24, 32, 48); it lives in
 // L3.
 constexpr int64_t kNc = 4032;
+// Bytes of the block of B one task of a product of few rows packs at a time, at most: it stays
+// in L2 beside the next one, fetched meanwhile.
+constexpr int64_t kFewRowsBlockBytes = 256 * 1024;
 
 // A strided matrix: element (r, q) at p[r * rs + q * ps].
 template <typename T>
@@ -84,6 +87,23 @@ T* thread_buffer(int slot, int64_t n) {
 // (kWidth values per p), the last sliver zero-padded.
 template <int kWidth, typename T>
 void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
+  if (x.rs == 1 && rows >= kWidth) {
+    // Each p's values of all the whole slivers are contiguous: read them p after p, a run of
+    // memory at a time (sliver after sliver, each p would start a new page of x).
+    const int64_t full = rows / kWidth;
+    for (int64_t q = 0; q < kc; ++q) {
+      const T* s = x.p + q * x.ps;
+      T* d = dst + q * kWidth;
+      for (int64_t f = 0; f < full; ++f, s += kWidth, d += kWidth * kc) {
+        for (int r = 0; r < kWidth; ++r) d[r] = s[r];
+      }
+    }
+    const int64_t done = full * kWidth;
+    if (done == rows) return;
+    x.p += done;
+    rows -= done;
+    dst += full * kWidth * kc;
+  }
   for (int64_t r0 = 0; r0 < rows; r0 += kWidth, dst += kWidth * kc) {
     const int64_t w = std::min<int64_t>(kWidth, rows - r0);
     const T* src = x.p + r0 * x.rs;
@@ -109,8 +129,16 @@ void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
 }
 
 // ---- micro-kernels: c (kMr x kNr, row stride ldc) = or += sum over p of a[:, p] b[p, :] ----
-// run(kc, a, b, c, ldc, overwrite, ahead, ahead_step) also fetches into L2, a step of k at a
-// time, the bytes from `ahead` on, ahead_step more each step (the next sliver of B).
+
+// What a micro-tile fetches into L2 while it runs, a cache line each step of k, so that data
+// the next tiles or the next packing read from memory is on its way meanwhile (one tile
+// fetching it all at once would wait for it at the memory's speed, a fraction of the
+// kernel's): `lines` lines (at most one a step) of runs of `run` bytes `stride` apart, from
+// `col` bytes into the run at `p`.
+struct Fetch {
+  const char* p = nullptr;
+  int64_t col = 0, run = 0, stride = 0, lines = 0;
+};
 
 // The portable one: fixed-size loops the compiler vectorises for the baseline target.
 template <typename T>
@@ -121,7 +149,7 @@ struct GenericKernel {
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                  const T* /*ahead*/, int64_t /*ahead_step*/) {
+                  const Fetch& /*fetch*/) {
     T acc[kMr][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
       for (int i = 0; i < kMr; ++i) {
@@ -433,7 +461,7 @@ struct TileKernel {
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                   const T* ahead, int64_t ahead_step) {
+                   const Fetch& fetch) {
     constexpr int kL = Vec::kLanes;
     V acc[kMr][kVecs];
 #pragma GCC unroll 16
@@ -451,23 +479,32 @@ struct TileKernel {
       }
       _mm_prefetch(row + kRowBytes - 1, _MM_HINT_T0);
     }
-    // Part of the next sliver of B, fetched into L2 meanwhile a line or so each step: the
-    // first tile to read a sliver from memory would wait for it at the memory's speed, a
-    // fraction of the kernel's.
-    const char* fetch = reinterpret_cast<const char*>(ahead);
-#pragma GCC unroll 2
-    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr, fetch += ahead_step) {
-      _mm_prefetch(fetch, _MM_HINT_T1);
+    auto step = [&](const T* ap, const T* bp) __attribute__((always_inline)) {
       V bv[kVecs];
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) bv[v] = Vec::load(b + v * kL);
+      for (int v = 0; v < kVecs; ++v) bv[v] = Vec::load(bp + v * kL);
 #pragma GCC unroll 16
       for (int i = 0; i < kMr; ++i) {
-        const V ai = Vec::broadcast(a + i);
+        const V ai = Vec::broadcast(ap + i);
 #pragma GCC unroll 4
         for (int v = 0; v < kVecs; ++v) acc[i][v] = Vec::fma(ai, bv[v], acc[i][v]);
       }
+    };
+    // The steps that fetch a line (see Fetch), then the others. The next run starts without a
+    // branch (it would be mispredicted at every run's end).
+    const char* run = fetch.p;
+    int64_t col = fetch.col, p = 0;
+    for (const int64_t fetching = std::min(kc, fetch.lines); p < fetching;
+         ++p, a += kMr, b += kNr) {
+      _mm_prefetch(run + col, _MM_HINT_T1);
+      col += 64;
+      const int64_t next = -static_cast<int64_t>(col >= fetch.run);  // all ones or zero
+      run += fetch.stride & next;
+      col &= ~next;
+      step(a, b);
     }
+#pragma GCC unroll 2
+    for (; p < kc; ++p, a += kMr, b += kNr) step(a, b);
 #pragma GCC unroll 16
     for (int i = 0; i < kMr; ++i, c += ldc) {
 #pragma GCC unroll 4
@@ -498,9 +535,8 @@ template <typename T, int kRows, int kVecs, int64_t kDepth>
 struct Avx512Kernel : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>> {
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
-                                                            const T* ahead, int64_t ahead_step) {
-    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, ahead,
-                                                            ahead_step);
+                                                            const Fetch& fetch) {
+    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth>
@@ -508,9 +544,8 @@ struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>> {
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
-                                                          const T* ahead, int64_t ahead_step) {
-    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, ahead,
-                                                              ahead_step);
+                                                          const Fetch& fetch) {
+    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T>
@@ -544,8 +579,8 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   }
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
-                                                          const T* ahead, int64_t ahead_step) {
-    Tile::body(kc, a, b, c, ldc, overwrite, ahead, ahead_step);
+                                                          const Fetch& fetch) {
+    Tile::body(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -634,32 +669,60 @@ void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   }
 }
 
+// Memory a macro-kernel fetches into L2 while it runs, spread over its tiles: `runs` runs of
+// `run` bytes `stride` apart from `p` (the next block of B a task packs).
+struct FetchRegion {
+  const char* p = nullptr;
+  int64_t runs = 0, run = 0, stride = 0;
+};
+
+// The region of b (seen as n x k: columns of C by steps of k) with columns [j0, j0 + nc) and
+// steps [pc, pc + kc): none when neither way is contiguous.
+template <typename T>
+FetchRegion region_of(View<T> b, int64_t j0, int64_t nc, int64_t pc, int64_t kc) {
+  const char* p = reinterpret_cast<const char*>(b.p + j0 * b.rs + pc * b.ps);
+  constexpr int64_t size = sizeof(T);
+  if (b.rs == 1) return FetchRegion{p, kc, nc * size, b.ps * size};
+  if (b.ps == 1) return FetchRegion{p, nc, kc * size, b.rs * size};
+  return FetchRegion{};
+}
+
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
-// streams from L2.
+// streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
+// sliver's tiles the next sliver.
 template <typename T, typename K>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
-                  int64_t ldc, bool overwrite) {
+                  int64_t ldc, bool overwrite, const FetchRegion* region = nullptr) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
-  // Each tile fetches its share of the next sliver's bytes into L2, `step` bytes a step of k.
-  const int64_t tiles = (mc + kMr - 1) / kMr;
-  const int64_t share = (kNr * kc * static_cast<int64_t>(sizeof(T)) + tiles - 1) / tiles;
-  const int64_t step = (share + kc - 1) / std::max<int64_t>(kc, 1);
-  for (int64_t jr = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
+  const int64_t tiles = (mc + kMr - 1) / kMr, slivers = (nc + kNr - 1) / kNr;
+  const int64_t sliver_lines = (kNr * kc * static_cast<int64_t>(sizeof(T)) + 63) / 64;
+  const int64_t run_lines = region ? (region->run + 63) / 64 : 0;
+  const int64_t region_lines = region ? region->runs * run_lines : 0;
+  const int64_t share = region ? (region_lines + tiles * slivers - 1) / (tiles * slivers)
+                               : (sliver_lines + tiles - 1) / tiles;
+  for (int64_t jr = 0, t = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
     const int64_t nr = std::min(kNr, nc - jr);
-    const bool last = jr + kNr >= nc;  // (the next sliver is not this block's: none)
-    for (int64_t ir = 0; ir < mc; ir += kMr) {
+    for (int64_t ir = 0; ir < mc; ir += kMr, ++t) {
       const int64_t mr = std::min(kMr, mc - ir);
       T* ct = c + ir * ldc + jr;
-      const T* ahead = last ? b_pack : b_pack + kNr * kc + ir / kMr * share / sizeof(T);
-      const int64_t ahead_step = last ? 0 : step;
+      Fetch fetch;
+      if (region) {
+        const int64_t first = std::min(t * share, region_lines);
+        fetch = Fetch{region->p + first / run_lines * region->stride, first % run_lines * 64,
+                      region->run, region->stride, std::min(share, region_lines - first)};
+      } else if (jr + kNr < nc) {  // (the last sliver's next is not this block's)
+        const int64_t first = std::min(ir / kMr * share, sliver_lines);
+        fetch = Fetch{reinterpret_cast<const char*>(b_pack + kNr * kc), first * 64,
+                      sliver_lines * 64, 0, std::min(share, sliver_lines - first)};
+      }
       if (mr == kMr && nr == kNr) {
-        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, ahead, ahead_step);
+        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
         continue;
       }
       // An edge tile: computed whole, then its corner inside C is stored.
       alignas(64) T tile[kMr * kNr];
-      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true, ahead, ahead_step);
+      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);
       for (int64_t i = 0; i < mr; ++i) {
         T* row = ct + i * ldc;
         for (int64_t j = 0; j < nr; ++j) {
@@ -692,10 +755,14 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int threads = std::max(ctx.max_threads(), 1);
   const int64_t slivers = (n + kNr - 1) / kNr;
-  const int64_t groups =
-      std::min(slivers, std::max<int64_t>(2 * threads, (slivers * kNr + kNc - 1) / kNc));
-  const int64_t widest = (slivers + groups - 1) / groups * kNr;
   const int64_t depth = slab_depth<K>(k);
+  // Groups for every thread twice over, none wider than a panel nor its packed block bigger
+  // than kFewRowsBlockBytes.
+  const int64_t block_bytes = slivers * kNr * depth * static_cast<int64_t>(sizeof(T));
+  const int64_t groups = std::min(
+      slivers, std::max({int64_t{2} * threads, (slivers * kNr + kNc - 1) / kNc,
+                         (block_bytes + kFewRowsBlockBytes - 1) / kFewRowsBlockBytes}));
+  const int64_t widest = (slivers + groups - 1) / groups * kNr;
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
@@ -707,7 +774,17 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
         const int64_t j0 = g * slivers / groups * kNr;
         const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
         K::pack_b(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
-        macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0);
+        // The next block this task packs, fetched while this one is multiplied.
+        int64_t g_next = g + 1, pc_next = pc;
+        if (g_next == g1) g_next = g0, pc_next = pc + depth;
+        FetchRegion next;
+        if (pc_next < k) {
+          const int64_t j0_next = g_next * slivers / groups * kNr;
+          next = region_of(b, j0_next, std::min(n, (g_next + 1) * slivers / groups * kNr) - j0_next,
+                           pc_next, std::min(depth, k - pc_next));
+        }
+        macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0,
+                           next.runs && next.run ? &next : nullptr);
       }
     }
   });

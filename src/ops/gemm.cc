@@ -376,14 +376,17 @@ TL_TARGET_AVX2 inline void transpose8x8(__m256 r[8]) {
 // Packs a kWidth-row sliver of float rows (row r at src + r * rs, kc values) p-major: kWidth
 // values per p, through 8x8 transposes of groups of 8 rows (a last group of 4 is transposed
 // with 4 rows of zeros and stored by halves). Slivers of a row-major A, of a transposed B.
+// NOTE: a group of rows at a time, all along k: rows a multiple of 4 KB apart share one set of
+// L1, and all the sliver's rows at once (48) overflowed its 12 ways, every line read twice.
 template <int kWidth>
 TL_TARGET_AVX2 void pack_rows(const float* src, int64_t rs, int64_t kc, float* dst) {
   static_assert(kWidth % 4 == 0, "whole groups of 8 rows, then maybe one of 4");
-  int64_t q = 0;
-  for (; q + 8 <= kc; q += 8, dst += 8 * kWidth) {
-#pragma GCC unroll 4
-    for (int r0 = 0; r0 < kWidth; r0 += 8) {
-      const int rows = std::min(8, kWidth - r0);
+  const int64_t whole = kc / 8 * 8;
+#pragma GCC unroll 1
+  for (int r0 = 0; r0 < kWidth; r0 += 8) {
+    const int rows = std::min(8, kWidth - r0);
+    float* out = dst + r0;
+    for (int64_t q = 0; q < whole; q += 8, out += 8 * kWidth) {
       __m256 r[8];
 #pragma GCC unroll 8
       for (int i = 0; i < 8; ++i) {
@@ -393,14 +396,15 @@ TL_TARGET_AVX2 void pack_rows(const float* src, int64_t rs, int64_t kc, float* d
 #pragma GCC unroll 8
       for (int j = 0; j < 8; ++j) {
         if (rows == 8) {
-          _mm256_storeu_ps(dst + j * kWidth + r0, r[j]);
+          _mm256_storeu_ps(out + j * kWidth, r[j]);
         } else {
-          _mm_storeu_ps(dst + j * kWidth + r0, _mm256_castps256_ps128(r[j]));
+          _mm_storeu_ps(out + j * kWidth, _mm256_castps256_ps128(r[j]));
         }
       }
     }
   }
-  for (; q < kc; ++q, dst += kWidth) {
+  dst += whole * kWidth;
+  for (int64_t q = whole; q < kc; ++q, dst += kWidth) {
     for (int r = 0; r < kWidth; ++r) dst[r] = src[r * rs + q];
   }
 }

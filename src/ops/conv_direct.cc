@@ -375,18 +375,25 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
   out->width = blocks.width;
   out->taps = g.patch();
   out->data.assign(static_cast<size_t>(out->blocks * out->taps * out->width), 0.0f);
-  const int64_t kh_n = g.filter_h, kw_n = g.filter_w, c = g.in_c;
+  const int64_t kh_n = g.filter_h, kw_n = g.filter_w, c = g.in_c, width = out->width;
   for (int64_t kh = 0; kh < kh_n; ++kh) {
     for (int64_t kw = 0; kw < kw_n; ++kw) {
       for (int64_t ci = 0; ci < c; ++ci) {
         const int64_t tap = (kh * kw_n + kw) * c + ci;
-        for (int64_t co = 0; co < g.out_c; ++co) {
-          const float value =
-              flipped ? filter[(((kh_n - 1 - kh) * kw_n + (kw_n - 1 - kw)) * g.out_c + co) * c +
-                               ci]
-                      : filter[tap * g.out_c + co];
-          const int64_t b = co / out->width, j = co % out->width;
-          out->data[static_cast<size_t>((b * out->taps + tap) * out->width + j)] = value;
+        float* dst = out->data.data() + tap * width;
+        if (!flipped) {  // a row of out_c values, a block's width at a time
+          const float* src = filter + tap * g.out_c;
+          for (int64_t co = 0; co < g.out_c; co += width, dst += out->taps * width) {
+            std::copy(src + co, src + std::min(g.out_c, co + width), dst);
+          }
+          continue;
+        }
+        // Output channel co of tap (kh, kw, ci) is input channel ci of the flipped tap's
+        // channel co: out_c values `c` apart.
+        const float* src = filter + ((kh_n - 1 - kh) * kw_n + (kw_n - 1 - kw)) * g.out_c * c + ci;
+        for (int64_t co = 0; co < g.out_c; co += width, dst += out->taps * width) {
+          const int64_t n = std::min(width, g.out_c - co);
+          for (int64_t j = 0; j < n; ++j) dst[j] = src[(co + j) * c];
         }
       }
     }

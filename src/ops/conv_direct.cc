@@ -217,7 +217,8 @@ struct DirectTile {
 // input rows, with the offset in them of each pixel's tap (0, 0, 0) and the offset of every
 // tap (kh, kw, ci) from it, and out_backprop's values for one block of channels (the chunk's
 // pixels one after another, the tile's width apart, on whole cache lines: loads that straddle
-// two lines cost the AVX-512 tile a tenth of its speed).
+// two lines cost the AVX-512 tile a tenth of its speed; out_backprop itself when it is one
+// block so aligned, a copy otherwise).
 struct GradChunk {
   const float* x;
   const int64_t* pixel_offsets;
@@ -502,11 +503,19 @@ void direct_conv_filter_grad(KernelContext& ctx, const ConvGeom& g, const float*
         pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, padded.data());
         const int64_t pixels = (oh1 - oh0) * g.out_w;
         const float* dy = d_out + (n * g.out_h + oh0) * g.out_w * g.out_c;
-        const GradChunk chunk{padded.data(), pixel_offsets.data(), pixels, dy_block.data(),
-                              tap_offsets.data(), taps, g.out_c};
+        // out_backprop is read in place when it is one whole block on whole cache lines
+        // (an executor's buffer), else repacked.
+        const bool in_place = g.out_c == blocks.width && g.out_c * sizeof(float) % 64 == 0 &&
+                              reinterpret_cast<uintptr_t>(dy) % 64 == 0;
+        GradChunk chunk{padded.data(), pixel_offsets.data(), pixels,
+                        in_place ? dy : dy_block.data(), tap_offsets.data(), taps, g.out_c};
         for (int64_t b = 0; b < blocks.count; ++b) {
           const int64_t first = b * blocks.width;
           const int64_t block_width = std::min(blocks.width, g.out_c - first);
+          if (in_place) {
+            run_tiles<FilterGradTile>(kernel, blocks.vecs, chunk, dst + first, block_width);
+            continue;
+          }
           // This block's channels of every pixel, blocks.width apart, zeros past out_c.
           float* packed = dy_block.data();
           for (int64_t i = 0; i < pixels; ++i, packed += blocks.width) {

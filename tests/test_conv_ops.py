@@ -499,7 +499,8 @@ DIRECT_CASES = [
 
 def _direct_results(x, w, g, strides, padding, dilations, threads=2):
     """Conv2D (constant and fed filter), its input gradient and its filter gradient, as
-    float32 arrays."""
+    float32 arrays; then the filter gradient again, its out_backprop computed in the graph (a
+    buffer of the executor's, which the direct filter gradient may read in place)."""
     graph = tf.Graph()
     with graph.as_default():
         fed = tf.placeholder(tf.float32, w.shape)
@@ -507,9 +508,12 @@ def _direct_results(x, w, g, strides, padding, dilations, threads=2):
         dx = tf.nn.conv2d_backprop_input(x.shape, fed, g, strides, padding,
                                          dilations=dilations)
         dw = tf.nn.conv2d_backprop_filter(x, w.shape, g, strides, padding, dilations=dilations)
+        computed = tf.placeholder(tf.float32, g.shape) * 1.0
+        dw_computed = tf.nn.conv2d_backprop_filter(x, w.shape, computed, strides, padding,
+                                                   dilations=dilations)
         config = tf.ConfigProto(intra_op_parallelism_threads=threads)
         with tf.Session(config=config) as sess:
-            return sess.run(ys + [dx, dw], {fed: w})
+            return sess.run(ys + [dx, dw, dw_computed], {fed: w, computed.op.inputs[0]: g})
 
 
 @pytest.mark.parametrize("case", DIRECT_CASES, ids=[str(c[1]) for c in DIRECT_CASES])
@@ -540,8 +544,9 @@ def test_direct_conv_matches_numpy_and_agrees_bitwise_across_vector_widths(case,
         _config.set_gemm_kernel("auto")
     scale = np.sqrt(np.prod(w_shape[:3]))
     pixels = np.sqrt(np.prod(g.shape[:3]))
-    for name, (y_const, y_fed, dx, dw) in results.items():
+    for name, (y_const, y_fed, dx, dw, dw_computed) in results.items():
         np.testing.assert_array_equal(y_const, y_fed)
+        np.testing.assert_array_equal(dw, dw_computed)
         np.testing.assert_allclose(y_const, want_y, rtol=1e-4, atol=1e-5 * scale)
         np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5 * scale)
         np.testing.assert_allclose(dw, want_dw, rtol=1e-4, atol=1e-5 * pixels)

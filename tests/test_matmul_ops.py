@@ -198,18 +198,21 @@ def test_few_rows_matmul_matches_numpy(gemm_kernel, dtype, rng):
 
 def _constant_and_fed_weights(dtype, rng):
     """MatMul (both layouts of B) and Conv2D with constant weights, and the same with the weights
-    fed: (input placeholders, [(constant-weight output, fed-weight output)], feeds but x)."""
+    fed: (input placeholders, [(constant-weight output, fed-weight output)], feeds but x). The
+    wide weights make a product of few rows pack its fed B in more blocks than threads."""
     x = tf.placeholder(dtype, [None, 300])
     images = tf.placeholder(dtype, [None, 9, 9, 3])
     w = rng.standard_normal((300, 70)).astype(dtype)
+    wide = rng.standard_normal((300, 2000)).astype(dtype)
     f = rng.standard_normal((5, 5, 3, 20)).astype(dtype)
-    w_fed, wt_fed, f_fed = (tf.placeholder(dtype, v.shape) for v in (w, w.T, f))
+    w_fed, wt_fed, wide_fed, f_fed = (tf.placeholder(dtype, v.shape) for v in (w, w.T, wide, f))
     pairs = [(tf.matmul(x, tf.constant(w)), tf.matmul(x, w_fed)),
              (tf.matmul(x, tf.constant(w.T), transpose_b=True),
               tf.matmul(x, wt_fed, transpose_b=True)),
+             (tf.matmul(x, tf.constant(wide)), tf.matmul(x, wide_fed)),
              (tf.nn.conv2d(images, tf.constant(f), [1, 1, 1, 1], "SAME"),
               tf.nn.conv2d(images, f_fed, [1, 1, 1, 1], "SAME"))]
-    return x, images, pairs, {w_fed: w, wt_fed: w.T, f_fed: f}
+    return x, images, pairs, {w_fed: w, wt_fed: w.T, wide_fed: wide, f_fed: f}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -6,6 +6,8 @@
 // kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
 // L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
 // block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
+// While a micro-tile runs it fetches into L2 its share of what comes next from memory: the
+// next sliver of B, or the next block of B its task will pack (Fetch, FetchRegion).
 //
 // Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 8 x 48 or 12 x 32 on AVX-512 as the
 // product's width suits (Avx512Kernel, its tile loop shared with Avx512LayoutKernel, the same

@@ -1,5 +1,6 @@
 // Direct 2-D convolution: register tiles of output pixels x output channels, the filter
-// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows.
+// repacked by blocks of channels, the input read in place from a zero-padded copy of its rows;
+// and its filter gradient: register tiles of taps x output channels summed over the pixels.
 #include "ops/conv_direct.h"
 
 #include <cstring>

@@ -69,7 +69,8 @@ void pad_rows(const ConvGeom& g, const float* image, int64_t r0, int64_t r1, flo
 #pragma GCC diagnostic ignored "-Wpsabi"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // f(std::integral_constant<int, k>()) for the compile-time k equal to n, 1 <= n <= kMax: a
-// tile's size known to the compiler, so that its sums stay in registers.
+// tile's size (its pixels or taps, its vectors) known to the compiler, so that its sums stay in
+// registers.
 template <int kMax, typename F>
 void with_count(int64_t n, const F& f) {
   if constexpr (kMax > 1) {
@@ -308,18 +309,6 @@ struct FilterGradTile {
   }
 };
 
-// Tile<Vec, vecs, kRegisters>::run(args...) for a run-time 1 <= vecs <= kVecs.
-template <template <typename, int, int> class Tile, typename Vec, int kRegisters, int kVecs>
-struct AnyVecs {
-  template <typename... Args>
-  static void run(int64_t vecs, const Args&... args) {
-    if constexpr (kVecs > 1) {
-      if (vecs < kVecs) return AnyVecs<Tile, Vec, kRegisters, kVecs - 1>::run(vecs, args...);
-    }
-    Tile<Vec, kVecs, kRegisters>::run(args...);
-  }
-};
-
 // Blocks of up to 4 AVX-512 vectors (64 channels) in 32 registers; 2 AVX2 vectors in 16.
 constexpr int kAvx512Vecs = 4, kAvx2Vecs = 2;
 
@@ -327,11 +316,11 @@ constexpr int kAvx512Vecs = 4, kAvx2Vecs = 2;
 // (`flatten` compiles the tiles for it).
 template <template <typename, int, int> class Tile, typename... Args>
 TL_TARGET_AVX512 __attribute__((flatten)) void tiles_avx512(int64_t vecs, const Args&... args) {
-  AnyVecs<Tile, Avx512Vec<float>, 32, kAvx512Vecs>::run(vecs, args...);
+  with_count<kAvx512Vecs>(vecs, [&](auto v) { Tile<Avx512Vec<float>, v.value, 32>::run(args...); });
 }
 template <template <typename, int, int> class Tile, typename... Args>
 TL_TARGET_AVX2 __attribute__((flatten)) void tiles_avx2(int64_t vecs, const Args&... args) {
-  AnyVecs<Tile, Avx2Vec<float>, 16, kAvx2Vecs>::run(vecs, args...);
+  with_count<kAvx2Vecs>(vecs, [&](auto v) { Tile<Avx2Vec<float>, v.value, 16>::run(args...); });
 }
 template <template <typename, int, int> class Tile, typename... Args>
 void run_tiles(GemmKernel kernel, int64_t vecs, const Args&... args) {

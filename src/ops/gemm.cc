@@ -498,14 +498,14 @@ struct TileKernel {
     };
     // The steps that fetch a line (see Fetch), then the others. The next run starts without a
     // branch (it would be mispredicted at every run's end).
-    const char* run = fetch.p;
+    const char* run_start = fetch.p;
     int64_t col = fetch.col, p = 0;
     for (const int64_t fetching = std::min(kc, fetch.lines); p < fetching;
          ++p, a += kMr, b += kNr) {
-      _mm_prefetch(run + col, _MM_HINT_T1);
+      _mm_prefetch(run_start + col, _MM_HINT_T1);
       col += 64;
       const int64_t next = -static_cast<int64_t>(col >= fetch.run);  // all ones or zero
-      run += fetch.stride & next;
+      run_start += fetch.stride & next;
       col &= ~next;
       step(a, b);
     }
@@ -769,6 +769,7 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
       slivers, std::max({int64_t{2} * threads, (slivers * kNr + kNc - 1) / kNc,
                          (block_bytes + kFewRowsBlockBytes - 1) / kFewRowsBlockBytes}));
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
+  auto first_column = [&](int64_t g) { return std::min(n, g * slivers / groups * kNr); };
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
@@ -777,20 +778,19 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
       const int64_t kc = std::min(depth, k - pc);
       K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
       for (int64_t g = g0; g < g1; ++g) {
-        const int64_t j0 = g * slivers / groups * kNr;
-        const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
+        const int64_t j0 = first_column(g), nc = first_column(g + 1) - j0;
         K::pack_b(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
         // The next block this task packs, fetched while this one is multiplied.
         int64_t g_next = g + 1, pc_next = pc;
         if (g_next == g1) g_next = g0, pc_next = pc + depth;
         FetchRegion next;
         if (pc_next < k) {
-          const int64_t j0_next = g_next * slivers / groups * kNr;
-          next = region_of(b, j0_next, std::min(n, (g_next + 1) * slivers / groups * kNr) - j0_next,
-                           pc_next, std::min(depth, k - pc_next));
+          const int64_t j0_next = first_column(g_next);
+          next = region_of(b, j0_next, first_column(g_next + 1) - j0_next, pc_next,
+                           std::min(depth, k - pc_next));
         }
         macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0,
-                           next.runs && next.run ? &next : nullptr);
+                           next.runs ? &next : nullptr);
       }
     }
   });

@@ -2,6 +2,7 @@
 #include "tensorlib/executor.h"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 
 namespace tl {
@@ -357,6 +358,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
     if (!constant[slot]) plan->transient_slots_.push_back(slot);
   }
   plan->fuse_elementwise_chains(graph, pinned, constant);
+  plan->absorb_products(pinned);
   plan->plan_memory(pinned);
   TL_RETURN_IF_ERROR(plan->init_arena(plan->cached_));
   *out = std::move(plan);
@@ -554,12 +556,88 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   release_after_last_reader(pinned);
 }
 
+void Plan::absorb_products(const std::vector<char>& pinned) {
+  std::vector<int32_t> readers(num_slots_, 0), producer(num_slots_, -1);
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    const Step& step = steps_[k];
+    for (int32_t s : step.inputs) {
+      if (s >= 0) ++readers[s];
+    }
+    for (const Stage& st : step.stages) {
+      if (st.vector_slot >= 0) ++readers[st.vector_slot];
+    }
+    for (const Stage& st : step.output_stages) {
+      if (st.vector_slot >= 0) ++readers[st.vector_slot];
+    }
+    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
+      producer[step.first_output + o] = static_cast<int32_t>(k);
+    }
+  }
+  // Whether the value in `slot` may share a variable's memory: a view (an op that sets its own
+  // outputs) of a variable, or of such a view. An update between the MatMul's place and the
+  // absorbing step's could change it.
+  std::function<bool(int32_t)> may_be_state = [&](int32_t slot) {
+    if (slot < 0) return true;  // a reference input
+    if (producer[slot] < 0) return false;  // fed, or a constant
+    const Step& step = steps_[producer[slot]];
+    if (!step.node->op->sets_own_outputs()) return false;  // a buffer of its own
+    if (step.node->op->is_stateful()) return true;
+    for (int32_t s : step.inputs) {
+      if (may_be_state(s)) return true;
+    }
+    return false;
+  };
+  std::vector<char> absorbed(steps_.size(), 0);
+  bool any = false;
+  for (Step& step : steps_) {
+    const int i = step.kernel->product_input();
+    if (i < 0 || i >= static_cast<int>(step.inputs.size()) || step.state ||
+        !step.stages.empty() || !step.output_stages.empty() ||
+        step.device->kind() != Device::kCPU) {
+      continue;
+    }
+    const int32_t grad = step.inputs[i];
+    if (grad < 0 || pinned[grad] || readers[grad] != 1 || producer[grad] < 0) continue;
+    Step& matmul = steps_[producer[grad]];
+    const Node& node = *matmul.node;
+    const DType dtype = node.output_dtypes[0];
+    if (node.op->name() != "MatMul" || matmul.device->kind() != Device::kCPU ||
+        !matmul.stages.empty() || !matmul.output_stages.empty() ||
+        (dtype != DType::kFloat32 && dtype != DType::kFloat64) ||
+        step.node->output_dtypes[0] != dtype || may_be_state(matmul.inputs[0]) ||
+        may_be_state(matmul.inputs[1])) {
+      continue;
+    }
+    auto operands = std::make_unique<ProductOperands>();
+    operands->transpose_a = node.attrs.get<bool>("transpose_a");
+    operands->transpose_b = node.attrs.get<bool>("transpose_b");
+    step.state = std::move(operands);
+    step.inputs[i] = matmul.inputs[0];
+    step.inputs.push_back(matmul.inputs[1]);
+    if (!step.ref_variables.empty()) step.ref_variables.resize(step.inputs.size(), -1);
+    step.product = &node;
+    absorbed[producer[grad]] = 1;
+    max_inputs_ = std::max(max_inputs_, step.inputs.size());
+    any = true;
+  }
+  if (!any) return;
+  std::vector<Step> steps;
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    if (!absorbed[k]) steps.push_back(std::move(steps_[k]));
+  }
+  steps_ = std::move(steps);
+  cached_.copies.resize(max_inputs_);
+  cached_.inputs.resize(max_inputs_);
+  release_after_last_reader(pinned);
+}
+
 std::vector<std::vector<std::string>> Plan::step_nodes() const {
   std::vector<std::vector<std::string>> out;
   for (const Step& step : steps_) {
     std::vector<std::string> names;
     for (const Stage& stage : step.stages) names.push_back(stage.node->name);
-    if (names.empty()) names.push_back(step.node->name);
+    if (step.product) names.push_back(step.product->name);
+    if (names.empty() || step.product) names.push_back(step.node->name);
     for (const Stage& stage : step.output_stages) names.push_back(stage.node->name);
     out.push_back(std::move(names));
   }
@@ -970,6 +1048,8 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
                                   apply_stages);
       ctx.set_output_stages(&stages);
       s = step.kernel->compute_fn()(ctx);
+    } else if (step.product) {
+      s = step.kernel->product_fn()(ctx);
     } else if (step.stages.empty()) {
       s = step.kernel->compute_fn()(ctx);
     } else {

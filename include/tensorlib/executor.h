@@ -82,6 +82,9 @@ struct Step {
   // Stages fused onto the kernel's own output 0 (KernelDef::applies_output_stages): the kernel
   // applies them as it writes it; output 0 is then the last stage's value.
   std::vector<Stage> output_stages;
+  // A MatMul whose product the kernel computes in place of an input (absorbs_product): its
+  // step is gone, its operands are this step's inputs.
+  const Node* product = nullptr;
 };
 
 // Elements per block of a fused chain: every stage runs over a block while it is in L1.
@@ -199,6 +202,9 @@ class Plan {
   Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
+  // Moves a MatMul whose product only a kernel that absorbs products reads (an optimizer's
+  // update reading a weight gradient) into that kernel's step, where its operands allow.
+  void absorb_products(const std::vector<char>& pinned);
   void release_after_last_reader(const std::vector<char>& pinned);
   // Gives every value of known size that is not pinned (fed, fetched, constant, or shown by a
   // fetched view) an offset in the arena: values whose lifetimes overlap get disjoint ranges,

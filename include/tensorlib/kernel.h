@@ -111,6 +111,12 @@ class KernelState {
   virtual ~KernelState() = default;
 };
 
+// The state of a kernel that computes a MatMul's product itself (KernelDef::absorbs_product):
+// how its operands are read.
+struct ProductOperands : KernelState {
+  bool transpose_a = false, transpose_b = false;
+};
+
 // What a kernel's prepare step sees: the node and what is known of its inputs before any run.
 class PrepareContext {
  public:
@@ -329,6 +335,15 @@ class KernelDef {
   // The kernel calls KernelContext::finish_output on every part of output 0 it writes: the
   // executor may fuse the elementwise ops that follow it onto its output (OutputStages).
   KernelDef& applies_output_stages() { return output_stages_ = true, *this; }
+  // Input `i` may be the product of a MatMul computed in this kernel (an update whose gradient
+  // is the product of two values): where nothing else reads the product, the executor drops
+  // the MatMul's step and runs `fn` instead of the compute step, with the MatMul's first
+  // operand as input i, its second appended as a last input, and a ProductOperands state.
+  KernelDef& absorbs_product(int i, KernelFn fn) {
+    return product_input_ = i, product_fn_ = fn, *this;
+  }
+  int product_input() const { return product_input_; }
+  KernelFn product_fn() const { return product_fn_; }
   bool takes_output_stages() const { return output_stages_; }
   // The pair span form of a binary elementwise kernel (see PairSpanFn).
   KernelDef& pair_span(DType t, PairSpanFn fn) {
@@ -362,6 +377,8 @@ class KernelDef {
   uint64_t shape_inputs_ = 0;  // bit i: only input i's shape is read
   std::vector<DType> types_;  // empty: any dtype
   bool output_stages_ = false;
+  int product_input_ = -1;         // absorbs_product: the input, or -1
+  KernelFn product_fn_ = nullptr;  // absorbs_product: the step run instead of compute_
 };
 
 // The single process-wide table of kernels, by (op, device). Built-in kernels are registered

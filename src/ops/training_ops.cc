@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ops/cpu_features.h"
+#include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
@@ -460,6 +461,61 @@ Status apply_gradient_descent_kernel(KernelContext& ctx) {
   });
 }
 
+// ApplyGradientDescent whose delta is the product op(A) op(B) of a MatMul it absorbed (inputs
+// var, alpha, A, B; KernelDef::absorbs_product): var += op(A) (-alpha op(B)), or with -alpha
+// on A when A is the smaller, accumulated into var by the GEMM. The product (a weight gradient,
+// as big as var) is never stored nor read back: a dense layer's update moves a third of the
+// bytes. Its rounding differs from var - alpha * delta as a fused multiply-add's does.
+Status gradient_descent_product_kernel(KernelContext& ctx) {
+  Tensor refs[1];
+  TL_RETURN_IF_ERROR(read_variables(ctx, refs));
+  const Tensor& var = refs[0];
+  const Tensor &alpha = ctx.input(1), &a = ctx.input(2), &b = ctx.input(3);
+  const auto* operands = static_cast<const ProductOperands*>(ctx.kernel_state());
+  const bool ta = operands->transpose_a, tb = operands->transpose_b;
+  for (const Tensor* t : {&alpha, &a, &b}) {
+    if (t->dtype() != var.dtype()) {
+      return invalid_argument(std::string("ApplyGradientDescent: the gradient's product has dtype ") +
+                              dtype_name(t->dtype()) + " but var has " +
+                              dtype_name(var.dtype()));
+    }
+  }
+  if (alpha.shape().rank() != 0) {
+    return invalid_argument("alpha is not a scalar: " + alpha.shape().to_string());
+  }
+  if (a.shape().rank() != 2 || b.shape().rank() != 2) {
+    return invalid_argument("In[0] and In[1] of the gradient's MatMul must be matrices, got " +
+                            a.shape().to_string() + " and " + b.shape().to_string());
+  }
+  const int64_t m = a.shape().dim(ta ? 1 : 0), k = a.shape().dim(ta ? 0 : 1);
+  const int64_t n = b.shape().dim(tb ? 0 : 1);
+  if (b.shape().dim(tb ? 1 : 0) != k) {
+    return invalid_argument("Matrix size-incompatible: In[0]: " + a.shape().to_string() +
+                            ", In[1]: " + b.shape().to_string());
+  }
+  if (var.shape() != Shape({m, n})) {
+    return invalid_argument("var and delta do not have the same shape" +
+                            var.shape().to_string() + " " + Shape({m, n}).to_string());
+  }
+  TL_RETURN_IF_ERROR(own_variables(ctx, refs));
+  TL_RETURN_IF_ERROR(dispatch(TypeList<float, double>{}, var.dtype(), "ApplyGradientDescent",
+                              [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    // -alpha joins the smaller operand, in a copy laid out as the operand is.
+    const bool scale_a = m * k <= k * n;
+    const Tensor& small = scale_a ? a : b;
+    std::vector<T> scaled(static_cast<size_t>(small.num_elements()));
+    const T factor = -alpha.data<T>()[0], *from = small.data<T>();
+    for (size_t i = 0; i < scaled.size(); ++i) scaled[i] = factor * from[i];
+    const T* pa = scale_a ? scaled.data() : a.data<T>();
+    const T* pb = scale_a ? b.data<T>() : scaled.data();
+    gemm<T>(ctx, ta, tb, m, n, k, pa, a.shape().dim(1), pb, b.shape().dim(1),
+            refs[0].data<T>(), n, /*accumulate=*/true);
+  }));
+  ctx.output(0) = refs[0];
+  return Status::OK();
+}
+
 template <bool kNesterov>
 Status run_momentum(KernelContext& ctx) {
   return apply<2, 3>(ctx, "ApplyMomentum", [&](auto tag, Tensor(&refs)[2]) {
@@ -838,7 +894,8 @@ void register_training_ops(OpRegistry& r) {
 
 void register_training_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("ApplyGradientDescent", Device::kCPU)
-                    .compute(apply_gradient_descent_kernel));
+                    .compute(apply_gradient_descent_kernel)
+                    .absorbs_product(2, gradient_descent_product_kernel));
   r.add_builtin(KernelDef("ApplyMomentum", Device::kCPU).compute(apply_momentum_kernel));
   r.add_builtin(KernelDef("ApplyAdam", Device::kCPU).compute(apply_adam_kernel));
   r.add_builtin(KernelDef("ApplyRMSProp", Device::kCPU).compute(apply_rms_prop_kernel));

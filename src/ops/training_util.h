@@ -16,16 +16,12 @@ namespace tl {
 Status check_sparse_grad(const std::string& op, const Tensor& var, const Tensor& grad,
                          const Tensor& indices);
 
-// The values of the first kRefs inputs (variables) in `refs`, each the only holder of its
-// buffer besides the session state so that it can be written in place, after checking them
-// and the other inputs against var as TF's kernels do. Nothing is changed when a check fails.
-// kIndices >= 0 marks a sparse update: input kGrad holds rows of var, input kIndices their rows.
-// kStep >= 0 marks an int64 scalar input (AdagradDA's global step).
-template <int kRefs, int kGrad, int kIndices = -1, int kStep = -1>
-Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
+// The values of the first kRefs inputs (variables) of the running update in `refs`; an error
+// naming the variable when one is uninitialized, or when two of them are one variable.
+template <int kRefs>
+Status read_variables(KernelContext& ctx, Tensor (&refs)[kRefs]) {
   const Node& node = ctx.graph_node();
   const std::vector<std::string>& names = node.op->inputs();
-  SessionState& state = ctx.state();
   for (int k = 0; k < kRefs; ++k) {
     const int32_t id = ctx.variable_of(k);
     for (int j = 0; j < k; ++j) {
@@ -42,6 +38,35 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
           .with_node(id);
     }
   }
+  return Status::OK();
+}
+
+// Makes each of `refs` (read_variables) the only holder of its buffer besides the session
+// state, so that the update may write it in place: a value that a step of this run read
+// earlier and still holds keeps what it read, the variable gets a copy.
+template <int kRefs>
+Status own_variables(KernelContext& ctx, Tensor (&refs)[kRefs]) {
+  for (int k = 0; k < kRefs; ++k) {
+    Tensor& t = refs[k];
+    if (t.buffer()->owned() && t.buffer().use_count() == 2) continue;  // the state and `t`
+    Tensor own;
+    TL_RETURN_IF_ERROR(ctx.device().copy_within(t, &own));
+    ctx.state().set_variable(ctx.variable_of(k), own);
+    t = std::move(own);
+  }
+  return Status::OK();
+}
+
+// The values of the first kRefs inputs (variables) in `refs`, each the only holder of its
+// buffer besides the session state so that it can be written in place, after checking them
+// and the other inputs against var as TF's kernels do. Nothing is changed when a check fails.
+// kIndices >= 0 marks a sparse update: input kGrad holds rows of var, input kIndices their rows.
+// kStep >= 0 marks an int64 scalar input (AdagradDA's global step).
+template <int kRefs, int kGrad, int kIndices = -1, int kStep = -1>
+Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
+  TL_RETURN_IF_ERROR(read_variables(ctx, refs));
+  const Node& node = ctx.graph_node();
+  const std::vector<std::string>& names = node.op->inputs();
   const Tensor& var = refs[0];
   auto same_dtype = [&](const Tensor& t, const std::string& name) {
     if (t.dtype() == var.dtype()) return Status::OK();
@@ -76,15 +101,7 @@ Status prepare_update(KernelContext& ctx, Tensor (&refs)[kRefs]) {
       return invalid_argument(names[i] + " is not a scalar: " + t.shape().to_string());
     }
   }
-  for (int k = 0; k < kRefs; ++k) {
-    Tensor& t = refs[k];
-    if (t.buffer()->owned() && t.buffer().use_count() == 2) continue;  // the state and `t`
-    Tensor own;
-    TL_RETURN_IF_ERROR(ctx.device().copy_within(t, &own));
-    state.set_variable(ctx.variable_of(k), own);
-    t = std::move(own);
-  }
-  return Status::OK();
+  return own_variables(ctx, refs);
 }
 
 }  // namespace tl

@@ -16,12 +16,23 @@ def median_time(fn, number, repeat=15, warmup=3):
     return statistics.median(samples)
 
 
+def wake(fn, seconds=0.01):
+    """Calls fn (untimed) for `seconds`, at least once: after a rest a library's sleeping
+    threads, and on a virtual machine the idle cores themselves, take up to a few milliseconds
+    to come back, so a short call right after the rest would run on one thread."""
+    end = time.perf_counter() + seconds
+    fn()
+    while time.perf_counter() < end:
+        fn()
+
+
 def interleaved_times(fns, number, repeat=15, warmup=3, pause=0.0):
     """Medians like median_time for several {name: fn}, timed in turn within each repeat so that
     a change in the machine's load falls on all of them alike; also the median of each one's
     per-repeat ratio to the first. `pause` seconds of rest before each batch let the previous
-    library's idle threads stop spinning (BLAS threads spin for a while after each call); an
-    untimed call after it wakes this one's threads again, so the batch times steady calls.
+    library's idle threads stop spinning (BLAS threads spin for a while after each call);
+    untimed calls after it (wake) bring this one's threads back, so the batch times steady
+    calls.
     Returns ({name: seconds}, {name: ratio})."""
     for fn in fns.values():
         for _ in range(warmup):
@@ -31,7 +42,7 @@ def interleaved_times(fns, number, repeat=15, warmup=3, pause=0.0):
         for name, fn in fns.items():
             if pause:
                 time.sleep(pause)
-                fn()
+                wake(fn)
             start = time.perf_counter()
             for _ in range(number):
                 fn()

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from _harness import optional_import
+from _harness import optional_import, wake
 from peak import limits
 
 BATCH = 64
@@ -116,6 +116,7 @@ def measure(runs, probe, rounds):
     for _ in range(rounds):
         for name, (fn, _) in runs.items():
             time.sleep(0.1)  # lets the previous library's idle threads stop spinning
+            wake(fn)
             start = time.perf_counter()
             fn()
             elapsed = time.perf_counter() - start

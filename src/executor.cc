@@ -470,9 +470,23 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
         return true;
       }
     }
+    // Two operands of the output's shape: the main one is the one read only here (the first
+    // when both are), the other is read element for element.
+    if (full(0) && full(1) && step.inputs[0] != step.inputs[1]) {
+      const int k = readers[step.inputs[0]] == 1 && !pinned[step.inputs[0]] ? 1 : 0;
+      *stage = Stage{nullptr, nullptr, k == 0, pair, step.inputs[k], true};
+      *main = step.inputs[1 - k];
+      return true;
+    }
     return false;
   };
 
+  // `stage` (with a full operand) reading `main` as its operand and its operand as the main.
+  auto swapped = [](Stage stage, int32_t main) {
+    stage.vector_slot = main;
+    stage.scalar_first = !stage.scalar_first;
+    return stage;
+  };
   // A step joins the chain whose output is its main input when nothing else reads that
   // value. The chain runs where its first step ran: every later stage reads only the chain's
   // value, constants and vectors computed before that step, so it may run earlier than it was
@@ -499,9 +513,19 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
       continue;
     }
     stage.node = step.node;
+    auto joins = [&](int32_t value, const Stage& st) {
+      auto open_chain = open.find(value);
+      return open_chain != open.end() && readers[value] == 1 && !pinned[value] &&
+             (st.vector_slot < 0 || producer[st.vector_slot] < position[open_chain->second]);
+    };
+    // Of two operands of the output's shape, the one an open chain made is the main one.
+    if (stage.full && !joins(main, stage) && joins(stage.vector_slot, swapped(stage, main))) {
+      const int32_t operand = stage.vector_slot;
+      stage = swapped(stage, main);
+      main = operand;
+    }
     auto it = open.find(main);
-    if (it != open.end() && readers[main] == 1 && !pinned[main] &&
-        (stage.vector_slot < 0 || producer[stage.vector_slot] < position[it->second])) {
+    if (it != open.end() && joins(main, stage)) {
       const size_t head_index = it->second;
       Step& head = steps[head_index];
       if (head.stages.empty()) {
@@ -530,7 +554,21 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& step = steps[i];
     const bool chain = !step.stages.empty();
-    const int32_t main = chain ? step.chain_input : first_stage[i].second;
+    int32_t main = chain ? step.chain_input : first_stage[i].second;
+    auto made_by_kernel = [&](int32_t value) {
+      auto kernel = made_by.find(value);
+      return value >= 0 && readers[value] == 1 && !pinned[value] && kernel != made_by.end() &&
+             steps[kernel->second].kernel->takes_output_stages();
+    };
+    // Of two operands of the output's shape, the one a kernel made is the main one (either
+    // way round, the stage computes the same).
+    Stage& first = chain ? step.stages[0] : first_stage[i].first;
+    if (first.full && !made_by_kernel(main) && made_by_kernel(first.vector_slot)) {
+      const int32_t operand = first.vector_slot;
+      first = swapped(first, main);
+      main = operand;
+      if (chain) step.chain_input = main;
+    }
     if (main < 0 || readers[main] != 1 || pinned[main]) continue;
     auto it = made_by.find(main);
     if (it == made_by.end() || merged[it->second]) continue;
@@ -542,7 +580,11 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
                  node.output_dtypes.size() == 1 &&
                  node.output_dtypes[0] == step.node->output_dtypes[0];
     for (const Stage& st : stages) {
-      ready = ready && (st.vector_slot < 0 || producer[st.vector_slot] < position[it->second]);
+      // An operand computed before the kernel, and not a buffer the kernel may write over.
+      ready = ready && (st.vector_slot < 0 ||
+                        (producer[st.vector_slot] < position[it->second] &&
+                         std::find(kernel.forwardable.begin(), kernel.forwardable.end(),
+                                   st.vector_slot) == kernel.forwardable.end()));
     }
     if (!ready) continue;
     kernel.output_stages = std::move(stages);
@@ -702,6 +744,9 @@ void Plan::plan_memory(const std::vector<char>& pinned) {
     for (const Stage& stage : step.stages) {
       if (stage.vector_slot >= 0) last[stage.vector_slot] = k;
     }
+    for (const Stage& stage : step.output_stages) {
+      if (stage.vector_slot >= 0) last[stage.vector_slot] = k;
+    }
   }
   for (int32_t s = 0; s < num_slots_; ++s) {
     if (pinned[s]) last[s] = end;
@@ -808,6 +853,9 @@ void Plan::apply_stages(const std::vector<Stage>& stages, const RunState& rs, co
     for (const Stage& st : stages) {
       if (st.fn) {
         st.fn(x, st.scalar, st.scalar_first, y, n);
+      } else if (st.full) {
+        const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
+        st.pair(x, v + b * size, st.scalar_first, y, n);
       } else {
         // The vector operand, one row segment at a time from element b's place in its row.
         const char* v = static_cast<const char*>(rs.slots[st.vector_slot].raw_data());
@@ -857,7 +905,8 @@ class StagesOnOutput : public OutputStages {
     }
     size_t i = 0;
     const std::string& first = stages_[0].node->op->name();
-    if (stages_[0].pair && (first == "Add" || first == "AddV2" || first == "BiasAdd")) {
+    if (stages_[0].pair && !stages_[0].full &&
+        (first == "Add" || first == "AddV2" || first == "BiasAdd")) {
       const Tensor& bias = rs_.slots[stages_[0].vector_slot];
       if (bias.dtype() != DType::kFloat32 || bias.num_elements() != row_) return false;
       out->bias = bias.data<float>();

@@ -217,3 +217,83 @@ def test_a_dense_layer_is_one_step_with_the_bits_of_its_ops(rows, dtype):
         np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(fused[0], np.maximum(data @ weights + bias, 0), rtol=1e-4,
                                atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_operand_of_the_chains_shape_joins_the_chain_read_element_for_element(dtype):
+    # A residual: relu(x * 2 + r) with r computed before, one step whichever side r is on;
+    # the same bits as op by op, on one thread and on two.
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((300, 77)).astype(dtype)
+    other = rng.standard_normal((300, 77)).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    s = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    r = tf.sqrt(tf.abs(s))
+    ys = [tf.nn.relu(x * 2.0 + r), tf.nn.relu(r + x * 2.0), tf.nn.relu(x * 2.0 - r)]
+    feed = {x: data, s: other}
+    with tf.Session() as sess:
+        for y in ys:
+            add = y.op.inputs[0].op
+            product = [t.op for t in add.inputs if t.op.type == "Mul"][0]
+            assert [product.name, add.name, y.op.name] in plan_steps(sess, y, [x, s])
+        fused = sess.run(ys, feed)
+        separate = sess.run([r] + [y.op.inputs[0] for y in ys] + ys, feed)[4:]
+        for threads in (1, 2):
+            config = tf.ConfigProto(intra_op_parallelism_threads=threads)
+            with tf.Session(config=config) as other_sess:
+                for got, want in zip(other_sess.run(ys, feed), fused):
+                    np.testing.assert_array_equal(got, want)
+    for got, want in zip(fused, separate):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(fused[2], np.maximum(data * 2 - np.sqrt(np.abs(other)), 0),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_grad_runs_on_the_max_pool_gradient_as_it_is_written(dtype):
+    # The backward pass of relu then max-pool: ReluGrad(MaxPoolGrad(...), features) is one
+    # step, with the bits of the two ops run apart.
+    rng = np.random.default_rng(9)
+    data = rng.standard_normal((3, 10, 9, 6)).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    h = tf.nn.relu(x * 1.0)
+    loss = tf.reduce_sum(tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME") ** 2)
+    (dx,) = tf.gradients(loss, [x])
+    relu_grad = [op for op in tf.get_default_graph().get_operations()
+                 if op.type == "ReluGrad"][0]
+    pool_grad = relu_grad.inputs[0]
+    assert pool_grad.op.type == "MaxPoolGrad"
+    with tf.Session() as sess:
+        step = [names for names in plan_steps(sess, dx, [x]) if relu_grad.name in names]
+        assert step[0][:2] == [pool_grad.op.name, relu_grad.name]
+        fused = sess.run(dx, {x: data})
+        separate = sess.run([pool_grad, dx], {x: data})[1]
+    np.testing.assert_array_equal(fused, separate)
+    # NumPy: each 2x2 window's gradient 2 * max goes to its first maximum, if positive.
+    want = np.zeros_like(data)
+    padded = np.pad(np.maximum(data, 0), [(0, 0), (0, 0), (0, 1), (0, 0)],
+                    constant_values=-np.inf)
+    for n, i, j, c in np.ndindex(3, 5, 5, 6):
+        window = padded[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2, c]
+        a, b = np.unravel_index(np.argmax(window), (2, 2))
+        if data[n, 2 * i + a, 2 * j + b, c] > 0:
+            want[n, 2 * i + a, 2 * j + b, c] = 2 * window.max()
+    np.testing.assert_allclose(fused, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_residual_add_runs_on_the_convolution_output(dtype):
+    # relu(shortcut + conv(x)): the add reads the shortcut element for element as the
+    # convolution writes its output, with the bits of the ops run apart.
+    rng = np.random.default_rng(11)
+    data = rng.standard_normal((2, 8, 7, 16)).astype(dtype)
+    weights = rng.standard_normal((3, 3, 16, 16)).astype(dtype)
+    x = tf.placeholder(tf.as_dtype(dtype), data.shape)
+    shortcut = tf.tanh(x)
+    conv = tf.nn.conv2d(x, weights, [1, 1, 1, 1], "SAME")
+    y = tf.nn.relu(shortcut + conv)
+    with tf.Session() as sess:
+        assert [conv.op.name, y.op.inputs[0].op.name, y.op.name] in plan_steps(sess, y, [x])
+        fused = sess.run(y, {x: data})
+        separate = sess.run([conv, y], {x: data})[1]
+    np.testing.assert_array_equal(fused, separate)

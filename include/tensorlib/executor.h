@@ -48,13 +48,16 @@ struct RunControl {
 };
 
 // One op of a fused elementwise chain: its span function and its other operand, if any: a
-// constant scalar, or a vector broadcast along the last dim (a bias) read from a slot.
+// constant scalar, a vector broadcast along the last dim (a bias) read from a slot, or a value
+// of the chain's own shape read from a slot element for element (`full`: a residual, the
+// features of a ReluGrad).
 struct Stage {
   SpanFn fn = nullptr;
   const void* scalar = nullptr;  // a constant's data (kept alive by the plan)
   bool scalar_first = false;     // the operand comes first (scalar or vector)
-  PairSpanFn pair = nullptr;     // with a vector operand: fn is null
+  PairSpanFn pair = nullptr;     // with a vector or full operand: fn is null
   int32_t vector_slot = -1;
+  bool full = false;             // vector_slot holds a value of the chain's shape
   const Node* node = nullptr;    // the op it computes (Plan::step_nodes names it)
 };
 

@@ -321,6 +321,24 @@ Status activation_grad_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+// The loop out[i] = fn(g[i], x[i]) for T on this CPU.
+template <typename Fn, typename T>
+auto activation_grad_map() {
+  void (*map)(const Fn&, const T*, const T*, T*, int64_t) = &map2_scalar<Fn, T>;
+#if TL_HAVE_SIMD_MATH
+  if (cpu_has_avx2()) {
+    if constexpr (std::is_same_v<T, float>) {
+      map = &map2_ps<Fn>;
+    } else if constexpr (HasVecPd<Fn>::value) {
+      map = &map2_pd<Fn>;
+    } else {
+      map = &map2_scalar_avx2<Fn, T>;
+    }
+  }
+#endif
+  return map;
+}
+
 template <typename Fn, int64_t kGrain>
 Status activation_grad_kernel(KernelContext& ctx) {
   const Tensor& g = ctx.input(0);
@@ -332,22 +350,25 @@ Status activation_grad_kernel(KernelContext& ctx) {
     const T* pg = g.data<T>();
     const T* px = x.data<T>();
     T* out = ctx.output(0).data<T>();
-    void (*map)(const Fn&, const T*, const T*, T*, int64_t) = &map2_scalar<Fn, T>;
-#if TL_HAVE_SIMD_MATH
-    if (cpu_has_avx2()) {
-      if constexpr (std::is_same_v<T, float>) {
-        map = &map2_ps<Fn>;
-      } else if constexpr (HasVecPd<Fn>::value) {
-        map = &map2_pd<Fn>;
-      } else {
-        map = &map2_scalar_avx2<Fn, T>;
-      }
-    }
-#endif
+    const auto map = activation_grad_map<Fn, T>();
     ctx.parallel_for(g.num_elements(), kGrain, [&](int64_t b, int64_t e) {
       map(fn, pg + b, px + b, out + b, e - b);
     });
   });
+}
+
+// The pair span form of an activation gradient without attributes (see PairSpanFn): the
+// gradients are the chain's value, the features the operand read beside it (v_first is never
+// set: the executor puts a value read only here first, and the features are read by the
+// forward pass too).
+template <typename Fn, typename T>
+void activation_grad_pair_span(const void* x, const void* v, bool v_first, void* y,
+                               int64_t n) {
+  static const AttrMap kNoAttrs;
+  const Fn fn(kNoAttrs);
+  const T *g = static_cast<const T*>(x), *features = static_cast<const T*>(v);
+  if (v_first) std::swap(g, features);
+  activation_grad_map<Fn, T>()(fn, g, features, static_cast<T*>(y), n);
 }
 
 // ---- row math: the loops of the softmax family, generic and float32 AVX2 ----
@@ -986,9 +1007,13 @@ void register_nn_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("Softplus", Device::kCPU)
                     .compute(activation_kernel<SoftplusFn, FloatTypes, kTranscendentalGrain>));
   r.add_builtin(KernelDef("ReluGrad", Device::kCPU)
-                    .compute(activation_grad_kernel<ReluGradFn, kElementwiseGrain>));
+                    .compute(activation_grad_kernel<ReluGradFn, kElementwiseGrain>)
+                    .pair_span(DType::kFloat32, activation_grad_pair_span<ReluGradFn, float>)
+                    .pair_span(DType::kFloat64, activation_grad_pair_span<ReluGradFn, double>));
   r.add_builtin(KernelDef("Relu6Grad", Device::kCPU)
-                    .compute(activation_grad_kernel<Relu6GradFn, kElementwiseGrain>));
+                    .compute(activation_grad_kernel<Relu6GradFn, kElementwiseGrain>)
+                    .pair_span(DType::kFloat32, activation_grad_pair_span<Relu6GradFn, float>)
+                    .pair_span(DType::kFloat64, activation_grad_pair_span<Relu6GradFn, double>));
   r.add_builtin(KernelDef("LeakyReluGrad", Device::kCPU)
                     .compute(activation_grad_kernel<LeakyReluGradFn, kElementwiseGrain>));
   r.add_builtin(KernelDef("EluGrad", Device::kCPU)

@@ -361,6 +361,7 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
       if constexpr (std::is_same_v<T, float>) {
         if (disjoint) {
           max_pool_grad_disjoint(vec, g, rows, cols, in + n * image, grad + n * pooled, dx);
+          ctx.finish_output(n * image, (n + 1) * image);  // while the image is in cache
           continue;
         }
       }
@@ -375,6 +376,7 @@ void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* 
           for (int64_t i = 0; i < c; ++i) dx[where[i]] += gy[i];
         }
       }
+      ctx.finish_output(n * image, (n + 1) * image);
     }
   });
 }
@@ -597,7 +599,9 @@ void register_pooling_ops(OpRegistry& r) {
 void register_pooling_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("MaxPool", Device::kCPU).compute(max_pool_kernel));
   r.add_builtin(KernelDef("AvgPool", Device::kCPU).compute(avg_pool_kernel));
-  r.add_builtin(KernelDef("MaxPoolGrad", Device::kCPU).compute(max_pool_grad_kernel));
+  r.add_builtin(KernelDef("MaxPoolGrad", Device::kCPU)
+                    .compute(max_pool_grad_kernel)
+                    .applies_output_stages());
   r.add_builtin(KernelDef("MaxPoolGradGrad", Device::kCPU).compute(max_pool_grad_grad_kernel));
   r.add_builtin(KernelDef("AvgPoolGrad", Device::kCPU).compute(avg_pool_grad_kernel));
 }

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
+from op_testing import runnable_gemm_kernels
+from tensorlib import _config
 
 LR = 0.1
 
@@ -22,10 +24,19 @@ def fused_steps(steps):
             if len(names) == 2 and "MatMul" in names[0] and "ApplyGradientDescent" in names[1]]
 
 
+@pytest.fixture(params=runnable_gemm_kernels())
+def gemm_kernel(request):
+    """Each micro-kernel this CPU runs, for the test's products."""
+    _config.set_gemm_kernel(request.param)
+    yield request.param
+    _config.set_gemm_kernel("auto")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose_a,transpose_b", [(False, False), (True, False),
                                                      (False, True), (True, True)])
-def test_the_update_of_a_product_gradient_equals_numpy(transpose_a, transpose_b, dtype):
+def test_the_update_of_a_product_gradient_equals_numpy(transpose_a, transpose_b, dtype,
+                                                       gemm_kernel):
     rng = np.random.default_rng(3)
     m, k, n = 37, 70, 53   # edges in every direction of the GEMM's tiles
     a = rng.standard_normal((k, m) if transpose_a else (m, k)).astype(dtype)
@@ -46,7 +57,7 @@ def test_the_update_of_a_product_gradient_equals_numpy(transpose_a, transpose_b,
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
-def test_a_dense_layer_trains_as_with_its_gradient_stored():
+def test_a_dense_layer_trains_as_with_its_gradient_stored(gemm_kernel):
     rng = np.random.default_rng(0)
     data = rng.standard_normal((64, 300)).astype(np.float32)
     labels = rng.integers(0, 10, 64)

@@ -93,13 +93,6 @@ def test_matmul_inner_dims_must_match():
         tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 2]))
 
 
-@pytest.fixture(params=runnable_gemm_kernels())
-def gemm_kernel(request):
-    _config.set_gemm_kernel(request.param)
-    yield request.param
-    _config.set_gemm_kernel("auto")
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
     assert _config.gemm_kernel() == gemm_kernel

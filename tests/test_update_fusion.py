@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import runnable_gemm_kernels
-from tensorlib import _config
 
 LR = 0.1
 
@@ -22,14 +20,6 @@ def fused_steps(steps):
     """The steps that run a MatMul and the update reading its product."""
     return [names for names in steps
             if len(names) == 2 and "MatMul" in names[0] and "ApplyGradientDescent" in names[1]]
-
-
-@pytest.fixture(params=runnable_gemm_kernels())
-def gemm_kernel(request):
-    """Each micro-kernel this CPU runs, for the test's products."""
-    _config.set_gemm_kernel(request.param)
-    yield request.param
-    _config.set_gemm_kernel("auto")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

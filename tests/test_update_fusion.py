@@ -1,8 +1,9 @@
 """An optimizer's update that reads a MatMul's product as its gradient computes the product
 itself, accumulated into the variable (the weight gradient of a dense layer is never stored);
 where the product is read elsewhere, or its operands may be a variable an earlier update
-changes, the two stay apart. The fused update rounds like a fused multiply-add, so results are
-checked against NumPy, not bit for bit."""
+changes, the two stay apart. The fused update scales an operand by the learning rate before
+the product, so its last bits may differ from the separate ops': results are checked against
+NumPy, not bit for bit."""
 import numpy as np
 import pytest
 

@@ -465,7 +465,8 @@ Status apply_gradient_descent_kernel(KernelContext& ctx) {
 // var, alpha, A, B; KernelDef::absorbs_product): var += op(A) (-alpha op(B)), or with -alpha
 // on A when A is the smaller, accumulated into var by the GEMM. The product (a weight gradient,
 // as big as var) is never stored nor read back: a dense layer's update moves a third of the
-// bytes. Its rounding differs from var - alpha * delta as a fused multiply-add's does.
+// bytes. Scaling an operand before the product rounds differently from var - alpha * delta:
+// the results may differ in their last bits.
 Status gradient_descent_product_kernel(KernelContext& ctx) {
   Tensor refs[1];
   TL_RETURN_IF_ERROR(read_variables(ctx, refs));

@@ -413,12 +413,8 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
                                    const std::vector<char>& constant) {
   std::vector<const Tensor*> constant_value(num_slots_, nullptr);
   for (const auto& c : constants_) constant_value[c.first] = &c.second;
-  std::vector<int32_t> readers(num_slots_, 0);
-  for (const Step& step : steps_) {
-    for (int32_t s : step.inputs) {
-      if (s >= 0) ++readers[s];
-    }
-  }
+  std::vector<int32_t> readers, producer;
+  count_slot_uses(&readers, &producer);
   // The stage form of `step` and the slot it reads, when it can join a chain: one float output
   // of static shape; besides its main input (of the output's shape) at most a constant scalar
   // or a vector along the output's last dim, and a span form for that case.
@@ -491,13 +487,6 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   // value. The chain runs where its first step ran: every later stage reads only the chain's
   // value, constants and vectors computed before that step, so it may run earlier than it was
   // scheduled.
-  std::vector<int32_t> producer(num_slots_, -1);  // slot -> index in steps_ of its producer
-  for (size_t k = 0; k < steps_.size(); ++k) {
-    const Step& step = steps_[k];
-    for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
-      producer[step.first_output + o] = static_cast<int32_t>(k);
-    }
-  }
   std::vector<Step> steps;
   std::vector<std::pair<Stage, int32_t>> first_stage;  // per step of `steps`, when it has one
   std::vector<int32_t> position;                        // per step of `steps`: index in steps_
@@ -598,23 +587,29 @@ void Plan::fuse_elementwise_chains(const Graph& graph, const std::vector<char>& 
   release_after_last_reader(pinned);
 }
 
-void Plan::absorb_products(const std::vector<char>& pinned) {
-  std::vector<int32_t> readers(num_slots_, 0), producer(num_slots_, -1);
+void Plan::count_slot_uses(std::vector<int32_t>* readers,
+                           std::vector<int32_t>* producer) const {
+  readers->assign(num_slots_, 0);
+  producer->assign(num_slots_, -1);
   for (size_t k = 0; k < steps_.size(); ++k) {
     const Step& step = steps_[k];
     for (int32_t s : step.inputs) {
-      if (s >= 0) ++readers[s];
+      if (s >= 0) ++(*readers)[s];
     }
-    for (const Stage& st : step.stages) {
-      if (st.vector_slot >= 0) ++readers[st.vector_slot];
-    }
-    for (const Stage& st : step.output_stages) {
-      if (st.vector_slot >= 0) ++readers[st.vector_slot];
+    for (const std::vector<Stage>* stages : {&step.stages, &step.output_stages}) {
+      for (const Stage& st : *stages) {
+        if (st.vector_slot >= 0) ++(*readers)[st.vector_slot];
+      }
     }
     for (size_t o = 0; o < step.node->output_dtypes.size(); ++o) {
-      producer[step.first_output + o] = static_cast<int32_t>(k);
+      (*producer)[step.first_output + o] = static_cast<int32_t>(k);
     }
   }
+}
+
+void Plan::absorb_products(const std::vector<char>& pinned) {
+  std::vector<int32_t> readers, producer;
+  count_slot_uses(&readers, &producer);
   // Whether the value in `slot` may share a variable's memory: a view (an op that sets its own
   // outputs) of a variable, or of such a view. An update between the MatMul's place and the
   // absorbing step's could change it.

@@ -205,6 +205,9 @@ class Plan {
   Status prepare_and_fold_constants(const Graph& graph);
   void fuse_elementwise_chains(const Graph& graph, const std::vector<char>& pinned,
                                const std::vector<char>& constant);
+  // Per slot: how many steps (and stages) read it, and the index in steps_ of the step that
+  // makes it (-1: fed, or a constant).
+  void count_slot_uses(std::vector<int32_t>* readers, std::vector<int32_t>* producer) const;
   // Moves a MatMul whose product only a kernel that absorbs products reads (an optimizer's
   // update reading a weight gradient) into that kernel's step, where its operands allow.
   void absorb_products(const std::vector<char>& pinned);

@@ -476,9 +476,9 @@ Status gradient_descent_product_kernel(KernelContext& ctx) {
   const bool ta = operands->transpose_a, tb = operands->transpose_b;
   for (const Tensor* t : {&alpha, &a, &b}) {
     if (t->dtype() != var.dtype()) {
-      return invalid_argument(std::string("ApplyGradientDescent: the gradient's product has dtype ") +
-                              dtype_name(t->dtype()) + " but var has " +
-                              dtype_name(var.dtype()));
+      return invalid_argument(
+          std::string("ApplyGradientDescent: the gradient's product has dtype ") +
+          dtype_name(t->dtype()) + " but var has " + dtype_name(var.dtype()));
     }
   }
   if (alpha.shape().rank() != 0) {

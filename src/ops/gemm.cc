@@ -48,7 +48,7 @@ constexpr int64_t kPackElements = 1 << 14;
 constexpr int64_t kFewRows = 6;
 constexpr int64_t kFewRowsTaskMadds = 1 << 16;
 // Deepest slab of k (k is cut into slabs of equal depth; a kernel may set its own kKc), and
-// bytes of the packed block of A that should stay in L2.
+// bytes of the packed block of A that should stay in L2 (likewise).
 constexpr int64_t kKc = 256;
 constexpr int64_t kABlockBytes = 144 * 1024;
 // Widest panel of B packed at once (a multiple of every kNr: 8, 16, 24, 32, 48); it lives in
@@ -146,6 +146,7 @@ struct Fetch {
 template <typename T>
 struct GenericKernel {
   static constexpr int64_t kKc = tl::kKc;
+  static constexpr int64_t kABlock = kABlockBytes;
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
@@ -453,15 +454,17 @@ struct Avx2PairVec {
 };
 
 // kRows rows by kVecs vectors of Vec, its accumulators in registers; slabs of k at most kDepth
-// deep. `body` is compiled for the vectors' target inside each kernel's run (flatten inlines it
+// deep, blocks of A of at most kBlockBytes. `body` is compiled for the vectors' target inside each kernel's run (flatten inlines it
 // and Vec's functions there); it is never emitted on its own, so the ABI of 512-bit values
 // passed outside AVX-512 code, which GCC warns about while parsing it, never matters.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-template <typename T, typename Vec, int kRows, int kVecs = 2, int64_t kDepth = kKc>
+template <typename T, typename Vec, int kRows, int kVecs = 2, int64_t kDepth = kKc,
+          int64_t kBlockBytes = kABlockBytes>
 struct TileKernel {
   using V = typename Vec::V;
   static constexpr int64_t kKc = kDepth;
+  static constexpr int64_t kABlock = kBlockBytes;
   static constexpr int kMr = kRows;
   static constexpr int kNr = kVecs * Vec::kLanes;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
@@ -523,10 +526,15 @@ struct TileKernel {
 
 // Two AVX-512 tiles. Wide: 8 rows by 3 vectors (8x48 floats, 8x24 doubles), 24 accumulators,
 // 3 B vectors and one A broadcast in 28 of the 32 zmm registers; each p loads 11 values for 24
-// FMAs; slabs 192 deep (a 36 KB sliver of B stays in the 48 KB L1). Narrow: 12 rows by 2
-// vectors (12x32 floats), 14 loads for 24 FMAs, slabs 256 deep. The wide tile runs 12-17%
-// faster (Ice Lake, in isolation), but a product computes whole slivers: 64 columns take 96 in
-// 8x48 tiles and 64 in 12x32 ones, so the product's width picks the tile (avx512_tile_is_wide).
+// FMAs; slabs 384 deep, its blocks of A twice the others' bytes (192 rows). A 384-deep sliver
+// of B (72 KB) streams from L2 rather than staying in the 48 KB L1, yet each step costs less
+// than at 192 deep: every tile pays some 500 cycles on top of its steps wherever its operands
+// live (the macro-kernel alone on one Ice Lake core: 142 GFLOP/s at 192 deep, 151 at 384, 153
+// at 768; 140 at 192 with no C tile at all), and deeper slabs pay it half as often. Narrow:
+// 12 rows by 2 vectors (12x32 floats), 14 loads for 24 FMAs, slabs 256 deep. The wide tile runs
+// 12-17% faster (Ice Lake, in isolation), but a product computes whole slivers: 64 columns take
+// 96 in 8x48 tiles and 64 in 12x32 ones, so the product's width picks the tile
+// (avx512_tile_is_wide).
 // The packing of both forms of each tile (the AVX-512 one and its AVX2 layout).
 template <typename T, typename Tile>
 struct Avx512Packing : Tile {
@@ -537,31 +545,34 @@ struct Avx512Packing : Tile {
     pack_transposing<Tile::kNr>(b, rows, kc, dst);
   }
 };
-template <typename T, int kRows, int kVecs, int64_t kDepth>
-struct Avx512Kernel : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>> {
+template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
+struct Avx512Kernel
+    : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>> {
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
                                                             const Fetch& fetch) {
-    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, fetch);
+    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>::body(kc, a, b, c, ldc,
+                                                                        overwrite, fetch);
   }
 };
-template <typename T, int kRows, int kVecs, int64_t kDepth>
+template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
-    : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>> {
+    : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>> {
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch) {
-    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth>::body(kc, a, b, c, ldc, overwrite, fetch);
+    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>::body(kc, a, b, c, ldc,
+                                                                         overwrite, fetch);
   }
 };
 template <typename T>
-using Avx512Wide = Avx512Kernel<T, 8, 3, 192>;
+using Avx512Wide = Avx512Kernel<T, 8, 3, 384, 2 * kABlockBytes>;
 template <typename T>
-using Avx512Narrow = Avx512Kernel<T, 12, 2, 256>;
+using Avx512Narrow = Avx512Kernel<T, 12, 2, 256, kABlockBytes>;
 template <typename T>
-using Avx512WideLayout = Avx512LayoutKernel<T, 8, 3, 192>;
+using Avx512WideLayout = Avx512LayoutKernel<T, 8, 3, 384, 2 * kABlockBytes>;
 template <typename T>
-using Avx512NarrowLayout = Avx512LayoutKernel<T, 12, 2, 256>;
+using Avx512NarrowLayout = Avx512LayoutKernel<T, 12, 2, 256, kABlockBytes>;
 
 // Whether a product with n columns of C runs in the wide AVX-512 tile: unless the narrow one
 // computes fewer columns by more than the wide one's speed (an eighth) makes up for.
@@ -742,7 +753,7 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
 // Rows of op(A) that one packed block holds: the whole A when it is that short.
 template <typename T, typename K>
 constexpr int64_t block_rows() {
-  return kABlockBytes / (K::kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
+  return K::kABlock / (K::kKc * static_cast<int64_t>(sizeof(T))) / K::kMr * K::kMr;
 }
 
 // The depth of k's slabs for micro-kernel K: as even as possible, none deeper than K::kKc.

@@ -895,22 +895,24 @@ void pack_all_of_b(Context& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
   }
 }
 
-// gemm_blocked's product with B packed by pack_all_of_b: row blocks (and, when they are too
-// few for the threads, groups of slivers) in parallel, slab by slab.
 // gemm_prepacked for an op(A) of at most one block of rows (a dense layer's batch): as
 // gemm_few_rows, one parallel_for over groups of slivers, each task going down all of k.
 // Slab after slab in parallel would be a round of tasks and a wait per slab (17 for the 3136
 // inputs of LeNet's dense layer): 0.955x the time on two threads, 0.99x on one (Ice Lake).
 // Each tile fetches the next sliver of its block meanwhile (macro_kernel); fetching the
 // task's next block instead was 3% slower on one thread. Each element of C sums the slabs in
-// the same order either way.
+// the same order either way. One group a thread when each gets two slivers or more: groups
+// as even as slivers allow finish together, where twice as many, handed to whichever thread
+// is free, left one a sliver or more behind (LeNet's 22: 5, 6, 5, 6) and packed A twice a
+// thread: 0.874-0.887x the time of that layer on two threads.
 template <typename T, typename K>
 void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m,
                              int64_t n, int64_t k, T* c, int64_t ldc, bool accumulate) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int threads = std::max(ctx.max_threads(), 1);
   const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth<K>(k);
-  const int64_t groups = std::min<int64_t>(slivers, 2 * threads);
+  const int64_t groups =
+      slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
@@ -928,6 +930,8 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
   });
 }
 
+// gemm_blocked's product with B packed by pack_all_of_b: row blocks (and, when they are too
+// few for the threads, groups of slivers) in parallel, slab by slab.
 template <typename T, typename K>
 void gemm_prepacked(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m, int64_t n,
                     int64_t k, T* c, int64_t ldc, bool accumulate) {

@@ -359,6 +359,7 @@ Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,
   }
   plan->fuse_elementwise_chains(graph, pinned, constant);
   plan->absorb_products(pinned);
+  plan->absorb_readers(pinned);
   plan->plan_memory(pinned);
   TL_RETURN_IF_ERROR(plan->init_arena(plan->cached_));
   *out = std::move(plan);
@@ -607,6 +608,71 @@ void Plan::count_slot_uses(std::vector<int32_t>* readers,
   }
 }
 
+namespace {
+
+// Whether the ops of `stages` are those of OutputStages::BiasRelu: an add of a vector along the
+// last dim (a bias), a Relu, or the one then the other (StagesOnOutput::bias_relu checks the
+// values too).
+bool bias_relu_ops(const std::vector<Stage>& stages) {
+  if (stages.empty() || stages.size() > 2) return false;
+  size_t i = 0;
+  const std::string& first = stages[0].node->op->name();
+  if (stages[0].pair && !stages[0].full &&
+      (first == "Add" || first == "AddV2" || first == "BiasAdd")) {
+    i = 1;
+  }
+  if (i < stages.size() && stages[i].fn && stages[i].node->op->name() == "Relu") ++i;
+  return i == stages.size();
+}
+
+}  // namespace
+
+void Plan::absorb_readers(const std::vector<char>& pinned) {
+  std::vector<int32_t> readers, producer;
+  count_slot_uses(&readers, &producer);
+  std::vector<int32_t> reader_of(num_slots_, -1);  // the step reading a slot as its input 0
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    const Step& step = steps_[k];
+    if (step.inputs.size() == 1 && step.inputs[0] >= 0) {
+      reader_of[step.inputs[0]] = static_cast<int32_t>(k);
+    }
+  }
+  auto plain = [](const Step& step) {
+    return step.device->kind() == Device::kCPU && step.stages.empty() && !step.product &&
+           !step.reader && step.static_shapes && step.node->output_dtypes.size() == 1;
+  };
+  std::vector<char> absorbed(steps_.size(), 0);
+  bool any = false;
+  for (Step& step : steps_) {
+    const ReaderFilter accepts = step.kernel->reader_filter();
+    const int32_t out = step.first_output;
+    if (!accepts || !plain(step) || pinned[out] || readers[out] != 1 || reader_of[out] < 0 ||
+        (!step.output_stages.empty() && !bias_relu_ops(step.output_stages))) {
+      continue;
+    }
+    const Step& reader = steps_[reader_of[out]];
+    if (!plain(reader) || !reader.output_stages.empty() ||
+        !accepts(*step.node, *reader.node)) {
+      continue;
+    }
+    step.reader = reader.node;
+    step.first_output = reader.first_output;
+    step.output_bytes = reader.output_bytes;
+    step.unneeded = reader.unneeded;
+    step.forwardable.clear();
+    step.forward_mask = 0;
+    absorbed[reader_of[out]] = 1;
+    any = true;
+  }
+  if (!any) return;
+  std::vector<Step> steps;
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    if (!absorbed[k]) steps.push_back(std::move(steps_[k]));
+  }
+  steps_ = std::move(steps);
+  release_after_last_reader(pinned);
+}
+
 void Plan::absorb_products(const std::vector<char>& pinned) {
   std::vector<int32_t> readers, producer;
   count_slot_uses(&readers, &producer);
@@ -676,6 +742,7 @@ std::vector<std::vector<std::string>> Plan::step_nodes() const {
     if (step.product) names.push_back(step.product->name);
     if (names.empty() || step.product) names.push_back(step.node->name);
     for (const Stage& stage : step.output_stages) names.push_back(stage.node->name);
+    if (step.reader) names.push_back(step.reader->name);
     out.push_back(std::move(names));
   }
   return out;
@@ -892,27 +959,23 @@ class StagesOnOutput : public OutputStages {
   void apply(int64_t begin, int64_t end) const override {
     apply_(stages_, rs_, data_, data_, begin, end, row_, size_);
   }
+  void apply_to(void* data, int64_t begin, int64_t end) const override {
+    char* p = static_cast<char*>(data);
+    apply_(stages_, rs_, p, p, begin, end, row_, size_);
+  }
   // An add of a float32 vector of the row's length (the bias), a Relu, or the one then the
   // other.
   bool bias_relu(BiasRelu* out) const override {
-    if (size_ != static_cast<int64_t>(sizeof(float)) || stages_.empty() || stages_.size() > 2) {
-      return false;
-    }
+    if (size_ != static_cast<int64_t>(sizeof(float)) || !bias_relu_ops(stages_)) return false;
     size_t i = 0;
-    const std::string& first = stages_[0].node->op->name();
-    if (stages_[0].pair && !stages_[0].full &&
-        (first == "Add" || first == "AddV2" || first == "BiasAdd")) {
+    if (stages_[0].pair) {  // the bias add (bias_relu_ops)
       const Tensor& bias = rs_.slots[stages_[0].vector_slot];
       if (bias.dtype() != DType::kFloat32 || bias.num_elements() != row_) return false;
       out->bias = bias.data<float>();
       i = 1;
     }
-    if (i < stages_.size()) {
-      if (!stages_[i].fn || stages_[i].node->op->name() != "Relu") return false;
-      out->relu = true;
-      ++i;
-    }
-    return i == stages_.size();
+    out->relu = i < stages_.size();
+    return true;
   }
 
  private:
@@ -1087,11 +1150,15 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
       }
       ctx.set_loop(loop.epoch, invariant);
     }
+    if (step.reader) ctx.set_absorbed_reader(step.reader);
+    const KernelFn compute = step.reader ? step.kernel->reader_fn() : step.kernel->compute_fn();
     if (!step.output_stages.empty()) {
       const StagesOnOutput stages(step.output_stages, rs, rs.slots[step.first_output],
                                   apply_stages);
       ctx.set_output_stages(&stages);
-      s = step.kernel->compute_fn()(ctx);
+      s = compute(ctx);
+    } else if (step.reader) {
+      s = compute(ctx);
     } else if (step.product) {
       s = step.kernel->product_fn()(ctx);
     } else if (step.stages.empty()) {

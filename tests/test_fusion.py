@@ -297,3 +297,113 @@ def test_a_residual_add_runs_on_the_convolution_output(dtype):
         fused = sess.run(y, {x: data})
         separate = sess.run([conv, y], {x: data})[1]
     np.testing.assert_array_equal(fused, separate)
+
+
+def numpy_max_pool(x, ksize, stride, padding):
+    """NHWC max-pooling as TF1 defines it: SAME pads (with nothing) to ceil(size / stride)."""
+    n, h, w, c = x.shape
+    if padding == "SAME":
+        oh, ow = -(-h // stride), -(-w // stride)
+        top = max((oh - 1) * stride + ksize - h, 0) // 2
+        left = max((ow - 1) * stride + ksize - w, 0) // 2
+    else:
+        oh, ow = (h - ksize) // stride + 1, (w - ksize) // stride + 1
+        top = left = 0
+    out = np.empty((n, oh, ow, c), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * stride - top, j * stride - left
+            window = x[:, max(h0, 0):h0 + ksize, max(w0, 0):w0 + ksize, :]
+            out[:, i, j, :] = window.max(axis=(1, 2))
+    return out
+
+
+CONV_POOL_CASES = {
+    # input NHWC, filter HWIO, conv stride and padding, pool window, stride and padding
+    "lenet-first-layer": ((3, 28, 28, 1), (5, 5, 1, 32), 1, "SAME", 2, 2, "SAME"),
+    "overlapping-windows": ((2, 9, 11, 5), (3, 3, 5, 40), 1, "VALID", 3, 2, "VALID"),
+    "batch-1-strided-odd": ((1, 13, 7, 4), (3, 3, 4, 20), 2, "SAME", 2, 2, "SAME"),
+    "pointwise": ((2, 6, 6, 8), (1, 1, 8, 16), 1, "VALID", 2, 2, "VALID"),
+}
+
+
+@pytest.mark.parametrize("gemm_kernel",
+                         runnable_gemm_kernels(("generic", "avx2", "avx512", "avx512-layout")))
+@pytest.mark.parametrize("tail", ["bias_add+relu", "relu", "add", "none"])
+@pytest.mark.parametrize("case", sorted(CONV_POOL_CASES))
+def test_a_max_pool_runs_inside_the_convolution_it_reads(case, tail, gemm_kernel):
+    # max_pool(relu(conv2d(x, w) + b)): one step, the convolution's output never written; the
+    # bits of the ops run one by one, for a constant filter (packed ahead) and a fed one, on
+    # one and two threads, on each ISA's tiles (the generic kernel and the pointwise case
+    # convolve into a buffer first).
+    shape, filter_shape, stride, padding, ksize, pool_stride, pool_padding = CONV_POOL_CASES[case]
+    rng = np.random.default_rng(len(case) * 7 + len(tail))
+    data = rng.standard_normal(shape).astype(np.float32)
+    weights = rng.standard_normal(filter_shape).astype(np.float32)
+    bias = rng.standard_normal(filter_shape[-1]).astype(np.float32)
+    x = tf.placeholder(tf.float32, shape)
+    fed_w = tf.placeholder(tf.float32, filter_shape)
+    outputs = {}
+    for name, w in (("constant", tf.constant(weights)), ("fed", fed_w)):
+        conv = tf.nn.conv2d(x, w, [1, stride, stride, 1], padding)
+        pre = {"bias_add+relu": lambda: tf.nn.relu(tf.nn.bias_add(conv, bias)),
+               "relu": lambda: tf.nn.relu(conv),
+               "add": lambda: conv + bias,
+               "none": lambda: conv}[tail]()
+        pooled = tf.nn.max_pool(pre, [1, ksize, ksize, 1], [1, pool_stride, pool_stride, 1],
+                                pool_padding)
+        outputs[name] = (conv, pre, pooled)
+    feed = {x: data, fed_w: weights}
+    results = []
+    for threads in (1, 2):
+        with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=threads)) as sess:
+            for conv, pre, pooled in outputs.values():
+                steps = plan_steps(sess, pooled, list(feed))
+                assert steps[-1][0] == conv.op.name and steps[-1][-1] == pooled.op.name, steps
+                fused = sess.run(pooled, feed)
+                separate, apart = sess.run([pre, pooled], feed)  # `pre` fetched: not fused
+                np.testing.assert_array_equal(fused, apart)
+                np.testing.assert_array_equal(
+                    fused, numpy_max_pool(separate, ksize, pool_stride, pool_padding))
+                results.append(fused)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+def test_a_max_pool_stays_a_step_of_its_own_where_the_convolution_has_other_readers():
+    # Training: MaxPoolGrad reads the convolution's output too. A residual add fused onto the
+    # convolution reads an operand of its shape: not of the form the pooled path applies.
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    x = tf.placeholder(tf.float32, data.shape)
+    w = tf.Variable(rng.standard_normal((3, 3, 3, 8)).astype(np.float32))
+    h = tf.nn.relu(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"))
+    pooled = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    grad = tf.gradients(tf.reduce_sum(pooled * pooled), w)[0]
+    shortcut = tf.tanh(x[..., :1])
+    residual = tf.nn.max_pool(tf.nn.relu(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") + shortcut),
+                              [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for fetch in (grad, residual):
+            steps = plan_steps(sess, fetch, [x])
+            pools = [names for names in steps if any("MaxPool" == sess.graph.get_operation_by_name(
+                n).type for n in names)]
+            assert pools and all(len(names) == 1 for names in pools), steps
+        got, got_residual, h_value = sess.run([pooled, residual, h], {x: data})
+        sess.run(grad, {x: data})
+    np.testing.assert_array_equal(got, numpy_max_pool(h_value, 2, 2, "VALID"))
+    assert got_residual.shape == (2, 4, 4, 8)
+
+
+def test_a_convolution_with_an_unknown_batch_still_pools_correctly():
+    rng = np.random.default_rng(9)
+    data = rng.standard_normal((3, 10, 10, 2)).astype(np.float32)
+    weights = rng.standard_normal((3, 3, 2, 16)).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 10, 10, 2])
+    h = tf.nn.relu(tf.nn.conv2d(x, weights, [1, 1, 1, 1], "SAME"))
+    pooled = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    with tf.Session() as sess:
+        got = sess.run(pooled, {x: data})
+        h_value = sess.run(h, {x: data})
+    np.testing.assert_array_equal(got, numpy_max_pool(h_value, 2, 2, "SAME"))

@@ -88,6 +88,9 @@ struct Step {
   // A MatMul whose product the kernel computes in place of an input (absorbs_product): its
   // step is gone, its operands are this step's inputs.
   const Node* product = nullptr;
+  // The one reader of the kernel's output 0 that the kernel computes too (absorbs_reader):
+  // its step is gone, and output 0 is its output.
+  const Node* reader = nullptr;
 };
 
 // Elements per block of a fused chain: every stage runs over a block while it is in L1.
@@ -211,6 +214,7 @@ class Plan {
   // Moves a MatMul whose product only a kernel that absorbs products reads (an optimizer's
   // update reading a weight gradient) into that kernel's step, where its operands allow.
   void absorb_products(const std::vector<char>& pinned);
+  void absorb_readers(const std::vector<char>& pinned);
   void release_after_last_reader(const std::vector<char>& pinned);
   // Gives every value of known size that is not pinned (fed, fetched, constant, or shown by a
   // fetched view) an offset in the arena: values whose lifetimes overlap get disjoint ranges,

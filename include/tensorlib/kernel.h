@@ -167,6 +167,10 @@ class OutputStages {
   virtual ~OutputStages() = default;
   // Applies the ops to elements [begin, end) of output 0, in place.
   virtual void apply(int64_t begin, int64_t end) const = 0;
+  // The same to elements [begin, end) of `data`, laid out as the kernel's own output but not
+  // output 0 (a kernel that computes its reader's output, KernelDef::absorbs_reader: given
+  // only stages of the BiasRelu form, which read no operand of the output's shape).
+  virtual void apply_to(void* data, int64_t begin, int64_t end) const = 0;
   // Whether the stages are a BiasRelu (then set in *out).
   virtual bool bias_relu(BiasRelu* out) const = 0;
 };
@@ -227,6 +231,10 @@ class KernelContext {
   void set_output_stages(const OutputStages* stages) { output_stages_ = stages; }
   // The stages fused onto output 0, if any (for a kernel that applies a BiasRelu itself).
   const OutputStages* output_stages() const { return output_stages_; }
+  // The op this kernel computes after its own (KernelDef::absorbs_reader), whose output output
+  // 0 then is; else null.
+  const Node* absorbed_reader() const { return absorbed_reader_; }
+  void set_absorbed_reader(const Node* reader) { absorbed_reader_ = reader; }
   // Whether anything reads output `i` (a kernel may skip computing an output nobody needs).
   bool output_needed(int i) const { return !unneeded_outputs_ || !unneeded_outputs_[i]; }
   // The functions of the graph being run (If and While call them).
@@ -292,10 +300,14 @@ class KernelContext {
   const int32_t* ref_variables_ = nullptr;
   const ExecutionDevice* device_ = nullptr;  // null: the CPU
   const OutputStages* output_stages_ = nullptr;
+  const Node* absorbed_reader_ = nullptr;
 };
 
 using PrepareFn = Status (*)(PrepareContext& ctx, std::unique_ptr<KernelState>* state);
 using KernelFn = Status (*)(KernelContext& ctx);
+// Whether a kernel of `node` computes `reader` (the one op reading its output 0) itself; see
+// KernelDef::absorbs_reader.
+using ReaderFilter = bool (*)(const Node& node, const Node& reader);
 // An elementwise kernel over one contiguous span of host memory, for chains the CPU executor
 // fuses into one pass: y[i] = op(x[i]) for a unary op; y[i] = op(x[i], *s), or op(*s, x[i])
 // when `scalar_first`, for a binary op with a scalar operand. `y` may be `x`.
@@ -344,6 +356,16 @@ class KernelDef {
   }
   int product_input() const { return product_input_; }
   KernelFn product_fn() const { return product_fn_; }
+  // The op that alone reads output 0 may be computed in this kernel (a convolution followed
+  // by a pooling): where `accepts(node, reader)` and nothing else reads output 0, the executor
+  // drops the reader's step and runs `fn` instead of the compute step, writing the reader's
+  // output as output 0 (KernelContext::absorbed_reader names it). Output stages fused onto
+  // output 0 are given only in their BiasRelu form, applied before the reader's op.
+  KernelDef& absorbs_reader(ReaderFilter accepts, KernelFn fn) {
+    return reader_filter_ = accepts, reader_fn_ = fn, *this;
+  }
+  ReaderFilter reader_filter() const { return reader_filter_; }
+  KernelFn reader_fn() const { return reader_fn_; }
   bool takes_output_stages() const { return output_stages_; }
   // The pair span form of a binary elementwise kernel (see PairSpanFn).
   KernelDef& pair_span(DType t, PairSpanFn fn) {
@@ -379,6 +401,8 @@ class KernelDef {
   bool output_stages_ = false;
   int product_input_ = -1;         // absorbs_product: the input, or -1
   KernelFn product_fn_ = nullptr;  // absorbs_product: the step run instead of compute_
+  ReaderFilter reader_filter_ = nullptr;  // absorbs_reader: which readers
+  KernelFn reader_fn_ = nullptr;          // absorbs_reader: the step run instead of compute_
 };
 
 // The single process-wide table of kernels, by (op, device). Built-in kernels are registered

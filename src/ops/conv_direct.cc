@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "ops/cpu_features.h"
+#include "ops/pooling.h"
 #include "ops/simd_vec.h"
 
 namespace tl {
@@ -429,6 +430,54 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
   });
 #else
   (void)ctx, (void)g, (void)input, (void)filter, (void)output;
+#endif
+}
+
+void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* input,
+                          const DirectConvFilter& filter, const OutputStages::BiasRelu* stages,
+                          const PoolGeom& pool, float* output) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (pool.batch * pool.out_h * pool.out_w * pool.channels == 0) return;
+  const int64_t width = padded_width(g);
+  const int64_t row_bytes = width * g.in_c * int64_t{sizeof(float)};
+  const int64_t rows_in = (g.filter_h - 1) * g.dilation_h + 1;  // input rows of one output row
+  // Pooled rows of one task: an image's, cut so that the tasks keep every thread busy; the
+  // convolution's rows a task needs are computed in parts of at most kPaddedRowsBytes of
+  // padded input.
+  const int64_t threads = std::max(ctx.max_threads(), 1);
+  int64_t chunks = std::max<int64_t>(1, (kTasksPerThread * threads + g.batch - 1) / g.batch);
+  chunks = std::min(chunks, pool.out_h);
+  const int64_t chunk_rows = (pool.out_h + chunks - 1) / chunks;
+  chunks = (pool.out_h + chunk_rows - 1) / chunk_rows;
+  const int64_t part_rows = std::max<int64_t>(1, kPaddedRowsBytes / (g.stride_h * row_bytes));
+  PoolGeom image_pool = pool;  // one image of the convolution's output, in a task's buffer
+  image_pool.batch = 1;
+  const int64_t image_out = g.out_h * g.out_w * g.out_c;
+  const int64_t pooled_image = pool.out_h * pool.out_w * pool.channels;
+  ctx.parallel_for(g.batch * chunks, 1, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<float> padded_rows, convolved;
+    convolved.resize(static_cast<size_t>(image_out));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t n = t / chunks, ph0 = t % chunks * chunk_rows;
+      const int64_t ph1 = std::min(pool.out_h, ph0 + chunk_rows);
+      // The convolution's rows under pooled rows [ph0, ph1), into the buffer (as image 0).
+      const int64_t oh_first = std::max<int64_t>(0, ph0 * pool.stride_h - pool.pad_top);
+      const int64_t oh_end =
+          std::min(g.out_h, (ph1 - 1) * pool.stride_h - pool.pad_top + pool.window_h);
+      for (int64_t oh0 = oh_first; oh0 < oh_end; oh0 += part_rows) {
+        const int64_t oh1 = std::min(oh_end, oh0 + part_rows);
+        const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
+        padded_rows.resize(static_cast<size_t>((r1 - r0) * width * g.in_c));
+        pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, padded_rows.data());
+        const PaddedRows padded{padded_rows.data(), r0, width, g.in_c};
+        run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, 0, oh0, oh1,
+                              stages, convolved.data());
+      }
+      max_pool_rows(image_pool, convolved.data(), output + n * pooled_image, ph0, ph1);
+    }
+  });
+#else
+  (void)ctx, (void)g, (void)input, (void)filter, (void)stages, (void)pool, (void)output;
 #endif
 }
 

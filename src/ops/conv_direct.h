@@ -24,6 +24,7 @@
 
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
+#include "ops/pooling.h"
 #include "tensorlib/kernel.h"
 
 namespace tl {
@@ -78,6 +79,15 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
 // each part of the output is finished (KernelContext::finish_output) as soon as it is written.
 void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
                  const DirectConvFilter& filter, float* output);
+
+// output = the max-pool `pool` (its input: the convolution's output) of direct_conv's output,
+// `stages` (if any) applied before pooling, without the convolution's output ever being
+// written: each task convolves the rows one chunk of pooled rows needs into a buffer of its
+// own, while they are in cache, and pools them from there. The same bits as direct_conv then
+// MaxPool.
+void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* input,
+                          const DirectConvFilter& filter, const OutputStages::BiasRelu* stages,
+                          const PoolGeom& pool, float* output);
 
 // True when direct_conv_filter_grad computes the filter gradient of convolution g with the
 // vector ISA in use now: AVX2 or AVX-512, not pointwise (a plain GEMM).

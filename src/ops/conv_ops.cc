@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -23,8 +24,10 @@
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
+#include "ops/pooling.h"
 #include "ops/shape_fns.h"
 #include "ops/window.h"
+#include "tensorlib/graph.h"
 
 namespace tl {
 namespace {
@@ -448,6 +451,73 @@ Status conv2d_kernel(KernelContext& ctx) {
   return status;
 }
 
+// A MaxPool that alone reads a float32 convolution's output is computed by the convolution
+// (KernelDef::absorbs_reader): the convolution's output is never written.
+bool conv2d_absorbs_max_pool(const Node& node, const Node& reader) {
+  return reader.op->name() == "MaxPool" && node.output_dtypes[0] == DType::kFloat32 &&
+         reader.output_dtypes[0] == DType::kFloat32;
+}
+
+// The output stages of a kernel applied to a buffer of its own output's layout.
+class StagesOnBuffer : public OutputStages {
+ public:
+  StagesOnBuffer(const OutputStages& stages, void* data) : stages_(stages), data_(data) {}
+  void apply(int64_t begin, int64_t end) const override { stages_.apply_to(data_, begin, end); }
+  void apply_to(void* data, int64_t begin, int64_t end) const override {
+    stages_.apply_to(data, begin, end);
+  }
+  bool bias_relu(BiasRelu* out) const override { return stages_.bias_relu(out); }
+
+ private:
+  const OutputStages& stages_;
+  void* data_;
+};
+
+// Conv2D and the MaxPool reading its output, which output 0 is: direct_conv_max_pool where the
+// direct convolution runs, else the convolution into a buffer, its stages, then the pool.
+Status conv2d_max_pool_kernel(KernelContext& ctx) {
+  const Tensor& input = ctx.input(0);
+  const Tensor& filter = ctx.input(1);
+  ConvGeom g;
+  TL_RETURN_IF_ERROR(make_geom(ctx.attrs(), "Conv2D", input.shape(), filter.shape(), &g));
+  if (input.dtype() != DType::kFloat32) {
+    return invalid_argument("Conv2D: a convolution that pools its own output takes float32, "
+                            "got " + std::string(dtype_name(input.dtype())));
+  }
+  const Shape convolved_shape({g.batch, g.out_h, g.out_w, g.out_c});
+  PoolGeom pool;
+  TL_RETURN_IF_ERROR(
+      make_pool_geom(ctx.absorbed_reader()->attrs, "MaxPool", convolved_shape, &pool));
+  const OutputStages* stages = ctx.output_stages();
+  OutputStages::BiasRelu bias_relu;
+  if (stages && !stages->bias_relu(&bias_relu)) {
+    return internal_error("Conv2D: the ops fused onto a pooled convolution are not a bias "
+                          "and a ReLU");
+  }
+  float* out = ctx.output(0).data<float>();
+  if (use_direct_conv(g)) {
+    const auto* state = static_cast<const ConvFilterState*>(ctx.kernel_state());
+    thread_local DirectConvFilter own;  // as conv2d's
+    const bool packed = state && state->direct.kernel == gemm_kernel();
+    if (!packed) pack_direct_filter(g, filter.data<float>(), false, &own);
+    direct_conv_max_pool(ctx, g, input.data<float>(), packed ? state->direct : own,
+                         stages ? &bias_relu : nullptr, pool, out);
+    return Status::OK();
+  }
+  Tensor convolved;
+  TL_RETURN_IF_ERROR(Tensor::allocate(DType::kFloat32, convolved_shape, &convolved));
+  const Tensor* inputs[] = {&input, &filter};
+  KernelContext conv(ctx.graph_node(), ctx.attrs(), inputs, 2, &convolved, 1, &ctx.state(),
+                     ctx.max_threads(), ctx.kernel_state());
+  std::optional<StagesOnBuffer> on_convolved;
+  if (stages) conv.set_output_stages(&on_convolved.emplace(*stages, convolved.raw_data()));
+  TL_RETURN_IF_ERROR(conv2d_kernel(conv));
+  const float* x = convolved.data<float>();
+  ctx.parallel_for(pool.batch * pool.out_h, 1,
+                   [&](int64_t begin, int64_t end) { max_pool_rows(pool, x, out, begin, end); });
+  return Status::OK();
+}
+
 // Fails unless out_backprop has the shape of the convolution's output.
 Status check_out_backprop_value(const ConvGeom& g, const std::string& op, const Shape& dy) {
   const Shape want({g.batch, g.out_h, g.out_w, g.out_c});
@@ -758,7 +828,8 @@ void register_conv_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("Conv2D", Device::kCPU)
                     .prepare(conv2d_prepare)
                     .compute(conv2d_kernel)
-                    .applies_output_stages());
+                    .applies_output_stages()
+                    .absorbs_reader(conv2d_absorbs_max_pool, conv2d_max_pool_kernel));
   r.add_builtin(KernelDef("Conv2DBackpropInput", Device::kCPU)
                     .compute(conv2d_backprop_input_kernel));
   r.add_builtin(KernelDef("Conv2DBackpropFilter", Device::kCPU)

@@ -14,6 +14,7 @@
 #include "ops/gemm.h"
 #include "ops/kernel_util.h"
 #include "ops/ops.h"
+#include "ops/pooling.h"
 #include "ops/shape_fns.h"
 #include "ops/simd_vec.h"
 #include "ops/window.h"
@@ -23,22 +24,6 @@ namespace {
 
 // Output pixels' worth of work (times channels) per parallel task.
 constexpr int64_t kPoolGrain = 16384;
-
-struct PoolGeom {
-  int64_t batch, in_h, in_w, channels;
-  int64_t window_h, window_w, stride_h, stride_w;
-  int64_t out_h, out_w, pad_top, pad_left;
-
-  // The input rows [*h0, *h1) and columns [*w0, *w1) under output pixel (oh, ow).
-  void window(int64_t oh, int64_t ow, int64_t* h0, int64_t* h1, int64_t* w0,
-              int64_t* w1) const {
-    const int64_t hs = oh * stride_h - pad_top, ws = ow * stride_w - pad_left;
-    *h0 = std::max<int64_t>(hs, 0);
-    *h1 = std::min(hs + window_h, in_h);
-    *w0 = std::max<int64_t>(ws, 0);
-    *w1 = std::min(ws + window_w, in_w);
-  }
-};
 
 // Reads and checks ksize, strides, padding and data_format.
 Status read_pool_attrs(const AttrMap& attrs, const std::string& op, Window2D* w,
@@ -74,6 +59,8 @@ Status pool_output_shape(const InferenceContext& ctx, const Shape& input, Shape*
   return Status::OK();
 }
 
+}  // namespace
+
 Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& input,
                       PoolGeom* g) {
   Window2D w;
@@ -85,6 +72,8 @@ Status make_pool_geom(const AttrMap& attrs, const std::string& op, const Shape& 
       windowed_output_size(g->in_h, kh, 1, w.stride_h, w.same, &g->out_h, &g->pad_top));
   return windowed_output_size(g->in_w, kw, 1, w.stride_w, w.same, &g->out_w, &g->pad_left);
 }
+
+namespace {
 
 // NOTE: the kernels below pass vectors between functions of one target, inlined (flatten):
 // GCC's warning that such calls change the ABI does not apply, nor its "may be used
@@ -149,25 +138,30 @@ TL_TARGET_AVX2 __attribute__((flatten)) void run_avx2_vectors(const F& fn, int64
 #endif
 
 
-// fn(Vec{}, begin, end) over [0, n) in parallel, Vec the float vectors in use when T is float,
-// else ScalarVec<T> (in an AVX2 build of fn where the CPU has AVX2).
+// fn(Vec{}, begin, end), Vec the float vectors of `lanes` (float_lanes_in_use()) when T is
+// float, else ScalarVec<T> (in an AVX2 build of fn where the CPU has AVX2).
+template <typename T, typename F>
+void run_vectorised(int lanes, const F& fn, int64_t begin, int64_t end) {
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (lanes == 16) return run_avx512_vectors(fn, begin, end);
+    if (lanes == 8) return run_avx2_vectors(fn, begin, end);
+  }
+#endif
+  const auto scalar = [&](int64_t b, int64_t e) { fn(ScalarVec<T>{}, b, e); };
+  if (cpu_has_avx2()) {
+    run_avx2(scalar, begin, end);
+  } else {
+    scalar(begin, end);
+  }
+}
+
+// run_vectorised over [0, n) in parallel.
 template <typename T, typename F>
 void parallel_vectorised(KernelContext& ctx, int64_t n, int64_t grain, const F& fn) {
   const int lanes = std::is_same_v<T, float> ? float_lanes_in_use() : 0;
-  ctx.parallel_for(n, grain, [&](int64_t begin, int64_t end) {
-#if defined(__x86_64__) || defined(__i386__)
-    if constexpr (std::is_same_v<T, float>) {
-      if (lanes == 16) return run_avx512_vectors(fn, begin, end);
-      if (lanes == 8) return run_avx2_vectors(fn, begin, end);
-    }
-#endif
-    const auto scalar = [&](int64_t b, int64_t e) { fn(ScalarVec<T>{}, b, e); };
-    if (cpu_has_avx2()) {
-      run_avx2(scalar, begin, end);
-    } else {
-      scalar(begin, end);
-    }
-  });
+  ctx.parallel_for(n, grain,
+                   [&](int64_t begin, int64_t end) { run_vectorised<T>(lanes, fn, begin, end); });
 }
 
 // fn(Vec{}, c0, c1) over the channels [0, c): whole vectors, then the rest one at a time.
@@ -193,11 +187,12 @@ void for_images(KernelContext& ctx, const PoolGeom& g, const F& fn) {
   parallel_vectorised<T>(ctx, g.batch, kPoolGrain / per_image + 1, fn);
 }
 
+// fn(Vec{}, begin, end) that max-pools output rows [begin, end) (n * out_h + oh).
 template <typename T>
-void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
-  const int64_t c = g.channels;
-  const T lowest = std::numeric_limits<T>::lowest();
-  for_output_rows<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
+auto max_pool_rows_fn(const PoolGeom& g, const T* in, T* out) {
+  return [&g, in, out](auto vec, int64_t begin, int64_t end) {
+    const int64_t c = g.channels;
+    const T lowest = std::numeric_limits<T>::lowest();
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.out_h, oh = row % g.out_h;
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
@@ -218,7 +213,12 @@ void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
         });
       }
     }
-  });
+  };
+}
+
+template <typename T>
+void max_pool(KernelContext& ctx, const PoolGeom& g, const T* in, T* out) {
+  for_output_rows<T>(ctx, g, max_pool_rows_fn(g, in, out));
 }
 
 template <typename T>
@@ -577,6 +577,10 @@ OpDef& pool_attrs(OpDef& def) {
 }
 
 }  // namespace
+
+void max_pool_rows(const PoolGeom& g, const float* in, float* out, int64_t begin, int64_t end) {
+  run_vectorised<float>(float_lanes_in_use(), max_pool_rows_fn(g, in, out), begin, end);
+}
 
 void register_pooling_ops(OpRegistry& r) {
   OpDef max_pool_def("MaxPool");

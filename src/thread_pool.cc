@@ -1,9 +1,32 @@
 #include "tensorlib/thread_pool.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 namespace tl {
 namespace {
+
+// How long a thread of the pool out of work spins for the next job before it sleeps:
+// TENSORLIB_SPIN_US microseconds, 2000 by default. A sleeping thread on a virtual machine comes
+// back in milliseconds (the host gives its idle core away), so a gap of a fraction of a
+// millisecond between two products (Python between two runs, a big output allocated) would
+// leave the next ones on one thread: a dense layer's weight gradient after a rest took
+// 1.5-1.8x its time with 100 us spins, 1.0-1.1x with 2 ms. The cost: a core kept busy 2 ms
+// after the work ends (OpenMP runtimes spin as long or longer).
+std::chrono::microseconds idle_spin() {
+  static const std::chrono::microseconds spin = [] {
+    const char* value = std::getenv("TENSORLIB_SPIN_US");
+    long us = 2000;
+    if (value && *value) {
+      char* end = nullptr;
+      const long parsed = std::strtol(value, &end, 10);
+      if (end && *end == '\0' && parsed >= 0) us = parsed;
+    }
+    return std::chrono::microseconds(us);
+  }();
+  return spin;
+}
 
 // True on pool workers: a parallel_for issued from inside a job runs inline.
 thread_local bool t_in_worker = false;
@@ -75,7 +98,7 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
   auto finished = [this] {
     return chunks_done_.load(std::memory_order_acquire) == num_chunks_;
   };
-  if (spin_until(finished)) return;
+  if (spin_until(finished, idle_spin())) return;
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, finished);
 }
@@ -124,7 +147,7 @@ void ThreadPool::task_loop() {
            num_tasks_.load(std::memory_order_acquire) > 0;
   };
   for (;;) {
-    if (!spin_until(ready)) {
+    if (!spin_until(ready, idle_spin())) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, ready);
     }
@@ -164,7 +187,7 @@ void ThreadPool::worker_loop(int index) {
       return stopping_.load(std::memory_order_relaxed) || (word >> 16) != seen ||
              num_tasks_.load(std::memory_order_acquire) > 0;
     };
-    if (!spin_until(next_work)) {
+    if (!spin_until(next_work, idle_spin())) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, next_work);
     }

@@ -1,7 +1,8 @@
 // A persistent pool of worker threads for intra-op parallelism.
 //
-// Workers are started once; between jobs they spin a little (the jobs of one graph run follow
-// each other within microseconds) and then sleep. Kernels split their loops with parallel_for,
+// Workers are started once; between jobs they spin for 2 ms (TENSORLIB_SPIN_US: the jobs of
+// one graph run follow each other within microseconds, two runs within a fraction of a
+// millisecond) and then sleep. Kernels split their loops with parallel_for,
 // which runs small jobs inline on the caller without waking anyone. The caller works on its
 // job too and waits only for chunks others have started: when the workers are late (asleep,
 // or sharing its core), it does the whole job itself instead of waiting for them to come.
@@ -32,14 +33,15 @@
 
 namespace tl {
 
-// Spins until done() or 100 us have passed; returns done(). For a wait expected to end within
-// microseconds (the next job of a graph run, the next prefetched element), where sleeping on a
-// condition variable would add a wake-up of tens of microseconds. Past the first 10 us it
-// yields the core now and then, so that a thread it waits for can run when they share one.
+// Spins until done() or `limit` has passed; returns done(). For a wait expected to end soon
+// (the next job of a graph run, the next prefetched element), where sleeping on a condition
+// variable would add a wake-up: tens of microseconds on a machine of its own, milliseconds on
+// a virtual machine whose idle cores the host takes back. Past the first 10 us it yields the
+// core now and then, so that a thread it waits for can run when they share one.
 template <typename Done>
-bool spin_until(Done done) {
+bool spin_until(Done done, std::chrono::microseconds limit = std::chrono::microseconds(100)) {
   const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::microseconds(100);
+  const auto deadline = start + limit;
   const auto yield_after = start + std::chrono::microseconds(10);
   for (int i = 1;; ++i) {
     if (done()) return true;

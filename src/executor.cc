@@ -664,13 +664,7 @@ void Plan::absorb_readers(const std::vector<char>& pinned) {
     absorbed[reader_of[out]] = 1;
     any = true;
   }
-  if (!any) return;
-  std::vector<Step> steps;
-  for (size_t k = 0; k < steps_.size(); ++k) {
-    if (!absorbed[k]) steps.push_back(std::move(steps_[k]));
-  }
-  steps_ = std::move(steps);
-  release_after_last_reader(pinned);
+  if (any) drop_steps(absorbed, pinned);
 }
 
 void Plan::absorb_products(const std::vector<char>& pinned) {
@@ -723,10 +717,13 @@ void Plan::absorb_products(const std::vector<char>& pinned) {
     max_inputs_ = std::max(max_inputs_, step.inputs.size());
     any = true;
   }
-  if (!any) return;
+  if (any) drop_steps(absorbed, pinned);
+}
+
+void Plan::drop_steps(const std::vector<char>& dropped, const std::vector<char>& pinned) {
   std::vector<Step> steps;
   for (size_t k = 0; k < steps_.size(); ++k) {
-    if (!absorbed[k]) steps.push_back(std::move(steps_[k]));
+    if (!dropped[k]) steps.push_back(std::move(steps_[k]));
   }
   steps_ = std::move(steps);
   cached_.copies.resize(max_inputs_);

@@ -214,7 +214,12 @@ class Plan {
   // Moves a MatMul whose product only a kernel that absorbs products reads (an optimizer's
   // update reading a weight gradient) into that kernel's step, where its operands allow.
   void absorb_products(const std::vector<char>& pinned);
+  // Moves the one reader of a kernel's output 0 into the kernel's step where the kernel
+  // computes it too (KernelDef::absorbs_reader: a convolution and its max-pool).
   void absorb_readers(const std::vector<char>& pinned);
+  // Removes the steps marked in `dropped` (others now do their work) and places the releases
+  // anew.
+  void drop_steps(const std::vector<char>& dropped, const std::vector<char>& pinned);
   void release_after_last_reader(const std::vector<char>& pinned);
   // Gives every value of known size that is not pinned (fed, fetched, constant, or shown by a
   // fetched view) an offset in the arena: values whose lifetimes overlap get disjoint ranges,

@@ -454,9 +454,10 @@ struct Avx2PairVec {
 };
 
 // kRows rows by kVecs vectors of Vec, its accumulators in registers; slabs of k at most kDepth
-// deep, blocks of A of at most kBlockBytes. `body` is compiled for the vectors' target inside each kernel's run (flatten inlines it
-// and Vec's functions there); it is never emitted on its own, so the ABI of 512-bit values
-// passed outside AVX-512 code, which GCC warns about while parsing it, never matters.
+// deep, blocks of A of at most kBlockBytes. `body` is compiled for the vectors' target inside
+// each kernel's run (flatten inlines it and Vec's functions there); it is never emitted on its
+// own, so the ABI of 512-bit values passed outside AVX-512 code, which GCC warns about while
+// parsing it, never matters.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 template <typename T, typename Vec, int kRows, int kVecs = 2, int64_t kDepth = kKc,

@@ -33,12 +33,13 @@ print("ok")
 
 
 @pytest.mark.parametrize("spin", ["0", "50", "2000", "not-a-number"])
-def test_the_workers_idle_spin_is_set_by_the_environment(spin):
+def test_the_workers_idle_spin_is_set_by_the_environment(spin, tmp_path):
     # TENSORLIB_SPIN_US: how long idle workers spin before they sleep (read once per process;
     # a value that is not a count of microseconds leaves the default). Every setting computes
-    # the same products, whether the workers are asleep or spinning when a job comes.
+    # the same products, whether the workers are asleep or spinning when a job comes. Run from
+    # an empty folder, so that it imports the installed package, not the checkout's sources.
     env = dict(os.environ, TENSORLIB_SPIN_US=spin)
     out = subprocess.run([sys.executable, "-c", SPIN_SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

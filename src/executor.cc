@@ -1148,18 +1148,17 @@ Status Plan::run_step(const Step& step, RunState& rs, SessionState& state, int m
       ctx.set_loop(loop.epoch, invariant);
     }
     if (step.reader) ctx.set_absorbed_reader(step.reader);
-    const KernelFn compute = step.reader ? step.kernel->reader_fn() : step.kernel->compute_fn();
+    // The kernel's compute step, or the one it runs for what it absorbed.
+    const KernelFn compute = step.reader    ? step.kernel->reader_fn()
+                             : step.product ? step.kernel->product_fn()
+                                            : step.kernel->compute_fn();
     if (!step.output_stages.empty()) {
       const StagesOnOutput stages(step.output_stages, rs, rs.slots[step.first_output],
                                   apply_stages);
       ctx.set_output_stages(&stages);
       s = compute(ctx);
-    } else if (step.reader) {
-      s = compute(ctx);
-    } else if (step.product) {
-      s = step.kernel->product_fn()(ctx);
     } else if (step.stages.empty()) {
-      s = step.kernel->compute_fn()(ctx);
+      s = compute(ctx);
     } else {
       run_chain(step, rs, ctx);
     }

@@ -238,6 +238,18 @@ struct ConvFilterState : KernelState {
   DirectConvFilter direct;            // for direct_conv
 };
 
+// The filter of convolution g packed for direct_conv: the one packed when the plan was built
+// (`state`, if any) while the ISA in use is the one it was packed for, else packed now.
+const DirectConvFilter& direct_filter(const ConvGeom& g, const float* filter,
+                                      const ConvFilterState* state) {
+  if (state && state->direct.kernel == gemm_kernel()) return state->direct;
+  // NOTE: the calling thread's, kept between calls: a filter packed anew every call (a
+  // variable's) would otherwise cost fresh pages (zeroed by the OS) every time.
+  thread_local DirectConvFilter own;
+  pack_direct_filter(g, filter, false, &own);
+  return own;
+}
+
 // out (rows x out_c) = P filter. `state`: the filter packed when the plan was built, or null.
 template <typename T>
 Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* filter,
@@ -245,12 +257,7 @@ Status conv2d(KernelContext& ctx, const ConvGeom& g, const T* input, const T* fi
   const int64_t m = g.rows(), k = g.patch(), n = g.out_c;
   if constexpr (std::is_same_v<T, float>) {
     if (use_direct_conv(g)) {
-      // NOTE: the calling thread's, kept between calls: a filter packed anew every call (a
-      // variable's) would otherwise cost fresh pages (zeroed by the OS) every time.
-      thread_local DirectConvFilter own;
-      const bool packed = state && state->direct.kernel == gemm_kernel();
-      if (!packed) pack_direct_filter(g, filter, false, &own);
-      direct_conv(ctx, g, input, packed ? state->direct : own, out);
+      direct_conv(ctx, g, input, direct_filter(g, filter, state), out);
       return Status::OK();
     }
   }
@@ -497,10 +504,8 @@ Status conv2d_max_pool_kernel(KernelContext& ctx) {
   float* out = ctx.output(0).data<float>();
   if (use_direct_conv(g)) {
     const auto* state = static_cast<const ConvFilterState*>(ctx.kernel_state());
-    thread_local DirectConvFilter own;  // as conv2d's
-    const bool packed = state && state->direct.kernel == gemm_kernel();
-    if (!packed) pack_direct_filter(g, filter.data<float>(), false, &own);
-    direct_conv_max_pool(ctx, g, input.data<float>(), packed ? state->direct : own,
+    direct_conv_max_pool(ctx, g, input.data<float>(),
+                         direct_filter(g, filter.data<float>(), state),
                          stages ? &bias_relu : nullptr, pool, out);
     return Status::OK();
   }

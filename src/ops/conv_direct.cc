@@ -392,6 +392,25 @@ void pack_direct_filter(const ConvGeom& g, const float* filter, bool flipped,
   }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+
+// Output rows [oh0, oh1) of image n into `output` (at their place among the images'), from the
+// input rows they need, zero-padded into `buffer` (room for those rows).
+void convolve_rows(const ConvGeom& g, const float* input, const DirectConvFilter& filter,
+                   int64_t n, int64_t oh0, int64_t oh1, const OutputStages::BiasRelu* stages,
+                   float* buffer, float* output) {
+  const int64_t rows_in = (g.filter_h - 1) * g.dilation_h + 1;  // input rows of one output row
+  const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
+  pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, buffer);
+  const PaddedRows padded{buffer, r0, padded_width(g), g.in_c};
+  run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, n, oh0, oh1, stages,
+                        output);
+}
+
+}  // namespace
+#endif
+
 void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
                  const DirectConvFilter& filter, float* output) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -418,11 +437,7 @@ void direct_conv(KernelContext& ctx, const ConvGeom& g, const float* input,
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t n = t / chunks, oh0 = t % chunks * chunk_rows;
       const int64_t oh1 = std::min(g.out_h, oh0 + chunk_rows);
-      const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
-      pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, buffer.data());
-      const PaddedRows padded{buffer.data(), r0, width, g.in_c};
-      run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, n, oh0, oh1, stages,
-                            output);
+      convolve_rows(g, input, filter, n, oh0, oh1, stages, buffer.data(), output);
       if (fused) continue;
       const int64_t row = g.out_w * g.out_c;  // values of one output row
       ctx.finish_output((n * g.out_h + oh0) * row, (n * g.out_h + oh1) * row);
@@ -466,12 +481,10 @@ void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* in
           std::min(g.out_h, (ph1 - 1) * pool.stride_h - pool.pad_top + pool.window_h);
       for (int64_t oh0 = oh_first; oh0 < oh_end; oh0 += part_rows) {
         const int64_t oh1 = std::min(oh_end, oh0 + part_rows);
-        const int64_t r0 = oh0 * g.stride_h, r1 = (oh1 - 1) * g.stride_h + rows_in;
-        padded_rows.resize(static_cast<size_t>((r1 - r0) * width * g.in_c));
-        pad_rows(g, input + n * g.in_h * g.in_w * g.in_c, r0, r1, padded_rows.data());
-        const PaddedRows padded{padded_rows.data(), r0, width, g.in_c};
-        run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, 0, oh0, oh1,
-                              stages, convolved.data());
+        padded_rows.resize(static_cast<size_t>(((oh1 - oh0 - 1) * g.stride_h + rows_in) *
+                                               width * g.in_c));
+        convolve_rows(g, input + n * g.in_h * g.in_w * g.in_c, filter, 0, oh0, oh1, stages,
+                      padded_rows.data(), convolved.data());
       }
       max_pool_rows(image_pool, convolved.data(), output + n * pooled_image, ph0, ph1);
     }

@@ -327,15 +327,13 @@ CONV_POOL_CASES = {
 }
 
 
-@pytest.mark.parametrize("gemm_kernel",
-                         runnable_gemm_kernels(("generic", "avx2", "avx512", "avx512-layout")))
 @pytest.mark.parametrize("tail", ["bias_add+relu", "relu", "add", "none"])
 @pytest.mark.parametrize("case", sorted(CONV_POOL_CASES))
 def test_a_max_pool_runs_inside_the_convolution_it_reads(case, tail, gemm_kernel):
     # max_pool(relu(conv2d(x, w) + b)): one step, the convolution's output never written; the
     # bits of the ops run one by one, for a constant filter (packed ahead) and a fed one, on
-    # one and two threads, on each ISA's tiles (the generic kernel and the pointwise case
-    # convolve into a buffer first).
+    # one and two threads, on each ISA's tiles (the `gemm_kernel` fixture sets each in turn;
+    # the generic kernel and the pointwise case convolve into a buffer first).
     shape, filter_shape, stride, padding, ksize, pool_stride, pool_padding = CONV_POOL_CASES[case]
     rng = np.random.default_rng(len(case) * 7 + len(tail))
     data = rng.standard_normal(shape).astype(np.float32)

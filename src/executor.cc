@@ -1222,53 +1222,121 @@ Status Plan::run_with_state(SessionState& state, int max_threads, const Tensor* 
   return s;
 }
 
+struct SpecializedPlans::Specialization {
+  std::vector<Shape> shapes;
+  std::shared_ptr<Graph> graph;  // the graph with those shapes
+  std::unique_ptr<Plan> plan;    // null: these shapes take the generic plan
+};
+
+SpecializedPlans::SpecializedPlans(const Graph& graph, std::vector<Endpoint> feeds,
+                                   std::vector<Endpoint> fetches, std::vector<int32_t> targets,
+                                   PlanOptions options)
+    : graph_(graph),
+      feeds_(std::move(feeds)),
+      fetches_(std::move(fetches)),
+      targets_(std::move(targets)),
+      options_(options) {
+  for (const Endpoint& e : feeds_) {
+    if (e.node < 0 || e.node >= graph.num_nodes()) continue;  // (the generic plan says so)
+    const Node& node = graph.node(e.node);
+    if (e.index >= 0 && e.index < static_cast<int32_t>(node.output_shapes.size()) &&
+        !node.output_shapes[e.index].is_fully_defined()) {
+      specializes_ = true;
+    }
+  }
+}
+
+SpecializedPlans::~SpecializedPlans() = default;
+
+Status SpecializedPlans::generic(Plan** plan) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return generic_locked(plan);
+}
+
+Status SpecializedPlans::generic_locked(Plan** plan) {
+  if (!generic_) {
+    TL_RETURN_IF_ERROR(Plan::build(graph_, feeds_, fetches_, targets_, &generic_, options_));
+  }
+  *plan = generic_.get();
+  return Status::OK();
+}
+
+Status SpecializedPlans::last_used(Plan** plan) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (last_used_) {
+    *plan = last_used_;
+    return Status::OK();
+  }
+  return generic_locked(plan);
+}
+
+Status SpecializedPlans::plan_for(const Tensor* feeds, Plan** plan) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const size_t n = feeds_.size();
+  auto found = [&]() -> Specialization* {
+    for (const auto& sp : specializations_) {
+      size_t i = 0;
+      while (i < n && sp->shapes[i] == feeds[i].shape()) ++i;
+      if (i == n) return sp.get();
+    }
+    return nullptr;
+  };
+  // Shapes the graph does not take are the generic plan's to report.
+  bool specialize = specializes_;
+  for (size_t i = 0; i < n && specialize; ++i) {
+    const Node& node = graph_.node(feeds_[i].node);
+    specialize = feeds[i].valid() && feeds[i].dtype() == node.output_dtypes[feeds_[i].index] &&
+                 feeds[i].shape().is_compatible_with(node.output_shapes[feeds_[i].index]);
+  }
+  Specialization* sp = specialize ? found() : nullptr;
+  if (specialize && !sp && specializations_.size() < kMaxSpecializations) {
+    auto made = std::make_unique<Specialization>();
+    std::vector<std::pair<Endpoint, Shape>> shapes;
+    for (size_t i = 0; i < n; ++i) {
+      made->shapes.push_back(feeds[i].shape());
+      shapes.emplace_back(feeds_[i], feeds[i].shape());
+    }
+    // The copy calls the same functions (their bodies' states are keyed by them).
+    FunctionLibrary* functions = const_cast<FunctionLibrary*>(
+        options_.functions ? options_.functions : &graph_.functions());
+    made->graph = std::make_shared<Graph>(functions);
+    Status s = specialize_graph(graph_, shapes, made->graph.get());
+    if (s.ok()) {
+      s = Plan::build(*made->graph, feeds_, fetches_, targets_, &made->plan, options_);
+    }
+    // Where the copy fails, so does the graph at run time: its plan says how.
+    if (!s.ok()) made->plan.reset(), made->graph.reset();
+    sp = made.get();
+    specializations_.push_back(std::move(made));
+  }
+  if (sp && sp->plan) {
+    *plan = last_used_ = sp->plan.get();
+    return Status::OK();
+  }
+  TL_RETURN_IF_ERROR(generic_locked(plan));
+  last_used_ = *plan;
+  return Status::OK();
+}
+
 Status function_plan(const Function& f, const FunctionLibrary& functions, SessionState& state,
                      const Tensor* args, Plan** plan, SessionState** body_state) {
   FunctionState& fs = state.function_state(f.body.get());
   *body_state = &fs.state;
-  std::lock_guard<std::mutex> lock(fs.mutex);
-  const size_t n = f.args.size();
-  auto same_shapes = [&](const FunctionState::Specialization& sp) {
-    for (size_t i = 0; i < n; ++i) {
-      if (sp.arg_shapes[i] != args[i].shape()) return false;
-    }
-    return true;
-  };
-  for (const auto& sp : fs.specializations) {
-    if (same_shapes(*sp)) {
-      *plan = sp->plan.get();
-      return Status::OK();
+  {
+    std::lock_guard<std::mutex> lock(fs.mutex);
+    if (!fs.plans) {
+      std::vector<Endpoint> feeds;
+      for (int32_t a : f.args) feeds.push_back(Endpoint{a, 0});
+      PlanOptions options;
+      options.function_call = true;
+      options.functions = &functions;
+      options.allow_soft_placement = state.allow_soft_placement();
+      fs.plans = std::make_unique<SpecializedPlans>(*f.body, std::move(feeds), f.outputs,
+                                                    std::vector<int32_t>{}, options);
     }
   }
-  std::vector<Endpoint> feeds;
-  for (int32_t a : f.args) feeds.push_back(Endpoint{a, 0});
-  PlanOptions options;
-  options.function_call = true;
-  options.functions = &functions;
-  options.allow_soft_placement = state.allow_soft_placement();
-  auto failed = [&](const Status& s) {
-    return Status(s.code(), "in function '" + f.name + "': " + s.message());
-  };
-  if (fs.specializations.size() < FunctionState::kMaxSpecializations) {
-    auto sp = std::make_unique<FunctionState::Specialization>();
-    std::vector<std::pair<Endpoint, Shape>> shapes;
-    for (size_t i = 0; i < n; ++i) {
-      sp->arg_shapes.push_back(args[i].shape());
-      shapes.emplace_back(feeds[i], args[i].shape());
-    }
-    sp->body = std::make_shared<Graph>(const_cast<FunctionLibrary*>(&functions));
-    Status s = specialize_graph(*f.body, shapes, sp->body.get());
-    if (s.ok()) s = Plan::build(*sp->body, feeds, f.outputs, {}, &sp->plan, options);
-    if (!s.ok()) return failed(s);
-    *plan = sp->plan.get();
-    fs.specializations.push_back(std::move(sp));
-    return Status::OK();
-  }
-  if (!fs.generic) {
-    Status s = Plan::build(*f.body, feeds, f.outputs, {}, &fs.generic, options);
-    if (!s.ok()) return failed(s);
-  }
-  *plan = fs.generic.get();
+  Status s = fs.plans->plan_for(args, plan);
+  if (!s.ok()) return Status(s.code(), "in function '" + f.name + "': " + s.message());
   return Status::OK();
 }
 

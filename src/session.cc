@@ -146,51 +146,58 @@ Status Session::make_callable(const std::vector<Endpoint>& feeds,
     *handle = it->second;
     return Status::OK();
   }
-  std::unique_ptr<Plan> plan;
   PlanOptions plan_options;
   plan_options.allow_soft_placement = options_.allow_soft_placement;
-  TL_RETURN_IF_ERROR(Plan::build(*graph_, feeds, fetches, targets, &plan, plan_options));
+  auto plans = std::make_unique<SpecializedPlans>(*graph_, feeds, fetches, targets, plan_options);
+  Plan* generic;  // built now, so that what is wrong is reported here
+  TL_RETURN_IF_ERROR(plans->generic(&generic));
   *handle = static_cast<int64_t>(plans_.size());
-  plans_.push_back(std::move(plan));
+  plans_.push_back(std::move(plans));
   plan_index_.emplace(std::move(key), *handle);
   return Status::OK();
 }
 
 Status Session::run_callable(int64_t handle, const Tensor* feeds, Tensor* fetches,
                              RunControl* control) {
-  Plan* plan;
+  SpecializedPlans* plans;
   {
     std::lock_guard<std::mutex> lock(plans_mutex_);
-    if (handle < 0 || handle >= static_cast<int64_t>(plans_.size())) {
-      return invalid_argument("no callable with handle " + std::to_string(handle));
-    }
-    plan = plans_[handle].get();
+    TL_RETURN_IF_ERROR(find_plans(handle, &plans));
   }
+  Plan* plan;
+  TL_RETURN_IF_ERROR(plans->plan_for(feeds, &plan));
   const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads
                                                     : default_num_threads();
   return plan->run(state_, threads, feeds, fetches, control);
 }
 
-Status Session::find_plan(int64_t handle, const Plan** plan) const {
+Status Session::find_plans(int64_t handle, SpecializedPlans** plans) const {
   if (handle < 0 || handle >= static_cast<int64_t>(plans_.size())) {
     return invalid_argument("no callable with handle " + std::to_string(handle));
   }
-  *plan = plans_[handle].get();
+  *plans = plans_[handle].get();
   return Status::OK();
 }
 
+Status Session::last_plan(int64_t handle, Plan** plan) {
+  SpecializedPlans* plans;
+  {
+    std::lock_guard<std::mutex> lock(plans_mutex_);
+    TL_RETURN_IF_ERROR(find_plans(handle, &plans));
+  }
+  return plans->last_used(plan);
+}
+
 Status Session::placement(int64_t handle, std::vector<std::string>* lines) {
-  std::lock_guard<std::mutex> lock(plans_mutex_);
-  const Plan* plan = nullptr;
-  TL_RETURN_IF_ERROR(find_plan(handle, &plan));
+  Plan* plan;
+  TL_RETURN_IF_ERROR(last_plan(handle, &plan));
   *lines = plan->placement();
   return Status::OK();
 }
 
 Status Session::step_nodes(int64_t handle, std::vector<std::vector<std::string>>* steps) {
-  std::lock_guard<std::mutex> lock(plans_mutex_);
-  const Plan* plan = nullptr;
-  TL_RETURN_IF_ERROR(find_plan(handle, &plan));
+  Plan* plan;
+  TL_RETURN_IF_ERROR(last_plan(handle, &plan));
   *steps = plan->step_nodes();
   return Status::OK();
 }

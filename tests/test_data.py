@@ -323,7 +323,8 @@ def test_error_inside_map_function_names_the_op_and_the_function():
         with tf.Session() as sess:
             sess.run(it.initializer, {x_ph: np.zeros((3, 3), np.float32)})
             with pytest.raises(errors.InvalidArgumentError,
-                               match=r"(?s)function 'map.*Cannot reshape.*IteratorGetNext"):
+                               match=r"(?s)Cannot reshape.*function 'map_0', node 'Reshape'"
+                                     r".*IteratorGetNext"):
                 sess.run(nxt)
 
 

@@ -10,8 +10,9 @@
 // lifetimes (the others come from a pool of recycled buffers). Plan::run feeds the slots, runs
 // the steps and hands the fetched values to the caller without copies.
 //
-// Session (session.h) caches one Plan per (feeds, fetches, targets); the Interpreter runs a
-// Session's plan; If and While run plans of their functions (control_flow_ops.cc).
+// Session (session.h) caches the plans of each (feeds, fetches, targets), one per shapes fed
+// where the graph leaves them open (SpecializedPlans); the Interpreter runs a Session's plan;
+// If and While run plans of their functions (control_flow_ops.cc), specialised the same way.
 //
 //   std::unique_ptr<tl::Plan> plan;
 //   TL_RETURN_IF_ERROR(tl::Plan::build(graph, {x}, {y}, {}, &plan));
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -253,22 +255,49 @@ class Plan {
   RunState cached_;
 };
 
-// The state of a function body in one session: its own random streams and its plan.
-// Plans are built per shapes of the arguments (the body specialised to them, so that every
-// step's shapes are known: an arena, fused chains, prepared kernels), up to a few per
-// function; past those, calls share a plan of the body as it was built.
-struct FunctionState {
-  struct Specialization {
-    std::vector<Shape> arg_shapes;
-    std::shared_ptr<Graph> body;  // the function's body with those argument shapes
-    std::unique_ptr<Plan> plan;
-  };
+// The plans of one (feeds, fetches, targets) of a graph, each specialised to the shapes of the
+// values fed: the graph copied with those shapes (specialize_graph), so that every step's
+// shapes are known and the plan gets all that needs them (an arena, fused chains, output
+// stages and absorbed readers, kernels prepared for their shapes). Only where a fed tensor's
+// shape is not fully known in the graph (a placeholder's `None` batch, a function's
+// arguments); up to kMaxSpecializations sets of shapes. Past those, for shapes the graph does
+// not accept (its plan reports them) and for shapes its copy cannot take, runs take the plan
+// of the graph as it is, built when first needed. Safe to use from several threads.
+class SpecializedPlans {
+ public:
   static constexpr size_t kMaxSpecializations = 8;
 
+  SpecializedPlans(const Graph& graph, std::vector<Endpoint> feeds,
+                   std::vector<Endpoint> fetches, std::vector<int32_t> targets,
+                   PlanOptions options);
+  ~SpecializedPlans();
+  // The plan of the graph as it is.
+  Status generic(Plan** plan);
+  // The plan for values of the shapes of `feeds` (one per fed tensor).
+  Status plan_for(const Tensor* feeds, Plan** plan);
+  // The plan the last run took (plan_for): the generic one before any.
+  Status last_used(Plan** plan);
+
+ private:
+  struct Specialization;
+  Status generic_locked(Plan** plan);
+
+  const Graph& graph_;
+  const std::vector<Endpoint> feeds_, fetches_;
+  const std::vector<int32_t> targets_;
+  const PlanOptions options_;
+  bool specializes_ = false;  // a fed tensor's shape is not fully known
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Specialization>> specializations_;
+  std::unique_ptr<Plan> generic_;
+  Plan* last_used_ = nullptr;
+};
+
+// The state of a function body in one session: its own random streams and its plans.
+struct FunctionState {
   SessionState state;
-  std::mutex mutex;
-  std::vector<std::unique_ptr<Specialization>> specializations;
-  std::unique_ptr<Plan> generic;  // for any shapes, built when the specialisations run out
+  std::mutex mutex;  // guards the making of `plans`
+  std::unique_ptr<SpecializedPlans> plans;
 };
 
 // The plan of function `f` of `functions` for arguments `args` in the session of `state`,

@@ -4,7 +4,9 @@
 // (variables, random-number streams). `make_callable` compiles a (feeds, fetches, targets)
 // triple once into a plan: the nodes needed, pruned and in order, with the last use of every
 // value so buffers are recycled as soon as they die and elementwise ops write in place.
-// Plans are cached, so asking again for the same triple is a lookup.
+// Plans are cached, so asking again for the same triple is a lookup. Where a fed tensor's
+// shape is open in the graph (a `None` batch), each shape fed gets a plan of its own, made at
+// its first run (SpecializedPlans, executor.h).
 //
 //   tl::Session session(graph, tl::SessionOptions{});
 //   int64_t callable;
@@ -38,6 +40,7 @@ void set_default_num_threads(int n);
 int default_num_threads();
 
 class Plan;
+class SpecializedPlans;
 struct RunControl;
 
 class Session {
@@ -57,23 +60,26 @@ class Session {
                       RunControl* control = nullptr);
 
   // Where the nodes of callable `handle` run, one line per node as TF1's
-  // log_device_placement prints them (Plan::placement).
+  // log_device_placement prints them (Plan::placement), in the plan its last run took.
   Status placement(int64_t handle, std::vector<std::string>* lines);
-  // The nodes each step of callable `handle` runs (Plan::step_nodes): a debugging aid.
+  // The nodes each step of callable `handle` runs (Plan::step_nodes) in the plan its last run
+  // took: a debugging aid.
   Status step_nodes(int64_t handle, std::vector<std::vector<std::string>>* steps);
 
   const Graph& graph() const { return *graph_; }
   SessionState& state() { return state_; }
 
  private:
-  // The plan of callable `handle`, or InvalidArgument; call with plans_mutex_ held.
-  Status find_plan(int64_t handle, const Plan** plan) const;
+  // The plans of callable `handle`, or InvalidArgument; call with plans_mutex_ held.
+  Status find_plans(int64_t handle, SpecializedPlans** plans) const;
+  // The plan the last run of callable `handle` took.
+  Status last_plan(int64_t handle, Plan** plan);
 
   std::shared_ptr<const Graph> graph_;
   SessionOptions options_;
   SessionState state_;
   std::mutex plans_mutex_;
-  std::vector<std::unique_ptr<Plan>> plans_;
+  std::vector<std::unique_ptr<SpecializedPlans>> plans_;
   std::map<std::tuple<std::vector<int64_t>, std::vector<int64_t>, std::vector<int32_t>>, int64_t>
       plan_index_;
 };

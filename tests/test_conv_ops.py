@@ -485,13 +485,15 @@ def test_op_matches_numpy(case, feed, rng):
 # rows not a whole number of tiles, channels past one block and not whole vectors, strides,
 # dilations, VALID and SAME, a filter wider than the input. One input channel with unit
 # stride and dilation along the rows and at most 64 taps takes the tiles that read a patch:
-# rows taller strides and dilations, rows of 33 and 4 pixels, 64 taps and 81 (the others).
+# vertical strides and dilations, rows of 33 and 4 pixels, 64 taps and 81 (the other tiles),
+# and the input gradient of a layer with one output channel.
 DIRECT_CASES = [
     ((3, 28, 28, 1), (5, 5, 1, 32), S1, "SAME", S1),
     ((2, 17, 33, 1), (3, 3, 1, 70), [1, 2, 1, 1], "SAME", S1),
     ((2, 15, 20, 1), (8, 8, 1, 16), S1, "SAME", [1, 2, 1, 1]),
     ((2, 5, 4, 1), (5, 5, 1, 40), S1, "SAME", S1),
     ((1, 12, 12, 1), (9, 9, 1, 8), S1, "VALID", S1),
+    ((2, 9, 11, 3), (3, 3, 3, 1), S1, "SAME", S1),
     ((2, 13, 11, 3), (3, 3, 3, 17), S1, "SAME", S1),
     ((2, 9, 10, 2), (3, 2, 2, 70), [1, 2, 3, 1], "VALID", S1),
     ((2, 14, 14, 32), (5, 5, 32, 64), S1, "SAME", S1),

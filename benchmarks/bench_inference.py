@@ -15,7 +15,8 @@ Rows, all with the same weights and input, in one process:
     CMake against the package (find_package(tensorlib) through tensorlib.get_cmake_dir()) into
     build/bench_cpp (again only when something changed), and run as a subprocess that times
     its calls when asked; left out, with CMake's message, where it cannot be built;
-  - a tensorlib Session on the original graph (make_callable);
+  - a tensorlib Session on the original graph (make_callable), and on the graph with a
+    placeholder of unknown batch (`None`), as TF1 scripts write them;
   - LiteRT's Interpreter (ai-edge-litert; TensorFlow's tf.lite.Interpreter without it) on a
     .tflite model that TensorFlow's converter makes of the same model as a tf.function;
   - ONNX Runtime on the same model built with onnx.helper (NCHW convolutions);
@@ -79,10 +80,10 @@ def nchw_dense(w):
 
 # ---- tensorlib ----
 
-def tensorlib_session(tl, model, w, threads):
+def tensorlib_session(tl, model, w, threads, shape=None):
     g = tl.Graph()
     with g.as_default():
-        x = tl.placeholder(tl.float32, model["shape"])
+        x = tl.placeholder(tl.float32, shape or model["shape"])
         y = model["build"](tl, x, w)
     config = tl.ConfigProto(intra_op_parallelism_threads=threads)
     return tl.Session(graph=g, config=config), x, y
@@ -330,6 +331,12 @@ def bench(model, threads):
             notes.append(f"{CPP} left out: {e}")
         rows.append(("tensorlib Session (make_callable)", want,
                      timer(lambda: session_call(x))))
+        # The graph as most TF1 scripts write it: a placeholder of unknown batch.
+        open_sess, open_x, open_y = tensorlib_session(tl, model, w, threads,
+                                                      (None, *model["shape"][1:]))
+        open_call = open_sess.make_callable(open_y, [open_x])
+        rows.append(("tensorlib Session, `None` batch", open_call(x),
+                     timer(lambda: open_call(x))))
         for peer, make_row in PEERS:
             try:
                 name, call = make_row(model, w, x, threads)

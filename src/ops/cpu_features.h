@@ -13,6 +13,10 @@
 
 #include <cstdint>
 
+// Forces a loop body shared by the versions into each of them, so that it is compiled for
+// that version's target.
+#define TL_ALWAYS_INLINE inline __attribute__((always_inline))
+
 namespace tl {
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -24,8 +24,6 @@ using BoolTypes = TypeList<bool>;
 using FloatOrComplexTypes = JoinTypes<FloatTypes, ComplexTypes>;
 using ArithmeticOrBoolTypes = JoinTypes<ArithmeticTypes, BoolTypes>;
 
-#define TL_ALWAYS_INLINE inline __attribute__((always_inline))
-
 // ---- vectorised loops ----
 
 // y[i] = fn(x[i]) for i < n.

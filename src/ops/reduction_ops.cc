@@ -28,8 +28,6 @@ constexpr int64_t kReduceColumns = 4096;
 // Elements per piece when a column pass splits its rows.
 constexpr int64_t kReduceColumnPiece = 1 << 18;
 
-#define TL_ALWAYS_INLINE inline __attribute__((always_inline))
-
 // The accumulator of a sum: float32 sums are combined in double, int32 sums in int64. The
 // integers narrower than 32 bits and uint32 are combined in 64 bits too (which wraps around to
 // the same result in T, without int's overflow), complex64 in complex128.

@@ -56,8 +56,6 @@ Status check_sparse_grad(const std::string& op, const Tensor& var, const Tensor&
 
 namespace {
 
-#define TL_ALWAYS_INLINE inline __attribute__((always_inline))
-
 // Elements per task: an update moves 3 to 9 values per element, some with a sqrt and a divide.
 constexpr int64_t kUpdateGrain = 16384;
 

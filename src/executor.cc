@@ -1248,9 +1248,12 @@ SpecializedPlans::SpecializedPlans(const Graph& graph, std::vector<Endpoint> fee
 
 SpecializedPlans::~SpecializedPlans() = default;
 
-Status SpecializedPlans::generic(Plan** plan) {
+Status SpecializedPlans::check() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return generic_locked(plan);
+  Plan* plan;
+  TL_RETURN_IF_ERROR(generic_locked(&plan));
+  if (specializes_) generic_.reset();
+  return Status::OK();
 }
 
 Status SpecializedPlans::generic_locked(Plan** plan) {

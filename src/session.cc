@@ -149,8 +149,7 @@ Status Session::make_callable(const std::vector<Endpoint>& feeds,
   PlanOptions plan_options;
   plan_options.allow_soft_placement = options_.allow_soft_placement;
   auto plans = std::make_unique<SpecializedPlans>(*graph_, feeds, fetches, targets, plan_options);
-  Plan* generic;  // built now, so that what is wrong is reported here
-  TL_RETURN_IF_ERROR(plans->generic(&generic));
+  TL_RETURN_IF_ERROR(plans->check());  // what is wrong is reported here, not at a run
   *handle = static_cast<int64_t>(plans_.size());
   plans_.push_back(std::move(plans));
   plan_index_.emplace(std::move(key), *handle);

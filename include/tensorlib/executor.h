@@ -271,8 +271,10 @@ class SpecializedPlans {
                    std::vector<Endpoint> fetches, std::vector<int32_t> targets,
                    PlanOptions options);
   ~SpecializedPlans();
-  // The plan of the graph as it is.
-  Status generic(Plan** plan);
+  // Builds the plan of the graph as it is, to report what is wrong with the subgraph before
+  // any run; where runs take specialised plans it is then released (it holds its own packed
+  // weights) and built again only if a run needs it. Call before any run.
+  Status check();
   // The plan for values of the shapes of `feeds` (one per fed tensor).
   Status plan_for(const Tensor* feeds, Plan** plan);
   // The plan the last run took (plan_for): the generic one before any.
@@ -280,6 +282,7 @@ class SpecializedPlans {
 
  private:
   struct Specialization;
+  // The plan of the graph as it is, built when first needed; call with mutex_ held.
   Status generic_locked(Plan** plan);
 
   const Graph& graph_;

@@ -260,7 +260,7 @@ struct DirectTile {
   // time on Ice Lake.)
   static OutputStages::BiasRelu stages_of_block(const ConvGeom& g,
                                                 const OutputStages::BiasRelu* stages, int64_t b,
-                                                float (&bias)[kWidth]) {
+                                                float* bias) {
     OutputStages::BiasRelu block;
     if (stages) {
       block = *stages;
@@ -284,6 +284,14 @@ struct DirectTile {
                           const OutputStages::BiasRelu* stages, float* output) {
     const int64_t tiles = (g.out_w + kMaxPixels - 1) / kMaxPixels;
     alignas(64) float patch[kPatchTaps * kPatchRow];
+    // Every block's stages, once for all the tiles.
+    thread_local std::vector<float> biases;
+    thread_local std::vector<OutputStages::BiasRelu> block_stages;
+    biases.resize(static_cast<size_t>(f.blocks * kWidth));
+    block_stages.resize(static_cast<size_t>(f.blocks));
+    for (int64_t b = 0; b < f.blocks; ++b) {
+      block_stages[b] = stages_of_block(g, stages, b, biases.data() + b * kWidth);
+    }
     for (int64_t oh = oh0; oh < oh1; ++oh) {
       for (int64_t k = 0; k < tiles; ++k) {
         const int64_t ow0 = k * g.out_w / tiles, pixels = (k + 1) * g.out_w / tiles - ow0;
@@ -298,12 +306,10 @@ struct DirectTile {
           }
         }
         for (int64_t b = 0; b < f.blocks; ++b) {
-          alignas(64) float bias[kWidth];
-          const OutputStages::BiasRelu block_stages = stages_of_block(g, stages, b, bias);
           float* out = output + ((n * g.out_h + oh) * g.out_w + ow0) * g.out_c + b * kWidth;
           with_count<kMaxPixels>(pixels, [&](auto count) {
             patch_tile<count.value>(patch, f.taps, f.data.data() + b * f.taps * kWidth,
-                                    stages ? &block_stages : nullptr, out,
+                                    stages ? &block_stages[b] : nullptr, out,
                                     std::min<int64_t>(kWidth, g.out_c - b * kWidth), g.out_c);
           });
         }

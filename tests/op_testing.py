@@ -55,12 +55,13 @@ def check_op(case, feed, rng):
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
-def run_with_threads(fetches, threads=(1, 2)):
-    """sess.run(fetches) in one session per intra-op thread count: the results, in order."""
+def run_with_threads(fetches, threads=(1, 2), feed_dict=None):
+    """sess.run(fetches, feed_dict) in one session per intra-op thread count: the results, in
+    order."""
     results = []
     for n in threads:
         with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=n)) as sess:
-            results.append(sess.run(fetches))
+            results.append(sess.run(fetches, feed_dict))
     return results
 
 

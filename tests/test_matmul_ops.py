@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, runnable_gemm_kernels
+from op_testing import check_op, run_with_threads, runnable_gemm_kernels
 from tensorlib import _config
 
 
@@ -220,6 +220,25 @@ def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_ke
                           images: rng.standard_normal((m % 4 + 1, 9, 9, 3)).astype(dtype)})
             for got, want in sess.run(pairs, feeds):
                 np.testing.assert_array_equal(got, want)
+
+
+def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kernel, rng):
+    # A product of at most one block of rows splits its columns into one group per thread and
+    # packs each group's B a block at a time: how the columns are cut must not change how any
+    # element is summed. k = 900 makes three slabs; 2000 columns make several blocks a group.
+    a = rng.standard_normal((40, 900)).astype(np.float32)
+    b = rng.standard_normal((900, 2000)).astype(np.float32)
+    x, y, yt = (tf.placeholder(tf.float32, v.shape) for v in (a, b, b.T))
+    outs = [tf.matmul(x, y), tf.matmul(x, yt, transpose_b=True), tf.matmul(x[:7], y[:, :100])]
+    feeds = {x: a, y: b, yt: np.ascontiguousarray(b.T)}
+    one, two, three = run_with_threads(outs, threads=(1, 2, 3), feed_dict=feeds)
+    for got_one, got_two, got_three in zip(one, two, three):
+        np.testing.assert_array_equal(got_two, got_one)
+        np.testing.assert_array_equal(got_three, got_one)
+    np.testing.assert_allclose(one[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(one[1], one[0])
+    np.testing.assert_allclose(one[2], a[:7].astype(np.float64) @ b[:, :100], rtol=1e-4,
+                               atol=1e-3)
 
 
 def test_constant_weights_follow_a_change_of_gemm_micro_kernel(rng):

@@ -765,8 +765,15 @@ int64_t slab_depth(int64_t k) {
 }
 
 // The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
-// columns of C are split into groups, one task each, and every task packs its own slivers of
-// B (nobody else needs them), so one parallel_for covers the whole product.
+// slivers of C are split into one group per thread (as in gemm_prepacked_few_rows), and each
+// task packs the slivers of B only it uses, a block of at most kFewRowsBlockBytes at a time,
+// fetching the next block while it multiplies this one; so one parallel_for covers the whole
+// product and each thread packs its slab of A once. (Groups for every thread twice over, each
+// its own task, packed A once a group and left a thread a group behind: 64x3136x1024 took
+// 0.93-1.0x the time this way, 128x784x256 0.88x, 150x1000x1000 0.81-0.95x, 64x256x256
+// 0.82-0.96x, on two threads, Ice Lake.) Slabs 192 deep for the wide AVX-512 tile would
+// save a further 9% for 64x3136x1024, but constant weights are packed 384 deep once and must
+// give the bits of fed ones.
 template <typename T, typename K>
 void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                    T* c, int64_t ldc, bool accumulate) {
@@ -774,31 +781,33 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
   const int threads = std::max(ctx.max_threads(), 1);
   const int64_t slivers = (n + kNr - 1) / kNr;
   const int64_t depth = slab_depth<K>(k);
-  // Groups for every thread twice over, none wider than a panel nor its packed block bigger
-  // than kFewRowsBlockBytes.
-  const int64_t block_bytes = slivers * kNr * depth * static_cast<int64_t>(sizeof(T));
-  const int64_t groups = std::min(
-      slivers, std::max({int64_t{2} * threads, (slivers * kNr + kNc - 1) / kNc,
-                         (block_bytes + kFewRowsBlockBytes - 1) / kFewRowsBlockBytes}));
+  const int64_t groups =
+      slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
+  const int64_t block_slivers = std::max<int64_t>(
+      1, kFewRowsBlockBytes / (kNr * depth * static_cast<int64_t>(sizeof(T))));
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
-  auto first_column = [&](int64_t g) { return std::min(n, g * slivers / groups * kNr); };
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
+    const int64_t s0 = g0 * slivers / groups, s1 = g1 * slivers / groups;
+    const int64_t blocks = (s1 - s0 + block_slivers - 1) / block_slivers;
+    auto first_column = [&](int64_t i) {
+      return std::min(n, (s0 + i * (s1 - s0) / blocks) * kNr);
+    };
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
-    T* b_pack = thread_buffer<T>(0, widest * depth);
+    T* b_pack = thread_buffer<T>(0, (s1 - s0 + blocks - 1) / blocks * kNr * depth);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
-      for (int64_t g = g0; g < g1; ++g) {
-        const int64_t j0 = first_column(g), nc = first_column(g + 1) - j0;
+      for (int64_t i = 0; i < blocks; ++i) {
+        const int64_t j0 = first_column(i), nc = first_column(i + 1) - j0;
         K::pack_b(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
         // The next block this task packs, fetched while this one is multiplied.
-        int64_t g_next = g + 1, pc_next = pc;
-        if (g_next == g1) g_next = g0, pc_next = pc + depth;
+        int64_t i_next = i + 1, pc_next = pc;
+        if (i_next == blocks) i_next = 0, pc_next = pc + depth;
         FetchRegion next;
         if (pc_next < k) {
-          const int64_t j0_next = first_column(g_next);
-          next = region_of(b, j0_next, first_column(g_next + 1) - j0_next, pc_next,
+          const int64_t j0_next = first_column(i_next);
+          next = region_of(b, j0_next, first_column(i_next + 1) - j0_next, pc_next,
                            std::min(depth, k - pc_next));
         }
         macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0,

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads
+from op_testing import check_op, run_with_threads, runnable_gemm_kernels
+from tensorlib import _config
 from tensorlib.framework import ops
 
 
@@ -595,6 +596,27 @@ def test_float32_transcendentals_match_numpy_everywhere(fn, ref, rng):
         want = ref(x)
     # atol: results in the subnormal range keep only a few bits (steps of 1.4e-45).
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=3e-45)
+
+
+@pytest.mark.skipif("avx512" not in runnable_gemm_kernels(), reason="needs an AVX-512 CPU")
+def test_float32_transcendentals_give_the_same_bits_in_avx2_and_avx512_vectors(rng):
+    # exp, log, tanh and sigmoid follow the vector width the kernels use (forced here through
+    # the GEMM micro-kernel): lane for lane the same operations, so the same bits, tails of
+    # fewer than 16 values included.
+    x = _float32_samples(rng)
+    p = tf.placeholder(tf.float32, [None])
+    outs = [tf.exp(p), tf.log(p), tf.tanh(p), tf.sigmoid(p)]
+    results = {}
+    try:
+        for kernel in ("avx2", "avx512"):
+            _config.set_gemm_kernel(kernel)
+            with tf.Session() as sess:
+                results[kernel] = [sess.run(outs, {p: x[:n]}) for n in (len(x), 7, 16, 33)]
+    finally:
+        _config.set_gemm_kernel("auto")
+    for wide, narrow in zip(results["avx512"], results["avx2"]):
+        for got, want in zip(wide, narrow):
+            np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
 def test_integer_floordiv_and_mod_by_zero_is_an_error():

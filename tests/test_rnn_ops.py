@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads
+from op_testing import check_op, run_with_threads, runnable_gemm_kernels
+from tensorlib import _config
 from tensorlib.framework import ops
 from tensorlib.ops import rnn_ops
 
@@ -255,6 +256,29 @@ def test_same_results_for_any_thread_count(rng):
     first, second = run_with_threads(fetches)
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif("avx512" not in runnable_gemm_kernels(), reason="needs an AVX-512 CPU")
+def test_cells_give_the_same_bits_in_avx2_and_avx512_vectors(rng):
+    # The gates' sigmoid and tanh run in the vectors of the kernels' width (forced through the
+    # GEMM micro-kernel); the products feeding them are tested alike in test_matmul_ops.
+    x = tf.constant(rng.standard_normal((9, 40)).astype(np.float32))
+    h = tf.constant(rng.standard_normal((9, 37)).astype(np.float32) * 3)
+    w = tf.constant(rng.standard_normal((77, 148)).astype(np.float32))
+    b = tf.constant(rng.standard_normal(148).astype(np.float32))
+    lstm = rnn_ops.lstm_block_cell(x, h, h, w, b)
+    gru = rnn_ops.gru_block_cell(x, h, w[:, :74], w[:, 74:111], b[:74], b[:37])
+    fetches = list(lstm) + list(gru)
+    results = []
+    try:
+        for kernel in ("avx2", "avx512"):
+            _config.set_gemm_kernel(kernel)
+            with tf.Session() as sess:
+                results.append(sess.run(fetches))
+    finally:
+        _config.set_gemm_kernel("auto")
+    for got, want in zip(*results):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_empty_batch_gives_empty_outputs_and_zero_weight_gradients():

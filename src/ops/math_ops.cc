@@ -41,7 +41,8 @@ void unary_loop_generic(const In* x, Out* y, int64_t n) {
   unary_loop<Fn>(x, y, n);
 }
 
-// The float32 AVX2 function of Fn, when Fn has one (Fn::simd).
+// The float32 vector function of Fn, when Fn has one (Fn::simd: AVX-512 or AVX2 vectors, see
+// simd::map_widest).
 template <typename Fn, typename = void>
 struct HasSimd : std::false_type {};
 template <typename Fn>
@@ -225,7 +226,7 @@ TL_FLOAT_UNARY(Cos, std::cos(x))
 #if TL_HAVE_SIMD_MATH
 #define TL_SIMD_MAP(fn)                                   \
   static void simd(const float* x, float* y, int64_t n) { \
-    simd::map_ps(simd::VecFn<simd::fn>{}, x, y, n);       \
+    simd::map_widest<simd::fn, simd::fn>(x, y, n);        \
   }
 #else
 #define TL_SIMD_MAP(fn)

@@ -310,7 +310,7 @@ template <typename T>
 void sigmoid_span(T* x, int64_t n) {
 #if TL_HAVE_SIMD_MATH
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_has_avx2()) return simd::map_ps(simd::VecFn<simd::sigmoid_ps>{}, x, x, n);
+    if (cpu_has_avx2()) return simd::map_widest<simd::sigmoid_ps, simd::sigmoid_ps>(x, x, n);
   }
 #endif
   for (int64_t j = 0; j < n; ++j) x[j] = T(1) / (T(1) + std::exp(-x[j]));
@@ -320,7 +320,7 @@ template <typename T>
 void tanh_span(T* x, int64_t n) {
 #if TL_HAVE_SIMD_MATH
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_has_avx2()) return simd::map_ps(simd::VecFn<simd::tanh_ps>{}, x, x, n);
+    if (cpu_has_avx2()) return simd::map_widest<simd::tanh_ps, simd::tanh_ps>(x, x, n);
   }
 #endif
   for (int64_t j = 0; j < n; ++j) x[j] = std::tanh(x[j]);

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads
+from op_testing import check_op, run_with_threads, runnable_gemm_kernels
+from tensorlib import _config
 from tensorlib.framework import ops
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -753,3 +754,25 @@ def test_activations_at_special_values(dtype):
         got = sess.run([fn(tf.constant(x)) for fn in want])
     for g, w in zip(got, want.values()):
         np.testing.assert_allclose(g, w.astype(dtype), rtol=1e-6, atol=0)
+
+
+@pytest.mark.skipif("avx512" not in runnable_gemm_kernels(), reason="needs an AVX-512 CPU")
+def test_softmax_family_gives_the_same_bits_in_avx2_and_avx512_vectors(rng):
+    # The exponentials run 16 lanes wide where the kernels use AVX-512, their sums 8 lanes wide
+    # in the AVX2 order: row lengths around both widths, and a row of 1000 classes.
+    fetches = []
+    for classes in (1, 7, 8, 15, 16, 17, 24, 33, 1000):
+        x = tf.constant(rng.standard_normal((5, classes)).astype(np.float32) * 4)
+        labels = tf.constant(rng.random((5, classes)).astype(np.float32))
+        loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=x)
+        fetches += [tf.nn.softmax(x), tf.nn.log_softmax(x), *loss.op.outputs]
+    results = []
+    try:
+        for kernel in ("avx2", "avx512"):
+            _config.set_gemm_kernel(kernel)
+            with tf.Session() as sess:
+                results.append(sess.run(fetches))
+    finally:
+        _config.set_gemm_kernel("auto")
+    for wide, narrow in zip(*results):
+        np.testing.assert_array_equal(wide, narrow)

@@ -428,9 +428,12 @@ struct Avx2Rows {
     return r;
   }
   TL_TARGET_AVX2 static float exp_sum(const float* x, float m, float* y, int64_t n) {
+    return exp_sum_from(x, m, y, 0, n, _mm256_setzero_ps());
+  }
+  // exp_sum from element i on, with the 8 lanes' sums so far.
+  TL_TARGET_AVX2 static float exp_sum_from(const float* x, float m, float* y, int64_t i,
+                                           int64_t n, __m256 sum) {
     const __m256 vm = _mm256_set1_ps(m);
-    __m256 sum = _mm256_setzero_ps();
-    int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
       const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
       _mm256_storeu_ps(y + i, e);
@@ -448,9 +451,12 @@ struct Avx2Rows {
     return simd::hsum_ps(sum);
   }
   TL_TARGET_AVX2 static float sum_exp(const float* x, float m, int64_t n) {
+    return sum_exp_from(x, m, 0, n, _mm256_setzero_ps());
+  }
+  // sum_exp from element i on, with the 8 lanes' sums so far.
+  TL_TARGET_AVX2 static float sum_exp_from(const float* x, float m, int64_t i, int64_t n,
+                                           __m256 sum) {
     const __m256 vm = _mm256_set1_ps(m);
-    __m256 sum = _mm256_setzero_ps();
-    int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
       sum = _mm256_add_ps(sum, simd::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm)));
     }
@@ -482,6 +488,40 @@ struct Avx2Rows {
     return total;
   }
 };
+
+// Avx2Rows with the exponentials 16 at a time in AVX-512 vectors. The sums still go 8 lanes
+// wide in the same order (each vector's low half, then its high half; the last values as
+// Avx2Rows takes them), so that both widths give the same bits.
+// NOTE: GCC 12 warns that _mm512_castps512_ps256's undefined pass-through operand "may be used
+// uninitialized"; it is undefined on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+struct Avx512Rows : Avx2Rows {
+  TL_TARGET_AVX512 static float exp_sum(const float* x, float m, float* y, int64_t n) {
+    const __m512 vm = _mm512_set1_ps(m);
+    __m256 sum = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m512 e = simd::exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+      _mm512_storeu_ps(y + i, e);
+      sum = _mm256_add_ps(sum, _mm512_castps512_ps256(e));
+      sum = _mm256_add_ps(sum, _mm512_extractf32x8_ps(e, 1));
+    }
+    return exp_sum_from(x, m, y, i, n, sum);
+  }
+  TL_TARGET_AVX512 static float sum_exp(const float* x, float m, int64_t n) {
+    const __m512 vm = _mm512_set1_ps(m);
+    __m256 sum = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m512 e = simd::exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+      sum = _mm256_add_ps(sum, _mm512_castps512_ps256(e));
+      sum = _mm256_add_ps(sum, _mm512_extractf32x8_ps(e, 1));
+    }
+    return sum_exp_from(x, m, i, n, sum);
+  }
+};
+#pragma GCC diagnostic pop
 #endif
 
 // Rows per task: about kTranscendentalGrain elements.
@@ -489,12 +529,16 @@ int64_t row_grain(int64_t classes) {
   return std::max<int64_t>(1, kTranscendentalGrain / std::max<int64_t>(1, classes));
 }
 
-// Calls fn(Rows{}) with the row math for T: AVX2 for float32 when the CPU has it.
+// Calls fn(Rows{}) with the row math for T: for float32 AVX-512 or AVX2 (float_lanes_in_use)
+// when the CPU has it.
 template <typename T, typename F>
 void with_rows(F&& fn) {
 #if TL_HAVE_SIMD_MATH
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_has_avx2()) return fn(Avx2Rows{});
+    if (cpu_has_avx2()) {
+      if (float_lanes_in_use() >= 16) return fn(Avx512Rows{});
+      return fn(Avx2Rows{});
+    }
   }
 #endif
   fn(GenericRows<T>{});

@@ -68,6 +68,12 @@ struct Ops256 {
   TL_OPS_AVX2 static M nan(V a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   TL_OPS_AVX2 static V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
 };
+// NOTE: GCC 12 warns that the pass-through operand of the unmasked AVX-512 intrinsics (min,
+// round, conversions) "may be used uninitialized" wherever they are inlined; it is undefined
+// on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 struct Ops512 {
   using V = __m512;
   using I = __m512i;
@@ -109,6 +115,7 @@ struct Ops512 {
   TL_OPS_AVX512 static M nan(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   TL_OPS_AVX512 static V select(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
 };
+#pragma GCC diagnostic pop
 
 #undef TL_OPS_AVX2
 #undef TL_OPS_AVX512
@@ -187,12 +194,6 @@ TL_TARGET_AVX2 void map_ps(const Fn& fn, const float* x, float* y, int64_t n) {
 }
 
 // The same in AVX-512 vectors through fn.vec(__m512), the last partial vector masked.
-// NOTE: GCC 12 warns that the pass-through operand of the unmasked AVX-512 intrinsics (min,
-// round, conversions) "may be used uninitialized" wherever they are inlined; it is undefined
-// on purpose.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 template <typename Fn>
 TL_TARGET_AVX512 void map_ps512(const Fn& fn, const float* x, float* y, int64_t n) {
   int64_t i = 0;
@@ -202,7 +203,6 @@ TL_TARGET_AVX512 void map_ps512(const Fn& fn, const float* x, float* y, int64_t 
     _mm512_mask_storeu_ps(y + i, tail, fn.vec(_mm512_maskz_loadu_ps(tail, x + i)));
   }
 }
-#pragma GCC diagnostic pop
 
 // y[i] = F(x[i]) (one of the functions above) in the widest vectors the kernels use now:
 // AVX-512 where float_lanes_in_use() is 16 (so tests can force each width), else AVX2.

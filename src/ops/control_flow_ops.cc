@@ -470,6 +470,10 @@ Status read_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
+void release_array(void* /*row*/, void* keep) {
+  delete static_cast<std::shared_ptr<Buffer>*>(keep);
+}
+
 Status read_kernel(KernelContext& ctx) {
   const Tensor& array = ctx.input(0);
   const int64_t i = index_value(ctx.input(1));
@@ -481,11 +485,18 @@ Status read_kernel(KernelContext& ctx) {
   Shape element;
   for (int d = 1; d < array.shape().rank(); ++d) element.add_dim(array.shape().dim(d));
   Tensor& out = ctx.output(0);
-  TL_RETURN_IF_ERROR(Tensor::allocate(array.dtype(), element, &out));
-  if (out.num_bytes()) {
-    std::memcpy(out.raw_data(), static_cast<const char*>(array.raw_data()) + i * out.num_bytes(),
-                out.num_bytes());
+  const size_t row_bytes = static_cast<size_t>(element.num_elements()) * dtype_size(array.dtype());
+  char* row = static_cast<char*>(array.raw_data()) + i * row_bytes;
+  if (ctx.attrs().get<bool>("view") && array.dtype() != DType::kString) {
+    // The row in place, read-only (a borrowed buffer is never written in place), the array
+    // kept alive meanwhile.
+    auto* keep = new std::shared_ptr<Buffer>(array.buffer());
+    out = Tensor(array.dtype(), element,
+                 Buffer::borrow(row, row_bytes, release_array, keep));
+    return Status::OK();
   }
+  TL_RETURN_IF_ERROR(Tensor::allocate(array.dtype(), element, &out));
+  if (row_bytes) std::memcpy(out.raw_data(), row, row_bytes);
   return Status::OK();
 }
 
@@ -610,6 +621,7 @@ void register_control_flow_ops(OpRegistry& r) {
                     .input("array")
                     .input("index")
                     .attr("T", AttrType::kType)
+                    .attr("view", AttrType::kBool, false)
                     .shape(read_shape)
                     .sets_own_outputs());
   r.add_builtin(OpDef("TensorArrayWriteGrad")

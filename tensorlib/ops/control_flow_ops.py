@@ -476,7 +476,7 @@ def _while_grad(op, *grads):
         feed = {}
         for i, ph in enumerate(vars_t):
             if used(ph):
-                feed[ph] = _read(history[i], t)
+                feed[ph] = _read(history[i], t, view=True)
         for c, ph in enumerate(caps_t):
             if used(ph):
                 feed[ph] = captured[c]
@@ -484,7 +484,7 @@ def _while_grad(op, *grads):
         read_ops = {k.op._id for k in kept_set if used(k)}
         for j, k in enumerate(kept_t):
             if k is not None and k.op._id in read_ops:
-                feed[k] = _read(kept_history[j], t)
+                feed[k] = _read(kept_history[j], t, view=True)
         for k, i in enumerate(diff_vars):
             feed[gy[k]] = g[k]
         m = _func_graph.inline(scratch, feed, keep=[d for d in dxs if d is not None])
@@ -516,9 +516,12 @@ def _while_grad(op, *grads):
     return result
 
 
-def _read(array, index):
-    return ops.apply_op("TensorArrayRead", [array, index],
-                        {"T": array.dtype.as_datatype_enum}).outputs[0]
+def _read(array, index, view=False):
+    """Row `index` of `array`; with `view`, the row in place (for arrays nothing writes)."""
+    attrs = {"T": array.dtype.as_datatype_enum}
+    if view:
+        attrs["view"] = True
+    return ops.apply_op("TensorArrayRead", [array, index], attrs).outputs[0]
 
 
 def _accumulate(acc, grad):

@@ -66,6 +66,20 @@ def run_with_threads(fetches, threads=(1, 2), feed_dict=None):
 
 
 
+def run_with_vector_widths(fn, kernels=("avx2", "avx512")):
+    """fn(sess) in a fresh session with each GEMM micro-kernel in `kernels` forced (the other
+    kernels' vector paths follow its width): the results, in order. The choice is reset."""
+    results = []
+    try:
+        for kernel in kernels:
+            _config.set_gemm_kernel(kernel)
+            with tf.Session() as sess:
+                results.append(fn(sess))
+    finally:
+        _config.set_gemm_kernel("auto")
+    return results
+
+
 def runnable_gemm_kernels(names=("generic", "avx2", "avx512", "avx512-layout")):
     """The matrix-product micro-kernels among `names` this CPU runs ('avx512-layout' is the
     AVX-512 tile in AVX2 vectors: it checks that blocking on machines without AVX-512). The

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads, runnable_gemm_kernels
-from tensorlib import _config
+from op_testing import check_op, run_with_threads, run_with_vector_widths, runnable_gemm_kernels
 from tensorlib.framework import ops
 
 
@@ -606,16 +605,10 @@ def test_float32_transcendentals_give_the_same_bits_in_avx2_and_avx512_vectors(r
     x = _float32_samples(rng)
     p = tf.placeholder(tf.float32, [None])
     outs = [tf.exp(p), tf.log(p), tf.tanh(p), tf.sigmoid(p)]
-    results = {}
-    try:
-        for kernel in ("avx2", "avx512"):
-            _config.set_gemm_kernel(kernel)
-            with tf.Session() as sess:
-                results[kernel] = [sess.run(outs, {p: x[:n]}) for n in (len(x), 7, 16, 33)]
-    finally:
-        _config.set_gemm_kernel("auto")
-    for wide, narrow in zip(results["avx512"], results["avx2"]):
-        for got, want in zip(wide, narrow):
+    narrow, wide = run_with_vector_widths(
+        lambda sess: [sess.run(outs, {p: x[:n]}) for n in (len(x), 7, 16, 33)])
+    for got_n, want_n in zip(wide, narrow):
+        for got, want in zip(got_n, want_n):
             np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
 
 

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads, runnable_gemm_kernels
-from tensorlib import _config
+from op_testing import check_op, run_with_threads, run_with_vector_widths, runnable_gemm_kernels
 from tensorlib.framework import ops
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -766,13 +765,6 @@ def test_softmax_family_gives_the_same_bits_in_avx2_and_avx512_vectors(rng):
         labels = tf.constant(rng.random((5, classes)).astype(np.float32))
         loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=x)
         fetches += [tf.nn.softmax(x), tf.nn.log_softmax(x), *loss.op.outputs]
-    results = []
-    try:
-        for kernel in ("avx2", "avx512"):
-            _config.set_gemm_kernel(kernel)
-            with tf.Session() as sess:
-                results.append(sess.run(fetches))
-    finally:
-        _config.set_gemm_kernel("auto")
-    for wide, narrow in zip(*results):
-        np.testing.assert_array_equal(wide, narrow)
+    narrow, wide = run_with_vector_widths(lambda sess: sess.run(fetches))
+    for got, want in zip(wide, narrow):
+        np.testing.assert_array_equal(got, want)

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlib as tf
-from op_testing import check_op, run_with_threads, runnable_gemm_kernels
-from tensorlib import _config
+from op_testing import check_op, run_with_threads, run_with_vector_widths, runnable_gemm_kernels
 from tensorlib.framework import ops
 from tensorlib.ops import rnn_ops
 
@@ -269,15 +268,8 @@ def test_cells_give_the_same_bits_in_avx2_and_avx512_vectors(rng):
     lstm = rnn_ops.lstm_block_cell(x, h, h, w, b)
     gru = rnn_ops.gru_block_cell(x, h, w[:, :74], w[:, 74:111], b[:74], b[:37])
     fetches = list(lstm) + list(gru)
-    results = []
-    try:
-        for kernel in ("avx2", "avx512"):
-            _config.set_gemm_kernel(kernel)
-            with tf.Session() as sess:
-                results.append(sess.run(fetches))
-    finally:
-        _config.set_gemm_kernel("auto")
-    for got, want in zip(*results):
+    narrow, wide = run_with_vector_widths(lambda sess: sess.run(fetches))
+    for got, want in zip(wide, narrow):
         np.testing.assert_array_equal(got, want)
 
 

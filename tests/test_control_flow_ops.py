@@ -391,6 +391,30 @@ def test_loop_gradients_equal_the_unrolled_computation():
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+def test_loop_gradient_over_runs_of_different_lengths():
+    # The loop's history keeps rows for as many iterations as its last run had: runs longer
+    # and shorter than the one before must each get their own gradient.
+    rng = np.random.default_rng(5)
+    steps = tf.placeholder(tf.int32, [])
+    x = tf.placeholder(tf.float64, [3, 4])
+    w = rng.standard_normal((4, 4)) * 0.4
+    h = tf.while_loop(lambda i, h: i < steps, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w))),
+                      [0, x])[1]
+    g = tf.gradients(tf.reduce_sum(h), x)[0]
+    x_value = rng.standard_normal((3, 4))
+    with tf.Session() as sess:
+        for k in (3, 1, 9, 40, 2, 0, 17):
+            hs = [x_value]
+            for _ in range(k):
+                hs.append(np.tanh(hs[-1] @ w))
+            want = np.ones_like(x_value)
+            for t in range(k, 0, -1):
+                want = (want * (1 - hs[t] ** 2)) @ w.T
+            got_h, got_g = sess.run([h, g], {steps: k, x: x_value})
+            np.testing.assert_allclose(got_h, hs[-1], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got_g, want, rtol=1e-10, atol=1e-12)
+
+
 def test_loop_second_derivative():
     x = tf.placeholder(tf.float64, [])
     y = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * v * 0.5 + v), [0, x])[1]

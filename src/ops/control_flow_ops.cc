@@ -203,26 +203,70 @@ Status if_kernel(KernelContext& ctx) {
   return Status::OK();
 }
 
-// Values of one loop variable at the start of each iteration, stacked: [iterations, ...].
-Status stack_history(const std::vector<Tensor>& values, const Tensor& final_value, int var,
-                     Tensor* out) {
-  const Tensor& like = values.empty() ? final_value : values[0];
-  Shape shape({static_cast<int64_t>(values.size())});
-  for (int d = 0; d < like.shape().rank(); ++d) shape.add_dim(like.shape().dim(d));
-  if (like.dtype() == DType::kString) {
-    return unimplemented("a while loop cannot keep the history of string loop variables");
-  }
-  TL_RETURN_IF_ERROR(Tensor::allocate(like.dtype(), shape, out));
-  char* p = static_cast<char*>(out->raw_data());
-  for (const Tensor& v : values) {
-    if (v.shape() != like.shape()) {
+// The history of one loop variable (its value at the start of each iteration) or kept value
+// (each iteration's): the values stacked, [iterations, ...], each copied in as soon as the
+// loop makes it, while it is still in cache, and then let go, so that the body's next value
+// can take its memory. Rows for as many iterations as the last run of the loop had are
+// allocated at once; past them the rows double.
+class History {
+ public:
+  Status push(const Tensor& v, int var, int64_t hint) {
+    if (v.dtype() == DType::kString) {
+      return unimplemented("a while loop cannot keep the history of string loop variables");
+    }
+    if (count_ == 0 && !rows_.valid()) {
+      element_ = v.shape();
+      TL_RETURN_IF_ERROR(grow(v.dtype(), std::max<int64_t>(hint, 1)));
+    } else if (v.shape() != element_) {
       return invalid_argument("loop variable " + std::to_string(var) + " changes shape from " +
-                              like.shape().to_string() + " to " + v.shape().to_string() +
+                              element_.to_string() + " to " + v.shape().to_string() +
                               " between iterations: its gradient needs a constant shape");
     }
-    if (v.num_bytes()) std::memcpy(p, v.raw_data(), v.num_bytes());
-    p += v.num_bytes();
+    if (count_ == capacity_) TL_RETURN_IF_ERROR(grow(v.dtype(), 2 * capacity_));
+    const size_t bytes = v.num_bytes();
+    char* row = static_cast<char*>(rows_.raw_data()) + count_ * bytes;
+    if (bytes) std::memcpy(row, v.raw_data(), bytes);
+    ++count_;
+    return Status::OK();
   }
+  // The stacked values; `like` gives the element shape when there were none.
+  Status finish(DType dtype, const Tensor& like, Tensor* out) {
+    Shape shape({count_});
+    const Shape& element = count_ ? element_ : like.shape();
+    for (int d = 0; d < element.rank(); ++d) shape.add_dim(element.dim(d));
+    if (count_ == 0) return Tensor::allocate(dtype, shape, out);
+    *out = Tensor(dtype, shape, rows_.buffer());
+    return Status::OK();
+  }
+
+ private:
+  Status grow(DType dtype, int64_t capacity) {
+    Shape shape({capacity});
+    for (int d = 0; d < element_.rank(); ++d) shape.add_dim(element_.dim(d));
+    Tensor rows;
+    TL_RETURN_IF_ERROR(Tensor::allocate(dtype, shape, &rows));
+    if (count_) {
+      std::memcpy(rows.raw_data(), rows_.raw_data(),
+                  static_cast<size_t>(count_) * (rows_.num_bytes() / capacity_));
+    }
+    rows_ = std::move(rows);
+    capacity_ = capacity;
+    return Status::OK();
+  }
+
+  Tensor rows_;
+  Shape element_;
+  int64_t count_ = 0, capacity_ = 0;
+};
+
+// The While kernel's state: how many iterations its last run took (a hint for the histories'
+// rows; runs that overlap may race on it, which costs at most a regrowth).
+struct WhileState : KernelState {
+  mutable std::atomic<int64_t> iterations{0};
+};
+
+Status while_prepare(PrepareContext& /*ctx*/, std::unique_ptr<KernelState>* state) {
+  *state = std::make_unique<WhileState>();
   return Status::OK();
 }
 
@@ -241,7 +285,10 @@ Status while_kernel(KernelContext& ctx) {
   for (int i = 0; i < n; ++i) vars[i] = ctx.input(i);
   std::vector<Tensor> args(total), results(n + kept + 1);
   // history[i]: loop variable i at the start of each iteration, then kept value i - n.
-  std::vector<std::vector<Tensor>> history(n + kept);
+  std::vector<History> history(n + kept);
+  const auto* while_state = static_cast<const WhileState*>(ctx.kernel_state());
+  const int64_t hint = while_state ? while_state->iterations.load(std::memory_order_relaxed) : 0;
+  int64_t iterations = 0;
   std::vector<char> keep(n + kept);
   bool keep_any = false;
   for (int i = 0; i < n + kept; ++i) keep_any |= keep[i] = ctx.output_needed(n + i);
@@ -272,9 +319,10 @@ Status while_kernel(KernelContext& ctx) {
     if (!*pred.data<bool>()) break;
     if (keep_any) {
       for (int i = 0; i < n; ++i) {
-        if (keep[i]) history[i].push_back(vars[i]);
+        if (keep[i]) TL_RETURN_IF_ERROR(history[i].push(vars[i], i, hint));
       }
     }
+    ++iterations;
     // The variables are handed to the body: it may update them in place.
     for (int i = 0; i < total; ++i) args[i] = i < n ? std::move(vars[i]) : ctx.input(i);
     TL_RETURN_IF_ERROR(in_function(*body_fn, body->call(*body_state, ctx.max_threads(),
@@ -282,19 +330,19 @@ Status while_kernel(KernelContext& ctx) {
                                                         ctx.control(), loop)));
     for (int i = 0; i < n; ++i) vars[i] = std::move(results[i]);
     for (int j = 0; j < kept; ++j) {
-      if (keep[n + j]) history[n + j].push_back(std::move(results[n + j]));
+      if (keep[n + j]) TL_RETURN_IF_ERROR(history[n + j].push(results[n + j], n + j, hint));
+      results[n + j].release();
     }
     pred = std::move(results[n + kept]);
   }
+  if (while_state) while_state->iterations.store(iterations, std::memory_order_relaxed);
   for (int i = 0; i < n + kept; ++i) {
     const DType dtype = ctx.graph_node().output_dtypes[n + i];
-    if (!keep[i]) {
-      ctx.output(n + i) = Tensor(dtype, Shape({0}), Buffer::allocate(0));
-    } else if (history[i].empty() && i >= n) {
+    if (!keep[i] || (iterations == 0 && i >= n)) {
       ctx.output(n + i) = Tensor(dtype, Shape({0}), Buffer::allocate(0));
     } else {
-      TL_RETURN_IF_ERROR(stack_history(history[i], i < n ? vars[i] : history[i][0], i,
-                                       &ctx.output(n + i)));
+      const Tensor& like = i < n ? vars[i] : Tensor();
+      TL_RETURN_IF_ERROR(history[i].finish(dtype, like, &ctx.output(n + i)));
     }
   }
   for (int i = 0; i < n; ++i) ctx.output(i) = std::move(vars[i]);
@@ -644,7 +692,7 @@ void register_control_flow_ops(OpRegistry& r) {
 
 void register_control_flow_kernels(KernelRegistry& r) {
   r.add_builtin(KernelDef("If", Device::kCPU).compute(if_kernel));
-  r.add_builtin(KernelDef("While", Device::kCPU).compute(while_kernel));
+  r.add_builtin(KernelDef("While", Device::kCPU).prepare(while_prepare).compute(while_kernel));
   r.add_builtin(KernelDef("TensorArrayWrite", Device::kCPU).compute(write_kernel));
   r.add_builtin(KernelDef("TensorArrayScatter", Device::kCPU).compute(scatter_kernel));
   r.add_builtin(KernelDef("TensorArrayRead", Device::kCPU).compute(read_kernel));

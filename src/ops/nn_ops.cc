@@ -498,27 +498,28 @@ struct Avx2Rows {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 struct Avx512Rows : Avx2Rows {
   TL_TARGET_AVX512 static float exp_sum(const float* x, float m, float* y, int64_t n) {
-    const __m512 vm = _mm512_set1_ps(m);
     __m256 sum = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m512 e = simd::exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
-      _mm512_storeu_ps(y + i, e);
-      sum = _mm256_add_ps(sum, _mm512_castps512_ps256(e));
-      sum = _mm256_add_ps(sum, _mm512_extractf32x8_ps(e, 1));
-    }
+    const int64_t i = exp_vectors(x, m, y, n, sum);
     return exp_sum_from(x, m, y, i, n, sum);
   }
   TL_TARGET_AVX512 static float sum_exp(const float* x, float m, int64_t n) {
-    const __m512 vm = _mm512_set1_ps(m);
     __m256 sum = _mm256_setzero_ps();
+    const int64_t i = exp_vectors(x, m, nullptr, n, sum);
+    return sum_exp_from(x, m, i, n, sum);
+  }
+  // exp(x[i] - m) for the whole vectors of 16, stored to y when given and added to `sum`;
+  // returns how many values they cover.
+  TL_TARGET_AVX512 static int64_t exp_vectors(const float* x, float m, float* y, int64_t n,
+                                              __m256& sum) {
+    const __m512 vm = _mm512_set1_ps(m);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
       const __m512 e = simd::exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+      if (y) _mm512_storeu_ps(y + i, e);
       sum = _mm256_add_ps(sum, _mm512_castps512_ps256(e));
       sum = _mm256_add_ps(sum, _mm512_extractf32x8_ps(e, 1));
     }
-    return sum_exp_from(x, m, i, n, sum);
+    return i;
   }
 };
 #pragma GCC diagnostic pop

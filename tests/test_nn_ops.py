@@ -768,3 +768,20 @@ def test_softmax_family_gives_the_same_bits_in_avx2_and_avx512_vectors(rng):
     narrow, wide = run_with_vector_widths(lambda sess: sess.run(fetches))
     for got, want in zip(wide, narrow):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.skipif("avx512" not in runnable_gemm_kernels(), reason="needs an AVX-512 CPU")
+def test_transcendental_activations_give_the_same_bits_in_avx2_and_avx512_vectors(rng):
+    # elu, selu, softplus and softplus's gradient run 16 lanes wide where the kernels use
+    # AVX-512: the same operations lane for lane as the AVX2 form, tails included.
+    x = tf.placeholder(tf.float32, [None])
+    fetches = [tf.nn.elu(x), tf.nn.selu(x), tf.nn.softplus(x),
+               tf.gradients(tf.nn.softplus(x), x, grad_ys=tf.cos(x))[0]]
+    values = np.concatenate([rng.standard_normal(200_003).astype(np.float32) * 8,
+                             np.array([0.0, -0.0, 1e-30, -1e-30, 90.0, -90.0, np.inf, -np.inf,
+                                       np.nan], np.float32)])
+    results = run_with_vector_widths(
+        lambda sess: [sess.run(fetches, {x: values[:n]}) for n in (len(values), 5, 16, 21)])
+    for got_n, want_n in zip(results[1], results[0]):
+        for got, want in zip(got_n, want_n):
+            np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))

@@ -64,10 +64,8 @@ struct EluFn {
   template <typename T>
   T operator()(T x) const { return x < T(0) ? std::expm1(x) : x; }
 #if TL_HAVE_SIMD_MATH
-  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
-    const __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-    return _mm256_blendv_ps(x, simd::expm1_ps(x), negative);
-  }
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const { return simd::elu_ps(x); }
+  TL_TARGET_AVX512 __m512 vec(__m512 x) const { return simd::elu_ps(x); }
 #endif
 };
 
@@ -80,12 +78,10 @@ struct SeluFn {
                     : static_cast<T>(kSeluScale) * x;
   }
 #if TL_HAVE_SIMD_MATH
-  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
-    const __m256 neg = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale * kSeluAlpha)),
-                                     simd::expm1_ps(x));
-    const __m256 pos = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSeluScale)), x);
-    return _mm256_blendv_ps(pos, neg, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
-  }
+  static constexpr float kNeg = static_cast<float>(kSeluScale * kSeluAlpha);
+  static constexpr float kPos = static_cast<float>(kSeluScale);
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const { return simd::selu_ps(x, kNeg, kPos); }
+  TL_TARGET_AVX512 __m512 vec(__m512 x) const { return simd::selu_ps(x, kNeg, kPos); }
 #endif
 };
 
@@ -98,13 +94,19 @@ struct SoftplusFn {
     return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
   }
 #if TL_HAVE_SIMD_MATH
-  TL_TARGET_AVX2 __m256 vec(__m256 x) const {
-    const __m256 neg_abs = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));
-    return _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), x),
-                         simd::log1p_ps(simd::exp_ps(neg_abs)));
-  }
+  TL_TARGET_AVX2 __m256 vec(__m256 x) const { return simd::softplus_ps(x); }
+  TL_TARGET_AVX512 __m512 vec(__m512 x) const { return simd::softplus_ps(x); }
 #endif
 };
+
+#if TL_HAVE_SIMD_MATH
+// True when Fn has an AVX-512 float32 vec() of one operand.
+template <typename Fn, typename = void>
+struct HasVec512 : std::false_type {};
+template <typename Fn>
+struct HasVec512<Fn, decltype((void)std::declval<const Fn&>().vec(std::declval<__m512>()))>
+    : std::true_type {};
+#endif
 
 // y[i] = fn(x[i]) with the scalar operator (vectorised by the compiler where it can).
 template <typename Fn, typename T>
@@ -133,6 +135,9 @@ Status activation_kernel(KernelContext& ctx) {
     if (cpu_has_avx2()) {
       if constexpr (std::is_same_v<T, float>) {
         map = &simd::map_ps<Fn>;
+        if constexpr (HasVec512<Fn>::value) {
+          if (float_lanes_in_use() >= 16) map = &simd::map_ps512<Fn>;
+        }
       } else {
         map = &map_scalar_avx2<Fn, T>;
       }
@@ -250,9 +255,9 @@ struct SoftplusGradFn {
   template <typename T>
   T operator()(T g, T x) const { return g / (T(1) + std::exp(-x)); }
 #if TL_HAVE_SIMD_MATH
-  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const {
-    const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    return _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  TL_TARGET_AVX2 __m256 vec(__m256 g, __m256 x) const { return simd::softplus_grad_ps(g, x); }
+  TL_TARGET_AVX512 __m512 vec(__m512 g, __m512 x) const {
+    return simd::softplus_grad_ps(g, x);
   }
 #endif
 };
@@ -305,6 +310,13 @@ template <typename Fn>
 struct HasVecPd<Fn, decltype((void)std::declval<const Fn&>().vec(_mm256_setzero_pd(),
                                                                   _mm256_setzero_pd()))>
     : std::true_type {};
+// True when Fn has an AVX-512 float32 vec() of two operands.
+template <typename Fn, typename = void>
+struct HasVec2x512 : std::false_type {};
+template <typename Fn>
+struct HasVec2x512<Fn, decltype((void)std::declval<const Fn&>().vec(std::declval<__m512>(),
+                                                                     std::declval<__m512>()))>
+    : std::true_type {};
 #endif
 
 // (gradients, x) of one float dtype and one shape -> backprops of that shape.
@@ -329,6 +341,9 @@ auto activation_grad_map() {
   if (cpu_has_avx2()) {
     if constexpr (std::is_same_v<T, float>) {
       map = &map2_ps<Fn>;
+      if constexpr (HasVec2x512<Fn>::value) {
+        if (float_lanes_in_use() >= 16) map = &simd::map2_ps512<Fn>;
+      }
     } else if constexpr (HasVecPd<Fn>::value) {
       map = &map2_pd<Fn>;
     } else {

@@ -155,7 +155,24 @@ TL_SIMD_FUNCTION(tanh_ps, tanh)
 TL_SIMD_FUNCTION(sigmoid_ps, sigmoid)
 TL_SIMD_FUNCTION(expm1_ps, expm1)
 TL_SIMD_FUNCTION(log1p_ps, log1p)
+TL_SIMD_FUNCTION(elu_ps, elu)
+TL_SIMD_FUNCTION(softplus_ps, softplus)
 #undef TL_SIMD_FUNCTION
+TL_TARGET_AVX2 inline __attribute__((always_inline)) __m256 selu_ps(__m256 x, float neg_scale,
+                                                                   float pos_scale) {
+  return avx2::selu(x, neg_scale, pos_scale);
+}
+TL_TARGET_AVX512 inline __attribute__((always_inline)) __m512 selu_ps(__m512 x, float neg_scale,
+                                                                     float pos_scale) {
+  return avx512::selu(x, neg_scale, pos_scale);
+}
+TL_TARGET_AVX2 inline __attribute__((always_inline)) __m256 softplus_grad_ps(__m256 g, __m256 x) {
+  return avx2::softplus_grad(g, x);
+}
+TL_TARGET_AVX512 inline __attribute__((always_inline)) __m512 softplus_grad_ps(__m512 g,
+                                                                             __m512 x) {
+  return avx512::softplus_grad(g, x);
+}
 
 #define TL_SIMD_INLINE TL_TARGET_AVX2 inline __attribute__((always_inline))
 
@@ -201,6 +218,22 @@ TL_TARGET_AVX512 void map_ps512(const Fn& fn, const float* x, float* y, int64_t 
   if (i < n) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (n - i)) - 1);
     _mm512_mask_storeu_ps(y + i, tail, fn.vec(_mm512_maskz_loadu_ps(tail, x + i)));
+  }
+}
+
+// out[i] = fn.vec(g[i], x[i]) in AVX-512 vectors, the last partial vectors masked (zeros in the
+// lanes past n); `out` may be `g`.
+template <typename Fn>
+TL_TARGET_AVX512 void map2_ps512(const Fn& fn, const float* g, const float* x, float* out,
+                                 int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm512_storeu_ps(out + i, fn.vec(_mm512_loadu_ps(g + i), _mm512_loadu_ps(x + i)));
+  }
+  if (i < n) {
+    const __mmask16 tail = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(out + i, tail, fn.vec(_mm512_maskz_loadu_ps(tail, g + i),
+                                                _mm512_maskz_loadu_ps(tail, x + i)));
   }
 }
 

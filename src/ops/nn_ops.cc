@@ -275,24 +275,7 @@ TL_TARGET_AVX2 void map2_scalar_avx2(const Fn& fn, const T* g, const T* x, T* ou
   map2_scalar(fn, g, x, out, n);
 }
 
-// out[i] = fn(g[i], x[i]), 8 at a time through fn.vec; `out` may be `g`.
-template <typename Fn>
-TL_TARGET_AVX2 void map2_ps(const Fn& fn, const float* g, const float* x, float* out,
-                            int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(out + i, fn.vec(_mm256_loadu_ps(g + i), _mm256_loadu_ps(x + i)));
-  }
-  if (i < n) {
-    float tg[8] = {}, tx[8] = {};
-    std::memcpy(tg, g + i, static_cast<size_t>(n - i) * sizeof(float));
-    std::memcpy(tx, x + i, static_cast<size_t>(n - i) * sizeof(float));
-    _mm256_storeu_ps(tg, fn.vec(_mm256_loadu_ps(tg), _mm256_loadu_ps(tx)));
-    std::memcpy(out + i, tg, static_cast<size_t>(n - i) * sizeof(float));
-  }
-}
-
-// The float64 version of map2_ps, 4 at a time (for functors with a float64 vec).
+// The float64 version of simd::map2_ps, 4 at a time (for functors with a float64 vec).
 template <typename Fn>
 TL_TARGET_AVX2 void map2_pd(const Fn& fn, const double* g, const double* x, double* out,
                             int64_t n) {
@@ -340,7 +323,7 @@ auto activation_grad_map() {
 #if TL_HAVE_SIMD_MATH
   if (cpu_has_avx2()) {
     if constexpr (std::is_same_v<T, float>) {
-      map = &map2_ps<Fn>;
+      map = &simd::map2_ps<Fn>;
       if constexpr (HasVec2x512<Fn>::value) {
         if (float_lanes_in_use() >= 16) map = &simd::map2_ps512<Fn>;
       }

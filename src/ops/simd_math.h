@@ -221,8 +221,25 @@ TL_TARGET_AVX512 void map_ps512(const Fn& fn, const float* x, float* y, int64_t 
   }
 }
 
-// out[i] = fn.vec(g[i], x[i]) in AVX-512 vectors, the last partial vectors masked (zeros in the
-// lanes past n); `out` may be `g`.
+// out[i] = fn.vec(g[i], x[i]), 8 at a time; the last partial vector through padded copies.
+// `out` may be `g`.
+template <typename Fn>
+TL_TARGET_AVX2 void map2_ps(const Fn& fn, const float* g, const float* x, float* out,
+                            int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, fn.vec(_mm256_loadu_ps(g + i), _mm256_loadu_ps(x + i)));
+  }
+  if (i < n) {
+    float tg[8] = {}, tx[8] = {};
+    std::memcpy(tg, g + i, static_cast<size_t>(n - i) * sizeof(float));
+    std::memcpy(tx, x + i, static_cast<size_t>(n - i) * sizeof(float));
+    _mm256_storeu_ps(tg, fn.vec(_mm256_loadu_ps(tg), _mm256_loadu_ps(tx)));
+    std::memcpy(out + i, tg, static_cast<size_t>(n - i) * sizeof(float));
+  }
+}
+
+// The same in AVX-512 vectors, the last partial vectors masked (zeros in the lanes past n).
 template <typename Fn>
 TL_TARGET_AVX512 void map2_ps512(const Fn& fn, const float* g, const float* x, float* out,
                                  int64_t n) {

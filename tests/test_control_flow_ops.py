@@ -2,6 +2,7 @@
 functional If and While ops; their gradients against finite differences and against the same
 computation unrolled."""
 import collections
+import threading
 
 import numpy as np
 import pytest
@@ -415,6 +416,44 @@ def test_loop_gradient_over_runs_of_different_lengths():
             np.testing.assert_allclose(got_g, want, rtol=1e-10, atol=1e-12)
 
 
+def test_nested_loop_gradients_in_concurrent_runs_of_different_lengths():
+    # Each run of a loop stacks its own history; the rows' size hint the plan keeps is shared
+    # by runs that overlap (here an inner loop whose length changes with the outer step).
+    x = tf.placeholder(tf.float64, [3])
+    steps = tf.placeholder(tf.int32, [])
+
+    def outer_body(i, v):
+        inner = tf.while_loop(lambda j, u: j < i + 1,
+                              lambda j, u: (j + 1, tf.sin(u) * 1.1 + 0.1 * u), [0, v])
+        return i + 1, inner[1]
+
+    y = tf.while_loop(lambda i, v: i < steps, outer_body, [0, x])[1]
+    g = tf.gradients(tf.reduce_sum(y), x)[0]
+    x_value = np.array([0.3, -0.7, 1.2])
+
+    def want(n):  # the value and its derivative, by the chain rule along the iterations
+        v, d = x_value.copy(), np.ones(3)
+        for i in range(n):
+            for _ in range(i + 1):
+                d = d * (np.cos(v) * 1.1 + 0.1)
+                v = np.sin(v) * 1.1 + 0.1 * v
+        return v, d
+
+    errors = []
+    with tf.Session() as sess:
+        def work(n):
+            for _ in range(10):
+                got_y, got_g = sess.run([y, g], {x: x_value, steps: n})
+                want_y, want_g = want(n)
+                errors.append(max(np.abs(got_y - want_y).max(), np.abs(got_g - want_g).max()))
+        threads = [threading.Thread(target=work, args=(n,)) for n in (2, 5, 0, 3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(errors) == 40 and max(errors) < 1e-12
+
+
 def test_loop_second_derivative():
     x = tf.placeholder(tf.float64, [])
     y = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * v * 0.5 + v), [0, x])[1]
@@ -516,7 +555,6 @@ def test_random_numbers_drawn_in_a_branch_are_reused_by_its_gradient():
 
 
 def test_loops_run_from_several_threads_give_the_same_bits():
-    import threading
     xs = tf.placeholder(tf.float32, [None, None, 3])
     out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(8), xs, dtype=tf.float32)
     grads = tf.gradients(tf.reduce_sum(out), tf.trainable_variables())

@@ -508,13 +508,6 @@ class Cursor {
   const char* section_;
 };
 
-// What a borrowed constant holds on to: the model bytes it points into.
-struct KeepAlive {
-  std::shared_ptr<const Buffer> bytes;
-};
-
-void release_keep_alive(void*, void* context) { delete static_cast<KeepAlive*>(context); }
-
 class ModelReader {
  public:
   explicit ModelReader(std::shared_ptr<const Buffer> bytes)
@@ -716,9 +709,7 @@ Status ModelReader::read_tensor(Cursor& c, uint32_t index) {
     }
   }
   // NOTE: the executor never writes into borrowed buffers, so read-only mapped bytes are safe.
-  auto* keep = new KeepAlive{bytes_};
-  tensors_.emplace_back(dtype, shape,
-                        Buffer::borrow(const_cast<uint8_t*>(data), size, release_keep_alive, keep));
+  tensors_.emplace_back(dtype, shape, Buffer::view(bytes_, data, size));
   return Status::OK();
 }
 

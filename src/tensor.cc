@@ -51,6 +51,15 @@ std::shared_ptr<Buffer> Buffer::borrow(void* data, size_t bytes, ReleaseFn relea
   return make(data, bytes, false, release, context);
 }
 
+std::shared_ptr<Buffer> Buffer::view(std::shared_ptr<const Buffer> parent, const void* data,
+                                     size_t bytes) {
+  auto* keep = new std::shared_ptr<const Buffer>(std::move(parent));
+  auto release = [](void*, void* context) {
+    delete static_cast<std::shared_ptr<const Buffer>*>(context);
+  };
+  return borrow(const_cast<void*>(data), bytes, release, keep);
+}
+
 Buffer::~Buffer() {
   if (release_) release_(data_, context_);
   if (!owned_) return;

@@ -40,6 +40,10 @@ class Buffer {
   // Wraps memory owned by someone else; `release(data, context)` runs when the buffer dies.
   static std::shared_ptr<Buffer> borrow(void* data, size_t bytes, ReleaseFn release = nullptr,
                                         void* context = nullptr);
+  // `bytes` of host memory at `data`, inside `parent`, borrowed (so never written in place),
+  // keeping `parent` alive: a row of a tensor, a constant in a model's bytes.
+  static std::shared_ptr<Buffer> view(std::shared_ptr<const Buffer> parent, const void* data,
+                                      size_t bytes);
   // Takes over memory that an Allocator of device (`device`, `index`) handed out: tensorlib
   // owns it (so it may be reused or written in place) and `give_back(data, context)` returns
   // it when the buffer dies.

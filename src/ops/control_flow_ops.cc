@@ -518,10 +518,6 @@ Status read_shape(InferenceContext& ctx) {
   return Status::OK();
 }
 
-void release_array(void* /*row*/, void* keep) {
-  delete static_cast<std::shared_ptr<Buffer>*>(keep);
-}
-
 Status read_kernel(KernelContext& ctx) {
   const Tensor& array = ctx.input(0);
   const int64_t i = index_value(ctx.input(1));
@@ -538,9 +534,7 @@ Status read_kernel(KernelContext& ctx) {
   if (ctx.attrs().get<bool>("view") && array.dtype() != DType::kString) {
     // The row in place, read-only (a borrowed buffer is never written in place), the array
     // kept alive meanwhile.
-    auto* keep = new std::shared_ptr<Buffer>(array.buffer());
-    out = Tensor(array.dtype(), element,
-                 Buffer::borrow(row, row_bytes, release_array, keep));
+    out = Tensor(array.dtype(), element, Buffer::view(array.buffer(), row, row_bytes));
     return Status::OK();
   }
   TL_RETURN_IF_ERROR(Tensor::allocate(array.dtype(), element, &out));

@@ -14,9 +14,12 @@ bandwidth (peak.py's, all threads) and its fraction counts the weights' bytes on
 Every figure is the best over rounds; in each round every implementation runs once and the
 FMA peak (or the L2 bandwidth) is measured right after it in this process (benchmarks/peak.py),
 so that a fraction compares figures taken together: on a machine shared with other work the
-peak a thread gets moves with its neighbours' load. Peers: NumPy (its BLAS) for the products,
-TensorFlow 1 (tensorflow.compat.v1 Session) for the convolutions and the CNN, when installed.
---isa avx2 forces tensorlib's AVX2 kernels (and an AVX2 peak) on an AVX-512 machine.
+peak a thread gets moves with its neighbours' load. Peers, each where installed: NumPy (its BLAS)
+and PyTorch (torch.matmul) for the products; PyTorch (torch.nn.functional.conv2d and the
+gradients of torch.nn.grad) and TensorFlow 1 (tensorflow.compat.v1 Session) for the
+convolutions; PyTorch eager, ONNX Runtime and TensorFlow 1 for the two models (their rows of
+bench_inference.py, with its weights). --isa avx2 forces tensorlib's AVX2 kernels (and an AVX2
+peak) on an AVX-512 machine.
 """
 import argparse
 import os
@@ -46,15 +49,31 @@ def session(tf, build, shapes, threads, rng):
 
 
 def conv_case(op):
-    """A graph of the CNN's second convolution (5x5, 32 -> 64 channels, 14x14, SAME)."""
+    """A graph of the CNN's second convolution (5x5, 32 -> 64 channels, 14x14, SAME), its
+    inputs' shapes, and the same computation in PyTorch (NCHW): torch_fn(torch) gives a call."""
     x_shape, w_shape, y_shape = (BATCH, 14, 14, 32), (5, 5, 32, 64), (BATCH, 14, 14, 64)
+
+    def torch_fn(torch):
+        rng = np.random.default_rng(2)
+        x, dy = (torch.from_numpy(rng.standard_normal((BATCH, c, 14, 14), dtype=np.float32))
+                 for c in (32, 64))
+        w = torch.from_numpy(rng.standard_normal((64, 32, 5, 5), dtype=np.float32))
+        conv = {"forward": lambda: torch.nn.functional.conv2d(x, w, padding=2),
+                "input": lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=2),
+                "filter": lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=2)}[op]
+
+        def call():
+            with torch.inference_mode():
+                return conv()
+        return call
+
     if op == "forward":
-        return lambda tf, x, w: tf.nn.conv2d(x, w, S1, "SAME"), [x_shape, w_shape]
+        return lambda tf, x, w: tf.nn.conv2d(x, w, S1, "SAME"), [x_shape, w_shape], torch_fn
     if op == "input":
         return (lambda tf, w, dy: tf.nn.conv2d_backprop_input(x_shape, w, dy, S1, "SAME"),
-                [w_shape, y_shape])
+                [w_shape, y_shape], torch_fn)
     return (lambda tf, x, dy: tf.nn.conv2d_backprop_filter(x, w_shape, dy, S1, "SAME"),
-            [x_shape, y_shape])
+            [x_shape, y_shape], torch_fn)
 
 
 def lenet(tf, x, *w):
@@ -86,33 +105,77 @@ def matmul(m, k, n, trans_a=False, trans_b=False):
     a_shape = (k, m) if trans_a else (m, k)
     b_shape = (n, k) if trans_b else (k, n)
     build = lambda tf, a, b: tf.matmul(a, b, transpose_a=trans_a, transpose_b=trans_b)  # noqa
-    numpy = lambda a, b: (a.T if trans_a else a) @ (b.T if trans_b else b)  # noqa
-    return build, [a_shape, b_shape], 2 * m * k * n, numpy
+
+    def peers(libs, threads, rng):
+        a, b = (rng.standard_normal(s).astype(np.float32) for s in (a_shape, b_shape))
+        product = lambda x, y: (x.T if trans_a else x) @ (y.T if trans_b else y)  # noqa: E731
+        runs = {"NumPy": lambda: product(a, b)}
+        if libs["torch"] is not None:
+            ta, tb = libs["torch"].from_numpy(a), libs["torch"].from_numpy(b)
+            runs["PyTorch"] = lambda: product(ta, tb)
+        return runs
+    return build, [a_shape, b_shape], 2 * m * k * n, peers
+
+
+def graph_peers(build, shapes, torch_fn=None):
+    """Peers of a graph workload: TensorFlow 1 on the same graph code, PyTorch's torch_fn."""
+    def peers(libs, threads, rng):
+        runs = {}
+        if torch_fn is not None and libs["torch"] is not None:
+            runs["PyTorch"] = torch_fn(libs["torch"])
+        if libs["tf1"] is not None:
+            runs["TF1"] = session(libs["tf1"], build, shapes, threads, rng)
+        return runs
+    return peers
+
+
+def model_peers(model_name, build, shapes):
+    """Peers of a deployed model: PyTorch eager and ONNX Runtime as bench_inference.py runs
+    them (its weights and input), TensorFlow 1 on the same graph code."""
+    import bench_inference as inference
+
+    def peers(libs, threads, rng):
+        model = inference.MODELS[model_name]
+        weights, x = model["weights"](rng), rng.random(model["shape"], dtype=np.float32)
+        runs = graph_peers(build, shapes)(libs, threads, rng)
+        for column, row in (("PyTorch", inference.torch_row),
+                            ("ONNX Runtime", inference.onnxruntime_row)):
+            try:
+                runs[column] = row(model, weights, x, threads)[1]
+            except inference.Skip:
+                pass
+        return runs
+    return peers
 
 
 def workloads():
-    """[(name, build, input shapes, FLOP, NumPy form or None, TF peer?, limit kind)]."""
+    """[(name, build, input shapes, FLOP or bytes, peers, limit kind)]: peers(libs, threads,
+    rng) gives {column: call} for the peers installed (libs: {"torch": module or None,
+    "tf1": ...})."""
     out = []
     for n in (512, 1024, 2048, 4096):
-        build, shapes, flop, numpy = matmul(n, n, n)
-        out.append((f"matmul {n}", build, shapes, flop, numpy, False, "fma"))
+        build, shapes, flop, peers = matmul(n, n, n)
+        out.append((f"matmul {n}", build, shapes, flop, peers, "fma"))
     for label, ta, tb, (m, k, n) in [("", False, False, (64, 3136, 1024)),
                                      (" A^T (dW)", True, False, (3136, 64, 1024)),
                                      (" B^T (dX)", False, True, (64, 1024, 3136))]:
-        build, shapes, flop, numpy = matmul(m, k, n, ta, tb)
-        out.append((f"dense {m}x{k}x{n}{label}", build, shapes, flop, numpy, False, "fma"))
-    out.append(("conv1 5x5x1->32, 28x28", lambda tf, x, w: tf.nn.conv2d(x, w, S1, "SAME"),
-                [(BATCH, 28, 28, 1), (5, 5, 1, 32)], 2 * BATCH * 784 * 32 * 25, None, True,
-                "fma"))
+        build, shapes, flop, peers = matmul(m, k, n, ta, tb)
+        out.append((f"dense {m}x{k}x{n}{label}", build, shapes, flop, peers, "fma"))
+    conv1 = lambda tf, x, w: tf.nn.conv2d(x, w, S1, "SAME")  # noqa: E731
+    conv1_shapes = [(BATCH, 28, 28, 1), (5, 5, 1, 32)]
+    out.append(("conv1 5x5x1->32, 28x28", conv1, conv1_shapes, 2 * BATCH * 784 * 32 * 25,
+                graph_peers(conv1, conv1_shapes), "fma"))
     for op in ("forward", "input", "filter"):
-        build, shapes = conv_case(op)
+        build, shapes, torch_fn = conv_case(op)
         out.append((f"conv2 5x5x32->64, 14x14, {op}", build, shapes, 2 * BATCH * 196 * 64 * 800,
-                    None, True, "fma"))
-    out.append(("CNN inference, batch 64", frozen(lenet, LENET_SHAPES[1:]), LENET_SHAPES[:1],
-                LENET_FLOP, None, True, "fma"))
-    mlp = lambda tf, x, w1, w2: tf.matmul(tf.nn.relu(tf.matmul(x, w1)), w2)  # noqa: E731
-    out.append(("MLP 784-256-10, batch 1", frozen(mlp, [(784, 256), (256, 10)]), [(1, 784)],
-                4 * (784 * 256 + 256 * 10), None, True, "l2"))
+                    graph_peers(build, shapes, torch_fn), "fma"))
+    cnn = frozen(lenet, LENET_SHAPES[1:])
+    out.append(("CNN inference, batch 64", cnn, LENET_SHAPES[:1], LENET_FLOP,
+                model_peers("lenet", cnn, LENET_SHAPES[:1]), "fma"))
+    mlp = frozen(lambda tf, x, w1, w2: tf.matmul(tf.nn.relu(tf.matmul(x, w1)), w2),
+                 [(784, 256), (256, 10)])
+    out.append(("MLP 784-256-10, batch 1", mlp, [(1, 784)], 4 * (784 * 256 + 256 * 10),
+                model_peers("mlp", mlp, [(1, 784)]), "l2"))
     return out
 
 
@@ -160,31 +223,32 @@ def main():
     print(os.popen("uptime").read().strip())
     print(f"threads {args.threads}, tensorlib GEMM micro-kernel {_config.gemm_kernel()}, "
           f"peak {isa}: {probes.fma(isa, args.threads, 20_000_000):.1f} GFLOP/s, "
-          f"triad {probes.triad(args.threads):.1f} GB/s, L2 read {probes.l2_read(args.threads):.1f} "
-          "GB/s (alone, at the start)")
+          f"triad {probes.triad(args.threads):.1f} GB/s, "
+          f"L2 read {probes.l2_read(args.threads):.1f} GB/s (alone, at the start)")
     tf1 = optional_import("tensorflow")
     if tf1 is not None:
         tf1 = tf1.compat.v1
         tf1.disable_eager_execution()
+    torch = optional_import("torch")
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    libs = {"torch": torch, "tf1": tf1}
     rng = np.random.default_rng(0)
-    print("\n| workload | GFLOP (GB) | limit | tensorlib | NumPy | TF1 |")
-    print("|---|---|---|---|---|---|")
-    for name, build, shapes, work, numpy, tf_peer, kind in workloads():
+    columns = ["tensorlib", "NumPy", "PyTorch", "ONNX Runtime", "TF1"]
+    print("\n| workload | GFLOP (GB) | limit | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 3) + "|")
+    for name, build, shapes, work, peers, kind in workloads():
         if args.names and not any(n in name for n in args.names):
             continue
         runs = {"tensorlib": (session(tl, build, shapes, args.threads, rng), work)}
-        if numpy is not None:
-            arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-            runs["numpy"] = (lambda a=arrays, f=numpy: f(*a), work)
-        if tf_peer and tf1 is not None:
-            runs["tf1"] = (session(tf1, build, shapes, args.threads, rng), work)
+        runs.update((column, (fn, work)) for column, fn in peers(libs, args.threads, rng).items())
         if kind == "fma":
             probe = lambda: probes.fma(isa, args.threads, 2_000_000)  # noqa: E731
         else:
             probe = lambda: probes.l2_read(args.threads)  # noqa: E731
         got = measure(runs, probe, args.rounds)
-        cells = [f"{got[r][0] * 1e3:.3g} ms, {got[r][1]:.0%}" if r in got else "-"
-                 for r in ("tensorlib", "numpy", "tf1")]
+        cells = [f"{got[c][0] * 1e3:.3g} ms, {got[c][1]:.0%}" if c in got else "-"
+                 for c in columns]
         limit = "FMA" if kind == "fma" else "L2 read"
         print(f"| {name} | {work / 1e9:.3f} | {limit} | " + " | ".join(cells) + " |", flush=True)
 

@@ -232,6 +232,12 @@ def main():
     torch = optional_import("torch")
     if torch is not None:
         torch.set_num_threads(args.threads)
+    # NumPy's BLAS runs on every core unless told otherwise.
+    threadpoolctl = optional_import("threadpoolctl")
+    if threadpoolctl is not None:
+        threadpoolctl.threadpool_limits(args.threads, user_api="blas")
+    elif args.threads != os.cpu_count():
+        print(f"(NumPy's BLAS uses all {os.cpu_count()} cores: threadpoolctl is not installed)")
     libs = {"torch": torch, "tf1": tf1}
     rng = np.random.default_rng(0)
     columns = ["tensorlib", "NumPy", "PyTorch", "ONNX Runtime", "TF1"]

@@ -502,6 +502,13 @@ DIRECT_CASES = [
     ((1, 3, 2, 2), (5, 4, 2, 3), S1, "SAME", S1),
     ((1, 1, 30, 6), (1, 3, 6, 8), S1, "SAME", [1, 1, 3, 1]),
     ((11, 6, 5, 2), (2, 3, 2, 5), S1, "VALID", [1, 2, 1, 1]),
+    # Tiles of one output row (a pointer and the pixels' step known to the compiler) beside
+    # tiles across the rows' ends: 14-pixel tiles of one or two vectors whose step (stride_w
+    # times in_c) is 16, 32 or 64; contiguous and dilated taps.
+    ((2, 9, 20, 32), (3, 3, 32, 32), S1, "SAME", S1),
+    ((1, 11, 40, 16), (3, 3, 16, 24), [1, 1, 2, 1], "VALID", S1),
+    ((1, 8, 30, 64), (3, 3, 64, 20), S1, "SAME", [1, 1, 2, 1]),
+    ((2, 6, 17, 16), (3, 3, 16, 8), S1, "SAME", S1),
 ]
 
 

@@ -90,12 +90,20 @@ void with_count(int64_t n, const F& f) {
   f(std::integral_constant<int, kMax>());
 }
 
+// f(std::integral_constant<int64_t, k>()) for the k of kSteps equal to step, if one is;
+// whether one was.
+template <int64_t... kSteps, typename F>
+bool with_step(int64_t step, const F& f) {
+  return ((step == kSteps && (f(std::integral_constant<int64_t, kSteps>()), true)) || ...);
+}
+
 // The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
 // as many vectors of sums as the ISA's kRegisters vector registers hold beside the filter's
 // vectors and a broadcast: 6 x 4 + 4 + 1 of AVX-512's 32, 14 x 2 + 2 + 1 with 2 vectors (32
 // channels: 14 pixels, not 12, were 13% faster for the 5x5x64->32 input gradient on Ice
 // Lake), 6 x 2 + 2 + 1 of AVX2's 16. A tile's pixels are consecutive in the output, across the
-// ends of its rows, so that nearly every tile is full whatever the width of the image.
+// ends of its rows, so that nearly every tile is full whatever the width of the image; a full
+// tile of many pixels inside one row finds them from one pointer (row_tile).
 template <typename Vec, int kVecs, int kRegisters>
 struct DirectTile {
   using V = typename Vec::V;
@@ -106,14 +114,14 @@ struct DirectTile {
 
   // out[p * out_c + j] for p < kPixels, j < width = the sum over the taps of every window
   // position of the pixel's input value times filter[tap * kWidth + j], then `stages`' bias and
-  // ReLU (the block's part of them) when given. x[p]: the tap (0, 0, 0) of pixel p in the
-  // padded rows, whose rows are `row` values apart.
+  // ReLU (the block's part of them) when given. at(p, offset): the value `offset` floats past
+  // the tap (0, 0, 0) of pixel p in the padded rows, whose rows are `row` values apart.
   // NOTE: the sums stay in registers over all the window positions while the filter block
   // streams from L2. Taking the positions a few at a time so that their part of the filter
   // stayed in L1, the sums kept in the output between the parts, was 16% slower on Ice Lake
   // (5x5x32->64 and 3x3x64->128) and no faster with AVX2 tiles.
-  template <int kPixels>
-  static void tile(const ConvGeom& g, const float* const* x, int64_t row, const float* filter,
+  template <int kPixels, typename At>
+  static void tile(const ConvGeom& g, const At& at, int64_t row, const float* filter,
                    const OutputStages::BiasRelu* stages, float* out, int64_t width) {
     const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
     V acc[kPixels][kVecs];
@@ -126,16 +134,45 @@ struct DirectTile {
     const float* w = filter;
     for (int64_t kh = 0; kh < g.filter_h; ++kh) {
       for (int64_t kw = 0; kw < runs; ++kw) {
-        const float* xp[kPixels];
-#pragma GCC unroll 16
-        for (int p = 0; p < kPixels; ++p) xp[p] = x[p] + kh * kh_step + kw * kw_step;
+        const int64_t offset = kh * kh_step + kw * kw_step;
         for (int64_t ci = 0; ci < run; ++ci, w += kWidth) {
-          add_tap(acc, w, [&](int p) { return xp[p] + ci; });
+          add_tap(acc, w, [&](int p) { return at(p, offset) + ci; });
         }
       }
     }
     if (stages) finish(*stages, acc);
     store(acc, out, width, g.out_c);
+  }
+
+  // The tile of kPixels pixels anywhere in the image: a pointer to each one's tap (0, 0, 0).
+  template <int kPixels>
+  static void pixels_tile(const ConvGeom& g, const float* const* x, int64_t row,
+                          const float* filter, const OutputStages::BiasRelu* stages, float* out,
+                          int64_t width) {
+    tile<kPixels>(g, [x](int p, int64_t offset) { return x[p] + offset; }, row, filter, stages,
+                  out, width);
+  }
+
+  // The tile of kMaxPixels pixels of one output row, kStep values apart in the padded rows
+  // (stride_w * in_c, known to the compiler): every broadcast reads one pointer at a fixed
+  // offset. The same sums in the same order as pixels_tile's.
+  template <int kStep>
+  static void row_tile(const ConvGeom& g, const float* x0, int64_t row, const float* filter,
+                       const OutputStages::BiasRelu* stages, float* out, int64_t width) {
+    tile<kMaxPixels>(g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row,
+                     filter, stages, out, width);
+  }
+
+  // Calls row_tile for a step it is compiled for; false for other steps. Only the tiles of
+  // many pixels have them: their pointers a pixel outnumber the general registers, and the
+  // spills and reloads took a tenth of the 14 x 2 AVX-512 tile's time (the 5x5x64->32 input
+  // gradient: 0.88-0.93x the time with row tiles, Ice Lake); 9 pointers or fewer fit.
+  template <typename... Args>
+  static bool row_tile_for_step(int64_t step, const Args&... args) {
+    if constexpr (kMaxPixels > 9) {
+      return with_step<16, 32, 64, 128, 256>(step, [&](auto k) { row_tile<k.value>(args...); });
+    }
+    return false;
   }
 
   // A first layer's tile (patch_path): the values of each tap for the tile's pixels lie
@@ -239,16 +276,21 @@ struct DirectTile {
       const OutputStages::BiasRelu block_stages = stages_of_block(g, stages, b, bias);
       for (int64_t p0 = first; p0 < end; p0 += kMaxPixels) {
         const int64_t pixels = std::min<int64_t>(kMaxPixels, end - p0);
-        const float* x[kMaxPixels];
+        float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
+        const OutputStages::BiasRelu* tile_stages = stages ? &block_stages : nullptr;
         int64_t oh = p0 / g.out_w, ow = p0 - oh * g.out_w;  // (not a division a pixel)
+        const float* x[kMaxPixels] = {padded.at(oh * g.stride_h, ow * g.stride_w)};
+        if (pixels == kMaxPixels && ow + pixels <= g.out_w &&
+            row_tile_for_step(g.stride_w * g.in_c, g, x[0], row, filter, tile_stages, out,
+                              width)) {
+          continue;
+        }
         for (int64_t p = 0; p < pixels; ++p) {
           x[p] = padded.at(oh * g.stride_h, ow * g.stride_w);
           if (++ow == g.out_w) ow = 0, ++oh;
         }
-        float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
-        const OutputStages::BiasRelu* tile_stages = stages ? &block_stages : nullptr;
         with_count<kMaxPixels>(pixels, [&](auto count) {
-          tile<count.value>(g, x, row, filter, tile_stages, out, width);
+          pixels_tile<count.value>(g, x, row, filter, tile_stages, out, width);
         });
       }
     }

@@ -19,17 +19,28 @@ and PyTorch (torch.matmul) for the products; PyTorch (torch.nn.functional.conv2d
 gradients of torch.nn.grad) and TensorFlow 1 (tensorflow.compat.v1 Session) for the
 convolutions; PyTorch eager, ONNX Runtime and TensorFlow 1 for the two models (their rows of
 bench_inference.py, with its weights). --isa avx2 forces tensorlib's AVX2 kernels (and an AVX2
-peak) on an AVX-512 machine.
+peak) on an AVX-512 machine, and the peers' where their libraries can be told before they load:
+OpenBLAS (OPENBLAS_CORETYPE=Haswell), MKL (MKL_ENABLE_INSTRUCTIONS=AVX2) and oneDNN
+(ONEDNN_MAX_CPU_ISA=AVX2); ONNX Runtime's kernels keep their own choice.
 """
 import argparse
 import os
 import statistics
+import sys
 import time
 
-import numpy as np
+# Before NumPy, PyTorch or TensorFlow loads its BLAS: they read these once.
+PEER_AVX2 = {"OPENBLAS_CORETYPE": "Haswell", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+             "ONEDNN_MAX_CPU_ISA": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2"}
+if "--isa=avx2" in sys.argv or any(a == "--isa" and b == "avx2"
+                                   for a, b in zip(sys.argv, sys.argv[1:])):
+    for name, value in PEER_AVX2.items():
+        os.environ.setdefault(name, value)
 
-from _harness import optional_import, wake
-from peak import limits
+import numpy as np  # noqa: E402
+
+from _harness import optional_import, wake  # noqa: E402
+from peak import limits  # noqa: E402
 
 BATCH = 64
 S1 = [1, 1, 1, 1]
@@ -220,6 +231,8 @@ def main():
         _config.set_gemm_kernel(args.isa)
     probes = limits()
     isa = {"avx2": "AVX2", "avx512": "AVX-512"}.get(args.isa) or probes.isa
+    if args.isa == "avx2":
+        print("peers told to use AVX2: " + ", ".join(f"{k}={os.environ[k]}" for k in PEER_AVX2))
     print(os.popen("uptime").read().strip())
     print(f"threads {args.threads}, tensorlib GEMM micro-kernel {_config.gemm_kernel()}, "
           f"peak {isa}: {probes.fma(isa, args.threads, 20_000_000):.1f} GFLOP/s, "

@@ -156,7 +156,7 @@ struct DirectTile {
   // The tile of kMaxPixels pixels of one output row, kStep values apart in the padded rows
   // (stride_w * in_c, known to the compiler): every broadcast reads one pointer at a fixed
   // offset. The same sums in the same order as pixels_tile's.
-  template <int kStep>
+  template <int64_t kStep>
   static void row_tile(const ConvGeom& g, const float* x0, int64_t row, const float* filter,
                        const OutputStages::BiasRelu* stages, float* out, int64_t width) {
     tile<kMaxPixels>(g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row,

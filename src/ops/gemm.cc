@@ -149,8 +149,10 @@ struct GenericKernel {
   static constexpr int64_t kABlock = kABlockBytes;
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
+  static constexpr int kVectors = 1, kLanes = kNr;  // (see TileKernel)
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
+  template <int kUsed = kVectors>
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                   const Fetch& /*fetch*/) {
     T acc[kMr][kNr] = {};
@@ -486,20 +488,25 @@ struct TileKernel {
   static constexpr int64_t kABlock = kBlockBytes;
   static constexpr int kMr = kRows;
   static constexpr int kNr = kVecs * Vec::kLanes;
+  static constexpr int kVectors = kVecs, kLanes = Vec::kLanes;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
+  // The tile's first kUsed vectors of columns (all of them but where a product's last sliver
+  // is narrower than kNr: its padding is not multiplied); B's slivers stay kNr wide.
+  template <int kUsed = kVecs>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                    const Fetch& fetch) {
+    static_assert(0 < kUsed && kUsed <= kVecs);
     constexpr int kL = Vec::kLanes;
-    V acc[kMr][kVecs];
+    V acc[kMr][kUsed];
 #pragma GCC unroll 16
     for (int i = 0; i < kMr; ++i) {
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[i][v] = Vec::zero();
+      for (int v = 0; v < kUsed; ++v) acc[i][v] = Vec::zero();
     }
     // The tile of C, read at the end: every cache line of its rows is fetched meanwhile (a row
     // need not start on a line).
-    constexpr int kRowBytes = kNr * static_cast<int>(sizeof(T));
+    constexpr int kRowBytes = kUsed * kL * static_cast<int>(sizeof(T));
     for (int i = 0; i < kMr; ++i) {
       const char* row = reinterpret_cast<const char*>(c + i * ldc);
       for (int offset = 0; offset < kRowBytes; offset += 64) {
@@ -508,14 +515,14 @@ struct TileKernel {
       _mm_prefetch(row + kRowBytes - 1, _MM_HINT_T0);
     }
     auto step = [&](const T* ap, const T* bp) __attribute__((always_inline)) {
-      V bv[kVecs];
+      V bv[kUsed];
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) bv[v] = Vec::load(bp + v * kL);
+      for (int v = 0; v < kUsed; ++v) bv[v] = Vec::load(bp + v * kL);
 #pragma GCC unroll 16
       for (int i = 0; i < kMr; ++i) {
         const V ai = Vec::broadcast(ap + i);
 #pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) acc[i][v] = Vec::fma(ai, bv[v], acc[i][v]);
+        for (int v = 0; v < kUsed; ++v) acc[i][v] = Vec::fma(ai, bv[v], acc[i][v]);
       }
     };
     // The steps that fetch a line (see Fetch), then the others. The next run starts without a
@@ -536,7 +543,7 @@ struct TileKernel {
 #pragma GCC unroll 16
     for (int i = 0; i < kMr; ++i, c += ldc) {
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) {
+      for (int v = 0; v < kUsed; ++v) {
         Vec::store(c + v * kL, overwrite ? acc[i][v] : Vec::add(Vec::load(c + v * kL), acc[i][v]));
       }
     }
@@ -570,22 +577,24 @@ struct Avx512Packing : Tile {
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512Kernel
     : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>, true> {
+  template <int kUsed = kVecs>
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
                                                             const Fetch& fetch) {
-    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>::body(kc, a, b, c, ldc,
-                                                                        overwrite, fetch);
+    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>::template body<kUsed>(
+        kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>,
                     false> {
+  template <int kUsed = kVecs>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch) {
-    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>::body(kc, a, b, c, ldc,
-                                                                         overwrite, fetch);
+    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>::template body<kUsed>(
+        kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T>
@@ -617,10 +626,11 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
     pack_transposing<kNr>(b, rows, kc, dst, pack_avx2<kNr, T>);
   }
+  template <int kUsed = Tile::kVectors>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch) {
-    Tile::body(kc, a, b, c, ldc, overwrite, fetch);
+    Tile::template body<kUsed>(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -727,6 +737,15 @@ FetchRegion region_of(View<T> b, int64_t j0, int64_t nc, int64_t pc, int64_t kc)
   return FetchRegion{};
 }
 
+// K::run<used> for a count of vectors known only at run time, 1 <= used <= K::kVectors.
+template <typename K, int kUsed = 1, typename... Args>
+void run_vectors(int used, Args... args) {
+  if constexpr (kUsed < K::kVectors) {
+    if (used > kUsed) return run_vectors<K, kUsed + 1>(used, args...);
+  }
+  K::template run<kUsed>(args...);
+}
+
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
 // streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
@@ -760,9 +779,16 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
         K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
         continue;
       }
-      // An edge tile: computed whole, then its corner inside C is stored.
+      // An edge tile: only the vectors that hold columns of C are multiplied, and where those
+      // are not all whole, or rows are missing, the tile goes through a buffer whose corner
+      // inside C is then stored.
+      const int used = static_cast<int>((nr + K::kLanes - 1) / K::kLanes);
+      if (mr == kMr && nr == used * K::kLanes) {
+        run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+        continue;
+      }
       alignas(64) T tile[kMr * kNr];
-      K::run(kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);
+      run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);
       for (int64_t i = 0; i < mr; ++i) {
         T* row = ct + i * ldc;
         for (int64_t j = 0; j < nr; ++j) {

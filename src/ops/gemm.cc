@@ -749,10 +749,12 @@ void run_vectors(int used, Args... args) {
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
 // streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
-// sliver's tiles the next sliver.
+// sliver's tiles the next sliver, the last sliver's `after` if given: the first sliver the
+// thread multiplies next (as many lines as one of this depth: a fetch never faults).
 template <typename T, typename K>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
-                  int64_t ldc, bool overwrite, const FetchRegion* region = nullptr) {
+                  int64_t ldc, bool overwrite, const FetchRegion* region = nullptr,
+                  const T* after = nullptr) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int64_t tiles = (mc + kMr - 1) / kMr, slivers = (nc + kNr - 1) / kNr;
   const int64_t sliver_lines = (kNr * kc * static_cast<int64_t>(sizeof(T)) + 63) / 64;
@@ -770,10 +772,10 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
         const int64_t first = std::min(t * share, region_lines);
         fetch = Fetch{region->p + first / run_lines * region->stride, first % run_lines * 64,
                       region->run, region->stride, std::min(share, region_lines - first)};
-      } else if (jr + kNr < nc) {  // (the last sliver's next is not this block's)
+      } else if (const T* next = jr + kNr < nc ? b_pack + kNr * kc : after) {
         const int64_t first = std::min(ir / kMr * share, sliver_lines);
-        fetch = Fetch{reinterpret_cast<const char*>(b_pack + kNr * kc), first * 64,
-                      sliver_lines * 64, 0, std::min(share, sliver_lines - first)};
+        fetch = Fetch{reinterpret_cast<const char*>(next), first * 64, sliver_lines * 64, 0,
+                      std::min(share, sliver_lines - first)};
       }
       if (mr == kMr && nr == kNr) {
         K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
@@ -981,8 +983,17 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t s0 = g * slivers / groups, j0 = s0 * kNr;
         const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
+        // The first sliver the task multiplies next: the next group's, or its first group's
+        // in the next slab.
+        const T* after = nullptr;
+        if (g + 1 < g1) {
+          after = b_pack + pc * width + (g + 1) * slivers / groups * kNr * kc;
+        } else if (pc + depth < k) {
+          after = b_pack + (pc + depth) * width +
+                  g0 * slivers / groups * kNr * std::min(depth, k - pc - depth);
+        }
         macro_kernel<T, K>(kc, a_pack, m, b_pack + pc * width + s0 * kNr * kc, nc, c + j0,
-                           ldc, !accumulate && pc == 0);
+                           ldc, !accumulate && pc == 0, nullptr, after);
       }
     }
   });

@@ -321,6 +321,12 @@ def numpy_max_pool(x, ksize, stride, padding):
 CONV_POOL_CASES = {
     # input NHWC, filter HWIO, conv stride and padding, pool window, stride and padding
     "lenet-first-layer": ((3, 28, 28, 1), (5, 5, 1, 32), 1, "SAME", 2, 2, "SAME"),
+    # First layers pooled 2x2 in the tiles' registers: a block of channels wider than the
+    # output's (40 of 48), tiles of uneven runs of pairs (32 columns); two blocks, the second
+    # narrower; and odd rows, pooled apart.
+    "first-layer-partial-block": ((2, 20, 32, 1), (3, 3, 1, 40), 1, "SAME", 2, 2, "VALID"),
+    "first-layer-two-blocks": ((1, 12, 12, 1), (5, 5, 1, 80), 1, "SAME", 2, 2, "SAME"),
+    "first-layer-odd-rows": ((2, 15, 14, 1), (3, 3, 1, 24), 1, "VALID", 2, 2, "SAME"),
     "overlapping-windows": ((2, 9, 11, 5), (3, 3, 5, 40), 1, "VALID", 3, 2, "VALID"),
     "batch-1-strided-odd": ((1, 13, 7, 4), (3, 3, 4, 20), 2, "SAME", 2, 2, "SAME"),
     "pointwise": ((2, 6, 6, 8), (1, 1, 8, 16), 1, "VALID", 2, 2, "VALID"),

@@ -4,6 +4,7 @@
 #include "ops/conv_direct.h"
 
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "ops/cpu_features.h"
@@ -36,6 +37,19 @@ constexpr int64_t kPatchTaps = 64;
 constexpr int64_t kPaddedSlack = 16;
 bool patch_path(const ConvGeom& g) {
   return g.in_c == 1 && g.stride_w == 1 && g.dilation_w == 1 && g.patch() <= kPatchTaps;
+}
+
+// Where a first layer's tiles (patch_path) put the 2x2 max-pool of stride 2 that follows them
+// (pools_pairs): the convolution's even row, kept in `above` (out_w pixels and a block's
+// width more), and the pooled row at `pooled`.
+struct PooledRow {
+  float* above;
+  float* pooled;
+};
+bool pools_pairs(const ConvGeom& g, const PoolGeom& pool) {
+  return patch_path(g) && pool.window_h == 2 && pool.window_w == 2 && pool.stride_h == 2 &&
+         pool.stride_w == 2 && pool.pad_top == 0 && pool.pad_left == 0 &&
+         pool.out_h * 2 == g.out_h && pool.out_w * 2 == g.out_w;
 }
 
 // The padded input a task reads: rows of `width` pixels of `channels` values, the row of
@@ -181,15 +195,12 @@ struct DirectTile {
   // order, so the sums are the same bit for bit.
   template <int kPixels>
   static void patch_tile(const float* patch, int64_t taps, const float* filter,
-                         const OutputStages::BiasRelu* stages, float* out, int64_t width,
-                         int64_t out_c) {
-    V acc[kPixels][kVecs];
+                         const OutputStages::BiasRelu* stages, V (&acc)[kPixels][kVecs]) {
     zero(acc);
     for (int64_t t = 0; t < taps; ++t, patch += kPatchRow, filter += kWidth) {
       add_tap(acc, filter, [patch](int p) { return patch + p; });
     }
     if (stages) finish(*stages, acc);
-    store(acc, out, width, out_c);
   }
 
   template <int kPixels>
@@ -261,6 +272,31 @@ struct DirectTile {
     }
   }
 
+  // The tile's pixels lie in an odd row of the convolution, the row above them in `above`
+  // (`stride` apart, as store left them, readable a whole tile wide): out (`stride` apart) =
+  // the maxima of each 2x2 window (pixels 2q and 2q + 1 of both rows), found in max_pool's
+  // order, so that they are its bits.
+  template <int kPixels>
+  static void store_pooled(const V (&acc)[kPixels][kVecs], const float* above, float* out,
+                           int64_t width, int64_t stride) {
+    if constexpr (kPixels % 2 == 0) {
+      const float lowest = std::numeric_limits<float>::lowest();
+      V pooled[kPixels / 2][kVecs];
+#pragma GCC unroll 8
+      for (int q = 0; q < kPixels / 2; ++q) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) {
+          const float* x = above + 2 * q * stride + v * Vec::kLanes;
+          V m = Vec::max(Vec::load(x), Vec::broadcast(&lowest));
+          m = Vec::max(Vec::load(x + stride), m);
+          m = Vec::max(acc[2 * q][v], m);
+          pooled[q][v] = Vec::max(acc[2 * q + 1][v], m);
+        }
+      }
+      store(pooled, out, width, stride);
+    }
+  }
+
   // Output rows [oh0, oh1) of image n, every block of channels, `stages` (if any) applied to
   // the sums as they are stored.
   static void run(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
@@ -316,17 +352,44 @@ struct DirectTile {
     return block;
   }
 
-  // run for a first layer (patch_path): the tiles are runs of pixels in one output row, as
-  // even as the row's width allows, and each tile's taps are copied into a patch once for
-  // every block of channels. (DirectTile::tile keeps a pointer a pixel: with taps as few as a
-  // 5x5 grayscale filter's, their spills and the setup of the pointers took a third of its
-  // time on Ice Lake.)
+  // run for a first layer (patch_path): see patch_row.
   static void run_patches(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
                           int64_t n, int64_t oh0, int64_t oh1,
                           const OutputStages::BiasRelu* stages, float* output) {
-    const int64_t tiles = (g.out_w + kMaxPixels - 1) / kMaxPixels;
-    alignas(64) float patch[kPatchTaps * kPatchRow];
-    // Every block's stages, once for all the tiles.
+    const OutputStages::BiasRelu* block_stages = stages_of_blocks(g, f, stages);
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      float* row = output + (n * g.out_h + oh) * g.out_w * g.out_c;
+      patch_row(g, f, padded, oh, 1, block_stages,
+                [&](const auto& acc, int64_t ow0, int64_t b, int64_t width) {
+                  store(acc, row + ow0 * g.out_c + b * kWidth, width, g.out_c);
+                });
+    }
+  }
+
+  // A first layer's rows 2 ph and 2 ph + 1 and the 2x2 max-pool of stride 2 that follows
+  // them (pools_pairs): the even row's tiles are stored into out.above, the odd row's pooled
+  // with them in registers into out.pooled. (Pooled apart, a row at a time from a buffer in
+  // L1, the pooling took a fifth of LeNet's first layer's time on Ice Lake.)
+  static void run(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
+                  int64_t ph, const OutputStages::BiasRelu* stages, const PooledRow& out) {
+    const OutputStages::BiasRelu* block_stages = stages_of_blocks(g, f, stages);
+    patch_row(g, f, padded, 2 * ph, 2, block_stages,
+              [&](const auto& acc, int64_t ow0, int64_t b, int64_t width) {
+                store(acc, out.above + ow0 * g.out_c + b * kWidth, width, g.out_c);
+              });
+    patch_row(g, f, padded, 2 * ph + 1, 2, block_stages,
+              [&](const auto& acc, int64_t ow0, int64_t b, int64_t width) {
+                store_pooled(acc, out.above + ow0 * g.out_c + b * kWidth,
+                             out.pooled + ow0 / 2 * g.out_c + b * kWidth, width, g.out_c);
+              });
+  }
+
+  // Every block's part of `stages` (stages_of_block), once for all the tiles of a call; null
+  // without stages.
+  static const OutputStages::BiasRelu* stages_of_blocks(const ConvGeom& g,
+                                                        const DirectConvFilter& f,
+                                                        const OutputStages::BiasRelu* stages) {
+    if (!stages) return nullptr;
     thread_local std::vector<float> biases;
     thread_local std::vector<OutputStages::BiasRelu> block_stages;
     biases.resize(static_cast<size_t>(f.blocks * kWidth));
@@ -334,27 +397,43 @@ struct DirectTile {
     for (int64_t b = 0; b < f.blocks; ++b) {
       block_stages[b] = stages_of_block(g, stages, b, biases.data() + b * kWidth);
     }
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
-      for (int64_t k = 0; k < tiles; ++k) {
-        const int64_t ow0 = k * g.out_w / tiles, pixels = (k + 1) * g.out_w / tiles - ow0;
-        float* dst = patch;
-        for (int64_t kh = 0; kh < g.filter_h; ++kh) {
-          const float* src = padded.at(oh * g.stride_h + kh * g.dilation_h, ow0);
-          for (int64_t kw = 0; kw < g.filter_w; ++kw, dst += kPatchRow) {
+    return block_stages.data();
+  }
+
+  // Output row oh of a first layer (patch_path): the tiles are runs of pixels as even as the
+  // row's width allows, each of a multiple of `unit` pixels (the row's width is one too), and
+  // each tile's taps are copied into a patch once for every block of channels; then
+  // put(sums, ow0, block, width) stores a tile's sums (the block's `width` channels of pixels
+  // ow0...). (DirectTile::tile keeps a pointer a pixel: with taps as few as a 5x5 grayscale
+  // filter's, their spills and the setup of the pointers took a third of its time on Ice
+  // Lake.)
+  template <typename Put>
+  static void patch_row(const ConvGeom& g, const DirectConvFilter& f, const PaddedRows& padded,
+                        int64_t oh, int64_t unit, const OutputStages::BiasRelu* block_stages,
+                        const Put& put) {
+    const int64_t units = g.out_w / unit, most = kMaxPixels / unit;
+    const int64_t tiles = (units + most - 1) / most;
+    alignas(64) float patch[kPatchTaps * kPatchRow];
+    for (int64_t k = 0; k < tiles; ++k) {
+      const int64_t ow0 = k * units / tiles * unit;
+      const int64_t pixels = (k + 1) * units / tiles * unit - ow0;
+      float* dst = patch;
+      for (int64_t kh = 0; kh < g.filter_h; ++kh) {
+        const float* src = padded.at(oh * g.stride_h + kh * g.dilation_h, ow0);
+        for (int64_t kw = 0; kw < g.filter_w; ++kw, dst += kPatchRow) {
 #pragma GCC unroll 4
-            for (int i = 0; i < kPatchRow; i += Vec::kLanes) {
-              Vec::store(dst + i, Vec::load(src + kw + i));
-            }
+          for (int i = 0; i < kPatchRow; i += Vec::kLanes) {
+            Vec::store(dst + i, Vec::load(src + kw + i));
           }
         }
-        for (int64_t b = 0; b < f.blocks; ++b) {
-          float* out = output + ((n * g.out_h + oh) * g.out_w + ow0) * g.out_c + b * kWidth;
-          with_count<kMaxPixels>(pixels, [&](auto count) {
-            patch_tile<count.value>(patch, f.taps, f.data.data() + b * f.taps * kWidth,
-                                    stages ? &block_stages[b] : nullptr, out,
-                                    std::min<int64_t>(kWidth, g.out_c - b * kWidth), g.out_c);
-          });
-        }
+      }
+      for (int64_t b = 0; b < f.blocks; ++b) {
+        with_count<kMaxPixels>(pixels, [&](auto count) {
+          V acc[count.value][kVecs];
+          patch_tile<count.value>(patch, f.taps, f.data.data() + b * f.taps * kWidth,
+                                  block_stages ? &block_stages[b] : nullptr, acc);
+          put(acc, ow0, b, std::min<int64_t>(kWidth, g.out_c - b * kWidth));
+        });
       }
     }
   }
@@ -614,7 +693,9 @@ void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* in
   chunks = std::min(chunks, pool.out_h);
   const int64_t chunk_rows = (pool.out_h + chunks - 1) / chunks;
   chunks = (pool.out_h + chunk_rows - 1) / chunk_rows;
-  const int64_t part_rows = std::max<int64_t>(1, kPaddedRowsBytes / (g.stride_h * row_bytes));
+  const bool pairs = pools_pairs(g, pool);  // pooled in the tiles' registers
+  int64_t part_rows = std::max<int64_t>(1, kPaddedRowsBytes / (g.stride_h * row_bytes));
+  if (pairs) part_rows = std::max<int64_t>(2, part_rows / 2 * 2);  // whole pairs
   PoolGeom image_pool = pool;  // one image of the convolution's output, in a task's buffer
   image_pool.batch = 1;
   const int64_t image_out = g.out_h * g.out_w * g.out_c;
@@ -627,7 +708,8 @@ void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* in
   const bool row_by_row = patch_path(g);
   ctx.parallel_for(g.batch * chunks, 1, [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> padded_rows, convolved;
-    convolved.resize(static_cast<size_t>(image_out));
+    // (Pooled in registers, only the even row of each pair is kept, and read a block wide.)
+    convolved.resize(static_cast<size_t>(pairs ? g.out_w * g.out_c + 64 : image_out));
     padded_rows.resize(static_cast<size_t>(
         ((part_rows - 1) * g.stride_h + rows_in) * width * g.in_c + kPaddedSlack));
     for (int64_t t = t0; t < t1; ++t) {
@@ -636,12 +718,25 @@ void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* in
       // The convolution's rows into the buffer (as image 0), the input rows padded a part at
       // a time; where the tiles are runs of one row (patch_path), each pooled row right after
       // the rows it reads, so that it reads them from L1 (0.96x the time of LeNet's first
-      // layer on Ice Lake). Other tiles run across the ends of rows, and the last of each call
-      // is short: their rows are computed before any is pooled (row by row, 1.02x the time of
-      // LeNet's second layer).
+      // layer on Ice Lake), or, for 2x2 windows of stride 2 (pairs), in the tiles' registers
+      // as they are stored (0.81x again). Other tiles run across the ends of rows, and the
+      // last of each call is short: their rows are computed before any is pooled (row by row,
+      // 1.02x the time of LeNet's second layer).
       int64_t done = std::max<int64_t>(0, ph0 * pool.stride_h - pool.pad_top);
       PaddedRows padded{nullptr, 0, 0, 0};
       int64_t padded_end = done;  // the part's end: rows [.., padded_end) can be computed
+      if (pairs) {
+        for (int64_t ph = ph0; ph < ph1; ++ph, done += 2) {
+          if (done == padded_end) {
+            padded_end = std::min(2 * ph1, done + part_rows);
+            padded = pad_rows_under(g, input, n, done, padded_end, padded_rows.data());
+          }
+          const PooledRow out{convolved.data(),
+                              output + n * pooled_image + ph * pool.out_w * pool.channels};
+          run_tiles<DirectTile>(filter.kernel, filter.vecs, g, filter, padded, ph, stages, out);
+        }
+        continue;
+      }
       for (int64_t ph = ph0; ph < ph1; ++ph) {
         for (const int64_t need = rows_under(row_by_row ? ph + 1 : ph1); done < need;) {
           if (done == padded_end) {

@@ -69,8 +69,15 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
     return;
   }
   threads = static_cast<int>(std::min<int64_t>(threads, max_chunks));
-  // A few chunks per thread balance uneven progress without much scheduling traffic.
-  const int64_t num_chunks = std::min<int64_t>({max_chunks, int64_t{threads} * 4, 0xffff});
+  // Chunks are claimed one at a time, so many chunks a thread even out threads that progress
+  // unevenly (a core shared with other work, or running slower): the last chunk, which one
+  // thread finishes while the others wait, is short. A claim costs one atomic operation, and
+  // callers' grains keep chunks worth it. (LeNet's inference on two threads of an Ice Lake VM,
+  // whose layers are 64 images: 0.95-0.98x the time with 16 chunks a thread instead of 4; its
+  // training step, an LSTM's, max-pool gradients and square products within 2% either way.)
+  constexpr int64_t kChunksPerThread = 16;
+  const int64_t num_chunks =
+      std::min<int64_t>({max_chunks, int64_t{threads} * kChunksPerThread, 0xffff});
 
   std::lock_guard<std::mutex> submit(submit_mutex_);
   call_ = call;

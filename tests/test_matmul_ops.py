@@ -100,10 +100,11 @@ def test_every_gemm_micro_kernel_matches_numpy(gemm_kernel, dtype, rng):
     # 12x32 tile for widths such as 17 and 64, 8x48 for the others), several k slabs (192 and
     # 256 deep at most), several blocks of rows, transposes; last slivers of C a whole number
     # of vectors narrower than the tile (80 and 112 columns in 8x48 tiles, 88 in AVX2's 6x16,
-    # 44 in its 6x8 of doubles), stored straight into C.
+    # 44 in its 6x8 of doubles), stored straight into C; last tiles of rows short of the
+    # tile's (50, 23 rows: parts of 8, 4, 2 and 1 rows) under whole slivers.
     for m, n, k in [(13, 33, 300), (25, 17, 513), (150, 70, 40), (7, 100, 9), (17, 97, 385),
                     (203, 49, 200), (203, 64, 300), (48, 80, 300), (24, 112, 200),
-                    (48, 88, 70), (24, 44, 50)]:
+                    (48, 88, 70), (24, 44, 50), (50, 96, 300), (23, 64, 200), (23, 48, 70)]:
         for ta, tb in [(False, False), (True, False), (False, True), (True, True)]:
             a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
             b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
@@ -136,7 +137,8 @@ def test_avx512_tile_gives_the_bits_of_its_avx2_layout(dtype, rng):
         try:
             got = []
             for m, n, k in [(8, 48, 192), (17, 97, 385), (203, 49, 200), (64, 100, 700),
-                            (30, 64, 300), (203, 20, 600), (48, 80, 300), (24, 112, 200)]:
+                            (30, 64, 300), (203, 20, 600), (48, 80, 300), (24, 112, 200),
+                            (50, 96, 300), (23, 64, 200)]:
                 a = np.random.default_rng(m).standard_normal((m, k)).astype(dtype)
                 b = np.random.default_rng(n).standard_normal((k, n)).astype(dtype)
                 with tf.Session() as sess:

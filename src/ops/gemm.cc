@@ -150,6 +150,7 @@ struct GenericKernel {
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
   static constexpr int kVectors = 1, kLanes = kNr;  // (see TileKernel)
+  static constexpr bool kRowParts = false;         // (see run_rows)
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   template <int kUsed = kVectors>
@@ -489,25 +490,27 @@ struct TileKernel {
   static constexpr int kMr = kRows;
   static constexpr int kNr = kVecs * Vec::kLanes;
   static constexpr int kVectors = kVecs, kLanes = Vec::kLanes;
+  static constexpr bool kRowParts = true;  // (see run_rows)
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
-  // The tile's first kUsed vectors of columns (all of them but where a product's last sliver
-  // is narrower than kNr: its padding is not multiplied); B's slivers stay kNr wide.
-  template <int kUsed = kVecs>
+  // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
+  // product's edges, whose padding is not multiplied); B's slivers stay kNr wide, A's kMr
+  // tall.
+  template <int kUsed = kVecs, int kUsedRows = kMr>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                    const Fetch& fetch) {
-    static_assert(0 < kUsed && kUsed <= kVecs);
+    static_assert(0 < kUsed && kUsed <= kVecs && 0 < kUsedRows && kUsedRows <= kMr);
     constexpr int kL = Vec::kLanes;
-    V acc[kMr][kUsed];
+    V acc[kUsedRows][kUsed];
 #pragma GCC unroll 16
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < kUsedRows; ++i) {
 #pragma GCC unroll 4
       for (int v = 0; v < kUsed; ++v) acc[i][v] = Vec::zero();
     }
     // The tile of C, read at the end: every cache line of its rows is fetched meanwhile (a row
     // need not start on a line).
     constexpr int kRowBytes = kUsed * kL * static_cast<int>(sizeof(T));
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < kUsedRows; ++i) {
       const char* row = reinterpret_cast<const char*>(c + i * ldc);
       for (int offset = 0; offset < kRowBytes; offset += 64) {
         _mm_prefetch(row + offset, _MM_HINT_T0);
@@ -519,7 +522,7 @@ struct TileKernel {
 #pragma GCC unroll 4
       for (int v = 0; v < kUsed; ++v) bv[v] = Vec::load(bp + v * kL);
 #pragma GCC unroll 16
-      for (int i = 0; i < kMr; ++i) {
+      for (int i = 0; i < kUsedRows; ++i) {
         const V ai = Vec::broadcast(ap + i);
 #pragma GCC unroll 4
         for (int v = 0; v < kUsed; ++v) acc[i][v] = Vec::fma(ai, bv[v], acc[i][v]);
@@ -541,7 +544,7 @@ struct TileKernel {
 #pragma GCC unroll 2
     for (; p < kc; ++p, a += kMr, b += kNr) step(a, b);
 #pragma GCC unroll 16
-    for (int i = 0; i < kMr; ++i, c += ldc) {
+    for (int i = 0; i < kUsedRows; ++i, c += ldc) {
 #pragma GCC unroll 4
       for (int v = 0; v < kUsed; ++v) {
         Vec::store(c + v * kL, overwrite ? acc[i][v] : Vec::add(Vec::load(c + v * kL), acc[i][v]));
@@ -577,24 +580,24 @@ struct Avx512Packing : Tile {
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512Kernel
     : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>, true> {
-  template <int kUsed = kVecs>
+  template <int kUsed = kVecs, int kUsedRows = kRows>
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
                                                             const Fetch& fetch) {
-    TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>::template body<kUsed>(
-        kc, a, b, c, ldc, overwrite, fetch);
+    using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>,
                     false> {
-  template <int kUsed = kVecs>
+  template <int kUsed = kVecs, int kUsedRows = kRows>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch) {
-    TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>::template body<kUsed>(
-        kc, a, b, c, ldc, overwrite, fetch);
+    using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 template <typename T>
@@ -626,11 +629,11 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
     pack_transposing<kNr>(b, rows, kc, dst, pack_avx2<kNr, T>);
   }
-  template <int kUsed = Tile::kVectors>
+  template <int kUsed = Tile::kVectors, int kUsedRows = kMr>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch) {
-    Tile::template body<kUsed>(kc, a, b, c, ldc, overwrite, fetch);
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -746,6 +749,27 @@ void run_vectors(int used, Args... args) {
   K::template run<kUsed>(args...);
 }
 
+// Rows [0, rows) of a tile (rows < K::kMr) whose every vector of columns is in C, straight
+// into C: parts of 8, 4, 2 and 1 rows as `rows` sums them, each K::run<kVectors, part> on its
+// rows of the A sliver (kernels with kRowParts).
+template <typename K, typename T>
+void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
+              bool overwrite, Fetch fetch) {
+  auto part = [&](auto size) {
+    constexpr int kSize = decltype(size)::value;
+    if constexpr (kSize < K::kMr) {
+      if (rows & kSize) {
+        K::template run<K::kVectors, kSize>(kc, a, b, c, ldc, overwrite, fetch);
+        a += kSize, c += kSize * ldc, fetch = Fetch{};
+      }
+    }
+  };
+  part(std::integral_constant<int, 8>());
+  part(std::integral_constant<int, 4>());
+  part(std::integral_constant<int, 2>());
+  part(std::integral_constant<int, 1>());
+}
+
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
 // streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
@@ -781,13 +805,20 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
         K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
         continue;
       }
-      // An edge tile: only the vectors that hold columns of C are multiplied, and where those
-      // are not all whole, or rows are missing, the tile goes through a buffer whose corner
-      // inside C is then stored.
+      // An edge tile: only the vectors that hold columns of C are multiplied, and only its
+      // rows in parts (run_rows) under a whole sliver; where both are short, or the vectors
+      // are not all whole, the tile goes through a buffer whose corner inside C is then
+      // stored.
       const int used = static_cast<int>((nr + K::kLanes - 1) / K::kLanes);
       if (mr == kMr && nr == used * K::kLanes) {
         run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
         continue;
+      }
+      if constexpr (K::kRowParts) {
+        if (nr == kNr) {
+          run_rows<K>(mr, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+          continue;
+        }
       }
       alignas(64) T tile[kMr * kNr];
       run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);

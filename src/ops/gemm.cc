@@ -150,19 +150,19 @@ struct GenericKernel {
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
   static constexpr int kVectors = 1, kLanes = kNr;  // (see TileKernel)
-  static constexpr bool kRowParts = false;         // (see run_rows)
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
-  template <int kUsed = kVectors>
+  // The tile's first kUsedRows rows (see TileKernel::body); its one vector is always whole.
+  template <int kUsed = kVectors, int kUsedRows = kMr>
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                   const Fetch& /*fetch*/) {
-    T acc[kMr][kNr] = {};
+    T acc[kUsedRows][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
-      for (int i = 0; i < kMr; ++i) {
+      for (int i = 0; i < kUsedRows; ++i) {
         for (int j = 0; j < kNr; ++j) acc[i][j] += a[i] * b[j];
       }
     }
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < kUsedRows; ++i) {
       T* row = c + i * ldc;
       for (int j = 0; j < kNr; ++j) row[j] = overwrite ? acc[i][j] : row[j] + acc[i][j];
     }
@@ -490,7 +490,6 @@ struct TileKernel {
   static constexpr int kMr = kRows;
   static constexpr int kNr = kVecs * Vec::kLanes;
   static constexpr int kVectors = kVecs, kLanes = Vec::kLanes;
-  static constexpr bool kRowParts = true;  // (see run_rows)
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
@@ -751,7 +750,7 @@ void run_vectors(int used, Args... args) {
 
 // Rows [0, rows) of a tile (rows < K::kMr) whose every vector of columns is in C, straight
 // into C: parts of 8, 4, 2 and 1 rows as `rows` sums them, each K::run<kVectors, part> on its
-// rows of the A sliver (kernels with kRowParts).
+// rows of the A sliver.
 template <typename K, typename T>
 void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
               bool overwrite, Fetch fetch) {
@@ -814,11 +813,9 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
         run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
         continue;
       }
-      if constexpr (K::kRowParts) {
-        if (nr == kNr) {
-          run_rows<K>(mr, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
-          continue;
-        }
+      if (nr == kNr) {
+        run_rows<K>(mr, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+        continue;
       }
       alignas(64) T tile[kMr * kNr];
       run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);

@@ -709,7 +709,7 @@ void direct_conv_max_pool(KernelContext& ctx, const ConvGeom& g, const float* in
   ctx.parallel_for(g.batch * chunks, 1, [&](int64_t t0, int64_t t1) {
     thread_local std::vector<float> padded_rows, convolved;
     // (Pooled in registers, only the even row of each pair is kept, and read a block wide.)
-    convolved.resize(static_cast<size_t>(pairs ? g.out_w * g.out_c + 64 : image_out));
+    convolved.resize(static_cast<size_t>(pairs ? g.out_w * g.out_c + filter.width : image_out));
     padded_rows.resize(static_cast<size_t>(
         ((part_rows - 1) * g.stride_h + rows_in) * width * g.in_c + kPaddedSlack));
     for (int64_t t = t0; t < t1; ++t) {

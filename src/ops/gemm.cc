@@ -929,11 +929,12 @@ struct RowBlocks {
 
 // C (m x nc) = or += (overwrite or not) the slab of op(A) at columns [pc, pc + kc) times the
 // slab's packed slivers of B, in tasks of (block of rows, group of slivers), each packing its
-// block of A once. Each thread takes one run of tasks, an even share: with 1024 rows cut into
-// blocks of 176 rows and a last one of 144, claimed one at a time, one of two threads did 528
-// rows while the other waited; blocks evened and shares of a run each took 0.976x the time of
-// the 1024 square on two threads (dynamic claims of the even blocks 0.988x), 0.987x for 2048
-// (Ice Lake).
+// block of A once; threads claim tasks as they free up. Blocks of even height: with 1024 rows
+// cut into blocks of 176 and a last one of 144, one of two threads multiplied 528 rows while
+// the other waited (even blocks 0.98-0.99x the time of squares 500-2048 on two threads, Ice
+// Lake). Each thread one run of tasks instead measured the same on a quiet machine, but with
+// another process busy on one of the two cores the 2048 square took 1.17x the time of claims
+// (1024: 1.05x): a thread slowed by others then holds up the whole slab.
 template <typename T, typename K>
 void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const T* b_pack,
                    const RowBlocks<T, K>& blocks, int64_t nc, T* c, int64_t ldc,
@@ -943,7 +944,7 @@ void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const 
   const int64_t slivers = (nc + kNr - 1) / kNr, groups = blocks.groups(slivers, threads);
   const int64_t tasks = blocks.count * groups;
   const int64_t task_madds = blocks.tallest * (slivers + groups - 1) / groups * kNr * kc;
-  const int64_t grain = std::max((tasks + threads - 1) / threads, kTaskMadds / task_madds);
+  const int64_t grain = std::max<int64_t>(1, kTaskMadds / task_madds);
   ctx.parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     T* a_pack = thread_buffer<T>(1, blocks.tallest * kc);
     int64_t packed_block = -1;

@@ -217,10 +217,11 @@ def _constant_and_fed_weights(dtype, rng):
 def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_kernel, dtype,
                                                                           rng):
     # MatMul and Conv2D pack a constant B once, when the plan is built; the products must be
-    # gemm's with B as fed, for row counts on both sides of the packed path (6 rows).
+    # gemm's with B as fed, for row counts on both sides of the packed path (6 rows) and of one
+    # block of rows (500: blocks of rows in parallel, slab after slab).
     x, images, pairs, feeds = _constant_and_fed_weights(dtype, rng)
     with tf.Session() as sess:
-        for m in (1, 5, 6, 64, 150):
+        for m in (1, 5, 6, 64, 150, 500):
             feeds.update({x: rng.standard_normal((m, 300)).astype(dtype),
                           images: rng.standard_normal((m % 4 + 1, 9, 9, 3)).astype(dtype)})
             for got, want in sess.run(pairs, feeds):
@@ -244,6 +245,23 @@ def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kern
     np.testing.assert_array_equal(one[1], one[0])
     np.testing.assert_allclose(one[2], a[:7].astype(np.float64) @ b[:, :100], rtol=1e-4,
                                atol=1e-3)
+
+
+def test_products_of_many_row_blocks_give_the_same_bits_on_any_number_of_threads(gemm_kernel,
+                                                                                rng):
+    # More rows than one block: the rows are cut into blocks of whole micro-tiles, as many as a
+    # multiple of the threads (so cut differently for 1, 2 and 3 threads), the last short of
+    # rows (1001) and of columns (700), and k = 1000 makes slabs: no element may be summed
+    # otherwise. With constant weights (packed when the plan is built) the same bits again.
+    a = rng.standard_normal((1001, 1000)).astype(np.float32)
+    b = rng.standard_normal((1000, 700)).astype(np.float32)
+    x, y = tf.placeholder(tf.float32, a.shape), tf.placeholder(tf.float32, b.shape)
+    outs = [tf.matmul(x, y), tf.matmul(x, tf.constant(b))]
+    runs = run_with_threads(outs, threads=(1, 2, 3), feed_dict={x: a, y: b})
+    for fed, constant in runs:
+        np.testing.assert_array_equal(fed, runs[0][0])
+        np.testing.assert_array_equal(constant, runs[0][0])
+    np.testing.assert_allclose(runs[0][0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
 
 
 def test_constant_weights_follow_a_change_of_gemm_micro_kernel(rng):

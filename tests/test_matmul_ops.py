@@ -264,6 +264,30 @@ def test_products_of_many_row_blocks_give_the_same_bits_on_any_number_of_threads
     np.testing.assert_allclose(runs[0][0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_narrow_products_read_a_where_it_lies(gemm_kernel, dtype, rng):
+    # Products of few slivers of B (n up to 8 of the widest tile) read A's rows in place rather
+    # than packing them: blocks of rows and few rows, last tiles short of rows (1001, 150, 53)
+    # and of whole vectors (70, 10 columns), slabs of k (600), fed and constant weights, a
+    # transposed A (packed still), on 1, 2 and 3 threads: NumPy's values, the same bits
+    # whatever the threads and wherever the weights come from.
+    cases = [(1001, 600, 70), (1001, 37, 130), (150, 600, 70), (53, 300, 10), (200, 64, 300)]
+    for m, k, n in cases:
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        x, xt, y = (tf.placeholder(dtype, v.shape) for v in (a, a.T, b))
+        outs = [tf.matmul(x, y), tf.matmul(x, tf.constant(b)), tf.matmul(xt, y, transpose_a=True)]
+        feeds = {x: a, xt: np.ascontiguousarray(a.T), y: b}
+        runs = run_with_threads(outs, threads=(1, 2, 3), feed_dict=feeds)
+        for fed, constant, transposed in runs:
+            np.testing.assert_array_equal(fed, runs[0][0])
+            np.testing.assert_array_equal(constant, runs[0][0])
+            np.testing.assert_array_equal(transposed, runs[0][0])
+        tol = 1e-4 if dtype == np.float32 else 1e-11
+        np.testing.assert_allclose(runs[0][0], a.astype(np.float64) @ b, rtol=tol,
+                                   atol=tol * np.sqrt(k))
+
+
 def test_constant_weights_follow_a_change_of_gemm_micro_kernel(rng):
     # Packed for the micro-kernel of the time the plan was built, the weights are not used by
     # another: the plan's products are then those of the micro-kernel chosen now.

@@ -6,8 +6,10 @@
 // kMc-row block of op(A) into kMr-tall slivers that stay in L2 while each sliver of B sits in
 // L1 and the micro-kernel keeps a kMr x kNr tile of C in registers. When op(A) is a single
 // block of rows, each task packs the slivers of B it alone uses instead (gemm_few_rows).
-// While a micro-tile runs it fetches into L2 its share of what comes next from memory: the
-// next sliver of B, or the next block of B its task will pack (Fetch, FetchRegion).
+// Products of few slivers of B, whose packed A would serve too few of them to pay, read
+// op(A)'s rows where they lie (reads_a_unpacked, StridedA). While a micro-tile runs it
+// fetches into L2 its share of what comes next from memory: the next sliver of B, or the next
+// block of B its task will pack (Fetch, FetchRegion).
 //
 // Micro-kernels: 6 x 16 floats on AVX2 (Avx2Kernel), 8 x 48 or 12 x 32 on AVX-512 as the
 // product's width suits (Avx512Kernel, its tile loop shared with Avx512LayoutKernel, the same
@@ -142,6 +144,13 @@ struct Fetch {
   int64_t col = 0, run = 0, stride = 0, lines = 0;
 };
 
+// Where a micro-tile's rows of A lie: a packed sliver (row i of step p at a + p * kMr + i), or
+// op(A) itself, unpacked (StridedA: at a + i * row + p * step).
+struct PackedA {};
+struct StridedA {
+  int64_t row = 0, step = 0;
+};
+
 // The portable one: fixed-size loops the compiler vectorises for the baseline target.
 template <typename T>
 struct GenericKernel {
@@ -153,13 +162,16 @@ struct GenericKernel {
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsedRows rows (see TileKernel::body); its one vector is always whole.
-  template <int kUsed = kVectors, int kUsedRows = kMr>
+  template <int kUsed = kVectors, int kUsedRows = kMr, typename L = PackedA>
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                  const Fetch& /*fetch*/) {
+                  const Fetch& /*fetch*/, const L& layout = L{}) {
+    constexpr bool kPacked = std::is_same_v<L, PackedA>;
+    int64_t row = 1, step = kMr;
+    if constexpr (!kPacked) row = layout.row, step = layout.step;
     T acc[kUsedRows][kNr] = {};
-    for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+    for (int64_t p = 0; p < kc; ++p, a += step, b += kNr) {
       for (int i = 0; i < kUsedRows; ++i) {
-        for (int j = 0; j < kNr; ++j) acc[i][j] += a[i] * b[j];
+        for (int j = 0; j < kNr; ++j) acc[i][j] += a[i * row] * b[j];
       }
     }
     for (int i = 0; i < kUsedRows; ++i) {
@@ -495,9 +507,12 @@ struct TileKernel {
   // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
   // product's edges, whose padding is not multiplied); B's slivers stay kNr wide, A's kMr
   // tall.
-  template <int kUsed = kVecs, int kUsedRows = kMr>
+  template <int kUsed = kVecs, int kUsedRows = kMr, typename L = PackedA>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                   const Fetch& fetch) {
+                   const Fetch& fetch, const L& layout) {
+    constexpr bool kPacked = std::is_same_v<L, PackedA>;
+    int64_t a_row = 1, a_step = kMr;  // constants for a packed sliver
+    if constexpr (!kPacked) a_row = layout.row, a_step = layout.step;
     static_assert(0 < kUsed && kUsed <= kVecs && 0 < kUsedRows && kUsedRows <= kMr);
     constexpr int kL = Vec::kLanes;
     V acc[kUsedRows][kUsed];
@@ -522,7 +537,7 @@ struct TileKernel {
       for (int v = 0; v < kUsed; ++v) bv[v] = Vec::load(bp + v * kL);
 #pragma GCC unroll 16
       for (int i = 0; i < kUsedRows; ++i) {
-        const V ai = Vec::broadcast(ap + i);
+        const V ai = Vec::broadcast(ap + i * a_row);
 #pragma GCC unroll 4
         for (int v = 0; v < kUsed; ++v) acc[i][v] = Vec::fma(ai, bv[v], acc[i][v]);
       }
@@ -532,7 +547,7 @@ struct TileKernel {
     const char* run_start = fetch.p;
     int64_t col = fetch.col, p = 0;
     for (const int64_t fetching = std::min(kc, fetch.lines); p < fetching;
-         ++p, a += kMr, b += kNr) {
+         ++p, a += a_step, b += kNr) {
       _mm_prefetch(run_start + col, _MM_HINT_T1);
       col += 64;
       const int64_t next = -static_cast<int64_t>(col >= fetch.run);  // all ones or zero
@@ -541,7 +556,7 @@ struct TileKernel {
       step(a, b);
     }
 #pragma GCC unroll 2
-    for (; p < kc; ++p, a += kMr, b += kNr) step(a, b);
+    for (; p < kc; ++p, a += a_step, b += kNr) step(a, b);
 #pragma GCC unroll 16
     for (int i = 0; i < kUsedRows; ++i, c += ldc) {
 #pragma GCC unroll 4
@@ -579,24 +594,26 @@ struct Avx512Packing : Tile {
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512Kernel
     : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>, true> {
-  template <int kUsed = kVecs, int kUsedRows = kRows>
+  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA>
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
-                                                            const Fetch& fetch) {
+                                                            const Fetch& fetch,
+                                                            const L& layout = L{}) {
     using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>,
                     false> {
-  template <int kUsed = kVecs, int kUsedRows = kRows>
+  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
-                                                          const Fetch& fetch) {
+                                                          const Fetch& fetch,
+                                                          const L& layout = L{}) {
     using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
   }
 };
 template <typename T>
@@ -628,11 +645,12 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
     pack_transposing<kNr>(b, rows, kc, dst, pack_avx2<kNr, T>);
   }
-  template <int kUsed = Tile::kVectors, int kUsedRows = kMr>
+  template <int kUsed = Tile::kVectors, int kUsedRows = kMr, typename L = PackedA>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
-                                                          const Fetch& fetch) {
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch);
+                                                          const Fetch& fetch,
+                                                          const L& layout = L{}) {
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -751,15 +769,17 @@ void run_vectors(int used, Args... args) {
 // Rows [0, rows) of a tile (rows < K::kMr) whose every vector of columns is in C, straight
 // into C: parts of 8, 4, 2 and 1 rows as `rows` sums them, each K::run<kVectors, part> on its
 // rows of the A sliver.
-template <typename K, typename T>
+template <typename K, typename T, typename L>
 void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
-              bool overwrite, Fetch fetch) {
+              bool overwrite, Fetch fetch, const L& layout) {
+  int64_t a_row = 1;
+  if constexpr (!std::is_same_v<L, PackedA>) a_row = layout.row;
   auto part = [&](auto size) {
     constexpr int kSize = decltype(size)::value;
     if constexpr (kSize < K::kMr) {
       if (rows & kSize) {
-        K::template run<K::kVectors, kSize>(kc, a, b, c, ldc, overwrite, fetch);
-        a += kSize, c += kSize * ldc, fetch = Fetch{};
+        K::template run<K::kVectors, kSize>(kc, a, b, c, ldc, overwrite, fetch, layout);
+        a += kSize * a_row, c += kSize * ldc, fetch = Fetch{};
       }
     }
   };
@@ -774,10 +794,15 @@ void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ld
 // streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
 // sliver's tiles the next sliver, the last sliver's `after` if given: the first sliver the
 // thread multiplies next (as many lines as one of this depth: a fetch never faults).
-template <typename T, typename K>
+// `a_pack` is the packed block of A, or op(A)'s block itself where `layout` says where its
+// rows lie (StridedA).
+template <typename T, typename K, typename L = PackedA>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
                   int64_t ldc, bool overwrite, const FetchRegion* region = nullptr,
-                  const T* after = nullptr) {
+                  const T* after = nullptr, const L& layout = L{}) {
+  constexpr bool kPacked = std::is_same_v<L, PackedA>;
+  int64_t a_tile = K::kMr * kc;  // from a tile's rows of A to the next tile's (a sliver)
+  if constexpr (!kPacked) a_tile = layout.row * K::kMr;
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int64_t tiles = (mc + kMr - 1) / kMr, slivers = (nc + kNr - 1) / kNr;
   const int64_t sliver_lines = (kNr * kc * static_cast<int64_t>(sizeof(T)) + 63) / 64;
@@ -800,8 +825,9 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
         fetch = Fetch{reinterpret_cast<const char*>(next), first * 64, sliver_lines * 64, 0,
                       std::min(share, sliver_lines - first)};
       }
+      const T* at = a_pack + ir / kMr * a_tile;
       if (mr == kMr && nr == kNr) {
-        K::run(kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+        K::run(kc, at, b_pack, ct, ldc, overwrite, fetch, layout);
         continue;
       }
       // An edge tile: only the vectors that hold columns of C are multiplied, and only its
@@ -810,15 +836,20 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       // stored.
       const int used = static_cast<int>((nr + K::kLanes - 1) / K::kLanes);
       if (mr == kMr && nr == used * K::kLanes) {
-        run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+        run_vectors<K>(used, kc, at, b_pack, ct, ldc, overwrite, fetch, layout);
         continue;
       }
       if (nr == kNr) {
-        run_rows<K>(mr, kc, a_pack + ir * kc, b_pack, ct, ldc, overwrite, fetch);
+        run_rows<K>(mr, kc, at, b_pack, ct, ldc, overwrite, fetch, layout);
         continue;
       }
+      // (Unpacked, A has no rows past mr to multiply.)
       alignas(64) T tile[kMr * kNr];
-      run_vectors<K>(used, kc, a_pack + ir * kc, b_pack, tile, kNr, true, fetch);
+      if (kPacked || mr == kMr) {
+        run_vectors<K>(used, kc, at, b_pack, tile, kNr, true, fetch, layout);
+      } else {
+        run_rows<K>(mr, kc, at, b_pack, tile, kNr, true, fetch, layout);
+      }
       for (int64_t i = 0; i < mr; ++i) {
         T* row = ct + i * ldc;
         for (int64_t j = 0; j < nr; ++j) {
@@ -842,16 +873,28 @@ int64_t slab_depth(int64_t k) {
   return (k + slabs - 1) / slabs;
 }
 
+// Whether the tiles read op(A) where it lies (StridedA) instead of a packed copy: in products
+// of at most kUnpackedSlivers slivers of B whose rows of A are contiguous. Each packed value
+// would serve that few slivers, and packing A from memory cost about what it saved: unpacked,
+// 4096x512x64 took 0.86x the time on one thread and 0.90x on two, 1024x512x64 0.87x,
+// 1000x300x70 0.87x, n = 256 0.92-0.95x, 384 0.96-0.98x, 512 1.04x (Ice Lake). Rows of a
+// transposed A lie a page apart step after step: 1.46x, so it stays packed.
+constexpr int64_t kUnpackedSlivers = 8;
+template <typename T>
+bool reads_a_unpacked(View<T> a, int64_t slivers) {
+  return a.ps == 1 && slivers <= kUnpackedSlivers;
+}
+
 // The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
 // slivers of C are split into one group per thread (as in gemm_prepacked_few_rows), and each
 // task packs the slivers of B only it uses, a block of at most kFewRowsBlockBytes at a time,
 // fetching the next block while it multiplies this one; so one parallel_for covers the whole
-// product and each thread packs its slab of A once. (Groups for every thread twice over, each
-// its own task, packed A once a group and left a thread a group behind: 64x3136x1024 took
-// 0.93-1.0x the time this way, 128x784x256 0.88x, 150x1000x1000 0.81-0.95x, 64x256x256
-// 0.82-0.96x, on two threads, Ice Lake.) Slabs 192 deep for the wide AVX-512 tile would
-// save a further 9% for 64x3136x1024, but constant weights are packed 384 deep once and must
-// give the bits of fed ones.
+// product and each thread packs its slab of A once, if at all (reads_a_unpacked). (Groups
+// for every thread twice over, each its own task, packed A once a group and left a thread a
+// group behind: 64x3136x1024 took 0.93-1.0x the time this way, 128x784x256 0.88x,
+// 150x1000x1000 0.81-0.95x, 64x256x256 0.82-0.96x, on two threads, Ice Lake.) Slabs 192
+// deep for the wide AVX-512 tile would save a further 9% for 64x3136x1024, but constant
+// weights are packed 384 deep once and must give the bits of fed ones.
 template <typename T, typename K>
 void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                    T* c, int64_t ldc, bool accumulate) {
@@ -873,9 +916,10 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
     };
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
     T* b_pack = thread_buffer<T>(0, (s1 - s0 + blocks - 1) / blocks * kNr * depth);
+    const bool unpacked = reads_a_unpacked(a, s1 - s0);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
-      K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
+      if (!unpacked) K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
       for (int64_t i = 0; i < blocks; ++i) {
         const int64_t j0 = first_column(i), nc = first_column(i + 1) - j0;
         K::pack_b(View<T>{b.p + j0 * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
@@ -887,6 +931,12 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
           const int64_t j0_next = first_column(i_next);
           next = region_of(b, j0_next, first_column(i_next + 1) - j0_next, pc_next,
                            std::min(depth, k - pc_next));
+        }
+        if (unpacked) {
+          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m, b_pack, nc, c + j0, ldc,
+                                       !accumulate && pc == 0, next.runs ? &next : nullptr,
+                                       nullptr, StridedA{a.rs, a.ps});
+          continue;
         }
         macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + j0, ldc, !accumulate && pc == 0,
                            next.runs ? &next : nullptr);
@@ -929,7 +979,8 @@ struct RowBlocks {
 
 // C (m x nc) = or += (overwrite or not) the slab of op(A) at columns [pc, pc + kc) times the
 // slab's packed slivers of B, in tasks of (block of rows, group of slivers), each packing its
-// block of A once; threads claim tasks as they free up. Blocks of even height: with 1024 rows
+// block of A once (or reading it in place: reads_a_unpacked); threads claim tasks as they free
+// up. Blocks of even height: with 1024 rows
 // cut into blocks of 176 and a last one of 144, one of two threads multiplied 528 rows while
 // the other waited (even blocks 0.98-0.99x the time of squares 500-2048 on two threads, Ice
 // Lake). Each thread one run of tasks instead measured the same on a quiet machine, but with
@@ -945,19 +996,27 @@ void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const 
   const int64_t tasks = blocks.count * groups;
   const int64_t task_madds = blocks.tallest * (slivers + groups - 1) / groups * kNr * kc;
   const int64_t grain = std::max<int64_t>(1, kTaskMadds / task_madds);
+  const bool unpacked = reads_a_unpacked(a, slivers);
   ctx.parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     T* a_pack = thread_buffer<T>(1, blocks.tallest * kc);
     int64_t packed_block = -1;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t rb = t / groups, g = t % groups;
       const int64_t i0 = blocks.start(rb), mc = blocks.start(rb + 1) - i0;
+      const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
+      const int64_t width = std::min(nc, s1 * kNr) - s0 * kNr;
+      const T* a_rows = a.p + i0 * a.rs + pc * a.ps;
+      T* c_block = c + i0 * ldc + s0 * kNr;
+      if (unpacked) {
+        macro_kernel<T, K, StridedA>(kc, a_rows, mc, b_pack + s0 * kNr * kc, width, c_block,
+                                     ldc, overwrite, nullptr, nullptr, StridedA{a.rs, a.ps});
+        continue;
+      }
       if (rb != packed_block) {
-        K::pack_a(View<T>{a.p + i0 * a.rs + pc * a.ps, a.rs, a.ps}, mc, kc, a_pack);
+        K::pack_a(View<T>{a_rows, a.rs, a.ps}, mc, kc, a_pack);
         packed_block = rb;
       }
-      const int64_t s0 = g * slivers / groups, s1 = (g + 1) * slivers / groups;
-      macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc,
-                         std::min(nc, s1 * kNr) - s0 * kNr, c + i0 * ldc + s0 * kNr, ldc,
+      macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc, width, c_block, ldc,
                          overwrite);
     }
   });
@@ -1021,9 +1080,10 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
+    const bool unpacked = reads_a_unpacked(a, g1 * slivers / groups - g0 * slivers / groups);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
-      K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
+      if (!unpacked) K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t s0 = g * slivers / groups, j0 = s0 * kNr;
         const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
@@ -1035,6 +1095,13 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
         } else if (pc + depth < k) {
           after = b_pack + (pc + depth) * width +
                   g0 * slivers / groups * kNr * std::min(depth, k - pc - depth);
+        }
+        if (unpacked) {
+          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m,
+                                       b_pack + pc * width + s0 * kNr * kc, nc, c + j0, ldc,
+                                       !accumulate && pc == 0, nullptr, after,
+                                       StridedA{a.rs, a.ps});
+          continue;
         }
         macro_kernel<T, K>(kc, a_pack, m, b_pack + pc * width + s0 * kNr * kc, nc, c + j0,
                            ldc, !accumulate && pc == 0, nullptr, after);

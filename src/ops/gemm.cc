@@ -506,7 +506,7 @@ struct TileKernel {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
   // product's edges, whose padding is not multiplied); B's slivers stay kNr wide, A's kMr
-  // tall.
+  // tall, or A's rows lie where `layout` says (StridedA).
   template <int kUsed = kVecs, int kUsedRows = kMr, typename L = PackedA>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                    const Fetch& fetch, const L& layout) {

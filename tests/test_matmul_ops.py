@@ -221,7 +221,7 @@ def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_ke
     # block of rows (500: blocks of rows in parallel, slab after slab).
     x, images, pairs, feeds = _constant_and_fed_weights(dtype, rng)
     with tf.Session() as sess:
-        for m in (1, 5, 6, 64, 150, 500):
+        for m in (1, 5, 6, 8, 64, 150, 500):
             feeds.update({x: rng.standard_normal((m, 300)).astype(dtype),
                           images: rng.standard_normal((m % 4 + 1, 9, 9, 3)).astype(dtype)})
             for got, want in sess.run(pairs, feeds):

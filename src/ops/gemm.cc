@@ -16,9 +16,9 @@
 // tile in pairs of AVX2 vectors, so that the AVX-512 blocking is tested on any AVX2 machine),
 // and a portable one.
 //
-// Floating products with fewer rows than the AVX2 micro-tile (batch-1 inference) and rows of B
-// contiguous skip packing: FewRowsKernel reads B in place, a few rows by a few vectors of C in
-// registers, the columns split over threads.
+// Floating products with fewer rows than the AVX2 micro-tile (batch-1 inference), or up to 8
+// rows with a B that fits L2, and rows of B contiguous skip packing: FewRowsKernel reads B in
+// place, a few rows by a few vectors of C in registers, the columns split over threads.
 #include "ops/gemm.h"
 
 #include <algorithm>
@@ -48,6 +48,16 @@ constexpr int64_t kPackElements = 1 << 14;
 // products read B in place instead of packing it; their tasks hold at least kFewRowsTaskMadds
 // multiply-adds (a few microseconds: less is not worth handing to another thread).
 constexpr int64_t kFewRows = 6;
+// Up to kInPlaceRows rows they read B in place too while B holds at most kInPlaceBValues
+// values (fits L2): 6-8 rows by 784x256 took 0.46-0.57x the time of packing B on one thread
+// and 0.61-0.77x on two, by 512x512 0.78x and 0.91x, 1024x256 0.76x and 0.97x; larger B
+// gains less and loses from 2 MB on (1024x512 1.00x, 512x1000 1.05x, 3136x1024 1.17-1.55x:
+// read from memory a page a step by tiles one vector wide) (Ice Lake).
+constexpr int64_t kInPlaceRows = 8;
+constexpr int64_t kInPlaceBValues = int64_t{1} << 18;
+bool reads_b_in_place(int64_t m, int64_t n, int64_t k) {
+  return m < kFewRows || (m <= kInPlaceRows && n * k <= kInPlaceBValues);
+}
 constexpr int64_t kFewRowsTaskMadds = 1 << 16;
 // Deepest slab of k (k is cut into slabs of equal depth; a kernel may set its own kKc), and
 // bytes of the packed block of A that should stay in L2 (likewise).
@@ -202,7 +212,7 @@ struct GenericVec {
   static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
 };
 
-// C (kRows x n, kRows < 6) = or += op(A) B, B with contiguous rows (b[p * ldb + j]) read in
+// C (kRows x n, kRows <= 8) = or += op(A) B, B with contiguous rows (b[p * ldb + j]) read in
 // place: with so few rows each element of B is used kRows times at most, so packing it would
 // cost as much as the product. A tile of kRows rows by kVecs vectors of C stays in registers
 // while p runs over k, each B vector loaded once per p, and C is written once at the end.
@@ -222,7 +232,8 @@ struct FewRowsKernel {
                                   : kRows == 2 ? 7
                                   : kRows == 3 ? 4
                                   : kRows == 4 ? 3
-                                               : 2;
+                                  : kRows == 5 ? 2
+                                               : 1;
   // AVX-512 vectors hold two of those: half as many (a tile as wide, or nearly). The loads of
   // B, which bound these products, then take half the instructions: 14% faster on Ice Lake for
   // one row by 784 x 256 (11.0 against 12.75 us a thread).
@@ -720,11 +731,11 @@ void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t n, int64_t 
   });
 }
 
-// The same for 0 < m < kFewRows rows.
+// The same for 0 < m <= kInPlaceRows rows.
 template <typename T, template <typename, int> class K>
 void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                    T* c, int64_t ldc, bool accumulate) {
-  static_assert(kFewRows == 6, "one case per row count");
+  static_assert(kInPlaceRows == 8, "one case per row count");
   switch (m) {
     case 1:
       return gemm_unpacked<T, K, 1>(ctx, a, b, n, k, c, ldc, accumulate);
@@ -734,8 +745,14 @@ void gemm_unpacked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
       return gemm_unpacked<T, K, 3>(ctx, a, b, n, k, c, ldc, accumulate);
     case 4:
       return gemm_unpacked<T, K, 4>(ctx, a, b, n, k, c, ldc, accumulate);
-    default:
+    case 5:
       return gemm_unpacked<T, K, 5>(ctx, a, b, n, k, c, ldc, accumulate);
+    case 6:
+      return gemm_unpacked<T, K, 6>(ctx, a, b, n, k, c, ldc, accumulate);
+    case 7:
+      return gemm_unpacked<T, K, 7>(ctx, a, b, n, k, c, ldc, accumulate);
+    default:
+      return gemm_unpacked<T, K, 8>(ctx, a, b, n, k, c, ldc, accumulate);
   }
 }
 
@@ -1214,7 +1231,7 @@ void gemm(KernelContext& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   const View<T> bv = trans_b ? View<T>{b, ldb, 1} : View<T>{b, 1, ldb};
   constexpr bool kFloating = std::is_floating_point_v<T>;
   if constexpr (kFloating) {
-    if (m < kFewRows && bv.rs == 1) {
+    if (reads_b_in_place(m, n, k) && bv.rs == 1) {
 #if defined(__x86_64__) || defined(__i386__)
       if (gemm_kernel() == GemmKernel::kAvx512) {
         return gemm_unpacked<T, Avx512FewRows>(ctx, av, bv, m, n, k, c, ldc, accumulate);
@@ -1299,7 +1316,7 @@ void gemm_packed(KernelContext& ctx, bool trans_a, int64_t m, const T* a, int64_
 }
 
 bool gemm_packs_b(int64_t m, int64_t n, int64_t k) {
-  return m >= kFewRows && m * n * k > kTinyMadds;
+  return !reads_b_in_place(m, n, k) && m * n * k > kTinyMadds;
 }
 
 Status pack_weights(PrepareContext& ctx, bool trans_b, int64_t k, int64_t n, const Tensor& b,

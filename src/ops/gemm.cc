@@ -154,11 +154,20 @@ struct Fetch {
   int64_t col = 0, run = 0, stride = 0, lines = 0;
 };
 
-// Where a micro-tile's rows of A lie: a packed sliver (row i of step p at a + p * kMr + i), or
-// op(A) itself, unpacked (StridedA: at a + i * row + p * step).
-struct PackedA {};
+// Where a micro-tile's rows of A lie: row i of step p at a + i * row() + p * step(kMr), the
+// next tile's rows tile(kMr, kc) on. In a packed block (PackedA: kMr values a step, a sliver a
+// tile), as constants, so that packed tiles keep their addressing; or in op(A) itself
+// (StridedA, A's strides).
+struct PackedA {
+  static constexpr int64_t row() { return 1; }
+  static constexpr int64_t step(int64_t rows) { return rows; }
+  static constexpr int64_t tile(int64_t rows, int64_t kc) { return rows * kc; }
+};
 struct StridedA {
-  int64_t row = 0, step = 0;
+  int64_t rs = 0, ps = 0;
+  int64_t row() const { return rs; }
+  int64_t step(int64_t /*rows*/) const { return ps; }
+  int64_t tile(int64_t rows, int64_t /*kc*/) const { return rows * rs; }
 };
 
 // The portable one: fixed-size loops the compiler vectorises for the baseline target.
@@ -175,9 +184,7 @@ struct GenericKernel {
   template <int kUsed = kVectors, int kUsedRows = kMr, typename L = PackedA>
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                   const Fetch& /*fetch*/, const L& layout = L{}) {
-    constexpr bool kPacked = std::is_same_v<L, PackedA>;
-    int64_t row = 1, step = kMr;
-    if constexpr (!kPacked) row = layout.row, step = layout.step;
+    const int64_t row = layout.row(), step = layout.step(kMr);
     T acc[kUsedRows][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += step, b += kNr) {
       for (int i = 0; i < kUsedRows; ++i) {
@@ -521,9 +528,7 @@ struct TileKernel {
   template <int kUsed = kVecs, int kUsedRows = kMr, typename L = PackedA>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
                    const Fetch& fetch, const L& layout) {
-    constexpr bool kPacked = std::is_same_v<L, PackedA>;
-    int64_t a_row = 1, a_step = kMr;  // constants for a packed sliver
-    if constexpr (!kPacked) a_row = layout.row, a_step = layout.step;
+    const int64_t a_row = layout.row(), a_step = layout.step(kMr);
     static_assert(0 < kUsed && kUsed <= kVecs && 0 < kUsedRows && kUsedRows <= kMr);
     constexpr int kL = Vec::kLanes;
     V acc[kUsedRows][kUsed];
@@ -789,14 +794,12 @@ void run_vectors(int used, Args... args) {
 template <typename K, typename T, typename L>
 void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
               bool overwrite, Fetch fetch, const L& layout) {
-  int64_t a_row = 1;
-  if constexpr (!std::is_same_v<L, PackedA>) a_row = layout.row;
   auto part = [&](auto size) {
     constexpr int kSize = decltype(size)::value;
     if constexpr (kSize < K::kMr) {
       if (rows & kSize) {
         K::template run<K::kVectors, kSize>(kc, a, b, c, ldc, overwrite, fetch, layout);
-        a += kSize * a_row, c += kSize * ldc, fetch = Fetch{};
+        a += kSize * layout.row(), c += kSize * ldc, fetch = Fetch{};
       }
     }
   };
@@ -817,9 +820,7 @@ template <typename T, typename K, typename L = PackedA>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
                   int64_t ldc, bool overwrite, const FetchRegion* region = nullptr,
                   const T* after = nullptr, const L& layout = L{}) {
-  constexpr bool kPacked = std::is_same_v<L, PackedA>;
-  int64_t a_tile = K::kMr * kc;  // from a tile's rows of A to the next tile's (a sliver)
-  if constexpr (!kPacked) a_tile = layout.row * K::kMr;
+  const int64_t a_tile = layout.tile(K::kMr, kc);
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int64_t tiles = (mc + kMr - 1) / kMr, slivers = (nc + kNr - 1) / kNr;
   const int64_t sliver_lines = (kNr * kc * static_cast<int64_t>(sizeof(T)) + 63) / 64;
@@ -862,7 +863,7 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       }
       // (Unpacked, A has no rows past mr to multiply.)
       alignas(64) T tile[kMr * kNr];
-      if (kPacked || mr == kMr) {
+      if (std::is_same_v<L, PackedA> || mr == kMr) {
         run_vectors<K>(used, kc, at, b_pack, tile, kNr, true, fetch, layout);
       } else {
         run_rows<K>(mr, kc, at, b_pack, tile, kNr, true, fetch, layout);
@@ -997,12 +998,12 @@ struct RowBlocks {
 // C (m x nc) = or += (overwrite or not) the slab of op(A) at columns [pc, pc + kc) times the
 // slab's packed slivers of B, in tasks of (block of rows, group of slivers), each packing its
 // block of A once (or reading it in place: reads_a_unpacked); threads claim tasks as they free
-// up. Blocks of even height: with 1024 rows
-// cut into blocks of 176 and a last one of 144, one of two threads multiplied 528 rows while
-// the other waited (even blocks 0.98-0.99x the time of squares 500-2048 on two threads, Ice
-// Lake). Each thread one run of tasks instead measured the same on a quiet machine, but with
-// another process busy on one of the two cores the 2048 square took 1.17x the time of claims
-// (1024: 1.05x): a thread slowed by others then holds up the whole slab.
+// up. Blocks of even height: with 1024 rows cut into blocks of 176 and a last one of 144, one
+// of two threads multiplied 528 rows while the other waited (even blocks 0.98-0.99x the time
+// of squares 500-2048 on two threads, Ice Lake). Each thread one run of tasks instead
+// measured the same on a quiet machine, but with another process busy on one of the two cores
+// the 2048 square took 1.17x the time of claims (1024: 1.05x): a thread slowed by others then
+// holds up the whole slab.
 template <typename T, typename K>
 void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const T* b_pack,
                    const RowBlocks<T, K>& blocks, int64_t nc, T* c, int64_t ldc,

@@ -35,11 +35,18 @@ inline bool cpu_has_avx512() {
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   return has;
 }
+// True on AMD CPUs. Zen 4 drops some of its software fetches into L2 (PREFETCHT1), so data
+// fetched ahead from memory goes into L1 there (PREFETCHT0).
+inline bool cpu_is_amd() {
+  static const bool is = __builtin_cpu_is("amd");
+  return is;
+}
 #else
 #define TL_TARGET_AVX2
 #define TL_TARGET_AVX512
 inline bool cpu_has_avx2() { return false; }
 inline bool cpu_has_avx512() { return false; }
+inline bool cpu_is_amd() { return false; }
 #endif
 
 // fn(begin, end) compiled for AVX2: `flatten` inlines fn's body here, so a generic loop body

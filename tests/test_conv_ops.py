@@ -486,7 +486,9 @@ def test_op_matches_numpy(case, feed, rng):
 # dilations, VALID and SAME, a filter wider than the input. One input channel with unit
 # stride and dilation along the rows and at most 64 taps takes the tiles that read a patch:
 # vertical strides and dilations, rows of 33 and 4 pixels, 64 taps and 81 (the other tiles),
-# and the input gradient of a layer with one output channel.
+# and the input gradient of a layer with one output channel. Filter rows that fall on the
+# padding for every pixel of a tile are skipped (the pads of SAME, a filter taller than the
+# input, a vertical dilation).
 DIRECT_CASES = [
     ((3, 28, 28, 1), (5, 5, 1, 32), S1, "SAME", S1),
     ((2, 17, 33, 1), (3, 3, 1, 70), [1, 2, 1, 1], "SAME", S1),
@@ -502,6 +504,9 @@ DIRECT_CASES = [
     ((1, 3, 2, 2), (5, 4, 2, 3), S1, "SAME", S1),
     ((1, 1, 30, 6), (1, 3, 6, 8), S1, "SAME", [1, 1, 3, 1]),
     ((11, 6, 5, 2), (2, 3, 2, 5), S1, "VALID", [1, 2, 1, 1]),
+    # Filter rows over the padding, skipped where every pixel of a tile has them there: a
+    # vertical dilation reaching past the input from both sides.
+    ((2, 6, 9, 8), (4, 3, 8, 16), S1, "SAME", [1, 3, 1, 1]),
     # Tiles of one output row (a pointer and the pixels' step known to the compiler) beside
     # tiles across the rows' ends: 14-pixel tiles of one or two vectors whose step (stride_w
     # times in_c) is 16, 32 or 64; contiguous and dilated taps.

@@ -111,22 +111,31 @@ bool with_step(int64_t step, const F& f) {
   return ((step == kSteps && (f(std::integral_constant<int64_t, kSteps>()), true)) || ...);
 }
 
-// The rows [first, end) of the filter whose taps land inside the input, not on its padding,
-// for some output row in [oh0, oh1]: the others add only zeros, and a tile skips them. With a
-// 5x5 filter over 14x14 pixels padded by 2 they are one tap in 12: skipped, the forward
-// convolution 5x5x32->64 and its input gradient took 0.92x the time on one and two threads
-// (Zen 4); the same sums, but for the sign of a zero.
-struct TapRows {
+// Rows [first, end) of the filter or of the output.
+struct RowRange {
   int64_t first, end;
 };
-TapRows tap_rows(const ConvGeom& g, int64_t oh0, int64_t oh1) {
-  // Input row of output row oh and filter row kh: oh * stride_h - pad_top + kh * dilation_h.
-  auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  const int64_t below = g.pad_top - oh1 * g.stride_h;  // filter rows above the input
-  const int64_t first =
-      std::min(g.filter_h, below > 0 ? (below + g.dilation_h - 1) / g.dilation_h : 0);
+// (Output row oh and filter row kh read input row oh * stride_h - pad_top + kh * dilation_h.)
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+// The rows of the filter whose taps may land inside the input, not on its padding, for some
+// output row in [oh0, oh1]: the others add only zeros, and a tile skips them. With a 5x5
+// filter over 14x14 pixels padded by 2 they are one tap in 12: skipped, the forward
+// convolution 5x5x32->64 and its input gradient took 0.92x the time on one and two threads
+// (Zen 4); the same sums, but for the sign of a zero.
+RowRange tap_rows(const ConvGeom& g, int64_t oh0, int64_t oh1) {
+  const int64_t first = std::clamp<int64_t>(
+      -floor_div(oh1 * g.stride_h - g.pad_top, g.dilation_h), 0, g.filter_h);
   const int64_t end = floor_div(g.in_h - 1 + g.pad_top - oh0 * g.stride_h, g.dilation_h) + 1;
-  return TapRows{first, std::clamp<int64_t>(end, first, g.filter_h)};
+  return RowRange{first, std::clamp<int64_t>(end, first, g.filter_h)};
+}
+// The output rows [first, end) within [oh0, oh1) for which some of the filter rows `rows` may
+// land inside the input: none of them does for the rows outside.
+RowRange output_rows(const ConvGeom& g, RowRange rows, int64_t oh0, int64_t oh1) {
+  const int64_t first = std::clamp<int64_t>(
+      -floor_div((rows.end - 1) * g.dilation_h - g.pad_top, g.stride_h), oh0, oh1);
+  const int64_t end =
+      floor_div(g.in_h - 1 + g.pad_top - rows.first * g.dilation_h, g.stride_h) + 1;
+  return RowRange{first, std::clamp<int64_t>(end, first, oh1)};
 }
 
 // The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
@@ -153,7 +162,7 @@ struct DirectTile {
   // stayed in L1, the sums kept in the output between the parts, was 16% slower on Ice Lake
   // (5x5x32->64 and 3x3x64->128) and no faster with AVX2 tiles.
   template <int kPixels, typename At>
-  static void tile(const ConvGeom& g, const At& at, int64_t row, TapRows rows,
+  static void tile(const ConvGeom& g, const At& at, int64_t row, RowRange rows,
                    const float* filter, const OutputStages::BiasRelu* stages, float* out,
                    int64_t width) {
     const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
@@ -179,7 +188,7 @@ struct DirectTile {
 
   // The tile of kPixels pixels anywhere in the image: a pointer to each one's tap (0, 0, 0).
   template <int kPixels>
-  static void pixels_tile(const ConvGeom& g, const float* const* x, int64_t row, TapRows rows,
+  static void pixels_tile(const ConvGeom& g, const float* const* x, int64_t row, RowRange rows,
                           const float* filter, const OutputStages::BiasRelu* stages, float* out,
                           int64_t width) {
     tile<kPixels>(g, [x](int p, int64_t offset) { return x[p] + offset; }, row, rows, filter,
@@ -190,7 +199,7 @@ struct DirectTile {
   // (stride_w * in_c, known to the compiler): every broadcast reads one pointer at a fixed
   // offset. The same sums in the same order as pixels_tile's.
   template <int64_t kStep>
-  static void row_tile(const ConvGeom& g, const float* x0, int64_t row, TapRows rows,
+  static void row_tile(const ConvGeom& g, const float* x0, int64_t row, RowRange rows,
                        const float* filter, const OutputStages::BiasRelu* stages, float* out,
                        int64_t width) {
     tile<kMaxPixels>(g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row,
@@ -335,7 +344,7 @@ struct DirectTile {
         float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
         const OutputStages::BiasRelu* tile_stages = stages ? &block_stages : nullptr;
         int64_t oh = p0 / g.out_w, ow = p0 - oh * g.out_w;  // (not a division a pixel)
-        const TapRows rows = tap_rows(g, oh, (p0 + pixels - 1) / g.out_w);
+        const RowRange rows = tap_rows(g, oh, (p0 + pixels - 1) / g.out_w);
         const float* x[kMaxPixels] = {padded.at(oh * g.stride_h, ow * g.stride_w)};
         if (pixels == kMaxPixels && ow + pixels <= g.out_w &&
             row_tile_for_step(g.stride_w * g.in_c, g, x[0], row, rows, filter, tile_stages,
@@ -466,6 +475,7 @@ struct DirectTile {
 // pixels one after another, the tile's width apart, on whole cache lines: loads that straddle
 // two lines cost the AVX-512 tile a tenth of its speed; out_backprop itself when it is one
 // block so aligned, a copy otherwise).
+// The chunk is the output rows [oh0, oh0 + pixels / out_w) of convolution g.
 struct GradChunk {
   const float* x;
   const int64_t* pixel_offsets;
@@ -473,6 +483,19 @@ struct GradChunk {
   const float* dy;
   const int64_t* tap_offsets;
   int64_t taps, out_c;
+  const ConvGeom* g;
+  int64_t oh0;
+
+  // The chunk's pixels [first, end) for which some of the taps [t0, t1) land inside the
+  // input: the others read only the padding's zeros, and a tile skips them (the same sums but
+  // for the sign of a zero: 0.92x the time of the 5x5x32->64 filter gradient over 14x14
+  // pixels on one and two threads, Zen 4).
+  RowRange pixels_inside(int64_t t0, int64_t t1) const {
+    const int64_t row_taps = g->filter_w * g->in_c;
+    const RowRange rows = output_rows(*g, RowRange{t0 / row_taps, (t1 - 1) / row_taps + 1}, oh0,
+                                      oh0 + pixels / g->out_w);
+    return RowRange{(rows.first - oh0) * g->out_w, (rows.end - oh0) * g->out_w};
+  }
 };
 
 // The filter gradient's tiles: kTaps taps by kVecs vectors of output channels, the sums in
@@ -489,7 +512,8 @@ struct FilterGradTile {
   // t (offsets[t] from its tap (0, 0, 0)) times its out_backprop value j, for t < kTaps and
   // j < width.
   template <int kTaps>
-  static void tile(const GradChunk& c, const int64_t* offsets, float* dst, int64_t width) {
+  static void tile(const GradChunk& c, RowRange pixels, const int64_t* offsets, float* dst,
+                   int64_t width) {
     V acc[kTaps][kVecs];
 #pragma GCC unroll 16
     for (int t = 0; t < kTaps; ++t) {
@@ -505,9 +529,9 @@ struct FilterGradTile {
       xt[t] = c.x + offsets[t];
       asm("" : "+r"(xt[t]));
     }
-    const float* dy = c.dy;
+    const float* dy = c.dy + pixels.first * kWidth;
     const int64_t* pixel_offsets = c.pixel_offsets;
-    for (int64_t i = 0, pixels = c.pixels; i < pixels; ++i, dy += kWidth) {
+    for (int64_t i = pixels.first, end = pixels.end; i < end; ++i, dy += kWidth) {
       const int64_t at = pixel_offsets[i];
       V d[kVecs];
 #pragma GCC unroll 4
@@ -546,8 +570,10 @@ struct FilterGradTile {
   // tap.
   static void run(const GradChunk& c, float* dst, int64_t width) {
     for (int64_t t0 = 0; t0 < c.taps; t0 += kMaxTaps) {
-      with_count<kMaxTaps>(std::min<int64_t>(kMaxTaps, c.taps - t0), [&](auto count) {
-        tile<count.value>(c, c.tap_offsets + t0, dst + t0 * c.out_c, width);
+      const int64_t t1 = std::min<int64_t>(t0 + kMaxTaps, c.taps);
+      with_count<kMaxTaps>(t1 - t0, [&](auto count) {
+        tile<count.value>(c, c.pixels_inside(t0, t1), c.tap_offsets + t0, dst + t0 * c.out_c,
+                          width);
       });
     }
   }
@@ -844,7 +870,8 @@ void direct_conv_filter_grad(KernelContext& ctx, const ConvGeom& g, const float*
         const bool in_place = g.out_c == blocks.width && g.out_c * sizeof(float) % 64 == 0 &&
                               reinterpret_cast<uintptr_t>(dy) % 64 == 0;
         GradChunk chunk{padded.data(), pixel_offsets.data(), pixels,
-                        in_place ? dy : dy_block.data(), tap_offsets.data(), taps, g.out_c};
+                        in_place ? dy : dy_block.data(), tap_offsets.data(), taps, g.out_c,
+                        &g, oh0};
         for (int64_t b = 0; b < blocks.count; ++b) {
           const int64_t first = b * blocks.width;
           const int64_t block_width = std::min(blocks.width, g.out_c - first);

@@ -3,6 +3,7 @@
 // and its filter gradient: register tiles of taps x output channels summed over the pixels.
 #include "ops/conv_direct.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -111,31 +112,46 @@ bool with_step(int64_t step, const F& f) {
   return ((step == kSteps && (f(std::integral_constant<int64_t, kSteps>()), true)) || ...);
 }
 
-// Rows [first, end) of the filter or of the output.
-struct RowRange {
+// [first, end): taps along one axis of a filter, output rows or columns, pixels.
+struct Range {
   int64_t first, end;
 };
-// (Output row oh and filter row kh read input row oh * stride_h - pad_top + kh * dilation_h.)
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-// The rows of the filter whose taps may land inside the input, not on its padding, for some
-// output row in [oh0, oh1]: the others add only zeros, and a tile skips them. With a 5x5
-// filter over 14x14 pixels padded by 2 they are one tap in 12: skipped, the forward
-// convolution 5x5x32->64 and its input gradient took 0.92x the time on one and two threads
-// (Zen 4); the same sums, but for the sign of a zero.
-RowRange tap_rows(const ConvGeom& g, int64_t oh0, int64_t oh1) {
-  const int64_t first = std::clamp<int64_t>(
-      -floor_div(oh1 * g.stride_h - g.pad_top, g.dilation_h), 0, g.filter_h);
-  const int64_t end = floor_div(g.in_h - 1 + g.pad_top - oh0 * g.stride_h, g.dilation_h) + 1;
-  return RowRange{first, std::clamp<int64_t>(end, first, g.filter_h)};
+
+// One axis of a convolution (its rows or its columns): output o and filter tap k read input
+// o * stride - pad + k * dilation, inside the input when in [0, in), else on its padding. A
+// tap on the padding for every pixel of a tile adds only zeros, and the tile skips it. With a
+// 5x5 filter over 14x14 pixels padded by 2, one tap in 12 lands on the padding above or below
+// and one in 12 left or right of the input. Skipping the first, the forward convolution
+// 5x5x32->64 and its input gradient took 0.92x the time on one and two threads, the filter
+// gradient likewise, and 0.95x more skipping the second too (Zen 4). The same sums, but for
+// the sign of a zero. (The forward tiles skip rows only: their pixels run across the ends of
+// the rows, and tiles of the edge columns apart, to skip the second, gained 1-2%: more tiles,
+// of fewer pixels.)
+struct Axis {
+  int64_t in, filter, stride, dilation, pad;
+
+  // The taps that may land inside the input for some output in [o0, o1] (o0 <= o1); the
+  // others land on the padding for all of them.
+  Range taps_inside(int64_t o0, int64_t o1) const {
+    const int64_t first = std::clamp<int64_t>(-floor_div(o1 * stride - pad, dilation), 0, filter);
+    const int64_t end = floor_div(in - 1 + pad - o0 * stride, dilation) + 1;
+    return Range{first, std::clamp<int64_t>(end, first, filter)};
+  }
+  // The outputs within [o0, o1) for which some of `taps` may land inside the input; none does
+  // for the others.
+  Range outputs_inside(Range taps, int64_t o0, int64_t o1) const {
+    const int64_t first =
+        std::clamp<int64_t>(-floor_div((taps.end - 1) * dilation - pad, stride), o0, o1);
+    const int64_t end = floor_div(in - 1 + pad - taps.first * dilation, stride) + 1;
+    return Range{first, std::clamp<int64_t>(end, first, o1)};
+  }
+};
+Axis rows_axis(const ConvGeom& g) {
+  return Axis{g.in_h, g.filter_h, g.stride_h, g.dilation_h, g.pad_top};
 }
-// The output rows [first, end) within [oh0, oh1) for which some of the filter rows `rows` may
-// land inside the input: none of them does for the rows outside.
-RowRange output_rows(const ConvGeom& g, RowRange rows, int64_t oh0, int64_t oh1) {
-  const int64_t first = std::clamp<int64_t>(
-      -floor_div((rows.end - 1) * g.dilation_h - g.pad_top, g.stride_h), oh0, oh1);
-  const int64_t end =
-      floor_div(g.in_h - 1 + g.pad_top - rows.first * g.dilation_h, g.stride_h) + 1;
-  return RowRange{first, std::clamp<int64_t>(end, first, oh1)};
+Axis cols_axis(const ConvGeom& g) {
+  return Axis{g.in_w, g.filter_w, g.stride_w, g.dilation_w, g.pad_left};
 }
 
 // The tiles of vector type Vec: kVecs vectors of output channels by up to kMaxPixels pixels,
@@ -162,7 +178,7 @@ struct DirectTile {
   // stayed in L1, the sums kept in the output between the parts, was 16% slower on Ice Lake
   // (5x5x32->64 and 3x3x64->128) and no faster with AVX2 tiles.
   template <int kPixels, typename At>
-  static void tile(const ConvGeom& g, const At& at, int64_t row, RowRange rows,
+  static void tile(const ConvGeom& g, const At& at, int64_t row, Range rows,
                    const float* filter, const OutputStages::BiasRelu* stages, float* out,
                    int64_t width) {
     const int64_t c = g.in_c, kh_step = g.dilation_h * row, kw_step = g.dilation_w * c;
@@ -188,7 +204,7 @@ struct DirectTile {
 
   // The tile of kPixels pixels anywhere in the image: a pointer to each one's tap (0, 0, 0).
   template <int kPixels>
-  static void pixels_tile(const ConvGeom& g, const float* const* x, int64_t row, RowRange rows,
+  static void pixels_tile(const ConvGeom& g, const float* const* x, int64_t row, Range rows,
                           const float* filter, const OutputStages::BiasRelu* stages, float* out,
                           int64_t width) {
     tile<kPixels>(g, [x](int p, int64_t offset) { return x[p] + offset; }, row, rows, filter,
@@ -199,7 +215,7 @@ struct DirectTile {
   // (stride_w * in_c, known to the compiler): every broadcast reads one pointer at a fixed
   // offset. The same sums in the same order as pixels_tile's.
   template <int64_t kStep>
-  static void row_tile(const ConvGeom& g, const float* x0, int64_t row, RowRange rows,
+  static void row_tile(const ConvGeom& g, const float* x0, int64_t row, Range rows,
                        const float* filter, const OutputStages::BiasRelu* stages, float* out,
                        int64_t width) {
     tile<kMaxPixels>(g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row,
@@ -344,7 +360,7 @@ struct DirectTile {
         float* out = output + (n * g.out_h * g.out_w + p0) * g.out_c + b * kWidth;
         const OutputStages::BiasRelu* tile_stages = stages ? &block_stages : nullptr;
         int64_t oh = p0 / g.out_w, ow = p0 - oh * g.out_w;  // (not a division a pixel)
-        const RowRange rows = tap_rows(g, oh, (p0 + pixels - 1) / g.out_w);
+        const Range rows = rows_axis(g).taps_inside(oh, (p0 + pixels - 1) / g.out_w);
         const float* x[kMaxPixels] = {padded.at(oh * g.stride_h, ow * g.stride_w)};
         if (pixels == kMaxPixels && ow + pixels <= g.out_w &&
             row_tile_for_step(g.stride_w * g.in_c, g, x[0], row, rows, filter, tile_stages,
@@ -486,15 +502,18 @@ struct GradChunk {
   const ConvGeom* g;
   int64_t oh0;
 
-  // The chunk's pixels [first, end) for which some of the taps [t0, t1) land inside the
-  // input: the others read only the padding's zeros, and a tile skips them (the same sums but
-  // for the sign of a zero: 0.92x the time of the 5x5x32->64 filter gradient over 14x14
-  // pixels on one and two threads, Zen 4).
-  RowRange pixels_inside(int64_t t0, int64_t t1) const {
+  // The chunk's output rows (of the convolution's) and columns for which some of the taps
+  // [t0, t1) may land inside the input: at the others they read only the padding's zeros,
+  // and a tile skips them (Axis).
+  std::array<Range, 2> inside(int64_t t0, int64_t t1) const {
     const int64_t row_taps = g->filter_w * g->in_c;
-    const RowRange rows = output_rows(*g, RowRange{t0 / row_taps, (t1 - 1) / row_taps + 1}, oh0,
-                                      oh0 + pixels / g->out_w);
-    return RowRange{(rows.first - oh0) * g->out_w, (rows.end - oh0) * g->out_w};
+    const Range rows{t0 / row_taps, (t1 - 1) / row_taps + 1};
+    // The taps' filter columns (all of them when the taps span filter rows).
+    const Range cols = rows.end - rows.first > 1
+                           ? Range{0, g->filter_w}
+                           : Range{t0 % row_taps / g->in_c, (t1 - 1) % row_taps / g->in_c + 1};
+    return {rows_axis(*g).outputs_inside(rows, oh0, oh0 + pixels / g->out_w),
+            cols_axis(*g).outputs_inside(cols, 0, g->out_w)};
   }
 };
 
@@ -512,8 +531,8 @@ struct FilterGradTile {
   // t (offsets[t] from its tap (0, 0, 0)) times its out_backprop value j, for t < kTaps and
   // j < width.
   template <int kTaps>
-  static void tile(const GradChunk& c, RowRange pixels, const int64_t* offsets, float* dst,
-                   int64_t width) {
+  static void tile(const GradChunk& c, std::array<Range, 2> inside, const int64_t* offsets,
+                   float* dst, int64_t width) {
     V acc[kTaps][kVecs];
 #pragma GCC unroll 16
     for (int t = 0; t < kTaps; ++t) {
@@ -529,18 +548,23 @@ struct FilterGradTile {
       xt[t] = c.x + offsets[t];
       asm("" : "+r"(xt[t]));
     }
-    const float* dy = c.dy + pixels.first * kWidth;
-    const int64_t* pixel_offsets = c.pixel_offsets;
-    for (int64_t i = pixels.first, end = pixels.end; i < end; ++i, dy += kWidth) {
-      const int64_t at = pixel_offsets[i];
-      V d[kVecs];
+    const auto [rows, cols] = inside;
+    for (int64_t r = rows.first; r < rows.end; ++r) {
+      const int64_t row_start = (r - c.oh0) * c.g->out_w;
+      const float* dy = c.dy + (row_start + cols.first) * kWidth;
+      const int64_t* pixel_offsets = c.pixel_offsets;
+      for (int64_t i = row_start + cols.first, end = row_start + cols.end; i < end;
+           ++i, dy += kWidth) {
+        const int64_t at = pixel_offsets[i];
+        V d[kVecs];
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) d[v] = Vec::load(dy + v * Vec::kLanes);
+        for (int v = 0; v < kVecs; ++v) d[v] = Vec::load(dy + v * Vec::kLanes);
 #pragma GCC unroll 16
-      for (int t = 0; t < kTaps; ++t) {
-        const V a = Vec::broadcast(xt[t] + at);
+        for (int t = 0; t < kTaps; ++t) {
+          const V a = Vec::broadcast(xt[t] + at);
 #pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) acc[t][v] = Vec::fma(a, d[v], acc[t][v]);
+          for (int v = 0; v < kVecs; ++v) acc[t][v] = Vec::fma(a, d[v], acc[t][v]);
+        }
       }
     }
     // NOTE: every loop over the sums is unrolled, as in DirectTile::store.
@@ -572,7 +596,7 @@ struct FilterGradTile {
     for (int64_t t0 = 0; t0 < c.taps; t0 += kMaxTaps) {
       const int64_t t1 = std::min<int64_t>(t0 + kMaxTaps, c.taps);
       with_count<kMaxTaps>(t1 - t0, [&](auto count) {
-        tile<count.value>(c, c.pixels_inside(t0, t1), c.tap_offsets + t0, dst + t0 * c.out_c,
+        tile<count.value>(c, c.inside(t0, t1), c.tap_offsets + t0, dst + t0 * c.out_c,
                           width);
       });
     }

@@ -389,7 +389,7 @@ struct DirectTile {
       // The next pixel (oh, ow), of columns groups[group]: the middle group's row after row,
       // the edges' column after column.
       size_t group = 0;
-      while (groups[group].first == groups[group].end) ++group;
+      while (group + 1 < groups.size() && groups[group].first == groups[group].end) ++group;
       int64_t oh = oh0, ow = groups[group].first;
       auto advance = [&] {
         if (group == 1 || kRowTiles) {
@@ -545,8 +545,8 @@ struct DirectTile {
 // tap (kh, kw, ci) from it, and out_backprop's values for one block of channels (the chunk's
 // pixels one after another, the tile's width apart, on whole cache lines: loads that straddle
 // two lines cost the AVX-512 tile a tenth of its speed; out_backprop itself when it is one
-// block so aligned, a copy otherwise).
-// The chunk is the output rows [oh0, oh0 + pixels / out_w) of convolution g.
+// block so aligned, a copy otherwise). The chunk is the output rows [oh0, oh0 + pixels /
+// out_w) of convolution g.
 struct GradChunk {
   const float* x;
   const int64_t* pixel_offsets;
@@ -557,9 +557,9 @@ struct GradChunk {
   const ConvGeom* g;
   int64_t oh0;
 
-  // The chunk's output rows (of the convolution's) and columns for which some of the taps
-  // [t0, t1) may land inside the input: at the others they read only the padding's zeros,
-  // and a tile skips them (Axis).
+  // The output rows and columns of the chunk for which some of the taps [t0, t1) may land
+  // inside the input: at the others they read only the padding's zeros, and a tile skips them
+  // (Axis).
   std::array<Range, 2> inside(int64_t t0, int64_t t1) const {
     const int64_t row_taps = g->filter_w * g->in_c;
     const Range rows{t0 / row_taps, (t1 - 1) / row_taps + 1};

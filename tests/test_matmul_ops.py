@@ -229,9 +229,11 @@ def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_ke
 
 
 def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kernel, rng):
-    # A product of at most one block of rows splits its columns into one group per thread and
-    # packs each group's B a block at a time: how the columns are cut must not change how any
-    # element is summed. k = 900 makes three slabs; 2000 columns make several blocks a group.
+    # A product of at most one block of rows splits its columns into one group per thread (cut
+    # between vectors of the tile, so that a group may end and the next begin inside a sliver)
+    # and packs each group's B a block at a time, a narrow last sliver of a transposed B through
+    # the same transposes: how the columns are cut must not change how any element is summed.
+    # k = 900 makes three slabs; 2000 columns make several blocks a group.
     a = rng.standard_normal((40, 900)).astype(np.float32)
     b = rng.standard_normal((900, 2000)).astype(np.float32)
     x, y, yt = (tf.placeholder(tf.float32, v.shape) for v in (a, b, b.T))

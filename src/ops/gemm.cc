@@ -1116,9 +1116,11 @@ void pack_all_of_b(Context& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
 // Each tile fetches the next sliver of its block meanwhile (macro_kernel); fetching the
 // task's next block instead was 3% slower on one thread. Each element of C sums the slabs in
 // the same order either way. One group a thread when each gets two slivers or more: groups
-// as even as slivers allow finish together, where twice as many, handed to whichever thread
-// is free, left one a sliver or more behind (LeNet's 22: 5, 6, 5, 6) and packed A twice a
-// thread: 0.874-0.887x the time of that layer on two threads.
+// as even as can be finish together, where twice as many, handed to whichever thread is free,
+// left one a sliver or more behind (LeNet's 22: 5, 6, 5, 6) and packed A twice a thread:
+// 0.874-0.887x the time of that layer on two threads. The groups are cut between vectors, as
+// in gemm_few_rows, a group that starts inside a sliver taking its part first: on two
+// threads 64x3136x1024 0.96-0.98x the time, 128x784x256 0.90-0.94x, 64x256x256 0.91x (Zen 4).
 template <typename T, typename K>
 void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m,
                              int64_t n, int64_t k, T* c, int64_t ldc, bool accumulate) {
@@ -1128,34 +1130,48 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
   const int64_t groups =
       slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
   const int64_t widest = (slivers + groups - 1) / groups * kNr;
+  const int64_t vectors = (n + K::kLanes - 1) / K::kLanes;
+  // Group g's columns: [first(g), first(g + 1)), cut between vectors as in gemm_few_rows.
+  auto first = [&](int64_t g) { return std::min(n, g * vectors / groups * K::kLanes); };
   ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
-    const bool unpacked = reads_a_unpacked(a, g1 * slivers / groups - g0 * slivers / groups);
+    const bool unpacked = reads_a_unpacked(a, (first(g1) - first(g0) + kNr - 1) / kNr);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       if (!unpacked) K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
-      for (int64_t g = g0; g < g1; ++g) {
-        const int64_t s0 = g * slivers / groups, j0 = s0 * kNr;
-        const int64_t nc = std::min(n, (g + 1) * slivers / groups * kNr) - j0;
-        // The first sliver the task multiplies next: the next group's, or its first group's
-        // in the next slab.
-        const T* after = nullptr;
-        if (g + 1 < g1) {
-          after = b_pack + pc * width + (g + 1) * slivers / groups * kNr * kc;
-        } else if (pc + depth < k) {
-          after = b_pack + (pc + depth) * width +
-                  g0 * slivers / groups * kNr * std::min(depth, k - pc - depth);
-        }
+      const T* slab = b_pack + pc * width;
+      // Columns [j, j + nc) of C, from the packed slivers' columns j on (where j falls inside
+      // a sliver, its tiles read the sliver from that column: a packed step's values for the
+      // sliver are kNr apart whichever of them a tile starts at); `after` as macro_kernel's.
+      auto multiply = [&](int64_t j, int64_t nc, const T* after) {
+        const T* bp = slab + j / kNr * kNr * kc + j % kNr;
         if (unpacked) {
-          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m,
-                                       b_pack + pc * width + s0 * kNr * kc, nc, c + j0, ldc,
+          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m, bp, nc, c + j, ldc,
                                        !accumulate && pc == 0, nullptr, after,
                                        StridedA{a.rs, a.ps});
-          continue;
+        } else {
+          macro_kernel<T, K>(kc, a_pack, m, bp, nc, c + j, ldc, !accumulate && pc == 0,
+                             nullptr, after);
         }
-        macro_kernel<T, K>(kc, a_pack, m, b_pack + pc * width + s0 * kNr * kc, nc, c + j0,
-                           ldc, !accumulate && pc == 0, nullptr, after);
+      };
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t j0 = first(g), j1 = first(g + 1);
+        // The first whole sliver the task multiplies next: the next group's, or its first
+        // group's in the next slab.
+        const T* after = nullptr;
+        if (g + 1 < g1) {
+          after = slab + (j1 + kNr - 1) / kNr * kNr * kc;
+        } else if (pc + depth < k) {
+          after = b_pack + (pc + depth) * width +
+                  (first(g0) + kNr - 1) / kNr * kNr * std::min(depth, k - pc - depth);
+        }
+        // A group that starts inside a sliver multiplies that sliver's part first, alone.
+        const int64_t whole = std::min(j1, (j0 + kNr - 1) / kNr * kNr);
+        if (whole > j0) {
+          multiply(j0, whole - j0, whole < j1 ? slab + whole * kc : after);
+        }
+        if (j1 > whole) multiply(whole, j1 - whole, after);
       }
     }
   });

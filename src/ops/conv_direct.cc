@@ -226,12 +226,13 @@ struct DirectTile {
   // offset. The same sums in the same order as pixels_tile's.
   template <int64_t kStep>
   static void row_tile(const ConvGeom& g, const float* x0, int64_t row, Range rows,
-                       Range cols, const float* filter, const OutputStages::BiasRelu* stages,
-                       float* out, int64_t width) {
+                       const float* filter, const OutputStages::BiasRelu* stages, float* out,
+                       int64_t width) {
     const int64_t out_c = g.out_c;
     tile<kMaxPixels>(
-        g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row, rows, cols,
-        filter, stages, [out, out_c](int p) { return out + p * out_c; }, width);
+        g, [x0](int p, int64_t offset) { return x0 + offset + p * kStep; }, row, rows,
+        Range{0, g.filter_w}, filter, stages, [out, out_c](int p) { return out + p * out_c; },
+        width);
   }
 
   // Calls row_tile for a step it is compiled for; false for other steps. Only the tiles of
@@ -411,7 +412,7 @@ struct DirectTile {
         float* out[kMaxPixels] = {image_out + (oh * g.out_w + ow) * g.out_c};
         if (kRowTiles && pixels == kMaxPixels && ow + pixels <= g.out_w &&
             row_tile_for_step(g.stride_w * g.in_c, g, x[0], row, rows_of.taps_inside(oh, oh),
-                              Range{0, g.filter_w}, filter, tile_stages, out[0], width)) {
+                              filter, tile_stages, out[0], width)) {
           for (int64_t p = 0; p < pixels; ++p) advance();
           continue;
         }

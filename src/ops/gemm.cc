@@ -447,7 +447,7 @@ TL_TARGET_AVX2 void pack_rows(const float* src, int64_t rs, int64_t kc, float* d
       }
     }
   }
-  for (int64_t q = 0; q < whole && transposed < kWidth; ++q) {
+  for (int64_t q = 0; q < whole; ++q) {
     for (int r = transposed; r < kWidth; ++r) {
       dst[q * kWidth + r] = r < valid ? src[r * rs + q] : 0.0f;
     }
@@ -929,8 +929,40 @@ bool reads_a_unpacked(View<T> a, int64_t slivers) {
   return a.ps == 1 && slivers <= kUnpackedSlivers;
 }
 
+// macro_kernel over rows of op(A) (their first values at `rows`, with a's strides) read where
+// they lie if `unpacked`, else over their packed copy `a_pack`.
+template <typename T, typename K>
+void multiply_rows(bool unpacked, View<T> rows, const T* a_pack, int64_t kc, int64_t mc,
+                   const T* b_pack, int64_t nc, T* c, int64_t ldc, bool overwrite,
+                   const FetchRegion* region = nullptr, const T* after = nullptr) {
+  if (unpacked) {
+    macro_kernel<T, K, StridedA>(kc, rows.p, mc, b_pack, nc, c, ldc, overwrite, region, after,
+                                 StridedA{rows.rs, rows.ps});
+    return;
+  }
+  macro_kernel<T, K>(kc, a_pack, mc, b_pack, nc, c, ldc, overwrite, region, after);
+}
+
+// How a product of at most one block of rows splits its columns over the threads: one group
+// a thread when each gets two slivers or more, else a group a sliver (up to two a thread).
+// Group g's columns are [first(g), first(g + 1)), cut between vectors of the tile rather than
+// slivers, so that a narrow last sliver does not leave one thread the more work (the sums are
+// the same wherever a column's tile starts). On two threads: 128x784x256 and 64x256x256 0.91x
+// the time, 150x1000x1000 0.96x, 64x3136x1024 0.96-1.0x, fed or constant (Zen 4).
+template <typename K>
+struct ColumnGroups {
+  int64_t n, count, vectors, widest;  // widest: columns of the widest group, whole slivers
+  ColumnGroups(int64_t n, int threads) : n(n) {
+    const int64_t slivers = (n + K::kNr - 1) / K::kNr;
+    count = slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
+    vectors = (n + K::kLanes - 1) / K::kLanes;
+    widest = (slivers + count - 1) / count * K::kNr;
+  }
+  int64_t first(int64_t g) const { return std::min(n, g * vectors / count * K::kLanes); }
+};
+
 // The blocked product with micro-kernel K for an op(A) of at most one block of rows: the
-// slivers of C are split into one group per thread (as in gemm_prepacked_few_rows), and each
+// columns of C are split into groups (ColumnGroups, as in gemm_prepacked_few_rows), and each
 // task packs the slivers of B only it uses, a block of at most kFewRowsBlockBytes at a time,
 // fetching the next block while it multiplies this one; so one parallel_for covers the whole
 // product and each thread packs its slab of A once, if at all (reads_a_unpacked). (Groups
@@ -943,25 +975,15 @@ template <typename T, typename K>
 void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                    T* c, int64_t ldc, bool accumulate) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
-  const int threads = std::max(ctx.max_threads(), 1);
-  const int64_t slivers = (n + kNr - 1) / kNr;
+  const ColumnGroups<K> groups(n, std::max(ctx.max_threads(), 1));
   const int64_t depth = slab_depth<K>(k);
-  const int64_t groups =
-      slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
   const int64_t block_slivers = std::max<int64_t>(
       1, kFewRowsBlockBytes / (kNr * depth * static_cast<int64_t>(sizeof(T))));
-  const int64_t widest = (slivers + groups - 1) / groups * kNr;
-  const int64_t vectors = (n + K::kLanes - 1) / K::kLanes;
-  ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
+  ctx.parallel_for(groups.count, std::max<int64_t>(1, kTaskMadds / (m * groups.widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
-    // The groups' columns [j0, j1), cut between vectors of the tile rather than slivers, so
-    // that a narrow last sliver does not leave one thread the more work (each group's slivers
-    // start at its first column; the sums are the same wherever a column's tile starts). On
-    // two threads: 128x784x256 and 64x256x256 0.91x the time, 150x1000x1000 0.96x,
-    // 64x3136x1024 0.97-1.0x (Zen 4); a transposed B's narrow slivers now go through the
-    // transposes too (pack_rows), or its input gradient 64x1024x3136 took 1.02x.
-    const int64_t j0 = g0 * vectors / groups * K::kLanes;
-    const int64_t j1 = std::min(n, g1 * vectors / groups * K::kLanes);
+    // The task's columns [j0, j1), its slivers from j0 on. A transposed B's narrow slivers go
+    // through the transposes too (pack_rows): a value at a time, they took 64x1024x3136 1.02x.
+    const int64_t j0 = groups.first(g0), j1 = groups.first(g1);
     const int64_t own = (j1 - j0 + kNr - 1) / kNr;  // slivers
     const int64_t blocks = (own + block_slivers - 1) / block_slivers;
     auto first_column = [&](int64_t i) { return std::min(j1, j0 + i * own / blocks * kNr); };
@@ -983,14 +1005,9 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
           next = region_of(b, j0_next, first_column(i_next + 1) - j0_next, pc_next,
                            std::min(depth, k - pc_next));
         }
-        if (unpacked) {
-          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m, b_pack, nc, c + jb, ldc,
-                                       !accumulate && pc == 0, next.runs ? &next : nullptr,
-                                       nullptr, StridedA{a.rs, a.ps});
-          continue;
-        }
-        macro_kernel<T, K>(kc, a_pack, m, b_pack, nc, c + jb, ldc, !accumulate && pc == 0,
-                           next.runs ? &next : nullptr);
+        multiply_rows<T, K>(unpacked, View<T>{a.p + pc * a.ps, a.rs, a.ps}, a_pack, kc, m,
+                            b_pack, nc, c + jb, ldc, !accumulate && pc == 0,
+                            next.runs ? &next : nullptr);
       }
     }
   });
@@ -1058,17 +1075,12 @@ void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const 
       const int64_t width = std::min(nc, s1 * kNr) - s0 * kNr;
       const T* a_rows = a.p + i0 * a.rs + pc * a.ps;
       T* c_block = c + i0 * ldc + s0 * kNr;
-      if (unpacked) {
-        macro_kernel<T, K, StridedA>(kc, a_rows, mc, b_pack + s0 * kNr * kc, width, c_block,
-                                     ldc, overwrite, nullptr, nullptr, StridedA{a.rs, a.ps});
-        continue;
-      }
-      if (rb != packed_block) {
+      if (!unpacked && rb != packed_block) {
         K::pack_a(View<T>{a_rows, a.rs, a.ps}, mc, kc, a_pack);
         packed_block = rb;
       }
-      macro_kernel<T, K>(kc, a_pack, mc, b_pack + s0 * kNr * kc, width, c_block, ldc,
-                         overwrite);
+      multiply_rows<T, K>(unpacked, View<T>{a_rows, a.rs, a.ps}, a_pack, kc, mc,
+                          b_pack + s0 * kNr * kc, width, c_block, ldc, overwrite);
     }
   });
 }
@@ -1118,25 +1130,19 @@ void pack_all_of_b(Context& ctx, View<T> b, int64_t k, int64_t n, T* dst) {
 // the same order either way. One group a thread when each gets two slivers or more: groups
 // as even as can be finish together, where twice as many, handed to whichever thread is free,
 // left one a sliver or more behind (LeNet's 22: 5, 6, 5, 6) and packed A twice a thread:
-// 0.874-0.887x the time of that layer on two threads. The groups are cut between vectors, as
-// in gemm_few_rows, a group that starts inside a sliver taking its part first: on two
-// threads 64x3136x1024 0.96-0.98x the time, 128x784x256 0.90-0.94x, 64x256x256 0.91x (Zen 4).
+// 0.874-0.887x the time of that layer on two threads. A group that starts inside a sliver
+// (ColumnGroups) multiplies that sliver's part first.
 template <typename T, typename K>
 void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m,
                              int64_t n, int64_t k, T* c, int64_t ldc, bool accumulate) {
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
-  const int threads = std::max(ctx.max_threads(), 1);
-  const int64_t slivers = (n + kNr - 1) / kNr, width = slivers * kNr, depth = slab_depth<K>(k);
-  const int64_t groups =
-      slivers >= 2 * threads ? threads : std::min<int64_t>(slivers, 2 * threads);
-  const int64_t widest = (slivers + groups - 1) / groups * kNr;
-  const int64_t vectors = (n + K::kLanes - 1) / K::kLanes;
-  // Group g's columns: [first(g), first(g + 1)), cut between vectors as in gemm_few_rows.
-  auto first = [&](int64_t g) { return std::min(n, g * vectors / groups * K::kLanes); };
-  ctx.parallel_for(groups, std::max<int64_t>(1, kTaskMadds / (m * widest * k + 1)),
+  const int64_t width = (n + kNr - 1) / kNr * kNr, depth = slab_depth<K>(k);
+  const ColumnGroups<K> groups(n, std::max(ctx.max_threads(), 1));
+  ctx.parallel_for(groups.count, std::max<int64_t>(1, kTaskMadds / (m * groups.widest * k + 1)),
                    [&](int64_t g0, int64_t g1) {
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
-    const bool unpacked = reads_a_unpacked(a, (first(g1) - first(g0) + kNr - 1) / kNr);
+    const bool unpacked =
+        reads_a_unpacked(a, (groups.first(g1) - groups.first(g0) + kNr - 1) / kNr);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       if (!unpacked) K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
@@ -1145,18 +1151,12 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
       // a sliver, its tiles read the sliver from that column: a packed step's values for the
       // sliver are kNr apart whichever of them a tile starts at); `after` as macro_kernel's.
       auto multiply = [&](int64_t j, int64_t nc, const T* after) {
-        const T* bp = slab + j / kNr * kNr * kc + j % kNr;
-        if (unpacked) {
-          macro_kernel<T, K, StridedA>(kc, a.p + pc * a.ps, m, bp, nc, c + j, ldc,
-                                       !accumulate && pc == 0, nullptr, after,
-                                       StridedA{a.rs, a.ps});
-        } else {
-          macro_kernel<T, K>(kc, a_pack, m, bp, nc, c + j, ldc, !accumulate && pc == 0,
-                             nullptr, after);
-        }
+        multiply_rows<T, K>(unpacked, View<T>{a.p + pc * a.ps, a.rs, a.ps}, a_pack, kc, m,
+                            slab + j / kNr * kNr * kc + j % kNr, nc, c + j, ldc,
+                            !accumulate && pc == 0, nullptr, after);
       };
       for (int64_t g = g0; g < g1; ++g) {
-        const int64_t j0 = first(g), j1 = first(g + 1);
+        const int64_t j0 = groups.first(g), j1 = groups.first(g + 1);
         // The first whole sliver the task multiplies next: the next group's, or its first
         // group's in the next slab.
         const T* after = nullptr;
@@ -1164,7 +1164,7 @@ void gemm_prepacked_few_rows(KernelContext& ctx, View<T> a, const T* b_pack, int
           after = slab + (j1 + kNr - 1) / kNr * kNr * kc;
         } else if (pc + depth < k) {
           after = b_pack + (pc + depth) * width +
-                  (first(g0) + kNr - 1) / kNr * kNr * std::min(depth, k - pc - depth);
+                  (groups.first(g0) + kNr - 1) / kNr * kNr * std::min(depth, k - pc - depth);
         }
         // A group that starts inside a sliver multiplies that sliver's part first, alone.
         const int64_t whole = std::min(j1, (j0 + kNr - 1) / kNr * kNr);

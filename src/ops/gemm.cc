@@ -174,6 +174,22 @@ struct StridedA {
   int64_t tile(int64_t rows, int64_t /*kc*/) const { return rows * rs; }
 };
 
+// Where a micro-tile's sliver of B lies: packed (PackedB: kNr values a step), or in op(B)
+// itself, its columns contiguous and its steps `ld` values apart (CopiedB), each step's values
+// stored into the packed sliver at `out` as the tile reads them, so that the first tile over a
+// sliver packs it for the others while it multiplies.
+struct PackedB {
+  static constexpr int64_t step(int64_t columns) { return columns; }
+};
+template <typename T>
+struct CopiedB {
+  int64_t ld = 0;
+  T* out = nullptr;
+  int64_t step(int64_t /*columns*/) const { return ld; }
+};
+template <typename BL>
+constexpr bool kCopiesB = !std::is_same_v<BL, PackedB>;
+
 // The portable one: fixed-size loops the compiler vectorises for the baseline target.
 template <typename T>
 struct GenericKernel {
@@ -185,12 +201,14 @@ struct GenericKernel {
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsedRows rows (see TileKernel::body); its one vector is always whole.
-  template <int kUsed = kVectors, int kUsedRows = kMr, typename L = PackedA>
+  template <int kUsed = kVectors, int kUsedRows = kMr, typename L = PackedA,
+            typename BL = PackedB>
   static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                  const Fetch& /*fetch*/, const L& layout = L{}) {
-    const int64_t row = layout.row(), step = layout.step(kMr);
+                  const Fetch& /*fetch*/, const L& layout = L{}, const BL& b_layout = BL{}) {
+    const int64_t row = layout.row(), step = layout.step(kMr), b_step = b_layout.step(kNr);
     T acc[kUsedRows][kNr] = {};
-    for (int64_t p = 0; p < kc; ++p, a += step, b += kNr) {
+    for (int64_t p = 0; p < kc; ++p, a += step, b += b_step) {
+      if constexpr (kCopiesB<BL>) std::copy(b, b + kNr, b_layout.out + p * kNr);
       for (int i = 0; i < kUsedRows; ++i) {
         for (int j = 0; j < kNr; ++j) acc[i][j] += a[i * row] * b[j];
       }
@@ -546,10 +564,13 @@ struct TileKernel {
   // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
   // product's edges, whose padding is not multiplied); B's slivers stay kNr wide, A's kMr
   // tall, or A's rows lie where `layout` says (StridedA).
-  template <int kUsed = kVecs, int kUsedRows = kMr, typename L = PackedA>
+  template <int kUsed = kVecs, int kUsedRows = kMr, typename L = PackedA,
+            typename BL = PackedB>
   static void body(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool overwrite,
-                   const Fetch& fetch, const L& layout) {
-    const int64_t a_row = layout.row(), a_step = layout.step(kMr);
+                   const Fetch& fetch, const L& layout, const BL& b_layout) {
+    const int64_t a_row = layout.row(), a_step = layout.step(kMr), b_step = b_layout.step(kNr);
+    T* b_out = nullptr;
+    if constexpr (kCopiesB<BL>) b_out = b_layout.out;
     static_assert(0 < kUsed && kUsed <= kVecs && 0 < kUsedRows && kUsedRows <= kMr);
     constexpr int kL = Vec::kLanes;
     V acc[kUsedRows][kUsed];
@@ -572,6 +593,11 @@ struct TileKernel {
       V bv[kUsed];
 #pragma GCC unroll 4
       for (int v = 0; v < kUsed; ++v) bv[v] = Vec::load(bp + v * kL);
+      if constexpr (kCopiesB<BL>) {
+#pragma GCC unroll 4
+        for (int v = 0; v < kUsed; ++v) Vec::store(b_out + v * kL, bv[v]);
+        b_out += kNr;
+      }
 #pragma GCC unroll 16
       for (int i = 0; i < kUsedRows; ++i) {
         const V ai = Vec::broadcast(ap + i * a_row);
@@ -584,7 +610,7 @@ struct TileKernel {
     const char* run_start = fetch.p;
     int64_t col = fetch.col, p = 0;
     for (const int64_t fetching = std::min(kc, fetch.lines); p < fetching;
-         ++p, a += a_step, b += kNr) {
+         ++p, a += a_step, b += b_step) {
       if (fetch.into_l1) {
         _mm_prefetch(run_start + col, _MM_HINT_T0);
       } else {
@@ -597,7 +623,7 @@ struct TileKernel {
       step(a, b);
     }
 #pragma GCC unroll 2
-    for (; p < kc; ++p, a += a_step, b += kNr) step(a, b);
+    for (; p < kc; ++p, a += a_step, b += b_step) step(a, b);
 #pragma GCC unroll 16
     for (int i = 0; i < kUsedRows; ++i, c += ldc) {
 #pragma GCC unroll 4
@@ -635,26 +661,30 @@ struct Avx512Packing : Tile {
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512Kernel
     : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>, true> {
-  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA>
+  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA,
+            typename BL = PackedB>
   TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                             T* c, int64_t ldc, bool overwrite,
                                                             const Fetch& fetch,
-                                                            const L& layout = L{}) {
+                                                            const L& layout = L{},
+                                                            const BL& b_layout = BL{}) {
     using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
   }
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>,
                     false> {
-  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA>
+  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA,
+            typename BL = PackedB>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch,
-                                                          const L& layout = L{}) {
+                                                          const L& layout = L{},
+                                                          const BL& b_layout = BL{}) {
     using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
   }
 };
 template <typename T>
@@ -686,12 +716,14 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
     pack_transposing<kNr>(b, rows, kc, dst, pack_avx2<kNr, T>);
   }
-  template <int kUsed = Tile::kVectors, int kUsedRows = kMr, typename L = PackedA>
+  template <int kUsed = Tile::kVectors, int kUsedRows = kMr, typename L = PackedA,
+            typename BL = PackedB>
   TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
                                                           T* c, int64_t ldc, bool overwrite,
                                                           const Fetch& fetch,
-                                                          const L& layout = L{}) {
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout);
+                                                          const L& layout = L{},
+                                                          const BL& b_layout = BL{}) {
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
   }
 };
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
@@ -834,17 +866,32 @@ void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ld
   part(std::integral_constant<int, 1>());
 }
 
+// Whole slivers of B that macro_kernel packs as it goes: op(B)'s slab, its columns contiguous
+// (column j of step q at p + j + q * ld), is copied into the packed slivers at `out` (those
+// the macro-kernel multiplies) by the first tile over each sliver (the caller packs a narrow
+// last sliver itself). The copy then costs no pass
+// of its own over memory: packed apart, 64x3136x1024's slivers took 8% of its time (Zen 4).
+template <typename T>
+struct SourceB {
+  const T* p = nullptr;
+  int64_t ld = 0;
+  T* out = nullptr;
+};
+
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
-// streams from L2. The tiles fetch `region` meanwhile if given (a share each), else each
-// sliver's tiles the next sliver, the last sliver's `after` if given: the first sliver the
-// thread multiplies next (as many lines as one of this depth: a fetch never faults).
+// streams from L2; a whole first tile over each whole sliver packs it from `source` if given
+// (into source.out, which is b_pack). The tiles fetch `region` meanwhile if given (a share
+// each), else each sliver's tiles the next sliver, the last sliver's `after` if given: the
+// first sliver the thread multiplies next (as many lines as one of this depth: a fetch never
+// faults).
 // `a_pack` is the packed block of A, or op(A)'s block itself where `layout` says where its
 // rows lie (StridedA).
 template <typename T, typename K, typename L = PackedA>
 void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int64_t nc, T* c,
                   int64_t ldc, bool overwrite, const FetchRegion* region = nullptr,
-                  const T* after = nullptr, const L& layout = L{}) {
+                  const T* after = nullptr, const L& layout = L{},
+                  const SourceB<T>& source = {}) {
   const int64_t a_tile = layout.tile(K::kMr, kc);
   constexpr int64_t kMr = K::kMr, kNr = K::kNr;
   const int64_t tiles = (mc + kMr - 1) / kMr, slivers = (nc + kNr - 1) / kNr;
@@ -871,7 +918,12 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       }
       const T* at = a_pack + ir / kMr * a_tile;
       if (mr == kMr && nr == kNr) {
-        K::run(kc, at, b_pack, ct, ldc, overwrite, fetch, layout);
+        if (source.p && ir == 0) {
+          const CopiedB<T> copied{source.ld, source.out + jr * kc};
+          K::run(kc, at, source.p + jr, ct, ldc, overwrite, fetch, layout, copied);
+        } else {
+          K::run(kc, at, b_pack, ct, ldc, overwrite, fetch, layout);
+        }
         continue;
       }
       // An edge tile: only the vectors that hold columns of C are multiplied, and only its
@@ -934,13 +986,15 @@ bool reads_a_unpacked(View<T> a, int64_t slivers) {
 template <typename T, typename K>
 void multiply_rows(bool unpacked, View<T> rows, const T* a_pack, int64_t kc, int64_t mc,
                    const T* b_pack, int64_t nc, T* c, int64_t ldc, bool overwrite,
-                   const FetchRegion* region = nullptr, const T* after = nullptr) {
+                   const FetchRegion* region = nullptr, const T* after = nullptr,
+                   const SourceB<T>& source = {}) {
   if (unpacked) {
     macro_kernel<T, K, StridedA>(kc, rows.p, mc, b_pack, nc, c, ldc, overwrite, region, after,
-                                 StridedA{rows.rs, rows.ps});
+                                 StridedA{rows.rs, rows.ps}, source);
     return;
   }
-  macro_kernel<T, K>(kc, a_pack, mc, b_pack, nc, c, ldc, overwrite, region, after);
+  macro_kernel<T, K>(kc, a_pack, mc, b_pack, nc, c, ldc, overwrite, region, after, PackedA{},
+                     source);
 }
 
 // How a product of at most one block of rows splits its columns over the threads: one group
@@ -971,6 +1025,9 @@ struct ColumnGroups {
 // 150x1000x1000 0.81-0.95x, 64x256x256 0.82-0.96x, on two threads, Ice Lake.) Slabs 192
 // deep for the wide AVX-512 tile would save a further 9% for 64x3136x1024, but constant
 // weights are packed 384 deep once and must give the bits of fed ones.
+// A B whose columns are contiguous is packed by the tiles themselves when the first tile is
+// whole (SourceB): 64x3136x1024 then took 0.96x the time on one and two threads, 100x1000x1000
+// 0.96-0.99x, 128x784x256 0.98x; in the AVX2 tile 0.87-0.89x (Zen 4).
 template <typename T, typename K>
 void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
                    T* c, int64_t ldc, bool accumulate) {
@@ -990,12 +1047,21 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
     T* b_pack = thread_buffer<T>(0, (own + blocks - 1) / blocks * kNr * depth);
     const bool unpacked = reads_a_unpacked(a, own);
+    const bool copies_b = b.rs == 1 && m >= kMr;
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       if (!unpacked) K::pack_a(View<T>{a.p + pc * a.ps, a.rs, a.ps}, m, kc, a_pack);
       for (int64_t i = 0; i < blocks; ++i) {
         const int64_t jb = first_column(i), nc = first_column(i + 1) - jb;
-        K::pack_b(View<T>{b.p + jb * b.rs + pc * b.ps, b.rs, b.ps}, nc, kc, b_pack);
+        const View<T> slab{b.p + jb * b.rs + pc * b.ps, b.rs, b.ps};
+        SourceB<T> source;
+        if (copies_b) {  // whole slivers packed by the tiles (SourceB), the rest here
+          const int64_t whole = nc / kNr * kNr;
+          source = SourceB<T>{slab.p, b.ps, b_pack};
+          K::pack_b(View<T>{slab.p + whole, 1, b.ps}, nc - whole, kc, b_pack + whole * kc);
+        } else {
+          K::pack_b(slab, nc, kc, b_pack);
+        }
         // The next block this task packs, fetched while this one is multiplied.
         int64_t i_next = i + 1, pc_next = pc;
         if (i_next == blocks) i_next = 0, pc_next = pc + depth;
@@ -1007,7 +1073,7 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
         }
         multiply_rows<T, K>(unpacked, View<T>{a.p + pc * a.ps, a.rs, a.ps}, a_pack, kc, m,
                             b_pack, nc, c + jb, ldc, !accumulate && pc == 0,
-                            next.runs ? &next : nullptr);
+                            next.runs ? &next : nullptr, nullptr, source);
       }
     }
   });

@@ -889,8 +889,8 @@ void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ld
 // Whole slivers of B that macro_kernel packs as it goes: op(B)'s slab, its columns contiguous
 // (column j of step q at p + j + q * ld), is copied into the packed slivers at `out` (those
 // the macro-kernel multiplies) by the first tile over each sliver (the caller packs a narrow
-// last sliver itself). The copy then costs no pass
-// of its own over memory: packed apart, 64x3136x1024's slivers took 8% of its time (Zen 4).
+// last sliver itself). The copy then costs no pass of its own over memory: packed apart,
+// 64x3136x1024's slivers took 8% of its time (Zen 4).
 template <typename T>
 struct SourceB {
   const T* p = nullptr;

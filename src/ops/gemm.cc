@@ -698,48 +698,38 @@ struct Avx512Packing : Tile {
     pack_transposing<Tile::kNr>(b, rows, kc, dst, kCopy<Tile::kNr>);
   }
 };
+// A kernel's entry points for its TileKernel `Tile`, compiled for TARGET (`flatten` inlines
+// the tile's body and its vectors' functions there): run, one tile (TileKernel::body), and
+// run_column, the whole tiles down a sliver (TileKernel::column).
+#define TL_TILE_ENTRY_POINTS(TARGET)                                                        \
+  template <int kUsed = Tile::kVectors, int kUsedRows = Tile::kMr, typename L = PackedA,    \
+            typename BL = PackedB>                                                          \
+  TARGET __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b, T* c, \
+                                                  int64_t ldc, bool overwrite,              \
+                                                  const Fetch& fetch, const L& layout = L{},\
+                                                  const BL& b_layout = BL{}) {              \
+    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout,       \
+                                          b_layout);                                        \
+  }                                                                                         \
+  template <typename L, typename F>                                                         \
+  TARGET __attribute__((flatten)) static void run_column(                                   \
+      int64_t tiles, int64_t kc, const T* a, int64_t a_tile, const T* b, T* c, int64_t ldc, \
+      bool overwrite, const L& layout, const F& fetch_of) {                                 \
+    Tile::column(tiles, kc, a, a_tile, b, c, ldc, overwrite, layout, fetch_of);             \
+  }
+
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512Kernel
     : Avx512Packing<T, TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>, true> {
-  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA,
-            typename BL = PackedB>
-  TL_TARGET_AVX512 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                            T* c, int64_t ldc, bool overwrite,
-                                                            const Fetch& fetch,
-                                                            const L& layout = L{},
-                                                            const BL& b_layout = BL{}) {
-    using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
-  }
-  template <typename L, typename F>
-  TL_TARGET_AVX512 __attribute__((flatten)) static void run_column(
-      int64_t tiles, int64_t kc, const T* a, int64_t a_tile, const T* b, T* c, int64_t ldc,
-      bool overwrite, const L& layout, const F& fetch_of) {
-    using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::column(tiles, kc, a, a_tile, b, c, ldc, overwrite, layout, fetch_of);
-  }
+  using Tile = TileKernel<T, Avx512Vec<T>, kRows, kVecs, kDepth, kBlockBytes>;
+  TL_TILE_ENTRY_POINTS(TL_TARGET_AVX512)
 };
 template <typename T, int kRows, int kVecs, int64_t kDepth, int64_t kBlockBytes>
 struct Avx512LayoutKernel
     : Avx512Packing<T, TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>,
                     false> {
-  template <int kUsed = kVecs, int kUsedRows = kRows, typename L = PackedA,
-            typename BL = PackedB>
-  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                          T* c, int64_t ldc, bool overwrite,
-                                                          const Fetch& fetch,
-                                                          const L& layout = L{},
-                                                          const BL& b_layout = BL{}) {
-    using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
-  }
-  template <typename L, typename F>
-  TL_TARGET_AVX2 __attribute__((flatten)) static void run_column(
-      int64_t tiles, int64_t kc, const T* a, int64_t a_tile, const T* b, T* c, int64_t ldc,
-      bool overwrite, const L& layout, const F& fetch_of) {
-    using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
-    Tile::column(tiles, kc, a, a_tile, b, c, ldc, overwrite, layout, fetch_of);
-  }
+  using Tile = TileKernel<T, Avx2PairVec<T>, kRows, kVecs, kDepth, kBlockBytes>;
+  TL_TILE_ENTRY_POINTS(TL_TARGET_AVX2)
 };
 template <typename T>
 using Avx512Wide = Avx512Kernel<T, 8, 3, 384, 2 * kABlockBytes>;
@@ -770,22 +760,9 @@ struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) {
     pack_transposing<kNr>(b, rows, kc, dst, pack_avx2<kNr, T>);
   }
-  template <int kUsed = Tile::kVectors, int kUsedRows = kMr, typename L = PackedA,
-            typename BL = PackedB>
-  TL_TARGET_AVX2 __attribute__((flatten)) static void run(int64_t kc, const T* a, const T* b,
-                                                          T* c, int64_t ldc, bool overwrite,
-                                                          const Fetch& fetch,
-                                                          const L& layout = L{},
-                                                          const BL& b_layout = BL{}) {
-    Tile::template body<kUsed, kUsedRows>(kc, a, b, c, ldc, overwrite, fetch, layout, b_layout);
-  }
-  template <typename L, typename F>
-  TL_TARGET_AVX2 __attribute__((flatten)) static void run_column(
-      int64_t tiles, int64_t kc, const T* a, int64_t a_tile, const T* b, T* c, int64_t ldc,
-      bool overwrite, const L& layout, const F& fetch_of) {
-    Tile::column(tiles, kc, a, a_tile, b, c, ldc, overwrite, layout, fetch_of);
-  }
+  TL_TILE_ENTRY_POINTS(TL_TARGET_AVX2)
 };
+#undef TL_TILE_ENTRY_POINTS
 // The few-rows kernel in AVX2 and in AVX-512 vectors (`flatten` inlines its tiles here).
 template <typename T, int kRows>
 struct Avx2FewRows : FewRowsKernel<T, Avx2Vec<T>, kRows> {

@@ -939,16 +939,16 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
   const int64_t region_lines = region ? region->runs * run_lines : 0;
   const int64_t share = region ? (region_lines + tiles * slivers - 1) / (tiles * slivers)
                                : (sliver_lines + tiles - 1) / tiles;
-  // The fetch of the t-th tile the macro-kernel runs, at rows ir of the sliver at `sliver`
+  // The fetch of the t-th tile the macro-kernel runs, at rows ir of the sliver at b_pack
   // (columns jr on): nothing of a next sliver that is copied from `source`, not packed.
-  auto fetch_of = [&](int64_t t, int64_t ir, int64_t jr, const T* sliver) {
+  auto fetch_of = [&](int64_t t, int64_t ir, int64_t jr) {
     Fetch fetch;
     if (region) {
       const int64_t first = std::min(t * share, region_lines);
       fetch = Fetch{region->p + first / run_lines * region->stride, first % run_lines * 64,
                     region->run, region->stride, std::min(share, region_lines - first)};
       fetch.into_l1 = cpu_is_amd();  // the next block is read from memory
-    } else if (const T* next = source.p ? nullptr : jr + kNr < nc ? sliver + kNr * kc : after) {
+    } else if (const T* next = source.p ? nullptr : jr + kNr < nc ? b_pack + kNr * kc : after) {
       const int64_t first = std::min(ir / kMr * share, sliver_lines);
       fetch = Fetch{reinterpret_cast<const char*>(next), first * 64, sliver_lines * 64, 0,
                     std::min(share, sliver_lines - first)};
@@ -963,7 +963,7 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       if (source.p) {  // the first tile packs the sliver
         sliver = source.out;
         const CopiedB<T> copied{source.ld, source.out};
-        K::run(kc, a_pack, source.p + jr, c + jr, ldc, overwrite, fetch_of(t, 0, jr, b_pack),
+        K::run(kc, a_pack, source.p + jr, c + jr, ldc, overwrite, fetch_of(t, 0, jr),
                layout, copied);
         ir = kMr, ++t;
       }
@@ -971,14 +971,14 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       const int64_t t0 = t, ir0 = ir;
       K::run_column(whole, kc, a_pack + ir / kMr * a_tile, a_tile, sliver, c + ir * ldc + jr,
                     ldc, overwrite, layout, [&](int64_t i) {
-                      return fetch_of(t0 + i, ir0 + i * kMr, jr, b_pack);
+                      return fetch_of(t0 + i, ir0 + i * kMr, jr);
                     });
       ir += whole * kMr, t += whole;
     }
     for (; ir < mc; ir += kMr, ++t) {
       const int64_t mr = std::min(kMr, mc - ir);
       T* ct = c + ir * ldc + jr;
-      const Fetch fetch = fetch_of(t, ir, jr, b_pack);
+      const Fetch fetch = fetch_of(t, ir, jr);
       const T* at = a_pack + ir / kMr * a_tile;
       // An edge tile: only the vectors that hold columns of C are multiplied, and only its
       // rows in parts (run_rows) under a whole sliver; where both are short, or the vectors

@@ -6,6 +6,8 @@
 // which runs small jobs inline on the caller without waking anyone. The caller works on its
 // job too and waits only for chunks others have started: when the workers are late (asleep,
 // or sharing its core), it does the whole job itself instead of waiting for them to come.
+// Each thread starts on its own contiguous range of the chunks, the same one in every job of
+// the same size, so that data one job leaves in a core's caches is read there by the next.
 //
 // Work that is not a loop of the current kernel (tf.data's prefetch producing the next batch
 // while the step runs) is posted as a task, which a worker runs when it has no job. It then
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -92,8 +95,12 @@ class ThreadPool {
   using Trampoline = void (*)(void* fn, int64_t begin, int64_t end);
   void run(int64_t n, int64_t grain, int max_threads, Trampoline call, void* fn);
   void worker_loop(int index);
-  // Claims and runs chunks of job `job` until none is left.
-  void work_on_job(uint64_t job);
+  // Claims and runs chunks of job `job`, which `threads` threads share, as thread `self` of
+  // them (the caller is 0, worker i is i + 1) until none is left.
+  void work_on_job(uint64_t job, int threads, int self);
+  // Claims a chunk of job `tag` from thread `owner`'s range: its first from the front, its
+  // last from the back (a thief). False once the range is empty or another job's.
+  bool claim(int owner, uint64_t tag, bool front, int64_t* chunk);
   // Runs the oldest posted task, if one is left, on worker `index` (-1: the task thread).
   void run_task(int index);
   // The loop of the thread that runs tasks when there are no workers.
@@ -117,10 +124,15 @@ class ThreadPool {
   void* fn_ = nullptr;
   int64_t n_ = 0;
   int64_t chunk_ = 0;
-  // Job number (low 32 bits) << 32 | chunks << 16 | next chunk to claim. A worker claims a
-  // chunk only while the word names its job and a chunk is left, so a worker that arrives
-  // late, after others did the whole job, claims nothing and never reads another job's fields.
-  std::atomic<uint64_t> next_chunk_{0};
+  // The chunks each thread of the job claims first, its home range, one cache line a thread:
+  // job number (low 32 bits) << 32 | first chunk left << 16 | end of the range. A thread
+  // claims a chunk only while the word names its job and a chunk is left, so a thread that
+  // arrives late, after others did the whole job, claims nothing and never reads another
+  // job's fields.
+  struct alignas(64) Range {
+    std::atomic<uint64_t> word{0};
+  };
+  std::unique_ptr<Range[]> ranges_;
   std::atomic<int64_t> chunks_done_{0};  // of the current job
   int64_t num_chunks_ = 0;
 };

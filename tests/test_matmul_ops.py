@@ -153,8 +153,8 @@ def test_avx512_tile_gives_the_bits_of_its_avx2_layout(dtype, rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_few_rows_give_the_same_bits_in_avx2_and_avx512_vectors(dtype):
     # Fewer than 6 rows, B read in place: each element of C is the same chain of FMAs over k
-    # whatever the vectors' width (tiles as wide, columns past whole vectors one by one), so
-    # both ISAs' kernels give the same bits.
+    # whatever the vectors' width (tiles as wide, the columns past whole vectors in a last
+    # vector under a mask), so both ISAs' kernels give the same bits.
     if runnable_gemm_kernels(("avx2", "avx512")) != ["avx2", "avx512"]:
         pytest.skip("this CPU has no AVX-512")
     rng = np.random.default_rng(5)
@@ -176,7 +176,8 @@ def test_few_rows_give_the_same_bits_in_avx2_and_avx512_vectors(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_few_rows_matmul_matches_numpy(gemm_kernel, dtype, rng):
     # Fewer than 6 rows of A: B is read in place by tiles of 1-5 rows and 1-8 vectors of
-    # columns; the columns left over by whole vectors (n = 1, 7, 17, ...) are scalars.
+    # columns; the columns left over by whole vectors (n = 1, 7, 17, ...) are a last vector
+    # loaded and stored under a mask.
     ns, ks = (1, 7, 8, 17, 33, 256, 300), (1, 5, 784)
     bs = {(k, n): rng.standard_normal((k, n)).astype(dtype) for k in ks for n in ns}
     cases, outs = [], []

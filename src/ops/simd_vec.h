@@ -1,4 +1,5 @@
-// SIMD vectors behind one small interface (zero, load, broadcast, fma, add, store), so that a
+// SIMD vectors behind one small interface (zero, load, broadcast, fma, add, store; load_first
+// and store_first for the first n < kLanes lanes, which touch no memory past them), so that a
 // kernel written once over `Vec` compiles for AVX2 and for AVX-512:
 //
 //   template <typename Vec> TL_TARGET_AVX512 void axpy(...) {
@@ -32,6 +33,15 @@ struct Avx2Vec<float> {
   // -0 and NaN kept.
   TL_TARGET_AVX2 static V max(V x, V m) { return _mm256_max_ps(x, m); }
   TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  TL_TARGET_AVX2 static __m256i first(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  TL_TARGET_AVX2 static V load_first(const float* p, int n) {
+    return _mm256_maskload_ps(p, first(n));
+  }
+  TL_TARGET_AVX2 static void store_first(float* p, V v, int n) {
+    _mm256_maskstore_ps(p, first(n), v);
+  }
 };
 template <>
 struct Avx2Vec<double> {
@@ -43,6 +53,15 @@ struct Avx2Vec<double> {
   TL_TARGET_AVX2 static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   TL_TARGET_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
   TL_TARGET_AVX2 static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  TL_TARGET_AVX2 static __m256i first(int n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  TL_TARGET_AVX2 static V load_first(const double* p, int n) {
+    return _mm256_maskload_pd(p, first(n));
+  }
+  TL_TARGET_AVX2 static void store_first(double* p, V v, int n) {
+    _mm256_maskstore_pd(p, first(n), v);
+  }
 };
 
 // AVX-512 vectors of 16 floats or 8 doubles, same interface.
@@ -61,6 +80,12 @@ struct Avx512Vec<float> {
   // wherever this is inlined; it is undefined on purpose (no mask).
   TL_TARGET_AVX512 static V max(V x, V m) { return _mm512_max_ps(x, m); }
   TL_TARGET_AVX512 static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  TL_TARGET_AVX512 static V load_first(const float* p, int n) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
+  }
+  TL_TARGET_AVX512 static void store_first(float* p, V v, int n) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+  }
 };
 template <>
 struct Avx512Vec<double> {
@@ -72,6 +97,12 @@ struct Avx512Vec<double> {
   TL_TARGET_AVX512 static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   TL_TARGET_AVX512 static V add(V a, V b) { return _mm512_add_pd(a, b); }
   TL_TARGET_AVX512 static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  TL_TARGET_AVX512 static V load_first(const double* p, int n) {
+    return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p);
+  }
+  TL_TARGET_AVX512 static void store_first(double* p, V v, int n) {
+    _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
+  }
 };
 
 }  // namespace tl

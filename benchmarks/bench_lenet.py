@@ -5,14 +5,14 @@
 conv 5x5x32 SAME + bias + ReLU + 2x2 max-pool, conv 5x5x64 SAME + bias + ReLU + 2x2 max-pool,
 dense 1024 + ReLU, dense 10; weights are constants. The same graph code builds the model with
 tensorlib and with TensorFlow 1 (tensorflow.compat.v1); PyTorch runs torch.nn.functional with
-the same weights. Outputs are checked against each other. Then tensorlib's layers alone, with
-their GFLOP/s.
+the same weights. Outputs are checked against each other. The implementations are timed in
+turns (a rest before each batch for the previous library's idle threads to stop spinning), so
+that a change in the machine's load falls on every row alike. Then tensorlib's layers alone,
+with their GFLOP/s.
 """
-import time
-
 import numpy as np
 
-from _harness import median_time, optional_import, report
+from _harness import interleaved_times, median_time, optional_import, report
 
 BATCH = 64
 NUMBER = 10
@@ -47,28 +47,28 @@ def session_model(tf, w, build=lenet, shape=(BATCH, 28, 28, 1)):
     return tf.Session(graph=g), x, y
 
 
-def bench_tensorlib(images, w):
+def tensorlib_run(images, w):
     import tensorlib as tf
     sess, x, y = session_model(tf, w)
     feed = {x: images}
-    return median_time(lambda: sess.run(y, feed), NUMBER), sess.run(y, feed)
+    return lambda: sess.run(y, feed)
 
 
-def bench_tf1(images, w):
+def tf1_run(images, w):
     tf = optional_import("tensorflow")
     if tf is None:
-        return None, None
+        return None
     tf = tf.compat.v1
     tf.disable_eager_execution()
     sess, x, y = session_model(tf, w)
     feed = {x: images}
-    return median_time(lambda: sess.run(y, feed), NUMBER), sess.run(y, feed)
+    return lambda: sess.run(y, feed)
 
 
-def bench_torch(images, w):
+def torch_run(images, w):
     torch = optional_import("torch")
     if torch is None:
-        return None, None
+        return None
     import torch.nn.functional as F
 
     t = {k: torch.from_numpy(v) for k, v in w.items()}
@@ -83,7 +83,7 @@ def bench_torch(images, w):
             h = F.relu(h @ t["f1"] + t["g1"])
             return (h @ t["f2"] + t["g2"]).numpy()
 
-    return median_time(run, NUMBER), run()
+    return run
 
 
 def bench_layers(w):
@@ -111,18 +111,21 @@ def main():
     rng = np.random.default_rng(0)
     w = make_weights(rng)
     images = rng.random((BATCH, 28, 28, 1), dtype=np.float32)
-    seconds, want = bench_tensorlib(images, w)
-    rows = [("tensorlib Session.run", seconds)]
+    runs = {"tensorlib Session.run": tensorlib_run(images, w)}
+    want = runs["tensorlib Session.run"]()
     layers = bench_layers(w)  # before the peers, whose idle threads may still spin
-    for name, fn in [("PyTorch (torch.nn.functional)", bench_torch),
-                     ("TensorFlow 1 Session.run", bench_tf1)]:
-        time.sleep(0.5)  # lets the previous library's idle threads stop spinning
-        seconds, got = fn(images, w)
-        if seconds is not None:
-            np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
-            rows.append((name, seconds))
-    report(f"LeNet inference, float32, batch {BATCH}, per call", rows, unit="ms",
+    for name, make in [("PyTorch (torch.nn.functional)", torch_run),
+                       ("TensorFlow 1 Session.run", tf1_run)]:
+        run = make(images, w)
+        if run is not None:
+            np.testing.assert_allclose(run(), want, rtol=1e-3, atol=1e-4)
+            runs[name] = run
+    seconds, ratios = interleaved_times(runs, NUMBER, pause=0.3)
+    report(f"LeNet inference, float32, batch {BATCH}, per call", list(seconds.items()), unit="ms",
            reference="tensorlib Session.run")
+    print("  median of the rounds' ratios to tensorlib: " +
+          ", ".join(f"{name} {ratio:.2f}" for name, ratio in ratios.items()
+                    if name != "tensorlib Session.run"))
     print("\ntensorlib layers alone")
     for name, seconds, gflop in layers:
         print(f"  {name:<34} {seconds * 1e3:>8.2f} ms {gflop / seconds:>8.1f} GFLOP/s")

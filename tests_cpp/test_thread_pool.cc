@@ -56,7 +56,7 @@ void every_job_size_covers_every_index_once() {
 
 // Two threads, 16 chunks: the caller's range is chunks 0-7, the worker's 8-15. Each starts on
 // its own first chunk (a worker takes another's chunks only when its own are done, and its
-// first here takes 20 ms). Held up that long, the worker leaves the rest of its range to the
+// first here takes 50 ms). Held up that long, the worker leaves the rest of its range to the
 // caller, which takes it from the back.
 void threads_start_on_their_own_chunks_and_take_the_others_after() {
   ThreadPool pool(2);
@@ -73,7 +73,7 @@ void threads_start_on_their_own_chunks_and_take_the_others_after() {
         } else {
           by_worker.fetch_add(1);
           worker_chunk = static_cast<int>(i);
-          std::this_thread::sleep_for(20ms);
+          std::this_thread::sleep_for(50ms);
         }
       }
     });

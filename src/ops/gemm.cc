@@ -496,8 +496,7 @@ TL_TARGET_AVX2 void pack_rows(const float* src, int64_t rs, int64_t kc, float* d
   // value at a time, a line a row each, they took half of 64x1024x3136's packing: 0.97x the
   // time on one and two threads, in 342-deep slabs, Zen 4).
   const int tail = static_cast<int>(kc - whole);
-  const __m256i tail_mask =
-      _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256i tail_mask = Avx2Vec<float>::first(tail);
 #pragma GCC unroll 1
   for (int r0 = 0; r0 < transposed; r0 += 8) {
     const int rows = std::min(8, transposed - r0);

@@ -33,6 +33,7 @@ struct Avx2Vec<float> {
   // -0 and NaN kept.
   TL_TARGET_AVX2 static V max(V x, V m) { return _mm256_max_ps(x, m); }
   TL_TARGET_AVX2 static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  // The mask of lanes [0, n) for maskload and maskstore.
   TL_TARGET_AVX2 static __m256i first(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }

@@ -221,7 +221,8 @@ def test_constant_weights_packed_by_prepare_give_the_bits_of_fed_weights(gemm_ke
     # gemm's with B as fed, for row counts on both sides of the packed path (6 rows) and of one
     # block of rows (500: blocks of rows in parallel, slab after slab). A fed B with contiguous
     # columns under a whole first tile (8 rows and more in one block) is packed by that tile as
-    # it multiplies, its narrow last sliver (70 columns) apart.
+    # it multiplies, its narrow last sliver (70 columns) apart; the AVX2 tile's first tile
+    # packs up to eight whole slivers a pass (2000 columns: passes of eight and of fewer).
     x, images, pairs, feeds = _constant_and_fed_weights(dtype, rng)
     with tf.Session() as sess:
         for m in (1, 5, 6, 8, 64, 150, 500):

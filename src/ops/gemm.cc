@@ -179,7 +179,9 @@ struct StridedA {
 // Where a micro-tile's sliver of B lies: packed (PackedB: kNr values a step), or in op(B)
 // itself, its columns contiguous and its steps `ld` values apart (CopiedB), each step's values
 // stored into the packed sliver at `out` as the tile reads them, so that the first tile over a
-// sliver packs it for the others while it multiplies.
+// sliver packs it for the others while it multiplies. That tile copies the step's values of
+// the next `slivers` - 1 slivers too (whole ones, contiguous after its own in op(B)), sliver s
+// into the room at out + s * kNr * kc.
 struct PackedB {
   static constexpr int64_t step(int64_t columns) { return columns; }
 };
@@ -187,6 +189,7 @@ template <typename T>
 struct CopiedB {
   int64_t ld = 0;
   T* out = nullptr;
+  int64_t slivers = 1;
   int64_t step(int64_t /*columns*/) const { return ld; }
 };
 template <typename BL>
@@ -200,6 +203,7 @@ struct GenericKernel {
   static constexpr int kMr = 4;
   static constexpr int kNr = 32 / sizeof(T);
   static constexpr int kVectors = 1, kLanes = kNr;  // (see TileKernel)
+  static constexpr int kCopiedSlivers = 1;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsedRows rows (see TileKernel::body); its one vector is always whole.
@@ -210,7 +214,11 @@ struct GenericKernel {
     const int64_t row = layout.row(), step = layout.step(kMr), b_step = b_layout.step(kNr);
     T acc[kUsedRows][kNr] = {};
     for (int64_t p = 0; p < kc; ++p, a += step, b += b_step) {
-      if constexpr (kCopiesB<BL>) std::copy(b, b + kNr, b_layout.out + p * kNr);
+      if constexpr (kCopiesB<BL>) {
+        for (int64_t s = 0; s < b_layout.slivers; ++s) {
+          std::copy(b + s * kNr, b + (s + 1) * kNr, b_layout.out + s * kNr * kc + p * kNr);
+        }
+      }
       for (int i = 0; i < kUsedRows; ++i) {
         for (int j = 0; j < kNr; ++j) acc[i][j] += a[i * row] * b[j];
       }
@@ -590,7 +598,7 @@ struct Avx2PairVec {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 template <typename T, typename Vec, int kRows, int kVecs = 2, int64_t kDepth = kKc,
-          int64_t kBlockBytes = kABlockBytes>
+          int64_t kBlockBytes = kABlockBytes, int kCopied = 1>
 struct TileKernel {
   using V = typename Vec::V;
   static constexpr int64_t kKc = kDepth;
@@ -598,6 +606,9 @@ struct TileKernel {
   static constexpr int kMr = kRows;
   static constexpr int kNr = kVecs * Vec::kLanes;
   static constexpr int kVectors = kVecs, kLanes = Vec::kLanes;
+  // Whole slivers a first tile over fed slivers copies in one pass at most, its own included
+  // (CopiedB, SourceB).
+  static constexpr int kCopiedSlivers = kCopied;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) { pack<kMr>(a, rows, kc, dst); }
   static void pack_b(View<T> b, int64_t rows, int64_t kc, T* dst) { pack<kNr>(b, rows, kc, dst); }
   // The tile's first kUsed vectors of columns and kUsedRows rows (all of them but at a
@@ -635,6 +646,14 @@ struct TileKernel {
       if constexpr (kCopiesB<BL>) {
 #pragma GCC unroll 4
         for (int v = 0; v < kUsed; ++v) Vec::store(b_out + v * kL, bv[v]);
+        if constexpr (kCopied > 1) {  // the next slivers' values of this step
+          for (int64_t s = 1; s < b_layout.slivers; ++s) {
+#pragma GCC unroll 4
+            for (int v = 0; v < kVecs; ++v) {
+              Vec::store(b_out + s * kNr * kc + v * kL, Vec::load(bp + s * kNr + v * kL));
+            }
+          }
+        }
         b_out += kNr;
       }
 #pragma GCC unroll 16
@@ -759,10 +778,11 @@ bool avx512_tile_is_wide(int64_t n) {
   return padded(Avx512Narrow<T>::kNr) * 9 >= padded(Avx512Wide<T>::kNr) * 8;
 }
 // 6 rows by 2 vectors (6x16 floats, 6x8 doubles): 12 accumulators, 2 B vectors and one A
-// broadcast fill 15 of the 16 ymm registers.
+// broadcast fill 15 of the 16 ymm registers. Its first tile over fed slivers copies eight a
+// pass: a step of one sliver is one line of B, of eight a run of 512 bytes (see SourceB).
 template <typename T>
-struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6> {
-  using Tile = TileKernel<T, Avx2Vec<T>, 6>;
+struct Avx2Kernel : TileKernel<T, Avx2Vec<T>, 6, 2, kKc, kABlockBytes, 8> {
+  using Tile = TileKernel<T, Avx2Vec<T>, 6, 2, kKc, kABlockBytes, 8>;
   using Tile::kMr;
   using Tile::kNr;
   static void pack_a(View<T> a, int64_t rows, int64_t kc, T* dst) {
@@ -915,12 +935,19 @@ void run_rows(int64_t rows, int64_t kc, const T* a, const T* b, T* c, int64_t ld
 }
 
 // Whole slivers of B that macro_kernel packs as it goes: op(B)'s slab, its columns contiguous
-// (column j of step q at p + j + q * ld), is copied sliver by sliver into the one packed
-// sliver at `out` by the first tile over it, and the sliver's other tiles read it there (the
-// caller packs a narrow last sliver itself). The copy then costs no pass of its own over
-// memory: packed apart, 64x3136x1024's slivers took 8% of its time (Zen 4). One sliver's
-// room rather than the block's, so that the copy writes lines still in cache: 0.98-1.0x the
-// time in the AVX2 tile, 0.99-1.0x in the AVX-512 one.
+// (column j of step q at p + j + q * ld), is copied into packed slivers at `out` by the first
+// tile over a sliver, and the sliver's other tiles read it there (the caller packs a narrow
+// last sliver itself). The copy then costs no pass of its own over memory: packed apart,
+// 64x3136x1024's slivers took 8% of its time (Zen 4). The rooms of K::kCopiedSlivers slivers
+// rather than the block's, so that the copy writes lines still in cache: 0.98-1.0x the time
+// in the AVX2 tile, 0.99-1.0x in the AVX-512 one.
+// That first tile, reading a new row of op(B) each step, runs at a fraction of the others'
+// speed; it copies the next K::kCopiedSlivers - 1 whole slivers' steps too, whose tiles then
+// need none of their own. With eight slivers a pass in the AVX2 tile (a 512-byte run of each
+// row instead of one line), 64x3136x1024 took 0.88-0.95x the time on two threads in six runs
+// and 0.93-1.03x on one; 128x784x256, 64x1024x1024, 100x1000x1000, 150x1000x1000 and
+// 32x512x512 0.95-1.02x; four slivers a pass 0.94-0.96x, twelve or sixteen 0.94-0.96x. In the
+// AVX-512 tiles (a step of 192 bytes already) two to eight slivers took 1.01-1.03x (Zen 4).
 template <typename T>
 struct SourceB {
   const T* p = nullptr;
@@ -930,11 +957,11 @@ struct SourceB {
 
 // C block (mc x nc, at c) = or += packed A block (mc rows) times packed B slivers (nc
 // columns), micro-tile by micro-tile: each kc x kNr sliver of B stays in L1 while the A block
-// streams from L2; a whole first tile over each whole sliver packs it from `source` if given
-// (into source.out, where the sliver's other tiles then read it). The tiles fetch `region`
-// meanwhile if given (a share each), else each sliver's tiles the next sliver, the last
-// sliver's `after` if given: the first sliver the thread multiplies next (as many lines as
-// one of this depth: a fetch never faults).
+// streams from L2; with `source`, a whole first tile over a whole sliver packs it and the next
+// K::kCopiedSlivers - 1 whole ones (into source.out's rooms, where their tiles then read them:
+// SourceB). The tiles fetch `region` meanwhile if given (a share each), else each sliver's
+// tiles the next sliver, the last sliver's `after` if given: the first sliver the thread
+// multiplies next (as many lines as one of this depth: a fetch never faults).
 // `a_pack` is the packed block of A, or op(A)'s block itself where `layout` says where its
 // rows lie (StridedA).
 template <typename T, typename K, typename L = PackedA>
@@ -966,14 +993,21 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
     }
     return fetch;
   };
+  // With `source`, the whole slivers after this one that an earlier first tile packed
+  // already, and this one's room (SourceB).
+  int64_t packed_ahead = 0, room = 0;
   for (int64_t jr = 0, t = 0; jr < nc; jr += kNr, b_pack += kNr * kc) {
     const int64_t nr = std::min(kNr, nc - jr);
     int64_t ir = 0;
     const T* sliver = b_pack;
     if (nr == kNr && mc >= kMr) {  // the whole tiles down a whole sliver, in one call
-      if (source.p) {  // the first tile packs the sliver
-        sliver = source.out;
-        const CopiedB<T> copied{source.ld, source.out};
+      if (source.p && packed_ahead > 0) {
+        sliver = source.out + ++room * kNr * kc;
+        --packed_ahead;
+      } else if (source.p) {  // the first tile packs the sliver, and the next whole ones
+        const int64_t slivers = std::min<int64_t>(K::kCopiedSlivers, (nc - jr) / kNr);
+        sliver = source.out, room = 0, packed_ahead = slivers - 1;
+        const CopiedB<T> copied{source.ld, source.out, slivers};
         K::run(kc, a_pack, source.p + jr, c + jr, ldc, overwrite, fetch_of(t, 0, jr),
                layout, copied);
         ir = kMr, ++t;
@@ -1111,8 +1145,8 @@ void gemm_few_rows(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t 
     auto first_column = [&](int64_t i) { return std::min(j1, j0 + i * own / blocks * kNr); };
     T* a_pack = thread_buffer<T>(1, (m + kMr - 1) / kMr * kMr * depth);
     const int64_t block_width = (own + blocks - 1) / blocks * kNr;
-    // The block's slivers, then the one a tile copies whole slivers into (SourceB).
-    T* b_pack = thread_buffer<T>(0, (block_width + kNr) * depth);
+    // The block's slivers, then the rooms a tile copies whole slivers into (SourceB).
+    T* b_pack = thread_buffer<T>(0, (block_width + K::kCopiedSlivers * kNr) * depth);
     const bool unpacked = reads_a_unpacked(a, own);
     const bool copies_b = b.rs == 1 && m >= kMr;
     for (int64_t pc = 0; pc < k; pc += depth) {

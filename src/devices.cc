@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -47,9 +49,17 @@ class HostAllocator : public Allocator {
  public:
   std::shared_ptr<Buffer> allocate(size_t bytes) override {
     if (bytes < kCachedFrom) {
-      void* data = map_block(bytes);
-      if (!data) return nullptr;
-      return Buffer::adopt(data, bytes, Device::kCPU, 0, free_block, nullptr);
+      // A malloc block with room to align the data inside it, whole lines of it (as
+      // map_block's): glibc's aligned_alloc splits a larger block and frees the rest, 3-4x
+      // the time of malloc and free for the small tensors a run makes at every step.
+      constexpr size_t kSlack = kBufferAlignment - alignof(std::max_align_t);
+      const size_t lines = (std::max<size_t>(bytes, 1) + kBufferAlignment - 1) / kBufferAlignment;
+      void* block = std::malloc(lines * kBufferAlignment + kSlack);
+      if (!block) return nullptr;
+      const uintptr_t address = reinterpret_cast<uintptr_t>(block);
+      void* data = reinterpret_cast<void*>((address + kBufferAlignment - 1) &
+                                           ~uintptr_t{kBufferAlignment - 1});
+      return Buffer::adopt(data, bytes, Device::kCPU, 0, free_block, block);
     }
     const size_t size = size_class(bytes);
     void* data = take(size);
@@ -102,7 +112,7 @@ class HostAllocator : public Allocator {
     return data;
   }
 
-  static void free_block(void* data, void*) { std::free(data); }
+  static void free_block(void* /*data*/, void* block) { std::free(block); }
   static void keep_block(void* data, void* size);
 
   std::mutex mutex_;

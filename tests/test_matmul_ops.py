@@ -154,11 +154,14 @@ def test_avx512_tile_gives_the_bits_of_its_avx2_layout(dtype, rng):
 def test_few_rows_give_the_same_bits_in_avx2_and_avx512_vectors(dtype):
     # Fewer than 6 rows, B read in place: each element of C is the same chain of FMAs over k
     # whatever the vectors' width (tiles as wide, the columns past whole vectors in a last
-    # vector under a mask), so both ISAs' kernels give the same bits.
+    # vector under a mask), so both ISAs' kernels give the same bits. A one-row product's last
+    # narrow columns (up to 64 or 128 bytes: n = 1, 7, 12, 17, 30) are two or four partial
+    # sums over k, the same in both; k = 7 leaves steps past the last whole group of four.
     if runnable_gemm_kernels(("avx2", "avx512")) != ["avx2", "avx512"]:
         pytest.skip("this CPU has no AVX-512")
     rng = np.random.default_rng(5)
-    cases = [(m, n, k) for m in range(1, 6) for n in (1, 7, 17, 40, 256, 300) for k in (5, 784)]
+    cases = [(m, n, k) for m in range(1, 6) for n in (1, 7, 12, 17, 30, 40, 256, 300)
+             for k in (5, 7, 784)]
     inputs = [(rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype))
               for m, n, k in cases]
     results = []
@@ -237,11 +240,13 @@ def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kern
     # between vectors of the tile, so that a group may end and the next begin inside a sliver)
     # and packs each group's B a block at a time, a narrow last sliver of a transposed B through
     # the same transposes: how the columns are cut must not change how any element is summed.
-    # k = 900 makes three slabs; 2000 columns make several blocks a group.
+    # k = 900 makes three slabs; 2000 columns make several blocks a group. One row by 970
+    # columns: 15 whole tiles shared out, and 10 columns summed in four partial sums.
     a = rng.standard_normal((40, 900)).astype(np.float32)
     b = rng.standard_normal((900, 2000)).astype(np.float32)
     x, y, yt = (tf.placeholder(tf.float32, v.shape) for v in (a, b, b.T))
-    outs = [tf.matmul(x, y), tf.matmul(x, yt, transpose_b=True), tf.matmul(x[:7], y[:, :100])]
+    outs = [tf.matmul(x, y), tf.matmul(x, yt, transpose_b=True), tf.matmul(x[:7], y[:, :100]),
+            tf.matmul(x[:1], y[:, :970])]
     feeds = {x: a, y: b, yt: np.ascontiguousarray(b.T)}
     one, two, three = run_with_threads(outs, threads=(1, 2, 3), feed_dict=feeds)
     for got_one, got_two, got_three in zip(one, two, three):
@@ -250,6 +255,8 @@ def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kern
     np.testing.assert_allclose(one[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
     np.testing.assert_array_equal(one[1], one[0])
     np.testing.assert_allclose(one[2], a[:7].astype(np.float64) @ b[:, :100], rtol=1e-4,
+                               atol=1e-3)
+    np.testing.assert_allclose(one[3], a[:1].astype(np.float64) @ b[:, :970], rtol=1e-4,
                                atol=1e-3)
 
 

@@ -269,9 +269,10 @@ struct GenericVec {
 // place: with so few rows each element of B is used kRows times at most, so packing it would
 // cost as much as the product. A tile of kRows rows by kVecs vectors of C stays in registers
 // while p runs over k, each B vector loaded once per p, and C is written once at the end.
-// NOTE: every element of C is summed over p in ascending order, and how the columns are cut
-// into tiles (full tiles from column 0, then one narrower tile, then scalars) does not depend
-// on how they are split over threads, so the result is the same for any number of threads.
+// NOTE: every element of C is summed over p in ascending order (in a one-row product's last
+// narrow tile, as partial sums of every second or fourth p: split_of), and how the columns are
+// cut into tiles (full tiles from column 0, then one narrower tile) does not depend on how
+// they are split over threads, so the result is the same for any number of threads.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 template <typename T, typename Vec, int kRows>
@@ -298,9 +299,12 @@ struct FewRowsKernel {
   // The tile of kTileVecs vectors at columns [0, kTileVecs * kLanes) of b and c; with
   // kPartial, of only the first `last` (< kLanes) columns of its last vector (the last
   // columns of C: masked loads and stores, so that no column past them is read or written).
-  template <int kTileVecs, bool kPartial = false>
+  // With kSplit > 1, each element is kSplit partial sums, of the steps p = s mod kSplit,
+  // added at the end as ((0 + 1) + (2 + 3)) (see kSplitSteps).
+  template <int kTileVecs, bool kPartial = false, int kSplit = 1>
   static void tile(View<T> a, const T* b, int64_t ldb, int64_t k, T* c, int64_t ldc,
                    bool accumulate, int last = kLanes) {
+    static_assert(kSplit == 1 || kSplit == 2 || kSplit == 4);
     // (Vec's functions are called here, not from a lambda returning a vector: outside the
     // vectors' target, its ABI would change.)
 #define TL_LOAD(p, v) (kPartial && (v) == kTileVecs - 1 ? Vec::load_first(p, last) : Vec::load(p))
@@ -308,13 +312,16 @@ struct FewRowsKernel {
     // leaves the FMAs waiting on this walk down B (4 to 8 rows measured best for every tile).
     constexpr int kTileBytes = kTileVecs * kLanes * static_cast<int>(sizeof(T));
     constexpr int64_t kAhead = 6;
-    V acc[kRows][kTileVecs];
+    V acc[kSplit][kRows][kTileVecs];
+#pragma GCC unroll 4
+    for (int s = 0; s < kSplit; ++s) {
 #pragma GCC unroll 8
-    for (int r = 0; r < kRows; ++r) {
+      for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 8
-      for (int v = 0; v < kTileVecs; ++v) acc[r][v] = Vec::zero();
+        for (int v = 0; v < kTileVecs; ++v) acc[s][r][v] = Vec::zero();
+      }
     }
-    auto step = [&](int64_t p) {
+    auto step = [&](int64_t p, V (&sum)[kRows][kTileVecs]) __attribute__((always_inline)) {
       const T* bp = b + p * ldb;
       if constexpr (kRows * kTileVecs + kTileVecs < 16) {
         // Room for the row's B vectors in registers: loaded once, then one A broadcast at a
@@ -326,7 +333,7 @@ struct FewRowsKernel {
         for (int r = 0; r < kRows; ++r) {
           const V ar = Vec::broadcast(a.p + r * a.rs + p * a.ps);
 #pragma GCC unroll 8
-          for (int v = 0; v < kTileVecs; ++v) acc[r][v] = Vec::fma(ar, bv[v], acc[r][v]);
+          for (int v = 0; v < kTileVecs; ++v) sum[r][v] = Vec::fma(ar, bv[v], sum[r][v]);
         }
       } else {
         // Too few registers for that: the A broadcasts first, then one B vector at a time.
@@ -337,24 +344,55 @@ struct FewRowsKernel {
         for (int v = 0; v < kTileVecs; ++v) {
           const V bv = TL_LOAD(bp + v * kLanes, v);
 #pragma GCC unroll 8
-          for (int r = 0; r < kRows; ++r) acc[r][v] = Vec::fma(ar[r], bv, acc[r][v]);
+          for (int r = 0; r < kRows; ++r) sum[r][v] = Vec::fma(ar[r], bv, sum[r][v]);
         }
       }
     };
-    int64_t p = 0;
-    for (; p + kAhead < k; ++p) {
+    auto fetch_ahead = [&](int64_t p) __attribute__((always_inline)) {
       const char* ahead = reinterpret_cast<const char*>(b + (p + kAhead) * ldb);
 #pragma GCC unroll 8
       for (int line = 0; line < kTileBytes; line += 64) __builtin_prefetch(ahead + line);
-      step(p);
+    };
+    int64_t p = 0;
+    if constexpr (kSplit == 1) {
+      for (; p + kAhead < k; ++p) {
+        fetch_ahead(p);
+        step(p, acc[0]);
+      }
+      for (; p < k; ++p) step(p, acc[0]);
+    } else {
+      for (; p + kSplit - 1 + kAhead < k; p += kSplit) {
+#pragma GCC unroll 4
+        for (int s = 0; s < kSplit; ++s) {
+          fetch_ahead(p + s);
+          step(p + s, acc[s]);
+        }
+      }
+      for (; p + kSplit <= k; p += kSplit) {
+#pragma GCC unroll 4
+        for (int s = 0; s < kSplit; ++s) step(p + s, acc[s]);
+      }
+#pragma GCC unroll 4
+      for (int s = 0; s + 1 < kSplit; ++s) {
+        if (p + s < k) step(p + s, acc[s]);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+        for (int v = 0; v < kTileVecs; ++v) {
+          acc[0][r][v] = Vec::add(acc[0][r][v], acc[1][r][v]);
+          if constexpr (kSplit == 4) {
+            acc[0][r][v] = Vec::add(acc[0][r][v], Vec::add(acc[2][r][v], acc[3][r][v]));
+          }
+        }
+      }
     }
-    for (; p < k; ++p) step(p);
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 8
       for (int v = 0; v < kTileVecs; ++v) {
         T* dst = c + r * ldc + v * kLanes;
-        const V sum = accumulate ? Vec::add(TL_LOAD(dst, v), acc[r][v]) : acc[r][v];
+        const V sum = accumulate ? Vec::add(TL_LOAD(dst, v), acc[0][r][v]) : acc[0][r][v];
         if (kPartial && v == kTileVecs - 1) {
           Vec::store_first(dst, sum, last);
         } else {
@@ -366,18 +404,30 @@ struct FewRowsKernel {
   }
 
   // The tile of `vecs` (<= kVecs) vectors, by a compile-time count, its last vector's first
-  // `last` columns only.
-  template <int kTileVecs>
+  // `last` columns only; kSplit partial sums (tile) for tiles of at most 256 / kSplit bytes.
+  template <int kTileVecs, int kSplit = 1>
   static void narrow_tile(int64_t vecs, int last, View<T> a, const T* b, int64_t ldb,
                           int64_t k, T* c, int64_t ldc, bool accumulate) {
     if constexpr (kTileVecs > 0) {
-      if (vecs == kTileVecs) {
-        if (last == kLanes) return tile<kTileVecs>(a, b, ldb, k, c, ldc, accumulate);
-        return tile<kTileVecs, true>(a, b, ldb, k, c, ldc, accumulate, last);
+      constexpr bool kFits = kTileVecs * kLanes * sizeof(T) * kSplit <= 256;
+      if (kFits && vecs == kTileVecs) {
+        if constexpr (kFits) {
+          if (last == kLanes) return tile<kTileVecs, false, kSplit>(a, b, ldb, k, c, ldc,
+                                                                    accumulate);
+          return tile<kTileVecs, true, kSplit>(a, b, ldb, k, c, ldc, accumulate, last);
+        }
       }
-      narrow_tile<kTileVecs - 1>(vecs, last, a, b, ldb, k, c, ldc, accumulate);
+      narrow_tile<kTileVecs - 1, kSplit>(vecs, last, a, b, ldb, k, c, ldc, accumulate);
     }
   }
+
+  // Partial sums a one-row product's last columns (fewer than kWidth, `bytes` of them) are
+  // summed in: one chain of FMAs over k is one FMA's latency a step, and a vector or two of
+  // columns leave too few chains to cover it (the batch-1 MLP's 1x256x10 waited 4 cycles a
+  // step). kWidth is the same in AVX2 and AVX-512 vectors for one row (64 floats, 32
+  // doubles), and threads get whole tiles, so those columns, and their sums, are the same in
+  // both and on any number of threads.
+  static int split_of(int64_t bytes) { return bytes <= 64 ? 4 : bytes <= 128 ? 2 : 1; }
 
   // Columns [j0, j1) of C, j0 a multiple of kWidth: full tiles, then one narrower tile for
   // the columns left, its last vector partial where they are not whole vectors. (Those
@@ -392,6 +442,11 @@ struct FewRowsKernel {
     if (j == j1) return;
     const int64_t vecs = (j1 - j + kLanes - 1) / kLanes;
     const int last = static_cast<int>(j1 - j - (vecs - 1) * kLanes);
+    const int split = kRows == 1 ? split_of((j1 - j) * static_cast<int64_t>(sizeof(T))) : 1;
+    if (split == 4) return narrow_tile<kVecs, 4>(vecs, last, a, b + j, ldb, k, c + j, ldc,
+                                                 accumulate);
+    if (split == 2) return narrow_tile<kVecs, 2>(vecs, last, a, b + j, ldb, k, c + j, ldc,
+                                                 accumulate);
     narrow_tile<kVecs>(vecs, last, a, b + j, ldb, k, c + j, ldc, accumulate);
   }
 };

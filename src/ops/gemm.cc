@@ -153,7 +153,9 @@ void pack(View<T> x, int64_t rows, int64_t kc, T* dst) {
 // `col` bytes into the run at `p`.
 // `into_l1`: into L1 as well, where fetches into L2 alone are not to be relied on (cpu_is_amd:
 // on Zen 4 the next block's fetch as T0, not T1, took 0.90-0.93x the time of 64x3136x1024 on
-// one thread, 0.93-0.97x on two, where as T1 it saved 4% against no fetch at all).
+// one thread, 0.93-0.97x on two, where as T1 it saved 4% against no fetch at all; the next
+// packed sliver's as T0 0.95-0.99x with constant weights on two threads, the squares
+// 1024-2048 0.99x, 0.99-1.0x elsewhere).
 struct Fetch {
   const char* p = nullptr;
   int64_t col = 0, run = 0, stride = 0, lines = 0;
@@ -1045,6 +1047,7 @@ void macro_kernel(int64_t kc, const T* a_pack, int64_t mc, const T* b_pack, int6
       const int64_t first = std::min(ir / kMr * share, sliver_lines);
       fetch = Fetch{reinterpret_cast<const char*>(next), first * 64, sliver_lines * 64, 0,
                     std::min(share, sliver_lines - first)};
+      fetch.into_l1 = cpu_is_amd();
     }
     return fetch;
   };

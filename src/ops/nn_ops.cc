@@ -437,13 +437,16 @@ struct Avx2Rows {
       _mm256_storeu_ps(y + i, e);
       sum = _mm256_add_ps(sum, e);
     }
-    if (i < n) {  // padding lanes hold -inf: exp gives 0 (or NaN when the row is NaN anyway)
-      alignas(32) float tail[8];
-      std::fill(tail, tail + 8, -std::numeric_limits<float>::infinity());
-      std::copy(x + i, x + n, tail);
-      const __m256 e = simd::exp_ps(_mm256_sub_ps(_mm256_load_ps(tail), vm));
-      _mm256_store_ps(tail, e);
-      std::copy(tail, tail + (n - i), y + i);
+    if (i < n) {
+      // The last values under a mask, the lanes past them -inf (exp gives 0; NaN when the
+      // row is NaN anyway): no copy through a buffer, whose scalar stores the vector load
+      // would wait on.
+      const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(-std::numeric_limits<float>::infinity()),
+                                        _mm256_maskload_ps(x + i, in), _mm256_castsi256_ps(in));
+      const __m256 e = simd::exp_ps(_mm256_sub_ps(v, vm));
+      _mm256_maskstore_ps(y + i, in, e);
       sum = _mm256_add_ps(sum, e);
     }
     return simd::hsum_ps(sum);

@@ -301,8 +301,8 @@ struct FewRowsKernel {
   // The tile of kTileVecs vectors at columns [0, kTileVecs * kLanes) of b and c; with
   // kPartial, of only the first `last` (< kLanes) columns of its last vector (the last
   // columns of C: masked loads and stores, so that no column past them is read or written).
-  // With kSplit > 1, each element is kSplit partial sums, of the steps p = s mod kSplit,
-  // added at the end as ((0 + 1) + (2 + 3)) (see kSplitSteps).
+  // With kSplit > 1, each element is kSplit partial sums, sum s of the steps p = s mod
+  // kSplit, added at the end as ((0 + 1) + (2 + 3)) (see split_of).
   template <int kTileVecs, bool kPartial = false, int kSplit = 1>
   static void tile(View<T> a, const T* b, int64_t ldb, int64_t k, T* c, int64_t ldc,
                    bool accumulate, int last = kLanes) {
@@ -406,12 +406,13 @@ struct FewRowsKernel {
   }
 
   // The tile of `vecs` (<= kVecs) vectors, by a compile-time count, its last vector's first
-  // `last` columns only; kSplit partial sums (tile) for tiles of at most 256 / kSplit bytes.
+  // `last` columns only; with kSplit > 1 (tile), only tiles of at most 256 / kSplit bytes are
+  // instantiated, the widest split_of asks for.
   template <int kTileVecs, int kSplit = 1>
   static void narrow_tile(int64_t vecs, int last, View<T> a, const T* b, int64_t ldb,
                           int64_t k, T* c, int64_t ldc, bool accumulate) {
     if constexpr (kTileVecs > 0) {
-      constexpr bool kFits = kTileVecs * kLanes * sizeof(T) * kSplit <= 256;
+      constexpr bool kFits = kSplit == 1 || kTileVecs * kLanes * sizeof(T) * kSplit <= 256;
       if (kFits && vecs == kTileVecs) {
         if constexpr (kFits) {
           if (last == kLanes) return tile<kTileVecs, false, kSplit>(a, b, ldb, k, c, ldc,

@@ -412,9 +412,8 @@ struct FewRowsKernel {
   static void narrow_tile(int64_t vecs, int last, View<T> a, const T* b, int64_t ldb,
                           int64_t k, T* c, int64_t ldc, bool accumulate) {
     if constexpr (kTileVecs > 0) {
-      constexpr bool kFits = kSplit == 1 || kTileVecs * kLanes * sizeof(T) * kSplit <= 256;
-      if (kFits && vecs == kTileVecs) {
-        if constexpr (kFits) {
+      if constexpr (kSplit == 1 || kTileVecs * kLanes * sizeof(T) * kSplit <= 256) {
+        if (vecs == kTileVecs) {
           if (last == kLanes) return tile<kTileVecs, false, kSplit>(a, b, ldb, k, c, ldc,
                                                                     accumulate);
           return tile<kTileVecs, true, kSplit>(a, b, ldb, k, c, ldc, accumulate, last);

@@ -87,6 +87,18 @@ def conv_case(op):
             [x_shape, y_shape], torch_fn)
 
 
+def conv1_torch(torch):
+    """The CNN's first convolution (5x5, 1 -> 32 channels, 28x28, SAME) in PyTorch: a call."""
+    rng = np.random.default_rng(2)
+    x = torch.from_numpy(rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32))
+    w = torch.from_numpy(rng.standard_normal((32, 1, 5, 5), dtype=np.float32))
+
+    def call():
+        with torch.inference_mode():
+            return torch.nn.functional.conv2d(x, w, padding=2)
+    return call
+
+
 def lenet(tf, x, *w):
     h = tf.nn.relu(tf.nn.conv2d(x, w[0], S1, "SAME") + w[1])
     h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
@@ -175,7 +187,7 @@ def workloads():
     conv1 = lambda tf, x, w: tf.nn.conv2d(x, w, S1, "SAME")  # noqa: E731
     conv1_shapes = [(BATCH, 28, 28, 1), (5, 5, 1, 32)]
     out.append(("conv1 5x5x1->32, 28x28", conv1, conv1_shapes, 2 * BATCH * 784 * 32 * 25,
-                graph_peers(conv1, conv1_shapes), "fma"))
+                graph_peers(conv1, conv1_shapes, conv1_torch), "fma"))
     for op in ("forward", "input", "filter"):
         build, shapes, torch_fn = conv_case(op)
         out.append((f"conv2 5x5x32->64, 14x14, {op}", build, shapes, 2 * BATCH * 196 * 64 * 800,

@@ -6,9 +6,11 @@ MaxPoolGrad, AvgPool, per Session.run with fed inputs, beside the memory-bound l
 The limit is the bytes each op must read and write (inputs once, output once) over the stream
 triad bandwidth that benchmarks/peak.py measures in this process; the inputs of these shapes
 (6.4 and 3.2 MB) may sit in the last-level cache between runs, so the bound at L2 read bandwidth
-is shown too. The peer is NumPy: a reshape
-to [n, h/2, 2, w/2, 2, c] reduced over the two window axes (for the gradient, the mask of the
-first maximum times the upsampled gradient).
+is shown too. The peers are PyTorch, if installed (the same NHWC data as an NCHW tensor in
+channels-last layout, its pooling ops called directly; the gradient through
+max_pool2d_with_indices and its backward), and NumPy: a reshape to [n, h/2, 2, w/2, 2, c]
+reduced over the two window axes (for the gradient, the mask of the first maximum times the
+upsampled gradient).
 """
 import os
 
@@ -43,10 +45,40 @@ def np_max_pool_grad(x, g):
     return routed.reshape(x.shape).astype(np.float32)
 
 
+def torch_cases(torch, x, g):
+    """{name: call} of PyTorch's pooling on x and g (NHWC arrays, seen as channels-last NCHW)."""
+    xt, gt = (torch.from_numpy(a).permute(0, 3, 1, 2) for a in (x, g))
+    pool = torch.ops.aten
+
+    def max_pool_grad():
+        out, index = pool.max_pool2d_with_indices(xt, [2, 2], [2, 2])
+        return pool.max_pool2d_with_indices_backward(gt, xt, [2, 2], [2, 2], [0, 0], [1, 1],
+                                                     False, index)
+
+    def no_grad(fn):
+        def call():
+            with torch.inference_mode():
+                return fn()
+        return call
+    return {"MaxPool": no_grad(lambda: torch.nn.functional.max_pool2d(xt, 2, 2)),
+            "AvgPool": no_grad(lambda: torch.nn.functional.avg_pool2d(xt, 2, 2)),
+            "MaxPoolGrad (+ its MaxPool)": no_grad(max_pool_grad)}
+
+
+def as_nhwc(t):
+    return t.permute(0, 2, 3, 1).contiguous().numpy()
+
+
 def main():
     import tensorlib as tf
     from tensorlib.ops import conv_ops
 
+    try:
+        import torch
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    except ImportError:
+        torch = None
+        print("PyTorch is not installed: left out")
     os.system("uptime")
     lim = limits()
     bandwidth = lim.triad() * 1e9 if lim else None
@@ -85,8 +117,18 @@ def main():
                 lambda: sess.run(d_max, feed), lambda: np_max_pool_grad(x, g),
                 3 * in_bytes + 2 * out_bytes),
         }
+        peers = torch_cases(torch, x, g) if torch is not None else {}
+        if peers:  # the same values as NumPy's
+            np.testing.assert_array_equal(as_nhwc(peers["MaxPool"]()), y_max_np)
+            np.testing.assert_allclose(as_nhwc(peers["AvgPool"]()), np_avg_pool(x), rtol=1e-6)
+            np.testing.assert_array_equal(as_nhwc(peers["MaxPoolGrad (+ its MaxPool)"]()),
+                                          np_max_pool_grad(x, g))
         for name, (ours, peer, nbytes) in cases.items():
-            medians, _ = interleaved_times({"tensorlib": ours, "numpy": peer}, number=10)
+            fns = {"tensorlib": ours}
+            if name in peers:
+                fns["PyTorch"] = peers[name]
+            fns["numpy"] = peer
+            medians, _ = interleaved_times(fns, number=10)
             rows = list(medians.items())
             if bandwidth:
                 rows.append(("memory-bound limit", nbytes / bandwidth))

@@ -603,6 +603,34 @@ def _pool_results(x, g, ksize, strides, padding):
         return sess.run([y_max, y_avg, d_max])
 
 
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+def test_avg_pool_sums_each_window_in_row_major_order_from_zero(padding, rng):
+    # Whole 2x2 windows (their own path) and the clipped ones at a SAME edge alike: float32
+    # ((((0 + x00) + x01) + x10) + x11) * (1 / count), so -0.0 windows give +0.0, in every
+    # vector width.
+    x = rng.standard_normal((2, 7, 9, 35)).astype(np.float32) * np.float32(1e3)
+    x[rng.random(x.shape) < 0.3] = -0.0
+    x[0, :2, :2, :] = -0.0
+    windows = _windows(x.shape, K2, S2, padding)
+    want = None
+    for a, b, rows, cols, oh, ow in windows:
+        if want is None:
+            want = np.zeros((x.shape[0], oh, ow, x.shape[3]), np.float32)
+        total = np.zeros((x.shape[0], x.shape[3]), np.float32)
+        for r in range(rows.start, rows.stop):
+            for q in range(cols.start, cols.stop):
+                total = total + x[:, r, q]
+        count = (rows.stop - rows.start) * (cols.stop - cols.start)
+        want[:, a, b] = total * (np.float32(1) / np.float32(count))
+    try:
+        for name in runnable_gemm_kernels():
+            _config.set_gemm_kernel(name)
+            got = tf.Session().run(tf.nn.avg_pool(x, K2, S2, padding))
+            assert got.tobytes() == want.tobytes(), name
+    finally:
+        _config.set_gemm_kernel("auto")
+
+
 @pytest.mark.parametrize("case", POOL_CASES, ids=[f"{c[0]}-{c[3]}" for c in POOL_CASES])
 def test_pooling_matches_numpy_and_agrees_bitwise_across_vector_widths(case, rng):
     x_shape, ksize, strides, padding = case

@@ -631,6 +631,28 @@ def test_avg_pool_sums_each_window_in_row_major_order_from_zero(padding, rng):
         _config.set_gemm_kernel("auto")
 
 
+@pytest.mark.parametrize("x_shape,padding", [((2, 7, 9, 35), "SAME"), ((2, 7, 9, 35), "VALID"),
+                                             ((3, 6, 4, 16), "VALID")])
+def test_avg_pool_grad_of_disjoint_windows_is_zero_plus_each_share(x_shape, padding, rng):
+    # Each input pixel of a window gets float32 0 + g * (1 / count) (a -0.0 gradient gives
+    # +0.0), the pixels of no window (the last row and column in VALID) 0, in every width.
+    out_shape = _pool_out(x_shape, K2, S2, padding)
+    g = rng.standard_normal(out_shape).astype(np.float32)
+    g[rng.random(out_shape) < 0.2] = -0.0
+    want = np.zeros(x_shape, np.float32)
+    for a, b, rows, cols, _, _ in _windows(x_shape, K2, S2, padding):
+        count = (rows.stop - rows.start) * (cols.stop - cols.start)
+        share = np.float32(0) + g[:, a, b] * (np.float32(1) / np.float32(count))
+        want[:, rows, cols] = share[:, None, None, :]
+    try:
+        for name in runnable_gemm_kernels():
+            _config.set_gemm_kernel(name)
+            got = tf.Session().run(conv_ops.avg_pool_grad(x_shape, g, K2, S2, padding))
+            assert got.tobytes() == want.tobytes(), name
+    finally:
+        _config.set_gemm_kernel("auto")
+
+
 @pytest.mark.parametrize("case", POOL_CASES, ids=[f"{c[0]}-{c[3]}" for c in POOL_CASES])
 def test_pooling_matches_numpy_and_agrees_bitwise_across_vector_widths(case, rng):
     x_shape, ksize, strides, padding = case

@@ -1,5 +1,6 @@
 """Pooling of the LeNet-like CNN (NHWC float32, 2x2 windows, stride 2): MaxPool, its gradient
-MaxPoolGrad, AvgPool, per Session.run with fed inputs, beside the memory-bound limit.
+MaxPoolGrad, AvgPool and its gradient AvgPoolGrad, per Session.run with fed inputs, beside the
+memory-bound limit.
 
     python benchmarks/bench_pooling.py
 
@@ -8,7 +9,7 @@ triad bandwidth that benchmarks/peak.py measures in this process; the inputs of 
 (6.4 and 3.2 MB) may sit in the last-level cache between runs, so the bound at L2 read bandwidth
 is shown too. The peers are PyTorch, if installed (the same NHWC data as an NCHW tensor in
 channels-last layout, its pooling ops called directly; the gradient through
-max_pool2d_with_indices and its backward), and NumPy: a reshape to [n, h/2, 2, w/2, 2, c]
+max_pool2d_with_indices and its backward, avg_pool2d's backward), and NumPy: a reshape to [n, h/2, 2, w/2, 2, c]
 reduced over the two window axes (for the gradient, the mask of the first maximum times the
 upsampled gradient).
 """
@@ -45,6 +46,11 @@ def np_max_pool_grad(x, g):
     return routed.reshape(x.shape).astype(np.float32)
 
 
+def np_avg_pool_grad(x_shape, g):
+    """Each window's gradient shared by its four pixels."""
+    return np.repeat(np.repeat(g * np.float32(0.25), 2, axis=1), 2, axis=2).reshape(x_shape)
+
+
 def torch_cases(torch, x, g):
     """{name: call} of PyTorch's pooling on x and g (NHWC arrays, seen as channels-last NCHW)."""
     xt, gt = (torch.from_numpy(a).permute(0, 3, 1, 2) for a in (x, g))
@@ -62,7 +68,9 @@ def torch_cases(torch, x, g):
         return call
     return {"MaxPool": no_grad(lambda: torch.nn.functional.max_pool2d(xt, 2, 2)),
             "AvgPool": no_grad(lambda: torch.nn.functional.avg_pool2d(xt, 2, 2)),
-            "MaxPoolGrad (+ its MaxPool)": no_grad(max_pool_grad)}
+            "MaxPoolGrad (+ its MaxPool)": no_grad(max_pool_grad),
+            "AvgPoolGrad": no_grad(lambda: pool.avg_pool2d_backward(
+                gt, xt, [2, 2], [2, 2], [0, 0], False, True, None))}
 
 
 def as_nhwc(t):
@@ -99,12 +107,14 @@ def main():
             y_max = tf.nn.max_pool(hx, k, k, "VALID")
             y_avg = tf.nn.avg_pool(hx, k, k, "VALID")
             d_max = conv_ops.max_pool_grad(hx, y_max, hg, k, k, "VALID")
+            d_avg = conv_ops.avg_pool_grad(shape, hg, k, k, "VALID")
         sess = tf.Session(graph=graph)
         feed = {hx: x, hg: g}
         y_max_np = np_max_pool(x)
         np.testing.assert_array_equal(sess.run(y_max, feed), y_max_np)
         np.testing.assert_allclose(sess.run(y_avg, feed), np_avg_pool(x), rtol=1e-6)
         np.testing.assert_array_equal(sess.run(d_max, feed), np_max_pool_grad(x, g))
+        np.testing.assert_array_equal(sess.run(d_avg, {hg: g}), np_avg_pool_grad(shape, g))
         in_bytes, out_bytes = x.nbytes, g.nbytes
         # name: (tensorlib fn, NumPy fn, bytes read + written)
         cases = {
@@ -116,6 +126,8 @@ def main():
             "MaxPoolGrad (+ its MaxPool)": (
                 lambda: sess.run(d_max, feed), lambda: np_max_pool_grad(x, g),
                 3 * in_bytes + 2 * out_bytes),
+            "AvgPoolGrad": (lambda: sess.run(d_avg, {hg: g}), lambda: np_avg_pool_grad(shape, g),
+                            in_bytes + out_bytes),
         }
         peers = torch_cases(torch, x, g) if torch is not None else {}
         if peers:  # the same values as NumPy's
@@ -123,6 +135,8 @@ def main():
             np.testing.assert_allclose(as_nhwc(peers["AvgPool"]()), np_avg_pool(x), rtol=1e-6)
             np.testing.assert_array_equal(as_nhwc(peers["MaxPoolGrad (+ its MaxPool)"]()),
                                           np_max_pool_grad(x, g))
+            np.testing.assert_array_equal(as_nhwc(peers["AvgPoolGrad"]()),
+                                          np_avg_pool_grad(shape, g))
         for name, (ours, peer, nbytes) in cases.items():
             fns = {"tensorlib": ours}
             if name in peers:

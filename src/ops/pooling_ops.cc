@@ -318,54 +318,76 @@ std::vector<char> covered_by_windows(int64_t in, int64_t out, int64_t pad, int64
   return covered;
 }
 
+// The windows of a float32 pooling whose windows are disjoint (windows_disjoint; none
+// otherwise), for the gradients that write each pixel of an image once: 0 at the pixels of no
+// window (zero_uncovered), then each window's pixels (for_each).
+struct DisjointWindows {
+  bool any = false;
+  std::vector<char> rows, cols;  // covered_by_windows
+  DisjointWindows(const PoolGeom& g, bool floats) : any(floats && windows_disjoint(g)) {
+    if (!any) return;
+    rows = covered_by_windows(g.in_h, g.out_h, g.pad_top, g.stride_h, g.window_h);
+    cols = covered_by_windows(g.in_w, g.out_w, g.pad_left, g.stride_w, g.window_w);
+  }
+  void zero_uncovered(const PoolGeom& g, float* dx) const {
+    const int64_t c = g.channels;
+    for (int64_t h = 0; h < g.in_h; ++h) {
+      for (int64_t w = 0; w < g.in_w; ++w) {
+        float* d = dx + (h * g.in_w + w) * c;
+        if (!rows[h] || !cols[w]) std::fill(d, d + c, 0.0f);
+      }
+    }
+  }
+  // fn(gy, h0, h1, w0, w1): each window that holds pixels, gy its output's gradient in `grad`.
+  template <typename F>
+  static void for_each(const PoolGeom& g, const float* grad, const F& fn) {
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        int64_t h0, h1, w0, w1;
+        g.window(oh, ow, &h0, &h1, &w0, &w1);
+        if (h0 < h1 && w0 < w1) fn(grad + (oh * g.out_w + ow) * g.channels, h0, h1, w0, w1);
+      }
+    }
+  }
+};
+
 // MaxPoolGrad of one image `x` into its gradient `dx` when the windows are disjoint: the first
 // maximum's position in each window (a float, for the float vector compare), then 0 + gradient
 // written there (the bits of the scatter's 0 += gradient) and 0 at the window's other pixels
 // and at the pixels of no window, so that `dx` is written once.
 template <typename Vec>
-void max_pool_grad_disjoint(const Vec& vec, const PoolGeom& g, const std::vector<char>& rows,
-                            const std::vector<char>& cols, const float* x, const float* grad,
-                            float* dx) {
+void max_pool_grad_disjoint(const Vec& vec, const PoolGeom& g, const DisjointWindows& windows,
+                            const float* x, const float* grad, float* dx) {
   const int64_t c = g.channels;
-  for (int64_t h = 0; h < g.in_h; ++h) {
-    for (int64_t w = 0; w < g.in_w; ++w) {
-      float* d = dx + (h * g.in_w + w) * c;
-      if (!rows[h] || !cols[w]) std::fill(d, d + c, 0.0f);
-    }
-  }
-  for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-      int64_t h0, h1, w0, w1;
-      g.window(oh, ow, &h0, &h1, &w0, &w1);
-      if (h0 >= h1 || w0 >= w1) continue;
-      const float* gy = grad + (oh * g.out_w + ow) * c;
-      over_channels<float>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
-        using V = decltype(lanes);
-        for (int64_t i = c0; i < c1; i += V::kLanes) {
-          auto best = V::load(x + (h0 * g.in_w + w0) * c + i);
-          auto where = V::zero();
-          float k = 0;
-          for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = h == h0 ? w0 + 1 : w0; w < w1; ++w) {
-              const auto v = V::load(x + (h * g.in_w + w) * c + i);
-              const auto take = V::greater(v, best);
-              k += 1;
-              best = V::select(take, v, best);
-              where = V::select(take, V::broadcast(&k), where);
-            }
-          }
-          const auto routed = V::add(V::zero(), V::load(gy + i));
-          k = 0;
-          for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = w0; w < w1; ++w, k += 1) {
-              V::store(dx + (h * g.in_w + w) * c + i,
-                       V::select(V::equal(where, V::broadcast(&k)), routed, V::zero()));
-            }
+  windows.zero_uncovered(g, dx);
+  DisjointWindows::for_each(g, grad, [&](const float* gy, int64_t h0, int64_t h1, int64_t w0,
+                                         int64_t w1) {
+    over_channels<float>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
+      using V = decltype(lanes);
+      for (int64_t i = c0; i < c1; i += V::kLanes) {
+        auto best = V::load(x + (h0 * g.in_w + w0) * c + i);
+        auto where = V::zero();
+        float k = 0;
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = h == h0 ? w0 + 1 : w0; w < w1; ++w) {
+            const auto v = V::load(x + (h * g.in_w + w) * c + i);
+            const auto take = V::greater(v, best);
+            k += 1;
+            best = V::select(take, v, best);
+            where = V::select(take, V::broadcast(&k), where);
           }
         }
-      });
-    }
-  }
+        const auto routed = V::add(V::zero(), V::load(gy + i));
+        k = 0;
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w, k += 1) {
+            V::store(dx + (h * g.in_w + w) * c + i,
+                     V::select(V::equal(where, V::broadcast(&k)), routed, V::zero()));
+          }
+        }
+      }
+    });
+  });
 }
 
 // Each output gradient goes to the first maximum of its window.
@@ -373,21 +395,15 @@ template <typename T>
 void max_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* in, const T* grad,
                    T* d_in) {
   const int64_t c = g.channels, image = g.in_h * g.in_w * c, pooled = g.out_h * g.out_w * c;
-  const bool disjoint = std::is_same_v<T, float> && windows_disjoint(g);
-  const std::vector<char> rows =
-      disjoint ? covered_by_windows(g.in_h, g.out_h, g.pad_top, g.stride_h, g.window_h)
-               : std::vector<char>();
-  const std::vector<char> cols =
-      disjoint ? covered_by_windows(g.in_w, g.out_w, g.pad_left, g.stride_w, g.window_w)
-               : std::vector<char>();
+  const DisjointWindows windows(g, std::is_same_v<T, float>);
   for_images<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
     std::vector<T> best(static_cast<size_t>(c));
     std::vector<int64_t> where(static_cast<size_t>(c));
     for (int64_t n = begin; n < end; ++n) {
       T* dx = d_in + n * image;
       if constexpr (std::is_same_v<T, float>) {
-        if (disjoint) {
-          max_pool_grad_disjoint(vec, g, rows, cols, in + n * image, grad + n * pooled, dx);
+        if (windows.any) {
+          max_pool_grad_disjoint(vec, g, windows, in + n * image, grad + n * pooled, dx);
           ctx.finish_output(n * image, (n + 1) * image);  // while the image is in cache
           continue;
         }
@@ -440,53 +456,37 @@ void max_pool_grad_grad(KernelContext& ctx, const PoolGeom& g, const T* in, cons
 // gradient * scale), 0 to the pixels of no window, so that `dx` is written once: [64, 28, 28,
 // 32] in 2x2 windows took 0.77x the time of zeroing then scattering (Zen 4).
 template <typename Vec>
-void avg_pool_grad_disjoint(const Vec& vec, const PoolGeom& g, const std::vector<char>& rows,
-                            const std::vector<char>& cols, const float* grad, float* dx) {
+void avg_pool_grad_disjoint(const Vec& vec, const PoolGeom& g, const DisjointWindows& windows,
+                            const float* grad, float* dx) {
   const int64_t c = g.channels;
-  for (int64_t h = 0; h < g.in_h; ++h) {
-    for (int64_t w = 0; w < g.in_w; ++w) {
-      float* d = dx + (h * g.in_w + w) * c;
-      if (!rows[h] || !cols[w]) std::fill(d, d + c, 0.0f);
-    }
-  }
-  for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-      int64_t h0, h1, w0, w1;
-      g.window(oh, ow, &h0, &h1, &w0, &w1);
-      if (h0 >= h1 || w0 >= w1) continue;
-      const float scale = 1.0f / static_cast<float>((h1 - h0) * (w1 - w0));
-      const float* gy = grad + (oh * g.out_w + ow) * c;
-      over_channels<float>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
-        using V = decltype(lanes);
-        const auto factor = V::broadcast(&scale);
-        for (int64_t i = c0; i < c1; i += V::kLanes) {
-          const auto share = V::add(V::zero(), V::mul(V::load(gy + i), factor));
-          for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = w0; w < w1; ++w) V::store(dx + (h * g.in_w + w) * c + i, share);
-          }
+  windows.zero_uncovered(g, dx);
+  DisjointWindows::for_each(g, grad, [&](const float* gy, int64_t h0, int64_t h1, int64_t w0,
+                                         int64_t w1) {
+    const float scale = 1.0f / static_cast<float>((h1 - h0) * (w1 - w0));
+    over_channels<float>(vec, c, [&](auto lanes, int64_t c0, int64_t c1) {
+      using V = decltype(lanes);
+      const auto factor = V::broadcast(&scale);
+      for (int64_t i = c0; i < c1; i += V::kLanes) {
+        const auto share = V::add(V::zero(), V::mul(V::load(gy + i), factor));
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t w = w0; w < w1; ++w) V::store(dx + (h * g.in_w + w) * c + i, share);
         }
-      });
-    }
-  }
+      }
+    });
+  });
 }
 
 // Each output gradient is shared evenly by the input pixels of its window.
 template <typename T>
 void avg_pool_grad(KernelContext& ctx, const PoolGeom& g, const T* grad, T* d_in) {
   const int64_t c = g.channels, image = g.in_h * g.in_w * c, pooled = g.out_h * g.out_w * c;
-  const bool disjoint = std::is_same_v<T, float> && windows_disjoint(g);
-  const std::vector<char> rows =
-      disjoint ? covered_by_windows(g.in_h, g.out_h, g.pad_top, g.stride_h, g.window_h)
-               : std::vector<char>();
-  const std::vector<char> cols =
-      disjoint ? covered_by_windows(g.in_w, g.out_w, g.pad_left, g.stride_w, g.window_w)
-               : std::vector<char>();
+  const DisjointWindows windows(g, std::is_same_v<T, float>);
   for_images<T>(ctx, g, [&](auto vec, int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       T* dx = d_in + n * image;
       if constexpr (std::is_same_v<T, float>) {
-        if (disjoint) {
-          avg_pool_grad_disjoint(vec, g, rows, cols, grad + n * pooled, dx);
+        if (windows.any) {
+          avg_pool_grad_disjoint(vec, g, windows, grad + n * pooled, dx);
           continue;
         }
       }

@@ -101,7 +101,10 @@ class BuildTensorlib(build_ext):
             args += ["-DTENSORLIB_CUDA=OFF"]
         mpicc = find_mpicc()
         if mpicc:
-            args += ["-DTENSORLIB_MPI=ON", f"-DMPI_C_COMPILER={mpicc}"]
+            # FindMPI's results are found anew each time: pip builds in a temporary environment
+            # (its mpich wheel's mpicc), and the paths cached by an earlier install of the same
+            # checkout name one that is gone.
+            args += ["-UMPI_*", "-UMPIEXEC_*", "-DTENSORLIB_MPI=ON", f"-DMPI_C_COMPILER={mpicc}"]
         else:
             args += ["-DTENSORLIB_MPI=OFF"]
         subprocess.check_call(args)

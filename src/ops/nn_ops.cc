@@ -21,6 +21,7 @@
 #include "ops/ops.h"
 #include "ops/shape_fns.h"
 #include "ops/simd_math.h"
+#include "ops/simd_vec.h"
 
 namespace tl {
 namespace {
@@ -441,8 +442,7 @@ struct Avx2Rows {
       // The last values under a mask, the lanes past them -inf (exp gives 0; NaN when the
       // row is NaN anyway): no copy through a buffer, whose scalar stores the vector load
       // would wait on.
-      const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      const __m256i in = Avx2Vec<float>::first(static_cast<int>(n - i));
       const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(-std::numeric_limits<float>::infinity()),
                                         _mm256_maskload_ps(x + i, in), _mm256_castsi256_ps(in));
       const __m256 e = simd::exp_ps(_mm256_sub_ps(v, vm));

@@ -116,7 +116,12 @@ bool with_step(int64_t step, const F& f) {
 struct Range {
   int64_t first, end;
 };
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+// (Unit strides and dilations, the common case, skip the division: GradChunk::inside runs
+// for every few taps.)
+int64_t floor_div(int64_t a, int64_t b) {
+  if (b == 1) return a;
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 // One axis of a convolution (its rows or its columns): output o and filter tap k read input
 // o * stride - pad + k * dilation, inside the input when in [0, in), else on its padding. A
@@ -554,20 +559,22 @@ struct GradChunk {
   int64_t pixels;
   const float* dy;
   const int64_t* tap_offsets;
+  const int32_t *tap_rows, *tap_cols;  // each tap's filter row and column
   int64_t taps, out_c;
   const ConvGeom* g;
   int64_t oh0;
 
   // The output rows and columns of the chunk for which some of the taps [t0, t1) may land
   // inside the input: at the others they read only the padding's zeros, and a tile skips them
-  // (Axis).
+  // (Axis). Called once a tile (at most 12 taps), so it divides only by a step other than 1:
+  // without its five divisions a call, the AVX2 tiles' filter gradient 5x5x32->64 took 0.955x
+  // the time on one thread and 0.97x on two, the AVX-512 tiles' (four times the channels a
+  // tile) 0.99x (Zen 4).
   std::array<Range, 2> inside(int64_t t0, int64_t t1) const {
-    const int64_t row_taps = g->filter_w * g->in_c;
-    const Range rows{t0 / row_taps, (t1 - 1) / row_taps + 1};
+    const Range rows{tap_rows[t0], tap_rows[t1 - 1] + 1};
     // The taps' filter columns (all of them when the taps span filter rows).
-    const Range cols = rows.end - rows.first > 1
-                           ? Range{0, g->filter_w}
-                           : Range{t0 % row_taps / g->in_c, (t1 - 1) % row_taps / g->in_c + 1};
+    const Range cols = rows.end - rows.first > 1 ? Range{0, g->filter_w}
+                                                 : Range{tap_cols[t0], tap_cols[t1 - 1] + 1};
     return {rows_axis(*g).outputs_inside(rows, oh0, oh0 + pixels / g->out_w),
             cols_axis(*g).outputs_inside(cols, 0, g->out_w)};
   }
@@ -898,11 +905,14 @@ void direct_conv_filter_grad(KernelContext& ctx, const ConvGeom& g, const float*
   const ChannelBlocks blocks = channel_blocks(g.out_c, float_lanes_in_use());
   const int64_t width = padded_width(g), row = width * g.in_c;
   std::vector<int64_t> tap_offsets(static_cast<size_t>(taps));
+  std::vector<int32_t> tap_rows(tap_offsets.size()), tap_cols(tap_offsets.size());
   for (int64_t kh = 0; kh < g.filter_h; ++kh) {
     for (int64_t kw = 0; kw < g.filter_w; ++kw) {
       for (int64_t ci = 0; ci < g.in_c; ++ci) {
-        tap_offsets[static_cast<size_t>((kh * g.filter_w + kw) * g.in_c + ci)] =
-            kh * g.dilation_h * row + kw * g.dilation_w * g.in_c + ci;
+        const size_t t = static_cast<size_t>((kh * g.filter_w + kw) * g.in_c + ci);
+        tap_offsets[t] = kh * g.dilation_h * row + kw * g.dilation_w * g.in_c + ci;
+        tap_rows[t] = static_cast<int32_t>(kh);
+        tap_cols[t] = static_cast<int32_t>(kw);
       }
     }
   }
@@ -950,8 +960,8 @@ void direct_conv_filter_grad(KernelContext& ctx, const ConvGeom& g, const float*
         const bool in_place = g.out_c == blocks.width && g.out_c * sizeof(float) % 64 == 0 &&
                               reinterpret_cast<uintptr_t>(dy) % 64 == 0;
         GradChunk chunk{padded.data(), pixel_offsets.data(), pixels,
-                        in_place ? dy : dy_block.data(), tap_offsets.data(), taps, g.out_c,
-                        &g, oh0};
+                        in_place ? dy : dy_block.data(), tap_offsets.data(), tap_rows.data(),
+                        tap_cols.data(), taps, g.out_c, &g, oh0};
         for (int64_t b = 0; b < blocks.count; ++b) {
           const int64_t first = b * blocks.width;
           const int64_t block_width = std::min(blocks.width, g.out_c - first);

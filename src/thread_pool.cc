@@ -91,7 +91,7 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
   fn_ = fn;
   n_ = n;
   chunk_ = (n + num_chunks - 1) / num_chunks;
-  num_chunks_ = (n + chunk_ - 1) / chunk_;
+  num_chunks_ = static_cast<int32_t>((n + chunk_ - 1) / chunk_);
   chunks_done_.store(0, std::memory_order_relaxed);
   uint64_t job;
   {
@@ -101,7 +101,7 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
     const uint64_t tag = (job & 0xffffffff) << 32;
     for (int i = 0; i < threads; ++i) {
       const uint64_t begin = i * num_chunks_ / threads, end = (i + 1) * num_chunks_ / threads;
-      ranges_[i].word.store(tag | begin << 16 | end, std::memory_order_relaxed);
+      range_of(i).store(tag | begin << 16 | end, std::memory_order_relaxed);
     }
     job_word_.store(job << 16 | static_cast<uint64_t>(threads), std::memory_order_release);
   }
@@ -121,7 +121,7 @@ void ThreadPool::run(int64_t n, int64_t grain, int max_threads, Trampoline call,
 }
 
 bool ThreadPool::claim(int owner, uint64_t tag, bool front, int64_t* chunk) {
-  std::atomic<uint64_t>& range = ranges_[owner].word;
+  std::atomic<uint64_t>& range = range_of(owner);
   uint64_t word = range.load(std::memory_order_acquire);
   for (;;) {
     const uint64_t begin = (word >> 16) & 0xffff, end = word & 0xffff;
@@ -137,6 +137,11 @@ bool ThreadPool::claim(int owner, uint64_t tag, bool front, int64_t* chunk) {
 
 void ThreadPool::work_on_job(uint64_t job, int threads, int self) {
   const uint64_t tag = (job & 0xffffffff) << 32;
+  // The job's fields, read once the thread holds a chunk of it: its later chunks need not
+  // read the job's line again, where the first worker claims its chunks.
+  Trampoline call = nullptr;
+  void* fn = nullptr;
+  int64_t n = 0, chunk = 0, chunks = 0;
   for (int victim = 0;;) {
     int64_t c;
     if (!claim(self, tag, true, &c)) {
@@ -147,12 +152,14 @@ void ThreadPool::work_on_job(uint64_t job, int threads, int self) {
       }
       if (victim == threads - 1) return;
     }
-    // The claimed chunk is not done, so the job (and its fields) is still current.
-    const int64_t chunks = num_chunks_;
-    const int64_t begin = c * chunk_;
-    call_(fn_, begin, std::min(n_, begin + chunk_));
-    // NOTE: `chunks` was read before this chunk counts as done: the caller may then return
-    // and submit another job.
+    if (!call) {
+      // The claimed chunk is not done, so the job (and its fields) is still current.
+      // NOTE: `chunks` is read before this chunk counts as done: the caller may then return
+      // and submit another job.
+      call = call_, fn = fn_, n = n_, chunk = chunk_, chunks = num_chunks_;
+    }
+    const int64_t begin = c * chunk;
+    call(fn, begin, std::min(n, begin + chunk));
     if (chunks_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_.notify_all();

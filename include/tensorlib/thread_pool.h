@@ -112,18 +112,10 @@ class ThreadPool {
   std::mutex submit_mutex_;  // serialises callers
   std::condition_variable wake_;
   std::condition_variable done_;
-  // Job number << 16 | threads it uses: published (release) after the job fields below, so a
-  // worker that reads it (acquire) sees the job whole. It wakes workers; chunks are claimed
-  // through next_chunk_.
-  std::atomic<uint64_t> job_word_{0};
-  std::atomic<bool> stopping_{false};
   std::deque<std::function<void()>> tasks_;  // under mutex_
   std::atomic<int64_t> num_tasks_{0};         // tasks_.size(), for the workers' spin
-  // The current job.
-  Trampoline call_ = nullptr;
-  void* fn_ = nullptr;
-  int64_t n_ = 0;
-  int64_t chunk_ = 0;
+  std::atomic<bool> stopping_{false};
+
   // The chunks each thread of the job claims first, its home range, one cache line a thread:
   // job number (low 32 bits) << 32 | first chunk left << 16 | end of the range. A thread
   // claims a chunk only while the word names its job and a chunk is left, so a thread that
@@ -132,9 +124,29 @@ class ThreadPool {
   struct alignas(64) Range {
     std::atomic<uint64_t> word{0};
   };
-  std::unique_ptr<Range[]> ranges_;
-  std::atomic<int64_t> chunks_done_{0};  // of the current job
-  int64_t num_chunks_ = 0;
+  std::atomic<uint64_t>& range_of(int thread) {
+    return thread == 1 ? first_worker_range_ : ranges_[thread].word;
+  }
+
+  // The current job, on one cache line (64 bytes) with the word that publishes it and the
+  // first worker's range, so that the worker (the only one on two cores) finds the job and
+  // claims its first chunk in the one line it has just fetched; each thread then keeps the
+  // job's fields (work_on_job), and the counter of chunks done, which every thread adds to,
+  // has a line of its own. Against those fields spread over three lines: a two-chunk job's
+  // round trip 0.81-0.94x the time (0.43-0.48 us against 0.52-0.54), eight chunks of little
+  // work 0.93x, 32 chunks of 0.5 us 0.95x, of 4 us 1.0x (Zen 4, two threads).
+  // Job number << 16 | threads it uses: published (release) after the job's fields, so a
+  // worker that reads it (acquire) sees the job whole. It wakes workers; chunks are claimed
+  // from the ranges.
+  alignas(64) std::atomic<uint64_t> job_word_{0};
+  Trampoline call_ = nullptr;
+  void* fn_ = nullptr;
+  int64_t n_ = 0;
+  int64_t chunk_ = 0;
+  int32_t num_chunks_ = 0;  // at most 0xffff
+  std::unique_ptr<Range[]> ranges_;  // thread i's at i, but the first worker's
+  std::atomic<uint64_t> first_worker_range_{0};
+  alignas(64) std::atomic<int64_t> chunks_done_{0};  // of the current job
 };
 
 }  // namespace tl

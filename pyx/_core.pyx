@@ -746,6 +746,7 @@ cdef class Callable:
         cdef RunControl control
         cdef int i = 0
         cdef object arrays = None  # keeps converted feeds alive until the run is over
+        cdef bint on_main_thread = PyThread_get_thread_ident() == _main_thread_ident
         for value in values:
             if self.feed_dtypes[i] == DT_STRING:  # bytes or str, copied into the tensor
                 arr = np.asarray(value, dtype=object)
@@ -777,7 +778,11 @@ cdef class Callable:
                 feeds[i] = borrow_tensor(self.feed_dtypes[i], <int64_t*>cnp.PyArray_DIMS(arr),
                                          arr.ndim, cnp.PyArray_DATA(arr))
             i += 1
-        start_run(&control, PyThread_get_thread_ident() == _main_thread_ident, timeout_ms)
+        start_run(&control, on_main_thread, timeout_ms)
+        if on_main_thread:
+            # A Ctrl-C that came before start_run read the count (while the run was being
+            # prepared) is Python's to raise, now: the run would wait for one that has come.
+            PyErr_CheckSignals()
         with nogil:
             s = self.session.ptr.run_callable(self.handle, feeds.data(), fetches.data(),
                                               &control)

@@ -133,7 +133,7 @@ class ThreadPool {
   // claims its first chunk in the one line it has just fetched; each thread then keeps the
   // job's fields (work_on_job), and the counter of chunks done, which every thread adds to,
   // has a line of its own. Against those fields spread over three lines: a two-chunk job's
-  // round trip 0.81-0.94x the time (0.43-0.48 us against 0.52-0.54), eight chunks of little
+  // round trip 0.81-0.89x the time (0.43-0.46 us against 0.52), eight chunks of little
   // work 0.93x, 32 chunks of 0.5 us 0.95x, of 4 us 1.0x (Zen 4, two threads).
   // Job number << 16 | threads it uses: published (release) after the job's fields, so a
   // worker that reads it (acquire) sees the job whole. It wakes workers; chunks are claimed

@@ -495,8 +495,13 @@ with tf.Session() as sess:
     try:
         sess.run(q.dequeue())
     except KeyboardInterrupt:
-        print("interrupted")
+        print("interrupted", flush=True)
 """
+
+# Prepended to the scripts: a process still running after 60 s prints every thread's Python
+# stack to stderr and exits, so that a hang fails with where it hung (the test's own timeout
+# would only say that it did).
+WATCHDOG = "import faulthandler; faulthandler.dump_traceback_later(60, exit=True)\n"
 
 
 @pytest.mark.parametrize("script,expected", [(EXIT_SCRIPT, "4"),
@@ -506,7 +511,7 @@ def test_blocked_threads_never_hang_the_process(script, expected):
     dequeue that waits in the main thread."""
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, cwd="/")  # the installed package, not the source tree
+    out = subprocess.run([sys.executable, "-c", WATCHDOG + script], capture_output=True,
+                         text=True, timeout=120, cwd="/")  # the installed package
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [expected]

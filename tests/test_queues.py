@@ -486,9 +486,13 @@ print(len(sess.run(batch)))
 sys.stdout.flush()
 """
 
+# The script installs Python's SIGINT handler itself: a test run started in the background
+# (a shell's `&`) passes SIGINT on ignored, and Python then leaves it ignored, so the Timer's
+# SIGINT would never arrive.
 INTERRUPT_SCRIPT = """
 import os, signal, threading
 import tensorlib as tf
+signal.signal(signal.SIGINT, signal.default_int_handler)
 q = tf.FIFOQueue(1, tf.float32, shapes=[[]])
 threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 with tf.Session() as sess:

@@ -18,14 +18,17 @@ namespace bridge {
 inline std::atomic<uint64_t> g_interrupts{0};
 inline struct sigaction g_previous_sigint;
 
+// Python's handler first, then the count: a run that sees the count changed and returns
+// finds Python's KeyboardInterrupt pending (counted first, the run could return before the
+// handler ran on another thread, and fail with a bare CancelledError).
 inline void on_sigint(int sig, siginfo_t* info, void* context) {
-  g_interrupts.fetch_add(1, std::memory_order_relaxed);
   const struct sigaction& prev = g_previous_sigint;
   if (prev.sa_flags & SA_SIGINFO) {
     prev.sa_sigaction(sig, info, context);
   } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
     prev.sa_handler(sig);
   }
+  g_interrupts.fetch_add(1, std::memory_order_release);
 }
 
 // Puts on_sigint in front of the current SIGINT handler, unless it is there already or there
@@ -60,7 +63,7 @@ inline void start_run(RunControl* control, bool interruptible, int64_t timeout_m
 
 inline bool interrupted(const RunControl& control) {
   return control.interrupts &&
-         control.interrupts->load(std::memory_order_relaxed) != control.interrupts_seen;
+         control.interrupts->load(std::memory_order_acquire) != control.interrupts_seen;
 }
 
 }  // namespace bridge

@@ -164,7 +164,7 @@ std::vector<int32_t> schedule(const Graph& graph, const std::vector<char>& neede
 
 Status RunControl::check() const {
   if (cancelled.load(std::memory_order_relaxed)) return tl::cancelled("Run cancelled");
-  if (interrupts && interrupts->load(std::memory_order_relaxed) != interrupts_seen) {
+  if (interrupts && interrupts->load(std::memory_order_acquire) != interrupts_seen) {
     return tl::cancelled("Run interrupted");
   }
   if (has_deadline && std::chrono::steady_clock::now() >= deadline) {

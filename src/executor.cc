@@ -163,6 +163,11 @@ std::vector<int32_t> schedule(const Graph& graph, const std::vector<char>& neede
 }  // namespace
 
 Status RunControl::check() const {
+  if (keep_counting) {
+    const uint32_t n = checks_.load(std::memory_order_relaxed) + 1;
+    checks_.store(n, std::memory_order_relaxed);
+    if (n % kChecksPerKeep == 0) keep_counting();
+  }
   if (cancelled.load(std::memory_order_relaxed)) return tl::cancelled("Run cancelled");
   if (interrupts && interrupts->load(std::memory_order_acquire) != interrupts_seen) {
     return tl::cancelled("Run interrupted");
@@ -171,6 +176,11 @@ Status RunControl::check() const {
     return deadline_exceeded("Timed out: the run took longer than its deadline");
   }
   return Status::OK();
+}
+
+Status RunControl::check_waiting() const {
+  if (keep_counting) keep_counting();
+  return check();
 }
 
 Status Plan::build(const Graph& graph, const std::vector<Endpoint>& feeds,

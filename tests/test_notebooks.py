@@ -74,3 +74,23 @@ def test_errors_name_the_cell_and_show_no_compiled_frames(tmp_path):
     for traceback in text:
         assert "ipykernel_" not in traceback
         assert "Could not get source" not in traceback and ".pyx" not in traceback
+
+
+def test_interrupting_the_kernel_stops_a_blocked_run(tmp_path):
+    # The kernel sets Python's Ctrl-C handler again before every cell, in front of the one the
+    # session put there in the first cell; the blocked run puts the session's back.
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import tensorlib as tf\nq = tf.FIFOQueue(1, tf.float32, shapes=[[]])\n"
+        "sess = tf.Session()",
+        "sess.run(q.dequeue())  # nothing will ever come: the kernel is interrupted",
+        "sess.run(q.enqueue(2.0))\nprint(sess.run(q.dequeue()))",
+    )]
+    blocked = nb.cells[1].source
+    NotebookClient(nb, timeout_func=lambda cell: 3 if cell.source == blocked else 120,
+                   interrupt_on_timeout=True, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [[o for o in c.outputs if o.output_type == "error"] for c in nb.cells]
+    assert [len(e) for e in errors] == [0, 1, 0]
+    assert errors[1][0].ename == "KeyboardInterrupt"
+    assert nb.cells[2].outputs[0]["text"] == "2.0\n"  # the session still works

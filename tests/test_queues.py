@@ -502,6 +502,13 @@ with tf.Session() as sess:
         print("interrupted", flush=True)
 """
 
+# The same after Python's handler was set again in front of the session's, as a notebook
+# kernel does before every cell: the waiting run puts the session's back.
+REPLACED_HANDLER_SCRIPT = INTERRUPT_SCRIPT.replace(
+    "with tf.Session() as sess:\n",
+    "with tf.Session() as sess:\n"
+    "    signal.signal(signal.SIGINT, signal.default_int_handler)\n")
+
 # Prepended to the scripts: a process still running after 60 s prints every thread's Python
 # stack to stderr and exits, so that a hang fails with where it hung (the test's own timeout
 # would only say that it did).
@@ -509,7 +516,8 @@ WATCHDOG = "import faulthandler; faulthandler.dump_traceback_later(60, exit=True
 
 
 @pytest.mark.parametrize("script,expected", [(EXIT_SCRIPT, "4"),
-                                             (INTERRUPT_SCRIPT, "interrupted")])
+                                             (INTERRUPT_SCRIPT, "interrupted"),
+                                             (REPLACED_HANDLER_SCRIPT, "interrupted")])
 def test_blocked_threads_never_hang_the_process(script, expected):
     """A script that leaves runner threads blocked on a full queue still exits; Ctrl-C stops a
     dequeue that waits in the main thread."""

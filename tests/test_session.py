@@ -363,12 +363,17 @@ def test_run_options_timeout_ends_a_run_and_the_session_stays_usable():
             sess.run(loop, {n: 10**12})
 
 
-def test_ctrl_c_stops_a_long_run_within_100_ms():
+@pytest.mark.parametrize("handler_replaced", [False, True])
+def test_ctrl_c_stops_a_long_run_within_100_ms(handler_replaced):
+    """Also after Python's handler was set again in front of the session's (a notebook kernel
+    does so before every cell)."""
     n, loop = _endless_loop()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with tf.Session() as sess:
             sess.run(loop, {n: 1})
+            if handler_replaced:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
             timer.start()
             start = time.perf_counter()

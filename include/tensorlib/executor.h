@@ -38,15 +38,27 @@ namespace tl {
 
 // Stops a run from outside: `cancelled` set from any thread, a counter of interrupts that
 // moved since the run started (Ctrl-C), or a deadline passed. The step loop checks it between
-// steps, and loops (While) between iterations.
+// steps, loops (While) between iterations, and threads that wait (on a queue, a dataset, a
+// collective) at each wake-up.
 struct RunControl {
   std::atomic<bool> cancelled{false};
   const std::atomic<uint64_t>* interrupts = nullptr;
   uint64_t interrupts_seen = 0;
+  // Keeps `interrupts` counting: whoever counts them may have been displaced since the run
+  // began (a notebook kernel sets its own Ctrl-C handler before every cell). Called at every
+  // check_waiting and every kChecksPerKeep-th check, never on a run's fast path.
+  void (*keep_counting)() = nullptr;
+  static constexpr uint32_t kChecksPerKeep = 1024;
   bool has_deadline = false;
   std::chrono::steady_clock::time_point deadline;
   // Cancelled or DeadlineExceeded when the run must stop, else OK.
   Status check() const;
+  // check() for a thread that waits, between its wake-ups (tens of milliseconds apart).
+  Status check_waiting() const;
+
+ private:
+  // Checks so far, for keep_counting (a plain count: an increment lost to a race is harmless).
+  mutable std::atomic<uint32_t> checks_{0};
 };
 
 // One op of a fused elementwise chain: its span function and its other operand, if any: a

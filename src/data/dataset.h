@@ -170,7 +170,7 @@ template <typename Ready>
 Status wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                   RunControl* control, Ready ready) {
   while (!ready()) {
-    if (control) TL_RETURN_IF_ERROR(control->check());
+    if (control) TL_RETURN_IF_ERROR(control->check_waiting());
     cv.wait_for(lock, std::chrono::milliseconds(20));
   }
   return Status::OK();

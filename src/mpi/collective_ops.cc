@@ -85,7 +85,7 @@ class Task {
         finished_.wait(lock);
         continue;
       }
-      TL_RETURN_IF_ERROR(control->check());
+      TL_RETURN_IF_ERROR(control->check_waiting());
       finished_.wait_for(lock, std::chrono::milliseconds(10));
     }
     return status_;

@@ -100,7 +100,7 @@ Status Queue::wait(std::unique_lock<std::mutex>& lock, RunControl* control, Read
                        "' was cancelled");
     }
     if (ready()) return Status::OK();
-    if (control) TL_RETURN_IF_ERROR(control->check());
+    if (control) TL_RETURN_IF_ERROR(control->check_waiting());
     changed_.wait_for(lock, kPollInterval);
   }
 }

@@ -508,6 +508,7 @@ REPLACED_HANDLER_SCRIPT = INTERRUPT_SCRIPT.replace(
     "with tf.Session() as sess:\n",
     "with tf.Session() as sess:\n"
     "    signal.signal(signal.SIGINT, signal.default_int_handler)\n")
+assert REPLACED_HANDLER_SCRIPT != INTERRUPT_SCRIPT
 
 # Prepended to the scripts: a process still running after 60 s prints every thread's Python
 # stack to stderr and exits, so that a hang fails with where it hung (the test's own timeout

@@ -260,14 +260,17 @@ def test_few_rows_products_give_the_same_bits_on_any_number_of_threads(gemm_kern
                                atol=1e-3)
 
 
+@pytest.mark.parametrize("m, k, n", [(1001, 1000, 700), (400, 700, 300), (300, 40, 4100)])
 def test_products_of_many_row_blocks_give_the_same_bits_on_any_number_of_threads(gemm_kernel,
-                                                                                rng):
+                                                                                m, k, n, rng):
     # More rows than one block: the rows are cut into blocks of whole micro-tiles, as many as a
     # multiple of the threads (so cut differently for 1, 2 and 3 threads), the last short of
-    # rows (1001) and of columns (700), and k = 1000 makes slabs: no element may be summed
-    # otherwise. With constant weights (packed when the plan is built) the same bits again.
-    a = rng.standard_normal((1001, 1000)).astype(np.float32)
-    b = rng.standard_normal((1000, 700)).astype(np.float32)
+    # rows and of columns, and k = 700-1000 makes slabs: no element may be summed otherwise.
+    # With constant weights (packed when the plan is built) the same bits again. At most 512
+    # rows, each thread packs its own panel of B (400 rows; 300 rows with k = 40 and two
+    # panels of columns), where 1001 rows share one.
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
     x, y = tf.placeholder(tf.float32, a.shape), tf.placeholder(tf.float32, b.shape)
     outs = [tf.matmul(x, y), tf.matmul(x, tf.constant(b))]
     runs = run_with_threads(outs, threads=(1, 2, 3), feed_dict={x: a, y: b})

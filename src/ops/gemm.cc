@@ -86,7 +86,7 @@ T* thread_buffer(int slot, int64_t n) {
     size_t bytes = 0;
     ~Buffer() { std::free(data); }
   };
-  thread_local Buffer buffers[2];
+  thread_local Buffer buffers[3];
   Buffer& b = buffers[slot];
   const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
   if (b.bytes < need) {
@@ -1307,19 +1307,34 @@ struct RowBlocks {
   }
 };
 
+// Where multiply_slab's tasks find the slab's packed slivers of B: at `packed`, packed for all
+// of them before; or, where `packed` is null, in a panel of its own that each thread packs
+// from `own` (the slab of op(B), n x kc) the first time it runs a task of slab `id` (ids are
+// unique: next_slab_id).
+template <typename T>
+struct SlabOfB {
+  const T* packed = nullptr;
+  View<T> own{nullptr, 0, 0};
+  int64_t id = 0;
+};
+inline int64_t next_slab_id() {
+  static std::atomic<int64_t> ids{0};
+  return ids.fetch_add(1, std::memory_order_relaxed);
+}
+
 // C (m x nc) = or += (overwrite or not) the slab of op(A) at columns [pc, pc + kc) times the
-// slab's packed slivers of B, in tasks of (block of rows, group of slivers), each packing its
-// block of A once (or reading it in place: reads_a_unpacked); threads claim tasks as they free
-// up. Blocks of even height: with 1024 rows cut into blocks of 176 and a last one of 144, one
-// of two threads multiplied 528 rows while the other waited (even blocks 0.98-0.99x the time
-// of squares 500-2048 on two threads, Ice Lake). Each thread one run of tasks instead
-// measured the same on a quiet machine, but with another process busy on one of the two cores
-// the 2048 square took 1.17x the time of claims (1024: 1.05x): a thread slowed by others then
-// holds up the whole slab.
+// slab's packed slivers of B (SlabOfB), in tasks of (block of rows, group of slivers), each
+// packing its block of A once (or reading it in place: reads_a_unpacked); threads claim tasks
+// as they free up. Blocks of even height: with 1024 rows cut into blocks of 176 and a last one
+// of 144, one of two threads multiplied 528 rows while the other waited (even blocks
+// 0.98-0.99x the time of squares 500-2048 on two threads, Ice Lake). Each thread one run of
+// tasks instead measured the same on a quiet machine, but with another process busy on one of
+// the two cores the 2048 square took 1.17x the time of claims (1024: 1.05x): a thread slowed
+// by others then holds up the whole slab.
 template <typename T, typename K>
-void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const T* b_pack,
-                   const RowBlocks<T, K>& blocks, int64_t nc, T* c, int64_t ldc,
-                   bool overwrite) {
+void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc,
+                   const SlabOfB<T>& slab, const RowBlocks<T, K>& blocks, int64_t nc, T* c,
+                   int64_t ldc, bool overwrite) {
   constexpr int64_t kNr = K::kNr;
   const int threads = std::max(ctx.max_threads(), 1);
   const int64_t slivers = (nc + kNr - 1) / kNr, groups = blocks.groups(slivers, threads);
@@ -1330,6 +1345,16 @@ void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const 
   ctx.parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     T* a_pack = thread_buffer<T>(1, blocks.tallest * kc);
     int64_t packed_block = -1;
+    const T* b_pack = slab.packed;
+    if (!b_pack) {
+      thread_local int64_t packed_id = -1;
+      T* panel = thread_buffer<T>(2, slivers * kNr * kc);
+      if (packed_id != slab.id) {
+        K::pack_b(slab.own, nc, kc, panel);
+        packed_id = slab.id;
+      }
+      b_pack = panel;
+    }
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t rb = t / groups, g = t % groups;
       const int64_t i0 = blocks.start(rb), mc = blocks.start(rb + 1) - i0;
@@ -1347,6 +1372,22 @@ void multiply_slab(KernelContext& ctx, View<T> a, int64_t pc, int64_t kc, const 
   });
 }
 
+// Whether gemm_blocked's threads each pack every slab's panel of B for themselves (SlabOfB)
+// instead of one panel together before the slab's tasks: in products of few rows whose panel
+// fits L2. Packed together, each thread writes lines of the panel that the other core read in
+// the slab before, each write waiting for that copy to go (in the AVX2 512 square the packing
+// took 12% of the samples on two threads, 2.6% on one), and the tasks wait for the slower
+// packer. Packed twice over, it costs each thread a whole panel. On two threads, paired in one
+// process (Zen 4, both tiles): the squares 320-512 0.85-1.00x the time, 256 0.92-0.93x (the
+// AVX2 tile 0.93x in one run, 1.02x in three), 256x512x512 0.98-1.0x, 300x1000x1000 0.98x;
+// with larger panels or more rows 1.0-1.02x (512x512x1024 in the AVX-512 tile, the squares
+// 768-2048).
+template <typename T>
+bool packs_own_panels(int64_t m, int64_t panel_values, int threads) {
+  return threads > 1 && m <= 512 &&
+         panel_values * static_cast<int64_t>(sizeof(T)) <= (int64_t{1} << 20);
+}
+
 // The blocked product with micro-kernel K. b is op(B) seen as n x k (rows = columns of C).
 template <typename T, typename K>
 void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n, int64_t k,
@@ -1357,17 +1398,27 @@ void gemm_blocked(KernelContext& ctx, View<T> a, View<T> b, int64_t m, int64_t n
     gemm_few_rows<T, K>(ctx, a, b, m, n, k, c, ldc, accumulate);
     return;
   }
-  const RowBlocks<T, K> blocks(m, std::max(ctx.max_threads(), 1));
+  const int threads = std::max(ctx.max_threads(), 1);
+  const RowBlocks<T, K> blocks(m, threads);
   const int64_t depth = slab_depth<K>(k);
-  T* b_pack = thread_buffer<T>(0, depth * std::min(kNc, (n + kNr - 1) / kNr * kNr));
+  const int64_t panel = depth * std::min(kNc, (n + kNr - 1) / kNr * kNr);
+  const bool own_panels = packs_own_panels<T>(m, panel, threads);
+  T* b_pack = own_panels ? nullptr : thread_buffer<T>(0, panel);
   for (int64_t jc = 0; jc < n; jc += kNc) {
     const int64_t nc = std::min(kNc, n - jc);
     for (int64_t pc = 0; pc < k; pc += depth) {
       const int64_t kc = std::min(depth, k - pc);
       const bool overwrite = !accumulate && pc == 0;
+      if (own_panels) {
+        const View<T> own{b.p + jc * b.rs + pc * b.ps, b.rs, b.ps};
+        multiply_slab<T, K>(ctx, a, pc, kc, SlabOfB<T>{nullptr, own, next_slab_id()}, blocks,
+                            nc, c + jc, ldc, overwrite);
+        continue;
+      }
       // The panel of B, shared by every task: packed first, in parallel.
       pack_b_slab<T, K>(ctx, View<T>{b.p + jc * b.rs, b.rs, b.ps}, pc, kc, nc, b_pack);
-      multiply_slab<T, K>(ctx, a, pc, kc, b_pack, blocks, nc, c + jc, ldc, overwrite);
+      multiply_slab<T, K>(ctx, a, pc, kc, SlabOfB<T>{b_pack}, blocks, nc, c + jc, ldc,
+                          overwrite);
     }
   }
 }
@@ -1454,7 +1505,8 @@ void gemm_prepacked(KernelContext& ctx, View<T> a, const T* b_pack, int64_t m, i
   for (int64_t pc = 0; pc < k; pc += depth) {
     const int64_t kc = std::min(depth, k - pc);
     const bool overwrite = !accumulate && pc == 0;
-    multiply_slab<T, K>(ctx, a, pc, kc, b_pack + pc * width, blocks, n, c, ldc, overwrite);
+    multiply_slab<T, K>(ctx, a, pc, kc, SlabOfB<T>{b_pack + pc * width}, blocks, n, c, ldc,
+                        overwrite);
   }
 }
 

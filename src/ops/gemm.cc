@@ -79,6 +79,8 @@ struct View {
 };
 
 // A 64-byte-aligned buffer of at least n elements, one per thread and slot, kept and grown.
+// Slots: 0 packed B (a shared panel, or a few-rows task's blocks), 1 packed A, 2 a thread's
+// own panel of B (SlabOfB).
 template <typename T>
 T* thread_buffer(int slot, int64_t n) {
   struct Buffer {

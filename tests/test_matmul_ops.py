@@ -280,6 +280,31 @@ def test_products_of_many_row_blocks_give_the_same_bits_on_any_number_of_threads
     np.testing.assert_allclose(runs[0][0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("m, k, n", [(64, 1030, 3000), (37, 1024, 1031), (16, 1100, 1024),
+                                     (65, 1024, 1024), (15, 1024, 1024)])
+def test_products_with_few_rows_and_a_transposed_b_give_the_bits_of_b_as_it_lies(gemm_kernel, m,
+                                                                                k, n, rng):
+    # A float op(B) = W^T (a dense layer's input gradient) of 1024 x 1024 or more under op(A) of
+    # 16-64 rows is turned around: A packed transposed in slivers of 16 or 64 rows (the last
+    # one short: 37), six columns of C a tile broadcast from W's rows (the last tile short:
+    # 1031, 1024), slab after slab of k, A transposed too; 65 and 15 rows stay blocked. Each
+    # element must be summed as when B lies as it is used (packed by the blocked product), on
+    # any number of threads, fed or constant.
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((n, k)).astype(np.float32)
+    x, xt, y, yt = (tf.placeholder(tf.float32, v.shape) for v in (a, a.T, w.T, w))
+    outs = [tf.matmul(x, y), tf.matmul(x, yt, transpose_b=True),
+            tf.matmul(xt, yt, transpose_a=True, transpose_b=True),
+            tf.matmul(x, tf.constant(w), transpose_b=True)]
+    feeds = {x: a, xt: np.ascontiguousarray(a.T), y: np.ascontiguousarray(w.T), yt: w}
+    runs = run_with_threads(outs, threads=(1, 2, 3), feed_dict=feeds)
+    for got in runs:
+        for out in got:
+            np.testing.assert_array_equal(out, runs[0][0])
+    np.testing.assert_allclose(runs[0][1], a.astype(np.float64) @ w.T.astype(np.float64),
+                               rtol=1e-4, atol=1e-4 * np.sqrt(k))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_narrow_products_read_a_where_it_lies(gemm_kernel, dtype, rng):
     # Products of few slivers of B (n up to 8 of the widest tile) read A's rows in place rather

@@ -244,6 +244,20 @@ def test_op_matches_numpy(case, feed, rng):
 
 
 
+def test_gru_gradient_of_a_wide_cell_matches_numpy(rng):
+    # A batch of 20 and 1024 x 1024 weights of the gates: the input gradient's second product,
+    # added into the first (dY W^T with W's rows as they lie), takes the turned-around tiles of
+    # test_matmul_ops. Weights small enough that the gates do not saturate; sums of 1024
+    # float32 products, hence the tolerance.
+    shapes = [(20, 512), (20, 512), (1024, 1024), (1024, 512), (1024,), (512,)] + [(20, 512)] * 4
+    values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    values[2] *= 0.03
+    values[3] *= 0.03
+    got = tf.Session().run(_gru_grad(*[tf.constant(v) for v in values]))
+    want = _gru_grad_ref(*[v.astype(np.float64) for v in values])
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 def test_same_results_for_any_thread_count(rng):
     x = tf.constant(rng.standard_normal((96, 40)).astype(np.float32))
     h = tf.constant(rng.standard_normal((96, 48)).astype(np.float32))

@@ -1811,8 +1811,10 @@ void gemm_transposed_b(KernelContext& ctx, View<float> a, View<float> b, int64_t
                    [&](int64_t t0, int64_t t1) {
     const int64_t j0 = t0 * kCols, j1 = std::min(n, t1 * kCols);
     for (int64_t pc = 0; pc < k; pc += depth) {
-      // The last tile fetches the first one's rows of the next slab.
-      const float* after = pc + depth < k ? b.p + j0 * b.rs + pc + depth : nullptr;
+      // The last tile fetches the first one's rows of the next slab (after the last slab, of
+      // the next task: mostly the thread's next).
+      const float* after = pc + depth < k ? b.p + j0 * b.rs + pc + depth
+                           : j1 < n ? b.p + j1 * b.rs : nullptr;
       K::columns(std::min(depth, k - pc), ap + pc * K::kWidth, sliver_values, m, b.p + pc,
                  b.rs, j0, j1, c, ldc, !accumulate && pc == 0, after);
     }

@@ -1078,32 +1078,25 @@ struct TransposedBTile {
 };
 
 // The turned-around tile in AVX2 vectors (slivers of 16 rows of A) and in AVX-512 ones (64
-// rows), each compiled for its target (`flatten` inlines the tiles here).
-struct Avx2TransposedB {
-  static constexpr int64_t kWidth = 16;
-  TL_TARGET_AVX2 __attribute__((flatten)) static void columns(
-      int64_t kc, const float* ap, int64_t sliver_values, int64_t m, const float* w,
-      int64_t ldw, int64_t j0, int64_t j1, float* c, int64_t ldc, bool overwrite,
-      const float* after) {
-    TransposedBTile<Avx2Vec<float>>::columns<2, kWidth>(kc, ap, sliver_values, m, w, ldw, j0,
-                                                         j1, c, ldc, overwrite, after);
-  }
+// rows), each compiled for its target (`flatten` inlines the tiles there).
+template <typename Vec, int kVecs, void (*kPack)(View<float>, int64_t, int64_t, float*)>
+struct TransposedBKernel {
+  static constexpr int64_t kWidth = kVecs * Vec::kLanes;
   static void pack_a(View<float> a, int64_t rows, int64_t k, float* dst) {
-    pack_transposing<kWidth>(a, rows, k, dst, pack_avx2<kWidth, float>);
+    pack_transposing<kWidth>(a, rows, k, dst, kPack);
+  }
+  template <typename... Args>
+  static void run(Args... args) {
+    TransposedBTile<Vec>::template columns<kVecs, kWidth>(args...);
   }
 };
-struct Avx512TransposedB {
-  static constexpr int64_t kWidth = 64;
-  TL_TARGET_AVX512 __attribute__((flatten)) static void columns(
-      int64_t kc, const float* ap, int64_t sliver_values, int64_t m, const float* w,
-      int64_t ldw, int64_t j0, int64_t j1, float* c, int64_t ldc, bool overwrite,
-      const float* after) {
-    TransposedBTile<Avx512Vec<float>>::columns<4, kWidth>(kc, ap, sliver_values, m, w, ldw,
-                                                           j0, j1, c, ldc, overwrite, after);
-  }
-  static void pack_a(View<float> a, int64_t rows, int64_t k, float* dst) {
-    pack_transposing<kWidth>(a, rows, k, dst, pack_avx512<kWidth, float>);
-  }
+struct Avx2TransposedB : TransposedBKernel<Avx2Vec<float>, 2, pack_avx2<16, float>> {
+  template <typename... Args>
+  TL_TARGET_AVX2 __attribute__((flatten)) static void columns(Args... args) { run(args...); }
+};
+struct Avx512TransposedB : TransposedBKernel<Avx512Vec<float>, 4, pack_avx512<64, float>> {
+  template <typename... Args>
+  TL_TARGET_AVX512 __attribute__((flatten)) static void columns(Args... args) { run(args...); }
 };
 #pragma GCC diagnostic pop
 #endif

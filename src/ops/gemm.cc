@@ -938,7 +938,7 @@ TL_TARGET_AVX512 inline __m512 shuffle_high(__m512 a, __m512 b) {
 // vectors of C's rows by kCols = 6 of its columns, the vectors from A packed transposed (a
 // p-major sliver of kVecs * kLanes rows, padded with zeros) and the columns broadcast from
 // W's rows where they lie. The transposes then cost A's few rows instead of all of W (9% of
-// 64x1024x3136 went on them) and W is read straight from memory, each line a row once a slab.
+// 64x1024x3136 went on them), and each line of W comes from memory once.
 // Six rows of W read side by side fill six ways of one L1 set whatever W's row stride (at 4
 // KB a row, every row's values of a step fall in one set): wider tiles, with more rows, would
 // evict their own lines. A tile sums slab after slab as the blocked product does (from zero
@@ -949,10 +949,10 @@ struct TransposedBTile {
   static constexpr int kCols = 6;
   static constexpr int kLanes = Vec::kLanes;
 
-  // Rows [i0, i0 + rows) of C's columns [j0, j0 + cols) (cols <= kCols) from the tile's
-  // kUsed vectors of accumulators (acc[v][t]: rows v * kLanes.. of column t): transposed in
-  // registers by groups of four lanes (unpack and shuffle, as in transpose8x8), then stored
-  // (or added) four and two values to a row.
+  // The tile's rows [0, rows) and columns [0, cols) (cols <= kCols) of C at c = (overwrite)
+  // or += its kUsed vectors of accumulators (acc[v][t]: rows v * kLanes.. of column t):
+  // transposed in registers by groups of four lanes (unpack and shuffle, as in transpose8x8),
+  // then stored four and two values to a row.
   template <int kUsed>
   static void store(V (&acc)[kUsed][kCols], float* c, int64_t ldc, int64_t rows, int cols,
                     bool overwrite) {
@@ -1040,7 +1040,8 @@ struct TransposedBTile {
   // steps of W's rows (w: row 0's first step of the slab, ldw apart): tile after tile of
   // columns, each down all of op(A)'s m rows, packed at ap in slivers of kWidth rows (sliver s
   // at ap + s * sliver_values), kVecs vectors a sliver; the rows of W a tile reads stay in L1
-  // for the slivers after the first, which fetches the next tile's.
+  // for the slivers after the first, which fetches the next tile's (the last tile fetches the
+  // rows at `after` instead, if any).
   template <int kVecs, int64_t kWidth>
   static void columns(int64_t kc, const float* ap, int64_t sliver_values, int64_t m,
                       const float* w, int64_t ldw, int64_t j0, int64_t j1, float* c,

@@ -1783,8 +1783,9 @@ std::string gemm_kernel_name() { return kGemmKernelNames[static_cast<int>(gemm_k
 // 0.94-0.98x the time in AVX-512 tiles (one thread 0.95-0.98x), 0.96-1.01x in AVX2 ones, 32
 // rows 0.90x and 0.84x, 16 rows 0.78x and 0.76x, 64x1024x1024 0.93x in AVX-512 tiles. Where
 // the transposes cost less than the turned-around tiles' own costs (a transposed store of C
-// a tile and slab, A's slab read from L2 again for every six columns) it loses: 128x1024x3136
-// in AVX2 tiles 1.035x, 64x512x1024 in AVX-512 ones 1.07x, 100x700x131 1.05-1.15x.
+// a tile and slab, A's slab read from L2 again for every six columns) it loses: 96-128 rows
+// 1.03-1.15x in either tile (128x1024x3136, 100x1024x3136, 96 and 128 x1024x1024),
+// 64x512x1024 in AVX-512 tiles 1.07x, 100x700x131 1.05-1.15x.
 constexpr int64_t kTransposedBMinRows = 16, kTransposedBMaxRows = 64, kTransposedBMinSide = 1024;
 bool turns_transposed_b(int64_t m, int64_t n, int64_t k, View<float> b) {
   return b.ps == 1 && m >= kTransposedBMinRows && m <= kTransposedBMaxRows &&

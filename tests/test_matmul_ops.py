@@ -281,15 +281,17 @@ def test_products_of_many_row_blocks_give_the_same_bits_on_any_number_of_threads
 
 
 @pytest.mark.parametrize("m, k, n", [(64, 1030, 3000), (37, 1024, 1031), (20, 1024, 1030),
-                                     (16, 1100, 1024), (65, 1024, 1024), (15, 1024, 1024)])
+                                     (16, 1100, 1024), (48, 512, 515), (65, 1024, 1024),
+                                     (15, 1024, 1024), (64, 511, 1024)])
 def test_products_with_few_rows_and_a_transposed_b_give_the_bits_of_b_as_it_lies(gemm_kernel, m,
                                                                                 k, n, rng):
-    # A float op(B) = W^T (a dense layer's input gradient) of 1024 x 1024 or more under op(A) of
+    # A float op(B) = W^T (a dense layer's input gradient) of 512 x 512 or more under op(A) of
     # 16-64 rows is turned around: A packed transposed in slivers of 16 or 64 rows (the last
-    # one short: 37, 20; tiles of 1 to 4 vectors), six columns of C a tile broadcast from W's
-    # rows (the last tile short: 1031, 1030, 1024), slab after slab of k, A transposed too; 65
-    # and 15 rows stay blocked. Each element must be summed as when B lies as it is used
-    # (packed by the blocked product), on any number of threads, fed or constant.
+    # one short: 37, 20, 48; tiles of 1 to 4 vectors), six columns of C a tile broadcast from
+    # W's rows (the last tile short: 1031, 1030, 1024, 515), slab after slab of k (sums held
+    # between slabs, two to five slabs), A transposed too; 65 and 15 rows and k = 511 stay
+    # blocked. Each element must be summed as when B lies as it is used (packed by the blocked
+    # product), on any number of threads, fed or constant.
     a = rng.standard_normal((m, k)).astype(np.float32)
     w = rng.standard_normal((n, k)).astype(np.float32)
     x, xt, y, yt = (tf.placeholder(tf.float32, v.shape) for v in (a, a.T, w.T, w))

@@ -942,12 +942,20 @@ TL_TARGET_AVX512 inline __m512 shuffle_high(__m512 a, __m512 b) {
 // Six rows of W read side by side fill six ways of one L1 set whatever W's row stride (at 4
 // KB a row, every row's values of a step fall in one set): wider tiles, with more rows, would
 // evict their own lines. A tile sums slab after slab as the blocked product does (from zero
-// over the slab's steps, then into C), so every element gets the same bits as there.
+// over the slab's steps, then into C), so every element gets the same bits as there; where C
+// is overwritten and k has several slabs, the sums before the last slab are held in L1 in the
+// accumulators' layout (`held`: the first slab's stored, the middle ones' added, the last
+// one's added to them and the total stored into C), so C is written, through the transposes,
+// once instead of once a slab: 64x1024x3136 then took 0.96-0.98x the time on two threads,
+// 0.92-0.95x on one (Zen 4).
+enum class Held { kNone, kFirst, kMiddle, kLast };
 template <typename Vec>
 struct TransposedBTile {
   using V = typename Vec::V;
   static constexpr int kCols = 6;
   static constexpr int kLanes = Vec::kLanes;
+  // Floats a tile's held sums take (kUsed vectors at most 4).
+  static constexpr int64_t kHeldValues = 4 * kCols * kLanes;
 
   // The tile's rows [0, rows) and columns [0, cols) (cols <= kCols) of C at c = (overwrite)
   // or += its kUsed vectors of accumulators (acc[v][t]: rows v * kLanes.. of column t):
@@ -996,15 +1004,16 @@ struct TransposedBTile {
   // One tile: rows [0, rows) (kUsed vectors, the rest of the sliver's rows zeros) of C's
   // columns [0, cols) = or += the slab [0, kc) of op(A), packed at ap (kWidth values a step),
   // times W's rows wr[0..kCols) (a last tile's missing columns read its last row again, and
-  // are not stored). Meanwhile it fetches the first `lines` lines of the next tile's rows
-  // (from `next`, ldw apart), a line of each every 8 steps: one a step, its address worked
-  // out at every step, added some 8 instructions to the AVX2 tile's 20 of a 6-cycle step (on
-  // two threads of a Zen 4 VM 64x1024x3136 took 1.03-1.04x the blocked product's time that
-  // way, 0.97-1.0x this way).
+  // are not stored), or, as `stage` says, into the sums held at `held` (kHeldValues floats,
+  // stored, added to, or added and stored into C). Meanwhile it fetches the first `lines`
+  // lines of the next tile's rows (from `next`, ldw apart), a line of each every 8 steps: one
+  // a step, its address worked out at every step, added some 8 instructions to the AVX2
+  // tile's 20 of a 6-cycle step (on two threads of a Zen 4 VM 64x1024x3136 took 1.03-1.04x
+  // the blocked product's time that way, 0.97-1.0x this way).
   template <int kUsed, int64_t kWidth>
   static void tile(int64_t kc, const float* ap, const float* const (&wr)[kCols], int64_t ldw,
                    const char* next, int64_t lines, float* c, int64_t ldc, int64_t rows,
-                   int cols, bool overwrite) {
+                   int cols, bool overwrite, float* held, Held stage) {
     V acc[kUsed][kCols];
 #pragma GCC unroll 6
     for (int t = 0; t < kCols; ++t) {
@@ -1033,7 +1042,22 @@ struct TransposedBTile {
     }
 #pragma GCC unroll 2
     for (; p < kc; ++p) step(p, ap + p * kWidth);
-    store<kUsed>(acc, c, ldc, rows, cols, overwrite);
+    if (stage == Held::kNone) return store<kUsed>(acc, c, ldc, rows, cols, overwrite);
+#pragma GCC unroll 6
+    for (int t = 0; t < kCols; ++t) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kUsed; ++v) {
+        float* h = held + (t * kUsed + v) * kLanes;
+        if (stage == Held::kFirst) {
+          Vec::store(h, acc[v][t]);
+        } else if (stage == Held::kMiddle) {
+          Vec::store(h, Vec::add(Vec::load(h), acc[v][t]));
+        } else {
+          acc[v][t] = Vec::add(Vec::load(h), acc[v][t]);
+        }
+      }
+    }
+    if (stage == Held::kLast) store<kUsed>(acc, c, ldc, rows, cols, true);
   }
 
   // Columns [j0, j1) of C = or += (overwrite) the slab [0, kc) of op(A) times the matching
@@ -1045,7 +1069,9 @@ struct TransposedBTile {
   template <int kVecs, int64_t kWidth>
   static void columns(int64_t kc, const float* ap, int64_t sliver_values, int64_t m,
                       const float* w, int64_t ldw, int64_t j0, int64_t j1, float* c,
-                      int64_t ldc, bool overwrite, const float* after) {
+                      int64_t ldc, bool overwrite, const float* after, float* held,
+                      Held stage) {
+    const int64_t slivers = (m + kWidth - 1) / kWidth;
     const int64_t lines = (kc * static_cast<int64_t>(sizeof(float)) + 63) / 64 + 1;
     for (int64_t j = j0; j < j1; j += kCols) {
       const int cols = static_cast<int>(std::min<int64_t>(kCols, j1 - j));
@@ -1059,21 +1085,22 @@ struct TransposedBTile {
         const float* a = ap + i / kWidth * sliver_values;
         const int64_t f = i == 0 ? fetches : 0;
         float* ci = c + i * ldc + j;
+        float* h = held ? held + ((j - j0) / kCols * slivers + i / kWidth) * kHeldValues : held;
         const int used = static_cast<int>((rows + kLanes - 1) / kLanes);
         if constexpr (kVecs == 4) {
           if (used == 3) {
-            tile<3, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite);
+            tile<3, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
             continue;
           }
           if (used == 4) {
-            tile<4, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite);
+            tile<4, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
             continue;
           }
         }
         if (used == 2) {
-          tile<2, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite);
+          tile<2, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
         } else {
-          tile<1, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite);
+          tile<1, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
         }
       }
     }
@@ -1085,6 +1112,7 @@ struct TransposedBTile {
 template <typename Vec, int kVecs, void (*kPack)(View<float>, int64_t, int64_t, float*)>
 struct TransposedBKernel {
   static constexpr int64_t kWidth = kVecs * Vec::kLanes;
+  static constexpr int64_t kHeldValues = TransposedBTile<Vec>::kHeldValues;
   static void pack_a(View<float> a, int64_t rows, int64_t k, float* dst) {
     pack_transposing<kWidth>(a, rows, k, dst, kPack);
   }
@@ -1779,14 +1807,16 @@ std::string gemm_kernel_name() { return kGemmKernelNames[static_cast<int>(gemm_k
 #if defined(__x86_64__) || defined(__i386__)
 // Products gemm turns around (TransposedBTile): a float op(B) that is W^T with W's rows
 // contiguous, under op(A) of 16 to 64 rows (fewer would fill too few lanes of a vector), W at
-// least 1024 x 1024. On two threads of a Zen 4 VM, against the blocked product: 64x1024x3136
-// 0.94-0.98x the time in AVX-512 tiles (one thread 0.95-0.98x), 0.96-1.01x in AVX2 ones, 32
-// rows 0.90x and 0.84x, 16 rows 0.78x and 0.76x, 64x1024x1024 0.93x in AVX-512 tiles. Where
-// the transposes cost less than the turned-around tiles' own costs (a transposed store of C
-// a tile and slab, A's slab read from L2 again for every six columns) it loses: 96-128 rows
-// 1.03-1.15x in either tile (128x1024x3136, 100x1024x3136, 96 and 128 x1024x1024),
-// 64x512x1024 in AVX-512 tiles 1.07x, 100x700x131 1.05-1.15x.
-constexpr int64_t kTransposedBMinRows = 16, kTransposedBMaxRows = 64, kTransposedBMinSide = 1024;
+// least 512 x 512. On two threads of a Zen 4 VM, against the blocked product (AVX-512 tiles,
+// then AVX2 ones): 64x1024x3136 0.955-0.98x and 0.98-1.0x the time (one thread 0.93x and
+// 0.93x), 64x1024x1024 0.94x and 0.95x, 64x2048x2048 0.94x both, 64x512x512 0.99x and
+// 0.93-0.96x, 32 rows 0.88x and 0.84x, 16 rows 0.77x and 0.76x. Where the transposes cost
+// less than the turned-around tiles' own costs (a transposed store of C a tile, A's slab read
+// from L2 again for every six columns) it loses or gains nothing: 65-128 rows 0.92-1.09x
+// (100x1024x3136 1.07-1.09x), W of 256 or 384 rows 1.01-1.09x, 100x700x131 1.05-1.15x.
+constexpr int64_t kTransposedBMinRows = 16, kTransposedBMaxRows = 64, kTransposedBMinSide = 512;
+// Tiles whose sums a task holds between slabs at a time (24 KB for 64 rows: L1).
+constexpr int64_t kHeldTiles = 16;
 bool turns_transposed_b(int64_t m, int64_t n, int64_t k, View<float> b) {
   return b.ps == 1 && m >= kTransposedBMinRows && m <= kTransposedBMaxRows &&
          n >= kTransposedBMinSide && k >= kTransposedBMinSide;
@@ -1804,16 +1834,29 @@ void gemm_transposed_b(KernelContext& ctx, View<float> a, View<float> b, int64_t
   float* ap = thread_buffer<float>(1, (m + K::kWidth - 1) / K::kWidth * sliver_values);
   K::pack_a(a, m, k, ap);
   const int64_t tiles = (n + kCols - 1) / kCols;
+  const int64_t slivers = (m + K::kWidth - 1) / K::kWidth;
+  const bool holds = !accumulate && k > depth;
   ctx.parallel_for(tiles, std::max<int64_t>(1, kTaskMadds / (m * kCols * k)),
                    [&](int64_t t0, int64_t t1) {
     const int64_t j0 = t0 * kCols, j1 = std::min(n, t1 * kCols);
-    for (int64_t pc = 0; pc < k; pc += depth) {
-      // The last tile fetches the first one's rows of the next slab (after the last slab, of
-      // the next task: mostly the thread's next).
-      const float* after = pc + depth < k ? b.p + j0 * b.rs + pc + depth
-                           : j1 < n ? b.p + j1 * b.rs : nullptr;
-      K::columns(std::min(depth, k - pc), ap + pc * K::kWidth, sliver_values, m, b.p + pc,
-                 b.rs, j0, j1, c, ldc, !accumulate && pc == 0, after);
+    // Groups of kHeldTiles tiles, slab after slab, each tile's sums held between slabs.
+    float* held = holds ? thread_buffer<float>(0, kHeldTiles * slivers * K::kHeldValues)
+                        : nullptr;
+    const int64_t group = holds ? kHeldTiles * kCols : j1 - j0;
+    for (int64_t g0 = j0; g0 < j1; g0 += group) {
+      const int64_t g1 = std::min(j1, g0 + group);
+      for (int64_t pc = 0; pc < k; pc += depth) {
+        // The last tile fetches the first one's rows of the next slab (after the last slab, of
+        // the next group: mostly the thread's next).
+        const float* after = pc + depth < k ? b.p + g0 * b.rs + pc + depth
+                             : g1 < n ? b.p + g1 * b.rs : nullptr;
+        const Held stage = !holds              ? Held::kNone
+                           : pc == 0           ? Held::kFirst
+                           : pc + depth < k    ? Held::kMiddle
+                                               : Held::kLast;
+        K::columns(std::min(depth, k - pc), ap + pc * K::kWidth, sliver_values, m, b.p + pc,
+                   b.rs, g0, g1, c, ldc, !accumulate && pc == 0, after, held, stage);
+      }
     }
   });
 }

@@ -79,8 +79,9 @@ struct View {
 };
 
 // A 64-byte-aligned buffer of at least n elements, one per thread and slot, kept and grown.
-// Slots: 0 packed B (a shared panel, or a few-rows task's blocks), 1 packed A, 2 a thread's
-// own panel of B (SlabOfB).
+// Slots: 0 packed B (a shared panel, or a few-rows task's blocks) or a turned-around
+// product's held sums, 1 packed A (transposed for a turned-around product), 2 a thread's own
+// panel of B (SlabOfB).
 template <typename T>
 T* thread_buffer(int slot, int64_t n) {
   struct Buffer {
@@ -500,6 +501,15 @@ struct GenericFewRows : FewRowsKernel<T, GenericVec<T>, kRows> {
   }
 };
 #pragma GCC diagnostic pop
+
+// K::run<used> for a count of vectors known only at run time, 1 <= used <= K::kVectors.
+template <typename K, int kUsed = 1, typename... Args>
+void run_vectors(int used, Args... args) {
+  if constexpr (kUsed < K::kVectors) {
+    if (used > kUsed) return run_vectors<K, kUsed + 1>(used, args...);
+  }
+  K::template run<kUsed>(args...);
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 // Packs a 6-row sliver of float rows (row r at src + r * rs, kc values) p-major: six values
@@ -1011,7 +1021,7 @@ struct TransposedBTile {
   // tile's 20 of a 6-cycle step (on two threads of a Zen 4 VM 64x1024x3136 took 1.03-1.04x
   // the blocked product's time that way, 0.97-1.0x this way).
   template <int kUsed, int64_t kWidth>
-  static void tile(int64_t kc, const float* ap, const float* const (&wr)[kCols], int64_t ldw,
+  static void tile(int64_t kc, const float* ap, const float* const* wr, int64_t ldw,
                    const char* next, int64_t lines, float* c, int64_t ldc, int64_t rows,
                    int cols, bool overwrite, float* held, Held stage) {
     V acc[kUsed][kCols];
@@ -1060,6 +1070,16 @@ struct TransposedBTile {
     if (stage == Held::kLast) store<kUsed>(acc, c, ldc, rows, cols, true);
   }
 
+  // tile<kUsed, kWidth> for run_vectors: tiles of up to kVecs vectors.
+  template <int kVecs, int64_t kWidth>
+  struct Tiles {
+    static constexpr int kVectors = kVecs;
+    template <int kUsed, typename... Args>
+    static void run(Args... args) {
+      tile<kUsed, kWidth>(args...);
+    }
+  };
+
   // Columns [j0, j1) of C = or += (overwrite) the slab [0, kc) of op(A) times the matching
   // steps of W's rows (w: row 0's first step of the slab, ldw apart): tile after tile of
   // columns, each down all of op(A)'s m rows, packed at ap in slivers of kWidth rows (sliver s
@@ -1086,22 +1106,9 @@ struct TransposedBTile {
         const int64_t f = i == 0 ? fetches : 0;
         float* ci = c + i * ldc + j;
         float* h = held ? held + ((j - j0) / kCols * slivers + i / kWidth) * kHeldValues : held;
-        const int used = static_cast<int>((rows + kLanes - 1) / kLanes);
-        if constexpr (kVecs == 4) {
-          if (used == 3) {
-            tile<3, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
-            continue;
-          }
-          if (used == 4) {
-            tile<4, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
-            continue;
-          }
-        }
-        if (used == 2) {
-          tile<2, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
-        } else {
-          tile<1, kWidth>(kc, a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite, h, stage);
-        }
+        run_vectors<Tiles<kVecs, kWidth>>(static_cast<int>((rows + kLanes - 1) / kLanes), kc,
+                                          a, wr, ldw, next, f, ci, ldc, rows, cols, overwrite,
+                                          h, stage);
       }
     }
   }
@@ -1112,6 +1119,7 @@ struct TransposedBTile {
 template <typename Vec, int kVecs, void (*kPack)(View<float>, int64_t, int64_t, float*)>
 struct TransposedBKernel {
   static constexpr int64_t kWidth = kVecs * Vec::kLanes;
+  static constexpr int64_t kCols = TransposedBTile<Vec>::kCols;
   static constexpr int64_t kHeldValues = TransposedBTile<Vec>::kHeldValues;
   static void pack_a(View<float> a, int64_t rows, int64_t k, float* dst) {
     pack_transposing<kWidth>(a, rows, k, dst, kPack);
@@ -1220,15 +1228,6 @@ FetchRegion region_of(View<T> b, int64_t j0, int64_t nc, int64_t pc, int64_t kc)
   if (b.rs == 1) return FetchRegion{p, kc, nc * size, b.ps * size};
   if (b.ps == 1) return FetchRegion{p, nc, kc * size, b.rs * size};
   return FetchRegion{};
-}
-
-// K::run<used> for a count of vectors known only at run time, 1 <= used <= K::kVectors.
-template <typename K, int kUsed = 1, typename... Args>
-void run_vectors(int used, Args... args) {
-  if constexpr (kUsed < K::kVectors) {
-    if (used > kUsed) return run_vectors<K, kUsed + 1>(used, args...);
-  }
-  K::template run<kUsed>(args...);
 }
 
 // Rows [0, rows) of a tile (rows < K::kMr) whose every vector of columns is in C, straight
@@ -1825,11 +1824,11 @@ bool turns_transposed_b(int64_t m, int64_t n, int64_t k, View<float> b) {
 // C = or += op(A) W^T with tile K (Avx2TransposedB, Avx512TransposedB; b is W as op(B)'s n x
 // k view) in slabs `depth` deep, those of the blocked product, so the same bits: op(A) packed
 // transposed once, on the caller (a few rows: 0.5% of 64x1024x3136's samples on one thread),
-// then tiles of columns in parallel, each task slab after slab.
+// then tiles of columns in parallel, each task kHeldTiles tiles at a time, slab after slab.
 template <typename K>
 void gemm_transposed_b(KernelContext& ctx, View<float> a, View<float> b, int64_t m, int64_t n,
                        int64_t k, float* c, int64_t ldc, bool accumulate, int64_t depth) {
-  constexpr int64_t kCols = TransposedBTile<Avx2Vec<float>>::kCols;
+  constexpr int64_t kCols = K::kCols;
   const int64_t sliver_values = K::kWidth * k;
   float* ap = thread_buffer<float>(1, (m + K::kWidth - 1) / K::kWidth * sliver_values);
   K::pack_a(a, m, k, ap);

@@ -253,7 +253,8 @@ def test_gru_gradient_of_a_wide_cell_matches_numpy(rng):
     values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     values[2] *= 0.03
     values[3] *= 0.03
-    got = tf.Session().run(_gru_grad(*[tf.constant(v) for v in values]))
+    with tf.Session() as sess:
+        got = sess.run(_gru_grad(*[tf.constant(v) for v in values]))
     want = _gru_grad_ref(*[v.astype(np.float64) for v in values])
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
